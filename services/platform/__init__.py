@@ -1,0 +1,1 @@
+"""What every Osprey service shares: config, database session, outbox, events, errors."""

@@ -1,0 +1,172 @@
+"""SQLAlchemy 2 for Nameko services: a session per worker, the outbox relay beside it.
+
+Every service declares its tables on a ``MetaData(schema=<service>)`` made by
+:func:`service_metadata`, which also carries the service's ``outbox`` and
+``processed_events`` tables. Entrypoints commit explicitly (``self.db.commit()``)
+before they return, because Nameko sends the RPC reply before dependency
+providers see the result: committing there would answer before the change is
+durable. Whatever a worker did not commit is rolled back when it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .events import envelope
+
+log = logging.getLogger(__name__)
+
+
+def service_metadata(schema: str) -> sa.MetaData:
+    """The metadata of one service's schema, with the platform's tables in it."""
+    metadata = sa.MetaData(
+        schema=schema,
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        },
+    )
+    sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", UUID(as_uuid=False), primary_key=True),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("envelope", JSONB, nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Index("ix_outbox_unsent", "id", postgresql_where=sa.text("sent_at IS NULL")),
+    )
+    sa.Table(
+        "processed_events",
+        metadata,
+        sa.Column("event_id", UUID(as_uuid=False), primary_key=True),
+        sa.Column("handler", sa.String(200), primary_key=True),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    )
+    return metadata
+
+
+def create_db_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
+    """An engine on psycopg2, whatever driver the URL names (SQLAlchemy 2.1 would
+    pick psycopg 3 for ``postgresql://``, which blocks the eventlet hub)."""
+    url = sa.make_url(url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg2")
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if "poolclass" not in kwargs:
+        options.update(pool_size=10, max_overflow=10)
+    options.update(kwargs)
+    return sa.create_engine(url, **options)
+
+
+class ServiceSession(Session):
+    """A session that can also write events into its service's outbox."""
+
+    outbox: sa.Table
+    processed_events: sa.Table
+    source: str
+
+    def emit(self, event_type: str, data: dict[str, Any], actor: dict | None = None) -> dict:
+        """Write an event in this transaction; the relay publishes it after commit."""
+        event = envelope(event_type, data, actor=actor, source=self.source)
+        self.execute(
+            self.outbox.insert().values(
+                id=event["id"],
+                type=event_type,
+                occurred_at=event["occurred_at"],
+                envelope=event,
+            )
+        )
+        self.info["outbox_written"] = True
+        return event
+
+
+def make_sessionmaker(engine: Engine, metadata: sa.MetaData, source: str) -> sessionmaker:
+    cls = type(
+        "ServiceSession",
+        (ServiceSession,),
+        {
+            "outbox": metadata.tables[f"{metadata.schema}.outbox"],
+            "processed_events": metadata.tables[f"{metadata.schema}.processed_events"],
+            "source": source,
+        },
+    )
+    return sessionmaker(bind=engine, class_=cls, expire_on_commit=False)
+
+
+class Database(DependencyProvider):
+    """Injects a :class:`ServiceSession` per worker and runs the outbox relay.
+
+    Config: ``DATABASE_URL``; ``OUTBOX_RELAY`` (default on) and
+    ``OUTBOX_POLL_SECONDS`` for the relay.
+    """
+
+    def __init__(self, metadata: sa.MetaData, relay: bool = True):
+        self.metadata = metadata
+        self.relay_enabled = relay
+        self.engine: Engine | None = None
+        self.sessions: dict[Any, Session] = {}
+        self.relay = None
+
+    def setup(self) -> None:
+        from .outbox import OutboxRelay  # outbox imports this module
+
+        config = self.container.config
+        self.engine = create_db_engine(config["DATABASE_URL"])
+        self.Session = make_sessionmaker(self.engine, self.metadata, self.container.service_name)
+        if self.relay_enabled and config.get("OUTBOX_RELAY", True):
+            self.relay = OutboxRelay(
+                engine=self.engine,
+                outbox=self.metadata.tables[f"{self.metadata.schema}.outbox"],
+                service_name=self.container.service_name,
+                config=config,
+                poll_seconds=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
+            )
+
+    def start(self) -> None:
+        if self.relay is not None:
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx: Any) -> ServiceSession:
+        session = self.Session()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        session = self.sessions.pop(worker_ctx, None)
+        if session is None:
+            return
+        wrote_events = session.info.pop("outbox_written", False)
+        try:
+            session.rollback()  # anything the entrypoint did not commit
+        finally:
+            session.close()
+        if wrote_events and self.relay is not None:
+            self.relay.wake()
+
+
+def ensure_schema(engine: Engine, schema: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
