@@ -1,0 +1,1 @@
+"""Osprey's HTTP gateway: authentication at the edge, the REST API, the web app."""

@@ -1,0 +1,73 @@
+"""The FastAPI application: routers, error mapping, body limit, RPC client life cycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.platform.config import Settings, settings
+
+from . import problems
+from .auth import ActorCache
+from .middleware import BodyLimitMiddleware
+from .routers import health, leads, meta, session, users
+from .rpc import RpcClient, RpcFailure
+from .static import WebApp
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Settings | None = None, web: WebApp | None = None) -> FastAPI:
+    config = config or settings()
+    web = web or WebApp()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rpc = RpcClient(config.amqp_uri, timeout=config.rpc_timeout)
+        app.state.rpc = rpc
+        app.state.actor_cache = ActorCache(config.auth_cache_seconds)
+        try:
+            await rpc.start()
+        except RpcFailure:
+            # Serve anyway: /healthz is up, /readyz says why not, calls retry the bus.
+            log.warning("starting without the message bus; will retry on the first call")
+        yield
+        await rpc.close()
+
+    app = FastAPI(
+        title="Osprey CRM API",
+        version="1.0",
+        description="The public HTTP API of Osprey, an open-source sales CRM.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    async def not_found_or_web_app(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            page = web.fallback(request)
+            if page is not None:
+                return page
+        return await problems.on_http(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found_or_web_app)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+
+    for router in (health.router, session.router, users.router, leads.router, meta.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return web.index()
+
+    return app
+
+
+app = create_app()

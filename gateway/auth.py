@@ -1,0 +1,112 @@
+"""Who is calling: a bearer token or the session cookie, checked by identity, cached briefly.
+
+The actor is cached per token for ``OSPREY_AUTH_CACHE_SECONDS`` so a burst of
+requests costs one ``identity.authenticate_token`` call; a token revoked through
+another gateway process therefore stops working within that time (logging out
+through this process evicts it at once).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+
+from services.platform.errors import PermissionDenied, Unauthenticated
+
+from .rpc import RpcClient
+
+SESSION_COOKIE = "osprey_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ActorCache:
+    """Token → actor for a few seconds; bounded so a flood of tokens cannot grow it."""
+
+    def __init__(self, ttl: float, max_entries: int = 10_000):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        expires, actor = entry
+        if time.monotonic() >= expires:
+            self._entries.pop(token, None)
+            return None
+        return actor
+
+    def put(self, token: str, actor: dict[str, Any]) -> None:
+        if self.ttl <= 0:
+            return
+        self._entries[token] = (time.monotonic() + self.ttl, actor)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def evict(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+
+def rpc_client(request: Request) -> RpcClient:
+    return request.app.state.rpc
+
+
+def actor_cache(request: Request) -> ActorCache:
+    return request.app.state.actor_cache
+
+
+def request_token(request: Request) -> tuple[str | None, bool]:
+    """The caller's token and whether it came from the session cookie."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthenticated("The Authorization header must be 'Bearer <token>'")
+        return value.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return cookie, True
+    return None, False
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a cookie-authenticated unsafe request sent from another site (CSRF).
+
+    Browsers send ``Origin`` on cross-site POST/PATCH/DELETE; a request without it
+    comes from a non-browser client (or an old same-origin form), which a cookie
+    alone cannot be tricked into sending. SameSite=Lax on the cookie is the second
+    line of defence.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    host = request.headers.get("host", "")
+    if origin == "null" or urlsplit(origin).netloc.lower() != host.lower():
+        raise PermissionDenied("Cross-site request refused")
+
+
+async def current_actor(
+    request: Request,
+    rpc: RpcClient = Depends(rpc_client),
+    cache: ActorCache = Depends(actor_cache),
+) -> dict[str, Any]:
+    """The authenticated caller's actor dict (docs/rpc.md), or 401."""
+    token, from_cookie = request_token(request)
+    if not token:
+        raise Unauthenticated("Sign in, or send 'Authorization: Bearer <token>'")
+    if from_cookie:
+        check_same_origin(request)
+    actor = cache.get(token)
+    if actor is None:
+        actor = await rpc.call("identity", "authenticate_token", token)
+        cache.put(token, actor)
+    request.state.token = token
+    return actor

@@ -1,0 +1,171 @@
+"""RFC 9457 problem details for every failure the gateway answers.
+
+One table (:data:`STATUS_BY_ERROR`) maps each error type to its HTTP status; every
+exception handler renders the same body: ``{type, title, status, detail, errors:
+[{field, message}]}`` with content type ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.platform import errors
+
+from .rpc import RemoteError, RpcFailure, RpcTimeout, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+#: The one mapping from error type to HTTP status. Looked up along the exception's
+#: MRO, so a subclass maps like its parent unless listed itself.
+STATUS_BY_ERROR: dict[type[Exception], int] = {
+    errors.Unauthenticated: 401,
+    errors.PermissionDenied: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.ValidationFailed: 422,
+    errors.OspreyError: 400,
+    ServiceUnavailable: 503,
+    RpcTimeout: 504,
+    RemoteError: 500,
+    RpcFailure: 500,
+}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong and, for input errors, which field."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    errors: list[FieldProblem] = []
+
+
+#: For the OpenAPI document: the problem responses every API route may give.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": HTTPStatus(status).phrase,
+    }
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503, 504)
+}
+
+
+def status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def problem_response(
+    status: int,
+    detail: str = "",
+    field_errors: Sequence[dict[str, str]] = (),
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        # about:blank: the status code says what kind of problem it is (RFC 9457 §4.2.1).
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "errors": [
+            {"field": str(e.get("field", "")), "message": str(e.get("message", ""))}
+            for e in field_errors
+        ],
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """``("body", "lines", 0, "price")`` → ``lines[0].price``; query/path names as is."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        message = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            message = "Unknown field"
+        elif err.get("type") == "missing":
+            message = "Field required"
+        out.append({"field": field_path(err.get("loc", ())), "message": message})
+    return out
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errs = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errs):
+        return problem_response(400, "The request body is not valid JSON")
+    if any(e.get("type") == "model_attributes_type" and e.get("loc") == ("body",) for e in errs):
+        return problem_response(400, "The request body must be a JSON object")
+    return problem_response(
+        422, "The request does not match what this endpoint accepts", validation_errors(exc)
+    )
+
+
+async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}"
+    elif exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _on_osprey(request: Request, exc: errors.OspreyError) -> JSONResponse:
+    status = status_for(exc)
+    # RFC 9110 §11.6.1: a 401 names the scheme that would work.
+    headers = {"WWW-Authenticate": 'Bearer realm="osprey"'} if status == 401 else None
+    return problem_response(status, exc.message, exc.errors, headers=headers)
+
+
+async def _on_rpc(request: Request, exc: RpcFailure) -> JSONResponse:
+    status = status_for(exc)
+    if status >= 500 and isinstance(exc, RemoteError):
+        # Logged by the RPC client with the remote type; the client learns nothing more.
+        return problem_response(status, "An unexpected error occurred")
+    return problem_response(status, str(exc))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "An unexpected error occurred")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(errors.OspreyError, _on_osprey)  # type: ignore[arg-type]
+    app.add_exception_handler(RpcFailure, _on_rpc)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,37 @@
+"""Entity metadata that drives the generic list and record views."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from ..auth import current_actor, rpc_client
+from ..problems import PROBLEM_RESPONSES
+from ..rpc import RpcClient
+from ..schemas import EntitiesOut
+
+router = APIRouter(prefix="/api/v1", tags=["meta"], responses=PROBLEM_RESPONSES)
+
+#: (entity, service, describe method). A new service adds its entities here.
+DESCRIBERS: list[tuple[str, str, str]] = [
+    ("leads", "leads", "describe_leads"),
+]
+
+
+@router.get("/meta/entities", response_model=EntitiesOut)
+async def describe_entities(
+    actor: dict[str, Any] = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Fields, types and enumerations of every entity, keyed by entity name."""
+    described = await asyncio.gather(
+        *(rpc.call(service, method) for _entity, service, method in DESCRIBERS)
+    )
+    return {
+        "entities": {
+            entity: description
+            for (entity, _service, _method), description in zip(DESCRIBERS, described, strict=True)
+        }
+    }

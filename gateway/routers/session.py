@@ -1,0 +1,83 @@
+"""Signing in and out, and who am I."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from ..auth import (
+    SESSION_COOKIE,
+    ActorCache,
+    actor_cache,
+    check_same_origin,
+    current_actor,
+    request_token,
+    rpc_client,
+)
+from ..problems import PROBLEM_RESPONSES
+from ..rpc import RpcClient
+from ..schemas import LoginIn, LoginOut, MeOut
+from .common import require_json
+
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/auth/login", response_model=LoginOut, dependencies=[Depends(require_json)])
+async def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Exchange an email and password for a token; also sets the browser's session cookie."""
+    result = await rpc.call("identity", "login", body.email, body.password)
+    response.set_cookie(
+        SESSION_COOKIE,
+        result["token"],
+        max_age=_seconds_until(result.get("expires_at")),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return result
+
+
+@router.post("/auth/logout", status_code=204, response_class=Response)
+async def logout(
+    request: Request,
+    rpc: RpcClient = Depends(rpc_client),
+    cache: ActorCache = Depends(actor_cache),
+) -> Response:
+    """Revoke the caller's token (an unknown one is fine) and clear the session cookie."""
+    token, from_cookie = request_token(request)
+    if from_cookie:
+        check_same_origin(request)
+    if token:
+        cache.evict(token)
+        await rpc.call("identity", "logout", token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+async def me(
+    actor: dict[str, Any] = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The signed-in user, with the permissions their roles grant."""
+    user = await rpc.call("identity", "get_user", actor["id"], actor=actor)
+    return {**user, "permissions": actor.get("permissions") or []}
+
+
+def _seconds_until(expires_at: str | None) -> int | None:
+    if not expires_at:
+        return None
+    try:
+        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(int((when - datetime.now(UTC)).total_seconds()), 0)

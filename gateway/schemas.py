@@ -1,0 +1,209 @@
+"""What the HTTP API accepts and returns, as Pydantic models (they also feed OpenAPI).
+
+Request models are strict: an unknown field or a value of the wrong JSON type is a
+422 naming the field, never silently dropped or coerced. Business rules (a taken
+email, a stage change that is not allowed) stay in the services. Response models
+allow extra fields, so a service that grows a field shows it before the gateway
+learns its name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the client sent (PATCH semantics: absent = unchanged)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- identity -----------------------------------------------------------------------------
+
+
+class LoginIn(Request):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(Response):
+    id: str
+    email: str
+    full_name: str | None = None
+    role_ids: list[str] = []
+    roles: list[str] = []
+    team_id: str | None = None
+    is_active: bool = True
+    locale: str | None = None
+    theme: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class MeOut(UserOut):
+    permissions: list[str] = []
+
+
+class LoginOut(Response):
+    token: str
+    expires_at: str | None = None
+    user: UserOut
+
+
+class UserCreate(Request):
+    email: str = Field(min_length=3, max_length=320)
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024, json_schema_extra={"writeOnly": True})
+    role_ids: list[str] | None = None
+    team_id: str | None = None
+    is_active: bool | None = None
+    locale: str | None = None
+    theme: str | None = None
+
+
+class UserUpdate(Request):
+    email: str | None = Field(default=None, min_length=3, max_length=320)
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    password: str | None = Field(
+        default=None, min_length=1, max_length=1024, json_schema_extra={"writeOnly": True}
+    )
+    role_ids: list[str] | None = None
+    team_id: str | None = None
+    is_active: bool | None = None
+    locale: str | None = None
+    theme: str | None = None
+
+
+class TeamOut(Response):
+    id: str
+    name: str
+    manager_id: str | None = None
+
+
+class TeamCreate(Request):
+    name: str = Field(min_length=1, max_length=200)
+    manager_id: str | None = None
+
+
+class RoleOut(Response):
+    id: str
+    name: str
+    permissions: list[str] = []
+
+
+class UserPage(Response):
+    items: list[UserOut]
+    next_cursor: str | None = None
+
+
+class TeamList(Response):
+    items: list[TeamOut]
+    next_cursor: str | None = None
+
+
+class RoleList(Response):
+    items: list[RoleOut]
+    next_cursor: str | None = None
+
+
+# -- leads --------------------------------------------------------------------------------
+
+LeadStage = Literal[
+    "qualification",
+    "distribution",
+    "handoff",
+    "awaiting_sale",
+    "converted",
+    "disqualified",
+    "nurturing",
+]
+
+
+class LeadFields(Request):
+    contact_name: str | None = Field(default=None, max_length=300)
+    account_name: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    source: str | None = None
+    channel: str | None = None
+    need_type: str | None = None
+    need_maturity: str | None = None
+    stage: LeadStage | None = None
+    owner_id: str | None = None
+    team_id: str | None = None
+    score: int | None = None
+    disqualification_reason: str | None = None
+    contact_id: str | None = None
+    account_id: str | None = None
+    opportunity_id: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    referrer: str | None = None
+    notes: str | None = None
+
+
+class LeadCreate(LeadFields):
+    pass
+
+
+class LeadUpdate(LeadFields):
+    pass
+
+
+class LeadOut(Response):
+    id: str
+    contact_name: str | None = None
+    account_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    source: str | None = None
+    channel: str | None = None
+    need_type: str | None = None
+    need_maturity: str | None = None
+    stage: str | None = None
+    owner_id: str | None = None
+    team_id: str | None = None
+    score: int | float | None = None
+    disqualification_reason: str | None = None
+    contact_id: str | None = None
+    account_id: str | None = None
+    opportunity_id: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    referrer: str | None = None
+    notes: str | None = None
+    version: int
+    created_at: str | None = None
+    updated_at: str | None = None
+    created_by: str | None = None
+
+
+class LeadPage(Response):
+    items: list[LeadOut]
+    next_cursor: str | None = None
+
+
+# -- meta, health -------------------------------------------------------------------------
+
+
+class EntitiesOut(Response):
+    entities: dict[str, Any]
+
+
+class HealthOut(Response):
+    status: str
+    checks: dict[str, str] = {}
