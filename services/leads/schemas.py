@@ -1,0 +1,46 @@
+"""What crosses the wire: a lead as a JSON-safe dict, and the entity's metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.platform.events import isoformat
+
+from .domain import FIELD_NAMES, FIELDS, IDENTIFYING_FIELDS
+from .models import Lead
+
+_TIMES = frozenset({"created_at", "updated_at"})
+
+
+def dump_lead(lead: Lead) -> dict[str, Any]:
+    """A lead with ids as strings and times as ISO 8601 UTC ending in ``Z``."""
+    data: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        value = getattr(lead, name)
+        data[name] = isoformat(value) if name in _TIMES else value
+    return data
+
+
+def describe() -> dict[str, Any]:
+    """The lead entity for ``meta/entities``: enough for a generic list and form."""
+    return {
+        "name": "leads",
+        "label": "Leads",
+        "label_singular": "Lead",
+        # None of the four is required alone, but one of them is (checked on save).
+        "required_one_of": list(IDENTIFYING_FIELDS),
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "required": False,
+                "read_only": f.read_only,
+                "options": list(f.options) if f.type == "enum" else None,
+                "max_length": f.max_length,
+                "filterable": f.filterable,
+                "sortable": f.sortable,
+            }
+            for f in FIELDS
+        ],
+    }

@@ -1,0 +1,214 @@
+"""The leads service: RPC entrypoints that load, apply the domain rules, commit and dump.
+
+Every change writes its event into the outbox in the same transaction
+(``self.db.emit``) and commits before the entrypoint returns, because Nameko sends
+the reply before dependency providers see the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+
+from services.platform.access import Actor
+from services.platform.db import Database
+from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
+from services.platform.events import utcnow
+from services.platform.ids import new_id
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+
+from . import domain
+from .models import Lead, metadata
+from .schemas import describe, dump_lead
+
+# The stage sorts in the order the process moves through, not alphabetically.
+_STAGE_POSITION = sa.case(
+    {stage: position for position, stage in enumerate(domain.STAGES)}, value=Lead.stage
+)
+
+LIST_SPEC = ListSpec(
+    id_column=Lead.id,
+    filters={
+        "stage": Filter(Lead.stage, "enum", options=domain.STAGES),
+        "owner_id": Filter(Lead.owner_id, "uuid"),
+        "team_id": Filter(Lead.team_id, "uuid"),
+        "source": Filter(Lead.source, "text"),
+        "channel": Filter(Lead.channel, "text"),
+        "need_type": Filter(Lead.need_type, "text"),
+        "need_maturity": Filter(Lead.need_maturity, "enum", options=domain.NEED_MATURITIES),
+        # stored lower-cased, so searched lower-cased
+        "email": Filter(Lead.email, "text", normalize=lambda v: v.strip().lower()),
+    },
+    sorts={
+        "created_at": Sort(Lead.created_at, nullable=False),
+        "updated_at": Sort(Lead.updated_at, nullable=False),
+        "contact_name": Sort(Lead.contact_name),
+        "account_name": Sort(Lead.account_name),
+        "score": Sort(Lead.score),
+        "stage": Sort(_STAGE_POSITION, nullable=False),
+    },
+    default_sort="-created_at",
+    search_vector=Lead.search,
+)
+
+
+class LeadsService:
+    name = "leads"
+
+    db = Database(metadata)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_lead(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """Create a lead in stage ``qualification`` and emit ``lead_created``.
+
+        ``owner_id`` defaults to the caller (an explicit null leaves the lead
+        unassigned), ``team_id`` to the caller's team.
+        Raises ``ValidationFailed`` for unknown, read-only or bad fields, a stage
+        other than ``qualification``, or none of contact_name, account_name, email,
+        phone; ``PermissionDenied`` when a non-admin names another team.
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(data)
+        domain.check_initial_stage(changes)
+        team_id = changes.pop("team_id", None)
+        if team_id is not None and team_id != caller.team_id and not caller.is_admin:
+            raise PermissionDenied(
+                "Only an administrator may put a lead in another team",
+                [{"field": "team_id", "message": "only an administrator may set another team"}],
+            )
+        now = utcnow()
+        values = {
+            **changes,
+            "id": new_id(),
+            "stage": domain.INITIAL_STAGE,
+            # an explicit null leaves the lead unassigned, waiting for distribution
+            "owner_id": changes.get("owner_id", caller.id),
+            "team_id": team_id or caller.team_id,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": caller.id,
+        }
+        domain.check_new_lead(values)
+        lead = Lead(**values)
+        self.db.add(lead)
+        self.db.flush()
+        result = dump_lead(lead)
+        self.db.emit("lead_created", result, actor=actor)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """The lead. Raises ``NotFound`` when it does not exist or the caller may not read it."""
+        caller = Actor.from_dict(actor)
+        lead = self._load(lead_id, caller)
+        return dump_lead(lead)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_leads(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
+        """A page of the leads the caller may read: ``{"items", "next_cursor"}``.
+
+        Filters: stage, owner_id, team_id, source, channel, need_type, need_maturity,
+        email. Sorts: created_at (default ``-created_at``), updated_at, contact_name,
+        account_name, score, stage (in process order). ``q`` matches word prefixes of
+        contact_name, account_name, email and phone. Raises ``ValidationFailed``
+        naming the bad field (``filter[x]``, ``sort``, ``cursor``, ``limit``, ``q``).
+        """
+        caller = Actor.from_dict(actor)
+        stmt = sa.select(Lead).where(readable_by(caller, Lead.owner_id, Lead.team_id))
+        return fetch_page(self.db, stmt, LIST_SPEC, query, dump_lead)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_lead(
+        self,
+        lead_id: str,
+        data: dict[str, Any],
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change some fields; emit ``lead_updated`` (the full lead plus ``changed_fields``).
+
+        A change that changes nothing keeps the version and emits nothing.
+        Raises ``NotFound`` (missing or unreadable), ``PermissionDenied`` (the caller
+        may not change it, or a non-admin moves it to another team), ``Conflict``
+        (``expected_version`` is stale; nothing changes), ``ValidationFailed``.
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(data)
+        expected = domain.parse_expected_version(expected_version)
+        lead = self._load(lead_id, caller, for_update=True)
+        caller.require_change(lead.owner_id, lead.team_id)
+        self._check_version(lead, expected)
+        current = dump_lead(lead)
+        changed = domain.changed_fields(current, changes)
+        if "team_id" in changed and not caller.is_admin:
+            raise PermissionDenied(
+                "Only an administrator may move a lead to another team",
+                [{"field": "team_id", "message": "only an administrator may change the team"}],
+            )
+        domain.check_new_lead({**current, **changes})
+        if not changed:
+            self.db.commit()  # ends the transaction that held the row lock
+            return current
+        for name in changed:
+            setattr(lead, name, changes[name])
+        lead.version = lead.version + 1
+        lead.updated_at = utcnow()
+        self.db.flush()
+        result = dump_lead(lead)
+        self.db.emit("lead_updated", {**result, "changed_fields": changed}, actor=actor)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_lead(
+        self, lead_id: str, actor: dict[str, Any], expected_version: int | None = None
+    ) -> None:
+        """Delete the lead for good and emit ``lead_deleted`` with its last state.
+
+        Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
+        ``expected_version``; nothing is deleted), ``ValidationFailed`` (a bad
+        ``expected_version``).
+        """
+        caller = Actor.from_dict(actor)
+        expected = domain.parse_expected_version(expected_version)
+        lead = self._load(lead_id, caller, for_update=True)
+        caller.require_change(lead.owner_id, lead.team_id)
+        self._check_version(lead, expected)
+        last_state = dump_lead(lead)
+        self.db.delete(lead)
+        self.db.flush()
+        self.db.emit("lead_deleted", last_state, actor=actor)
+        self.db.commit()
+
+    @rpc
+    def describe_leads(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The lead entity's metadata: ``{name, label, fields: [{name, type, label,
+        required, read_only, options, filterable, sortable, ...}]}``. Needs no caller;
+        ``actor`` is accepted and ignored so callers may pass it like everywhere else."""
+        return describe()
+
+    def _load(self, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
+        # An id that is not a UUID names no lead; asking PostgreSQL would only fail.
+        if not domain.is_uuid(lead_id):
+            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
+        stmt = sa.select(Lead).where(Lead.id == lead_id)
+        if for_update:
+            # Held until commit, so the version check and the change are one step.
+            stmt = stmt.with_for_update()
+        lead = self.db.execute(stmt).scalar_one_or_none()
+        # A lead the caller may not read is reported exactly like a missing one.
+        if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
+            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
+        return lead
+
+    @staticmethod
+    def _check_version(lead: Lead, expected: int | None) -> None:
+        if expected is not None and expected != lead.version:
+            raise Conflict(
+                f"The lead was changed meanwhile (version {lead.version}, not {expected})",
+                [{"field": "version", "message": f"is {lead.version}, not {expected}"}],
+            )
