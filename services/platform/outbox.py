@@ -91,6 +91,9 @@ class OutboxRelay:
                         exchange=self.exchange,
                         routing_key=row.type,
                         headers={"osprey.event_id": row.id},
+                        # the exchange exists only once someone declares it; a
+                        # service with no consumer yet must not fail every publish
+                        declare=[self.exchange],
                     )
                     failpoint("outbox.after_publish")
                     sent.append(row.id)
