@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.platform import errors
 
@@ -138,9 +139,28 @@ async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse
     detail = exc.detail if isinstance(exc.detail, str) else ""
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        # Starlette names only the first route's methods; RFC 9110 wants all of them.
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(exc.status_code, detail, headers=headers or None)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route accepts on this path (asked through the routes' own matching)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
 
 
 async def _on_osprey(request: Request, exc: errors.OspreyError) -> JSONResponse:
@@ -155,7 +175,9 @@ async def _on_rpc(request: Request, exc: RpcFailure) -> JSONResponse:
     if status >= 500 and isinstance(exc, RemoteError):
         # Logged by the RPC client with the remote type; the client learns nothing more.
         return problem_response(status, "An unexpected error occurred")
-    return problem_response(status, str(exc))
+    # A service restarting or the bus reconnecting is usually back within seconds.
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return problem_response(status, str(exc), headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -104,12 +104,14 @@ class RpcClient:
         exchange: str = RPC_EXCHANGE,
         channels: int = 8,
         connect_timeout: float = 5.0,
+        consumer_check_seconds: float = 1.0,
     ):
         self.amqp_uri = amqp_uri
         self.timeout = timeout
         self.exchange_name = exchange
         self.channel_pool_size = channels
         self.connect_timeout = connect_timeout
+        self.consumer_check_seconds = consumer_check_seconds
         self.reply_routing_key = str(uuid.uuid4())
         self.reply_queue_name = f"rpc.reply-gateway-{self.reply_routing_key}"
         self._connection: AbstractRobustConnection | None = None
@@ -118,6 +120,9 @@ class RpcClient:
         self._channels: Pool[tuple[AbstractChannel, AbstractExchange]] | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
+        # service -> (checked at, consumer count); see _require_consumer()
+        self._consumers: dict[str, tuple[float, int | None]] = {}
+        self._consumer_locks: dict[str, asyncio.Lock] = {}
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -210,6 +215,7 @@ class RpcClient:
         timeout = self.timeout if timeout is None else timeout
         await self.start()
         assert self._channels is not None
+        await self._require_consumer(service)
 
         correlation_id = str(uuid.uuid4())
         body = json.dumps({"args": list(args), "kwargs": kwargs}).encode()
@@ -278,6 +284,40 @@ class RpcClient:
             future.set_result(json.loads(message.body))
         except ValueError as exc:
             future.set_exception(RemoteError("?", "?", "InvalidReply", str(exc)))
+
+    async def _require_consumer(self, service: str) -> None:
+        """Fail fast when no process consumes the service's queue.
+
+        ``mandatory`` only catches a queue that was never declared. Nameko's RPC
+        queues are durable, so after the last process of a service dies its queue
+        stays bound and would hold our request until the timeout. The consumer count
+        is asked at most every ``consumer_check_seconds`` per service while it has
+        consumers; a service found without any is asked again on the next call, so it
+        serves again as soon as it is back.
+        """
+        loop = asyncio.get_running_loop()
+
+        def stale(entry: tuple[float, int | None] | None) -> bool:
+            return (
+                entry is None
+                or not entry[1]
+                or loop.time() - entry[0] >= self.consumer_check_seconds
+            )
+
+        cached = self._consumers.get(service)
+        if stale(cached):
+            lock = self._consumer_locks.setdefault(service, asyncio.Lock())
+            async with lock:  # one check in flight per service, however many callers
+                cached = self._consumers.get(service)
+                if stale(cached):
+                    try:
+                        count = await self.consumer_count(service)
+                    except (aio_pika.exceptions.AMQPError, OSError, RuntimeError) as exc:
+                        raise ServiceUnavailable("The message bus is unreachable") from exc
+                    cached = (loop.time(), count)
+                    self._consumers[service] = cached
+        if not cached[1]:
+            raise ServiceUnavailable(f"The {service} service is not running")
 
     # -- readiness --------------------------------------------------------------------
 

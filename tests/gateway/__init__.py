@@ -1,0 +1,1 @@
+"""The gateway over real HTTP, against Nameko services speaking the real protocol."""

@@ -1,0 +1,164 @@
+"""Stand-ins for identity and leads that answer the gateway's RPCs on cue.
+
+They are real Nameko services on the real broker, so the gateway's RPC client
+speaks the real protocol to them; what they answer depends on the argument, so a
+test can ask for a slow answer, a typed error or a bug. Run one per process:
+``python -m tests.gateway.fake_services identity``.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # before anything opens a socket
+
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+from nameko.cli.run import run as nameko_run  # noqa: E402
+from nameko.rpc import rpc  # noqa: E402
+
+from services.platform.config import nameko_config  # noqa: E402
+from services.platform.errors import (  # noqa: E402
+    EXPECTED,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+ADMIN = {
+    "id": "00000000-0000-7000-8000-000000000001",
+    "email": "admin@osprey.test",
+    "full_name": "Ada Admin",
+    "roles": ["admin"],
+    "team_id": None,
+    "permissions": ["users.manage"],
+    "locale": "en",
+    "theme": "light",
+}
+SLOW_SECONDS = 30
+
+
+def lead(lead_id: str, version: int = 3, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": lead_id,
+        "contact_name": "Lena Lead",
+        "stage": "qualification",
+        "version": version,
+        **fields,
+    }
+
+
+class FakeIdentity:
+    name = "identity"
+
+    @rpc(expected_exceptions=EXPECTED)
+    def login(self, email: str, password: str) -> dict:
+        if password != "right":
+            raise Unauthenticated("Wrong email or password")
+        return {
+            "token": "admin-token",
+            "expires_at": "2099-01-01T00:00:00Z",
+            "user": {"id": ADMIN["id"], "email": email},
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def logout(self, token: str) -> None:
+        return None
+
+    @rpc(expected_exceptions=EXPECTED)
+    def authenticate_token(self, token: str) -> dict:
+        if token == "admin-token":
+            return ADMIN
+        if token == "slow-token":
+            eventlet.sleep(SLOW_SECONDS)
+        raise Unauthenticated("Unknown or expired token")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_user(self, user_id: str, actor: dict) -> dict:
+        return {
+            "id": user_id,
+            "email": actor["email"],
+            "full_name": actor["full_name"],
+            "roles": actor["roles"],
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_users(self, query: dict, actor: dict) -> dict:
+        # Echo what arrived, so a test can check the gateway's query translation.
+        return {
+            "items": [],
+            "next_cursor": None,
+            "received_query": query,
+            "received_actor": actor["id"],
+        }
+
+
+class FakeLeads:
+    name = "leads"
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_lead(self, lead_id: str, actor: dict) -> dict:
+        if lead_id == "missing":
+            raise NotFound("Lead not found")
+        if lead_id == "forbidden":
+            raise PermissionDenied("You may not read this lead")
+        if lead_id == "slow":
+            eventlet.sleep(SLOW_SECONDS)
+        if lead_id == "bug":
+            raise RuntimeError("secret internal detail at /srv/osprey/leads.py line 42")
+        return lead(lead_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_lead(self, data: dict, actor: dict) -> dict:
+        if data.get("email") == "not-an-email":
+            raise ValidationFailed(
+                "email: not an email address",
+                [{"field": "email", "message": "Not an email address"}],
+            )
+        return lead("00000000-0000-7000-8000-0000000000aa", version=1, **data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_lead(
+        self, lead_id: str, data: dict, actor: dict, expected_version: int | None = None
+    ) -> dict:
+        if expected_version is not None and expected_version != 3:
+            raise Conflict(
+                "The lead was changed by someone else",
+                [{"field": "version", "message": "Stale version"}],
+            )
+        return lead(lead_id, version=4, **data, received_version=expected_version)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_lead(self, lead_id: str, actor: dict, expected_version: int | None = None) -> None:
+        if expected_version is not None and expected_version != 3:
+            raise Conflict("The lead was changed by someone else")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_leads(self, query: dict, actor: dict) -> dict:
+        return {
+            "items": [lead("00000000-0000-7000-8000-0000000000bb")],
+            "next_cursor": None,
+            "received_query": query,
+        }
+
+    @rpc
+    def describe_leads(self) -> dict:
+        return {"fields": [{"name": "stage", "type": "enum"}]}
+
+    @rpc
+    def echo(self, *args: Any, **kwargs: Any) -> dict:
+        return {"args": list(args), "kwargs": kwargs}
+
+
+SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads)}
+
+
+def main() -> None:
+    nameko_run([SERVICES[name] for name in sys.argv[1:]], nameko_config())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""What the gateway sends to the services and how it answers, over real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.responses import FileResponse
+from starlette.requests import Request
+
+from gateway.static import DIST, WebApp
+
+from .test_problems import assert_problem, fields
+
+
+def test_list_query_string_becomes_the_rpc_query_dict(admin: httpx.Client) -> None:
+    response = admin.get(
+        "/api/v1/leads?filter[stage]=qualification,nurturing&filter[owner_id]=u1"
+        "&filter[stage]=handoff&sort=-created_at&q=acme%20ltd&limit=20&cursor=abc"
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["received_query"] == {
+        "filter": {"stage": ["qualification", "nurturing", "handoff"], "owner_id": ["u1"]},
+        "sort": "-created_at",
+        "q": "acme ltd",
+        "limit": 20,
+        "cursor": "abc",
+    }
+
+
+def test_list_query_defaults(admin: httpx.Client) -> None:
+    page = admin.get("/api/v1/users").json()
+    assert page["received_query"] == {"filter": {}, "limit": 50, "cursor": None}
+    assert page["items"] == [] and page["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_a_bad_list_query_is_422_naming_the_parameter(
+    admin: httpx.Client, query: str, field: str
+) -> None:
+    body = assert_problem(admin.get(f"/api/v1/leads?{query}"), 422)
+    assert field in fields(body)
+
+
+def test_get_carries_the_version_as_etag(admin: httpx.Client) -> None:
+    response = admin.get("/api/v1/leads/l1")
+    assert response.status_code == 200
+    assert response.headers["etag"] == '"3"'
+
+
+@pytest.mark.parametrize("if_match", ["3", '"3"', 'W/"3"'])
+def test_if_match_is_passed_as_expected_version(admin: httpx.Client, if_match: str) -> None:
+    response = admin.patch(
+        "/api/v1/leads/l1", json={"stage": "nurturing"}, headers={"If-Match": if_match}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["received_version"] == 3
+    assert response.json()["stage"] == "nurturing"
+    assert response.headers["etag"] == '"4"'
+
+
+def test_without_if_match_no_version_is_expected(admin: httpx.Client) -> None:
+    response = admin.patch("/api/v1/leads/l1", json={"notes": "called"})
+    assert response.json()["received_version"] is None
+
+
+def test_a_malformed_if_match_is_refused(admin: httpx.Client) -> None:
+    body = assert_problem(
+        admin.patch("/api/v1/leads/l1", json={}, headers={"If-Match": "abc"}), 422
+    )
+    assert "If-Match" in fields(body)
+
+
+def test_delete_is_204_and_honours_if_match(admin: httpx.Client) -> None:
+    ok = admin.delete("/api/v1/leads/l1", headers={"If-Match": '"3"'})
+    assert ok.status_code == 204 and ok.content == b""
+    assert_problem(admin.delete("/api/v1/leads/l1", headers={"If-Match": '"1"'}), 409)
+
+
+def test_create_is_201_with_location_and_only_the_sent_fields(admin: httpx.Client) -> None:
+    response = admin.post("/api/v1/leads", json={"contact_name": "Ann", "score": 7})
+    assert response.status_code == 201, response.text
+    lead = response.json()
+    assert response.headers["location"] == f"/api/v1/leads/{lead['id']}"
+    assert (lead["contact_name"], lead["score"], lead["email"]) == ("Ann", 7, None)
+
+
+def test_login_sets_an_httponly_samesite_session_cookie(http: httpx.Client) -> None:
+    wrong = http.post("/api/v1/auth/login", json={"email": "ada@osprey.test", "password": "no"})
+    assert_problem(wrong, 401)
+
+    response = http.post(
+        "/api/v1/auth/login", json={"email": "ada@osprey.test", "password": "right"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["token"] == "admin-token"
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith("osprey_session=admin-token")
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+
+    me = http.get("/api/v1/me")  # the client sends the cookie back
+    assert me.status_code == 200 and me.json()["permissions"] == ["users.manage"]
+
+
+def test_cookie_requests_from_another_origin_are_refused(fake_stack, http: httpx.Client) -> None:
+    http.cookies.set("osprey_session", "admin-token")
+    foreign = http.post("/api/v1/leads", json={}, headers={"Origin": "https://evil.example"})
+    assert_problem(foreign, 403)
+    same = http.post("/api/v1/leads", json={}, headers={"Origin": fake_stack.base_url})
+    assert same.status_code == 201
+    # A safe method, or a bearer token (which a foreign page cannot send), is not CSRF.
+    assert http.get("/api/v1/leads", headers={"Origin": "https://evil.example"}).status_code == 200
+
+
+def test_bearer_requests_are_not_subject_to_the_origin_check(admin: httpx.Client) -> None:
+    response = admin.post("/api/v1/leads", json={}, headers={"Origin": "https://other.example"})
+    assert response.status_code == 201
+
+
+def test_logout_clears_the_cookie(http: httpx.Client) -> None:
+    http.post("/api/v1/auth/login", json={"email": "ada@osprey.test", "password": "right"})
+    response = http.post("/api/v1/auth/logout")
+    assert response.status_code == 204
+    assert "max-age=0" in response.headers["set-cookie"].lower()
+    assert "osprey_session" not in http.cookies
+
+
+def test_meta_entities_collects_each_service_description(admin: httpx.Client) -> None:
+    response = admin.get("/api/v1/meta/entities")
+    assert response.json() == {
+        "entities": {"leads": {"fields": [{"name": "stage", "type": "enum"}]}}
+    }
+
+
+def test_openapi_document_and_docs(http: httpx.Client) -> None:
+    document = http.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/leads", "/api/v1/leads/{lead_id}", "/api/v1/auth/login"} <= set(
+        document["paths"]
+    )
+    create = document["paths"]["/api/v1/leads"]["post"]
+    assert "application/problem+json" in create["responses"]["422"]["content"]
+    parameters = {p["name"] for p in document["paths"]["/api/v1/leads"]["get"]["parameters"]}
+    assert {"limit", "cursor", "sort", "q", "filter"} <= parameters
+    docs = http.get("/api/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_root_serves_the_web_app_or_links_to_the_docs(http: httpx.Client) -> None:
+    response = http.get("/")
+    assert response.status_code == 200
+    if WebApp().built:
+        assert response.content == (DIST / "index.html").read_bytes()
+    else:
+        assert 'href="/api/docs"' in response.text
+
+
+def request_for(path: str, method: str = "GET") -> Request:
+    return Request(
+        {"type": "http", "method": method, "path": path, "headers": [], "query_string": b""}
+    )
+
+
+def test_web_app_serves_files_and_index_for_deep_links(tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<div id=app></div>")
+    (tmp_path / "assets" / "app.js").write_text("run()")
+    (tmp_path.parent / "secret.txt").write_text("no")
+    web = WebApp(tmp_path)
+
+    asset = web.fallback(request_for("/assets/app.js"))
+    assert isinstance(asset, FileResponse) and Path(asset.path) == tmp_path / "assets" / "app.js"
+    deep_link = web.fallback(request_for("/leads/123"))
+    assert isinstance(deep_link, FileResponse) and Path(deep_link.path) == tmp_path / "index.html"
+    # Not the app's: API paths, other methods, missing assets, paths outside dist/.
+    assert web.fallback(request_for("/api/v1/nothing")) is None
+    assert web.fallback(request_for("/leads/123", "POST")) is None
+    assert web.fallback(request_for("/assets/missing.js")) is None
+    assert web.fallback(request_for("/../secret.txt")) is None
