@@ -253,10 +253,16 @@ class RpcClient:
                 # A robust connection that is reconnecting, a closed channel or pool.
                 log.warning("publish to %s.%s failed: %r", service, method, exc)
                 raise ServiceUnavailable("The message bus is unreachable") from exc
-            try:
-                reply = await asyncio.wait_for(future, max(deadline - loop.time(), 0))
-            except TimeoutError as exc:
-                raise RpcTimeout(f"{service}.{method} did not answer in {timeout:g}s") from exc
+            # Wait in steps: if the service's last process dies meanwhile, the request
+            # sits in its queue unanswered; say so now instead of at the timeout.
+            while not future.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise RpcTimeout(f"{service}.{method} did not answer in {timeout:g}s")
+                await asyncio.wait([future], timeout=min(remaining, self.consumer_check_seconds))
+                if not future.done():
+                    await self._require_consumer(service)
+            reply = future.result()
         finally:
             self._pending.pop(correlation_id, None)
 

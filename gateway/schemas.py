@@ -9,7 +9,7 @@ learns its name.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,27 +116,19 @@ class RoleList(Response):
 
 # -- leads --------------------------------------------------------------------------------
 
-LeadStage = Literal[
-    "qualification",
-    "distribution",
-    "handoff",
-    "awaiting_sale",
-    "converted",
-    "disqualified",
-    "nurturing",
-]
-
 
 class LeadFields(Request):
-    contact_name: str | None = Field(default=None, max_length=300)
-    account_name: str | None = Field(default=None, max_length=300)
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=64)
+    # Lengths, formats and enumerations are the leads service's to check (one source
+    # of truth, see describe_leads); the gateway checks JSON types and field names.
+    contact_name: str | None = None
+    account_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
     source: str | None = None
     channel: str | None = None
     need_type: str | None = None
     need_maturity: str | None = None
-    stage: LeadStage | None = None
+    stage: str | None = None
     owner_id: str | None = None
     team_id: str | None = None
     score: int | None = None

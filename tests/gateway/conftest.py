@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.stack import Stack
 
-RPC_TIMEOUT = 1.5
+RPC_TIMEOUT = 3.0  # long enough that "fails fast" and "times out" differ clearly
 MAX_BODY_BYTES = 4096
 
 

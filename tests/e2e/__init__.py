@@ -1,0 +1,1 @@
+"""Every service as its own process behind the gateway."""
