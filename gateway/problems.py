@@ -109,7 +109,7 @@ def field_path(loc: Sequence[int | str]) -> str:
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
-    return path
+    return path or "body"  # the body as a whole (e.g. missing)
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:

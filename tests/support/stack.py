@@ -15,6 +15,7 @@ eventlet-patched test process as well as in a plain script::
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -343,3 +344,25 @@ class Stack:
             f"{p.tail(lines)}"
             for p in self.processes.values()
         )
+
+
+def main() -> None:
+    """``python -m tests.support.stack [DATABASE_URL]``: run the stack until Ctrl-C
+    (for benchmarks and trying things by hand). The database must be migrated."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("database_url", nargs="?", default=settings().database_url)
+    args = parser.parse_args()
+    with Stack(args.database_url, keep_logs=True) as stack:
+        print(f"Osprey is ready at {stack.base_url}", flush=True)
+        print(f"admin: {stack.admin_email} / {stack.admin_password}", flush=True)
+        print(f"logs: {stack.log_dir}", flush=True)
+        # SIGTERM ends it as cleanly as Ctrl-C: the with-block stops every process.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+if __name__ == "__main__":
+    main()
