@@ -232,9 +232,9 @@ class RpcClient:
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
             expiration=max(timeout, 0.001),
         )
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[correlation_id] = future
         loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._pending[correlation_id] = future
         deadline = loop.time() + timeout
         try:
             try:
