@@ -1,0 +1,60 @@
+// Entity metadata from GET /meta/entities: fetched once per session, shared by every view.
+import { get } from "./api";
+
+export type FieldType =
+  | "string"
+  | "email"
+  | "phone"
+  | "enum"
+  | "uuid"
+  | "integer"
+  | "datetime"
+  | "date"
+  | "text"
+  | "boolean";
+
+export interface FieldMeta {
+  name: string;
+  type: FieldType;
+  label: string;
+  required: boolean;
+  read_only: boolean;
+  options: string[] | null;
+  filterable: boolean;
+  sortable: boolean;
+  max_length?: number | null;
+}
+
+export interface EntityMeta {
+  name: string;
+  label: string;
+  label_singular?: string;
+  required_one_of?: string[];
+  fields: FieldMeta[];
+}
+
+export type EntityRecord = Record<string, unknown> & { id: string; version?: number };
+
+let pending: Promise<Record<string, EntityMeta>> | null = null;
+
+export function loadEntities(): Promise<Record<string, EntityMeta>> {
+  if (!pending) {
+    pending = get<{ entities: Record<string, EntityMeta> }>("/meta/entities").then(
+      (body) => body.entities,
+      (error) => {
+        pending = null;
+        throw error;
+      },
+    );
+  }
+  return pending;
+}
+
+/** Forget the cached metadata (after signing out: another user may see other fields). */
+export function forgetEntities(): void {
+  pending = null;
+}
+
+export function fieldMap(entity: EntityMeta): Map<string, FieldMeta> {
+  return new Map(entity.fields.map((f) => [f.name, f]));
+}

@@ -1,0 +1,130 @@
+import { Suspense, useEffect } from "react";
+import { SECTIONS, allowed, visibleSections } from "../core/registry";
+import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
+import { usePref, useSession } from "../core/session";
+import { useT } from "../i18n";
+import { ICONS, Icon, Logo } from "./Icon";
+import { Settings } from "./Settings";
+
+interface UiPrefs {
+  sidebar_collapsed?: boolean;
+}
+
+export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean; onDismissSaveFailed: () => void }) {
+  const t = useT();
+  const session = useSession();
+  const location = useLocation();
+  const [ui, setUi] = usePref<UiPrefs>("ui");
+  const collapsed = Boolean(ui?.sidebar_collapsed);
+  const sections = visibleSections(session.user);
+  const active = sections.find((s) => segmentsUnder(s.route, location.pathname) !== null);
+
+  useEffect(() => {
+    if (location.pathname === "/" && sections.length > 0) navigate(sections[0].route, { replace: true });
+  }, [location.pathname, sections]);
+
+  useEffect(() => {
+    const label = active ? t(active.labelKey) : location.pathname === "/settings" ? t("settings.title") : null;
+    document.title = label ? `${label} · ${t("app.name")}` : t("app.name");
+  }, [active, location.pathname, t]);
+
+  let content: React.ReactNode;
+  if (active) {
+    const Section = active.component;
+    content = (
+      <Suspense fallback={<div className="loading" aria-busy="true" />}>
+        <Section key={active.id} section={active} subpath={segmentsUnder(active.route, location.pathname) ?? []} />
+      </Suspense>
+    );
+  } else if (location.pathname === "/settings") {
+    content = <Settings />;
+  } else if (location.pathname === "/") {
+    content = sections.length ? null : <p className="empty-page">{t("shell.noSections")}</p>;
+  } else {
+    const hidden = SECTIONS.find((s) => segmentsUnder(s.route, location.pathname) !== null);
+    content = (
+      <div className="empty-page">
+        <h1>{hidden && !allowed(session.user, hidden.permission) ? t("error.forbidden") : t("error.notFound")}</h1>
+        <Link to="/">{t("shell.home")}</Link>
+      </div>
+    );
+  }
+
+  const name = session.user.full_name || session.user.email;
+  return (
+    <div className={collapsed ? "shell collapsed" : "shell"}>
+      <a className="skip-link" href="#main">
+        {t("shell.skip")}
+      </a>
+      <nav className="sidebar" aria-label={t("shell.sections")}>
+        <div className="brand">
+          <Logo />
+          <span className="brand-name">{t("app.name")}</span>
+        </div>
+        <ul className="menu">
+          {sections.map((section) => (
+            <li key={section.id}>
+              <Link
+                to={section.route}
+                className={section === active ? "menu-item active" : "menu-item"}
+                aria-current={section === active ? "page" : undefined}
+                title={collapsed ? t(section.labelKey) : undefined}
+                data-section={section.id}
+              >
+                <Icon path={section.icon} />
+                <span className="menu-label">{t(section.labelKey)}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <div className="sidebar-foot">
+          <Link
+            to="/settings"
+            className={location.pathname === "/settings" ? "menu-item active" : "menu-item"}
+            aria-current={location.pathname === "/settings" ? "page" : undefined}
+            title={collapsed ? t("settings.title") : undefined}
+          >
+            <Icon path={ICONS.settings} />
+            <span className="menu-label">{t("settings.title")}</span>
+          </Link>
+          <button
+            type="button"
+            className="menu-item"
+            onClick={() => void session.signOut()}
+            title={collapsed ? t("shell.signOut") : undefined}
+          >
+            <Icon path={ICONS.signOut} />
+            <span className="menu-label">{t("shell.signOut")}</span>
+          </button>
+          <div className="user-line" title={session.user.email}>
+            <span className="avatar" aria-hidden="true">
+              {name.slice(0, 1).toUpperCase()}
+            </span>
+            <span className="menu-label">{name}</span>
+          </div>
+          <button
+            type="button"
+            className="menu-item collapse-toggle"
+            aria-expanded={!collapsed}
+            onClick={() => void setUi({ ...ui, sidebar_collapsed: !collapsed })}
+          >
+            <Icon path={collapsed ? ICONS.expand : ICONS.collapse} />
+            <span className="menu-label">{t("shell.collapse")}</span>
+            {collapsed && <span className="visually-hidden">{t("shell.expand")}</span>}
+          </button>
+        </div>
+      </nav>
+      <main id="main" className="main" tabIndex={-1}>
+        {saveFailed && (
+          <div className="toast" role="alert">
+            <span>{t("error.saveFailed")}</span>
+            <button type="button" className="button ghost small" onClick={onDismissSaveFailed}>
+              {t("action.dismiss")}
+            </button>
+          </div>
+        )}
+        {content}
+      </main>
+    </div>
+  );
+}

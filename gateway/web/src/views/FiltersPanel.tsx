@@ -1,0 +1,127 @@
+import { useState } from "react";
+import type { EntityMeta, FieldMeta } from "../core/meta";
+import { useSearchParams } from "../core/router";
+import { useT } from "../i18n";
+import { ICONS, Icon } from "../shell/Icon";
+import { filtersOf } from "./config";
+
+/** Typed filters from the entity's filterable fields; each change updates the address. */
+export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose: () => void }) {
+  const t = useT();
+  const [params, setParams] = useSearchParams();
+  const filters = filtersOf(params);
+  const set = (field: string, values: string[]) => {
+    const next = new URLSearchParams(params);
+    if (values.length) next.set(`f.${field}`, values.join(","));
+    else next.delete(`f.${field}`);
+    setParams(next);
+  };
+  const clear = () => {
+    const next = new URLSearchParams(params);
+    for (const key of [...next.keys()]) if (key.startsWith("f.")) next.delete(key);
+    setParams(next);
+  };
+  const label = (f: FieldMeta) => t.field(entity.name, f.name, f.label);
+  const filterable = entity.fields.filter((f) => f.filterable);
+
+  return (
+    <section className="filters-panel" aria-labelledby="filters-title">
+      <div className="panel-head">
+        <h2 id="filters-title">{t("filters.title")}</h2>
+        <button type="button" className="button ghost small" onClick={clear} disabled={!Object.keys(filters).length}>
+          {t("filters.clear")}
+        </button>
+        <button type="button" className="icon-button" onClick={onClose} aria-label={t("action.close")}>
+          <Icon path={ICONS.close} size={16} />
+        </button>
+      </div>
+      <div className="filter-grid">
+        {filterable.map((field) => {
+          const values = filters[field.name] ?? [];
+          if (field.type === "enum" && field.options) {
+            return (
+              <fieldset key={field.name} className="filter" data-filter={field.name}>
+                <legend>{t("filters.anyOf", { field: label(field) })}</legend>
+                <div className="chips">
+                  {field.options.map((option) => (
+                    <label key={option} className={values.includes(option) ? "chip on" : "chip"}>
+                      <input
+                        type="checkbox"
+                        checked={values.includes(option)}
+                        onChange={(e) =>
+                          set(field.name, e.target.checked ? [...values, option] : values.filter((v) => v !== option))
+                        }
+                      />
+                      {t.option(entity.name, field.name, option)}
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+            );
+          }
+          if (field.type === "uuid" && (field.name === "owner_id" || field.name === "team_id")) {
+            const token = field.name === "owner_id" ? "me" : "my_team";
+            return (
+              <div key={field.name} className="filter" data-filter={field.name}>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={values.includes(token)}
+                    onChange={(e) => set(field.name, e.target.checked ? [token] : [])}
+                  />
+                  {t(field.name === "owner_id" ? "filters.ownerIsMe" : "filters.teamIsMine")}
+                </label>
+              </div>
+            );
+          }
+          if (field.type === "datetime" || field.type === "date") {
+            return <DateRange key={field.name} label={label(field)} value={values[0] ?? ""} onChange={(v) => set(field.name, v ? [v] : [])} />;
+          }
+          if (field.type === "uuid") return null;
+          return (
+            <TextFilter key={field.name} name={field.name} label={label(field)} value={values.join(",")} onChange={(v) => set(field.name, v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [])} />
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+function TextFilter({ name, label, value, onChange }: { name: string; label: string; value: string; onChange: (value: string) => void }) {
+  const t = useT();
+  const [draft, setDraft] = useState(value);
+  return (
+    <label className="field filter" data-filter={name}>
+      <span className="field-label">{t("filters.is", { field: label })}</span>
+      <input
+        type="text"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => draft !== value && onChange(draft)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") onChange(draft);
+        }}
+      />
+    </label>
+  );
+}
+
+/** A from..to range of days (the list sends `from..to`; either end may be open). */
+function DateRange({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  const t = useT();
+  const [from = "", to = ""] = value.split("..");
+  const update = (nextFrom: string, nextTo: string) => onChange(nextFrom || nextTo ? `${nextFrom}..${nextTo}` : "");
+  return (
+    <fieldset className="filter date-range">
+      <legend>{label}</legend>
+      <label>
+        <span className="field-label">{t("filters.from")}</span>
+        <input type="date" value={from} onChange={(e) => update(e.target.value, to)} />
+      </label>
+      <label>
+        <span className="field-label">{t("filters.to")}</span>
+        <input type="date" value={to} onChange={(e) => update(from, e.target.value)} />
+      </label>
+    </fieldset>
+  );
+}

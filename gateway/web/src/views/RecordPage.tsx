@@ -1,0 +1,319 @@
+// The generic record page: header with key fields and the stage bar, tabs (Details is
+// built in; others come from the tab registry), editing with optimistic concurrency.
+import { Suspense, useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { ApiError, request, versionOfEtag, type FieldError } from "../core/api";
+import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
+import { TABS } from "../core/registry";
+import { Link, navigate, useSearchParams } from "../core/router";
+import { useSession } from "../core/session";
+import { useT } from "../i18n";
+import { ICONS, Icon } from "../shell/Icon";
+import { FieldInput } from "./FieldInput";
+import { StageBarView } from "./StageBar";
+import { formatValue } from "./format";
+import type { EntityConfig } from "./config";
+
+type Draft = Record<string, unknown>;
+
+const SYSTEM_FIELDS = new Set(["id", "version", "created_at", "updated_at", "created_by"]);
+
+export function RecordPage({ config, id }: { config: EntityConfig; id: string }) {
+  const t = useT();
+  const session = useSession();
+  const isNew = id === "new";
+  const [meta, setMeta] = useState<EntityMeta | null>(null);
+  const [record, setRecord] = useState<EntityRecord | null>(null);
+  const [version, setVersion] = useState<number | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [draft, setDraft] = useState<Draft>({});
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [conflict, setConflict] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [params, setParams] = useSearchParams();
+
+  useEffect(() => {
+    loadEntities().then((entities) => setMeta(entities[config.entity] ?? null), () => setProblem(t("error.unreachable")));
+  }, [config.entity]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const load = useCallback(async () => {
+    if (isNew) return;
+    try {
+      const response = await request<EntityRecord>(`/${config.entity}/${encodeURIComponent(id)}`);
+      setRecord(response.data);
+      setVersion(versionOfEtag(response.etag) ?? (response.data.version as number | undefined) ?? null);
+      setDraft({});
+      setErrors([]);
+      setConflict(false);
+      setProblem(null);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 422)) setMissing(true);
+      else if (!(error instanceof ApiError && error.status === 401)) setProblem(t("error.loadFailed"));
+    }
+  }, [config.entity, id, isNew]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    setRecord(null);
+    setMissing(false);
+    setDraft({});
+    setStatus(null);
+    void load();
+  }, [load]);
+
+  const fields = useMemo(() => new Map((meta?.fields ?? []).map((f) => [f.name, f])), [meta]);
+  const current: Draft = { ...(record ?? {}), ...draft };
+  const dirty = Object.keys(draft).length > 0;
+
+  const change = (name: string, value: unknown) => {
+    setStatus(null);
+    setDraft((d) => {
+      const next = { ...d };
+      const original = record?.[name] ?? (isNew ? undefined : null);
+      const same = (value === "" || value === null) ? (original === null || original === undefined || original === "") : value === original;
+      if (same) delete next[name];
+      else next[name] = value;
+      return next;
+    });
+    setErrors((list) => list.filter((e) => e.field !== name));
+  };
+
+  const fail = (error: unknown) => {
+    if (!(error instanceof ApiError)) {
+      setProblem(t("error.unreachable"));
+      return;
+    }
+    if (error.status === 401) return;
+    if (error.status === 409) {
+      setConflict(true);
+      return;
+    }
+    if (error.status === 422 || error.status === 400) {
+      const known = error.errors.filter((e) => fields.has(e.field));
+      setErrors(known);
+      const other = error.errors.filter((e) => !fields.has(e.field));
+      setProblem(other.length ? other.map((e) => e.message).join("; ") : known.length ? t("record.fixErrors") : error.message);
+      return;
+    }
+    if (error.status === 403) setProblem(t("error.forbiddenChange"));
+    else if (error.status === 404) setMissing(true);
+    else setProblem(t("error.saveFailedRecord"));
+  };
+
+  const save = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!dirty || busy) return;
+    setBusy(true);
+    setProblem(null);
+    setErrors([]);
+    try {
+      if (isNew) {
+        const body = Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== "" && v !== null));
+        const response = await request<EntityRecord>(`/${config.entity}`, { method: "POST", body });
+        navigate(`${config.basePath}/${encodeURIComponent(response.data.id)}`, { replace: true });
+      } else {
+        const response = await request<EntityRecord>(`/${config.entity}/${encodeURIComponent(id)}`, {
+          method: "PATCH",
+          body: draft,
+          headers: version !== null ? { "If-Match": `"${version}"` } : {},
+        });
+        setRecord(response.data);
+        setVersion(versionOfEtag(response.etag) ?? (response.data.version as number | undefined) ?? null);
+        setDraft({});
+        setStatus(t("record.saved"));
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await request(`/${config.entity}/${encodeURIComponent(id)}`, {
+        method: "DELETE",
+        headers: version !== null ? { "If-Match": `"${version}"` } : {},
+      });
+      navigate(config.basePath);
+    } catch (error) {
+      setConfirmDelete(false);
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (missing) {
+    return (
+      <div className="empty-page">
+        <h1>{t("record.missing")}</h1>
+        <Link to={config.basePath}>{t("record.backToList", { list: t(config.titleKey) })}</Link>
+      </div>
+    );
+  }
+  if (!meta || (!isNew && !record)) {
+    return problem ? <p className="empty-page form-error">{problem}</p> : <div className="loading" aria-busy="true" />;
+  }
+
+  const title = isNew ? t(config.newKey) : config.title(record as EntityRecord) || t("record.untitled");
+  const tabs = isNew ? [] : TABS.filter((tab) => tab.appliesTo(config.entity));
+  const tabId = params.get("tab") ?? "details";
+  const activeTab = tabs.find((tab) => tab.id === tabId);
+  const label = (f: FieldMeta) => t.field(config.entity, f.name, f.label);
+  const errorsOf = (name: string) => errors.filter((e) => e.field === name).map((e) => e.message);
+
+  const grouped = new Set(config.groups.flatMap((g) => g.fields));
+  const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name));
+  const rest = editable.filter((f) => !grouped.has(f.name)).map((f) => f.name);
+  const groups = [...config.groups, ...(rest.length ? [{ titleKey: "record.group.other", fields: rest }] : [])];
+
+  return (
+    <form className="page record-page" onSubmit={save} noValidate>
+      <header className="record-head">
+        <Link to={config.basePath} className="back-link">
+          <Icon path={ICONS.back} size={16} />
+          {t(config.titleKey)}
+        </Link>
+        <div className="record-title">
+          <h1>{title}</h1>
+          <div className="actions">
+            {status && !dirty && (
+              <span className="muted" role="status">
+                {status}
+              </span>
+            )}
+            {dirty && !isNew && (
+              <button type="button" className="button ghost" onClick={() => { setDraft({}); setErrors([]); setProblem(null); }}>
+                {t("action.discard")}
+              </button>
+            )}
+            {!isNew && (
+              <button type="button" className="button danger-ghost" onClick={() => setConfirmDelete(true)} disabled={busy}>
+                <Icon path={ICONS.trash} size={16} />
+                {t("action.delete")}
+              </button>
+            )}
+            <button type="submit" className="button primary" disabled={!dirty || busy}>
+              {isNew ? t("action.create") : t("action.save")}
+            </button>
+          </div>
+        </div>
+        {!isNew && record && (
+          <dl className="key-fields">
+            {config.headerFields.map((name) => {
+              const field = fields.get(name);
+              const text = formatValue(t, config.entity, field, record[name], session.user.id);
+              return text ? (
+                <div key={name}>
+                  <dt>{field ? label(field) : name}</dt>
+                  <dd>{text}</dd>
+                </div>
+              ) : null;
+            })}
+          </dl>
+        )}
+        {config.stageBar && fields.get(config.stageBar.field) && (
+          <StageBarView entity={config.entity} bar={config.stageBar} value={String(current[config.stageBar.field] ?? config.stageBar.path[0])} />
+        )}
+      </header>
+
+      {confirmDelete && (
+        <div className="banner danger" role="alertdialog" aria-labelledby="confirm-delete">
+          <span id="confirm-delete">{t("record.confirmDelete")}</span>
+          <button type="button" className="button danger" onClick={() => void remove()} autoFocus>
+            {t("action.delete")}
+          </button>
+          <button type="button" className="button ghost" onClick={() => setConfirmDelete(false)}>
+            {t("action.cancel")}
+          </button>
+        </div>
+      )}
+      {conflict && (
+        <div className="banner warning" role="alert">
+          <span>{t("record.conflict")}</span>
+          <button type="button" className="button" onClick={() => void load()}>
+            {t("record.reload")}
+          </button>
+        </div>
+      )}
+      {problem && (
+        <p className="banner danger" role="alert">
+          {problem}
+        </p>
+      )}
+
+      {tabs.length > 0 && (
+        <div className="tabs" role="tablist" aria-label={t("record.tabs")}>
+          {[{ id: "details", labelKey: "tab.details" }, ...tabs].map((tab) => (
+            <button
+              key={tab.id}
+              type="button"
+              role="tab"
+              aria-selected={(activeTab?.id ?? "details") === tab.id}
+              className="tab"
+              onClick={() => {
+                const next = new URLSearchParams(params);
+                if (tab.id === "details") next.delete("tab");
+                else next.set("tab", tab.id);
+                setParams(next);
+              }}
+            >
+              {t(tab.labelKey)}
+            </button>
+          ))}
+        </div>
+      )}
+
+      {activeTab ? (
+        <div role="tabpanel" className="card">
+          <Suspense fallback={<div className="loading" aria-busy="true" />}>
+            <activeTab.component entity={config.entity} record={record as EntityRecord} reload={() => void load()} />
+          </Suspense>
+        </div>
+      ) : (
+        <div role={tabs.length ? "tabpanel" : undefined} className="details">
+          {groups.map((group) => {
+            const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && !f.read_only);
+            if (!members.length) return null;
+            return (
+              <fieldset key={group.titleKey} className="card field-group">
+                <legend>{t(group.titleKey)}</legend>
+                <div className="field-grid">
+                  {members.map((field) => (
+                    <FieldInput
+                      key={field.name}
+                      entity={config.entity}
+                      field={field}
+                      label={label(field)}
+                      value={current[field.name]}
+                      errors={errorsOf(field.name)}
+                      onChange={(value) => change(field.name, value)}
+                    />
+                  ))}
+                </div>
+              </fieldset>
+            );
+          })}
+          {!isNew && record && (
+            <fieldset className="card field-group system">
+              <legend>{t("record.group.system")}</legend>
+              <dl className="field-grid readonly">
+                {meta.fields
+                  .filter((f) => f.read_only || SYSTEM_FIELDS.has(f.name))
+                  .map((field) => (
+                    <div key={field.name} className="field">
+                      <dt className="field-label">{label(field)}</dt>
+                      <dd>{formatValue(t, config.entity, field, record[field.name], session.user.id) || "—"}</dd>
+                    </div>
+                  ))}
+              </dl>
+            </fieldset>
+          )}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,119 @@
+// What a section tells the generic list and record views about its entity.
+import type { EntityRecord } from "../core/meta";
+
+export interface ColumnPref {
+  name: string;
+  width: number;
+}
+
+export interface BuiltInView {
+  id: string;
+  labelKey: string;
+  /** The list's query string for this view; "me" stands for the signed-in user. */
+  params: string;
+}
+
+export interface SavedView {
+  id: string;
+  name: string;
+  params: string;
+}
+
+export interface StageBar {
+  field: string;
+  /** The main path, in order. */
+  path: string[];
+  /** Where a record may leave the path (shown apart). */
+  outcomes: string[];
+}
+
+export interface FieldGroup {
+  titleKey: string;
+  fields: string[];
+}
+
+export interface EntityConfig {
+  entity: string;
+  /** Section id: the key of its saved columns and views. */
+  section: string;
+  basePath: string;
+  titleKey: string;
+  newKey: string;
+  countKey: string;
+  defaultSort: string;
+  defaultColumns: ColumnPref[];
+  views: BuiltInView[];
+  title: (record: EntityRecord) => string;
+  headerFields: string[];
+  stageBar?: StageBar;
+  groups: FieldGroup[];
+}
+
+export const MIN_WIDTH = 60;
+export const MAX_WIDTH = 800;
+
+export function clampWidth(width: number): number {
+  return Math.max(MIN_WIDTH, Math.min(MAX_WIDTH, Math.round(width)));
+}
+
+/** Saved columns minus fields that no longer exist, widths kept sane. */
+export function cleanColumns(columns: unknown, known: Set<string>, fallback: ColumnPref[]): ColumnPref[] {
+  if (!Array.isArray(columns)) return fallback.filter((c) => known.has(c.name));
+  const seen = new Set<string>();
+  const out: ColumnPref[] = [];
+  for (const item of columns) {
+    if (!item || typeof item !== "object") continue;
+    const { name, width } = item as Partial<ColumnPref>;
+    if (typeof name !== "string" || !known.has(name) || seen.has(name)) continue;
+    seen.add(name);
+    out.push({ name, width: clampWidth(typeof width === "number" ? width : 160) });
+  }
+  return out.length ? out : fallback.filter((c) => known.has(c.name));
+}
+
+/** Move one column by `delta` places. */
+export function moveColumn(columns: ColumnPref[], name: string, delta: number): ColumnPref[] {
+  const from = columns.findIndex((c) => c.name === name);
+  const to = from + delta;
+  if (from < 0 || to < 0 || to >= columns.length) return columns;
+  const next = columns.slice();
+  const [moved] = next.splice(from, 1);
+  next.splice(to, 0, moved);
+  return next;
+}
+
+/** The filters a list's query string carries: `f.<field>=a,b`. */
+export function filtersOf(params: URLSearchParams): Record<string, string[]> {
+  const filters: Record<string, string[]> = {};
+  params.forEach((value, key) => {
+    if (key.startsWith("f.") && value) filters[key.slice(2)] = value.split(",").filter(Boolean);
+  });
+  return filters;
+}
+
+/** The API query for a list: its query string, with "me" put for the user's id. */
+export function apiQuery(
+  params: URLSearchParams,
+  defaultSort: string,
+  me: { id: string; team_id: string | null },
+  limit: number,
+): URLSearchParams {
+  const query = new URLSearchParams();
+  query.set("limit", String(limit));
+  query.set("sort", params.get("sort") || defaultSort);
+  const q = params.get("q")?.trim();
+  if (q) query.set("q", q);
+  for (const [field, values] of Object.entries(filtersOf(params))) {
+    const resolved = values.map((v) => (v === "me" ? me.id : v === "my_team" ? (me.team_id ?? "") : v)).filter(Boolean);
+    if (resolved.length) query.set(`filter[${field}]`, resolved.join(","));
+  }
+  return query;
+}
+
+/** A query string in a stable order, to tell which view is showing. */
+export function canonical(params: URLSearchParams | string): string {
+  const source = typeof params === "string" ? new URLSearchParams(params) : params;
+  const entries = [...source.entries()].filter(([key, value]) => value !== "" && key !== "view");
+  entries.sort(([a], [b]) => a.localeCompare(b));
+  return new URLSearchParams(entries).toString();
+}
