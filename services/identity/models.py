@@ -1,11 +1,113 @@
 """Tables of the identity service (schema `identity`)."""
 
-from sqlalchemy.orm import DeclarativeBase
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 
 metadata = service_metadata("identity")
 
+#: What the users list's search box looks through (the migration has the same text).
+#: The email is also indexed in pieces, so "ann", "osprey" or "ann@osp" find it.
+SEARCH_EXPRESSION = (
+    "to_tsvector('simple', coalesce(full_name, '') || ' ' || email"
+    " || ' ' || translate(email, '@.', '  '))"
+)
+
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # users and teams point at each other: this key is added after both tables exist
+    manager_id: Mapped[str | None] = mapped_column(
+        UUID(as_uuid=False),
+        sa.ForeignKey("identity.users.id", ondelete="SET NULL", use_alter=True),
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.Index("uq_teams_lower_name", sa.func.lower(name), unique=True),)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.Text)
+    team_id: Mapped[str | None] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("identity.teams.id", ondelete="SET NULL")
+    )
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    locale: Mapped[str] = mapped_column(sa.String(8), server_default="en")
+    theme: Mapped[str] = mapped_column(sa.String(8), server_default="light")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    search: Mapped[str | None] = mapped_column(
+        TSVECTOR, sa.Computed(SEARCH_EXPRESSION, persisted=True), deferred=True
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lower"),
+        sa.CheckConstraint("locale IN ('en', 'ru')", name="locale"),
+        sa.CheckConstraint("theme IN ('light', 'dark')", name="theme"),
+        sa.Index("ix_users_team_id", "team_id"),
+        sa.Index("ix_users_created_at_id", "created_at", "id"),
+        sa.Index("ix_users_search", "search", postgresql_using="gin"),
+    )
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    permissions: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)), server_default="{}")
+
+
+user_roles = sa.Table(
+    "user_roles",
+    metadata,
+    sa.Column(
+        "user_id",
+        UUID(as_uuid=False),
+        sa.ForeignKey("identity.users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "role_id",
+        UUID(as_uuid=False),
+        sa.ForeignKey("identity.roles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Index("ix_user_roles_role_id", "role_id"),
+)
+
+
+class Token(Base):
+    """A login session. Only the SHA-256 of the bearer token is kept."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("identity.users.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.Index("ix_tokens_user_id", "user_id"),)

@@ -1,0 +1,423 @@
+"""The rules of identity: what a user, team and role accept, who may change what,
+how passwords and tokens are made. Pure: no database, no Nameko.
+
+Every problem with the caller's data is collected and raised at once as one
+:class:`ValidationFailed`, each error naming its field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.platform.access import ADMIN, SALES_MANAGER, SALES_REP, Actor
+from services.platform.errors import Conflict, PermissionDenied, Unauthenticated, ValidationFailed
+
+LOCALES: tuple[str, ...] = ("en", "ru")
+THEMES: tuple[str, ...] = ("light", "dark")
+DEFAULT_LOCALE = "en"
+DEFAULT_THEME = "light"
+PASSWORD_MIN_LENGTH = 8
+# argon2 would hash a megabyte happily, slowly: a bound keeps a login from being a DoS.
+PASSWORD_MAX_LENGTH = 1024
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 200
+TEAM_NAME_MAX_LENGTH = 200
+#: a new user with no roles named gets this one, so they can work at all
+DEFAULT_ROLE = SALES_REP
+
+#: one message for every failed login, so it never tells which part was wrong
+LOGIN_FAILED = "Wrong email or password"
+TOKEN_REJECTED = "The token is unknown, expired or revoked"
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+
+
+# Fixed ids, so the migration, the start-up seeding and every database agree on them.
+# The migration writes the same rows out literally.
+SEEDED_ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        "00000000-0000-7000-8000-000000000001",
+        ADMIN,
+        (
+            "users.read",
+            "users.manage",
+            "teams.manage",
+            "roles.read",
+            "records.read_all",
+            "records.change_all",
+            "records.assign",
+            "processes.manage",
+            "imports.run",
+            "reports.manage",
+            "settings.manage",
+        ),
+    ),
+    RoleSpec(
+        "00000000-0000-7000-8000-000000000002",
+        SALES_MANAGER,
+        (
+            "users.read",
+            "roles.read",
+            "records.read_team",
+            "records.change_team",
+            "records.assign",
+            "imports.run",
+            "reports.manage",
+        ),
+    ),
+    RoleSpec(
+        "00000000-0000-7000-8000-000000000003",
+        SALES_REP,
+        ("users.read", "roles.read", "records.read_team", "records.change_own"),
+    ),
+)
+
+#: what a user may change on their own record; everything else is an admin's
+SELF_SERVICE_FIELDS: frozenset[str] = frozenset({"full_name", "password", "locale", "theme"})
+USER_FIELDS: tuple[str, ...] = (
+    "email",
+    "full_name",
+    "password",
+    "role_ids",
+    "team_id",
+    "is_active",
+    "locale",
+    "theme",
+)
+READ_ONLY_USER_FIELDS: frozenset[str] = frozenset({"id", "roles", "created_at", "updated_at"})
+TEAM_FIELDS: tuple[str, ...] = ("name", "manager_id")
+
+
+class _Invalid(ValueError):
+    """One field's problem, turned into a ``{field, message}`` by the caller."""
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+def clean_user_data(data: Any, *, creating: bool) -> dict[str, Any]:
+    """Validate and normalize the user fields a caller sent.
+
+    On create ``email``, ``full_name`` and ``password`` are required and the
+    defaults (locale, theme, is_active) are filled in; on update only what was
+    sent is returned. Raises one :class:`ValidationFailed` listing every problem.
+    """
+    if not isinstance(data, Mapping):
+        raise _failed([{"field": "data", "message": "must be an object of user fields"}])
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in READ_ONLY_USER_FIELDS:
+            errors.append({"field": str(name), "message": "is read-only"})
+            continue
+        if name not in USER_FIELDS:
+            errors.append({"field": str(name), "message": "unknown field"})
+            continue
+        try:
+            clean[name] = _USER_CLEANERS[name](value)
+        except _Invalid as exc:
+            errors.append({"field": name, "message": str(exc)})
+    if creating:
+        for name in ("email", "full_name", "password"):
+            if data.get(name) is None and not any(e["field"] == name for e in errors):
+                errors.append({"field": name, "message": "is required"})
+        clean.setdefault("locale", DEFAULT_LOCALE)
+        clean.setdefault("theme", DEFAULT_THEME)
+        clean.setdefault("is_active", True)
+    if errors:
+        raise _failed(errors)
+    return clean
+
+
+def normalize_email(value: Any) -> str:
+    """Lower-cased and stripped, so one address is always one string (and one user)."""
+    if not isinstance(value, str):
+        raise _Invalid("must be a string")
+    email = value.strip().lower()
+    if not email:
+        raise _Invalid("is required")
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise _Invalid(f"must be at most {EMAIL_MAX_LENGTH} characters")
+    if not _EMAIL.fullmatch(email):
+        raise _Invalid("is not an email address")
+    return email
+
+
+def _full_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("must be a string")
+    name = " ".join(value.split())
+    if not name:
+        raise _Invalid("is required")
+    if len(name) > NAME_MAX_LENGTH:
+        raise _Invalid(f"must be at most {NAME_MAX_LENGTH} characters")
+    return name
+
+
+def check_password(value: Any) -> str:
+    """The password as given (never stripped: spaces are part of it), or why not."""
+    if not isinstance(value, str):
+        raise _Invalid("must be a string")
+    if len(value) < PASSWORD_MIN_LENGTH:
+        raise _Invalid(f"must be at least {PASSWORD_MIN_LENGTH} characters")
+    if len(value) > PASSWORD_MAX_LENGTH:
+        raise _Invalid(f"must be at most {PASSWORD_MAX_LENGTH} characters")
+    return value
+
+
+def _role_ids(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple):
+        raise _Invalid("must be a list of role ids")
+    ids: list[str] = []
+    for item in value:
+        role_id = _uuid(item)
+        if role_id is None:
+            raise _Invalid("must be a list of role ids")
+        if role_id not in ids:
+            ids.append(role_id)
+    return ids
+
+
+def _team_id(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    team_id = _uuid(value)
+    if team_id is None:
+        raise _Invalid("must be a team id")
+    return team_id
+
+
+def _is_active(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("must be true or false")
+    return value
+
+
+def _choice(options: tuple[str, ...]) -> Any:
+    def clean(value: Any) -> str:
+        if value not in options:
+            raise _Invalid(f"must be one of {', '.join(options)}")
+        return value
+
+    return clean
+
+
+_USER_CLEANERS = {
+    "email": normalize_email,
+    "full_name": _full_name,
+    "password": check_password,
+    "role_ids": _role_ids,
+    "team_id": _team_id,
+    "is_active": _is_active,
+    "locale": _choice(LOCALES),
+    "theme": _choice(THEMES),
+}
+
+
+def changed_user_fields(current: Mapping[str, Any], changes: Mapping[str, Any]) -> list[str]:
+    """The fields whose value really changes, in a stable order. A password given
+    is always a change: its hash cannot be compared without hashing it."""
+    changed = []
+    for name in USER_FIELDS:
+        if name not in changes:
+            continue
+        if name == "password":
+            changed.append(name)
+        elif name == "role_ids":
+            if set(changes[name]) != set(current.get("role_ids") or ()):
+                changed.append(name)
+        elif changes[name] != current.get(name):
+            changed.append(name)
+    return changed
+
+
+def check_may_create_user(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Only an administrator may create users")
+
+
+def check_may_update_user(actor: Actor, user_id: str, changed: Iterable[str]) -> None:
+    """An admin changes anything; a user changes their own name, password, locale
+    and theme; nobody else changes anything. Names the fields refused."""
+    if actor.is_admin:
+        return
+    if actor.id != user_id:
+        raise PermissionDenied("You may change only your own profile")
+    refused = [name for name in changed if name not in SELF_SERVICE_FIELDS]
+    if refused:
+        raise PermissionDenied(
+            "Only an administrator may change " + ", ".join(refused),
+            [
+                {"field": name, "message": "only an administrator may change this"}
+                for name in refused
+            ],
+        )
+
+
+def check_admins_remain(
+    *, was_active_admin: bool, stays_active_admin: bool, other_active_admins: int
+) -> None:
+    """Refuse the change that would leave nobody able to administer Osprey."""
+    if was_active_admin and not stays_active_admin and other_active_admins == 0:
+        raise Conflict(
+            "This is the last active administrator; make another one first",
+            [{"field": "role_ids", "message": "the last active administrator must stay one"}],
+        )
+
+
+def check_role_ids_exist(role_ids: Iterable[str], known: Iterable[str]) -> None:
+    """Every role id named must exist."""
+    missing = sorted(set(role_ids) - set(known))
+    if missing:
+        raise _failed([{"field": "role_ids", "message": "no such role: " + ", ".join(missing)}])
+
+
+def actor_dict(user: Mapping[str, Any], permissions: Iterable[str]) -> dict[str, Any]:
+    """The caller as every service receives it (docs/rpc.md "Actor")."""
+    return {
+        "id": user["id"],
+        "email": user["email"],
+        "full_name": user["full_name"],
+        "roles": list(user["roles"]),
+        "team_id": user["team_id"],
+        "permissions": sorted(set(permissions)),
+        "locale": user["locale"],
+        "theme": user["theme"],
+    }
+
+
+# --- teams --------------------------------------------------------------------------------
+
+
+def clean_team_data(data: Any) -> dict[str, Any]:
+    """A new team: ``name`` required (spaces collapsed), ``manager_id`` a user id or null."""
+    if not isinstance(data, Mapping):
+        raise _failed([{"field": "data", "message": "must be an object of team fields"}])
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {"manager_id": None}
+    for name in data:
+        if name not in TEAM_FIELDS:
+            message = "is read-only" if name == "id" else "unknown field"
+            errors.append({"field": str(name), "message": message})
+    name = data.get("name")
+    if not isinstance(name, str) or not " ".join(name.split()):
+        errors.append({"field": "name", "message": "is required"})
+    elif len(" ".join(name.split())) > TEAM_NAME_MAX_LENGTH:
+        errors.append(
+            {"field": "name", "message": f"must be at most {TEAM_NAME_MAX_LENGTH} characters"}
+        )
+    else:
+        clean["name"] = " ".join(name.split())
+    manager_id = data.get("manager_id")
+    if manager_id not in (None, ""):
+        clean["manager_id"] = _uuid(manager_id)
+        if clean["manager_id"] is None:
+            errors.append({"field": "manager_id", "message": "must be a user id"})
+    if errors:
+        raise _failed(errors)
+    return clean
+
+
+def check_may_manage_teams(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Only an administrator may create teams")
+
+
+# --- passwords and tokens ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def password_hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the RFC 9106 low-memory profile
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def verify_password(password_hash: str | None, password: str) -> tuple[bool, bool]:
+    """``(matches, needs_rehash)``. With no hash (unknown email) a dummy hash is
+    verified anyway, so a failed login takes as long whichever part was wrong."""
+    hasher = password_hasher()
+    try:
+        hasher.verify(password_hash or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False, False
+    if password_hash is None:
+        return False, False
+    return True, hasher.check_needs_rehash(password_hash)
+
+
+def check_login_input(email: Any, password: Any) -> tuple[str | None, str]:
+    """The email to look up (None when no user can have it) and the password to verify.
+
+    Malformed input fails later like a wrong password (a login form says nothing
+    more), after the same dummy verification. An over-long password can match no
+    user, and is cut so that verifying it costs what any other does.
+    """
+    if not isinstance(password, str) or not isinstance(email, str):
+        raise Unauthenticated(LOGIN_FAILED)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return None, password[:PASSWORD_MAX_LENGTH]
+    try:
+        return normalize_email(email), password
+    except _Invalid:
+        return None, password
+
+
+def new_token() -> str:
+    """An opaque bearer token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored instead of the token: a leaked table grants no session."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_expiry(now: datetime, ttl_hours: int) -> datetime:
+    return now + timedelta(hours=ttl_hours)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def is_uuid(value: Any) -> bool:
+    return _uuid(value) is not None
+
+
+def _uuid(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
+    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ValidationFailed(message, errors)

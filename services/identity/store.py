@@ -1,0 +1,509 @@
+"""Identity's reads and writes, shared by the RPC entrypoints and the ``osprey`` command
+line (which works on the database directly, so it needs no running service).
+
+Every function takes the session explicitly and none commits: the caller commits, so
+a change and its outbox event become durable together or not at all. The rules
+themselves live in :mod:`.domain`; this module loads, applies them and stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import eventlet
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.platform.access import ADMIN, Actor
+from services.platform.db import ServiceSession
+from services.platform.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from services.platform.events import isoformat, utcnow
+from services.platform.ids import new_id
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page
+
+from . import domain
+from .models import Role, Team, Token, User, user_roles
+from .schemas import dump_role, dump_team, dump_user
+
+T = TypeVar("T")
+
+#: tokens this long past their expiry are deleted when their user next logs in
+_KEEP_EXPIRED_DAYS = 7
+#: last_used_at is a hint, not an audit log: write it at most this often per token
+_LAST_USED_EVERY_SECONDS = 60
+#: any constant; serializes changes that could remove the last active administrator
+_ADMIN_LOCK_KEY = 0x1D_AD_01
+
+
+# --- hashing off the eventlet hub -------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _hashing_slots() -> Any:
+    # argon2 takes 64 MiB and ~0.1 s a hash; two at a time keep two cores busy
+    # without letting a burst of logins take a gigabyte.
+    from eventlet.semaphore import Semaphore
+
+    return Semaphore(2)
+
+
+def _off_hub(fn: Callable[..., T], *args: Any) -> T:
+    """Run a CPU-bound call in a real thread when eventlet runs this process, so one
+    login does not stall every other request the service is serving."""
+    if not eventlet.patcher.is_monkey_patched("thread"):
+        return fn(*args)
+    from eventlet import tpool
+
+    with _hashing_slots():
+        return tpool.execute(fn, *args)
+
+
+def hash_password(password: str) -> str:
+    return _off_hub(domain.hash_password, password)
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+def ensure_roles(db: Session) -> None:
+    """Put back any seeded role that is missing (the migration made them; a restore or
+    an emptied test database may not have them). Never changes an existing role."""
+    db.execute(
+        pg_insert(Role)
+        .values(
+            [
+                {"id": spec.id, "name": spec.name, "permissions": list(spec.permissions)}
+                for spec in domain.SEEDED_ROLES
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def list_roles(db: Session) -> list[dict[str, Any]]:
+    return [dump_role(role) for role in db.scalars(sa.select(Role).order_by(Role.name))]
+
+
+def role_ids_for_names(db: Session, names: Iterable[str]) -> list[str]:
+    """Role ids in the order of ``names``; ``ValidationFailed`` on ``roles`` if one is unknown."""
+    wanted = list(dict.fromkeys(names))
+    found = dict(db.execute(sa.select(Role.name, Role.id).where(Role.name.in_(wanted))).all())
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise ValidationFailed(
+            "roles: no such role: " + ", ".join(missing),
+            [{"field": "roles", "message": "no such role: " + ", ".join(missing)}],
+        )
+    return [found[name] for name in wanted]
+
+
+def _check_roles_exist(db: Session, role_ids: list[str]) -> None:
+    known = db.scalars(sa.select(Role.id).where(Role.id.in_(role_ids))).all() if role_ids else []
+    domain.check_role_ids_exist(role_ids, known)
+
+
+def _check_team_exists(db: Session, team_id: str | None) -> None:
+    if team_id is not None and db.get(Team, team_id) is None:
+        raise ValidationFailed(
+            "team_id: no such team", [{"field": "team_id", "message": "no such team"}]
+        )
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+def _roles_of_user(column: Any) -> Any:
+    """A user's roles' ``column`` as an array ordered by role name (NULL when none)."""
+    return (
+        sa.select(sa.func.array_agg(aggregate_order_by(column, Role.name)))
+        .select_from(user_roles.join(Role, Role.id == user_roles.c.role_id))
+        .where(user_roles.c.user_id == User.id)
+        .scalar_subquery()
+    )
+
+
+# text[], not uuid[]: psycopg2 turns a text array into a list, a uuid array into a string
+ROLE_IDS = _roles_of_user(sa.cast(Role.id, sa.Text)).label("role_ids")
+ROLE_NAMES = _roles_of_user(Role.name).label("roles")
+
+USER_LIST = ListSpec(
+    id_column=User.id,
+    filters={
+        "team_id": Filter(User.team_id, "uuid"),
+        "is_active": Filter(User.is_active, "bool"),
+        # "role" is applied by list_users: it looks through user_roles
+    },
+    sorts={
+        "full_name": Sort(User.full_name, nullable=False),
+        "email": Sort(User.email, nullable=False),
+        "created_at": Sort(User.created_at, nullable=False),
+    },
+    default_sort="full_name",
+    search_vector=User.search,
+)
+
+
+def user_select() -> sa.Select[Any]:
+    return sa.select(User, ROLE_IDS, ROLE_NAMES)
+
+
+def dump_user_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return dump_user(row["User"], row["role_ids"] or [], row["roles"] or [])
+
+
+def get_user(db: Session, user_id: Any) -> dict[str, Any]:
+    """The user; ``NotFound`` when there is none (or the id is not one)."""
+    row = None
+    if domain.is_uuid(user_id):
+        row = db.execute(user_select().where(User.id == user_id)).first()
+    if row is None:
+        raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
+    return dump_user_row(row._mapping)
+
+
+def find_user_by_email(db: Session, email: str) -> dict[str, Any] | None:
+    row = db.execute(user_select().where(User.email == email)).first()
+    return dump_user_row(row._mapping) if row else None
+
+
+def list_users(db: Session, query: Any) -> dict[str, Any]:
+    """A page of users (filters ``team_id``, ``is_active``, ``role``; ``q`` over
+    name and email; sorts ``full_name`` (default), ``email``, ``created_at``)."""
+    query, role_names = _split_role_filter(query)
+    stmt = user_select()
+    if role_names is not None:
+        holders = (
+            sa.select(user_roles.c.user_id)
+            .join(Role, Role.id == user_roles.c.role_id)
+            .where(Role.name.in_(role_names))
+        )
+        stmt = stmt.where(User.id.in_(holders))
+    return fetch_page(db, stmt, USER_LIST, query, dump_user_row)
+
+
+def _split_role_filter(query: Any) -> tuple[Any, list[str] | None]:
+    """Take ``filter.role`` out of the query (the shared list code filters columns of
+    the listed table; roles live in another). The rest goes to the shared code as is."""
+    if not isinstance(query, Mapping) or not isinstance(query.get("filter"), Mapping):
+        return query, None
+    filters = dict(query["filter"])
+    if "role" not in filters:
+        return query, None
+    values = filters.pop("role")
+    if not isinstance(values, list | tuple):
+        values = [values]
+    if not values or not all(isinstance(v, str) and 0 < len(v) <= 50 for v in values):
+        raise ValidationFailed(
+            "filter[role]: give one or more role names",
+            [{"field": "filter[role]", "message": "give one or more role names"}],
+        )
+    return {**query, "filter": filters}, list(values)
+
+
+def create_user(
+    db: ServiceSession, changes: Mapping[str, Any], *, actor: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Store a user from cleaned ``changes`` (:func:`domain.clean_user_data`) and emit
+    ``user_created``. With no ``role_ids`` the user gets the default role.
+    Raises ``Conflict`` on a taken email, ``ValidationFailed`` on unknown roles or team."""
+    email = changes["email"]
+    _check_email_free(db, email)
+    role_ids = changes.get("role_ids")
+    if role_ids is None:
+        role_ids = role_ids_for_names(db, [domain.DEFAULT_ROLE])
+    _check_roles_exist(db, role_ids)
+    _check_team_exists(db, changes.get("team_id"))
+    password_hash = hash_password(changes["password"])
+    now = utcnow()
+    user_id = new_id()
+    inserted = db.execute(
+        pg_insert(User)
+        .values(
+            id=user_id,
+            email=email,
+            full_name=changes["full_name"],
+            password_hash=password_hash,
+            team_id=changes.get("team_id"),
+            is_active=changes.get("is_active", True),
+            locale=changes.get("locale", domain.DEFAULT_LOCALE),
+            theme=changes.get("theme", domain.DEFAULT_THEME),
+            created_at=now,
+            updated_at=now,
+        )
+        # someone may take the email between the check above and this insert
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User.id)
+    ).scalar()
+    if inserted is None:
+        raise _email_taken()
+    if role_ids:
+        db.execute(
+            user_roles.insert(), [{"user_id": user_id, "role_id": role_id} for role_id in role_ids]
+        )
+    user = get_user(db, user_id)
+    db.emit("user_created", user, actor=actor)
+    return user
+
+
+def update_user(
+    db: ServiceSession, user_id: Any, changes: Mapping[str, Any], *, actor: Actor, actor_data: dict
+) -> dict[str, Any]:
+    """Apply cleaned ``changes`` as ``actor`` may; emit ``user_updated`` (the user plus
+    ``changed_fields``) unless nothing changed. Raises ``NotFound``,
+    ``PermissionDenied``, ``Conflict`` (taken email, or the last active admin would
+    go), ``ValidationFailed`` (unknown roles or team)."""
+    # Locked until commit, so the comparison below and the change are one step.
+    user = None
+    if domain.is_uuid(user_id):
+        user = db.scalar(sa.select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
+    current = get_user(db, user.id)
+    changed = domain.changed_user_fields(current, changes)
+    domain.check_may_update_user(actor, current["id"], changed)
+    if not changed:
+        return current
+    if "email" in changed:
+        _check_email_free(db, changes["email"])
+    if "role_ids" in changed:
+        _check_roles_exist(db, changes["role_ids"])
+    if "team_id" in changed:
+        _check_team_exists(db, changes["team_id"])
+    if "role_ids" in changed or "is_active" in changed:
+        _check_admins_remain(db, current, changes)
+
+    for name in ("email", "full_name", "team_id", "is_active", "locale", "theme"):
+        if name in changed:
+            setattr(user, name, changes[name])
+    if "password" in changed:
+        user.password_hash = hash_password(changes["password"])
+    if "role_ids" in changed:
+        db.execute(user_roles.delete().where(user_roles.c.user_id == user.id))
+        if changes["role_ids"]:
+            db.execute(
+                user_roles.insert(),
+                [{"user_id": user.id, "role_id": role_id} for role_id in changes["role_ids"]],
+            )
+    if changes.get("is_active") is False:
+        # a deactivated user's sessions end now, and stay ended if they come back
+        revoke_tokens(db, user.id)
+    user.updated_at = utcnow()
+    try:
+        db.flush()
+    except IntegrityError:
+        raise _email_taken() from None  # the one unique value a user change can clash on
+    result = get_user(db, user.id)
+    db.emit("user_updated", {**result, "changed_fields": changed}, actor=actor_data)
+    return result
+
+
+def _check_email_free(db: Session, email: str) -> None:
+    if db.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise _email_taken()
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        "A user with this email already exists",
+        [{"field": "email", "message": "is already taken"}],
+    )
+
+
+def _check_admins_remain(db: Session, current: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    # Two admins demoting each other at once must not both succeed.
+    db.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADMIN_LOCK_KEY)))
+    admin_id = db.scalar(sa.select(Role.id).where(Role.name == ADMIN))
+    new_role_ids = changes.get("role_ids", current["role_ids"])
+    others = db.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .join(user_roles, user_roles.c.user_id == User.id)
+        .where(user_roles.c.role_id == admin_id, User.is_active, User.id != current["id"])
+    )
+    domain.check_admins_remain(
+        was_active_admin=current["is_active"] and ADMIN in current["roles"],
+        stays_active_admin=changes.get("is_active", current["is_active"])
+        and admin_id in new_role_ids,
+        other_active_admins=others or 0,
+    )
+
+
+def ensure_admin(db: ServiceSession, email: Any, password: Any) -> tuple[dict[str, Any], bool]:
+    """``(user, created)``: the user with this email, made an administrator first if
+    the email is unknown. An existing user is returned unchanged (their password
+    and roles are theirs). Safe when several processes run it at once: the unique
+    email decides which one creates the user. Raises ``ValidationFailed``."""
+    changes = domain.clean_user_data(
+        {"email": email, "password": password, "full_name": "Administrator"}, creating=True
+    )
+    existing = find_user_by_email(db, changes["email"])
+    if existing is not None:
+        return existing, False
+    ensure_roles(db)
+    changes["role_ids"] = role_ids_for_names(db, [ADMIN])
+    try:
+        return create_user(db, changes, actor=None), True
+    except Conflict:
+        # another process created it between our look-up and our insert
+        existing = find_user_by_email(db, changes["email"])
+        if existing is None:
+            raise
+        return existing, False
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+def list_teams(db: Session) -> list[dict[str, Any]]:
+    return [dump_team(team) for team in db.scalars(sa.select(Team).order_by(Team.name, Team.id))]
+
+
+def find_team_by_name(db: Session, name: str) -> dict[str, Any] | None:
+    team = db.scalar(sa.select(Team).where(sa.func.lower(Team.name) == name.lower()))
+    return dump_team(team) if team else None
+
+
+def create_team(
+    db: ServiceSession, changes: Mapping[str, Any], *, actor: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Store a team from cleaned ``changes`` and emit ``team_created``. Raises
+    ``Conflict`` on a taken name (any letter case), ``ValidationFailed`` on an
+    unknown manager."""
+    if find_team_by_name(db, changes["name"]) is not None:
+        raise _team_name_taken()
+    manager_id = changes.get("manager_id")
+    if manager_id is not None and db.get(User, manager_id) is None:
+        raise ValidationFailed(
+            "manager_id: no such user", [{"field": "manager_id", "message": "no such user"}]
+        )
+    team_id = db.execute(
+        pg_insert(Team)
+        .values(id=new_id(), name=changes["name"], manager_id=manager_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(Team.id)
+    ).scalar()
+    if team_id is None:
+        raise _team_name_taken()
+    team = dump_team(db.get(Team, team_id))
+    db.emit("team_created", team, actor=actor)
+    return team
+
+
+def _team_name_taken() -> Conflict:
+    return Conflict(
+        "A team with this name already exists", [{"field": "name", "message": "is already taken"}]
+    )
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def login(db: Session, email: Any, password: Any, *, ttl_hours: int) -> dict[str, Any]:
+    """``{token, expires_at, user}`` for a right email and password of an active user;
+    ``Unauthenticated`` with one message for every other case."""
+    lookup, password = domain.check_login_input(email, password)
+    user = db.scalar(sa.select(User).where(User.email == lookup)) if lookup else None
+    matches, needs_rehash = _off_hub(
+        domain.verify_password, user.password_hash if user else None, password
+    )
+    if user is None or not matches or not user.is_active:
+        raise Unauthenticated(domain.LOGIN_FAILED)
+    if needs_rehash:
+        user.password_hash = hash_password(password)
+    token = domain.new_token()
+    now = utcnow()
+    expires_at = domain.token_expiry(now, ttl_hours)
+    db.add(
+        Token(
+            id=new_id(),
+            token_hash=domain.token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    db.execute(
+        sa.delete(Token).where(
+            Token.user_id == user.id,
+            Token.expires_at < sa.func.now() - sa.text(f"interval '{_KEEP_EXPIRED_DAYS} days'"),
+        )
+    )
+    db.flush()
+    return {"token": token, "expires_at": isoformat(expires_at), "user": get_user(db, user.id)}
+
+
+def authenticate(db: Session, token: Any) -> dict[str, Any]:
+    """The actor dict of a live token's user; ``Unauthenticated`` if the token is
+    unknown, expired, revoked, or its user inactive."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise Unauthenticated(domain.TOKEN_REJECTED)
+    row = db.execute(
+        user_select()
+        .add_columns(Token.id.label("token_id"), Token.last_used_at)
+        .join(Token, Token.user_id == User.id)
+        .where(
+            Token.token_hash == domain.token_digest(token),
+            Token.revoked_at.is_(None),
+            Token.expires_at > sa.func.now(),
+            User.is_active,
+        )
+    ).first()
+    if row is None:
+        raise Unauthenticated(domain.TOKEN_REJECTED)
+    mapping = row._mapping
+    user = dump_user_row(mapping)
+    permissions = _permissions_of(db, user["id"])
+    db.execute(
+        sa.update(Token)
+        .where(
+            Token.id == mapping["token_id"],
+            sa.or_(
+                Token.last_used_at.is_(None),
+                Token.last_used_at
+                < sa.func.now() - sa.text(f"interval '{_LAST_USED_EVERY_SECONDS} seconds'"),
+            ),
+        )
+        .values(last_used_at=sa.func.now())
+    )
+    return domain.actor_dict(user, permissions)
+
+
+def actor_for(db: Session, user_id: str) -> dict[str, Any]:
+    """The actor dict of a user, as :func:`authenticate` would give it (for tools that
+    act as a user without a session, such as the demo data loader)."""
+    user = get_user(db, user_id)
+    return domain.actor_dict(user, _permissions_of(db, user["id"]))
+
+
+def _permissions_of(db: Session, user_id: str) -> list[str]:
+    return list(
+        db.scalars(
+            sa.select(sa.func.unnest(Role.permissions))
+            .join(user_roles, user_roles.c.role_id == Role.id)
+            .where(user_roles.c.user_id == user_id)
+        )
+    )
+
+
+def logout(db: Session, token: Any) -> None:
+    """Revoke the token; an unknown or already revoked one is fine."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        return
+    db.execute(
+        sa.update(Token)
+        .where(Token.token_hash == domain.token_digest(token), Token.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now())
+    )
+
+
+def revoke_tokens(db: Session, user_id: str) -> None:
+    db.execute(
+        sa.update(Token)
+        .where(Token.user_id == user_id, Token.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now())
+    )
