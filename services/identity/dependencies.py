@@ -52,7 +52,10 @@ class Bootstrap(DependencyProvider):
     roles or an admin.
     """
 
-    def start(self) -> None:
+    # In setup, not start: a container starts all its extensions at once, so work done
+    # in start() races the RPC consumer, and a login right after start-up could miss
+    # the admin. Every setup() finishes before any start() begins.
+    def setup(self) -> None:
         config = self.container.config
         email = _setting(config, "ADMIN_EMAIL", settings().admin_email)
         password = _setting(config, "ADMIN_PASSWORD", settings().admin_password)

@@ -1,0 +1,217 @@
+"""The ``osprey`` command line against a real PostgreSQL (and RabbitMQ for demo data)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from nameko.testing.services import entrypoint_hook
+from typer.testing import CliRunner
+
+from services.identity.service import IdentityService
+from services.leads.service import LeadsService
+from services.platform.cli import app
+from services.platform.config import settings
+from services.platform.db import create_db_engine
+
+ROOT = Path(__file__).resolve().parents[3]
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(database_url, monkeypatch):
+    """The CLI reads the environment once (``settings()``); point it at the test database."""
+    monkeypatch.setenv("OSPREY_DATABASE_URL", database_url)
+    for name in ("OSPREY_ADMIN_EMAIL", "OSPREY_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    settings.cache_clear()
+    yield monkeypatch
+    settings.cache_clear()
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).scalar_one()
+
+
+def osprey(*args: str):
+    result = runner.invoke(app, list(args))
+    return result
+
+
+# --- osprey migrate --------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_database_url(database_url):
+    url = sa.make_url(database_url).set(database="osprey_test_identity_cli")
+    admin = create_db_engine(
+        url.set(database="postgres"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text('DROP DATABASE IF EXISTS "osprey_test_identity_cli" WITH (FORCE)'))
+
+    drop()
+    yield url.render_as_string(hide_password=False)
+    drop()
+    admin.dispose()
+
+
+def test_migrate_creates_the_database_and_seeds_the_roles(fresh_database_url):
+    env = {**os.environ, "OSPREY_DATABASE_URL": fresh_database_url}
+    command = [sys.executable, "-m", "services.platform.cli", "migrate"]
+
+    first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Created the database." in first.stdout
+    assert "identity" in first.stdout
+
+    engine = create_db_engine(fresh_database_url, poolclass=sa.pool.NullPool)
+    try:
+        assert scalar(engine, "SELECT version_num FROM identity.alembic_version") == "identity_0002"
+        names = scalar(engine, "SELECT array_agg(name ORDER BY name) FROM identity.roles")
+        assert names == ["admin", "sales_manager", "sales_rep"]
+    finally:
+        engine.dispose()
+
+    again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "Created the database." not in again.stdout
+
+
+# --- osprey users create ---------------------------------------------------------------
+
+
+def test_users_create_prints_the_id_of_an_admin_who_can_log_in(
+    cli_env, db_engine, container_factory, service_config
+):
+    result = osprey(
+        "users", "create", "--email", "Boss@Osprey.test", "--password", "boss-password",
+        "--full-name", "Big Boss", "--admin",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user_id = result.stdout.strip()
+    assert scalar(db_engine, "SELECT email FROM identity.users WHERE id = :i", i=user_id) == (
+        "boss@osprey.test"
+    )
+
+    identity = container_factory(IdentityService, {**service_config, "ADMIN_EMAIL": ""})
+    identity.start()
+    with entrypoint_hook(identity, "login") as login:
+        user = login("boss@osprey.test", "boss-password")["user"]
+    assert user["id"] == user_id and user["roles"] == ["admin"]
+    # the event waited in the outbox for the service's relay
+    assert (
+        scalar(
+            db_engine,
+            "SELECT count(*) FROM identity.outbox WHERE type = 'user_created' "
+            "AND envelope->'data'->>'id' = :i",
+            i=user_id,
+        )
+        == 1
+    )
+
+
+def test_users_create_takes_roles_by_name_and_defaults_to_sales_rep(cli_env, db_engine):
+    manager = osprey(
+        "users", "create", "--email", "m@osprey.test", "--password", "password-1",
+        "--full-name", "M", "--role", "sales_manager",
+    )  # fmt: skip
+    rep = osprey(
+        "users", "create", "--email", "r@osprey.test", "--password", "password-1",
+        "--full-name", "R",
+    )  # fmt: skip
+    assert manager.exit_code == 0 and rep.exit_code == 0, manager.output + rep.output
+    roles = scalar(
+        db_engine,
+        "SELECT array_agg(u.email || ':' || r.name ORDER BY u.email) FROM identity.users u"
+        " JOIN identity.user_roles ur ON ur.user_id = u.id"
+        " JOIN identity.roles r ON r.id = ur.role_id",
+    )
+    assert roles == ["m@osprey.test:sales_manager", "r@osprey.test:sales_rep"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--password", "short"], "password: must be at least 8 characters"),
+        (["--role", "emperor"], "no such role: emperor"),
+        (["--email", "taken@osprey.test"], "A user with this email already exists"),
+    ],
+)
+def test_users_create_explains_a_mistake_and_writes_nothing(cli_env, db_engine, args, message):
+    taken = osprey(
+        "users", "create", "--email", "taken@osprey.test", "--password", "password-1",
+        "--full-name", "T",
+    )  # fmt: skip
+    assert taken.exit_code == 0
+    base = {"--email": "new@osprey.test", "--password": "password-1", "--full-name": "New"}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    extra = [a for pair in base.items() for a in pair]
+
+    result = osprey("users", "create", *extra)
+
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 1
+
+
+# --- osprey demo-data ------------------------------------------------------------------
+
+
+def test_demo_data_creates_people_and_leads_once(
+    cli_env, db_engine, container_factory, service_config
+):
+    cli_env.setenv("OSPREY_AMQP_URI", service_config["AMQP_URI"])
+    settings.cache_clear()
+    leads = container_factory(LeadsService, service_config)
+    leads.start()
+
+    first = osprey("demo-data")
+    assert first.exit_code == 0, first.output
+    match = re.search(r"Admin login: admin@osprey\.local / (\S+)", first.stdout)
+    assert match, first.stdout
+    assert "Created 40 demo leads." in first.stdout
+    assert scalar(db_engine, "SELECT count(*) FROM leads.leads") == 40
+    assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 4
+    team_id = scalar(db_engine, "SELECT id::text FROM identity.teams WHERE name = 'Sales'")
+    assert (
+        scalar(db_engine, "SELECT count(*) FROM identity.users WHERE team_id = :t", t=team_id) == 3
+    )
+    assert scalar(db_engine, "SELECT count(DISTINCT team_id) FROM leads.leads") == 1
+
+    identity = container_factory(IdentityService, {**service_config, "ADMIN_EMAIL": ""})
+    identity.start()
+    with entrypoint_hook(identity, "login") as login:
+        assert login("admin@osprey.local", match.group(1))["user"]["roles"] == ["admin"]
+
+    again = osprey("demo-data")
+    assert again.exit_code == 0, again.output
+    assert "none were added" in again.stdout
+    assert "(unchanged" in again.stdout
+    assert scalar(db_engine, "SELECT count(*) FROM leads.leads") == 40
+    assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 4
+    assert scalar(db_engine, "SELECT count(*) FROM identity.teams") == 1
+
+
+def test_demo_data_says_when_the_leads_service_is_not_running(cli_env, rabbit_config, db_engine):
+    cli_env.setenv("OSPREY_AMQP_URI", rabbit_config["AMQP_URI"])
+    cli_env.setenv("OSPREY_ADMIN_EMAIL", "chief@osprey.test")
+    cli_env.setenv("OSPREY_ADMIN_PASSWORD", "chief-password")
+    settings.cache_clear()
+
+    result = osprey("demo-data")
+
+    assert result.exit_code == 1
+    assert "the leads service does not answer" in result.stderr
+    assert scalar(db_engine, "SELECT email FROM identity.users u JOIN identity.user_roles ur "
+                  "ON ur.user_id = u.id JOIN identity.roles r ON r.id = ur.role_id "
+                  "WHERE r.name = 'admin'") == "chief@osprey.test"  # fmt: skip
