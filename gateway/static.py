@@ -47,7 +47,12 @@ class WebApp:
             return None
         candidate = (self.dist / path.lstrip("/")).resolve()
         if candidate.is_relative_to(self.dist) and candidate.is_file():
-            return FileResponse(candidate)
+            # Vite names built assets by content hash, so they never change in place.
+            immutable = candidate.is_relative_to(self.dist / "assets")
+            headers = (
+                {"Cache-Control": "public, max-age=31536000, immutable"} if immutable else None
+            )
+            return FileResponse(candidate, headers=headers)
         if "." in path.rsplit("/", 1)[-1]:
             return None  # a missing asset is a 404, not the app's HTML
         return self.index()

@@ -178,6 +178,7 @@ def test_web_app_serves_files_and_index_for_deep_links(tmp_path: Path) -> None:
 
     asset = web.fallback(request_for("/assets/app.js"))
     assert isinstance(asset, FileResponse) and Path(asset.path) == tmp_path / "assets" / "app.js"
+    assert "immutable" in asset.headers["cache-control"]
     deep_link = web.fallback(request_for("/leads/123"))
     assert isinstance(deep_link, FileResponse) and Path(deep_link.path) == tmp_path / "index.html"
     # Not the app's: API paths, other methods, missing assets, paths outside dist/.
