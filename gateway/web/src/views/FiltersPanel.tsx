@@ -22,7 +22,9 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
     setParams(next);
   };
   const label = (f: FieldMeta) => t.field(entity.name, f.name, f.label);
-  const filterable = entity.fields.filter((f) => f.filterable);
+  // Choices first (stages, "mine"), typed values last: the common filters are one click away.
+  const rank = (f: FieldMeta) => (f.type === "enum" ? 0 : f.type === "uuid" ? 1 : f.type === "datetime" || f.type === "date" ? 2 : 3);
+  const filterable = entity.fields.filter((f) => f.filterable).sort((a, b) => rank(a) - rank(b));
 
   return (
     <section className="filters-panel" aria-labelledby="filters-title">

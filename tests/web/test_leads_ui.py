@@ -1,0 +1,257 @@
+"""What a user does in the web app's Leads section, in a real browser against the stack."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Site, sign_in
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def header_names(page: Page) -> list[str]:
+    return page.locator(".grid-head [role=columnheader]").evaluate_all(
+        "cells => cells.map(c => c.dataset.column)"
+    )
+
+
+def create_lead(page: Page, site: Site, **fields: str) -> str:
+    """Create a lead through the form; returns its id (from the record page's address)."""
+    page.goto(site.base_url + "/leads/new")
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/leads/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def test_sign_in_see_the_menu_and_sign_out(page: Page, site: Site) -> None:
+    sign_in(page, site, "/leads")
+    menu = page.get_by_role("navigation", name="Sections")
+    expect(menu.get_by_role("link", name="Leads")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Leads")).to_be_visible()
+
+    menu.get_by_role("button", name="Collapse menu").click()
+    expect(page.locator(".shell.collapsed")).to_be_visible()
+    page.get_by_role("button", name="Expand menu").click()
+    expect(page.locator(".shell.collapsed")).to_have_count(0)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(site.base_url + "/leads")
+    page.wait_for_url(re.compile(r"/sign-in\?next=%2Fleads"))
+
+
+def test_a_wrong_password_is_refused(page: Page, site: Site) -> None:
+    page.goto(site.base_url + "/sign-in")
+    page.get_by_label("Email").fill(site.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("not right")
+
+
+def test_create_a_lead_and_find_it_with_a_filter_and_the_search_box(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    name = unique("Filtered Person")
+    source = f"expo-{uuid.uuid4().hex[:6]}"
+
+    # The API's validation message appears beside the field it names.
+    page.goto(site.base_url + "/leads/new")
+    page.get_by_label("Notes", exact=True).fill("met at the stand")
+    page.get_by_role("button", name="Create").click()
+    contact = page.locator("[data-field=contact_name]")
+    expect(contact.locator(".field-error")).to_be_visible()
+    expect(contact.get_by_label("Contact name")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Contact name", exact=True).fill(name)
+    page.get_by_label("Source", exact=True).fill(source)
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/leads/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.locator(".stage-bar [aria-current=step]")).to_have_text("Qualification")
+
+    page.get_by_role("link", name="Leads").first.click()
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_label("Source is").fill(source)
+    page.get_by_label("Source is").press("Enter")
+    rows = page.locator(".grid-body [role=row]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(name)
+
+    # An enumeration filter narrows it further: no converted lead has this source.
+    page.locator("[data-filter=stage]").get_by_label("Converted").check()
+    expect(rows).to_have_count(0)
+    page.get_by_role("button", name="Clear all").click()
+
+    page.get_by_role("searchbox", name="Search").fill(name.split()[-1])
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+
+def test_edit_a_lead_then_delete_it(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    name = unique("Editable Person")
+    lead_id = create_lead(page, site, **{"Contact name": name})
+
+    page.get_by_label("Score", exact=True).fill("42")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Score", exact=True)).to_have_value("42")
+
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    page.wait_for_url(re.compile(r"/leads$"))
+    with site.api() as api:
+        assert api.get(f"/api/v1/leads/{lead_id}").status_code == 404
+
+
+def test_someone_elses_change_is_a_conflict_the_user_can_reload(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    lead_id = create_lead(page, site, **{"Contact name": unique("Contested Person")})
+    with site.api() as api:
+        current = api.get(f"/api/v1/leads/{lead_id}")
+        changed = api.patch(
+            f"/api/v1/leads/{lead_id}",
+            json={"account_name": "Changed Elsewhere Ltd"},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert changed.status_code == 200, changed.text
+
+    page.get_by_label("Phone", exact=True).fill("+15550001234")
+    page.get_by_role("button", name="Save").click()
+    conflict = page.get_by_role("alert").filter(has_text="Someone else changed")
+    expect(conflict).to_be_visible()
+    conflict.get_by_role("button", name="Reload").click()
+    expect(page.get_by_label("Account name", exact=True)).to_have_value("Changed Elsewhere Ltd")
+    expect(conflict).to_have_count(0)
+
+
+def test_an_ended_session_returns_to_sign_in_and_back(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    lead_id = create_lead(page, site, **{"Contact name": unique("Remembered Person")})
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "osprey_session")
+    ended = httpx.post(
+        f"{site.base_url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=15
+    )
+    assert ended.status_code == 204
+
+    page.get_by_label("Score", exact=True).fill("7")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/sign-in\?next="))
+    expect(page.get_by_role("status")).to_contain_text("session has ended")
+    page.get_by_label("Email").fill(site.email)
+    page.get_by_label("Password").fill(site.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"/leads/{lead_id}$"))
+
+
+def test_columns_changed_and_reordered_are_kept_after_reload(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Columns").click()
+    panel = page.locator(".columns-panel")
+    panel.get_by_role("button", name="Reset to default").click()
+    before = header_names(page)
+    assert "phone" in before and "score" not in before
+
+    # Ticking moves the field between the two lists, so click rather than check().
+    panel.locator("[data-column=phone]").get_by_role("checkbox").click()
+    panel.locator(".column-more [data-column=score]").get_by_role("checkbox").click()
+    panel.get_by_role("button", name="Move Score left").click()
+    panel.get_by_label("Width of Contact name").fill("260")
+    expected = [n for n in before if n != "phone"]
+    expected.insert(len(expected) - 1, "score")
+    expect(page.locator(".grid-head [role=columnheader]")).to_have_count(len(expected))
+    assert header_names(page) == expected
+
+    page.reload()
+    page.locator(".grid-head [role=columnheader]").first.wait_for()
+    assert header_names(page) == expected
+    width = page.locator(".grid-head [data-column=contact_name]").evaluate("c => c.style.width")
+    assert width == "260px"
+
+    page.get_by_role("button", name="Columns").click()
+    page.locator(".columns-panel").get_by_role("button", name="Reset to default").click()
+    expect(page.locator(".grid-head [role=columnheader]")).to_have_count(len(before))
+
+
+def test_sort_by_a_column_and_save_a_view(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.locator(".grid-head [data-column=contact_name]").get_by_role("button").click()
+    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute("aria-sort", "ascending")
+    assert "sort=contact_name" in page.url
+
+    view = unique("Sorted by name")
+    page.get_by_role("button", name="Save view").click()
+    page.get_by_label("View name").fill(view)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_label("View")).to_have_value(re.compile(r"^v"))
+
+    page.get_by_label("View").select_option(label="My open leads")
+    assert "f.owner_id=me" in page.url
+    page.get_by_label("View").select_option(label=view)
+    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute("aria-sort", "ascending")
+    page.get_by_role("button", name="Delete view").click()
+    expect(page.get_by_label("View").locator("option", has_text=view)).to_have_count(0)
+
+
+def test_switch_to_russian_and_dark_and_back(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    try:
+        page.get_by_role("link", name="Settings").click()
+        page.get_by_label("Dark").check()
+        page.get_by_label("Language").select_option("ru")
+        menu = page.get_by_role("navigation", name="Разделы")
+        expect(menu.get_by_role("link", name="Лиды")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+        page.reload()  # kept on the server, not only in this tab
+        expect(page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Лиды")).to_be_visible()
+        page.get_by_role("link", name="Лиды").click()
+        expect(page.get_by_role("button", name="Фильтры")).to_be_visible()
+    finally:
+        # The user is shared by every test: put their settings back.
+        page.goto(site.base_url + "/settings")
+        page.locator("input[name=theme][value=light]").check()
+        page.locator("select[name=language]").select_option("en")
+        expect(page.get_by_role("navigation", name="Sections")).to_be_visible()
+
+
+def test_every_control_is_labelled_and_reachable_by_keyboard(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Filters").click()
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('a, button, input, select, textarea, [tabindex]')]
+            .filter(el => !el.closest('[aria-hidden=true]') && el.type !== 'hidden')
+            .filter(el => {
+              const text = (el.getAttribute('aria-label') || el.textContent || '').trim();
+              const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-labelledby');
+              return !(text || labelled || el.title);
+            })
+            .map(el => el.outerHTML.slice(0, 120))"""
+    )
+    assert unlabelled == []
+
+    # Tab from the top of the page reaches the search box, the first lead and the menu.
+    page.reload()  # focus starts at the top of the page
+    page.locator(".grid[aria-busy='false'] .row-link").first.wait_for()
+    reached: set[str] = set()
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        reached.add(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " return `${e.tagName}.${e.className}[${e.getAttribute('type') || ''}]`; }"
+            )
+        )
+    assert any("menu-item" in r for r in reached), sorted(reached)
+    assert any("row-link" in r for r in reached), reached
+    assert any(r.startswith("INPUT") and r.endswith("[search]") for r in reached)
