@@ -65,10 +65,14 @@ class Site:
 @pytest.fixture(scope="session")
 def site(request: pytest.FixtureRequest) -> Site:
     if not (DIST / "index.html").is_file():
-        pytest.fail("The web app is not built: run `make web` (npm ci && npm run build in gateway/web)")
+        pytest.fail(
+            "The web app is not built: run `make web` (npm ci && npm run build in gateway/web)"
+        )
     base_url = os.environ.get("OSPREY_WEB_BASE_URL")
     if base_url:
-        return Site(base_url.rstrip("/"), os.environ["OSPREY_WEB_EMAIL"], os.environ["OSPREY_WEB_PASSWORD"])
+        return Site(
+            base_url.rstrip("/"), os.environ["OSPREY_WEB_EMAIL"], os.environ["OSPREY_WEB_PASSWORD"]
+        )
     running = request.getfixturevalue("stack")
     return Site(running.base_url, running.admin_email, running.admin_password)
 
@@ -99,9 +103,11 @@ def page(browser, site: Site, request: pytest.FixtureRequest) -> Iterator[object
     problems: list[str] = []
     tab.on(
         "console",
-        lambda message: message.type == "error"
-        and not NETWORK_NOISE.match(message.text)
-        and problems.append(f"console: {message.text}"),
+        lambda message: (
+            message.type == "error"
+            and not NETWORK_NOISE.match(message.text)
+            and problems.append(f"console: {message.text}")
+        ),
     )
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     tab.console_problems = problems  # type: ignore[attr-defined]

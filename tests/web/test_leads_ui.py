@@ -139,7 +139,9 @@ def test_an_ended_session_returns_to_sign_in_and_back(page: Page, site: Site) ->
     lead_id = create_lead(page, site, **{"Contact name": unique("Remembered Person")})
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "osprey_session")
     ended = httpx.post(
-        f"{site.base_url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=15
+        f"{site.base_url}/api/v1/auth/logout",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
     )
     assert ended.status_code == 204
 
@@ -185,7 +187,9 @@ def test_columns_changed_and_reordered_are_kept_after_reload(page: Page, site: S
 def test_sort_by_a_column_and_save_a_view(page: Page, site: Site) -> None:
     sign_in(page, site)
     page.locator(".grid-head [data-column=contact_name]").get_by_role("button").click()
-    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
     assert "sort=contact_name" in page.url
 
     view = unique("Sorted by name")
@@ -197,7 +201,9 @@ def test_sort_by_a_column_and_save_a_view(page: Page, site: Site) -> None:
     page.get_by_label("View").select_option(label="My open leads")
     assert "f.owner_id=me" in page.url
     page.get_by_label("View").select_option(label=view)
-    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator(".grid-head [data-column=contact_name]")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
     page.get_by_role("button", name="Delete view").click()
     expect(page.get_by_label("View").locator("option", has_text=view)).to_have_count(0)
 
@@ -214,7 +220,9 @@ def test_switch_to_russian_and_dark_and_back(page: Page, site: Site) -> None:
         expect(page.locator("html")).to_have_attribute("lang", "ru")
 
         page.reload()  # kept on the server, not only in this tab
-        expect(page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Лиды")).to_be_visible()
+        expect(
+            page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Лиды")
+        ).to_be_visible()
         page.get_by_role("link", name="Лиды").click()
         expect(page.get_by_role("button", name="Фильтры")).to_be_visible()
     finally:
@@ -233,7 +241,8 @@ def test_every_control_is_labelled_and_reachable_by_keyboard(page: Page, site: S
             .filter(el => !el.closest('[aria-hidden=true]') && el.type !== 'hidden')
             .filter(el => {
               const text = (el.getAttribute('aria-label') || el.textContent || '').trim();
-              const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-labelledby');
+              const labelled = (el.labels && el.labels.length)
+                || el.getAttribute('aria-labelledby');
               return !(text || labelled || el.title);
             })
             .map(el => el.outerHTML.slice(0, 120))"""
