@@ -276,7 +276,10 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
       ) : (
         <div role={tabs.length ? "tabpanel" : undefined} className="details">
           {groups.map((group) => {
-            const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && !f.read_only);
+            // A new record starts at the first stage; the stage bar already says so.
+            const members = group.fields
+              .map((n) => fields.get(n))
+              .filter((f): f is FieldMeta => !!f && !f.read_only && !(isNew && f.name === config.stageBar?.field));
             if (!members.length) return null;
             return (
               <fieldset key={group.titleKey} className="card field-group">

@@ -1,0 +1,263 @@
+"""Benchmark: the web app's shell size and how fast the Leads list is usable.
+
+1. The shell's weight: the JavaScript and CSS ``index.html`` loads before any section
+   (entry script, its module preloads, the stylesheet), gzipped at level 9; the Leads
+   section's lazily loaded chunk is reported apart. Target: shell JS < 300 KB gzipped.
+2. Time to interactive for the Leads list with 10,000 leads: the whole stack
+   (``tests/support/stack.py``) against a fresh database (``OSPREY_BENCH_WEB_DATABASE_URL``,
+   default ``.../osprey_bench_web``) holding 10,000 leads (``COPY``), Debian's headless
+   Chromium driven by Playwright, a cold browser cache each run. Measured in the page:
+   navigation start → first rows painted, and → the end of the last long task (≥ 50 ms)
+   once the page has been quiet for 1 s (a TTI in the Lighthouse sense). Target: < 1.5 s.
+3. Scrolling the list to its end: every page fetched while scrolling (100 rows each),
+   the longest gap between animation frames and the most rows ever in the DOM.
+
+Build the app first (``make web``). Run: ``.venv/bin/python bench/web/web_bench.py``
+(``--size-only`` skips the browser). Prints JSON and writes ``bench/web/results.json``;
+``bench/web/RESULTS.md`` says what the figures mean.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+DIST = ROOT / "gateway" / "web" / "dist"
+DB = os.environ.get(
+    "OSPREY_BENCH_WEB_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/osprey_bench_web"
+)
+LEADS = int(os.environ.get("OSPREY_BENCH_WEB_LEADS", "10000"))
+RUNS = int(os.environ.get("OSPREY_BENCH_WEB_RUNS", "5"))
+CHROMIUM = os.environ.get("OSPREY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def gz(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
+
+
+def shell_size() -> dict:
+    index = (DIST / "index.html").read_text()
+    shell = re.findall(r'<script[^>]+src="/([^"]+\.js)"', index)
+    shell += re.findall(r'<link[^>]+rel="modulepreload"[^>]+href="/([^"]+\.js)"', index)
+    css = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="/([^"]+\.css)"', index)
+    lazy = sorted(
+        str(p.relative_to(DIST))
+        for p in (DIST / "assets").glob("*.js")
+        if str(p.relative_to(DIST)) not in shell
+    )
+    return {
+        "shell_js_files": shell,
+        "shell_js_gzip_kb": round(sum(gz(DIST / f) for f in shell) / 1024, 1),
+        "shell_js_raw_kb": round(sum((DIST / f).stat().st_size for f in shell) / 1024, 1),
+        "shell_css_gzip_kb": round(sum(gz(DIST / f) for f in css) / 1024, 1),
+        "lazy_chunks_gzip_kb": {f: round(gz(DIST / f) / 1024, 1) for f in lazy},
+    }
+
+
+def fresh_database(url: str) -> None:
+    from services.platform.db import create_db_engine
+    from services.platform.migrations import create_database, migrate
+    from services.platform.registry import SERVICES
+
+    create_database(url)
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for info in SERVICES:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{info.name}" CASCADE'))
+    engine.dispose()
+    migrate(url)
+
+
+def load_leads(url: str, rows: int, owner_id: str) -> None:
+    """COPY ``rows`` leads into the leads schema (the list needs volume, not events)."""
+    from services.platform.db import create_db_engine
+
+    stages = ["qualification", "distribution", "handoff", "nurturing", "disqualified"]
+    now = datetime.now(UTC)
+    buf = io.StringIO()
+    for i in range(rows):
+        created = (now - timedelta(seconds=rows - i)).isoformat()
+        fields = [
+            str(uuid.uuid4()),
+            f"Contact {i}",
+            f"Account {i % 700}",
+            f"lead{i}@company{i % 700}.example",
+            f"+4420{1000000 + i}",
+            "web",
+            stages[i % len(stages)],
+            owner_id,
+            created,
+            created,
+            owner_id,
+        ]
+        buf.write("\t".join(fields) + "\n")
+    buf.seek(0)
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.copy_expert(
+                "COPY leads.leads (id, contact_name, account_name, email, phone, source, stage,"
+                " owner_id, created_at, updated_at, created_by) FROM STDIN",
+                buf,
+            )
+            cur.execute("ANALYZE leads.leads")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+# Runs in the page before the app: long tasks and the moment the first rows appear.
+PROBE = """
+window.__bench = { longTasks: [], rowsAt: null };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__bench.longTasks.push([e.startTime, e.duration]);
+}).observe({ type: 'longtask', buffered: true });
+const look = () => {
+  if (document.querySelector('.grid .row-link')) window.__bench.rowsAt = performance.now();
+  else requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+
+SCROLL = """
+async () => {
+  const grid = document.querySelector('.grid');
+  let worstGap = 0, last = performance.now(), maxRows = 0, running = true;
+  const frame = (t) => { worstGap = Math.max(worstGap, t - last); last = t;
+    maxRows = Math.max(maxRows, document.querySelectorAll('.grid-body [role=row]').length);
+    if (running) requestAnimationFrame(frame); };
+  requestAnimationFrame((t) => { last = t; requestAnimationFrame(frame); });
+  const start = performance.now();
+  while (true) {
+    grid.scrollTop = grid.scrollHeight;
+    await new Promise((r) => setTimeout(r, 30));
+    const status = document.querySelector('.toolbar [role=status]').textContent;
+    const atEnd = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
+    if (!/scroll/.test(status) && atEnd) break;
+    if (performance.now() - start > 120000) break;
+  }
+  running = false;
+  const rowCount = Number(document.querySelector('.grid').getAttribute('aria-rowcount')) - 1;
+  return { seconds: (performance.now() - start) / 1000, worstFrameGapMs: worstGap,
+           maxRowsInDom: maxRows, rowsLoaded: rowCount };
+}
+"""
+
+
+def browser_runs(base_url: str, email: str, password: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        first = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = first.new_page()
+        page.goto(base_url + "/sign-in")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector(".grid .row-link")
+        state = first.storage_state()
+        first.close()
+
+        runs = []
+        for _ in range(RUNS):
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, storage_state=state
+            )
+            page = context.new_page()
+            page.add_init_script(PROBE)
+            page.goto(base_url + "/leads")
+            page.wait_for_function("() => window.__bench && window.__bench.rowsAt !== null")
+            # Wait until no long task for 1 s, then take the end of the last one.
+            quiet_since = time.monotonic()
+            seen = -1
+            while time.monotonic() - quiet_since < 1.0:
+                count = page.evaluate("() => window.__bench.longTasks.length")
+                if count != seen:
+                    seen, quiet_since = count, time.monotonic()
+                time.sleep(0.1)
+            probe = page.evaluate("() => window.__bench")
+            last_long = max((s + d for s, d in probe["longTasks"]), default=0.0)
+            runs.append(
+                {
+                    "rows_painted_ms": round(probe["rowsAt"], 1),
+                    "interactive_ms": round(max(probe["rowsAt"], last_long), 1),
+                    "long_tasks": len(probe["longTasks"]),
+                }
+            )
+            context.close()
+
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, storage_state=state)
+        page = context.new_page()
+        page.goto(base_url + "/leads")
+        page.wait_for_selector(".grid .row-link")
+        scroll = page.evaluate(SCROLL)
+        context.close()
+        browser.close()
+
+    return {
+        "runs": runs,
+        "rows_painted_ms_median": statistics.median(r["rows_painted_ms"] for r in runs),
+        "interactive_ms_median": statistics.median(r["interactive_ms"] for r in runs),
+        "interactive_ms_worst": max(r["interactive_ms"] for r in runs),
+        "scroll_to_end": {k: round(v, 2) if isinstance(v, float) else v for k, v in scroll.items()},
+    }
+
+
+def main() -> None:
+    if not (DIST / "index.html").is_file():
+        sys.exit("Build the web app first: make web")
+    results: dict = {
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+        "date": datetime.now(UTC).date().isoformat(),
+        "size": shell_size(),
+    }
+    if "--size-only" not in sys.argv:
+        import httpx
+
+        from tests.support.stack import Stack
+
+        fresh_database(DB)
+        with Stack(DB) as stack:
+            login = httpx.post(
+                f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials, timeout=15
+            )
+            login.raise_for_status()
+            load_leads(DB, LEADS, login.json()["user"]["id"])
+            results["leads"] = LEADS
+            results["leads_list"] = browser_runs(
+                stack.base_url, stack.admin_email, stack.admin_password
+            )
+    text = json.dumps(results, indent=2)
+    print(text)
+    out = Path(__file__).with_name("results.json")
+    out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
