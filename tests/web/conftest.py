@@ -87,6 +87,21 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Playwright's sync API hangs in an eventlet-patched process (tests/conftest.py
+    patches unless OSPREY_NO_MONKEY_PATCH is set), so there the browser tests are
+    skipped, saying how to run them; `make test` runs them in a pytest of their own."""
+    import eventlet.patcher
+
+    if not eventlet.patcher.is_monkey_patched("socket"):
+        return
+    skip = pytest.mark.skip(reason="browser tests: run OSPREY_NO_MONKEY_PATCH=1 pytest tests/web")
+    web = Path(__file__).parent
+    for item in items:
+        if web in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
