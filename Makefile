@@ -1,0 +1,98 @@
+# Osprey: run it, test it, lint it. GNU make; see README.md.
+#
+#   make up       everything on this machine, with demo data; prints the URL and admin login
+#   make down     stop what `make up` started
+#   make test     every test against the real PostgreSQL and RabbitMQ
+#   make lint     ruff check + ruff format --check
+#   make migrate  create the database if missing and migrate every service
+#   make web      build the web app (gateway/web) when it exists
+#   make bench    run the benchmarks (bench/run.sh)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-installed only when one of these changes (or .venv is new).
+STAMP := $(VENV)/.osprey-installed
+PYTEST_ARGS ?=
+
+WEB := gateway/web
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
+
+.PHONY: help up down test lint migrate web bench venv infra browser
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+# --- Python environment ----------------------------------------------------------------
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || { \
+		echo "make: creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV) || { echo "make: python3.11 with venv is needed" \
+			"(Debian: apt-get install python3-venv)" >&2; exit 1; }; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+# --- engines ----------------------------------------------------------------------------
+# Starts PostgreSQL and RabbitMQ when installed but stopped; enables the management plugin.
+infra:
+	@deploy/local/infra.sh
+
+migrate: venv infra
+	$(BIN)/osprey migrate
+
+# --- run --------------------------------------------------------------------------------
+up: venv web
+	@deploy/local/up.sh
+
+down:
+	@deploy/local/down.sh
+
+# --- web app (a no-op until gateway/web/package.json exists) -----------------------------
+ifneq ($(wildcard $(WEB)/package.json),)
+web: $(WEB)/dist/index.html
+
+$(WEB)/node_modules/.osprey-installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm (Node 20) is needed to build the web app" >&2; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.osprey-installed $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+	@touch $@
+else
+web:
+	@echo "make: no $(WEB)/package.json; no web app to build"
+endif
+
+# --- checks -----------------------------------------------------------------------------
+# Headless Chromium for the browser tests (Debian's package; a no-op when present).
+browser:
+	@deploy/local/install-browser.sh
+
+# The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
+# they skip themselves; they run in a second pytest without the patching. Both always
+# run; the target fails if either failed.
+test: venv infra web browser
+	@status=0; \
+	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -d tests/web ]; then \
+		OSPREY_NO_MONKEY_PATCH=1 $(BIN)/pytest tests/web $(PYTEST_ARGS) || status=$$?; \
+	fi; \
+	exit $$status
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: venv infra
+	@if [ -x bench/run.sh ]; then bench/run.sh; \
+	elif [ -f bench/run.sh ]; then bash bench/run.sh; \
+	else echo "make: no bench/run.sh yet; see bench/ for the benchmarks that exist"; fi
