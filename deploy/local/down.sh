@@ -11,7 +11,7 @@ TIMEOUT="${OSPREY_DOWN_TIMEOUT:-15}"
 
 ours() { # pid: is it alive and one of ours?
     local cmdline
-    cmdline="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+    cmdline="$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null)" || return 1
     case "$cmdline" in
         *"osprey run "* | *"-m gateway"*) return 0 ;;
         *) return 1 ;;
