@@ -44,6 +44,7 @@ class UserOut(Response):
     is_active: bool = True
     locale: str | None = None
     theme: str | None = None
+    accent_color: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -67,6 +68,7 @@ class UserCreate(Request):
     is_active: bool | None = None
     locale: str | None = None
     theme: str | None = None
+    accent_color: str | None = None
 
 
 class UserUpdate(Request):
@@ -80,6 +82,19 @@ class UserUpdate(Request):
     is_active: bool | None = None
     locale: str | None = None
     theme: str | None = None
+    accent_color: str | None = None
+
+
+class MeUpdate(Request):
+    """What users change on their own account."""
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    password: str | None = Field(
+        default=None, min_length=1, max_length=1024, json_schema_extra={"writeOnly": True}
+    )
+    locale: str | None = None
+    theme: str | None = None
+    accent_color: str | None = None
 
 
 class TeamOut(Response):

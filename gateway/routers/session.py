@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
 
 from ..auth import (
     SESSION_COOKIE,
@@ -18,7 +18,7 @@ from ..auth import (
 )
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
-from ..schemas import LoginIn, LoginOut, MeOut
+from ..schemas import LoginIn, LoginOut, MeOut, MeUpdate
 from .common import require_json
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -71,6 +71,44 @@ async def me(
     """The signed-in user, with the permissions their roles grant."""
     user = await rpc.call("identity", "get_user", actor["id"], actor=actor)
     return {**user, "permissions": actor.get("permissions") or []}
+
+
+@router.patch("/me", response_model=MeOut, dependencies=[Depends(require_json)])
+async def update_me(
+    body: MeUpdate,
+    request: Request,
+    actor: dict[str, Any] = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+    cache: ActorCache = Depends(actor_cache),
+) -> dict[str, Any]:
+    """Change one's own name, password, language, theme or accent colour."""
+    changes = body.model_dump(exclude_unset=True)
+    user = await rpc.call("identity", "update_user", actor["id"], changes, actor=actor)
+    token, _ = request_token(request)
+    if token:
+        cache.evict(token)  # the cached actor carries locale and theme
+    return {**user, "permissions": actor.get("permissions") or []}
+
+
+@router.get("/me/preferences", response_model=dict[str, Any])
+async def get_preferences(
+    actor: dict[str, Any] = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The caller's saved UI settings, ``{key: value}`` (columns, saved views, ...)."""
+    return await rpc.call("identity", "get_preferences", actor=actor)
+
+
+@router.put("/me/preferences/{key}", dependencies=[Depends(require_json)])
+async def set_preference(
+    key: str = Path(max_length=100),
+    value: Any = Body(...),
+    actor: dict[str, Any] = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Any:
+    """Store one UI setting (any JSON value up to 64 KB) under a dotted key such as
+    ``columns.leads``; returns the stored value."""
+    return await rpc.call("identity", "set_preference", key, value, actor=actor)
 
 
 def _seconds_until(expires_at: str | None) -> int | None:

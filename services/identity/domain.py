@@ -8,6 +8,7 @@ Every problem with the caller's data is collected and raised at once as one
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import uuid
@@ -91,7 +92,9 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
 )
 
 #: what a user may change on their own record; everything else is an admin's
-SELF_SERVICE_FIELDS: frozenset[str] = frozenset({"full_name", "password", "locale", "theme"})
+SELF_SERVICE_FIELDS: frozenset[str] = frozenset(
+    {"full_name", "password", "locale", "theme", "accent_color"}
+)
 USER_FIELDS: tuple[str, ...] = (
     "email",
     "full_name",
@@ -101,6 +104,7 @@ USER_FIELDS: tuple[str, ...] = (
     "is_active",
     "locale",
     "theme",
+    "accent_color",
 )
 READ_ONLY_USER_FIELDS: frozenset[str] = frozenset({"id", "roles", "created_at", "updated_at"})
 TEAM_FIELDS: tuple[str, ...] = ("name", "manager_id")
@@ -220,6 +224,18 @@ def _choice(options: tuple[str, ...]) -> Any:
     return clean
 
 
+_ACCENT = re.compile(r"#[0-9a-f]{6}")
+
+
+def _accent_color(value: Any) -> str | None:
+    """``#rrggbb`` (stored lower-case), or null for the theme's own accent."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _ACCENT.fullmatch(value.strip().lower()):
+        raise _Invalid("must be a colour like #1a73e8")
+    return value.strip().lower()
+
+
 _USER_CLEANERS = {
     "email": normalize_email,
     "full_name": _full_name,
@@ -229,6 +245,7 @@ _USER_CLEANERS = {
     "is_active": _is_active,
     "locale": _choice(LOCALES),
     "theme": _choice(THEMES),
+    "accent_color": _accent_color,
 }
 
 
@@ -421,3 +438,27 @@ def _uuid(value: Any) -> str | None:
 def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
     message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return ValidationFailed(message, errors)
+
+
+# --- preferences --------------------------------------------------------------------------
+
+PREFERENCE_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,99}")
+PREFERENCE_MAX_BYTES = 64 * 1024
+
+
+def clean_preference(key: Any, value: Any) -> tuple[str, Any]:
+    """A user's UI setting: a short dotted key (``columns.leads``) and any JSON value
+    up to 64 KB. Raises :class:`ValidationFailed` naming ``key`` or ``value``."""
+    if not isinstance(key, str) or not PREFERENCE_KEY.fullmatch(key):
+        raise _failed(
+            [{"field": "key", "message": "must be 1-100 of a-z, 0-9, '.', '_', '-', from a letter"}]
+        )
+    try:
+        size = len(json.dumps(value, separators=(",", ":")).encode())
+    except (TypeError, ValueError):
+        raise _failed([{"field": "value", "message": "must be JSON"}]) from None
+    if size > PREFERENCE_MAX_BYTES:
+        raise _failed(
+            [{"field": "value", "message": f"must be at most {PREFERENCE_MAX_BYTES} bytes of JSON"}]
+        )
+    return key, value

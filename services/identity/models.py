@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
@@ -52,6 +53,7 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
     locale: Mapped[str] = mapped_column(sa.String(8), server_default="en")
     theme: Mapped[str] = mapped_column(sa.String(8), server_default="light")
+    accent_color: Mapped[str | None] = mapped_column(sa.String(7))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     search: Mapped[str | None] = mapped_column(
@@ -111,3 +113,16 @@ class Token(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.Index("ix_tokens_user_id", "user_id"),)
+
+
+class Preference(Base):
+    """A user's UI settings (columns, saved views, ...), one JSON value per key."""
+
+    __tablename__ = "preferences"
+
+    user_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -26,6 +26,7 @@ def dump_user(user: User, role_ids: Sequence[str], roles: Sequence[str]) -> dict
         "is_active": user.is_active,
         "locale": user.locale,
         "theme": user.theme,
+        "accent_color": user.accent_color,
         "created_at": isoformat(user.created_at),
         "updated_at": isoformat(user.updated_at),
     }

@@ -27,7 +27,7 @@ from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
 
 from . import domain
-from .models import Role, Team, Token, User, user_roles
+from .models import Preference, Role, Team, Token, User, user_roles
 from .schemas import dump_role, dump_team, dump_user
 
 T = TypeVar("T")
@@ -232,6 +232,7 @@ def create_user(
             is_active=changes.get("is_active", True),
             locale=changes.get("locale", domain.DEFAULT_LOCALE),
             theme=changes.get("theme", domain.DEFAULT_THEME),
+            accent_color=changes.get("accent_color"),
             created_at=now,
             updated_at=now,
         )
@@ -277,7 +278,15 @@ def update_user(
     if "role_ids" in changed or "is_active" in changed:
         _check_admins_remain(db, current, changes)
 
-    for name in ("email", "full_name", "team_id", "is_active", "locale", "theme"):
+    for name in (
+        "email",
+        "full_name",
+        "team_id",
+        "is_active",
+        "locale",
+        "theme",
+        "accent_color",
+    ):
         if name in changed:
             setattr(user, name, changes[name])
     if "password" in changed:
@@ -507,3 +516,26 @@ def revoke_tokens(db: Session, user_id: str) -> None:
         .where(Token.user_id == user_id, Token.revoked_at.is_(None))
         .values(revoked_at=sa.func.now())
     )
+
+
+# --- preferences --------------------------------------------------------------------------
+
+
+def get_preferences(db: Session, user_id: str) -> dict[str, Any]:
+    """Every UI setting of one user, as ``{key: value}``."""
+    rows = db.execute(
+        sa.select(Preference.key, Preference.value).where(Preference.user_id == user_id)
+    ).all()
+    return {row.key: row.value for row in rows}
+
+
+def set_preference(db: Session, user_id: str, key: str, value: Any) -> Any:
+    """Store one UI setting (insert or replace) and return it."""
+    stmt = pg_insert(Preference).values(user_id=user_id, key=key, value=value, updated_at=utcnow())
+    db.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Preference.user_id, Preference.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+    )
+    return value
