@@ -75,7 +75,7 @@ def test_migrate_creates_the_database_and_seeds_the_roles(fresh_database_url):
 
     engine = create_db_engine(fresh_database_url, poolclass=sa.pool.NullPool)
     try:
-        assert scalar(engine, "SELECT version_num FROM identity.alembic_version") == "identity_0002"
+        assert scalar(engine, "SELECT version_num FROM identity.alembic_version") == "identity_0003"
         names = scalar(engine, "SELECT array_agg(name ORDER BY name) FROM identity.roles")
         assert names == ["admin", "sales_manager", "sales_rep"]
     finally:
