@@ -22,9 +22,13 @@ from nameko.events import event_handler
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.platform.db import Database, service_metadata
+from services.platform.db import Database, create_db_engine, service_metadata
 from services.platform.idempotency import idempotent
 from services.platform.ids import new_id
+from services.platform.migrations import create_database, migrate
+from services.platform.registry import SERVICES
+from services.platform.testing import test_database_url as shared_database_url
+from services.platform.testing import truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,8 +61,31 @@ class LeadWatcherService:
 ADMIN = {"id": new_id(), "email": "admin@osprey.test", "roles": ["admin"], "team_id": None}
 
 
+@pytest.fixture(scope="module")
+def crash_database() -> str:
+    """A database of its own: the session-wide end-to-end stack runs a leads service
+    on the shared test database, and its relay would publish this test's events."""
+    url = sa.make_url(shared_database_url())
+    url = url.set(database=f"{url.database}_outbox_crash").render_as_string(hide_password=False)
+    create_database(url)
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for info in SERVICES:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{info.name}" CASCADE'))
+    engine.dispose()
+    migrate(url)
+    return url
+
+
 @pytest.fixture
-def watcher_schema(db_engine: sa.Engine) -> Iterator[sa.Engine]:
+def crash_config(rabbit_config: dict, crash_database: str) -> dict:
+    truncate_all(crash_database)
+    return {**rabbit_config, "DATABASE_URL": crash_database, "serializer": "json"}
+
+
+@pytest.fixture
+def watcher_schema(crash_database: str) -> Iterator[sa.Engine]:
+    db_engine = create_db_engine(crash_database)
     with db_engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS outbox_crash_test CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA outbox_crash_test"))
@@ -67,6 +94,7 @@ def watcher_schema(db_engine: sa.Engine) -> Iterator[sa.Engine]:
     yield db_engine
     with db_engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS outbox_crash_test CASCADE"))
+    db_engine.dispose()
 
 
 class LeadsProcess:
@@ -96,7 +124,7 @@ class LeadsProcess:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_exit(self, timeout: float = 20) -> int:
+    def wait_exit(self, timeout: float = 60) -> int:
         assert self.proc is not None
         return self.proc.wait(timeout=timeout)
 
@@ -114,8 +142,8 @@ class LeadsProcess:
 
 
 @pytest.fixture
-def leads_process(service_config: dict, tmp_path: Path) -> Iterator[LeadsProcess]:
-    process = LeadsProcess(service_config, tmp_path)
+def leads_process(crash_config: dict, tmp_path: Path) -> Iterator[LeadsProcess]:
+    process = LeadsProcess(crash_config, tmp_path)
     yield process
     process.stop()
 
@@ -143,7 +171,7 @@ def create_lead_when_ready(config: dict, engine: sa.Engine, timeout: float = 30)
         return conn.execute(query).scalar_one()
 
 
-def wait_until(predicate, timeout: float = 20, message: str = "condition") -> None:
+def wait_until(predicate, timeout: float = 60, message: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -162,13 +190,13 @@ def effect_rows(engine: sa.Engine) -> list[str]:
 
 
 def test_service_killed_between_commit_and_publish(
-    container_factory, service_config, watcher_schema, leads_process
+    container_factory, crash_config, watcher_schema, leads_process
 ):
-    watcher = container_factory(LeadWatcherService, service_config)
+    watcher = container_factory(LeadWatcherService, crash_config)
     watcher.start()
 
     leads_process.start(failpoints="outbox.before_publish=exit")
-    lead_id = create_lead_when_ready(service_config, watcher_schema)
+    lead_id = create_lead_when_ready(crash_config, watcher_schema)
     assert leads_process.wait_exit() == 86, leads_process.logs()  # died at the failpoint
 
     # The lead is committed, its event is still in the outbox, nobody heard of it.
@@ -184,13 +212,13 @@ def test_service_killed_between_commit_and_publish(
 
 
 def test_relay_killed_after_publish_before_marking_sent(
-    container_factory, service_config, watcher_schema, leads_process
+    container_factory, crash_config, watcher_schema, leads_process
 ):
-    watcher = container_factory(LeadWatcherService, service_config)
+    watcher = container_factory(LeadWatcherService, crash_config)
     watcher.start()
 
     leads_process.start(failpoints="outbox.after_publish=exit")
-    lead_id = create_lead_when_ready(service_config, watcher_schema)
+    lead_id = create_lead_when_ready(crash_config, watcher_schema)
     assert leads_process.wait_exit() == 86, leads_process.logs()
     wait_until(lambda: effect_rows(watcher_schema), message="the first delivery")
     [(_, sent_at)] = outbox_state(watcher_schema)
