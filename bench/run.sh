@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Every Osprey benchmark, one after the other (see bench/README.md for what each measures).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python bench/api_leads.py
+deploy/local/install-browser.sh >/dev/null
+.venv/bin/python bench/web/web_bench.py
