@@ -42,6 +42,8 @@ class LeadField:
     options: tuple[str, ...] = ()
     read_only: bool = False
     filterable: bool = False
+    #: how the list filters it: equals (any of), contains (substring) or range (from..to)
+    filter_op: str = "equals"
     sortable: bool = False
     minimum: int | None = None
     maximum: int | None = None
@@ -50,8 +52,24 @@ class LeadField:
 # The order here is the order of the record on the wire and in the web app's forms.
 FIELDS: tuple[LeadField, ...] = (
     LeadField("id", "uuid", "ID", read_only=True),
-    LeadField("contact_name", "string", "Contact name", max_length=300, sortable=True),
-    LeadField("account_name", "string", "Account name", max_length=300, sortable=True),
+    LeadField(
+        "contact_name",
+        "string",
+        "Contact name",
+        max_length=300,
+        sortable=True,
+        filterable=True,
+        filter_op="contains",
+    ),
+    LeadField(
+        "account_name",
+        "string",
+        "Account name",
+        max_length=300,
+        sortable=True,
+        filterable=True,
+        filter_op="contains",
+    ),
     LeadField("email", "email", "Email", max_length=254, filterable=True),
     LeadField("phone", "phone", "Phone", max_length=64),
     LeadField("source", "string", "Source", max_length=100, filterable=True),
@@ -74,8 +92,24 @@ FIELDS: tuple[LeadField, ...] = (
     LeadField("referrer", "string", "Referrer", max_length=2000),
     LeadField("notes", "text", "Notes", max_length=20000),
     LeadField("version", "integer", "Version", read_only=True),
-    LeadField("created_at", "datetime", "Created", read_only=True, sortable=True),
-    LeadField("updated_at", "datetime", "Updated", read_only=True, sortable=True),
+    LeadField(
+        "created_at",
+        "datetime",
+        "Created",
+        read_only=True,
+        sortable=True,
+        filterable=True,
+        filter_op="range",
+    ),
+    LeadField(
+        "updated_at",
+        "datetime",
+        "Updated",
+        read_only=True,
+        sortable=True,
+        filterable=True,
+        filter_op="range",
+    ),
     LeadField("created_by", "uuid", "Created by", read_only=True),
 )
 FIELDS_BY_NAME: dict[str, LeadField] = {f.name: f for f in FIELDS}

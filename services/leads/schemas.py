@@ -39,6 +39,7 @@ def describe() -> dict[str, Any]:
                 "options": list(f.options) if f.type == "enum" else None,
                 "max_length": f.max_length,
                 "filterable": f.filterable,
+                "filter_op": f.filter_op if f.filterable else None,
                 "sortable": f.sortable,
             }
             for f in FIELDS

@@ -40,6 +40,10 @@ LIST_SPEC = ListSpec(
         "need_maturity": Filter(Lead.need_maturity, "enum", options=domain.NEED_MATURITIES),
         # stored lower-cased, so searched lower-cased
         "email": Filter(Lead.email, "text", normalize=lambda v: v.strip().lower()),
+        "contact_name": Filter(Lead.contact_name, "contains"),
+        "account_name": Filter(Lead.account_name, "contains"),
+        "created_at": Filter(Lead.created_at, "datetime"),
+        "updated_at": Filter(Lead.updated_at, "datetime"),
     },
     sorts={
         "created_at": Sort(Lead.created_at, nullable=False),

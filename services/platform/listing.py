@@ -22,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
@@ -34,7 +34,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from .access import Actor
 from .errors import ValidationFailed
 
-FilterKind = Literal["text", "enum", "uuid", "bool", "int", "date"]
+#: ``contains`` matches a case-insensitive substring (one value, no "any of");
+#: ``datetime`` takes ranges ``from..to`` (ISO dates or times, either end open; a
+#: date-only ``to`` includes that whole day, in UTC); the others match exactly.
+FilterKind = Literal["text", "contains", "enum", "uuid", "bool", "int", "date", "datetime"]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -210,6 +213,15 @@ def _convert(flt: Filter, value: Any) -> Any:
             return str(uuid.UUID(value.strip()))
         except ValueError:
             raise ValueError(f"{value!r} is not a UUID") from None
+    if kind == "datetime":
+        return _parse_range(value.strip())
+    if kind == "contains":
+        text = value.strip()
+        if not text:
+            raise ValueError("give some text to look for")
+        if len(text) > MAX_TEXT_VALUE:
+            raise ValueError(f"values are at most {MAX_TEXT_VALUE} characters")
+        return text
     if kind == "date":
         try:
             return date.fromisoformat(value.strip())
@@ -360,17 +372,62 @@ def prefix_tsquery(text: str) -> str | None:
     return " & ".join(quoted)
 
 
+def _parse_range(value: str) -> tuple[datetime | None, datetime | None]:
+    """``from..to`` → (start, end) with ``end`` exclusive; either side may be empty."""
+    if ".." not in value:
+        raise ValueError(f"{value!r} is not a range from..to (YYYY-MM-DD or ISO time)")
+    raw_from, raw_to = (part.strip() for part in value.split("..", 1))
+    if not raw_from and not raw_to:
+        raise ValueError("give at least one end of the range")
+
+    def moment(text: str, *, end: bool) -> datetime | None:
+        if not text:
+            return None
+        try:
+            if len(text) == 10:
+                day = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+                return day + timedelta(days=1) if end else day
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or ISO time") from None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+    start, stop = moment(raw_from, end=False), moment(raw_to, end=True)
+    if start is not None and stop is not None and stop <= start:
+        raise ValueError("the range ends before it starts")
+    return start, stop
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filter_condition(flt: Filter, values: list[Any]) -> ColumnElement[bool]:
+    column = flt.column
+    present = [v for v in values if v is not None]
+    conditions: list[ColumnElement[bool]] = []
+    if flt.kind == "contains":
+        conditions += [column.ilike(_like_pattern(v), escape="\\") for v in present]
+    elif flt.kind == "datetime":
+        for start, stop in present:
+            bounds = []
+            if start is not None:
+                bounds.append(column >= start)
+            if stop is not None:
+                bounds.append(column < stop)
+            conditions.append(sa.and_(*bounds))
+    elif present:
+        conditions.append(column.in_(present))
+    if len(present) != len(values):
+        conditions.append(column.is_(None))
+    return sa.or_(*conditions)
+
+
 def apply_filters(stmt: sa.Select[Any], spec: ListSpec, parsed: ListQuery) -> sa.Select[Any]:
     """Add the filter and search conditions of ``parsed`` to ``stmt``."""
     for name, values in parsed.filters.items():
-        column = spec.filters[name].column
-        present = [v for v in values if v is not None]
-        conditions = []
-        if present:
-            conditions.append(column.in_(present))
-        if len(present) != len(values):
-            conditions.append(column.is_(None))
-        stmt = stmt.where(sa.or_(*conditions))
+        stmt = stmt.where(_filter_condition(spec.filters[name], values))
     if parsed.q and spec.search_vector is not None:
         tsquery = prefix_tsquery(parsed.q)
         if tsquery is not None:

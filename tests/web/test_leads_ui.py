@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -87,6 +88,19 @@ def test_create_a_lead_and_find_it_with_a_filter_and_the_search_box(page: Page, 
     # An enumeration filter narrows it further: no converted lead has this source.
     page.locator("[data-filter=stage]").get_by_label("Converted").check()
     expect(rows).to_have_count(0)
+    page.get_by_role("button", name="Clear all").click()
+
+    # Text contains (any case, mid-word) and a date range on when it was created.
+    contains = page.get_by_label("Contact name contains")
+    contains.fill(name.split()[-1][2:].upper())
+    contains.press("Enter")
+    expect(rows).to_have_count(1)
+    created = page.locator("[data-filter=created_at]")
+    today = datetime.now(UTC).date()
+    created.get_by_label("From").fill((today + timedelta(days=1)).isoformat())
+    expect(rows).to_have_count(0)
+    created.get_by_label("From").fill(today.isoformat())
+    expect(rows).to_have_count(1)
     page.get_by_role("button", name="Clear all").click()
 
     page.get_by_role("searchbox", name="Search").fill(name.split()[-1])

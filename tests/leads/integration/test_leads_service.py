@@ -159,6 +159,34 @@ def test_list_filters_search_and_bad_query(leads):
     assert error_fields(exc) == {"filter[colour]", "limit"}
 
 
+def test_contains_and_date_range_filters(leads, db_engine):
+    acme = create(leads, REP_A, account_name="Acme Corp", contact_name="Ann 50%_off")
+    globex = create(leads, REP_A, account_name="Globex", contact_name="Bob")
+    with db_engine.begin() as conn:  # backdate one lead to test the range
+        conn.execute(
+            sa.text("UPDATE leads.leads SET created_at = '2026-01-15T10:00:00Z' WHERE id = :id"),
+            {"id": globex["id"]},
+        )
+
+    def ids(query: dict) -> set[str]:
+        return {lead["id"] for lead in call(leads, "list_leads", query, actor=REP_A)["items"]}
+
+    assert ids({"filter": {"account_name": ["cme c"]}}) == {acme["id"]}  # substring, any case
+    assert ids({"filter": {"contact_name": ["50%_"]}}) == {acme["id"]}  # % and _ are literal
+    assert ids({"filter": {"contact_name": ["0%x"]}}) == set()
+    assert ids({"filter": {"created_at": ["2026-01-01..2026-01-15"]}}) == {globex["id"]}
+    assert ids({"filter": {"created_at": ["..2026-01-14"]}}) == set()
+    assert ids({"filter": {"created_at": ["2026-01-16.."]}}) == {acme["id"]}
+    with pytest.raises(ValidationFailed) as exc:
+        call(
+            leads,
+            "list_leads",
+            {"filter": {"created_at": ["2026-02-01..2026-01-01"], "contact_name": ["  "]}},
+            actor=REP_A,
+        )
+    assert error_fields(exc) == {"filter[created_at]", "filter[contact_name]"}
+
+
 def test_sort_and_cursor_pages_visit_every_lead_once(leads):
     names = ["Cid", None, "Ann", "Bea", None, "Ann", "Dan"]
     created = [create(leads, REP_A, contact_name=n, phone="+15550000000") for n in names]

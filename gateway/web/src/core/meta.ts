@@ -21,6 +21,8 @@ export interface FieldMeta {
   read_only: boolean;
   options: string[] | null;
   filterable: boolean;
+  /** how the list filters it: equals (any of), contains (substring), range (from..to) */
+  filter_op?: "equals" | "contains" | "range" | null;
   sortable: boolean;
   max_length?: number | null;
 }

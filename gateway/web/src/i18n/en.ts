@@ -58,6 +58,7 @@ const en: Record<string, string> = {
   "filters.title": "Filters",
   "filters.clear": "Clear all",
   "filters.anyOf": "{field} is any of",
+  "filters.contains": "{field} contains",
   "filters.is": "{field} is",
   "filters.ownerIsMe": "Owner is me",
   "filters.teamIsMine": "Team is mine",

@@ -58,6 +58,7 @@ const ru: Record<string, string> = {
   "filters.title": "Фильтры",
   "filters.clear": "Сбросить все",
   "filters.anyOf": "{field}: любое из",
+  "filters.contains": "{field} содержит",
   "filters.is": "{field} равно",
   "filters.ownerIsMe": "Ответственный — я",
   "filters.teamIsMine": "Моя команда",

@@ -77,11 +77,15 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
             );
           }
           if (field.type === "datetime" || field.type === "date") {
-            return <DateRange key={field.name} label={label(field)} value={values[0] ?? ""} onChange={(v) => set(field.name, v ? [v] : [])} />;
+            return <DateRange key={field.name} name={field.name} label={label(field)} value={values[0] ?? ""} onChange={(v) => set(field.name, v ? [v] : [])} />;
           }
           if (field.type === "uuid") return null;
           return (
-            <TextFilter key={field.name} name={field.name} label={label(field)} value={values.join(",")} onChange={(v) => set(field.name, v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [])} />
+            field.filter_op === "contains" ? (
+              <TextFilter key={field.name} name={field.name} contains label={label(field)} value={values[0] ?? ""} onChange={(v) => set(field.name, v.trim() ? [v.trim()] : [])} />
+            ) : (
+              <TextFilter key={field.name} name={field.name} label={label(field)} value={values.join(",")} onChange={(v) => set(field.name, v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [])} />
+            )
           );
         })}
       </div>
@@ -89,12 +93,12 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
   );
 }
 
-function TextFilter({ name, label, value, onChange }: { name: string; label: string; value: string; onChange: (value: string) => void }) {
+function TextFilter({ name, label, value, onChange, contains = false }: { name: string; label: string; value: string; onChange: (value: string) => void; contains?: boolean }) {
   const t = useT();
   const [draft, setDraft] = useState(value);
   return (
     <label className="field filter" data-filter={name}>
-      <span className="field-label">{t("filters.is", { field: label })}</span>
+      <span className="field-label">{t(contains ? "filters.contains" : "filters.is", { field: label })}</span>
       <input
         type="text"
         value={draft}
@@ -109,12 +113,12 @@ function TextFilter({ name, label, value, onChange }: { name: string; label: str
 }
 
 /** A from..to range of days (the list sends `from..to`; either end may be open). */
-function DateRange({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+function DateRange({ name, label, value, onChange }: { name: string; label: string; value: string; onChange: (value: string) => void }) {
   const t = useT();
   const [from = "", to = ""] = value.split("..");
   const update = (nextFrom: string, nextTo: string) => onChange(nextFrom || nextTo ? `${nextFrom}..${nextTo}` : "");
   return (
-    <fieldset className="filter date-range">
+    <fieldset className="filter date-range" data-filter={name}>
       <legend>{label}</legend>
       <label>
         <span className="field-label">{t("filters.from")}</span>
