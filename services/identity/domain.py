@@ -58,6 +58,7 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
         "00000000-0000-7000-8000-000000000001",
         ADMIN,
         (
+            "leads.read",
             "users.read",
             "users.manage",
             "teams.manage",
@@ -75,6 +76,7 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
         "00000000-0000-7000-8000-000000000002",
         SALES_MANAGER,
         (
+            "leads.read",
             "users.read",
             "roles.read",
             "records.read_team",
@@ -87,7 +89,7 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         "00000000-0000-7000-8000-000000000003",
         SALES_REP,
-        ("users.read", "roles.read", "records.read_team", "records.change_own"),
+        ("leads.read", "users.read", "roles.read", "records.read_team", "records.change_own"),
     ),
 )
 

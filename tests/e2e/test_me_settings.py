@@ -20,6 +20,7 @@ def test_users_change_their_own_language_theme_and_accent(world: World, login: L
     )
     assert changed.status_code == 200, changed.text
     me = rep.get("/api/v1/me").json()
+    assert "leads.read" in me["permissions"]  # the web app shows the Leads section
     assert (me["locale"], me["theme"], me["accent_color"]) == ("ru", "dark", "#1a73e8")
 
     problem(rep.patch("/api/v1/me", json={"accent_color": "blue"}), 422)

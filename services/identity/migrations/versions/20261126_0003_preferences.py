@@ -1,4 +1,5 @@
-"""Per-user UI preferences and the accent colour.
+"""Per-user UI preferences, the accent colour, and the Leads section's read permission
+for the seeded roles (the web app shows a section to those who hold `<section>.read`).
 
 Revision ID: identity_0003
 Revises: identity_0002
@@ -33,7 +34,14 @@ def upgrade() -> None:
         schema="identity",
     )
 
+    op.execute(
+        "UPDATE identity.roles SET permissions = array_append(permissions, 'leads.read')"
+        " WHERE name IN ('admin', 'sales_manager', 'sales_rep')"
+        " AND NOT ('leads.read' = ANY(permissions))"
+    )
+
 
 def downgrade() -> None:
+    op.execute("UPDATE identity.roles SET permissions = array_remove(permissions, 'leads.read')")
     op.drop_table("preferences", schema="identity")
     op.drop_column("users", "accent_color", schema="identity")
