@@ -15,7 +15,6 @@ summary and writes it to ``bench/results/api_leads.json``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
@@ -25,34 +24,21 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 
-from services.platform.db import create_db_engine  # noqa: E402
-from services.platform.migrations import create_database, migrate  # noqa: E402
-from services.platform.registry import SERVICES  # noqa: E402
+from bench.seed import fresh_database, load_leads  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 DB = os.environ.get(
     "OSPREY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/osprey_bench"
 )
 LIST_ROWS = int(os.environ.get("OSPREY_BENCH_LEADS", "122000"))
-
-
-def fresh_database(url: str) -> None:
-    create_database(url)
-    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        for info in SERVICES:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{info.name}" CASCADE'))
-    engine.dispose()
-    migrate(url)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -110,48 +96,6 @@ def create_lead(client: httpx.Client, n: int, i: int) -> httpx.Response:
     )
 
 
-def bulk_load(url: str, rows: int, admin_id: str) -> None:
-    """COPY ``rows`` leads straight into the leads schema (the list needs volume, not events)."""
-    buf = io.StringIO()
-    now = datetime.now(UTC)
-    stages = ["qualification", "distribution", "handoff", "nurturing", "disqualified"]
-    for i in range(rows):
-        created = (now - timedelta(seconds=rows - i)).isoformat()
-        buf.write(
-            "\t".join(
-                [
-                    str(uuid.uuid4()),
-                    f"Contact {i}",
-                    f"Account {i % 5000}",
-                    f"lead{i}@company{i % 5000}.example",
-                    f"+4420{1000000 + i}",
-                    "web",
-                    stages[i % len(stages)],
-                    admin_id,
-                    created,
-                    created,
-                    admin_id,
-                ]
-            )
-            + "\n"
-        )
-    buf.seek(0)
-    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cur:
-            cur.copy_expert(
-                "COPY leads.leads (id, contact_name, account_name, email, phone, source, stage,"
-                " owner_id, created_at, updated_at, created_by) FROM STDIN",
-                buf,
-            )
-            cur.execute("ANALYZE leads.leads")
-        raw.commit()
-    finally:
-        raw.close()
-        engine.dispose()
-
-
 def main() -> None:
     fresh_database(DB)
     results: dict = {
@@ -170,7 +114,7 @@ def main() -> None:
         results["create_1_client"] = run_load(stack.base_url, token, 1, 300, create_lead)
         results["create_8_clients"] = run_load(stack.base_url, token, 8, 1600, create_lead)
 
-        bulk_load(DB, LIST_ROWS, admin_id)
+        load_leads(DB, LIST_ROWS, admin_id)
         results["leads_loaded"] = LIST_ROWS
 
         def list_page(client: httpx.Client, n: int, i: int) -> httpx.Response:

@@ -20,7 +20,6 @@ Build the app first (``make web``). Run: ``.venv/bin/python bench/web/web_bench.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import platform
@@ -28,14 +27,14 @@ import re
 import statistics
 import sys
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+
+from bench.seed import fresh_database, load_leads  # noqa: E402
 
 DIST = ROOT / "gateway" / "web" / "dist"
 DB = os.environ.get(
@@ -75,60 +74,6 @@ def shell_size() -> dict:
         "shell_css_gzip_kb": round(sum(gz(DIST / f) for f in css) / 1024, 1),
         "lazy_chunks_gzip_kb": {f: round(gz(DIST / f) / 1024, 1) for f in lazy},
     }
-
-
-def fresh_database(url: str) -> None:
-    from services.platform.db import create_db_engine
-    from services.platform.migrations import create_database, migrate
-    from services.platform.registry import SERVICES
-
-    create_database(url)
-    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        for info in SERVICES:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{info.name}" CASCADE'))
-    engine.dispose()
-    migrate(url)
-
-
-def load_leads(url: str, rows: int, owner_id: str) -> None:
-    """COPY ``rows`` leads into the leads schema (the list needs volume, not events)."""
-    from services.platform.db import create_db_engine
-
-    stages = ["qualification", "distribution", "handoff", "nurturing", "disqualified"]
-    now = datetime.now(UTC)
-    buf = io.StringIO()
-    for i in range(rows):
-        created = (now - timedelta(seconds=rows - i)).isoformat()
-        fields = [
-            str(uuid.uuid4()),
-            f"Contact {i}",
-            f"Account {i % 700}",
-            f"lead{i}@company{i % 700}.example",
-            f"+4420{1000000 + i}",
-            "web",
-            stages[i % len(stages)],
-            owner_id,
-            created,
-            created,
-            owner_id,
-        ]
-        buf.write("\t".join(fields) + "\n")
-    buf.seek(0)
-    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cur:
-            cur.copy_expert(
-                "COPY leads.leads (id, contact_name, account_name, email, phone, source, stage,"
-                " owner_id, created_at, updated_at, created_by) FROM STDIN",
-                buf,
-            )
-            cur.execute("ANALYZE leads.leads")
-        raw.commit()
-    finally:
-        raw.close()
-        engine.dispose()
 
 
 # Runs in the page before the app: long tasks and the moment the first rows appear.
@@ -248,7 +193,7 @@ def main() -> None:
                 f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials, timeout=15
             )
             login.raise_for_status()
-            load_leads(DB, LEADS, login.json()["user"]["id"])
+            load_leads(DB, LEADS, login.json()["user"]["id"], accounts=700)
             results["leads"] = LEADS
             results["leads_list"] = browser_runs(
                 stack.base_url, stack.admin_email, stack.admin_password
