@@ -15,7 +15,7 @@ from services.platform.config import Settings, settings
 from . import problems
 from .auth import ActorCache
 from .middleware import BodyLimitMiddleware
-from .routers import health, leads, meta, session, users
+from .routers import accounts, contacts, health, leads, meta, session, users
 from .rpc import RpcClient, RpcFailure
 from .static import WebApp
 
@@ -60,7 +60,15 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
     app.add_exception_handler(StarletteHTTPException, not_found_or_web_app)  # type: ignore[arg-type]
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
 
-    for router in (health.router, session.router, users.router, leads.router, meta.router):
+    for router in (
+        health.router,
+        session.router,
+        users.router,
+        leads.router,
+        accounts.router,
+        contacts.router,
+        meta.router,
+    ):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -204,6 +204,94 @@ class LeadPage(Response):
     next_cursor: str | None = None
 
 
+# -- sales: accounts, contacts ------------------------------------------------------------
+
+
+class AccountFields(Request):
+    # Formats, lengths, enumerations and the shape of each address are the sales
+    # service's to check (see describe_accounts); the gateway checks JSON types.
+    name: str | None = None
+    type: str | None = None
+    industry: str | None = None
+    parent_id: str | None = None
+    web: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    addresses: list[dict[str, Any]] | None = None
+    owner_id: str | None = None
+    team_id: str | None = None
+
+
+class AccountCreate(AccountFields):
+    pass
+
+
+class AccountUpdate(AccountFields):
+    pass
+
+
+class AccountOut(Response):
+    id: str
+    name: str | None = None
+    type: str | None = None
+    industry: str | None = None
+    parent_id: str | None = None
+    web: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    addresses: list[dict[str, Any]] = []
+    owner_id: str | None = None
+    team_id: str | None = None
+    version: int
+    created_at: str | None = None
+    updated_at: str | None = None
+    created_by: str | None = None
+
+
+class AccountPage(Response):
+    items: list[AccountOut]
+    next_cursor: str | None = None
+
+
+class ContactFields(Request):
+    # Each email or phone is {email|phone, kind, is_primary}; the sales service checks them.
+    full_name: str | None = None
+    emails: list[dict[str, Any]] | None = None
+    phones: list[dict[str, Any]] | None = None
+    account_id: str | None = None
+    job_title: str | None = None
+    owner_id: str | None = None
+    team_id: str | None = None
+
+
+class ContactCreate(ContactFields):
+    pass
+
+
+class ContactUpdate(ContactFields):
+    pass
+
+
+class ContactOut(Response):
+    id: str
+    full_name: str | None = None
+    emails: list[dict[str, Any]] = []
+    phones: list[dict[str, Any]] = []
+    account_id: str | None = None
+    job_title: str | None = None
+    owner_id: str | None = None
+    team_id: str | None = None
+    version: int
+    created_at: str | None = None
+    updated_at: str | None = None
+    created_by: str | None = None
+
+
+class ContactPage(Response):
+    items: list[ContactOut]
+    next_cursor: str | None = None
+
+
 # -- meta, health -------------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ router = APIRouter(prefix="/api/v1", tags=["meta"], responses=PROBLEM_RESPONSES)
 #: (entity, service, describe method). A new service adds its entities here.
 DESCRIBERS: list[tuple[str, str, str]] = [
     ("leads", "leads", "describe_leads"),
+    ("accounts", "sales", "describe_accounts"),
+    ("contacts", "sales", "describe_contacts"),
 ]
 
 

@@ -24,6 +24,7 @@ class ServiceInfo:
 SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("identity"),
     ServiceInfo("leads"),
+    ServiceInfo("sales"),
 )
 
 

@@ -1,4 +1,4 @@
-"""A gateway process in front of stand-in identity and leads processes on a fresh vhost."""
+"""A gateway process in front of stand-in identity, leads and sales processes on a fresh vhost."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def fake_command(name: str) -> list[str]:
 def fake_stack(migrated_database: str) -> Iterator[Stack]:
     stack = Stack(
         migrated_database,
-        services={"identity": fake_command("identity"), "leads": fake_command("leads")},
+        services={
+            "identity": fake_command("identity"),
+            "leads": fake_command("leads"),
+            "sales": fake_command("sales"),
+        },
         env={
             "OSPREY_RPC_TIMEOUT": str(RPC_TIMEOUT),
             "OSPREY_MAX_BODY_BYTES": str(MAX_BODY_BYTES),

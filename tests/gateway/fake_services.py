@@ -1,4 +1,4 @@
-"""Stand-ins for identity and leads that answer the gateway's RPCs on cue.
+"""Stand-ins for identity, leads and sales that answer the gateway's RPCs on cue.
 
 They are real Nameko services on the real broker, so the gateway's RPC client
 speaks the real protocol to them; what they answer depends on the argument, so a
@@ -153,7 +153,37 @@ class FakeLeads:
         return {"args": list(args), "kwargs": kwargs}
 
 
-SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads)}
+class FakeSales:
+    """Accounts and contacts: just enough to prove the routes reach the sales service."""
+
+    name = "sales"
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_account(self, data: dict, actor: dict) -> dict:
+        return {"id": "00000000-0000-7000-8000-0000000000cc", "version": 1, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_contact(
+        self, contact_id: str, data: dict, actor: dict, expected_version: int | None = None
+    ) -> dict:
+        if expected_version is not None and expected_version != 3:
+            raise Conflict("The contact was changed meanwhile")
+        return {"id": contact_id, "version": 4, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_contacts(self, query: dict, actor: dict) -> dict:
+        return {"items": [], "next_cursor": None, "received_query": query}
+
+    @rpc
+    def describe_accounts(self) -> dict:
+        return {"fields": [{"name": "type", "type": "enum"}]}
+
+    @rpc
+    def describe_contacts(self) -> dict:
+        return {"fields": [{"name": "emails", "type": "list"}]}
+
+
+SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales)}
 
 
 def main() -> None:

@@ -150,6 +150,7 @@ def test_readyz_reports_each_check(fake_stack: Stack) -> None:
         "bus": "ok",
         "service.identity": "ok",
         "service.leads": "ok",
+        "service.sales": "ok",
         "database": "ok",
     }
 

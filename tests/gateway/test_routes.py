@@ -137,8 +137,28 @@ def test_logout_clears_the_cookie(http: httpx.Client) -> None:
 def test_meta_entities_collects_each_service_description(admin: httpx.Client) -> None:
     response = admin.get("/api/v1/meta/entities")
     assert response.json() == {
-        "entities": {"leads": {"fields": [{"name": "stage", "type": "enum"}]}}
+        "entities": {
+            "leads": {"fields": [{"name": "stage", "type": "enum"}]},
+            "accounts": {"fields": [{"name": "type", "type": "enum"}]},
+            "contacts": {"fields": [{"name": "emails", "type": "list"}]},
+        }
     }
+
+
+def test_accounts_and_contacts_reach_the_sales_service(admin: httpx.Client) -> None:
+    created = admin.post("/api/v1/accounts", json={"name": "Acme", "addresses": []})
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"] == f"/api/v1/accounts/{created.json()['id']}"
+    assert created.headers["ETag"] == '"1"' and created.json()["name"] == "Acme"
+    assert_problem(admin.post("/api/v1/accounts", json={"name": 7}), 422)
+    listed = admin.get("/api/v1/contacts?filter[account_id]=a1").json()
+    assert listed["received_query"]["filter"] == {"account_id": ["a1"]}
+    changed = admin.patch(
+        "/api/v1/contacts/c1", json={"job_title": "CTO"}, headers={"If-Match": '"3"'}
+    )
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"4"'
+    stale = admin.patch("/api/v1/contacts/c1", json={"job_title": "X"}, headers={"If-Match": '"1"'})
+    assert_problem(stale, 409)
 
 
 def test_openapi_document_and_docs(http: httpx.Client) -> None:

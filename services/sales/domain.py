@@ -1,0 +1,377 @@
+"""The rules of accounts and contacts: their fields, what each accepts, how values are normalized.
+
+Pure functions, no I/O: the service loads and stores, these decide. Every problem
+with the caller's data is collected and raised at once as one
+:class:`ValidationFailed`, each error naming its field (``emails[1].email`` for a
+piece of a list).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.platform.errors import ValidationFailed
+
+ACCOUNT_TYPES: tuple[str, ...] = ("customer", "partner", "competitor", "supplier", "our_company")
+ADDRESS_KINDS: tuple[str, ...] = ("billing", "shipping", "office", "other")
+EMAIL_KINDS: tuple[str, ...] = ("work", "personal", "other")
+PHONE_KINDS: tuple[str, ...] = ("work", "mobile", "home", "other")
+MAX_LIST_ITEMS = 20
+
+FieldType = Literal[
+    "string", "email", "phone", "enum", "uuid", "integer", "datetime", "text", "list"
+]
+
+
+@dataclass(frozen=True)
+class EntityField:
+    name: str
+    type: FieldType
+    label: str
+    max_length: int | None = None
+    options: tuple[str, ...] = ()
+    read_only: bool = False
+    required: bool = False
+    filterable: bool = False
+    #: how the list filters it: equals (any of), contains (substring) or range (from..to)
+    filter_op: str = "equals"
+    sortable: bool = False
+    #: for ``list`` fields: the kind of items (addresses, emails, phones)
+    items: str | None = None
+
+
+def _common_tail() -> tuple[EntityField, ...]:
+    return (
+        EntityField("owner_id", "uuid", "Owner", filterable=True),
+        EntityField("team_id", "uuid", "Team", filterable=True),
+        EntityField("version", "integer", "Version", read_only=True),
+        EntityField(
+            "created_at",
+            "datetime",
+            "Created",
+            read_only=True,
+            sortable=True,
+            filterable=True,
+            filter_op="range",
+        ),
+        EntityField(
+            "updated_at",
+            "datetime",
+            "Updated",
+            read_only=True,
+            sortable=True,
+            filterable=True,
+            filter_op="range",
+        ),
+        EntityField("created_by", "uuid", "Created by", read_only=True),
+    )
+
+
+# The order here is the order of the record on the wire and in the web app's forms.
+ACCOUNT_FIELDS: tuple[EntityField, ...] = (
+    EntityField("id", "uuid", "ID", read_only=True),
+    EntityField(
+        "name",
+        "string",
+        "Name",
+        max_length=300,
+        required=True,
+        sortable=True,
+        filterable=True,
+        filter_op="contains",
+    ),
+    EntityField("type", "enum", "Type", options=ACCOUNT_TYPES, filterable=True, sortable=True),
+    EntityField("industry", "string", "Industry", max_length=100, filterable=True),
+    EntityField("parent_id", "uuid", "Parent account", filterable=True),
+    EntityField("web", "string", "Website", max_length=2000),
+    EntityField("phone", "phone", "Phone", max_length=64),
+    EntityField("email", "email", "Email", max_length=254),
+    EntityField("addresses", "list", "Addresses", items="address"),
+    *_common_tail(),
+)
+
+CONTACT_FIELDS: tuple[EntityField, ...] = (
+    EntityField("id", "uuid", "ID", read_only=True),
+    EntityField(
+        "full_name",
+        "string",
+        "Full name",
+        max_length=300,
+        required=True,
+        sortable=True,
+        filterable=True,
+        filter_op="contains",
+    ),
+    EntityField("emails", "list", "Emails", items="email"),
+    EntityField("phones", "list", "Phones", items="phone"),
+    EntityField("account_id", "uuid", "Account", filterable=True),
+    EntityField("job_title", "string", "Job title", max_length=200),
+    *_common_tail(),
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One kind of record: its wire name and its fields."""
+
+    name: str  # singular, as in error messages: "account"
+    fields: tuple[EntityField, ...]
+
+    @property
+    def by_name(self) -> dict[str, EntityField]:
+        return {f.name: f for f in self.fields}
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+ACCOUNT = Entity("account", ACCOUNT_FIELDS)
+CONTACT = Entity("contact", CONTACT_FIELDS)
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_PHONE_CHARS = re.compile(r"[\d\s()+\-.]+")
+
+
+class _Invalid(ValueError):
+    """One field's problem, turned into a ``{field, message}`` by the caller."""
+
+
+def clean_changes(entity: Entity, data: Any) -> dict[str, Any]:
+    """Validate and normalize the writable fields a caller sent (create or update).
+
+    Unknown and read-only fields, wrong types and bad values are all reported in one
+    :class:`ValidationFailed`. An empty string clears a text field (stored as None);
+    null clears a list (stored as an empty list).
+    """
+    if not isinstance(data, Mapping):
+        message = f"must be an object of {entity.name} fields"
+        raise ValidationFailed(f"data: {message}", [{"field": "data", "message": message}])
+    fields = entity.by_name
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {}
+    for name, value in data.items():
+        spec = fields.get(name) if isinstance(name, str) else None
+        if spec is None:
+            errors.append({"field": str(name), "message": "unknown field"})
+            continue
+        if spec.read_only:
+            errors.append({"field": name, "message": "is read-only"})
+            continue
+        if spec.type == "list":
+            clean[name] = _clean_list(spec, value, errors)
+            continue
+        try:
+            clean[name] = normalize_value(spec, value)
+        except _Invalid as exc:
+            errors.append({"field": name, "message": str(exc)})
+    if errors:
+        raise _failed(errors)
+    return clean
+
+
+def normalize_value(spec: EntityField, value: Any) -> Any:
+    """One scalar field's value as it is stored, or :class:`_Invalid` saying why not."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Invalid("must be a string")
+    text = value.strip()
+    if spec.type == "uuid":
+        if not text:
+            return None
+        try:
+            return str(uuid.UUID(text))
+        except ValueError:
+            raise _Invalid("must be a UUID") from None
+    if spec.type == "enum":
+        if not text:
+            return None
+        if text not in spec.options:
+            raise _Invalid(f"must be one of {', '.join(spec.options)}")
+        return text
+    if spec.max_length is not None and len(text) > spec.max_length:
+        raise _Invalid(f"must be at most {spec.max_length} characters")
+    if not text:
+        return None
+    if spec.type == "email":
+        return normalize_email(text)
+    if spec.type == "phone":
+        return normalize_phone(text)
+    return text
+
+
+def normalize_email(text: str) -> str:
+    """Lower-cased, so the same address is always the same string (search, duplicates)."""
+    email = text.strip().lower()
+    if not _EMAIL.fullmatch(email) or len(email) > 254:
+        raise _Invalid("is not an email address")
+    return email
+
+
+def normalize_phone(text: str) -> str:
+    """Digits with a leading ``+`` (E.164 shape), as leads store them."""
+    text = text.strip()
+    if not _PHONE_CHARS.fullmatch(text) or "+" in text[1:]:
+        raise _Invalid("may hold only digits, spaces, ( ) - . and a leading +")
+    digits = re.sub(r"\D", "", text)
+    if not 5 <= len(digits) <= 15:
+        raise _Invalid("must have 5 to 15 digits")
+    return "+" + digits
+
+
+_ADDRESS_PARTS: dict[str, int] = {
+    "street": 300,
+    "city": 100,
+    "region": 100,
+    "postcode": 20,
+    "country": 100,
+}
+
+
+def _clean_list(spec: EntityField, value: Any, errors: list[dict[str, str]]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append({"field": spec.name, "message": "must be a list"})
+        return []
+    if len(value) > MAX_LIST_ITEMS:
+        errors.append({"field": spec.name, "message": f"may hold at most {MAX_LIST_ITEMS} items"})
+        return []
+    clean: list[dict] = []
+    for index, item in enumerate(value):
+        where = f"{spec.name}[{index}]"
+        if not isinstance(item, Mapping):
+            errors.append({"field": where, "message": "must be an object"})
+            continue
+        if spec.items == "address":
+            clean.append(_clean_address(where, item, errors))
+        else:
+            clean.append(_clean_channel(spec.items or "", where, item, errors))
+    primaries = sum(1 for item in clean if item.get("is_primary"))
+    if spec.items in ("email", "phone") and primaries > 1:
+        errors.append({"field": spec.name, "message": "at most one may be primary"})
+    return clean
+
+
+def _clean_address(where: str, item: Mapping[str, Any], errors: list[dict[str, str]]) -> dict:
+    clean: dict[str, Any] = {}
+    for key in item:
+        if key != "kind" and key not in _ADDRESS_PARTS:
+            errors.append({"field": f"{where}.{key}", "message": "unknown field"})
+    kind = item.get("kind")
+    if kind is not None and kind not in ADDRESS_KINDS:
+        errors.append(
+            {"field": f"{where}.kind", "message": f"must be one of {', '.join(ADDRESS_KINDS)}"}
+        )
+    clean["kind"] = kind or "other"
+    for part, max_length in _ADDRESS_PARTS.items():
+        value = item.get(part)
+        if value is None:
+            clean[part] = None
+            continue
+        if not isinstance(value, str):
+            errors.append({"field": f"{where}.{part}", "message": "must be a string"})
+            continue
+        text = value.strip()
+        if len(text) > max_length:
+            errors.append(
+                {"field": f"{where}.{part}", "message": f"must be at most {max_length} characters"}
+            )
+            continue
+        clean[part] = text or None
+    return clean
+
+
+def _clean_channel(
+    item_kind: str, where: str, item: Mapping[str, Any], errors: list[dict[str, str]]
+) -> dict:
+    """One email or phone entry: ``{email|phone, kind, is_primary}``."""
+    kinds = EMAIL_KINDS if item_kind == "email" else PHONE_KINDS
+    for key in item:
+        if key not in (item_kind, "kind", "is_primary"):
+            errors.append({"field": f"{where}.{key}", "message": "unknown field"})
+    clean: dict[str, Any] = {}
+    value = item.get(item_kind)
+    if not isinstance(value, str) or not value.strip():
+        errors.append({"field": f"{where}.{item_kind}", "message": "is required"})
+    else:
+        try:
+            clean[item_kind] = (
+                normalize_email(value) if item_kind == "email" else normalize_phone(value)
+            )
+        except _Invalid as exc:
+            errors.append({"field": f"{where}.{item_kind}", "message": str(exc)})
+    kind = item.get("kind")
+    if kind is not None and kind not in kinds:
+        errors.append({"field": f"{where}.kind", "message": f"must be one of {', '.join(kinds)}"})
+    clean["kind"] = kind or kinds[0]
+    primary = item.get("is_primary", False)
+    if not isinstance(primary, bool):
+        errors.append({"field": f"{where}.is_primary", "message": "must be true or false"})
+        primary = False
+    clean["is_primary"] = primary
+    return clean
+
+
+def check_record(entity: Entity, values: Mapping[str, Any]) -> None:
+    """The rules a record as a whole must keep, on create and after every update."""
+    errors = [
+        {"field": name, "message": "is required"}
+        for name in entity.required
+        if not values.get(name)
+    ]
+    if errors:
+        raise _failed(errors)
+
+
+def check_parent(account_id: str | None, parent_id: str | None) -> None:
+    """An account may not be its own parent."""
+    if parent_id is not None and parent_id == account_id:
+        raise _failed([{"field": "parent_id", "message": "an account cannot be its own parent"}])
+
+
+def changed_fields(
+    entity: Entity, current: Mapping[str, Any], changes: Mapping[str, Any]
+) -> list[str]:
+    """The fields whose value really changes, in record order."""
+    return [
+        name
+        for name in entity.field_names
+        if name in changes and changes[name] != current.get(name)
+    ]
+
+
+def parse_expected_version(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _failed([{"field": "expected_version", "message": "must be a version number"}])
+    return value
+
+
+def is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def failed(field: str, message: str) -> ValidationFailed:
+    return _failed([{"field": field, "message": message}])
+
+
+def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
+    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ValidationFailed(message, errors)

@@ -1,0 +1,67 @@
+"""What crosses the wire: accounts and contacts as JSON-safe dicts, and their metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.platform.events import isoformat
+
+from .domain import ACCOUNT, CONTACT, Entity
+
+_TIMES = frozenset({"created_at", "updated_at"})
+
+
+def _dump(entity: Entity, record: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in entity.field_names:
+        value = getattr(record, name)
+        if name in _TIMES:
+            value = isoformat(value)
+        elif isinstance(value, list):
+            value = [dict(item) for item in value]
+        data[name] = value
+    return data
+
+
+def dump_account(account: Any) -> dict[str, Any]:
+    """An account with ids as strings and times as ISO 8601 UTC ending in ``Z``."""
+    return _dump(ACCOUNT, account)
+
+
+def dump_contact(contact: Any) -> dict[str, Any]:
+    """A contact with ids as strings and times as ISO 8601 UTC ending in ``Z``."""
+    return _dump(CONTACT, contact)
+
+
+def _describe(entity: Entity, name: str, label: str, singular: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label": label,
+        "label_singular": singular,
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "required": f.required,
+                "read_only": f.read_only,
+                "options": list(f.options) if f.type == "enum" else None,
+                "max_length": f.max_length,
+                "items": f.items,
+                "filterable": f.filterable,
+                "filter_op": f.filter_op if f.filterable else None,
+                "sortable": f.sortable,
+            }
+            for f in entity.fields
+        ],
+    }
+
+
+def describe_accounts() -> dict[str, Any]:
+    """The account entity for ``meta/entities``."""
+    return _describe(ACCOUNT, "accounts", "Accounts", "Account")
+
+
+def describe_contacts() -> dict[str, Any]:
+    """The contact entity for ``meta/entities``."""
+    return _describe(CONTACT, "contacts", "Contacts", "Contact")

@@ -1,0 +1,397 @@
+"""The sales service: accounts and contacts (opportunities and the rest follow).
+
+Every entrypoint loads, applies the domain rules, commits and dumps. Every change
+writes its event into the outbox in the same transaction (``self.db.emit``) and
+commits before the entrypoint returns, because Nameko sends the reply before
+dependency providers see the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+
+from services.platform.access import Actor
+from services.platform.db import Database
+from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
+from services.platform.events import utcnow
+from services.platform.ids import new_id
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+
+from . import domain
+from .domain import ACCOUNT, CONTACT, Entity
+from .models import Account, Contact, metadata
+from .schemas import describe_accounts, describe_contacts, dump_account, dump_contact
+
+ACCOUNT_LIST_SPEC = ListSpec(
+    id_column=Account.id,
+    filters={
+        "type": Filter(Account.type, "enum", options=domain.ACCOUNT_TYPES),
+        "industry": Filter(Account.industry, "text"),
+        "parent_id": Filter(Account.parent_id, "uuid"),
+        "owner_id": Filter(Account.owner_id, "uuid"),
+        "team_id": Filter(Account.team_id, "uuid"),
+        "name": Filter(Account.name, "contains"),
+        "created_at": Filter(Account.created_at, "datetime"),
+        "updated_at": Filter(Account.updated_at, "datetime"),
+    },
+    sorts={
+        "created_at": Sort(Account.created_at, nullable=False),
+        "updated_at": Sort(Account.updated_at, nullable=False),
+        "name": Sort(Account.name, nullable=False),
+        "type": Sort(Account.type),
+    },
+    default_sort="-created_at",
+    search_vector=Account.search,
+)
+
+CONTACT_LIST_SPEC = ListSpec(
+    id_column=Contact.id,
+    filters={
+        "account_id": Filter(Contact.account_id, "uuid"),
+        "owner_id": Filter(Contact.owner_id, "uuid"),
+        "team_id": Filter(Contact.team_id, "uuid"),
+        "full_name": Filter(Contact.full_name, "contains"),
+        "created_at": Filter(Contact.created_at, "datetime"),
+        "updated_at": Filter(Contact.updated_at, "datetime"),
+    },
+    sorts={
+        "created_at": Sort(Contact.created_at, nullable=False),
+        "updated_at": Sort(Contact.updated_at, nullable=False),
+        "full_name": Sort(Contact.full_name, nullable=False),
+    },
+    default_sort="-created_at",
+    search_vector=Contact.search,
+)
+
+Model = type[Account] | type[Contact]
+
+
+class SalesService:
+    name = "sales"
+
+    db = Database(metadata)
+
+    # --- accounts ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_account(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """Create an account and emit ``account_created``.
+
+        ``name`` is required; ``parent_id`` must name an existing account.
+        ``owner_id`` defaults to the caller (an explicit null leaves it unassigned),
+        ``team_id`` to the caller's team. Raises ``ValidationFailed``,
+        ``PermissionDenied`` when a non-admin names another team.
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(ACCOUNT, data)
+        values = self._new_values(ACCOUNT, changes, caller)
+        self._check_account_links(values)
+        return self._insert(Account, ACCOUNT, values, dump_account, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_account(self, account_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """The account. Raises ``NotFound`` when it does not exist or the caller may not read it."""
+        caller = Actor.from_dict(actor)
+        return dump_account(self._load(Account, ACCOUNT, account_id, caller))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_accounts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
+        """A page of the accounts the caller may read: ``{"items", "next_cursor"}``.
+
+        Filters: type, industry, parent_id, owner_id, team_id, name (contains),
+        created_at, updated_at. Sorts: created_at (default ``-created_at``),
+        updated_at, name, type. ``q`` matches word prefixes of name, industry, email, web.
+        """
+        caller = Actor.from_dict(actor)
+        stmt = sa.select(Account).where(readable_by(caller, Account.owner_id, Account.team_id))
+        return fetch_page(self.db, stmt, ACCOUNT_LIST_SPEC, query, dump_account)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_account(
+        self,
+        account_id: str,
+        data: dict[str, Any],
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change some fields; emit ``account_updated`` (the full account plus ``changed_fields``).
+
+        Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
+        ``expected_version``; nothing changes), ``ValidationFailed`` (also for a
+        parent_id that is the account itself or names no account).
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(ACCOUNT, data)
+
+        def check(values: dict[str, Any], changed: list[str]) -> None:
+            if "parent_id" in changed:
+                self._check_account_links(values)
+
+        return self._update(
+            Account, ACCOUNT, account_id, changes, caller, actor, expected_version, check
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_account(
+        self, account_id: str, actor: dict[str, Any], expected_version: int | None = None
+    ) -> None:
+        """Delete the account and emit ``account_deleted`` with its last state.
+
+        Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
+        ``expected_version``, or contacts or child accounts still point at it).
+        """
+        caller = Actor.from_dict(actor)
+
+        def check(account: Any) -> None:
+            children = self.db.execute(
+                sa.select(sa.func.count()).where(Account.parent_id == account.id)
+            ).scalar_one()
+            contacts = self.db.execute(
+                sa.select(sa.func.count()).where(Contact.account_id == account.id)
+            ).scalar_one()
+            if children or contacts:
+                raise Conflict(
+                    "The account still has child accounts or contacts",
+                    [{"field": "account_id", "message": "still has child accounts or contacts"}],
+                )
+
+        self._delete(Account, ACCOUNT, account_id, caller, actor, expected_version, check)
+
+    @rpc
+    def describe_accounts(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The account entity's metadata (fields, types, options). Needs no caller."""
+        return describe_accounts()
+
+    # --- contacts ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_contact(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """Create a contact and emit ``contact_created``.
+
+        ``full_name`` is required; ``account_id`` must name an existing account;
+        at most one email and one phone may be primary. Owner and team default as
+        for accounts.
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(CONTACT, data)
+        values = self._new_values(CONTACT, changes, caller)
+        self._check_account_exists(values.get("account_id"), "account_id")
+        return self._insert(Contact, CONTACT, values, dump_contact, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_contact(self, contact_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """The contact. Raises ``NotFound`` when it does not exist or the caller may not read it."""
+        caller = Actor.from_dict(actor)
+        return dump_contact(self._load(Contact, CONTACT, contact_id, caller))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_contacts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
+        """A page of the contacts the caller may read: ``{"items", "next_cursor"}``.
+
+        Filters: account_id, owner_id, team_id, full_name (contains), created_at,
+        updated_at. Sorts: created_at (default ``-created_at``), updated_at,
+        full_name. ``q`` matches word prefixes of full_name and job_title.
+        """
+        caller = Actor.from_dict(actor)
+        stmt = sa.select(Contact).where(readable_by(caller, Contact.owner_id, Contact.team_id))
+        return fetch_page(self.db, stmt, CONTACT_LIST_SPEC, query, dump_contact)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_contact(
+        self,
+        contact_id: str,
+        data: dict[str, Any],
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change some fields; emit ``contact_updated`` (the contact plus ``changed_fields``).
+
+        Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
+        ``expected_version``), ``ValidationFailed`` (also for an unknown account_id).
+        """
+        caller = Actor.from_dict(actor)
+        changes = domain.clean_changes(CONTACT, data)
+
+        def check(values: dict[str, Any], changed: list[str]) -> None:
+            if "account_id" in changed:
+                self._check_account_exists(values.get("account_id"), "account_id")
+
+        return self._update(
+            Contact, CONTACT, contact_id, changes, caller, actor, expected_version, check
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_contact(
+        self, contact_id: str, actor: dict[str, Any], expected_version: int | None = None
+    ) -> None:
+        """Delete the contact and emit ``contact_deleted`` with its last state."""
+        caller = Actor.from_dict(actor)
+        self._delete(Contact, CONTACT, contact_id, caller, actor, expected_version, None)
+
+    @rpc
+    def describe_contacts(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The contact entity's metadata (fields, types, options). Needs no caller."""
+        return describe_contacts()
+
+    # --- shared steps -----------------------------------------------------------------
+
+    @staticmethod
+    def _new_values(entity: Entity, changes: dict[str, Any], caller: Actor) -> dict[str, Any]:
+        team_id = changes.pop("team_id", None)
+        if team_id is not None and team_id != caller.team_id and not caller.is_admin:
+            raise PermissionDenied(
+                f"Only an administrator may put the {entity.name} in another team",
+                [{"field": "team_id", "message": "only an administrator may set another team"}],
+            )
+        now = utcnow()
+        values = {
+            **changes,
+            "id": new_id(),
+            "owner_id": changes.get("owner_id", caller.id),
+            "team_id": team_id or caller.team_id,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": caller.id,
+        }
+        for spec in entity.fields:
+            if spec.type == "list":
+                values.setdefault(spec.name, [])
+        domain.check_record(entity, values)
+        return values
+
+    def _insert(
+        self,
+        model: Model,
+        entity: Entity,
+        values: dict[str, Any],
+        dump: Callable[[Any], dict[str, Any]],
+        actor: dict[str, Any],
+    ) -> dict[str, Any]:
+        record = model(**values)
+        self.db.add(record)
+        self.db.flush()
+        result = dump(record)
+        self.db.emit(f"{entity.name}_created", result, actor=actor)
+        self.db.commit()
+        return result
+
+    def _update(
+        self,
+        model: Model,
+        entity: Entity,
+        record_id: Any,
+        changes: dict[str, Any],
+        caller: Actor,
+        actor: dict[str, Any],
+        expected_version: Any,
+        check: Callable[[dict[str, Any], list[str]], None],
+    ) -> dict[str, Any]:
+        expected = domain.parse_expected_version(expected_version)
+        dump = dump_account if model is Account else dump_contact
+        record = self._load(model, entity, record_id, caller, for_update=True)
+        caller.require_change(record.owner_id, record.team_id)
+        self._check_version(entity, record, expected)
+        current = dump(record)
+        for spec in entity.fields:
+            if spec.type == "list" and spec.name in changes and changes[spec.name] is None:
+                changes[spec.name] = []
+        changed = domain.changed_fields(entity, current, changes)
+        if "team_id" in changed and not caller.is_admin:
+            raise PermissionDenied(
+                f"Only an administrator may move the {entity.name} to another team",
+                [{"field": "team_id", "message": "only an administrator may change the team"}],
+            )
+        values = {**current, **changes}
+        domain.check_record(entity, values)
+        if entity is ACCOUNT:
+            domain.check_parent(record.id, values.get("parent_id"))
+        check(values, changed)
+        if not changed:
+            self.db.commit()  # ends the transaction that held the row lock
+            return current
+        for name in changed:
+            setattr(record, name, changes[name])
+        record.version = record.version + 1
+        record.updated_at = utcnow()
+        self.db.flush()
+        result = dump(record)
+        self.db.emit(f"{entity.name}_updated", {**result, "changed_fields": changed}, actor=actor)
+        self.db.commit()
+        return result
+
+    def _delete(
+        self,
+        model: Model,
+        entity: Entity,
+        record_id: Any,
+        caller: Actor,
+        actor: dict[str, Any],
+        expected_version: Any,
+        check: Callable[[Any], None] | None,
+    ) -> None:
+        expected = domain.parse_expected_version(expected_version)
+        dump = dump_account if model is Account else dump_contact
+        record = self._load(model, entity, record_id, caller, for_update=True)
+        caller.require_change(record.owner_id, record.team_id)
+        self._check_version(entity, record, expected)
+        if check is not None:
+            check(record)
+        last_state = dump(record)
+        self.db.delete(record)
+        self.db.flush()
+        self.db.emit(f"{entity.name}_deleted", last_state, actor=actor)
+        self.db.commit()
+
+    def _load(
+        self,
+        model: Model,
+        entity: Entity,
+        record_id: Any,
+        caller: Actor,
+        *,
+        for_update: bool = False,
+    ) -> Any:
+        field = f"{entity.name}_id"
+        missing = NotFound(
+            f"No such {entity.name}", [{"field": field, "message": f"no such {entity.name}"}]
+        )
+        # An id that is not a UUID names no record; asking PostgreSQL would only fail.
+        if not domain.is_uuid(record_id):
+            raise missing
+        stmt = sa.select(model).where(model.id == record_id)
+        if for_update:
+            # Held until commit, so the version check and the change are one step.
+            stmt = stmt.with_for_update()
+        record = self.db.execute(stmt).scalar_one_or_none()
+        # A record the caller may not read is reported exactly like a missing one.
+        if record is None or not caller.can_read(record.owner_id, record.team_id):
+            raise missing
+        return record
+
+    def _check_account_links(self, values: dict[str, Any]) -> None:
+        domain.check_parent(values.get("id"), values.get("parent_id"))
+        self._check_account_exists(values.get("parent_id"), "parent_id")
+
+    def _check_account_exists(self, account_id: str | None, field: str) -> None:
+        """A link must name an account that exists (whether the caller may read it or not)."""
+        if account_id is None:
+            return
+        found = self.db.execute(
+            sa.select(Account.id).where(Account.id == account_id)
+        ).scalar_one_or_none()
+        if found is None:
+            raise domain.failed(field, "no such account")
+
+    @staticmethod
+    def _check_version(entity: Entity, record: Any, expected: int | None) -> None:
+        if expected is not None and expected != record.version:
+            raise Conflict(
+                f"The {entity.name} was changed meanwhile "
+                f"(version {record.version}, not {expected})",
+                [{"field": "version", "message": f"is {record.version}, not {expected}"}],
+            )
