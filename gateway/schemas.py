@@ -292,6 +292,38 @@ class ContactPage(Response):
     next_cursor: str | None = None
 
 
+class CareerCreate(Request):
+    # Dates are YYYY-MM-DD; the sales service checks them and that end ≥ start.
+    account_id: str | None = None
+    job_title: str | None = None
+    is_primary: bool | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class CareerOut(Response):
+    id: str
+    contact_id: str
+    account_id: str
+    job_title: str | None = None
+    is_primary: bool = False
+    start_date: str | None = None
+    end_date: str | None = None
+    created_at: str | None = None
+
+
+class SimilarContactOut(Response):
+    record: ContactOut
+    score: float
+    reasons: list[str]
+
+
+class SimilarAccountOut(Response):
+    record: AccountOut
+    score: float
+    reasons: list[str]
+
+
 # -- meta, health -------------------------------------------------------------------------
 
 

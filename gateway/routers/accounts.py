@@ -10,7 +10,14 @@ from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
-from ..schemas import AccountCreate, AccountOut, AccountPage, AccountUpdate
+from ..schemas import (
+    AccountCreate,
+    AccountOut,
+    AccountPage,
+    AccountUpdate,
+    ContactOut,
+    SimilarAccountOut,
+)
 from .common import as_page, etag, expected_version, require_json
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -111,3 +118,23 @@ async def delete_account(
         expected_version=expected_version(request),
     )
     return Response(status_code=204)
+
+
+@router.get("/accounts/{account_id}/contacts", response_model=list[ContactOut])
+async def list_account_contacts(
+    account_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> list[dict[str, Any]]:
+    """The contacts working at the account (its `account_id` or a career) the caller may read."""
+    return await rpc.call("sales", "list_account_contacts", account_id, actor=actor)
+
+
+@router.get("/accounts/{account_id}/similar", response_model=list[SimilarAccountOut])
+async def similar_accounts(
+    account_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> list[dict[str, Any]]:
+    """Up to 10 likely duplicates (same web domain, email or phone, a similar name)."""
+    return await rpc.call("sales", "similar_accounts", account_id, actor=actor)

@@ -10,7 +10,15 @@ from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
-from ..schemas import ContactCreate, ContactOut, ContactPage, ContactUpdate
+from ..schemas import (
+    CareerCreate,
+    CareerOut,
+    ContactCreate,
+    ContactOut,
+    ContactPage,
+    ContactUpdate,
+    SimilarContactOut,
+)
 from .common import as_page, etag, expected_version, require_json
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"], responses=PROBLEM_RESPONSES)
@@ -111,3 +119,39 @@ async def delete_contact(
         expected_version=expected_version(request),
     )
     return Response(status_code=204)
+
+
+@router.get("/contacts/{contact_id}/careers", response_model=list[CareerOut])
+async def list_careers(
+    contact_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> list[dict[str, Any]]:
+    """The contact's places of work, the primary one first."""
+    return await rpc.call("sales", "list_careers", contact_id, actor=actor)
+
+
+@router.post(
+    "/contacts/{contact_id}/careers",
+    status_code=201,
+    response_model=CareerOut,
+    dependencies=[Depends(require_json)],
+)
+async def add_career(
+    contact_id: str,
+    body: CareerCreate,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Add a place of work; a new primary one unsets the old."""
+    return await rpc.call("sales", "add_career", contact_id, body.changes(), actor=actor)
+
+
+@router.get("/contacts/{contact_id}/similar", response_model=list[SimilarContactOut])
+async def similar_contacts(
+    contact_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> list[dict[str, Any]]:
+    """Up to 10 likely duplicates (same email or phone, a similar name), best first."""
+    return await rpc.call("sales", "similar_contacts", contact_id, actor=actor)

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from services.platform.errors import ValidationFailed
@@ -375,3 +376,75 @@ def failed(field: str, message: str) -> ValidationFailed:
 def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
     message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return ValidationFailed(message, errors)
+
+
+# --- careers ---------------------------------------------------------------------------
+
+CAREER_FIELDS: tuple[str, ...] = ("account_id", "job_title", "is_primary", "start_date", "end_date")
+
+
+def clean_career(data: Any) -> dict[str, Any]:
+    """Validate a new career: ``account_id`` required, dates ISO ``YYYY-MM-DD``, end ≥ start."""
+    if not isinstance(data, Mapping):
+        raise failed("data", "must be an object of career fields")
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {"job_title": None, "is_primary": False}
+    for key in data:
+        if key not in CAREER_FIELDS:
+            errors.append({"field": str(key), "message": "unknown field"})
+    account_id = data.get("account_id")
+    if not is_uuid(account_id):
+        errors.append({"field": "account_id", "message": "must be a UUID"})
+    else:
+        clean["account_id"] = str(uuid.UUID(account_id))
+    title = data.get("job_title")
+    if title is not None:
+        if not isinstance(title, str):
+            errors.append({"field": "job_title", "message": "must be a string"})
+        elif len(title.strip()) > 200:
+            errors.append({"field": "job_title", "message": "must be at most 200 characters"})
+        else:
+            clean["job_title"] = title.strip() or None
+    primary = data.get("is_primary", False)
+    if not isinstance(primary, bool):
+        errors.append({"field": "is_primary", "message": "must be true or false"})
+    else:
+        clean["is_primary"] = primary
+    for name in ("start_date", "end_date"):
+        value = data.get(name)
+        clean[name] = None
+        if value is None:
+            continue
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            clean[name] = date.fromisoformat(value.strip())
+        except ValueError:
+            errors.append({"field": name, "message": "must be a date (YYYY-MM-DD)"})
+    start, end = clean.get("start_date"), clean.get("end_date")
+    if start is not None and end is not None and end < start:
+        errors.append({"field": "end_date", "message": "must not be before start_date"})
+    if errors:
+        raise _failed(errors)
+    return clean
+
+
+# --- duplicates ------------------------------------------------------------------------
+
+#: How alike two names must be (pg_trgm similarity) to be offered as duplicates.
+NAME_SIMILARITY_THRESHOLD = 0.4
+MAX_SIMILAR = 10
+
+_DOMAIN = re.compile(r"^([a-z][a-z0-9+.-]*://)?(www\.)?([^/:?#]*)", re.IGNORECASE)
+
+
+def web_domain(web: str | None) -> str | None:
+    """A website's host without scheme, ``www.`` and path: ``https://www.Acme.io/x`` → ``acme.io``.
+
+    The same as the SQL expression the accounts' domain index is built on.
+    """
+    if not web:
+        return None
+    match = _DOMAIN.match(web)
+    host = (match.group(3) if match else web).lower()
+    return host or None

@@ -1,8 +1,8 @@
-"""Tables of the sales service (schema `sales`): accounts and contacts so far."""
+"""Tables of the sales service (schema `sales`): accounts, contacts and careers."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,10 @@ ACCOUNT_SEARCH_EXPRESSION = (
     "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(industry, '')"
     " || ' ' || coalesce(email, '') || ' ' || translate(coalesce(email, ''), '@.', '  ')"
     " || ' ' || coalesce(web, '') || ' ' || translate(coalesce(web, ''), './:', '   '))"
+)
+#: An account's web domain without scheme, ``www.`` and path (indexed for duplicates).
+ACCOUNT_DOMAIN_EXPRESSION = (
+    "lower(regexp_replace(web, '^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$', '\\3', 'i'))"
 )
 CONTACT_SEARCH_EXPRESSION = (
     "to_tsvector('simple', coalesce(full_name, '') || ' ' || coalesce(job_title, ''))"
@@ -74,6 +78,9 @@ class Account(Base):
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
         ),
+        sa.Index("ix_accounts_email", "email"),
+        sa.Index("ix_accounts_phone", "phone"),
+        sa.Index("ix_accounts_web_domain", sa.text(ACCOUNT_DOMAIN_EXPRESSION)),
     )
 
 
@@ -111,5 +118,46 @@ class Contact(Base):
             "full_name",
             postgresql_using="gin",
             postgresql_ops={"full_name": "gin_trgm_ops"},
+        ),
+        sa.Index(
+            "ix_contacts_emails",
+            "emails",
+            postgresql_using="gin",
+            postgresql_ops={"emails": "jsonb_path_ops"},
+        ),
+        sa.Index(
+            "ix_contacts_phones",
+            "phones",
+            postgresql_using="gin",
+            postgresql_ops={"phones": "jsonb_path_ops"},
+        ),
+    )
+
+
+class Career(Base):
+    """A contact's place of work; at most one per contact is primary."""
+
+    __tablename__ = "careers"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.contacts.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[str] = mapped_column(UUID(as_uuid=False), sa.ForeignKey("sales.accounts.id"))
+    job_title: Mapped[str | None] = mapped_column(sa.String(200))
+    is_primary: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    start_date: Mapped[date | None] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="date_order"),
+        sa.Index("ix_careers_contact_id", "contact_id"),
+        sa.Index("ix_careers_account_id", "account_id"),
+        sa.Index(
+            "uq_careers_one_primary",
+            "contact_id",
+            unique=True,
+            postgresql_where=sa.text("is_primary"),
         ),
     )

@@ -65,3 +65,17 @@ def describe_accounts() -> dict[str, Any]:
 def describe_contacts() -> dict[str, Any]:
     """The contact entity for ``meta/entities``."""
     return _describe(CONTACT, "contacts", "Contacts", "Contact")
+
+
+def dump_career(career: Any) -> dict[str, Any]:
+    """A career with dates as ``YYYY-MM-DD`` and ``created_at`` as ISO 8601 UTC."""
+    return {
+        "id": career.id,
+        "contact_id": career.contact_id,
+        "account_id": career.account_id,
+        "job_title": career.job_title,
+        "is_primary": career.is_primary,
+        "start_date": career.start_date.isoformat() if career.start_date else None,
+        "end_date": career.end_date.isoformat() if career.end_date else None,
+        "created_at": isoformat(career.created_at),
+    }

@@ -1,4 +1,4 @@
-"""The sales service: accounts and contacts (opportunities and the rest follow).
+"""The sales service: accounts, contacts and careers (opportunities and the rest follow).
 
 Every entrypoint loads, applies the domain rules, commits and dumps. Every change
 writes its event into the outbox in the same transaction (``self.db.emit``) and
@@ -23,8 +23,14 @@ from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readab
 
 from . import domain
 from .domain import ACCOUNT, CONTACT, Entity
-from .models import Account, Contact, metadata
-from .schemas import describe_accounts, describe_contacts, dump_account, dump_contact
+from .models import ACCOUNT_DOMAIN_EXPRESSION, Account, Career, Contact, metadata
+from .schemas import (
+    describe_accounts,
+    describe_contacts,
+    dump_account,
+    dump_career,
+    dump_contact,
+)
 
 ACCOUNT_LIST_SPEC = ListSpec(
     id_column=Account.id,
@@ -142,7 +148,7 @@ class SalesService:
         """Delete the account and emit ``account_deleted`` with its last state.
 
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
-        ``expected_version``, or contacts or child accounts still point at it).
+        ``expected_version``, or contacts, careers or child accounts still point at it).
         """
         caller = Actor.from_dict(actor)
 
@@ -152,6 +158,9 @@ class SalesService:
             ).scalar_one()
             contacts = self.db.execute(
                 sa.select(sa.func.count()).where(Contact.account_id == account.id)
+            ).scalar_one()
+            contacts += self.db.execute(
+                sa.select(sa.func.count()).where(Career.account_id == account.id)
             ).scalar_one()
             if children or contacts:
                 raise Conflict(
@@ -236,6 +245,175 @@ class SalesService:
     def describe_contacts(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
         """The contact entity's metadata (fields, types, options). Needs no caller."""
         return describe_contacts()
+
+    # --- careers ----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_careers(self, contact_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The contact's careers, primary first, then the latest start. Raises ``NotFound``."""
+        caller = Actor.from_dict(actor)
+        self._load(Contact, CONTACT, contact_id, caller)
+        careers = self.db.execute(
+            sa.select(Career)
+            .where(Career.contact_id == contact_id)
+            .order_by(
+                Career.is_primary.desc(),
+                Career.start_date.desc().nulls_last(),
+                Career.created_at,
+                Career.id,
+            )
+        ).scalars()
+        result = [dump_career(c) for c in careers]
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_career(
+        self, contact_id: str, data: dict[str, Any], actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Add a place of work to the contact and emit ``career_added`` (the career).
+
+        ``account_id`` is required and must name an existing account; ``end_date``
+        may not be before ``start_date``. A new primary career unsets the old one in
+        the same transaction. Raises ``NotFound``, ``PermissionDenied`` (no change
+        rights on the contact), ``ValidationFailed``.
+        """
+        caller = Actor.from_dict(actor)
+        values = domain.clean_career(data)
+        contact = self._load(Contact, CONTACT, contact_id, caller, for_update=True)
+        caller.require_change(contact.owner_id, contact.team_id)
+        self._check_account_exists(values["account_id"], "account_id")
+        if values["is_primary"]:
+            self.db.execute(
+                sa.update(Career)
+                .where(Career.contact_id == contact.id, Career.is_primary.is_(True))
+                .values(is_primary=False)
+            )
+        career = Career(id=new_id(), contact_id=contact.id, created_at=utcnow(), **values)
+        self.db.add(career)
+        self.db.flush()
+        result = dump_career(career)
+        self.db.emit("career_added", result, actor=actor)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_account_contacts(self, account_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The contacts the caller may read that work at the account (``account_id`` or a career).
+
+        Ordered by full name. Raises ``NotFound`` when the caller may not read the account.
+        """
+        caller = Actor.from_dict(actor)
+        account = self._load(Account, ACCOUNT, account_id, caller)
+        through_careers = sa.select(Career.contact_id).where(Career.account_id == account.id)
+        contacts = self.db.execute(
+            sa.select(Contact)
+            .where(
+                sa.or_(Contact.account_id == account.id, Contact.id.in_(through_careers)),
+                readable_by(caller, Contact.owner_id, Contact.team_id),
+            )
+            .order_by(Contact.full_name, Contact.id)
+        ).scalars()
+        result = [dump_contact(c) for c in contacts]
+        self.db.commit()
+        return result
+
+    # --- duplicates -------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def similar_contacts(self, contact_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """Up to 10 likely duplicates the caller may read: ``[{record, score, reasons}]``.
+
+        Reasons: ``email`` (a same address), ``phone`` (a same number), ``name``
+        (trigram similarity of full names ≥ 0.4). The score adds 1 per exact match
+        and the name similarity; best first. Raises ``NotFound``.
+        """
+        caller = Actor.from_dict(actor)
+        contact = self._load(Contact, CONTACT, contact_id, caller)
+        emails = {e["email"] for e in contact.emails if e.get("email")}
+        phones = {p["phone"] for p in contact.phones if p.get("phone")}
+        matches: list[Any] = [Contact.full_name.op("%")(contact.full_name)]
+        matches += [Contact.emails.contains([{"email": e}]) for e in sorted(emails)]
+        matches += [Contact.phones.contains([{"phone": p}]) for p in sorted(phones)]
+        similarity = sa.func.similarity(Contact.full_name, contact.full_name)
+        rows = self._similar_rows(
+            sa.select(Contact, similarity).where(
+                sa.or_(*matches),
+                Contact.id != contact.id,
+                readable_by(caller, Contact.owner_id, Contact.team_id),
+            )
+        )
+        found = []
+        for other, name_score in rows:
+            reasons: list[str] = []
+            if emails & {e.get("email") for e in other.emails}:
+                reasons.append("email")
+            if phones & {p.get("phone") for p in other.phones}:
+                reasons.append("phone")
+            found.append(self._candidate(dump_contact(other), reasons, name_score))
+        return self._best(found)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def similar_accounts(self, account_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """Up to 10 likely duplicates the caller may read: ``[{record, score, reasons}]``.
+
+        Reasons: ``domain`` (the same web domain, scheme and ``www.`` stripped),
+        ``email``, ``phone`` (exact), ``name`` (trigram similarity ≥ 0.4). Scored
+        as for contacts. Raises ``NotFound``.
+        """
+        caller = Actor.from_dict(actor)
+        account = self._load(Account, ACCOUNT, account_id, caller)
+        own_domain = domain.web_domain(account.web)
+        matches: list[Any] = [Account.name.op("%")(account.name)]
+        if own_domain:
+            matches.append(sa.literal_column(f"({ACCOUNT_DOMAIN_EXPRESSION})") == own_domain)
+        if account.email:
+            matches.append(Account.email == account.email)
+        if account.phone:
+            matches.append(Account.phone == account.phone)
+        similarity = sa.func.similarity(Account.name, account.name)
+        rows = self._similar_rows(
+            sa.select(Account, similarity).where(
+                sa.or_(*matches),
+                Account.id != account.id,
+                readable_by(caller, Account.owner_id, Account.team_id),
+            )
+        )
+        found = []
+        for other, name_score in rows:
+            reasons: list[str] = []
+            if own_domain and domain.web_domain(other.web) == own_domain:
+                reasons.append("domain")
+            if account.email and other.email == account.email:
+                reasons.append("email")
+            if account.phone and other.phone == account.phone:
+                reasons.append("phone")
+            found.append(self._candidate(dump_account(other), reasons, name_score))
+        return self._best(found)
+
+    def _similar_rows(self, stmt: Any) -> list[Any]:
+        # `%` compares with pg_trgm.similarity_threshold; SET LOCAL lasts this transaction.
+        self.db.execute(
+            sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+            {"t": str(domain.NAME_SIMILARITY_THRESHOLD)},
+        )
+        rows = self.db.execute(stmt.limit(100)).all()
+        self.db.commit()
+        return list(rows)
+
+    @staticmethod
+    def _candidate(record: dict[str, Any], reasons: list[str], name_score: float) -> dict:
+        score = float(len(reasons))
+        if name_score is not None and name_score >= domain.NAME_SIMILARITY_THRESHOLD:
+            reasons.append("name")
+            score += float(name_score)
+        return {"record": record, "score": round(score, 4), "reasons": reasons}
+
+    @staticmethod
+    def _best(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found = [f for f in found if f["reasons"]]
+        found.sort(key=lambda f: (-f["score"], f["record"]["id"]))
+        return found[: domain.MAX_SIMILAR]
 
     # --- shared steps -----------------------------------------------------------------
 

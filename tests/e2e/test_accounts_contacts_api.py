@@ -57,3 +57,31 @@ def test_an_account_and_its_contacts_over_http(admin: httpx.Client) -> None:
 
     entities = admin.get("/api/v1/meta/entities").json()["entities"]
     assert {"leads", "accounts", "contacts"} <= set(entities)
+
+
+def test_careers_and_similar_over_http(admin: httpx.Client) -> None:
+    tag = word()
+    account = admin.post("/api/v1/accounts", json={"name": f"Initech {tag}"}).json()
+    john = admin.post(
+        "/api/v1/contacts",
+        json={"full_name": f"John Smith {tag}", "emails": [{"email": f"john.{tag}@x.test"}]},
+    ).json()
+    jon = admin.post("/api/v1/contacts", json={"full_name": f"Jon Smith {tag}"}).json()
+
+    url = f"/api/v1/contacts/{john['id']}/careers"
+    added = admin.post(url, json={"account_id": account["id"], "is_primary": True})
+    assert added.status_code == 201, added.text
+    assert added.json()["is_primary"] is True
+    bad = {"account_id": account["id"], "start_date": "2026-02-01", "end_date": "2026-01-01"}
+    problem(admin.post(url, json=bad), 422)
+    assert [c["id"] for c in admin.get(url).json()] == [added.json()["id"]]
+    staff = admin.get(f"/api/v1/accounts/{account['id']}/contacts")
+    assert staff.status_code == 200, staff.text
+    assert [c["id"] for c in staff.json()] == [john["id"]]
+
+    similar = admin.get(f"/api/v1/contacts/{john['id']}/similar")
+    assert similar.status_code == 200, similar.text
+    found = {s["record"]["id"]: s["reasons"] for s in similar.json()}
+    assert found.get(jon["id"]) == ["name"] and john["id"] not in found
+    accounts = admin.get(f"/api/v1/accounts/{account['id']}/similar")
+    assert accounts.status_code == 200, accounts.text
