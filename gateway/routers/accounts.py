@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends
 
 from ..auth import current_actor, rpc_client
-from ..listing import FILTER_PARAMETER_DOC, list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import (
@@ -18,106 +17,24 @@ from ..schemas import (
     ContactOut,
     SimilarAccountOut,
 )
-from .common import as_page, etag, expected_version, require_json
+from .records import record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 
 Actor = dict[str, Any]
-IF_MATCH_DOC: dict[str, Any] = {
-    "parameters": [
-        {
-            "name": "If-Match",
-            "in": "header",
-            "required": False,
-            "description": "The version you last read (the ETag); stale → 409, nothing changes",
-            "schema": {"type": "string"},
-        }
-    ]
-}
 
 
-@router.get("/accounts", response_model=AccountPage, openapi_extra=FILTER_PARAMETER_DOC)
-async def list_accounts(
-    query: dict[str, Any] = Depends(list_query),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """The accounts the caller may read, a page at a time (keyset cursor)."""
-    return as_page(await rpc.call("sales", "list_accounts", query, actor=actor))
-
-
-@router.post(
-    "/accounts", status_code=201, response_model=AccountOut, dependencies=[Depends(require_json)]
+record_routes(
+    router,
+    service="sales",
+    path="accounts",
+    plural="accounts",
+    singular="account",
+    create_model=AccountCreate,
+    update_model=AccountUpdate,
+    out_model=AccountOut,
+    page_model=AccountPage,
 )
-async def create_account(
-    body: AccountCreate,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    account = await rpc.call("sales", "create_account", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/accounts/{account['id']}"
-    response.headers["ETag"] = etag(account)
-    return account
-
-
-@router.get("/accounts/{account_id}", response_model=AccountOut)
-async def get_account(
-    account_id: str,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """One account; its `ETag` is its version, to send back as `If-Match`."""
-    account = await rpc.call("sales", "get_account", account_id, actor=actor)
-    response.headers["ETag"] = etag(account)
-    return account
-
-
-@router.patch(
-    "/accounts/{account_id}",
-    response_model=AccountOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def update_account(
-    account_id: str,
-    body: AccountUpdate,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change some fields of a account; with `If-Match`, only if nobody changed it since."""
-    account = await rpc.call(
-        "sales",
-        "update_account",
-        account_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(account)
-    return account
-
-
-@router.delete(
-    "/accounts/{account_id}", status_code=204, response_class=Response, openapi_extra=IF_MATCH_DOC
-)
-async def delete_account(
-    account_id: str,
-    request: Request,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    await rpc.call(
-        "sales",
-        "delete_account",
-        account_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)
 
 
 @router.get("/accounts/{account_id}/contacts", response_model=list[ContactOut])

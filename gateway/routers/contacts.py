@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends
 
 from ..auth import current_actor, rpc_client
-from ..listing import FILTER_PARAMETER_DOC, list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import (
@@ -19,106 +18,25 @@ from ..schemas import (
     ContactUpdate,
     SimilarContactOut,
 )
-from .common import as_page, etag, expected_version, require_json
+from .common import require_json
+from .records import record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"], responses=PROBLEM_RESPONSES)
 
 Actor = dict[str, Any]
-IF_MATCH_DOC: dict[str, Any] = {
-    "parameters": [
-        {
-            "name": "If-Match",
-            "in": "header",
-            "required": False,
-            "description": "The version you last read (the ETag); stale → 409, nothing changes",
-            "schema": {"type": "string"},
-        }
-    ]
-}
 
 
-@router.get("/contacts", response_model=ContactPage, openapi_extra=FILTER_PARAMETER_DOC)
-async def list_contacts(
-    query: dict[str, Any] = Depends(list_query),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """The contacts the caller may read, a page at a time (keyset cursor)."""
-    return as_page(await rpc.call("sales", "list_contacts", query, actor=actor))
-
-
-@router.post(
-    "/contacts", status_code=201, response_model=ContactOut, dependencies=[Depends(require_json)]
+record_routes(
+    router,
+    service="sales",
+    path="contacts",
+    plural="contacts",
+    singular="contact",
+    create_model=ContactCreate,
+    update_model=ContactUpdate,
+    out_model=ContactOut,
+    page_model=ContactPage,
 )
-async def create_contact(
-    body: ContactCreate,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    contact = await rpc.call("sales", "create_contact", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/contacts/{contact['id']}"
-    response.headers["ETag"] = etag(contact)
-    return contact
-
-
-@router.get("/contacts/{contact_id}", response_model=ContactOut)
-async def get_contact(
-    contact_id: str,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """One contact; its `ETag` is its version, to send back as `If-Match`."""
-    contact = await rpc.call("sales", "get_contact", contact_id, actor=actor)
-    response.headers["ETag"] = etag(contact)
-    return contact
-
-
-@router.patch(
-    "/contacts/{contact_id}",
-    response_model=ContactOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def update_contact(
-    contact_id: str,
-    body: ContactUpdate,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change some fields of a contact; with `If-Match`, only if nobody changed it since."""
-    contact = await rpc.call(
-        "sales",
-        "update_contact",
-        contact_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(contact)
-    return contact
-
-
-@router.delete(
-    "/contacts/{contact_id}", status_code=204, response_class=Response, openapi_extra=IF_MATCH_DOC
-)
-async def delete_contact(
-    contact_id: str,
-    request: Request,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    await rpc.call(
-        "sales",
-        "delete_contact",
-        contact_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)
 
 
 @router.get("/contacts/{contact_id}/careers", response_model=list[CareerOut])
