@@ -15,7 +15,18 @@ from services.platform.config import Settings, settings
 from . import problems
 from .auth import ActorCache
 from .middleware import BodyLimitMiddleware
-from .routers import accounts, contacts, health, leads, meta, session, users
+from .routers import (
+    accounts,
+    activities,
+    contacts,
+    forecasts,
+    health,
+    leads,
+    meta,
+    opportunities,
+    session,
+    users,
+)
 from .rpc import RpcClient, RpcFailure
 from .static import WebApp
 
@@ -67,6 +78,9 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         leads.router,
         accounts.router,
         contacts.router,
+        opportunities.router,
+        activities.router,
+        forecasts.router,
         meta.router,
     ):
         app.include_router(router)

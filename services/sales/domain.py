@@ -8,11 +8,13 @@ piece of a list).
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from services.platform.errors import ValidationFailed
@@ -22,10 +24,35 @@ ADDRESS_KINDS: tuple[str, ...] = ("billing", "shipping", "office", "other")
 EMAIL_KINDS: tuple[str, ...] = ("work", "personal", "other")
 PHONE_KINDS: tuple[str, ...] = ("work", "mobile", "home", "other")
 MAX_LIST_ITEMS = 20
+OPPORTUNITY_STATUSES: tuple[str, ...] = ("open", "won", "lost")
+TACTIC_KINDS: tuple[str, ...] = ("strength", "weakness", "opportunity", "threat")
+ACTIVITY_TYPES: tuple[str, ...] = ("task", "call", "meeting", "email")
+ACTIVITY_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "completed", "cancelled")
+ACTIVITY_PRIORITIES: tuple[str, ...] = ("low", "normal", "high")
+#: What an activity may be about (a lead and an order live in other services).
+RELATED_TYPES: tuple[str, ...] = ("lead", "contact", "account", "opportunity", "order")
+PARTICIPANT_KINDS: tuple[str, ...] = ("contact", "user")
+PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
 
 FieldType = Literal[
-    "string", "email", "phone", "enum", "uuid", "integer", "datetime", "text", "list"
+    "string",
+    "email",
+    "phone",
+    "enum",
+    "uuid",
+    "integer",
+    "money",
+    "currency",
+    "date",
+    "datetime",
+    "boolean",
+    "text",
+    "list",
 ]
+
+#: The largest amount of money a field holds (numeric(18, 2)).
+MAX_MONEY = Decimal("9999999999999999.99")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -43,6 +70,11 @@ class EntityField:
     sortable: bool = False
     #: for ``list`` fields: the kind of items (addresses, emails, phones)
     items: str | None = None
+    #: for ``integer`` fields: the smallest and largest value accepted
+    minimum: int | None = None
+    maximum: int | None = None
+    #: for ``uuid`` fields that point at a record: the entity they point at
+    lookup: str | None = None
 
 
 def _common_tail() -> tuple[EntityField, ...]:
@@ -146,6 +178,10 @@ class _Invalid(ValueError):
     """One field's problem, turned into a ``{field, message}`` by the caller."""
 
 
+#: The public name of a field's problem, for the other modules' own checks.
+Invalid = _Invalid
+
+
 def clean_changes(entity: Entity, data: Any) -> dict[str, Any]:
     """Validate and normalize the writable fields a caller sent (create or update).
 
@@ -183,6 +219,8 @@ def normalize_value(spec: EntityField, value: Any) -> Any:
     """One scalar field's value as it is stored, or :class:`_Invalid` saying why not."""
     if value is None:
         return None
+    if spec.type in _TYPED:
+        return _TYPED[spec.type](spec, value)
     if not isinstance(value, str):
         raise _Invalid("must be a string")
     text = value.strip()
@@ -208,6 +246,101 @@ def normalize_value(spec: EntityField, value: Any) -> Any:
     if spec.type == "phone":
         return normalize_phone(text)
     return text
+
+
+def _integer(spec: EntityField, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("must be a whole number")
+    if spec.minimum is not None and value < spec.minimum:
+        raise _Invalid(f"must be at least {spec.minimum}")
+    if spec.maximum is not None and value > spec.maximum:
+        raise _Invalid(f"must be at most {spec.maximum}")
+    return value
+
+
+def parse_money(value: Any) -> Decimal:
+    """A non-negative amount with at most two decimals, from a decimal string or a number.
+
+    Strings are the API's way (``"1500.00"``); numbers are accepted because JSON
+    clients send them, but a float with more than two decimals is refused, not rounded.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Invalid('must be a decimal string such as "1500.00"')
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Invalid("must be a finite amount")
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise _Invalid('must be a decimal string such as "1500.00"') from None
+    if not amount.is_finite():
+        raise _Invalid("must be a finite amount")
+    if amount < 0:
+        raise _Invalid("must not be negative")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise _Invalid("may have at most two decimal places")
+    if amount > MAX_MONEY:
+        raise _Invalid("is too large")
+    return amount.quantize(CENT)
+
+
+def _money(spec: EntityField, value: Any) -> Decimal:
+    return parse_money(value)
+
+
+def _currency(spec: EntityField, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        raise _Invalid("must be a three-letter ISO 4217 code such as EUR")
+    return value.strip().upper()
+
+
+def parse_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise _Invalid("must be a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise _Invalid("must be a date (YYYY-MM-DD)") from None
+
+
+def _date(spec: EntityField, value: Any) -> date:
+    return parse_date(value)
+
+
+def parse_datetime(value: Any) -> datetime:
+    """An ISO 8601 time with its zone (``Z`` or an offset), as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise _Invalid("must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z")
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise _Invalid(
+            "must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise _Invalid("must include a time zone (Z or an offset such as +03:00)")
+    return moment.astimezone(UTC)
+
+
+def _datetime(spec: EntityField, value: Any) -> datetime:
+    return parse_datetime(value)
+
+
+def _boolean(spec: EntityField, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("must be true or false")
+    return value
+
+
+#: Field types whose values are not (only) strings, each with its parser.
+_TYPED: dict[str, Any] = {
+    "integer": _integer,
+    "money": _money,
+    "currency": _currency,
+    "date": _date,
+    "datetime": _datetime,
+    "boolean": _boolean,
+}
 
 
 def normalize_email(text: str) -> str:

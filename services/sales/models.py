@@ -1,8 +1,13 @@
-"""Tables of the sales service (schema `sales`): accounts, contacts and careers."""
+"""Tables of the sales service (schema `sales`).
+
+Accounts, contacts and careers; opportunities with their stages, stage history,
+tactics and competitors; activities and participants; forecast plans; merges.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +16,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 
-from .domain import ACCOUNT_TYPES
+from .domain import (
+    ACCOUNT_TYPES,
+    ACTIVITY_PRIORITIES,
+    ACTIVITY_STATUSES,
+    ACTIVITY_TYPES,
+    OPPORTUNITY_STATUSES,
+    PARTICIPANT_KINDS,
+    PERIOD_KINDS,
+    RELATED_TYPES,
+    TACTIC_KINDS,
+)
 
 metadata = service_metadata("sales")
 
@@ -160,4 +175,304 @@ class Career(Base):
             unique=True,
             postgresql_where=sa.text("is_primary"),
         ),
+    )
+
+
+# --- opportunities --------------------------------------------------------------------
+
+OPPORTUNITY_SEARCH_EXPRESSION = (
+    "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(need_type, ''))"
+)
+
+
+class OpportunityStage(Base):
+    """A step of the sales pipeline; ``position`` orders them, final ones end a deal."""
+
+    __tablename__ = "opportunity_stages"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    probability: Mapped[int] = mapped_column(sa.Integer)
+    is_final: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    is_successful: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+        sa.CheckConstraint("is_final OR NOT is_successful", name="successful_is_final"),
+        sa.UniqueConstraint("position", name="uq_opportunity_stages_position"),
+        sa.UniqueConstraint("name", name="uq_opportunity_stages_name"),
+    )
+
+
+class Opportunity(Base):
+    """A deal ("sale"): its stage, money and outcome. ``owner_id`` is required."""
+
+    __tablename__ = "opportunities"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    account_id: Mapped[str | None] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.accounts.id")
+    )
+    contact_id: Mapped[str | None] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.contacts.id")
+    )
+    stage_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.opportunity_stages.id")
+    )
+    need_type: Mapped[str | None] = mapped_column(sa.String(100))
+    budget: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 2))
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    probability: Mapped[int | None] = mapped_column(sa.Integer)
+    close_date: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(10), server_default="open")
+    lost_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    lead_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    stage_entered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    owner_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    search: Mapped[str | None] = mapped_column(
+        TSVECTOR, sa.Computed(OPPORTUNITY_SEARCH_EXPRESSION, persisted=True), deferred=True
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(OPPORTUNITY_STATUSES)})", name="status"),
+        sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+        sa.CheckConstraint("amount >= 0 AND budget >= 0", name="money"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index("ix_opportunities_created_at_id", "created_at", "id"),
+        sa.Index("ix_opportunities_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_opportunities_owner_id", "owner_id"),
+        sa.Index("ix_opportunities_team_id", "team_id"),
+        sa.Index("ix_opportunities_account_id", "account_id"),
+        sa.Index("ix_opportunities_contact_id", "contact_id"),
+        sa.Index("ix_opportunities_lead_id", "lead_id"),
+        sa.Index("ix_opportunities_close_date", "close_date"),
+        # The pipeline board: open deals by stage, newest first.
+        sa.Index(
+            "ix_opportunities_open_stage",
+            "stage_id",
+            "updated_at",
+            "id",
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index("ix_opportunities_search", "search", postgresql_using="gin"),
+    )
+
+
+class StageVisit(Base):
+    """One stay of a deal in a stage: entered, left, who moved it; skipped stages too."""
+
+    __tablename__ = "opportunity_stage_history"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.opportunities.id", ondelete="CASCADE")
+    )
+    stage_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.opportunity_stages.id")
+    )
+    entered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    left_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    moved_by: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    skipped: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+
+    __table_args__ = (
+        sa.CheckConstraint("left_at >= entered_at", name="time_order"),
+        sa.Index("ix_opportunity_stage_history_opportunity_id", "opportunity_id", "entered_at"),
+        # At most one open stay per deal: the stage it is in now.
+        sa.Index(
+            "uq_opportunity_stage_history_current",
+            "opportunity_id",
+            unique=True,
+            postgresql_where=sa.text("left_at IS NULL"),
+        ),
+    )
+
+
+class Tactic(Base):
+    """A SWOT entry of a deal: strength, weakness, opportunity or threat."""
+
+    __tablename__ = "opportunity_tactics"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.opportunities.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({_in(TACTIC_KINDS)})", name="kind"),
+        sa.Index("ix_opportunity_tactics_opportunity_id", "opportunity_id"),
+    )
+
+
+class Competitor(Base):
+    """A competitor account in a deal: what they offer and how we compare."""
+
+    __tablename__ = "opportunity_competitors"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("sales.opportunities.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[str] = mapped_column(UUID(as_uuid=False), sa.ForeignKey("sales.accounts.id"))
+    offer: Mapped[str | None] = mapped_column(sa.String(2000))
+    comparison: Mapped[str | None] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+
+    __table_args__ = (
+        sa.UniqueConstraint("opportunity_id", "account_id", name="uq_opportunity_competitors"),
+        sa.Index("ix_opportunity_competitors_account_id", "account_id"),
+    )
+
+
+# --- activities -----------------------------------------------------------------------
+
+
+class Activity(Base):
+    """A task, call, meeting or email, maybe about one record, with its participants."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(10))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="not_started")
+    priority: Mapped[str] = mapped_column(sa.String(10), server_default="normal")
+    start_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(sa.String(2000))
+    related_type: Mapped[str | None] = mapped_column(sa.String(20))
+    related_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    search: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        sa.Computed("to_tsvector('simple', coalesce(title, ''))", persisted=True),
+        deferred=True,
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(f"type IN ({_in(ACTIVITY_TYPES)})", name="type"),
+        sa.CheckConstraint(f"status IN ({_in(ACTIVITY_STATUSES)})", name="status"),
+        sa.CheckConstraint(f"priority IN ({_in(ACTIVITY_PRIORITIES)})", name="priority"),
+        sa.CheckConstraint(f"related_type IN ({_in(RELATED_TYPES)})", name="related_type"),
+        sa.CheckConstraint("(related_type IS NULL) = (related_id IS NULL)", name="related_pair"),
+        sa.CheckConstraint("due_at >= start_at", name="time_order"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index("ix_activities_created_at_id", "created_at", "id"),
+        sa.Index("ix_activities_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_activities_owner_due", "owner_id", "due_at", "id"),
+        sa.Index("ix_activities_team_id", "team_id"),
+        sa.Index("ix_activities_related", "related_type", "related_id"),
+        sa.Index("ix_activities_search", "search", postgresql_using="gin"),
+    )
+
+
+class Participant(Base):
+    """A contact or a user taking part in an activity."""
+
+    __tablename__ = "activity_participants"
+
+    activity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False),
+        sa.ForeignKey("sales.activities.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({_in(PARTICIPANT_KINDS)})", name="kind"),
+        sa.Index("ix_activity_participants_participant", "kind", "participant_id"),
+    )
+
+
+# --- forecasts ------------------------------------------------------------------------
+
+
+class ForecastPlan(Base):
+    """The amount a user or a team plans to win in one month, quarter or year."""
+
+    __tablename__ = "forecast_plans"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    period_kind: Mapped[str] = mapped_column(sa.String(10))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"period_kind IN ({_in(PERIOD_KINDS)})", name="period_kind"),
+        sa.CheckConstraint("(owner_id IS NULL) <> (team_id IS NULL)", name="one_scope"),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+        sa.Index(
+            "uq_forecast_plans_owner_period",
+            "owner_id",
+            "period_kind",
+            "period_start",
+            "currency",
+            unique=True,
+            postgresql_where=sa.text("owner_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_forecast_plans_team_period",
+            "team_id",
+            "period_kind",
+            "period_start",
+            "currency",
+            unique=True,
+            postgresql_where=sa.text("team_id IS NOT NULL"),
+        ),
+    )
+
+
+# --- merges ---------------------------------------------------------------------------
+
+
+class MergeRecord(Base):
+    """What a merge of two contacts or two accounts did: kept, removed, moved."""
+
+    __tablename__ = "merges"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(20))
+    kept_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_record: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    merged_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint("entity IN ('contact', 'account')", name="entity"),
+        sa.Index("ix_merges_kept_id", "kept_id"),
+        sa.Index("ix_merges_merged_id", "merged_id"),
     )

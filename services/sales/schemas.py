@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from services.platform.events import isoformat
 
 from .domain import ACCOUNT, CONTACT, Entity
 
-_TIMES = frozenset({"created_at", "updated_at"})
+
+def wire(value: Any) -> Any:
+    """A stored value as JSON carries it: money as a decimal string, times ISO 8601 UTC."""
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return [dict(item) if isinstance(item, dict) else wire(item) for item in value]
+    return value
 
 
-def _dump(entity: Entity, record: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name in entity.field_names:
-        value = getattr(record, name)
-        if name in _TIMES:
-            value = isoformat(value)
-        elif isinstance(value, list):
-            value = [dict(item) for item in value]
-        data[name] = value
-    return data
+def dump_entity(entity: Entity, record: Any) -> dict[str, Any]:
+    """A record's fields, in the entity's order, as JSON-safe values."""
+    return {name: wire(getattr(record, name)) for name in entity.field_names}
+
+
+_dump = dump_entity
 
 
 def dump_account(account: Any) -> dict[str, Any]:
@@ -33,7 +42,7 @@ def dump_contact(contact: Any) -> dict[str, Any]:
     return _dump(CONTACT, contact)
 
 
-def _describe(entity: Entity, name: str, label: str, singular: str) -> dict[str, Any]:
+def describe_entity(entity: Entity, name: str, label: str, singular: str) -> dict[str, Any]:
     return {
         "name": name,
         "label": label,
@@ -51,6 +60,9 @@ def _describe(entity: Entity, name: str, label: str, singular: str) -> dict[str,
                 "filterable": f.filterable,
                 "filter_op": f.filter_op if f.filterable else None,
                 "sortable": f.sortable,
+                "lookup": f.lookup,
+                "minimum": f.minimum,
+                "maximum": f.maximum,
             }
             for f in entity.fields
         ],
@@ -59,12 +71,12 @@ def _describe(entity: Entity, name: str, label: str, singular: str) -> dict[str,
 
 def describe_accounts() -> dict[str, Any]:
     """The account entity for ``meta/entities``."""
-    return _describe(ACCOUNT, "accounts", "Accounts", "Account")
+    return describe_entity(ACCOUNT, "accounts", "Accounts", "Account")
 
 
 def describe_contacts() -> dict[str, Any]:
     """The contact entity for ``meta/entities``."""
-    return _describe(CONTACT, "contacts", "Contacts", "Contact")
+    return describe_entity(CONTACT, "contacts", "Contacts", "Contact")
 
 
 def dump_career(career: Any) -> dict[str, Any]:
