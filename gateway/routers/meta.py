@@ -19,6 +19,7 @@ DESCRIBERS: list[tuple[str, str, str]] = [
     ("leads", "leads", "describe_leads"),
     ("accounts", "sales", "describe_accounts"),
     ("contacts", "sales", "describe_contacts"),
+    ("opportunities", "sales", "describe_opportunities"),
 ]
 
 

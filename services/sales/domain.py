@@ -79,8 +79,8 @@ class EntityField:
 
 def _common_tail() -> tuple[EntityField, ...]:
     return (
-        EntityField("owner_id", "uuid", "Owner", filterable=True),
-        EntityField("team_id", "uuid", "Team", filterable=True),
+        EntityField("owner_id", "uuid", "Owner", filterable=True, lookup="users"),
+        EntityField("team_id", "uuid", "Team", filterable=True, lookup="teams"),
         EntityField("version", "integer", "Version", read_only=True),
         EntityField(
             "created_at",
@@ -119,7 +119,7 @@ ACCOUNT_FIELDS: tuple[EntityField, ...] = (
     ),
     EntityField("type", "enum", "Type", options=ACCOUNT_TYPES, filterable=True, sortable=True),
     EntityField("industry", "string", "Industry", max_length=100, filterable=True),
-    EntityField("parent_id", "uuid", "Parent account", filterable=True),
+    EntityField("parent_id", "uuid", "Parent account", filterable=True, lookup="accounts"),
     EntityField("web", "string", "Website", max_length=2000),
     EntityField("phone", "phone", "Phone", max_length=64),
     EntityField("email", "email", "Email", max_length=254),
@@ -141,7 +141,7 @@ CONTACT_FIELDS: tuple[EntityField, ...] = (
     ),
     EntityField("emails", "list", "Emails", items="email"),
     EntityField("phones", "list", "Phones", items="phone"),
-    EntityField("account_id", "uuid", "Account", filterable=True),
+    EntityField("account_id", "uuid", "Account", filterable=True, lookup="accounts"),
     EntityField("job_title", "string", "Job title", max_length=200),
     *_common_tail(),
 )
@@ -388,6 +388,8 @@ def _clean_list(spec: EntityField, value: Any, errors: list[dict[str, str]]) -> 
             continue
         if spec.items == "address":
             clean.append(_clean_address(where, item, errors))
+        elif spec.items == "line":
+            clean.append(_clean_line(where, item, errors))
         else:
             clean.append(_clean_channel(spec.items or "", where, item, errors))
     primaries = sum(1 for item in clean if item.get("is_primary"))
@@ -422,6 +424,58 @@ def _clean_address(where: str, item: Mapping[str, Any], errors: list[dict[str, s
             )
             continue
         clean[part] = text or None
+    return clean
+
+
+MAX_QUANTITY = Decimal("1000000000")
+QUANTITY_STEP = Decimal("0.001")
+
+
+def parse_quantity(value: Any) -> Decimal:
+    """A positive quantity with at most three decimals (pieces, hours, kilograms)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Invalid('must be a positive number such as "2" or "1.5"')
+    try:
+        quantity = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise _Invalid('must be a positive number such as "2" or "1.5"') from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise _Invalid("must be a positive number")
+    if quantity != quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP):
+        raise _Invalid("may have at most three decimal places")
+    if quantity > MAX_QUANTITY:
+        raise _Invalid("is too large")
+    return quantity.quantize(QUANTITY_STEP)
+
+
+def line_total(line: Mapping[str, Any]) -> Decimal:
+    """Quantity × price, rounded half-up to the cent."""
+    total = Decimal(line["quantity"]) * Decimal(line["price"])
+    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _clean_line(where: str, item: Mapping[str, Any], errors: list[dict[str, str]]) -> dict:
+    """One product line: ``{product_id, quantity, price}`` stored as strings (JSON)."""
+    for key in item:
+        if key not in ("product_id", "quantity", "price"):
+            errors.append({"field": f"{where}.{key}", "message": "unknown field"})
+    clean: dict[str, Any] = {}
+    product_id = item.get("product_id")
+    if not is_uuid(product_id):
+        errors.append({"field": f"{where}.product_id", "message": "must be a UUID"})
+    else:
+        clean["product_id"] = str(uuid.UUID(product_id))
+    for name, parse, fmt in (
+        ("quantity", parse_quantity, "{:.3f}"),
+        ("price", parse_money, "{:.2f}"),
+    ):
+        if item.get(name) is None:
+            errors.append({"field": f"{where}.{name}", "message": "is required"})
+            continue
+        try:
+            clean[name] = fmt.format(parse(item[name]))
+        except _Invalid as exc:
+            errors.append({"field": f"{where}.{name}", "message": str(exc)})
     return clean
 
 
