@@ -60,3 +60,7 @@ def login(stack: Stack) -> Iterator[Login]:
 @pytest.fixture
 def admin(stack: Stack, login: Login) -> httpx.Client:
     return login(stack.admin_email, stack.admin_password)
+
+
+# Two teams and three reps made through the API, for every e2e module.
+from .test_leads_api import world  # noqa: E402, F401
