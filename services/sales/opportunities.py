@@ -21,7 +21,14 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, NotFound, ValidationFailed
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.listing import (
+    Filter,
+    ListSpec,
+    Sort,
+    encode_cursor,
+    fetch_page,
+    readable_by,
+)
 
 from . import domain
 from .base import Kind, SalesBase
@@ -809,28 +816,28 @@ class OpportunitiesRpc(SalesBase):
                         "weighted": wire((weight / 100).quantize(domain.CENT)),
                     }
                 )
+        cards = self._board_cards(
+            [s.id for s in stages if not s.is_final and counts.get(s.id)], conditions, per_stage
+        )
         columns = []
-        base = sa.select(Opportunity).where(*conditions)
-        page_query = {"sort": "-updated_at", "limit": per_stage}
         for stage in stages:
-            column: dict[str, Any] = {
-                "stage": dump_stage(stage),
-                "count": counts.get(stage.id, 0),
-                "totals": sorted(totals.get(stage.id, []), key=lambda t: t["currency"]),
-                "items": [],
-                "next_cursor": None,
-            }
-            if not stage.is_final and column["count"]:
-                page = fetch_page(
-                    self.db,
-                    base.where(Opportunity.stage_id == stage.id),
-                    OPPORTUNITY_LIST_SPEC,
-                    page_query,
-                    _card,
-                )
-                column["items"], column["next_cursor"] = page["items"], page["next_cursor"]
-            columns.append(column)
-        self._name_accounts([card for column in columns for card in column["items"]])
+            items = cards.get(stage.id, [])
+            next_cursor = None
+            if len(items) > per_stage:
+                items = items[:per_stage]
+                last = items[-1]
+                next_cursor = encode_cursor("-updated_at", last.pop("_updated_at"), last["id"])
+            for card in items:
+                card.pop("_updated_at", None)
+            columns.append(
+                {
+                    "stage": dump_stage(stage),
+                    "count": counts.get(stage.id, 0),
+                    "totals": sorted(totals.get(stage.id, []), key=lambda t: t["currency"]),
+                    "items": items,
+                    "next_cursor": next_cursor,
+                }
+            )
         self.db.commit()
         return {"stages": columns}
 
@@ -966,33 +973,62 @@ class OpportunitiesRpc(SalesBase):
             raise missing
         return part
 
-    def _name_accounts(self, cards: list[dict[str, Any]]) -> None:
-        ids = {c["account_id"] for c in cards if c["account_id"]}
-        names: dict[str, str] = {}
-        if ids:
-            names = dict(
-                self.db.execute(sa.select(Account.id, Account.name).where(Account.id.in_(ids)))
-                .tuples()
-                .all()
+    def _board_cards(
+        self, stage_ids: list[str], conditions: list[Any], per_stage: int
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The first ``per_stage + 1`` cards of each column, in one statement.
+
+        One ``UNION ALL`` of per-stage ``LIMIT`` queries, each an index scan of
+        ``ix_opportunities_open_stage``, with only the card's columns (no ORM objects).
+        """
+        if not stage_ids:
+            return {}
+        columns = (
+            Opportunity.id,
+            Opportunity.stage_id,
+            Opportunity.title,
+            Opportunity.amount,
+            Opportunity.currency,
+            Opportunity.probability,
+            Opportunity.owner_id,
+            Opportunity.account_id,
+            Account.name.label("account_name"),
+            Opportunity.close_date,
+            Opportunity.stage_entered_at,
+            Opportunity.version,
+            Opportunity.updated_at,
+        )
+        parts = [
+            sa.select(*columns)
+            .outerjoin(Account, Account.id == Opportunity.account_id)
+            .where(*conditions, Opportunity.stage_id == stage_id)
+            .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())
+            .limit(per_stage + 1)
+            for stage_id in stage_ids
+        ]
+        statement = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        cards: dict[str, list[dict[str, Any]]] = {}
+        for row in self.db.execute(statement).mappings():
+            cards.setdefault(row["stage_id"], []).append(
+                {
+                    "id": row["id"],
+                    "title": row["title"],
+                    "amount": wire(row["amount"]),
+                    "currency": row["currency"],
+                    "probability": row["probability"],
+                    "owner_id": row["owner_id"],
+                    "account_id": row["account_id"],
+                    "account_name": row["account_name"],
+                    "close_date": wire(row["close_date"]),
+                    "stage_entered_at": isoformat(row["stage_entered_at"]),
+                    "version": row["version"],
+                    "_updated_at": row["updated_at"],
+                }
             )
-        for card in cards:
-            card["account_name"] = names.get(card["account_id"])
-
-
-def _card(opportunity: Any) -> dict[str, Any]:
-    return {
-        "id": opportunity.id,
-        "title": opportunity.title,
-        "amount": wire(opportunity.amount),
-        "currency": opportunity.currency,
-        "probability": opportunity.probability,
-        "owner_id": opportunity.owner_id,
-        "account_id": opportunity.account_id,
-        "account_name": None,
-        "close_date": wire(opportunity.close_date),
-        "stage_entered_at": isoformat(opportunity.stage_entered_at),
-        "version": opportunity.version,
-    }
+        # UNION ALL keeps each part's rows together but not necessarily in order.
+        for items in cards.values():
+            items.sort(key=lambda c: (c["_updated_at"], c["id"]), reverse=True)
+        return cards
 
 
 def _clean_reason(reason: Any) -> str:
