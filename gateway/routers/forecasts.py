@@ -1,9 +1,201 @@
-"""Forecasts: served by the sales service."""
+"""Forecasts: plans per user or team and period, with fact and pipeline.
+
+Served by the sales service (docs/rpc.md). ``GET /forecasts`` takes plain query
+parameters (``period_kind``, ``period_start``, ``owner_id``, ``team_id``,
+``currency``; each may list values separated by commas) besides ``limit`` and
+``cursor``; only administrators and sales managers create, change and delete plans.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+from urllib.parse import parse_qsl
 
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from services.platform.errors import ValidationFailed
+
+from ..auth import current_actor, rpc_client
+from ..listing import DEFAULT_LIMIT, MAX_LIMIT
 from ..problems import PROBLEM_RESPONSES
+from ..rpc import RpcClient
+from ..schemas import Request as RequestModel
+from ..schemas import Response as ResponseModel
+from .common import etag, expected_version, require_json
+from .records import IF_MATCH_DOC
 
 router = APIRouter(prefix="/api/v1", tags=["forecasts"], responses=PROBLEM_RESPONSES)
+
+Actor = dict[str, Any]
+Money = str | int | float
+
+#: The plain query parameters that filter the list, as the sales service names them.
+FILTERS = ("period_kind", "period_start", "owner_id", "team_id", "currency")
+
+
+class ForecastCreate(RequestModel):
+    # Either owner_id (a user's plan) or team_id (a team's plan). period_start is the
+    # first day of the month, quarter or year; the sales service checks the values.
+    owner_id: str | None = None
+    team_id: str | None = None
+    period_kind: str | None = None
+    period_start: str | None = None
+    amount: Money | None = None
+    currency: str | None = None
+
+
+class ForecastUpdate(RequestModel):
+    amount: Money | None = None
+
+
+class ForecastOut(ResponseModel):
+    id: str
+    owner_id: str | None = None
+    team_id: str | None = None
+    period_kind: str
+    period_start: str
+    period_end: str
+    currency: str
+    plan_amount: str
+    fact_amount: str
+    pipeline_amount: str
+    weighted_amount: str
+    version: int
+    created_at: str | None = None
+    updated_at: str | None = None
+    created_by: str | None = None
+
+
+class ForecastPage(ResponseModel):
+    items: list[ForecastOut]
+    next_cursor: str | None = None
+
+
+def forecast_query(raw_query: str) -> dict[str, Any]:
+    """``?period_kind=month&owner_id=a,b&limit=20`` → the sales service's list query."""
+    filters: dict[str, list[str]] = {}
+    query: dict[str, Any] = {"filter": filters, "limit": DEFAULT_LIMIT, "cursor": None}
+    problems: list[dict[str, str]] = []
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        if key in FILTERS:
+            values = [v.strip() for v in value.split(",") if v.strip()]
+            if values:
+                filters.setdefault(key, []).extend(values)
+        elif key == "limit":
+            if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+                message = f"Must be a whole number from 1 to {MAX_LIMIT}"
+                problems.append({"field": "limit", "message": message})
+            else:
+                query["limit"] = int(value)
+        elif key in ("cursor", "sort"):
+            query[key] = value or None
+        else:
+            problems.append({"field": key, "message": "Unknown query parameter"})
+    if problems:
+        raise ValidationFailed("The query string is not valid", problems)
+    return query
+
+
+@router.get("/forecasts", response_model=ForecastPage)
+async def list_forecasts(
+    request: Request,
+    # Declared for the OpenAPI document; the values are read from the raw query string.
+    period_kind: str | None = Query(None, description="month, quarter or year"),
+    period_start: str | None = Query(None, description="YYYY-MM-DD, a period's first day"),
+    owner_id: str | None = Query(None, description="a user's plans"),
+    team_id: str | None = Query(None, description="a team's plans"),
+    currency: str | None = Query(None, description="ISO 4217"),
+    limit: int = Query(DEFAULT_LIMIT, description=f"1..{MAX_LIMIT}"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    sort: str | None = Query(None, description="period_start (default -period_start), created_at"),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The plans the caller may read, each with ``fact_amount`` (won deals closing in the
+    period), ``pipeline_amount`` (open ones) and ``weighted_amount`` (Σ amount ×
+    probability / 100)."""
+    query = forecast_query(request.url.query)
+    return await rpc.call("sales", "list_forecast_plans", query, actor=actor)
+
+
+@router.post(
+    "/forecasts",
+    status_code=201,
+    response_model=ForecastOut,
+    dependencies=[Depends(require_json)],
+)
+async def create_forecast(
+    body: ForecastCreate,
+    response: Response,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Set a plan (administrators and sales managers); 409 when the user or team already
+    has one for that period and currency."""
+    record = await rpc.call("sales", "create_forecast_plan", body.changes(), actor=actor)
+    response.headers["Location"] = f"/api/v1/forecasts/{record['id']}"
+    response.headers["ETag"] = etag(record)
+    return record
+
+
+@router.get("/forecasts/{forecast_id}", response_model=ForecastOut)
+async def get_forecast(
+    response: Response,
+    forecast_id: str = Path(),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """One plan with its figures; its ``ETag`` is its version."""
+    record = await rpc.call("sales", "get_forecast_plan", forecast_id, actor=actor)
+    response.headers["ETag"] = etag(record)
+    return record
+
+
+@router.patch(
+    "/forecasts/{forecast_id}",
+    response_model=ForecastOut,
+    dependencies=[Depends(require_json)],
+    openapi_extra=IF_MATCH_DOC,
+)
+async def update_forecast(
+    body: ForecastUpdate,
+    request: Request,
+    response: Response,
+    forecast_id: str = Path(),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Change the plan's ``amount``; with ``If-Match``, only if nobody changed it since."""
+    record = await rpc.call(
+        "sales",
+        "update_forecast_plan",
+        forecast_id,
+        body.changes(),
+        actor=actor,
+        expected_version=expected_version(request),
+    )
+    response.headers["ETag"] = etag(record)
+    return record
+
+
+@router.delete(
+    "/forecasts/{forecast_id}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra=IF_MATCH_DOC,
+)
+async def delete_forecast(
+    request: Request,
+    forecast_id: str = Path(),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Response:
+    """Delete the plan; with ``If-Match``, only if nobody changed it since."""
+    await rpc.call(
+        "sales",
+        "delete_forecast_plan",
+        forecast_id,
+        actor=actor,
+        expected_version=expected_version(request),
+    )
+    return Response(status_code=204)

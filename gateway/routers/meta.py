@@ -20,6 +20,7 @@ DESCRIBERS: list[tuple[str, str, str]] = [
     ("accounts", "sales", "describe_accounts"),
     ("contacts", "sales", "describe_contacts"),
     ("opportunities", "sales", "describe_opportunities"),
+    ("activities", "sales", "describe_activities"),
 ]
 
 
