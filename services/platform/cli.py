@@ -97,17 +97,25 @@ def run(
 
 @app.command("demo-data")
 def demo_data() -> None:
-    """Create demo users (an admin, a "Sales" team with a manager and two reps) and
-    about forty demo leads through the running leads service. Safe to run again:
-    what exists already is kept."""
+    """Create demo users (an admin, a "Sales" team with a manager and two reps), about
+    forty demo leads through the running leads service, and demo accounts, contacts,
+    deals across the pipeline, activities and quarter plans through the sales service.
+    Safe to run again: what exists already is kept."""
     with _failures_reported():
         with identity_session() as db:
             people = _demo_people(db)
         created = _demo_leads(people)
+        sales_created = _demo_sales(people)
     typer.echo(
         f"Created {created} demo leads."
         if created
         else "Demo leads exist already; none were added."
+    )
+    typer.echo(
+        f"Created {sales_created} demo sales records (accounts, contacts, deals, activities, "
+        "plans)."
+        if sales_created
+        else "Demo sales records exist already; none were added."
     )
     typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
     if people["demo_password"]:
@@ -301,3 +309,26 @@ def _demo_leads(people: dict[str, Any]) -> int:
 
 if __name__ == "__main__":
     app()
+
+
+def _demo_sales(people: dict[str, Any]) -> int:
+    """Create the demo sales records by RPC unless they exist; how many were created."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.sales.demo import load_demo
+
+    s = settings()
+    config = {"AMQP_URI": s.amqp_uri, "serializer": "json"}
+    try:
+        with ClusterRpcProxy(config, timeout=s.rpc_timeout) as cluster:
+            return load_demo(
+                cluster.sales, people["admin_actor"], people["owner_ids"], people["team_id"]
+            )
+    except (UnknownService, RpcTimeout):
+        typer.echo(
+            "Error: the sales service does not answer; start it (osprey run sales) and "
+            "run demo-data again.",
+            err=True,
+        )
+        raise typer.Exit(1) from None

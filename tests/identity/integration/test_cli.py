@@ -18,6 +18,7 @@ from services.leads.service import LeadsService
 from services.platform.cli import app
 from services.platform.config import settings
 from services.platform.db import create_db_engine
+from services.sales.service import SalesService
 
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
@@ -167,13 +168,15 @@ def test_users_create_explains_a_mistake_and_writes_nothing(cli_env, db_engine, 
 # --- osprey demo-data ------------------------------------------------------------------
 
 
-def test_demo_data_creates_people_and_leads_once(
+def test_demo_data_creates_people_leads_and_sales_once(
     cli_env, db_engine, container_factory, service_config
 ):
     cli_env.setenv("OSPREY_AMQP_URI", service_config["AMQP_URI"])
     settings.cache_clear()
     leads = container_factory(LeadsService, service_config)
     leads.start()
+    sales = container_factory(SalesService, service_config)
+    sales.start()
 
     first = osprey("demo-data")
     assert first.exit_code == 0, first.output
@@ -187,6 +190,24 @@ def test_demo_data_creates_people_and_leads_once(
         scalar(db_engine, "SELECT count(*) FROM identity.users WHERE team_id = :t", t=team_id) == 3
     )
     assert scalar(db_engine, "SELECT count(DISTINCT team_id) FROM leads.leads") == 1
+    assert "Created 36 demo sales records" in first.stdout
+    for table, count in (
+        ("accounts", 8),
+        ("contacts", 9),
+        ("opportunities", 11),
+        ("activities", 5),
+        ("forecast_plans", 3),
+        ("opportunity_tactics", 2),
+        ("opportunity_competitors", 1),
+    ):
+        assert scalar(db_engine, f"SELECT count(*) FROM sales.{table}") == count, table
+    with db_engine.connect() as conn:
+        statuses = dict(
+            conn.execute(
+                sa.text("SELECT status, count(*) FROM sales.opportunities GROUP BY status")
+            ).all()
+        )
+    assert statuses == {"open": 8, "won": 2, "lost": 1}
 
     identity = container_factory(IdentityService, {**service_config, "ADMIN_EMAIL": ""})
     identity.start()
@@ -198,6 +219,7 @@ def test_demo_data_creates_people_and_leads_once(
     assert "none were added" in again.stdout
     assert "(unchanged" in again.stdout
     assert scalar(db_engine, "SELECT count(*) FROM leads.leads") == 40
+    assert scalar(db_engine, "SELECT count(*) FROM sales.opportunities") == 11
     assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 4
     assert scalar(db_engine, "SELECT count(*) FROM identity.teams") == 1
 
