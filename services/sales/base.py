@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from services.platform.access import Actor
 from services.platform.db import Database
@@ -149,7 +150,16 @@ class SalesBase:
             check(record)
         last_state = kind.dump(record)
         self.db.delete(record)
-        self.db.flush()
+        try:
+            with self.db.begin_nested():
+                self.db.flush()
+        except IntegrityError as exc:
+            # Another record still points at this one (a deal at its contact, say).
+            table = getattr(getattr(exc.orig, "diag", None), "table_name", None) or "records"
+            raise Conflict(
+                f"Other {table.replace('_', ' ')} still point at this {kind.entity.name}",
+                [{"field": f"{kind.entity.name}_id", "message": f"still used by {table}"}],
+            ) from None
         self.db.emit(f"{kind.entity.name}_deleted", last_state, actor=actor)
         self.db.commit()
 

@@ -482,3 +482,19 @@ def test_skipped_between_is_pure():
     assert skipped_between(ladder, a, won) == [b, c]
     assert skipped_between(ladder, a, lost) == []
     assert skipped_between(ladder, c, a) == []
+
+
+def test_a_contact_or_account_a_deal_points_at_cannot_be_deleted(sales):
+    account = call(sales, "create_account", {"name": "Held Account Qx"}, actor=REP_A)
+    person = call(sales, "create_contact", {"full_name": "Held Person Qx"}, actor=REP_A)
+    opportunity = deal(sales, account_id=account["id"], contact_id=person["id"])
+    with pytest.raises(Conflict) as exc:
+        call(sales, "delete_contact", person["id"], actor=REP_A)
+    assert "opportunities" in str(exc.value)
+    with pytest.raises(Conflict):
+        call(sales, "delete_account", account["id"], actor=REP_A)
+    # Nothing was half-deleted: both still load, and go once the deal is gone.
+    assert call(sales, "get_contact", person["id"], actor=REP_A)["id"] == person["id"]
+    call(sales, "delete_opportunity", opportunity["id"], actor=REP_A)
+    call(sales, "delete_contact", person["id"], actor=REP_A)
+    call(sales, "delete_account", account["id"], actor=REP_A)
