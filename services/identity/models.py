@@ -124,5 +124,5 @@ class Preference(Base):
         UUID(as_uuid=False), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSONB)
+    value: Mapped[Any] = mapped_column(JSONB, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
