@@ -7,13 +7,22 @@ with the caller's data is collected and raised at once as one
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.platform.errors import ValidationFailed
+from services.platform.values import (
+    InvalidValue,
+    normalize_email,
+    normalize_phone,
+    validation_failed,
+)
+from services.platform.values import is_uuid as is_uuid  # re-exported: domain.is_uuid
+from services.platform.values import (  # re-exported: domain.parse_expected_version
+    parse_expected_version as parse_expected_version,
+)
 
 STAGES: tuple[str, ...] = (
     "qualification",
@@ -116,12 +125,8 @@ FIELDS_BY_NAME: dict[str, LeadField] = {f.name: f for f in FIELDS}
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 WRITABLE: frozenset[str] = frozenset(f.name for f in FIELDS if not f.read_only)
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_PHONE_CHARS = re.compile(r"[\d\s()+\-.]+")
 
-
-class _Invalid(ValueError):
-    """One field's problem, turned into a ``{field, message}`` by the caller."""
+_Invalid = InvalidValue
 
 
 def clean_changes(data: Any) -> dict[str, Any]:
@@ -191,24 +196,6 @@ def normalize_value(spec: LeadField, value: Any) -> Any:
     return text
 
 
-def normalize_email(text: str) -> str:
-    """Lower-cased, so the same address is always the same string (search, duplicates)."""
-    email = text.strip().lower()
-    if not _EMAIL.fullmatch(email):
-        raise _Invalid("is not an email address")
-    return email
-
-
-def normalize_phone(text: str) -> str:
-    """Digits with a leading ``+`` (E.164 shape): ``8 (800) 555-35-35`` → ``+88005553535``."""
-    if not _PHONE_CHARS.fullmatch(text) or "+" in text.lstrip()[1:]:
-        raise _Invalid("may hold only digits, spaces, ( ) - . and a leading +")
-    digits = re.sub(r"\D", "", text)
-    if not 5 <= len(digits) <= 15:
-        raise _Invalid("must have 5 to 15 digits")
-    return "+" + digits
-
-
 def check_new_lead(values: Mapping[str, Any]) -> None:
     """The rules a lead as a whole must keep, on create and after every update."""
     errors = []
@@ -237,24 +224,4 @@ def changed_fields(current: Mapping[str, Any], changes: Mapping[str, Any]) -> li
     return [name for name in FIELD_NAMES if name in changes and changes[name] != current.get(name)]
 
 
-def parse_expected_version(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise _failed([{"field": "expected_version", "message": "must be a version number"}])
-    return value
-
-
-def is_uuid(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
-    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return ValidationFailed(message, errors)
+_failed = validation_failed

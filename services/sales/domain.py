@@ -18,6 +18,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from services.platform.errors import ValidationFailed
+from services.platform.values import (
+    InvalidValue,
+    normalize_email,
+    normalize_phone,
+    validation_failed,
+)
+from services.platform.values import is_uuid as is_uuid  # re-exported: domain.is_uuid
+from services.platform.values import (  # re-exported: domain.parse_expected_version
+    parse_expected_version as parse_expected_version,
+)
 
 ACCOUNT_TYPES: tuple[str, ...] = ("customer", "partner", "competitor", "supplier", "our_company")
 ADDRESS_KINDS: tuple[str, ...] = ("billing", "shipping", "office", "other")
@@ -170,12 +180,8 @@ class Entity:
 ACCOUNT = Entity("account", ACCOUNT_FIELDS)
 CONTACT = Entity("contact", CONTACT_FIELDS)
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_PHONE_CHARS = re.compile(r"[\d\s()+\-.]+")
 
-
-class _Invalid(ValueError):
-    """One field's problem, turned into a ``{field, message}`` by the caller."""
+_Invalid = InvalidValue
 
 
 #: The public name of a field's problem, for the other modules' own checks.
@@ -341,25 +347,6 @@ _TYPED: dict[str, Any] = {
     "datetime": _datetime,
     "boolean": _boolean,
 }
-
-
-def normalize_email(text: str) -> str:
-    """Lower-cased, so the same address is always the same string (search, duplicates)."""
-    email = text.strip().lower()
-    if not _EMAIL.fullmatch(email) or len(email) > 254:
-        raise _Invalid("is not an email address")
-    return email
-
-
-def normalize_phone(text: str) -> str:
-    """Digits with a leading ``+`` (E.164 shape), as leads store them."""
-    text = text.strip()
-    if not _PHONE_CHARS.fullmatch(text) or "+" in text[1:]:
-        raise _Invalid("may hold only digits, spaces, ( ) - . and a leading +")
-    digits = re.sub(r"\D", "", text)
-    if not 5 <= len(digits) <= 15:
-        raise _Invalid("must have 5 to 15 digits")
-    return "+" + digits
 
 
 _ADDRESS_PARTS: dict[str, int] = {
@@ -538,31 +525,11 @@ def changed_fields(
     ]
 
 
-def parse_expected_version(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise _failed([{"field": "expected_version", "message": "must be a version number"}])
-    return value
-
-
-def is_uuid(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def failed(field: str, message: str) -> ValidationFailed:
     return _failed([{"field": field, "message": message}])
 
 
-def _failed(errors: list[dict[str, str]]) -> ValidationFailed:
-    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return ValidationFailed(message, errors)
+_failed = validation_failed
 
 
 # --- careers ---------------------------------------------------------------------------
