@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_hook
 
+from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.events import isoformat
 from services.platform.ids import new_id
@@ -394,6 +395,24 @@ def test_the_activities_tab_of_a_record_and_list_filters(sales):
     assert [a["id"] for a in page["items"]] == [about["id"]]
     by_due = call(sales, "list_activities", {"sort": "due_at", "q": "call"}, actor=REP_A)
     assert len(by_due["items"]) == 2
+
+    # the participants of a whole page come with one query
+    engine = next(e for e in sales.extensions if isinstance(e, Database)).engine
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    for _ in range(3):
+        activity(sales, participants=[{"type": "user", "id": REP_A2["id"]}])
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = call(sales, "list_activities", {}, actor=ADMIN)  # no participant rights subquery
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(page["items"]) == 5
+    assert sum(a["participants"] != [] for a in page["items"]) == 3
+    assert sum("sales.activity_participants" in s for s in statements) == 1
 
 
 # --- my activities ------------------------------------------------------------------------

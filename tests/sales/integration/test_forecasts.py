@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_hook
 
+from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
 from services.sales.forecasts import period_end, period_start_error
@@ -239,6 +240,21 @@ def test_a_page_of_plans_is_listed_with_its_figures(sales, deals):
     assert rest["next_cursor"] is None
     team = call(sales, "list_forecast_plans", {"filter": {"team_id": [TEAM_A]}}, actor=REP_A)
     assert [p["fact_amount"] for p in team["items"]] == ["60.00"]
+
+    # the figures of a whole page come from one query over the opportunities
+    engine = next(e for e in sales.extensions if isinstance(e, Database)).engine
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        everything = call(sales, "list_forecast_plans", {}, actor=ADMIN)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(everything["items"]) == 4
+    assert sum("sales.opportunities" in s for s in statements) == 1
     with pytest.raises(ValidationFailed) as exc:
         call(sales, "list_forecast_plans", {"filter": {"period_start": ["March"]}}, actor=REP_A)
     assert error_fields(exc) == {"filter[period_start]"}
