@@ -1,7 +1,9 @@
 // The app's top level: who is signed in decides between the sign-in page and the shell.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, request, setUnauthenticatedHandler } from "./core/api";
+import { forgetNames } from "./core/lookup";
 import { forgetEntities } from "./core/meta";
+import { forgetStages } from "./core/stages";
 import { navigate, useLocation } from "./core/router";
 import {
   DEFAULT_ACCENT,
@@ -76,6 +78,8 @@ export function App() {
     setUnauthenticatedHandler(() => {
       setState((previous) => (previous.phase === "ready" ? { phase: "anonymous", expired: true } : previous));
       forgetEntities();
+      forgetNames();
+      forgetStages();
       setAnonymousLocale(guessLocale());
       const { pathname, search } = locationRef.current;
       if (pathname !== SIGN_IN) {
@@ -134,6 +138,8 @@ export function App() {
         await request("/auth/logout", { method: "POST", expect401: true });
       } finally {
         forgetEntities();
+        forgetNames();
+        forgetStages();
         setAnonymousLocale(guessLocale());
         setState({ phase: "anonymous", expired: false });
         navigate(SIGN_IN, { replace: true });

@@ -12,8 +12,16 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string | null,
     readonly errors: FieldError[],
+    /** The whole problem+json body (extension members such as `candidates`). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(detail || title || `HTTP ${status}`);
+  }
+
+  /** The problem type's last path segment, e.g. "duplicates". */
+  get kind(): string {
+    const type = typeof this.problem.type === "string" ? this.problem.type : "";
+    return type.split("/").filter(Boolean).pop() ?? "";
   }
 
   /** The messages for one field, e.g. "email". */
@@ -82,6 +90,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       problem.title ?? response.statusText,
       problem.detail ?? null,
       Array.isArray(problem.errors) ? problem.errors : [],
+      payload && typeof payload === "object" ? (payload as Record<string, unknown>) : {},
     );
     if (response.status === 401 && !options.expect401) onUnauthenticated?.();
     throw error;
@@ -91,6 +100,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
 export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await request<T>(path, { signal })).data;
+}
+
+/** The If-Match header for a version (none when it is unknown). */
+export function ifMatch(version: number | null | undefined): Record<string, string> {
+  return typeof version === "number" ? { "If-Match": `"${version}"` } : {};
 }
 
 /** The version an ETag carries: `"3"` or `W/"3"` → 3. */

@@ -11,7 +11,10 @@ export type FieldType =
   | "datetime"
   | "date"
   | "text"
-  | "boolean";
+  | "boolean"
+  | "money"
+  | "currency"
+  | "list";
 
 export interface FieldMeta {
   name: string;
@@ -25,6 +28,13 @@ export interface FieldMeta {
   filter_op?: "equals" | "contains" | "range" | null;
   sortable: boolean;
   max_length?: number | null;
+  /** for `list` fields: the kind of item (address, email, phone, line) */
+  items?: string | null;
+  /** for `integer` fields: the range accepted */
+  minimum?: number | null;
+  maximum?: number | null;
+  /** for `uuid` fields that point at a record: the entity (accounts, users, …) */
+  lookup?: string | null;
 }
 
 export interface EntityMeta {

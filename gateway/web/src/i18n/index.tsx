@@ -61,6 +61,12 @@ function cachedDateFormat(locale: string, style: "dateTime" | "date"): Intl.Date
   return format;
 }
 
+/** "2026-05-01" is that calendar day where the user is (not UTC midnight, a day early in the west). */
+function calendarDay(iso: string): Date {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(iso);
+}
+
 function interpolate(text: string, params?: Params): string {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (match, name: string) =>
@@ -81,7 +87,7 @@ export function makeTranslator(locale: Locale): Translator {
   t.field = (entity, name, fallback) => lookup(`entity.${entity}.field.${name}`) ?? fallback ?? name;
   t.option = (entity, fieldName, value) => lookup(`entity.${entity}.${fieldName}.${value}`) ?? value;
   t.dateTime = (iso) => (iso ? cachedDateFormat(locale, "dateTime").format(new Date(iso)) : "");
-  t.date = (iso) => (iso ? cachedDateFormat(locale, "date").format(new Date(iso)) : "");
+  t.date = (iso) => (iso ? cachedDateFormat(locale, "date").format(calendarDay(iso)) : "");
   t.number = (value) => {
     if (value === null || value === undefined) return "";
     let format = numberFormats.get(locale);

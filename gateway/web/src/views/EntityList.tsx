@@ -3,6 +3,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get } from "../core/api";
+import { rememberNames } from "../core/lookup";
 import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
 import { Link, navigate, useSearchParams } from "../core/router";
 import { usePref, useSession } from "../core/session";
@@ -10,6 +11,7 @@ import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { ColumnsPanel } from "./ColumnsPanel";
 import { FiltersPanel } from "./FiltersPanel";
+import { Value } from "./Value";
 import { Views } from "./Views";
 import { formatValue } from "./format";
 import {
@@ -81,6 +83,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
       try {
         const body = await get<Page>(`/${config.entity}?${page.toString()}`);
         if (mine !== generation.current) return;
+        rememberNames(config.entity, body.items);
         setRows((previous) => (reset ? body.items : previous.concat(body.items)));
         setCursor(body.next_cursor);
         setDone(!body.next_cursor);
@@ -177,6 +180,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
     <div className="page list-page">
       <header className="page-head">
         <h1>{t(config.titleKey)}</h1>
+        {config.ListSwitch && <config.ListSwitch />}
         <Views config={config} />
         <div className="spacer" />
         <Link to={`${config.basePath}/new`} className="button primary">
@@ -310,15 +314,15 @@ export function EntityList({ config }: { config: EntityConfig }) {
                 }}
               >
                 {columns.map((column, index) => {
-                  const text = formatValue(t, config.entity, fields.get(column.name), row[column.name], session.user.id);
+                  const field = fields.get(column.name);
                   return (
-                    <div key={column.name} className="grid-cell" role="cell" style={{ width: widthOf(column) }}>
+                    <div key={column.name} className="grid-cell" role="cell" style={{ width: widthOf(column) }} data-type={field?.type}>
                       {index === 0 ? (
                         <Link to={recordPath(row)} className="row-link">
-                          {text || config.title(row) || t("record.untitled")}
+                          {formatValue(t, config.entity, field, row[column.name], session.user.id, row) || config.title(row) || t("record.untitled")}
                         </Link>
                       ) : (
-                        text
+                        <Value entity={config.entity} field={field} value={row[column.name]} record={row} />
                       )}
                     </div>
                   );

@@ -1,6 +1,11 @@
 import { useId } from "react";
+import type { FieldError } from "../core/api";
+import { lookupOf } from "../core/lookup";
 import type { FieldMeta } from "../core/meta";
 import { useT } from "../i18n";
+import { ListEditor } from "./ListEditor";
+import { LookupPicker } from "./LookupPicker";
+import { fromLocalInput, toLocalInput } from "./format";
 
 interface Props {
   entity: string;
@@ -9,10 +14,16 @@ interface Props {
   value: unknown;
   errors: string[];
   onChange: (value: unknown) => void;
+  /** The record being edited (a money field shows its currency). */
+  record?: Record<string, unknown>;
+  /** Every error of the record, for list fields whose entries have their own (`emails[1].email`). */
+  fieldErrors?: FieldError[];
 }
 
+export const CURRENCIES = ["EUR", "USD", "GBP", "RUB", "CHF", "CNY", "JPY", "KZT", "BYN", "TRY", "AED", "INR"];
+
 /** One editable field, typed by its metadata, with the server's messages beside it. */
-export function FieldInput({ entity, field, label, value, errors, onChange }: Props) {
+export function FieldInput({ entity, field, label, value, errors, onChange, record, fieldErrors = [] }: Props) {
   const t = useT();
   const id = useId();
   const errorId = `${id}-error`;
@@ -24,6 +35,20 @@ export function FieldInput({ entity, field, label, value, errors, onChange }: Pr
     "aria-describedby": errors.length ? errorId : undefined,
     required: field.required || undefined,
   };
+  if (field.type === "list") {
+    return (
+      <div className="field wide" data-field={field.name}>
+        <ListEditor
+          name={field.name}
+          kind={field.items ?? "email"}
+          label={label}
+          value={value}
+          errors={fieldErrors.filter((e) => e.field === field.name || e.field.startsWith(`${field.name}[`))}
+          onChange={onChange}
+        />
+      </div>
+    );
+  }
   let input: React.ReactNode;
   switch (field.type) {
     case "enum":
@@ -45,15 +70,96 @@ export function FieldInput({ entity, field, label, value, errors, onChange }: Pr
           type="number"
           inputMode="numeric"
           step={1}
+          min={field.minimum ?? undefined}
+          max={field.maximum ?? undefined}
           value={text}
           onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}
         />
       );
       break;
+    case "money": {
+      const currency = typeof record?.currency === "string" ? record.currency : "";
+      input = (
+        <div className="with-suffix">
+          <input
+            {...common}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="0.00"
+            value={text}
+            onChange={(e) => onChange(e.target.value.replace(/\s/g, "").replace(",", "."))}
+          />
+          {currency && <span className="suffix">{currency}</span>}
+        </div>
+      );
+      break;
+    }
+    case "currency":
+      input = (
+        <>
+          <input
+            {...common}
+            type="text"
+            list={`${id}-currencies`}
+            maxLength={3}
+            autoComplete="off"
+            spellCheck={false}
+            className="currency-input"
+            value={text}
+            onChange={(e) => onChange(e.target.value.toUpperCase())}
+          />
+          <datalist id={`${id}-currencies`}>
+            {CURRENCIES.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
+        </>
+      );
+      break;
+    case "date":
+      input = <input {...common} type="date" value={text.slice(0, 10)} onChange={(e) => onChange(e.target.value || null)} />;
+      break;
+    case "datetime":
+      input = (
+        <input {...common} type="datetime-local" value={toLocalInput(text)} onChange={(e) => onChange(fromLocalInput(e.target.value))} />
+      );
+      break;
+    case "boolean":
+      return (
+        <div className="field" data-field={field.name}>
+          <label className="check">
+            <input {...common} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+            {label}
+          </label>
+          {errors.length > 0 && (
+            <p className="field-error" id={errorId}>
+              {errors.join(" ")}
+            </p>
+          )}
+        </div>
+      );
     case "text":
       input = <textarea {...common} rows={4} value={text} maxLength={field.max_length ?? undefined} onChange={(e) => onChange(e.target.value)} />;
       break;
     default:
+      if (field.type === "uuid" && lookupOf(field, record)) {
+        input = (
+          <LookupPicker
+            key={lookupOf(field, record)}
+            lookup={lookupOf(field, record) ?? ""}
+            id={id}
+            name={field.name}
+            value={text || null}
+            invalid={errors.length > 0}
+            describedBy={errors.length ? errorId : undefined}
+            required={field.required}
+            exclude={lookupOf(field, record) === entity && typeof record?.id === "string" ? [record.id] : undefined}
+            onChange={(next) => onChange(next)}
+          />
+        );
+        break;
+      }
       input = (
         <input
           {...common}

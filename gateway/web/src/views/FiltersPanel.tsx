@@ -1,8 +1,11 @@
 import { useState } from "react";
+import { LOOKUPS, useWholeList } from "../core/lookup";
 import type { EntityMeta, FieldMeta } from "../core/meta";
 import { useSearchParams } from "../core/router";
 import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
+import { LookupPicker } from "./LookupPicker";
+import { LookupValue } from "./Value";
 import { filtersOf } from "./config";
 
 /** Typed filters from the entity's filterable fields; each change updates the address. */
@@ -23,7 +26,8 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
   };
   const label = (f: FieldMeta) => t.field(entity.name, f.name, f.label);
   // Choices first (stages, "mine"), typed values last: the common filters are one click away.
-  const rank = (f: FieldMeta) => (f.type === "enum" ? 0 : f.type === "uuid" ? 1 : f.type === "datetime" || f.type === "date" ? 2 : 3);
+  const rank = (f: FieldMeta) =>
+    f.type === "enum" || f.type === "boolean" ? 0 : f.type === "uuid" ? 1 : f.type === "datetime" || f.type === "date" ? 2 : 3;
   const filterable = entity.fields.filter((f) => f.filterable).sort((a, b) => rank(a) - rank(b));
 
   return (
@@ -60,6 +64,24 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
                 </div>
               </fieldset>
             );
+          }
+          if (field.type === "boolean") {
+            return (
+              <label key={field.name} className="field filter" data-filter={field.name}>
+                <span className="field-label">{label(field)}</span>
+                <select value={values[0] ?? ""} onChange={(e) => set(field.name, e.target.value ? [e.target.value] : [])}>
+                  <option value="">{t("filters.any")}</option>
+                  <option value="true">{t("value.yes")}</option>
+                  <option value="false">{t("value.no")}</option>
+                </select>
+              </label>
+            );
+          }
+          if (field.type === "uuid" && field.lookup && LOOKUPS[field.lookup]?.whole) {
+            return <WholeFilter key={field.name} entity={entity.name} field={field} label={label(field)} values={values} onChange={(v) => set(field.name, v)} />;
+          }
+          if (field.type === "uuid" && field.lookup && field.name !== "team_id") {
+            return <LookupFilter key={field.name} field={field} label={label(field)} values={values} onChange={(v) => set(field.name, v)} />;
           }
           if (field.type === "uuid" && (field.name === "owner_id" || field.name === "team_id")) {
             const token = field.name === "owner_id" ? "me" : "my_team";
@@ -127,6 +149,71 @@ function DateRange({ name, label, value, onChange }: { name: string; label: stri
       <label>
         <span className="field-label">{t("filters.to")}</span>
         <input type="date" value={to} onChange={(e) => update(from, e.target.value)} />
+      </label>
+    </fieldset>
+  );
+}
+
+/** Any of the records of a short list (stages): one chip each. */
+function WholeFilter({ field, label, values, onChange }: { entity: string; field: FieldMeta; label: string; values: string[]; onChange: (values: string[]) => void }) {
+  const t = useT();
+  const items = useWholeList(field.lookup ?? "");
+  return (
+    <fieldset className="filter" data-filter={field.name}>
+      <legend>{t("filters.anyOf", { field: label })}</legend>
+      <div className="chips">
+        {items.map((item) => (
+          <label key={item.id} className={values.includes(item.id) ? "chip on" : "chip"}>
+            <input
+              type="checkbox"
+              checked={values.includes(item.id)}
+              onChange={(e) => onChange(e.target.checked ? [...values, item.id] : values.filter((v) => v !== item.id))}
+            />
+            {item.name}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** Any of some linked records, chosen by name ("me" stays a shortcut for the owner). */
+function LookupFilter({ field, label, values, onChange }: { field: FieldMeta; label: string; values: string[]; onChange: (values: string[]) => void }) {
+  const t = useT();
+  const isOwner = field.name === "owner_id";
+  return (
+    <fieldset className="filter lookup-filter" data-filter={field.name}>
+      <legend>{t("filters.anyOf", { field: label })}</legend>
+      {isOwner && (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={values.includes("me")}
+            onChange={(e) => onChange(e.target.checked ? [...values.filter((v) => v !== "me"), "me"] : values.filter((v) => v !== "me"))}
+          />
+          {t("filters.ownerIsMe")}
+        </label>
+      )}
+      <div className="chips">
+        {values
+          .filter((v) => v !== "me")
+          .map((id) => (
+            <span key={id} className="chip on">
+              <LookupValue lookup={field.lookup ?? ""} id={id} link={false} />
+              <button type="button" className="icon-button" aria-label={t("filters.remove")} onClick={() => onChange(values.filter((v) => v !== id))}>
+                <Icon path={ICONS.close} size={12} />
+              </button>
+            </span>
+          ))}
+      </div>
+      <label>
+        <span className="visually-hidden">{t("filters.addOne", { field: label })}</span>
+        <LookupPicker
+          lookup={field.lookup ?? ""}
+          value={null}
+          placeholder={t("filters.addOne", { field: label })}
+          onChange={(id) => id && !values.includes(id) && onChange([...values, id])}
+        />
       </label>
     </fieldset>
   );

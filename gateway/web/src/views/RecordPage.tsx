@@ -1,25 +1,38 @@
 // The generic record page: header with key fields and the stage bar, tabs (Details is
 // built in; others come from the tab registry), editing with optimistic concurrency.
-import { Suspense, useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { ApiError, request, versionOfEtag, type FieldError } from "../core/api";
+import { Suspense, useCallback, useEffect, useId, useMemo, useState, type FormEvent } from "react";
+import { ApiError, ifMatch, request, versionOfEtag, type FieldError } from "../core/api";
 import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
 import { TABS } from "../core/registry";
 import { Link, navigate, useSearchParams } from "../core/router";
-import { useSession } from "../core/session";
 import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
+import { DuplicatesDialog, type Candidate } from "./DuplicatesDialog";
 import { FieldInput } from "./FieldInput";
 import { StageBarView } from "./StageBar";
-import { formatValue } from "./format";
+import { Value } from "./Value";
 import type { EntityConfig } from "./config";
 
 type Draft = Record<string, unknown>;
 
 const SYSTEM_FIELDS = new Set(["id", "version", "created_at", "updated_at", "created_by"]);
 
+/** The field an error names: `emails[1].email` → `emails`. */
+export function baseField(name: string): string {
+  return name.split(/[[.]/)[0];
+}
+
+/** Values a new record starts with, from the address: `/contacts/new?set.account_id=…`. */
+function presets(params: URLSearchParams): Draft {
+  const out: Draft = {};
+  params.forEach((value, key) => {
+    if (key.startsWith("set.") && value) out[key.slice(4)] = value;
+  });
+  return out;
+}
+
 export function RecordPage({ config, id }: { config: EntityConfig; id: string }) {
   const t = useT();
-  const session = useSession();
   const isNew = id === "new";
   const [meta, setMeta] = useState<EntityMeta | null>(null);
   const [record, setRecord] = useState<EntityRecord | null>(null);
@@ -33,6 +46,8 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [params, setParams] = useSearchParams();
+  const [candidates, setCandidates] = useState<Candidate[] | null>(null);
+  const formId = `record-form-${useId().replace(/:/g, "")}`;
 
   useEffect(() => {
     loadEntities().then((entities) => setMeta(entities[config.entity] ?? null), () => setProblem(t("error.unreachable")));
@@ -57,10 +72,16 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   useEffect(() => {
     setRecord(null);
     setMissing(false);
-    setDraft({});
+    setDraft(isNew ? presets(params) : {});
     setStatus(null);
     void load();
-  }, [load]);
+  }, [load]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const onRecord = useCallback((next: EntityRecord, etag: string | null) => {
+    setRecord(next);
+    setVersion(versionOfEtag(etag) ?? (next.version as number | undefined) ?? null);
+    setConflict(false);
+  }, []);
 
   const fields = useMemo(() => new Map((meta?.fields ?? []).map((f) => [f.name, f])), [meta]);
   const current: Draft = { ...(record ?? {}), ...draft };
@@ -85,14 +106,19 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
       return;
     }
     if (error.status === 401) return;
+    if (error.status === 409 && config.duplicates && isNew && Array.isArray(error.problem.candidates)) {
+      setCandidates(error.problem.candidates as Candidate[]);
+      return;
+    }
     if (error.status === 409) {
-      setConflict(true);
+      if (isNew) setProblem(error.message);
+      else setConflict(true);
       return;
     }
     if (error.status === 422 || error.status === 400) {
-      const known = error.errors.filter((e) => fields.has(e.field));
+      const known = error.errors.filter((e) => fields.has(baseField(e.field)));
       setErrors(known);
-      const other = error.errors.filter((e) => !fields.has(e.field));
+      const other = error.errors.filter((e) => !fields.has(baseField(e.field)));
       setProblem(other.length ? other.map((e) => e.message).join("; ") : known.length ? t("record.fixErrors") : error.message);
       return;
     }
@@ -101,22 +127,24 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
     else setProblem(t("error.saveFailedRecord"));
   };
 
-  const save = async (event?: FormEvent) => {
+  const save = async (event?: FormEvent, allowDuplicates = false) => {
     event?.preventDefault();
     if (!dirty || busy) return;
     setBusy(true);
     setProblem(null);
     setErrors([]);
+    setCandidates(null);
     try {
       if (isNew) {
         const body = Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== "" && v !== null));
-        const response = await request<EntityRecord>(`/${config.entity}`, { method: "POST", body });
+        const suffix = allowDuplicates ? "?allow_duplicates=true" : "";
+        const response = await request<EntityRecord>(`/${config.entity}${suffix}`, { method: "POST", body });
         navigate(`${config.basePath}/${encodeURIComponent(response.data.id)}`, { replace: true });
       } else {
         const response = await request<EntityRecord>(`/${config.entity}/${encodeURIComponent(id)}`, {
           method: "PATCH",
           body: draft,
-          headers: version !== null ? { "If-Match": `"${version}"` } : {},
+          headers: ifMatch(version),
         });
         setRecord(response.data);
         setVersion(versionOfEtag(response.etag) ?? (response.data.version as number | undefined) ?? null);
@@ -135,7 +163,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
     try {
       await request(`/${config.entity}/${encodeURIComponent(id)}`, {
         method: "DELETE",
-        headers: version !== null ? { "If-Match": `"${version}"` } : {},
+        headers: ifMatch(version),
       });
       navigate(config.basePath);
     } catch (error) {
@@ -164,6 +192,10 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const activeTab = tabs.find((tab) => tab.id === tabId);
   const label = (f: FieldMeta) => t.field(config.entity, f.name, f.label);
   const errorsOf = (name: string) => errors.filter((e) => e.field === name).map((e) => e.message);
+  const createOnly = new Set(config.createOnly ?? []);
+  const shownInForm = (f: FieldMeta) =>
+    !f.read_only && !(isNew && f.name === config.stageBar?.field) && !(!isNew && createOnly.has(f.name));
+  const partProps = record ? { entity: config.entity, record, version, onRecord, reload: () => void load() } : null;
 
   const grouped = new Set(config.groups.flatMap((g) => g.fields));
   const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name));
@@ -171,7 +203,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const groups = [...config.groups, ...(rest.length ? [{ titleKey: "record.group.other", fields: rest }] : [])];
 
   return (
-    <form className="page record-page" onSubmit={save} noValidate>
+    <div className="page record-page" data-entity={config.entity}>
       <header className="record-head">
         <Link to={config.basePath} className="back-link">
           <Icon path={ICONS.back} size={16} />
@@ -196,7 +228,19 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                 {t("action.delete")}
               </button>
             )}
-            <button type="submit" className="button primary" disabled={!dirty || busy}>
+            <button
+              type="submit"
+              form={formId}
+              className="button primary"
+              disabled={!dirty || busy}
+              onClick={(e) => {
+                // On another tab the form is not shown: save the edits all the same.
+                if (!document.getElementById(formId)) {
+                  e.preventDefault();
+                  void save();
+                }
+              }}
+            >
               {isNew ? t("action.create") : t("action.save")}
             </button>
           </div>
@@ -205,20 +249,33 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
           <dl className="key-fields">
             {config.headerFields.map((name) => {
               const field = fields.get(name);
-              const text = formatValue(t, config.entity, field, record[name], session.user.id);
-              return text ? (
-                <div key={name}>
+              const value = record[name];
+              return value !== null && value !== undefined && value !== "" ? (
+                <div key={name} data-key-field={name}>
                   <dt>{field ? label(field) : name}</dt>
-                  <dd>{text}</dd>
+                  <dd>
+                    <Value entity={config.entity} field={field} value={value} record={record} />
+                  </dd>
                 </div>
               ) : null;
             })}
           </dl>
         )}
-        {config.stageBar && fields.get(config.stageBar.field) && (
+        {config.StageBarPart && partProps && <config.StageBarPart {...partProps} />}
+        {!config.StageBarPart && config.stageBar && fields.get(config.stageBar.field) && (
           <StageBarView entity={config.entity} bar={config.stageBar} value={String(current[config.stageBar.field] ?? config.stageBar.path[0])} />
         )}
       </header>
+      {config.HintPart && partProps && <config.HintPart {...partProps} />}
+
+      {candidates && (
+        <DuplicatesDialog
+          config={config}
+          candidates={candidates}
+          onCreateAnyway={() => void save(undefined, true)}
+          onClose={() => setCandidates(null)}
+        />
+      )}
 
       {confirmDelete && (
         <div className="banner danger" role="alertdialog" aria-labelledby="confirm-delete">
@@ -274,12 +331,10 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
           </Suspense>
         </div>
       ) : (
-        <div role={tabs.length ? "tabpanel" : undefined} className="details">
+        <form id={formId} role={tabs.length ? "tabpanel" : undefined} className="details" onSubmit={save} noValidate>
           {groups.map((group) => {
             // A new record starts at the first stage; the stage bar already says so.
-            const members = group.fields
-              .map((n) => fields.get(n))
-              .filter((f): f is FieldMeta => !!f && !f.read_only && !(isNew && f.name === config.stageBar?.field));
+            const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && shownInForm(f));
             if (!members.length) return null;
             return (
               <fieldset key={group.titleKey} className="card field-group">
@@ -293,6 +348,8 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                       label={label(field)}
                       value={current[field.name]}
                       errors={errorsOf(field.name)}
+                      fieldErrors={errors}
+                      record={current}
                       onChange={(value) => change(field.name, value)}
                     />
                   ))}
@@ -309,14 +366,20 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                   .map((field) => (
                     <div key={field.name} className="field">
                       <dt className="field-label">{label(field)}</dt>
-                      <dd>{formatValue(t, config.entity, field, record[field.name], session.user.id) || "—"}</dd>
+                      <dd>
+                        {record[field.name] === null || record[field.name] === undefined || record[field.name] === "" ? (
+                          "—"
+                        ) : (
+                          <Value entity={config.entity} field={field} value={record[field.name]} record={record} />
+                        )}
+                      </dd>
                     </div>
                   ))}
               </dl>
             </fieldset>
           )}
-        </div>
+        </form>
       )}
-    </form>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 // What a section tells the generic list and record views about its entity.
+import type { ComponentType } from "react";
 import type { EntityRecord } from "../core/meta";
 
 export interface ColumnPref {
@@ -32,6 +33,16 @@ export interface FieldGroup {
   fields: string[];
 }
 
+/** What a record page gives the parts a section adds to it (a stage bar, a hint). */
+export interface RecordPartProps {
+  entity: string;
+  record: EntityRecord;
+  version: number | null;
+  /** The record changed on the server (an action answered with it). */
+  onRecord: (record: EntityRecord, etag: string | null) => void;
+  reload: () => void;
+}
+
 export interface EntityConfig {
   entity: string;
   /** Section id: the key of its saved columns and views. */
@@ -46,6 +57,16 @@ export interface EntityConfig {
   title: (record: EntityRecord) => string;
   headerFields: string[];
   stageBar?: StageBar;
+  /** A stage bar of the section's own (the opportunities' stages come from the API). */
+  StageBarPart?: ComponentType<RecordPartProps>;
+  /** Shown under the header (e.g. "2 similar records"). */
+  HintPart?: ComponentType<RecordPartProps>;
+  /** Fields that may be set only when creating (the deal's first stage). */
+  createOnly?: string[];
+  /** Creating may answer 409 with likely duplicates, to review or create anyway. */
+  duplicates?: boolean;
+  /** Switch between views of the section shown in the list's header (list | board). */
+  ListSwitch?: ComponentType;
   groups: FieldGroup[];
 }
 
