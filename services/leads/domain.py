@@ -34,6 +34,20 @@ STAGES: tuple[str, ...] = (
     "nurturing",
 )
 INITIAL_STAGE = "qualification"
+#: Stages a lead leaves only when a manager reopens it.
+CLOSED_STAGES: tuple[str, ...] = ("converted", "disqualified")
+LOOKUP_KINDS: tuple[str, ...] = ("source", "channel", "disqualification_reason")
+DISTRIBUTION_STRATEGIES: tuple[str, ...] = ("round_robin", "least_open", "fixed_owner")
+SCORING_OPERATORS: tuple[str, ...] = (
+    "equals",
+    "not_equals",
+    "in",
+    "contains",
+    "is_set",
+    "is_empty",
+    "gte",
+    "lte",
+)
 NEED_MATURITIES: tuple[str, ...] = ("unknown", "interest", "need", "intention", "ready")
 
 #: a lead must say who or what it is about through at least one of these

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 
-from .domain import INITIAL_STAGE, NEED_MATURITIES, STAGES
+from .domain import (
+    DISTRIBUTION_STRATEGIES,
+    INITIAL_STAGE,
+    LOOKUP_KINDS,
+    NEED_MATURITIES,
+    SCORING_OPERATORS,
+    STAGES,
+)
 
 metadata = service_metadata("leads")
 
@@ -58,6 +66,8 @@ class Lead(Base):
     utm_term: Mapped[str | None] = mapped_column(sa.String(300))
     utm_content: Mapped[str | None] = mapped_column(sa.String(300))
     referrer: Mapped[str | None] = mapped_column(sa.String(2000))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     notes: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -79,6 +89,7 @@ class Lead(Base):
         sa.Index("ix_leads_team_id", "team_id"),
         sa.Index("ix_leads_stage", "stage"),
         sa.Index("ix_leads_email", "email"),
+        sa.Index("ix_leads_phone", "phone"),
         sa.Index("ix_leads_search", "search", postgresql_using="gin"),
         # fuzzy duplicate search (pg_trgm) comes next; the indexes are ready for it
         sa.Index(
@@ -93,4 +104,165 @@ class Lead(Base):
             postgresql_using="gin",
             postgresql_ops={"account_name": "gin_trgm_ops"},
         ),
+    )
+
+
+# --- the lead process (stage history, lookups, distribution, scoring, merges, web forms) --
+
+
+class StageChange(Base):
+    """One change of a lead's stage: from, to, who, when and through which action."""
+
+    __tablename__ = "lead_stage_history"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("leads.leads.id", ondelete="CASCADE")
+    )
+    from_stage: Mapped[str | None] = mapped_column(sa.String(20))
+    to_stage: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
+    changed_by: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.Index("ix_lead_stage_history_lead_id", "lead_id", "changed_at"),)
+
+
+class Lookup(Base):
+    """A configurable list entry: a lead source, a channel or a disqualification reason."""
+
+    __tablename__ = "lookups"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    code: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({_in(LOOKUP_KINDS)})", name="kind"),
+        sa.UniqueConstraint("kind", "code", name="uq_lookups_kind_code"),
+    )
+
+
+class DistributionRule(Base):
+    """Who gets which new leads: conditions (any when empty) and a strategy."""
+
+    __tablename__ = "distribution_rules"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    need_type: Mapped[str | None] = mapped_column(sa.String(100))
+    source: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    strategy: Mapped[str] = mapped_column(sa.String(20))
+    owner_ids: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    fixed_owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    #: round-robin: the index in ``owner_ids`` of the last owner chosen
+    last_index: Mapped[int] = mapped_column(sa.Integer, server_default="-1")
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"strategy IN ({_in(DISTRIBUTION_STRATEGIES)})", name="strategy"),
+        sa.UniqueConstraint("position", name="uq_distribution_rules_position"),
+    )
+
+
+class Assignment(Base):
+    """One assignment of a lead: to whom, from whom, by which rule (or by hand), who did it."""
+
+    __tablename__ = "lead_assignments"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("leads.leads.id", ondelete="CASCADE")
+    )
+    owner_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    previous_owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    rule_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    strategy: Mapped[str | None] = mapped_column(sa.String(20))
+    assigned_by: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    assigned_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.Index("ix_lead_assignments_lead_id", "lead_id", "assigned_at"),
+        sa.Index("ix_lead_assignments_owner_id", "owner_id"),
+    )
+
+
+class ScoringRule(Base):
+    """Points a lead earns when one of its fields meets a condition."""
+
+    __tablename__ = "scoring_rules"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    field: Mapped[str] = mapped_column(sa.String(50))
+    operator: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    points: Mapped[int] = mapped_column(sa.Integer)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"operator IN ({_in(SCORING_OPERATORS)})", name="operator"),
+        sa.CheckConstraint("points BETWEEN -100 AND 100", name="points"),
+    )
+
+
+class LeadMerge(Base):
+    """A lead merged into another: the kept one, the merged one's last state, who, when."""
+
+    __tablename__ = "lead_merges"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    kept_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_record: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    filled_fields: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    merged_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    merged_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.Index("ix_lead_merges_kept_id", "kept_id"),
+        sa.Index("ix_lead_merges_merged_id", "merged_id"),
+    )
+
+
+class WebForm(Base):
+    """A website form that creates leads without a login (web-to-lead)."""
+
+    __tablename__ = "web_forms"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    allowed_origins: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    source: Mapped[str | None] = mapped_column(sa.String(100))
+    channel: Mapped[str | None] = mapped_column(sa.String(100))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    honeypot_field: Mapped[str] = mapped_column(sa.String(50), server_default="website")
+    rate_limit_per_minute: Mapped[int] = mapped_column(sa.Integer, server_default="10")
+    redirect_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    submissions: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+
+    __table_args__ = (
+        sa.CheckConstraint("rate_limit_per_minute BETWEEN 1 AND 10000", name="rate_limit"),
     )

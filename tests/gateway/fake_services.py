@@ -182,6 +182,14 @@ class FakeSales:
     def describe_contacts(self) -> dict:
         return {"fields": [{"name": "emails", "type": "list"}]}
 
+    @rpc
+    def describe_opportunities(self) -> dict:
+        return {"fields": [{"name": "amount", "type": "money"}]}
+
+    @rpc
+    def describe_activities(self) -> dict:
+        return {"fields": [{"name": "due_at", "type": "datetime"}]}
+
 
 SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales)}
 

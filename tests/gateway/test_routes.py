@@ -141,6 +141,8 @@ def test_meta_entities_collects_each_service_description(admin: httpx.Client) ->
             "leads": {"fields": [{"name": "stage", "type": "enum"}]},
             "accounts": {"fields": [{"name": "type", "type": "enum"}]},
             "contacts": {"fields": [{"name": "emails", "type": "list"}]},
+            "opportunities": {"fields": [{"name": "amount", "type": "money"}]},
+            "activities": {"fields": [{"name": "due_at", "type": "datetime"}]},
         }
     }
 
