@@ -239,3 +239,8 @@ def changed_fields(current: Mapping[str, Any], changes: Mapping[str, Any]) -> li
 
 
 _failed = validation_failed
+
+
+def failed(field: str, message: str) -> ValidationFailed:
+    """One field's problem as a :class:`ValidationFailed`."""
+    return validation_failed([{"field": field, "message": message}])

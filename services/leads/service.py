@@ -1,8 +1,9 @@
-"""The leads service: RPC entrypoints that load, apply the domain rules, commit and dump.
+"""The leads service: the lead record (create, read, list, change, delete) and the parts.
 
 Every change writes its event into the outbox in the same transaction
 (``self.db.emit``) and commits before the entrypoint returns, because Nameko sends
-the reply before dependency providers see the result.
+the reply before dependency providers see the result. The shared steps live in
+:mod:`services.leads.base`; the lead process and its rules in the other parts.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import sqlalchemy as sa
 from nameko.rpc import rpc
 
 from services.platform.access import Actor
-from services.platform.db import Database
-from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
+from services.platform.errors import EXPECTED, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
 
 from . import domain
-from .models import Lead, metadata
+from .base import LeadsBase
+from .models import Lead, StageChange
 from .schemas import describe, dump_lead
 
 # The stage sorts in the order the process moves through, not alphabetically.
@@ -58,10 +59,8 @@ LIST_SPEC = ListSpec(
 )
 
 
-class LeadsService:
+class LeadsService(LeadsBase):
     name = "leads"
-
-    db = Database(metadata)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_lead(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +96,20 @@ class LeadsService:
         }
         domain.check_new_lead(values)
         lead = Lead(**values)
+        self._rescore(lead)
         self.db.add(lead)
+        self.db.flush()
+        self.db.add(
+            StageChange(
+                id=new_id(),
+                lead_id=lead.id,
+                from_stage=None,
+                to_stage=lead.stage,
+                action="create",
+                changed_by=caller.id,
+                changed_at=now,
+            )
+        )
         self.db.flush()
         result = dump_lead(lead)
         self.db.emit("lead_created", result, actor=actor)
@@ -108,8 +120,9 @@ class LeadsService:
     def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The lead. Raises ``NotFound`` when it does not exist or the caller may not read it."""
         caller = Actor.from_dict(actor)
-        lead = self._load(lead_id, caller)
-        return dump_lead(lead)
+        result = dump_lead(self._load(lead_id, caller))
+        self.db.commit()
+        return result
 
     @rpc(expected_exceptions=EXPECTED)
     def list_leads(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -142,10 +155,8 @@ class LeadsService:
         """
         caller = Actor.from_dict(actor)
         changes = domain.clean_changes(data)
-        expected = domain.parse_expected_version(expected_version)
-        lead = self._load(lead_id, caller, for_update=True)
-        caller.require_change(lead.owner_id, lead.team_id)
-        self._check_version(lead, expected)
+        lead = self._load_for_change(lead_id, caller, expected_version)
+        self._check_open(lead)
         current = dump_lead(lead)
         changed = domain.changed_fields(current, changes)
         if "team_id" in changed and not caller.is_admin:
@@ -153,19 +164,20 @@ class LeadsService:
                 "Only an administrator may move a lead to another team",
                 [{"field": "team_id", "message": "only an administrator may change the team"}],
             )
+        if changes.get("stage") in domain.CLOSED_STAGES and "stage" in changed:
+            raise domain.failed(
+                "stage", "a lead is converted by handoff and disqualified with a reason"
+            )
         domain.check_new_lead({**current, **changes})
         if not changed:
             self.db.commit()  # ends the transaction that held the row lock
             return current
+        stage_change = None
+        if "stage" in changed:
+            stage_change = self._change_stage(lead, changes["stage"], "manual", caller, actor)
         for name in changed:
             setattr(lead, name, changes[name])
-        lead.version = lead.version + 1
-        lead.updated_at = utcnow()
-        self.db.flush()
-        result = dump_lead(lead)
-        self.db.emit("lead_updated", {**result, "changed_fields": changed}, actor=actor)
-        self.db.commit()
-        return result
+        return self._save(lead, actor, changed, stage_change=stage_change)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_lead(
@@ -178,10 +190,7 @@ class LeadsService:
         ``expected_version``).
         """
         caller = Actor.from_dict(actor)
-        expected = domain.parse_expected_version(expected_version)
-        lead = self._load(lead_id, caller, for_update=True)
-        caller.require_change(lead.owner_id, lead.team_id)
-        self._check_version(lead, expected)
+        lead = self._load_for_change(lead_id, caller, expected_version)
         last_state = dump_lead(lead)
         self.db.delete(lead)
         self.db.flush()
@@ -194,25 +203,3 @@ class LeadsService:
         required, read_only, options, filterable, sortable, ...}]}``. Needs no caller;
         ``actor`` is accepted and ignored so callers may pass it like everywhere else."""
         return describe()
-
-    def _load(self, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
-        # An id that is not a UUID names no lead; asking PostgreSQL would only fail.
-        if not domain.is_uuid(lead_id):
-            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
-        stmt = sa.select(Lead).where(Lead.id == lead_id)
-        if for_update:
-            # Held until commit, so the version check and the change are one step.
-            stmt = stmt.with_for_update()
-        lead = self.db.execute(stmt).scalar_one_or_none()
-        # A lead the caller may not read is reported exactly like a missing one.
-        if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
-            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
-        return lead
-
-    @staticmethod
-    def _check_version(lead: Lead, expected: int | None) -> None:
-        if expected is not None and expected != lead.version:
-            raise Conflict(
-                f"The lead was changed meanwhile (version {lead.version}, not {expected})",
-                [{"field": "version", "message": f"is {lead.version}, not {expected}"}],
-            )

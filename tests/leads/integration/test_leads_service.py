@@ -213,19 +213,19 @@ def test_sort_and_cursor_pages_visit_every_lead_once(leads):
 
 
 def test_stage_sorts_in_process_order(leads):
-    for stage in ("converted", "awaiting_sale", None):  # None: stays in qualification
+    for stage in ("nurturing", "awaiting_sale", None):  # None: stays in qualification
         lead = create(leads, ADMIN, contact_name=f"In {stage}")
         if stage:
             call(leads, "update_lead", lead["id"], {"stage": stage}, actor=ADMIN)
     # alphabetical order would put qualification last
     items = call(leads, "list_leads", {"sort": "stage"}, actor=ADMIN)["items"]
-    assert [lead["stage"] for lead in items] == ["qualification", "awaiting_sale", "converted"]
+    assert [lead["stage"] for lead in items] == ["qualification", "awaiting_sale", "nurturing"]
     first = call(leads, "list_leads", {"sort": "-stage", "limit": 2}, actor=ADMIN)
     rest = call(
         leads, "list_leads", {"sort": "-stage", "cursor": first["next_cursor"]}, actor=ADMIN
     )
     stages = [lead["stage"] for lead in first["items"] + rest["items"]]
-    assert stages == ["converted", "awaiting_sale", "qualification"]
+    assert stages == ["nurturing", "awaiting_sale", "qualification"]
     assert rest["next_cursor"] is None
 
 
@@ -284,10 +284,14 @@ def test_update_changes_version_and_stale_version_changes_nothing(leads, db_engi
         call(leads, "update_lead", lead["id"], {"contact_name": "", "email": None}, actor=REP_A)
     assert error_fields(exc) == {"contact_name"}
     assert lead_rows(db_engine) == before
-    assert outbox_types(db_engine) == ["lead_created", "lead_updated"]
+    assert outbox_types(db_engine) == ["lead_created", "lead_stage_changed", "lead_updated"]
     # sending what is already there is no change: same version, no event
     same = call(leads, "update_lead", lead["id"], {"contact_name": "Ann Lee"}, actor=REP_A)
-    assert same == updated and outbox_types(db_engine) == ["lead_created", "lead_updated"]
+    assert same == updated and outbox_types(db_engine) == [
+        "lead_created",
+        "lead_stage_changed",
+        "lead_updated",
+    ]
 
 
 def test_concurrent_updates_with_one_version_let_exactly_one_win(leads, service_config, db_engine):

@@ -1,0 +1,158 @@
+"""What every part of the leads service shares: the database, loading, stages, saving.
+
+The leads service is one Nameko service (``leads``) made of parts, a module each
+(the lead record in ``service.py``, the process in ``process.py``, distribution,
+scoring, duplicates, web forms); each part is a class of ``@rpc`` methods built on
+:class:`LeadsBase`, and ``service.py`` puts them together (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.platform.access import Actor
+from services.platform.db import Database
+from services.platform.errors import Conflict, NotFound, PermissionDenied
+from services.platform.events import isoformat, utcnow
+from services.platform.ids import new_id
+
+from . import domain
+from .models import Lead, StageChange, metadata
+from .schemas import dump_lead
+
+
+class LeadsBase:
+    """The shared steps; the ``@rpc`` methods live in the parts that inherit this."""
+
+    name = "leads"
+
+    db = Database(metadata)
+
+    def _load(self, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
+        """The lead the caller may read; otherwise ``NotFound`` (the same for both)."""
+        # An id that is not a UUID names no lead; asking PostgreSQL would only fail.
+        if not domain.is_uuid(lead_id):
+            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
+        stmt = sa.select(Lead).where(Lead.id == lead_id)
+        if for_update:
+            # Held until commit, so the version check and the change are one step.
+            stmt = stmt.with_for_update()
+        lead = self.db.execute(stmt).scalar_one_or_none()
+        # A lead the caller may not read is reported exactly like a missing one.
+        if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
+            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
+        return lead
+
+    def _load_for_change(self, lead_id: Any, caller: Actor, expected_version: Any) -> Lead:
+        """The lead under a row lock, once the caller may change it and the version holds."""
+        expected = domain.parse_expected_version(expected_version)
+        lead = self._load(lead_id, caller, for_update=True)
+        caller.require_change(lead.owner_id, lead.team_id)
+        self._check_version(lead, expected)
+        return lead
+
+    @staticmethod
+    def _check_version(lead: Lead, expected: int | None) -> None:
+        if expected is not None and expected != lead.version:
+            raise Conflict(
+                f"The lead was changed meanwhile (version {lead.version}, not {expected})",
+                [{"field": "version", "message": f"is {lead.version}, not {expected}"}],
+            )
+
+    @staticmethod
+    def _check_open(lead: Lead) -> None:
+        """A converted or disqualified lead is read-only until a manager reopens it."""
+        if lead.stage in domain.CLOSED_STAGES:
+            raise Conflict(
+                f"The lead is {lead.stage}; a manager must reopen it before it changes",
+                [{"field": "stage", "message": f"the lead is {lead.stage}"}],
+            )
+
+    def _change_stage(
+        self,
+        lead: Lead,
+        to_stage: str,
+        action: str,
+        caller: Actor,
+        actor: dict[str, Any],
+        reason: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Move the lead and log it (who, when, from, to, action); the change's event data.
+
+        Going back or skipping ahead is allowed; only closed leads are held (see
+        :meth:`_check_open`, which callers apply first). Nothing happens when the
+        lead is in ``to_stage`` already. The caller saves the lead afterwards.
+        """
+        if to_stage not in domain.STAGES:
+            raise domain.failed("stage", f"must be one of {', '.join(domain.STAGES)}")
+        if lead.stage == to_stage:
+            return None
+        change = StageChange(
+            id=new_id(),
+            lead_id=lead.id,
+            from_stage=lead.stage,
+            to_stage=to_stage,
+            action=action,
+            reason=reason,
+            changed_by=caller.id,
+            changed_at=utcnow(),
+        )
+        self.db.add(change)
+        lead.stage = to_stage
+        return {
+            "lead_id": lead.id,
+            "from_stage": change.from_stage,
+            "to_stage": to_stage,
+            "action": action,
+            "reason": reason,
+            "changed_at": change.changed_at,
+        }
+
+    def _save(
+        self,
+        lead: Lead,
+        actor: dict[str, Any],
+        changed: list[str],
+        *,
+        event: str = "lead_updated",
+        stage_change: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Bump the version, re-score, flush and emit ``event`` (and ``lead_stage_changed``).
+
+        ``extra`` joins the event's data (a reason, the rule that chose an owner).
+        Commits; returns the lead as sent.
+        """
+        if self._rescore(lead):
+            changed = [*changed, "score"]
+        lead.version = lead.version + 1
+        lead.updated_at = utcnow()
+        self.db.flush()
+        result = dump_lead(lead)
+        if stage_change is not None:
+            self.db.emit(
+                "lead_stage_changed",
+                {
+                    **stage_change,
+                    "changed_at": isoformat(stage_change["changed_at"]),
+                    "lead": result,
+                },
+                actor=actor,
+            )
+        self.db.emit(event, {**result, "changed_fields": changed, **(extra or {})}, actor=actor)
+        self.db.commit()
+        return result
+
+    def _rescore(self, lead: Lead) -> bool:
+        """Recompute the lead's score; True when it changed (the scoring part overrides)."""
+        return False
+
+    @staticmethod
+    def _require_manager(caller: Actor, what: str) -> None:
+        if not caller.is_manager:
+            raise PermissionDenied(
+                f"Only a sales manager or an administrator may {what}",
+                [{"field": "actor", "message": f"only a manager may {what}"}],
+            )
