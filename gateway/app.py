@@ -21,11 +21,14 @@ from .routers import (
     contacts,
     forecasts,
     health,
+    lead_process,
+    lead_rules,
     leads,
     meta,
     opportunities,
     session,
     users,
+    web_forms,
 )
 from .rpc import RpcClient, RpcFailure
 from .static import WebApp
@@ -76,6 +79,9 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         session.router,
         users.router,
         leads.router,
+        lead_process.router,
+        lead_rules.router,
+        web_forms.router,
         accounts.router,
         contacts.router,
         opportunities.router,

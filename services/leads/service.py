@@ -20,9 +20,13 @@ from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
 
 from . import domain
-from .base import LeadsBase
+from .distribution import DistributionRpc
+from .duplicates import DuplicatesRpc
 from .models import Lead, StageChange
+from .process import ProcessRpc
 from .schemas import describe, dump_lead
+from .scoring import ScoringRpc
+from .webforms import WebFormsRpc
 
 # The stage sorts in the order the process moves through, not alphabetically.
 _STAGE_POSITION = sa.case(
@@ -59,7 +63,9 @@ LIST_SPEC = ListSpec(
 )
 
 
-class LeadsService(LeadsBase):
+class LeadsService(ProcessRpc, DistributionRpc, ScoringRpc, DuplicatesRpc, WebFormsRpc):
+    """The lead record's own methods plus every part's (each part builds on LeadsBase)."""
+
     name = "leads"
 
     @rpc(expected_exceptions=EXPECTED)
