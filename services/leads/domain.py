@@ -53,7 +53,9 @@ NEED_MATURITIES: tuple[str, ...] = ("unknown", "interest", "need", "intention", 
 #: a lead must say who or what it is about through at least one of these
 IDENTIFYING_FIELDS: tuple[str, ...] = ("contact_name", "account_name", "email", "phone")
 
-FieldType = Literal["string", "email", "phone", "enum", "uuid", "integer", "datetime", "text"]
+FieldType = Literal[
+    "string", "email", "phone", "enum", "uuid", "integer", "datetime", "text", "list"
+]
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,12 @@ FIELDS: tuple[LeadField, ...] = (
     LeadField("channel", "string", "Channel", max_length=100, filterable=True),
     LeadField("need_type", "string", "Need type", max_length=100, filterable=True),
     LeadField("need_maturity", "enum", "Need maturity", options=NEED_MATURITIES, filterable=True),
+    LeadField("region", "string", "Region", max_length=100, filterable=True),
     LeadField("stage", "enum", "Stage", options=STAGES, filterable=True, sortable=True),
     LeadField("owner_id", "uuid", "Owner", filterable=True),
     LeadField("team_id", "uuid", "Team", filterable=True),
     LeadField("score", "integer", "Score", minimum=0, maximum=100, sortable=True),
+    LeadField("score_reasons", "list", "Why this score", read_only=True),
     LeadField("disqualification_reason", "string", "Disqualification reason", max_length=300),
     LeadField("contact_id", "uuid", "Contact"),
     LeadField("account_id", "uuid", "Account"),

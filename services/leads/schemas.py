@@ -17,7 +17,11 @@ def dump_lead(lead: Lead) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in FIELD_NAMES:
         value = getattr(lead, name)
-        data[name] = isoformat(value) if name in _TIMES else value
+        if name in _TIMES:
+            value = isoformat(value)
+        elif isinstance(value, list):
+            value = [dict(item) for item in value]
+        data[name] = value
     return data
 
 

@@ -40,6 +40,7 @@ LIST_SPEC = ListSpec(
         "owner_id": Filter(Lead.owner_id, "uuid"),
         "team_id": Filter(Lead.team_id, "uuid"),
         "source": Filter(Lead.source, "text"),
+        "region": Filter(Lead.region, "text"),
         "channel": Filter(Lead.channel, "text"),
         "need_type": Filter(Lead.need_type, "text"),
         "need_maturity": Filter(Lead.need_maturity, "enum", options=domain.NEED_MATURITIES),
