@@ -41,6 +41,8 @@ export default function Board() {
   const [failure, setFailure] = useState<Failure | null>(null);
   const [losing, setLosing] = useState<{ cardId: string; stageId: string } | null>(null);
   const [busyColumns, setBusyColumns] = useState<Set<string>>(new Set());
+  const [pending, setPending] = useState<Set<string>>(new Set());
+  const [note, setNote] = useState<string | null>(null);
   const generation = useRef(0);
 
   const load = useCallback(async () => {
@@ -100,7 +102,9 @@ export default function Board() {
         return;
       }
       setFailure(null);
+      setNote(null);
       dispatch({ type: "move", cardId, toStageId });
+      setPending((s) => new Set(s).add(cardId));
       const [action, body] = !target.is_final
         ? ["move", { stage_id: toStageId }]
         : target.is_successful
@@ -118,6 +122,8 @@ export default function Board() {
             type: "moved",
             card: { ...found.card, version: fresh.version, probability: fresh.probability, stage_entered_at: fresh.stage_entered_at },
           });
+        } else {
+          setNote(t(target.is_successful ? "board.wonNote" : "board.lostNote", { title: found.card.title }));
         }
       } catch (error) {
         dispatch({ type: "revert", card: found.card, fromStageId: found.stageId, index: found.index });
@@ -129,6 +135,12 @@ export default function Board() {
               : error.errors.map((e) => e.message).join("; ") || error.message
             : t("error.unreachable");
         setFailure({ title: found.card.title, message });
+      } finally {
+        setPending((s) => {
+          const next = new Set(s);
+          next.delete(cardId);
+          return next;
+        });
       }
     },
     [t],
@@ -196,22 +208,36 @@ export default function Board() {
           </button>
         </div>
       )}
+      <p className="board-note muted small" role="status" aria-live="polite">
+        {note}
+      </p>
       {loadError && (
         <p className="banner danger" role="alert">
           {t("board.loadFailed")}
         </p>
       )}
       <div className="board" aria-busy={!loaded} data-loaded={loaded || undefined}>
-        {columns.map((column) => (
-          <BoardColumn
-            key={column.stage.id}
-            column={column}
-            stages={stages}
-            busy={busyColumns.has(column.stage.id)}
-            onDropCard={move}
-            onMore={() => void loadMore(column)}
-          />
-        ))}
+        {columns
+          .filter((column) => !column.stage.is_final)
+          .map((column) => (
+            <BoardColumn
+              key={column.stage.id}
+              column={column}
+              stages={stages}
+              busy={busyColumns.has(column.stage.id)}
+              pending={pending}
+              onDropCard={move}
+              onMore={() => void loadMore(column)}
+            />
+          ))}
+      </div>
+      {/* Won and Lost stay in sight however far the board is scrolled: drop a deal there to close it. */}
+      <div className="outcome-bar">
+        {columns
+          .filter((column) => column.stage.is_final)
+          .map((column) => (
+            <BoardColumn key={column.stage.id} column={column} stages={stages} busy={false} pending={pending} onDropCard={move} onMore={() => undefined} />
+          ))}
       </div>
       {losing && (
         <LoseDialog
@@ -231,11 +257,12 @@ interface ColumnProps {
   column: Column;
   stages: Stage[];
   busy: boolean;
+  pending: Set<string>;
   onDropCard: (cardId: string, stageId: string) => void;
   onMore: () => void;
 }
 
-function BoardColumn({ column, stages, busy, onDropCard, onMore }: ColumnProps) {
+function BoardColumn({ column, stages, busy, pending, onDropCard, onMore }: ColumnProps) {
   const t = useT();
   const [over, setOver] = useState(false);
   const depth = useRef(0);
@@ -293,7 +320,7 @@ function BoardColumn({ column, stages, busy, onDropCard, onMore }: ColumnProps) 
       ) : (
         <ol className="cards">
           {column.items.map((card) => (
-            <DealCard key={card.id} card={card} stageId={stage.id} stages={stages} onMove={onDropCard} />
+            <DealCard key={card.id} card={card} stageId={stage.id} stages={stages} pending={pending.has(card.id)} onMove={onDropCard} />
           ))}
           {column.items.length === 0 && <li className="muted small empty-column">{t("board.empty")}</li>}
         </ol>
@@ -311,11 +338,13 @@ const DealCard = memo(function DealCard({
   card,
   stageId,
   stages,
+  pending,
   onMove,
 }: {
   card: Card;
   stageId: string;
   stages: Stage[];
+  pending: boolean;
   onMove: (cardId: string, stageId: string) => void;
 }) {
   const t = useT();
@@ -326,6 +355,7 @@ const DealCard = memo(function DealCard({
       className={dragging ? "deal-card dragging" : "deal-card"}
       draggable
       data-card={card.id}
+      aria-busy={pending}
       onDragStart={(e) => {
         e.dataTransfer.setData(DRAG_TYPE, card.id);
         e.dataTransfer.setData("text/plain", card.id);
