@@ -83,10 +83,13 @@ def problem_response(
     *,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    problem_type: str = "about:blank",
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = {
-        # about:blank: the status code says what kind of problem it is (RFC 9457 §4.2.1).
-        "type": "about:blank",
+        # about:blank: the status code says what kind of problem it is (RFC 9457 §4.2.1);
+        # a problem with members of its own (RFC 9457 §3.2) names its type.
+        "type": problem_type,
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -94,6 +97,7 @@ def problem_response(
             {"field": str(e.get("field", "")), "message": str(e.get("message", ""))}
             for e in field_errors
         ],
+        **(extensions or {}),
     }
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
@@ -163,7 +167,21 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
+def duplicates_response(exc: errors.DuplicatesFound) -> JSONResponse:
+    """409 with its own problem ``type`` and the likely duplicates as ``candidates``."""
+    return problem_response(
+        409,
+        exc.message,
+        exc.errors,
+        title=exc.title,
+        problem_type=exc.problem_type,
+        extensions={"candidates": exc.candidates},
+    )
+
+
 async def _on_osprey(request: Request, exc: errors.OspreyError) -> JSONResponse:
+    if isinstance(exc, errors.DuplicatesFound):
+        return duplicates_response(exc)
     status = status_for(exc)
     # RFC 9110 §11.6.1: a 401 names the scheme that would work.
     headers = {"WWW-Authenticate": 'Bearer realm="osprey"'} if status == 401 else None

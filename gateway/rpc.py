@@ -34,7 +34,7 @@ from aio_pika.abc import (
 )
 from aio_pika.pool import Pool
 
-from services.platform.errors import BY_NAME
+from services.platform.errors import BY_NAME, DuplicatesFound
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,10 @@ def rebuild_error(service: str, method: str, error: dict[str, Any]) -> Exception
         args = list(error.get("exc_args") or [])
         message = args[0] if args and isinstance(args[0], str) else str(error.get("value") or "")
         errors = args[1] if len(args) > 1 and isinstance(args[1], list) else []
+        if cls is DuplicatesFound:
+            # The candidates travel as a JSON string (see DuplicatesFound).
+            candidates = args[2] if len(args) > 2 and isinstance(args[2], str) else None
+            return DuplicatesFound(message, errors, candidates)
         return cls(message, errors)
     return RemoteError(service, method, exc_type, str(error.get("value") or ""))
 

@@ -7,7 +7,10 @@ whole and the gateway rebuilds them by `exc_type`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from nameko.exceptions import deserialize_to_instance
 
 
 class OspreyError(Exception):
@@ -51,6 +54,34 @@ class Unauthenticated(OspreyError):
     title = "Unauthorized"
 
 
+class DuplicatesFound(Conflict):
+    """A record about to be created looks like records that exist: ``candidates``.
+
+    Each candidate is ``{record, score, reasons}``. Nameko turns every argument that
+    is not a string, list or dict into a string when the error crosses RPC (a score
+    would arrive as ``"1.0"``), so the candidates travel as one JSON string in
+    ``args[2]``; ``candidates`` may be given as that string or as the list.
+    """
+
+    title = "Likely duplicates"
+    problem_type = "https://osprey.dev/problems/duplicates"
+
+    def __init__(
+        self,
+        message: str = "",
+        errors: list[dict[str, str]] | None = None,
+        candidates: list[dict[str, Any]] | str | None = None,
+    ):
+        super().__init__(message, errors)
+        if isinstance(candidates, str):
+            candidates = json.loads(candidates)
+        self.candidates: list[dict[str, Any]] = list(candidates or [])
+        self.args = (self.message, self.errors, json.dumps(self.candidates))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "candidates": self.candidates}
+
+
 #: Pass as ``@rpc(expected_exceptions=EXPECTED)``: a user's mistake, not a bug.
 EXPECTED: tuple[type[OspreyError], ...] = (
     NotFound,
@@ -60,8 +91,14 @@ EXPECTED: tuple[type[OspreyError], ...] = (
     Unauthenticated,
 )
 
-BY_NAME: dict[str, type[OspreyError]] = {cls.__name__: cls for cls in EXPECTED}
+BY_NAME: dict[str, type[OspreyError]] = {cls.__name__: cls for cls in (*EXPECTED, DuplicatesFound)}
 
 
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+# A typed error stays typed when one service calls another: Nameko's proxies rebuild
+# these from their args (``exc_path`` names this module) instead of a bare RemoteError.
+for _error_type in BY_NAME.values():
+    deserialize_to_instance(_error_type)
