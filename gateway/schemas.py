@@ -324,6 +324,35 @@ class SimilarAccountOut(Response):
     reasons: list[str]
 
 
+class ContactCandidates(Response):
+    candidates: list[SimilarContactOut]
+
+
+class AccountCandidates(Response):
+    candidates: list[SimilarAccountOut]
+
+
+class MergeIn(Request):
+    merged_id: str = Field(min_length=1, max_length=100)
+
+
+class MergeOut(Response):
+    """One merge: the record kept, the one merged into it (its last state), what moved."""
+
+    id: str
+    entity: str
+    kept_id: str
+    merged_id: str
+    merged_record: dict[str, Any]
+    moved: dict[str, int]
+    merged_by: str
+    merged_at: str
+
+
+class MergeList(Response):
+    items: list[MergeOut]
+
+
 # -- meta, health -------------------------------------------------------------------------
 
 

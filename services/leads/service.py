@@ -22,6 +22,7 @@ from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readab
 from . import domain
 from .distribution import DistributionRpc
 from .duplicates import DuplicatesRpc
+from .merges import MergesHandlers
 from .models import Lead, StageChange
 from .process import ProcessRpc
 from .schemas import describe, dump_lead
@@ -64,7 +65,9 @@ LIST_SPEC = ListSpec(
 )
 
 
-class LeadsService(ProcessRpc, DistributionRpc, ScoringRpc, DuplicatesRpc, WebFormsRpc):
+class LeadsService(
+    ProcessRpc, DistributionRpc, ScoringRpc, DuplicatesRpc, WebFormsRpc, MergesHandlers
+):
     """The lead record's own methods plus every part's (each part builds on LeadsBase)."""
 
     name = "leads"
