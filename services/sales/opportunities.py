@@ -254,11 +254,22 @@ class OpportunitiesRpc(SalesBase):
         explicit null is refused). ``stage_id`` defaults to the first non-final stage
         and may not be a final one (win or lose the deal instead). ``probability``
         defaults to the stage's. With product ``lines`` the amount is their total.
+        A deal made from a lead (``lead_id``) is made once: when one exists for that
+        lead, it is returned as it is (a retried hand-off) and nothing is emitted.
         Raises ``ValidationFailed``, ``PermissionDenied`` (another team).
         """
         caller = Actor.from_dict(actor)
         changes = domain.clean_changes(OPPORTUNITY, data)
         values = self._new_values(OPPORTUNITY, changes, caller)
+        if values.get("lead_id"):
+            # One deal per lead: a retried hand-off gets the deal it made the first time.
+            existing = self.db.execute(
+                sa.select(Opportunity).where(Opportunity.lead_id == values["lead_id"])
+            ).scalar_one_or_none()
+            if existing is not None:
+                result = dump_opportunity(existing)
+                self.db.commit()
+                return result
         stages = self._stages()
         stage = self._initial_stage(stages, values.get("stage_id"))
         now = values["created_at"]

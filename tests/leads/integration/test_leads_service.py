@@ -9,12 +9,17 @@ import eventlet
 import pytest
 import sqlalchemy as sa
 from nameko.events import event_handler
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.leads.service import LeadsService
-from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from services.platform.errors import (
+    Conflict,
+    NotFound,
+    OspreyError,
+    PermissionDenied,
+    ValidationFailed,
+)
 from services.platform.ids import new_id
 
 TEAM_A, TEAM_B = new_id(), new_id()
@@ -89,7 +94,7 @@ def test_create_and_get_over_the_wire(leads, service_config):
             actor=REP_A,
         )
         again = rpc.get_lead(lead["id"], actor=REP_A)
-        with pytest.raises(RemoteError) as exc:
+        with pytest.raises(ValidationFailed) as exc:
             rpc.create_lead({"source": "web"}, actor=REP_A)
     assert again == lead
     assert lead["email"] == "ann@acme.io" and lead["phone"] == "+15550100000"
@@ -97,7 +102,7 @@ def test_create_and_get_over_the_wire(leads, service_config):
     assert lead["owner_id"] == REP_A["id"] and lead["team_id"] == TEAM_A
     assert lead["created_by"] == REP_A["id"]
     assert lead["created_at"].endswith("Z") and lead["created_at"] == lead["updated_at"]
-    assert exc.value.exc_type == "ValidationFailed"
+    assert exc.value.errors[0]["field"] == "contact_name"
 
 
 def test_owner_given_keeps_the_callers_team(leads):
@@ -301,8 +306,8 @@ def test_concurrent_updates_with_one_version_let_exactly_one_win(leads, service_
         with ServiceRpcProxy("leads", service_config) as rpc:
             try:
                 rpc.update_lead(lead["id"], {"score": score}, actor=REP_A, expected_version=1)
-            except RemoteError as exc:
-                return exc.exc_type
+            except OspreyError as exc:
+                return type(exc).__name__
             return "ok"
 
     def waiting_on_locks() -> int:
