@@ -35,6 +35,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.ValidationFailed: 422,
+    errors.RateLimited: 429,
     errors.OspreyError: 400,
     ServiceUnavailable: 503,
     RpcTimeout: 504,
@@ -185,6 +186,9 @@ async def _on_osprey(request: Request, exc: errors.OspreyError) -> JSONResponse:
     status = status_for(exc)
     # RFC 9110 §11.6.1: a 401 names the scheme that would work.
     headers = {"WWW-Authenticate": 'Bearer realm="osprey"'} if status == 401 else None
+    if isinstance(exc, errors.RateLimited):
+        # RFC 6585 §4: say when to come back.
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(status, exc.message, exc.errors, headers=headers)
 
 

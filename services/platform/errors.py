@@ -82,6 +82,34 @@ class DuplicatesFound(Conflict):
         return {**super().to_dict(), "candidates": self.candidates}
 
 
+class RateLimited(OspreyError):
+    """Too many requests for now; ``retry_after``: whole seconds until one more is accepted.
+
+    Nameko turns error arguments that are not strings, lists or dicts into strings,
+    so ``retry_after`` travels as ``args[2]`` and may be given as an int or that string.
+    """
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(
+        self,
+        message: str = "",
+        errors: list[dict[str, str]] | None = None,
+        retry_after: int | str | None = None,
+    ):
+        super().__init__(message, errors)
+        try:
+            seconds = int(retry_after) if retry_after is not None else 60
+        except (TypeError, ValueError):
+            seconds = 60  # the longest any rolling one-minute window makes one wait
+        self.retry_after = max(1, seconds)
+        self.args = (self.message, self.errors, str(self.retry_after))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
+
 #: Pass as ``@rpc(expected_exceptions=EXPECTED)``: a user's mistake, not a bug.
 EXPECTED: tuple[type[OspreyError], ...] = (
     NotFound,
@@ -89,6 +117,7 @@ EXPECTED: tuple[type[OspreyError], ...] = (
     Conflict,
     PermissionDenied,
     Unauthenticated,
+    RateLimited,
 )
 
 BY_NAME: dict[str, type[OspreyError]] = {cls.__name__: cls for cls in (*EXPECTED, DuplicatesFound)}
