@@ -143,6 +143,7 @@ class LeadFields(Request):
     channel: str | None = None
     need_type: str | None = None
     need_maturity: str | None = None
+    region: str | None = None
     stage: str | None = None
     owner_id: str | None = None
     team_id: str | None = None

@@ -1,9 +1,180 @@
-"""lead process: served by the leads service."""
+"""The lead process: qualify, disqualify, reopen, hand off, and the stage history.
+
+Served by the leads service (docs/rpc.md). Each action is
+``POST /api/v1/leads/{lead_id}/<verb>`` and accepts ``If-Match``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter, Depends, Request, Response
+
+from ..auth import current_actor, rpc_client
 from ..problems import PROBLEM_RESPONSES
+from ..rpc import RpcClient
+from ..schemas import LeadOut
+from ..schemas import Request as RequestModel
+from ..schemas import Response as ResponseModel
+from .common import etag, expected_version, require_json
+from .records import IF_MATCH_DOC
 
 router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
+
+Actor = dict[str, Any]
+
+
+class QualifyIn(RequestModel):
+    # Pick (…_id) or create (the fields of a new one; empty fields come from the lead).
+    contact_id: str | None = None
+    contact: dict[str, Any] | None = None
+    account_id: str | None = None
+    account: dict[str, Any] | None = None
+    need_type: str | None = None
+    allow_duplicates: bool | None = None
+
+
+class DisqualifyIn(RequestModel):
+    reason: str | None = None
+
+
+class ReopenIn(RequestModel):
+    stage: str | None = None
+
+
+class HandoffIn(RequestModel):
+    title: str | None = None
+    budget: str | int | float | None = None
+    amount: str | int | float | None = None
+    currency: str | None = None
+    close_date: str | None = None
+
+
+class StageChangeOut(ResponseModel):
+    id: str
+    lead_id: str
+    from_stage: str | None = None
+    to_stage: str
+    action: str
+    reason: str | None = None
+    changed_by: str | None = None
+    changed_at: str
+
+
+class HistoryOut(ResponseModel):
+    items: list[StageChangeOut]
+
+
+def _answer(response: Response, lead: dict[str, Any]) -> dict[str, Any]:
+    response.headers["ETag"] = etag(lead)
+    return lead
+
+
+@router.post(
+    "/leads/{lead_id}/qualify",
+    response_model=LeadOut,
+    dependencies=[Depends(require_json)],
+    openapi_extra=IF_MATCH_DOC,
+)
+async def qualify_lead(
+    lead_id: str,
+    body: QualifyIn,
+    request: Request,
+    response: Response,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Link the lead to a contact (and account) and its need; it moves on to distribution
+    or hand-off. New contacts and accounts are checked for duplicates first: likely ones
+    come back as a 409 `.../problems/duplicates` with `candidates` (send
+    `allow_duplicates: true` to create anyway)."""
+    data = {k: v for k, v in body.changes().items() if v is not None}
+    lead = await rpc.call(
+        "leads",
+        "qualify_lead",
+        lead_id,
+        data,
+        actor=actor,
+        expected_version=expected_version(request),
+    )
+    return _answer(response, lead)
+
+
+@router.post(
+    "/leads/{lead_id}/disqualify",
+    response_model=LeadOut,
+    dependencies=[Depends(require_json)],
+    openapi_extra=IF_MATCH_DOC,
+)
+async def disqualify_lead(
+    lead_id: str,
+    body: DisqualifyIn,
+    request: Request,
+    response: Response,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Disqualify the lead with a `reason` code from `GET /lookups/disqualification-reasons`."""
+    lead = await rpc.call(
+        "leads",
+        "disqualify_lead",
+        lead_id,
+        body.reason,
+        actor=actor,
+        expected_version=expected_version(request),
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/reopen", response_model=LeadOut, openapi_extra=IF_MATCH_DOC)
+async def reopen_lead(
+    lead_id: str,
+    request: Request,
+    response: Response,
+    body: ReopenIn | None = None,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """A manager brings a converted or disqualified lead back (to `stage`, default
+    qualification)."""
+    lead = await rpc.call(
+        "leads",
+        "reopen_lead",
+        lead_id,
+        actor=actor,
+        stage=body.stage if body else None,
+        expected_version=expected_version(request),
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/handoff", response_model=LeadOut, openapi_extra=IF_MATCH_DOC)
+async def handoff_lead(
+    lead_id: str,
+    request: Request,
+    response: Response,
+    body: HandoffIn | None = None,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Hand the lead to sales: the opportunity is created once (a retry returns the lead
+    as it is), the lead waits in `awaiting_sale` and converts when the deal exists."""
+    lead = await rpc.call(
+        "leads",
+        "handoff_lead",
+        lead_id,
+        body.changes() if body else {},
+        actor=actor,
+        expected_version=expected_version(request),
+    )
+    return _answer(response, lead)
+
+
+@router.get("/leads/{lead_id}/history", response_model=HistoryOut)
+async def lead_history(
+    lead_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Every stage change of the lead, oldest first: from, to, action, reason, who, when."""
+    return {"items": await rpc.call("leads", "lead_history", lead_id, actor=actor)}
