@@ -159,7 +159,7 @@ class FakeSales:
     name = "sales"
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_account(self, data: dict, actor: dict) -> dict:
+    def create_account(self, data: dict, actor: dict, allow_duplicates: bool = False) -> dict:
         return {"id": "00000000-0000-7000-8000-0000000000cc", "version": 1, **data}
 
     @rpc(expected_exceptions=EXPECTED)
