@@ -17,6 +17,16 @@ from tests.web.sales import (
     unique,
 )
 
+UNLABELLED = """() => [
+    ...document.querySelectorAll('a, button, input, select, textarea, [tabindex]')]
+    .filter(el => !el.closest('[aria-hidden=true]') && el.type !== 'hidden')
+    .filter(el => {
+      const text = (el.getAttribute('aria-label') || el.textContent || '').trim();
+      const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-labelledby');
+      return !(text || labelled || el.title || el.placeholder);
+    })
+    .map(el => el.outerHTML.slice(0, 120))"""
+
 
 def column(page: Page, stage_id: str):
     return page.locator(f".board-column[data-stage='{stage_id}']")
@@ -142,3 +152,26 @@ def test_filter_the_board_by_owner(page: Page, site: Site) -> None:
     page.get_by_role("link", name="List").click()
     page.wait_for_url(re.compile(r"/opportunities$"))
     expect(page.locator(".grid[aria-busy='false']")).to_be_visible()
+    snapshot(page, "opportunities-list")
+
+
+def test_a_long_column_loads_more_cards_on_request(page: Page, site: Site) -> None:
+    with site.api() as api:
+        first = open_stages(api)[0]
+        busy = new_user(api, unique("Busy Seller"))
+        deals = [
+            new_deal(api, title=unique(f"Bulk deal {n:02d}"), owner_id=busy["id"])
+            for n in range(53)
+        ]
+    open_board(page, site, f"?owner={busy['id']}")
+    cards = column(page, first["id"]).locator(".deal-card")
+    expect(cards).to_have_count(50)
+    expect(column(page, first["id"]).locator(".column-title .count")).to_have_text("53")
+    # The newest first; the three oldest arrive with "Load more".
+    expect(cards.first).to_have_attribute("data-card", deals[-1]["id"])
+    assert page.evaluate(UNLABELLED) == []
+    column(page, first["id"]).get_by_role("button", name="Load more").click()
+    expect(cards).to_have_count(53)
+    expect(column(page, first["id"]).get_by_role("button", name="Load more")).to_have_count(0)
+    shown = cards.evaluate_all("els => els.map(e => e.dataset.card)")
+    assert sorted(shown) == sorted(d["id"] for d in deals)

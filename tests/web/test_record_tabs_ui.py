@@ -62,6 +62,7 @@ def test_create_a_deal_with_an_account_picked_by_name(page: Page, site: Site) ->
     page.get_by_label("Amount", exact=True).fill("12500.5")
     page.get_by_label("Currency", exact=True).fill("eur")
     page.get_by_label("Close date", exact=True).fill("2031-03-15")
+    snapshot(page, "opportunity-form")
     page.get_by_role("button", name="Create").click()
     page.wait_for_url(re.compile(r"/opportunities/[0-9a-f-]{36}$"))
     expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -239,6 +240,7 @@ def test_contact_emails_editor_and_careers(page: Page, site: Site) -> None:
     editor.get_by_label("Email 2").fill(f"{name.split()[-1]}@home.example")
     editor.get_by_label("Kind of entry 2").select_option(label="Personal")
     editor.get_by_role("radio").nth(1).check()
+    snapshot(page, "contact-form")
     page.get_by_role("button", name="Create").click()
     page.wait_for_url(re.compile(r"/contacts/[0-9a-f-]{36}$"))
     contact_id = page.url.rsplit("/", 1)[1]

@@ -249,7 +249,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
         role="table"
         aria-label={t(config.titleKey)}
         aria-rowcount={done ? rows.length + 1 : -1}
-        aria-busy={loading}
+        aria-busy={loading || !meta}
       >
         <div className="grid-head" role="rowgroup" style={{ width: totalWidth }}>
           <div className="grid-row" role="row" aria-rowindex={1}>

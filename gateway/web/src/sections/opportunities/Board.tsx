@@ -305,7 +305,7 @@ function BoardColumn({ column, stages, busy, pending, onDropCard, onMore }: Colu
         </div>
         {!outcome && (
           <div className="column-totals">
-            {column.totals.length === 0 && <span className="muted small">{t.plural("board.deals", column.count)}</span>}
+            {column.totals.length === 0 && column.count > 0 && <span className="muted small">{t.plural("board.deals", column.count)}</span>}
             {column.totals.map((total) => (
               <div key={total.currency} className="total" data-currency={total.currency}>
                 <strong>{formatMoney(t.locale, total.amount, total.currency, { compact: true })}</strong>

@@ -56,8 +56,7 @@ export const OPPORTUNITIES: EntityConfig = {
   ListSwitch: ListBoardSwitch,
   groups: [
     { titleKey: "opportunities.group.deal", fields: ["title", "account_id", "contact_id", "need_type", "close_date", "stage_id"] },
-    { titleKey: "opportunities.group.money", fields: ["amount", "currency", "budget", "probability"] },
-    { titleKey: "opportunities.group.products", fields: ["lines"] },
+    { titleKey: "opportunities.group.money", fields: ["amount", "currency", "budget", "probability", "lines"] },
     { titleKey: "opportunities.group.links", fields: ["owner_id", "team_id", "lead_id"] },
   ],
 };
