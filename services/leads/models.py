@@ -266,3 +266,30 @@ class WebForm(Base):
     __table_args__ = (
         sa.CheckConstraint("rate_limit_per_minute BETWEEN 1 AND 10000", name="rate_limit"),
     )
+
+
+class WebFormSubmission(Base):
+    """One submission attempt of a web form, kept a minute for the rate limit.
+
+    ``ip_hash`` is the SHA-256 of the form's id and the sender's address: the
+    address itself is never stored.
+    """
+
+    __tablename__ = "web_form_submissions"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    form_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("leads.web_forms.id", ondelete="CASCADE")
+    )
+    ip_hash: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.Index(
+            "ix_web_form_submissions_form_id_ip_hash_submitted_at",
+            "form_id",
+            "ip_hash",
+            "submitted_at",
+        ),
+        sa.Index("ix_web_form_submissions_submitted_at", "submitted_at"),
+    )
