@@ -178,3 +178,87 @@ async def lead_history(
 ) -> dict[str, Any]:
     """Every stage change of the lead, oldest first: from, to, action, reason, who, when."""
     return {"items": await rpc.call("leads", "lead_history", lead_id, actor=actor)}
+
+
+# --- duplicates and merge -----------------------------------------------------------------
+
+
+class SimilarLeadOut(ResponseModel):
+    record: LeadOut
+    score: float
+    reasons: list[str]
+
+
+class CandidatesOut(ResponseModel):
+    candidates: list[SimilarLeadOut]
+
+
+class MergeIn(RequestModel):
+    lead_ids: list[str]
+
+
+class LeadMergeOut(ResponseModel):
+    id: str
+    kept_id: str
+    merged_id: str
+    merged_record: dict[str, Any]
+    filled_fields: list[str]
+    merged_by: str
+    merged_at: str
+
+
+class LeadMergeList(ResponseModel):
+    items: list[LeadMergeOut]
+
+
+@router.get("/leads/{lead_id}/similar", response_model=list[SimilarLeadOut])
+async def similar_leads(
+    lead_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> list[dict[str, Any]]:
+    """Up to 10 likely duplicates: the same email or phone, a like name (a like company
+    adds to the score), best first."""
+    return await rpc.call("leads", "similar_leads", lead_id, actor=actor)
+
+
+@router.post(
+    "/leads/check-duplicates",
+    response_model=CandidatesOut,
+    dependencies=[Depends(require_json)],
+)
+async def check_lead_duplicates(
+    body: dict[str, Any],
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The leads that look like this new one (the body of `POST /leads`); nothing is written."""
+    return {"candidates": await rpc.call("leads", "check_lead_duplicates", body, actor=actor)}
+
+
+@router.post(
+    "/leads/{lead_id}/merge",
+    response_model=LeadOut,
+    dependencies=[Depends(require_json)],
+)
+async def merge_leads(
+    lead_id: str,
+    body: MergeIn,
+    response: Response,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Merge this lead and `lead_ids` into the oldest of them: its empty fields are filled
+    from the others, their history moves to it, the others are gone (and recorded)."""
+    lead = await rpc.call("leads", "merge_leads", lead_id, body.lead_ids, actor=actor)
+    return _answer(response, lead)
+
+
+@router.get("/leads/{lead_id}/merges", response_model=LeadMergeList)
+async def list_lead_merges(
+    lead_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """What was merged into the lead, newest first."""
+    return {"items": await rpc.call("leads", "list_lead_merges", lead_id, actor=actor)}

@@ -77,7 +77,8 @@ class LeadsService(
         """Create a lead in stage ``qualification`` and emit ``lead_created``.
 
         ``owner_id`` defaults to the caller (an explicit null leaves the lead
-        unassigned), ``team_id`` to the caller's team.
+        unassigned), ``team_id`` to the caller's team. The answer is the lead plus
+        ``similar``: the likely duplicates the caller may read (``similar_leads``).
         Raises ``ValidationFailed`` for unknown, read-only or bad fields, a stage
         other than ``qualification``, or none of contact_name, account_name, email,
         phone; ``PermissionDenied`` when a non-admin names another team.
@@ -123,8 +124,11 @@ class LeadsService(
         self.db.flush()
         result = dump_lead(lead)
         self.db.emit("lead_created", result, actor=actor)
+        # Look-alikes never block a lead (forms and imports must not lose any); they
+        # come back with it, for the user to merge.
+        similar = self._lead_candidates(result, caller, exclude_id=lead.id)
         self.db.commit()
-        return result
+        return {**result, "similar": similar}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:

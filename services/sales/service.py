@@ -9,10 +9,11 @@ from __future__ import annotations
 from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
 from .forecasts import ForecastsRpc
+from .lead_links import LeadLinksHandlers
 from .opportunities import OpportunitiesRpc
 
 
-class SalesService(AccountsRpc, OpportunitiesRpc, ActivitiesRpc, ForecastsRpc):
+class SalesService(AccountsRpc, OpportunitiesRpc, ActivitiesRpc, ForecastsRpc, LeadLinksHandlers):
     """Every ``@rpc`` method of the parts, on one service."""
 
     name = "sales"

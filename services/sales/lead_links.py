@@ -1,0 +1,47 @@
+"""What sales keeps pointing at leads: activities about a lead, deals made from one.
+
+When leads are merged (``leads_merged`` from the leads service), the merged leads'
+activities and deals move to the kept lead, so nothing is left pointing at a lead
+that no longer exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.events import event_handler
+
+from services.platform.idempotency import idempotent
+
+from . import domain
+from .base import SalesBase
+from .models import Activity, Opportunity
+
+
+class LeadLinksHandlers(SalesBase):
+    """Event handlers that follow the leads service's merges."""
+
+    @event_handler("leads", "leads_merged")
+    @idempotent
+    def handle_leads_merged(self, event: dict[str, Any]) -> None:
+        """Move activities (``related`` lead) and deals (``lead_id``) to the kept lead.
+
+        Moved in bulk in one transaction with the event's claim; ``leads_merged`` is
+        the fact consumers see, no per-record events follow.
+        """
+        data = event.get("data") or {}
+        kept_id = data.get("id")
+        merged_ids = [i for i in data.get("merged_ids") or [] if domain.is_uuid(i)]
+        if domain.is_uuid(kept_id) and merged_ids:
+            self.db.execute(
+                sa.update(Activity)
+                .where(Activity.related_type == "lead", Activity.related_id.in_(merged_ids))
+                .values(related_id=kept_id)
+            )
+            self.db.execute(
+                sa.update(Opportunity)
+                .where(Opportunity.lead_id.in_(merged_ids))
+                .values(lead_id=kept_id)
+            )
+        self.db.commit()
