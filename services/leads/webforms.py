@@ -15,7 +15,7 @@ active (else ``NotFound``), the ``Origin`` must be one of the form's allowed ori
 when it names any (else ``PermissionDenied``), the sender's address must be under the
 form's ``rate_limit_per_minute`` in the rolling minute (else ``RateLimited``; the
 attempt rows are shared by every replica through the database, the address stored only
-as a SHA-256), a filled honeypot field is answered like a success but creates nothing
+as a SHA-256 and forgotten after the minute), a filled honeypot field is answered like a success but creates nothing
 (``web_form_spam``), and the fields are validated like any lead's. The lead is created
 through the service's own ``create_lead`` (scored, stage-logged, ``lead_created``)
 together with ``web_form_submitted`` and the form's counter, in one transaction.
@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -148,6 +149,9 @@ MIN_RATE, MAX_RATE = 1, 10_000
 RATE_WINDOW = timedelta(minutes=1)
 #: Old attempt rows deleted per submission (enough to keep up, small enough to be quick).
 PRUNE_BATCH = 500
+#: How often each replica also prunes on its own, and at most how many batches then.
+PRUNE_SECONDS = 60
+PRUNE_ROUNDS = 20
 #: The actor a public submission acts as (leads record it as their creator).
 WEB_FORM_ACTOR = Actor.system("web-form")
 
@@ -836,15 +840,7 @@ class WebFormsRpc(LeadsBase):
         self.db.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
         now = self.db.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
         since = now - RATE_WINDOW
-        # Forget attempts older than the window (a batch, skipping rows others prune).
-        stale = (
-            sa.select(WebFormSubmission.id)
-            .where(WebFormSubmission.submitted_at < since)
-            .order_by(WebFormSubmission.submitted_at)
-            .limit(PRUNE_BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        self.db.execute(sa.delete(WebFormSubmission).where(WebFormSubmission.id.in_(stale)))
+        self._prune_attempts(since)
         in_window = sa.select(WebFormSubmission.submitted_at).where(
             WebFormSubmission.form_id == form.id,
             WebFormSubmission.ip_hash == key,
@@ -874,6 +870,34 @@ class WebFormsRpc(LeadsBase):
             )
         self.db.add(WebFormSubmission(id=new_id(), form_id=form.id, ip_hash=key, submitted_at=now))
         self.db.commit()
+
+    def _prune_attempts(self, before: Any) -> int:
+        """Forget one batch of attempts older than ``before`` (skipping rows others prune)."""
+        stale = (
+            sa.select(WebFormSubmission.id)
+            .where(WebFormSubmission.submitted_at < before)
+            .order_by(WebFormSubmission.submitted_at)
+            .limit(PRUNE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        deleted = self.db.execute(
+            sa.delete(WebFormSubmission).where(WebFormSubmission.id.in_(stale))
+        )
+        return deleted.rowcount or 0
+
+    @timer(interval=PRUNE_SECONDS)
+    def prune_web_form_submissions(self) -> None:
+        """Forget attempts older than the rate limit's minute even when no post comes.
+
+        Submissions prune as they come; this keeps a quiet installation from holding
+        address hashes longer than the limit needs. Every replica runs it (cheap).
+        """
+        before = sa.func.clock_timestamp(type_=sa.DateTime(timezone=True)) - RATE_WINDOW
+        for _ in range(PRUNE_ROUNDS):
+            deleted = self._prune_attempts(before)
+            self.db.commit()
+            if deleted < PRUNE_BATCH:
+                break
 
     @staticmethod
     def _submitted_fields(data: Mapping[str, Any], honeypot_field: str) -> dict[str, Any]:

@@ -440,6 +440,16 @@ def test_the_rate_limit_is_per_form_and_address(leads, db_engine):
         )
     assert submit(form["id"], "192.0.2.1")["lead_id"]
     assert len(rows(db_engine, "SELECT id FROM leads.web_form_submissions")) == 1
+    # a quiet installation forgets them too, every minute
+    with db_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE leads.web_form_submissions"
+                " SET submitted_at = submitted_at - interval '61 seconds'"
+            )
+        )
+    call(leads, "prune_web_form_submissions")
+    assert rows(db_engine, "SELECT id FROM leads.web_form_submissions") == []
 
 
 def test_the_rate_limit_holds_over_the_wire(leads, service_config):

@@ -2,7 +2,8 @@
 rate limit that every gateway and service replica shares.
 
 Only a SHA-256 of the address (salted with the form's id) is stored, never the
-address; rows older than the limit's one-minute window are pruned as new ones come.
+address; rows older than the limit's one-minute window are pruned as new ones come
+and every minute.
 
 Revision ID: leads_0005
 Revises: leads_0003
