@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/api_leads.py
+.venv/bin/python bench/similar_contacts.py
 deploy/local/install-browser.sh >/dev/null
 .venv/bin/python bench/web/web_bench.py
