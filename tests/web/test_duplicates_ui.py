@@ -59,3 +59,40 @@ def test_opening_a_candidate_from_the_dialog(page: Page, site: Site) -> None:
     dialog.get_by_role("link", name=name).click()
     page.wait_for_url(re.compile(rf"/accounts/{existing['id']}$"))
     expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+
+def test_merge_a_similar_contact_into_this_one(page: Page, site: Site) -> None:
+    name = unique("Merged Person")
+    email = f"{name.split()[-1]}@merge.example"
+    with site.api() as api:
+        kept = created(
+            api.post(
+                "/api/v1/contacts",
+                json={"full_name": name, "emails": [{"email": email}], "job_title": None},
+            )
+        )
+        merged = created(
+            api.post(
+                "/api/v1/contacts?allow_duplicates=true",
+                json={
+                    "full_name": name,
+                    "emails": [{"email": email}],
+                    "phones": [{"phone": "+44 20 7946 0000"}],
+                    "job_title": "Buyer",
+                },
+            )
+        )
+    sign_in(page, site, f"/contacts/{kept['id']}?tab=similar")
+    row = page.locator(f"[data-candidate='{merged['id']}']")
+    row.get_by_role("button", name="Merge into this one").click()
+    confirm = row.get_by_role("alertdialog")
+    expect(confirm).to_contain_text(name)
+    confirm.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_text("No similar records.")).to_be_visible()
+    with site.api() as api:
+        assert api.get(f"/api/v1/contacts/{merged['id']}").status_code == 404
+        record = api.get(f"/api/v1/contacts/{kept['id']}").json()
+        assert record["job_title"] == "Buyer"
+        assert [p["phone"] for p in record["phones"]] == ["+442079460000"]
+    page.get_by_role("tab", name="Details").click()
+    expect(page.get_by_label("Job title", exact=True)).to_have_value("Buyer")

@@ -1,7 +1,7 @@
 // Likely duplicates of a contact or an account: a hint under the header, and the list
 // (in the Similar tab) with a way to merge one into the record at hand.
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, get, request } from "../core/api";
+import { ApiError, get, ifMatch, request } from "../core/api";
 import { Link, useSearchParams } from "../core/router";
 import { useT } from "../i18n";
 import { ReasonList, type Candidate } from "./DuplicatesDialog";
@@ -65,17 +65,21 @@ export function SimilarList({ entity, record, reload }: { entity: string; record
       await request(`/${entity}/${encodeURIComponent(record.id)}/merge`, {
         method: "POST",
         body: { merged_id: candidate.record.id },
+        headers: ifMatch(typeof record.version === "number" ? record.version : null),
       });
       setConfirm(null);
       load();
       reload();
     } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return;
       setProblem(
-        error instanceof ApiError && (error.status === 404 || error.status === 405) && !error.detail
+        error instanceof ApiError && error.status === 405
           ? t("similar.mergeUnavailable")
-          : error instanceof Error
-            ? error.message
-            : t("error.saveFailedRecord"),
+          : error instanceof ApiError && error.status === 409
+            ? t("record.conflict")
+            : error instanceof Error
+              ? error.message
+              : t("error.saveFailedRecord"),
       );
     } finally {
       setBusy(false);
