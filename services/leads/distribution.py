@@ -587,13 +587,14 @@ class DistributionRpc(LeadsBase):
 
     def _flush_rule(self, rule: DistributionRule) -> None:
         """Flush; a position another rule holds is a 409 (checked by the unique index)."""
+        position = rule.position  # read now: a failed flush leaves the rule unreadable
         try:
-            with self.db.begin_nested():
-                self.db.flush()
+            self.db.flush()
         except IntegrityError:
+            # nothing of this call is kept: the worker rolls the transaction back
             raise Conflict(
-                f"Another rule is at position {rule.position}; pick a free one",
-                [{"field": "position", "message": f"{rule.position} is taken"}],
+                f"Another rule is at position {position}; pick a free one",
+                [{"field": "position", "message": f"{position} is taken"}],
             ) from None
 
 
