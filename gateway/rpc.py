@@ -34,7 +34,7 @@ from aio_pika.abc import (
 )
 from aio_pika.pool import Pool
 
-from services.platform.errors import BY_NAME, DuplicatesFound
+from services.platform.errors import BY_NAME, DuplicatesFound, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,9 @@ def rebuild_error(service: str, method: str, error: dict[str, Any]) -> Exception
             # The candidates travel as a JSON string (see DuplicatesFound).
             candidates = args[2] if len(args) > 2 and isinstance(args[2], str) else None
             return DuplicatesFound(message, errors, candidates)
+        if cls is RateLimited:
+            # The seconds to wait travel as a string (see RateLimited).
+            return RateLimited(message, errors, args[2] if len(args) > 2 else None)
         return cls(message, errors)
     return RemoteError(service, method, exc_type, str(error.get("value") or ""))
 
