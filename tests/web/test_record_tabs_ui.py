@@ -265,3 +265,32 @@ def test_contact_emails_editor_and_careers(page: Page, site: Site) -> None:
     with site.api() as api:
         careers = api.get(f"/api/v1/contacts/{contact_id}/careers").json()
         assert [(c["account_id"], c["is_primary"]) for c in careers] == [(employer["id"], True)]
+
+
+def test_deals_list_shows_names_and_filters_by_stage_and_account(page: Page, site: Site) -> None:
+    with site.api() as api:
+        first, second, *_ = open_stages(api)
+        account = new_account(api, name=unique("Filtered Buyer"))
+        early = new_deal(api, title=unique("Early deal"), account_id=account["id"])
+        later = new_deal(api, title=unique("Later deal"), account_id=account["id"])
+        moved = api.post(
+            f"/api/v1/opportunities/{later['id']}/move", json={"stage_id": second["id"]}
+        )
+        assert moved.status_code == 200, moved.text
+    sign_in(page, site, "/opportunities")
+    rows = page.locator(".grid-body [role=row]")
+    row = rows.filter(has_text=early["title"])
+    expect(row.locator("[data-lookup=accounts]")).to_have_text(account["name"])
+    expect(row).to_contain_text(first["name"])
+    expect(row).to_contain_text("€1,500.00")
+
+    page.get_by_role("button", name="Filters").click()
+    page.locator("[data-filter=account_id]").get_by_placeholder("Add: Account").fill(
+        account["name"].split()[-1]
+    )
+    page.get_by_role("option", name=account["name"]).click()
+    expect(rows).to_have_count(2)
+    page.locator("[data-filter=stage_id]").get_by_label(second["name"]).check()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(later["title"])
+    assert f"f.stage_id={second['id']}" in page.url
