@@ -2,6 +2,7 @@
 // the board and the stage filter all read them.
 import { useEffect, useState } from "react";
 import { get } from "./api";
+import type { Translator } from "../i18n";
 import { rememberName } from "./lookup";
 
 export interface Stage {
@@ -15,6 +16,13 @@ export interface Stage {
 }
 
 let pending: Promise<Stage[]> | null = null;
+
+/** A stage's name in the user's language when it is one of the stages Osprey starts with
+ * (an administrator's own names are shown as they wrote them). */
+export function stageLabel(t: Translator, name: string): string {
+  const key = `stages.name.${name}`;
+  return t.has(key) ? t(key) : name;
+}
 
 export function loadStages(): Promise<Stage[]> {
   if (!pending) {

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { LOOKUPS, useWholeList } from "../core/lookup";
+import { stageLabel } from "../core/stages";
 import type { EntityMeta, FieldMeta } from "../core/meta";
 import { useSearchParams } from "../core/router";
 import { useT } from "../i18n";
@@ -158,6 +159,7 @@ function DateRange({ name, label, value, onChange }: { name: string; label: stri
 function WholeFilter({ field, label, values, onChange }: { entity: string; field: FieldMeta; label: string; values: string[]; onChange: (values: string[]) => void }) {
   const t = useT();
   const items = useWholeList(field.lookup ?? "");
+  if (!items.length) return null;
   return (
     <fieldset className="filter" data-filter={field.name}>
       <legend>{t("filters.anyOf", { field: label })}</legend>
@@ -169,7 +171,7 @@ function WholeFilter({ field, label, values, onChange }: { entity: string; field
               checked={values.includes(item.id)}
               onChange={(e) => onChange(e.target.checked ? [...values, item.id] : values.filter((v) => v !== item.id))}
             />
-            {item.name}
+            {field.lookup === "opportunity-stages" ? stageLabel(t, item.name) : item.name}
           </label>
         ))}
       </div>
@@ -194,7 +196,7 @@ function LookupFilter({ field, label, values, onChange }: { field: FieldMeta; la
           {t("filters.ownerIsMe")}
         </label>
       )}
-      <div className="chips">
+      {values.some((v) => v !== "me") && <div className="chips">
         {values
           .filter((v) => v !== "me")
           .map((id) => (
@@ -205,7 +207,7 @@ function LookupFilter({ field, label, values, onChange }: { field: FieldMeta; la
               </button>
             </span>
           ))}
-      </div>
+      </div>}
       <label>
         <span className="visually-hidden">{t("filters.addOne", { field: label })}</span>
         <LookupPicker

@@ -1,6 +1,7 @@
 import type { FieldMeta } from "../core/meta";
 import { LOOKUPS, lookupOf, useLookupName } from "../core/lookup";
 import { Link } from "../core/router";
+import { stageLabel } from "../core/stages";
 import { useSession } from "../core/session";
 import { useT } from "../i18n";
 import { formatValue } from "./format";
@@ -31,7 +32,7 @@ export function LookupValue({ lookup, id, link = true, me }: { lookup: string; i
   const name = useLookupName(lookup, id);
   const def = LOOKUPS[lookup];
   if (lookup === "users" && id === me) return <>{t("owner.me")}</>;
-  const text = name ?? (name === null ? id.slice(0, 8) : "…");
+  const text = name ? (lookup === "opportunity-stages" ? stageLabel(t, name) : name) : name === null ? id.slice(0, 8) : "…";
   if (link && def?.route && name !== null) {
     return (
       <Link to={`${def.route}/${encodeURIComponent(id)}`} className="lookup-link" data-lookup={lookup}>

@@ -8,7 +8,7 @@ import { rememberName } from "../../core/lookup";
 import type { EntityRecord } from "../../core/meta";
 import { Link, useSearchParams } from "../../core/router";
 import { useSession } from "../../core/session";
-import type { Stage } from "../../core/stages";
+import { stageLabel, type Stage } from "../../core/stages";
 import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
 import { LookupPicker } from "../../views/LookupPicker";
@@ -82,7 +82,7 @@ export default function Board() {
       const body = await get<{ items: EntityRecord[]; next_cursor: string | null }>(`/opportunities?${query.toString()}`);
       dispatch({ type: "more", stageId: column.stage.id, items: body.items.map(cardOf), next_cursor: body.next_cursor });
     } catch {
-      setFailure({ title: column.stage.name, message: t("board.loadFailed") });
+      setFailure({ title: stageLabel(t, column.stage.name), message: t("board.loadFailed") });
     } finally {
       setBusyColumns((s) => {
         const next = new Set(s);
@@ -276,7 +276,7 @@ function BoardColumn({ column, stages, busy, pending, onDropCard, onMore }: Colu
   return (
     <section
       className={`board-column${outcome ? ` outcome ${outcome}` : ""}${over ? " drop-target" : ""}`}
-      aria-label={stage.name}
+      aria-label={stageLabel(t, stage.name)}
       data-stage={stage.id}
       data-stage-name={stage.name}
       onDragEnter={(e) => {
@@ -299,7 +299,7 @@ function BoardColumn({ column, stages, busy, pending, onDropCard, onMore }: Colu
     >
       <header className="column-head">
         <div className="column-title">
-          <h2>{stage.name}</h2>
+          <h2>{stageLabel(t, stage.name)}</h2>
           {!outcome && <span className="count">{column.count}</span>}
           {!outcome && <span className="muted small">{stage.probability}%</span>}
         </div>
@@ -384,7 +384,7 @@ const DealCard = memo(function DealCard({
         <select value={stageId} onChange={(e) => onMove(card.id, e.target.value)}>
           {stages.map((stage) => (
             <option key={stage.id} value={stage.id}>
-              {stage.name}
+              {stageLabel(t, stage.name)}
             </option>
           ))}
         </select>

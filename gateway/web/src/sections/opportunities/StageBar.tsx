@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { ApiError, ifMatch, request } from "../../core/api";
 import type { EntityRecord } from "../../core/meta";
-import { useStages } from "../../core/stages";
+import { stageLabel, useStages } from "../../core/stages";
 import { useT } from "../../i18n";
 import type { RecordPartProps } from "../../views/config";
 import { LoseDialog } from "./LoseDialog";
@@ -50,18 +50,18 @@ export function OpportunityStageBar({ record, version, onRecord }: RecordPartPro
           return (
             <li key={stage.id} className={`stage ${state}`} aria-current={current ? "step" : undefined} data-stage={stage.id}>
               {open && !current ? (
-                <button type="button" className="stage-button" disabled={busy} title={t("stages.moveTo", { stage: stage.name })} onClick={() => void act("move", { stage_id: stage.id })}>
-                  {stage.name}
+                <button type="button" className="stage-button" disabled={busy} title={t("stages.moveTo", { stage: stageLabel(t, stage.name) })} onClick={() => void act("move", { stage_id: stage.id })}>
+                  {stageLabel(t, stage.name)}
                 </button>
               ) : (
-                <span>{stage.name}</span>
+                <span>{stageLabel(t, stage.name)}</span>
               )}
             </li>
           );
         })}
         {!open && (
           <li className={`stage current outcome ${record.status === "won" ? "won" : "lost"}`} aria-current="step">
-            {record.status === "won" ? (won?.name ?? t("stages.win")) : (lost?.name ?? t("stages.lose"))}
+            {record.status === "won" ? stageLabel(t, won?.name ?? t("stages.win")) : stageLabel(t, lost?.name ?? t("stages.lose"))}
           </li>
         )}
       </ol>

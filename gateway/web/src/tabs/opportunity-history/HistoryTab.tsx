@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { ApiError, get } from "../../core/api";
 import type { TabProps } from "../../core/registry";
 import { useSession } from "../../core/session";
+import { stageLabel } from "../../core/stages";
 import { useT } from "../../i18n";
 import { LookupValue } from "../../views/Value";
 import { humanizeSeconds } from "../../views/format";
@@ -43,7 +44,7 @@ export default function HistoryTab({ record }: TabProps) {
           <span className="timeline-dot" aria-hidden="true" />
           <div className="timeline-body">
             <div className="timeline-title">
-              <strong>{visit.stage_name}</strong>
+              <strong>{stageLabel(t, visit.stage_name)}</strong>
               {visit.skipped ? (
                 <span className="badge">{t("history.skipped")}</span>
               ) : (
