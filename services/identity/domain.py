@@ -53,12 +53,21 @@ class RoleSpec:
 
 # Fixed ids, so the migration, the start-up seeding and every database agree on them.
 # The migration writes the same rows out literally.
+#: The sales sections every seeded role sees (the web app shows ``<section>.read``).
+SALES_SECTIONS: tuple[str, ...] = (
+    "accounts.read",
+    "contacts.read",
+    "opportunities.read",
+    "activities.read",
+)
+
 SEEDED_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         "00000000-0000-7000-8000-000000000001",
         ADMIN,
         (
             "leads.read",
+            *SALES_SECTIONS,
             "users.read",
             "users.manage",
             "teams.manage",
@@ -77,6 +86,7 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
         SALES_MANAGER,
         (
             "leads.read",
+            *SALES_SECTIONS,
             "users.read",
             "roles.read",
             "records.read_team",
@@ -89,7 +99,14 @@ SEEDED_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         "00000000-0000-7000-8000-000000000003",
         SALES_REP,
-        ("leads.read", "users.read", "roles.read", "records.read_team", "records.change_own"),
+        (
+            "leads.read",
+            *SALES_SECTIONS,
+            "users.read",
+            "roles.read",
+            "records.read_team",
+            "records.change_own",
+        ),
     ),
 )
 
