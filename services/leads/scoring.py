@@ -355,6 +355,8 @@ class ScoringRpc(LeadsBase):
 
     #: The active rules as this worker first read them (a worker serves one call).
     _scoring_rules: list[dict[str, Any]] | None = None
+    #: (leads scanned, leads changed) by this worker's recompute.
+    _recomputed: tuple[int, int] = (0, 0)
 
     def _rescore(self, lead: Lead) -> bool:
         """Score the lead by the active rules; True when its score or reasons change."""
@@ -486,22 +488,39 @@ class ScoringRpc(LeadsBase):
     # -- scoring every lead again --------------------------------------------------------
 
     @event_handler("leads", "scoring_rules_changed")
-    @idempotent
     def handle_scoring_rules_changed(self, event: dict[str, Any]) -> None:
         """Score every lead again with the rules as they are now.
 
-        The batches commit in their own session; this worker's transaction holds only
-        the claim of the event and commits after the last batch, so a recompute cut
-        short runs again in full when the event comes back (harmless: unchanged
-        leads are not written), and one that finished is not repeated.
+        The batches commit one by one and no transaction stays open across them;
+        the event is claimed (``idempotent``) with the closing summary, after the
+        last batch. So a recompute cut short runs again in full when the event comes
+        back (harmless: unchanged leads are not written), and one that finished is
+        not repeated.
         """
-        scanned, changed = self._rescore_all()
+        if self._event_done(event["id"]):
+            return
+        self._recomputed = self._rescore_all()
+        self._finish_rescore(event)
+
+    @idempotent
+    def _finish_rescore(self, event: dict[str, Any]) -> None:
+        scanned, changed = self._recomputed
         self.db.emit(
             "lead_scores_recomputed",
             {"scanned": scanned, "changed": changed, "rules_event_id": event["id"]},
             actor=event.get("actor"),
         )
         self.db.commit()
+
+    def _event_done(self, event_id: str) -> bool:
+        table = self.db.processed_events
+        done = self.db.execute(
+            sa.select(table.c.event_id).where(
+                table.c.event_id == event_id, table.c.handler == _FINISH_HANDLER
+            )
+        ).first()
+        self.db.commit()
+        return done is not None
 
     def _rescore_all(self) -> tuple[int, int]:
         """Score every lead by the active rules, :data:`RESCORE_BATCH` per transaction;
@@ -585,3 +604,9 @@ class ScoringRpc(LeadsBase):
                 f"The rule was changed meanwhile (version {rule.version}, not {expected})",
                 [{"field": "version", "message": f"is {rule.version}, not {expected}"}],
             )
+
+
+#: The name ``idempotent`` records the finished recompute under.
+_FINISH_HANDLER = (
+    f"{ScoringRpc._finish_rescore.__module__}.{ScoringRpc._finish_rescore.__qualname__}"
+)
