@@ -113,11 +113,13 @@ def load_deals(url: str, open_deals: int, owners: list[tuple[str, str]], created
 
 
 def main() -> None:
+    load_before = os.getloadavg()
     fresh_database(DB)
     results: dict = {
-        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
+        "machine": f"{os.cpu_count()} cores (shared), {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}",
         "date": datetime.now(UTC).date().isoformat(),
+        "load_average_before": [round(x, 2) for x in load_before],
         "open_deals": OPEN_DEALS,
         "closed_deals": OPEN_DEALS * 2,
     }
@@ -178,6 +180,7 @@ def main() -> None:
         results["rep_1_client"] = run_load(base, rep_token, 1, 300, board)
         results["rep_4_clients"] = run_load(base, rep_token, 4, 800, board)
         results["one_owner_4_clients"] = run_load(base, token, 4, 800, one_owner)
+        results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

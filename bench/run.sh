@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/api_leads.py
 .venv/bin/python bench/similar_contacts.py
+.venv/bin/python bench/pipeline_board.py
+.venv/bin/python bench/lead_flow.py
 deploy/local/install-browser.sh >/dev/null
 .venv/bin/python bench/web/web_bench.py
