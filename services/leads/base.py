@@ -125,8 +125,12 @@ class LeadsBase:
         ``extra`` joins the event's data (a reason, the rule that chose an owner).
         Commits; returns the lead as sent.
         """
+        before = (lead.score, list(lead.score_reasons or []))
         if self._rescore(lead):
-            changed = [*changed, "score"]
+            after = (lead.score, list(lead.score_reasons or []))
+            for name, was, now in zip(("score", "score_reasons"), before, after, strict=True):
+                if was != now and name not in changed:
+                    changed = [*changed, name]
         lead.version = lead.version + 1
         lead.updated_at = utcnow()
         self.db.flush()

@@ -25,10 +25,8 @@ def test_database_url() -> str:
     return os.environ.get("OSPREY_TEST_DATABASE_URL", DEFAULT_TEST_DB)
 
 
-@pytest.fixture(scope="session")
-def migrated_database() -> Iterator[str]:
-    """A database with every service schema dropped and migrated afresh."""
-    url = test_database_url()
+def fresh_migrated_database(url: str) -> str:
+    """Create ``url``'s database if missing, drop every service schema, migrate afresh."""
     create_database(url)
     engine = create_db_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -36,7 +34,19 @@ def migrated_database() -> Iterator[str]:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{info.name}" CASCADE'))
     engine.dispose()
     migrate(url)
-    yield url
+    return url
+
+
+def sibling_database_url(suffix: str) -> str:
+    """The test database's URL with ``_<suffix>`` added to the database name."""
+    url = sa.make_url(test_database_url())
+    return url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> Iterator[str]:
+    """A database with every service schema dropped and migrated afresh."""
+    yield fresh_migrated_database(test_database_url())
 
 
 def truncate_all(url: str) -> None:

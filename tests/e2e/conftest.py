@@ -7,16 +7,20 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from services.platform.testing import truncate_all
+from services.platform.testing import fresh_migrated_database, sibling_database_url
 from tests.support.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def stack(migrated_database: str) -> Iterator[Stack]:
+def stack() -> Iterator[Stack]:
     """The running stack: ``base_url``, ``admin_credentials``, ``database_url``,
-    ``kill(name)`` / ``restart(name)`` for one process, ``log_tails()``."""
-    truncate_all(migrated_database)
-    with Stack(migrated_database) as running:
+    ``kill(name)`` / ``restart(name)`` for one process, ``log_tails()``.
+
+    It has a database of its own (the test database's name + ``_stack``): its
+    processes run until the session ends, and their outbox relays must not publish
+    the events the integration tests' containers write into the shared test database.
+    """
+    with Stack(fresh_migrated_database(sibling_database_url("stack"))) as running:
         yield running
 
 
