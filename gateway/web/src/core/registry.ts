@@ -22,6 +22,8 @@ export interface SectionDef {
   route: string;
   /** The permission a user needs to see it (null: everyone signed in). */
   permission: string | null;
+  /** Instead of a permission: any of these roles (admins always qualify). */
+  roles?: string[];
   /** Position in the menu (smaller first). */
   order: number;
   component: LazyExoticComponent<ComponentType<SectionProps>>;
@@ -74,6 +76,17 @@ export function allowed(user: Grants | null, permission: string | null): boolean
   return granted.includes("*") || granted.includes(permission);
 }
 
+/** Whether the user has one of the roles (admins have them all). */
+export function hasRole(user: Grants | null, roles: string[]): boolean {
+  if (!user) return false;
+  return (user.roles ?? []).some((role) => role === "admin" || roles.includes(role));
+}
+
+/** Whether the user sees a section: its roles when it names some, else its permission. */
+export function sectionAllowed(user: Grants | null, section: Pick<SectionDef, "permission" | "roles">): boolean {
+  return section.roles ? hasRole(user, section.roles) : allowed(user, section.permission);
+}
+
 export function visibleSections(user: Grants | null, all: SectionDef[] = SECTIONS): SectionDef[] {
-  return all.filter((section) => allowed(user, section.permission));
+  return all.filter((section) => sectionAllowed(user, section));
 }

@@ -4,7 +4,7 @@ import ru from "./ru";
 
 // Every section's and tab's messages, found the same way the registries find them.
 const sectionMessages = import.meta.glob<{ default: { en: Record<string, string>; ru: Record<string, string> } }>(
-  ["../sections/*/messages.ts", "../tabs/*/messages.ts"],
+  ["../sections/*/messages*.ts", "../tabs/*/messages*.ts"],
   { eager: true },
 );
 

@@ -36,6 +36,8 @@ export const ICONS = {
   trash: "M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6",
   sortAsc: "M12 19V5M6 11l6-6 6 6",
   sortDesc: "M12 5v14M6 13l6 6 6-6",
+  more: "M5 12h.01M12 12h.01M19 12h.01M4.5 12a.5.5 0 1 0 1 0 .5.5 0 1 0-1 0M11.5 12a.5.5 0 1 0 1 0 .5.5 0 1 0-1 0M18.5 12a.5.5 0 1 0 1 0 .5.5 0 1 0-1 0",
+  copy: "M9 9h11v11H9zM5 15H4V4h11v1",
 };
 
 export function Logo() {

@@ -1,5 +1,5 @@
 import { Suspense, useEffect } from "react";
-import { SECTIONS, allowed, visibleSections } from "../core/registry";
+import { SECTIONS, sectionAllowed, visibleSections } from "../core/registry";
 import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
 import { usePref, useSession } from "../core/session";
 import { useT } from "../i18n";
@@ -44,7 +44,7 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
     const hidden = SECTIONS.find((s) => segmentsUnder(s.route, location.pathname) !== null);
     content = (
       <div className="empty-page">
-        <h1>{hidden && !allowed(session.user, hidden.permission) ? t("error.forbidden") : t("error.notFound")}</h1>
+        <h1>{hidden && !sectionAllowed(session.user, hidden) ? t("error.forbidden") : t("error.notFound")}</h1>
         <Link to="/">{t("shell.home")}</Link>
       </div>
     );

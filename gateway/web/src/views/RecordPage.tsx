@@ -197,8 +197,10 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
     !f.read_only && !(isNew && f.name === config.stageBar?.field) && !(!isNew && createOnly.has(f.name));
   const partProps = record ? { entity: config.entity, record, version, onRecord, reload: () => void load() } : null;
 
+  const hidden = new Set(config.hiddenFields ?? []);
+  const locked = !isNew && !!record && !!config.readOnly?.(record);
   const grouped = new Set(config.groups.flatMap((g) => g.fields));
-  const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name));
+  const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name) && !hidden.has(f.name));
   const rest = editable.filter((f) => !grouped.has(f.name)).map((f) => f.name);
   const groups = [...config.groups, ...(rest.length ? [{ titleKey: "record.group.other", fields: rest }] : [])];
 
@@ -211,6 +213,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
         </Link>
         <div className="record-title">
           <h1>{title}</h1>
+          {config.TitlePart && partProps && <config.TitlePart {...partProps} />}
           <div className="actions">
             {status && !dirty && (
               <span className="muted" role="status">
@@ -228,7 +231,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                 {t("action.delete")}
               </button>
             )}
-            <button
+            {!locked && <button
               type="submit"
               form={formId}
               className="button primary"
@@ -242,7 +245,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
               }}
             >
               {isNew ? t("action.create") : t("action.save")}
-            </button>
+            </button>}
           </div>
         </div>
         {!isNew && record && (
@@ -262,7 +265,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
           </dl>
         )}
         {config.StageBarPart && partProps && <config.StageBarPart {...partProps} />}
-        {!config.StageBarPart && config.stageBar && fields.get(config.stageBar.field) && (
+        {(!config.StageBarPart || isNew) && config.stageBar && fields.get(config.stageBar.field) && (
           <StageBarView entity={config.entity} bar={config.stageBar} value={String(current[config.stageBar.field] ?? config.stageBar.path[0])} />
         )}
       </header>
@@ -334,8 +337,15 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
         <form id={formId} role={tabs.length ? "tabpanel" : undefined} className="details" onSubmit={save} noValidate>
           {groups.map((group) => {
             // A new record starts at the first stage; the stage bar already says so.
-            const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && shownInForm(f));
+            const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && shownInForm(f) && !hidden.has(f.name));
             if (!members.length) return null;
+            if (locked && record)
+              return (
+                <fieldset key={group.titleKey} className="card field-group">
+                  <legend>{t(group.titleKey)}</legend>
+                  <ReadOnlyFields entity={config.entity} fields={members} record={record} label={label} />
+                </fieldset>
+              );
             return (
               <fieldset key={group.titleKey} className="card field-group">
                 <legend>{t(group.titleKey)}</legend>
@@ -360,26 +370,35 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
           {!isNew && record && (
             <fieldset className="card field-group system">
               <legend>{t("record.group.system")}</legend>
-              <dl className="field-grid readonly">
-                {meta.fields
-                  .filter((f) => f.read_only || SYSTEM_FIELDS.has(f.name))
-                  .map((field) => (
-                    <div key={field.name} className="field">
-                      <dt className="field-label">{label(field)}</dt>
-                      <dd>
-                        {record[field.name] === null || record[field.name] === undefined || record[field.name] === "" ? (
-                          "—"
-                        ) : (
-                          <Value entity={config.entity} field={field} value={record[field.name]} record={record} />
-                        )}
-                      </dd>
-                    </div>
-                  ))}
-              </dl>
+              <ReadOnlyFields
+                entity={config.entity}
+                fields={meta.fields.filter((f) => (f.read_only || SYSTEM_FIELDS.has(f.name)) && !hidden.has(f.name))}
+                record={record}
+                label={label}
+              />
             </fieldset>
           )}
         </form>
       )}
     </div>
+  );
+}
+
+function ReadOnlyFields({ entity, fields, record, label }: { entity: string; fields: FieldMeta[]; record: EntityRecord; label: (f: FieldMeta) => string }) {
+  return (
+    <dl className="field-grid readonly">
+      {fields.map((field) => (
+        <div key={field.name} className="field" data-field={field.name}>
+          <dt className="field-label">{label(field)}</dt>
+          <dd>
+            {record[field.name] === null || record[field.name] === undefined || record[field.name] === "" ? (
+              "—"
+            ) : (
+              <Value entity={entity} field={field} value={record[field.name]} record={record} />
+            )}
+          </dd>
+        </div>
+      ))}
+    </dl>
   );
 }

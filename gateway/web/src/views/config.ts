@@ -59,6 +59,12 @@ export interface EntityConfig {
   stageBar?: StageBar;
   /** A stage bar of the section's own (the opportunities' stages come from the API). */
   StageBarPart?: ComponentType<RecordPartProps>;
+  /** Shown beside the title (e.g. the lead's score). */
+  TitlePart?: ComponentType<RecordPartProps>;
+  /** A record that cannot be edited now (a closed lead): the details are shown read-only. */
+  readOnly?: (record: EntityRecord) => boolean;
+  /** Fields never shown on the record page (another part shows them its own way). */
+  hiddenFields?: string[];
   /** Shown under the header (e.g. "2 similar records"). */
   HintPart?: ComponentType<RecordPartProps>;
   /** Fields that may be set only when creating (the deal's first stage). */

@@ -1,7 +1,16 @@
 import type { SectionProps } from "../../core/registry";
+import { addMessages } from "../../i18n";
 import { EntityList } from "../../views/EntityList";
 import { RecordPage } from "../../views/RecordPage";
+import { SimilarHint } from "../../views/Similar";
 import type { EntityConfig } from "../../views/config";
+import { LeadStageBar } from "./LeadStageBar";
+import processMessages from "./messages.process";
+import { isClosed } from "./process";
+import { ScoreBadge } from "./Score";
+
+// The lead process's words arrive with the section, not with the shell.
+addMessages(processMessages);
 
 const OPEN_STAGES = "qualification,distribution,handoff,awaiting_sale,nurturing";
 
@@ -27,16 +36,21 @@ export const LEADS: EntityConfig = {
   ],
   title: (lead) =>
     String(lead.contact_name || lead.account_name || lead.email || lead.phone || ""),
-  headerFields: ["account_name", "email", "phone", "owner_id", "score"],
+  headerFields: ["account_name", "email", "phone", "owner_id"],
   stageBar: {
     field: "stage",
     path: ["qualification", "distribution", "handoff", "awaiting_sale", "converted"],
     outcomes: ["disqualified", "nurturing"],
   },
+  StageBarPart: LeadStageBar,
+  TitlePart: ScoreBadge,
+  HintPart: SimilarHint,
+  readOnly: (lead) => isClosed(lead.stage),
+  hiddenFields: ["score_reasons", "stage"],
   groups: [
     { titleKey: "leads.group.contact", fields: ["contact_name", "account_name", "email", "phone"] },
-    { titleKey: "leads.group.need", fields: ["stage", "need_type", "need_maturity", "score", "disqualification_reason", "notes"] },
-    { titleKey: "leads.group.origin", fields: ["source", "channel", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"] },
+    { titleKey: "leads.group.need", fields: ["need_type", "need_maturity", "score", "disqualification_reason", "notes"] },
+    { titleKey: "leads.group.origin", fields: ["source", "channel", "region", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"] },
     { titleKey: "leads.group.links", fields: ["owner_id", "team_id", "contact_id", "account_id", "opportunity_id"] },
   ],
 };

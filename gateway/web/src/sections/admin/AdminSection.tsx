@@ -1,0 +1,60 @@
+// Administration: the lead rules (distribution, scoring), the lookup lists and the web
+// forms. Managers see the first three; web forms are for administrators.
+import { useEffect } from "react";
+import type { SectionProps } from "../../core/registry";
+import { Link, navigate } from "../../core/router";
+import { useSession } from "../../core/session";
+import { addMessages, useT } from "../../i18n";
+import { isAdmin } from "../leads/process";
+import { DistributionRules } from "./DistributionRules";
+import { LookupsEditor } from "./LookupsEditor";
+import adminMessages from "./messages.admin";
+import { ScoringRules } from "./ScoringRules";
+import { WebForms } from "./WebForms";
+
+addMessages(adminMessages);
+
+const PAGES = [
+  { id: "distribution", labelKey: "admin.distribution", adminOnly: false },
+  { id: "scoring", labelKey: "admin.scoring", adminOnly: false },
+  { id: "lookups", labelKey: "admin.lookups", adminOnly: false },
+  { id: "web-forms", labelKey: "admin.webForms", adminOnly: true },
+];
+
+export default function AdminSection({ subpath }: SectionProps) {
+  const t = useT();
+  const session = useSession();
+  const admin = isAdmin(session.user);
+  const pages = PAGES.filter((p) => admin || !p.adminOnly);
+  const pageId = subpath[0];
+  const page = pages.find((p) => p.id === pageId);
+
+  useEffect(() => {
+    if (!pageId) navigate(`/admin/${pages[0].id}`, { replace: true });
+  }, [pageId]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  let content: React.ReactNode = null;
+  if (page?.id === "distribution") content = <DistributionRules />;
+  else if (page?.id === "scoring") content = <ScoringRules />;
+  else if (page?.id === "lookups") content = <LookupsEditor kind={subpath[1]} />;
+  else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
+  else if (pageId) content = <p className="empty-page">{PAGES.some((p) => p.id === pageId) ? t("error.forbidden") : t("error.notFound")}</p>;
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>{t("section.admin")}</h1>
+      </header>
+      <div className="admin-page">
+        <nav className="admin-nav" aria-label={t("section.admin")}>
+          {pages.map((p) => (
+            <Link key={p.id} to={`/admin/${p.id}`} aria-current={p.id === pageId ? "page" : undefined}>
+              {t(p.labelKey)}
+            </Link>
+          ))}
+        </nav>
+        <div className="admin-content">{content}</div>
+      </div>
+    </div>
+  );
+}
