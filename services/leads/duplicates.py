@@ -25,7 +25,7 @@ from services.platform.listing import readable_by
 
 from . import domain
 from .base import LeadsBase
-from .models import Assignment, Lead, LeadMerge, StageChange
+from .models import Assignment, Lead, LeadMerge, LeadNameKey, StageChange
 from .schemas import dump_lead
 
 #: How alike two names must be to count (pg_trgm similarity).
@@ -247,12 +247,14 @@ class DuplicatesRpc(LeadsBase):
         return found[:MAX_SIMILAR]
 
     def _name_ids(self, name: str, conditions: list[Any]) -> list[str]:
-        nearest = (
-            sa.select(Lead.id)
-            .where(Lead.contact_name.op("%")(name), *conditions)
-            .order_by(Lead.contact_name.op("<->")(name))
-            .limit(MAX_SIMILAR)
-        )
+        """Ids of the ``MAX_SIMILAR`` readable leads with the nearest contact names (≥ 0.4).
+
+        A lead's name similarity is its name key's (the key has the name's trigrams),
+        so the search runs over the distinct keys (``lead_name_keys``, a common name
+        one row): at each threshold (:data:`NAME_TIERS`) the nearest keys, each with
+        its readable leads, more keys while they bring fewer than ten leads and the
+        threshold has more; ten leads at a threshold are the ten best.
+        """
         ids: list[str] = []
         for threshold in NAME_TIERS:
             # `%` compares with pg_trgm.similarity_threshold, set for this transaction.
@@ -260,10 +262,35 @@ class DuplicatesRpc(LeadsBase):
                 sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
                 {"t": str(threshold)},
             )
-            ids = list(self.db.execute(nearest).scalars())
+            want = MAX_SIMILAR
+            while True:
+                key = LeadNameKey.key
+                found = (
+                    sa.select(key, key.op("<->")(name).label("distance"))
+                    .where(key.op("%")(name))
+                    .order_by("distance", key)
+                    .limit(want)
+                    .subquery("found")
+                )
+                leads = (
+                    sa.select(Lead.id)
+                    .where(Lead.name_key == found.c.key, *conditions)
+                    .order_by(Lead.id)
+                    .limit(MAX_SIMILAR)
+                    .lateral("named")
+                )
+                rows = self.db.execute(
+                    sa.select(found.c.key, leads.c.id)
+                    .select_from(found.outerjoin(leads, sa.true()))
+                    .order_by(found.c.distance, found.c.key, leads.c.id)
+                ).all()
+                ids = [row.id for row in rows if row.id is not None]
+                if len(ids) >= MAX_SIMILAR or len({row.key for row in rows}) < want:
+                    break
+                want *= 4  # every key taken, too few of them readable: take more
             if len(ids) >= MAX_SIMILAR:
                 break
-        return ids
+        return ids[:MAX_SIMILAR]
 
 
 def _clean_ids(lead_id: Any, lead_ids: Any) -> list[str]:

@@ -76,6 +76,11 @@ class Lead(Base):
     search: Mapped[str | None] = mapped_column(
         TSVECTOR, sa.Computed(SEARCH_EXPRESSION, persisted=True), deferred=True
     )
+    #: The contact name's distinct lower-cased words, sorted: the same trigrams as the
+    #: name (see ``LeadNameKey``).
+    name_key: Mapped[str | None] = mapped_column(
+        sa.Text, sa.Computed("leads.name_key((contact_name)::text)", persisted=True), deferred=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"stage IN ({_in(STAGES)})", name="stage"),
@@ -90,6 +95,7 @@ class Lead(Base):
         sa.Index("ix_leads_stage", "stage"),
         sa.Index("ix_leads_email", "email"),
         sa.Index("ix_leads_phone", "phone"),
+        sa.Index("ix_leads_name_key", "name_key"),
         sa.Index("ix_leads_search", "search", postgresql_using="gin"),
         # fuzzy duplicate search (pg_trgm) comes next; the indexes are ready for it
         sa.Index(
@@ -108,6 +114,25 @@ class Lead(Base):
 
 
 # --- the lead process (stage history, lookups, distribution, scoring, merges, web forms) --
+
+
+class LeadNameKey(Base):
+    """Every lead name key in use, with its own trigram index: the similar-leads search
+    compares a name with the distinct names, not with every lead. Filled by a trigger
+    on ``leads`` (leads_0006); a key nobody has any more may stay."""
+
+    __tablename__ = "lead_name_keys"
+
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_lead_name_keys_key_trgm",
+            "key",
+            postgresql_using="gin",
+            postgresql_ops={"key": "gin_trgm_ops"},
+        ),
+    )
 
 
 class StageChange(Base):

@@ -25,6 +25,7 @@ from .models import (
     Career,
     Competitor,
     Contact,
+    ContactNameKey,
     MergeRecord,
     Opportunity,
     Participant,
@@ -399,7 +400,9 @@ class AccountsRpc(SalesBase):
         phones = {p["phone"] for p in values.get("phones") or [] if p.get("phone")}
         exact = [Contact.emails.contains([{"email": e}]) for e in sorted(emails)]
         exact += [Contact.phones.contains([{"phone": p}]) for p in sorted(phones)]
-        rows = self._similar_rows(Contact, Contact.full_name, name, exact, caller, exclude_id)
+        rows = self._similar_rows(
+            Contact, Contact.full_name, name, exact, caller, exclude_id, keys=ContactNameKey
+        )
         found = []
         for other, name_score in rows:
             reasons: list[str] = []
@@ -445,15 +448,18 @@ class AccountsRpc(SalesBase):
         exact: list[Any],
         caller: Actor,
         exclude_id: str | None,
+        keys: Any = None,
     ) -> list[Any]:
         """``(record, name similarity)`` of the candidates, the caller's readable ones only.
 
         Each exact value goes through its own index. The names are the ``MAX_SIMILAR``
-        most similar with similarity ≥ the threshold, found through the trigram
-        index from the top down (:data:`NAME_TIERS`): a common first name shares
-        enough trigrams with tens of thousands of names to pass the index at 0.4,
-        each then read and compared, while a higher threshold lets the index itself
-        rule most of them out, and ten names that pass it are the ten best.
+        most similar with similarity ≥ the threshold, found through a trigram index
+        from the top down (:data:`NAME_TIERS`): a common first name shares enough
+        trigrams with tens of thousands of names to pass the index at 0.4, each then
+        read and compared, while a higher threshold lets the index itself rule most of
+        them out, and ten names that pass it are the ten best. With ``keys`` (a table
+        of the distinct name keys, see :func:`_nearest_by_key`) the trigram search runs
+        over the distinct names only.
         """
         conditions = [readable_by(caller, model.owner_id, model.team_id)]
         if exclude_id is not None:
@@ -463,21 +469,10 @@ class AccountsRpc(SalesBase):
             for match in exact
         ]
         if name:
-            nearest = (
-                sa.select(model.id)
-                .where(name_column.op("%")(name), *conditions)
-                .order_by(name_column.op("<->")(name))
-                .limit(domain.MAX_SIMILAR)
-            )
-            for threshold in NAME_TIERS:
-                # `%` compares with pg_trgm.similarity_threshold, set for this transaction.
-                self.db.execute(
-                    sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                    {"t": str(threshold)},
-                )
-                name_ids = list(self.db.execute(nearest).scalars())
-                if len(name_ids) >= domain.MAX_SIMILAR:
-                    break
+            if keys is not None:
+                name_ids = self._nearest_by_key(model, keys, name, conditions)
+            else:
+                name_ids = self._nearest_by_name(model, name_column, name, conditions)
             if name_ids:
                 branches.append(sa.select(model.id).where(model.id.in_(name_ids)))
         if not branches:
@@ -491,6 +486,74 @@ class AccountsRpc(SalesBase):
         ).all()
         self.db.commit()
         return list(rows)
+
+    def _set_similarity_threshold(self, threshold: float) -> None:
+        # `%` compares with pg_trgm.similarity_threshold, set for this transaction.
+        self.db.execute(
+            sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+            {"t": str(threshold)},
+        )
+
+    def _nearest_by_name(
+        self, model: Any, name_column: Any, name: str, conditions: list[Any]
+    ) -> list[str]:
+        """Ids of the ``MAX_SIMILAR`` readable records with the nearest names (≥ 0.4)."""
+        nearest = (
+            sa.select(model.id)
+            .where(name_column.op("%")(name), *conditions)
+            .order_by(name_column.op("<->")(name))
+            .limit(domain.MAX_SIMILAR)
+        )
+        name_ids: list[str] = []
+        for threshold in NAME_TIERS:
+            self._set_similarity_threshold(threshold)
+            name_ids = list(self.db.execute(nearest).scalars())
+            if len(name_ids) >= domain.MAX_SIMILAR:
+                break
+        return name_ids
+
+    def _nearest_by_key(self, model: Any, keys: Any, name: str, conditions: list[Any]) -> list[str]:
+        """Ids of the ``MAX_SIMILAR`` readable records with the nearest names (≥ 0.4),
+        found among the distinct name keys.
+
+        A record's similarity to ``name`` is its key's (the key has the name's
+        trigrams), so the nearest keys, each with its readable records, give the
+        nearest records: at each threshold (:data:`NAME_TIERS`) the nearest keys are
+        taken, and more of them while they bring fewer than ten records and the
+        threshold has more; ten records at a threshold are the ten best. A key shared
+        by hundreds of records (a common name) is one row, so the trigram index and
+        its recheck see far fewer rows than the records' own.
+        """
+        for threshold in NAME_TIERS:
+            self._set_similarity_threshold(threshold)
+            want = domain.MAX_SIMILAR
+            while True:
+                found = (
+                    sa.select(keys.key, keys.key.op("<->")(name).label("distance"))
+                    .where(keys.key.op("%")(name))
+                    .order_by("distance", keys.key)
+                    .limit(want)
+                    .subquery("found")
+                )
+                records = (
+                    sa.select(model.id)
+                    .where(model.name_key == found.c.key, *conditions)
+                    .order_by(model.id)
+                    .limit(domain.MAX_SIMILAR)
+                    .lateral("records")
+                )
+                rows = self.db.execute(
+                    sa.select(found.c.key, records.c.id)
+                    .select_from(found.outerjoin(records, sa.true()))
+                    .order_by(found.c.distance, found.c.key, records.c.id)
+                ).all()
+                ids = [row.id for row in rows if row.id is not None]
+                if len(ids) >= domain.MAX_SIMILAR or len({row.key for row in rows}) < want:
+                    break
+                want *= 4  # every key taken, too few of them readable: take more
+            if len(ids) >= domain.MAX_SIMILAR:
+                break
+        return ids[: domain.MAX_SIMILAR]
 
     @staticmethod
     def _candidate(record: dict[str, Any], reasons: list[str], name_score: float) -> dict:

@@ -119,6 +119,11 @@ class Contact(Base):
     search: Mapped[str | None] = mapped_column(
         TSVECTOR, sa.Computed(CONTACT_SEARCH_EXPRESSION, persisted=True), deferred=True
     )
+    #: The name's distinct lower-cased words, sorted: the same trigrams as the name
+    #: (see ``ContactNameKey``).
+    name_key: Mapped[str | None] = mapped_column(
+        sa.Text, sa.Computed("sales.name_key((full_name)::text)", persisted=True), deferred=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint("version >= 1", name="version"),
@@ -127,6 +132,7 @@ class Contact(Base):
         sa.Index("ix_contacts_owner_id", "owner_id"),
         sa.Index("ix_contacts_team_id", "team_id"),
         sa.Index("ix_contacts_account_id", "account_id"),
+        sa.Index("ix_contacts_name_key", "name_key"),
         sa.Index("ix_contacts_search", "search", postgresql_using="gin"),
         sa.Index(
             "ix_contacts_full_name_trgm",
@@ -145,6 +151,25 @@ class Contact(Base):
             "phones",
             postgresql_using="gin",
             postgresql_ops={"phones": "jsonb_path_ops"},
+        ),
+    )
+
+
+class ContactNameKey(Base):
+    """Every contact name key in use, with its own trigram index: the similar-contacts
+    search compares a name with the distinct names, not with every contact. Filled by
+    a trigger on ``contacts`` (sales_0005); a key nobody has any more may stay."""
+
+    __tablename__ = "contact_name_keys"
+
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_contact_name_keys_key_trgm",
+            "key",
+            postgresql_using="gin",
+            postgresql_ops={"key": "gin_trgm_ops"},
         ),
     )
 
