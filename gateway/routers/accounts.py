@@ -21,7 +21,7 @@ from ..schemas import (
     SimilarAccountOut,
 )
 from .common import etag, expected_version, require_json
-from .contacts import ALLOW_DUPLICATES, without_route
+from .contacts import ALLOW_DUPLICATES
 from .records import IF_MATCH_DOC, record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -39,10 +39,8 @@ record_routes(
     update_model=AccountUpdate,
     out_model=AccountOut,
     page_model=AccountPage,
+    skip=("create",),  # creating checks for duplicates first: its own route, below
 )
-
-# Creating checks for likely duplicates first: the create route takes allow_duplicates.
-without_route(router, "create_account")
 
 
 @router.post(

@@ -44,8 +44,13 @@ def record_routes(
     update_model: type[BaseModel],
     out_model: type[BaseModel],
     page_model: type[BaseModel],
+    skip: tuple[str, ...] = (),
 ) -> None:
-    """Add the record routes of one resource to ``router`` (prefix ``/api/v1``)."""
+    """Add the record routes of one resource to ``router`` (prefix ``/api/v1``).
+
+    ``skip`` names routes the resource writes itself (``"create"`` when creating
+    takes more than the record, as a duplicate check's ``allow_duplicates`` does).
+    """
     id_name = f"{singular}_id"  # the path parameter as clients and the docs know it
     item_path = f"/{path}/{{{id_name}}}"
     RecordId = Annotated[str, Path(alias=id_name)]  # noqa: N806 - a type alias
@@ -122,16 +127,17 @@ def record_routes(
         description=f"The {plural} the caller may read, a page at a time (keyset cursor).",
         openapi_extra=FILTER_PARAMETER_DOC,
     )
-    router.add_api_route(
-        f"/{path}",
-        create_record,
-        methods=["POST"],
-        status_code=201,
-        response_model=out_model,
-        dependencies=[Depends(require_json)],
-        name=f"create_{singular}",
-        description=f"Create a {label}; answers 201 with its `Location` and `ETag`.",
-    )
+    if "create" not in skip:
+        router.add_api_route(
+            f"/{path}",
+            create_record,
+            methods=["POST"],
+            status_code=201,
+            response_model=out_model,
+            dependencies=[Depends(require_json)],
+            name=f"create_{singular}",
+            description=f"Create a {label}; answers 201 with its `Location` and `ETag`.",
+        )
     router.add_api_route(
         item_path,
         get_record,
