@@ -147,6 +147,15 @@ class Database(DependencyProvider):
             self.engine.dispose()
 
     def kill(self) -> None:
+        # Workers killed mid-way never reach worker_teardown: end their transactions
+        # here, or their connections would sit "idle in transaction" holding locks.
+        for session in list(self.sessions.values()):
+            try:
+                session.rollback()
+                session.close()
+            except Exception:  # noqa: BLE001 - the container is dying; keep going
+                pass
+        self.sessions.clear()
         self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> ServiceSession:
