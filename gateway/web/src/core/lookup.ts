@@ -56,14 +56,28 @@ export const RELATED_LOOKUP: Record<string, string> = {
   opportunity: "opportunities",
 };
 
-/** The entity a field points at: its `lookup`, or for an activity's `related_id` its `related_type`'s. */
+/** What a uuid field's name says it points at, when its metadata does not (the leads
+ * service describes `owner_id`, `contact_id`… without a `lookup`). */
+const BY_NAME: Record<string, string> = {
+  owner_id: "users",
+  created_by: "users",
+  team_id: "teams",
+  contact_id: "contacts",
+  account_id: "accounts",
+  opportunity_id: "opportunities",
+  lead_id: "leads",
+};
+
+/** The entity a field points at: its `lookup`, or for an activity's `related_id` its
+ * `related_type`'s, or for a uuid field without one what its name says. */
 export function lookupOf(
-  field: { name: string; lookup?: string | null } | undefined,
+  field: { name: string; lookup?: string | null; type?: string } | undefined,
   record?: Record<string, unknown> | null,
 ): string | null {
   if (!field) return null;
   if (field.lookup) return field.lookup;
   if (field.name === "related_id" && typeof record?.related_type === "string") return RELATED_LOOKUP[record.related_type] ?? null;
+  if (field.type === "uuid" && BY_NAME[field.name]) return BY_NAME[field.name];
   return null;
 }
 

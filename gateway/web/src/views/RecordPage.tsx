@@ -339,13 +339,17 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
             // A new record starts at the first stage; the stage bar already says so.
             const members = group.fields.map((n) => fields.get(n)).filter((f): f is FieldMeta => !!f && shownInForm(f) && !hidden.has(f.name));
             if (!members.length) return null;
-            if (locked && record)
+            if (locked && record) {
+              // Read-only: only what is filled in, so a closed record reads at a glance.
+              const filled = members.filter((f) => record[f.name] !== null && record[f.name] !== undefined && record[f.name] !== "" && !(Array.isArray(record[f.name]) && !(record[f.name] as unknown[]).length));
+              if (!filled.length) return null;
               return (
                 <fieldset key={group.titleKey} className="card field-group">
                   <legend>{t(group.titleKey)}</legend>
-                  <ReadOnlyFields entity={config.entity} fields={members} record={record} label={label} />
+                  <ReadOnlyFields entity={config.entity} fields={filled} record={record} label={label} />
                 </fieldset>
               );
+            }
             return (
               <fieldset key={group.titleKey} className="card field-group">
                 <legend>{t(group.titleKey)}</legend>

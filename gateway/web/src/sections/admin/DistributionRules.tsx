@@ -290,7 +290,7 @@ function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone: () =>
           <label className="field-label" htmlFor={`${id}-owners`}>
             {t("rules.owners")}
           </label>
-          <div className="owner-chips" aria-label={t("rules.owners")}>
+          <div className="owner-chips">
             {owners.map((owner) => (
               <span key={owner} className="chip" data-owner={owner}>
                 <LookupValue lookup="users" id={owner} link={false} />

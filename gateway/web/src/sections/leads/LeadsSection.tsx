@@ -46,10 +46,10 @@ export const LEADS: EntityConfig = {
   TitlePart: ScoreBadge,
   HintPart: SimilarHint,
   readOnly: (lead) => isClosed(lead.stage),
-  hiddenFields: ["score_reasons", "stage"],
+  hiddenFields: ["score_reasons", "stage", "disqualification_reason"],
   groups: [
     { titleKey: "leads.group.contact", fields: ["contact_name", "account_name", "email", "phone"] },
-    { titleKey: "leads.group.need", fields: ["need_type", "need_maturity", "score", "disqualification_reason", "notes"] },
+    { titleKey: "leads.group.need", fields: ["need_type", "need_maturity", "score", "notes"] },
     { titleKey: "leads.group.origin", fields: ["source", "channel", "region", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"] },
     { titleKey: "leads.group.links", fields: ["owner_id", "team_id", "contact_id", "account_id", "opportunity_id"] },
   ],

@@ -205,7 +205,7 @@ export function QualifyDialog({ lead, version, onDone, onClose }: Props) {
           </div>
         ) : (
           <div className="field-grid compact">
-            <label className="field">
+            <label className="field wide">
               <span className="field-label">{t("qualify.contact.fullName")}</span>
               <input value={contact.full_name} maxLength={300} onChange={(e) => setContact({ ...contact, full_name: e.target.value })} />
             </label>
