@@ -26,6 +26,7 @@ from .routers import (
     leads,
     meta,
     opportunities,
+    orders,
     session,
     users,
     web_forms,
@@ -87,6 +88,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         opportunities.router,
         activities.router,
         forecasts.router,
+        orders.router,
         meta.router,
     ):
         app.include_router(router)

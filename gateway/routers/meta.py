@@ -21,6 +21,9 @@ DESCRIBERS: list[tuple[str, str, str]] = [
     ("contacts", "sales", "describe_contacts"),
     ("opportunities", "sales", "describe_opportunities"),
     ("activities", "sales", "describe_activities"),
+    ("products", "orders", "describe_products"),
+    ("orders", "orders", "describe_orders"),
+    ("invoices", "orders", "describe_invoices"),
 ]
 
 

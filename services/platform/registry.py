@@ -25,6 +25,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("identity"),
     ServiceInfo("leads"),
     ServiceInfo("sales"),
+    ServiceInfo("orders"),
 )
 
 

@@ -1,4 +1,4 @@
-"""A gateway process in front of stand-in identity, leads and sales processes on a fresh vhost."""
+"""A gateway process in front of stand-in identity, leads, sales and orders processes."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def fake_stack(migrated_database: str) -> Iterator[Stack]:
             "identity": fake_command("identity"),
             "leads": fake_command("leads"),
             "sales": fake_command("sales"),
+            "orders": fake_command("orders"),
         },
         env={
             "OSPREY_RPC_TIMEOUT": str(RPC_TIMEOUT),

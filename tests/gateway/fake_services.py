@@ -1,4 +1,4 @@
-"""Stand-ins for identity, leads and sales that answer the gateway's RPCs on cue.
+"""Stand-ins for identity, leads, sales and orders that answer the gateway's RPCs on cue.
 
 They are real Nameko services on the real broker, so the gateway's RPC client
 speaks the real protocol to them; what they answer depends on the argument, so a
@@ -191,7 +191,89 @@ class FakeSales:
         return {"fields": [{"name": "due_at", "type": "datetime"}]}
 
 
-SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales)}
+class FakeOrders:
+    """Orders: enough to prove the routes reach the orders service and pass what they should."""
+
+    name = "orders"
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_order(self, data: dict, actor: dict) -> dict:
+        return {
+            "id": "00000000-0000-7000-8000-0000000000dd",
+            "number": "2026-000001",
+            **data,
+            "version": 1,
+            "status": "draft",
+            "subtotal": "0.00",
+            "discount_total": "0.00",
+            "tax_total": "0.00",
+            "total": "0.00",
+            "owner_id": actor["id"],
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_order(
+        self, order_id: str, actor: dict, expected_version: int | None = None
+    ) -> dict:
+        if order_id == "shipped":
+            raise Conflict("A shipped order cannot be confirmed")
+        return {
+            "id": order_id,
+            "number": "2026-000001",
+            "currency": "EUR",
+            "status": "confirmed",
+            "subtotal": "0.00",
+            "discount_total": "0.00",
+            "tax_total": "0.00",
+            "total": "0.00",
+            "owner_id": actor["id"],
+            "version": (expected_version or 1) + 1,
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register_payment(
+        self,
+        invoice_id: str,
+        amount: Any,
+        actor: dict,
+        paid_at: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict:
+        if amount == "1000000":
+            raise ValidationFailed(
+                "amount: is more than the 10.00 outstanding",
+                [{"field": "amount", "message": "is more than the 10.00 outstanding"}],
+            )
+        return {
+            "id": invoice_id,
+            "number": "INV-2026-000001",
+            "currency": "EUR",
+            "status": "paid",
+            "subtotal": "10.00",
+            "discount_total": "0.00",
+            "tax_total": "0.00",
+            "total": "10.00",
+            "paid_amount": amount,
+            "due_date": "2026-12-31",
+            "owner_id": actor["id"],
+            "version": 2,
+            "received_paid_at": paid_at,
+        }
+
+    @rpc
+    def describe_products(self) -> dict:
+        return {"fields": [{"name": "code", "type": "string"}]}
+
+    @rpc
+    def describe_orders(self) -> dict:
+        return {"fields": [{"name": "status", "type": "enum"}]}
+
+    @rpc
+    def describe_invoices(self) -> dict:
+        return {"fields": [{"name": "due_date", "type": "date"}]}
+
+
+SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales, FakeOrders)}
 
 
 def main() -> None:

@@ -151,6 +151,7 @@ def test_readyz_reports_each_check(fake_stack: Stack) -> None:
         "service.identity": "ok",
         "service.leads": "ok",
         "service.sales": "ok",
+        "service.orders": "ok",
         "database": "ok",
     }
 

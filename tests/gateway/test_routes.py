@@ -143,8 +143,31 @@ def test_meta_entities_collects_each_service_description(admin: httpx.Client) ->
             "contacts": {"fields": [{"name": "emails", "type": "list"}]},
             "opportunities": {"fields": [{"name": "amount", "type": "money"}]},
             "activities": {"fields": [{"name": "due_at", "type": "datetime"}]},
+            "products": {"fields": [{"name": "code", "type": "string"}]},
+            "orders": {"fields": [{"name": "status", "type": "enum"}]},
+            "invoices": {"fields": [{"name": "due_date", "type": "date"}]},
         }
     }
+
+
+def test_orders_and_invoices_reach_the_orders_service(admin: httpx.Client) -> None:
+    created = admin.post("/api/v1/orders", json={"currency": "EUR", "lines": []})
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"] == f"/api/v1/orders/{created.json()['id']}"
+    assert created.json()["number"] == "2026-000001"
+    assert_problem(admin.post("/api/v1/orders", json={"currency": "EUR", "status": "paid"}), 422)
+    confirmed = admin.post("/api/v1/orders/o1/confirm", headers={"If-Match": '"4"'})
+    assert confirmed.status_code == 200 and confirmed.headers["ETag"] == '"5"'
+    assert_problem(admin.post("/api/v1/orders/shipped/confirm"), 409)
+    assert admin.delete("/api/v1/orders/o1").status_code == 405  # numbers stay gap-free
+    paid = admin.post(
+        "/api/v1/invoices/i1/register-payment",
+        json={"amount": "10.00", "paid_at": "2026-11-20T10:00:00Z"},
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["received_paid_at"] == "2026-11-20T10:00:00Z"
+    over = admin.post("/api/v1/invoices/i1/register-payment", json={"amount": "1000000"})
+    assert_problem(over, 422)
 
 
 def test_accounts_and_contacts_reach_the_sales_service(admin: httpx.Client) -> None:

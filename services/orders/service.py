@@ -1,0 +1,17 @@
+"""The orders service: products and price lists, orders, invoices and payments.
+
+One Nameko service (``orders``) made of parts, a module each; the shared steps and
+the database live in :mod:`services.orders.base` (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from .catalog import CatalogRpc
+from .invoices import InvoicesRpc
+from .orders import OrdersRpc
+
+
+class OrdersService(CatalogRpc, OrdersRpc, InvoicesRpc):
+    """Every ``@rpc`` method of the parts, on one service."""
+
+    name = "orders"
