@@ -156,3 +156,47 @@ def test_meta_entities_describes_products_orders_and_invoices(admin: httpx.Clien
     ]
     assert {"code", "price"} <= {f["name"] for f in entities["products"]["fields"]}
     assert "paid_amount" in {f["name"] for f in entities["invoices"]["fields"]}
+
+
+def test_an_order_from_a_deal_over_http(admin: httpx.Client) -> None:
+    bolt = product(admin, tax_rate="10")
+    deal = admin.post(
+        "/api/v1/opportunities",
+        json={
+            "title": f"Bolts {word()}",
+            "currency": "EUR",
+            "lines": [{"product_id": bolt["id"], "quantity": "4", "price": "2.50"}],
+        },
+    )
+    assert deal.status_code == 201, deal.text
+    made = admin.post("/api/v1/orders/from-opportunity", json={"opportunity_id": deal.json()["id"]})
+    assert made.status_code == 201, made.text
+    order = made.json()
+    assert made.headers["location"] == f"/api/v1/orders/{order['id']}"
+    assert (order["opportunity_id"], order["total"], order["lines"][0]["tax_rate"]) == (
+        deal.json()["id"],
+        "11.00",
+        "10.00",
+    )
+    listed = admin.get("/api/v1/orders", params={"filter[opportunity_id]": deal.json()["id"]})
+    assert [o["id"] for o in listed.json()["items"]] == [order["id"]]
+    again = admin.post(
+        "/api/v1/orders/from-opportunity", json={"opportunity_id": deal.json()["id"]}
+    )
+    assert fields(problem(again, 409)) == {"opportunity_id"}
+    another = admin.post(
+        "/api/v1/orders/from-opportunity",
+        json={"opportunity_id": deal.json()["id"], "allow_another": True},
+    )
+    assert another.status_code == 201, another.text
+    missing = admin.post(
+        "/api/v1/orders/from-opportunity",
+        json={"opportunity_id": "01a21a36-0000-7000-8000-000000000009"},
+    )
+    problem(missing, 404)
+    cancelled = admin.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "Twice"})
+    assert (cancelled.json()["status"], cancelled.json()["cancel_reason"]) == (
+        "cancelled",
+        "Twice",
+    )
+    assert admin.post(f"/api/v1/orders/{another.json()['id']}/cancel").status_code == 200
