@@ -399,8 +399,8 @@ class OrdersRpc(OrdersBase):
         changes = domain.clean_changes(ORDER, data, skip=("lines",))
         order = self._load_for_change(Order, "order", order_id, caller, expected_version)
         current = dump_order(order)
-        raw_lines = changes.pop("lines", None) if "lines" in changes else None
-        lines_sent = "lines" in data if isinstance(data, dict) else False
+        lines_sent = "lines" in changes
+        raw_lines = changes.pop("lines", None)
         currency = changes.get("currency", order.currency)
         domain.check_record(ORDER, {**current, **changes})
         if lines_sent:
