@@ -151,6 +151,7 @@ def test_someone_elses_change_is_a_conflict_the_user_can_reload(page: Page, site
 def test_an_ended_session_returns_to_sign_in_and_back(page: Page, site: Site) -> None:
     sign_in(page, site)
     lead_id = create_lead(page, site, **{"Contact name": unique("Remembered Person")})
+    page.wait_for_load_state("networkidle")  # the page's own reads are done before the session ends
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "osprey_session")
     ended = httpx.post(
         f"{site.base_url}/api/v1/auth/logout",

@@ -29,7 +29,7 @@ export function LeadStageBar({ record, version, onRecord }: RecordPartProps) {
   const closed = isClosed(stage);
   const step = nextStep(stage, manager);
   const movable = new Set(movableStages(stage));
-  const reasons = useLookup("disqualification-reasons");
+  const reasons = useLookup("disqualification-reasons", stage === "disqualified");
   const [dialog, setDialog] = useState<DialogKind | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);

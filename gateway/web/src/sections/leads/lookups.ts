@@ -40,8 +40,8 @@ export function forgetLookup(kind: LookupKind): void {
   listeners.forEach((listener) => listener());
 }
 
-/** A lookup list (null while loading); re-read when it is forgotten. */
-export function useLookup(kind: LookupKind): LookupEntry[] | null {
+/** A lookup list (null while loading, or while `wanted` is false); re-read when it is forgotten. */
+export function useLookup(kind: LookupKind, wanted = true): LookupEntry[] | null {
   const [items, setItems] = useState<LookupEntry[] | null>(null);
   const [round, setRound] = useState(0);
   useEffect(() => {
@@ -52,6 +52,7 @@ export function useLookup(kind: LookupKind): LookupEntry[] | null {
     };
   }, []);
   useEffect(() => {
+    if (!wanted) return;
     let live = true;
     loadLookup(kind).then(
       (found) => live && setItems(found),
@@ -60,7 +61,7 @@ export function useLookup(kind: LookupKind): LookupEntry[] | null {
     return () => {
       live = false;
     };
-  }, [kind, round]);
+  }, [kind, round, wanted]);
   return items;
 }
 
