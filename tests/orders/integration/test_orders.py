@@ -284,3 +284,32 @@ def test_orders_follow_owner_and_team_rights(orders):
     assert [o["id"] for o in mine["items"]] == [placed["id"]]
     assert call(orders, "list_orders", {}, actor=REP_B)["items"] == []
     assert len(call(orders, "list_orders", {}, actor=ADMIN)["items"]) == 1
+
+
+def test_a_currency_without_cents_rounds_to_whole_units(orders, db_engine):
+    bolt = make_product(orders)
+    placed = order(
+        orders,
+        lines=[
+            {
+                "product_id": bolt["id"],
+                "quantity": "3",
+                "price": "333",
+                "discount": "5",
+                "tax_rate": "8",
+            }
+        ],
+    )
+    assert placed["total"] == "1024.97"  # EUR: 999 − 49.95 = 949.05, tax 75.92
+    in_yen = call(orders, "update_order", placed["id"], {"currency": "jpy"}, actor=REP_A)
+    assert (in_yen["currency"], in_yen["discount_total"], in_yen["tax_total"]) == (
+        "JPY",
+        "50",
+        "76",
+    )
+    assert (in_yen["lines"][0]["price"], in_yen["total"]) == ("333", "1025")
+    assert stored_order(db_engine, placed["id"])["order"][3] == Decimal("1025.00")
+    cents = order(orders, lines=[{"product_id": bolt["id"], "quantity": 1, "price": "9.99"}])
+    with pytest.raises(ValidationFailed) as exc:
+        call(orders, "update_order", cents["id"], {"currency": "JPY"}, actor=REP_A)
+    assert error_fields(exc) == {"lines[0].price"}
