@@ -33,6 +33,9 @@ NAME_SIMILARITY_THRESHOLD = 0.4
 #: Thresholds the nearest names are looked for at, highest first (see ``_name_ids``).
 NAME_TIERS = (0.7, 0.5, NAME_SIMILARITY_THRESHOLD)
 MAX_SIMILAR = 10
+#: How many of the nearest name keys one search sorts out (more only when their leads
+#: are not the caller's).
+KEYS_PER_SEARCH = 50
 EXACT_MATCH_LIMIT = 50
 MAX_MERGE = 20
 #: Fields a merge never copies from a merged lead into the kept one.
@@ -251,9 +254,9 @@ class DuplicatesRpc(LeadsBase):
 
         A lead's name similarity is its name key's (the key has the name's trigrams),
         so the search runs over the distinct keys (``lead_name_keys``, a common name
-        one row): at each threshold (:data:`NAME_TIERS`) the nearest keys, each with
-        its readable leads, more keys while they bring fewer than ten leads and the
-        threshold has more; ten leads at a threshold are the ten best.
+        one row): at each threshold (:data:`NAME_TIERS`) one trigram search sorts the
+        keys that pass it and their readable leads are read in that order until ten
+        are found; ten leads at a threshold are the ten best.
         """
         ids: list[str] = []
         for threshold in NAME_TIERS:
@@ -262,35 +265,57 @@ class DuplicatesRpc(LeadsBase):
                 sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
                 {"t": str(threshold)},
             )
-            want = MAX_SIMILAR
+            want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
             while True:
-                key = LeadNameKey.key
-                found = (
-                    sa.select(key, key.op("<->")(name).label("distance"))
-                    .where(key.op("%")(name))
-                    .order_by("distance", key)
-                    .limit(want)
-                    .subquery("found")
+                ids, looked_at_all, passing = self._leads_of_nearest_keys(
+                    name, conditions, want, limit
                 )
-                leads = (
-                    sa.select(Lead.id)
-                    .where(Lead.name_key == found.c.key, *conditions)
-                    .order_by(Lead.id)
-                    .limit(MAX_SIMILAR)
-                    .lateral("named")
-                )
-                rows = self.db.execute(
-                    sa.select(found.c.key, leads.c.id)
-                    .select_from(found.outerjoin(leads, sa.true()))
-                    .order_by(found.c.distance, found.c.key, leads.c.id)
-                ).all()
-                ids = [row.id for row in rows if row.id is not None]
-                if len(ids) >= MAX_SIMILAR or len({row.key for row in rows}) < want:
+                if len(ids) >= MAX_SIMILAR or (looked_at_all and passing <= want):
                     break
-                want *= 4  # every key taken, too few of them readable: take more
+                # Keys whose leads are not the caller's came first: read on.
+                if looked_at_all:
+                    want *= 4
+                limit = want + MAX_SIMILAR
             if len(ids) >= MAX_SIMILAR:
                 break
-        return ids[:MAX_SIMILAR]
+        return ids
+
+    def _leads_of_nearest_keys(
+        self, name: str, conditions: list[Any], want: int, limit: int
+    ) -> tuple[list[str], bool, int]:
+        """The first ``MAX_SIMILAR`` readable leads of the ``want`` nearest keys that pass
+        the threshold, reading at most ``limit`` rows; whether every one of those keys
+        was looked at; how many keys pass the threshold.
+
+        Each key's leads are read (lateral, through ``(name_key, id)``) only until
+        ``limit`` rows are out; a key with no readable lead still yields one row, so
+        fewer rows than ``limit`` means every one of the ``want`` keys was looked at.
+        """
+        key = LeadNameKey.key
+        found = (
+            sa.select(
+                key, key.op("<->")(name).label("distance"), sa.func.count().over().label("passing")
+            )
+            .where(key.op("%")(name))
+            .order_by("distance", key)
+            .limit(want)
+            .subquery("found")
+        )
+        leads = (
+            sa.select(Lead.id)
+            .where(Lead.name_key == found.c.key, *conditions)
+            .order_by(Lead.id)
+            .limit(MAX_SIMILAR)
+            .lateral("named")
+        )
+        rows = self.db.execute(
+            sa.select(found.c.passing, leads.c.id)
+            .select_from(found.outerjoin(leads, sa.true()))
+            .order_by(found.c.distance, found.c.key, leads.c.id)
+            .limit(limit)
+        ).all()
+        ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
+        return ids, len(rows) < limit, rows[0].passing if rows else 0
 
 
 def _clean_ids(lead_id: Any, lead_ids: Any) -> list[str]:

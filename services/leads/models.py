@@ -95,7 +95,7 @@ class Lead(Base):
         sa.Index("ix_leads_stage", "stage"),
         sa.Index("ix_leads_email", "email"),
         sa.Index("ix_leads_phone", "phone"),
-        sa.Index("ix_leads_name_key", "name_key"),
+        sa.Index("ix_leads_name_key", "name_key", "id"),
         sa.Index("ix_leads_search", "search", postgresql_using="gin"),
         # fuzzy duplicate search (pg_trgm) comes next; the indexes are ready for it
         sa.Index(

@@ -89,6 +89,9 @@ EXACT_MATCH_LIMIT = 50
 #: The similarity thresholds the nearest names are looked for at, highest first; the
 #: last is the one a likely duplicate must reach (see ``_similar_rows``).
 NAME_TIERS = (0.7, 0.5, domain.NAME_SIMILARITY_THRESHOLD)
+#: How many of the nearest name keys one search sorts out (more only when their
+#: records are not the caller's).
+KEYS_PER_SEARCH = 50
 #: The parts of an address that make two addresses the same one.
 ADDRESS_KEY = ("kind", "street", "city", "region", "postcode", "country")
 
@@ -518,42 +521,68 @@ class AccountsRpc(SalesBase):
 
         A record's similarity to ``name`` is its key's (the key has the name's
         trigrams), so the nearest keys, each with its readable records, give the
-        nearest records: at each threshold (:data:`NAME_TIERS`) the nearest keys are
-        taken, and more of them while they bring fewer than ten records and the
-        threshold has more; ten records at a threshold are the ten best. A key shared
-        by hundreds of records (a common name) is one row, so the trigram index and
-        its recheck see far fewer rows than the records' own.
+        nearest records: at each threshold (:data:`NAME_TIERS`) one trigram search
+        sorts the keys that pass it, and their records are read in that order until
+        ten are found; ten records at a threshold are the ten best. A key shared by
+        hundreds of records (a common name) is one row, so the trigram index and its
+        recheck see far fewer rows than the records' own.
         """
+        ids: list[str] = []
         for threshold in NAME_TIERS:
             self._set_similarity_threshold(threshold)
-            want = domain.MAX_SIMILAR
+            want, limit = KEYS_PER_SEARCH, domain.MAX_SIMILAR
             while True:
-                found = (
-                    sa.select(keys.key, keys.key.op("<->")(name).label("distance"))
-                    .where(keys.key.op("%")(name))
-                    .order_by("distance", keys.key)
-                    .limit(want)
-                    .subquery("found")
+                ids, looked_at_all, passing = self._records_of_nearest_keys(
+                    model, keys, name, conditions, want, limit
                 )
-                records = (
-                    sa.select(model.id)
-                    .where(model.name_key == found.c.key, *conditions)
-                    .order_by(model.id)
-                    .limit(domain.MAX_SIMILAR)
-                    .lateral("records")
-                )
-                rows = self.db.execute(
-                    sa.select(found.c.key, records.c.id)
-                    .select_from(found.outerjoin(records, sa.true()))
-                    .order_by(found.c.distance, found.c.key, records.c.id)
-                ).all()
-                ids = [row.id for row in rows if row.id is not None]
-                if len(ids) >= domain.MAX_SIMILAR or len({row.key for row in rows}) < want:
+                if len(ids) >= domain.MAX_SIMILAR or (looked_at_all and passing <= want):
                     break
-                want *= 4  # every key taken, too few of them readable: take more
+                # Keys whose records are not the caller's came first: read on.
+                if looked_at_all:
+                    want *= 4
+                limit = want + domain.MAX_SIMILAR
             if len(ids) >= domain.MAX_SIMILAR:
                 break
-        return ids[: domain.MAX_SIMILAR]
+        return ids
+
+    def _records_of_nearest_keys(
+        self, model: Any, keys: Any, name: str, conditions: list[Any], want: int, limit: int
+    ) -> tuple[list[str], bool, int]:
+        """The first ``MAX_SIMILAR`` readable records of the ``want`` nearest keys that
+        pass the threshold, reading at most ``limit`` rows; whether every one of those
+        keys was looked at; how many keys pass the threshold.
+
+        The keys come sorted from one subquery and each key's records are read
+        (lateral, through ``(name_key, id)``) only until ``limit`` rows are out. A key
+        with no readable record still yields one row, so fewer rows than ``limit``
+        means every one of the ``want`` keys was looked at.
+        """
+        found = (
+            sa.select(
+                keys.key,
+                keys.key.op("<->")(name).label("distance"),
+                sa.func.count().over().label("passing"),
+            )
+            .where(keys.key.op("%")(name))
+            .order_by("distance", keys.key)
+            .limit(want)
+            .subquery("found")
+        )
+        records = (
+            sa.select(model.id)
+            .where(model.name_key == found.c.key, *conditions)
+            .order_by(model.id)
+            .limit(domain.MAX_SIMILAR)
+            .lateral("records")
+        )
+        rows = self.db.execute(
+            sa.select(found.c.passing, records.c.id)
+            .select_from(found.outerjoin(records, sa.true()))
+            .order_by(found.c.distance, found.c.key, records.c.id)
+            .limit(limit)
+        ).all()
+        ids = [row.id for row in rows if row.id is not None][: domain.MAX_SIMILAR]
+        return ids, len(rows) < limit, rows[0].passing if rows else 0
 
     @staticmethod
     def _candidate(record: dict[str, Any], reasons: list[str], name_score: float) -> dict:

@@ -132,7 +132,7 @@ class Contact(Base):
         sa.Index("ix_contacts_owner_id", "owner_id"),
         sa.Index("ix_contacts_team_id", "team_id"),
         sa.Index("ix_contacts_account_id", "account_id"),
-        sa.Index("ix_contacts_name_key", "name_key"),
+        sa.Index("ix_contacts_name_key", "name_key", "id"),
         sa.Index("ix_contacts_search", "search", postgresql_using="gin"),
         sa.Index(
             "ix_contacts_full_name_trgm",

@@ -115,7 +115,7 @@ def test_each_write_keeps_the_search_right(both, db_engine):  # noqa: F811
 
 def test_more_than_ten_unreadable_keys_before_the_readable_ones(both, db_engine):  # noqa: F811
     leads, _sales = both
-    near = [(f"Leopoldine Wrangelsen {n}", REP_B) for n in range(40)]
+    near = [(f"Leopoldine Wrangelsen {n}", REP_B) for n in range(60)]
     insert_leads(db_engine, near + [("Leopoldine Wrangelsen Haugen Li", REP_A)])
     found = checked(leads, "Leopoldine Wrangelsen", REP_A)
     assert [c["record"]["contact_name"] for c in found] == ["Leopoldine Wrangelsen Haugen Li"]

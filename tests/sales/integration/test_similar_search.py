@@ -182,9 +182,9 @@ def test_each_write_keeps_the_search_right(sales, db_engine):  # noqa: F811
 
 @pytest.mark.parametrize("reader", [REP_A, REP_B])
 def test_more_than_ten_unreadable_keys_before_the_readable_ones(sales, db_engine, reader):  # noqa: F811
-    # Forty distinct near names the reader may not read, nearer than the readable one.
+    # Sixty distinct near names the reader may not read, nearer than the readable one.
     owner = REP_B if reader is REP_A else REP_A
-    near = [(f"Leopoldine Wrangelsen {n}", owner) for n in range(40)]
+    near = [(f"Leopoldine Wrangelsen {n}", owner) for n in range(60)]
     insert_contacts(db_engine, near + [("Leopoldine Wrangelsen Haugen Li", reader)])
     probe = lookalike(sales, reader, "Leopoldine Wrangelsen")
     found = call(sales, "similar_contacts", probe["id"], actor=reader)

@@ -45,7 +45,7 @@ def upgrade() -> None:
         ),
         schema=SCHEMA,
     )
-    op.create_index("ix_leads_name_key", "leads", ["name_key"], schema=SCHEMA)
+    op.create_index("ix_leads_name_key", "leads", ["name_key", "id"], schema=SCHEMA)
     op.create_table(
         "lead_name_keys",
         sa.Column("key", sa.Text, nullable=False),

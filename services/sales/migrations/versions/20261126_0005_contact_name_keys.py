@@ -46,7 +46,7 @@ def upgrade() -> None:
         ),
         schema=SCHEMA,
     )
-    op.create_index("ix_contacts_name_key", "contacts", ["name_key"], schema=SCHEMA)
+    op.create_index("ix_contacts_name_key", "contacts", ["name_key", "id"], schema=SCHEMA)
     op.create_table(
         "contact_name_keys",
         sa.Column("key", sa.Text, nullable=False),
