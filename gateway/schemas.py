@@ -179,10 +179,12 @@ class LeadOut(Response):
     channel: str | None = None
     need_type: str | None = None
     need_maturity: str | None = None
+    region: str | None = None
     stage: str | None = None
     owner_id: str | None = None
     team_id: str | None = None
     score: int | float | None = None
+    score_reasons: list[dict[str, Any]] = []
     disqualification_reason: str | None = None
     contact_id: str | None = None
     account_id: str | None = None

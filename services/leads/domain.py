@@ -72,6 +72,8 @@ class LeadField:
     sortable: bool = False
     minimum: int | None = None
     maximum: int | None = None
+    #: for ``uuid`` fields that point at a record: the entity they point at
+    lookup: str | None = None
 
 
 # The order here is the order of the record on the wire and in the web app's forms.
@@ -103,14 +105,14 @@ FIELDS: tuple[LeadField, ...] = (
     LeadField("need_maturity", "enum", "Need maturity", options=NEED_MATURITIES, filterable=True),
     LeadField("region", "string", "Region", max_length=100, filterable=True),
     LeadField("stage", "enum", "Stage", options=STAGES, filterable=True, sortable=True),
-    LeadField("owner_id", "uuid", "Owner", filterable=True),
-    LeadField("team_id", "uuid", "Team", filterable=True),
+    LeadField("owner_id", "uuid", "Owner", filterable=True, lookup="users"),
+    LeadField("team_id", "uuid", "Team", filterable=True, lookup="teams"),
     LeadField("score", "integer", "Score", minimum=0, maximum=100, sortable=True),
     LeadField("score_reasons", "list", "Why this score", read_only=True),
     LeadField("disqualification_reason", "string", "Disqualification reason", max_length=300),
-    LeadField("contact_id", "uuid", "Contact"),
-    LeadField("account_id", "uuid", "Account"),
-    LeadField("opportunity_id", "uuid", "Opportunity"),
+    LeadField("contact_id", "uuid", "Contact", lookup="contacts"),
+    LeadField("account_id", "uuid", "Account", lookup="accounts"),
+    LeadField("opportunity_id", "uuid", "Opportunity", lookup="opportunities"),
     LeadField("utm_source", "string", "UTM source", max_length=300),
     LeadField("utm_medium", "string", "UTM medium", max_length=300),
     LeadField("utm_campaign", "string", "UTM campaign", max_length=300),

@@ -45,6 +45,9 @@ def describe() -> dict[str, Any]:
                 "filterable": f.filterable,
                 "filter_op": f.filter_op if f.filterable else None,
                 "sortable": f.sortable,
+                "lookup": f.lookup,
+                "minimum": f.minimum,
+                "maximum": f.maximum,
             }
             for f in FIELDS
         ],

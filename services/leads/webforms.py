@@ -15,10 +15,11 @@ active (else ``NotFound``), the ``Origin`` must be one of the form's allowed ori
 when it names any (else ``PermissionDenied``), the sender's address must be under the
 form's ``rate_limit_per_minute`` in the rolling minute (else ``RateLimited``; the
 attempt rows are shared by every replica through the database, the address stored only
-as a SHA-256 and forgotten after the minute), a filled honeypot field is answered like a success but creates nothing
-(``web_form_spam``), and the fields are validated like any lead's. The lead is created
-through the service's own ``create_lead`` (scored, stage-logged, ``lead_created``)
-together with ``web_form_submitted`` and the form's counter, in one transaction.
+as a SHA-256 and forgotten after the minute), a filled honeypot field is answered like
+a success but creates nothing (``web_form_spam``), and the fields are validated like
+any lead's. The lead is created through the service's own ``create_lead`` (scored,
+stage-logged, ``lead_created``) together with ``web_form_submitted`` and the form's
+counter, in one transaction.
 """
 
 from __future__ import annotations
