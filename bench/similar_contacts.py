@@ -554,9 +554,13 @@ def load_contacts(url: str, rows: int, owner_id: str) -> dict[str, float]:
             for _name, definition in indexes:
                 cur.execute(definition)
                 raw.commit()
-            cur.execute("ANALYZE sales.contacts")
-            cur.execute("ANALYZE sales.contact_name_keys")
+            # VACUUM as autovacuum would soon after: statistics, and a visibility map
+            # so the name-key lookups read the (name_key, id) index alone.
             raw.commit()
+            raw.dbapi_connection.autocommit = True
+            cur.execute("VACUUM (ANALYZE) sales.contacts")
+            cur.execute("VACUUM (ANALYZE) sales.contact_name_keys")
+            raw.dbapi_connection.autocommit = False
             timings["index_s"] = round(time.perf_counter() - started, 1)
     finally:
         raw.close()
