@@ -95,6 +95,9 @@ class Lead(Base):
         sa.Index("ix_leads_stage", "stage"),
         sa.Index("ix_leads_email", "email"),
         sa.Index("ix_leads_phone", "phone"),
+        sa.Index("ix_leads_contact_id", "contact_id"),
+        sa.Index("ix_leads_account_id", "account_id"),
+        sa.Index("ix_leads_opportunity_id", "opportunity_id"),
         sa.Index("ix_leads_name_key", "name_key", "id"),
         sa.Index("ix_leads_search", "search", postgresql_using="gin"),
         # fuzzy duplicate search (pg_trgm) comes next; the indexes are ready for it
