@@ -99,13 +99,16 @@ def run(
 def demo_data() -> None:
     """Create demo users (an admin, a "Sales" team with a manager and two reps), about
     forty demo leads through the running leads service, and demo accounts, contacts,
-    deals across the pipeline, activities and quarter plans through the sales service.
-    Safe to run again: what exists already is kept."""
+    deals across the pipeline, activities and quarter plans through the sales service,
+    then products with a default price list, confirmed orders from the won deals and an
+    invoice paid in part through the orders service. Safe to run again: what exists
+    already is kept."""
     with _failures_reported():
         with identity_session() as db:
             people = _demo_people(db)
         created = _demo_leads(people)
         sales_created = _demo_sales(people)
+        orders_created = _demo_orders(people)
     typer.echo(
         f"Created {created} demo leads."
         if created
@@ -116,6 +119,12 @@ def demo_data() -> None:
         "plans)."
         if sales_created
         else "Demo sales records exist already; none were added."
+    )
+    typer.echo(
+        f"Created {orders_created} demo order records (products, a default price list, "
+        "confirmed orders from the won deals, an invoice paid in part)."
+        if orders_created
+        else "Demo products and orders exist already; none were added."
     )
     typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
     if people["demo_password"]:
@@ -328,6 +337,28 @@ def _demo_sales(people: dict[str, Any]) -> int:
     except (UnknownService, RpcTimeout):
         typer.echo(
             "Error: the sales service does not answer; start it (osprey run sales) and "
+            "run demo-data again.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _demo_orders(people: dict[str, Any]) -> int:
+    """Create the demo products, orders and invoice by RPC unless they exist; how many
+    records were created."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.orders.demo import load_demo
+
+    s = settings()
+    config = {"AMQP_URI": s.amqp_uri, "serializer": "json"}
+    try:
+        with ClusterRpcProxy(config, timeout=s.rpc_timeout) as cluster:
+            return load_demo(cluster.orders, cluster.sales, people["admin_actor"])
+    except (UnknownService, RpcTimeout):
+        typer.echo(
+            "Error: the orders service does not answer; start it (osprey run orders) and "
             "run demo-data again.",
             err=True,
         )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from services.identity.service import IdentityService
 from services.leads.service import LeadsService
+from services.orders.service import OrdersService
 from services.platform.cli import app
 from services.platform.config import settings
 from services.platform.db import create_db_engine
@@ -181,6 +182,8 @@ def test_demo_data_creates_people_leads_and_sales_once(
     leads.start()
     sales = container_factory(SalesService, service_config)
     sales.start()
+    orders = container_factory(OrdersService, service_config)
+    orders.start()
 
     first = osprey("demo-data")
     assert first.exit_code == 0, first.output
@@ -212,6 +215,39 @@ def test_demo_data_creates_people_leads_and_sales_once(
             ).all()
         )
     assert statuses == {"open": 8, "won": 2, "lost": 1}
+    assert "Created 13 demo order records" in first.stdout
+    for table, count in (
+        ("products", 8),
+        ("price_lists", 1),
+        ("prices", 8),
+        ("orders", 2),
+        ("order_lines", 3),
+        ("invoices", 1),
+        ("invoice_payments", 1),
+    ):
+        assert scalar(db_engine, f"SELECT count(*) FROM orders.{table}") == count, table
+    assert scalar(db_engine, "SELECT count(*) FROM orders.price_lists WHERE is_default") == 1
+    with db_engine.connect() as conn:
+        placed = conn.execute(
+            sa.text(
+                "SELECT o.status, o.subtotal, d.status AS deal_status, d.amount"
+                " FROM orders.orders o JOIN sales.opportunities d ON d.id = o.opportunity_id"
+            )
+        ).all()
+        invoice = conn.execute(
+            sa.text(
+                "SELECT i.status, i.total, i.paid_amount, o.total AS order_total"
+                " FROM orders.invoices i JOIN orders.orders o ON o.id = i.order_id"
+            )
+        ).one()
+    assert sorted((row.status, row.deal_status) for row in placed) == [
+        ("confirmed", "won"),
+        ("confirmed", "won"),
+    ]
+    assert all(row.subtotal == row.amount for row in placed)
+    assert invoice.status == "issued"
+    assert invoice.total == invoice.order_total
+    assert 0 < invoice.paid_amount < invoice.total
 
     identity = container_factory(IdentityService, {**service_config, "ADMIN_EMAIL": ""})
     identity.start()
@@ -224,6 +260,9 @@ def test_demo_data_creates_people_leads_and_sales_once(
     assert "(unchanged" in again.stdout
     assert scalar(db_engine, "SELECT count(*) FROM leads.leads") == 40
     assert scalar(db_engine, "SELECT count(*) FROM sales.opportunities") == 11
+    assert "Demo products and orders exist already" in again.stdout
+    for table, count in (("products", 8), ("orders", 2), ("invoices", 1), ("invoice_payments", 1)):
+        assert scalar(db_engine, f"SELECT count(*) FROM orders.{table}") == count, table
     assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 4
     assert scalar(db_engine, "SELECT count(*) FROM identity.teams") == 1
 
