@@ -31,6 +31,15 @@ export const LOOKUPS: Record<string, LookupDef> = {
     route: "/leads",
     searchable: true,
   },
+  products: {
+    path: "/products",
+    name: (r) => (text(r.code) ? `${text(r.code)} — ${text(r.name)}` : text(r.name)),
+    route: "/products",
+    whole: true,
+    searchable: false,
+  },
+  orders: { path: "/orders", name: (r) => text(r.number), route: "/orders", searchable: false },
+  invoices: { path: "/invoices", name: (r) => text(r.number), route: "/invoices", searchable: false },
   users: { path: "/users", name: (r) => text(r.full_name) || text(r.email), route: null, searchable: true },
   teams: { path: "/teams", name: (r) => text(r.name), route: null, whole: true, searchable: false },
   "opportunity-stages": {

@@ -13,6 +13,7 @@ export type FieldType =
   | "text"
   | "boolean"
   | "money"
+  | "percent"
   | "currency"
   | "list";
 

@@ -5,6 +5,7 @@ import type { FieldMeta } from "../core/meta";
 import { useT } from "../i18n";
 import { ListEditor } from "./ListEditor";
 import { LookupPicker } from "./LookupPicker";
+import { OrderLinesEditor } from "./OrderLines";
 import { fromLocalInput, toLocalInput } from "./format";
 
 interface Props {
@@ -35,6 +36,20 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
     "aria-describedby": errors.length ? errorId : undefined,
     required: field.required || undefined,
   };
+  if (field.type === "list" && field.items === "order_line") {
+    return (
+      <div className="field wide" data-field={field.name}>
+        <OrderLinesEditor
+          name={field.name}
+          label={label}
+          value={value}
+          record={record}
+          errors={fieldErrors.filter((e) => e.field === field.name || e.field.startsWith(`${field.name}[`))}
+          onChange={onChange}
+        />
+      </div>
+    );
+  }
   if (field.type === "list") {
     return (
       <div className="field wide" data-field={field.name}>
@@ -95,6 +110,22 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
       );
       break;
     }
+    case "percent":
+      input = (
+        <div className="with-suffix">
+          <input
+            {...common}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="0"
+            value={text}
+            onChange={(e) => onChange(e.target.value.replace(/\s/g, "").replace(",", ".").replace("%", ""))}
+          />
+          <span className="suffix">%</span>
+        </div>
+      );
+      break;
     case "currency":
       input = (
         <>

@@ -9,6 +9,7 @@ import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { DuplicatesDialog, type Candidate } from "./DuplicatesDialog";
 import { FieldInput } from "./FieldInput";
+import { OrderLinesView } from "./OrderLines";
 import { StageBarView } from "./StageBar";
 import { Value } from "./Value";
 import type { EntityConfig } from "./config";
@@ -225,7 +226,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                 {t("action.discard")}
               </button>
             )}
-            {!isNew && (
+            {!isNew && !config.noDelete && (
               <button type="button" className="button danger-ghost" onClick={() => setConfirmDelete(true)} disabled={busy}>
                 <Icon path={ICONS.trash} size={16} />
                 {t("action.delete")}
@@ -392,10 +393,12 @@ function ReadOnlyFields({ entity, fields, record, label }: { entity: string; fie
   return (
     <dl className="field-grid readonly">
       {fields.map((field) => (
-        <div key={field.name} className="field" data-field={field.name}>
+        <div key={field.name} className={`field${field.type === "list" ? " wide" : ""}`} data-field={field.name}>
           <dt className="field-label">{label(field)}</dt>
           <dd>
-            {record[field.name] === null || record[field.name] === undefined || record[field.name] === "" ? (
+            {field.type === "list" && field.items === "order_line" ? (
+              <OrderLinesView record={record} />
+            ) : record[field.name] === null || record[field.name] === undefined || record[field.name] === "" ? (
               "—"
             ) : (
               <Value entity={entity} field={field} value={record[field.name]} record={record} />

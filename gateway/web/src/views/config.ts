@@ -63,6 +63,8 @@ export interface EntityConfig {
   TitlePart?: ComponentType<RecordPartProps>;
   /** A record that cannot be edited now (a closed lead): the details are shown read-only. */
   readOnly?: (record: EntityRecord) => boolean;
+  /** Records that are never deleted (orders and invoices are cancelled instead). */
+  noDelete?: boolean;
   /** Fields never shown on the record page (another part shows them its own way). */
   hiddenFields?: string[];
   /** Shown under the header (e.g. "2 similar records"). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeTranslator } from "../i18n";
 import {
   formatMoney,
+  formatPercent,
   formatValue,
   fromCents,
   fromLocalInput,
@@ -102,5 +103,16 @@ describe("values as the user reads them", () => {
     expect(listSummary([{ email: "a@x.io" }, { email: "b@x.io", is_primary: true }])).toBe("b@x.io +1");
     expect(listSummary([{ kind: "office", street: "1 Main St", city: "Riga" }])).toBe("1 Main St, Riga");
     expect(listSummary([])).toBe("");
+  });
+});
+
+describe("percent", () => {
+  it("shows a decimal string with a % sign, exactly", () => {
+    expect(formatPercent("en", "20")).toBe("20%");
+    expect(formatPercent("en", "12.50")).toBe("12.5%");
+    expect(spaces(formatPercent("ru", "12.5"))).toBe("12,5 %");
+    expect(formatPercent("en", null)).toBe("");
+    const t = makeTranslator("en");
+    expect(formatValue(t, "products", { name: "tax_rate", type: "percent", label: "Tax", required: false, read_only: false, options: null, filterable: false, sortable: false }, "7.5", "me")).toBe("7.5%");
   });
 });

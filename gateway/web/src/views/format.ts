@@ -63,6 +63,17 @@ export function weightedCents(cents: bigint, probability: number | null | undefi
   return (product + 50n) / 100n;
 }
 
+/** A percentage as a decimal string ("20", "12.5") → "20 %" / "12,5 %", exact. */
+export function formatPercent(locale: string, value: unknown): string {
+  if (value === null || value === undefined || value === "") return "";
+  const text = String(value).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(text)) return `${text} %`;
+  const trimmed = text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+  const decimals = trimmed.includes(".") ? trimmed.split(".")[1].length : 0;
+  const format = new Intl.NumberFormat(locale, { minimumFractionDigits: decimals, maximumFractionDigits: Math.min(20, decimals) });
+  return `${format.format(trimmed as unknown as number)}${locale.startsWith("en") ? "" : "\u00a0"}%`;
+}
+
 // -- dates and times
 
 /** "2026-05-01" as the local calendar day (not UTC midnight, which is the day before west of Greenwich). */
@@ -145,6 +156,8 @@ export function formatValue(
       return typeof value === "number" ? t.number(value) : String(value);
     case "money":
       return formatMoney(t.locale, String(value), typeof record?.currency === "string" ? record.currency : null);
+    case "percent":
+      return formatPercent(t.locale, value);
     case "boolean":
       return value === true ? t("value.yes") : value === false ? t("value.no") : String(value);
     case "list":

@@ -1,0 +1,212 @@
+// An order's lines (`list` fields whose items are `order_line`): product, quantity,
+// price, discount %, tax %, with each line's total and the order's totals computed as
+// the orders service does (`lineTotals.ts`); read-only once the order left its draft.
+import { useEffect, useState } from "react";
+import type { FieldError } from "../core/api";
+import { get } from "../core/api";
+import { rememberNames } from "../core/lookup";
+import type { EntityRecord } from "../core/meta";
+import { useT } from "../i18n";
+import { ICONS, Icon } from "../shell/Icon";
+import { LookupValue } from "./Value";
+import { formatMoney, formatPercent } from "./format";
+import { lineAmounts, minorDigits, orderTotals, unitsText, type OrderTotals } from "./lineTotals";
+
+type Line = Record<string, unknown>;
+const SENT = ["product_id", "quantity", "price", "discount", "tax_rate"] as const;
+
+/** A line as the API takes it (the server's computed amounts left out). */
+function sendable(line: Line): Line {
+  return Object.fromEntries(SENT.map((key) => [key, line[key] ?? (key === "discount" || key === "tax_rate" ? "0" : "")]));
+}
+
+let productsPromise: Promise<EntityRecord[]> | null = null;
+
+/** The active products (with their default price), read once per page visit. */
+function useProducts(): EntityRecord[] {
+  const [items, setItems] = useState<EntityRecord[]>([]);
+  useEffect(() => {
+    productsPromise = get<{ items: EntityRecord[] }>("/products?filter[is_active]=true&limit=100").then((body) => body.items ?? []);
+    let live = true;
+    productsPromise.then(
+      (list) => {
+        rememberNames("products", list);
+        if (live) setItems(list);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return items;
+}
+
+interface EditorProps {
+  name: string;
+  label: string;
+  value: unknown;
+  /** The order as edited (its currency prices the lines). */
+  record?: Record<string, unknown>;
+  errors: FieldError[];
+  onChange: (value: Line[]) => void;
+}
+
+export function OrderLinesEditor({ name, label, value, record, errors, onChange }: EditorProps) {
+  const t = useT();
+  const products = useProducts();
+  const lines: Line[] = Array.isArray(value) ? (value as Line[]) : [];
+  const currency = typeof record?.currency === "string" ? record.currency : null;
+  const emit = (next: Line[]) => onChange(next.map(sendable));
+  const set = (index: number, patch: Line) => emit(lines.map((line, i) => (i === index ? { ...line, ...patch } : line)));
+  const choose = (index: number, productId: string) => {
+    const product = products.find((p) => p.id === productId);
+    const patch: Line = { product_id: productId };
+    if (product) {
+      if (product.price && (!currency || product.currency === currency)) patch.price = product.price;
+      if (product.tax_rate !== null && product.tax_rate !== undefined) patch.tax_rate = product.tax_rate;
+    }
+    set(index, patch);
+  };
+  const rowErrors = (index: number) =>
+    errors
+      .filter((e) => e.field.startsWith(`${name}[${index}]`))
+      .map((e) => {
+        const part = e.field.split(".").pop() ?? "";
+        return `${t.has(`lines.${part}`) ? t(`lines.${part}`) : part}: ${e.message}`;
+      });
+  const listErrors = errors.filter((e) => e.field === name).map((e) => e.message);
+  const totals = orderTotals(lines, currency);
+
+  return (
+    <fieldset className={`list-editor order-lines${errors.length ? " invalid" : ""}`} data-field={name} data-list="order_line">
+      <legend className="field-label">{label}</legend>
+      {lines.length === 0 && <p className="muted small">{t("lines.none")}</p>}
+      {lines.length > 0 && (
+        <table className="lines-table">
+          <thead>
+            <tr>
+              <th>{t("lines.product_id")}</th>
+              <th>{t("lines.quantity")}</th>
+              <th>{t("lines.price")}</th>
+              <th>{t("lines.discount")}</th>
+              <th>{t("lines.tax_rate")}</th>
+              <th className="num">{t("lines.total")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((line, index) => {
+              const amounts = lineAmounts(line, currency);
+              const problems = rowErrors(index);
+              const text = (key: string) => (line[key] === null || line[key] === undefined ? "" : String(line[key]));
+              const decimal = (key: string, v: string) => set(index, { [key]: v.replace(/\s/g, "").replace(",", ".").replace("%", "") });
+              return (
+                <tr key={index} data-row={index} className={problems.length ? "invalid" : undefined}>
+                  <td>
+                    <select
+                      aria-label={t("lines.productN", { n: index + 1 })}
+                      value={text("product_id")}
+                      onChange={(e) => choose(index, e.target.value)}
+                      data-part="product_id"
+                    >
+                      <option value="">{t("lines.pick")}</option>
+                      {text("product_id") && !products.some((p) => p.id === line.product_id) && (
+                        <option value={text("product_id")}>{text("product_id").slice(0, 8)}</option>
+                      )}
+                      {products.map((product) => (
+                        <option key={product.id} value={product.id}>
+                          {`${String(product.code ?? "")} — ${String(product.name ?? "")}`}
+                        </option>
+                      ))}
+                    </select>
+                    {problems.length > 0 && <p className="field-error">{problems.join(" ")}</p>}
+                  </td>
+                  {(["quantity", "price", "discount", "tax_rate"] as const).map((key) => (
+                    <td key={key}>
+                      <input
+                        type="text"
+                        inputMode="decimal"
+                        autoComplete="off"
+                        className="narrow"
+                        data-part={key}
+                        aria-label={`${t(`lines.${key}`)} ${index + 1}`}
+                        placeholder={key === "quantity" ? "1" : "0"}
+                        value={text(key)}
+                        onChange={(e) => decimal(key, e.target.value)}
+                      />
+                    </td>
+                  ))}
+                  <td className="num" data-part="total">
+                    {amounts ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency) : "—"}
+                  </td>
+                  <td>
+                    <button type="button" className="icon-button" aria-label={t("lines.remove", { n: index + 1 })} onClick={() => emit(lines.filter((_, i) => i !== index))}>
+                      <Icon path={ICONS.trash} size={16} />
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <button type="button" className="button ghost small" onClick={() => emit([...lines, { product_id: "", quantity: "1", price: "", discount: "0", tax_rate: "0" }])}>
+        <Icon path={ICONS.plus} size={14} />
+        {t("lines.add")}
+      </button>
+      {totals && lines.length > 0 && <TotalsView totals={totals} currency={currency} live />}
+      {listErrors.length > 0 && <p className="field-error">{listErrors.join(" ")}</p>}
+    </fieldset>
+  );
+}
+
+/** The order's totals: subtotal, discount, tax, total. */
+export function TotalsView({ totals, currency, live = false }: { totals: { [key: string]: unknown } | OrderTotals; currency: string | null; live?: boolean }) {
+  const t = useT();
+  return (
+    <dl className="order-totals" data-totals={live ? "live" : "saved"}>
+      {(["subtotal", "discount_total", "tax_total", "total"] as const).map((key) => (
+        <div key={key} data-total={key}>
+          <dt>{t(`lines.sum.${key}`)}</dt>
+          <dd>{formatMoney(t.locale, String((totals as Record<string, unknown>)[key] ?? "0"), currency)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The lines as read (an order past its draft), with the server's amounts. */
+export function OrderLinesView({ record }: { record: EntityRecord }) {
+  const t = useT();
+  const lines: Line[] = Array.isArray(record.lines) ? (record.lines as Line[]) : [];
+  const currency = typeof record.currency === "string" ? record.currency : null;
+  const money = (v: unknown) => formatMoney(t.locale, v === null || v === undefined ? "" : String(v), currency);
+  if (!lines.length) return <p className="muted small">{t("lines.none")}</p>;
+  return (
+    <table className="lines-table" data-list="order_line">
+      <thead>
+        <tr>
+          <th>{t("lines.product_id")}</th>
+          <th className="num">{t("lines.quantity")}</th>
+          <th className="num">{t("lines.price")}</th>
+          <th className="num">{t("lines.discount")}</th>
+          <th className="num">{t("lines.tax_rate")}</th>
+          <th className="num">{t("lines.total")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {lines.map((line, index) => (
+          <tr key={index} data-row={index}>
+            <td>{typeof line.product_id === "string" ? <LookupValue lookup="products" id={line.product_id} /> : "—"}</td>
+            <td className="num">{t.number(Number(line.quantity))}</td>
+            <td className="num">{money(line.price)}</td>
+            <td className="num">{formatPercent(t.locale, line.discount)}</td>
+            <td className="num">{formatPercent(t.locale, line.tax_rate)}</td>
+            <td className="num" data-part="total">{money(line.total)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
