@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/similar_contacts.py
 .venv/bin/python bench/pipeline_board.py
 .venv/bin/python bench/lead_flow.py
+.venv/bin/python bench/orders.py
 deploy/local/install-browser.sh >/dev/null
 .venv/bin/python bench/web/web_bench.py
