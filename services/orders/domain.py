@@ -9,23 +9,39 @@ half-up to the currency's minor unit (cents; whole units for JPY-like currencies
 
 from __future__ import annotations
 
-import math
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from services.platform.errors import ValidationFailed
-from services.platform.values import InvalidValue, validation_failed
-from services.platform.values import is_uuid as is_uuid  # re-exported: domain.is_uuid
-from services.platform.values import (  # re-exported: domain.parse_expected_version
-    parse_expected_version as parse_expected_version,
+from services.platform import fields
+
+# The field framework lives in the platform; these names stay reachable as
+# ``domain.<name>`` for the orders parts.
+from services.platform.fields import (  # noqa: F401
+    CENT,
+    HUNDRED,
+    MAX_MONEY,
+    Entity,
+    EntityField,
+    Invalid,
+    changed_fields,
+    check_record,
+    clean_changes,
+    failed,
+    normalize_value,
+    parse_currency,
+    parse_date,
+    parse_percent,
+    parse_quantity,
 )
-
-Invalid = InvalidValue
+from services.platform.values import (  # noqa: F401
+    is_uuid,
+    parse_expected_version,
+    validation_failed,
+)
 
 ORDER_STATUSES: tuple[str, ...] = (
     "draft",
@@ -68,26 +84,6 @@ def can_move(transitions: Mapping[str, tuple[str, ...]], current: str, target: s
     """Whether the status table allows ``current`` → ``target``."""
     return target in transitions.get(current, ())
 
-
-FieldType = Literal[
-    "string",
-    "enum",
-    "uuid",
-    "integer",
-    "money",
-    "percent",
-    "currency",
-    "date",
-    "datetime",
-    "boolean",
-    "text",
-    "list",
-]
-
-#: The largest amount of money a field holds (numeric(18, 2)).
-MAX_MONEY = Decimal("9999999999999999.99")
-CENT = Decimal("0.01")
-HUNDRED = Decimal("100")
 
 #: ISO 4217 currencies without a minor unit: their amounts round to whole units.
 #: Every other currency rounds to cents (three-decimal currencies such as KWD are
@@ -133,284 +129,14 @@ def money_text(amount: Decimal | None, currency: str | None) -> str | None:
     return f"{amount:.2f}"
 
 
-@dataclass(frozen=True)
-class EntityField:
-    name: str
-    type: FieldType
-    label: str
-    max_length: int | None = None
-    options: tuple[str, ...] = ()
-    read_only: bool = False
-    required: bool = False
-    filterable: bool = False
-    #: how the list filters it: equals (any of), contains (substring) or range (from..to)
-    filter_op: str = "equals"
-    sortable: bool = False
-    #: for ``list`` fields: the kind of items (order lines)
-    items: str | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    #: for ``uuid`` fields that point at a record: the entity they point at
-    lookup: str | None = None
-
-
-@dataclass(frozen=True)
-class Entity:
-    """One kind of record: its wire name and its fields."""
-
-    name: str  # singular, as in error messages and events: "order"
-    fields: tuple[EntityField, ...]
-
-    @property
-    def by_name(self) -> dict[str, EntityField]:
-        return {f.name: f for f in self.fields}
-
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required)
-
-
 def record_tail(owned: bool) -> tuple[EntityField, ...]:
-    """The fields every record ends with; owned records also have an owner and a team."""
-    owner: tuple[EntityField, ...] = (
-        (
-            EntityField(
-                "owner_id", "uuid", "Owner", required=True, filterable=True, lookup="users"
-            ),
-            EntityField("team_id", "uuid", "Team", filterable=True, lookup="teams"),
-        )
-        if owned
-        else ()
-    )
-    return (
-        *owner,
-        EntityField("version", "integer", "Version", read_only=True),
-        EntityField(
-            "created_at",
-            "datetime",
-            "Created",
-            read_only=True,
-            sortable=True,
-            filterable=True,
-            filter_op="range",
-        ),
-        EntityField(
-            "updated_at",
-            "datetime",
-            "Updated",
-            read_only=True,
-            sortable=True,
-            filterable=True,
-            filter_op="range",
-        ),
-        EntityField("created_by", "uuid", "Created by", read_only=True),
-    )
-
-
-def clean_changes(
-    entity: Entity,
-    data: Any,
-    *,
-    skip: tuple[str, ...] = (),
-    require: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """Validate and normalize the writable fields a caller sent (create or update).
-
-    Unknown and read-only fields, wrong types and bad values are all reported in one
-    :class:`ValidationFailed`, with the fields named in ``require`` that are missing
-    or empty. An empty string clears a text field (stored as None). Fields named in
-    ``skip`` are left as sent for the caller to check (order lines).
-    """
-    if not isinstance(data, Mapping):
-        message = f"must be an object of {entity.name} fields"
-        raise ValidationFailed(f"data: {message}", [{"field": "data", "message": message}])
-    fields = entity.by_name
-    errors: list[dict[str, str]] = []
-    clean: dict[str, Any] = {}
-    for name, value in data.items():
-        spec = fields.get(name) if isinstance(name, str) else None
-        if spec is None:
-            errors.append({"field": str(name), "message": "unknown field"})
-            continue
-        if spec.read_only:
-            errors.append({"field": name, "message": "is read-only"})
-            continue
-        if name in skip:
-            clean[name] = value
-            continue
-        try:
-            clean[name] = normalize_value(spec, value)
-        except Invalid as exc:
-            errors.append({"field": name, "message": str(exc)})
-    reported = {e["field"] for e in errors}
-    errors.extend(
-        {"field": name, "message": "is required"}
-        for name in require
-        if name not in reported and clean.get(name) in (None, "")
-    )
-    if errors:
-        raise validation_failed(errors)
-    return clean
-
-
-def normalize_value(spec: EntityField, value: Any) -> Any:
-    """One scalar field's value as it is stored, or :class:`Invalid` saying why not."""
-    if value is None:
-        return None
-    if spec.type in _TYPED:
-        return _TYPED[spec.type](spec, value)
-    if not isinstance(value, str):
-        raise Invalid("must be a string")
-    text = value.strip()
-    if spec.type == "uuid":
-        if not text:
-            return None
-        try:
-            return str(uuid.UUID(text))
-        except ValueError:
-            raise Invalid("must be a UUID") from None
-    if spec.type == "enum":
-        if not text:
-            return None
-        if text not in spec.options:
-            raise Invalid(f"must be one of {', '.join(spec.options)}")
-        return text
-    if spec.max_length is not None and len(text) > spec.max_length:
-        raise Invalid(f"must be at most {spec.max_length} characters")
-    return text or None
-
-
-def _decimal(value: Any, example: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise Invalid(f'must be a decimal string such as "{example}"')
-    if isinstance(value, float) and not math.isfinite(value):
-        raise Invalid("must be a finite number")
-    try:
-        # A float goes through its shortest text, so 0.1 is 0.1 and not 0.1000000000000000055.
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise Invalid(f'must be a decimal string such as "{example}"') from None
-    if not number.is_finite():
-        raise Invalid("must be a finite number")
-    return number
+    """The fields every record ends with; owned records have a required owner and a team."""
+    return fields.record_tail(owned=owned, owner_required=True)
 
 
 def parse_money(value: Any, currency: str | None = None) -> Decimal:
-    """A non-negative amount with no more decimals than the currency has.
-
-    Strings are the API's way (``"1500.00"``); numbers are accepted because JSON
-    clients send them, but a value with too many decimals is refused, not rounded.
-    """
-    amount = _decimal(value, "1500.00")
-    if amount < 0:
-        raise Invalid("must not be negative")
-    unit = minor_unit(currency)
-    if amount != amount.quantize(unit, rounding=ROUND_HALF_UP):
-        raise Invalid(
-            "may have at most two decimal places"
-            if unit == CENT
-            else f"must be a whole amount in {currency}"
-        )
-    if amount > MAX_MONEY:
-        raise Invalid("is too large")
-    return amount.quantize(CENT)
-
-
-def parse_percent(value: Any) -> Decimal:
-    """A percentage from 0 to 100 with at most two decimals (``"7.5"``)."""
-    number = _decimal(value, "20")
-    if number < 0 or number > HUNDRED:
-        raise Invalid("must be between 0 and 100")
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise Invalid("may have at most two decimal places")
-    return number.quantize(CENT)
-
-
-MAX_QUANTITY = Decimal("1000000000")
-QUANTITY_STEP = Decimal("0.001")
-
-
-def parse_quantity(value: Any) -> Decimal:
-    """A positive quantity with at most three decimals (pieces, hours, kilograms)."""
-    quantity = _decimal(value, "2")
-    if quantity <= 0:
-        raise Invalid("must be a positive number")
-    if quantity != quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP):
-        raise Invalid("may have at most three decimal places")
-    if quantity > MAX_QUANTITY:
-        raise Invalid("is too large")
-    return quantity.quantize(QUANTITY_STEP)
-
-
-def parse_currency(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
-        raise Invalid("must be a three-letter ISO 4217 code such as EUR")
-    return value.strip().upper()
-
-
-def parse_date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise Invalid("must be a date (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("must be a date (YYYY-MM-DD)") from None
-
-
-def _integer(spec: EntityField, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("must be a whole number")
-    if spec.minimum is not None and value < spec.minimum:
-        raise Invalid(f"must be at least {spec.minimum}")
-    if spec.maximum is not None and value > spec.maximum:
-        raise Invalid(f"must be at most {spec.maximum}")
-    return value
-
-
-def _boolean(spec: EntityField, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid("must be true or false")
-    return value
-
-
-_TYPED: dict[str, Any] = {
-    "integer": _integer,
-    "money": lambda spec, value: parse_money(value),
-    "percent": lambda spec, value: parse_percent(value),
-    "currency": lambda spec, value: parse_currency(value),
-    "date": lambda spec, value: parse_date(value),
-    "boolean": _boolean,
-}
-
-
-def check_record(entity: Entity, values: Mapping[str, Any]) -> None:
-    """The rules a record as a whole must keep, on create and after every update."""
-    errors = [
-        {"field": name, "message": "is required"}
-        for name in entity.required
-        if values.get(name) in (None, "")
-    ]
-    if errors:
-        raise validation_failed(errors)
-
-
-def changed_fields(
-    entity: Entity, current: Mapping[str, Any], changes: Mapping[str, Any]
-) -> list[str]:
-    """The fields whose value really changes, in record order."""
-    return [
-        name
-        for name in entity.field_names
-        if name in changes and changes[name] != current.get(name)
-    ]
-
-
-def failed(field: str, message: str) -> ValidationFailed:
-    return validation_failed([{"field": field, "message": message}])
+    """A non-negative amount with no more decimals than the currency has."""
+    return fields.parse_money(value, minor_unit(currency), currency)
 
 
 # --- order lines and totals -------------------------------------------------------------

@@ -8,25 +8,37 @@ piece of a list).
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from services.platform.errors import ValidationFailed
-from services.platform.values import (
-    InvalidValue,
+from services.platform import fields
+
+# The field framework lives in the platform; these names stay reachable as
+# ``domain.<name>`` for the sales parts.
+from services.platform.fields import (  # noqa: F401
+    CENT,
+    Entity,
+    EntityField,
+    Invalid,
+    changed_fields,
+    check_record,
+    failed,
+    normalize_value,
+    parse_date,
+    parse_datetime,
+    parse_money,
+    parse_quantity,
+)
+from services.platform.values import (  # noqa: F401
+    is_uuid,
     normalize_email,
     normalize_phone,
+    parse_expected_version,
     validation_failed,
-)
-from services.platform.values import is_uuid as is_uuid  # re-exported: domain.is_uuid
-from services.platform.values import (  # re-exported: domain.parse_expected_version
-    parse_expected_version as parse_expected_version,
 )
 
 ACCOUNT_TYPES: tuple[str, ...] = ("customer", "partner", "competitor", "supplier", "our_company")
@@ -43,76 +55,6 @@ ACTIVITY_PRIORITIES: tuple[str, ...] = ("low", "normal", "high")
 RELATED_TYPES: tuple[str, ...] = ("lead", "contact", "account", "opportunity", "order")
 PARTICIPANT_KINDS: tuple[str, ...] = ("contact", "user")
 PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
-
-FieldType = Literal[
-    "string",
-    "email",
-    "phone",
-    "enum",
-    "uuid",
-    "integer",
-    "money",
-    "currency",
-    "date",
-    "datetime",
-    "boolean",
-    "text",
-    "list",
-]
-
-#: The largest amount of money a field holds (numeric(18, 2)).
-MAX_MONEY = Decimal("9999999999999999.99")
-CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class EntityField:
-    name: str
-    type: FieldType
-    label: str
-    max_length: int | None = None
-    options: tuple[str, ...] = ()
-    read_only: bool = False
-    required: bool = False
-    filterable: bool = False
-    #: how the list filters it: equals (any of), contains (substring) or range (from..to)
-    filter_op: str = "equals"
-    sortable: bool = False
-    #: for ``list`` fields: the kind of items (addresses, emails, phones)
-    items: str | None = None
-    #: for ``integer`` fields: the smallest and largest value accepted
-    minimum: int | None = None
-    maximum: int | None = None
-    #: for ``uuid`` fields that point at a record: the entity they point at
-    lookup: str | None = None
-
-
-def _common_tail() -> tuple[EntityField, ...]:
-    return (
-        EntityField("owner_id", "uuid", "Owner", filterable=True, lookup="users"),
-        EntityField("team_id", "uuid", "Team", filterable=True, lookup="teams"),
-        EntityField("version", "integer", "Version", read_only=True),
-        EntityField(
-            "created_at",
-            "datetime",
-            "Created",
-            read_only=True,
-            sortable=True,
-            filterable=True,
-            filter_op="range",
-        ),
-        EntityField(
-            "updated_at",
-            "datetime",
-            "Updated",
-            read_only=True,
-            sortable=True,
-            filterable=True,
-            filter_op="range",
-        ),
-        EntityField("created_by", "uuid", "Created by", read_only=True),
-    )
-
 
 # The order here is the order of the record on the wire and in the web app's forms.
 ACCOUNT_FIELDS: tuple[EntityField, ...] = (
@@ -134,7 +76,7 @@ ACCOUNT_FIELDS: tuple[EntityField, ...] = (
     EntityField("phone", "phone", "Phone", max_length=64),
     EntityField("email", "email", "Email", max_length=254),
     EntityField("addresses", "list", "Addresses", items="address"),
-    *_common_tail(),
+    *fields.record_tail(),
 )
 
 CONTACT_FIELDS: tuple[EntityField, ...] = (
@@ -153,200 +95,24 @@ CONTACT_FIELDS: tuple[EntityField, ...] = (
     EntityField("phones", "list", "Phones", items="phone"),
     EntityField("account_id", "uuid", "Account", filterable=True, lookup="accounts"),
     EntityField("job_title", "string", "Job title", max_length=200),
-    *_common_tail(),
+    *fields.record_tail(),
 )
-
-
-@dataclass(frozen=True)
-class Entity:
-    """One kind of record: its wire name and its fields."""
-
-    name: str  # singular, as in error messages: "account"
-    fields: tuple[EntityField, ...]
-
-    @property
-    def by_name(self) -> dict[str, EntityField]:
-        return {f.name: f for f in self.fields}
-
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required)
 
 
 ACCOUNT = Entity("account", ACCOUNT_FIELDS)
 CONTACT = Entity("contact", CONTACT_FIELDS)
 
 
-_Invalid = InvalidValue
-
-
-#: The public name of a field's problem, for the other modules' own checks.
-Invalid = _Invalid
+_Invalid = Invalid
 
 
 def clean_changes(entity: Entity, data: Any) -> dict[str, Any]:
     """Validate and normalize the writable fields a caller sent (create or update).
 
-    Unknown and read-only fields, wrong types and bad values are all reported in one
-    :class:`ValidationFailed`. An empty string clears a text field (stored as None);
-    null clears a list (stored as an empty list).
+    As :func:`services.platform.fields.clean_changes`, with this service's lists
+    (addresses, emails, phones, product lines); null clears a list (stored empty).
     """
-    if not isinstance(data, Mapping):
-        message = f"must be an object of {entity.name} fields"
-        raise ValidationFailed(f"data: {message}", [{"field": "data", "message": message}])
-    fields = entity.by_name
-    errors: list[dict[str, str]] = []
-    clean: dict[str, Any] = {}
-    for name, value in data.items():
-        spec = fields.get(name) if isinstance(name, str) else None
-        if spec is None:
-            errors.append({"field": str(name), "message": "unknown field"})
-            continue
-        if spec.read_only:
-            errors.append({"field": name, "message": "is read-only"})
-            continue
-        if spec.type == "list":
-            clean[name] = _clean_list(spec, value, errors)
-            continue
-        try:
-            clean[name] = normalize_value(spec, value)
-        except _Invalid as exc:
-            errors.append({"field": name, "message": str(exc)})
-    if errors:
-        raise _failed(errors)
-    return clean
-
-
-def normalize_value(spec: EntityField, value: Any) -> Any:
-    """One scalar field's value as it is stored, or :class:`_Invalid` saying why not."""
-    if value is None:
-        return None
-    if spec.type in _TYPED:
-        return _TYPED[spec.type](spec, value)
-    if not isinstance(value, str):
-        raise _Invalid("must be a string")
-    text = value.strip()
-    if spec.type == "uuid":
-        if not text:
-            return None
-        try:
-            return str(uuid.UUID(text))
-        except ValueError:
-            raise _Invalid("must be a UUID") from None
-    if spec.type == "enum":
-        if not text:
-            return None
-        if text not in spec.options:
-            raise _Invalid(f"must be one of {', '.join(spec.options)}")
-        return text
-    if spec.max_length is not None and len(text) > spec.max_length:
-        raise _Invalid(f"must be at most {spec.max_length} characters")
-    if not text:
-        return None
-    if spec.type == "email":
-        return normalize_email(text)
-    if spec.type == "phone":
-        return normalize_phone(text)
-    return text
-
-
-def _integer(spec: EntityField, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid("must be a whole number")
-    if spec.minimum is not None and value < spec.minimum:
-        raise _Invalid(f"must be at least {spec.minimum}")
-    if spec.maximum is not None and value > spec.maximum:
-        raise _Invalid(f"must be at most {spec.maximum}")
-    return value
-
-
-def parse_money(value: Any) -> Decimal:
-    """A non-negative amount with at most two decimals, from a decimal string or a number.
-
-    Strings are the API's way (``"1500.00"``); numbers are accepted because JSON
-    clients send them, but a float with more than two decimals is refused, not rounded.
-    """
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid('must be a decimal string such as "1500.00"')
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Invalid("must be a finite amount")
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise _Invalid('must be a decimal string such as "1500.00"') from None
-    if not amount.is_finite():
-        raise _Invalid("must be a finite amount")
-    if amount < 0:
-        raise _Invalid("must not be negative")
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise _Invalid("may have at most two decimal places")
-    if amount > MAX_MONEY:
-        raise _Invalid("is too large")
-    return amount.quantize(CENT)
-
-
-def _money(spec: EntityField, value: Any) -> Decimal:
-    return parse_money(value)
-
-
-def _currency(spec: EntityField, value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
-        raise _Invalid("must be a three-letter ISO 4217 code such as EUR")
-    return value.strip().upper()
-
-
-def parse_date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise _Invalid("must be a date (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise _Invalid("must be a date (YYYY-MM-DD)") from None
-
-
-def _date(spec: EntityField, value: Any) -> date:
-    return parse_date(value)
-
-
-def parse_datetime(value: Any) -> datetime:
-    """An ISO 8601 time with its zone (``Z`` or an offset), as an aware UTC datetime."""
-    if not isinstance(value, str):
-        raise _Invalid("must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z")
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        raise _Invalid(
-            "must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise _Invalid("must include a time zone (Z or an offset such as +03:00)")
-    return moment.astimezone(UTC)
-
-
-def _datetime(spec: EntityField, value: Any) -> datetime:
-    return parse_datetime(value)
-
-
-def _boolean(spec: EntityField, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid("must be true or false")
-    return value
-
-
-#: Field types whose values are not (only) strings, each with its parser.
-_TYPED: dict[str, Any] = {
-    "integer": _integer,
-    "money": _money,
-    "currency": _currency,
-    "date": _date,
-    "datetime": _datetime,
-    "boolean": _boolean,
-}
+    return fields.clean_changes(entity, data, clean_list=_clean_list)
 
 
 _ADDRESS_PARTS: dict[str, int] = {
@@ -414,27 +180,6 @@ def _clean_address(where: str, item: Mapping[str, Any], errors: list[dict[str, s
     return clean
 
 
-MAX_QUANTITY = Decimal("1000000000")
-QUANTITY_STEP = Decimal("0.001")
-
-
-def parse_quantity(value: Any) -> Decimal:
-    """A positive quantity with at most three decimals (pieces, hours, kilograms)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid('must be a positive number such as "2" or "1.5"')
-    try:
-        quantity = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise _Invalid('must be a positive number such as "2" or "1.5"') from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise _Invalid("must be a positive number")
-    if quantity != quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP):
-        raise _Invalid("may have at most three decimal places")
-    if quantity > MAX_QUANTITY:
-        raise _Invalid("is too large")
-    return quantity.quantize(QUANTITY_STEP)
-
-
 def line_total(line: Mapping[str, Any]) -> Decimal:
     """Quantity × price, rounded half-up to the cent."""
     total = Decimal(line["quantity"]) * Decimal(line["price"])
@@ -497,36 +242,10 @@ def _clean_channel(
     return clean
 
 
-def check_record(entity: Entity, values: Mapping[str, Any]) -> None:
-    """The rules a record as a whole must keep, on create and after every update."""
-    errors = [
-        {"field": name, "message": "is required"}
-        for name in entity.required
-        if not values.get(name)
-    ]
-    if errors:
-        raise _failed(errors)
-
-
 def check_parent(account_id: str | None, parent_id: str | None) -> None:
     """An account may not be its own parent."""
     if parent_id is not None and parent_id == account_id:
         raise _failed([{"field": "parent_id", "message": "an account cannot be its own parent"}])
-
-
-def changed_fields(
-    entity: Entity, current: Mapping[str, Any], changes: Mapping[str, Any]
-) -> list[str]:
-    """The fields whose value really changes, in record order."""
-    return [
-        name
-        for name in entity.field_names
-        if name in changes and changes[name] != current.get(name)
-    ]
-
-
-def failed(field: str, message: str) -> ValidationFailed:
-    return _failed([{"field": field, "message": message}])
 
 
 _failed = validation_failed
