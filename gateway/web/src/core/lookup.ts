@@ -17,6 +17,8 @@ export interface LookupDef {
   whole?: boolean;
   /** Whether the list endpoint answers `q` (search-as-you-type in the picker). */
   searchable: boolean;
+  /** Without `q`: the filter that finds records by what is typed (an order's number). */
+  searchFilter?: string;
 }
 
 const text = (value: unknown) => (typeof value === "string" ? value : "");
@@ -38,8 +40,8 @@ export const LOOKUPS: Record<string, LookupDef> = {
     whole: true,
     searchable: false,
   },
-  orders: { path: "/orders", name: (r) => text(r.number), route: "/orders", searchable: false },
-  invoices: { path: "/invoices", name: (r) => text(r.number), route: "/invoices", searchable: false },
+  orders: { path: "/orders", name: (r) => text(r.number), route: "/orders", searchable: false, searchFilter: "number" },
+  invoices: { path: "/invoices", name: (r) => text(r.number), route: "/invoices", searchable: false, searchFilter: "number" },
   users: { path: "/users", name: (r) => text(r.full_name) || text(r.email), route: null, searchable: true },
   teams: { path: "/teams", name: (r) => text(r.name), route: null, whole: true, searchable: false },
   "opportunity-stages": {
@@ -240,7 +242,7 @@ export async function searchLookup(
   const def = LOOKUPS[entity];
   if (!def) return [];
   const params = new URLSearchParams({ limit: "10" });
-  if (query.trim()) params.set("q", query.trim());
+  if (query.trim()) params.set(def.searchable || !def.searchFilter ? "q" : `filter[${def.searchFilter}]`, query.trim());
   const body = await get<{ items: EntityRecord[] }>(`${def.path}?${params.toString()}`, signal);
   const items = body.items ?? [];
   rememberNames(entity, items);
