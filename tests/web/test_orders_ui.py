@@ -161,6 +161,11 @@ def test_order_from_a_deal_then_invoice_it_and_pay_in_two_parts(page: Page, site
     expect(page.locator("[data-payment] [data-part=amount]")).to_have_text(["€40.00", "€70.00"])
     expect(page.locator("[data-part=paid]")).to_have_text("€110.00")
     snapshot(page, "invoice-paid")
+    # The order lists its invoice, paid.
+    page.locator("[data-key-field=order_id]").get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+    open_tab(page, "Invoices")
+    expect(page.locator(f"[data-invoice='{invoice_id}']")).to_contain_text("Paid")
     with site.api() as api:
         invoice = api.get(f"/api/v1/invoices/{invoice_id}").json()
         assert (invoice["status"], invoice["paid_amount"]) == ("paid", "110.00")

@@ -1,0 +1,10 @@
+export default {
+  en: {
+    "tab.invoices": "Invoices",
+    "orderInvoices.none": "No invoices yet.",
+  },
+  ru: {
+    "tab.invoices": "Счета",
+    "orderInvoices.none": "Счетов пока нет.",
+  },
+};
