@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Site, sign_in
@@ -160,8 +161,13 @@ def test_an_ended_session_returns_to_sign_in_and_back(page: Page, site: Site) ->
     )
     assert ended.status_code == 204
 
-    page.get_by_label("Score", exact=True).fill("7")
-    page.get_by_role("button", name="Save").click()
+    try:
+        page.get_by_label("Score", exact=True).fill("7", timeout=5000)
+        page.get_by_role("button", name="Save").click(timeout=5000)
+    except PlaywrightError:
+        # A read of the page's own (a linked name, a tab) met the ended session first:
+        # the app went to sign-in by itself, which is the behaviour under test too.
+        pass
     page.wait_for_url(re.compile(r"/sign-in\?next="))
     expect(page.get_by_role("status")).to_contain_text("session has ended")
     page.get_by_label("Email").fill(site.email)
