@@ -53,12 +53,15 @@ class RoleSpec:
 
 # Fixed ids, so the migration, the start-up seeding and every database agree on them.
 # The migration writes the same rows out literally.
-#: The sales sections every seeded role sees (the web app shows ``<section>.read``).
+#: The sales and orders sections every seeded role sees (the web app shows ``<section>.read``).
 SALES_SECTIONS: tuple[str, ...] = (
     "accounts.read",
     "contacts.read",
     "opportunities.read",
     "activities.read",
+    "products.read",
+    "orders.read",
+    "invoices.read",
 )
 
 SEEDED_ROLES: tuple[RoleSpec, ...] = (

@@ -2,14 +2,12 @@ import { lazy } from "react";
 import type { SectionDef } from "../../core/registry";
 import messages from "./messages";
 
-// No seeded role has `invoices.read` yet: invoices are shown to whoever sees the deals
-// (`opportunities.read`); the orders service still checks every record's access.
 const section: SectionDef = {
   id: "invoices",
   labelKey: "section.invoices",
   icon: "M7 3h10v18l-2.5-1.5L12 21l-2.5-1.5L7 21V3zM10 8h4M10 12h4",
   route: "/invoices",
-  permission: "opportunities.read",
+  permission: "invoices.read",
   order: 64,
   component: lazy(() => import("./InvoicesSection")),
   messages,
