@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.platform.errors import ValidationFailed
 
@@ -21,8 +21,7 @@ from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
-from .common import etag, expected_version, require_json
-from .records import IF_MATCH_DOC
+from .records import record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["forecasts"], responses=PROBLEM_RESPONSES)
 
@@ -118,84 +117,17 @@ async def list_forecasts(
     return await rpc.call("sales", "list_forecast_plans", query, actor=actor)
 
 
-@router.post(
-    "/forecasts",
-    status_code=201,
-    response_model=ForecastOut,
-    dependencies=[Depends(require_json)],
+# Set a plan (administrators and sales managers; 409 when the user or team has one for
+# that period and currency already), read one with its figures, change its amount, delete.
+record_routes(
+    router,
+    service="sales",
+    path="forecasts",
+    plural="forecast_plans",
+    singular="forecast_plan",
+    create_model=ForecastCreate,
+    update_model=ForecastUpdate,
+    out_model=ForecastOut,
+    skip=("list",),  # the list above takes the period and scope, not a filtered page
+    id_name="forecast_id",
 )
-async def create_forecast(
-    body: ForecastCreate,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Set a plan (administrators and sales managers); 409 when the user or team already
-    has one for that period and currency."""
-    record = await rpc.call("sales", "create_forecast_plan", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/forecasts/{record['id']}"
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.get("/forecasts/{forecast_id}", response_model=ForecastOut)
-async def get_forecast(
-    response: Response,
-    forecast_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """One plan with its figures; its ``ETag`` is its version."""
-    record = await rpc.call("sales", "get_forecast_plan", forecast_id, actor=actor)
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.patch(
-    "/forecasts/{forecast_id}",
-    response_model=ForecastOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def update_forecast(
-    body: ForecastUpdate,
-    request: Request,
-    response: Response,
-    forecast_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change the plan's ``amount``; with ``If-Match``, only if nobody changed it since."""
-    record = await rpc.call(
-        "sales",
-        "update_forecast_plan",
-        forecast_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.delete(
-    "/forecasts/{forecast_id}",
-    status_code=204,
-    response_class=Response,
-    openapi_extra=IF_MATCH_DOC,
-)
-async def delete_forecast(
-    request: Request,
-    forecast_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    """Delete the plan; with ``If-Match``, only if nobody changed it since."""
-    await rpc.call(
-        "sales",
-        "delete_forecast_plan",
-        forecast_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)

@@ -20,7 +20,7 @@ from ..schemas import LeadOut
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import as_page, etag, expected_version, require_json
-from .records import IF_MATCH_DOC
+from .records import IF_MATCH_DOC, record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
 
@@ -150,86 +150,19 @@ async def list_distribution_rules(
     return as_page(await rpc.call("leads", "list_distribution_rules", actor=actor))
 
 
-@router.post(
-    "/distribution-rules",
-    status_code=201,
-    response_model=DistributionRuleOut,
-    dependencies=[Depends(require_json)],
+# Add (managers and administrators), read one, change, delete; the list is above.
+record_routes(
+    router,
+    service="leads",
+    path="distribution-rules",
+    plural="distribution_rules",
+    singular="distribution_rule",
+    create_model=DistributionRuleFields,
+    update_model=DistributionRuleFields,
+    out_model=DistributionRuleOut,
+    skip=("list",),  # a short ordered list of every rule, not a filtered page
+    id_name="rule_id",
 )
-async def create_distribution_rule(
-    body: DistributionRuleFields,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Add a rule (managers and administrators); 409 when its position is taken."""
-    record = await rpc.call("leads", "create_distribution_rule", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/distribution-rules/{record['id']}"
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.get("/distribution-rules/{rule_id}", response_model=DistributionRuleOut)
-async def get_distribution_rule(
-    response: Response,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """One rule; its ``ETag`` is its version."""
-    record = await rpc.call("leads", "get_distribution_rule", rule_id, actor=actor)
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.patch(
-    "/distribution-rules/{rule_id}",
-    response_model=DistributionRuleOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def update_distribution_rule(
-    body: DistributionRuleFields,
-    request: Request,
-    response: Response,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change a rule (managers and administrators); new ``owner_ids`` restart the turn."""
-    record = await rpc.call(
-        "leads",
-        "update_distribution_rule",
-        rule_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.delete(
-    "/distribution-rules/{rule_id}",
-    status_code=204,
-    response_class=Response,
-    openapi_extra=IF_MATCH_DOC,
-)
-async def delete_distribution_rule(
-    request: Request,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    """Delete a rule (managers and administrators); the assignment log keeps its id."""
-    await rpc.call(
-        "leads",
-        "delete_distribution_rule",
-        rule_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)
 
 
 # -- assigning ----------------------------------------------------------------------------------
@@ -285,87 +218,19 @@ async def list_scoring_rules(
     return as_page(await rpc.call("leads", "list_scoring_rules", actor=actor))
 
 
-@router.post(
-    "/scoring-rules",
-    status_code=201,
-    response_model=ScoringRuleOut,
-    dependencies=[Depends(require_json)],
+# Add (managers and administrators), read one, change, delete; the list is above.
+record_routes(
+    router,
+    service="leads",
+    path="scoring-rules",
+    plural="scoring_rules",
+    singular="scoring_rule",
+    create_model=ScoringRuleFields,
+    update_model=ScoringRuleFields,
+    out_model=ScoringRuleOut,
+    skip=("list",),  # a short ordered list of every rule, not a filtered page
+    id_name="rule_id",
 )
-async def create_scoring_rule(
-    body: ScoringRuleFields,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Add a rule (managers and administrators); every lead is scored again in the
-    background."""
-    record = await rpc.call("leads", "create_scoring_rule", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/scoring-rules/{record['id']}"
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.get("/scoring-rules/{rule_id}", response_model=ScoringRuleOut)
-async def get_scoring_rule(
-    response: Response,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """One scoring rule; its ``ETag`` is its version."""
-    record = await rpc.call("leads", "get_scoring_rule", rule_id, actor=actor)
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.patch(
-    "/scoring-rules/{rule_id}",
-    response_model=ScoringRuleOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def update_scoring_rule(
-    body: ScoringRuleFields,
-    request: Request,
-    response: Response,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change a rule (managers and administrators); leads are scored again."""
-    record = await rpc.call(
-        "leads",
-        "update_scoring_rule",
-        rule_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(record)
-    return record
-
-
-@router.delete(
-    "/scoring-rules/{rule_id}",
-    status_code=204,
-    response_class=Response,
-    openapi_extra=IF_MATCH_DOC,
-)
-async def delete_scoring_rule(
-    request: Request,
-    rule_id: str = Path(),
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    """Delete a rule (managers and administrators); leads are scored again."""
-    await rpc.call(
-        "leads",
-        "delete_scoring_rule",
-        rule_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)
 
 
 @router.get("/leads/{lead_id}/score", response_model=ScoreOut)

@@ -43,15 +43,18 @@ def record_routes(
     create_model: type[BaseModel],
     update_model: type[BaseModel],
     out_model: type[BaseModel],
-    page_model: type[BaseModel],
+    page_model: type[BaseModel] | None = None,
     skip: tuple[str, ...] = (),
+    id_name: str | None = None,
 ) -> None:
     """Add the record routes of one resource to ``router`` (prefix ``/api/v1``).
 
-    ``skip`` names routes the resource writes itself (``"create"`` when creating
-    takes more than the record, as a duplicate check's ``allow_duplicates`` does).
+    ``skip`` names routes the resource writes itself: ``"create"`` when creating takes
+    more than the record (a duplicate check's ``allow_duplicates``), ``"list"`` when
+    its list is not a filtered page (a short list of rules). ``id_name`` is the path
+    parameter's name when it is not ``<singular>_id``.
     """
-    id_name = f"{singular}_id"  # the path parameter as clients and the docs know it
+    id_name = id_name or f"{singular}_id"  # the path parameter as clients and docs know it
     item_path = f"/{path}/{{{id_name}}}"
     RecordId = Annotated[str, Path(alias=id_name)]  # noqa: N806 - a type alias
     label = singular.replace("_", " ")
@@ -118,52 +121,59 @@ def record_routes(
         )
         return Response(status_code=204)
 
-    router.add_api_route(
-        f"/{path}",
-        list_records,
-        methods=["GET"],
-        response_model=page_model,
-        name=f"list_{plural}",
-        description=f"The {plural} the caller may read, a page at a time (keyset cursor).",
-        openapi_extra=FILTER_PARAMETER_DOC,
-    )
-    if "create" not in skip:
-        router.add_api_route(
-            f"/{path}",
-            create_record,
-            methods=["POST"],
-            status_code=201,
-            response_model=out_model,
-            dependencies=[Depends(require_json)],
-            name=f"create_{singular}",
-            description=f"Create a {label}; answers 201 with its `Location` and `ETag`.",
-        )
-    router.add_api_route(
-        item_path,
-        get_record,
-        methods=["GET"],
-        response_model=out_model,
-        name=f"get_{singular}",
-        description=f"One {label}; its `ETag` is its version, to send back as `If-Match`.",
-    )
-    router.add_api_route(
-        item_path,
-        update_record,
-        methods=["PATCH"],
-        response_model=out_model,
-        dependencies=[Depends(require_json)],
-        openapi_extra=IF_MATCH_DOC,
-        name=f"update_{singular}",
-        description=f"Change some fields of a {label}; with `If-Match`, only if nobody "
-        "changed it since.",
-    )
-    router.add_api_route(
-        item_path,
-        delete_record,
-        methods=["DELETE"],
-        status_code=204,
-        response_class=Response,
-        openapi_extra=IF_MATCH_DOC,
-        name=f"delete_{singular}",
-        description=f"Delete a {label}; with `If-Match`, only if nobody changed it since.",
-    )
+    routes: dict[str, dict[str, Any]] = {
+        "list": {
+            "path": f"/{path}",
+            "endpoint": list_records,
+            "methods": ["GET"],
+            "response_model": page_model,
+            "name": f"list_{plural}",
+            "description": f"The {plural} the caller may read, a page at a time (keyset cursor).",
+            "openapi_extra": FILTER_PARAMETER_DOC,
+        },
+        "create": {
+            "path": f"/{path}",
+            "endpoint": create_record,
+            "methods": ["POST"],
+            "status_code": 201,
+            "response_model": out_model,
+            "dependencies": [Depends(require_json)],
+            "name": f"create_{singular}",
+            "description": f"Create a {label}; answers 201 with its `Location` and `ETag`.",
+        },
+        "get": {
+            "path": item_path,
+            "endpoint": get_record,
+            "methods": ["GET"],
+            "response_model": out_model,
+            "name": f"get_{singular}",
+            "description": f"One {label}; its `ETag` is its version, to send back as `If-Match`.",
+        },
+        "update": {
+            "path": item_path,
+            "endpoint": update_record,
+            "methods": ["PATCH"],
+            "response_model": out_model,
+            "dependencies": [Depends(require_json)],
+            "openapi_extra": IF_MATCH_DOC,
+            "name": f"update_{singular}",
+            "description": f"Change some fields of a {label}; with `If-Match`, only if nobody "
+            "changed it since.",
+        },
+        "delete": {
+            "path": item_path,
+            "endpoint": delete_record,
+            "methods": ["DELETE"],
+            "status_code": 204,
+            "response_class": Response,
+            "openapi_extra": IF_MATCH_DOC,
+            "name": f"delete_{singular}",
+            "description": f"Delete a {label}; with `If-Match`, only if nobody changed it since.",
+        },
+    }
+    unknown = set(skip) - set(routes)
+    if unknown:
+        raise ValueError(f"record_routes cannot skip {sorted(unknown)}")
+    for kind, route in routes.items():
+        if kind not in skip:
+            router.add_api_route(**route)
