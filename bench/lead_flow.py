@@ -8,8 +8,8 @@ Starts every service and the gateway as processes against a fresh database
    sales service) → ``POST /leads/{id}/handoff`` (the opportunity) → the lead seen
    ``converted`` (sales' event consumed by leads), with 1 and 4 concurrent clients;
 2. the duplicate check on create with ``OSPREY_BENCH_LEADS`` leads loaded (default
-   1,000,000, by COPY, names drawn from a few thousand first and last names so every
-   name has trigram neighbours): ``POST /leads/check-duplicates`` and ``POST /leads``
+   1,000,000, by COPY, names drawn from the long-tailed mix of ``bench/names.py`` that
+   the similar-contacts benchmark uses too): ``POST /leads/check-duplicates`` and ``POST /leads``
    (which returns the look-alikes with the new lead), 4 clients.
 
 Target for 2: p99 under 50 ms. Run: ``.venv/bin/python bench/lead_flow.py``; writes
@@ -37,6 +37,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.api_leads import percentile, run_load  # noqa: E402
+from bench.names import NameMix  # noqa: E402
 from bench.seed import fresh_database  # noqa: E402
 from services.platform.db import create_db_engine  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
@@ -48,93 +49,22 @@ LEADS = int(os.environ.get("OSPREY_BENCH_LEADS", "1000000"))
 FLOW_LEADS = int(os.environ.get("OSPREY_BENCH_FLOW_LEADS", "200"))
 #: ``OSPREY_BENCH_FLOW_LEADS=0`` skips part 1 (only the duplicate check at a million).
 
-FIRST = [
-    "Anna",
-    "Boris",
-    "Chloe",
-    "Dmitri",
-    "Elena",
-    "Frank",
-    "Grace",
-    "Hugo",
-    "Irina",
-    "Jack",
-    "Karin",
-    "Lars",
-    "Maria",
-    "Nikolai",
-    "Olga",
-    "Pavel",
-    "Quinn",
-    "Rosa",
-    "Sergei",
-    "Tanya",
-    "Ulrich",
-    "Vera",
-    "Walter",
-    "Xenia",
-    "Yuri",
-    "Zoe",
-    "Ahmed",
-    "Bianca",
-    "Carlos",
-    "Daria",
-    "Emil",
-    "Fatima",
-    "Georg",
-    "Hanna",
-    "Igor",
-    "Julia",
-    "Kenji",
-    "Lena",
-    "Mikhail",
-    "Nina",
-]
-LAST_ROOTS = [
-    "Smith",
-    "Ivanov",
-    "Garcia",
-    "Novak",
-    "Chen",
-    "Orlov",
-    "Brown",
-    "Müller",
-    "Kuznets",
-    "Petrov",
-    "Sokol",
-    "Volkov",
-    "Larsen",
-    "Jensen",
-    "Rossi",
-    "Bianchi",
-    "Dubois",
-    "Martin",
-    "Nowak",
-    "Kowalski",
-    "Horvat",
-    "Popescu",
-    "Nagy",
-    "Svoboda",
-    "Berg",
-    "Lindqvist",
-]
-SUFFIXES = ["", "a", "son", "ova", "sky", "ski", "er", "en", "ez", "ini", "berg", "ström"]
-
-
-def names(rng: random.Random) -> tuple[str, str]:
-    last = rng.choice(LAST_ROOTS) + rng.choice(SUFFIXES)
-    return rng.choice(FIRST), last
+#: Company kinds after a last name: "Berg Group".
+COMPANY_KINDS = ("Group", "Ltd", "GmbH", "Trading")
 
 
 def load_leads(url: str, rows: int, owner_id: str) -> list[dict[str, str]]:
     """COPY ``rows`` leads with realistic names; some of them returned as probes."""
     rng = random.Random(11)
+    mix = NameMix(rng)
+    firsts, lasts = mix.draw(rng, rows)
+    _, companies = mix.draw(rng, rows)
     now = datetime.now(UTC)
     buf = io.StringIO()
     probes: list[dict[str, str]] = []
     for i in range(rows):
-        first, last = names(rng)
-        company = f"{rng.choice(LAST_ROOTS)} {rng.choice(['Group', 'Ltd', 'GmbH', 'Trading'])}"
+        first, last = firsts[i], lasts[i]
+        company = f"{companies[i]} {COMPANY_KINDS[i % len(COMPANY_KINDS)]}"
         email = f"{first.lower()}.{last.lower()}{i}@example.com"
         phone = f"+4420{1000000 + i}"
         when = (now - timedelta(seconds=rows - i)).isoformat()
@@ -287,6 +217,7 @@ def main() -> None:
         probes = load_leads(DB, LEADS, admin_id)
         results["leads_loaded"] = LEADS
         rng = random.Random(5)
+        mix = NameMix(random.Random(11))
 
         def check(client: httpx.Client, n: int, i: int) -> httpx.Response:
             probe = dict(rng.choice(probes))
@@ -298,7 +229,7 @@ def main() -> None:
             return client.post("/api/v1/leads/check-duplicates", json=probe)
 
         def create(client: httpx.Client, n: int, i: int) -> httpx.Response:
-            first, last = names(rng)
+            (first,), (last,) = mix.draw(rng, 1)
             return client.post(
                 "/api/v1/leads",
                 json={"contact_name": f"{first} {last}", "email": f"{uuid.uuid4().hex}@x.io"},

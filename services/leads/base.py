@@ -17,6 +17,7 @@ from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.name_index import NameIndexes
 
 from . import domain
 from .models import Lead, StageChange, metadata
@@ -29,6 +30,8 @@ class LeadsBase:
     name = "leads"
 
     db = Database(metadata)
+    #: The in-memory trigram index of the name keys (the duplicate search).
+    name_indexes = NameIndexes("leads.lead_name_keys")
 
     def _load(self, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
         """The lead the caller may read; otherwise ``NotFound`` (the same for both)."""

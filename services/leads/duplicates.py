@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from nameko.rpc import rpc
 
+from services.platform import similar
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict
 from services.platform.events import isoformat, utcnow
@@ -28,14 +29,10 @@ from .base import LeadsBase
 from .models import Assignment, Lead, LeadMerge, LeadNameKey, StageChange
 from .schemas import dump_lead
 
-#: How alike two names must be to count (pg_trgm similarity).
-NAME_SIMILARITY_THRESHOLD = 0.4
-#: Thresholds the nearest names are looked for at, highest first (see ``_name_ids``).
-NAME_TIERS = (0.7, 0.5, NAME_SIMILARITY_THRESHOLD)
-MAX_SIMILAR = 10
-#: How many of the nearest name keys one search sorts out (more only when their leads
-#: are not the caller's).
-KEYS_PER_SEARCH = 50
+#: How alike two names must be to count (pg_trgm similarity), and how many look-alikes
+#: a search returns: the suite's one setting (services/platform/similar.py).
+NAME_SIMILARITY_THRESHOLD = similar.NAME_SIMILARITY_THRESHOLD
+MAX_SIMILAR = similar.MAX_SIMILAR
 EXACT_MATCH_LIMIT = 50
 MAX_MERGE = 20
 #: Fields a merge never copies from a merged lead into the kept one.
@@ -228,7 +225,15 @@ class DuplicatesRpc(LeadsBase):
         ]
         name = values.get("contact_name")
         if name:
-            name_ids = self._name_ids(name, conditions)
+            name_ids = similar.nearest_ids_by_name_key(
+                self.db,
+                key_column=LeadNameKey.key,
+                record_id=Lead.id,
+                record_key=Lead.name_key,
+                name=name,
+                conditions=conditions,
+                index=self.name_indexes.get("leads.lead_name_keys"),
+            )
             if name_ids:
                 branches.append(sa.select(Lead.id).where(Lead.id.in_(name_ids)))
         if not branches:
@@ -248,74 +253,6 @@ class DuplicatesRpc(LeadsBase):
                 found.append({"record": record, **scored})
         found.sort(key=lambda f: (-f["score"], f["record"]["id"]))
         return found[:MAX_SIMILAR]
-
-    def _name_ids(self, name: str, conditions: list[Any]) -> list[str]:
-        """Ids of the ``MAX_SIMILAR`` readable leads with the nearest contact names (≥ 0.4).
-
-        A lead's name similarity is its name key's (the key has the name's trigrams),
-        so the search runs over the distinct keys (``lead_name_keys``, a common name
-        one row): at each threshold (:data:`NAME_TIERS`) one trigram search sorts the
-        keys that pass it and their readable leads are read in that order until ten
-        are found; ten leads at a threshold are the ten best.
-        """
-        ids: list[str] = []
-        for threshold in NAME_TIERS:
-            # `%` compares with pg_trgm.similarity_threshold, set for this transaction.
-            self.db.execute(
-                sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                {"t": str(threshold)},
-            )
-            want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
-            while True:
-                ids, looked_at_all, passing = self._leads_of_nearest_keys(
-                    name, conditions, want, limit
-                )
-                if len(ids) >= MAX_SIMILAR or (looked_at_all and passing <= want):
-                    break
-                # Keys whose leads are not the caller's came first: read on.
-                if looked_at_all:
-                    want *= 4
-                limit = want + MAX_SIMILAR
-            if len(ids) >= MAX_SIMILAR:
-                break
-        return ids
-
-    def _leads_of_nearest_keys(
-        self, name: str, conditions: list[Any], want: int, limit: int
-    ) -> tuple[list[str], bool, int]:
-        """The first ``MAX_SIMILAR`` readable leads of the ``want`` nearest keys that pass
-        the threshold, reading at most ``limit`` rows; whether every one of those keys
-        was looked at; how many keys pass the threshold.
-
-        Each key's leads are read (lateral, through ``(name_key, id)``) only until
-        ``limit`` rows are out; a key with no readable lead still yields one row, so
-        fewer rows than ``limit`` means every one of the ``want`` keys was looked at.
-        """
-        key = LeadNameKey.key
-        found = (
-            sa.select(
-                key, key.op("<->")(name).label("distance"), sa.func.count().over().label("passing")
-            )
-            .where(key.op("%")(name))
-            .order_by("distance", key)
-            .limit(want)
-            .subquery("found")
-        )
-        leads = (
-            sa.select(Lead.id)
-            .where(Lead.name_key == found.c.key, *conditions)
-            .order_by(Lead.id)
-            .limit(MAX_SIMILAR)
-            .lateral("named")
-        )
-        rows = self.db.execute(
-            sa.select(found.c.passing, leads.c.id)
-            .select_from(found.outerjoin(leads, sa.true()))
-            .order_by(found.c.distance, found.c.key, leads.c.id)
-            .limit(limit)
-        ).all()
-        ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
-        return ids, len(rows) < limit, rows[0].passing if rows else 0
 
 
 def _clean_ids(lead_id: Any, lead_ids: Any) -> list[str]:

@@ -127,8 +127,12 @@ class LeadNameKey(Base):
     __tablename__ = "lead_name_keys"
 
     key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    #: Numbers the keys in the order they were added; the trigger sends the seqs it
+    #: adds to the in-memory name index on commit (services/platform/name_index.py, leads_0008).
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), nullable=False)
 
     __table_args__ = (
+        sa.Index("uq_lead_name_keys_seq", "seq", unique=True),
         sa.Index(
             "ix_lead_name_keys_key_trgm",
             "key",

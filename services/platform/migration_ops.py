@@ -41,3 +41,71 @@ def create_platform_tables(schema: str) -> None:
 def drop_platform_tables(schema: str) -> None:
     op.drop_table("processed_events", schema=schema)
     op.drop_table("outbox", schema=schema)
+
+
+def _name_key_function(function: str, keys_table: str, notify: bool) -> str:
+    """The statement trigger function that adds the name keys of written records to
+    ``keys_table``; with ``notify``, it also tells the in-memory name indexes
+    (services/platform/name_index.py) which keys it added, when the transaction
+    commits: their seqs, or ``rebuild`` after a bulk load."""
+    if not notify:
+        return f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO {keys_table} (key)
+            SELECT DISTINCT name_key FROM written ORDER BY name_key
+            ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        END
+        $$
+        """
+    channel = keys_table.replace(".", "_")
+    return f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            added bigint[];
+        BEGIN
+            -- Only keys not there yet: ON CONFLICT alone would use up a seq per row.
+            WITH inserted AS (
+                INSERT INTO {keys_table} (key)
+                SELECT DISTINCT w.name_key FROM written AS w
+                WHERE NOT EXISTS (SELECT 1 FROM {keys_table} AS k WHERE k.key = w.name_key)
+                ORDER BY w.name_key
+                ON CONFLICT DO NOTHING
+                RETURNING seq
+            )
+            SELECT array_agg(seq) INTO added FROM inserted;
+            IF cardinality(added) > {NAME_KEY_NOTIFY_LIMIT} THEN
+                PERFORM pg_notify('{channel}', 'rebuild');
+            ELSIF cardinality(added) > 0 THEN
+                PERFORM pg_notify('{channel}', array_to_string(added, ','));
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """
+
+
+#: Keep in step with services.platform.name_index.NOTIFY_LIMIT (imported there
+#: would pull numpy into every migration).
+NAME_KEY_NOTIFY_LIMIT = 500
+
+
+def add_name_key_seq(schema: str, keys_table: str, function: str) -> None:
+    """Give a name-key table its ``seq`` (identity) and make its trigger function
+    notify the in-memory name indexes."""
+    op.add_column(
+        keys_table,
+        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False),
+        schema=schema,
+    )
+    op.create_index(f"uq_{keys_table}_seq", keys_table, ["seq"], unique=True, schema=schema)
+    op.execute(_name_key_function(f"{schema}.{function}", f"{schema}.{keys_table}", notify=True))
+
+
+def drop_name_key_seq(schema: str, keys_table: str, function: str) -> None:
+    op.execute(_name_key_function(f"{schema}.{function}", f"{schema}.{keys_table}", notify=False))
+    op.drop_index(f"uq_{keys_table}_seq", keys_table, schema=schema)
+    op.drop_column(keys_table, "seq", schema=schema)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from nameko.rpc import rpc
 
+from services.platform import similar
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, DuplicatesFound, NotFound
 from services.platform.events import isoformat, utcnow
@@ -86,12 +87,6 @@ CONTACTS = Kind(Contact, CONTACT, dump_contact)
 #: How many records one exact value (an email, a phone, a web domain) may bring in as
 #: candidates; the name brings the ``MAX_SIMILAR`` nearest.
 EXACT_MATCH_LIMIT = 50
-#: The similarity thresholds the nearest names are looked for at, highest first; the
-#: last is the one a likely duplicate must reach (see ``_similar_rows``).
-NAME_TIERS = (0.7, 0.5, domain.NAME_SIMILARITY_THRESHOLD)
-#: How many of the nearest name keys one search sorts out (more only when their
-#: records are not the caller's).
-KEYS_PER_SEARCH = 50
 #: The parts of an address that make two addresses the same one.
 ADDRESS_KEY = ("kind", "street", "city", "region", "postcode", "country")
 
@@ -456,13 +451,9 @@ class AccountsRpc(SalesBase):
         """``(record, name similarity)`` of the candidates, the caller's readable ones only.
 
         Each exact value goes through its own index. The names are the ``MAX_SIMILAR``
-        most similar with similarity ≥ the threshold, found through a trigram index
-        from the top down (:data:`NAME_TIERS`): a common first name shares enough
-        trigrams with tens of thousands of names to pass the index at 0.4, each then
-        read and compared, while a higher threshold lets the index itself rule most of
-        them out, and ten names that pass it are the ten best. With ``keys`` (a table
-        of the distinct name keys, see :func:`_nearest_by_key`) the trigram search runs
-        over the distinct names only.
+        most similar with similarity ≥ the threshold, found from the top threshold down
+        (:mod:`services.platform.similar`); with ``keys`` (the table of the distinct
+        name keys) the trigram search runs over the distinct names only.
         """
         conditions = [readable_by(caller, model.owner_id, model.team_id)]
         if exclude_id is not None:
@@ -473,9 +464,23 @@ class AccountsRpc(SalesBase):
         ]
         if name:
             if keys is not None:
-                name_ids = self._nearest_by_key(model, keys, name, conditions)
+                name_ids = similar.nearest_ids_by_name_key(
+                    self.db,
+                    key_column=keys.key,
+                    record_id=model.id,
+                    record_key=model.name_key,
+                    name=name,
+                    conditions=conditions,
+                    index=self.name_indexes.get(f"sales.{keys.__tablename__}"),
+                )
             else:
-                name_ids = self._nearest_by_name(model, name_column, name, conditions)
+                name_ids = similar.nearest_ids_by_name(
+                    self.db,
+                    record_id=model.id,
+                    name_column=name_column,
+                    name=name,
+                    conditions=conditions,
+                )
             if name_ids:
                 branches.append(sa.select(model.id).where(model.id.in_(name_ids)))
         if not branches:
@@ -489,100 +494,6 @@ class AccountsRpc(SalesBase):
         ).all()
         self.db.commit()
         return list(rows)
-
-    def _set_similarity_threshold(self, threshold: float) -> None:
-        # `%` compares with pg_trgm.similarity_threshold, set for this transaction.
-        self.db.execute(
-            sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-            {"t": str(threshold)},
-        )
-
-    def _nearest_by_name(
-        self, model: Any, name_column: Any, name: str, conditions: list[Any]
-    ) -> list[str]:
-        """Ids of the ``MAX_SIMILAR`` readable records with the nearest names (≥ 0.4)."""
-        nearest = (
-            sa.select(model.id)
-            .where(name_column.op("%")(name), *conditions)
-            .order_by(name_column.op("<->")(name))
-            .limit(domain.MAX_SIMILAR)
-        )
-        name_ids: list[str] = []
-        for threshold in NAME_TIERS:
-            self._set_similarity_threshold(threshold)
-            name_ids = list(self.db.execute(nearest).scalars())
-            if len(name_ids) >= domain.MAX_SIMILAR:
-                break
-        return name_ids
-
-    def _nearest_by_key(self, model: Any, keys: Any, name: str, conditions: list[Any]) -> list[str]:
-        """Ids of the ``MAX_SIMILAR`` readable records with the nearest names (≥ 0.4),
-        found among the distinct name keys.
-
-        A record's similarity to ``name`` is its key's (the key has the name's
-        trigrams), so the nearest keys, each with its readable records, give the
-        nearest records: at each threshold (:data:`NAME_TIERS`) one trigram search
-        sorts the keys that pass it, and their records are read in that order until
-        ten are found; ten records at a threshold are the ten best. A key shared by
-        hundreds of records (a common name) is one row, so the trigram index and its
-        recheck see far fewer rows than the records' own.
-        """
-        ids: list[str] = []
-        for threshold in NAME_TIERS:
-            self._set_similarity_threshold(threshold)
-            want, limit = KEYS_PER_SEARCH, domain.MAX_SIMILAR
-            while True:
-                ids, looked_at_all, passing = self._records_of_nearest_keys(
-                    model, keys, name, conditions, want, limit
-                )
-                if len(ids) >= domain.MAX_SIMILAR or (looked_at_all and passing <= want):
-                    break
-                # Keys whose records are not the caller's came first: read on.
-                if looked_at_all:
-                    want *= 4
-                limit = want + domain.MAX_SIMILAR
-            if len(ids) >= domain.MAX_SIMILAR:
-                break
-        return ids
-
-    def _records_of_nearest_keys(
-        self, model: Any, keys: Any, name: str, conditions: list[Any], want: int, limit: int
-    ) -> tuple[list[str], bool, int]:
-        """The first ``MAX_SIMILAR`` readable records of the ``want`` nearest keys that
-        pass the threshold, reading at most ``limit`` rows; whether every one of those
-        keys was looked at; how many keys pass the threshold.
-
-        The keys come sorted from one subquery and each key's records are read
-        (lateral, through ``(name_key, id)``) only until ``limit`` rows are out. A key
-        with no readable record still yields one row, so fewer rows than ``limit``
-        means every one of the ``want`` keys was looked at.
-        """
-        found = (
-            sa.select(
-                keys.key,
-                keys.key.op("<->")(name).label("distance"),
-                sa.func.count().over().label("passing"),
-            )
-            .where(keys.key.op("%")(name))
-            .order_by("distance", keys.key)
-            .limit(want)
-            .subquery("found")
-        )
-        records = (
-            sa.select(model.id)
-            .where(model.name_key == found.c.key, *conditions)
-            .order_by(model.id)
-            .limit(domain.MAX_SIMILAR)
-            .lateral("records")
-        )
-        rows = self.db.execute(
-            sa.select(found.c.passing, records.c.id)
-            .select_from(found.outerjoin(records, sa.true()))
-            .order_by(found.c.distance, found.c.key, records.c.id)
-            .limit(limit)
-        ).all()
-        ids = [row.id for row in rows if row.id is not None][: domain.MAX_SIMILAR]
-        return ids, len(rows) < limit, rows[0].passing if rows else 0
 
     @staticmethod
     def _candidate(record: dict[str, Any], reasons: list[str], name_score: float) -> dict:

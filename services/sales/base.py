@@ -22,6 +22,7 @@ from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
+from services.platform.name_index import NameIndexes
 
 from . import domain
 from .domain import Entity
@@ -47,6 +48,8 @@ class SalesBase:
     name = "sales"
 
     db = Database(metadata)
+    #: The in-memory trigram index of the name keys (the duplicate search).
+    name_indexes = NameIndexes("sales.contact_name_keys")
 
     @staticmethod
     def _new_values(entity: Entity, changes: dict[str, Any], caller: Actor) -> dict[str, Any]:

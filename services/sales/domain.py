@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from services.platform import fields
+from services.platform import fields, similar
 
 # The field framework lives in the platform; these names stay reachable as
 # ``domain.<name>`` for the sales parts.
@@ -304,9 +304,10 @@ def clean_career(data: Any) -> dict[str, Any]:
 
 # --- duplicates ------------------------------------------------------------------------
 
-#: How alike two names must be (pg_trgm similarity) to be offered as duplicates.
-NAME_SIMILARITY_THRESHOLD = 0.4
-MAX_SIMILAR = 10
+#: How alike two names must be (pg_trgm similarity) to be offered as duplicates, and
+#: how many are offered: the suite's one setting (services/platform/similar.py).
+NAME_SIMILARITY_THRESHOLD = similar.NAME_SIMILARITY_THRESHOLD
+MAX_SIMILAR = similar.MAX_SIMILAR
 
 _DOMAIN = re.compile(r"^([a-z][a-z0-9+.-]*://)?(www\.)?([^/:?#]*)", re.IGNORECASE)
 

@@ -163,8 +163,12 @@ class ContactNameKey(Base):
     __tablename__ = "contact_name_keys"
 
     key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    #: Numbers the keys in the order they were added; the trigger sends the seqs it
+    #: adds to the in-memory name index on commit (services/platform/name_index.py, sales_0006).
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), nullable=False)
 
     __table_args__ = (
+        sa.Index("uq_contact_name_keys_seq", "seq", unique=True),
         sa.Index(
             "ix_contact_name_keys_key_trgm",
             "key",

@@ -13,11 +13,30 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from services.leads.service import LeadsService
 from services.platform.ids import new_id
+from services.sales.service import SalesService
+from tests.support.name_index import wait_for_name_indexes
 
-from .test_duplicates import REP_A, REP_B, both, call  # noqa: F401  (both: the fixture)
+from .test_duplicates import REP_A, REP_B, call
+
+
+@pytest.fixture(params=["in-memory index", "trigram index"])
+def both(request, container_factory, service_config):
+    """Leads searching names in its in-memory index (built before the test starts), and
+    again with that index off (the table's trigram index): both hold."""
+    in_memory = request.param == "in-memory index"
+    sales = container_factory(SalesService, service_config)
+    sales.start()
+    leads = container_factory(LeadsService, {**service_config, "NAME_INDEX": in_memory})
+    leads.start()
+    if in_memory:
+        wait_for_name_indexes(leads)
+    return leads, sales
+
 
 ADMIN = {"id": new_id(), "email": "root@osprey.test", "roles": ["admin"], "team_id": None}
 
@@ -66,7 +85,7 @@ def checked(leads: Any, name: str, reader: dict) -> list[dict[str, Any]]:
     return call(leads, "check_lead_duplicates", {"contact_name": name}, actor=reader)
 
 
-def test_the_check_finds_the_full_scans_best_ten(both, db_engine):  # noqa: F811
+def test_the_check_finds_the_full_scans_best_ten(both, db_engine):
     leads, _sales = both
     twins = ["Katarina Olsen", "Olsen Katarina", "KATARINA OLSEN", "Katarina Olson"]
     typos = ["Katarna Olsen", "Katharina Olsen", "Katarina Olsenn", "Katrina Olsen"]
@@ -82,7 +101,7 @@ def test_the_check_finds_the_full_scans_best_ten(both, db_engine):  # noqa: F811
     assert 1.0 not in [c["score"] for c in checked(leads, "Katarina Olsen", REP_A)]
 
 
-def test_each_write_keeps_the_search_right(both, db_engine):  # noqa: F811
+def test_each_write_keeps_the_search_right(both, db_engine):
     leads, _sales = both
     first = call(leads, "create_lead", {"contact_name": "Bjørg Haugland"}, actor=REP_A)
     assert first["similar"] == []
@@ -113,7 +132,7 @@ def test_each_write_keeps_the_search_right(both, db_engine):  # noqa: F811
     assert missing == 0
 
 
-def test_more_than_ten_unreadable_keys_before_the_readable_ones(both, db_engine):  # noqa: F811
+def test_more_than_ten_unreadable_keys_before_the_readable_ones(both, db_engine):
     leads, _sales = both
     near = [(f"Leopoldine Wrangelsen {n}", REP_B) for n in range(60)]
     insert_leads(db_engine, near + [("Leopoldine Wrangelsen Haugen Li", REP_A)])

@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.platform.ids import new_id
+from services.sales.service import SalesService
+from tests.support.name_index import wait_for_name_indexes
 
 from .test_sales_service import (
     ADMIN,
@@ -24,8 +26,20 @@ from .test_sales_service import (
     REP_B,
     call,
     contact,
-    sales,  # noqa: F401  (the fixture)
 )
+
+
+@pytest.fixture(params=["in-memory index", "trigram index"])
+def sales(request, container_factory, service_config):
+    """The sales service searching names in its in-memory index (built before the test
+    starts), and again with that index off (the table's trigram index): both hold."""
+    in_memory = request.param == "in-memory index"
+    container = container_factory(SalesService, {**service_config, "NAME_INDEX": in_memory})
+    container.start()
+    if in_memory:
+        wait_for_name_indexes(container)
+    return container
+
 
 # Names as people type them: typos, swapped first and last names, initials, accents,
 # punctuation, a repeated word, one word, three words, digits.
@@ -120,7 +134,7 @@ def test_a_name_key_has_exactly_the_trigrams_of_its_name(db_engine):
     assert keys == ["müller zoë"] * 3  # one key for the same words in any order and case
 
 
-def test_the_search_finds_the_full_scans_best_ten(sales, db_engine):  # noqa: F811
+def test_the_search_finds_the_full_scans_best_ten(sales, db_engine):
     # A crowd of like names: exact twins, typos, swapped names, initials, longer and
     # shorter ones, most of them another team's, so the readable ten lie deeper.
     base = ["Katarina Olsen", "Katarina Olsen", "Olsen Katarina", "Katarina Olson"]
@@ -145,7 +159,7 @@ def test_the_search_finds_the_full_scans_best_ten(sales, db_engine):  # noqa: F8
     )
 
 
-def test_each_write_keeps_the_search_right(sales, db_engine):  # noqa: F811
+def test_each_write_keeps_the_search_right(sales, db_engine):
     ann = contact(sales, REP_A, full_name="Bjørg Haugland")
     assert call(sales, "similar_contacts", ann["id"], actor=REP_A) == []
 
@@ -181,7 +195,7 @@ def test_each_write_keeps_the_search_right(sales, db_engine):  # noqa: F811
 
 
 @pytest.mark.parametrize("reader", [REP_A, REP_B])
-def test_more_than_ten_unreadable_keys_before_the_readable_ones(sales, db_engine, reader):  # noqa: F811
+def test_more_than_ten_unreadable_keys_before_the_readable_ones(sales, db_engine, reader):
     # Sixty distinct near names the reader may not read, nearer than the readable one.
     owner = REP_B if reader is REP_A else REP_A
     near = [(f"Leopoldine Wrangelsen {n}", owner) for n in range(60)]

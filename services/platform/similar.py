@@ -1,0 +1,222 @@
+"""The nearest names among a million records: the duplicate search leads and sales share.
+
+pg_trgm's similarity of two names depends only on the set of their lower-cased words,
+so a service keeps each record's *name key* (those words, distinct and sorted, in an
+indexed column) and a table of the distinct keys in use with a trigram index
+(``leads.lead_name_keys``, ``sales.contact_name_keys``; docs/architecture.md,
+"Duplicate search at a million rows"). The trigram search then runs over the distinct
+keys — a common name is one row, not hundreds — and each key's readable records are
+read through ``(name_key, id)``.
+
+The search goes from the top threshold down (:data:`NAME_TIERS`): at a high threshold
+the trigram index itself rules out most keys, and ten records found there are the ten
+best; only a name with fewer than ten such look-alikes is searched again at the
+threshold a duplicate must reach.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from .name_index import NameKeyIndex
+
+#: How alike two names must be to count as a likely duplicate (pg_trgm similarity).
+NAME_SIMILARITY_THRESHOLD = 0.4
+#: The thresholds the nearest names are looked for at, highest first; the last is
+#: :data:`NAME_SIMILARITY_THRESHOLD`. Measured over 500 names among 669,000 keys
+#: (bench/README.md): most names have ten look-alikes at 0.5, and a search at 0.5
+#: costs half of one at 0.4; starting higher (0.7) paid a third search for most
+#: names and raised the p99.
+NAME_TIERS = (0.5, NAME_SIMILARITY_THRESHOLD)
+#: How many likely duplicates a search returns at most.
+MAX_SIMILAR = 10
+#: How many of the nearest name keys one search sorts out (more only when their
+#: records are not the caller's).
+KEYS_PER_SEARCH = 50
+
+
+def set_similarity_threshold(session: Session, threshold: float) -> None:
+    """``%`` compares with ``pg_trgm.similarity_threshold``: set it for this transaction."""
+    session.execute(
+        sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+        {"t": str(threshold)},
+    )
+
+
+def nearest_ids_by_name_key(
+    session: Session,
+    *,
+    key_column: Any,
+    record_id: Any,
+    record_key: Any,
+    name: str,
+    conditions: list[Any],
+    index: Any = None,
+) -> list[str]:
+    """Ids of the :data:`MAX_SIMILAR` records with the names nearest to ``name``
+    (similarity ≥ :data:`NAME_SIMILARITY_THRESHOLD`) among those ``conditions`` allow.
+
+    ``key_column`` is the distinct keys' column (trigram-indexed), ``record_id`` and
+    ``record_key`` the records' id and name key columns (indexed together). With a
+    built ``index`` (:class:`~services.platform.name_index.NameKeyIndex` of that
+    table) the keys that pass come from memory, already sorted; otherwise, at each
+    threshold one trigram search sorts the keys that pass it. Their records are read
+    in that order until ten are found; keys whose records the caller may not read
+    make it read on, four times further each round.
+    """
+    if isinstance(index, NameKeyIndex) and index.ready:
+        found = _nearest_keys_in_memory(session, index, key_column, name)
+        if found is not None:
+            return _records_of_keys(session, found, key_column, record_id, record_key, conditions)
+    ids: list[str] = []
+    for threshold in NAME_TIERS:
+        set_similarity_threshold(session, threshold)
+        want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
+        while True:
+            ids, looked_at_all, passing = _records_of_nearest_keys(
+                session, key_column, record_id, record_key, name, conditions, want, limit
+            )
+            if len(ids) >= MAX_SIMILAR or (looked_at_all and passing <= want):
+                break
+            if looked_at_all:
+                want *= 4
+            limit = want + MAX_SIMILAR
+        if len(ids) >= MAX_SIMILAR:
+            break
+    return ids
+
+
+def _nearest_keys_in_memory(
+    session: Session, index: NameKeyIndex, key_column: Any, name: str
+) -> tuple[list[int], list[float]] | None:
+    """The seqs and similarities of every key passing the threshold, best first, from
+    the in-memory index brought up to date first; None if it cannot answer."""
+    key_table = key_column.table
+    trigrams, highest = session.execute(
+        sa.select(
+            sa.func.show_trgm(name),
+            sa.select(sa.func.max(key_table.c.seq)).scalar_subquery(),
+        )
+    ).one()
+    if not index.catch_up(session, highest):
+        return None
+    return index.search(list(trigrams), NAME_SIMILARITY_THRESHOLD)
+
+
+def _records_of_keys(
+    session: Session,
+    found: tuple[list[int], list[float]],
+    key_column: Any,
+    record_id: Any,
+    record_key: Any,
+    conditions: list[Any],
+) -> list[str]:
+    """The first :data:`MAX_SIMILAR` allowed records of the keys ``found`` (seqs and
+    similarities, best first), reading the keys in growing slices."""
+    seqs, similarities = found
+    if not seqs:
+        return []
+    key_table = key_column.table
+    want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
+    while True:
+        given = sa.select(
+            sa.func.unnest(sa.literal(seqs[:want], ARRAY(sa.BigInteger))).label("seq"),
+            sa.func.unnest(sa.literal(similarities[:want], ARRAY(sa.REAL))).label("similarity"),
+        ).subquery("given")
+        keys = (
+            sa.select(key_column.label("key"), given.c.similarity)
+            .join_from(given, key_table, key_table.c.seq == given.c.seq)
+            .subquery("found")
+        )
+        records = (
+            sa.select(record_id.label("id"))
+            .where(record_key == keys.c.key, *conditions)
+            .order_by(record_id)
+            .limit(MAX_SIMILAR)
+            .lateral("records")
+        )
+        rows = session.execute(
+            sa.select(records.c.id)
+            .select_from(keys.outerjoin(records, sa.true()))
+            .order_by(keys.c.similarity.desc(), keys.c.key, records.c.id)
+            .limit(limit)
+        ).all()
+        ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
+        looked_at_all = len(rows) < limit
+        if len(ids) >= MAX_SIMILAR or (looked_at_all and len(seqs) <= want):
+            return ids
+        if looked_at_all:
+            want *= 4
+        limit = want + MAX_SIMILAR
+
+
+def _records_of_nearest_keys(
+    session: Session,
+    key_column: Any,
+    record_id: Any,
+    record_key: Any,
+    name: str,
+    conditions: list[Any],
+    want: int,
+    limit: int,
+) -> tuple[list[str], bool, int]:
+    """The first :data:`MAX_SIMILAR` allowed records of the ``want`` nearest keys that
+    pass the threshold, reading at most ``limit`` rows; whether every one of those keys
+    was looked at; how many keys pass the threshold.
+
+    The keys come sorted from one subquery and each key's records are read (lateral,
+    through ``(name_key, id)``) only until ``limit`` rows are out. A key with no
+    allowed record still yields one row, so fewer rows than ``limit`` means every one
+    of the ``want`` keys was looked at.
+    """
+    found = (
+        sa.select(
+            key_column.label("key"),
+            key_column.op("<->")(name).label("distance"),
+            sa.func.count().over().label("passing"),
+        )
+        .where(key_column.op("%")(name))
+        .order_by("distance", key_column)
+        .limit(want)
+        .subquery("found")
+    )
+    records = (
+        sa.select(record_id.label("id"))
+        .where(record_key == found.c.key, *conditions)
+        .order_by(record_id)
+        .limit(MAX_SIMILAR)
+        .lateral("records")
+    )
+    rows = session.execute(
+        sa.select(found.c.passing, records.c.id)
+        .select_from(found.outerjoin(records, sa.true()))
+        .order_by(found.c.distance, found.c.key, records.c.id)
+        .limit(limit)
+    ).all()
+    ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
+    return ids, len(rows) < limit, rows[0].passing if rows else 0
+
+
+def nearest_ids_by_name(
+    session: Session, *, record_id: Any, name_column: Any, name: str, conditions: list[Any]
+) -> list[str]:
+    """Ids of the :data:`MAX_SIMILAR` allowed records whose ``name_column`` is nearest
+    to ``name`` (≥ :data:`NAME_SIMILARITY_THRESHOLD`), searched in the records' own
+    trigram index, from the top threshold down — for tables without name keys."""
+    nearest = (
+        sa.select(record_id)
+        .where(name_column.op("%")(name), *conditions)
+        .order_by(name_column.op("<->")(name))
+        .limit(MAX_SIMILAR)
+    )
+    ids: list[str] = []
+    for threshold in NAME_TIERS:
+        set_similarity_threshold(session, threshold)
+        ids = list(session.execute(nearest).scalars())
+        if len(ids) >= MAX_SIMILAR:
+            break
+    return ids
