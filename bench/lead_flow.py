@@ -38,7 +38,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.api_leads import percentile, run_load  # noqa: E402
 from bench.names import NameMix  # noqa: E402
-from bench.seed import fresh_database  # noqa: E402
+from bench.seed import fresh_database, wait_for_name_index  # noqa: E402
 from services.platform.db import create_db_engine  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
@@ -215,6 +215,9 @@ def main() -> None:
             results["flow_4_clients"] = lead_flow(base, token, 4, FLOW_LEADS)
 
         probes = load_leads(DB, LEADS, admin_id)
+        results["name_index"] = wait_for_name_index(
+            DB, base, token, "leads", "leads.lead_name_keys"
+        )
         results["leads_loaded"] = LEADS
         rng = random.Random(5)
         mix = NameMix(random.Random(11))

@@ -62,3 +62,30 @@ def load_leads(url: str, rows: int, owner_id: str, accounts: int = 5000) -> None
     finally:
         raw.close()
         engine.dispose()
+
+
+def wait_for_name_index(url: str, base_url: str, token: str, service: str, table: str) -> dict:
+    """Wait until ``service``'s in-memory name index holds every key of ``table`` (it
+    rebuilds after a bulk load; until then the search answers from the table's trigram
+    index). Returns the index's state, with how long the wait took."""
+    import time
+
+    import httpx
+
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            highest = conn.execute(sa.text(f"SELECT max(seq) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
+    started = time.perf_counter()
+    headers = {"Authorization": f"Bearer {token}"}
+    while True:
+        response = httpx.get(f"{base_url}/api/v1/admin/name-indexes", headers=headers, timeout=30)
+        response.raise_for_status()
+        state = next(i for i in response.json()["items"] if i["service"] == service)
+        if state["ready"] and (state["high_seq"] or 0) >= (highest or 0):
+            return {**state, "waited_s": round(time.perf_counter() - started, 1)}
+        if time.perf_counter() - started > 600:
+            raise SystemExit(f"the {service} name index was not ready after 10 minutes: {state}")
+        time.sleep(0.5)

@@ -37,7 +37,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.names import NameMix, misspell  # noqa: E402
-from bench.seed import fresh_database  # noqa: E402
+from bench.seed import fresh_database, wait_for_name_index  # noqa: E402
 from services.platform.db import create_db_engine  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
@@ -270,6 +270,9 @@ def main() -> None:
 
         results["contacts_loaded"] = ROWS
         results["load"] = load_contacts(DB, ROWS, admin_id)
+        results["name_index"] = wait_for_name_index(
+            DB, stack.base_url, token, "sales", "sales.contact_name_keys"
+        )
         ids, names = sample_ids(DB, SAMPLE + 200)
         results.update(names)
         warm, ids = ids[:200], ids[200:]

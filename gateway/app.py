@@ -25,6 +25,7 @@ from .routers import (
     lead_rules,
     leads,
     meta,
+    name_indexes,
     opportunities,
     orders,
     session,
@@ -90,6 +91,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         forecasts.router,
         orders.router,
         meta.router,
+        name_indexes.router,
     ):
         app.include_router(router)
 

@@ -18,6 +18,7 @@ from services.platform.errors import EXPECTED, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.name_index import NameIndexStatusRpc
 
 from . import domain
 from .distribution import DistributionRpc
@@ -66,7 +67,13 @@ LIST_SPEC = ListSpec(
 
 
 class LeadsService(
-    ProcessRpc, DistributionRpc, ScoringRpc, DuplicatesRpc, WebFormsRpc, MergesHandlers
+    ProcessRpc,
+    DistributionRpc,
+    ScoringRpc,
+    DuplicatesRpc,
+    WebFormsRpc,
+    MergesHandlers,
+    NameIndexStatusRpc,
 ):
     """The lead record's own methods plus every part's (each part builds on LeadsBase)."""
 

@@ -42,10 +42,13 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .access import Actor
 from .db import create_db_engine
+from .errors import EXPECTED
 
 log = logging.getLogger(__name__)
 
@@ -368,3 +371,17 @@ class NameIndexes(DependencyProvider):
                 if raw is not None:
                     with contextlib.suppress(Exception):
                         raw.close()
+
+
+class NameIndexStatusRpc:
+    """``name_index_status``: for a service part whose base has ``name_indexes``."""
+
+    name_indexes: dict[str, NameKeyIndex]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def name_index_status(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The state of each in-memory name index of this process (administrators):
+        ``[{table, ready, keys, high_seq, built_at, build_seconds}]``; an empty list
+        when the index is off (``NAME_INDEX``)."""
+        Actor.from_dict(actor).require_admin()
+        return [index.status() for index in self.name_indexes.values()]

@@ -134,3 +134,18 @@ def test_merging_contacts_and_accounts_relinks_leads(admin: httpx.Client) -> Non
     assert (relinked["contact_id"], relinked["account_id"]) == (kept["id"], kept_account["id"])
     assert relinked["version"] == lead["version"] + 2
     assert admin.get(f"/api/v1/leads/{other_lead['id']}").json()["version"] == other_lead["version"]
+
+
+def test_administrators_see_the_name_indexes_ready(admin: httpx.Client, login, world) -> None:
+    # Each leads and sales process builds its in-memory name index when it starts.
+    items = eventually(
+        lambda: admin.get("/api/v1/admin/name-indexes").json()["items"],
+        lambda items: len(items) == 2 and all(i["ready"] for i in items),
+    )
+    assert {(i["service"], i["table"]) for i in items} == {
+        ("leads", "leads.lead_name_keys"),
+        ("sales", "sales.contact_name_keys"),
+    }
+    assert all(i["ready"] and i["build_seconds"] is not None for i in items)
+    rep = login(world.rep_a1.email, world.rep_a1.password)
+    problem(rep.get("/api/v1/admin/name-indexes"), 403)
