@@ -27,6 +27,7 @@ class Settings:
     max_body_bytes: int
     outbox_relay: bool
     outbox_poll_seconds: float
+    name_index: bool = True
 
     def __repr__(self) -> str:  # never print the admin password or URL credentials
         return f"Settings(http={self.http_host}:{self.http_port})"
@@ -49,6 +50,7 @@ def load_settings() -> Settings:
         max_body_bytes=int(_env("OSPREY_MAX_BODY_BYTES", str(1024 * 1024))),
         outbox_relay=_env("OSPREY_OUTBOX_RELAY", "1") not in ("0", "false", "no", "off"),
         outbox_poll_seconds=float(_env("OSPREY_OUTBOX_POLL_SECONDS", "1")),
+        name_index=_env("OSPREY_NAME_INDEX", "1") not in ("0", "false", "no", "off"),
     )
 
 
@@ -65,6 +67,7 @@ def nameko_config(s: Settings | None = None) -> dict:
         "DATABASE_URL": s.database_url,
         "OUTBOX_RELAY": s.outbox_relay,
         "OUTBOX_POLL_SECONDS": s.outbox_poll_seconds,
+        "NAME_INDEX": s.name_index,
         "serializer": "json",
         "max_workers": int(_env("OSPREY_MAX_WORKERS", "10")),
         "parent_calls_tracked": 10,
