@@ -8,6 +8,7 @@ Products and price lists have the five record routes. Orders and invoices have n
 # No ``from __future__ import annotations``: FastAPI reads the route helpers' closures'
 # annotations at run time, and they name the models passed in.
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -627,3 +628,32 @@ async def list_payments(
 ) -> dict[str, Any]:
     """The invoice's payments, oldest first."""
     return {"items": await rpc.call("orders", "list_payments", invoice_id, actor=actor)}
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The invoice as PDF"}},
+    tags=["invoices"],
+)
+async def invoice_pdf(
+    invoice_id: str,
+    download: bool = False,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Response:
+    """The printable invoice (`application/pdf`), named by its number.
+
+    Shown in the browser (`inline`); `?download=true` asks to save it (`attachment`).
+    """
+    answer = await rpc.call("orders", "invoice_pdf", invoice_id, actor=actor)
+    filename = answer["filename"]
+    disposition = "attachment" if download else "inline"
+    return Response(
+        content=base64.b64decode(answer["content"]),
+        media_type=answer["content_type"],
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from .catalog import CatalogRpc
 from .invoices import InvoicesRpc
 from .orders import OrdersRpc
+from .pdf import InvoicePdfRpc
 
 
-class OrdersService(CatalogRpc, OrdersRpc, InvoicesRpc):
+class OrdersService(CatalogRpc, OrdersRpc, InvoicesRpc, InvoicePdfRpc):
     """Every ``@rpc`` method of the parts, on one service."""
 
     name = "orders"

@@ -1,0 +1,181 @@
+"""The printable invoice: a real orders container renders it, a real sales container
+names the customer, and pypdf reads the PDF back."""
+
+from __future__ import annotations
+
+import base64
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from services.orders.pdf import Company, InvoiceDocument, PrintedLine, render_invoice_pdf
+from services.platform.errors import NotFound
+from services.sales.service import SalesService
+
+from .conftest import REP_A, REP_B, call, make_product
+
+
+@pytest.fixture
+def sales(container_factory, service_config):
+    container = container_factory(SalesService, service_config)
+    container.start()
+    return container
+
+
+def pdf_text(answer: dict) -> str:
+    content = base64.b64decode(answer["content"])
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    # Words may be split across lines by the table's wrapping; compare on spaces.
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def paid_in_part(orders, sales, monkeypatch) -> tuple[dict, dict, dict]:
+    monkeypatch.setenv("OSPREY_COMPANY_NAME", "Osprey Demo GmbH")
+    monkeypatch.setenv("OSPREY_COMPANY_ADDRESS", "Hauptstraße 1\\n10115 Berlin")
+    monkeypatch.setenv("OSPREY_COMPANY_TAX_ID", "DE999999999")
+    monkeypatch.setenv("OSPREY_COMPANY_BANK", "IBAN DE02 1001 0010 0006 8201 01")
+    account = call(
+        sales,
+        "create_account",
+        {
+            "name": "ООО «Ромашка»",
+            "addresses": [
+                {"kind": "shipping", "city": "Тверь"},
+                {"kind": "billing", "street": "ул. Ленина, 1", "city": "Москва"},
+            ],
+        },
+        actor=REP_A,
+    )
+    bolt = make_product(orders, code="BOLT-8", name="Болт М8", unit="pcs")
+    nut = make_product(orders, code="NUT-8", name="Hex nut")
+    order = call(
+        orders,
+        "create_order",
+        {
+            "currency": "EUR",
+            "account_id": account["id"],
+            "lines": [
+                {
+                    "product_id": bolt["id"],
+                    "quantity": "3",
+                    "price": "10.00",
+                    "discount": "10",
+                    "tax_rate": "20",
+                },
+                {"product_id": nut["id"], "quantity": "1.5", "price": "3.33", "tax_rate": "7"},
+            ],
+        },
+        actor=REP_A,
+    )
+    order = call(orders, "confirm_order", order["id"], actor=REP_A)
+    invoice = call(orders, "create_invoice", {"order_id": order["id"]}, actor=REP_A)
+    call(orders, "issue_invoice", invoice["id"], actor=REP_A)
+    invoice = call(orders, "register_payment", invoice["id"], "20.00", actor=REP_A)
+    return account, order, invoice
+
+
+def test_the_pdf_carries_the_number_customer_lines_and_totals(orders, sales, monkeypatch):
+    account, order, invoice = paid_in_part(orders, sales, monkeypatch)
+    # 3 × 10.00 − 10 % = 27.00 net, 5.40 tax; 1.5 × 3.33 = 5.00 (4.995 half-up), 0.35 tax
+    assert (order["subtotal"], order["discount_total"], order["tax_total"], order["total"]) == (
+        "35.00",
+        "3.00",
+        "5.75",
+        "37.75",
+    )
+    answer = call(orders, "invoice_pdf", invoice["id"], actor=REP_A)
+    assert answer["filename"] == f"{invoice['number']}.pdf"
+    assert answer["content_type"] == "application/pdf"
+    text = pdf_text(answer)
+    for expected in (
+        invoice["number"],
+        order["number"],
+        "Osprey Demo GmbH",
+        "Hauptstraße 1",
+        "Tax ID: DE999999999",
+        # the customer from sales, its billing address (not the shipping one)
+        "ООО «Ромашка»",
+        "ул. Ленина, 1",
+        "Москва",
+        # each line: code, name, quantity with unit, price, discount, rate, net, tax, total
+        "BOLT-8 Болт М8 3 pcs 10.00 10 20 27.00 5.40 32.40",
+        "NUT-8 Hex nut 1.5 3.33 0 7 5.00 0.35 5.35",
+        # tax per rate
+        "7 % 5.00 EUR 0.35 EUR",
+        "20 % 27.00 EUR 5.40 EUR",
+        "Subtotal 35.00 EUR",
+        "Discount 3.00 EUR",
+        "Tax 5.75 EUR",
+        "Total 37.75 EUR",
+        "Paid 20.00 EUR",
+        "Amount due 17.75 EUR",
+        "IBAN DE02 1001 0010 0006 8201 01",
+    ):
+        assert expected in text, expected
+    assert "Тверь" not in text
+    assert "DRAFT" not in text and "CANCELLED" not in text
+
+
+def test_a_draft_and_a_cancelled_invoice_say_so(orders, sales):
+    draft = call(
+        orders, "create_invoice", {"currency": "USD", "total": "10.50", "tax_total": "0.50"}, REP_A
+    )
+    text = pdf_text(call(orders, "invoice_pdf", draft["id"], actor=REP_A))
+    assert "DRAFT" in text
+    # made by hand: no lines, its totals only; no account: said so
+    assert "No customer" in text and "Product" not in text
+    assert "Subtotal 10.00 USD" in text and "Amount due 10.50 USD" in text
+    call(orders, "cancel_invoice", draft["id"], actor=REP_A, reason="Sent twice")
+    text = pdf_text(call(orders, "invoice_pdf", draft["id"], actor=REP_A))
+    assert "CANCELLED" in text and "DRAFT" not in text
+    assert "Cancelled: Sent twice" in text and "Amount due 0.00 USD" in text
+
+
+def test_only_those_who_may_read_the_invoice_get_its_pdf(orders, sales):
+    draft = call(orders, "create_invoice", {"currency": "EUR", "total": "1.00"}, REP_A)
+    with pytest.raises(NotFound):
+        call(orders, "invoice_pdf", draft["id"], actor=REP_B)
+    with pytest.raises(NotFound):
+        call(orders, "invoice_pdf", "not-an-id", actor=REP_A)
+
+
+def test_many_lines_run_onto_more_pages_with_the_watermark_on_each():
+    lines = [
+        PrintedLine(
+            f"P-{n}",
+            "Шуруп" if n % 2 else "Screw",
+            None,
+            Decimal("1"),
+            Decimal("1.00"),
+            Decimal("0"),
+            Decimal("0"),
+            Decimal("1.00"),
+            Decimal("0"),
+            Decimal("1.00"),
+        )
+        for n in range(1, 81)
+    ]
+    invoice = {
+        "number": "INV-2026-000099",
+        "currency": "EUR",
+        "status": "draft",
+        "due_date": "2026-12-31",
+        "subtotal": "80.00",
+        "discount_total": "0.00",
+        "tax_total": "0.00",
+        "total": "80.00",
+        "paid_amount": "0.00",
+    }
+    content = render_invoice_pdf(
+        InvoiceDocument(invoice=invoice, customer="Acme", lines=lines, company=Company())
+    )
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) >= 2
+    texts = [page.extract_text() for page in reader.pages]
+    assert all("DRAFT" in text for text in texts)
+    joined = " ".join(" ".join(texts).split())
+    assert "P-80 Screw" in joined and "P-79 Шуруп" in joined and "Total 80.00 EUR" in joined
+    assert "Osprey CRM" in joined  # the default company name
