@@ -23,7 +23,7 @@ WEB := gateway/web
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
 
-.PHONY: help up down test lint migrate web bench venv infra browser
+.PHONY: help up down test lint migrate web bench venv infra browser fonts
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -49,7 +49,7 @@ migrate: venv infra
 	$(BIN)/osprey migrate
 
 # --- run --------------------------------------------------------------------------------
-up: venv web
+up: venv web fonts
 	@deploy/local/up.sh
 
 down:
@@ -77,10 +77,14 @@ endif
 browser:
 	@deploy/local/install-browser.sh
 
+# The font the printable invoices embed (Debian's fonts-dejavu-core; a no-op when present).
+fonts:
+	@deploy/local/install-fonts.sh
+
 # The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
 # they skip themselves; they run in a second pytest without the patching. Both always
 # run; the target fails if either failed.
-test: venv infra web browser
+test: venv infra web browser fonts
 	@status=0; \
 	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ -d tests/web ]; then \
