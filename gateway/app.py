@@ -29,11 +29,13 @@ from .routers import (
     opportunities,
     orders,
     session,
+    stream,
     users,
     web_forms,
 )
 from .rpc import RpcClient, RpcFailure
 from .static import WebApp
+from .stream import StreamHub
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,11 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         except RpcFailure:
             # Serve anyway: /healthz is up, /readyz says why not, calls retry the bus.
             log.warning("starting without the message bus; will retry on the first call")
+        hub = StreamHub(config.amqp_uri, rpc)
+        app.state.stream_hub = hub
+        await hub.start()
         yield
+        await hub.close()
         await rpc.close()
 
     app = FastAPI(
@@ -90,6 +96,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         activities.router,
         forecasts.router,
         orders.router,
+        stream.router,
         meta.router,
         name_indexes.router,
     ):

@@ -1,0 +1,334 @@
+"""The live-update hub (gateway/stream.py): order, gap fill, duplicates, audiences, slow clients.
+
+The test process is patched by eventlet, where asyncio code must not run, so the
+scenarios below run in one plain process of their own (``python -m
+tests.gateway.test_stream_hub``), which prints each scenario's outcome as JSON. The
+feed service is stood in for by :class:`FakeFeed` (its ``stream_range`` answers from a
+dict, and counts its calls); the broker scenario uses a real RabbitMQ vhost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from gateway import stream
+from gateway.stream import StreamHub
+
+Scenario = Callable[[], Awaitable[None]]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(fn: Scenario) -> Scenario:
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def members_rule(audience: dict[str, Any], actor: dict[str, Any]) -> bool:
+    """A stand-in for the feed's rule, enough to tell the hub's filtering works."""
+    if audience.get("kind") == "all":
+        return True
+    return actor["id"] in audience.get("user_ids", [])
+
+
+def item(seq: int, audience: dict[str, Any] | None = None, kind: str = "post_created") -> dict:
+    return {
+        "seq": seq,
+        "type": kind,
+        "occurred_at": "2026-11-27T01:00:00Z",
+        "audience": audience or {"kind": "all"},
+        "data": {"id": f"post-{seq}", "text": f"post {seq}"},
+    }
+
+
+class FakeFeed:
+    """``feed.stream_range`` over a dict of items; records every call."""
+
+    def __init__(self, items: dict[int, dict] | None = None, fail: int = 0):
+        self.items = items or {}
+        self.calls: list[tuple] = []
+        self.fail = fail
+
+    async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append((service, method, *args))
+        if self.fail:
+            self.fail -= 1
+            raise stream_failure()
+        assert (service, method) == ("feed", "stream_range")
+        low, high = args
+        return [self.items[s] for s in range(low, high + 1) if s in self.items]
+
+
+def stream_failure() -> Exception:
+    from gateway.rpc import ServiceUnavailable
+
+    return ServiceUnavailable("The feed service is not running")
+
+
+def drained(sub: stream.Subscriber) -> list[int]:
+    seqs = []
+    while not sub.queue.empty():
+        seqs.append(sub.queue.get_nowait()["seq"])
+    return seqs
+
+
+def hub_with(feed: FakeFeed | None = None, **kwargs: Any) -> StreamHub:
+    return StreamHub(None, feed or FakeFeed(), audience_rule=members_rule, **kwargs)
+
+
+# -- scenarios (run in the plain process) -----------------------------------------------
+
+
+@scenario
+async def in_order_and_duplicates_dropped() -> None:
+    hub = hub_with(gap_wait=0.05)
+    sub = hub.subscribe({"id": "ann"})
+    for seq in (10, 11, 11, 12, 10, 13):
+        hub.receive(item(seq))
+    await asyncio.sleep(0.1)
+    assert drained(sub) == [10, 11, 12, 13]
+    assert hub.dropped_duplicates == 2
+    assert hub.last_seq == 13
+
+
+@scenario
+async def out_of_order_is_reordered_without_asking_the_feed() -> None:
+    feed = FakeFeed()
+    hub = hub_with(feed, gap_wait=0.2)
+    sub = hub.subscribe({"id": "ann"})
+    hub.receive(item(1))
+    hub.receive(item(3))
+    hub.receive(item(4))
+    assert drained(sub) == [1]  # 3 and 4 wait for 2
+    hub.receive(item(2))
+    assert drained(sub) == [2, 3, 4]
+    await asyncio.sleep(0.3)
+    assert feed.calls == []
+
+
+@scenario
+async def gap_is_filled_from_the_feed() -> None:
+    feed = FakeFeed({2: item(2), 3: item(3)})
+    hub = hub_with(feed, gap_wait=0.05)
+    sub = hub.subscribe({"id": "ann"})
+    hub.receive(item(1))
+    hub.receive(item(4))
+    assert drained(sub) == [1]
+    await asyncio.sleep(0.2)
+    assert drained(sub) == [2, 3, 4]
+    assert feed.calls == [("feed", "stream_range", 2, 3)]
+    assert hub.filled_from_range == 2
+    # the missing items arriving late from the bus are duplicates now
+    hub.receive(item(2))
+    hub.receive(item(3))
+    hub.receive(item(5))
+    assert drained(sub) == [5]
+
+
+@scenario
+async def a_lost_item_is_skipped_not_waited_for_forever() -> None:
+    feed = FakeFeed({})  # pruned: the feed has nothing for seq 2
+    hub = hub_with(feed, gap_wait=0.05)
+    sub = hub.subscribe({"id": "ann"})
+    hub.receive(item(1))
+    hub.receive(item(3))
+    await asyncio.sleep(0.2)
+    assert drained(sub) == [1, 3]
+    assert hub.skipped == 1
+
+
+@scenario
+async def the_feed_down_during_a_gap_is_retried() -> None:
+    feed = FakeFeed({2: item(2)}, fail=1)
+    hub = hub_with(feed, gap_wait=0.05)
+    sub = hub.subscribe({"id": "ann"})
+    hub.receive(item(1))
+    hub.receive(item(3))
+    await asyncio.sleep(0.4)
+    assert drained(sub) == [1, 2, 3]
+    assert len(feed.calls) == 2
+
+
+@scenario
+async def each_subscriber_gets_only_its_audience() -> None:
+    hub = hub_with()
+    ann = hub.subscribe({"id": "ann"})
+    bob = hub.subscribe({"id": "bob"})
+    hub.receive(item(1, {"kind": "all"}))
+    hub.receive(item(2, {"kind": "users", "user_ids": ["ann"]}))
+    hub.receive(item(3, {"kind": "users", "user_ids": ["bob"]}))
+    hub.receive(item(4, {"kind": "users", "user_ids": []}))
+    assert drained(ann) == [1, 2]
+    assert drained(bob) == [1, 3]
+    assert hub.last_seq == 4
+
+
+@scenario
+async def a_slow_client_is_cut_off_and_never_blocks_the_others() -> None:
+    hub = hub_with(queue_size=3)
+    slow = hub.subscribe({"id": "ann"})
+    fast = hub.subscribe({"id": "bob"})
+    for seq in range(1, 6):
+        hub.receive(item(seq))
+        drained_now = drained(fast)
+        assert drained_now == [seq]
+    assert slow.closed.is_set()
+    assert "too slow" in (slow.close_reason or "")
+    assert drained(slow) == [1, 2, 3]
+    hub.receive(item(6))
+    assert slow.queue.empty()  # a cut-off subscriber gets nothing more
+
+
+@scenario
+async def a_subscriber_starts_at_now() -> None:
+    hub = hub_with()
+    early = hub.subscribe({"id": "ann"})
+    assert early.start_seq is None  # the hub has seen nothing yet
+    hub.receive(item(7))
+    late = hub.subscribe({"id": "ann"})
+    assert late.start_seq == 7
+    hub.receive(item(8))
+    assert drained(early) == [7, 8]
+    assert drained(late) == [8]
+
+
+@scenario
+async def next_item_times_out_and_wakes_on_close() -> None:
+    hub = hub_with()
+    sub = hub.subscribe({"id": "ann"})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await sub.next_item(0.1) is None
+    assert loop.time() - started >= 0.09
+    loop.call_later(0.05, sub.close, "bye")
+    started = loop.time()
+    assert await sub.next_item(5) is None
+    assert loop.time() - started < 1
+    hub.unsubscribe(sub)
+    assert sub not in hub.subscribers
+
+
+@scenario
+async def replay_pages_until_a_short_page() -> None:
+    store = [item(s) for s in range(1, 11)]
+    asked: list[tuple[int, int]] = []
+
+    async def fetch(after: int, limit: int) -> list[dict]:
+        asked.append((after, limit))
+        return [i for i in store if i["seq"] > after][:limit]
+
+    seqs = [i["seq"] async for i in stream.replay(fetch, 3, page_size=3)]
+    assert seqs == [4, 5, 6, 7, 8, 9, 10]
+    assert asked == [(3, 3), (6, 3), (9, 3)]
+
+
+@scenario
+async def sse_wire_format() -> None:
+    text = stream.sse_message(item(42, {"kind": "users", "user_ids": ["secret-member"]}))
+    lines = text.split("\n")
+    assert lines[0] == "id: 42"
+    assert lines[1] == "event: post_created"
+    assert lines[2].startswith("data: ")
+    payload = json.loads(lines[2][len("data: ") :])
+    assert payload == {
+        "seq": 42,
+        "type": "post_created",
+        "occurred_at": "2026-11-27T01:00:00Z",
+        "data": {"id": "post-42", "text": "post 42"},
+    }
+    assert "secret-member" not in text  # the audience stays in the gateway
+    assert text.endswith("\n\n") and lines[3] == ""
+    multiline = stream.sse_message({**item(1), "data": {"text": "a\nb\r\nc"}})
+    assert multiline.count("\n") == 4  # the payload's newlines are escaped
+
+
+@scenario
+async def two_hubs_on_the_broker_each_get_every_item() -> None:
+    import aio_pika
+
+    from services.platform.config import settings
+    from tests.support.stack import RabbitVhost
+
+    base = settings()
+    vhost = RabbitVhost(base.amqp_management_url, base.amqp_uri)
+    vhost.create()
+    try:
+        hubs = [StreamHub(vhost.amqp_uri, FakeFeed(), audience_rule=members_rule) for _ in range(2)]
+        for hub in hubs:
+            await hub.start()
+            assert hub.connected
+        subs = [hub.subscribe({"id": "ann"}) for hub in hubs]
+        connection = await aio_pika.connect_robust(vhost.amqp_uri)
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            "feed.events", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        for seq in (1, 2, 3):
+            envelope = {
+                "id": f"event-{seq}",
+                "type": "stream_item_added",
+                "occurred_at": "2026-11-27T01:00:00Z",
+                "actor": None,
+                "source": "feed",
+                "data": item(seq, {"kind": "users", "user_ids": ["ann"]}),
+            }
+            await exchange.publish(
+                aio_pika.Message(json.dumps(envelope).encode(), content_type="application/json"),
+                routing_key="stream_item_added",
+            )
+        await exchange.publish(aio_pika.Message(b"not json"), routing_key="stream_item_added")
+        got: list[list[int]] = [[], []]
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            for i, sub in enumerate(subs):
+                got[i] += drained(sub)
+            if got == [[1, 2, 3], [1, 2, 3]]:
+                break
+        assert got == [[1, 2, 3], [1, 2, 3]], got
+        await connection.close()
+        for hub in hubs:
+            await hub.close()
+    finally:
+        vhost.delete()
+
+
+async def run_all() -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for name, fn in SCENARIOS.items():
+        try:
+            await asyncio.wait_for(fn(), 20)
+            outcomes[name] = "ok"
+        except BaseException:  # noqa: BLE001 - reported to the test that asked
+            outcomes[name] = traceback.format_exc()
+    return outcomes
+
+
+# -- the tests (in the eventlet-patched pytest process) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.gateway.test_stream_hub"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_stream_hub(outcomes: dict[str, str], name: str) -> None:
+    assert outcomes[name] == "ok", outcomes[name]
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(run_all())))
