@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.platform.db import service_metadata
@@ -281,3 +282,15 @@ class InvoicePayment(Base):
         sa.CheckConstraint("amount > 0", name="amount"),
         sa.Index("ix_invoice_payments_invoice_id", "invoice_id", "paid_at"),
     )
+
+
+class Setting(Base):
+    """One of the orders service's settings (``services/orders/settings.py``), as JSON."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(UUID(as_uuid=False))

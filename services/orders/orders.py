@@ -231,12 +231,18 @@ class OrdersRpc(OrdersBase):
         )
 
     def _place_order(
-        self, values: dict[str, Any], lines: list[Line], caller: Actor, actor: dict[str, Any]
+        self,
+        values: dict[str, Any],
+        lines: list[Line],
+        caller: Actor,
+        actor: dict[str, Any],
+        announce: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Number, store and announce a new draft order (``order_placed``), then commit.
 
         The number is taken last, right before the insert, so the counter's row lock is
         held as briefly as possible; anything that fails after it rolls it back too.
+        ``announce`` adds fields to the event's data (not to the returned order).
         """
         now = utcnow()
         order = Order(
@@ -255,7 +261,7 @@ class OrdersRpc(OrdersBase):
         self._log_status(order, None, caller)
         self.db.flush()
         result = dump_order(order)
-        self.db.emit("order_placed", result, actor=actor)
+        self.db.emit("order_placed", {**result, **(announce or {})}, actor=actor)
         self.db.commit()
         return result
 
@@ -300,6 +306,22 @@ class OrdersRpc(OrdersBase):
         deal = self.sales.get_opportunity(opportunity_id, actor=actor)
         if not caller.can_change(deal.get("owner_id"), deal.get("team_id")):
             raise PermissionDenied("You may not make orders from this opportunity")
+        return self._order_from_deal(deal, caller, actor, allow_another=allow_another)
+
+    def _order_from_deal(
+        self,
+        deal: dict[str, Any],
+        caller: Actor,
+        actor: dict[str, Any],
+        *,
+        allow_another: bool = False,
+        announce: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A draft order copied from ``deal`` (as sales sends it), one per deal; committed.
+
+        Raises ``Conflict`` (the deal has an order that is not cancelled and not
+        ``allow_another``), ``ValidationFailed`` (no currency, unknown products).
+        """
         # One order per deal: creates for the same deal queue here until the first commits.
         self.db.execute(
             sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
@@ -356,7 +378,7 @@ class OrdersRpc(OrdersBase):
             "owner_id": deal.get("owner_id") or caller.id,
             "team_id": deal.get("team_id"),
         }
-        return self._place_order(values, lines, caller, actor)
+        return self._place_order(values, lines, caller, actor, announce)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_order(self, order_id: str, actor: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,13 @@ from .catalog import CatalogRpc
 from .invoices import InvoicesRpc
 from .orders import OrdersRpc
 from .pdf import InvoicePdfRpc
+from .proposals import ProposalsHandlers
+from .settings import SettingsRpc
 
 
-class OrdersService(CatalogRpc, OrdersRpc, InvoicesRpc, InvoicePdfRpc):
-    """Every ``@rpc`` method of the parts, on one service."""
+class OrdersService(
+    CatalogRpc, ProposalsHandlers, OrdersRpc, SettingsRpc, InvoicesRpc, InvoicePdfRpc
+):
+    """Every ``@rpc`` method and event handler of the parts, on one service."""
 
     name = "orders"
