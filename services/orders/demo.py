@@ -3,7 +3,8 @@
 Everything goes through the running orders service by RPC, like any client, so the
 events flow as they would. The orders are made from the demo deals that were won
 (``services/sales/demo.py``), get their product lines while they are drafts and are
-confirmed; the first is invoiced, the invoice issued and paid in part. Loaded once:
+confirmed (the draft the orders service proposed when the deal was won, if it did);
+the first is invoiced, the invoice issued and paid in part. Loaded once:
 the first demo product's code tells whether it is there already.
 """
 
@@ -35,6 +36,27 @@ DEMO_ORDERS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
 DEMO_PAID_SHARE = Decimal("0.5")
 
 
+def _order_of(orders: Any, deal_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+    """The won deal's order: the one the orders service proposed when it was won
+    (``propose_order_on_win``), else one made now."""
+
+    def proposed() -> list[dict[str, Any]]:
+        query = {"filter": {"opportunity_id": deal_id, "status": "draft"}, "limit": 1}
+        return orders.list_orders(query, actor=actor)["items"]
+
+    found = proposed()
+    if found:
+        return found[0]
+    try:
+        return orders.create_order_from_opportunity(deal_id, actor=actor)
+    except Exception:
+        # The proposal was placed in between (the deal has its one order): use that.
+        found = proposed()
+        if found:
+            return found[0]
+        raise
+
+
 def load_demo(orders: Any, sales: Any, actor: dict[str, Any]) -> int:
     """Create the demo catalogue, orders and invoice through ``orders`` and ``sales``
     (RPC proxies); how many records were created (products, price list, orders,
@@ -64,7 +86,7 @@ def load_demo(orders: Any, sales: Any, actor: dict[str, Any]) -> int:
         )["items"]
         if not deals:
             continue  # the sales demo was not loaded by this run: no deal to order from
-        order = orders.create_order_from_opportunity(deals[0]["id"], actor=actor)
+        order = _order_of(orders, deals[0]["id"], actor)
         order = orders.update_order(
             order["id"],
             {

@@ -89,7 +89,9 @@ class SettingsRpc(OrdersBase):
         """
         caller = Actor.from_dict(actor)
         caller.require_admin()
-        expected = domain.parse_expected_version(expected_version)
+        # Version 0 is the settings as nobody has set them yet (their first ETag).
+        zero = type(expected_version) is int and expected_version == 0
+        expected = 0 if zero else domain.parse_expected_version(expected_version)
         if not isinstance(data, dict):
             raise validation_failed([{"field": "body", "message": "must be an object"}])
         errors = [
