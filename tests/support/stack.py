@@ -338,6 +338,33 @@ class Stack:
         self.processes[name].start()
         self.wait_ready()
 
+    def add_gateway(self, name: str = "gateway-2") -> str:
+        """Start one more gateway process on a port of its own; return its base URL.
+
+        It serves the same services through the same broker (e.g. to show that live
+        updates reach the clients of every gateway instance); :meth:`stop` ends it.
+        """
+        port = free_port()
+        env = {**self.env, "OSPREY_HTTP_PORT": str(port)}
+        process = Process(
+            name, [sys.executable, "-m", "gateway"], env, self.log_dir / f"{name}.log"
+        )
+        self.processes[name] = process
+        process.start()
+        base_url = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            if not process.alive:
+                raise StackError(f"{name} exited while starting\n{process.tail()}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as response:
+                    return response.status == 200
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                return False
+
+        wait_until(ready, self.ready_timeout, f"{name} to be ready", 0.1)
+        return base_url
+
     def log_tails(self, lines: int = 40) -> str:
         return "\n".join(
             f"----- {p.name} (pid {p.pid}, {'running' if p.alive else 'ended'}) -----\n"
