@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..problems import PROBLEM_RESPONSES
@@ -234,6 +235,45 @@ async def check_lead_duplicates(
 ) -> dict[str, Any]:
     """The leads that look like this new one (the body of `POST /leads`); nothing is written."""
     return {"candidates": await rpc.call("leads", "check_lead_duplicates", body, actor=actor)}
+
+
+class ImportIn(RequestModel):
+    rows: list[Any] = Field(description="create payloads, as for `POST /leads`; 1 to 500")
+    on_duplicate: str = Field(
+        default="flag",
+        description="`flag`: create a row with look-alikes and list them; "
+        "`skip`: leave it out and list them",
+    )
+
+
+class ImportRowOut(ResponseModel):
+    row: int
+    status: str
+    lead_id: str | None = None
+    similar: list[SimilarLeadOut]
+    errors: list[dict[str, Any]]
+
+
+class ImportOut(ResponseModel):
+    created: int
+    skipped: int
+    failed: int
+    rows: list[ImportRowOut]
+
+
+@router.post("/leads/import", response_model=ImportOut, dependencies=[Depends(require_json)])
+async def import_leads(
+    body: ImportIn,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Create up to 500 leads in one go, each checked for duplicates among the leads
+    you may read and the rows before it: a row with look-alikes is created and flagged,
+    or skipped (`on_duplicate`); a row with bad values is reported with its errors and
+    the others go on. The report lists every row in order."""
+    return await rpc.call(
+        "leads", "import_leads", body.rows, actor=actor, on_duplicate=body.on_duplicate
+    )
 
 
 @router.post(

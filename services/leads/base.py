@@ -33,6 +33,52 @@ class LeadsBase:
     #: The in-memory trigram index of the name keys (the duplicate search).
     name_indexes = NameIndexes("leads.lead_name_keys")
 
+    def _new_lead(self, data: dict[str, Any], caller: Actor, actor: dict[str, Any]) -> dict:
+        """Add a lead in stage ``qualification`` from a create payload, with its first
+        stage change, and emit ``lead_created``; flushed, not committed. Returns the
+        lead as the API shows it. Raises ``ValidationFailed``, ``PermissionDenied``."""
+        changes = domain.clean_changes(data)
+        domain.check_initial_stage(changes)
+        team_id = changes.pop("team_id", None)
+        if team_id is not None and team_id != caller.team_id and not caller.is_admin:
+            raise PermissionDenied(
+                "Only an administrator may put a lead in another team",
+                [{"field": "team_id", "message": "only an administrator may set another team"}],
+            )
+        now = utcnow()
+        values = {
+            **changes,
+            "id": new_id(),
+            "stage": domain.INITIAL_STAGE,
+            # an explicit null leaves the lead unassigned, waiting for distribution
+            "owner_id": changes.get("owner_id", caller.id),
+            "team_id": team_id or caller.team_id,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": caller.id,
+        }
+        domain.check_new_lead(values)
+        lead = Lead(**values)
+        self._rescore(lead)
+        self.db.add(lead)
+        self.db.flush()
+        self.db.add(
+            StageChange(
+                id=new_id(),
+                lead_id=lead.id,
+                from_stage=None,
+                to_stage=lead.stage,
+                action="create",
+                changed_by=caller.id,
+                changed_at=now,
+            )
+        )
+        self.db.flush()
+        result = dump_lead(lead)
+        self.db.emit("lead_created", result, actor=actor)
+        return result
+
     def _load(self, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
         """The lead the caller may read; otherwise ``NotFound`` (the same for both)."""
         # An id that is not a UUID names no lead; asking PostgreSQL would only fail.

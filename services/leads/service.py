@@ -15,16 +15,15 @@ from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied
-from services.platform.events import utcnow
-from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
 from services.platform.name_index import NameIndexStatusRpc
 
 from . import domain
 from .distribution import DistributionRpc
 from .duplicates import DuplicatesRpc
+from .imports import ImportsRpc
 from .merges import MergesHandlers
-from .models import Lead, StageChange
+from .models import Lead
 from .process import ProcessRpc
 from .schemas import describe, dump_lead
 from .scoring import ScoringRpc
@@ -70,6 +69,7 @@ class LeadsService(
     ProcessRpc,
     DistributionRpc,
     ScoringRpc,
+    ImportsRpc,
     DuplicatesRpc,
     WebFormsRpc,
     MergesHandlers,
@@ -91,49 +91,10 @@ class LeadsService(
         phone; ``PermissionDenied`` when a non-admin names another team.
         """
         caller = Actor.from_dict(actor)
-        changes = domain.clean_changes(data)
-        domain.check_initial_stage(changes)
-        team_id = changes.pop("team_id", None)
-        if team_id is not None and team_id != caller.team_id and not caller.is_admin:
-            raise PermissionDenied(
-                "Only an administrator may put a lead in another team",
-                [{"field": "team_id", "message": "only an administrator may set another team"}],
-            )
-        now = utcnow()
-        values = {
-            **changes,
-            "id": new_id(),
-            "stage": domain.INITIAL_STAGE,
-            # an explicit null leaves the lead unassigned, waiting for distribution
-            "owner_id": changes.get("owner_id", caller.id),
-            "team_id": team_id or caller.team_id,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            "created_by": caller.id,
-        }
-        domain.check_new_lead(values)
-        lead = Lead(**values)
-        self._rescore(lead)
-        self.db.add(lead)
-        self.db.flush()
-        self.db.add(
-            StageChange(
-                id=new_id(),
-                lead_id=lead.id,
-                from_stage=None,
-                to_stage=lead.stage,
-                action="create",
-                changed_by=caller.id,
-                changed_at=now,
-            )
-        )
-        self.db.flush()
-        result = dump_lead(lead)
-        self.db.emit("lead_created", result, actor=actor)
+        result = self._new_lead(data, caller, actor)
         # Look-alikes never block a lead (forms and imports must not lose any); they
         # come back with it, for the user to merge.
-        similar = self._lead_candidates(result, caller, exclude_id=lead.id)
+        similar = self._lead_candidates(result, caller, exclude_id=result["id"])
         self.db.commit()
         return {**result, "similar": similar}
 

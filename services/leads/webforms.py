@@ -30,8 +30,7 @@ import html
 import ipaddress
 import math
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -302,20 +301,6 @@ def embed_html(form: WebForm, base_url: str | None) -> str:
         "})();</script>"
     )
     return "\n".join(lines) + "\n"
-
-
-@contextmanager
-def _commits_deferred(session: Any) -> Iterator[None]:
-    """Inside this block, ``session.commit()`` only flushes (the caller commits once).
-
-    Lets ``submit_web_form`` reuse ``create_lead`` (which commits) and still write the
-    lead, its events, the form's counter and ``web_form_submitted`` atomically.
-    """
-    session.commit = session.flush  # shadows the method on this worker's session only
-    try:
-        yield
-    finally:
-        del session.commit
 
 
 class WebFormsRpc(LeadsBase):
@@ -745,8 +730,8 @@ class WebFormsRpc(LeadsBase):
         """A website's form post: create a lead; ``{"lead_id", "redirect_url"}``.
 
         No caller: the lead is created by the ``web-form`` system actor with the form's
-        source, channel, team and owner (unowned when the form has none), through
-        ``create_lead`` (scored, stage-logged, ``lead_created``), plus
+        source, channel, team and owner (unowned when the form has none), as
+        ``create_lead`` does it (scored, stage-logged, ``lead_created``), plus
         ``web_form_submitted {form_id, lead_id}``; the form's ``submissions`` counts it.
         ``data`` may hold the lead fields in :data:`PUBLIC_FIELDS` and the honeypot;
         ``referrer`` (the HTTP ``Referer``) is used when ``data`` has none. A filled
@@ -778,8 +763,7 @@ class WebFormsRpc(LeadsBase):
             source=form.source, channel=form.channel, team_id=form.team_id, owner_id=form.owner_id
         )
         system = WEB_FORM_ACTOR.to_dict()
-        with _commits_deferred(self.db):
-            lead = self.create_lead(lead_data, actor=system)  # type: ignore[attr-defined]
+        lead = self._new_lead(lead_data, WEB_FORM_ACTOR, system)
         self.db.execute(
             sa.update(WebForm)
             .where(WebForm.id == form.id)

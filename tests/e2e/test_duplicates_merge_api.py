@@ -149,3 +149,27 @@ def test_administrators_see_the_name_indexes_ready(admin: httpx.Client, login, w
     assert all(i["ready"] and i["build_seconds"] is not None for i in items)
     rep = login(world.rep_a1.email, world.rep_a1.password)
     problem(rep.get("/api/v1/admin/name-indexes"), 403)
+
+
+def test_an_import_reports_each_row_with_its_look_alikes(admin: httpx.Client) -> None:
+    name = f"Radegunde {word()}"
+    rows = [
+        {"contact_name": name, "email": f"{word()}@import.test"},
+        {"contact_name": name + "e"},
+        {"contact_name": "Bad", "email": "no"},
+    ]
+    response = admin.post("/api/v1/leads/import", json={"rows": rows})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert [r["status"] for r in report["rows"]] == ["created", "created", "failed"]
+    first = report["rows"][0]["lead_id"]
+    assert [s["record"]["id"] for s in report["rows"][1]["similar"]] == [first]
+    assert report["rows"][2]["errors"][0]["field"] == "email"
+    assert admin.get(f"/api/v1/leads/{first}").json()["contact_name"] == name
+
+    skipped = admin.post(
+        "/api/v1/leads/import", json={"rows": [{"contact_name": name}], "on_duplicate": "skip"}
+    ).json()
+    assert skipped["skipped"] == 1 and skipped["rows"][0]["lead_id"] is None
+    problem(admin.post("/api/v1/leads/import", json={"rows": []}), 422)
+    problem(admin.post("/api/v1/leads/import", json={"rows": [{}], "on_duplicate": "x"}), 422)
