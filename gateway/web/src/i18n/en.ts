@@ -152,6 +152,22 @@ const en: Record<string, string> = {
   "similar.mergeNow": "Merge",
   "similar.confirm": "Merge “{name}” into this record? Everything linked to it moves here and it is deleted.",
   "similar.mergeUnavailable": "Merging is not available yet.",
+
+  "notifications.title": "Notifications",
+  "notifications.bell": "Notifications",
+  "notifications.bellUnread": "Notifications: {count} unread",
+  "notifications.readAll": "Mark all read",
+  "notifications.markRead": "Mark read",
+  "notifications.all": "All notifications",
+  "notifications.none": "No notifications.",
+  "notifications.show": "Which notifications",
+  "notifications.showAll": "All",
+  "notifications.showUnread": "Unread",
+  "notifications.kind.mention": "Mention",
+  "notifications.kind.comment": "Comment",
+  "notifications.kind.like": "Like",
+  "notifications.kind.assignment": "Assigned",
+  "notifications.kind.system": "System",
 };
 
 export default en;

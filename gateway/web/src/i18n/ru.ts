@@ -152,6 +152,22 @@ const ru: Record<string, string> = {
   "similar.mergeNow": "Объединить",
   "similar.confirm": "Объединить «{name}» с этой записью? Всё связанное с ней перейдёт сюда, а она будет удалена.",
   "similar.mergeUnavailable": "Объединение пока недоступно.",
+
+  "notifications.title": "Уведомления",
+  "notifications.bell": "Уведомления",
+  "notifications.bellUnread": "Уведомления: непрочитанных {count}",
+  "notifications.readAll": "Прочитать все",
+  "notifications.markRead": "Прочитано",
+  "notifications.all": "Все уведомления",
+  "notifications.none": "Уведомлений нет.",
+  "notifications.show": "Какие уведомления",
+  "notifications.showAll": "Все",
+  "notifications.showUnread": "Непрочитанные",
+  "notifications.kind.mention": "Упоминание",
+  "notifications.kind.comment": "Комментарий",
+  "notifications.kind.like": "Нравится",
+  "notifications.kind.assignment": "Назначение",
+  "notifications.kind.system": "Система",
 };
 
 export default ru;

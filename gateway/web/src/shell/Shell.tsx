@@ -3,6 +3,7 @@ import { SECTIONS, sectionAllowed, visibleSections } from "../core/registry";
 import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
 import { usePref, useSession } from "../core/session";
 import { useT } from "../i18n";
+import { Bell } from "./Bell";
 import { ICONS, Icon, Logo } from "./Icon";
 import { Settings } from "./Settings";
 
@@ -60,6 +61,7 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
         <div className="brand">
           <Logo />
           <span className="brand-name">{t("app.name")}</span>
+          {sections.some((s) => s.id === "feed") && <Bell />}
         </div>
         <ul className="menu">
           {sections.map((section) => (

@@ -1,0 +1,90 @@
+// Notifications as a list: used by the bell's drop-down and the notification centre.
+import { request } from "../core/api";
+import { navigate } from "../core/router";
+import { useLookupName } from "../core/lookup";
+import { useT } from "../i18n";
+import { relativeTime } from "../sections/feed/time";
+
+export interface NotificationItem {
+  id: string;
+  kind: string;
+  text: string;
+  related: { type: string; id: string } | null;
+  post_id: string | null;
+  actor_id: string | null;
+  read_at: string | null;
+  created_at: string;
+}
+
+const RECORD_ROUTES: Record<string, string> = {
+  lead: "/leads",
+  account: "/accounts",
+  contact: "/contacts",
+  opportunity: "/opportunities",
+  order: "/orders",
+  invoice: "/invoices",
+};
+
+/** Where a notification leads: the post it is about, else its record's Feed tab. */
+export function notificationHref(item: Pick<NotificationItem, "kind" | "related" | "post_id">): string | null {
+  const record = item.related && RECORD_ROUTES[item.related.type];
+  const recordHref = record ? `${record}/${encodeURIComponent(item.related!.id)}?tab=feed` : null;
+  if ((item.kind === "assignment" || item.kind === "system") && recordHref) return recordHref;
+  if (item.post_id) return `/feed/posts/${encodeURIComponent(item.post_id)}`;
+  return recordHref;
+}
+
+/** Mark one read (if it is not) and go where it points. */
+export async function openNotification(item: NotificationItem, onRead?: (item: NotificationItem) => void): Promise<void> {
+  if (!item.read_at) {
+    try {
+      const read = await request<NotificationItem>(`/notifications/${item.id}/read`, { method: "POST" });
+      onRead?.(read.data ?? { ...item, read_at: new Date().toISOString() });
+    } catch {
+      // Going there matters more than the dot.
+    }
+  }
+  const href = notificationHref(item);
+  if (href) navigate(href);
+}
+
+function Actor({ id }: { id: string | null }) {
+  const name = useLookupName("users", id);
+  return id ? <strong>{name ?? "…"}</strong> : null;
+}
+
+export function NotificationRow({ item, onRead, onOpened }: { item: NotificationItem; onRead?: (item: NotificationItem) => void; onOpened?: () => void }) {
+  const t = useT();
+  return (
+    <li className={item.read_at ? "notification" : "notification unread"} data-notification-id={item.id} data-kind={item.kind}>
+      <button
+        type="button"
+        className="notification-open"
+        onClick={() => {
+          onOpened?.();
+          void openNotification(item, onRead);
+        }}
+      >
+        <span className="notification-dot" aria-hidden="true" />
+        <span className="notification-text">
+          <span className="badge">{t(`notifications.kind.${item.kind}`)}</span> <Actor id={item.actor_id} /> {item.text}
+        </span>
+        <time className="muted" dateTime={item.created_at} title={t.dateTime(item.created_at)}>
+          {relativeTime(item.created_at, t.locale)}
+        </time>
+      </button>
+      {!item.read_at && onRead && (
+        <button
+          type="button"
+          className="button ghost small"
+          onClick={async () => {
+            const read = await request<NotificationItem>(`/notifications/${item.id}/read`, { method: "POST" });
+            onRead(read.data ?? { ...item, read_at: new Date().toISOString() });
+          }}
+        >
+          {t("notifications.markRead")}
+        </button>
+      )}
+    </li>
+  );
+}
