@@ -89,6 +89,7 @@ PRODUCT_LIST_SPEC = ListSpec(
         "updated_at": Sort(Product.updated_at, nullable=False),
     },
     default_sort="name",
+    search_vector=Product.search,
 )
 
 PRICE_LIST_SPEC = ListSpec(
@@ -217,7 +218,8 @@ class CatalogRpc(OrdersBase):
         """A page of products: ``{"items", "next_cursor"}``.
 
         Filters: code, name (contains), category, is_active, created_at, updated_at.
-        Sorts: name (default), code, created_at, updated_at.
+        Sorts: name (default), code, created_at, updated_at. ``q`` matches word
+        prefixes of the code (also its parts between ``-_./``), name and category.
         """
         Actor.from_dict(actor)
         page = fetch_page(self.db, sa.select(Product), PRODUCT_LIST_SPEC, query, lambda p: p)

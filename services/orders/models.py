@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.platform.db import service_metadata
@@ -23,6 +23,14 @@ metadata = service_metadata("orders")
 MONEY = sa.Numeric(18, 2)
 PERCENT = sa.Numeric(5, 2)
 QUANTITY = sa.Numeric(13, 3)
+
+#: What the product picker's search box looks through (the migration creates the same):
+#: the code whole and in its parts ("OSP-SEAT" is found by "seat"), the name, the category.
+PRODUCT_SEARCH_EXPRESSION = (
+    "to_tsvector('simple', coalesce(code, '')"
+    " || ' ' || translate(coalesce(code, ''), '-_./', '    ')"
+    " || ' ' || coalesce(name, '') || ' ' || coalesce(category, ''))"
+)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -52,12 +60,16 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    search: Mapped[str | None] = mapped_column(
+        TSVECTOR, sa.Computed(PRODUCT_SEARCH_EXPRESSION, persisted=True), deferred=True
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("code"),
         sa.CheckConstraint("tax_rate BETWEEN 0 AND 100", name="tax_rate"),
         sa.Index("ix_products_created_at_id", "created_at", "id"),
         sa.Index("ix_products_name_id", "name", "id"),
+        sa.Index("ix_products_search", "search", postgresql_using="gin"),
     )
 
 

@@ -1,4 +1,5 @@
-"""The orders service's settings (whether a won deal gets a proposed order, …).
+"""The orders service's settings (whether a won deal gets a proposed order, …) and the
+products' search column (the product picker's ``q``).
 
 Revision ID: orders_0004
 Revises: orders_0002
@@ -8,6 +9,13 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+# The same expression as services/orders/models.py PRODUCT_SEARCH_EXPRESSION, frozen here.
+PRODUCT_SEARCH_EXPRESSION = (
+    "to_tsvector('simple', coalesce(code, '')"
+    " || ' ' || translate(coalesce(code, ''), '-_./', '    ')"
+    " || ' ' || coalesce(name, '') || ' ' || coalesce(category, ''))"
+)
 
 revision = "orders_0004"
 down_revision = "orders_0002"
@@ -26,7 +34,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_settings")),
         schema="orders",
     )
+    op.add_column(
+        "products",
+        sa.Column(
+            "search",
+            postgresql.TSVECTOR(),
+            sa.Computed(PRODUCT_SEARCH_EXPRESSION, persisted=True),
+            nullable=True,
+        ),
+        schema="orders",
+    )
+    op.create_index(
+        "ix_products_search", "products", ["search"], schema="orders", postgresql_using="gin"
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_products_search", table_name="products", schema="orders")
+    op.drop_column("products", "search", schema="orders")
     op.drop_table("settings", schema="orders")
