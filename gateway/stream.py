@@ -275,8 +275,12 @@ class StreamHub:
         """Take one item from the bus (or from a range fill), in whatever order it came."""
         seq = item["seq"]
         if self.next_seq is None:
-            # The first item since this process started is where "now" begins.
-            self.next_seq = seq
+            # The first items since this process started: "now" begins at the lowest
+            # that arrives within gap_wait (the bus may bring them out of order).
+            self._pending.setdefault(seq, item)
+            if self._gap_task is None:
+                self._gap_task = asyncio.create_task(self._start_at_lowest())
+            return
         if seq < self.next_seq or seq in self._pending:
             self.dropped_duplicates += 1
             return
@@ -284,6 +288,13 @@ class StreamHub:
         self._drain()
         if self._pending and (self._gap_task is None or self._gap_task.done()):
             self._gap_task = asyncio.create_task(self._fill_gaps())
+
+    async def _start_at_lowest(self) -> None:
+        await asyncio.sleep(self.gap_wait)
+        self.next_seq = min(self._pending)
+        self._drain()
+        if self._pending:
+            await self._fill_gaps()
 
     def _drain(self) -> None:
         assert self.next_seq is not None

@@ -80,8 +80,11 @@ def drained(sub: stream.Subscriber) -> list[int]:
     return seqs
 
 
-def hub_with(feed: FakeFeed | None = None, **kwargs: Any) -> StreamHub:
-    return StreamHub(None, feed or FakeFeed(), audience_rule=members_rule, **kwargs)
+def hub_with(feed: FakeFeed | None = None, start: int | None = 1, **kwargs: Any) -> StreamHub:
+    """A hub as if it had run for a while: the next seq it expects is ``start``."""
+    hub = StreamHub(None, feed or FakeFeed(), audience_rule=members_rule, **kwargs)
+    hub.next_seq = start
+    return hub
 
 
 # -- scenarios (run in the plain process) -----------------------------------------------
@@ -89,7 +92,7 @@ def hub_with(feed: FakeFeed | None = None, **kwargs: Any) -> StreamHub:
 
 @scenario
 async def in_order_and_duplicates_dropped() -> None:
-    hub = hub_with(gap_wait=0.05)
+    hub = hub_with(start=10, gap_wait=0.05)
     sub = hub.subscribe({"id": "ann"})
     for seq in (10, 11, 11, 12, 10, 13):
         hub.receive(item(seq))
@@ -131,6 +134,19 @@ async def gap_is_filled_from_the_feed() -> None:
     hub.receive(item(3))
     hub.receive(item(5))
     assert drained(sub) == [5]
+
+
+@scenario
+async def the_first_items_may_come_out_of_order() -> None:
+    feed = FakeFeed()
+    hub = hub_with(feed, start=None, gap_wait=0.1)
+    sub = hub.subscribe({"id": "ann"})
+    hub.receive(item(21))
+    hub.receive(item(20))
+    assert hub.last_seq is None  # "now" is not settled yet
+    await asyncio.sleep(0.2)
+    assert drained(sub) == [20, 21]
+    assert feed.calls == []
 
 
 @scenario
@@ -189,10 +205,11 @@ async def a_slow_client_is_cut_off_and_never_blocks_the_others() -> None:
 
 @scenario
 async def a_subscriber_starts_at_now() -> None:
-    hub = hub_with()
+    hub = hub_with(start=None, gap_wait=0.05)
     early = hub.subscribe({"id": "ann"})
     assert early.start_seq is None  # the hub has seen nothing yet
     hub.receive(item(7))
+    await asyncio.sleep(0.1)
     late = hub.subscribe({"id": "ann"})
     assert late.start_seq == 7
     hub.receive(item(8))
@@ -305,6 +322,7 @@ async def the_feeds_own_rule_decides_who_sees_a_record_post() -> None:
     from services.feed.domain import audience_includes
 
     hub = StreamHub(None, FakeFeed(), audience_rule=audience_includes)
+    hub.next_seq = 1
     assert hub.audience_rule is audience_includes
     owner = hub.subscribe({"id": "u-owner", "roles": ["sales_rep"], "team_id": "t-a"})
     teammate = hub.subscribe({"id": "u-mate", "roles": ["sales_rep"], "team_id": "t-a"})
