@@ -168,6 +168,9 @@ const en: Record<string, string> = {
   "notifications.kind.like": "Like",
   "notifications.kind.assignment": "Assigned",
   "notifications.kind.system": "System",
+  "notifications.text.mention": "{actor} mentioned you",
+  "notifications.text.comment": "{actor} commented on your post",
+  "notifications.text.like": "{actor} liked your post",
 };
 
 export default en;

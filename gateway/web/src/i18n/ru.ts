@@ -168,6 +168,9 @@ const ru: Record<string, string> = {
   "notifications.kind.like": "Нравится",
   "notifications.kind.assignment": "Назначение",
   "notifications.kind.system": "Система",
+  "notifications.text.mention": "{actor} упоминает вас",
+  "notifications.text.comment": "{actor} комментирует вашу запись",
+  "notifications.text.like": "{actor}: нравится ваша запись",
 };
 
 export default ru;

@@ -48,9 +48,16 @@ export async function openNotification(item: NotificationItem, onRead?: (item: N
   if (href) navigate(href);
 }
 
-function Actor({ id }: { id: string | null }) {
-  const name = useLookupName("users", id);
-  return id ? <strong>{name ?? "…"}</strong> : null;
+const OWN_WORDS = new Set(["mention", "comment", "like"]);
+
+/** What happened, in the user's language where we know the kind; else the server's text. */
+function What({ item }: { item: NotificationItem }) {
+  const t = useT();
+  const name = useLookupName("users", item.actor_id);
+  if (OWN_WORDS.has(item.kind) && item.actor_id) {
+    return <>{t(`notifications.text.${item.kind}`, { actor: name ?? "…" })}</>;
+  }
+  return <>{item.text}</>;
 }
 
 export function NotificationRow({ item, onRead, onOpened }: { item: NotificationItem; onRead?: (item: NotificationItem) => void; onOpened?: () => void }) {
@@ -67,7 +74,7 @@ export function NotificationRow({ item, onRead, onOpened }: { item: Notification
       >
         <span className="notification-dot" aria-hidden="true" />
         <span className="notification-text">
-          <span className="badge">{t(`notifications.kind.${item.kind}`)}</span> <Actor id={item.actor_id} /> {item.text}
+          <span className="badge">{t(`notifications.kind.${item.kind}`)}</span> <What item={item} />
         </span>
         <time className="muted" dateTime={item.created_at} title={t.dateTime(item.created_at)}>
           {relativeTime(item.created_at, t.locale)}

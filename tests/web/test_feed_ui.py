@@ -1,0 +1,262 @@
+"""The feed in real browsers: a post by one user appears on another user's open page
+without a reload and the mentioned user's bell counts it; @mention autocomplete, likes,
+comments and the attachment size limit; the Feed tab on a deal."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.conftest import NETWORK_NOISE, Site, sign_in
+from tests.web.sales import created, new_deal, snapshot, unique
+
+LIVE = 5_000  # ms: the stream promises a second; a busy 2-core machine gets some slack
+
+
+def open_context(browser: Browser) -> tuple[Any, Page, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on(
+        "console",
+        lambda m: m.type == "error" and not NETWORK_NOISE.match(m.text) and problems.append(m.text),
+    )
+    tab.on("pageerror", lambda error: problems.append(str(error)))
+    return context, tab, problems
+
+
+@pytest.fixture
+def colleague(site: Site) -> Site:
+    """A second user (a sales rep) who may use the feed."""
+    password = uuid.uuid4().hex
+    with site.api() as api:
+        roles = api.get("/api/v1/roles").json()["items"]
+        rep = next(r["id"] for r in roles if r["name"] == "sales_rep")
+        email = f"b{uuid.uuid4().hex[:9]}@osprey.test"
+        created(
+            api.post(
+                "/api/v1/users",
+                json={
+                    "email": email,
+                    "full_name": unique("Bea Colleague"),
+                    "password": password,
+                    "role_ids": [rep],
+                },
+            )
+        )
+    return Site(site.base_url, email, password)
+
+
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    context, tab, problems = open_context(browser)
+    yield tab
+    context.close()
+    assert not problems, "the second browser's console reported errors:\n" + "\n".join(problems)
+
+
+def new_channel(site: Site, **fields: Any) -> dict[str, Any]:
+    with site.api() as api:
+        return created(api.post("/api/v1/channels", json={"name": unique("sales-news"), **fields}))
+
+
+def unread(site: Site) -> int:
+    with site.api() as api:
+        response = api.get("/api/v1/notifications/unread-count")
+        assert response.status_code == 200, response.text
+        return response.json()["count"]
+
+
+def post_card(page: Page, text: str):
+    return page.locator("article.post").filter(has_text=text)
+
+
+def test_a_colleagues_post_and_mention_arrive_live(
+    page: Page, second_page: Page, site: Site, colleague: Site
+) -> None:
+    channel = new_channel(site, description="Wins and news from the field")
+    with site.api() as api:  # start from a quiet bell
+        api.post("/api/v1/notifications/read-all")
+
+    # A opens the channel in the Feed section and keeps the page open.
+    sign_in(page, site, f"/feed/channels/{channel['id']}")
+    expect(page.get_by_role("heading", name=re.compile(re.escape(channel["name"])))).to_be_visible()
+    expect(page.locator("[data-feed-list=channel]")).to_be_visible()
+    page.evaluate("window.__stillTheSamePage = true")
+    bell = page.locator(".bell-button")
+    expect(bell).to_have_attribute("data-unread", "0")
+
+    # B, in another browser, posts in the public channel through the UI.
+    sign_in(second_page, colleague, f"/feed/channels/{channel['id']}")
+    first = f"Signed the Northwind renewal {uuid.uuid4().hex[:6]}"
+    second_page.get_by_label("Post text").fill(first)
+    second_page.get_by_role("button", name="Post", exact=True).click()
+    expect(post_card(second_page, first)).to_be_visible()
+
+    # It appears on A's open page, without a reload.
+    expect(post_card(page, first)).to_be_visible(timeout=LIVE)
+    expect(post_card(page, first).locator(".post-author")).to_contain_text("Bea Colleague")
+    assert page.evaluate("window.__stillTheSamePage === true")
+    expect(page.locator("article.post").filter(has_text=first)).to_have_count(1)
+
+    # B mentions A: A's bell counts it at once, and the post shows the mention as a link.
+    mention = f"@admin can you check the discount? {uuid.uuid4().hex[:6]}"
+    second_page.get_by_label("Post text").fill(mention)
+    second_page.get_by_role("button", name="Post", exact=True).click()
+    expect(post_card(page, "can you check the discount")).to_be_visible(timeout=LIVE)
+    expect(bell).to_have_attribute("data-unread", "1", timeout=LIVE)
+    expect(bell.locator("[data-part=unread-count]")).to_have_text("1")
+    expect(post_card(page, "can you check the discount").locator("a.mention")).to_have_text(
+        "@admin"
+    )
+    assert page.evaluate("window.__stillTheSamePage === true")
+    snapshot(page, "feed-channel-live")
+    page.screenshot(path="/tmp/osprey-feed-section.png", full_page=False)
+
+    # The bell opens the latest notifications; a click marks it read and opens the post.
+    bell.click()
+    panel = page.get_by_role("dialog", name="Notifications")
+    item = panel.locator("[data-kind=mention]").first
+    expect(item).to_contain_text("Bea Colleague")
+    item.locator(".notification-open").click()
+    page.wait_for_url(re.compile(r"/feed/posts/[0-9a-f-]{36}$"))
+    expect(post_card(page, "can you check the discount")).to_be_visible()
+    expect(bell).to_have_attribute("data-unread", "0")
+    assert unread(site) == 0
+
+
+def test_compose_with_mention_autocomplete_like_and_comment(
+    page: Page, second_page: Page, site: Site, colleague: Site
+) -> None:
+    channel = new_channel(site)
+    handle = colleague.email.split("@")[0]
+    sign_in(page, site, f"/feed/channels/{channel['id']}")
+    expect(page.locator("[data-feed-list=channel]")).to_be_visible()
+
+    # Typing "@" and part of the handle offers the colleague; Enter picks them.
+    box = page.get_by_label("Post text")
+    box.click()
+    box.press_sequentially(f"Great call today @{handle[:5]}")
+    options = page.get_by_role("listbox", name="People and teams")
+    expect(options.get_by_role("option").filter(has_text=f"@{handle}")).to_be_visible()
+    options.get_by_role("option").filter(has_text=f"@{handle}").click()
+    expect(box).to_have_value(f"Great call today @{handle} ")
+    box.press_sequentially("— **thank you**")
+    page.get_by_role("button", name="Post", exact=True).click()
+    post = post_card(page, "Great call today")
+    expect(post).to_be_visible()
+    expect(post.locator("a.mention[data-user-id]")).to_have_text(f"@{handle}")
+    expect(post.locator("strong")).to_have_text("thank you")
+    expect(box).to_have_value("")
+
+    # The colleague sees it and is notified of the mention.
+    sign_in(second_page, colleague, f"/feed/channels/{channel['id']}")
+    their_post = post_card(second_page, "Great call today")
+    expect(their_post).to_be_visible()
+    expect(second_page.locator(".bell-button")).not_to_have_attribute("data-unread", "0")
+
+    # Like: the count and the pressed state; the colleague's page follows live.
+    like = post.get_by_role("button", name=re.compile("Like"))
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(post.locator("[data-part=likes]")).to_have_text("1")
+    expect(their_post.locator("[data-part=likes]")).to_have_text("1", timeout=LIVE)
+    expect(their_post.get_by_role("button", name=re.compile("Like"))).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+    # Comment: shown under the post, counted, and arriving on the colleague's page.
+    post.get_by_role("button", name=re.compile("Comments")).click()
+    their_post.get_by_role("button", name=re.compile("Comments")).click()
+    comment = f"Agreed, next step is the demo {uuid.uuid4().hex[:6]}"
+    post.get_by_label("Write a comment").fill(comment)
+    post.get_by_role("button", name="Comment", exact=True).click()
+    expect(post.locator(".comment").filter(has_text=comment)).to_be_visible()
+    expect(post.locator("[data-part=comments]")).to_have_text("1")
+    expect(their_post.locator(".comment").filter(has_text=comment)).to_be_visible(timeout=LIVE)
+    expect(their_post.locator("[data-part=comments]")).to_have_text("1")
+
+    # A file over the limit is refused with the API's reason; a small one is attached.
+    page.locator(".composer input[type=file]").set_input_files(
+        files=[
+            {
+                "name": "huge.bin",
+                "mimeType": "application/octet-stream",
+                "buffer": b"\0" * (10 * 1024 * 1024 + 1),
+            }
+        ]
+    )
+    expect(page.locator(".composer [role=alert]")).to_contain_text("huge.bin is too large")
+    page.locator(".composer input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"call notes"}]
+    )
+    expect(page.locator(".composer .attachment-chips")).to_contain_text("notes.txt")
+    page.get_by_label("Post text").fill("Notes from the call attached")
+    page.get_by_role("button", name="Post", exact=True).click()
+    attached = post_card(page, "Notes from the call attached")
+    expect(attached.locator(".attachments a")).to_have_text("notes.txt")
+
+    # Edit and delete one's own post.
+    attached.get_by_role("button", name="Edit").click()
+    attached.get_by_label("Change the post").fill("Notes from the call (corrected)")
+    attached.get_by_role("button", name="Save").click()
+    edited = post_card(page, "Notes from the call (corrected)")
+    expect(edited).to_contain_text("edited")
+    edited.get_by_role("button", name="Delete").click()
+    edited.get_by_role("group").get_by_role("button", name="Delete").click()
+    expect(post_card(page, "Notes from the call (corrected)")).to_have_count(0)
+    expect(post_card(second_page, "Notes from the call")).to_have_count(0, timeout=LIVE)
+
+
+def test_feed_tab_on_a_deal_shows_its_posts(
+    page: Page, second_page: Page, site: Site, colleague: Site
+) -> None:
+    with site.api() as api:
+        deal = new_deal(api, title=unique("Feed deal"))
+    sign_in(page, site, f"/opportunities/{deal['id']}?tab=feed")
+    expect(page.get_by_role("tab", name="Feed")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("[data-feed-list=record]")).to_be_visible()
+
+    text = f"Customer asked for a pilot first {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Post text").fill(text)
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(post_card(page, text)).to_be_visible()
+
+    # It is the deal's post for the API too, and stays after a reload.
+    with site.api() as api:
+        posts = api.get(
+            "/api/v1/posts", params={"related_type": "opportunity", "related_id": deal["id"]}
+        ).json()["items"]
+        assert [p["text"] for p in posts] == [text]
+        assert posts[0]["related"] == {"type": "opportunity", "id": deal["id"]}
+        # A post made elsewhere through the API arrives on the open tab live.
+        other = f"Legal approved the pilot terms {uuid.uuid4().hex[:6]}"
+        created(
+            api.post(
+                "/api/v1/posts",
+                json={"related": {"type": "opportunity", "id": deal["id"]}, "text": other},
+            )
+        )
+    expect(post_card(page, other)).to_be_visible(timeout=LIVE)
+    page.reload()
+    expect(post_card(page, text)).to_be_visible()
+    expect(post_card(page, other)).to_be_visible()
+
+    # Following the record from the tab.
+    follow = page.get_by_role("button", name=re.compile(r"^Follow(ing)? this record$"))
+    was = follow.get_attribute("aria-pressed")
+    follow.click()
+    expect(follow).to_have_attribute("aria-pressed", "false" if was == "true" else "true")
+
+    # The post lists its record in My feed, with a link back to the deal's Feed tab.
+    page.goto(f"{site.base_url}/feed/posts/{posts[0]['id']}")
+    link = post_card(page, text).locator("[data-record-link=opportunity]")
+    expect(link).to_contain_text(deal["title"])
+    link.click()
+    page.wait_for_url(re.compile(rf"/opportunities/{deal['id']}\?tab=feed$"))
