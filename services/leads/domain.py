@@ -74,6 +74,8 @@ class LeadField:
     maximum: int | None = None
     #: for ``uuid`` fields that point at a record: the entity they point at
     lookup: str | None = None
+    #: for text fields: the lookup list whose codes the web app offers (any text is kept)
+    suggestions: str | None = None
 
 
 # The order here is the order of the record on the wire and in the web app's forms.
@@ -99,8 +101,12 @@ FIELDS: tuple[LeadField, ...] = (
     ),
     LeadField("email", "email", "Email", max_length=254, filterable=True),
     LeadField("phone", "phone", "Phone", max_length=64),
-    LeadField("source", "string", "Source", max_length=100, filterable=True),
-    LeadField("channel", "string", "Channel", max_length=100, filterable=True),
+    LeadField(
+        "source", "string", "Source", max_length=100, filterable=True, suggestions="lead-sources"
+    ),
+    LeadField(
+        "channel", "string", "Channel", max_length=100, filterable=True, suggestions="lead-channels"
+    ),
     LeadField("need_type", "string", "Need type", max_length=100, filterable=True),
     LeadField("need_maturity", "enum", "Need maturity", options=NEED_MATURITIES, filterable=True),
     LeadField("region", "string", "Region", max_length=100, filterable=True),

@@ -46,6 +46,7 @@ def describe() -> dict[str, Any]:
                 "filter_op": f.filter_op if f.filterable else None,
                 "sortable": f.sortable,
                 "lookup": f.lookup,
+                "suggestions": f.suggestions,
                 "minimum": f.minimum,
                 "maximum": f.maximum,
             }

@@ -1,7 +1,7 @@
-// The leads' lookup lists (sources, channels, disqualification reasons), loaded once per
+// The lookup lists (lead sources, channels, disqualification reasons), loaded once per
 // session and refreshed when an administrator changes one.
 import { useEffect, useState } from "react";
-import { get } from "../../core/api";
+import { get } from "./api";
 
 export type LookupKind = "lead-sources" | "lead-channels" | "disqualification-reasons";
 export const LOOKUP_KINDS: LookupKind[] = ["disqualification-reasons", "lead-sources", "lead-channels"];

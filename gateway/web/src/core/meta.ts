@@ -1,5 +1,6 @@
 // Entity metadata from GET /meta/entities: fetched once per session, shared by every view.
 import { get } from "./api";
+import type { LookupKind } from "./lookups";
 
 export type FieldType =
   | "string"
@@ -36,6 +37,8 @@ export interface FieldMeta {
   maximum?: number | null;
   /** for `uuid` fields that point at a record: the entity (accounts, users, …) */
   lookup?: string | null;
+  /** for text fields: the lookup list whose codes are offered as you type (any text stays allowed) */
+  suggestions?: LookupKind | null;
 }
 
 export interface EntityMeta {

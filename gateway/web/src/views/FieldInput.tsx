@@ -1,6 +1,7 @@
 import { useId } from "react";
 import type { FieldError } from "../core/api";
 import { lookupOf } from "../core/lookup";
+import { type LookupKind, useLookup } from "../core/lookups";
 import type { FieldMeta } from "../core/meta";
 import { useT } from "../i18n";
 import { ListEditor } from "./ListEditor";
@@ -191,6 +192,10 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
         );
         break;
       }
+      if (field.suggestions) {
+        input = <SuggestedInput common={common} kind={field.suggestions} value={text} maxLength={field.max_length} onChange={onChange} />;
+        break;
+      }
       input = (
         <input
           {...common}
@@ -215,5 +220,40 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
         </p>
       )}
     </div>
+  );
+}
+
+/** A text input offering a lookup list's entries as you type (their codes are stored;
+ * their names are shown beside them); any other text is still accepted. */
+function SuggestedInput(props: {
+  common: React.InputHTMLAttributes<HTMLInputElement> & { id: string };
+  kind: LookupKind;
+  value: string;
+  maxLength?: number | null;
+  onChange: (value: unknown) => void;
+}) {
+  const entries = useLookup(props.kind);
+  const listId = `${props.common.id}-suggestions`;
+  return (
+    <>
+      <input
+        {...props.common}
+        type="text"
+        list={listId}
+        value={props.value}
+        maxLength={props.maxLength ?? undefined}
+        autoComplete="off"
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <datalist id={listId}>
+        {(entries ?? [])
+          .filter((entry) => entry.is_active)
+          .map((entry) => (
+            <option key={entry.code} value={entry.code}>
+              {entry.name}
+            </option>
+          ))}
+      </datalist>
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
 import { LookupPicker } from "../../views/LookupPicker";
 import { LookupValue } from "../../views/Value";
-import { lookupName, useLookup } from "../leads/lookups";
+import { lookupName, useLookup } from "../../core/lookups";
 import { Problem, useItems, useProblemText } from "./common";
 
 interface Rule {

@@ -6,7 +6,7 @@ import { ifMatch, request } from "../../core/api";
 import { Link } from "../../core/router";
 import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
-import { LOOKUP_KINDS, forgetLookup, type LookupEntry, type LookupKind } from "../leads/lookups";
+import { LOOKUP_KINDS, forgetLookup, type LookupEntry, type LookupKind } from "../../core/lookups";
 import { Problem, useItems, useProblemText } from "./common";
 
 /** A code from a name: "Too small!" → "too_small". */

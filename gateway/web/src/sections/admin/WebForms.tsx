@@ -8,7 +8,7 @@ import { Link, navigate } from "../../core/router";
 import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
 import { LookupPicker } from "../../views/LookupPicker";
-import { useLookup } from "../leads/lookups";
+import { useLookup } from "../../core/lookups";
 import { CopyButton, Problem, useItems, useProblemText } from "./common";
 
 interface WebForm {

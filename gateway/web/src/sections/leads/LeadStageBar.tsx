@@ -11,7 +11,7 @@ import type { RecordPartProps } from "../../views/config";
 import { problemText } from "../../views/Dialog";
 import { LookupValue } from "../../views/Value";
 import { AssignDialog, DisqualifyDialog, HandoffDialog, ReopenDialog } from "./dialogs";
-import { lookupName, useLookup } from "./lookups";
+import { lookupName, useLookup } from "../../core/lookups";
 import { PATH, isClosed, isManager, movableStages, nextStep } from "./process";
 import { QualifyDialog } from "./QualifyDialog";
 

@@ -6,7 +6,7 @@ import { useT } from "../../i18n";
 import { Dialog, problemText } from "../../views/Dialog";
 import { CURRENCIES } from "../../views/FieldInput";
 import { LookupPicker } from "../../views/LookupPicker";
-import { useLookup } from "./lookups";
+import { useLookup } from "../../core/lookups";
 import { REOPEN_TO } from "./process";
 
 interface ActionProps {

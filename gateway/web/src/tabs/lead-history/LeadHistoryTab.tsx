@@ -6,7 +6,7 @@ import type { TabProps } from "../../core/registry";
 import { useSession } from "../../core/session";
 import { useT } from "../../i18n";
 import { LookupValue } from "../../views/Value";
-import { lookupName, useLookup } from "../../sections/leads/lookups";
+import { lookupName, useLookup } from "../../core/lookups";
 
 interface StageChange {
   id: string;
