@@ -175,6 +175,7 @@ class StreamHub:
         self._gap_task: asyncio.Task[None] | None = None
         self._catch_up_task: asyncio.Task[None] | None = None
         self._connect_task: asyncio.Task[None] | None = None
+        self._head_task: asyncio.Task[None] | None = None
         self._connection: AbstractRobustConnection | None = None
         self.delivered = 0  # items handed on in order (for tests and logs)
         self.dropped_duplicates = 0
@@ -208,9 +209,10 @@ class StreamHub:
         except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
             log.warning("live updates wait for the message bus: %s", type(exc).__name__)
             self._connect_task = asyncio.create_task(self._connect_forever())
+        self._head_task = asyncio.create_task(self._learn_head())
 
     async def close(self) -> None:
-        for task in (self._connect_task, self._gap_task, self._catch_up_task):
+        for task in (self._connect_task, self._gap_task, self._catch_up_task, self._head_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(BaseException):
@@ -278,7 +280,7 @@ class StreamHub:
             # The first items since this process started: "now" begins at the lowest
             # that arrives within gap_wait (the bus may bring them out of order).
             self._pending.setdefault(seq, item)
-            if self._gap_task is None:
+            if self._gap_task is None or self._gap_task.done():
                 self._gap_task = asyncio.create_task(self._start_at_lowest())
             return
         if seq < self.next_seq or seq in self._pending:
@@ -289,12 +291,37 @@ class StreamHub:
         if self._pending and (self._gap_task is None or self._gap_task.done()):
             self._gap_task = asyncio.create_task(self._fill_gaps())
 
+    async def _learn_head(self) -> None:
+        """Ask the feed where "now" is (its newest seq), until it answers or items come.
+
+        Called once the hub's queue is bound, so every item after the answer reaches
+        the queue; those at or below it that also arrive are dropped as duplicates.
+        """
+        delay = 0.25
+        while self.next_seq is None:
+            try:
+                head = int(await self.rpc.call("feed", "last_stream_seq", timeout=5))
+            except Exception as exc:  # noqa: BLE001 - the feed starts later: ask again
+                log.debug("feed.last_stream_seq: %r", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if self.next_seq is None:
+                self._settle(head + 1)
+
     async def _start_at_lowest(self) -> None:
         await asyncio.sleep(self.gap_wait)
-        self.next_seq = min(self._pending)
+        if self.next_seq is None and self._pending:
+            self._settle(min(self._pending))
+
+    def _settle(self, next_seq: int) -> None:
+        self.next_seq = next_seq
+        for seq in [s for s in self._pending if s < next_seq]:
+            del self._pending[seq]
+            self.dropped_duplicates += 1
         self._drain()
-        if self._pending:
-            await self._fill_gaps()
+        if self._pending and (self._gap_task is None or self._gap_task.done()):
+            self._gap_task = asyncio.create_task(self._fill_gaps())
 
     def _drain(self) -> None:
         assert self.next_seq is not None

@@ -52,16 +52,20 @@ def item(seq: int, audience: dict[str, Any] | None = None, kind: str = "post_cre
 class FakeFeed:
     """``feed.stream_range`` over a dict of items; records every call."""
 
-    def __init__(self, items: dict[int, dict] | None = None, fail: int = 0):
+    def __init__(self, items: dict[int, dict] | None = None, fail: int = 0, head: int = 0):
         self.items = items or {}
+        self.head = head
         self.calls: list[tuple] = []
         self.fail = fail
 
     async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        self.calls.append((service, method, *args))
+        if method != "last_stream_seq":
+            self.calls.append((service, method, *args))
         if self.fail:
             self.fail -= 1
             raise stream_failure()
+        if (service, method) == ("feed", "last_stream_seq"):
+            return self.head
         assert (service, method) == ("feed", "stream_range")
         low, high = args
         return [self.items[s] for s in range(low, high + 1) if s in self.items]
@@ -147,6 +151,35 @@ async def the_first_items_may_come_out_of_order() -> None:
     await asyncio.sleep(0.2)
     assert drained(sub) == [20, 21]
     assert feed.calls == []
+
+
+@scenario
+async def a_starting_hub_asks_the_feed_where_now_is() -> None:
+    from services.platform.config import settings
+    from tests.support.stack import RabbitVhost
+
+    base = settings()
+    vhost = RabbitVhost(base.amqp_management_url, base.amqp_uri)
+    vhost.create()
+    feed = FakeFeed({41: item(41)}, head=40)
+    hub = StreamHub(vhost.amqp_uri, feed, audience_rule=members_rule, gap_wait=0.05)
+    try:
+        await hub.start()
+        for _ in range(40):
+            if hub.last_seq is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert hub.last_seq == 40
+        sub = hub.subscribe({"id": "ann"})
+        assert sub.start_seq == 40
+        hub.receive(item(40))  # before "now": a duplicate
+        hub.receive(item(42))  # 41 never came over the bus: read from the feed
+        await asyncio.sleep(0.2)
+        assert drained(sub) == [41, 42]
+        assert ("feed", "stream_range", 41, 41) in feed.calls
+    finally:
+        await hub.close()
+        vhost.delete()
 
 
 @scenario
@@ -394,7 +427,7 @@ async def after_a_broker_outage_the_hub_reads_what_it_missed() -> None:
             if hub.last_seq == 3:
                 break
         assert drained(sub) == [2, 3], (hub.last_seq, feed.calls)
-        assert ("feed", "stream_range", 2, 501) in feed.calls
+        assert ("feed", "stream_range", 2, 501) in feed.calls, feed.calls
         await connection.close()
     finally:
         await hub.close()
