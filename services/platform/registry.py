@@ -26,6 +26,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("leads"),
     ServiceInfo("sales"),
     ServiceInfo("orders"),
+    ServiceInfo("feed"),
 )
 
 

@@ -1,0 +1,254 @@
+"""Channels: public ones everybody signed in sees, private ones only their members see.
+
+The creator becomes a member and the channel's admin; a channel admin (or an Osprey
+administrator) changes or deletes it. Members of a private channel are its
+``member_ids``; a public channel has members only as admins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, Conflict, PermissionDenied, ValidationFailed
+from services.platform.events import isoformat, utcnow
+from services.platform.ids import new_id
+
+from . import domain
+from .base import FeedBase, page_limit
+from .models import channel_members, channels, subscriptions
+
+FIELDS = {"name", "description", "is_private", "member_ids"}
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+def clean_channel(data: Any, creating: bool) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _bad("body", "must be an object")
+    unknown = set(data) - FIELDS
+    if unknown:
+        raise _bad(sorted(unknown)[0], "unknown field")
+    out: dict[str, Any] = {}
+    if "name" in data or creating:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise _bad("name", "required")
+        if len(name.strip()) > 100:
+            raise _bad("name", "at most 100 characters")
+        out["name"] = name.strip()
+    if "description" in data:
+        text = data["description"]
+        if text is not None and (not isinstance(text, str) or len(text) > 2000):
+            raise _bad("description", "a text of at most 2000 characters")
+        out["description"] = text
+    if "is_private" in data:
+        if not isinstance(data["is_private"], bool):
+            raise _bad("is_private", "must be true or false")
+        out["is_private"] = data["is_private"]
+    if "member_ids" in data:
+        ids = data["member_ids"]
+        if not isinstance(ids, list) or not all(domain.is_uuid(i) for i in ids):
+            raise _bad("member_ids", "must be a list of user ids")
+        out["member_ids"] = list(dict.fromkeys(ids))
+    return out
+
+
+class ChannelsRpc(FeedBase):
+    """Create, list, read, change and delete channels."""
+
+    def _dump_channel(self, row: Any, caller: Actor) -> dict[str, Any]:
+        members = self.db.execute(
+            sa.select(channel_members.c.user_id, channel_members.c.is_admin)
+            .where(channel_members.c.channel_id == row.id)
+            .order_by(channel_members.c.user_id)
+        ).all()
+        following = (
+            self.db.execute(
+                sa.select(subscriptions.c.id).where(
+                    subscriptions.c.user_id == caller.id,
+                    subscriptions.c.target_type == "channel",
+                    subscriptions.c.target_id == row.id,
+                )
+            ).first()
+            is not None
+        )
+        return {
+            "id": row.id,
+            "name": row.name,
+            "description": row.description,
+            "is_private": row.is_private,
+            "member_ids": [m.user_id for m in members] if row.is_private else [],
+            "admin_ids": [m.user_id for m in members if m.is_admin],
+            "created_by": row.created_by,
+            "created_at": isoformat(row.created_at),
+            "updated_at": isoformat(row.updated_at),
+            "version": row.version,
+            "is_member": any(m.user_id == caller.id for m in members),
+            "is_following": following,
+        }
+
+    def _name_taken(self, name: str, other_than: str | None = None) -> None:
+        stmt = sa.select(channels.c.id).where(sa.func.lower(channels.c.name) == name.lower())
+        if other_than:
+            stmt = stmt.where(channels.c.id != other_than)
+        if self.db.execute(stmt).first() is not None:
+            raise Conflict(
+                "A channel of that name exists", [{"field": "name", "message": "is taken"}]
+            )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_channels(
+        self, query: dict[str, Any] | None = None, *, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The channels the caller may see, by name: ``{items, next_cursor}`` (cursor: name)."""
+        caller = Actor.from_dict(actor)
+        query = query or {}
+        limit = page_limit(query.get("limit"), 100, 500)
+        mine = sa.select(channel_members.c.channel_id).where(channel_members.c.user_id == caller.id)
+        stmt = (
+            sa.select(channels)
+            .where(sa.or_(~channels.c.is_private, channels.c.id.in_(mine)))
+            .order_by(sa.func.lower(channels.c.name), channels.c.id)
+            .limit(limit + 1)
+        )
+        cursor = query.get("cursor")
+        if cursor:
+            stmt = stmt.where(sa.func.lower(channels.c.name) > str(cursor).lower())
+        rows = self.db.execute(stmt).all()
+        items = [self._dump_channel(r, caller) for r in rows[:limit]]
+        next_cursor = rows[limit - 1].name if len(rows) > limit else None
+        self.db.commit()
+        return {"items": items, "next_cursor": next_cursor}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_channel(self, channel_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
+        """One channel the caller may see; ``NotFound`` otherwise (also for private ones)."""
+        caller = Actor.from_dict(actor)
+        row = self._channel_row(channel_id, caller)
+        out = self._dump_channel(row, caller)
+        self.db.commit()
+        return out
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_channel(self, data: dict[str, Any], *, actor: dict[str, Any]) -> dict[str, Any]:
+        """A new channel; the caller is its admin and member and follows it."""
+        caller = Actor.from_dict(actor)
+        values = clean_channel(data, creating=True)
+        member_ids = values.pop("member_ids", [])
+        self._name_taken(values["name"])
+        now = utcnow()
+        channel_id = new_id()
+        self.db.execute(
+            channels.insert().values(
+                id=channel_id,
+                name=values["name"],
+                description=values.get("description"),
+                is_private=values.get("is_private", False),
+                created_by=caller.id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._set_members(channel_id, [caller.id, *member_ids], admins={caller.id})
+        self._follow(caller.id, "channel", channel_id)
+        row = self._channel_row(channel_id, caller)
+        out = self._dump_channel(row, caller)
+        self.db.emit("channel_created", out, actor=actor)
+        self._commit()
+        return out
+
+    def _set_members(self, channel_id: str, user_ids: list[str], admins: set[str]) -> None:
+        for user_id in dict.fromkeys(user_ids):
+            self.db.execute(
+                pg_insert(channel_members)
+                .values(
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=user_id in admins,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+            )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_channel(
+        self,
+        channel_id: str,
+        data: dict[str, Any],
+        *,
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change name, description, privacy or members (a channel admin or an administrator).
+
+        ``member_ids`` replaces the member list; the channel's admins stay members.
+        """
+        caller = Actor.from_dict(actor)
+        row = self._channel_row(channel_id, caller, for_update=True)
+        if not self._is_channel_admin(row.id, caller):
+            raise PermissionDenied("Only the channel's admins may change it")
+        if expected_version is not None and int(expected_version) != row.version:
+            raise Conflict(
+                f"The channel was changed meanwhile (version {row.version})",
+                [{"field": "version", "message": f"is {row.version}"}],
+            )
+        values = clean_channel(data, creating=False)
+        member_ids = values.pop("member_ids", None)
+        if "name" in values:
+            self._name_taken(values["name"], row.id)
+        if member_ids is not None:
+            admins = set(
+                self.db.execute(
+                    sa.select(channel_members.c.user_id).where(
+                        channel_members.c.channel_id == row.id, channel_members.c.is_admin
+                    )
+                ).scalars()
+            )
+            keep = set(member_ids) | admins
+            self.db.execute(
+                channel_members.delete().where(
+                    channel_members.c.channel_id == row.id,
+                    channel_members.c.user_id.not_in(keep),
+                )
+            )
+            self._set_members(row.id, list(keep), admins=admins)
+        self.db.execute(
+            channels.update()
+            .where(channels.c.id == row.id)
+            .values(**values, updated_at=utcnow(), version=row.version + 1)
+        )
+        out = self._dump_channel(self._channel_row(row.id, caller), caller)
+        self.db.emit("channel_updated", out, actor=actor)
+        self._commit()
+        return out
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_channel(
+        self, channel_id: str, *, actor: dict[str, Any], expected_version: int | None = None
+    ) -> None:
+        """Delete a channel with its posts (a channel admin or an administrator)."""
+        caller = Actor.from_dict(actor)
+        row = self._channel_row(channel_id, caller, for_update=True)
+        if not self._is_channel_admin(row.id, caller):
+            raise PermissionDenied("Only the channel's admins may delete it")
+        if expected_version is not None and int(expected_version) != row.version:
+            raise Conflict(
+                f"The channel was changed meanwhile (version {row.version})",
+                [{"field": "version", "message": f"is {row.version}"}],
+            )
+        out = self._dump_channel(row, caller)
+        self.db.execute(
+            subscriptions.delete().where(
+                subscriptions.c.target_type == "channel", subscriptions.c.target_id == row.id
+            )
+        )
+        self.db.execute(channels.delete().where(channels.c.id == row.id))
+        self.db.emit("channel_deleted", out, actor=actor)
+        self._commit()

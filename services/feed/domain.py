@@ -1,0 +1,352 @@
+"""The feed's pure rules: the Markdown-like renderer and its sanitizing, mentions,
+handles, and who may see a stream item (``audience_includes``).
+
+Nothing here touches the database or the network, so the gateway imports this module
+(the live stream applies :func:`audience_includes` to every item it relays).
+
+The renderer escapes everything first: the text is cut into tokens (code spans,
+``[text](url)`` links, bare URLs, ``@handle`` mentions and plain runs), every plain
+run is HTML-escaped, and only then are the few tags of the allow-list put around
+escaped text. No markup the author typed ever reaches the output as markup, so no
+``<script>``, event handler or style attribute can survive; a link's URL is kept only
+when it is ``http``, ``https`` or ``mailto`` (anything else is shown as text).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+#: The tags the renderer writes, with the attributes each may carry.
+ALLOWED_TAGS: dict[str, frozenset[str]] = {
+    "p": frozenset(),
+    "br": frozenset(),
+    "strong": frozenset(),
+    "em": frozenset(),
+    "code": frozenset(),
+    "ul": frozenset(),
+    "li": frozenset(),
+    "blockquote": frozenset(),
+    "a": frozenset({"href", "rel", "target", "class", "data-user-id", "data-team-id"}),
+}
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+MAX_TEXT = 20_000
+HANDLE_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+
+# Post kinds, notification kinds, the record types a post may be about.
+POST_KINDS = ("user", "system")
+NOTIFICATION_KINDS = ("mention", "comment", "like", "assignment", "system")
+RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice")
+SYSTEM_EVENT_TYPES = (
+    "lead_assigned",
+    "opportunity_stage_changed",
+    "opportunity_won",
+    "order_status_changed",
+    "invoice_overdue",
+)
+
+STREAM_TYPES = (
+    "post_created",
+    "post_updated",
+    "post_deleted",
+    "comment_added",
+    "comment_deleted",
+    "post_liked",
+    "post_unliked",
+    "notification_created",
+    "notifications_read",
+)
+
+
+class Invalid(ValueError):
+    """A value that breaks a rule; the service reports it as ``ValidationFailed``."""
+
+
+def is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+# -- handles ------------------------------------------------------------------------------
+
+
+def user_handle(email: str | None) -> str:
+    """A user's handle: the local part of the email, lowercased."""
+    return (email or "").split("@", 1)[0].strip().lower()
+
+
+def team_handle(name: str | None) -> str:
+    """A team's handle: its name lowercased, runs of spaces turned into ``-``."""
+    return re.sub(r"\s+", "-", (name or "").strip().lower())
+
+
+MENTION_RE = re.compile(rf"(?<![A-Za-z0-9_.@/])@({HANDLE_CHARS})")
+
+
+def mentioned_handles(text: str) -> list[str]:
+    """The handles ``@named`` in ``text`` (lowercased, first mention first, no repeats).
+
+    A trailing dot (the end of a sentence) is not part of a handle.
+    """
+    seen: list[str] = []
+    for segment in _segments_outside_code(text):
+        for match in MENTION_RE.finditer(segment):
+            handle = match.group(1).rstrip(".").lower()
+            if handle and handle not in seen:
+                seen.append(handle)
+    return seen
+
+
+def _segments_outside_code(text: str) -> list[str]:
+    return re.split(r"`[^`\n]*`", text)
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+def clean_text(value: Any, field: str = "text") -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"{field}: must be a string")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if not text.strip():
+        raise Invalid(f"{field}: must not be empty")
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"{field}: must be at most {MAX_TEXT} characters")
+    return text
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` when its scheme is allowed (``http``, ``https``, ``mailto``), else None.
+
+    Control characters and whitespace (which browsers drop inside a scheme, as in
+    ``java\\tscript:``) make a URL unsafe outright.
+    """
+    if not url or any(ord(ch) < 33 or ord(ch) == 127 for ch in url):
+        return None
+    lowered = url.lower()
+    if not lowered.startswith(SAFE_SCHEMES):
+        return None
+    if lowered.startswith(("http://", "https://")) and len(url) <= len("https://"):
+        return None
+    return url
+
+
+# Inline tokens, tried left to right at each position.
+_INLINE = re.compile(
+    r"(?P<code>`[^`\n]+`)"
+    r"|(?P<link>\[(?P<label>[^\]\n]{1,500})\]\((?P<url>[^)\s]{1,2000})\))"
+    r"|(?P<bare>(?<![\w/])(?:https?://|mailto:)[^\s<>\"'`]+)"
+    rf"|(?P<mention>(?<![A-Za-z0-9_.@/])@{HANDLE_CHARS})"
+)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*]+?)(?<=\S)\*(?![*\w])")
+
+Mention = Mapping[str, Any]  # {type, id, handle}
+Resolver = Callable[[str], Mention | None]
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _emphasis(escaped: str) -> str:
+    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    return _ITALIC.sub(r"<em>\1</em>", escaped)
+
+
+def _link(url: str, label_html: str) -> str:
+    rel = 'rel="nofollow noopener noreferrer" target="_blank"'
+    return f'<a href="{_escape(url)}" {rel}>{label_html}</a>'
+
+
+def render_inline(text: str, resolve: Resolver | None = None) -> str:
+    """One line of text as safe HTML (escaped first, then the allowed inline tags)."""
+    out: list[str] = []
+    pos = 0
+    for match in _INLINE.finditer(text):
+        out.append(_emphasis(_escape(text[pos : match.start()])))
+        pos = match.end()
+        token = match.group(0)
+        if match.group("code"):
+            out.append(f"<code>{_escape(token[1:-1])}</code>")
+        elif match.group("link"):
+            url = safe_url(match.group("url"))
+            label = _emphasis(_escape(match.group("label")))
+            out.append(_link(url, label) if url else _emphasis(_escape(token)))
+        elif match.group("bare"):
+            raw = token
+            trail = ""
+            while raw and raw[-1] in ".,;:!?)":
+                trail = raw[-1] + trail
+                raw = raw[:-1]
+            url = safe_url(raw)
+            out.append((_link(url, _escape(raw)) if url else _escape(raw)) + _escape(trail))
+        else:
+            handle = token[1:]
+            trail = ""
+            while handle.endswith("."):
+                handle, trail = handle[:-1], trail + "."
+            found = resolve(handle.lower()) if resolve and handle else None
+            if found is None:
+                out.append(_escape(token))
+                continue
+            attr = "data-team-id" if found["type"] == "team" else "data-user-id"
+            out.append(
+                f'<a class="mention" {attr}="{_escape(str(found["id"]))}">@{_escape(handle)}</a>'
+                + trail
+            )
+    out.append(_emphasis(_escape(text[pos:])))
+    return "".join(out)
+
+
+def render(text: str, resolve: Resolver | None = None) -> str:
+    """The Markdown-like ``text`` as safe HTML.
+
+    Blocks: paragraphs (split by a blank line, single line breaks kept as ``<br>``),
+    ``- `` lists and ``> `` quotes. Inline: ``**bold**``, ``*italic*``, `` `code` ``,
+    ``[text](url)``, bare URLs and ``@handle`` mentions (``resolve(handle)`` → the
+    user or team, or None to leave the text as is).
+    """
+    blocks: list[str] = []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    paragraph: list[str] = []
+    items: list[str] = []
+    quote: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(
+                "<p>" + "<br>".join(render_inline(x, resolve) for x in paragraph) + "</p>"
+            )
+            paragraph.clear()
+        if items:
+            blocks.append(
+                "<ul>" + "".join(f"<li>{render_inline(x, resolve)}</li>" for x in items) + "</ul>"
+            )
+            items.clear()
+        if quote:
+            inner = "<br>".join(render_inline(x, resolve) for x in quote)
+            blocks.append(f"<blockquote><p>{inner}</p></blockquote>")
+            quote.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            flush()
+        elif stripped.startswith(("- ", "* ")) and not stripped.startswith("**"):
+            if paragraph or quote:
+                flush()
+            items.append(stripped[2:].strip())
+        elif stripped.startswith(">"):
+            if paragraph or items:
+                flush()
+            quote.append(stripped[1:].strip())
+        else:
+            if items or quote:
+                flush()
+            paragraph.append(stripped)
+    flush()
+    return "".join(blocks)
+
+
+# -- visibility ---------------------------------------------------------------------------
+
+
+def can_read_record(actor: Mapping[str, Any], owner_id: str | None, team_id: str | None) -> bool:
+    """``services.platform.access.Actor.can_read`` on a plain actor dict."""
+    roles = actor.get("roles") or ()
+    if "admin" in roles or "system" in roles:
+        return True
+    if owner_id is None and team_id is None:
+        return True
+    if owner_id is not None and owner_id == actor.get("id"):
+        return True
+    return team_id is not None and team_id == actor.get("team_id")
+
+
+def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, Any] | None) -> bool:
+    """Whether the signed-in ``actor`` (the gateway's actor dict) may see a stream item.
+
+    ``audience`` is ``{"kind": "all"}`` (a public channel: everybody signed in),
+    ``{"kind": "users", "user_ids": [...]}`` (a private channel's members; a
+    notification's one user) or ``{"kind": "record", "record": {type, id, owner_id,
+    team_id}}`` (a post about a record: whoever may read the record). Anything else,
+    or no actor, includes nobody.
+    """
+    if not actor or not actor.get("id") or not isinstance(audience, Mapping):
+        return False
+    kind = audience.get("kind")
+    if kind == "all":
+        return True
+    if kind == "users":
+        return str(actor["id"]) in {str(u) for u in audience.get("user_ids") or ()}
+    if kind == "record":
+        record = audience.get("record")
+        if not isinstance(record, Mapping):
+            return False
+        return can_read_record(actor, record.get("owner_id"), record.get("team_id"))
+    return False
+
+
+# -- records from events ------------------------------------------------------------------
+
+
+def record_title(record: Mapping[str, Any]) -> str | None:
+    """A short name for a record carried by an event (name, number or person)."""
+    for key in ("name", "title", "number", "full_name", "company_name", "company"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:300]
+    person = " ".join(
+        str(record.get(k)).strip() for k in ("first_name", "last_name") if record.get(k)
+    )
+    return person[:300] or None
+
+
+def system_post_text(event_type: str, data: Mapping[str, Any]) -> tuple[str, str, dict] | None:
+    """For a domain event: ``(text, record type, record)`` of its system post, or None.
+
+    Built from the event's data alone (no call back to the source).
+    """
+    if event_type == "lead_assigned":
+        lead = data
+        title = record_title(lead) or "A lead"
+        return f"Lead **{title}** was assigned.", "lead", dict(lead)
+    if event_type == "opportunity_stage_changed":
+        deal = data.get("opportunity") or {}
+        title = record_title(deal) or "A deal"
+        stage = deal.get("stage_name") or deal.get("stage") or data.get("to_stage_id")
+        return f"Deal **{title}** moved to stage {stage}.", "opportunity", dict(deal)
+    if event_type == "opportunity_won":
+        title = record_title(data) or "A deal"
+        amount = data.get("amount")
+        currency = data.get("currency") or ""
+        tail = f" ({amount} {currency})".rstrip() if amount else ""
+        return f"Deal **{title}** was won{tail}.", "opportunity", dict(data)
+    if event_type == "order_status_changed":
+        if data.get("to") != "shipped":
+            return None
+        order = data.get("order") or {}
+        title = record_title(order) or "An order"
+        return f"Order **{title}** was shipped.", "order", dict(order)
+    if event_type == "invoice_overdue":
+        title = record_title(data) or "An invoice"
+        due = data.get("due_date")
+        tail = f" (due {due})" if due else ""
+        return f"Invoice **{title}** is overdue{tail}.", "invoice", dict(data)
+    return None
+
+
+def record_link(record_type: str, record_id: str) -> str:
+    """Where the web app shows a record."""
+    plural = {"opportunity": "opportunities"}.get(record_type, f"{record_type}s")
+    return f"/{plural}/{record_id}"

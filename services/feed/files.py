@@ -1,0 +1,112 @@
+"""A small files store for attachments (until a documents service exists).
+
+Bytes travel over RPC as base64 (RPC payloads are JSON), so a file is limited to
+``OSPREY_FILE_MAX_BYTES`` (default 10 MiB); the gateway refuses a bigger upload with
+413 before reading it all. A file is read by its uploader, or by anyone who may see a
+post carrying it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, NotFound, ValidationFailed
+from services.platform.events import isoformat, utcnow
+from services.platform.ids import new_id
+
+from . import domain
+from .base import FeedBase
+from .models import files, posts
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def max_file_bytes() -> int:
+    """``OSPREY_FILE_MAX_BYTES`` (default 10 MiB)."""
+    try:
+        return int(os.environ.get("OSPREY_FILE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def dump_file(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "created_at": isoformat(row.created_at),
+        "created_by": row.created_by,
+    }
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+class FilesRpc(FeedBase):
+    """Upload and download attachments."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def upload_file(
+        self, name: str, content_type: str, content: str, *, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Store a file (``content`` base64); its metadata with size and sha256."""
+        caller = Actor.from_dict(actor)
+        if not isinstance(name, str) or not name.strip():
+            raise _bad("name", "required")
+        name = os.path.basename(name.replace("\\", "/")).strip()[:255] or "file"
+        content_type = (content_type or "application/octet-stream").strip()[:255]
+        try:
+            data = base64.b64decode(content or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise _bad("file", "not base64") from None
+        limit = max_file_bytes()
+        if len(data) > limit:
+            raise _bad("file", f"larger than {limit} bytes")
+        row = self.db.execute(
+            files.insert()
+            .values(
+                id=new_id(),
+                name=name,
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                content=data,
+                created_by=caller.id,
+                created_at=utcnow(),
+            )
+            .returning(*[c for c in files.c if c.name != "content"])
+        ).one()
+        self.db.commit()
+        return dump_file(row)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_file(self, file_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
+        """A file's metadata and ``content`` (base64), if the caller may read it."""
+        caller = Actor.from_dict(actor)
+        missing = NotFound("No such file", [{"field": "file_id", "message": "no such file"}])
+        if not domain.is_uuid(file_id):
+            raise missing
+        row = self.db.execute(sa.select(files).where(files.c.id == file_id)).first()
+        if row is None:
+            raise missing
+        if row.created_by != caller.id and not caller.is_admin:
+            carrier = self.db.execute(
+                sa.select(posts.c.id)
+                .where(posts.c.attachment_ids.contains([row.id]), self._visible(caller))
+                .limit(1)
+            ).first()
+            if carrier is None:
+                raise missing
+        self.db.commit()
+        return {**dump_file(row), "content": base64.b64encode(row.content).decode("ascii")}

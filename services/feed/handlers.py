@@ -1,0 +1,327 @@
+"""What the feed learns from the other services' events.
+
+* identity's ``user_created``/``user_updated``/``team_created`` keep the people read
+  model (handles for mentions, team members);
+* the owning services' record events keep ``record_refs`` (owner, team, title: who
+  may read a record's posts) and make the record's owner follow it;
+* ``lead_assigned``, ``opportunity_stage_changed``, ``opportunity_won``,
+  ``order_status_changed`` (to ``shipped``) and ``invoice_overdue`` become system
+  posts on the record (when enabled in ``system_post_settings``), built from the
+  event's data alone, and notify the record's owner.
+
+Every handler is ``@idempotent``: a redelivered event changes nothing twice; a system
+post also carries its event's id (unique), so it can never be posted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.events import event_handler
+from nameko.rpc import rpc
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, NotFound
+from services.platform.events import isoformat, utcnow
+from services.platform.idempotency import idempotent
+
+from . import domain
+from .base import FeedBase, invalid
+from .models import directory_teams, directory_users, posts, system_post_settings
+
+log = logging.getLogger(__name__)
+
+
+class HandlersMixin(FeedBase):
+    """Event handlers, system post settings and mention suggestions."""
+
+    # -- people -----------------------------------------------------------------------
+
+    @event_handler("identity", "user_created")
+    @idempotent
+    def handle_user_created(self, event: dict[str, Any]) -> None:
+        self._upsert_user(event.get("data") or {})
+        self.db.commit()
+
+    @event_handler("identity", "user_updated")
+    @idempotent
+    def handle_user_updated(self, event: dict[str, Any]) -> None:
+        self._upsert_user(event.get("data") or {})
+        self.db.commit()
+
+    @event_handler("identity", "team_created")
+    @idempotent
+    def handle_team_created(self, event: dict[str, Any]) -> None:
+        self._upsert_team(event.get("data") or {})
+        self.db.commit()
+
+    # -- records ----------------------------------------------------------------------
+
+    def _ref_event(self, record_type: str, event: dict[str, Any], key: str | None = None) -> None:
+        data = event.get("data") or {}
+        record = data.get(key) if key else data
+        if isinstance(record, dict):
+            self._upsert_ref(record_type, record)
+        self.db.commit()
+
+    def _ref_deleted(self, record_type: str, event: dict[str, Any]) -> None:
+        self._drop_ref(record_type, (event.get("data") or {}).get("id"))
+        self.db.commit()
+
+    @event_handler("leads", "lead_created")
+    @idempotent
+    def handle_lead_created(self, event: dict[str, Any]) -> None:
+        self._ref_event("lead", event)
+
+    @event_handler("leads", "lead_updated")
+    @idempotent
+    def handle_lead_updated(self, event: dict[str, Any]) -> None:
+        self._ref_event("lead", event)
+
+    @event_handler("leads", "lead_deleted")
+    @idempotent
+    def handle_lead_deleted(self, event: dict[str, Any]) -> None:
+        self._ref_deleted("lead", event)
+
+    @event_handler("sales", "opportunity_created")
+    @idempotent
+    def handle_opportunity_created(self, event: dict[str, Any]) -> None:
+        self._ref_event("opportunity", event)
+
+    @event_handler("sales", "opportunity_updated")
+    @idempotent
+    def handle_opportunity_updated(self, event: dict[str, Any]) -> None:
+        self._ref_event("opportunity", event)
+
+    @event_handler("sales", "opportunity_deleted")
+    @idempotent
+    def handle_opportunity_deleted(self, event: dict[str, Any]) -> None:
+        self._ref_deleted("opportunity", event)
+
+    @event_handler("sales", "account_created")
+    @idempotent
+    def handle_account_created(self, event: dict[str, Any]) -> None:
+        self._ref_event("account", event)
+
+    @event_handler("sales", "account_updated")
+    @idempotent
+    def handle_account_updated(self, event: dict[str, Any]) -> None:
+        self._ref_event("account", event)
+
+    @event_handler("sales", "contact_created")
+    @idempotent
+    def handle_contact_created(self, event: dict[str, Any]) -> None:
+        self._ref_event("contact", event)
+
+    @event_handler("sales", "contact_updated")
+    @idempotent
+    def handle_contact_updated(self, event: dict[str, Any]) -> None:
+        self._ref_event("contact", event)
+
+    @event_handler("orders", "order_placed")
+    @idempotent
+    def handle_order_placed(self, event: dict[str, Any]) -> None:
+        self._ref_event("order", event)
+
+    @event_handler("orders", "order_updated")
+    @idempotent
+    def handle_order_updated(self, event: dict[str, Any]) -> None:
+        self._ref_event("order", event)
+
+    @event_handler("orders", "invoice_created")
+    @idempotent
+    def handle_invoice_created(self, event: dict[str, Any]) -> None:
+        self._ref_event("invoice", event)
+
+    # -- system posts -----------------------------------------------------------------
+
+    def _system_post(self, event: dict[str, Any], *, notify_kind: str = "system") -> None:
+        """The event's system post on its record (if enabled), and the owner's notification."""
+        event_type = event.get("type") or ""
+        data = event.get("data") or {}
+        built = domain.system_post_text(event_type, data)
+        setting = self.db.execute(
+            sa.select(system_post_settings).where(system_post_settings.c.event_type == event_type)
+        ).first()
+        if built is not None:
+            text, record_type, record = built
+            owner, _ = self._upsert_ref(record_type, record)
+            if (setting is None or setting.enabled) and domain.is_uuid(record.get("id")):
+                self._post_system(event, setting, text, record_type, record, owner, notify_kind)
+        self._commit()
+
+    def _post_system(
+        self,
+        event: dict[str, Any],
+        setting: Any,
+        text: str,
+        record_type: str,
+        record: dict[str, Any],
+        owner: str | None,
+        notify_kind: str,
+    ) -> None:
+        if domain.is_uuid(event.get("id")):
+            taken = self.db.execute(
+                sa.select(posts.c.id).where(posts.c.source_event_id == event["id"])
+            ).first()
+            if taken is not None:
+                return
+        row = self._insert_post(
+            text=text,
+            channel_id=None,
+            related_type=record_type,
+            related_id=record["id"],
+            author_id=None,
+            kind="system",
+            event_type=event.get("type"),
+            source_event_id=event.get("id") if domain.is_uuid(event.get("id")) else None,
+            attachment_ids=[],
+        )
+        if setting is not None and setting.channel_id:
+            # Also announced in the configured channel, when it still exists.
+            from .models import channels
+
+            if self.db.execute(
+                sa.select(channels.c.id).where(channels.c.id == setting.channel_id)
+            ).first():
+                self._insert_post(
+                    text=f"{text} ({domain.record_link(record_type, record['id'])})",
+                    channel_id=setting.channel_id,
+                    related_type=None,
+                    related_id=None,
+                    author_id=None,
+                    kind="system",
+                    event_type=event.get("type"),
+                    attachment_ids=[],
+                )
+        by = (event.get("actor") or {}).get("id")
+        if owner:
+            self._notify(
+                owner,
+                notify_kind,
+                text.replace("**", ""),
+                related=(record_type, record["id"]),
+                post_id=row.id,
+                actor_id=by if domain.is_uuid(by) else None,
+            )
+
+    @event_handler("leads", "lead_assigned")
+    @idempotent
+    def handle_lead_assigned(self, event: dict[str, Any]) -> None:
+        self._system_post(event, notify_kind="assignment")
+
+    @event_handler("sales", "opportunity_stage_changed")
+    @idempotent
+    def handle_opportunity_stage_changed(self, event: dict[str, Any]) -> None:
+        self._system_post(event)
+
+    @event_handler("sales", "opportunity_won")
+    @idempotent
+    def handle_opportunity_won(self, event: dict[str, Any]) -> None:
+        self._system_post(event)
+
+    @event_handler("orders", "order_status_changed")
+    @idempotent
+    def handle_order_status_changed(self, event: dict[str, Any]) -> None:
+        order = (event.get("data") or {}).get("order")
+        if isinstance(order, dict):
+            self._upsert_ref("order", order)
+        self._system_post(event)
+
+    @event_handler("orders", "invoice_overdue")
+    @idempotent
+    def handle_invoice_overdue(self, event: dict[str, Any]) -> None:
+        self._system_post(event)
+
+    # -- settings ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_system_post_settings(self, *, actor: dict[str, Any]) -> dict[str, Any]:
+        Actor.from_dict(actor)
+        rows = {r.event_type: r for r in self.db.execute(sa.select(system_post_settings)).all()}
+        self.db.commit()
+        return {
+            "items": [
+                {
+                    "event_type": t,
+                    "enabled": rows[t].enabled if t in rows else True,
+                    "channel_id": rows[t].channel_id if t in rows else None,
+                    "updated_at": isoformat(rows[t].updated_at) if t in rows else None,
+                }
+                for t in domain.SYSTEM_EVENT_TYPES
+            ]
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_system_post_setting(
+        self, event_type: str, data: dict[str, Any], *, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Turn an event type's system posts on or off, and pick a channel (administrators)."""
+        caller = Actor.from_dict(actor)
+        caller.require_admin()
+        if event_type not in domain.SYSTEM_EVENT_TYPES:
+            raise NotFound(
+                "No such event type", [{"field": "event_type", "message": "no such event type"}]
+            )
+        if not isinstance(data, dict) or not isinstance(data.get("enabled"), bool):
+            raise invalid(domain.Invalid("enabled: must be true or false"))
+        if set(data) - {"enabled", "channel_id"}:
+            raise invalid(
+                domain.Invalid(f"{sorted(set(data) - {'enabled', 'channel_id'})[0]}: unknown field")
+            )
+        channel_id = data.get("channel_id")
+        if channel_id is not None:
+            self._channel_row(channel_id, caller)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        values = {"enabled": data["enabled"], "channel_id": channel_id, "updated_at": utcnow()}
+        self.db.execute(
+            pg_insert(system_post_settings)
+            .values(event_type=event_type, **values)
+            .on_conflict_do_update(index_elements=["event_type"], set_=values)
+        )
+        self.db.emit("system_post_setting_changed", {"event_type": event_type, **data}, actor=actor)
+        self.db.commit()
+        return {"event_type": event_type, "enabled": data["enabled"], "channel_id": channel_id}
+
+    # -- mentions ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def suggest_mentions(self, q: str | None, *, actor: dict[str, Any]) -> dict[str, Any]:
+        """At most 10 users and teams whose handle or name starts with ``q``."""
+        Actor.from_dict(actor)
+        text = (q or "").strip().lstrip("@").lower()[:100]
+        if self.db.execute(sa.select(directory_users.c.id).limit(1)).first() is None:
+            self._sync_directory()
+        like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        users = self.db.execute(
+            sa.select(directory_users)
+            .where(
+                directory_users.c.is_active,
+                sa.or_(
+                    directory_users.c.handle.like(like),
+                    sa.func.lower(directory_users.c.full_name).like(like),
+                ),
+            )
+            .order_by(directory_users.c.handle)
+            .limit(10)
+        ).all()
+        teams = self.db.execute(
+            sa.select(directory_teams)
+            .where(
+                sa.or_(
+                    directory_teams.c.handle.like(like),
+                    sa.func.lower(directory_teams.c.name).like(like),
+                )
+            )
+            .order_by(directory_teams.c.handle)
+            .limit(10)
+        ).all()
+        self.db.commit()
+        items = [
+            {"type": "user", "id": u.id, "handle": u.handle, "name": u.full_name or u.email}
+            for u in users
+        ] + [{"type": "team", "id": t.id, "handle": t.handle, "name": t.name} for t in teams]
+        return {"items": items[:10]}

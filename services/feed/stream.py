@@ -1,0 +1,113 @@
+"""The live stream's source: ``stream_items`` read back for the gateway, and pruned.
+
+``stream_items(actor, after_seq, limit)`` answers a reconnecting browser
+(``Last-Event-ID``): the items after ``after_seq`` the actor may see, ascending.
+``stream_range(from_seq, to_seq)`` answers the gateway's hub when it misses items
+(all of them, whoever may see them: the hub filters per client). Items older than
+``STREAM_KEEP_DAYS`` are deleted by a timer.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, ValidationFailed
+from services.platform.events import utcnow
+
+from . import domain
+from .base import FeedBase, stream_wire
+from .models import stream_items
+
+STREAM_KEEP_DAYS = 7
+MAX_RANGE = 1000
+
+
+def _seq(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        value = None
+    try:
+        seq = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            f"{field} must be a whole number", [{"field": field, "message": "must be a number"}]
+        ) from None
+    if seq < 0:
+        raise ValidationFailed(f"{field} must be 0 or more", [{"field": field, "message": ">= 0"}])
+    return seq
+
+
+class StreamRpc(FeedBase):
+    """Read the stream items back; prune old ones."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stream_items(
+        self, actor: dict[str, Any], after_seq: int = 0, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        """Items with ``seq > after_seq`` the actor may see, ascending, at most ``limit``.
+
+        Scans at most ``MAX_RANGE`` * 10 items past ``after_seq`` per call; a caller
+        gets fewer than ``limit`` only when no more visible items exist.
+        """
+        caller = Actor.from_dict(actor)
+        after = _seq(after_seq, "after_seq")
+        wanted = max(1, min(_seq(limit, "limit"), MAX_RANGE))
+        viewer = caller.to_dict()
+        found: list[dict[str, Any]] = []
+        while len(found) < wanted:
+            rows = self.db.execute(
+                sa.select(stream_items)
+                .where(stream_items.c.seq > after)
+                .order_by(stream_items.c.seq)
+                .limit(MAX_RANGE)
+            ).all()
+            for row in rows:
+                after = row.seq
+                if domain.audience_includes(row.audience, viewer):
+                    found.append(stream_wire(row))
+                    if len(found) >= wanted:
+                        break
+            if len(rows) < MAX_RANGE:
+                break
+        self.db.commit()
+        return found
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stream_range(self, from_seq: int, to_seq: int) -> list[dict[str, Any]]:
+        """Every item with ``from_seq <= seq <= to_seq`` (at most ``MAX_RANGE``), ascending.
+
+        For the gateway's hub only (it applies ``audience_includes`` per client).
+        """
+        low, high = _seq(from_seq, "from_seq"), _seq(to_seq, "to_seq")
+        high = min(high, low + MAX_RANGE - 1)
+        rows = self.db.execute(
+            sa.select(stream_items)
+            .where(stream_items.c.seq >= low, stream_items.c.seq <= high)
+            .order_by(stream_items.c.seq)
+        ).all()
+        self.db.commit()
+        return [stream_wire(r) for r in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def last_stream_seq(self) -> int:
+        """The seq of the newest stream item (0 when none)."""
+        value = self.db.execute(sa.select(sa.func.max(stream_items.c.seq))).scalar()
+        self.db.commit()
+        return int(value or 0)
+
+    @timer(interval=3600)
+    def prune_stream_items(self) -> int:
+        """Delete stream items older than ``OSPREY_STREAM_KEEP_DAYS`` (default 7)."""
+        days = float(os.environ.get("OSPREY_STREAM_KEEP_DAYS") or STREAM_KEEP_DAYS)
+        cutoff = utcnow() - timedelta(days=days)
+        deleted = self.db.execute(
+            stream_items.delete().where(stream_items.c.occurred_at < cutoff)
+        ).rowcount
+        self.db.commit()
+        return deleted

@@ -1,0 +1,81 @@
+"""Subscriptions: what a user follows (channels and records), which fills their feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.rpc import rpc
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, NotFound
+
+from . import domain
+from .base import FeedBase, dump_subscription, invalid
+from .models import subscriptions
+
+TARGET_TYPES = ("channel", *domain.RECORD_TYPES)
+
+
+class SubscriptionsRpc(FeedBase):
+    """Follow and unfollow channels and records."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_subscriptions(self, *, actor: dict[str, Any]) -> dict[str, Any]:
+        caller = Actor.from_dict(actor)
+        rows = self.db.execute(
+            sa.select(subscriptions)
+            .where(subscriptions.c.user_id == caller.id)
+            .order_by(subscriptions.c.created_at, subscriptions.c.id)
+        ).all()
+        self.db.commit()
+        return {"items": [dump_subscription(r) for r in rows], "next_cursor": None}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def follow(self, target: dict[str, Any], *, actor: dict[str, Any]) -> dict[str, Any]:
+        """Follow a channel or record the caller may see: ``{subscription, created}``."""
+        caller = Actor.from_dict(actor)
+        if (
+            not isinstance(target, dict)
+            or target.get("type") not in TARGET_TYPES
+            or not domain.is_uuid(target.get("id"))
+        ):
+            raise invalid(domain.Invalid(f"target: needs type ({', '.join(TARGET_TYPES)}) and id"))
+        kind, target_id = target["type"], target["id"]
+        if kind == "channel":
+            self._channel_row(target_id, caller)
+        else:
+            ref = self._record_ref(kind, target_id)
+            if not caller.can_read(ref["owner_id"], ref["team_id"]):
+                raise NotFound("No such record", [{"field": "target", "message": "no such record"}])
+        existed = (
+            self.db.execute(
+                sa.select(subscriptions.c.id).where(
+                    subscriptions.c.user_id == caller.id,
+                    subscriptions.c.target_type == kind,
+                    subscriptions.c.target_id == target_id,
+                )
+            ).first()
+            is not None
+        )
+        out = self._follow(caller.id, kind, target_id)
+        self.db.commit()
+        return {"subscription": out, "created": not existed}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unfollow(self, subscription_id: str, *, actor: dict[str, Any]) -> None:
+        caller = Actor.from_dict(actor)
+        missing = NotFound(
+            "No such subscription",
+            [{"field": "subscription_id", "message": "no such subscription"}],
+        )
+        if not domain.is_uuid(subscription_id):
+            raise missing
+        gone = self.db.execute(
+            subscriptions.delete()
+            .where(subscriptions.c.id == subscription_id, subscriptions.c.user_id == caller.id)
+            .returning(subscriptions.c.id)
+        ).first()
+        if gone is None:
+            raise missing
+        self.db.commit()
