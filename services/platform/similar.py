@@ -71,20 +71,49 @@ def nearest_ids_by_name_key(
     if isinstance(index, NameKeyIndex) and index.ready:
         found = _nearest_keys_in_memory(session, index, key_column, name)
         if found is not None:
-            return _records_of_keys(session, found, key_column, record_id, record_key, conditions)
+            seqs, similarities = found
+            if not seqs:
+                return []
+
+            def remembered(want: int) -> Any:
+                # The index's keys, best first: their text from the table by seq.
+                given = sa.select(
+                    sa.func.unnest(sa.literal(seqs[:want], ARRAY(sa.BigInteger))).label("seq"),
+                    sa.func.unnest(sa.literal(similarities[:want], ARRAY(sa.REAL))).label(
+                        "similarity"
+                    ),
+                ).subquery("given")
+                key_table = key_column.table
+                return (
+                    sa.select(
+                        key_column.label("key"),
+                        (-given.c.similarity).label("distance"),
+                        sa.literal(len(seqs)).label("passing"),
+                    )
+                    .join_from(given, key_table, key_table.c.seq == given.c.seq)
+                    .subquery("found")
+                )
+
+            return _records_of_keys(session, remembered, record_id, record_key, conditions)
+
+    def searched(want: int) -> Any:
+        # The keys passing the current threshold, nearest first, from the trigram index.
+        return (
+            sa.select(
+                key_column.label("key"),
+                key_column.op("<->")(name).label("distance"),
+                sa.func.count().over().label("passing"),
+            )
+            .where(key_column.op("%")(name))
+            .order_by("distance", key_column)
+            .limit(want)
+            .subquery("found")
+        )
+
     ids: list[str] = []
     for threshold in NAME_TIERS:
         set_similarity_threshold(session, threshold)
-        want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
-        while True:
-            ids, looked_at_all, passing = _records_of_nearest_keys(
-                session, key_column, record_id, record_key, name, conditions, want, limit
-            )
-            if len(ids) >= MAX_SIMILAR or (looked_at_all and passing <= want):
-                break
-            if looked_at_all:
-                want *= 4
-            limit = want + MAX_SIMILAR
+        ids = _records_of_keys(session, searched, record_id, record_key, conditions)
         if len(ids) >= MAX_SIMILAR:
             break
     return ids
@@ -108,30 +137,20 @@ def _nearest_keys_in_memory(
 
 
 def _records_of_keys(
-    session: Session,
-    found: tuple[list[int], list[float]],
-    key_column: Any,
-    record_id: Any,
-    record_key: Any,
-    conditions: list[Any],
+    session: Session, found: Any, record_id: Any, record_key: Any, conditions: list[Any]
 ) -> list[str]:
-    """The first :data:`MAX_SIMILAR` allowed records of the keys ``found`` (seqs and
-    similarities, best first), reading the keys in growing slices."""
-    seqs, similarities = found
-    if not seqs:
-        return []
-    key_table = key_column.table
+    """The first :data:`MAX_SIMILAR` allowed records of the nearest keys.
+
+    ``found(want)`` gives the ``want`` nearest keys as a subquery ``(key, distance,
+    passing)`` — ``passing``: how many keys pass in all. Each key's records are read
+    (lateral, through ``(name_key, id)``) only until ``limit`` rows are out; a key with
+    no allowed record still yields one row, so fewer rows than ``limit`` means every
+    one of the ``want`` keys was looked at. Keys whose records the caller may not read
+    make it read on, four times further each round, until no key is left.
+    """
     want, limit = KEYS_PER_SEARCH, MAX_SIMILAR
     while True:
-        given = sa.select(
-            sa.func.unnest(sa.literal(seqs[:want], ARRAY(sa.BigInteger))).label("seq"),
-            sa.func.unnest(sa.literal(similarities[:want], ARRAY(sa.REAL))).label("similarity"),
-        ).subquery("given")
-        keys = (
-            sa.select(key_column.label("key"), given.c.similarity)
-            .join_from(given, key_table, key_table.c.seq == given.c.seq)
-            .subquery("found")
-        )
+        keys = found(want)
         records = (
             sa.select(record_id.label("id"))
             .where(record_key == keys.c.key, *conditions)
@@ -140,65 +159,19 @@ def _records_of_keys(
             .lateral("records")
         )
         rows = session.execute(
-            sa.select(records.c.id)
+            sa.select(keys.c.passing, records.c.id)
             .select_from(keys.outerjoin(records, sa.true()))
-            .order_by(keys.c.similarity.desc(), keys.c.key, records.c.id)
+            .order_by(keys.c.distance, keys.c.key, records.c.id)
             .limit(limit)
         ).all()
         ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
         looked_at_all = len(rows) < limit
-        if len(ids) >= MAX_SIMILAR or (looked_at_all and len(seqs) <= want):
+        passing = rows[0].passing if rows else 0
+        if len(ids) >= MAX_SIMILAR or (looked_at_all and passing <= want):
             return ids
         if looked_at_all:
             want *= 4
         limit = want + MAX_SIMILAR
-
-
-def _records_of_nearest_keys(
-    session: Session,
-    key_column: Any,
-    record_id: Any,
-    record_key: Any,
-    name: str,
-    conditions: list[Any],
-    want: int,
-    limit: int,
-) -> tuple[list[str], bool, int]:
-    """The first :data:`MAX_SIMILAR` allowed records of the ``want`` nearest keys that
-    pass the threshold, reading at most ``limit`` rows; whether every one of those keys
-    was looked at; how many keys pass the threshold.
-
-    The keys come sorted from one subquery and each key's records are read (lateral,
-    through ``(name_key, id)``) only until ``limit`` rows are out. A key with no
-    allowed record still yields one row, so fewer rows than ``limit`` means every one
-    of the ``want`` keys was looked at.
-    """
-    found = (
-        sa.select(
-            key_column.label("key"),
-            key_column.op("<->")(name).label("distance"),
-            sa.func.count().over().label("passing"),
-        )
-        .where(key_column.op("%")(name))
-        .order_by("distance", key_column)
-        .limit(want)
-        .subquery("found")
-    )
-    records = (
-        sa.select(record_id.label("id"))
-        .where(record_key == found.c.key, *conditions)
-        .order_by(record_id)
-        .limit(MAX_SIMILAR)
-        .lateral("records")
-    )
-    rows = session.execute(
-        sa.select(found.c.passing, records.c.id)
-        .select_from(found.outerjoin(records, sa.true()))
-        .order_by(found.c.distance, found.c.key, records.c.id)
-        .limit(limit)
-    ).all()
-    ids = [row.id for row in rows if row.id is not None][:MAX_SIMILAR]
-    return ids, len(rows) < limit, rows[0].passing if rows else 0
 
 
 def nearest_ids_by_name(
