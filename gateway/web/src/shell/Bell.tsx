@@ -115,6 +115,7 @@ export function Bell() {
                 <NotificationRow
                   key={item.id}
                   item={item}
+                  markable={false}
                   onOpened={() => setOpen(false)}
                   onRead={(read) => {
                     setItems((list) => list?.map((n) => (n.id === read.id ? read : n)) ?? null);

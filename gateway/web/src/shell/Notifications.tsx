@@ -60,7 +60,18 @@ function What({ item }: { item: NotificationItem }) {
   return <>{item.text}</>;
 }
 
-export function NotificationRow({ item, onRead, onOpened }: { item: NotificationItem; onRead?: (item: NotificationItem) => void; onOpened?: () => void }) {
+export function NotificationRow({
+  item,
+  onRead,
+  onOpened,
+  markable = true,
+}: {
+  item: NotificationItem;
+  onRead?: (item: NotificationItem) => void;
+  onOpened?: () => void;
+  /** Offer "Mark read" beside it (the centre does; the bell's short list does not). */
+  markable?: boolean;
+}) {
   const t = useT();
   return (
     <li className={item.read_at ? "notification" : "notification unread"} data-notification-id={item.id} data-kind={item.kind}>
@@ -80,7 +91,7 @@ export function NotificationRow({ item, onRead, onOpened }: { item: Notification
           {relativeTime(item.created_at, t.locale)}
         </time>
       </button>
-      {!item.read_at && onRead && (
+      {!item.read_at && onRead && markable && (
         <button
           type="button"
           className="button ghost small"
