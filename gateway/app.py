@@ -19,6 +19,8 @@ from .routers import (
     accounts,
     activities,
     contacts,
+    feed,
+    files,
     forecasts,
     health,
     lead_process,
@@ -80,7 +82,11 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         return await problems.on_http(request, exc)
 
     app.add_exception_handler(StarletteHTTPException, not_found_or_web_app)  # type: ignore[arg-type]
-    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=config.max_body_bytes,
+        limits={files.PATH: files.upload_body_limit()},
+    )
 
     for router in (
         health.router,
@@ -96,6 +102,8 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         activities.router,
         forecasts.router,
         orders.router,
+        feed.router,
+        files.router,
         stream.router,
         meta.router,
         name_indexes.router,

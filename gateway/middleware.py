@@ -24,14 +24,23 @@ class BodyLimitMiddleware:
     :class:`BodyTooLarge` inside the app, which FastAPI turns into the 413 problem.
     """
 
-    def __init__(self, app: ASGIApp, limit: int):
+    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None):
         self.app = app
         self.limit = limit
+        # Paths (prefixes) with a limit of their own, e.g. file uploads.
+        self.limits = dict(limits or {})
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.limits.items():
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return limit
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -39,8 +48,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     await _send_problem(send, 400, "Content-Length is not a number")
                     return
-                if declared > self.limit:
-                    await _send_problem(send, 413, BodyTooLarge(self.limit).detail)
+                if declared > limit:
+                    await _send_problem(send, 413, BodyTooLarge(limit).detail)
                     return
 
         received = 0
@@ -51,8 +60,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

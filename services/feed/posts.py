@@ -517,7 +517,7 @@ class PostsRpc(FeedBase):
     # -- likes ------------------------------------------------------------------------
 
     def _likes_answer(self, post_id: str, count: int, liked: bool) -> dict[str, Any]:
-        return {"post_id": post_id, "like_count": count, "liked_by_me": liked}
+        return {"like_count": count, "liked_by_me": liked}
 
     @rpc(expected_exceptions=EXPECTED)
     def like_post(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,173 @@
+"""The feed through the real stack: channels, posts, mentions, notifications, files."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from tests.support.stack import Stack
+
+from .conftest import Login
+from .test_leads_api import World, problem, word
+
+
+def handle(email: str) -> str:
+    return email.split("@", 1)[0].lower()
+
+
+def eventually(fetch: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_private_channel_posts_are_invisible_to_non_members(world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    abe = login(world.rep_a2.email, world.rep_a2.password)
+    bob = login(world.rep_b1.email, world.rep_b1.password)
+    created = ann.post(
+        "/api/v1/channels",
+        json={"name": f"Deal room {word()}", "is_private": True, "member_ids": [world.rep_a2.id]},
+    )
+    assert created.status_code == 201, created.text
+    channel = created.json()
+    assert channel["is_private"] and world.rep_a2.id in channel["member_ids"]
+    assert channel["admin_ids"] == [world.rep_a1.id]
+    posted = ann.post("/api/v1/posts", json={"channel_id": channel["id"], "text": "the price"})
+    assert posted.status_code == 201, posted.text
+    post = posted.json()
+    assert posted.headers["location"] == f"/api/v1/posts/{post['id']}"
+
+    assert abe.get(f"/api/v1/posts/{post['id']}").json()["text"] == "the price"
+    problem(bob.get(f"/api/v1/posts/{post['id']}"), 404)
+    problem(bob.get(f"/api/v1/channels/{channel['id']}"), 404)
+    problem(bob.get(f"/api/v1/channels/{channel['id']}/posts"), 404)
+    assert channel["id"] not in [c["id"] for c in bob.get("/api/v1/channels").json()["items"]]
+    assert post["id"] not in [p["id"] for p in bob.get("/api/v1/feed").json()["items"]]
+    problem(bob.post(f"/api/v1/posts/{post['id']}/likes"), 404)
+    # Only the author edits; only a channel admin pins.
+    problem(abe.patch(f"/api/v1/posts/{post['id']}", json={"text": "mine now"}), 403)
+    problem(abe.post(f"/api/v1/posts/{post['id']}/pin"), 403)
+    assert ann.post(f"/api/v1/posts/{post['id']}/pin").json()["is_pinned"] is True
+
+
+def test_a_mention_notifies_and_is_marked_read(world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    bob = login(world.rep_b1.email, world.rep_b1.password)
+    channel = ann.post("/api/v1/channels", json={"name": f"News {word()}"}).json()
+    # Users made before the feed heard of them are found through identity.
+    suggested = eventually(
+        lambda: [
+            s
+            for s in bob.get(
+                "/api/v1/mentions/suggest", params={"q": handle(world.rep_a1.email)[:4]}
+            ).json()["items"]
+            if s["id"] == world.rep_a1.id
+        ]
+    )
+    assert suggested and suggested[0]["handle"] == handle(world.rep_a1.email)
+    before = bob.get("/api/v1/notifications/unread-count").json()["count"]
+    text = f"Hello @{handle(world.rep_b1.email)}, see https://osprey.dev"
+    post = ann.post("/api/v1/posts", json={"channel_id": channel["id"], "text": text}).json()
+    assert post["mentions"] == [
+        {"type": "user", "id": world.rep_b1.id, "handle": handle(world.rep_b1.email)}
+    ]
+    assert f'data-user-id="{world.rep_b1.id}"' in post["html"]
+    assert '<a href="https://osprey.dev"' in post["html"]
+
+    assert bob.get("/api/v1/notifications/unread-count").json()["count"] == before + 1
+    unread = bob.get("/api/v1/notifications", params={"unread": "true"}).json()["items"]
+    note = next(n for n in unread if n["post_id"] == post["id"])
+    assert note["kind"] == "mention" and note["actor_id"] == world.rep_a1.id
+    assert post["id"] in [p["id"] for p in bob.get("/api/v1/feed").json()["items"]]
+    read = bob.post(f"/api/v1/notifications/{note['id']}/read")
+    assert read.status_code == 200 and read.json()["read_at"]
+    assert bob.get("/api/v1/notifications/unread-count").json()["count"] == before
+    problem(ann.post(f"/api/v1/notifications/{note['id']}/read"), 404)
+
+    # Comment and like notify the author; mark all read clears them.
+    comment = bob.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "thanks!"})
+    assert comment.status_code == 201, comment.text
+    assert bob.post(f"/api/v1/posts/{post['id']}/likes").json() == {
+        "like_count": 1,
+        "liked_by_me": True,
+    }
+    assert bob.post(f"/api/v1/posts/{post['id']}/likes").json()["like_count"] == 1
+    kinds = {n["kind"] for n in ann.get("/api/v1/notifications").json()["items"]}
+    assert {"comment", "like"} <= kinds
+    marked = ann.post("/api/v1/notifications/read-all").json()["count"]
+    assert marked >= 2
+    assert ann.get("/api/v1/notifications/unread-count").json() == {"count": 0}
+
+
+def test_xss_payloads_are_stored_as_safe_html(world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    channel = ann.post("/api/v1/channels", json={"name": f"Sec {word()}"}).json()
+    text = (
+        "<script>alert(1)</script> <img src=x onerror=alert(1)> "
+        "[click](javascript:alert(1)) **bold**"
+    )
+    post = ann.post("/api/v1/posts", json={"channel_id": channel["id"], "text": text}).json()
+    html = post["html"]
+    assert "<script" not in html and "<img" not in html
+    assert 'href="javascript' not in html.lower() and "onerror=alert" not in html.replace(
+        "&lt;img src=x onerror=alert(1)&gt;", ""
+    )
+    assert "&lt;script&gt;" in html and "<strong>bold</strong>" in html
+    assert post["text"] == text
+    again = ann.get(f"/api/v1/posts/{post['id']}").json()
+    assert again["html"] == html
+
+
+def test_files_upload_download_and_limit(stack: Stack, world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    bob = login(world.rep_b1.email, world.rep_b1.password)
+    uploaded = ann.post("/api/v1/files", files={"file": ("notes.txt", b"hello feed", "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    meta = uploaded.json()
+    assert meta["size"] == 10 and meta["name"] == "notes.txt"
+    assert meta["sha256"] == hashlib.sha256(b"hello feed").hexdigest()
+    got = ann.get(f"/api/v1/files/{meta['id']}")
+    assert got.status_code == 200 and got.content == b"hello feed"
+    assert got.headers["content-type"].startswith("text/plain")
+    assert "attachment" in got.headers["content-disposition"]
+    problem(bob.get(f"/api/v1/files/{meta['id']}"), 404)
+    # Attached to a public post, everybody who sees the post may read it.
+    channel = ann.post("/api/v1/channels", json={"name": f"Files {word()}"}).json()
+    post = ann.post(
+        "/api/v1/posts",
+        json={"channel_id": channel["id"], "text": "see file", "attachment_ids": [meta["id"]]},
+    ).json()
+    assert post["attachments"] == [
+        {"id": meta["id"], "name": "notes.txt", "content_type": "text/plain", "size": 10}
+    ]
+    assert bob.get(f"/api/v1/files/{meta['id']}").content == b"hello feed"
+
+    # Too big: refused by its Content-Length, and when streamed without one.
+    big = b"x" * (10 * 1024 * 1024 + 1)
+    too_big = ann.post(
+        "/api/v1/files", files={"file": ("big.bin", big, "application/octet-stream")}
+    )
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"].startswith("application/problem+json")
+
+    def chunks() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n'
+        for _ in range(12):
+            yield b"y" * (1024 * 1024)
+        yield b"\r\n--b--\r\n"
+
+    with httpx.Client(base_url=stack.base_url, timeout=30, headers=ann.headers) as raw:
+        streamed = raw.post(
+            "/api/v1/files",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+    assert streamed.status_code == 413
