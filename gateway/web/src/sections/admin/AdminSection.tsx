@@ -8,6 +8,7 @@ import { addMessages, useT } from "../../i18n";
 import { isAdmin } from "../leads/process";
 import { DistributionRules } from "./DistributionRules";
 import { LookupsEditor } from "./LookupsEditor";
+import { OrdersSettings } from "./OrdersSettings";
 import adminMessages from "./messages.admin";
 import { ScoringRules } from "./ScoringRules";
 import { WebForms } from "./WebForms";
@@ -19,6 +20,7 @@ const PAGES = [
   { id: "scoring", labelKey: "admin.scoring", adminOnly: false },
   { id: "lookups", labelKey: "admin.lookups", adminOnly: false },
   { id: "web-forms", labelKey: "admin.webForms", adminOnly: true },
+  { id: "orders", labelKey: "admin.ordersSettings", adminOnly: true },
 ];
 
 export default function AdminSection({ subpath }: SectionProps) {
@@ -38,6 +40,7 @@ export default function AdminSection({ subpath }: SectionProps) {
   else if (page?.id === "scoring") content = <ScoringRules />;
   else if (page?.id === "lookups") content = <LookupsEditor kind={subpath[1]} />;
   else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
+  else if (page?.id === "orders") content = <OrdersSettings />;
   else if (pageId) content = <p className="empty-page">{PAGES.some((p) => p.id === pageId) ? t("error.forbidden") : t("error.notFound")}</p>;
 
   return (

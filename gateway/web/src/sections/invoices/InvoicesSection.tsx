@@ -1,3 +1,4 @@
+import { BASE } from "../../core/api";
 import type { EntityRecord } from "../../core/meta";
 import type { SectionProps } from "../../core/registry";
 import { useT } from "../../i18n";
@@ -58,6 +59,24 @@ function InvoiceStatusBar(props: RecordPartProps) {
   );
 }
 
+/** The printable invoice: opens the PDF in a new tab, or saves it. */
+function InvoicePdf({ record }: RecordPartProps) {
+  const t = useT();
+  if (!record.id) return null;
+  const url = `${BASE}/invoices/${encodeURIComponent(record.id)}/pdf`;
+  const name = `${String(record.number ?? "invoice")}.pdf`;
+  return (
+    <span className="invoice-pdf">
+      <a className="button small" href={url} target="_blank" rel="noopener" data-part="invoice-pdf">
+        {t("invoices.pdf.open")}
+      </a>
+      <a className="button small ghost" href={`${url}?download=true`} download={name} data-part="invoice-pdf-download">
+        {t("invoices.pdf.download")}
+      </a>
+    </span>
+  );
+}
+
 export const INVOICES: EntityConfig = {
   entity: "invoices",
   section: "invoices",
@@ -82,6 +101,7 @@ export const INVOICES: EntityConfig = {
   title: (invoice) => String(invoice.number ?? ""),
   headerFields: ["account_id", "order_id", "total", "paid_amount", "due_date", "owner_id"],
   StageBarPart: InvoiceStatusBar,
+  TitlePart: InvoicePdf,
   readOnly: (invoice) => invoice.status !== "draft",
   noDelete: true,
   groups: [
