@@ -203,10 +203,14 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     expect(attached.locator(".attachments a")).to_have_text("notes.txt")
 
     # Edit and delete one's own post.
+    attached = page.locator(
+        f"article.post[data-post-id='{attached.get_attribute('data-post-id')}']"
+    )
     attached.get_by_role("button", name="Edit").click()
     attached.get_by_label("Change the post").fill("Notes from the call (corrected)")
     attached.get_by_role("button", name="Save").click()
     edited = post_card(page, "Notes from the call (corrected)")
+    expect(post_card(second_page, "Notes from the call (corrected)")).to_be_visible(timeout=LIVE)
     expect(edited).to_contain_text("edited")
     edited.get_by_role("button", name="Delete").click()
     edited.get_by_role("group").get_by_role("button", name="Delete").click()
