@@ -27,7 +27,9 @@ def test_an_invoice_prints_as_pdf_named_by_its_number(
         json={
             "currency": "EUR",
             "account_id": account.json()["id"],
-            "lines": [{"product_id": bolt["id"], "quantity": "2", "price": "7.50"}],
+            "lines": [
+                {"product_id": bolt["id"], "quantity": "2", "price": "7.50", "tax_rate": "20"}
+            ],
         },
     ).json()
     assert admin.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 200
