@@ -109,6 +109,7 @@ def demo_data() -> None:
         created = _demo_leads(people)
         sales_created = _demo_sales(people)
         orders_created = _demo_orders(people)
+        feed_created = _demo_feed(people)
     typer.echo(
         f"Created {created} demo leads."
         if created
@@ -125,6 +126,11 @@ def demo_data() -> None:
         "confirmed orders from the won deals, an invoice paid in part)."
         if orders_created
         else "Demo products and orders exist already; none were added."
+    )
+    typer.echo(
+        f"Created {feed_created} demo feed records (channels and posts)."
+        if feed_created
+        else "Demo feed channels exist already; none were added."
     )
     typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
     if people["demo_password"]:
@@ -238,6 +244,7 @@ def _demo_people(db: ServiceSession) -> dict[str, Any]:
         "admin_actor": store.actor_for(db, admin["id"]),
         "team_id": team["id"],
         "owner_ids": [user["id"] for user in people],
+        "people": [{"id": user["id"], "email": user["email"]} for user in people],
         "demo_password": demo_password if made_any else None,
     }
 
@@ -359,6 +366,27 @@ def _demo_orders(people: dict[str, Any]) -> int:
     except (UnknownService, RpcTimeout):
         typer.echo(
             "Error: the orders service does not answer; start it (osprey run orders) and "
+            "run demo-data again.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _demo_feed(people: dict[str, Any]) -> int:
+    """Create the demo channels and posts by RPC unless they exist; how many were made."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.feed.demo import load_demo
+
+    s = settings()
+    config = {"AMQP_URI": s.amqp_uri, "serializer": "json"}
+    try:
+        with ClusterRpcProxy(config, timeout=s.rpc_timeout) as cluster:
+            return load_demo(cluster.feed, people["admin_actor"], people["people"])
+    except (UnknownService, RpcTimeout):
+        typer.echo(
+            "Error: the feed service does not answer; start it (osprey run feed) and "
             "run demo-data again.",
             err=True,
         )

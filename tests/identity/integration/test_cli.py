@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from nameko.testing.services import entrypoint_hook
 from typer.testing import CliRunner
 
+from services.feed.service import FeedService
 from services.identity.service import IdentityService
 from services.leads.service import LeadsService
 from services.orders.service import OrdersService
@@ -184,6 +185,8 @@ def test_demo_data_creates_people_leads_and_sales_once(
     sales.start()
     orders = container_factory(OrdersService, service_config)
     orders.start()
+    feed = container_factory(FeedService, service_config)
+    feed.start()
 
     first = osprey("demo-data")
     assert first.exit_code == 0, first.output
@@ -261,6 +264,10 @@ def test_demo_data_creates_people_leads_and_sales_once(
     assert scalar(db_engine, "SELECT count(*) FROM leads.leads") == 40
     assert scalar(db_engine, "SELECT count(*) FROM sales.opportunities") == 11
     assert "Demo products and orders exist already" in again.stdout
+    assert "Created 6 demo feed records" in first.stdout
+    assert "Demo feed channels exist already" in again.stdout
+    assert scalar(db_engine, "SELECT count(*) FROM feed.channels") == 2
+    assert scalar(db_engine, "SELECT count(*) FROM feed.posts WHERE kind = 'user'") == 4
     for table, count in (("products", 8), ("orders", 2), ("invoices", 1), ("invoice_payments", 1)):
         assert scalar(db_engine, f"SELECT count(*) FROM orders.{table}") == count, table
     assert scalar(db_engine, "SELECT count(*) FROM identity.users") == 4
