@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from eventlet import tpool
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -427,7 +428,10 @@ class InvoicePdfRpc(OrdersBase):
         # The transaction ends before the call to sales, so no row stays locked meanwhile.
         self.db.commit()
         customer, address = bill_to(self._customer(invoice.account_id), invoice.account_id)
-        content = render_invoice_pdf(
+        # Rendering is CPU work (0.2–1.5 s): in a real thread, so the service's other
+        # green threads (RPCs, handlers, the outbox relay) keep running meanwhile.
+        content = tpool.execute(
+            render_invoice_pdf,
             InvoiceDocument(
                 invoice=data,
                 customer=customer,
@@ -436,7 +440,7 @@ class InvoicePdfRpc(OrdersBase):
                 lines=lines,
                 payments=payments,
                 company=Company.from_env(),
-            )
+            ),
         )
         return {
             "filename": f"{invoice.number}.pdf",

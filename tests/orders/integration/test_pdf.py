@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from decimal import Decimal
 
+import eventlet
 import pytest
 from pypdf import PdfReader
 
@@ -179,3 +181,29 @@ def test_many_lines_run_onto_more_pages_with_the_watermark_on_each():
     joined = " ".join(" ".join(texts).split())
     assert "P-80 Screw" in joined and "P-79 Шуруп" in joined and "Total 80.00 EUR" in joined
     assert "Osprey CRM" in joined  # the default company name
+
+
+def test_the_service_answers_other_calls_while_a_long_invoice_renders(orders):
+    bolt = make_product(orders)
+    lines = [{"product_id": bolt["id"], "quantity": "1", "price": "1.00"}] * 300
+    order = call(orders, "create_order", {"currency": "EUR", "lines": lines}, actor=REP_A)
+    order = call(orders, "confirm_order", order["id"], actor=REP_A)
+    invoice = call(orders, "create_invoice", {"order_id": order["id"]}, actor=REP_A)
+
+    started = time.monotonic()
+    rendering = eventlet.spawn(call, orders, "invoice_pdf", invoice["id"], actor=REP_A)
+    # The hub keeps ticking while the PDF renders: no gap near the render's length.
+    gaps, last, answered = [], started, None
+    while not rendering.dead:
+        eventlet.sleep(0.02)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+        if answered is None and now - started > 0.3:
+            assert call(orders, "get_order", order["id"], actor=REP_A)["id"] == order["id"]
+            answered = time.monotonic() - now
+            last = time.monotonic()
+    rendered = time.monotonic() - started
+    assert "Total 300.00 EUR" in pdf_text(rendering.wait())
+    assert rendered > 0.5 and answered is not None, rendered
+    assert max(gaps) < rendered / 3 and answered < rendered / 3, (max(gaps), answered, rendered)

@@ -40,8 +40,8 @@ def orders_of(engine: sa.Engine, opportunity_id: str) -> list[dict]:
             dict(row._mapping)
             for row in conn.execute(
                 sa.text(
-                    "SELECT id::text, number, status, owner_id::text, created_by::text FROM orders.orders "
-                    "WHERE opportunity_id = :o ORDER BY created_at"
+                    "SELECT id::text, number, status, owner_id::text, created_by::text"
+                    " FROM orders.orders WHERE opportunity_id = :o ORDER BY created_at"
                 ),
                 {"o": opportunity_id},
             )
