@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { ApiError, get, request } from "../../core/api";
 import type { EntityRecord } from "../../core/meta";
 import type { TabProps } from "../../core/registry";
+import { Link } from "../../core/router";
 import { useT } from "../../i18n";
 import { formatMoney } from "../../views/format";
 
@@ -78,7 +79,7 @@ export default function PricesTab({ record, reload }: TabProps) {
           {rows.map(({ list, price }) => (
             <tr key={list.id} data-price-list={list.id}>
               <td>
-                {String(list.name ?? "")}
+                <Link to={`/price-lists/${list.id}`}>{String(list.name ?? "")}</Link>
                 {list.is_default ? <span className="muted small"> · {t("prices.default")}</span> : null}
               </td>
               <td data-part="price">{price ? formatMoney(t.locale, price, String(list.currency ?? "")) : "—"}</td>
