@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import NETWORK_NOISE, Site, sign_in
-from tests.web.sales import created, new_deal, snapshot, unique
+from tests.web.sales import created, new_deal, open_stages, snapshot, unique
 
 LIVE = 5_000  # ms: the stream promises a second; a busy 2-core machine gets some slack
 
@@ -237,7 +237,7 @@ def test_feed_tab_on_a_deal_shows_its_posts(
         posts = api.get(
             "/api/v1/posts", params={"related_type": "opportunity", "related_id": deal["id"]}
         ).json()["items"]
-        assert [p["text"] for p in posts] == [text]
+        assert [p["text"] for p in posts if p["kind"] == "user"] == [text]
         assert posts[0]["related"] == {"type": "opportunity", "id": deal["id"]}
         # A post made elsewhere through the API arrives on the open tab live.
         other = f"Legal approved the pilot terms {uuid.uuid4().hex[:6]}"
@@ -248,6 +248,21 @@ def test_feed_tab_on_a_deal_shows_its_posts(
             )
         )
     expect(post_card(page, other)).to_be_visible(timeout=LIVE)
+
+    # Moving the deal on makes a system post: set apart, linking to the deal.
+    with site.api() as api:
+        stage = open_stages(api)[1]
+        moved = api.post(
+            f"/api/v1/opportunities/{deal['id']}/move",
+            json={"stage_id": stage["id"]},
+            headers={"If-Match": f'"{deal["version"]}"'},
+        )
+        assert moved.status_code == 200, moved.text
+    system = page.locator("article.post[data-kind=system]")
+    expect(system).to_have_count(1, timeout=LIVE)
+    expect(system).to_have_class(re.compile(r"\bsystem\b"))
+    expect(system.locator(".post-author")).to_have_text("Osprey")
+    expect(system.locator("[data-record-link=opportunity]")).to_contain_text(deal["title"])
     page.reload()
     expect(post_card(page, text)).to_be_visible()
     expect(post_card(page, other)).to_be_visible()
@@ -264,3 +279,28 @@ def test_feed_tab_on_a_deal_shows_its_posts(
     expect(link).to_contain_text(deal["title"])
     link.click()
     page.wait_for_url(re.compile(rf"/opportunities/{deal['id']}\?tab=feed$"))
+
+
+def test_administrators_choose_which_events_post(page: Page, site: Site) -> None:
+    sign_in(page, site, "/feed/settings")
+    row = page.locator("[data-event-type=opportunity_won]")
+    box = row.get_by_label("Post when: Deal won")
+    expect(box).to_be_checked()
+
+    def setting() -> dict[str, Any]:
+        with site.api() as api:
+            items = api.get("/api/v1/feed-settings/system-posts").json()["items"]
+        return next(i for i in items if i["event_type"] == "opportunity_won")
+
+    try:
+        box.uncheck()
+        expect(row).to_contain_text("Saved")
+        assert setting()["enabled"] is False
+    finally:
+        with site.api() as api:
+            api.put(
+                "/api/v1/feed-settings/system-posts/opportunity_won",
+                json={"enabled": True, "channel_id": None},
+            )
+    page.reload()
+    expect(row.get_by_label("Post when: Deal won")).to_be_checked()

@@ -14,6 +14,7 @@ import { Composer } from "./Composer";
 import { NotificationsPage } from "./NotificationsPage";
 import { PostCard } from "./PostCard";
 import { PostList } from "./PostList";
+import { SystemPostSettings } from "./SystemPostSettings";
 import type { Scope } from "./store";
 import type { Channel, Post } from "./types";
 
@@ -25,7 +26,18 @@ export default function FeedSection({ subpath }: SectionProps) {
   const follows = useFollows();
   const [creating, setCreating] = useState(false);
   const [where, id] = subpath;
-  const view = where === "channels" && id ? "channel" : where === "posts" && id ? "post" : where === "notifications" ? "notifications" : "feed";
+  const { user } = useSession();
+  const isAdmin = user.roles.includes("admin");
+  const view =
+    where === "channels" && id
+      ? "channel"
+      : where === "posts" && id
+        ? "post"
+        : where === "notifications"
+          ? "notifications"
+          : where === "settings" && isAdmin
+            ? "settings"
+            : "feed";
 
   return (
     <div className="page feed-page">
@@ -63,11 +75,21 @@ export default function FeedSection({ subpath }: SectionProps) {
             ))}
           </ul>
           {channels && channels.length === 0 && <p className="muted small-note">{t("feed.channel.none")}</p>}
+          {isAdmin && (
+            <Link
+              to="/feed/settings"
+              className={view === "settings" ? "feed-nav-item active feed-nav-settings" : "feed-nav-item feed-nav-settings"}
+              aria-current={view === "settings" ? "page" : undefined}
+            >
+              {t("feed.settings.title")}
+            </Link>
+          )}
         </nav>
         {view === "feed" && <MyFeed channels={channels} follows={follows} />}
         {view === "channel" && <ChannelView key={id} id={id} channels={channels} follows={follows} />}
         {view === "post" && <PostView key={id} id={id} channels={channels} />}
         {view === "notifications" && <NotificationsPage />}
+        {view === "settings" && <SystemPostSettings channels={channels} />}
       </div>
       {creating && (
         <ChannelDialog

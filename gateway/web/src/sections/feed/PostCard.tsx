@@ -1,6 +1,6 @@
 // One post: who and when, where, the server's sanitized HTML, files, likes, comments,
 // and the author's / channel admin's actions.
-import { useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { ApiError, request } from "../../core/api";
 import { useLookupName } from "../../core/lookup";
 import { Link } from "../../core/router";
@@ -46,8 +46,28 @@ export function UserName({ id }: { id: string | null }) {
   return <>{name ?? "…"}</>;
 }
 
+// One timer for every time on screen: "now" becomes "1 minute ago" without a reload.
+const tickers = new Set<() => void>();
+let minute = Date.now();
+let ticking: ReturnType<typeof setInterval> | null = null;
+function onTick(listener: () => void): () => void {
+  tickers.add(listener);
+  ticking ??= setInterval(() => {
+    minute = Date.now();
+    tickers.forEach((l) => l());
+  }, 30_000);
+  return () => {
+    tickers.delete(listener);
+    if (tickers.size === 0 && ticking) {
+      clearInterval(ticking);
+      ticking = null;
+    }
+  };
+}
+
 export function Time({ iso }: { iso: string }) {
   const t = useT();
+  useSyncExternalStore(onTick, () => minute);
   return (
     <time dateTime={iso} title={t.dateTime(iso)}>
       {relativeTime(iso, t.locale)}
