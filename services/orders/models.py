@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.platform.db import service_metadata
 
+from .accounting_contract import ACCOUNTING_STATUSES
 from .domain import INVOICE_STATUSES, ORDER_STATUSES
 
 metadata = service_metadata("orders")
@@ -153,6 +154,12 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    # The exchange with the accounting system (services/orders/accounting.py).
+    accounting_status: Mapped[str] = mapped_column(sa.String(20), server_default="not_sent")
+    accounting_note: Mapped[str | None] = mapped_column(sa.String(500))
+    accounting_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    accounting_out_seq: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    accounting_in_seq: Mapped[int] = mapped_column(sa.Integer, server_default="0")
 
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.position",
@@ -164,6 +171,9 @@ class Order(Base):
     __table_args__ = (
         sa.UniqueConstraint("number"),
         sa.CheckConstraint(f"status IN ({_in(ORDER_STATUSES)})", name="status"),
+        sa.CheckConstraint(
+            f"accounting_status IN ({_in(ACCOUNTING_STATUSES)})", name="accounting_status"
+        ),
         sa.CheckConstraint("total = subtotal - discount_total + tax_total", name="totals"),
         sa.CheckConstraint("version >= 1", name="version"),
         sa.Index("ix_orders_created_at_id", "created_at", "id"),
@@ -306,3 +316,60 @@ class Setting(Base):
     version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
+
+
+class AccountingOutbox(Base):
+    """A message to the accounting system, written with the order change it tells of."""
+
+    __tablename__ = "accounting_outbox"
+
+    id: Mapped[str] = _id()
+    type: Mapped[str] = mapped_column(sa.String(64))
+    order_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    order_seq: Mapped[int | None] = mapped_column(sa.Integer)
+    message: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "order_seq"),
+        sa.Index("ix_accounting_outbox_unsent", "id", postgresql_where=sa.text("sent_at IS NULL")),
+    )
+
+
+class AccountingInbox(Base):
+    """A message from the accounting system: applied, ignored, pending or rejected, once."""
+
+    __tablename__ = "accounting_inbox"
+
+    message_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    type: Mapped[str | None] = mapped_column(sa.String(64))
+    order_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    order_seq: Mapped[int | None] = mapped_column(sa.Integer)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    message: Mapped[Any] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    applied_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN ('applied', 'ignored', 'pending', 'rejected')", name="state"
+        ),
+        sa.Index("ix_accounting_inbox_order_id", "order_id", "order_seq"),
+    )
+
+
+class AccountingPayment(Base):
+    """A payment the accounting system reported, once per its ``payment_id``."""
+
+    __tablename__ = "accounting_payments"
+
+    payment_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("orders.invoices.id", ondelete="CASCADE")
+    )
+    invoice_payment_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    message_id: Mapped[str] = mapped_column(sa.String(64))
+    registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -23,6 +23,7 @@ from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readab
 from services.platform.values import validation_failed
 
 from . import domain
+from .accounting_contract import ACCOUNTING_STATUSES
 from .base import OrdersBase
 from .domain import (
     ORDER_ACTIONS,
@@ -62,6 +63,16 @@ ORDER_FIELDS: tuple[EntityField, ...] = (
     EntityField("total", "money", "Total", read_only=True, sortable=True),
     EntityField("notes", "text", "Notes", max_length=5000),
     EntityField("cancel_reason", "string", "Reason cancelled", max_length=500, read_only=True),
+    EntityField(
+        "accounting_status",
+        "enum",
+        "Accounting",
+        options=ACCOUNTING_STATUSES,
+        read_only=True,
+        filterable=True,
+    ),
+    EntityField("accounting_note", "string", "Accounting note", max_length=500, read_only=True),
+    EntityField("accounting_updated_at", "datetime", "Accounting updated", read_only=True),
     *record_tail(owned=True),
 )
 ORDER = Entity("order", ORDER_FIELDS)
@@ -73,6 +84,7 @@ ORDER_LIST_SPEC = ListSpec(
     filters={
         "number": Filter(Order.number, "contains"),
         "status": Filter(Order.status, "enum", options=ORDER_STATUSES),
+        "accounting_status": Filter(Order.accounting_status, "enum", options=ACCOUNTING_STATUSES),
         "account_id": Filter(Order.account_id, "uuid"),
         "contact_id": Filter(Order.contact_id, "uuid"),
         "opportunity_id": Filter(Order.opportunity_id, "uuid"),
@@ -514,6 +526,7 @@ class OrdersRpc(OrdersBase):
         order.version += 1
         order.updated_at = utcnow()
         self._log_status(order, before, caller, reason)
+        self._after_move(order, before, target)
         self.db.flush()
         result = dump_order(order)
         self.db.emit(
@@ -523,6 +536,10 @@ class OrdersRpc(OrdersBase):
             self.db.emit("order_cancelled", result, actor=actor)
         self.db.commit()
         return result
+
+    def _after_move(self, order: Order, before: str, target: str) -> None:
+        """A hook for the parts that follow orders (the accounting exchange), in the
+        move's transaction."""
 
     @rpc(expected_exceptions=EXPECTED)
     def confirm_order(

@@ -6,6 +6,7 @@ the database live in :mod:`services.orders.base` (docs/architecture.md).
 
 from __future__ import annotations
 
+from .accounting import AccountingRpc
 from .catalog import CatalogRpc
 from .invoices import InvoicesRpc
 from .orders import OrdersRpc
@@ -15,7 +16,13 @@ from .settings import SettingsRpc
 
 
 class OrdersService(
-    CatalogRpc, ProposalsHandlers, OrdersRpc, SettingsRpc, InvoicesRpc, InvoicePdfRpc
+    CatalogRpc,
+    ProposalsHandlers,
+    AccountingRpc,
+    OrdersRpc,
+    SettingsRpc,
+    InvoicesRpc,
+    InvoicePdfRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

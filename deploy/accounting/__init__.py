@@ -1,0 +1,1 @@
+"""The reference accounting system (a simulator) for Osprey's accounting exchange."""
