@@ -24,11 +24,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import eventlet
 import sqlalchemy as sa
 from eventlet import tpool
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
 from services.platform.access import Actor
@@ -48,6 +50,9 @@ FONT_DIRS = (
 )
 FONT = "DejaVu"
 WATERMARKS = {"draft": "DRAFT", "cancelled": "CANCELLED"}
+#: How long the PDF waits for sales to name the customer (well inside the gateway's
+#: OSPREY_RPC_TIMEOUT); past it the account's id is printed instead.
+CUSTOMER_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -371,12 +376,18 @@ class InvoicePdfRpc(OrdersBase):
     sales = RpcProxy("sales")
 
     def _customer(self, account_id: str | None) -> Mapping[str, Any] | None:
+        """The account from sales; None when it is gone, or sales is not running or does
+        not answer in time (the PDF then names the account by its id rather than failing)."""
         if not account_id:
             return None
         try:
-            return self.sales.get_account(account_id, actor=Actor.system("orders").to_dict())
+            with eventlet.Timeout(CUSTOMER_TIMEOUT_SECONDS):
+                return self.sales.get_account(account_id, actor=Actor.system("orders").to_dict())
         except NotFound:
-            return None  # deleted meanwhile: the id is printed instead
+            return None  # deleted meanwhile
+        except (eventlet.Timeout, UnknownService):
+            log.warning("sales did not name account %s for an invoice PDF", account_id)
+            return None
 
     @rpc(expected_exceptions=EXPECTED)
     def invoice_pdf(self, invoice_id: str, actor: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 import eventlet
 import pytest
+from nameko.rpc import rpc
 from pypdf import PdfReader
 
 from services.orders.pdf import Company, InvoiceDocument, PrintedLine, render_invoice_pdf
 from services.platform.errors import NotFound
+from services.platform.ids import new_id
 from services.sales.service import SalesService
 
 from .conftest import REP_A, REP_B, call, make_product
@@ -207,3 +209,48 @@ def test_the_service_answers_other_calls_while_a_long_invoice_renders(orders):
     assert "Total 300.00 EUR" in pdf_text(rendering.wait())
     assert rendered > 0.5 and answered is not None, rendered
     assert max(gaps) < rendered / 3 and answered < rendered / 3, (max(gaps), answered, rendered)
+
+
+def test_while_sales_is_down_the_pdf_names_the_account_by_its_id(orders, monkeypatch):
+    # No sales container runs here: nobody serves get_account.
+    monkeypatch.setattr("services.orders.pdf.CUSTOMER_TIMEOUT_SECONDS", 0.5)
+    account_id = new_id()
+    made = call(
+        orders,
+        "create_invoice",
+        {"currency": "EUR", "total": "5.00", "account_id": account_id},
+        REP_A,
+    )
+    started = time.monotonic()
+    text = pdf_text(call(orders, "invoice_pdf", made["id"], actor=REP_A))
+    assert time.monotonic() - started < 5
+    assert f"Account {account_id}" in text and "Total 5.00 EUR" in text
+
+
+class SlowSales:
+    """A sales service that takes too long to name an account."""
+
+    name = "sales"
+
+    @rpc
+    def get_account(self, account_id: str, actor: dict) -> dict:
+        eventlet.sleep(3)
+        return {"id": account_id, "name": "Too late Ltd"}
+
+
+def test_a_slow_sales_does_not_hold_the_pdf_up(
+    orders, container_factory, service_config, monkeypatch
+):
+    monkeypatch.setattr("services.orders.pdf.CUSTOMER_TIMEOUT_SECONDS", 0.5)
+    container_factory(SlowSales, service_config).start()
+    account_id = new_id()
+    made = call(
+        orders,
+        "create_invoice",
+        {"currency": "EUR", "total": "5.00", "account_id": account_id},
+        REP_A,
+    )
+    started = time.monotonic()
+    text = pdf_text(call(orders, "invoice_pdf", made["id"], actor=REP_A))
+    assert time.monotonic() - started < 2.5
+    assert f"Account {account_id}" in text and "Too late" not in text
