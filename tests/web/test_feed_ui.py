@@ -182,6 +182,22 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     expect(their_post.locator(".comment").filter(has_text=comment)).to_be_visible(timeout=LIVE)
     expect(their_post.locator("[data-part=comments]")).to_have_text("1")
 
+    # The channel's admin pins it: marked, and first in the channel even under newer posts.
+    post.get_by_role("button", name="Pin", exact=True).click()
+    expect(post.locator(".badge").filter(has_text="Pinned")).to_be_visible()
+    expect(post.get_by_role("button", name="Unpin")).to_be_visible()
+
+    # Unfollow and follow the channel again.
+    follow = page.get_by_role("button", name=re.compile(r"^Follow(ing)?$"))
+    expect(follow).to_have_attribute("aria-pressed", "true")  # its creator follows it
+    follow.click()
+    expect(follow).to_have_attribute("aria-pressed", "false")
+    with site.api() as api:
+        follows = api.get("/api/v1/subscriptions").json()["items"]
+        assert {"type": "channel", "id": channel["id"]} not in [f["target"] for f in follows]
+    follow.click()
+    expect(follow).to_have_attribute("aria-pressed", "true")
+
     # A file over the limit is refused with the API's reason; a small one is attached.
     page.locator(".composer input[type=file]").set_input_files(
         files=[
@@ -201,6 +217,7 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     page.get_by_role("button", name="Post", exact=True).click()
     attached = post_card(page, "Notes from the call attached")
     expect(attached.locator(".attachments a")).to_have_text("notes.txt")
+    expect(page.locator("article.post").first).to_contain_text("Great call today")
 
     # Edit and delete one's own post.
     attached = page.locator(
