@@ -1,4 +1,4 @@
-"""A gateway process in front of stand-in identity, leads, sales and orders processes."""
+"""A gateway process in front of stand-in identity, leads, sales, orders and feed processes."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def fake_stack(migrated_database: str) -> Iterator[Stack]:
             "leads": fake_command("leads"),
             "sales": fake_command("sales"),
             "orders": fake_command("orders"),
+            "feed": fake_command("feed"),
         },
         env={
             "OSPREY_RPC_TIMEOUT": str(RPC_TIMEOUT),

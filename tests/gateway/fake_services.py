@@ -1,4 +1,4 @@
-"""Stand-ins for identity, leads, sales and orders that answer the gateway's RPCs on cue.
+"""Stand-ins for identity, leads, sales, orders and feed that answer the gateway's RPCs on cue.
 
 They are real Nameko services on the real broker, so the gateway's RPC client
 speaks the real protocol to them; what they answer depends on the argument, so a
@@ -273,7 +273,25 @@ class FakeOrders:
         return {"fields": [{"name": "due_date", "type": "date"}]}
 
 
-SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales, FakeOrders)}
+class FakeFeed:
+    """Feed: an empty live stream, so the gateway's hub starts and /readyz sees it."""
+
+    name = "feed"
+
+    @rpc
+    def last_stream_seq(self) -> int:
+        return 0
+
+    @rpc
+    def stream_range(self, from_seq: int, to_seq: int) -> list:
+        return []
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stream_items(self, actor: dict, after_seq: int = 0, limit: int = 500) -> list:
+        return []
+
+
+SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales, FakeOrders, FakeFeed)}
 
 
 def main() -> None:

@@ -152,6 +152,7 @@ def test_readyz_reports_each_check(fake_stack: Stack) -> None:
         "service.leads": "ok",
         "service.sales": "ok",
         "service.orders": "ok",
+        "service.feed": "ok",
         "database": "ok",
     }
 
