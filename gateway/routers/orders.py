@@ -322,6 +322,9 @@ class OrderOut(ResponseModel):
     total: str
     notes: str | None = None
     cancel_reason: str | None = None
+    accounting_status: str | None = None
+    accounting_note: str | None = None
+    accounting_updated_at: str | None = None
     owner_id: str
     team_id: str | None = None
     version: int
@@ -424,6 +427,12 @@ order_action("confirm", "confirm_order", "draft → confirmed (needs a line); 40
 order_action("start", "start_order", "confirmed → in_progress; 409 otherwise.")
 order_action("ship", "ship_order", "in_progress → shipped; 409 otherwise.")
 order_action("complete", "complete_order", "shipped → completed; 409 otherwise.")
+order_action(
+    "reserve",
+    "reserve_order",
+    "Send the reservation request to the accounting system again (a confirmed or in-progress"
+    " order whose accounting status is not_sent, rejected or waiting); 409 otherwise.",
+)
 
 
 @router.post(
@@ -461,6 +470,67 @@ async def order_history(
 ) -> dict[str, Any]:
     """The order's status changes, oldest first: `{from, to, reason, changed_by, changed_at}`."""
     return {"items": await rpc.call("orders", "order_history", order_id, actor=actor)}
+
+
+# --- the accounting exchange (docs/accounting.md) ----------------------------------------
+
+
+class AccountingMessage(ResponseModel):
+    direction: str
+    message_id: str | None = None
+    type: str | None = None
+    order_seq: int | None = None
+    at: str | None = None
+    state: str
+    data: Any = None
+
+
+class OrderAccounting(ResponseModel):
+    order_id: str
+    status: str
+    note: str | None = None
+    updated_at: str | None = None
+    messages: list[AccountingMessage]
+
+
+class Reconciliation(ResponseModel):
+    checked_at: str
+    orders: int
+    payments: int
+    differences: list[dict[str, Any]]
+
+
+@router.get("/orders/{order_id}/accounting", response_model=OrderAccounting, tags=["orders"])
+async def order_accounting(
+    order_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The order's accounting status and its messages to and from the accounting system."""
+    return await rpc.call("orders", "order_accounting", order_id, actor=actor)
+
+
+@router.post("/orders/{order_id}/stock-query", tags=["orders"])
+async def query_order_stock(
+    order_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Ask the accounting system for the stock of the order's products; the answer
+    (`stock_availability`) appears in `GET /orders/{id}/accounting`. Returns the message sent."""
+    return await rpc.call("orders", "query_order_stock", order_id, actor=actor)
+
+
+@router.post("/accounting/reconcile", response_model=Reconciliation, tags=["orders"])
+async def reconcile_accounting(
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Compare the orders sent to accounting and their invoices' payments with the
+    accounting system's own books (administrators): `differences: [{order_number |
+    invoice_number, field, crm, accounting}]`. 409 when the accounting system does not
+    answer in time."""
+    return await rpc.call("orders", "reconcile_accounting", actor=actor, timeout=20.0)
 
 
 # --- invoices ---------------------------------------------------------------------------

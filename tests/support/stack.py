@@ -39,6 +39,7 @@ from services.platform.registry import SERVICES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = "gateway"
+ACCOUNTING_PEER = "accounting-peer"
 
 
 class StackError(RuntimeError):
@@ -239,6 +240,25 @@ class Stack:
         }
         commands = dict(services or {info.name: service_command(info.name) for info in SERVICES})
         commands[GATEWAY] = [sys.executable, "-m", "gateway"]
+        #: The reference accounting system (deploy/accounting/peer.py), in the default
+        #: stack only: confirmed orders get reserved; its control answers here.
+        self.accounting_peer_url: str | None = None
+        if services is None:
+            peer_port = free_port()
+            self.accounting_peer_url = f"http://127.0.0.1:{peer_port}"
+            commands[ACCOUNTING_PEER] = [
+                sys.executable,
+                "-m",
+                "deploy.accounting.peer",
+                "--amqp-uri",
+                self.vhost.amqp_uri,
+                "--state",
+                str(self.log_dir / "accounting-peer.sqlite3"),
+                "--http-port",
+                str(peer_port),
+                "--default-stock",
+                "1000",
+            ]
         self.processes = {
             name: Process(name, list(argv), self.env, self.log_dir / f"{name}.log")
             for name, argv in commands.items()
