@@ -302,7 +302,8 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
 
 def record_title(record: Mapping[str, Any]) -> str | None:
     """A short name for a record carried by an event (name, number or person)."""
-    for key in ("name", "title", "number", "full_name", "company_name", "company"):
+    keys = ("name", "title", "number", "full_name", "contact_name", "account_name", "company")
+    for key in keys:
         value = record.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()[:300]
@@ -324,8 +325,12 @@ def system_post_text(event_type: str, data: Mapping[str, Any]) -> tuple[str, str
     if event_type == "opportunity_stage_changed":
         deal = data.get("opportunity") or {}
         title = record_title(deal) or "A deal"
-        stage = deal.get("stage_name") or deal.get("stage") or data.get("to_stage_id")
-        return f"Deal **{title}** moved to stage {stage}.", "opportunity", dict(deal)
+        # The event names the stages by id only; a name is used when one is carried.
+        stage = deal.get("stage_name") or data.get("to_stage_name")
+        where = f"stage {stage}" if stage else "a new stage"
+        chance = deal.get("probability")
+        tail = f" ({chance}% probability)" if chance not in (None, "") else ""
+        return f"Deal **{title}** moved to {where}{tail}.", "opportunity", dict(deal)
     if event_type == "opportunity_won":
         title = record_title(data) or "A deal"
         amount = data.get("amount")
