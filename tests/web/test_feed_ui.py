@@ -321,3 +321,50 @@ def test_administrators_choose_which_events_post(page: Page, site: Site) -> None
             )
     page.reload()
     expect(row.get_by_label("Post when: Deal won")).to_be_checked()
+
+
+def test_a_private_channel_with_a_member_changed_and_deleted_by_its_admin(
+    page: Page, site: Site, colleague: Site
+) -> None:
+    with site.api() as api:
+        bea = next(
+            u
+            for u in api.get("/api/v1/users", params={"q": colleague.email}).json()["items"]
+            if u["email"] == colleague.email
+        )
+    name = unique("deal-desk")
+    sign_in(page, site, "/feed")
+    page.get_by_role("button", name="New channel").click()
+    dialog = page.get_by_role("dialog", name="New channel")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("What it is for").fill("Discounts above 20%")
+    dialog.get_by_label("Private: only its members see it").check()
+    dialog.get_by_placeholder("Add a member").fill(bea["full_name"][:12])
+    dialog.get_by_role("option", name=bea["full_name"]).click()
+    expect(dialog.locator(".chip")).to_contain_text(bea["full_name"])
+    dialog.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/feed/channels/[0-9a-f-]{36}$"))
+    channel_id = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_role("heading", name=re.compile(re.escape(name)))).to_be_visible()
+    expect(page.locator(".feed-page .badge").filter(has_text="Private")).to_be_visible()
+
+    # The member sees it; the API says who is in it.
+    with colleague.api() as api:
+        seen = api.get("/api/v1/channels", params={"limit": 500}).json()["items"]
+        mine = next(c for c in seen if c["id"] == channel_id)
+        assert mine["is_private"] is True and bea["id"] in mine["member_ids"]
+
+    # Its admin renames it, then deletes it.
+    page.get_by_role("button", name="Settings", exact=True).click()
+    settings = page.get_by_role("dialog", name="Channel settings")
+    settings.get_by_label("Name").fill(f"{name} EMEA")
+    settings.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile(re.escape(f"{name} EMEA")))).to_be_visible()
+    expect(page.locator(f"[data-channel='{name} EMEA']")).to_be_visible()
+    page.get_by_role("button", name="Settings", exact=True).click()
+    settings.get_by_role("button", name="Delete channel").click()
+    settings.get_by_role("button", name="Delete it and its posts").click()
+    page.wait_for_url(re.compile(r"/feed$"))
+    expect(page.locator(f"[data-channel='{name} EMEA']")).to_have_count(0)
+    with site.api() as api:
+        assert api.get(f"/api/v1/channels/{channel_id}").status_code == 404

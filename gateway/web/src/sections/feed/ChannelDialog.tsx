@@ -1,4 +1,5 @@
-// Create a channel: a name, what it is for, and for a private one its members.
+// Create a channel (a name, what it is for, and for a private one its members), or as
+// its admin change or delete one.
 import { useState } from "react";
 import { ApiError, request } from "../../core/api";
 import { useSession } from "../../core/session";
@@ -8,13 +9,22 @@ import { LookupPicker } from "../../views/LookupPicker";
 import { UserName } from "./PostCard";
 import type { Channel } from "./types";
 
-export function ChannelDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (channel: Channel) => void }) {
+interface Props {
+  /** The channel to change; none: a new one. */
+  channel?: Channel;
+  onClose: () => void;
+  onCreated: (channel: Channel) => void;
+  onDeleted?: () => void;
+}
+
+export function ChannelDialog({ channel, onClose, onCreated, onDeleted }: Props) {
   const t = useT();
   const { user } = useSession();
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [isPrivate, setPrivate] = useState(false);
-  const [members, setMembers] = useState<string[]>([]);
+  const [name, setName] = useState(channel?.name ?? "");
+  const [description, setDescription] = useState(channel?.description ?? "");
+  const [isPrivate, setPrivate] = useState(channel?.is_private ?? false);
+  const [members, setMembers] = useState<string[]>((channel?.member_ids ?? []).filter((id) => id !== user.id));
+  const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -24,9 +34,24 @@ export function ChannelDialog({ onClose, onCreated }: { onClose: () => void; onC
     setProblem(null);
     try {
       const body: Record<string, unknown> = { name: name.trim(), description: description.trim() || null, is_private: isPrivate };
-      if (isPrivate) body.member_ids = members;
-      const made = await request<Channel>("/channels", { method: "POST", body });
+      if (isPrivate) body.member_ids = channel ? [...new Set([...members, ...(channel.admin_ids ?? [])])] : members;
+      const made = channel
+        ? await request<Channel>(`/channels/${channel.id}`, { method: "PATCH", body, headers: { "If-Match": `"${channel.version}"` } })
+        : await request<Channel>("/channels", { method: "POST", body });
       onCreated(made.data);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) setProblem(problemText(error, t("feed.failed")));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!channel) return;
+    setBusy(true);
+    try {
+      await request(`/channels/${channel.id}`, { method: "DELETE", headers: { "If-Match": `"${channel.version}"` } });
+      onDeleted?.();
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) setProblem(problemText(error, t("feed.failed")));
     } finally {
@@ -36,16 +61,27 @@ export function ChannelDialog({ onClose, onCreated }: { onClose: () => void; onC
 
   return (
     <Dialog
-      title={t("feed.channel.new")}
+      title={channel ? t("feed.channel.edit") : t("feed.channel.new")}
       onClose={onClose}
       onSubmit={() => void create()}
       actions={
         <>
+          {channel &&
+            (confirming ? (
+              <button type="button" className="button danger" onClick={() => void remove()} disabled={busy}>
+                {t("feed.channel.deleteSure")}
+              </button>
+            ) : (
+              <button type="button" className="button danger-ghost" onClick={() => setConfirming(true)}>
+                {t("feed.channel.delete")}
+              </button>
+            ))}
+          <span className="spacer" />
           <button type="button" className="button ghost" onClick={onClose}>
             {t("action.cancel")}
           </button>
           <button type="submit" className="button primary" disabled={busy || !name.trim()}>
-            {t("action.create")}
+            {channel ? t("action.save") : t("action.create")}
           </button>
         </>
       }

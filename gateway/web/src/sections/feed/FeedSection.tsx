@@ -86,7 +86,7 @@ export default function FeedSection({ subpath }: SectionProps) {
           )}
         </nav>
         {view === "feed" && <MyFeed channels={channels} follows={follows} />}
-        {view === "channel" && <ChannelView key={id} id={id} channels={channels} follows={follows} />}
+        {view === "channel" && <ChannelView key={id} id={id} channels={channels} follows={follows} onChanged={reload} />}
         {view === "post" && <PostView key={id} id={id} channels={channels} />}
         {view === "notifications" && <NotificationsPage />}
         {view === "settings" && <SystemPostSettings channels={channels} />}
@@ -136,8 +136,17 @@ function MyFeed({ channels, follows }: { channels: Channel[] | null; follows: Fo
   );
 }
 
-function ChannelView({ id, channels, follows }: { id: string; channels: Channel[] | null; follows: Follows }) {
+interface ChannelViewProps {
+  id: string;
+  channels: Channel[] | null;
+  follows: Follows;
+  onChanged: () => Promise<void>;
+}
+
+function ChannelView({ id, channels, follows, onChanged }: ChannelViewProps) {
   const t = useT();
+  const { user } = useSession();
+  const [editing, setEditing] = useState(false);
   const [added, setAdded] = useState<Post | null>(null);
   const [channel, setChannel] = useState<Channel | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
@@ -158,6 +167,7 @@ function ChannelView({ id, channels, follows }: { id: string; channels: Channel[
   if (missing) return <p className="empty-page">{missing}</p>;
   if (!channel) return <div className="loading small" aria-busy="true" />;
   const following = Boolean(follows.find({ type: "channel", id }));
+  const admin = user.roles.includes("admin") || channel.admin_ids.includes(user.id);
   return (
     <div className="feed-main">
       <div className="page-head">
@@ -176,7 +186,28 @@ function ChannelView({ id, channels, follows }: { id: string; channels: Channel[
         >
           {following ? t("feed.following") : t("feed.follow")}
         </button>
+        {admin && (
+          <button type="button" className="button small" onClick={() => setEditing(true)}>
+            {t("feed.channel.settings")}
+          </button>
+        )}
       </div>
+      {editing && (
+        <ChannelDialog
+          channel={channel}
+          onClose={() => setEditing(false)}
+          onCreated={(changed) => {
+            setEditing(false);
+            setChannel(changed);
+            void onChanged();
+          }}
+          onDeleted={() => {
+            setEditing(false);
+            void onChanged();
+            navigate("/feed");
+          }}
+        />
+      )}
       {channel.description && <p className="muted channel-description">{channel.description}</p>}
       {problem && (
         <p className="banner danger" role="alert">
