@@ -13,7 +13,7 @@ ours() { # pid: is it alive and one of ours?
     local cmdline
     cmdline="$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null)" || return 1
     case "$cmdline" in
-        *"osprey run "* | *"-m gateway"*) return 0 ;;
+        *"osprey run "* | *"-m gateway"* | *"-m deploy.accounting.peer"*) return 0 ;;
         *) return 1 ;;
     esac
 }

@@ -83,6 +83,14 @@ for name in "${SERVICE_NAMES[@]}"; do
     start "$name" "$VENV/bin/osprey" run "$name"
 done
 start gateway "$VENV/bin/python" -m gateway
+# The reference accounting system (docs/accounting.md), so confirmed demo orders get
+# reserved: its books in .run/, 1000 of any product, its control on
+# OSPREY_ACCOUNTING_PEER_PORT (default 8790).
+AMQP_URI="$("$VENV/bin/python" -c \
+    'from services.platform.config import settings; print(settings().amqp_uri)')"
+start accounting-peer "$VENV/bin/python" -m deploy.accounting.peer --amqp-uri "$AMQP_URI" \
+    --state "$RUN/accounting-peer.sqlite3" --default-stock 1000 \
+    --http-port "${OSPREY_ACCOUNTING_PEER_PORT:-8790}"
 
 # --- wait until ready -------------------------------------------------------------------
 show_tails() {

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from decimal import Decimal
 from typing import Any
@@ -104,17 +105,29 @@ class AccountingLink(DependencyProvider):
     """Declares the topology, relays the accounting outbox, asks for snapshots.
 
     Config: ``AMQP_URI``, ``DATABASE_URL``; ``ACCOUNTING_RELAY`` (default on),
-    ``ACCOUNTING_POLL_SECONDS`` (default 1), ``ACCOUNTING_RECONCILE_TIMEOUT`` (10 s).
+    ``ACCOUNTING_POLL_SECONDS`` (default ``OUTBOX_POLL_SECONDS``, else 1),
+    ``ACCOUNTING_RECONCILE_TIMEOUT`` (10 s) — each also read from ``OSPREY_<key>``.
     """
 
     def setup(self) -> None:
         config = self.container.config
+
+        def setting(key: str, default: Any) -> Any:
+            # The container's config, else the environment's OSPREY_<key>.
+            value = config.get(key)
+            return value if value is not None else os.environ.get(f"OSPREY_{key}", default)
+
         self.amqp_uri = config["AMQP_URI"]
-        self.poll_seconds = float(config.get("ACCOUNTING_POLL_SECONDS", 1.0))
-        self.reconcile_timeout = float(
-            config.get("ACCOUNTING_RECONCILE_TIMEOUT", RECONCILE_TIMEOUT)
+        self.poll_seconds = float(
+            setting("ACCOUNTING_POLL_SECONDS", config.get("OUTBOX_POLL_SECONDS", 1.0))
         )
-        self.enabled = bool(config.get("ACCOUNTING_RELAY", True))
+        self.reconcile_timeout = float(setting("ACCOUNTING_RECONCILE_TIMEOUT", RECONCILE_TIMEOUT))
+        self.enabled = str(setting("ACCOUNTING_RELAY", "1")).lower() not in (
+            "0",
+            "false",
+            "no",
+            "off",
+        )
         self.engine = create_db_engine(config["DATABASE_URL"], pool_size=2, max_overflow=2)
         self.outbox = AccountingOutbox.__table__
         self._wake = threading.Event()
