@@ -99,4 +99,14 @@ describe("LiveHub", () => {
     source.onopen?.(new Event("open"));
     expect(back).toHaveBeenCalledOnce();
   });
+
+  it("starts from now again once nobody listened (e.g. after signing out)", () => {
+    const live = hub();
+    const off = live.subscribe("post_created", () => undefined);
+    FakeSource.made[0].emit("post_created", 9, { id: "p1" });
+    off();
+    live.subscribe("notification_created", () => undefined);
+    expect(FakeSource.made).toHaveLength(2);
+    expect(FakeSource.made[1].url).toBe("/stream");
+  });
 });

@@ -148,7 +148,11 @@ export class LiveHub {
   }
 
   private closeIfIdle(): void {
-    if (this.handlers.size === 0) this.shutdown();
+    if (this.handlers.size > 0) return;
+    // Nobody listens (signed out, or no live screen): the next stream starts from "now".
+    this.shutdown();
+    this.lastSeq = 0;
+    this.connectedOnce = false;
   }
 
   private shutdown(): void {
