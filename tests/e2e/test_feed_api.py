@@ -171,3 +171,61 @@ def test_files_upload_download_and_limit(stack: Stack, world: World, login: Logi
             headers={"Content-Type": "multipart/form-data; boundary=b"},
         )
     assert streamed.status_code == 413
+
+
+def test_a_deals_posts_follow_the_deal_and_its_owner(world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    abe = login(world.rep_a2.email, world.rep_a2.password)
+    bob = login(world.rep_b1.email, world.rep_b1.password)
+    created = ann.post("/api/v1/opportunities", json={"title": f"Feed deal {word()}"})
+    assert created.status_code == 201, created.text
+    deal = created.json()
+    related = {"type": "opportunity", "id": deal["id"]}
+    # The feed learns the deal's owner from sales' event; its owner follows it.
+    followed = eventually(
+        lambda: [
+            s for s in ann.get("/api/v1/subscriptions").json()["items"] if s["target"] == related
+        ]
+    )
+    assert followed, "the owner should follow her deal"
+    posted = abe.post("/api/v1/posts", json={"related": related, "text": "Met them today"})
+    assert posted.status_code == 201, posted.text
+    post = posted.json()
+    listed = ann.get(
+        "/api/v1/posts", params={"related_type": "opportunity", "related_id": deal["id"]}
+    ).json()["items"]
+    assert [p["id"] for p in listed] == [post["id"]]
+    assert post["id"] in [p["id"] for p in ann.get("/api/v1/feed").json()["items"]]
+    # Another team's rep may not read the deal, so neither its posts.
+    problem(bob.get(f"/api/v1/posts/{post['id']}"), 404)
+    problem(
+        bob.get("/api/v1/posts", params={"related_type": "opportunity", "related_id": deal["id"]}),
+        404,
+    )
+    problem(bob.post("/api/v1/posts", json={"related": related, "text": "let me in"}), 404)
+    # Following twice gives the existing follow.
+    again = ann.post("/api/v1/subscriptions", json={"target": related})
+    assert again.status_code == 200 and again.json()["id"] == followed[0]["id"]
+    assert ann.delete(f"/api/v1/subscriptions/{followed[0]['id']}").status_code == 204
+    # Winning the deal posts on it (a system post) and tells its owner (who did not win
+    # it herself: nobody is told what they did).
+    won = world.admin.post(f"/api/v1/opportunities/{deal['id']}/win")
+    assert won.status_code == 200, won.text
+    system = eventually(
+        lambda: [
+            p
+            for p in ann.get(
+                "/api/v1/posts", params={"related_type": "opportunity", "related_id": deal["id"]}
+            ).json()["items"]
+            if p["event_type"] == "opportunity_won"
+        ]
+    )
+    assert system and system[0]["kind"] == "system" and system[0]["author_id"] is None
+    notes = eventually(
+        lambda: [
+            n
+            for n in ann.get("/api/v1/notifications").json()["items"]
+            if n["kind"] == "system" and n["related"] == related
+        ]
+    )
+    assert notes and notes[0]["post_id"] == system[0]["id"]
