@@ -92,24 +92,29 @@ class FeedBase:
         """Write the queued stream items under the gap-free counter, then commit."""
         pending = self.db.info.pop("stream", [])
         if pending:
-            # The counter's one row is seeded by the migration; should it be missing
-            # (an emptied table), it restarts after the newest item kept.
-            self.db.execute(
-                pg_insert(stream_counter)
-                .from_select(
-                    ["id", "last_seq"],
-                    sa.select(sa.literal(1), sa.func.coalesce(sa.func.max(stream_items.c.seq), 0)),
-                )
-                .on_conflict_do_nothing(index_elements=["id"])
-            )
             # The UPDATE takes the counter's row lock until commit: concurrent writers
             # queue here, so seqs are handed out in commit order and never skipped.
-            last = self.db.execute(
+            bump = (
                 sa.update(stream_counter)
                 .where(stream_counter.c.id == 1)
                 .values(last_seq=stream_counter.c.last_seq + len(pending))
                 .returning(stream_counter.c.last_seq)
-            ).scalar_one()
+            )
+            last = self.db.execute(bump).scalar_one_or_none()
+            if last is None:
+                # The row is seeded by the migration; should it be missing (an emptied
+                # table), it restarts after the newest item kept.
+                self.db.execute(
+                    pg_insert(stream_counter)
+                    .from_select(
+                        ["id", "last_seq"],
+                        sa.select(
+                            sa.literal(1), sa.func.coalesce(sa.func.max(stream_items.c.seq), 0)
+                        ),
+                    )
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+                last = self.db.execute(bump).scalar_one()
             first = last - len(pending) + 1
             now = utcnow()
             rows = []
