@@ -87,14 +87,30 @@ def test_price_a_product_then_order_it_confirm_and_read_the_history(page: Page, 
     expect(bar.locator("[aria-current=step]")).to_have_text("Confirmed")
     expect(bar.get_by_role("button", name="Start")).to_be_visible()
     expect(page.get_by_role("button", name="Add a product")).to_have_count(0)
+    # The accounting system (the reference peer running in the stack) reserves the goods:
+    # the badge goes from "Waiting for accounting" to "Reserved" without a reload, and
+    # the Reserve action is gone.
+    accounting = page.locator(".accounting-status")
+    expect(accounting).to_have_attribute("data-accounting-status", "reserved", timeout=20_000)
+    expect(accounting.get_by_role("status")).to_have_text("Reserved")
+    expect(bar.get_by_role("button", name="Reserve")).to_have_count(0)
     saved_line = page.locator("table[data-list=order_line] [data-row='0'] [data-part=total]")
     expect(saved_line).to_have_text("€216.00")
     open_tab(page, "History")
     expect(page.locator(".order-history [data-status=confirmed]")).to_contain_text("Confirmed")
     snapshot(page, "order-confirmed")
+    open_tab(page, "Accounting")
+    log = page.locator(".order-accounting-log")
+    expect(log.locator("[data-direction=out][data-type=reservation_requested]")).to_contain_text(
+        "Sent"
+    )
+    expect(log.locator("[data-direction=in][data-type=reservation_confirmed]")).to_contain_text(
+        "Applied"
+    )
     with site.api() as api:
         order = api.get(f"/api/v1/orders/{order_id}").json()
         assert (order["status"], order["total"], len(order["lines"])) == ("confirmed", "266.00", 2)
+        assert order["accounting_status"] == "reserved"
 
 
 def test_order_from_a_deal_then_invoice_it_and_pay_in_two_parts(page: Page, site: Site) -> None:

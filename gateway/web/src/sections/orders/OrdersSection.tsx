@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { ApiError, request } from "../../core/api";
 import type { EntityRecord } from "../../core/meta";
 import type { SectionProps } from "../../core/registry";
@@ -18,6 +18,14 @@ export const ORDER_ACTIONS: Action[] = [
   { verb: "ship", labelKey: "orders.action.ship", primary: true, when: is("in_progress") },
   { verb: "complete", labelKey: "orders.action.complete", primary: true, when: is("shipped") },
   {
+    // Send the reservation to the accounting system again (docs/accounting.md).
+    verb: "reserve",
+    labelKey: "orders.action.reserve",
+    when: (record) =>
+      ["confirmed", "in_progress"].includes(String(record.status)) &&
+      ["not_sent", "rejected", "waiting"].includes(String(record.accounting_status ?? "not_sent")),
+  },
+  {
     verb: "cancel",
     labelKey: "orders.action.cancel",
     danger: true,
@@ -25,6 +33,48 @@ export const ORDER_ACTIONS: Action[] = [
     when: is("draft", "confirmed", "in_progress"),
   },
 ];
+
+const ACCOUNTING_TONE: Record<string, string> = { reserved: "accent", shipped: "accent", rejected: "danger" };
+/** How often an order waiting for the accounting system is looked at again. */
+const WAITING_POLL_MS = 2000;
+
+/** Where the order stands with the accounting system; looked up again while it waits. */
+function AccountingStatus({ record, onRecord }: RecordPartProps) {
+  const t = useT();
+  const status = String(record.accounting_status ?? "not_sent");
+  useEffect(() => {
+    if (status !== "waiting") return;
+    let stopped = false;
+    const timer = window.setInterval(() => {
+      request<EntityRecord>(`/orders/${encodeURIComponent(record.id)}`).then(
+        (response) => {
+          if (!stopped && response.data.accounting_status !== "waiting") onRecord(response.data, response.etag);
+        },
+        () => undefined, // the next tick tries again
+      );
+    }, WAITING_POLL_MS);
+    return () => {
+      stopped = true;
+      window.clearInterval(timer);
+    };
+  }, [status, record.id, onRecord]);
+  if (status === "not_sent") return null;
+  const label =
+    status === "rejected"
+      ? t("orders.accounting.rejected", { reason: String(record.accounting_note || "—") })
+      : t(`orders.accounting.${status}`);
+  return (
+    <p className="accounting-status" data-accounting-status={status}>
+      <span className="muted small">{t("orders.accounting.label")}: </span>
+      <span className={`badge ${ACCOUNTING_TONE[status] ?? ""}`} role="status">
+        {label}
+      </span>
+      {status === "shipped" && record.accounting_note ? (
+        <span className="muted small"> {String(record.accounting_note)}</span>
+      ) : null}
+    </p>
+  );
+}
 
 function OrderStatusBar(props: RecordPartProps) {
   const t = useT();
@@ -53,6 +103,7 @@ function OrderStatusBar(props: RecordPartProps) {
             : t(`orders.note.${String(record.status)}`)
         }
       />
+      <AccountingStatus {...props} />
       {["confirmed", "in_progress", "shipped", "completed"].includes(status) && (
         <div className="record-extra-actions">
           <button type="button" className="button small" data-action="invoice" onClick={() => void invoice()}>
@@ -90,6 +141,7 @@ export const ORDERS: EntityConfig = {
     { id: "mine", labelKey: "orders.view.mine", params: "f.owner_id=me" },
     { id: "drafts", labelKey: "orders.view.drafts", params: "f.status=draft" },
     { id: "open", labelKey: "orders.view.open", params: "f.status=confirmed,in_progress,shipped" },
+    { id: "waiting", labelKey: "orders.view.waiting", params: "f.accounting_status=waiting" },
   ],
   title: (order) => String(order.number ?? ""),
   headerFields: ["account_id", "opportunity_id", "subtotal", "discount_total", "tax_total", "total", "owner_id"],
