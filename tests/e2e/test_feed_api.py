@@ -150,6 +150,17 @@ def test_files_upload_download_and_limit(stack: Stack, world: World, login: Logi
     ]
     assert bob.get(f"/api/v1/files/{meta['id']}").content == b"hello feed"
 
+    # Exactly the limit is accepted (and travels to the feed and back whole).
+    limit = 10 * 1024 * 1024
+    biggest = bytes(range(256)) * (limit // 256)
+    accepted = ann.post(
+        "/api/v1/files", files={"file": ("max.bin", biggest, "application/octet-stream")}
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["size"] == limit
+    assert accepted.json()["sha256"] == hashlib.sha256(biggest).hexdigest()
+    assert ann.get(f"/api/v1/files/{accepted.json()['id']}").content == biggest
+
     # Too big: refused by its Content-Length, and when streamed without one.
     big = b"x" * (10 * 1024 * 1024 + 1)
     too_big = ann.post(
