@@ -47,6 +47,7 @@ from . import domain
 from .accounting_contract import (
     EXCHANGE,
     FROM_ERP,
+    MAX_SEQ,
     TO_ERP,
     MalformedMessage,
     check_message,
@@ -540,6 +541,8 @@ class AccountingRpc(OrdersRpc):
             return self._reject(message_id, body, str(exc))
         try:
             return self._receive(body)
+        except sa.exc.OperationalError:
+            raise  # the database, not the message: leave it for redelivery
         except Exception as exc:  # a bug must not wedge the queue: keep it, say why
             log.exception("accounting message %s could not be applied", body["message_id"])
             self.db.rollback()
@@ -557,7 +560,9 @@ class AccountingRpc(OrdersRpc):
                 message_id=message_id,
                 type=str(body.get("type"))[:64] if isinstance(body, dict) else None,
                 order_id=order_id if domain.is_uuid(order_id) else None,
-                order_seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+                order_seq=seq
+                if isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= MAX_SEQ
+                else None,
                 state="rejected",
                 message=body,
                 error=error,

@@ -24,6 +24,8 @@ TO_ERP = "accounting.to_erp"
 #: Accounting → Osprey.
 FROM_ERP = "accounting.from_erp"
 VERSION = 1
+#: The largest ``order_seq`` (a PostgreSQL ``integer``).
+MAX_SEQ = 2_147_483_647
 
 #: Where an order stands with the accounting system.
 ACCOUNTING_STATUSES: tuple[str, ...] = (
@@ -103,8 +105,8 @@ def check_message(body: Any, types: dict[str, tuple[str, ...]] | None = None) ->
         if not isinstance(body.get("order_id"), str):
             problems.append("order_id is required")
         seq = body.get("order_seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-            problems.append("order_seq must be a whole number from 1")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+            problems.append(f"order_seq must be a whole number from 1 to {MAX_SEQ}")
     if type_ in types and isinstance(data, dict):
         for name in types[type_]:
             if data.get(name) in (None, ""):

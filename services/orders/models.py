@@ -354,9 +354,7 @@ class AccountingInbox(Base):
     applied_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "state IN ('applied', 'ignored', 'pending', 'rejected')", name="state"
-        ),
+        sa.CheckConstraint("state IN ('applied', 'ignored', 'pending', 'rejected')", name="state"),
         sa.Index("ix_accounting_inbox_order_id", "order_id", "order_seq"),
     )
 

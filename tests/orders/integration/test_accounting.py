@@ -306,11 +306,13 @@ def test_a_malformed_message_is_recorded_and_the_worker_goes_on(orders, rabbit_c
     publish_raw(uri, b"\xffnot json at all")
     publish_raw(uri, {"message_id": new_id(), "type": "reservation_confirmed", "version": 1})
     publish_raw(uri, {**incoming(order["id"], 1, "payment_notified"), "version": 7})
+    publish_raw(uri, incoming(order["id"], 2**40, "reservation_confirmed"))
     publish_raw(uri, incoming(order["id"], 1, "reservation_confirmed"))
     wait_for(lambda: accounting_status(db_engine, order["id"]) == "reserved", "reserved")
     rejected = [r for r in inbox(db_engine) if r.state == "rejected"]
-    assert len(rejected) == 3
+    assert len(rejected) == 4
     errors = " | ".join(r.error for r in rejected)
+    assert "order_seq must be a whole number" in errors
     assert "not JSON" in errors
     assert "order_id is required" in errors
     assert "version must be 1" in errors
