@@ -181,6 +181,13 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     expect(post.locator("[data-part=comments]")).to_have_text("1")
     expect(their_post.locator(".comment").filter(has_text=comment)).to_be_visible(timeout=LIVE)
     expect(their_post.locator("[data-part=comments]")).to_have_text("1")
+    comment_id = post.locator(".comment").filter(has_text=comment).get_attribute("data-comment-id")
+    mine = post.locator(f".comment[data-comment-id='{comment_id}']")
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_label("Change the comment").fill(f"{comment} on Tuesday")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.locator(".rich")).to_have_text(f"{comment} on Tuesday")
+    expect(mine.locator(".comment-head")).to_contain_text("edited")
 
     # The channel's admin pins it: marked, and first in the channel even under newer posts.
     post.get_by_role("button", name="Pin", exact=True).click()
@@ -280,6 +287,7 @@ def test_feed_tab_on_a_deal_shows_its_posts(
     expect(system).to_have_class(re.compile(r"\bsystem\b"))
     expect(system.locator(".post-author")).to_have_text("Osprey")
     expect(system.locator("[data-record-link=opportunity]")).to_contain_text(deal["title"])
+    snapshot(page, "deal-feed-tab")
     page.reload()
     expect(post_card(page, text)).to_be_visible()
     expect(post_card(page, other)).to_be_visible()

@@ -60,6 +60,25 @@ export function Comments({ postId, onAdded }: { postId: string; onAdded: (commen
     }
   };
 
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState("");
+
+  const save = async (comment: Comment) => {
+    if (!draft.trim()) return;
+    setProblem(null);
+    try {
+      const changed = await request<Comment>(`/posts/${postId}/comments/${comment.id}`, {
+        method: "PATCH",
+        body: { text: draft },
+        headers: { "If-Match": `"${comment.version}"` },
+      });
+      merge([changed.data]);
+      setEditing(null);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) setProblem(problemText(error, t("feed.failed")));
+    }
+  };
+
   const remove = async (comment: Comment) => {
     try {
       await request(`/posts/${postId}/comments/${comment.id}`, { method: "DELETE" });
@@ -85,13 +104,41 @@ export function Comments({ postId, onAdded }: { postId: string; onAdded: (commen
                   <span className="muted">
                     <Time iso={comment.created_at} />
                   </span>
-                  {comment.author_id === user.id && (
-                    <button type="button" className="button ghost small link-like" onClick={() => void remove(comment)}>
-                      {t("action.delete")}
-                    </button>
+                  {comment.edited_at && <span className="muted">· {t("feed.post.edited")}</span>}
+                  {comment.author_id === user.id && editing !== comment.id && (
+                    <span className="comment-tools">
+                      <button
+                        type="button"
+                        className="button ghost small link-like"
+                        onClick={() => {
+                          setDraft(comment.text);
+                          setEditing(comment.id);
+                        }}
+                      >
+                        {t("feed.post.edit")}
+                      </button>
+                      <button type="button" className="button ghost small link-like" onClick={() => void remove(comment)}>
+                        {t("action.delete")}
+                      </button>
+                    </span>
                   )}
                 </div>
-                <div className="rich" dangerouslySetInnerHTML={{ __html: comment.html }} />
+                {editing === comment.id ? (
+                  <div className="post-edit">
+                    <MentionTextarea value={draft} onChange={setDraft} label={t("feed.comment.editLabel")} rows={2} onSubmit={() => void save(comment)} autoFocus />
+                    <div className="row-actions">
+                      <button type="button" className="button primary small" onClick={() => void save(comment)} disabled={!draft.trim()}>
+                        {t("action.save")}
+                      </button>
+                      <button type="button" className="button ghost small" onClick={() => setEditing(null)}>
+                        {t("action.cancel")}
+                      </button>
+                    </div>
+                  </div>
+                ) : (
+                  // Sanitized by the server, like a post's.
+                  <div className="rich" dangerouslySetInnerHTML={{ __html: comment.html }} />
+                )}
               </div>
             </li>
           ))}
