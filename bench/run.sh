@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/pipeline_board.py
 .venv/bin/python bench/lead_flow.py
 .venv/bin/python bench/orders.py
+.venv/bin/python bench/feed_stream.py
 deploy/local/install-browser.sh >/dev/null
 .venv/bin/python bench/web/web_bench.py

@@ -97,47 +97,59 @@ def default_audience_rule() -> AudienceRule:
     return audience_includes
 
 
+_END = {"seq": -1, "type": "_end"}  # put in a cut-off subscriber's queue to wake it
+
+
 class Subscriber:
     """One open stream: its actor, its bounded queue, and why it was cut off (if it was)."""
 
     def __init__(self, actor: dict[str, Any], queue_size: int, start_seq: int | None):
         self.actor = actor
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(queue_size)
+        # One slot more than the limit, for the end marker.
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(queue_size + 1)
+        self.limit = queue_size
         # The last seq the hub had handed on when this subscriber joined ("now").
         self.start_seq = start_seq
-        self.closed = asyncio.Event()
         self.close_reason: str | None = None
 
+    @property
+    def is_closed(self) -> bool:
+        return self.close_reason is not None
+
     def offer(self, item: dict[str, Any]) -> None:
-        if self.closed.is_set():
+        if self.close_reason is not None:
             return
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.close(f"too slow: more than {self.queue.maxsize} items waiting")
+        if self.queue.qsize() >= self.limit:
+            self.close(f"too slow: more than {self.limit} items waiting")
+            return
+        self.queue.put_nowait(item)
 
     def close(self, reason: str) -> None:
-        if not self.closed.is_set():
-            self.close_reason = reason
-            self.closed.set()
+        """Cut the stream off: what is still queued is dropped (the browser's reconnect
+        with Last-Event-ID replays it), and a waiting reader wakes up at once."""
+        if self.close_reason is not None:
+            return
+        self.close_reason = reason
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(_END)
 
     async def next_item(self, timeout: float) -> dict[str, Any] | None:
         """The next item, or None after ``timeout`` seconds or once the stream is cut off."""
-        if not self.queue.empty():
-            return self.queue.get_nowait()
-        if self.closed.is_set() or timeout <= 0:
+        if self.queue.empty():
+            if timeout <= 0:
+                return None
+            try:
+                async with asyncio.timeout(timeout):
+                    item = await self.queue.get()
+            except TimeoutError:
+                return None
+        else:
+            item = self.queue.get_nowait()
+        if item is _END:
+            self.queue.put_nowait(_END)  # stays cut off for any later call
             return None
-        getter = asyncio.ensure_future(self.queue.get())
-        closer = asyncio.ensure_future(self.closed.wait())
-        try:
-            await asyncio.wait({getter, closer}, timeout=timeout, return_when="FIRST_COMPLETED")
-        finally:
-            closer.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter.done() and not getter.cancelled():
-            return getter.result()
-        return None
+        return item
 
 
 class StreamHub:
@@ -212,6 +224,14 @@ class StreamHub:
         self._head_task = asyncio.create_task(self._learn_head())
 
     async def close(self) -> None:
+        log.info(
+            "live updates: %d items handed on, %d duplicates dropped, %d read from the feed"
+            " to fill gaps, %d skipped",
+            self.delivered,
+            self.dropped_duplicates,
+            self.filled_from_range,
+            self.skipped,
+        )
         for task in (self._connect_task, self._gap_task, self._catch_up_task, self._head_task):
             if task is not None:
                 task.cancel()
@@ -335,7 +355,7 @@ class StreamHub:
         audience = item.get("audience") or {}
         rule = self.audience_rule
         for subscriber in list(self.subscribers):
-            if subscriber.closed.is_set():
+            if subscriber.is_closed:
                 continue
             try:
                 included = rule(audience, subscriber.actor)
@@ -452,6 +472,9 @@ def sse_message(item: dict[str, Any]) -> str:
 
     The audience (e.g. a private channel's member list) stays in the gateway.
     """
+    cached = item.get("_sse")
+    if cached is not None:  # the same item goes to many streams: encode it once
+        return cached
     payload = {
         "seq": item["seq"],
         "type": item["type"],
@@ -459,7 +482,9 @@ def sse_message(item: dict[str, Any]) -> str:
         "data": item.get("data"),
     }
     # json.dumps never emits a raw newline, so the data fits on one "data:" line.
-    return f"id: {item['seq']}\nevent: {item['type']}\ndata: {json.dumps(payload)}\n\n"
+    text = f"id: {item['seq']}\nevent: {item['type']}\ndata: {json.dumps(payload)}\n\n"
+    item["_sse"] = text
+    return text
 
 
 def sse_retry(milliseconds: int = RETRY_MILLISECONDS) -> str:

@@ -121,7 +121,7 @@ async def event_stream(
                     keepalive_at = now + stream.KEEPALIVE_SECONDS
                 item = await subscriber.next_item(min(keepalive_at, recheck_at) - time.monotonic())
                 if item is None:
-                    if subscriber.closed.is_set() and subscriber.queue.empty():
+                    if subscriber.is_closed:
                         # Cut off (too slow, or shutting down): the browser reconnects
                         # with Last-Event-ID after the retry delay and is replayed.
                         yield stream.sse_retry()
