@@ -170,6 +170,11 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     expect(their_post.get_by_role("button", name=re.compile("Like"))).to_have_attribute(
         "aria-pressed", "false"
     )
+    their_like = their_post.get_by_role("button", name=re.compile("Like"))
+    their_like.hover()  # who liked it
+    with site.api() as api:
+        me = api.get("/api/v1/me").json()
+    expect(their_like).to_have_attribute("title", me["full_name"] or me["email"])
 
     # Comment: shown under the post, counted, and arriving on the colleague's page.
     post.get_by_role("button", name=re.compile("Comments")).click()

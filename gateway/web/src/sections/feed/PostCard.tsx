@@ -1,8 +1,8 @@
 // One post: who and when, where, the server's sanitized HTML, files, likes, comments,
 // and the author's / channel admin's actions.
 import { useState, useSyncExternalStore } from "react";
-import { ApiError, request } from "../../core/api";
-import { useLookupName } from "../../core/lookup";
+import { ApiError, get, request } from "../../core/api";
+import { cachedName, requestNames, useLookupName, useNamesVersion } from "../../core/lookup";
 import { Link } from "../../core/router";
 import { useSession } from "../../core/session";
 import { useT } from "../../i18n";
@@ -90,9 +90,31 @@ function RecordLink({ type, id }: { type: string; id: string }) {
   );
 }
 
+/** Who liked a post, fetched when the pointer first rests on the button. */
+function useLikers(postId: string, count: number): { title: string | undefined; load: () => void } {
+  const [ids, setIds] = useState<string[] | null>(null);
+  const [loadedFor, setLoadedFor] = useState(-1);
+  useNamesVersion();
+  const load = () => {
+    if (loadedFor === count || count === 0) return;
+    setLoadedFor(count);
+    get<{ items: Array<{ user_id: string }> }>(`/posts/${postId}/likes`).then(
+      (body) => {
+        const list = body.items.map((l) => l.user_id);
+        requestNames("users", list);
+        setIds(list);
+      },
+      () => setIds(null),
+    );
+  };
+  const names = (ids ?? []).map((id) => cachedName("users", id)).filter((n): n is string => Boolean(n));
+  return { title: count > 0 && names.length ? names.join(", ") : undefined, load };
+}
+
 export function PostCard({ post, channel, showWhere, expanded, onChange, onRemoved, onComment }: Props) {
   const t = useT();
   const { user } = useSession();
+  const likers = useLikers(post.id, post.like_count);
   const [open, setOpen] = useState(Boolean(expanded));
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(post.text);
@@ -212,6 +234,9 @@ export function PostCard({ post, channel, showWhere, expanded, onChange, onRemov
           className={post.liked_by_me ? "button ghost small liked" : "button ghost small"}
           aria-pressed={post.liked_by_me}
           onClick={() => void like()}
+          onMouseEnter={likers.load}
+          onFocus={likers.load}
+          title={likers.title}
           data-action="like"
         >
           <svg className="icon" width={16} height={16} viewBox="0 0 24 24" aria-hidden="true">
