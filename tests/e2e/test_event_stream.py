@@ -343,8 +343,12 @@ def test_a_stream_without_last_event_id_starts_now_and_tells_the_browser_where(
 
 @pytest.fixture(scope="module")
 def second_gateway(stack: Stack) -> Iterator[str]:
-    """Another gateway process on the same broker and services."""
-    yield stack.add_gateway("gateway-2")
+    """Another gateway process on the same broker and services, whose streams send a
+    keep-alive every second and check their token every second."""
+    yield stack.add_gateway(
+        "gateway-2",
+        env={"OSPREY_STREAM_KEEPALIVE_SECONDS": "1", "OSPREY_STREAM_RECHECK_SECONDS": "1"},
+    )
     stack.processes.pop("gateway-2").stop()
 
 
@@ -387,3 +391,28 @@ def test_a_mention_notifies_only_the_mentioned_user_live(
     assert note.data["data"]["unread_count"] >= 1
     other.wait_for(is_post(made["id"]), 5)  # the post itself is public
     assert all(e.type != "notification_created" for e in other.collect(1.0))
+
+
+def test_an_idle_stream_keeps_alive_and_ends_when_its_token_is_revoked(
+    stack: Stack, world: World, readers: Any, second_gateway: str
+) -> None:
+    token = token_of(stack, world.rep_b1.email, world.rep_b1.password)
+    reader = readers(second_gateway, token)
+    time.sleep(2.5)
+    assert reader.comments.count(": keep-alive") >= 2
+    assert reader._thread.is_alive()
+    logout = httpx.post(
+        f"{second_gateway}/api/v1/auth/logout",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+    assert logout.status_code == 204, logout.text
+    reader._thread.join(5)  # the gateway ends the stream at its next check
+    assert not reader._thread.is_alive()
+    assert reader.error is None
+    again = httpx.get(
+        f"{second_gateway}/api/v1/events/stream",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+    assert again.status_code == 401

@@ -358,14 +358,15 @@ class Stack:
         self.processes[name].start()
         self.wait_ready()
 
-    def add_gateway(self, name: str = "gateway-2") -> str:
+    def add_gateway(self, name: str = "gateway-2", env: Mapping[str, str] | None = None) -> str:
         """Start one more gateway process on a port of its own; return its base URL.
 
         It serves the same services through the same broker (e.g. to show that live
-        updates reach the clients of every gateway instance); :meth:`stop` ends it.
+        updates reach the clients of every gateway instance), with ``env`` added to the
+        stack's environment; :meth:`stop` ends it.
         """
         port = free_port()
-        env = {**self.env, "OSPREY_HTTP_PORT": str(port)}
+        env = {**self.env, **dict(env or {}), "OSPREY_HTTP_PORT": str(port)}
         process = Process(
             name, [sys.executable, "-m", "gateway"], env, self.log_dir / f"{name}.log"
         )
