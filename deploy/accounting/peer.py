@@ -381,7 +381,6 @@ class Peer:
                 return
             channel = connection.channel()
             try:
-                channel.confirm_select()
                 producer = Producer(channel)
                 sent = []
                 for row_id, routing_key, exchange, body, correlation_id in rows:
@@ -423,7 +422,10 @@ class Peer:
         backoff = 0.5
         while not self.stopped.is_set():
             try:
-                with Connection(self.amqp_uri, heartbeat=30) as connection:
+                # confirm_publish: each answer's publish returns once the broker took it.
+                with Connection(
+                    self.amqp_uri, heartbeat=30, transport_options={"confirm_publish": True}
+                ) as connection:
                     channel = connection.channel()
                     for queue in self.queues:
                         queue(channel).declare()

@@ -190,12 +190,14 @@ class AccountingLink(DependencyProvider):
             if not rows:
                 return 0
             try:
-                with Connection(self.amqp_uri) as connection:
+                # confirm_publish: each publish returns once the broker has taken it.
+                with Connection(
+                    self.amqp_uri, transport_options={"confirm_publish": True}
+                ) as connection:
                     if not self._declared:
                         declare_topology(connection)
                         self._declared = True
                     channel = connection.channel()
-                    channel.confirm_select()
                     producer = Producer(channel, exchange=accounting_exchange())
                     for row in rows:
                         producer.publish(
