@@ -663,8 +663,8 @@ class AccountingRpc(OrdersRpc):
         if order.accounting_status == "cancelled" and type_ != "shipment_notified":
             return f"the order's reservation was cancelled; {type_} changes nothing"
         if type_ == "reservation_confirmed":
-            if order.accounting_status == "shipped":
-                return "the order has shipped already"
+            if order.accounting_status in ("shipped", "reserved"):
+                return f"the order is {order.accounting_status} already"
             self._set_accounting(order, "reserved", None)
             self._touch(order)
             self.db.emit("stock_reserved", dump_order(order), actor=actor)

@@ -437,3 +437,16 @@ def test_reconciliation_without_the_accounting_system_says_so(orders, container_
     link.reconcile_timeout = 1.0
     with pytest.raises(Conflict, match="no snapshot"):
         call(orders, "reconcile_accounting", actor=ADMIN)
+
+
+def test_a_request_sent_again_while_waiting_reserves_once(orders, peer, rabbit_config, db_engine):
+    order = confirmed_order(orders, "AGAIN-1", quantity=2)
+    again = call(orders, "reserve_order", order["id"], actor=REP_A)
+    assert again["accounting_status"] == "waiting"
+    wait_for(lambda: queue_depth(rabbit_config["AMQP_URI"], TO_ERP) == 2, "both requests queued")
+    peer.start("AGAIN-1=10")
+    wait_for(lambda: len(inbox(db_engine, order["id"])) == 2, "both answers")
+    assert [r.state for r in inbox(db_engine, order["id"])] == ["applied", "ignored"]
+    assert accounting_status(db_engine, order["id"]) == "reserved"
+    assert event_types(db_engine, order["id"]).count("stock_reserved") == 1
+    assert peer.get("/state")["stock"]["AGAIN-1"] == "8.000"  # taken once
