@@ -210,6 +210,23 @@ def test_compose_with_mention_autocomplete_like_and_comment(
     follow.click()
     expect(follow).to_have_attribute("aria-pressed", "true")
 
+    # The colleague's notification centre: the mention, unread, then all marked read.
+    second_page.locator(".bell-button").click()
+    second_page.get_by_role("link", name="All notifications").click()
+    second_page.wait_for_url(re.compile(r"/feed/notifications$"))
+    centre = second_page.locator(".notification-list")
+    expect(centre.locator(".notification.unread[data-kind=mention]")).to_have_count(1)
+    expect(centre.locator("[data-kind=mention]")).to_contain_text("mentioned you")
+    second_page.get_by_role("button", name="Unread", exact=True).click()
+    expect(centre.locator(".notification")).not_to_have_count(0)
+    second_page.get_by_role("button", name="Mark all read").click()
+    expect(second_page.locator(".bell-button")).to_have_attribute("data-unread", "0")
+    expect(second_page.get_by_text("No notifications.")).to_be_visible()
+    with colleague.api() as api:
+        assert api.get("/api/v1/notifications/unread-count").json()["count"] == 0
+    second_page.goto(f"{site.base_url}/feed/channels/{channel['id']}")
+    expect(post_card(second_page, "Great call today")).to_be_visible()
+
     # A file over the limit is refused with the API's reason; a small one is attached.
     page.locator(".composer input[type=file]").set_input_files(
         files=[
