@@ -99,6 +99,14 @@ async def event_stream(
                     async for item in stream.replay(fetch, after, REPLAY_PAGE):
                         last_sent = item["seq"]
                         yield stream.sse_message(item)
+                    if last_sent == after and after > (subscriber.start_seq or 0):
+                        # An id ahead of this gateway: another instance may simply be
+                        # ahead, but an id past the feed's newest seq (a browser left
+                        # open across a database restore) would hide every new item.
+                        head = int(await rpc.call("feed", "last_stream_seq"))
+                        if after > head:
+                            last_sent = head
+                            yield stream.sse_last_id(head)
                 except (RpcFailure, OspreyError):
                     # The feed is away: end here; the browser comes back with the last
                     # id it received after the retry delay.

@@ -234,6 +234,20 @@ def test_the_stream_needs_a_signed_in_user_and_a_numeric_last_event_id(
         bad = client.get("/api/v1/events/stream", headers={"Last-Event-ID": "abc"})
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["field"] == "Last-Event-ID"
+        bad = client.get("/api/v1/events/stream", params={"last_event_id": "-1"})
+        assert bad.status_code == 422
+    # The web app's EventSource sends the session cookie.
+    with httpx.Client(base_url=stack.base_url, timeout=15) as browser:
+        login = browser.post(
+            "/api/v1/auth/login",
+            json={"email": world.rep_a1.email, "password": world.rep_a1.password},
+        )
+        assert login.status_code == 200
+        with browser.stream("GET", "/api/v1/events/stream") as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            assert response.headers["cache-control"].startswith("no-cache")
+            assert next(response.iter_lines()) == "retry: 2000"
 
 
 def test_a_new_public_post_arrives_within_a_second(
@@ -339,6 +353,12 @@ def test_a_stream_without_last_event_id_starts_now_and_tells_the_browser_where(
         fresh = post(author, channel, "news")
         event = reader.wait_for(is_post(fresh["id"]), 5)
         assert event.id > head
+
+        # A last id past the feed's newest seq (say, a database restored meanwhile)
+        # does not hide new items: the stream starts at the feed's newest seq.
+        future = readers(stack.base_url, token, last_event_id=event.id + 1_000_000)
+        newer = post(author, channel, "newer news")
+        assert future.wait_for(is_post(newer["id"]), 5).id > event.id
 
 
 @pytest.fixture(scope="module")
