@@ -125,16 +125,25 @@ def test_system_posts_follow_their_settings(feed) -> None:
     assert call(feed, "list_record_posts", "invoice", invoice["id"], actor=ANN)["items"] == []
 
 
-def test_stream_items_are_gap_free_under_concurrency(feed, db_engine) -> None:
+def test_stream_items_are_gap_free_under_concurrency(feed, db_engine, service_config) -> None:
     import eventlet
+    from nameko.standalone.rpc import ClusterRpcProxy
 
     channel = call(feed, "create_channel", {"name": "Busy"}, actor=ANN)
-    pool = eventlet.GreenPool(20)
-    for n in range(60):
-        pool.spawn(
-            call, feed, "create_post", {"channel_id": channel["id"], "text": f"post {n}"}, actor=ANN
-        )
+    posted: list[str] = []
+
+    def post(n: int) -> None:
+        with ClusterRpcProxy(service_config, timeout=30) as cluster:
+            for k in range(6):
+                text = f"post {n}.{k}"
+                cluster.feed.create_post({"channel_id": channel["id"], "text": text}, actor=ANN)
+                posted.append(text)
+
+    pool = eventlet.GreenPool(10)
+    for n in range(10):
+        pool.spawn(post, n)
     pool.waitall()
+    assert len(posted) == 60  # every writer got its answer
     with db_engine.connect() as conn:
         seqs = list(
             conn.execute(sa.text("SELECT seq FROM feed.stream_items ORDER BY seq")).scalars()
