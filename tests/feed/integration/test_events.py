@@ -7,7 +7,7 @@ import base64
 import pytest
 import sqlalchemy as sa
 
-from services.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
 
 from .conftest import ABE, ADMIN, ANN, BOB, call, event
@@ -191,3 +191,57 @@ def test_files_rpc_checks_size_and_readers(feed, monkeypatch) -> None:
         call(
             feed, "upload_file", "b.txt", "text/plain", base64.b64encode(b"abc").decode(), actor=ANN
         )
+
+
+def test_old_stream_items_are_pruned(feed, db_engine) -> None:
+    channel = call(feed, "create_channel", {"name": "Old"}, actor=ANN)
+    call(feed, "create_post", {"channel_id": channel["id"], "text": "old"}, actor=ANN)
+    call(feed, "create_post", {"channel_id": channel["id"], "text": "new"}, actor=ANN)
+    with db_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE feed.stream_items SET occurred_at = now() - interval '8 days' WHERE seq = 1"
+            )
+        )
+    assert call(feed, "prune_stream_items") == 1
+    assert [i["seq"] for i in call(feed, "stream_range", 1, 10)] == [2]
+    # The counter goes on from where it was: no seq is ever given twice.
+    call(feed, "create_post", {"channel_id": channel["id"], "text": "newer"}, actor=ANN)
+    assert [i["seq"] for i in call(feed, "stream_range", 1, 10)] == [2, 3]
+    assert call(feed, "last_stream_seq") == 3
+
+
+def test_channel_admins_change_channels_and_people_follow_them(feed) -> None:
+    channel = call(feed, "create_channel", {"name": "Team room"}, actor=ANN)
+    with pytest.raises(PermissionDenied):
+        call(feed, "update_channel", channel["id"], {"name": "Mine"}, actor=BOB)
+    with pytest.raises(Conflict):
+        call(feed, "create_channel", {"name": "team ROOM"}, actor=BOB)
+    with pytest.raises(Conflict):
+        call(feed, "update_channel", channel["id"], {"name": "x"}, actor=ANN, expected_version=7)
+    made_private = call(
+        feed,
+        "update_channel",
+        channel["id"],
+        {"is_private": True, "member_ids": [ABE["id"]]},
+        actor=ANN,
+        expected_version=1,
+    )
+    assert made_private["version"] == 2
+    assert sorted(made_private["member_ids"]) == sorted([ANN["id"], ABE["id"]])
+    with pytest.raises(NotFound):
+        call(feed, "follow", {"type": "channel", "id": channel["id"]}, actor=BOB)
+    first = call(feed, "follow", {"type": "channel", "id": channel["id"]}, actor=ABE)
+    again = call(feed, "follow", {"type": "channel", "id": channel["id"]}, actor=ABE)
+    assert first["created"] and not again["created"]
+    assert first["subscription"]["id"] == again["subscription"]["id"]
+    assert call(feed, "get_channel", channel["id"], actor=ABE)["is_following"] is True
+    with pytest.raises(NotFound):
+        call(feed, "unfollow", first["subscription"]["id"], actor=BOB)
+    call(feed, "unfollow", first["subscription"]["id"], actor=ABE)
+    assert call(feed, "get_channel", channel["id"], actor=ABE)["is_following"] is False
+    with pytest.raises(PermissionDenied):
+        call(feed, "delete_channel", channel["id"], actor=ABE)
+    call(feed, "delete_channel", channel["id"], actor=ANN)
+    with pytest.raises(NotFound):
+        call(feed, "get_channel", channel["id"], actor=ANN)
