@@ -265,7 +265,9 @@ class FeedBase:
             "title": row.title if row else None,
         }
 
-    def _upsert_ref(self, record_type: str, record: dict[str, Any]) -> tuple[str | None, bool]:
+    def _upsert_ref(
+        self, record_type: str, record: dict[str, Any], *, follow: bool = True
+    ) -> tuple[str | None, bool]:
         """Keep the record's owner/team/title; the owner follows it. ``(owner, changed)``."""
         if not domain.is_uuid(record.get("id")):
             return None, False
@@ -282,17 +284,9 @@ class FeedBase:
             .on_conflict_do_update(index_elements=["type", "id"], set_=values)
         )
         owner = values["owner_id"]
-        if domain.is_uuid(owner):
+        if follow and domain.is_uuid(owner):
             self._follow(owner, record_type, record["id"])
         return owner, owner != before["owner_id"]
-
-    def _drop_ref(self, record_type: str, record_id: Any) -> None:
-        if domain.is_uuid(record_id):
-            self.db.execute(
-                record_refs.delete().where(
-                    record_refs.c.type == record_type, record_refs.c.id == record_id
-                )
-            )
 
     def _follow(self, user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
         """The user's subscription to the target, made if missing."""

@@ -67,7 +67,11 @@ class HandlersMixin(FeedBase):
         self.db.commit()
 
     def _ref_deleted(self, record_type: str, event: dict[str, Any]) -> None:
-        self._drop_ref(record_type, (event.get("data") or {}).get("id"))
+        """A deleted record keeps its last owner and team: its posts stay as private as
+        the record was (dropping the ref would make them shared)."""
+        record = event.get("data") or {}
+        if isinstance(record, dict):
+            self._upsert_ref(record_type, record, follow=False)
         self.db.commit()
 
     @event_handler("leads", "lead_created")

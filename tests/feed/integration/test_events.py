@@ -245,3 +245,18 @@ def test_channel_admins_change_channels_and_people_follow_them(feed) -> None:
     call(feed, "delete_channel", channel["id"], actor=ANN)
     with pytest.raises(NotFound):
         call(feed, "get_channel", channel["id"], actor=ANN)
+
+
+def test_a_deleted_records_posts_stay_as_private_as_it_was(feed) -> None:
+    deal = {"id": new_id(), "title": "Gone", "owner_id": ANN["id"], "team_id": ANN["team_id"]}
+    call(feed, "handle_opportunity_created", event("opportunity_created", deal))
+    post = call(
+        feed,
+        "create_post",
+        {"related": {"type": "opportunity", "id": deal["id"]}, "text": "note"},
+        actor=ANN,
+    )
+    call(feed, "handle_opportunity_deleted", event("opportunity_deleted", deal))
+    with pytest.raises(NotFound):
+        call(feed, "get_post", post["id"], actor=BOB)
+    assert call(feed, "get_post", post["id"], actor=ABE)["id"] == post["id"]
