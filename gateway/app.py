@@ -58,7 +58,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
             log.warning("starting without the message bus; will retry on the first call")
         hub = StreamHub(config.amqp_uri, rpc)
         app.state.stream_hub = hub
-        await hub.start()
+        await hub.start(watch_signals=True)
         yield
         await hub.close()
         await rpc.close()

@@ -31,6 +31,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -189,6 +190,7 @@ class StreamHub:
         self._connect_task: asyncio.Task[None] | None = None
         self._head_task: asyncio.Task[None] | None = None
         self._connection: AbstractRobustConnection | None = None
+        self.ending = False  # the process is shutting down: streams end at once
         self.delivered = 0  # items handed on in order (for tests and logs)
         self.dropped_duplicates = 0
         self.filled_from_range = 0
@@ -211,9 +213,16 @@ class StreamHub:
         """The last seq handed on to subscribers, or None before the first item."""
         return None if self.next_seq is None else self.next_seq - 1
 
-    async def start(self) -> None:
-        """Bind the hub's queue; if the broker is down, keep trying in the background."""
+    async def start(self, *, watch_signals: bool = False) -> None:
+        """Bind the hub's queue; if the broker is down, keep trying in the background.
+
+        With ``watch_signals`` a SIGTERM or SIGINT ends every open stream at once (with
+        a retry hint) before the server's own handler runs: uvicorn waits for open
+        responses before it shuts down, and an event stream never ends by itself.
+        """
         self.audience_rule  # noqa: B018 - fail at start, not at the first item
+        if watch_signals:
+            self._watch_signals()
         if self.amqp_uri is None:
             return
         try:
@@ -237,12 +246,33 @@ class StreamHub:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-        for subscriber in list(self.subscribers):
-            subscriber.close("the gateway is shutting down")
+        self.end_streams("the gateway is shutting down")
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
             self._connection = None
+
+    def _watch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+            if not callable(previous):
+                continue  # default or ignored: nothing to chain to, leave it be
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(self.end_streams, "the gateway is shutting down")
+                previous(signum, frame)
+
+            try:
+                signal.signal(sig, handler)
+            except ValueError:  # not the main thread
+                return
+
+    def end_streams(self, reason: str) -> None:
+        """Cut every open stream off (its browser reconnects elsewhere with its last id)."""
+        self.ending = True
+        for subscriber in list(self.subscribers):
+            subscriber.close(reason)
 
     async def _connect_forever(self) -> None:
         while True:
@@ -442,6 +472,8 @@ class StreamHub:
         """Start offering items to ``subscriber``; its ``start_seq`` is "now"."""
         subscriber.start_seq = self.last_seq
         self.subscribers.add(subscriber)
+        if self.ending:
+            subscriber.close("the gateway is shutting down")
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:

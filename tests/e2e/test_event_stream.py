@@ -436,3 +436,22 @@ def test_an_idle_stream_keeps_alive_and_ends_when_its_token_is_revoked(
         timeout=15,
     )
     assert again.status_code == 401
+
+
+def test_a_gateway_stopping_ends_its_streams_at_once(
+    stack: Stack, world: World, readers: Any
+) -> None:
+    base = stack.add_gateway("gateway-3")
+    process = stack.processes["gateway-3"]
+    try:
+        token = token_of(stack, world.rep_b1.email, world.rep_b1.password)
+        reader = readers(base, token)
+        started = time.monotonic()
+        process.stop(grace=10)  # SIGTERM; SIGKILL after 10 s
+        assert time.monotonic() - started < 5
+        assert process.popen is not None and process.popen.returncode != -9
+        reader._thread.join(5)
+        assert not reader._thread.is_alive() and reader.error is None
+        assert reader.retry == [2000, 2000]  # ended with a retry hint, not cut
+    finally:
+        stack.processes.pop("gateway-3").stop()
