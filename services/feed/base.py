@@ -278,12 +278,18 @@ class FeedBase:
             "title": domain.record_title(record),
             "updated_at": utcnow(),
         }
+        # An event that does not carry a field leaves it as it was (never "shared").
+        changes = {
+            k: v
+            for k, v in values.items()
+            if k == "updated_at" or (k == "title" and v) or (k != "title" and k in record)
+        }
         self.db.execute(
             pg_insert(record_refs)
             .values(type=record_type, id=record["id"], **values)
-            .on_conflict_do_update(index_elements=["type", "id"], set_=values)
+            .on_conflict_do_update(index_elements=["type", "id"], set_=changes)
         )
-        owner = values["owner_id"]
+        owner = record["owner_id"] if "owner_id" in record else before["owner_id"]
         if follow and domain.is_uuid(owner):
             self._follow(owner, record_type, record["id"])
         return owner, owner != before["owner_id"]
