@@ -18,6 +18,7 @@ import logging
 import time
 from typing import Any
 
+import eventlet
 import sqlalchemy as sa
 from nameko.rpc import RpcProxy
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: How often at most one process asks identity for every user and team again.
 DIRECTORY_SYNC_SECONDS = 30.0
+#: How long a mention waits for identity's lists before resolving from what it has.
+DIRECTORY_SYNC_TIMEOUT = 5.0
 _last_directory_sync = 0.0
 
 
@@ -151,21 +154,30 @@ class FeedBase:
         _last_directory_sync = now
         system = Actor.system("feed").to_dict()
         try:
-            for team in self.identity.list_teams(actor=system) or []:
-                self._upsert_team(team)
-            cursor = None
-            while True:
-                query: dict[str, Any] = {"limit": 200}
-                if cursor:
-                    query["cursor"] = cursor
-                page = self.identity.list_users(query, actor=system)
-                for user in page.get("items") or []:
-                    self._upsert_user(user)
-                cursor = page.get("next_cursor")
-                if not cursor:
-                    break
-        except Exception:  # noqa: BLE001 - identity away: mentions resolve from what we have
+            # Only the calls run under the timeout; the rows are written after.
+            with eventlet.Timeout(DIRECTORY_SYNC_TIMEOUT):
+                teams, users = self._read_directory(system)
+        except (Exception, eventlet.Timeout):  # noqa: BLE001 - identity away or slow
             log.warning("could not read users and teams from identity", exc_info=True)
+            return
+        for team in teams:
+            self._upsert_team(team)
+        for user in users:
+            self._upsert_user(user)
+
+    def _read_directory(self, system: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+        teams = list(self.identity.list_teams(actor=system) or [])
+        users: list[dict] = []
+        cursor = None
+        while True:
+            query: dict[str, Any] = {"limit": 200}
+            if cursor:
+                query["cursor"] = cursor
+            page = self.identity.list_users(query, actor=system)
+            users.extend(page.get("items") or [])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return teams, users
 
     def _upsert_user(self, user: dict[str, Any]) -> None:
         if not domain.is_uuid(user.get("id")) or not user.get("email"):

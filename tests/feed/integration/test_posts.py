@@ -155,3 +155,33 @@ def test_only_the_author_edits_and_admins_pin(feed) -> None:
     call(feed, "delete_post", second["id"], actor=ANN)  # the channel's admin
     with pytest.raises(NotFound):
         call(feed, "get_post", second["id"], actor=ABE)
+
+
+def test_unknown_handles_are_looked_up_in_identity(feed, container_factory, service_config) -> None:
+    """A user made before the feed ran (no event seen) is found through identity's lists."""
+    from nameko.rpc import rpc
+
+    late = {"id": new_id(), "email": "Late.Comer@osprey.test", "full_name": "Late Comer"}
+
+    class FakeIdentity:
+        name = "identity"
+
+        @rpc
+        def list_teams(self, actor):
+            return []
+
+        @rpc
+        def list_users(self, query, actor):
+            return {"items": [{**late, "team_id": None, "is_active": True}], "next_cursor": None}
+
+    identity = container_factory(FakeIdentity, service_config)
+    identity.start()
+    import services.feed.base as base
+
+    base._last_directory_sync = 0.0
+    channel = call(feed, "create_channel", {"name": "Late"}, actor=ANN)
+    post = call(
+        feed, "create_post", {"channel_id": channel["id"], "text": "hi @late.comer"}, actor=ANN
+    )
+    assert post["mentions"] == [{"type": "user", "id": late["id"], "handle": "late.comer"}]
+    assert call(feed, "unread_count", actor={"id": late["id"], "roles": []}) == {"count": 1}
