@@ -36,6 +36,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     errors.Conflict: 409,
     errors.ValidationFailed: 422,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
     errors.OspreyError: 400,
     ServiceUnavailable: 503,
     RpcTimeout: 504,
@@ -189,6 +190,8 @@ async def _on_osprey(request: Request, exc: errors.OspreyError) -> JSONResponse:
     if isinstance(exc, errors.RateLimited):
         # RFC 6585 §4: say when to come back.
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, errors.Unavailable):
+        headers = {"Retry-After": "30"}
     return problem_response(status, exc.message, exc.errors, headers=headers)
 
 

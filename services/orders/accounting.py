@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.db import create_db_engine
-from services.platform.errors import EXPECTED, Conflict, NotFound, OspreyError
+from services.platform.errors import EXPECTED, Conflict, NotFound, OspreyError, Unavailable
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 
@@ -98,8 +98,8 @@ def declare_topology(connection: Connection) -> None:
         channel.close()
 
 
-class AccountingUnavailable(Conflict):
-    """The accounting system did not answer in time (a 409 at the API: try again later)."""
+class AccountingUnavailable(Unavailable):
+    """The accounting system did not answer in time (a 503 at the API: try again later)."""
 
 
 class AccountingLink(DependencyProvider):

@@ -54,6 +54,13 @@ class Unauthenticated(OspreyError):
     title = "Unauthorized"
 
 
+class Unavailable(OspreyError):
+    """Something the request needs outside Osprey (the accounting system, a mail
+    server) did not answer in time: a 503 at the API; the same request may work later."""
+
+    status = 503
+
+
 class DuplicatesFound(Conflict):
     """A record about to be created looks like records that exist: ``candidates``.
 
@@ -118,6 +125,7 @@ EXPECTED: tuple[type[OspreyError], ...] = (
     PermissionDenied,
     Unauthenticated,
     RateLimited,
+    Unavailable,
 )
 
 BY_NAME: dict[str, type[OspreyError]] = {cls.__name__: cls for cls in (*EXPECTED, DuplicatesFound)}

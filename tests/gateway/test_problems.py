@@ -184,3 +184,22 @@ def test_without_bus_and_database_the_gateway_is_live_but_not_ready(tmp_path: Pa
         assert_problem(login, 503)
     finally:
         gateway.stop()
+
+
+def test_each_typed_error_has_its_status() -> None:
+    from gateway.problems import status_for
+    from services.orders.accounting import AccountingUnavailable
+    from services.platform import errors
+
+    expected = {
+        errors.NotFound: 404,
+        errors.ValidationFailed: 422,
+        errors.Conflict: 409,
+        errors.DuplicatesFound: 409,
+        errors.PermissionDenied: 403,
+        errors.Unauthenticated: 401,
+        errors.RateLimited: 429,
+        errors.Unavailable: 503,
+        AccountingUnavailable: 503,
+    }
+    assert {cls: status_for(cls("x")) for cls in expected} == expected
