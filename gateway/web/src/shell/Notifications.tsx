@@ -95,10 +95,12 @@ export function NotificationRow({
         <button
           type="button"
           className="button ghost small"
-          onClick={async () => {
-            const read = await request<NotificationItem>(`/notifications/${item.id}/read`, { method: "POST" });
-            onRead(read.data ?? { ...item, read_at: new Date().toISOString() });
-          }}
+          onClick={() =>
+            request<NotificationItem>(`/notifications/${item.id}/read`, { method: "POST" }).then(
+              (read) => onRead(read.data ?? { ...item, read_at: new Date().toISOString() }),
+              () => undefined, // the dot stays; the centre can be reloaded
+            )
+          }
         >
           {t("notifications.markRead")}
         </button>

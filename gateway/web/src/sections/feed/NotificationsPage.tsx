@@ -12,6 +12,7 @@ export function NotificationsPage() {
   const [items, setItems] = useState<NotificationItem[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
+  const [problem, setProblem] = useState(false);
 
   const load = useCallback(
     async (after: string | null) => {
@@ -41,9 +42,14 @@ export function NotificationsPage() {
   }, [load]);
 
   const readAll = async () => {
-    await request("/notifications/read-all", { method: "POST" });
-    const now = new Date().toISOString();
-    setItems((list) => (unreadOnly ? [] : (list?.map((n) => ({ ...n, read_at: n.read_at ?? now })) ?? null)));
+    try {
+      await request("/notifications/read-all", { method: "POST" });
+      const now = new Date().toISOString();
+      setItems((list) => (unreadOnly ? [] : (list?.map((n) => ({ ...n, read_at: n.read_at ?? now })) ?? null)));
+      setProblem(false);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) setProblem(true);
+    }
   };
 
   return (
@@ -64,6 +70,11 @@ export function NotificationsPage() {
         </button>
       </div>
       {failed && <p className="form-error">{t("error.loadFailed")}</p>}
+      {problem && (
+        <p className="banner danger" role="alert">
+          {t("feed.failed")}
+        </p>
+      )}
       {!items && !failed && <div className="loading small" aria-busy="true" />}
       {items && items.length === 0 && <p className="muted empty-note">{t("notifications.none")}</p>}
       {items && items.length > 0 && (
