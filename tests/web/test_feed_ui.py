@@ -242,10 +242,21 @@ def test_compose_with_mention_autocomplete_like_and_comment(
         files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"call notes"}]
     )
     expect(page.locator(".composer .attachment-chips")).to_contain_text("notes.txt")
+    dropped = page.evaluate_handle(
+        """() => { const data = new DataTransfer();
+            data.items.add(new File(['agenda'], 'agenda.txt', {type: 'text/plain'}));
+            return data; }"""
+    )
+    page.locator("form.composer").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(page.locator(".composer .attachment-chips")).to_contain_text("agenda.txt")
     page.get_by_label("Post text").fill("Notes from the call attached")
     page.get_by_role("button", name="Post", exact=True).click()
     attached = post_card(page, "Notes from the call attached")
-    expect(attached.locator(".attachments a")).to_have_text("notes.txt")
+    expect(attached.locator(".attachments a")).to_have_text(["notes.txt", "agenda.txt"])
+    with site.api() as api:
+        file_id = attached.locator(".attachments a").first.get_attribute("href").rsplit("/", 1)[1]
+        download = api.get(f"/api/v1/files/{file_id}")
+        assert download.status_code == 200 and download.content == b"call notes"
     expect(page.locator("article.post").first).to_contain_text("Great call today")
 
     # Edit and delete one's own post.
