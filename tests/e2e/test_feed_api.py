@@ -240,3 +240,70 @@ def test_a_deals_posts_follow_the_deal_and_its_owner(world: World, login: Login)
         ]
     )
     assert notes and notes[0]["post_id"] == system[0]["id"]
+
+
+def read_events(client: httpx.Client, after: int | None, until_seq: int, timeout: float) -> list:
+    """The stream's messages ``(id, event, data)`` after ``after`` up to ``until_seq``."""
+    import json
+    import threading
+
+    messages: list[tuple[int, str, dict]] = []
+    headers = {"Last-Event-ID": str(after)} if after is not None else {}
+
+    def run() -> None:
+        with client.stream("GET", "/api/v1/events/stream", headers=headers, timeout=timeout) as r:
+            assert r.status_code == 200, r.read()
+            block: dict[str, str] = {}
+            for line in r.iter_lines():
+                if line.startswith(("id:", "event:", "data:")):
+                    key, _, value = line.partition(":")
+                    block[key] = value.strip()
+                elif not line and "data" in block:
+                    messages.append((int(block["id"]), block["event"], json.loads(block["data"])))
+                    if int(block["id"]) >= until_seq:
+                        return
+                    block = {}
+                elif not line:
+                    block = {}
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return messages
+
+
+def test_the_live_stream_replays_what_each_user_may_see(world: World, login: Login) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    abe = login(world.rep_a2.email, world.rep_a2.password)
+    bob = login(world.rep_b1.email, world.rep_b1.password)
+    # Where the stream is now: a first public post's seq, read back from the replay.
+    public = ann.post("/api/v1/channels", json={"name": f"Live {word()}"}).json()
+    marker = ann.post("/api/v1/posts", json={"channel_id": public["id"], "text": "marker"}).json()
+    seen = eventually(
+        lambda: [m for m in read_events(bob, 0, 10**9, 3) if m[2]["data"].get("id") == marker["id"]]
+    )
+    assert seen, "the public post should reach everybody"
+    start = seen[0][0]
+    secret = ann.post(
+        "/api/v1/channels",
+        json={"name": f"Live secret {word()}", "is_private": True, "member_ids": [world.rep_a2.id]},
+    ).json()
+    hidden = ann.post(
+        "/api/v1/posts",
+        json={"channel_id": secret["id"], "text": f"for @{handle(world.rep_a2.email)} only"},
+    ).json()
+    last = ann.post("/api/v1/posts", json={"channel_id": public["id"], "text": "last"}).json()
+    last_seq = max(m[0] for m in read_events(ann, start, 10**9, 3))
+
+    for_abe = read_events(abe, start, last_seq, 10)
+    for_bob = read_events(bob, start, last_seq, 10)
+    abe_posts = [m[2]["data"]["id"] for m in for_abe if m[1] == "post_created"]
+    bob_posts = [m[2]["data"]["id"] for m in for_bob if m[1] == "post_created"]
+    assert abe_posts == [hidden["id"], last["id"]]
+    assert bob_posts == [last["id"]]
+    notes = [m[2]["data"] for m in for_abe if m[1] == "notification_created"]
+    assert notes and notes[0]["post_id"] == hidden["id"] and notes[0]["unread_count"] >= 1
+    assert all(m[1] != "notification_created" for m in for_bob)
+    assert all("audience" not in m[2] for m in for_abe)
+    seqs = [m[0] for m in for_abe]
+    assert seqs == sorted(set(seqs)) and all(s > start for s in seqs)
