@@ -149,7 +149,7 @@ def test_filter_the_board_by_owner(page: Page, site: Site) -> None:
     expect(card(page, theirs["id"])).to_be_visible()
     expect(card(page, mine["id"])).to_have_count(0)
 
-    page.get_by_role("link", name="List").click()
+    page.get_by_role("link", name="List", exact=True).click()
     page.wait_for_url(re.compile(r"/opportunities$"))
     expect(page.locator(".grid[aria-busy='false']")).to_be_visible()
     snapshot(page, "opportunities-list")
