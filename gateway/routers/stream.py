@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from services.platform.errors import OspreyError, Unauthenticated, field_error
+from services.platform.errors import OspreyError, field_error
 
 from .. import stream
 from ..auth import actor_cache, current_actor, rpc_client
@@ -76,7 +76,7 @@ async def event_stream(
     async def still_signed_in() -> bool:
         try:
             fresh = await rpc.call("identity", "authenticate_token", token)
-        except Unauthenticated:
+        except OspreyError:  # Unauthenticated: revoked, expired; or the user was deactivated
             cache.evict(token)
             return False
         except RpcFailure:
