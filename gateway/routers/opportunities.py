@@ -17,7 +17,7 @@ from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
-from .records import IF_MATCH_DOC, record_routes
+from .records import IF_MATCH_DOC, record_action, record_routes
 
 router = APIRouter(prefix="/api/v1", tags=["opportunities"], responses=PROBLEM_RESPONSES)
 
@@ -218,82 +218,40 @@ def _with_etag(response: Response, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-@router.post(
-    "/opportunities/{opportunity_id}/move",
-    response_model=OpportunityOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-)
-async def move_opportunity(
-    opportunity_id: str,
-    body: MoveIn,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Move the deal to another stage (stages jumped over are logged as skipped).
-
-    Into a successful final stage the deal is won; into an unsuccessful one it is
-    lost and needs `reason`. A won or lost deal does not move: 409.
-    """
-    record = await rpc.call(
-        "sales",
-        "move_opportunity",
-        opportunity_id,
-        body.stage_id,
-        actor=actor,
-        reason=body.reason,
-        expected_version=expected_version(request),
+def opportunity_action(verb: str, method: str, description: str, **options: Any) -> None:
+    """``POST /opportunities/{opportunity_id}/<verb>`` calling the sales service's ``method``."""
+    record_action(
+        router,
+        service="sales",
+        path="opportunities",
+        id_name="opportunity_id",
+        verb=verb,
+        method=method,
+        out_model=OpportunityOut,
+        description=description,
+        **options,
     )
-    return _with_etag(response, record)
 
 
-@router.post(
-    "/opportunities/{opportunity_id}/win", response_model=OpportunityOut, openapi_extra=IF_MATCH_DOC
+opportunity_action(
+    "move",
+    "move_opportunity",
+    "Move the deal to another stage (stages jumped over are logged as skipped). Into a"
+    " successful final stage the deal is won; into an unsuccessful one it is lost and needs"
+    " `reason`. A won or lost deal does not move: 409.",
+    body_model=MoveIn,
 )
-async def win_opportunity(
-    opportunity_id: str,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Win the deal: it moves to the successful final stage, probability 100."""
-    record = await rpc.call(
-        "sales",
-        "win_opportunity",
-        opportunity_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return _with_etag(response, record)
-
-
-@router.post(
-    "/opportunities/{opportunity_id}/lose",
-    response_model=OpportunityOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
+opportunity_action(
+    "win",
+    "win_opportunity",
+    "Win the deal: it moves to the successful final stage, probability 100.",
 )
-async def lose_opportunity(
-    opportunity_id: str,
-    body: LoseIn,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Lose the deal with a `reason`: it moves to the unsuccessful final stage."""
-    record = await rpc.call(
-        "sales",
-        "lose_opportunity",
-        opportunity_id,
-        body.reason,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return _with_etag(response, record)
+opportunity_action(
+    "lose",
+    "lose_opportunity",
+    "Lose the deal with a `reason`: it moves to the unsuccessful final stage.",
+    body_model=LoseIn,
+)
 
 
 @router.get("/opportunities/{opportunity_id}/history", response_model=HistoryOut)

@@ -21,7 +21,7 @@ from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import as_page, etag, expected_version, require_json
-from .records import IF_MATCH_DOC, record_routes
+from .records import IF_MATCH_DOC, record_action, record_routes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -398,28 +398,19 @@ async def create_order_from_opportunity(
     return _with_etag(response, record)
 
 
-def order_action(verb: str, method: str, summary: str) -> None:
-    async def act(
-        order_id: str,
-        request: Request,
-        response: Response,
-        actor: Actor = Depends(current_actor),
-        rpc: RpcClient = Depends(rpc_client),
-    ) -> dict[str, Any]:
-        record = await rpc.call(
-            "orders", method, order_id, actor=actor, expected_version=expected_version(request)
-        )
-        return _with_etag(response, record)
-
-    router.add_api_route(
-        f"/orders/{{order_id}}/{verb}",
-        act,
-        methods=["POST"],
-        response_model=OrderOut,
-        openapi_extra=IF_MATCH_DOC,
+def order_action(verb: str, method: str, description: str, **options: Any) -> None:
+    """``POST /orders/{order_id}/<verb>`` calling the orders service's ``method``."""
+    record_action(
+        router,
+        service="orders",
+        path="orders",
+        id_name="order_id",
+        verb=verb,
+        method=method,
+        out_model=OrderOut,
+        description=description,
         tags=["orders"],
-        name=method,
-        description=summary,
+        **options,
     )
 
 
@@ -435,31 +426,13 @@ order_action(
 )
 
 
-@router.post(
-    "/orders/{order_id}/cancel",
-    response_model=OrderOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-    tags=["orders"],
+order_action(
+    "cancel",
+    "cancel_order",
+    "Cancel a draft, confirmed or in-progress order with an optional `reason`; 409 otherwise.",
+    body_model=CancelIn,
+    body_required=False,
 )
-async def cancel_order(
-    order_id: str,
-    request: Request,
-    response: Response,
-    body: CancelIn | None = None,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Cancel a draft, confirmed or in-progress order with an optional `reason`; 409 otherwise."""
-    record = await rpc.call(
-        "orders",
-        "cancel_order",
-        order_id,
-        actor=actor,
-        reason=body.reason if body else None,
-        expected_version=expected_version(request),
-    )
-    return _with_etag(response, record)
 
 
 @router.get("/orders/{order_id}/history", response_model=OrderHistory, tags=["orders"])
@@ -528,7 +501,7 @@ async def reconcile_accounting(
 ) -> dict[str, Any]:
     """Compare the orders sent to accounting and their invoices' payments with the
     accounting system's own books (administrators): `differences: [{order_number |
-    invoice_number, field, crm, accounting}]`. 409 when the accounting system does not
+    invoice_number, field, crm, accounting}]`. 503 when the accounting system does not
     answer in time."""
     return await rpc.call("orders", "reconcile_accounting", actor=actor, timeout=20.0)
 
@@ -607,87 +580,41 @@ numbered_routes(
 )
 
 
-@router.post(
-    "/invoices/{invoice_id}/issue",
-    response_model=InvoiceOut,
-    openapi_extra=IF_MATCH_DOC,
-    tags=["invoices"],
-)
-async def issue_invoice(
-    invoice_id: str,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """draft → issued; 409 otherwise."""
-    record = await rpc.call(
-        "orders",
-        "issue_invoice",
-        invoice_id,
-        actor=actor,
-        expected_version=expected_version(request),
+def invoice_action(verb: str, method: str, description: str, **options: Any) -> None:
+    """``POST /invoices/{invoice_id}/<verb>`` calling the orders service's ``method``."""
+    record_action(
+        router,
+        service="orders",
+        path="invoices",
+        id_name="invoice_id",
+        verb=verb,
+        method=method,
+        out_model=InvoiceOut,
+        description=description,
+        tags=["invoices"],
+        **options,
     )
-    return _with_etag(response, record)
 
 
-@router.post(
-    "/invoices/{invoice_id}/register-payment",
-    response_model=InvoiceOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-    tags=["invoices"],
+invoice_action("issue", "issue_invoice", "draft → issued; 409 otherwise.")
+
+
+invoice_action(
+    "register-payment",
+    "register_payment",
+    "Record a payment `{amount, paid_at?}` of an issued or overdue invoice. Paying more than"
+    " is outstanding is a 422; the invoice is `paid` once its payments reach the total.",
+    body_model=PaymentIn,
 )
-async def register_payment(
-    invoice_id: str,
-    body: PaymentIn,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Record a payment `{amount, paid_at?}` of an issued or overdue invoice.
-
-    Paying more than is outstanding is a 422; the invoice is `paid` once its payments
-    reach the total.
-    """
-    record = await rpc.call(
-        "orders",
-        "register_payment",
-        invoice_id,
-        body.amount,
-        actor=actor,
-        paid_at=body.paid_at,
-        expected_version=expected_version(request),
-    )
-    return _with_etag(response, record)
 
 
-@router.post(
-    "/invoices/{invoice_id}/cancel",
-    response_model=InvoiceOut,
-    dependencies=[Depends(require_json)],
-    openapi_extra=IF_MATCH_DOC,
-    tags=["invoices"],
+invoice_action(
+    "cancel",
+    "cancel_invoice",
+    "Cancel an invoice that is not paid, with an optional `reason`; 409 when paid.",
+    body_model=CancelIn,
+    body_required=False,
 )
-async def cancel_invoice(
-    invoice_id: str,
-    request: Request,
-    response: Response,
-    body: CancelIn | None = None,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Cancel an invoice that is not paid, with an optional `reason`; 409 when paid."""
-    record = await rpc.call(
-        "orders",
-        "cancel_invoice",
-        invoice_id,
-        actor=actor,
-        reason=body.reason if body else None,
-        expected_version=expected_version(request),
-    )
-    return _with_etag(response, record)
 
 
 @router.get("/invoices/{invoice_id}/payments", response_model=PaymentList, tags=["invoices"])

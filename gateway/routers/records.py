@@ -177,3 +177,84 @@ def record_routes(
     for kind, route in routes.items():
         if kind not in skip:
             router.add_api_route(**route)
+
+
+def record_action(
+    router: APIRouter,
+    *,
+    service: str,
+    path: str,
+    id_name: str,
+    verb: str,
+    method: str,
+    out_model: type[BaseModel],
+    description: str,
+    body_model: type[BaseModel] | None = None,
+    body_required: bool = True,
+    tags: list[str] | None = None,
+) -> None:
+    """Add ``POST /<path>/{id}/<verb>``, a business action on one record (API.md).
+
+    It calls the service's ``method(id, actor=..., expected_version=<If-Match>)`` with
+    the fields of ``body_model`` (when the action takes a body; optional unless
+    ``body_required``) as keywords, and answers the record with its ``ETag``.
+    """
+    RecordId = Annotated[str, Path(alias=id_name)]  # noqa: N806 - a type alias
+
+    async def call(
+        record_id: str,
+        fields: dict[str, Any],
+        request: Request,
+        response: Response,
+        actor: Actor,
+        rpc: RpcClient,
+    ) -> dict[str, Any]:
+        record = await rpc.call(
+            service,
+            method,
+            record_id,
+            actor=actor,
+            expected_version=expected_version(request),
+            **fields,
+        )
+        response.headers["ETag"] = etag(record)
+        return record
+
+    if body_model is None:
+
+        async def act(
+            record_id: RecordId,
+            request: Request,
+            response: Response,
+            actor: Actor = Depends(current_actor),
+            rpc: RpcClient = Depends(rpc_client),
+        ) -> dict[str, Any]:
+            return await call(record_id, {}, request, response, actor, rpc)
+
+        dependencies = []
+    else:
+        Body = body_model if body_required else body_model | None  # noqa: N806
+
+        async def act(  # type: ignore[misc]
+            record_id: RecordId,
+            request: Request,
+            response: Response,
+            body: Body = ... if body_required else None,  # type: ignore[valid-type,assignment]
+            actor: Actor = Depends(current_actor),
+            rpc: RpcClient = Depends(rpc_client),
+        ) -> dict[str, Any]:
+            fields = {name: getattr(body, name) for name in body_model.model_fields} if body else {}
+            return await call(record_id, fields, request, response, actor, rpc)
+
+        dependencies = [Depends(require_json)]
+    router.add_api_route(
+        f"/{path}/{{{id_name}}}/{verb}",
+        act,
+        methods=["POST"],
+        response_model=out_model,
+        dependencies=dependencies,
+        openapi_extra=IF_MATCH_DOC,
+        tags=tags,
+        name=method,
+        description=description,
+    )
