@@ -19,6 +19,7 @@ from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
+from .records import record_routes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -237,80 +238,19 @@ async def list_channels(
     return await rpc.call("feed", "list_channels", _page_query(limit, cursor), actor=actor)
 
 
-@router.post(
-    "/channels",
-    response_model=ChannelOut,
-    status_code=201,
-    dependencies=[Depends(require_json)],
+# Create (Location), get, change (If-Match) and delete, as for every record.
+record_routes(
+    router,
+    service="feed",
+    path="channels",
+    plural="channels",
+    singular="channel",
+    create_model=ChannelIn,
+    update_model=ChannelPatch,
+    out_model=ChannelOut,
+    skip=("list",),
     tags=["feed"],
 )
-async def create_channel(
-    body: ChannelIn,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """A new channel; the caller becomes its admin and a member."""
-    channel = await rpc.call("feed", "create_channel", body.changes(), actor=actor)
-    response.headers["Location"] = f"/api/v1/channels/{channel['id']}"
-    response.headers["ETag"] = etag(channel)
-    return channel
-
-
-@router.get("/channels/{channel_id}", response_model=ChannelOut, tags=["feed"])
-async def get_channel(
-    channel_id: str,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    channel = await rpc.call("feed", "get_channel", channel_id, actor=actor)
-    response.headers["ETag"] = etag(channel)
-    return channel
-
-
-@router.patch(
-    "/channels/{channel_id}",
-    response_model=ChannelOut,
-    dependencies=[Depends(require_json)],
-    tags=["feed"],
-)
-async def update_channel(
-    channel_id: str,
-    body: ChannelPatch,
-    request: Request,
-    response: Response,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> dict[str, Any]:
-    """Change a channel (its admins or an administrator); `If-Match` as for records."""
-    channel = await rpc.call(
-        "feed",
-        "update_channel",
-        channel_id,
-        body.changes(),
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    response.headers["ETag"] = etag(channel)
-    return channel
-
-
-@router.delete("/channels/{channel_id}", status_code=204, response_class=Response, tags=["feed"])
-async def delete_channel(
-    channel_id: str,
-    request: Request,
-    actor: Actor = Depends(current_actor),
-    rpc: RpcClient = Depends(rpc_client),
-) -> Response:
-    await rpc.call(
-        "feed",
-        "delete_channel",
-        channel_id,
-        actor=actor,
-        expected_version=expected_version(request),
-    )
-    return Response(status_code=204)
 
 
 @router.get("/channels/{channel_id}/posts", response_model=PostPage, tags=["feed"])

@@ -46,6 +46,7 @@ def record_routes(
     page_model: type[BaseModel] | None = None,
     skip: tuple[str, ...] = (),
     id_name: str | None = None,
+    tags: list[str] | None = None,
 ) -> None:
     """Add the record routes of one resource to ``router`` (prefix ``/api/v1``).
 
@@ -176,7 +177,7 @@ def record_routes(
         raise ValueError(f"record_routes cannot skip {sorted(unknown)}")
     for kind, route in routes.items():
         if kind not in skip:
-            router.add_api_route(**route)
+            router.add_api_route(**route, tags=tags)
 
 
 def record_action(
