@@ -105,8 +105,13 @@ async def event_stream(
                         # open across a database restore) would hide every new item.
                         head = int(await rpc.call("feed", "last_stream_seq"))
                         if after > head:
-                            last_sent = head
-                            yield stream.sse_last_id(head)
+                            # Start as a fresh stream does: from this gateway's "now"
+                            # when this stream was registered. Items committed since are
+                            # in its queue already; the feed's head, read later, could
+                            # be past some of them and hide them.
+                            start = subscriber.start_seq
+                            last_sent = start if start is not None and start <= head else head
+                            yield stream.sse_last_id(last_sent)
                 except (RpcFailure, OspreyError):
                     # The feed is away: end here; the browser comes back with the last
                     # id it received after the retry delay.
