@@ -117,7 +117,6 @@ def test_a_colleagues_post_and_mention_arrive_live(
     )
     assert page.evaluate("window.__stillTheSamePage === true")
     snapshot(page, "feed-channel-live")
-    page.screenshot(path="/tmp/osprey-feed-section.png", full_page=False)
 
     # The bell opens the latest notifications; a click marks it read and opens the post.
     bell.click()
