@@ -109,3 +109,70 @@ def drop_name_key_seq(schema: str, keys_table: str, function: str) -> None:
     op.execute(_name_key_function(f"{schema}.{function}", f"{schema}.{keys_table}", notify=False))
     op.drop_index(f"uq_{keys_table}_seq", keys_table, schema=schema)
     op.drop_column(keys_table, "seq", schema=schema)
+
+
+def create_name_keys(schema: str, records: str, name_column: str, singular: str) -> None:
+    """The name keys of one table of records (docs/architecture.md, "Duplicate search at
+    a million rows"): ``<schema>.name_key(name)`` (a name's lower-cased words, distinct
+    and sorted: exactly its trigrams), the records' stored ``name_key`` indexed with
+    ``id``, and ``<singular>_name_keys`` — every key in use, trigram-indexed — kept by
+    statement triggers on insert and update (``add_<singular>_name_keys()``)."""
+    keys_table = f"{singular}_name_keys"
+    op.execute(
+        f"""
+        CREATE FUNCTION {schema}.name_key(name text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT array_to_string(ARRAY(
+                SELECT DISTINCT word
+                FROM regexp_split_to_table(lower(name), '[^[:alnum:]]+') AS word
+                WHERE word <> '' ORDER BY word), ' ')
+        $$
+        """
+    )
+    op.add_column(
+        records,
+        sa.Column(
+            "name_key",
+            sa.Text,
+            sa.Computed(f"{schema}.name_key(({name_column})::text)", persisted=True),
+            nullable=True,
+        ),
+        schema=schema,
+    )
+    op.create_index(f"ix_{records}_name_key", records, ["name_key", "id"], schema=schema)
+    op.create_table(
+        keys_table,
+        sa.Column("key", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("key", name=f"pk_{keys_table}"),
+        schema=schema,
+    )
+    op.create_index(
+        f"ix_{keys_table}_key_trgm",
+        keys_table,
+        ["key"],
+        schema=schema,
+        postgresql_using="gin",
+        postgresql_ops={"key": "gin_trgm_ops"},
+    )
+    op.execute(
+        f"INSERT INTO {schema}.{keys_table} (key)"
+        f" SELECT DISTINCT name_key FROM {schema}.{records} ON CONFLICT DO NOTHING"
+    )
+    function = f"{schema}.add_{singular}_name_keys"
+    op.execute(_name_key_function(function, f"{schema}.{keys_table}", notify=False))
+    for event in ("INSERT", "UPDATE"):
+        op.execute(
+            f"CREATE TRIGGER {singular}_name_keys_on_{event.lower()} AFTER {event}"
+            f" ON {schema}.{records} REFERENCING NEW TABLE AS written"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+
+
+def drop_name_keys(schema: str, records: str, singular: str) -> None:
+    for event in ("insert", "update"):
+        op.execute(f"DROP TRIGGER {singular}_name_keys_on_{event} ON {schema}.{records}")
+    op.execute(f"DROP FUNCTION {schema}.add_{singular}_name_keys()")
+    op.drop_table(f"{singular}_name_keys", schema=schema)
+    op.drop_index(f"ix_{records}_name_key", records, schema=schema)
+    op.drop_column(records, "name_key", schema=schema)
+    op.execute(f"DROP FUNCTION {schema}.name_key(text)")

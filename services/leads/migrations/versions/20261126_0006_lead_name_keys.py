@@ -12,8 +12,7 @@ Revises: leads_0005
 Create Date: 2026-11-26
 """
 
-import sqlalchemy as sa
-from alembic import op
+from services.platform.migration_ops import create_name_keys, drop_name_keys
 
 revision = "leads_0006"
 down_revision = "leads_0005"
@@ -24,72 +23,8 @@ SCHEMA = "leads"
 
 
 def upgrade() -> None:
-    op.execute(
-        """
-        CREATE FUNCTION leads.name_key(name text) RETURNS text
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-            SELECT array_to_string(ARRAY(
-                SELECT DISTINCT word
-                FROM regexp_split_to_table(lower(name), '[^[:alnum:]]+') AS word
-                WHERE word <> '' ORDER BY word), ' ')
-        $$
-        """
-    )
-    op.add_column(
-        "leads",
-        sa.Column(
-            "name_key",
-            sa.Text,
-            sa.Computed("leads.name_key((contact_name)::text)", persisted=True),
-            nullable=True,
-        ),
-        schema=SCHEMA,
-    )
-    op.create_index("ix_leads_name_key", "leads", ["name_key", "id"], schema=SCHEMA)
-    op.create_table(
-        "lead_name_keys",
-        sa.Column("key", sa.Text, nullable=False),
-        sa.PrimaryKeyConstraint("key", name="pk_lead_name_keys"),
-        schema=SCHEMA,
-    )
-    op.create_index(
-        "ix_lead_name_keys_key_trgm",
-        "lead_name_keys",
-        ["key"],
-        schema=SCHEMA,
-        postgresql_using="gin",
-        postgresql_ops={"key": "gin_trgm_ops"},
-    )
-    op.execute(
-        "INSERT INTO leads.lead_name_keys (key)"
-        " SELECT DISTINCT name_key FROM leads.leads ON CONFLICT DO NOTHING"
-    )
-    op.execute(
-        """
-        CREATE FUNCTION leads.add_lead_name_keys() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO leads.lead_name_keys (key)
-            SELECT DISTINCT name_key FROM written ORDER BY name_key
-            ON CONFLICT DO NOTHING;
-            RETURN NULL;
-        END
-        $$
-        """
-    )
-    for event in ("INSERT", "UPDATE"):
-        op.execute(
-            f"CREATE TRIGGER lead_name_keys_on_{event.lower()} AFTER {event}"
-            " ON leads.leads REFERENCING NEW TABLE AS written"
-            " FOR EACH STATEMENT EXECUTE FUNCTION leads.add_lead_name_keys()"
-        )
+    create_name_keys(SCHEMA, "leads", "contact_name", "lead")
 
 
 def downgrade() -> None:
-    for event in ("insert", "update"):
-        op.execute(f"DROP TRIGGER lead_name_keys_on_{event} ON leads.leads")
-    op.execute("DROP FUNCTION leads.add_lead_name_keys()")
-    op.drop_table("lead_name_keys", schema=SCHEMA)
-    op.drop_index("ix_leads_name_key", "leads", schema=SCHEMA)
-    op.drop_column("leads", "name_key", schema=SCHEMA)
-    op.execute("DROP FUNCTION leads.name_key(text)")
+    drop_name_keys(SCHEMA, "leads", "lead")
