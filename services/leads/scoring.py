@@ -324,7 +324,8 @@ def clean_scoring_rule(data: Any, current: Mapping[str, Any] | None = None) -> d
     return clean
 
 
-def dump_scoring_rule(rule: ScoringRule) -> dict[str, Any]:
+def dump_scoring_rule(rule: Any) -> dict[str, Any]:
+    """A rule (an ORM object or a row) as it crosses the wire."""
     return {
         "id": rule.id,
         "name": rule.name,
@@ -339,12 +340,14 @@ def dump_scoring_rule(rule: ScoringRule) -> dict[str, Any]:
     }
 
 
+_RULES = ScoringRule.__table__
+_ACTIVE_RULES = sa.select(_RULES).where(_RULES.c.is_active).order_by(_RULES.c.id)
+
+
 def _load_active_rules(session: Session) -> list[dict[str, Any]]:
-    """The active rules in the order their reasons are listed (oldest first)."""
-    rules = session.execute(
-        sa.select(ScoringRule).where(ScoringRule.is_active).order_by(ScoringRule.id)
-    ).scalars()
-    return [dump_scoring_rule(r) for r in rules]
+    """The active rules in the order their reasons are listed (oldest first); read
+    on every lead saved, so a plain Core statement made once, not an ORM query."""
+    return [dump_scoring_rule(row) for row in session.execute(_ACTIVE_RULES)]
 
 
 # --- the service part ------------------------------------------------------------------

@@ -31,6 +31,7 @@ table's trigram index (:mod:`services.platform.similar`): slower, never wrong.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import select
@@ -188,6 +189,39 @@ class NameKeyIndex:
         ).all()
         self.add([(int(seq), list(grams)) for seq, grams in rows])
 
+    def knows(self, seq: int) -> bool:
+        state = self.state
+        return state is not None and state.knows(seq)
+
+    def nearest(
+        self, session: Session, name: str, threshold: float
+    ) -> tuple[list[int], list[float]] | None:
+        """The seqs and similarities of every key whose similarity to ``name`` is at
+        least ``threshold``, best first, after reading the keys added since the index
+        last heard (one round trip for both: the name's trigrams, the table's highest
+        seq, the newer keys); None when the index cannot answer (not built, or too far
+        behind — it is then rebuilt, and the caller falls back)."""
+        state = self.state
+        if state is None:
+            return None
+        trigrams, highest, fresh = session.execute(
+            self._nearest_statement,
+            {"name": name, "known": state.high, "limit": CATCH_UP_LIMIT + 1},
+        ).one()
+        if highest is not None and highest > state.high and not self._add_fresh(fresh or []):
+            return None
+        return self.search(list(trigrams), threshold)
+
+    @functools.cached_property
+    def _nearest_statement(self) -> sa.TextClause:
+        return sa.text(
+            "SELECT show_trgm(:name),"
+            f" (SELECT max(seq) FROM {self.table}),"
+            " (SELECT json_agg(json_build_array(k.seq, show_trgm(k.key)) ORDER BY k.seq)"
+            f"  FROM (SELECT seq, key FROM {self.table} WHERE seq > :known"
+            "  ORDER BY seq LIMIT :limit) AS k)"
+        )
+
     def catch_up(self, session: Session, highest: int | None) -> bool:
         """Read the keys above the highest seq known, if ``highest`` (the table's
         highest seq now) says there are any. False when there are too many: the index
@@ -202,6 +236,11 @@ class NameKeyIndex:
             ),
             {"high": state.high, "limit": CATCH_UP_LIMIT + 1},
         ).all()
+        return self._add_fresh(rows)
+
+    def _add_fresh(self, rows: Any) -> bool:
+        """Add the keys read past the highest seq known; with more than
+        :data:`CATCH_UP_LIMIT` of them, mark the index stale for a rebuild instead."""
         if len(rows) > CATCH_UP_LIMIT:
             self.stale = True
             self.rebuild_wanted.set()
@@ -358,9 +397,15 @@ class NameIndexes(DependencyProvider):
                         if "rebuild" in payloads:
                             index.build(self.engine)
                             continue
-                        seqs = [int(s) for p in payloads for s in p.split(",") if s]
-                        with self.engine.connect() as conn:
-                            index.add_seqs(conn, seqs)
+                        # A search may have read them already (NameKeyIndex.nearest).
+                        seqs = [
+                            seq
+                            for seq in (int(s) for p in payloads for s in p.split(",") if s)
+                            if not index.knows(seq)
+                        ]
+                        if seqs:
+                            with self.engine.connect() as conn:
+                                index.add_seqs(conn, seqs)
             except Exception:  # noqa: BLE001 - keep listening; the search falls back meanwhile
                 if self.running:
                     log.exception("name index listener failed; starting over")

@@ -16,13 +16,18 @@ threshold a duplicate must reach.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from .access import Actor
+from .listing import readable_by
 from .name_index import NameKeyIndex
+from .values import is_uuid
 
 #: How alike two names must be to count as a likely duplicate (pg_trgm similarity).
 NAME_SIMILARITY_THRESHOLD = 0.4
@@ -47,34 +52,93 @@ def set_similarity_threshold(session: Session, threshold: float) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Allowed:
+    """Which records a search may return: those ``caller`` may read (``owner`` and
+    ``team`` are the records' columns), except ``exclude_id``."""
+
+    caller: Actor
+    record_id: Any
+    owner: Any
+    team: Any
+    exclude_id: str | None = None
+
+    def conditions(self) -> list[Any]:
+        found = [readable_by(self.caller, self.owner, self.team)]
+        if self.exclude_id is not None:
+            found.append(self.record_id != self.exclude_id)
+        return found
+
+    def params(self) -> dict[str, Any]:
+        """The bind values of :func:`allowed_sql`."""
+        caller = self.caller
+        return {
+            "is_admin": caller.is_admin,
+            "me": caller.id if is_uuid(caller.id) else None,
+            "my_team": caller.team_id if is_uuid(caller.team_id) else None,
+            "exclude": self.exclude_id,
+        }
+
+
+def allowed_sql(alias: str, record_id: Any, owner: Any, team: Any) -> str:
+    """:class:`Allowed` as SQL text on the table ``alias`` — :func:`readable_by` and the
+    exclusion — for statements made once (:meth:`Allowed.params` gives the values)."""
+    return (
+        f"(:is_admin OR ({alias}.{owner.name} IS NULL AND {alias}.{team.name} IS NULL)"
+        f" OR {alias}.{owner.name} = CAST(:me AS uuid)"
+        f" OR {alias}.{team.name} = CAST(:my_team AS uuid))"
+        f" AND {alias}.{record_id.name} IS DISTINCT FROM CAST(:exclude AS uuid)"
+    )
+
+
 def nearest_ids_by_name_key(
     session: Session,
     *,
     key_column: Any,
-    record_id: Any,
     record_key: Any,
     name: str,
-    conditions: list[Any],
+    allowed: Allowed,
     index: Any = None,
 ) -> list[str]:
     """Ids of the :data:`MAX_SIMILAR` records with the names nearest to ``name``
-    (similarity ≥ :data:`NAME_SIMILARITY_THRESHOLD`) among those ``conditions`` allow.
+    (similarity ≥ :data:`NAME_SIMILARITY_THRESHOLD`) among those ``allowed``.
 
-    ``key_column`` is the distinct keys' column (trigram-indexed), ``record_id`` and
-    ``record_key`` the records' id and name key columns (indexed together). With a
-    built ``index`` (:class:`~services.platform.name_index.NameKeyIndex` of that
-    table) the keys that pass come from memory, already sorted; otherwise, at each
-    threshold one trigram search sorts the keys that pass it. Their records are read
-    in that order until ten are found; keys whose records the caller may not read
-    make it read on, four times further each round.
+    ``key_column`` is the distinct keys' column (trigram-indexed), ``record_key`` the
+    records' name key column (indexed with their id). With a built ``index``
+    (:class:`~services.platform.name_index.NameKeyIndex` of that table) the keys that
+    pass come from memory, already sorted, and the records of the nearest
+    :data:`KEYS_PER_SEARCH` are read in one prepared statement; otherwise, at each
+    threshold one trigram search sorts the keys that pass it. Either way the records
+    are read in that order until ten are found; keys whose records the caller may not
+    read make it read on, four times further each round.
     """
+    record_id = allowed.record_id
+    conditions = allowed.conditions()
     if isinstance(index, NameKeyIndex) and index.ready:
-        found = _nearest_keys_in_memory(session, index, key_column, name)
+        found = index.nearest(session, name, NAME_SIMILARITY_THRESHOLD)
         if found is not None:
             seqs, similarities = found
             if not seqs:
                 return []
+            ids = [
+                row.id
+                for row in session.execute(
+                    _nearest_records_statement(
+                        key_column, record_key, record_id, allowed.owner, allowed.team
+                    ),
+                    {
+                        **allowed.params(),
+                        "seqs": seqs[:KEYS_PER_SEARCH],
+                        "similarities": similarities[:KEYS_PER_SEARCH],
+                        "limit": MAX_SIMILAR,
+                    },
+                )
+            ]
+            if len(ids) >= MAX_SIMILAR or len(seqs) <= KEYS_PER_SEARCH:
+                return ids
 
+            # More keys pass than the first statement looked at, and too few of the
+            # nearest were readable: read on through the general loop.
             def remembered(want: int) -> Any:
                 # The index's keys, best first: their text from the table by seq.
                 given = sa.select(
@@ -119,21 +183,23 @@ def nearest_ids_by_name_key(
     return ids
 
 
-def _nearest_keys_in_memory(
-    session: Session, index: NameKeyIndex, key_column: Any, name: str
-) -> tuple[list[int], list[float]] | None:
-    """The seqs and similarities of every key passing the threshold, best first, from
-    the in-memory index brought up to date first; None if it cannot answer."""
-    key_table = key_column.table
-    trigrams, highest = session.execute(
-        sa.select(
-            sa.func.show_trgm(name),
-            sa.select(sa.func.max(key_table.c.seq)).scalar_subquery(),
-        )
-    ).one()
-    if not index.catch_up(session, highest):
-        return None
-    return index.search(list(trigrams), NAME_SIMILARITY_THRESHOLD)
+@functools.cache
+def _nearest_records_statement(
+    key_column: Any, record_key: Any, record_id: Any, owner: Any, team: Any
+) -> sa.TextualSelect:
+    """The first :data:`MAX_SIMILAR` allowed records of the given keys (``:seqs`` with
+    their ``:similarities``, best first), in the order :func:`_records_of_keys` reads
+    them: by similarity, key, id. Made once per table; no SQL is built per call."""
+    keys, records = key_column.table.fullname, record_key.table.fullname
+    return sa.text(
+        "SELECT r.id FROM unnest(CAST(:seqs AS bigint[]), CAST(:similarities AS real[]))"
+        f" AS g(seq, similarity) JOIN {keys} AS k ON k.seq = g.seq"
+        f" CROSS JOIN LATERAL (SELECT x.{record_id.name} AS id FROM {records} AS x"
+        f"  WHERE x.{record_key.name} = k.{key_column.name}"
+        f"  AND {allowed_sql('x', record_id, owner, team)}"
+        f"  ORDER BY x.{record_id.name} LIMIT :limit) AS r"
+        f" ORDER BY g.similarity DESC, k.{key_column.name}, r.id LIMIT :limit"
+    ).columns(sa.column("id", record_id.type))
 
 
 def _records_of_keys(

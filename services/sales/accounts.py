@@ -455,9 +455,8 @@ class AccountsRpc(SalesBase):
         (:mod:`services.platform.similar`); with ``keys`` (the table of the distinct
         name keys) the trigram search runs over the distinct names only.
         """
-        conditions = [readable_by(caller, model.owner_id, model.team_id)]
-        if exclude_id is not None:
-            conditions.append(model.id != exclude_id)
+        allowed = similar.Allowed(caller, model.id, model.owner_id, model.team_id, exclude_id)
+        conditions = allowed.conditions()
         branches = [
             sa.select(model.id).where(match, *conditions).limit(EXACT_MATCH_LIMIT)
             for match in exact
@@ -467,10 +466,9 @@ class AccountsRpc(SalesBase):
                 name_ids = similar.nearest_ids_by_name_key(
                     self.db,
                     key_column=keys.key,
-                    record_id=model.id,
                     record_key=model.name_key,
                     name=name,
-                    conditions=conditions,
+                    allowed=allowed,
                     index=self.name_indexes.get(f"sales.{keys.__tablename__}"),
                 )
             else:
