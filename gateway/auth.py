@@ -53,11 +53,15 @@ class ActorCache:
         self._entries.pop(token, None)
 
 
-def rpc_client(request: Request) -> RpcClient:
+# The dependencies are coroutines, even where they need not be: FastAPI runs a plain
+# function dependency in its thread pool, a thread hop on every request.
+
+
+async def rpc_client(request: Request) -> RpcClient:
     return request.app.state.rpc
 
 
-def actor_cache(request: Request) -> ActorCache:
+async def actor_cache(request: Request) -> ActorCache:
     return request.app.state.actor_cache
 
 

@@ -9,10 +9,10 @@ caller's reply queue (bound to the same exchange), a ``correlation_id``, and the
 carrying the same correlation id.
 
 One robust connection and one exclusive reply queue per gateway process; a small pool
-of publisher channels with publisher confirms. Requests are published ``mandatory``:
-when no queue is bound for the service the broker returns the message before it
-confirms it, so the call fails at once with :class:`ServiceUnavailable` instead of
-waiting for a reply that will never come.
+of publisher channels (without publisher confirms: a request is transient and its
+answer is awaited anyway). Requests are published ``mandatory``: when no queue is
+bound for the service the broker returns the message, so the call fails at once with
+:class:`ServiceUnavailable` instead of waiting for a reply that will never come.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import uuid
 from typing import Any
 
 import aio_pika
-import aiormq
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -195,10 +194,19 @@ class RpcClient:
 
     async def _open_publisher(self) -> tuple[AbstractChannel, AbstractExchange]:
         assert self._connection is not None
-        # Publisher confirms + on_return_raises: an unroutable mandatory message is
-        # returned before its confirm, so publish() raises PublishError.
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        # No publisher confirms: a request is transient and its answer is awaited
+        # anyway, so a confirm would only add a frame and a wait to every call. A
+        # mandatory request that no queue takes comes back as basic.return, which
+        # fails its call at once (_on_returned).
+        channel = await self._connection.channel(publisher_confirms=False)
+        channel.return_callbacks.add(self._on_returned)
         return channel, await self._declare_exchange(channel)
+
+    def _on_returned(self, _channel: Any, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            service = (message.routing_key or "").partition(".")[0]
+            future.set_exception(ServiceUnavailable(f"The {service} service is not running"))
 
     # -- calls ------------------------------------------------------------------------
 
@@ -252,8 +260,6 @@ class RpcClient:
                         mandatory=True,
                         timeout=timeout,
                     )
-            except aiormq.exceptions.PublishError as exc:
-                raise ServiceUnavailable(f"The {service} service is not running") from exc
             except TimeoutError as exc:
                 raise RpcTimeout(f"{service}.{method} was not accepted in time") from exc
             except (aio_pika.exceptions.AMQPError, OSError, RuntimeError) as exc:

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from services.platform.errors import OspreyError, field_error
 
 from .. import stream
-from ..auth import actor_cache, current_actor, rpc_client
+from ..auth import ActorCache, current_actor, rpc_client
 from ..rpc import RpcClient, RpcFailure
 
 router = APIRouter(prefix="/api/v1", tags=["live updates"])
@@ -65,7 +65,7 @@ async def event_stream(
     )
     hub = hub_of(request)
     token: str = request.state.token
-    cache = actor_cache(request)
+    cache: ActorCache = request.app.state.actor_cache
     subscriber = stream.Subscriber(actor, hub.queue_size, None)
 
     async def fetch(after_seq: int, limit: int) -> list[dict[str, Any]]:

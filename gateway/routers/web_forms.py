@@ -142,7 +142,7 @@ class SubmissionOut(ResponseModel):
 # --- lookups -----------------------------------------------------------------------------
 
 
-def lookup_kind(kind: str) -> str:
+async def lookup_kind(kind: str) -> str:
     stored = LOOKUP_KINDS.get(kind)
     if stored is None:
         raise errors.NotFound(
