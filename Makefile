@@ -7,6 +7,7 @@
 #   make migrate  create the database if missing and migrate every service
 #   make web      build the web app (gateway/web) when it exists
 #   make bench    run the benchmarks (bench/run.sh)
+#   make bench-quick  a one-minute benchmark beside bench/baseline.json (bench/quick.py)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -23,7 +24,7 @@ WEB := gateway/web
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
 
-.PHONY: help up down test lint migrate web bench venv infra browser fonts
+.PHONY: help up down test lint migrate web bench bench-quick venv infra browser fonts
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -100,3 +101,8 @@ bench: venv infra
 	@if [ -x bench/run.sh ]; then bench/run.sh; \
 	elif [ -f bench/run.sh ]; then bash bench/run.sh; \
 	else echo "make: no bench/run.sh yet; see bench/ for the benchmarks that exist"; fi
+
+# Under a minute: a few hundred requests of each lead figure and the floor, each printed
+# beside bench/baseline.json (absolute and floor-normalized); REGRESSION lines come last.
+bench-quick: venv infra
+	@$(BIN)/python bench/quick.py

@@ -10,3 +10,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/feed_stream.py
 deploy/local/install-browser.sh >/dev/null
 .venv/bin/python bench/web/web_bench.py
+# The quick benchmark's baseline changes only with a full run like this one.
+.venv/bin/python bench/quick.py --write-baseline

@@ -1,0 +1,326 @@
+"""``make bench-quick``: a benchmark that fits in a minute, compared with bench/baseline.json.
+
+Starts the gateway, the identity and leads services (all a lead needs; the other
+services stay down, so this waits for a login and a leads page instead of ``/readyz``)
+and the floor of :mod:`bench.floor` against its own fresh database
+(``OSPREY_BENCH_QUICK_DATABASE_URL``, default ``.../osprey_bench_quick``), COPYs a few
+thousand leads, then measures a few hundred requests of each figure with
+:mod:`bench.load`: the FastAPI floor (``GET /floor``) at 1 and 8 clients, lead creation
+at 1 and 8 clients, a lead by id, a list page of 80 and the email search at 8 clients,
+and the floor at 8 clients once more at the end.
+
+Absolute figures move 2x between days on a shared machine; a figure divided by the
+floor measured in the same run moves far less. So each figure is printed beside the
+baseline both ways, absolute and floor-normalized, and a figure whose floor-normalized
+throughput fell more than 30% below the baseline's, or whose floor-normalized p50 grew
+more than 1/0.7 over it, gets a line starting with ``REGRESSION`` (those come last).
+It is a report: it exits 0 either way.
+
+``python bench/quick.py --write-baseline`` writes this run as the new baseline; it is
+done at the end of ``bench/run.sh``, so the baseline changes with a full benchmark run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import httpx  # noqa: E402
+
+from bench.api_leads import run_info  # noqa: E402
+from bench.floor import Floor, stop_all  # noqa: E402
+from bench.load import loadavg, run_load  # noqa: E402
+from bench.seed import fresh_database, load_leads  # noqa: E402
+from tests.support.stack import Stack, StackError, service_command, wait_until  # noqa: E402
+
+DB = os.environ.get(
+    "OSPREY_BENCH_QUICK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/osprey_bench_quick"
+)
+BASELINE = ROOT / "bench" / "baseline.json"
+LEADS = 3000
+SERVICES = ("identity", "leads")
+
+#: Worse than this against the baseline, floor-normalized, is a regression.
+THROUGHPUT_DROP = 0.30
+LATENCY_GROWTH = 1 / 0.7
+
+# name -> (clients, requests, the floor it is compared with)
+FIGURES: dict[str, tuple[int, int, str]] = {
+    "create_1": (1, 100, "floor_1"),
+    "create_8": (8, 240, "floor_8"),
+    "get_lead_8": (8, 400, "floor_8"),
+    "list_80_8": (8, 200, "floor_8"),
+    "search_email_8": (8, 240, "floor_8"),
+}
+FLOOR_REQUESTS = {1: 200, 8: 400}
+
+
+class QuickStack(Stack):
+    """The gateway and only :data:`SERVICES`: ready once a login and a leads page work
+    (``/readyz`` asks for every service)."""
+
+    def __init__(self, database_url: str):
+        super().__init__(
+            database_url,
+            services={name: service_command(name) for name in SERVICES},
+            env={"OSPREY_LOG_LEVEL": "WARNING"},
+        )
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        def ready() -> bool:
+            dead = [p.name for p in self.processes.values() if not p.alive]
+            if dead:
+                raise StackError(f"{', '.join(dead)} exited while starting\n{self.log_tails()}")
+            try:
+                login = httpx.post(
+                    f"{self.base_url}/api/v1/auth/login", json=self.admin_credentials, timeout=5
+                )
+                if login.status_code != 200:
+                    return False
+                page = httpx.get(
+                    f"{self.base_url}/api/v1/leads",
+                    params={"limit": 1},
+                    headers={"Authorization": f"Bearer {login.json()['token']}"},
+                    timeout=5,
+                )
+                return page.status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        try:
+            wait_until(ready, timeout or self.ready_timeout, "identity and leads", 0.1)
+        except TimeoutError as exc:
+            raise StackError(f"{exc}\n{self.log_tails()}") from exc
+
+
+def wait_for_leads_index(stack: Stack, token: str, timeout: float = 60.0) -> None:
+    """Wait until the leads process's in-memory name index holds every key (it rebuilds
+    after the COPY, busy meanwhile). Asked over RPC: the gateway's route for it asks the
+    sales service too, which is not running here."""
+    import sqlalchemy as sa
+
+    from gateway.rpc import RpcClient
+    from services.platform.db import create_db_engine
+
+    engine = create_db_engine(DB, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            sql = "SELECT coalesce(max(seq), 0) FROM leads.lead_name_keys"
+            highest = conn.execute(sa.text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+    async def wait() -> None:
+        rpc = RpcClient(stack.amqp_uri, timeout=10)
+        await rpc.start()
+        try:
+            actor = await rpc.call("identity", "authenticate_token", token)
+            deadline = time.monotonic() + timeout
+            while True:
+                states = await rpc.call("leads", "name_index_status", actor=actor)
+                if all(s["ready"] and (s["high_seq"] or 0) >= highest for s in states):
+                    return
+                if time.monotonic() > deadline:
+                    raise StackError(f"the leads name index was not ready in {timeout:g}s")
+                await asyncio.sleep(0.1)
+        finally:
+            await rpc.close()
+
+    asyncio.run(wait())
+
+
+@contextlib.contextmanager
+def exclusive(url: str):
+    """One quick benchmark at a time per database (a second one waits)."""
+    digest = hashlib.sha1(url.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"osprey-bench-quick-{digest}.lock"
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("bench-quick: another run uses this database; waiting for it", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def lead_payload(n: int, i: int) -> dict[str, Any]:
+    return {
+        "contact_name": f"Quick Contact {n}-{i}",
+        "account_name": f"Quick Account {i % 97}",
+        "email": f"quick{n}.{i}.{uuid.uuid4().hex[:6]}@example.com",
+        "phone": f"+4420{random.randint(1000000, 9999999)}",
+        "source": "web",
+    }
+
+
+def measure() -> tuple[dict[str, Any], dict[str, dict], list[str]]:
+    """Run the stack and every figure: (run info, figures, failures)."""
+    started = time.perf_counter()
+    info: dict[str, Any] = {**run_info(), "load_average_before": loadavg()}
+    figures: dict[str, dict] = {}
+    failures: list[str] = []
+    fresh_database(DB)
+    stack = QuickStack(DB)
+    floor = Floor(stack)  # the stack starts its processes with its own
+    try:
+        stack.start()
+        floor.start()
+        base = stack.base_url
+        login = httpx.post(f"{base}/api/v1/auth/login", json=stack.admin_credentials)
+        login.raise_for_status()
+        token = login.json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        load_leads(DB, LEADS, login.json()["user"]["id"])
+        lead = httpx.post(
+            f"{base}/api/v1/leads", json=lead_payload(0, -1), headers=headers, timeout=30
+        )
+        lead.raise_for_status()
+        lead_path = f"/api/v1/leads/{lead.json()['id']}"
+        wait_for_leads_index(stack, token)
+        info["started_s"] = round(time.perf_counter() - started, 1)
+        rng = random.Random(7)
+
+        def search(c: int, i: int) -> tuple[str, str, None]:
+            return "GET", f"/api/v1/leads?q=lead{rng.randrange(LEADS)}%40company&limit=20", None
+
+        makers: dict[str, Callable[[int, int], tuple[str, str, Any]]] = {
+            "create_1": lambda c, i: ("POST", "/api/v1/leads", lead_payload(c, i)),
+            "create_8": lambda c, i: ("POST", "/api/v1/leads", lead_payload(c, i)),
+            "get_lead_8": lambda c, i: ("GET", lead_path, None),
+            "list_80_8": lambda c, i: ("GET", "/api/v1/leads?limit=80", None),
+            "search_email_8": search,
+        }
+        for clients, n in FLOOR_REQUESTS.items():
+            figures[f"floor_{clients}"] = floor.http(clients, n, max(20, clients * 4))
+        for name, (clients, n, _) in FIGURES.items():
+            try:
+                figures[name] = run_load(
+                    base, token, clients, n, makers[name], max(20, clients * 4)
+                )
+            except SystemExit as exc:
+                failures.append(f"FAILED {name}: {exc}"[:300])
+        end_floor = floor.http(8, FLOOR_REQUESTS[8], 16)
+        figures["floor_8_end"] = end_floor
+        # the 8-client floor is the mean of the one before the figures and the one after
+        first = figures["floor_8"]
+        figures["floor_8"] = {
+            **first,
+            "req_per_s": round((first["req_per_s"] + end_floor["req_per_s"]) / 2, 1),
+            "p50_ms": round((first["p50_ms"] + end_floor["p50_ms"]) / 2, 2),
+            "first": {k: first[k] for k in ("req_per_s", "p50_ms")},
+        }
+    except BaseException:
+        print(stack.log_tails(30), file=sys.stderr)
+        raise
+    finally:
+        stop_all(stack)
+    for name, (_, _, floor_name) in FIGURES.items():
+        if name in figures:
+            f, fl = figures[name], figures[floor_name]
+            f["floor"] = floor_name
+            f["rps_x_floor"] = round(f["req_per_s"] / fl["req_per_s"], 4)
+            f["p50_x_floor"] = round(f["p50_ms"] / fl["p50_ms"], 3)
+    info["load_average_after"] = loadavg()
+    info["wall_s"] = round(time.perf_counter() - started, 1)
+    return info, figures, failures
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def ratio(now: float | None, then: float | None) -> str:
+    return f"{now / then:.2f}" if now and then else "-"
+
+
+def report(info: dict, figures: dict[str, dict], failures: list[str], base: dict | None) -> str:
+    baseline = (base or {}).get("figures", {})
+    lines = [
+        f"bench-quick {info['date']} {info['commit']}, load {info['load_average_before'][0]}"
+        f"->{info['load_average_after'][0]}, {info['wall_s']}s;"
+        + (
+            f" baseline {base.get('date')} {base.get('commit')}, load"
+            f" {(base.get('load_average_before') or ['?'])[0]}"
+            if base
+            else " no baseline yet (bench/quick.py --write-baseline)"
+        ),
+        "figure          req/s (base  now/base)    p50 ms (base  now/base) |"
+        " /floor: rps (base now/base)  p50 (base now/base)",
+    ]
+    regressions: list[str] = []
+    for name, f in figures.items():
+        if name == "floor_8_end":
+            continue
+        b = baseline.get(name, {})
+        line = (
+            f"{name:<15}{f['req_per_s']:>6.1f} ({b.get('req_per_s', '-'):>5} "
+            f"{ratio(f['req_per_s'], b.get('req_per_s')):>5})"
+            f"  {f['p50_ms']:>7.2f} ({b.get('p50_ms', '-'):>6} "
+            f"{ratio(f['p50_ms'], b.get('p50_ms')):>5})"
+        )
+        if "rps_x_floor" in f:
+            rps_change = ratio(f["rps_x_floor"], b.get("rps_x_floor"))
+            p50_change = ratio(f["p50_x_floor"], b.get("p50_x_floor"))
+            line += (
+                f" | {f['rps_x_floor']:>6.3f} ({b.get('rps_x_floor', '-')!s:>6} {rps_change:>5})"
+                f" {f['p50_x_floor']:>6.2f} ({b.get('p50_x_floor', '-')!s:>5} {p50_change:>5})"
+            )
+            worse = []
+            if b.get("rps_x_floor") and f["rps_x_floor"] < b["rps_x_floor"] * (1 - THROUGHPUT_DROP):
+                worse.append(
+                    f"floor-normalized req/s {rps_change}x baseline"
+                    f" ({b['rps_x_floor']} -> {f['rps_x_floor']})"
+                )
+            if b.get("p50_x_floor") and f["p50_x_floor"] > b["p50_x_floor"] * LATENCY_GROWTH:
+                worse.append(
+                    f"floor-normalized p50 {p50_change}x baseline"
+                    f" ({b['p50_x_floor']} -> {f['p50_x_floor']})"
+                )
+            if worse:
+                regressions.append(f"REGRESSION {name}: " + "; ".join(worse))
+        lines.append(line)
+    return "\n".join(lines + failures + regressions)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="The one-minute benchmark (bench/quick.py).")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help="write this run to bench/baseline.json"
+    )
+    args = parser.parse_args(argv)
+    base = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
+    try:
+        with exclusive(DB):
+            info, figures, failures = measure()
+    except Exception as exc:  # noqa: BLE001 - say it in one line, last (log tails above)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"FAILED bench-quick: {type(exc).__name__}: {first}"[:300])
+        raise SystemExit(1) from None
+    print(report(info, figures, failures, base))
+    if args.write_baseline:
+        if failures:
+            print("bench-quick: not writing the baseline: some figures failed")
+            return
+        BASELINE.write_text(json.dumps({**info, "figures": figures}, indent=2) + "\n")
+        print(f"bench-quick: wrote {BASELINE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
