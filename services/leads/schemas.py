@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from services.platform.events import isoformat
 
 from .domain import FIELD_NAMES, FIELDS, IDENTIFYING_FIELDS
@@ -12,16 +14,19 @@ from .models import Lead
 _TIMES = frozenset({"created_at", "updated_at"})
 
 
-def dump_lead(lead: Lead) -> dict[str, Any]:
-    """A lead with ids as strings and times as ISO 8601 UTC ending in ``Z``."""
-    data: dict[str, Any] = {}
-    for name in FIELD_NAMES:
-        value = getattr(lead, name)
-        if name in _TIMES:
-            value = isoformat(value)
-        elif isinstance(value, list):
-            value = [dict(item) for item in value]
-        data[name] = value
+def dump_lead(lead: Lead | sa.Row[Any]) -> dict[str, Any]:
+    """A lead (the model, or a row of its columns) with ids as strings and times as
+    ISO 8601 UTC ending in ``Z``."""
+    if isinstance(lead, sa.Row):
+        row = lead._mapping
+        data = {name: row[name] for name in FIELD_NAMES}
+    else:
+        data = {name: getattr(lead, name) for name in FIELD_NAMES}
+    for name in _TIMES:
+        data[name] = isoformat(data[name])
+    reasons = data.get("score_reasons")
+    if isinstance(reasons, list):
+        data["score_reasons"] = [dict(item) for item in reasons]
     return data
 
 

@@ -82,9 +82,22 @@ def create_db_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
         options.update(pool_size=10, max_overflow=10)
     options.update(kwargs)
     engine = sa.create_engine(url, **options)
+    if engine.dialect.driver == "psycopg2":
+        sa.event.listen(engine, "connect", _uuids_as_text)
     if not isinstance(engine.pool, sa.pool.NullPool):
         _ping_when_idle(engine)
     return engine
+
+
+def _uuids_as_text(dbapi_connection: Any, record: Any) -> None:
+    """Read uuid columns as the strings every Osprey model keeps them as
+    (``UUID(as_uuid=False)``): SQLAlchemy registers psycopg2's UUID type, which makes a
+    ``uuid.UUID`` of every value only for SQLAlchemy to turn it back into a string."""
+    import psycopg2.extensions as ext
+
+    as_text = ext.new_type((2950,), "OSPREY_UUID_TEXT", lambda value, _cursor: value)
+    ext.register_type(as_text, dbapi_connection)
+    ext.register_type(ext.new_array_type((2951,), "OSPREY_UUID_TEXT[]", as_text), dbapi_connection)
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -109,6 +122,8 @@ class ServiceSession(Session):
     """A session that can also write events into its service's outbox."""
 
     outbox: sa.Table
+    #: the outbox's INSERT, made once per service (every change emits through it)
+    outbox_insert: sa.Insert
     processed_events: sa.Table
     source: str
 
@@ -116,12 +131,13 @@ class ServiceSession(Session):
         """Write an event in this transaction; the relay publishes it after commit."""
         event = envelope(event_type, data, actor=actor, source=self.source)
         self.execute(
-            self.outbox.insert().values(
-                id=event["id"],
-                type=event_type,
-                occurred_at=event["occurred_at"],
-                envelope=event,
-            )
+            self.outbox_insert,
+            {
+                "id": event["id"],
+                "type": event_type,
+                "occurred_at": event["occurred_at"],
+                "envelope": event,
+            },
         )
         self.info["outbox_written"] = True
         return event
@@ -133,6 +149,7 @@ def make_sessionmaker(engine: Engine, metadata: sa.MetaData, source: str) -> ses
         (ServiceSession,),
         {
             "outbox": metadata.tables[f"{metadata.schema}.outbox"],
+            "outbox_insert": metadata.tables[f"{metadata.schema}.outbox"].insert(),
             "processed_events": metadata.tables[f"{metadata.schema}.processed_events"],
             "source": source,
         },
