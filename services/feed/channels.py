@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied, ValidationFailed
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, page_limit

@@ -15,12 +15,12 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound, ValidationFailed
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase

@@ -20,12 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from nameko.events import event_handler
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.events import isoformat, utcnow
 from services.platform.idempotency import idempotent
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, invalid

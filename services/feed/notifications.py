@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.events import utcnow
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, dump_notification, invalid, page_limit

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, dump_comment, invalid, page_limit

@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, ValidationFailed
 from services.platform.events import utcnow
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, stream_wire

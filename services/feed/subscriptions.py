@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import FeedBase, dump_subscription, invalid

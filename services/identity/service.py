@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.platform.access import Actor
 from services.platform.db import Database
 from services.platform.errors import EXPECTED
+from services.platform.rpc import rpc
 
 from . import domain, store
 from .dependencies import Bootstrap, Settings

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform import similar
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import LeadsBase

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied, ValidationFailed
+from services.platform.rpc import rpc
 
 from . import domain
 from .duplicates import DuplicatesRpc

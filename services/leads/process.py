@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.platform.access import Actor
 from services.platform.errors import (
@@ -27,6 +27,7 @@ from services.platform.errors import (
 )
 from services.platform.events import isoformat
 from services.platform.idempotency import idempotent
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import LeadsBase

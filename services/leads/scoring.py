@@ -32,7 +32,6 @@ from typing import Any
 import eventlet
 import sqlalchemy as sa
 from nameko.events import event_handler
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.platform.access import Actor
@@ -40,6 +39,7 @@ from services.platform.errors import EXPECTED, Conflict, NotFound
 from services.platform.events import isoformat, utcnow
 from services.platform.idempotency import idempotent
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import LeadsBase

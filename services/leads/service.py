@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
 from services.platform.name_index import NameIndexStatusRpc
+from services.platform.rpc import rpc
 
 from . import domain
 from .distribution import DistributionRpc

@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +50,7 @@ from services.platform.errors import (
 )
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 from services.platform.values import InvalidValue, validation_failed
 
 from . import domain

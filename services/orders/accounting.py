@@ -34,7 +34,6 @@ from kombu import Connection, Exchange, Queue
 from kombu.messaging import Consumer as KombuConsumer
 from kombu.messaging import Producer
 from nameko.extensions import DependencyProvider, Entrypoint
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
@@ -42,6 +41,7 @@ from services.platform.db import create_db_engine
 from services.platform.errors import EXPECTED, Conflict, NotFound, OspreyError, Unavailable
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.rpc import rpc
 
 from . import domain
 from .accounting_contract import (

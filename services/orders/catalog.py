@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from services.platform.access import Actor
@@ -21,6 +20,7 @@ from services.platform.errors import EXPECTED, Conflict, NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import OrdersBase

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from nameko.timer import Timer
 
 from services.platform.access import Actor
@@ -23,6 +22,7 @@ from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import OrdersBase

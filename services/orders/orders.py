@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.rpc import rpc
 from services.platform.values import validation_failed
 
 from . import domain

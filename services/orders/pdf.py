@@ -31,10 +31,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import OrdersBase

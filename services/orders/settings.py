@@ -18,12 +18,12 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.events import isoformat, utcnow
+from services.platform.rpc import rpc
 from services.platform.values import validation_failed
 
 from . import domain

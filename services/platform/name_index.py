@@ -43,9 +43,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from services.platform.rpc import rpc
 
 from .access import Actor
 from .db import create_db_engine

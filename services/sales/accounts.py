@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform import similar
 from services.platform.access import Actor
@@ -15,6 +14,7 @@ from services.platform.errors import EXPECTED, Conflict, DuplicatesFound, NotFou
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import Kind, SalesBase

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from services.platform.access import Actor
 from services.platform.errors import (
@@ -30,6 +29,7 @@ from services.platform.errors import (
 )
 from services.platform.events import utcnow
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, parse_query, readable_by
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import Kind, SalesBase

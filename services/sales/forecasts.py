@@ -27,7 +27,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from services.platform.access import Actor
@@ -41,6 +40,7 @@ from services.platform.errors import (
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import SalesBase

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +28,7 @@ from services.platform.listing import (
     fetch_page,
     readable_by,
 )
+from services.platform.rpc import rpc
 
 from . import domain
 from .base import Kind, SalesBase
