@@ -279,11 +279,11 @@ class FeedBase:
 
     def _upsert_ref(
         self, record_type: str, record: dict[str, Any], *, follow: bool = True
-    ) -> tuple[str | None, bool]:
-        """Keep the record's owner/team/title; the owner follows it. ``(owner, changed)``."""
+    ) -> str | None:
+        """Keep the record's owner/team/title; the owner follows it. Returns the owner
+        (the one the event carries, else the one the feed knew)."""
         if not domain.is_uuid(record.get("id")):
-            return None, False
-        before = self._record_ref(record_type, record["id"])
+            return None
         values = {
             "owner_id": record.get("owner_id"),
             "team_id": record.get("team_id"),
@@ -296,18 +296,19 @@ class FeedBase:
             for k, v in values.items()
             if k == "updated_at" or (k == "title" and v) or (k != "title" and k in record)
         }
-        self.db.execute(
+        # The owner after the upsert: the event's, or the one kept when it has none.
+        owner = self.db.execute(
             pg_insert(record_refs)
             .values(type=record_type, id=record["id"], **values)
             .on_conflict_do_update(index_elements=["type", "id"], set_=changes)
-        )
-        owner = record["owner_id"] if "owner_id" in record else before["owner_id"]
+            .returning(record_refs.c.owner_id)
+        ).scalar_one()
         if follow and domain.is_uuid(owner):
-            self._follow(owner, record_type, record["id"])
-        return owner, owner != before["owner_id"]
+            self._subscribe(owner, record_type, record["id"])
+        return owner
 
-    def _follow(self, user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
-        """The user's subscription to the target, made if missing."""
+    def _subscribe(self, user_id: str, target_type: str, target_id: str) -> None:
+        """Make the user's subscription to the target if it is missing."""
         self.db.execute(
             pg_insert(subscriptions)
             .values(
@@ -319,6 +320,10 @@ class FeedBase:
             )
             .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"])
         )
+
+    def _follow(self, user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
+        """The user's subscription to the target, made if missing."""
+        self._subscribe(user_id, target_type, target_id)
         row = self.db.execute(
             sa.select(subscriptions).where(
                 subscriptions.c.user_id == user_id,

@@ -157,7 +157,7 @@ class ChannelsRpc(FeedBase):
             )
         )
         self._set_members(channel_id, [caller.id, *member_ids], admins={caller.id})
-        self._follow(caller.id, "channel", channel_id)
+        self._subscribe(caller.id, "channel", channel_id)
         row = self._channel_row(channel_id, caller)
         out = self._dump_channel(row, caller)
         self.db.emit("channel_created", out, actor=actor)

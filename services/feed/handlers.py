@@ -151,7 +151,7 @@ class HandlersMixin(FeedBase):
         ).first()
         if built is not None:
             text, record_type, record = built
-            owner, _ = self._upsert_ref(record_type, record)
+            owner = self._upsert_ref(record_type, record)
             if (setting is None or setting.enabled) and domain.is_uuid(record.get("id")):
                 self._post_system(event, setting, text, record_type, record, owner, notify_kind)
         self._commit()

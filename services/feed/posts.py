@@ -152,7 +152,7 @@ class PostsRpc(FeedBase):
             attachment_ids=attachment_ids,
         )
         if related_id:
-            self._follow(caller.id, related_type, related_id)
+            self._subscribe(caller.id, related_type, related_id)
         self._notify_mentions(list(row.mentions), caller.id, row, what="post")
         out = self._dump_post(row, caller.id)
         self.db.emit("post_created", out, actor=actor)
