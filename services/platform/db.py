@@ -139,7 +139,7 @@ class ServiceSession(Session):
                 "envelope": event,
             },
         )
-        self.info["outbox_written"] = True
+        self.info.setdefault("outbox_ids", []).append(event["id"])
         return event
 
 
@@ -217,13 +217,14 @@ class Database(DependencyProvider):
         session = self.sessions.pop(worker_ctx, None)
         if session is None:
             return
-        wrote_events = session.info.pop("outbox_written", False)
+        written = session.info.pop("outbox_ids", None)
         try:
             session.rollback()  # anything the entrypoint did not commit
         finally:
             session.close()
-        if wrote_events and self.relay is not None:
-            self.relay.wake()
+        if written and self.relay is not None:
+            # Committed or not: the relay looks them up by id and sends what exists.
+            self.relay.wake(written)
 
 
 def ensure_schema(engine: Engine, schema: str) -> None:

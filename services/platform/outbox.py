@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,16 +157,22 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._wake = threading.Event()
         self._stopped = False
+        self._written: set[str] = set()  # ids of events this process wrote, not yet sent
+        self._scanned_at = 0.0
         t = outbox
-        self._unsent = (
+        unsent = (
             sa.select(t.c.id, t.c.type, t.c.envelope)
             .where(t.c.sent_at.is_(None))
             .order_by(t.c.id)
             .limit(batch_size)
             .with_for_update(skip_locked=True)
         )
+        self._unsent = unsent
+        self._unsent_of = unsent.where(t.c.id.in_(sa.bindparam("ids", expanding=True)))
 
-    def wake(self) -> None:
+    def wake(self, ids: Iterable[str] = ()) -> None:
+        """Send soon: the events with these ids (just written here), or any unsent."""
+        self._written.update(ids)
         self._wake.set()
 
     def stop(self) -> None:
@@ -182,16 +190,33 @@ class OutboxRelay:
                 log.exception("outbox relay of %s failed; retrying", self.service_name)
                 sent = 0
                 backoff = min(backoff * 2, 30.0)
-            if sent >= self.batch_size:
+            if sent >= self.batch_size or self._written:
                 continue
             self._wake.wait(timeout=backoff)
         self.publisher.close()
 
     def relay_once(self) -> int:
-        """Publish one batch of unsent events; return how many were sent."""
+        """Publish one batch of unsent events; return how many were sent.
+
+        Events this process wrote are looked up by their ids (primary key), so a
+        busy relay never walks the unsent-index, whose entries for sent rows stay
+        until vacuum; every ``poll_seconds`` at least, and when nothing was written
+        here, it scans for any unsent event (another process's that died, or a
+        rolled-back wake)."""
         t = self.outbox
+        now = time.monotonic()
+        written: list[str] = []
+        if self._written and now - self._scanned_at < self.poll_seconds:
+            written = list(self._written)[: self.batch_size]
+            self._written.difference_update(written)
+        else:
+            self._written.clear()
+            self._scanned_at = now
         with self.engine.begin() as conn:
-            rows = conn.execute(self._unsent).all()
+            if written:
+                rows = conn.execute(self._unsent_of, {"ids": written}).all()
+            else:
+                rows = conn.execute(self._unsent).all()
             if not rows:
                 return 0
             # A failure raises and rolls back: the rows stay unsent for the next try.
