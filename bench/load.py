@@ -222,7 +222,7 @@ async def _load(
     requests: int,
     make_request: RequestMaker,
     warmup: int,
-) -> dict:
+) -> tuple[list[float], float]:
     url = urllib.parse.urlsplit(base_url)
     if url.scheme != "http":
         raise ValueError(f"only http:// is supported, not {base_url!r}")
@@ -286,7 +286,7 @@ async def _load(
     finally:
         releaser.cancel()
     wall = max(e for _, e in bounds) - min(s for s, _ in bounds)
-    return summarize(clients, latencies, wall)
+    return latencies, wall
 
 
 async def _gather_or_fail(tasks: list[asyncio.Task[Any]]) -> None:
@@ -314,6 +314,21 @@ def run_load(
     the path is relative to ``base_url``. Returns ``{"clients", "requests", "req_per_s",
     "p50_ms", "p95_ms", "p99_ms"}``.
     """
+    latencies, wall = sample_load(base_url, token, clients, requests, make_request, warmup)
+    return summarize(clients, latencies, wall)
+
+
+def sample_load(
+    base_url: str,
+    token: str | None,
+    clients: int,
+    requests: int,
+    make_request: RequestMaker,
+    warmup: int = 0,
+) -> tuple[list[float], float]:
+    """:func:`run_load`'s raw samples: each request's latency and the wall time, both in
+    seconds, to pool several runs before :func:`summarize` (e.g. a figure measured in
+    rounds between runs of the floor)."""
     if clients < 1 or requests < clients:
         raise ValueError("need at least one client and one request per client")
     try:
