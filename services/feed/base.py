@@ -77,6 +77,51 @@ def page_limit(value: Any, default: int = 50, maximum: int = 200) -> int:
     return limit
 
 
+# The statements every record event runs, made once (building one per call cost more
+# than running it).
+_UPSERT_REF = (
+    pg_insert(record_refs)
+    .values(
+        type=sa.bindparam("type"),
+        id=sa.bindparam("id"),
+        owner_id=sa.bindparam("owner_id"),
+        team_id=sa.bindparam("team_id"),
+        title=sa.bindparam("title"),
+        updated_at=sa.bindparam("updated_at"),
+    )
+    .returning(record_refs.c.owner_id)
+)
+_UPSERT_REF = _UPSERT_REF.on_conflict_do_update(
+    index_elements=["type", "id"],
+    set_={
+        "owner_id": sa.case(
+            (sa.bindparam("has_owner", type_=sa.Boolean), _UPSERT_REF.excluded.owner_id),
+            else_=record_refs.c.owner_id,
+        ),
+        "team_id": sa.case(
+            (sa.bindparam("has_team", type_=sa.Boolean), _UPSERT_REF.excluded.team_id),
+            else_=record_refs.c.team_id,
+        ),
+        # a title only when the event has one
+        "title": sa.func.coalesce(
+            sa.func.nullif(_UPSERT_REF.excluded.title, ""), record_refs.c.title
+        ),
+        "updated_at": _UPSERT_REF.excluded.updated_at,
+    },
+)
+_SUBSCRIBE = (
+    pg_insert(subscriptions)
+    .values(
+        id=sa.bindparam("id"),
+        user_id=sa.bindparam("user_id"),
+        target_type=sa.bindparam("target_type"),
+        target_id=sa.bindparam("target_id"),
+        created_at=sa.bindparam("created_at"),
+    )
+    .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"])
+)
+
+
 class FeedBase:
     """The shared steps; the ``@rpc`` methods live in the parts that inherit this."""
 
@@ -284,24 +329,19 @@ class FeedBase:
         (the one the event carries, else the one the feed knew)."""
         if not domain.is_uuid(record.get("id")):
             return None
-        values = {
-            "owner_id": record.get("owner_id"),
-            "team_id": record.get("team_id"),
-            "title": domain.record_title(record),
-            "updated_at": utcnow(),
-        }
-        # An event that does not carry a field leaves it as it was (never "shared").
-        changes = {
-            k: v
-            for k, v in values.items()
-            if k == "updated_at" or (k == "title" and v) or (k != "title" and k in record)
-        }
-        # The owner after the upsert: the event's, or the one kept when it has none.
         owner = self.db.execute(
-            pg_insert(record_refs)
-            .values(type=record_type, id=record["id"], **values)
-            .on_conflict_do_update(index_elements=["type", "id"], set_=changes)
-            .returning(record_refs.c.owner_id)
+            _UPSERT_REF,
+            {
+                "type": record_type,
+                "id": record["id"],
+                "owner_id": record.get("owner_id"),
+                "team_id": record.get("team_id"),
+                "title": domain.record_title(record),
+                "updated_at": utcnow(),
+                # An event that does not carry a field leaves it as it was (never "shared").
+                "has_owner": "owner_id" in record,
+                "has_team": "team_id" in record,
+            },
         ).scalar_one()
         if follow and domain.is_uuid(owner):
             self._subscribe(owner, record_type, record["id"])
@@ -310,15 +350,14 @@ class FeedBase:
     def _subscribe(self, user_id: str, target_type: str, target_id: str) -> None:
         """Make the user's subscription to the target if it is missing."""
         self.db.execute(
-            pg_insert(subscriptions)
-            .values(
-                id=new_id(),
-                user_id=user_id,
-                target_type=target_type,
-                target_id=target_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"])
+            _SUBSCRIBE,
+            {
+                "id": new_id(),
+                "user_id": user_id,
+                "target_type": target_type,
+                "target_id": target_id,
+                "created_at": utcnow(),
+            },
         )
 
     def _follow(self, user_id: str, target_type: str, target_id: str) -> dict[str, Any]:

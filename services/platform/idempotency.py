@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from .db import ServiceSession
@@ -18,14 +19,19 @@ from .db import ServiceSession
 
 def claim_event(db: ServiceSession, event_id: str, handler: str) -> bool:
     """True the first time this handler sees this event (in this transaction)."""
-    table = db.processed_events
-    row = db.execute(
+    row = db.execute(_claim_statement(db.processed_events), {"e": event_id, "h": handler}).first()
+    return row is not None
+
+
+@functools.cache
+def _claim_statement(table: sa.Table) -> sa.Insert:
+    # Made once per service: every event handled runs it.
+    return (
         insert(table)
-        .values(event_id=event_id, handler=handler)
+        .values(event_id=sa.bindparam("e"), handler=sa.bindparam("h"))
         .on_conflict_do_nothing()
         .returning(table.c.event_id)
-    ).first()
-    return row is not None
+    )
 
 
 def idempotent(fn: Callable[..., Any]) -> Callable[..., Any]:
