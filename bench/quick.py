@@ -84,6 +84,10 @@ FLOOR_REQUESTS = {1: 60, 8: 96}
 #: seconds into the run is skipped: stopping and reporting take up to 10 s more on a
 #: very busy machine, and the run must stay under a minute.
 TIME_LIMIT = 45.0
+#: The fewest requests, as a share of the above, on a machine busier than the baseline's.
+MIN_SCALE = 0.4
+#: Past this load average per core the figures are noisy; the report says so.
+BUSY_LOAD_PER_CORE = 1.5
 #: Runs behind a new baseline (``--write-baseline``): their rounds are pooled.
 BASELINE_RUNS = 2
 
@@ -186,8 +190,9 @@ def lead_payload(n: int, i: int) -> dict[str, Any]:
     }
 
 
-def measure() -> tuple[dict[str, Any], dict[str, dict], list[str]]:
-    """Run the stack and every figure: (run info, figures, failures)."""
+def measure(baseline: dict | None = None) -> tuple[dict[str, Any], dict[str, dict], list[str]]:
+    """Run the stack and every figure: (run info, figures, failures). With a baseline,
+    a machine busier than it was then gets fewer requests of each (see scale)."""
     started = time.perf_counter()
     info: dict[str, Any] = {**run_info(), "load_average_before": loadavg()}
     figures: dict[str, dict] = {}
@@ -234,12 +239,14 @@ def measure() -> tuple[dict[str, Any], dict[str, dict], list[str]]:
         }
         last_floor: dict[int, dict] = {}
 
+        scale = 1.0
+
         def floor_run(clients: int) -> dict:
             latencies, wall = sample_load(
                 floor.base_url,
                 None,
                 clients,
-                FLOOR_REQUESTS[clients],
+                max(clients * 8, round(FLOOR_REQUESTS[clients] * scale)),
                 lambda c, i: ("GET", FLOOR_PATH, None),
                 clients * 2,
             )
@@ -248,6 +255,14 @@ def measure() -> tuple[dict[str, Any], dict[str, dict], list[str]]:
             last_floor[clients] = summarize(clients, latencies, wall)
             return last_floor[clients]
 
+        # On a machine slower now than for the baseline (the first floor run says by how
+        # much), every run gets fewer requests, down to 40%, to stay within the minute:
+        # the ratios to the floor do not depend on the number of requests.
+        base_floor = ((baseline or {}).get("figures") or {}).get("floor_1", {}).get("req_per_s")
+        if base_floor:
+            first = floor_run(1)
+            scale = min(1.0, max(MIN_SCALE, first["req_per_s"] / base_floor))
+        info["scale"] = round(scale, 2)
         paces: list[float] = []
         for name, (clients, n) in FIGURES.items():
             figure_started = time.perf_counter()
@@ -258,7 +273,7 @@ def measure() -> tuple[dict[str, Any], dict[str, dict], list[str]]:
                 )
                 continue
             make = makers[name]
-            per_round = n // ROUNDS
+            per_round = max(clients * 4, round(n * scale / ROUNDS))
             samples: list[float] = []
             wall = 0.0
             ratios: list[tuple[float, float]] = []
@@ -361,6 +376,14 @@ def report(info: dict, figures: dict[str, dict], failures: list[str], base: dict
             if worse:
                 regressions.append(f"REGRESSION {name}: " + "; ".join(worse))
         lines.append(line)
+    cores = (info.get("machine") or {}).get("cores") or os.cpu_count() or 1
+    load = max(info["load_average_before"][0], info["load_average_after"][0])
+    if load > BUSY_LOAD_PER_CORE * cores:
+        failures = [
+            *failures,
+            f"NOTE: load average {load} on {cores} cores (requests x{info.get('scale', 1)}):"
+            " a busy machine; expect ratios to move by 20-30%",
+        ]
     return "\n".join(lines + failures + regressions)
 
 
@@ -402,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with exclusive(DB):
             for _ in range(BASELINE_RUNS if args.write_baseline else 1):
-                runs.append(measure())
+                runs.append(measure(base))
     except Exception as exc:  # noqa: BLE001 - say it in one line, last (log tails above)
         first = (str(exc).strip().splitlines() or [""])[0]
         print(f"FAILED bench-quick: {type(exc).__name__}: {first}"[:300])
