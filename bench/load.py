@@ -151,15 +151,16 @@ class Connection:
         head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
         return head.encode("latin-1") + data
 
-    async def request(self, raw: bytes) -> tuple[int, bytes]:
-        """Send one encoded request and read its response whole: (status, body)."""
+    async def request(self, raw: bytes, head_only: bool = False) -> tuple[int, bytes]:
+        """Send one encoded request and read its response whole: (status, body).
+        ``head_only``: the answer to a HEAD request, headers without a body."""
         for attempt in (0, 1):
             await self.open()
             assert self.reader is not None and self.writer is not None
             try:
                 self.writer.write(raw)
                 await self.writer.drain()
-                return await self._read_response(self.reader)
+                return await self._read_response(self.reader, head_only)
             except (ConnectionError, asyncio.IncompleteReadError) as exc:
                 # The server closed an idle keep-alive connection: once more on a new one.
                 await self.close()
@@ -167,7 +168,9 @@ class Connection:
                     raise LoadError(f"connection failed: {exc!r}") from exc
         raise AssertionError("unreachable")
 
-    async def _read_response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    async def _read_response(
+        self, reader: asyncio.StreamReader, head_only: bool = False
+    ) -> tuple[int, bytes]:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head[:-4].split(b"\r\n")
@@ -188,12 +191,12 @@ class Connection:
                     close = value == b"close" or (close and value != b"keep-alive")
             if 100 <= status < 200:
                 continue  # an interim response (100 Continue): the real one follows
-            if chunked:
+            if head_only or status in (204, 304):
+                body = b""
+            elif chunked:
                 body = await self._read_chunked(reader)
             elif length is not None:
                 body = await reader.readexactly(length) if length else b""
-            elif status in (204, 304):
-                body = b""
             else:  # no framing: the body runs to the end of the connection
                 body = await reader.read(-1)
                 close = True
@@ -241,7 +244,9 @@ async def _load(
         raw = conn.encode(method, prefix + path, body)
         start = time.perf_counter()
         try:
-            status, payload = await asyncio.wait_for(conn.request(raw), REQUEST_TIMEOUT)
+            status, payload = await asyncio.wait_for(
+                conn.request(raw, method == "HEAD"), REQUEST_TIMEOUT
+            )
         except TimeoutError as exc:
             raise LoadError(f"{method} {path} had no answer in {REQUEST_TIMEOUT:g}s") from exc
         end = time.perf_counter()

@@ -32,7 +32,9 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             length = int(headers.get("content-length", "0"))
             body = await reader.readexactly(length) if length else b""
             SEEN.append({"method": method, "path": path, "headers": headers, "body": body})
-            if path.startswith("/chunked"):
+            if method == "HEAD":
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n")
+            elif path.startswith("/chunked"):
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"
@@ -97,6 +99,10 @@ def main() -> None:
     SEEN.clear()
     run_load(base, None, 2, 10, lambda n, i: ("GET", "/chunked", None))
     assert "authorization" not in SEEN[0]["headers"]
+
+    CONNECTIONS = 0
+    run_load(base, None, 2, 10, lambda n, i: ("HEAD", "/", None))  # no body to wait for
+    assert CONNECTIONS == 2, CONNECTIONS
 
     CONNECTIONS = 0
     run_load(base, None, 2, 10, lambda n, i: ("GET", "/close", None))
