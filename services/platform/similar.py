@@ -113,7 +113,6 @@ def nearest_ids_by_name_key(
     read make it read on, four times further each round.
     """
     record_id = allowed.record_id
-    conditions = allowed.conditions()
     if isinstance(index, NameKeyIndex) and index.ready:
         found = index.nearest(session, name, NAME_SIMILARITY_THRESHOLD)
         if found is not None:
@@ -158,7 +157,11 @@ def nearest_ids_by_name_key(
                     .subquery("found")
                 )
 
-            return _records_of_keys(session, remembered, record_id, record_key, conditions)
+            return _records_of_keys(
+                session, remembered, record_id, record_key, allowed.conditions()
+            )
+
+    conditions = allowed.conditions()
 
     def searched(want: int) -> Any:
         # The keys passing the current threshold, nearest first, from the trigram index.
