@@ -6,7 +6,7 @@ and the floor of :mod:`bench.floor` against its own fresh database
 (``OSPREY_BENCH_QUICK_DATABASE_URL``, default ``.../osprey_bench_quick``), COPYs a few
 thousand leads, then measures a few hundred requests of each figure with
 :mod:`bench.load`: lead creation at 1 and 8 clients, a lead by id, a list page of 80 and
-the email search at 8 clients, each in three rounds between short runs of the FastAPI
+the email search at 8 clients, each in four rounds between short runs of the FastAPI
 floor (``GET /floor``) at as many clients; each round is divided by the mean of the
 floor runs either side of it, and a figure's ratio to the floor is the median of its
 rounds' (its absolute figures pool all its rounds).
@@ -70,22 +70,22 @@ LATENCY_GROWTH = 1 / 0.7
 
 # name -> (clients, requests in all); each is compared with the floor at as many clients
 FIGURES: dict[str, tuple[int, int]] = {
-    "create_1": (1, 105),
-    "create_8": (8, 264),
-    "get_lead_8": (8, 432),
-    "list_80_8": (8, 240),
-    "search_email_8": (8, 312),
+    "create_1": (1, 120),
+    "create_8": (8, 256),
+    "get_lead_8": (8, 448),
+    "list_80_8": (8, 256),
+    "search_email_8": (8, 320),
 }
 #: Each figure is measured in this many rounds, each between two runs of the floor.
-ROUNDS = 3
+ROUNDS = 4
 #: Requests of each run of the floor.
-FLOOR_REQUESTS = {1: 60, 8: 96}
+FLOOR_REQUESTS = {1: 52, 8: 80}
 #: A figure that would end (at the pace of the ones before it) later than this many
 #: seconds into the run is skipped: stopping and reporting take up to 10 s more on a
 #: very busy machine, and the run must stay under a minute.
 TIME_LIMIT = 45.0
-#: The fewest requests, as a share of the above, on a machine busier than the baseline's.
-MIN_SCALE = 0.4
+#: The fewest requests, as a share of the above, on a busy machine (see planned_seconds).
+MIN_SCALE = 0.3
 #: Past this load average per core the figures are noisy; the report says so.
 BUSY_LOAD_PER_CORE = 1.5
 #: Runs behind a new baseline (``--write-baseline``): their rounds are pooled.
@@ -190,6 +190,25 @@ def lead_payload(n: int, i: int) -> dict[str, Any]:
     }
 
 
+def planned_seconds(baseline: dict | None, floor_1_rps: float) -> dict[str, float] | None:
+    """How long each figure, with its floor runs, would take at full size at the pace of
+    a floor that now answers ``floor_1_rps`` at 1 client, going by the baseline's figures
+    and ratios to the floor; None without a baseline."""
+    figures = (baseline or {}).get("figures") or {}
+    base_floor = {c: figures.get(f"floor_{c}", {}).get("req_per_s") for c in FLOOR_REQUESTS}
+    if not all(base_floor.values()) or not floor_1_rps:
+        return None
+    speed = floor_1_rps / base_floor[1]  # now against the baseline's machine
+    plan = {}
+    for name, (clients, n) in FIGURES.items():
+        rps_x_floor = figures.get(name, {}).get("rps_x_floor")
+        if not rps_x_floor:
+            return None
+        floor_rps = base_floor[clients] * speed
+        plan[name] = n / (floor_rps * rps_x_floor) + ROUNDS * FLOOR_REQUESTS[clients] / floor_rps
+    return plan
+
+
 def measure(baseline: dict | None = None) -> tuple[dict[str, Any], dict[str, dict], list[str]]:
     """Run the stack and every figure: (run info, figures, failures). With a baseline,
     a machine busier than it was then gets fewer requests of each (see scale)."""
@@ -255,25 +274,33 @@ def measure(baseline: dict | None = None) -> tuple[dict[str, Any], dict[str, dic
             last_floor[clients] = summarize(clients, latencies, wall)
             return last_floor[clients]
 
-        # On a machine slower now than for the baseline (the first floor run says by how
-        # much), every run gets fewer requests, down to 40%, to stay within the minute:
-        # the ratios to the floor do not depend on the number of requests.
-        base_floor = ((baseline or {}).get("figures") or {}).get("floor_1", {}).get("req_per_s")
-        if base_floor:
-            first = floor_run(1)
-            scale = min(1.0, max(MIN_SCALE, first["req_per_s"] / base_floor))
-        info["scale"] = round(scale, 2)
-        paces: list[float] = []
-        for name, (clients, n) in FIGURES.items():
+        # Fewer requests, down to MIN_SCALE, when what is left would not end within
+        # TIME_LIMIT at the pace the machine has now: the first floor run and the
+        # baseline's ratios to the floor give a plan; each figure done corrects the pace
+        # against it. (The ratios to the floor do not depend on the number of requests.)
+        plan = planned_seconds(baseline, floor_run(1)["req_per_s"])
+        pace = 1.5  # actual seconds per planned second (warm-ups, connections, a busy box)
+        planned_done = actual_done = 0.0
+        scales: list[float] = []
+        names = list(FIGURES)
+        for k, name in enumerate(names):
+            clients, n = FIGURES[name]
             figure_started = time.perf_counter()
-            pace = sum(paces) / len(paces) if paces else 0.0
-            if figure_started - started + pace > TIME_LIMIT:
+            left = TIME_LIMIT - (figure_started - started)
+            if plan:
+                need = pace * sum(plan[m] for m in names[k:])
+                scale = min(1.0, max(MIN_SCALE, left / need)) if need > 0 else 1.0
+                expected = pace * plan[name] * scale
+            else:
+                expected = actual_done / k if k else 0.0
+            if expected > left:
                 failures.append(
                     f"SKIPPED {name}: would end past {TIME_LIMIT:g}s (load {loadavg()[0]})"
                 )
                 continue
+            scales.append(scale)
             make = makers[name]
-            per_round = max(clients * 4, round(n * scale / ROUNDS))
+            per_round = max(clients * 4, 12, round(n * scale / ROUNDS))
             samples: list[float] = []
             wall = 0.0
             ratios: list[tuple[float, float]] = []
@@ -301,13 +328,18 @@ def measure(baseline: dict | None = None) -> tuple[dict[str, Any], dict[str, dic
                 failures.append(f"FAILED {name}: {exc}"[:300])
                 continue
             finally:
-                paces.append(time.perf_counter() - figure_started)
+                actual_done += time.perf_counter() - figure_started
+                if plan:
+                    planned_done += plan[name] * scale
+                    pace = actual_done / planned_done
             figures[name] = {
                 **summarize(clients, samples, wall),
                 "rps_x_floor": round(statistics.median(r[0] for r in ratios), 4),
                 "p50_x_floor": round(statistics.median(r[1] for r in ratios), 3),
                 "rounds": [[round(a, 4), round(b, 3)] for a, b in ratios],
+                "scale": round(scale, 2),
             }
+        info["scale"] = round(min(scales), 2) if scales else 1.0
     except BaseException:
         print(stack.log_tails(30), file=sys.stderr)
         raise
