@@ -160,10 +160,14 @@ def get_user(db: Session, user_id: Any) -> dict[str, Any]:
     """The user; ``NotFound`` when there is none (or the id is not one)."""
     row = None
     if domain.is_uuid(user_id):
-        row = db.execute(user_select().where(User.id == user_id)).first()
+        row = db.execute(_USER_BY_ID, {"user_id": user_id}).first()
     if row is None:
         raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
     return dump_user_row(row._mapping)
+
+
+#: Every ``GET /me`` reads it: made once.
+_USER_BY_ID = user_select().where(User.id == sa.bindparam("user_id"))
 
 
 def find_user_by_email(db: Session, email: str) -> dict[str, Any] | None:

@@ -24,6 +24,8 @@ from . import domain
 from .models import Lead, StageChange, metadata
 from .schemas import dump_lead
 
+_LEAD_BY_ID = sa.select(Lead).where(Lead.id == sa.bindparam("lead_id"))
+_LEAD_FOR_UPDATE = _LEAD_BY_ID.with_for_update()
 #: The columns a new lead is written with (the computed ones are the database's).
 _LEAD_COLUMNS = tuple(c.name for c in Lead.__table__.columns if c.computed is None)
 #: A new lead and its first stage change (from nothing to its stage), one statement.
@@ -98,11 +100,9 @@ class LeadsBase:
         # An id that is not a UUID names no lead; asking PostgreSQL would only fail.
         if not domain.is_uuid(lead_id):
             raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
-        stmt = sa.select(Lead).where(Lead.id == lead_id)
-        if for_update:
-            # Held until commit, so the version check and the change are one step.
-            stmt = stmt.with_for_update()
-        lead = self.db.execute(stmt).scalar_one_or_none()
+        # Held until commit when changing, so the version check and the change are one step.
+        stmt = _LEAD_FOR_UPDATE if for_update else _LEAD_BY_ID
+        lead = self.db.execute(stmt, {"lead_id": lead_id}).scalar_one_or_none()
         # A lead the caller may not read is reported exactly like a missing one.
         if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
             raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
