@@ -4,7 +4,8 @@ Two processes beside a running :class:`tests.support.stack.Stack`, in its Rabbit
 and with its environment, each started as the stack starts its own:
 
 * ``bench_floor``, a Nameko service with one RPC method, ``ping_floor``, that returns
-  ``{"ok": True}`` and touches no database; run exactly as an Osprey service is
+  ``{"ok": True}`` and touches no database; declared with the services' own ``@rpc``
+  (``services.platform.rpc``) and run exactly as an Osprey service is
   (``services/platform/run.py``: eventlet's monkey patching first, then
   ``nameko.cli.run.run`` with :func:`services.platform.config.nameko_config`);
 * a FastAPI app with one route, ``GET /floor``, that calls ``bench_floor.ping_floor``
@@ -24,6 +25,9 @@ processes with its own; :func:`stop_all` stops everything in parallel.)
 An API figure divided by the HTTP floor at the same number of clients is the part of its
 cost that is Osprey's own work (auth, validation, the service's code, PostgreSQL);
 those ratios hold from day to day on a shared machine when the absolute figures do not.
+The floor goes through the same plumbing as the API (the gateway's RPC client, the
+services' RPC entrypoint), so a change to that plumbing moves the floor and the figures
+alike: it shows in the absolute figures, not in the ratios.
 
 Importing this module starts nothing. ``python -m bench.floor service`` and
 ``python -m bench.floor http`` are the two processes' commands.
@@ -55,8 +59,13 @@ PATH = "/floor"
 
 
 def floor_service_class() -> type:
-    """The Nameko service (made here so that importing this module imports no Nameko)."""
-    from nameko.rpc import rpc
+    """The Nameko service (made here so that importing this module imports no Nameko),
+    with the ``@rpc`` entrypoint the Osprey services use (``services.platform.rpc``),
+    or Nameko's own where that does not exist: the floor is the services' plumbing."""
+    try:
+        from services.platform.rpc import rpc
+    except ImportError:  # a tree from before services.platform.rpc
+        from nameko.rpc import rpc
 
     class FloorService:
         name = SERVICE
