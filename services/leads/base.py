@@ -26,6 +26,9 @@ from .schemas import dump_lead
 
 _LEAD_BY_ID = sa.select(Lead).where(Lead.id == sa.bindparam("lead_id"))
 _LEAD_FOR_UPDATE = _LEAD_BY_ID.with_for_update()
+_LEAD_ROW = sa.select(*(Lead.__table__.c[name] for name in domain.FIELD_NAMES)).where(
+    Lead.__table__.c.id == sa.bindparam("lead_id")
+)
 #: The columns a new lead is written with (the computed ones are the database's).
 _LEAD_COLUMNS = tuple(c.name for c in Lead.__table__.columns if c.computed is None)
 #: A new lead and its first stage change (from nothing to its stage), one statement.
@@ -107,6 +110,14 @@ class LeadsBase:
         if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
             raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
         return lead
+
+    def _read(self, lead_id: Any, caller: Actor) -> sa.Row[Any]:
+        """The lead's row if the caller may read it, read in autocommit (for an entrypoint
+        that only reads it); otherwise ``NotFound``, as :meth:`_load`."""
+        rows = self.db.read(_LEAD_ROW, {"lead_id": lead_id}) if domain.is_uuid(lead_id) else []
+        if not rows or not caller.can_read(rows[0].owner_id, rows[0].team_id):
+            raise NotFound("No such lead", [{"field": "lead_id", "message": "no such lead"}])
+        return rows[0]
 
     def _load_for_change(self, lead_id: Any, caller: Actor, expected_version: Any) -> Lead:
         """The lead under a row lock, once the caller may change it and the version holds."""

@@ -102,9 +102,7 @@ class LeadsService(
     def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The lead. Raises ``NotFound`` when it does not exist or the caller may not read it."""
         caller = Actor.from_dict(actor)
-        result = dump_lead(self._load(lead_id, caller))
-        self.db.commit()
-        return result
+        return dump_lead(self._read(lead_id, caller))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_leads(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
