@@ -65,7 +65,7 @@ class IdentityService:
     def get_user(self, user_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The user (any signed-in caller may read any user). Raises ``NotFound``."""
         Actor.from_dict(actor)
-        return store.get_user(self.db, user_id)
+        return store.read_user(self.db, user_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_users(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:

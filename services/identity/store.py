@@ -8,7 +8,7 @@ themselves live in :mod:`.domain`; this module loads, applies them and stores.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -158,16 +158,27 @@ def dump_user_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def get_user(db: Session, user_id: Any) -> dict[str, Any]:
     """The user; ``NotFound`` when there is none (or the id is not one)."""
-    row = None
-    if domain.is_uuid(user_id):
-        row = db.execute(_USER_BY_ID, {"user_id": user_id}).first()
-    if row is None:
+    rows = db.execute(_USER_BY_ID, {"user_id": user_id}).all() if domain.is_uuid(user_id) else []
+    return _one_user(rows)
+
+
+def read_user(db: ServiceSession, user_id: Any) -> dict[str, Any]:
+    """The user as committed now, read in autocommit (for a call that only reads it:
+    ``GET /me``); ``NotFound`` as :func:`get_user`."""
+    return _one_user(db.read(_USER_BY_ID, {"user_id": user_id}) if domain.is_uuid(user_id) else [])
+
+
+def _one_user(rows: Sequence[Any]) -> dict[str, Any]:
+    if not rows:
         raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
-    return dump_user_row(row._mapping)
+    row = rows[0]
+    return dump_user(row, row.role_ids or [], row.roles or [])
 
 
-#: Every ``GET /me`` reads it: made once.
-_USER_BY_ID = user_select().where(User.id == sa.bindparam("user_id"))
+#: A user by id as a row: made once.
+_USER_BY_ID = sa.select(*User.__table__.columns, ROLE_IDS, ROLE_NAMES).where(
+    User.__table__.c.id == sa.bindparam("user_id")
+)
 
 
 def find_user_by_email(db: Session, email: str) -> dict[str, Any] | None:
