@@ -11,6 +11,17 @@ value and id, and the next page starts strictly after that pair. NULL sort value
 are placed last in ascending order and first in descending order (PostgreSQL's own
 default), and the keyset condition spells out the NULL cases, so no row is skipped
 or repeated however many rows share a value or have none.
+
+The search box (``q``) takes the path its text asks for (:func:`search_kind`), each
+through its own btree index (``text_pattern_ops``, so a prefix ``LIKE`` uses it): an
+email or its start (it has an ``@``) is looked up in the spec's ``search_emails``, a
+phone number (7 or more significant digits, however it is written) by its
+:func:`phone_key` in ``search_phones``, and other words — the start of a name or a
+company — in ``search_prefixes``. A :class:`Lookup` is a column of the listed table or
+of a side table (a contact's several emails and phones; a contact's account). A list
+without lookups matches words against its full-text ``search_vector``. A list whose
+spec asks for it (``count_total``) gives its first page a ``total``: exact up to
+:data:`COUNT_EXACT_UP_TO`, above that the planner's estimate (:func:`count_total`).
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,8 +40,10 @@ from enum import Enum
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.expression import Executable
 
 from .access import Actor
 from .errors import ValidationFailed
@@ -44,6 +58,18 @@ MAX_LIMIT = 500
 MAX_FILTER_VALUES = 100
 MAX_TEXT_VALUE = 500
 MAX_Q = 200
+#: A total up to this many rows is counted exactly; above it, estimated.
+COUNT_EXACT_UP_TO = 10_000
+#: When the planner expects more rows than this (a fifth above the exact limit: with
+#: the finer statistics of the search indexes its estimates are seldom further off),
+#: the total is its estimate and nothing is counted.
+COUNT_SKIP_ABOVE = 12_000
+#: A search the planner expects to match at most this many rows reads its page from
+#: the lookups' indexes (:func:`page_statement`); a larger one walks the sort order.
+SEARCH_FROM_INDEXES_UP_TO = COUNT_SKIP_ABOVE
+#: A phone number in the search box has at least this many significant digits (fewer
+#: are searched as words: the start of a number, a short extension).
+MIN_PHONE_DIGITS = 7
 
 _QUERY_KEYS = frozenset({"filter", "sort", "q", "limit", "cursor"})
 _TRUE = frozenset({"true", "1", "yes"})
@@ -74,6 +100,27 @@ class Sort:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A text column (or expression) the search box looks values up in, by prefix.
+
+    It needs a btree index with ``text_pattern_ops`` (a prefix ``LIKE`` and ``=`` both
+    use it); for words, an index on the lower-cased text. It is on the listed table
+    itself (``record_id`` None) or on a side table whose ``record_id`` column names
+    the record — matched to the listed table's ``on`` column, its id by default. A
+    side table of terms marks each term's kind with ``prefix`` (``e:`` for emails,
+    ``p:`` for phone keys), so one index serves both. ``rights`` — the side table's
+    own owner and team columns — keeps to its rows the caller may read (a contact
+    found by its account's name only when the caller may read the account).
+    """
+
+    column: ColumnElement[Any]
+    record_id: ColumnElement[Any] | None = None
+    prefix: str = ""
+    on: ColumnElement[Any] | None = None
+    rights: tuple[ColumnElement[Any], ColumnElement[Any]] | None = None
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """What a list may be filtered, searched and sorted by."""
 
@@ -81,10 +128,27 @@ class ListSpec:
     filters: Mapping[str, Filter] = field(default_factory=dict)
     sorts: Mapping[str, Sort] = field(default_factory=dict)
     default_sort: str = "-created_at"
-    #: a ``tsvector`` column (or expression) searched by ``q``; None = no search box
+    #: a ``tsvector`` column (or expression) searched by ``q`` when the list has no
+    #: ``search_prefixes``; None and no lookups = no search box
     search_vector: ColumnElement[Any] | None = None
     #: the text search configuration the vector was built with
     search_config: str = "simple"
+    #: where ``q`` that is an email (or its start) is looked up: lower-cased emails
+    search_emails: tuple[Lookup, ...] = ()
+    #: where ``q`` that is a phone number is looked up: :func:`phone_key` values
+    search_phones: tuple[Lookup, ...] = ()
+    #: where other words are looked up: lower-cased names and companies, by prefix
+    search_prefixes: tuple[Lookup, ...] = ()
+    #: the first page carries ``total`` and ``total_is_estimate`` (:func:`count_total`)
+    count_total: bool = False
+
+    @property
+    def has_lookups(self) -> bool:
+        return bool(self.search_emails or self.search_phones or self.search_prefixes)
+
+    @property
+    def searchable(self) -> bool:
+        return self.search_vector is not None or self.has_lookups
 
 
 @dataclass(frozen=True)
@@ -258,7 +322,7 @@ def _parse_q(raw: Any, spec: ListSpec) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    if spec.search_vector is None:
+    if not spec.searchable:
         raise _error("q", "this list has no search")
     return text
 
@@ -372,6 +436,207 @@ def prefix_tsquery(text: str) -> str | None:
     return " & ".join(quoted)
 
 
+# --- the search box -------------------------------------------------------------------
+
+_PHONE_TEXT = re.compile(r"[\d\s()+\-./]+")
+_NON_DIGITS = re.compile(r"[^0-9]")
+_RUSSIAN_TRUNK = re.compile(r"8\d{10}")
+
+SearchKind = Literal["email", "phone", "words"]
+
+
+def phone_digits(text: str) -> str:
+    """A number's significant digits: its digits without the leading zeros (a trunk
+    ``0`` or an international ``00``) and without the trunk ``8`` of an 11-digit
+    Russian number. ``+44 20 7946 0018``, ``0044 20 7946 0018`` and ``442079460018`` →
+    ``442079460018``; ``020-7946-0018`` → ``2079460018``; ``8 (916) 123-45-67`` →
+    ``9161234567``. A ``(0)`` written after a country code is not a digit of the number."""
+    digits = _NON_DIGITS.sub("", text.replace("(0)", "")).lstrip("0")
+    return digits[1:] if _RUSSIAN_TRUNK.fullmatch(digits) else digits
+
+
+def phone_key(text: str) -> str:
+    """:func:`phone_digits` reversed: a number's key, stored and indexed beside it
+    (:func:`phone_key_sql`), so that "ends with" is a prefix an index can look up."""
+    return phone_digits(text)[::-1]
+
+
+def phone_key_sql(value: str) -> str:
+    """The SQL of :func:`phone_key` applied to the SQL expression ``value`` (for stored
+    phones, which are ``+`` and digits: no ``(0)`` to drop). Immutable, so it can make a
+    generated column."""
+    return (
+        "reverse(regexp_replace(ltrim(regexp_replace("
+        + value
+        + ", '[^0-9]', '', 'g'), '0'), '^8([0-9]{10})$', '\\1'))"
+    )
+
+
+#: What a lookup's index holds besides its key (``INCLUDE``), so that a search's page of
+#: ids (in the default order, newest first) and its total are read from the index
+#: alone, for any caller's rights.
+LOOKUP_INCLUDE = ("id", "owner_id", "team_id", "created_at")
+
+#: What is left of a name without its first word: ``Zoe Acker`` → ``Acker``.
+AFTER_FIRST_WORD = r"^\S+\s+"
+
+
+def after_first_word(name: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A person's name from its second word on (the surname of most), so the search
+    box finds ``Zoe Acker`` by ``ack`` as well as by ``zoe a``."""
+    return sa.func.regexp_replace(name, AFTER_FIRST_WORD, "")
+
+
+def search_kind(text: str) -> SearchKind:
+    """What the search box holds: an ``email`` (or the start of one: an ``@`` after
+    something), a ``phone`` number (only what numbers are written with, and at least
+    :data:`MIN_PHONE_DIGITS` significant digits), or ``words``."""
+    if "@" in text[1:] and not any(c.isspace() for c in text):
+        return "email"
+    if _PHONE_TEXT.fullmatch(text) and len(phone_digits(text)) >= MIN_PHONE_DIGITS:
+        return "phone"
+    return "words"
+
+
+def _prefix_pattern(text: str) -> ColumnElement[str]:
+    """``text`` lower-cased (by PostgreSQL, as the indexes are) as the fixed start of a
+    ``LIKE`` pattern; backslash is LIKE's escape. A constant the planner folds, so the
+    index sees the prefix."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(sa.literal(escaped, sa.Text)).concat("%")
+
+
+Match = Callable[["Lookup"], ColumnElement[bool]]
+
+
+def _starts_with(text: str) -> Match:
+    return lambda lookup: lookup.column.like(_prefix_pattern(lookup.prefix + text))
+
+
+def _same_number(digits: str) -> Match:
+    """A stored number matches when it ends with the typed one (typed without its
+    country code, or whole), or when the typed one ends with it (stored without its
+    country code) — then at least :data:`MIN_PHONE_DIGITS` of it. Keys are reversed,
+    so both are lookups from the start of the key: a prefix, and a few exact keys."""
+    ends_with_typed = digits[::-1]
+    typed_ends_with = [digits[-n:][::-1] for n in range(MIN_PHONE_DIGITS, len(digits))]
+
+    def match(lookup: Lookup) -> ColumnElement[bool]:
+        condition = lookup.column.like(_prefix_pattern(lookup.prefix + ends_with_typed))
+        if typed_ends_with:
+            keys = [lookup.prefix + key for key in typed_ends_with]
+            condition = sa.or_(condition, lookup.column.in_(keys))
+        return condition
+
+    return match
+
+
+def _branch(
+    spec: ListSpec, lookup: Lookup, match: Match, actor: Actor | None
+) -> ColumnElement[bool]:
+    """The records ``lookup`` finds: a condition on the row, or ``<on> IN (SELECT
+    record_id FROM side WHERE ...)``, which the planner joins from the few rows found
+    instead of testing every record."""
+    if lookup.record_id is None:
+        return match(lookup)
+    found = sa.select(lookup.record_id).where(match(lookup))
+    if lookup.rights is not None:
+        if actor is None:
+            raise ValueError("this list's search reads another table: pass the actor")
+        found = found.where(readable_by(actor, *lookup.rights))
+    on = lookup.on if lookup.on is not None else spec.id_column
+    return on.in_(found.correlate(None))
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the search box asks of a list: ``branches``, conditions any of which a
+    record must meet, one per lookup; ``on_row`` tells, for each, whether it is a
+    condition on the row (else it reads a side table)."""
+
+    branches: list[ColumnElement[bool]]
+    on_row: list[bool]
+
+    def any_of(self) -> ColumnElement[bool]:
+        """The branches as one condition on the row: the planner ORs their indexes'
+        bitmaps, or tests them walking the sort order (a side table's branch then
+        becomes a hashed set of the ids it found) — the way to read a page when many
+        records match."""
+        return self.branches[0] if len(self.branches) == 1 else sa.or_(*self.branches)
+
+    def estimable(self, spec: ListSpec) -> ColumnElement[bool]:
+        """The same condition written so that the planner estimates it well: with a
+        side table, ``id IN (<each branch's ids> UNION ALL ...)`` (an ``OR`` holding a
+        subquery it would guess to match half the table)."""
+        if all(self.on_row) or len(self.branches) == 1:
+            return self.any_of()
+        members = [sa.select(spec.id_column).where(b).correlate(None) for b in self.branches]
+        return spec.id_column.in_(sa.union_all(*members))
+
+    def apart(self) -> tuple[list[ColumnElement[bool]], bool]:
+        """The branches made not to overlap, and whether they could be: a record is
+        left to the first branch (conditions on the row first) that finds it — each
+        later branch adds ``NOT`` of the earlier ones on the row, tested on the
+        columns its index holds — so the records found are the union of the branches
+        without a step that removes repeats. At most one may read a side table (two
+        could overlap); otherwise the branches are returned as they are (False)."""
+        if len(self.branches) == 1:
+            return self.branches, True
+        if self.on_row.count(False) > 1:
+            return self.branches, False
+        ordered = sorted(zip(self.branches, self.on_row, strict=True), key=lambda b: not b[1])
+        apart: list[ColumnElement[bool]] = []
+        earlier: list[ColumnElement[bool]] = []
+        for branch, on_row in ordered:
+            apart.append(sa.and_(branch, *(~sa.func.coalesce(e, sa.false()) for e in earlier)))
+            if on_row:
+                earlier.append(branch)
+        return apart, True
+
+
+def _found_rows(
+    filtered: sa.Select[Any], found: Search, id_column: ColumnElement[Any], sort: ColumnElement[Any]
+) -> sa.Subquery:
+    """``(id, sort)`` of every record ``found`` finds in ``filtered``, one select per
+    branch — each from its own index — united (``UNION ALL`` when the branches are
+    made not to overlap)."""
+    branches, apart = found.apart()
+    selects = [
+        filtered.where(branch)
+        .with_only_columns(id_column.label("id"), sort.label("sort"))
+        .order_by(None)
+        for branch in branches
+    ]
+    found = selects[0] if len(selects) == 1 else (sa.union_all if apart else sa.union)(*selects)
+    # OFFSET 0 keeps the planner from reading this in the page's order (walking the
+    # sort order and testing every row): whatever is above needs all of it first.
+    return found.offset(0).subquery()
+
+
+def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Search | None:
+    """What the search box ``text`` asks of the list (None: no condition at all —
+    words that are only punctuation on a full-text list)."""
+    kind = search_kind(text)
+    if kind == "email" and spec.search_emails:
+        lookups, match = spec.search_emails, _starts_with(text)
+    elif kind == "phone" and spec.search_phones:
+        lookups, match = spec.search_phones, _same_number(phone_digits(text))
+    elif spec.search_prefixes:
+        lookups, match = spec.search_prefixes, _starts_with(" ".join(text.split()))
+    elif spec.search_vector is not None:
+        tsquery = prefix_tsquery(text)
+        if tsquery is None:
+            return None
+        vector = spec.search_vector.op("@@")(sa.func.to_tsquery(spec.search_config, tsquery))
+        return Search([vector], [True])
+    else:
+        return Search([sa.false()], [True])
+    return Search(
+        [_branch(spec, lookup, match, actor) for lookup in lookups],
+        [lookup.record_id is None for lookup in lookups],
+    )
+
+
 def _parse_range(value: str) -> tuple[datetime | None, datetime | None]:
     """``from..to`` → (start, end) with ``end`` exclusive; either side may be empty."""
     if ".." not in value:
@@ -424,16 +689,22 @@ def _filter_condition(flt: Filter, values: list[Any]) -> ColumnElement[bool]:
     return sa.or_(*conditions)
 
 
-def apply_filters(stmt: sa.Select[Any], spec: ListSpec, parsed: ListQuery) -> sa.Select[Any]:
-    """Add the filter and search conditions of ``parsed`` to ``stmt``."""
+def apply_filters(
+    stmt: sa.Select[Any],
+    spec: ListSpec,
+    parsed: ListQuery,
+    actor: Actor | None = None,
+    *,
+    search: bool = True,
+) -> sa.Select[Any]:
+    """Add the filter and (unless ``search`` is false) search conditions of ``parsed``
+    to ``stmt``. ``actor`` is needed when a lookup reads another table with rights."""
     for name, values in parsed.filters.items():
         stmt = stmt.where(_filter_condition(spec.filters[name], values))
-    if parsed.q and spec.search_vector is not None:
-        tsquery = prefix_tsquery(parsed.q)
-        if tsquery is not None:
-            stmt = stmt.where(
-                spec.search_vector.op("@@")(sa.func.to_tsquery(spec.search_config, tsquery))
-            )
+    if search and parsed.q:
+        found = search_branches(spec, parsed.q, actor)
+        if found is not None:
+            stmt = stmt.where(found.any_of())
     return stmt
 
 
@@ -459,19 +730,60 @@ def _keyset_condition(
     return sa.or_(col > value, sa.and_(col == value, id_column > row_id), col.is_(None))
 
 
-def page_statement(stmt: sa.Select[Any], spec: ListSpec, parsed: ListQuery) -> sa.Select[Any]:
+def _order(
+    column: ColumnElement[Any], id_column: ColumnElement[Any], sort: Sort, descending: bool
+) -> list[ColumnElement[Any]]:
+    if descending:
+        return [column.desc().nulls_first() if sort.nullable else column.desc(), id_column.desc()]
+    return [column.asc().nulls_last() if sort.nullable else column.asc(), id_column.asc()]
+
+
+def page_statement(
+    stmt: sa.Select[Any],
+    spec: ListSpec,
+    parsed: ListQuery,
+    actor: Actor | None = None,
+    *,
+    few: bool = False,
+) -> sa.Select[Any]:
     """``stmt`` filtered, ordered, started after the cursor and limited to limit + 1
     rows (the extra row says whether there is a next page). Two labelled columns,
-    ``_sort_value`` and ``_sort_id``, are added at the end for the next cursor."""
+    ``_sort_value`` and ``_sort_id``, are added at the end for the next cursor.
+
+    ``few`` (a search expected to match few rows: :data:`SEARCH_FROM_INDEXES_UP_TO`)
+    reads the page's ids first — every lookup's matches from its own index, which holds
+    the sort column, owner and team (``LOOKUP_INCLUDE``), so without touching the
+    table; the first limit + 1 of them in page order — then only those rows, with
+    ``_matched``, how many matched in all. Otherwise the planner may walk the sort
+    order and test each row: the fast way when many match.
+    """
     sort = spec.sorts[parsed.sort_field]
     col, id_column = sort.column, spec.id_column
-    stmt = apply_filters(stmt, spec, parsed)
+    order = _order(col, id_column, sort, parsed.descending)
+    found = search_branches(spec, parsed.q, actor) if parsed.q else None
+    filtered = apply_filters(stmt, spec, parsed, actor, search=False)
     if parsed.after is not None:
-        stmt = stmt.where(_keyset_condition(sort, id_column, parsed.descending, *parsed.after))
-    if parsed.descending:
-        order = [col.desc().nulls_first() if sort.nullable else col.desc(), id_column.desc()]
+        filtered = filtered.where(
+            _keyset_condition(sort, id_column, parsed.descending, *parsed.after)
+        )
+    if found is not None and few:
+        # Every match, unordered: ordered, the planner could choose to walk the sort
+        # order for each branch, testing every row — what ``few`` is to avoid.
+        found_rows = _found_rows(filtered, found, id_column, col)
+        # How many matched, counted on the way (the first page's total, exact).
+        first = (
+            sa.select(found_rows.c.id, sa.func.count().over().label("matched"))
+            .order_by(*_order(found_rows.c.sort, found_rows.c.id, sort, parsed.descending))
+            .limit(parsed.limit + 1)
+            .subquery()
+        )
+        stmt = stmt.join(first, id_column == first.c.id).add_columns(
+            first.c.matched.label("_matched")
+        )
+    elif found is not None:
+        stmt = filtered.where(found.any_of())
     else:
-        order = [col.asc().nulls_last() if sort.nullable else col.asc(), id_column.asc()]
+        stmt = filtered
     return (
         stmt.add_columns(col.label("_sort_value"), id_column.label("_sort_id"))
         .order_by(None)
@@ -486,19 +798,26 @@ def fetch_page(
     spec: ListSpec,
     query: Mapping[str, Any] | None,
     dump: Callable[[Any], dict[str, Any]],
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
     """Run one page of ``stmt`` for the caller's ``query``.
 
     ``stmt`` is a ``select()`` already limited to the rows the caller may see.
     ``dump`` turns one result into the JSON-safe item: it receives the ORM object
-    when ``stmt`` selects one entity, otherwise the row's mapping.
-    Returns ``{"items": [...], "next_cursor": str | None}``; raises
-    :class:`ValidationFailed` for a bad query.
+    when ``stmt`` selects one entity, otherwise the row's mapping. ``actor`` (the
+    caller) is needed when the search reads another table with rights of its own.
+    Returns ``{"items": [...], "next_cursor": str | None}``, plus ``total`` and
+    ``total_is_estimate`` when ``spec.count_total`` (on the first page — no cursor —
+    only; null on the next ones); raises :class:`ValidationFailed` for a bad query.
     """
     parsed = parse_query(query, spec)
     descriptions = stmt.column_descriptions
     single_entity = len(descriptions) == 1 and descriptions[0].get("entity") is not None
-    rows = session.execute(page_statement(stmt, spec, parsed)).all()
+    estimate = None
+    if parsed.q and spec.has_lookups:  # how best to read the page depends on how many match
+        estimate = planner_rows(session, _matching(stmt, spec, parsed, actor))
+    few = estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO
+    rows = session.execute(page_statement(stmt, spec, parsed, actor, few=few)).all()
     has_more = len(rows) > parsed.limit
     rows = rows[: parsed.limit]
     items = [dump(row[0] if single_entity else row._mapping) for row in rows]
@@ -506,7 +825,93 @@ def fetch_page(
     if has_more and rows:
         last = rows[-1]._mapping
         next_cursor = encode_cursor(parsed.sort, last["_sort_value"], last["_sort_id"])
-    return {"items": items, "next_cursor": next_cursor}
+    page: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
+    if spec.count_total:
+        total: int | None = None
+        estimated: bool | None = None
+        # The first page only: the next ones are read by a client that has the total.
+        if parsed.after is None:
+            if not has_more:  # the whole result is on this page
+                total, estimated = len(items), False
+            elif few:  # the page's statement counted them
+                total, estimated = rows[0]._mapping["_matched"], False
+            else:
+                total, estimated = count_total(session, stmt, spec, parsed, actor, estimate)
+        page["total"] = total
+        page["total_is_estimate"] = estimated
+    return page
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON)`` of a statement: the planner's plan, nothing run."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: sa.Select[Any]) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain)
+def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def planner_rows(session: Session | sa.Connection, stmt: sa.Select[Any]) -> int:
+    """How many rows the planner expects ``stmt`` to return (its statistics, no scan)."""
+    # An untyped column: the plan must not go through the select's result types.
+    bare = stmt.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    plan = session.execute(_Explain(bare)).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(math.ceil(plan[0]["Plan"]["Plan Rows"]))
+
+
+def _matching(
+    stmt: sa.Select[Any], spec: ListSpec, parsed: ListQuery, actor: Actor | None
+) -> sa.Select[Any]:
+    """The ids of every row ``stmt`` gives for the filters and search of ``parsed``,
+    written for the planner to estimate how many."""
+    matching = apply_filters(stmt, spec, parsed, actor, search=False)
+    found = search_branches(spec, parsed.q, actor) if parsed.q else None
+    if found is not None:
+        matching = matching.where(found.estimable(spec))
+    return matching.order_by(None).with_only_columns(spec.id_column)
+
+
+def count_total(
+    session: Session | sa.Connection,
+    stmt: sa.Select[Any],
+    spec: ListSpec,
+    parsed: ListQuery,
+    actor: Actor | None = None,
+    estimate: int | None = None,
+) -> tuple[int, bool]:
+    """``(total, is_estimate)`` of the rows ``stmt`` gives for ``parsed`` (filters and
+    search; the cursor is ignored).
+
+    Exact when there are at most :data:`COUNT_EXACT_UP_TO`; otherwise the planner's
+    row estimate for the same filtered query (``EXPLAIN``; ``estimate`` when the
+    caller has it), never less than that limit + 1. The rows are counted — the first
+    limit + 1 at most — unless the planner expects more than
+    :data:`COUNT_SKIP_ABOVE`, when the estimate alone answers. A search of several
+    lookups is counted as the union of one select per lookup, each an index-only
+    scan of its own index (:meth:`Search.apart`).
+    """
+    if estimate is None:
+        estimate = planner_rows(session, _matching(stmt, spec, parsed, actor))
+    if estimate > COUNT_SKIP_ABOVE:
+        return estimate, True
+    found = search_branches(spec, parsed.q, actor) if parsed.q else None
+    if found is not None and len(found.branches) > 1:
+        filtered = apply_filters(stmt, spec, parsed, actor, search=False)
+        rows = _found_rows(filtered, found, spec.id_column, spec.id_column)
+        first = sa.select(rows.c.id).limit(COUNT_EXACT_UP_TO + 1).subquery()
+    else:
+        first = _matching(stmt, spec, parsed, actor).limit(COUNT_EXACT_UP_TO + 1).subquery()
+    counted = session.execute(sa.select(sa.func.count()).select_from(first)).scalar_one()
+    if counted <= COUNT_EXACT_UP_TO:
+        return counted, False
+    return max(estimate, COUNT_EXACT_UP_TO + 1), True
 
 
 def readable_by(
@@ -533,15 +938,27 @@ def _is_uuid(value: Any) -> bool:
 
 
 __all__: Sequence[str] = (
+    "COUNT_EXACT_UP_TO",
     "Filter",
+    "LOOKUP_INCLUDE",
     "ListQuery",
     "ListSpec",
+    "Lookup",
+    "Search",
     "Sort",
+    "after_first_word",
     "apply_filters",
+    "count_total",
     "encode_cursor",
     "fetch_page",
     "page_statement",
     "parse_query",
+    "phone_digits",
+    "phone_key",
+    "phone_key_sql",
+    "planner_rows",
     "prefix_tsquery",
     "readable_by",
+    "search_branches",
+    "search_kind",
 )

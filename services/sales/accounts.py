@@ -13,7 +13,15 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, DuplicatesFound, NotFound
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.listing import (
+    Filter,
+    ListSpec,
+    Lookup,
+    Sort,
+    after_first_word,
+    fetch_page,
+    readable_by,
+)
 from services.platform.rpc import rpc
 
 from . import domain
@@ -27,6 +35,7 @@ from .models import (
     Competitor,
     Contact,
     ContactNameKey,
+    ContactSearchTerm,
     MergeRecord,
     Opportunity,
     Participant,
@@ -59,7 +68,11 @@ ACCOUNT_LIST_SPEC = ListSpec(
         "type": Sort(Account.type),
     },
     default_sort="-created_at",
-    search_vector=Account.search,
+    # the search box: each kind of text through its own index (sales_0007)
+    search_emails=(Lookup(Account.email),),
+    search_phones=(Lookup(Account.phone_key),),
+    search_prefixes=(Lookup(sa.func.lower(Account.name)),),
+    count_total=True,
 )
 
 CONTACT_LIST_SPEC = ListSpec(
@@ -78,7 +91,26 @@ CONTACT_LIST_SPEC = ListSpec(
         "full_name": Sort(Contact.full_name, nullable=False),
     },
     default_sort="-created_at",
-    search_vector=Contact.search,
+    # the search box: each kind of text through its own index (sales_0007); a
+    # contact's several emails and phones are terms in a side table, its company is
+    # its account's name (when the caller may read the account)
+    search_emails=(
+        Lookup(ContactSearchTerm.term, record_id=ContactSearchTerm.contact_id, prefix="e:"),
+    ),
+    search_phones=(
+        Lookup(ContactSearchTerm.term, record_id=ContactSearchTerm.contact_id, prefix="p:"),
+    ),
+    search_prefixes=(
+        Lookup(sa.func.lower(Contact.full_name)),
+        Lookup(sa.func.lower(after_first_word(Contact.full_name))),
+        Lookup(
+            sa.func.lower(Account.name),
+            record_id=Account.id,
+            on=Contact.account_id,
+            rights=(Account.owner_id, Account.team_id),
+        ),
+    ),
+    count_total=True,
 )
 
 ACCOUNTS = Kind(Account, ACCOUNT, dump_account)
@@ -137,11 +169,14 @@ class AccountsRpc(SalesBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_accounts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
-        """A page of the accounts the caller may read: ``{"items", "next_cursor"}``.
+        """A page of the accounts the caller may read: ``{"items", "next_cursor",
+        "total", "total_is_estimate"}`` (the total on the first page only).
 
         Filters: type, industry, parent_id, owner_id, team_id, name (contains),
         created_at, updated_at. Sorts: created_at (default ``-created_at``),
-        updated_at, name, type. ``q`` matches word prefixes of name, industry, email, web.
+        updated_at, name, type. ``q``: an email or its start (it has an ``@``)
+        matches the email, a phone number (7+ significant digits, any common
+        spelling) the phone, other text the start of the name, in any letter case.
         """
         caller = Actor.from_dict(actor)
         stmt = sa.select(Account).where(readable_by(caller, Account.owner_id, Account.team_id))
@@ -246,15 +281,20 @@ class AccountsRpc(SalesBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
-        """A page of the contacts the caller may read: ``{"items", "next_cursor"}``.
+        """A page of the contacts the caller may read: ``{"items", "next_cursor",
+        "total", "total_is_estimate"}`` (the total on the first page only).
 
         Filters: account_id, owner_id, team_id, full_name (contains), created_at,
         updated_at. Sorts: created_at (default ``-created_at``), updated_at,
-        full_name. ``q`` matches word prefixes of full_name and job_title.
+        full_name. ``q``: an email or its start (it has an ``@``) matches any of the
+        emails, a phone number (7+ significant digits, any common spelling) any of the
+        phones, other text the start of full_name, of its surname (the name from its
+        second word) or of the name of the contact's account when the caller may read
+        it, in any letter case.
         """
         caller = Actor.from_dict(actor)
         stmt = sa.select(Contact).where(readable_by(caller, Contact.owner_id, Contact.team_id))
-        return fetch_page(self.db, stmt, CONTACT_LIST_SPEC, query, dump_contact)
+        return fetch_page(self.db, stmt, CONTACT_LIST_SPEC, query, dump_contact, caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_contact(

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
+from services.platform.listing import LOOKUP_INCLUDE, after_first_word, phone_key_sql
 
 from .domain import (
     ACCOUNT_TYPES,
@@ -30,18 +31,9 @@ from .domain import (
 
 metadata = service_metadata("sales")
 
-#: What the search box looks through (the migration creates the same expressions).
-ACCOUNT_SEARCH_EXPRESSION = (
-    "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(industry, '')"
-    " || ' ' || coalesce(email, '') || ' ' || translate(coalesce(email, ''), '@.', '  ')"
-    " || ' ' || coalesce(web, '') || ' ' || translate(coalesce(web, ''), './:', '   '))"
-)
 #: An account's web domain without scheme, ``www.`` and path (indexed for duplicates).
 ACCOUNT_DOMAIN_EXPRESSION = (
     "lower(regexp_replace(web, '^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$', '\\3', 'i'))"
-)
-CONTACT_SEARCH_EXPRESSION = (
-    "to_tsvector('simple', coalesce(full_name, '') || ' ' || coalesce(job_title, ''))"
 )
 
 
@@ -73,8 +65,10 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
-    search: Mapped[str | None] = mapped_column(
-        TSVECTOR, sa.Computed(ACCOUNT_SEARCH_EXPRESSION, persisted=True), deferred=True
+    #: The phone's significant digits reversed (``listing.phone_key``): the search box
+    #: finds a number however it is typed with a prefix lookup (sales_0007).
+    phone_key: Mapped[str | None] = mapped_column(
+        sa.Text, sa.Computed(phone_key_sql("phone"), persisted=True), deferred=True
     )
 
     __table_args__ = (
@@ -86,15 +80,27 @@ class Account(Base):
         sa.Index("ix_accounts_owner_id", "owner_id"),
         sa.Index("ix_accounts_team_id", "team_id"),
         sa.Index("ix_accounts_parent_id", "parent_id"),
-        sa.Index("ix_accounts_search", "search", postgresql_using="gin"),
         sa.Index(
             "ix_accounts_name_trgm",
             "name",
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
         ),
-        sa.Index("ix_accounts_email", "email"),
+        # the search box's lookups (sales_0007): text_pattern_ops for prefixes (and
+        # equality), LOOKUP_INCLUDE for pages and totals read from the index alone
+        sa.Index(
+            "ix_accounts_email",
+            "email",
+            postgresql_ops={"email": "text_pattern_ops"},
+            postgresql_include=list(LOOKUP_INCLUDE),
+        ),
         sa.Index("ix_accounts_phone", "phone"),
+        sa.Index(
+            "ix_accounts_phone_key",
+            "phone_key",
+            postgresql_ops={"phone_key": "text_pattern_ops"},
+            postgresql_include=list(LOOKUP_INCLUDE),
+        ),
         sa.Index("ix_accounts_web_domain", sa.text(ACCOUNT_DOMAIN_EXPRESSION)),
     )
 
@@ -116,9 +122,6 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(UUID(as_uuid=False))
-    search: Mapped[str | None] = mapped_column(
-        TSVECTOR, sa.Computed(CONTACT_SEARCH_EXPRESSION, persisted=True), deferred=True
-    )
     #: The name's distinct lower-cased words, sorted: the same trigrams as the name
     #: (see ``ContactNameKey``).
     name_key: Mapped[str | None] = mapped_column(
@@ -131,9 +134,15 @@ class Contact(Base):
         sa.Index("ix_contacts_updated_at_id", "updated_at", "id"),
         sa.Index("ix_contacts_owner_id", "owner_id"),
         sa.Index("ix_contacts_team_id", "team_id"),
-        sa.Index("ix_contacts_account_id", "account_id"),
+        # also the search box's company lookup (sales_0007): the contacts of the
+        # accounts found, from the index alone (the name too: a contact found by its
+        # name is not counted again by its company)
+        sa.Index(
+            "ix_contacts_account_id",
+            "account_id",
+            postgresql_include=["full_name", *LOOKUP_INCLUDE],
+        ),
         sa.Index("ix_contacts_name_key", "name_key", "id"),
-        sa.Index("ix_contacts_search", "search", postgresql_using="gin"),
         sa.Index(
             "ix_contacts_full_name_trgm",
             "full_name",
@@ -155,6 +164,26 @@ class Contact(Base):
     )
 
 
+def _prefix_index(name: str, expression: sa.ColumnElement, column: str) -> sa.Index:
+    """The search box's words: the start of ``expression`` (lower-cased), holding the
+    ``column`` it is made of and ``LOOKUP_INCLUDE`` too, so a page of ids and a total
+    are read from the index alone (sales_0007, which also makes the planner's
+    statistics on it finer)."""
+    return sa.Index(
+        name,
+        sa.func.lower(expression).label("prefix"),
+        postgresql_ops={"prefix": "text_pattern_ops"},
+        postgresql_include=[column, *LOOKUP_INCLUDE],
+    )
+
+
+_prefix_index("ix_accounts_name_prefix", Account.__table__.c.name, "name")
+_prefix_index("ix_contacts_full_name_prefix", Contact.__table__.c.full_name, "full_name")
+_prefix_index(
+    "ix_contacts_surname_prefix", after_first_word(Contact.__table__.c.full_name), "full_name"
+)
+
+
 class ContactNameKey(Base):
     """Every contact name key in use, with its own trigram index: the similar-contacts
     search compares a name with the distinct names, not with every contact. Filled by
@@ -174,6 +203,32 @@ class ContactNameKey(Base):
             "key",
             postgresql_using="gin",
             postgresql_ops={"key": "gin_trgm_ops"},
+        ),
+    )
+
+
+class ContactSearchTerm(Base):
+    """One email or phone of a contact, for the search box: ``e:<email>`` or
+    ``p:<phone key>`` (``listing.phone_key``). A contact's emails and phones are JSON
+    arrays, which a btree cannot index one by one; this table can, by prefix. Kept by
+    statement triggers on ``contacts`` from ``sales.contact_terms(emails, phones)``
+    (sales_0007); a deleted contact's terms go with it."""
+
+    __tablename__ = "contact_search_terms"
+
+    contact_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False),
+        sa.ForeignKey("sales.contacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    term: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_contact_search_terms_term",
+            "term",
+            "contact_id",
+            postgresql_ops={"term": "text_pattern_ops"},
         ),
     )
 

@@ -12,18 +12,24 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
 
+from services.platform import listing
 from services.platform.access import Actor
 from services.platform.errors import ValidationFailed
 from services.platform.ids import new_id
 from services.platform.listing import (
     Filter,
     ListSpec,
+    Lookup,
     Sort,
     encode_cursor,
     fetch_page,
     parse_query,
+    phone_digits,
+    phone_key,
+    phone_key_sql,
     prefix_tsquery,
     readable_by,
+    search_kind,
 )
 
 SCHEMA = "listing_test"
@@ -45,6 +51,52 @@ items = sa.Table(
         TSVECTOR,
         sa.Computed("to_tsvector('simple', coalesce(name, ''))", persisted=True),
     ),
+)
+
+# A list searched by email and phone: one on the row, the others in a side table of terms
+# (e:<email>, p:<phone key>), as a contact's several emails and phones are.
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("name", sa.String(50)),
+    sa.Column("email", sa.String(100)),
+    sa.Column("phone", sa.String(16)),
+    sa.Column("phone_key", sa.Text, sa.Computed(phone_key_sql("phone"), persisted=True)),
+    sa.Column("owner_id", UUID(as_uuid=False)),
+    sa.Column("team_id", UUID(as_uuid=False)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column(
+        "search",
+        TSVECTOR,
+        sa.Computed("to_tsvector('simple', coalesce(name, ''))", persisted=True),
+    ),
+    sa.Index("ix_people_email", "email", postgresql_ops={"email": "text_pattern_ops"}),
+    sa.Index("ix_people_phone_key", "phone_key", postgresql_ops={"phone_key": "text_pattern_ops"}),
+)
+people_terms = sa.Table(
+    "people_terms",
+    metadata,
+    sa.Column("person_id", UUID(as_uuid=False), sa.ForeignKey(people.c.id), primary_key=True),
+    sa.Column("term", sa.Text, primary_key=True),
+    sa.Index("ix_people_terms_term", "term", postgresql_ops={"term": "text_pattern_ops"}),
+)
+PEOPLE = ListSpec(
+    id_column=people.c.id,
+    sorts={
+        "created_at": Sort(people.c.created_at, nullable=False),
+        "name": Sort(people.c.name),
+    },
+    search_vector=people.c.search,
+    search_emails=(
+        Lookup(people.c.email),
+        Lookup(people_terms.c.term, record_id=people_terms.c.person_id, prefix="e:"),
+    ),
+    search_phones=(
+        Lookup(people.c.phone_key),
+        Lookup(people_terms.c.term, record_id=people_terms.c.person_id, prefix="p:"),
+    ),
+    count_total=True,
 )
 
 KINDS = ("alpha", "beta", "gamma")
@@ -338,3 +390,253 @@ def test_prefix_tsquery_quotes_every_word():
     assert prefix_tsquery("acme corp") == "'acme':* & 'corp':*"
     assert prefix_tsquery("o'brien") == "'o''brien':*"
     assert prefix_tsquery(" & | ") is None
+
+
+# --- the search box: emails and phones through their own indexes ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ben@initech.io", "email"),
+        ("Ben@Ini", "email"),
+        ("ben@", "email"),
+        ("@initech", "words"),  # a domain alone: the words path knows email pieces
+        ("ben @ initech", "words"),
+        ("+44 20 7946 0018", "phone"),
+        ("020-7946-0018", "phone"),
+        ("(020) 7946 0018", "phone"),
+        ("442079460018", "phone"),
+        ("0044 20 7946 0018", "phone"),
+        ("+44 (0) 20 7946 0018", "phone"),
+        ("8 (916) 123-45-67", "phone"),
+        ("7946 0018", "phone"),
+        ("+4420", "words"),  # the start of a number: too short to look up
+        ("000 0001", "words"),  # seven digits, one of them significant
+        ("Anna", "words"),
+        ("Acme 2024", "words"),
+    ],
+)
+def test_search_kind(text: str, kind: str) -> None:
+    assert search_kind(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("+44 20 7946 0018", "442079460018"),
+        ("0044 20 7946 0018", "442079460018"),
+        ("+44 (0) 20 7946 0018", "442079460018"),
+        ("020-7946-0018", "2079460018"),
+        ("(020) 7946 0018", "2079460018"),
+        ("8 (916) 123-45-67", "9161234567"),  # the trunk 8 of a Russian number
+        ("+7 916 123 45 67", "79161234567"),
+        ("+1 212 555 0187", "12125550187"),
+    ],
+)
+def test_phone_digits_are_the_significant_ones(text: str, digits: str) -> None:
+    assert phone_digits(text) == digits
+    assert phone_key(text) == digits[::-1]
+
+
+def test_phone_key_in_sql_is_the_same_as_in_python(db_engine: sa.Engine) -> None:
+    stored = ["+442079460018", "+02079460018", "+89161234567", "+79161234567", "+0012345", "+8"]
+    with db_engine.connect() as conn:
+        for phone in stored:
+            sql = conn.execute(
+                sa.text(f"SELECT {phone_key_sql('CAST(:p AS text)')}"), {"p": phone}
+            ).scalar_one()
+            assert sql == phone_key(phone), phone
+
+
+@pytest.fixture
+def directory(table: sa.Engine) -> dict[str, str]:
+    """People with numbers stored the way the services store them (+ and digits), some
+    in national form, and emails on the row or in the side table; returns name → id."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        ("london", "ann@initech.io", "+442079460018", []),
+        ("london, saved national", None, "+02079460018", []),
+        ("london, other number", None, "+442079460019", []),  # one digit apart
+        ("same tail elsewhere", None, "+12079460018", []),  # the same last 10 digits
+        ("moscow", None, "+79161234567", []),
+        ("moscow, saved with 8", None, "+89161234567", []),
+        ("ben", "ben@initech.io", None, ["e:b.side@globex.io", "p:" + phone_key("+33193393106")]),
+        ("underscore", "a_b@x.io", None, []),
+        ("no underscore", "axb@x.io", None, []),
+    ]
+    ids = {}
+    with table.begin() as conn:
+        for n, (name, email, phone, terms) in enumerate(rows):
+            ids[name] = new_id()
+            conn.execute(
+                people.insert().values(
+                    id=ids[name],
+                    name=name,
+                    email=email,
+                    phone=phone,
+                    created_at=base + timedelta(seconds=n),
+                )
+            )
+            for term in terms:
+                conn.execute(people_terms.insert().values(person_id=ids[name], term=term))
+    return ids
+
+
+def dump_person(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "name": row["name"]}
+
+
+def found(conn: sa.Connection, q: str, stmt: Any = None) -> set[str]:
+    stmt = stmt if stmt is not None else sa.select(people)
+    page = fetch_page(conn, stmt, PEOPLE, {"q": q}, dump_person)
+    return {item["id"] for item in page["items"]}
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "+44 20 7946 0018",
+        "020-7946-0018",
+        "(020) 7946 0018",
+        "442079460018",
+        "0044 20 7946 0018",
+        "+44 (0) 20 7946 0018",
+    ],
+)
+def test_every_common_spelling_of_a_number_finds_it(table, directory, spelling: str) -> None:
+    with table.connect() as conn:
+        hits = found(conn, spelling)
+    # national spellings (no country code) also find the same number in another country
+    national = not spelling.lstrip("+0").startswith("44")
+    expected = {directory["london"], directory["london, saved national"]}
+    if national:
+        expected.add(directory["same tail elsewhere"])
+    assert hits == expected
+
+
+def test_russian_numbers_with_8_or_7(table, directory) -> None:
+    both = {directory["moscow"], directory["moscow, saved with 8"]}
+    with table.connect() as conn:
+        assert found(conn, "8 (916) 123-45-67") == both
+        assert found(conn, "+7 916 123 45 67") == both
+        assert found(conn, "916 123 45 67") == both
+        # counted when it does not fit on the page (the count takes the same lookups)
+        one = fetch_page(
+            conn, sa.select(people), PEOPLE, {"q": "+7 916 123 45 67", "limit": 1}, dump_person
+        )
+    assert (one["total"], one["total_is_estimate"]) == (2, False)
+
+
+def test_emails_by_prefix_on_the_row_and_in_terms(table, directory) -> None:
+    with table.connect() as conn:
+        assert found(conn, "Ann@Initech.io") == {directory["london"]}
+        assert found(conn, "ben@ini") == {directory["ben"]}
+        assert found(conn, "b.side@") == {directory["ben"]}  # a second email, in the terms
+        assert found(conn, "+33 1 93 39 31 06") == {directory["ben"]}  # a phone in the terms
+        assert found(conn, "a_b@") == {directory["underscore"]}  # _ and % are literal
+        assert found(conn, "a%@") == set()
+        assert found(conn, "nobody@initech.io") == set()
+
+
+def test_search_uses_the_lookup_indexes(table, directory) -> None:
+    with table.connect() as conn:
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        for q in ("ann@ini", "020 7946 0018"):
+            parsed = parse_query({"q": q}, PEOPLE)
+            # few: how a search the planner expects to match few rows is read
+            stmt = listing.page_statement(sa.select(people), PEOPLE, parsed, few=True)
+            compiled = stmt.compile(
+                dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+            )
+            plan = "\n".join(
+                conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars()
+            )
+            assert "ix_people_terms_term" in plan, plan
+            assert ("ix_people_email" if "@" in q else "ix_people_phone_key") in plan, plan
+
+
+def test_search_keeps_the_rights_condition(table, directory) -> None:
+    rep = Actor(id=new_id(), roles=("sales_rep",), team_id=new_id())
+    with table.begin() as conn:
+        conn.execute(
+            people.update().where(people.c.id == directory["ben"]).values(owner_id=new_id())
+        )
+    readable = sa.select(people).where(readable_by(rep, people.c.owner_id, people.c.team_id))
+    with table.connect() as conn:
+        assert found(conn, "ben@initech.io", readable) == set()
+        assert found(conn, "ann@initech.io", readable) == {directory["london"]}
+
+
+def test_search_results_page_by_keyset_with_their_total(table) -> None:
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with table.begin() as conn:
+        conn.execute(
+            people.insert(),
+            [
+                {
+                    "id": new_id(),
+                    "name": f"person {n}",
+                    "email": f"team{n % 3}@acme{n}.io",
+                    "created_at": base + timedelta(seconds=n % 5),  # many ties
+                }
+                for n in range(60)
+            ],
+        )
+    seen: list[str] = []
+    totals: list[Any] = []
+    cursor = None
+    with table.connect() as conn:
+        while True:
+            page = fetch_page(
+                conn,
+                sa.select(people),
+                PEOPLE,
+                {"q": "Team1@acme", "limit": 7, "cursor": cursor, "sort": "-created_at"},
+                dump_person,
+            )
+            seen += [item["id"] for item in page["items"]]
+            totals.append((page["total"], page["total_is_estimate"]))
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+    assert len(seen) == len(set(seen)) == 20
+    assert totals[0] == (20, False)
+    assert all(total == (None, None) for total in totals[1:])
+
+
+def test_total_is_exact_up_to_the_limit_and_estimated_above(table, rows, monkeypatch) -> None:
+    spec = ListSpec(**{**SPEC.__dict__, "count_total": True})
+    with table.begin() as conn:
+        conn.execute(sa.text(f"ANALYZE {SCHEMA}.items"))
+    alphas = sum(1 for r in rows if r["kind"] == "alpha")
+    with table.connect() as conn:
+
+        def first_page(query: dict[str, Any]) -> tuple[int, bool]:
+            page = fetch_page(conn, sa.select(items), spec, {"limit": 10, **query}, dump)
+            return page["total"], page["total_is_estimate"]
+
+        # all on one page: counted from the page itself
+        assert first_page({"limit": 500, "filter": {"rank": ["13"]}})[1] is False
+        assert first_page({}) == (ROWS, False)
+        assert first_page({"filter": {"kind": ["alpha"]}}) == (alphas, False)
+
+        monkeypatch.setattr(listing, "COUNT_EXACT_UP_TO", 100)
+        total, estimated = first_page({})
+        assert estimated is True and total > 100
+        assert abs(total - ROWS) < ROWS * 0.1  # the planner knows the table (ANALYZE)
+
+        monkeypatch.setattr(listing, "COUNT_SKIP_ABOVE", 200)  # answered by EXPLAIN alone
+        total, estimated = first_page({"filter": {"kind": ["alpha"]}})
+        assert estimated is True and abs(total - alphas) < alphas * 0.2
+
+        # a later page does not count again
+        cursor = fetch_page(conn, sa.select(items), spec, {"limit": 10}, dump)["next_cursor"]
+        later = fetch_page(conn, sa.select(items), spec, {"limit": 10, "cursor": cursor}, dump)
+        assert (later["total"], later["total_is_estimate"]) == (None, None)
+
+
+def test_a_list_without_totals_keeps_its_shape(table, rows) -> None:
+    with table.connect() as conn:
+        page = fetch_page(conn, sa.select(items), SPEC, {"limit": 5}, dump)
+    assert set(page) == {"items", "next_cursor"}

@@ -173,7 +173,7 @@ def test_account_rights_and_lists(sales):
     assert ids(ADMIN) == {mine["id"], teammates["id"], theirs["id"]}
     assert ids(ADMIN, {"filter": {"type": ["customer"]}}) == {mine["id"], theirs["id"]}
     assert ids(ADMIN, {"filter": {"name": ["cme c"]}}) == {mine["id"]}
-    assert ids(ADMIN, {"q": "rock"}) == {mine["id"]}
+    assert ids(ADMIN, {"q": "acme c"}) == {mine["id"]}  # the start of the name
     with pytest.raises(NotFound):
         call(sales, "get_account", theirs["id"], actor=REP_A)
     with pytest.raises(NotFound):
@@ -214,8 +214,8 @@ def test_contact_crud_lists_and_links(sales, db_engine):
     assert ids({"filter": {"account_id": [acme["id"]]}}) == {ann["id"]}
     assert ids({"filter": {"owner_id": [REP_A2["id"]]}}) == {bob["id"]}
     assert ids({"filter": {"full_name": ["n le"]}}) == {ann["id"]}
-    assert ids({"q": "buy"}) == {ann["id"]}
-    assert ids({"q": "sto"}) == {bob["id"]}
+    assert ids({"q": "ann@acme"}) == ids({"q": "acm"}) == {ann["id"]}  # email; company
+    assert ids({"q": "sto"}) == {bob["id"]}  # the start of the surname
 
     with pytest.raises(ValidationFailed) as exc:
         contact(sales, REP_A, full_name="Nobody", account_id=new_id())
