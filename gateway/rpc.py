@@ -18,12 +18,12 @@ bound for the service the broker returns the message, so the call fails at once 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from typing import Any
 
 import aio_pika
+import orjson
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -233,7 +233,7 @@ class RpcClient:
         await self._require_consumer(service)
 
         correlation_id = str(uuid.uuid4())
-        body = json.dumps({"args": list(args), "kwargs": kwargs}).encode()
+        body = orjson.dumps({"args": list(args), "kwargs": kwargs})
         message = aio_pika.Message(
             body,
             content_type="application/json",
@@ -300,8 +300,8 @@ class RpcClient:
             log.debug("reply for unknown correlation id %s", message.correlation_id)
             return
         try:
-            future.set_result(json.loads(message.body))
-        except ValueError as exc:
+            future.set_result(orjson.loads(message.body))
+        except orjson.JSONDecodeError as exc:
             future.set_exception(RemoteError("?", "?", "InvalidReply", str(exc)))
 
     async def _require_consumer(self, service: str) -> None:
