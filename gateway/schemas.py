@@ -129,6 +129,28 @@ class RoleList(Response):
     next_cursor: str | None = None
 
 
+# -- collection pages with their total -----------------------------------------------------
+
+#: Collections that count what matches (leads, contacts, accounts) add these two fields
+#: to the contract's ``{items, next_cursor}`` on the first page (no ``cursor``).
+TOTAL_DESCRIPTION = (
+    "How many records match the filters and the search, on the first page only (null on"
+    " the pages after it): exact up to 10,000, above that PostgreSQL's estimate"
+)
+TOTAL_IS_ESTIMATE_DESCRIPTION = (
+    "true when total is an estimate (more than 10,000 match), false when it is exact;"
+    " null when total is"
+)
+
+
+def total_field() -> Any:
+    return Field(default=None, description=TOTAL_DESCRIPTION)
+
+
+def total_is_estimate_field() -> Any:
+    return Field(default=None, description=TOTAL_IS_ESTIMATE_DESCRIPTION)
+
+
 # -- leads --------------------------------------------------------------------------------
 
 
@@ -205,6 +227,8 @@ class LeadOut(Response):
 class LeadPage(Response):
     items: list[LeadOut]
     next_cursor: str | None = None
+    total: int | None = total_field()
+    total_is_estimate: bool | None = total_is_estimate_field()
 
 
 # -- sales: accounts, contacts ------------------------------------------------------------
@@ -254,6 +278,8 @@ class AccountOut(Response):
 class AccountPage(Response):
     items: list[AccountOut]
     next_cursor: str | None = None
+    total: int | None = total_field()
+    total_is_estimate: bool | None = total_is_estimate_field()
 
 
 class ContactFields(Request):
@@ -293,6 +319,8 @@ class ContactOut(Response):
 class ContactPage(Response):
     items: list[ContactOut]
     next_cursor: str | None = None
+    total: int | None = total_field()
+    total_is_estimate: bool | None = total_is_estimate_field()
 
 
 class CareerCreate(Request):

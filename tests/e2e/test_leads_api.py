@@ -208,7 +208,7 @@ def test_create_filter_search_and_page_through_leads(admin: httpx.Client) -> Non
         create_lead(
             admin,
             contact_name=f"Person {chr(ord('g') - i)}",
-            account_name=f"Acme {marker}",
+            account_name=f"{marker} Acme",  # the search box finds the start of a company
             email=f"{word()}@{marker}.example",
             score=10 * i,
         )

@@ -123,7 +123,7 @@ def test_qualify_offers_the_existing_contact_and_uses_it(page: Page, site: Site)
     expect(current_stage(page)).to_have_text("Handoff to sales")
     with site.api() as api:
         qualified = api.get(f"/api/v1/leads/{lead['id']}").json()
-        contacts = api.get("/api/v1/contacts", params={"q": word}).json()["items"]
+        contacts = api.get("/api/v1/contacts", params={"q": email}).json()["items"]
     assert qualified["contact_id"] == twin["id"] and qualified["account_id"] is None
     assert [c["id"] for c in contacts] == [twin["id"]]  # no twin was created
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_list_totals_api import bulk_leads
 from tests.web.conftest import Site, sign_in
 
 
@@ -108,10 +111,32 @@ def test_create_a_lead_and_find_it_with_a_filter_and_the_search_box(page: Page, 
     expect(rows).to_have_count(1)
     page.get_by_role("button", name="Clear all").click()
 
-    page.get_by_role("searchbox", name="Search").fill(name.split()[-1])
+    # The search box finds the start of the name or of its surname; the list says how
+    # many it found.
+    page.get_by_role("searchbox", name="Search").fill(name.split(maxsplit=1)[1])
     expect(rows).to_have_count(1)
+    expect(page.locator(".toolbar [role=status]")).to_have_text("1 lead")
     rows.first.click()
     expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+
+def test_a_long_list_says_about_how_many(page: Page, site: Site, request) -> None:
+    """Above 10,000 the total is PostgreSQL's estimate, and the list says so in words."""
+    if os.environ.get("OSPREY_WEB_BASE_URL"):
+        pytest.skip("needs the test stack's database to load 10,050 leads into")
+    stack = request.getfixturevalue("stack")
+    source = f"bulk-{uuid.uuid4().hex[:8]}"
+    with site.api() as api:
+        me = api.get("/api/v1/me").json()["id"]
+    bulk_leads(stack.database_url, 10_050, source, me)
+
+    sign_in(page, site)
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_label("Source is").fill(source)
+    page.get_by_label("Source is").press("Enter")
+    status = page.locator(".toolbar [role=status]")
+    expect(status).to_have_text("About 10 thousand leads")
+    expect(status).to_have_attribute("data-total-estimate", "true")
 
 
 def test_edit_a_lead_then_delete_it(page: Page, site: Site) -> None:

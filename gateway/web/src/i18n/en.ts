@@ -44,6 +44,7 @@ const en: Record<string, string> = {
   "list.columns": "Columns",
   "list.loading": "Loading…",
   "list.loaded": "{count} loaded, scroll for more",
+  "list.about": "About {count}",
   "list.empty": "Nothing matches. Try another search or fewer filters.",
   "list.sortBy": "Sort by this column",
   "list.resize": "Width of the {column} column",

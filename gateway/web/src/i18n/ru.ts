@@ -44,6 +44,7 @@ const ru: Record<string, string> = {
   "list.columns": "Колонки",
   "list.loading": "Загрузка…",
   "list.loaded": "Загружено {count}, прокрутите, чтобы увидеть ещё",
+  "list.about": "Около {count}",
   "list.empty": "Ничего не найдено. Измените поиск или уберите фильтры.",
   "list.sortBy": "Сортировать по этой колонке",
   "list.resize": "Ширина колонки «{column}»",

@@ -13,7 +13,7 @@ import { ColumnsPanel } from "./ColumnsPanel";
 import { FiltersPanel } from "./FiltersPanel";
 import { Value } from "./Value";
 import { Views } from "./Views";
-import { formatValue } from "./format";
+import { describeTotal, formatValue, type ListTotal } from "./format";
 import {
   apiQuery,
   cleanColumns,
@@ -30,6 +30,9 @@ const HEAD_HEIGHT = 40;
 interface Page {
   items: EntityRecord[];
   next_cursor: string | null;
+  // The first page of leads, contacts and accounts says how many match (null after it).
+  total?: number | null;
+  total_is_estimate?: boolean | null;
 }
 
 export function EntityList({ config }: { config: EntityConfig }) {
@@ -68,6 +71,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
   const [rows, setRows] = useState<EntityRecord[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [done, setDone] = useState(false);
+  const [total, setTotal] = useState<ListTotal | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const generation = useRef(0);
@@ -85,12 +89,23 @@ export function EntityList({ config }: { config: EntityConfig }) {
         if (mine !== generation.current) return;
         rememberNames(config.entity, body.items);
         setRows((previous) => (reset ? body.items : previous.concat(body.items)));
+        // The total comes with the first page and holds for the pages after it.
+        if (reset) {
+          setTotal(
+            typeof body.total === "number"
+              ? { count: body.total, estimate: body.total_is_estimate === true }
+              : null,
+          );
+        }
         setCursor(body.next_cursor);
         setDone(!body.next_cursor);
         setError(null);
       } catch (caught) {
         if (mine !== generation.current) return;
-        if (reset) setRows([]);
+        if (reset) {
+          setRows([]);
+          setTotal(null);
+        }
         setError(caught instanceof ApiError ? caught : new ApiError(0, "error", null, []));
         setDone(true);
       } finally {
@@ -220,12 +235,20 @@ export function EntityList({ config }: { config: EntityConfig }) {
           {t("list.columns")}
         </button>
         <div className="spacer" />
-        <span className="muted" role="status" aria-live="polite">
+        <span
+          className="muted"
+          role="status"
+          aria-live="polite"
+          data-total={total ? total.count : undefined}
+          data-total-estimate={total ? String(total.estimate) : undefined}
+        >
           {loading && rows.length === 0
             ? t("list.loading")
-            : done
-              ? t.plural(config.countKey, rows.length)
-              : t("list.loaded", { count: t.number(rows.length) })}
+            : total
+              ? describeTotal(t, config.countKey, total)
+              : done
+                ? t.plural(config.countKey, rows.length)
+                : t("list.loaded", { count: t.number(rows.length) })}
         </span>
       </div>
       {panel && meta && (
@@ -248,7 +271,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
         ref={scroller}
         role="table"
         aria-label={t(config.titleKey)}
-        aria-rowcount={done ? rows.length + 1 : -1}
+        aria-rowcount={done ? rows.length + 1 : total && !total.estimate ? total.count + 1 : -1}
         aria-busy={loading || !meta}
       >
         <div className="grid-head" role="rowgroup" style={{ width: totalWidth }}>

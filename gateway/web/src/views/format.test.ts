@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { makeTranslator } from "../i18n";
+import { addMessages, makeTranslator } from "../i18n";
+import leadMessages from "../sections/leads/messages";
 import {
+  describeTotal,
+  formatAboutCount,
+  roundCount,
   formatMoney,
   formatPercent,
   formatValue,
@@ -114,5 +118,33 @@ describe("percent", () => {
     expect(formatPercent("en", null)).toBe("");
     const t = makeTranslator("en");
     expect(formatValue(t, "products", { name: "tax_rate", type: "percent", label: "Tax", required: false, read_only: false, options: null, filterable: false, sortable: false }, "7.5", "me")).toBe("7.5%");
+  });
+});
+
+describe("a list's total", () => {
+  addMessages(leadMessages);
+
+  it("rounds an estimate to two significant digits", () => {
+    expect(roundCount(1_234_567)).toBe(1_200_000);
+    expect(roundCount(10_001)).toBe(10_000);
+    expect(roundCount(98_765)).toBe(99_000);
+    expect(roundCount(42)).toBe(42);
+  });
+
+  it("says an estimate in words and an exact total in digits", () => {
+    const en = makeTranslator("en");
+    const ru = makeTranslator("ru");
+    expect(formatAboutCount("en", 1_234_567)).toBe("1.2 million");
+    expect(describeTotal(en, "leads.count", { count: 1_234_567, estimate: true })).toBe(
+      "About 1.2 million leads",
+    );
+    expect(describeTotal(en, "leads.count", { count: 12_345, estimate: true })).toBe(
+      "About 12 thousand leads",
+    );
+    expect(describeTotal(en, "leads.count", { count: 9_876, estimate: false })).toBe("9,876 leads");
+    expect(describeTotal(en, "leads.count", { count: 1, estimate: false })).toBe("1 lead");
+    expect(describeTotal(ru, "leads.count", { count: 1_234_567, estimate: true })).toBe(
+      "Около 1,2 миллиона лидов",
+    );
   });
 });

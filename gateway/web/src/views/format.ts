@@ -170,6 +170,46 @@ export function formatValue(
   }
 }
 
+// -- how many records a list has
+
+/** A list's total as the server gives it: exact, or estimated (above 10,000). */
+export interface ListTotal {
+  count: number;
+  estimate: boolean;
+}
+
+/** An estimate to two significant digits, as it is said: 1,234,567 → 1,200,000. */
+export function roundCount(value: number): number {
+  if (value < 100) return Math.round(value);
+  const scale = 10 ** (Math.floor(Math.log10(value)) - 1);
+  return Math.round(value / scale) * scale;
+}
+
+const compactCounts = new Map<string, Intl.NumberFormat>();
+
+/** An estimated count in words: 1,234,567 → "1.2 million" (en), "1,2 миллиона" (ru). */
+export function formatAboutCount(locale: string, value: number): string {
+  let format = compactCounts.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      notation: "compact",
+      compactDisplay: "long",
+      maximumSignificantDigits: 2,
+    });
+    compactCounts.set(locale, format);
+  }
+  return format.format(roundCount(value));
+}
+
+/** "1,234 leads", or "About 1.2 million leads" when the total is an estimate. */
+export function describeTotal(t: Translator, countKey: string, total: ListTotal): string {
+  if (!total.estimate) return t.plural(countKey, total.count);
+  const rounded = roundCount(total.count);
+  return t("list.about", {
+    count: t.plural(countKey, rounded, { count: formatAboutCount(t.locale, rounded) }),
+  });
+}
+
 /** The primary (or first) entry of an emails/phones/addresses list, as one line. */
 export function listSummary(items: unknown[]): string {
   const entries = items.filter((i): i is Record<string, unknown> => !!i && typeof i === "object");
