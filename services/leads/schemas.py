@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from services.platform.events import isoformat
 
@@ -14,11 +15,11 @@ from .models import Lead
 _TIMES = frozenset({"created_at", "updated_at"})
 
 
-def dump_lead(lead: Lead | sa.Row[Any]) -> dict[str, Any]:
-    """A lead (the model, or a row of its columns) with ids as strings and times as
-    ISO 8601 UTC ending in ``Z``."""
-    if isinstance(lead, sa.Row):
-        row = lead._mapping
+def dump_lead(lead: Lead | sa.Row[Any] | RowMapping) -> dict[str, Any]:
+    """A lead (the model, a row of its columns, or that row's mapping) with ids as
+    strings and times as ISO 8601 UTC ending in ``Z``."""
+    if isinstance(lead, sa.Row | RowMapping):
+        row = lead._mapping if isinstance(lead, sa.Row) else lead
         data = {name: row[name] for name in FIELD_NAMES}
     else:
         data = {name: getattr(lead, name) for name in FIELD_NAMES}

@@ -10,8 +10,10 @@ durable. Whatever a worker did not commit is rolled back when it ends.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,9 +137,17 @@ class ServiceSession(Session):
         connection in autocommit: no BEGIN and no COMMIT around it, two round trips
         fewer. For an entrypoint whose only statement is this read; it sees what is
         committed when it runs."""
+        with self.reading() as conn:
+            return conn.execute(statement, params or {}).all()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A connection in autocommit, outside this session's transaction, for an
+        entrypoint that only reads (several statements, each seeing what is committed
+        when it runs)."""
         engine = self.read_engine or self.get_bind()
         with engine.connect() as conn:
-            return conn.execute(statement, params or {}).all()
+            yield conn
 
     def emit(self, event_type: str, data: dict[str, Any], actor: dict | None = None) -> dict:
         """Write an event in this transaction; the relay publishes it after commit."""
