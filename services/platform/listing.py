@@ -44,6 +44,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from .access import Actor
 from .errors import ValidationFailed
@@ -792,6 +793,47 @@ def page_statement(
     )
 
 
+@dataclass(frozen=True)
+class PageRows:
+    """One page as read from the database (:func:`read_page`)."""
+
+    rows: list[Any]  # at most the limit
+    has_more: bool
+    total: int | None  # None: not counted (a later page, or a list without totals)
+    total_is_estimate: bool | None
+
+
+def read_page(
+    session: Session | sa.Connection,
+    stmt: sa.Select[Any],
+    spec: ListSpec,
+    parsed: ListQuery,
+    actor: Actor | None = None,
+) -> PageRows:
+    """The statements of one page: for a search, the planner's estimate of how many
+    match (it decides how the page is read, :func:`page_statement`); the page; and on
+    the first page of a list with totals, the total (:func:`count_total`) unless the
+    page already told it."""
+    estimate = None
+    if parsed.q and spec.has_lookups:
+        estimate = planner_rows(session, matching_statement(stmt, spec, parsed, actor))
+    few = estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO
+    rows = session.execute(page_statement(stmt, spec, parsed, actor, few=few)).all()
+    has_more = len(rows) > parsed.limit
+    rows = rows[: parsed.limit]
+    total: int | None = None
+    estimated: bool | None = None
+    # The first page only: the next ones are read by a client that has the total.
+    if spec.count_total and parsed.after is None:
+        if not has_more:  # the whole result is on this page
+            total, estimated = len(rows), False
+        elif few:  # the page's statement counted them
+            total, estimated = rows[0]._mapping["_matched"], False
+        else:
+            total, estimated = count_total(session, stmt, spec, parsed, actor, estimate)
+    return PageRows(rows, has_more, total, estimated)
+
+
 def fetch_page(
     session: Session | sa.Connection,
     stmt: sa.Select[Any],
@@ -813,42 +855,32 @@ def fetch_page(
     parsed = parse_query(query, spec)
     descriptions = stmt.column_descriptions
     single_entity = len(descriptions) == 1 and descriptions[0].get("entity") is not None
-    estimate = None
-    if parsed.q and spec.has_lookups:  # how best to read the page depends on how many match
-        estimate = planner_rows(session, _matching(stmt, spec, parsed, actor))
-    few = estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO
-    rows = session.execute(page_statement(stmt, spec, parsed, actor, few=few)).all()
-    has_more = len(rows) > parsed.limit
-    rows = rows[: parsed.limit]
-    items = [dump(row[0] if single_entity else row._mapping) for row in rows]
+    page = read_page(session, stmt, spec, parsed, actor)
+    items = [dump(row[0] if single_entity else row._mapping) for row in page.rows]
     next_cursor = None
-    if has_more and rows:
-        last = rows[-1]._mapping
+    if page.has_more and page.rows:
+        last = page.rows[-1]._mapping
         next_cursor = encode_cursor(parsed.sort, last["_sort_value"], last["_sort_id"])
-    page: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
+    result: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
     if spec.count_total:
-        total: int | None = None
-        estimated: bool | None = None
-        # The first page only: the next ones are read by a client that has the total.
-        if parsed.after is None:
-            if not has_more:  # the whole result is on this page
-                total, estimated = len(items), False
-            elif few:  # the page's statement counted them
-                total, estimated = rows[0]._mapping["_matched"], False
-            else:
-                total, estimated = count_total(session, stmt, spec, parsed, actor, estimate)
-        page["total"] = total
-        page["total_is_estimate"] = estimated
-    return page
+        result["total"] = page.total
+        result["total_is_estimate"] = page.total_is_estimate
+    return result
 
 
 class _Explain(Executable, ClauseElement):
-    """``EXPLAIN (FORMAT JSON)`` of a statement: the planner's plan, nothing run."""
+    """``EXPLAIN (FORMAT JSON)`` of a statement: the planner's plan, nothing run.
+    Cached compiled like any statement (by the statement's own cache key)."""
 
-    inherit_cache = False
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]
+    inherit_cache = True
 
     def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> Any:  # what a cached result's columns map to
+        return self.statement._all_selected_columns
 
 
 @compiles(_Explain)
@@ -866,7 +898,7 @@ def planner_rows(session: Session | sa.Connection, stmt: sa.Select[Any]) -> int:
     return int(math.ceil(plan[0]["Plan"]["Plan Rows"]))
 
 
-def _matching(
+def matching_statement(
     stmt: sa.Select[Any], spec: ListSpec, parsed: ListQuery, actor: Actor | None
 ) -> sa.Select[Any]:
     """The ids of every row ``stmt`` gives for the filters and search of ``parsed``,
@@ -898,7 +930,7 @@ def count_total(
     scan of its own index (:meth:`Search.apart`).
     """
     if estimate is None:
-        estimate = planner_rows(session, _matching(stmt, spec, parsed, actor))
+        estimate = planner_rows(session, matching_statement(stmt, spec, parsed, actor))
     if estimate > COUNT_SKIP_ABOVE:
         return estimate, True
     found = search_branches(spec, parsed.q, actor) if parsed.q else None
@@ -907,7 +939,9 @@ def count_total(
         rows = _found_rows(filtered, found, spec.id_column, spec.id_column)
         first = sa.select(rows.c.id).limit(COUNT_EXACT_UP_TO + 1).subquery()
     else:
-        first = _matching(stmt, spec, parsed, actor).limit(COUNT_EXACT_UP_TO + 1).subquery()
+        first = (
+            matching_statement(stmt, spec, parsed, actor).limit(COUNT_EXACT_UP_TO + 1).subquery()
+        )
     counted = session.execute(sa.select(sa.func.count()).select_from(first)).scalar_one()
     if counted <= COUNT_EXACT_UP_TO:
         return counted, False
@@ -944,6 +978,7 @@ __all__: Sequence[str] = (
     "ListQuery",
     "ListSpec",
     "Lookup",
+    "PageRows",
     "Search",
     "Sort",
     "after_first_word",
@@ -952,12 +987,14 @@ __all__: Sequence[str] = (
     "encode_cursor",
     "fetch_page",
     "page_statement",
+    "matching_statement",
     "parse_query",
     "phone_digits",
     "phone_key",
     "phone_key_sql",
     "planner_rows",
     "prefix_tsquery",
+    "read_page",
     "readable_by",
     "search_branches",
     "search_kind",
