@@ -21,6 +21,7 @@ from services.platform.listing import (
     ListSpec,
     Lookup,
     Sort,
+    after_first_word,
     encode_cursor,
     fetch_page,
     parse_query,
@@ -95,6 +96,10 @@ PEOPLE = ListSpec(
     search_phones=(
         Lookup(people.c.phone_key),
         Lookup(people_terms.c.term, record_id=people_terms.c.person_id, prefix="p:"),
+    ),
+    search_prefixes=(
+        Lookup(sa.func.lower(people.c.name)),
+        Lookup(sa.func.lower(after_first_word(people.c.name))),
     ),
     count_total=True,
 )
@@ -640,3 +645,40 @@ def test_a_list_without_totals_keeps_its_shape(table, rows) -> None:
     with table.connect() as conn:
         page = fetch_page(conn, sa.select(items), SPEC, {"limit": 5}, dump)
     assert set(page) == {"items", "next_cursor"}
+
+
+@pytest.mark.parametrize("few", [True, False])
+def test_names_by_their_start_or_their_surname_each_once(table, few, monkeypatch) -> None:
+    # few: the page and its total read from the lookups' indexes (the planner expects
+    # few matches); otherwise walked in page order and counted apart
+    monkeypatch.setattr(listing, "SEARCH_FROM_INDEXES_UP_TO", 10**9 if few else -1)
+    monkeypatch.setattr(listing, "COUNT_SKIP_ABOVE", 10**9)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    names = ["Ann Annson", "Ann Smith", "Bob Annson", "Annabel", "Bob Smith", None, "Dan"]
+    with table.begin() as conn:
+        conn.execute(
+            people.insert(),
+            [
+                {"id": new_id(), "name": name, "created_at": base + timedelta(seconds=n)}
+                for n, name in enumerate(names)
+            ],
+        )
+    with table.connect() as conn:
+        first = fetch_page(conn, sa.select(people), PEOPLE, {"q": "ANN", "limit": 2}, dump_person)
+        rest = fetch_page(
+            conn,
+            sa.select(people),
+            PEOPLE,
+            {"q": "ANN", "limit": 2, "cursor": first["next_cursor"]},
+            dump_person,
+        )
+        surname = fetch_page(conn, sa.select(people), PEOPLE, {"q": "smi"}, dump_person)
+    # "Ann Annson" matches by its name and its surname: found and counted once
+    assert (first["total"], first["total_is_estimate"]) == (4, False)
+    assert [i["name"] for i in first["items"] + rest["items"]] == [
+        "Annabel",
+        "Bob Annson",
+        "Ann Smith",
+        "Ann Annson",
+    ]
+    assert {i["name"] for i in surname["items"]} == {"Ann Smith", "Bob Smith"}
