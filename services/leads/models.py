@@ -96,11 +96,9 @@ class Lead(Base):
             postgresql_include=list(LOOKUP_INCLUDE),
         ),
         sa.Index("ix_leads_phone", "phone"),
+        # (a number matches a handful of records: nothing to read from it alone)
         sa.Index(
-            "ix_leads_phone_key",
-            "phone_key",
-            postgresql_ops={"phone_key": "text_pattern_ops"},
-            postgresql_include=list(LOOKUP_INCLUDE),
+            "ix_leads_phone_key", "phone_key", postgresql_ops={"phone_key": "text_pattern_ops"}
         ),
         sa.Index("ix_leads_contact_id", "contact_id"),
         sa.Index("ix_leads_account_id", "account_id"),

@@ -14,9 +14,10 @@ What is typed decides the index (services/platform/listing.py):
   Their statistics are finer (1,000), for the planner to tell a rare prefix from a
   common one.
 
-Each of these indexes also holds the id, owner, team and creation time (and a name
-index its name), so a search's page of ids, newest first, and its total are read from
-the index alone, whoever asks.
+The email and name indexes also hold the id, owner, team and creation time (and a
+name index the names its search tests), so a search's page of ids, newest first, and
+its total are read from the index alone, whoever asks; a phone number matches a
+handful of leads, which are read from the table.
 
 The full-text ``search`` column and its GIN index go: word prefixes over it cost tens
 to hundreds of milliseconds at a million leads ("Ann B" reads every word starting with
@@ -74,7 +75,6 @@ def upgrade() -> None:
         ["phone_key"],
         schema=SCHEMA,
         postgresql_ops={"phone_key": "text_pattern_ops"},
-        postgresql_include=INCLUDE,
     )
     op.drop_index("ix_leads_email", "leads", schema=SCHEMA)
     op.create_index(

@@ -19,9 +19,9 @@ changed; deleting a contact deletes its terms (foreign key, cascade). The start 
 contact's name and of its surname (the name from its second word on) have their own
 indexes.
 
-Each lookup's index also holds the id, owner, team and creation time (a name index its
-name too), so a search's page of ids, newest first, and its total are read from the
-index alone, whoever asks — the contacts of the accounts found too
+The email and name indexes also hold the id, owner, team and creation time (a name
+index its name too), so a search's page of ids, newest first, and its total are read
+from the index alone, whoever asks — the contacts of the accounts found too
 (``ix_contacts_account_id`` is built again holding them, and the name). The name indexes have finer
 statistics (1,000), for the planner to tell a rare prefix from a common one.
 
@@ -148,7 +148,6 @@ def upgrade() -> None:
         ["phone_key"],
         schema=SCHEMA,
         postgresql_ops={"phone_key": "text_pattern_ops"},
-        postgresql_include=INCLUDE,
     )
     op.drop_index("ix_accounts_email", "accounts", schema=SCHEMA)
     op.create_index(
