@@ -70,22 +70,37 @@ def channel_name(table: str) -> str:
 
 @dataclass(frozen=True)
 class _State:
-    seqs: np.ndarray  # position → seq (int64); positions past ``base`` were added later
-    counts: np.ndarray  # position → the key's number of distinct trigrams (int16)
+    # position → seq (int64) and → the key's number of distinct trigrams (int16), each
+    # the first ``size`` slots of a buffer that may have room past them: a key is
+    # appended in place (a state's slots never change once it is made; only the state
+    # after it uses the room), and the buffers grow by half when full.
+    seq_buffer: np.ndarray
+    count_buffer: np.ndarray
+    size: int
     postings: dict[str, np.ndarray]  # trigram → positions of the keys holding it (int32)
+    # the same for the keys added since the last merge into ``postings``, so adding one
+    # copies this small dictionary, not the built one; merged once it holds a quarter
+    # as many trigrams (one pass, once in many keys)
+    recent: dict[str, np.ndarray]
     base: int  # how many positions came from the last build (their seqs ascend)
-    added: frozenset[int]  # seqs added since that build
+    # seqs added since that build: one set shared by the states after a build, grown
+    # in place (a seq known to a later state is known, whichever state is asked)
+    added: set[int]
     high: int  # the highest seq known
     built_at: float
 
     @property
-    def size(self) -> int:
-        return len(self.seqs)
+    def seqs(self) -> np.ndarray:
+        return self.seq_buffer[: self.size]
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.count_buffer[: self.size]
 
     def knows(self, seq: int) -> bool:
         if seq in self.added:
             return True
-        base = self.seqs[: self.base]
+        base = self.seq_buffer[: self.base]
         at = int(np.searchsorted(base, seq))
         return at < self.base and int(base[at]) == seq
 
@@ -151,11 +166,13 @@ class NameKeyIndex:
             seqs = _array(seqs_raw, ">i8", np.int64)
             postings = {gram: _array(raw, ">i4", np.int32) for gram, raw in rows}
             state = _State(
-                seqs=seqs,
-                counts=_array(counts_raw, ">i2", np.int16),
+                seq_buffer=seqs,
+                count_buffer=_array(counts_raw, ">i2", np.int16),
+                size=len(seqs),
                 postings=postings,
+                recent={},
                 base=len(seqs),
-                added=frozenset(),
+                added=set(),
                 high=int(seqs[-1]) if len(seqs) else 0,
                 built_at=time.time(),
             )
@@ -260,6 +277,7 @@ class NameKeyIndex:
             raise RuntimeError(f"the name index of {self.table} is not built")
         n = len(trigrams)
         lists = [state.postings[g] for g in trigrams if g in state.postings]
+        lists += [state.recent[g] for g in trigrams if g in state.recent]
         if not n or not lists or not state.size:
             return [], []
         shared = np.bincount(np.concatenate(lists), minlength=state.size)
@@ -287,8 +305,10 @@ def _array(raw: Any, wire: str, dtype: Any) -> np.ndarray:
 
 
 def _with_keys(state: _State, rows: list[tuple[int, list[str]]]) -> _State:
-    """A copy of ``state`` with keys added at new positions (copy on write: searches
-    running on the old state keep it whole)."""
+    """The state after ``state`` with keys added at new positions. Copy on write where
+    it matters: a search running on the old state keeps it whole (its slots and
+    dictionaries are never changed), while adding a key costs about its own size, not
+    the index's."""
     if not rows:
         return state
     seen: set[int] = set()
@@ -297,25 +317,40 @@ def _with_keys(state: _State, rows: list[tuple[int, list[str]]]) -> _State:
         if seq not in seen:
             seen.add(seq)
             unique.append((seq, sorted(set(grams))))
-    start = state.size
-    postings = dict(state.postings)
+    state.added.update(seq for seq, _grams in unique)
+    start, size = state.size, state.size + len(unique)
+    seq_buffer, count_buffer = state.seq_buffer, state.count_buffer
+    if size > len(seq_buffer):
+        capacity = max(size, len(seq_buffer) + len(seq_buffer) // 2, 1024)
+        seq_buffer = np.resize(seq_buffer[:start], capacity)
+        count_buffer = np.resize(count_buffer[:start], capacity)
+    seqs = [seq for seq, _grams in unique]
+    seq_buffer[start:size] = seqs
+    count_buffer[start:size] = [len(grams) for _seq, grams in unique]
+
     grown: dict[str, list[int]] = {}
     for offset, (_seq, grams) in enumerate(unique):
         for gram in grams:
             grown.setdefault(gram, []).append(start + offset)
+    postings, recent = state.postings, dict(state.recent)
     for gram, positions in grown.items():
         added = np.asarray(positions, dtype=np.int32)
-        old = postings.get(gram)
-        postings[gram] = added if old is None else np.concatenate([old, added])
-    seqs = [seq for seq, _grams in unique]
+        old = recent.get(gram)
+        recent[gram] = added if old is None else np.concatenate([old, added])
+    if len(recent) * 4 > len(postings):
+        postings = dict(postings)
+        for gram, positions in recent.items():
+            old = postings.get(gram)
+            postings[gram] = positions if old is None else np.concatenate([old, positions])
+        recent = {}
     return _State(
-        seqs=np.concatenate([state.seqs, np.asarray(seqs, dtype=np.int64)]),
-        counts=np.concatenate(
-            [state.counts, np.asarray([len(g) for _s, g in unique], dtype=np.int16)]
-        ),
+        seq_buffer=seq_buffer,
+        count_buffer=count_buffer,
+        size=size,
         postings=postings,
+        recent=recent,
         base=state.base,
-        added=state.added | frozenset(seqs),
+        added=state.added,
         high=max(state.high, *seqs),
         built_at=state.built_at,
     )
