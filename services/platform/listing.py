@@ -473,9 +473,9 @@ def phone_key_sql(value: str) -> str:
     )
 
 
-#: What a lookup's index holds besides its key (``INCLUDE``), so that a search's page of
-#: ids (in the default order, newest first) and its total are read from the index
-#: alone, for any caller's rights.
+#: What the index of an email or name lookup holds besides its key (``INCLUDE``), so
+#: that a search's page of ids (in the default order, newest first) and its total are
+#: read from the index alone, whatever the caller's rights.
 LOOKUP_INCLUDE = ("id", "owner_id", "team_id", "created_at")
 
 #: What is left of a name without its first word: ``Zoe Acker`` → ``Acker``.
@@ -608,10 +608,10 @@ def _found_rows(
         .order_by(None)
         for branch in branches
     ]
-    found = selects[0] if len(selects) == 1 else (sa.union_all if apart else sa.union)(*selects)
+    rows = selects[0] if len(selects) == 1 else (sa.union_all if apart else sa.union)(*selects)
     # OFFSET 0 keeps the planner from reading this in the page's order (walking the
     # sort order and testing every row): whatever is above needs all of it first.
-    return found.offset(0).subquery()
+    return rows.offset(0).subquery()
 
 
 def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Search | None:
