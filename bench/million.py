@@ -686,7 +686,9 @@ def main() -> None:
     measured = cases({name: searches(loaded["probes"][name], rng) for name in LISTS}, owner_id)
     rep = Actor(id=owner_id, roles=("sales_rep",), team_id=team_id)
 
-    with Stack(DB, env={"OSPREY_LOG_LEVEL": "WARNING"}) as stack:
+    # An administrator of this run's own (a reused database keeps the earlier ones).
+    admin_email = f"admin-{uuid.uuid4().hex[:8]}@osprey.test"
+    with Stack(DB, env={"OSPREY_LOG_LEVEL": "WARNING"}, admin_email=admin_email) as stack:
         login = httpx.post(f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials)
         login.raise_for_status()
         token = login.json()["token"]
