@@ -292,10 +292,8 @@ class NameKeyIndex:
         passing = similarity.astype(np.float64) >= threshold
         candidates, similarity = candidates[passing], similarity[passing]
         order = np.argsort(-similarity, kind="stable")
-        return (
-            [int(s) for s in state.seqs[candidates[order]]],
-            [float(s) for s in similarity[order]],
-        )
+        # tolist() makes the Python numbers in one pass (a common name passes thousands)
+        return state.seqs[candidates[order]].tolist(), similarity[order].tolist()
 
 
 def _array(raw: Any, wire: str, dtype: Any) -> np.ndarray:
