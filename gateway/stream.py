@@ -19,8 +19,8 @@ relays, a reconnect), so the hub keeps ``next_seq``:
 
 Each connected client is a :class:`Subscriber` with a bounded queue. The hub offers
 an item only to subscribers whose actor the item's audience includes
-(``services.feed.domain.audience_includes``, the feed's own pure rule). A client whose
-queue is full is cut off (it reconnects with ``Last-Event-ID`` and is replayed from
+(``services.platform.audience.audience_includes``, the rule the feed stores items by).
+A client whose queue is full is cut off (it reconnects with ``Last-Event-ID`` and is replayed from
 the feed), so one slow browser never holds up the hub or the others.
 """
 
@@ -38,6 +38,8 @@ from typing import Any, Protocol
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+from services.platform.audience import audience_includes
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +84,8 @@ class Caller(Protocol):
     async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def _nobody(audience: dict[str, Any], actor: dict[str, Any]) -> bool:
-    return False
-
-
 def default_audience_rule() -> AudienceRule:
-    """The feed's own visibility rule (pure; the gateway may import it)."""
-    try:
-        from services.feed.domain import audience_includes
-    except ImportError:
-        # A gateway deployed without the feed's code: deliver nothing rather than
-        # guess who may see what.
-        log.error("services.feed.domain is missing: live updates reach nobody")
-        return _nobody
+    """The platform's visibility rule, the one the feed stores items by (pure)."""
     return audience_includes
 
 

@@ -1,8 +1,9 @@
 """The feed's pure rules: the Markdown-like renderer and its sanitizing, mentions,
 handles, and who may see a stream item (``audience_includes``).
 
-Nothing here touches the database or the network, so the gateway imports this module
-(the live stream applies :func:`audience_includes` to every item it relays).
+Nothing here touches the database or the network. The visibility rule itself lives in
+``services.platform.audience`` (the gateway's live stream applies it to every item it
+relays, and the gateway imports no service); it is named here too for the feed's code.
 
 The renderer escapes everything first: the text is cut into tokens (code spans,
 ``[text](url)`` links, bare URLs, ``@handle`` mentions and plain runs), every plain
@@ -19,6 +20,10 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+
+# The platform's visibility rule, named here too for the feed's code.
+from services.platform.audience import audience_includes as audience_includes
+from services.platform.audience import can_read_record as can_read_record
 
 #: The tags the renderer writes, with the attributes each may carry.
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
@@ -256,45 +261,6 @@ def render(text: str, resolve: Resolver | None = None) -> str:
             paragraph.append(stripped)
     flush()
     return "".join(blocks)
-
-
-# -- visibility ---------------------------------------------------------------------------
-
-
-def can_read_record(actor: Mapping[str, Any], owner_id: str | None, team_id: str | None) -> bool:
-    """``services.platform.access.Actor.can_read`` on a plain actor dict."""
-    roles = actor.get("roles") or ()
-    if "admin" in roles or "system" in roles:
-        return True
-    if owner_id is None and team_id is None:
-        return True
-    if owner_id is not None and owner_id == actor.get("id"):
-        return True
-    return team_id is not None and team_id == actor.get("team_id")
-
-
-def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, Any] | None) -> bool:
-    """Whether the signed-in ``actor`` (the gateway's actor dict) may see a stream item.
-
-    ``audience`` is ``{"kind": "all"}`` (a public channel: everybody signed in),
-    ``{"kind": "users", "user_ids": [...]}`` (a private channel's members; a
-    notification's one user) or ``{"kind": "record", "record": {type, id, owner_id,
-    team_id}}`` (a post about a record: whoever may read the record). Anything else,
-    or no actor, includes nobody.
-    """
-    if not actor or not actor.get("id") or not isinstance(audience, Mapping):
-        return False
-    kind = audience.get("kind")
-    if kind == "all":
-        return True
-    if kind == "users":
-        return str(actor["id"]) in {str(u) for u in audience.get("user_ids") or ()}
-    if kind == "record":
-        record = audience.get("record")
-        if not isinstance(record, Mapping):
-            return False
-        return can_read_record(actor, record.get("owner_id"), record.get("team_id"))
-    return False
 
 
 # -- records from events ------------------------------------------------------------------
