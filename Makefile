@@ -24,7 +24,7 @@ WEB := gateway/web
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
 
-.PHONY: help up down test lint migrate web bench bench-quick venv infra browser fonts
+.PHONY: help up down test lint migrate web bench bench-quick venv infra browser fonts mailservers
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -82,10 +82,15 @@ browser:
 fonts:
 	@deploy/local/install-fonts.sh
 
+# Dovecot and Postfix for the mail integration's tests, which start their own instances
+# (Debian's packages; a no-op when present).
+mailservers:
+	@deploy/local/install-mail.sh
+
 # The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
 # they skip themselves; they run in a second pytest without the patching. Both always
 # run; the target fails if either failed.
-test: venv infra web browser fonts
+test: venv infra web browser fonts mailservers
 	@status=0; \
 	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ -d tests/web ]; then \
