@@ -8,6 +8,7 @@
 #   make web      build the web app (gateway/web) when it exists
 #   make bench    run the benchmarks (bench/run.sh)
 #   make bench-quick  a one-minute benchmark beside bench/baseline.json (bench/quick.py)
+#   make mutation  how many changes to the rules the unit tests catch (tests/mutation/run.py)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -24,7 +25,7 @@ WEB := gateway/web
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
 
-.PHONY: help up down test lint migrate web bench bench-quick venv infra browser fonts mailservers
+.PHONY: help up down test lint migrate web bench bench-quick mutation venv infra browser fonts mailservers
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -111,3 +112,11 @@ bench: venv infra
 # beside bench/baseline.json (absolute and floor-normalized); REGRESSION lines come last.
 bench-quick: venv infra
 	@$(BIN)/python bench/quick.py
+
+# --- mutation testing -------------------------------------------------------------------
+# mutmut over every domain.py and services/platform/fields.py with the unit tests alone;
+# MUTATE=services/sales/domain.py narrows it, MUTATION_ARGS=--show prints the survivors.
+MUTATE ?=
+MUTATION_ARGS ?=
+mutation: venv
+	$(BIN)/python tests/mutation/run.py $(MUTATE) $(MUTATION_ARGS)
