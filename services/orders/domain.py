@@ -12,11 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from services.platform import fields
+from services.platform.access import Actor
+from services.platform.errors import Conflict, PermissionDenied
 
 # The field framework lives in the platform; these names stay reachable as
 # ``domain.<name>`` for the orders parts.
@@ -83,6 +85,75 @@ INVOICE_TRANSITIONS: dict[str, tuple[str, ...]] = {
 def can_move(transitions: Mapping[str, tuple[str, ...]], current: str, target: str) -> bool:
     """Whether the status table allows ``current`` → ``target``."""
     return target in transitions.get(current, ())
+
+
+#: The longest reason a cancelled order or invoice keeps.
+MAX_REASON = 500
+
+
+def clean_reason(reason: Any) -> str | None:
+    """A cancel reason: trimmed text of at most ``MAX_REASON`` characters, None if blank."""
+    if reason is not None and not isinstance(reason, str):
+        raise failed("reason", "must be a string")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise failed("reason", f"must be at most {MAX_REASON} characters")
+    return reason
+
+
+def check_order_move(before: str, target: str, line_count: int) -> None:
+    """``Conflict`` when the order's status may not go from ``before`` to ``target``;
+    ``ValidationFailed`` when an order without lines would be confirmed."""
+    if not can_move(ORDER_TRANSITIONS, before, target):
+        raise Conflict(
+            f"A {before.replace('_', ' ')} order cannot be {target.replace('_', ' ')}",
+            [{"field": "status", "message": f"is {before}"}],
+        )
+    if target == "confirmed" and line_count == 0:
+        raise failed("lines", "an order needs at least one line to be confirmed")
+
+
+def check_order_change(status: str, changed: list[str], caller: Actor) -> None:
+    """Whether the fields in ``changed`` may change on an order in ``status``: nothing
+    on a completed or cancelled order, lines and currency only on a draft, the team only
+    by an administrator."""
+    if status in ("completed", "cancelled"):
+        raise Conflict(
+            f"A {status} order does not change",
+            [{"field": "status", "message": f"is {status}"}],
+        )
+    locked = [name for name in ("lines", "currency") if name in changed]
+    if locked and status != "draft":
+        raise Conflict(
+            f"The {' and '.join(locked)} of an order change only while it is a draft",
+            [{"field": name, "message": "changes only in a draft"} for name in locked],
+        )
+    if "team_id" in changed and not caller.is_admin:
+        raise PermissionDenied(
+            "Only an administrator may move the order to another team",
+            [{"field": "team_id", "message": "only an administrator may change the team"}],
+        )
+
+
+def require_catalogue_manager(caller: Actor) -> None:
+    """Products and price lists are changed by sales managers and administrators."""
+    if not caller.is_manager:
+        raise PermissionDenied("Only a sales manager or an administrator may change this")
+
+
+def owner_and_team(
+    changes: dict[str, Any], caller: Actor, entity: str
+) -> tuple[str | None, str | None]:
+    """A new record's owner (default the caller) and team (default the caller's); takes
+    both out of ``changes``. Only an administrator puts a record in another team."""
+    team_id = changes.pop("team_id", None)
+    if team_id is not None and team_id != caller.team_id and not caller.is_admin:
+        raise PermissionDenied(
+            f"Only an administrator may put the {entity} in another team",
+            [{"field": "team_id", "message": "only an administrator may set another team"}],
+        )
+    owner_id = changes.pop("owner_id", caller.id)
+    return owner_id, team_id or caller.team_id
 
 
 #: ISO 4217 currencies without a minor unit: their amounts round to whole units.
@@ -200,6 +271,51 @@ def order_totals(lines: list[LineAmounts]) -> Totals:
     return Totals(subtotal, discount, tax, subtotal - discount + tax)
 
 
+def priced_lines(lines: list[Line], currency: str | None) -> list[tuple[Line, LineAmounts]]:
+    """Each line with its rounded amounts; an amount too large to store is refused."""
+    result = [(line, line_amounts(line, currency)) for line in lines]
+    errors = [
+        {"field": f"lines[{index}].quantity", "message": "quantity × price is too large"}
+        for index, (_line, amounts) in enumerate(result)
+        if amounts.amount > MAX_MONEY
+    ]
+    totals = order_totals([amounts for _line, amounts in result])
+    if not errors and totals.subtotal > MAX_MONEY:
+        errors.append({"field": "lines", "message": "the order's total is too large"})
+    if errors:
+        raise validation_failed(errors)
+    return result
+
+
+def deal_lines(deal: Mapping[str, Any], tax_rates: Mapping[str, Any]) -> list[Line]:
+    """A won deal's product lines as order lines: its quantity and price, no discount,
+    the product's tax rate (``tax_rates``: product id → rate or None; a product missing
+    from it is not in the catalogue). The deal must have a currency."""
+    if not deal.get("currency"):
+        raise failed("currency", "the opportunity has no currency")
+    lines = deal.get("lines") or []
+    errors = [
+        {"field": f"lines[{index}].product_id", "message": "no such product in the catalogue"}
+        for index, line in enumerate(lines)
+        if line.get("product_id") not in tax_rates
+    ]
+    if errors:
+        raise validation_failed(errors)
+    return clean_lines(
+        [
+            {
+                "product_id": line["product_id"],
+                "quantity": line["quantity"],
+                "price": line["price"],
+                "discount": "0",
+                "tax_rate": f"{tax_rates[line['product_id']] or ZERO:f}",
+            }
+            for line in lines
+        ],
+        deal["currency"],
+    )
+
+
 def clean_lines(value: Any, currency: str | None) -> list[Line]:
     """Validate ``lines``: ``[{product_id, quantity, price, discount?, tax_rate?}]``.
 
@@ -263,3 +379,134 @@ def outstanding(total: Decimal, paid: Decimal) -> Decimal:
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:
     """An issued invoice whose due date has passed (the day itself is not late yet)."""
     return status == "issued" and due_date is not None and due_date < today
+
+
+def check_invoice_move(status: str, target: str, action: str) -> None:
+    """``Conflict`` when an invoice in ``status`` may not become ``target``."""
+    if not can_move(INVOICE_TRANSITIONS, status, target):
+        raise Conflict(
+            f"A {status} invoice cannot be {action}",
+            [{"field": "status", "message": f"is {status}"}],
+        )
+
+
+#: What only an invoice made by hand sets; one made from an order copies them.
+FROM_ORDER = ("currency", "total", "tax_total", "account_id")
+
+
+def hand_money(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The money of an invoice made by hand: in its currency's unit, tax within total,
+    the subtotal what is left of the total after tax, no discount."""
+    currency = values["currency"]
+    errors = []
+    money: dict[str, Any] = {}
+    for name in ("total", "tax_total"):
+        amount = values.get(name)
+        if amount is None:
+            money[name] = ZERO
+            continue
+        if round_money(amount, currency) != amount:
+            errors.append({"field": name, "message": f"must be a whole amount in {currency}"})
+        money[name] = amount
+    if not errors and money["tax_total"] > money["total"]:
+        errors.append({"field": "tax_total", "message": "must not be more than the total"})
+    if errors:
+        raise validation_failed(errors)
+    money["subtotal"] = money["total"] - money["tax_total"]
+    money["discount_total"] = ZERO
+    return money
+
+
+def check_invoice_change(
+    status: str, made_from_order: bool, changed: list[str], caller: Actor
+) -> None:
+    """Whether the fields in ``changed`` may change on an invoice: nothing on a paid or
+    cancelled one, the money, currency, order and account only on a draft made by hand,
+    the order never, the team only by an administrator."""
+    if status in ("paid", "cancelled"):
+        raise Conflict(
+            f"A {status} invoice does not change",
+            [{"field": "status", "message": f"is {status}"}],
+        )
+    money = [name for name in (*FROM_ORDER, "order_id") if name in changed]
+    if money and (status != "draft" or made_from_order):
+        raise Conflict(
+            "The money, currency, order and account of an invoice change only in a "
+            "draft made by hand",
+            [{"field": name, "message": "cannot change now"} for name in money],
+        )
+    if "order_id" in changed:
+        raise failed("order_id", "make a new invoice from the order instead")
+    if "team_id" in changed and not caller.is_admin:
+        raise PermissionDenied(
+            "Only an administrator may move the invoice to another team",
+            [{"field": "team_id", "message": "only an administrator may change the team"}],
+        )
+
+
+def payment_errors(
+    amount: Decimal | None, outstanding_amount: Decimal, currency: str
+) -> list[dict[str, str]]:
+    """What is wrong with a payment of ``amount`` (None: not given or not parsed)."""
+    if amount is None:
+        return []
+    if amount <= 0:
+        return [{"field": "amount", "message": "must be more than zero"}]
+    if amount > outstanding_amount:
+        owed = money_text(outstanding_amount, currency)
+        return [{"field": "amount", "message": f"is more than the {owed} outstanding"}]
+    return []
+
+
+def parse_moment(value: Any) -> datetime:
+    """An ISO 8601 time with its zone, as an aware UTC datetime."""
+    message = "must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z"
+    if not isinstance(value, str):
+        raise Invalid(message)
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise Invalid(message) from None
+    if moment.tzinfo is None:
+        raise Invalid("must include a time zone (Z or an offset such as +03:00)")
+    return moment.astimezone(UTC)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+#: Each setting and the type its value must have.
+SETTINGS: dict[str, type] = {"propose_order_on_win": bool}
+#: What turns a setting off in the environment.
+FALSE = ("0", "false", "no", "off")
+
+
+def setting_defaults(configured: str | None) -> dict[str, Any]:
+    """Each setting's value when no administrator has set it, from the environment's
+    ``OSPREY_PROPOSE_ORDER_ON_WIN`` (on unless it says off)."""
+    return {"propose_order_on_win": (configured or "").strip().lower() not in FALSE}
+
+
+def settings_version(expected_version: Any) -> int | None:
+    """The settings' version a caller expects; 0 is the settings nobody has set yet
+    (their first ETag)."""
+    if type(expected_version) is int and expected_version == 0:
+        return 0
+    return parse_expected_version(expected_version)
+
+
+def clean_settings(data: Any) -> dict[str, Any]:
+    """The settings to change: known names with values of the right type."""
+    if not isinstance(data, dict):
+        raise validation_failed([{"field": "body", "message": "must be an object"}])
+    errors = [
+        {"field": name, "message": "unknown setting"} for name in data if name not in SETTINGS
+    ]
+    errors += [
+        {"field": name, "message": "must be true or false"}
+        for name, value in data.items()
+        if name in SETTINGS and not isinstance(value, SETTINGS[name])
+    ]
+    if errors:
+        raise validation_failed(errors)
+    return data

@@ -11,7 +11,7 @@ refused. Invoices are never deleted (their numbers would leave a gap).
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,114 +19,17 @@ from nameko.timer import Timer
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
-from services.platform.events import isoformat, utcnow
+from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.listing import fetch_page, readable_by
+from services.platform.records import load_for_update, load_record
 from services.platform.rpc import rpc
 
-from . import domain
+from . import domain, store
 from .base import OrdersBase
-from .domain import INVOICE_STATUSES, INVOICE_TRANSITIONS, Entity, EntityField, failed, record_tail
-from .models import Invoice, InvoicePayment, Order
-from .schemas import describe_entity, dump_entity, wire
-
-INVOICE_FIELDS: tuple[EntityField, ...] = (
-    EntityField("id", "uuid", "ID", read_only=True),
-    EntityField(
-        "number",
-        "string",
-        "Number",
-        read_only=True,
-        sortable=True,
-        filterable=True,
-        filter_op="contains",
-    ),
-    EntityField("order_id", "uuid", "Order", filterable=True, lookup="orders"),
-    EntityField("account_id", "uuid", "Account", filterable=True, lookup="accounts"),
-    EntityField("currency", "currency", "Currency", max_length=3, required=True),
-    EntityField(
-        "status", "enum", "Status", options=INVOICE_STATUSES, read_only=True, filterable=True
-    ),
-    EntityField("subtotal", "money", "Subtotal", read_only=True),
-    EntityField("discount_total", "money", "Discount", read_only=True),
-    EntityField("tax_total", "money", "Tax"),
-    EntityField("total", "money", "Total", required=True, sortable=True),
-    EntityField("paid_amount", "money", "Paid", read_only=True),
-    EntityField("due_date", "date", "Due date", sortable=True, filterable=True, filter_op="range"),
-    EntityField("issued_at", "datetime", "Issued", read_only=True),
-    EntityField("paid_at", "datetime", "Paid on", read_only=True),
-    EntityField("cancel_reason", "string", "Reason cancelled", max_length=500, read_only=True),
-    EntityField("notes", "text", "Notes", max_length=5000),
-    *record_tail(owned=True),
-)
-INVOICE = Entity("invoice", INVOICE_FIELDS)
-MONEY_FIELDS = ("subtotal", "discount_total", "tax_total", "total", "paid_amount")
-#: What only an invoice made by hand sets; one made from an order copies them.
-FROM_ORDER = ("currency", "total", "tax_total", "account_id")
-MAX_REASON = 500
-OVERDUE_BATCH = 200
-
-INVOICE_LIST_SPEC = ListSpec(
-    id_column=Invoice.id,
-    filters={
-        "number": Filter(Invoice.number, "contains"),
-        "status": Filter(Invoice.status, "enum", options=INVOICE_STATUSES),
-        "order_id": Filter(Invoice.order_id, "uuid"),
-        "account_id": Filter(Invoice.account_id, "uuid"),
-        "owner_id": Filter(Invoice.owner_id, "uuid"),
-        "team_id": Filter(Invoice.team_id, "uuid"),
-        "due_date": Filter(Invoice.due_date, "date"),
-        "created_at": Filter(Invoice.created_at, "datetime"),
-        "updated_at": Filter(Invoice.updated_at, "datetime"),
-    },
-    sorts={
-        "created_at": Sort(Invoice.created_at, nullable=False),
-        "updated_at": Sort(Invoice.updated_at, nullable=False),
-        "number": Sort(Invoice.number, nullable=False),
-        "total": Sort(Invoice.total, nullable=False),
-        "due_date": Sort(Invoice.due_date, nullable=False),
-    },
-    default_sort="-created_at",
-)
-
-
-def dump_invoice(invoice: Any) -> dict[str, Any]:
-    """An invoice; money as decimal strings in the currency's minor unit."""
-    result = dump_entity(INVOICE, invoice)
-    for name in MONEY_FIELDS:
-        result[name] = domain.money_text(getattr(invoice, name), invoice.currency)
-    return result
-
-
-def dump_payment(payment: Any, currency: str) -> dict[str, Any]:
-    return {
-        "id": payment.id,
-        "invoice_id": payment.invoice_id,
-        "amount": domain.money_text(payment.amount, currency),
-        "paid_at": isoformat(payment.paid_at),
-        "registered_by": payment.registered_by,
-        "registered_at": isoformat(payment.registered_at),
-    }
-
-
-def describe_invoices() -> dict[str, Any]:
-    """The invoice entity for ``meta/entities``."""
-    return describe_entity(INVOICE, "invoices", "Invoices", "Invoice")
-
-
-def parse_moment(value: Any) -> datetime:
-    """An ISO 8601 time with its zone, as an aware UTC datetime."""
-    message = "must be an ISO 8601 time with a zone, such as 2026-11-26T09:00:00Z"
-    if not isinstance(value, str):
-        raise domain.Invalid(message)
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        raise domain.Invalid(message) from None
-    if moment.tzinfo is None:
-        raise domain.Invalid("must include a time zone (Z or an offset such as +03:00)")
-    return moment.astimezone(UTC)
+from .domain import FROM_ORDER, failed
+from .models import Invoice, Order
+from .schemas import INVOICE, describe_invoices, dump_invoice, dump_payment, wire
 
 
 class ConfiguredTimer(Timer):
@@ -150,13 +53,6 @@ OVERDUE_CHECK_SECONDS = 3600
 
 class InvoicesRpc(OrdersBase):
     """Invoices, their payments and the overdue check."""
-
-    def _invoice_transition(self, invoice: Invoice, target: str, action: str) -> None:
-        if not domain.can_move(INVOICE_TRANSITIONS, invoice.status, target):
-            raise Conflict(
-                f"A {invoice.status} invoice cannot be {action}",
-                [{"field": "status", "message": f"is {invoice.status}"}],
-            )
 
     @rpc(expected_exceptions=EXPECTED)
     def create_invoice(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +78,7 @@ class InvoicesRpc(OrdersBase):
                 raise domain.validation_failed(
                     [{"field": name, "message": "comes from the order"} for name in sent]
                 )
-            order = self._load(Order, "order", changes["order_id"], caller)
+            order = load_record(self.db, Order, changes["order_id"], "order", caller)
             caller.require_change(order.owner_id, order.team_id)
             if order.status in ("draft", "cancelled"):
                 raise Conflict(
@@ -206,10 +102,10 @@ class InvoicesRpc(OrdersBase):
                     [{"field": "team_id", "message": "only an administrator may set another team"}],
                 )
         else:
-            owner_id, team_id = self._owner_and_team(changes, caller, "invoice")
+            owner_id, team_id = domain.owner_and_team(changes, caller, "invoice")
             values = {**changes, "owner_id": owner_id, "team_id": team_id}
             domain.check_record(INVOICE, values)
-            values.update(self._hand_money(values))
+            values.update(domain.hand_money(values))
         domain.check_record(INVOICE, values)
         invoice = Invoice(
             **values,
@@ -221,7 +117,7 @@ class InvoicesRpc(OrdersBase):
             updated_at=now,
             created_by=caller.id,
         )
-        invoice.number = f"INV-{now.year}-{self._next_number('invoice', now.year):06d}"
+        invoice.number = f"INV-{now.year}-{store.next_number(self.db, 'invoice', now.year):06d}"
         self.db.add(invoice)
         self.db.flush()
         result = dump_invoice(invoice)
@@ -229,33 +125,11 @@ class InvoicesRpc(OrdersBase):
         self.db.commit()
         return result
 
-    @staticmethod
-    def _hand_money(values: dict[str, Any]) -> dict[str, Any]:
-        """The money of an invoice made by hand: in its currency's unit, tax within total."""
-        currency = values["currency"]
-        errors = []
-        money: dict[str, Any] = {}
-        for name in ("total", "tax_total"):
-            amount = values.get(name)
-            if amount is None:
-                money[name] = domain.ZERO
-                continue
-            if domain.round_money(amount, currency) != amount:
-                errors.append({"field": name, "message": f"must be a whole amount in {currency}"})
-            money[name] = amount
-        if not errors and money["tax_total"] > money["total"]:
-            errors.append({"field": "tax_total", "message": "must not be more than the total"})
-        if errors:
-            raise domain.validation_failed(errors)
-        money["subtotal"] = money["total"] - money["tax_total"]
-        money["discount_total"] = domain.ZERO
-        return money
-
     @rpc(expected_exceptions=EXPECTED)
     def get_invoice(self, invoice_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The invoice. Raises ``NotFound`` (also when the caller may not read it)."""
         caller = Actor.from_dict(actor)
-        result = dump_invoice(self._load(Invoice, "invoice", invoice_id, caller))
+        result = dump_invoice(load_record(self.db, Invoice, invoice_id, "invoice", caller))
         self.db.commit()
         return result
 
@@ -269,7 +143,7 @@ class InvoicesRpc(OrdersBase):
         """
         caller = Actor.from_dict(actor)
         stmt = sa.select(Invoice).where(readable_by(caller, Invoice.owner_id, Invoice.team_id))
-        page = fetch_page(self.db, stmt, INVOICE_LIST_SPEC, query, dump_invoice)
+        page = fetch_page(self.db, stmt, store.INVOICE_LIST_SPEC, query, dump_invoice)
         self.db.commit()
         return page
 
@@ -289,7 +163,7 @@ class InvoicesRpc(OrdersBase):
         """
         caller = Actor.from_dict(actor)
         changes = domain.clean_changes(INVOICE, data)
-        invoice = self._load_for_change(Invoice, "invoice", invoice_id, caller, expected_version)
+        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
         current = dump_invoice(invoice)
         raw = {name: wire(value) for name, value in changes.items()}
         for name in ("total", "tax_total"):
@@ -302,30 +176,12 @@ class InvoicesRpc(OrdersBase):
             self.db.commit()
             return current
         domain.check_record(INVOICE, {**current, **changes})
-        if invoice.status in ("paid", "cancelled"):
-            raise Conflict(
-                f"A {invoice.status} invoice does not change",
-                [{"field": "status", "message": f"is {invoice.status}"}],
-            )
-        money = [name for name in (*FROM_ORDER, "order_id") if name in changed]
-        if money and (invoice.status != "draft" or invoice.order_id is not None):
-            raise Conflict(
-                "The money, currency, order and account of an invoice change only in a "
-                "draft made by hand",
-                [{"field": name, "message": "cannot change now"} for name in money],
-            )
-        if "order_id" in changed:
-            raise failed("order_id", "make a new invoice from the order instead")
-        if "team_id" in changed and not caller.is_admin:
-            raise PermissionDenied(
-                "Only an administrator may move the invoice to another team",
-                [{"field": "team_id", "message": "only an administrator may change the team"}],
-            )
+        domain.check_invoice_change(invoice.status, invoice.order_id is not None, changed, caller)
         values = {**current, **changes}
         if {"total", "tax_total", "currency"} & set(changed):
             for name in ("total", "tax_total"):
                 values[name] = changes.get(name, getattr(invoice, name))
-            changes.update(self._hand_money(values))
+            changes.update(domain.hand_money(values))
             changed = list(dict.fromkeys([*changed, "subtotal"]))
         for name, value in changes.items():
             setattr(invoice, name, value)
@@ -354,8 +210,8 @@ class InvoicesRpc(OrdersBase):
         version), ``ValidationFailed`` (a total of zero).
         """
         caller = Actor.from_dict(actor)
-        invoice = self._load_for_change(Invoice, "invoice", invoice_id, caller, expected_version)
-        self._invoice_transition(invoice, "issued", "issued")
+        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        domain.check_invoice_move(invoice.status, "issued", "issued")
         if invoice.total <= 0:
             raise failed("total", "an invoice of nothing is not issued")
         invoice.status = "issued"
@@ -389,10 +245,10 @@ class InvoicesRpc(OrdersBase):
         moment = utcnow()
         if paid_at is not None:
             try:
-                moment = parse_moment(paid_at)
+                moment = domain.parse_moment(paid_at)
             except domain.Invalid as exc:
                 errors.append({"field": "paid_at", "message": str(exc)})
-        invoice = self._load_for_change(Invoice, "invoice", invoice_id, caller, expected_version)
+        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
         if invoice.status not in ("issued", "overdue"):
             hint = "issue it first" if invoice.status == "draft" else f"it is {invoice.status}"
             raise Conflict(
@@ -408,44 +264,17 @@ class InvoicesRpc(OrdersBase):
             except domain.Invalid as exc:
                 errors.append({"field": "amount", "message": str(exc)})
         outstanding = domain.outstanding(invoice.total, invoice.paid_amount)
-        if payment_amount is not None:
-            if payment_amount <= 0:
-                errors.append({"field": "amount", "message": "must be more than zero"})
-            elif payment_amount > outstanding:
-                errors.append(
-                    {
-                        "field": "amount",
-                        "message": "is more than the "
-                        f"{domain.money_text(outstanding, invoice.currency)} outstanding",
-                    }
-                )
+        errors += domain.payment_errors(payment_amount, outstanding, invoice.currency)
         if errors:
             raise domain.validation_failed(errors)
-        now = utcnow()
-        payment = InvoicePayment(
-            id=new_id(),
-            invoice_id=invoice.id,
-            amount=payment_amount,
-            paid_at=moment,
-            registered_by=caller.id,
-            registered_at=now,
-        )
-        self.db.add(payment)
-        invoice.paid_amount = invoice.paid_amount + payment_amount
-        paid = invoice.paid_amount == invoice.total
-        if paid:
-            invoice.status = "paid"
-            invoice.paid_at = moment
-        invoice.version += 1
-        invoice.updated_at = now
-        self.db.flush()
+        payment = store.add_payment(self.db, invoice, payment_amount, moment, caller.id)
         result = dump_invoice(invoice)
         self.db.emit(
             "invoice_payment_registered",
             {"invoice": result, "payment": dump_payment(payment, invoice.currency)},
             actor=actor,
         )
-        if paid:
+        if invoice.status == "paid":
             self.db.emit("invoice_paid", result, actor=actor)
         self.db.commit()
         return result
@@ -454,17 +283,8 @@ class InvoicesRpc(OrdersBase):
     def list_payments(self, invoice_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """The invoice's payments, oldest first. Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
-        invoice = self._load(Invoice, "invoice", invoice_id, caller)
-        payments = (
-            self.db.execute(
-                sa.select(InvoicePayment)
-                .where(InvoicePayment.invoice_id == invoice.id)
-                .order_by(InvoicePayment.paid_at, InvoicePayment.id)
-            )
-            .scalars()
-            .all()
-        )
-        result = [dump_payment(p, invoice.currency) for p in payments]
+        invoice = load_record(self.db, Invoice, invoice_id, "invoice", caller)
+        result = [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]
         self.db.commit()
         return result
 
@@ -483,13 +303,9 @@ class InvoicesRpc(OrdersBase):
         ``ValidationFailed`` (reason too long).
         """
         caller = Actor.from_dict(actor)
-        if reason is not None and not isinstance(reason, str):
-            raise failed("reason", "must be a string")
-        reason = (reason or "").strip() or None
-        if reason is not None and len(reason) > MAX_REASON:
-            raise failed("reason", f"must be at most {MAX_REASON} characters")
-        invoice = self._load_for_change(Invoice, "invoice", invoice_id, caller, expected_version)
-        self._invoice_transition(invoice, "cancelled", "cancelled")
+        reason = domain.clean_reason(reason)
+        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        domain.check_invoice_move(invoice.status, "cancelled", "cancelled")
         invoice.status = "cancelled"
         invoice.cancel_reason = reason
         invoice.version += 1
@@ -510,17 +326,7 @@ class InvoicesRpc(OrdersBase):
         marked = 0
         actor = Actor.system("orders").to_dict()
         while True:
-            invoices = (
-                self.db.execute(
-                    sa.select(Invoice)
-                    .where(Invoice.status == "issued", Invoice.due_date < today)
-                    .order_by(Invoice.due_date, Invoice.id)
-                    .limit(OVERDUE_BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-                .scalars()
-                .all()
-            )
+            invoices = store.lock_due_invoices(self.db, today)
             now = utcnow()
             for invoice in invoices:
                 invoice.status = "overdue"
@@ -531,7 +337,7 @@ class InvoicesRpc(OrdersBase):
                 self.db.emit("invoice_overdue", dump_invoice(invoice), actor=actor)
             self.db.commit()
             marked += len(invoices)
-            if len(invoices) < OVERDUE_BATCH:
+            if len(invoices) < store.OVERDUE_BATCH:
                 return marked
 
     @overdue_timer(interval=OVERDUE_CHECK_SECONDS)

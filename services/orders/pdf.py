@@ -25,22 +25,21 @@ from pathlib import Path
 from typing import Any
 
 import eventlet
-import sqlalchemy as sa
 from eventlet import tpool
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
+from services.platform.records import load_record
 from services.platform.rpc import rpc
 
-from . import domain
+from . import domain, store
 from .base import OrdersBase
-from .invoices import dump_invoice, dump_payment
-from .models import Invoice, InvoicePayment, Order, OrderLine, Product
+from .models import Invoice
+from .schemas import dump_invoice, dump_payment
 
 log = logging.getLogger(__name__)
 
@@ -374,8 +373,6 @@ def bill_to(account: Mapping[str, Any] | None, account_id: str | None) -> tuple[
 class InvoicePdfRpc(OrdersBase):
     """The invoice as a printable PDF."""
 
-    sales = RpcProxy("sales")
-
     def _customer(self, account_id: str | None) -> Mapping[str, Any] | None:
         """The account from sales; None when it is gone, or sales is not running or does
         not answer in time (the PDF then names the account by its id rather than failing)."""
@@ -400,19 +397,12 @@ class InvoicePdfRpc(OrdersBase):
         caller may not read the invoice).
         """
         caller = Actor.from_dict(actor)
-        invoice = self._load(Invoice, "invoice", invoice_id, caller)
+        invoice = load_record(self.db, Invoice, invoice_id, "invoice", caller)
         order_number = None
         lines: list[PrintedLine] = []
         if invoice.order_id:
-            order_number = self.db.execute(
-                sa.select(Order.number).where(Order.id == invoice.order_id)
-            ).scalar_one_or_none()
-            rows = self.db.execute(
-                sa.select(OrderLine, Product.code, Product.name, Product.unit)
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id == invoice.order_id)
-                .order_by(OrderLine.position)
-            ).all()
+            order_number = store.order_number(self.db, invoice.order_id)
+            rows = store.lines_with_products(self.db, invoice.order_id)
             lines = [
                 PrintedLine(
                     code=code,
@@ -428,14 +418,7 @@ class InvoicePdfRpc(OrdersBase):
                 )
                 for line, code, name, unit in rows
             ]
-        payments = [
-            dump_payment(p, invoice.currency)
-            for p in self.db.execute(
-                sa.select(InvoicePayment)
-                .where(InvoicePayment.invoice_id == invoice.id)
-                .order_by(InvoicePayment.paid_at, InvoicePayment.id)
-            ).scalars()
-        ]
+        payments = [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]
         data = dump_invoice(invoice)
         # The transaction ends before the call to sales, so no row stays locked meanwhile.
         self.db.commit()

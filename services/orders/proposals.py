@@ -27,15 +27,16 @@ from services.platform.errors import Conflict, ValidationFailed
 from services.platform.idempotency import claim_event, idempotent
 
 from . import domain
-from .orders import OrdersRpc
-from .settings import SettingsRpc
+from .base import OrdersBase
+from .orders import draft_from_deal
+from .settings import setting
 
 log = logging.getLogger(__name__)
 
 SOURCE = "opportunity_won"
 
 
-class ProposalsHandlers(OrdersRpc, SettingsRpc):
+class ProposalsHandlers(OrdersBase):
     """Drafts an order for each won deal, when the setting says so."""
 
     @event_handler("sales", "opportunity_won")
@@ -43,7 +44,7 @@ class ProposalsHandlers(OrdersRpc, SettingsRpc):
     def handle_opportunity_won(self, event: dict[str, Any]) -> None:
         """Draft the won deal's order (one per deal); commit with the event's claim."""
         deal = event.get("data") or {}
-        if not domain.is_uuid(deal.get("id")) or not self.setting("propose_order_on_win"):
+        if not domain.is_uuid(deal.get("id")) or not setting(self.db, "propose_order_on_win"):
             self.db.commit()  # the claim: this event is done with
             return
         by = event.get("actor") or {}
@@ -51,9 +52,10 @@ class ProposalsHandlers(OrdersRpc, SettingsRpc):
         caller = Actor(id=who, email=by.get("email") or "") if who else Actor.system("orders")
         actor = {"id": caller.id, "email": caller.email}
         try:
-            self._order_from_deal(
-                deal, caller, actor, announce={"proposed": True, "source": SOURCE}
+            draft_from_deal(
+                self.db, deal, caller, actor, announce={"proposed": True, "source": SOURCE}
             )
+            self.db.commit()
         except (Conflict, ValidationFailed) as exc:
             # Nothing to propose; remember the event so a redelivery is skipped too.
             log.info("No order proposed for won opportunity %s: %s", deal["id"], exc)

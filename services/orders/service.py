@@ -1,7 +1,8 @@
 """The orders service: products and price lists, orders, invoices and payments.
 
-One Nameko service (``orders``) made of parts, a module each; the shared steps and
-the database live in :mod:`services.orders.base` (docs/architecture.md).
+One Nameko service (``orders``) made of parts, a module each, side by side on
+:class:`services.orders.base.OrdersBase`, which declares the providers and nothing else
+(docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -17,31 +17,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.events import isoformat, utcnow
+from services.platform.records import check_version
 from services.platform.rpc import rpc
-from services.platform.values import validation_failed
 
-from . import domain
+from . import domain, store
 from .base import OrdersBase
 from .models import Setting
-
-ROW = "orders"
-FALSE = ("0", "false", "no", "off")
 
 
 def defaults() -> dict[str, Any]:
     """Each setting's value when no administrator has set it (from the environment)."""
-    configured = (os.environ.get("OSPREY_PROPOSE_ORDER_ON_WIN") or "").strip().lower()
-    return {"propose_order_on_win": configured not in FALSE}
-
-
-#: Each setting and the check its value must pass.
-SETTINGS: dict[str, type] = {"propose_order_on_win": bool}
+    return domain.setting_defaults(os.environ.get("OSPREY_PROPOSE_ORDER_ON_WIN"))
 
 
 def dump_settings(row: Setting | None) -> dict[str, Any]:
@@ -55,25 +44,20 @@ def dump_settings(row: Setting | None) -> dict[str, Any]:
     }
 
 
+def setting(db: Any, name: str) -> Any:
+    """One setting's value now (stored, else its default), in the open transaction."""
+    return dump_settings(store.settings_row(db))[name]
+
+
 class SettingsRpc(OrdersBase):
     """Read and change the orders settings."""
-
-    def _settings(self, *, for_update: bool = False) -> Setting | None:
-        stmt = sa.select(Setting).where(Setting.name == ROW)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return self.db.execute(stmt).scalar_one_or_none()
-
-    def setting(self, name: str) -> Any:
-        """One setting's value now (stored, else its default), in the open transaction."""
-        return dump_settings(self._settings())[name]
 
     @rpc(expected_exceptions=EXPECTED)
     def get_orders_settings(self, actor: dict[str, Any]) -> dict[str, Any]:
         """The settings, with ``version`` (0 while none was ever set), ``updated_at``
         and ``updated_by``. Any signed-in caller."""
         Actor.from_dict(actor)
-        result = dump_settings(self._settings())
+        result = dump_settings(store.settings_row(self.db))
         self.db.commit()
         return result
 
@@ -89,29 +73,10 @@ class SettingsRpc(OrdersBase):
         """
         caller = Actor.from_dict(actor)
         caller.require_admin()
-        # Version 0 is the settings as nobody has set them yet (their first ETag).
-        zero = type(expected_version) is int and expected_version == 0
-        expected = 0 if zero else domain.parse_expected_version(expected_version)
-        if not isinstance(data, dict):
-            raise validation_failed([{"field": "body", "message": "must be an object"}])
-        errors = [
-            {"field": name, "message": "unknown setting"} for name in data if name not in SETTINGS
-        ]
-        errors += [
-            {"field": name, "message": "must be true or false"}
-            for name, value in data.items()
-            if name in SETTINGS and not isinstance(value, SETTINGS[name])
-        ]
-        if errors:
-            raise validation_failed(errors)
-        # The row is made once and then locked, so two changes do not overwrite each other.
-        self.db.execute(
-            pg_insert(Setting.__table__)
-            .values(name=ROW, value={}, version=0, updated_at=utcnow(), updated_by=caller.id)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        row = self._settings(for_update=True)
-        self._check_version("settings", row, expected)
+        expected = domain.settings_version(expected_version)
+        data = domain.clean_settings(data)
+        row = store.lock_settings_row(self.db, caller.id)
+        check_version("settings", row.version, expected)
         before = dump_settings(row)
         changed = [name for name, value in data.items() if before[name] != value]
         if not changed:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.orders.service import OrdersService
+from services.orders import store
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
 
@@ -156,13 +156,13 @@ def test_twenty_parallel_creates_get_twenty_consecutive_numbers(orders, service_
 
 def test_a_create_that_fails_after_taking_its_number_leaves_no_gap(orders, monkeypatch, db_engine):
     first = order(orders)
-    real = OrdersService._log_status
+    real = store.log_status
 
-    def fail_once(self, *args: Any, **kwargs: Any) -> None:
-        monkeypatch.setattr(OrdersService, "_log_status", real)
+    def fail_once(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(store, "log_status", real)
         raise RuntimeError("the database went away mid-create")
 
-    monkeypatch.setattr(OrdersService, "_log_status", fail_once)
+    monkeypatch.setattr(store, "log_status", fail_once)
     with pytest.raises(RuntimeError):
         order(orders)
     second = order(orders)

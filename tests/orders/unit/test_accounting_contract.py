@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.orders.accounting import compare
 from services.orders.accounting_contract import MalformedMessage, check_message, message
+from services.orders.accounting_rules import compare
 
 
 def test_a_message_made_by_the_contract_passes_its_check() -> None:
