@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook
 from typer.testing import CliRunner
 
+from osprey.cli import app
 from services.feed.service import FeedService
 from services.identity.service import IdentityService
 from services.leads.service import LeadsService
 from services.orders.service import OrdersService
-from services.platform.cli import app
 from services.platform.config import settings
 from services.platform.db import create_db_engine
 from services.platform.migrations import alembic_config
 from services.platform.registry import service
+from services.platform.testing import sibling_database_url
 from services.sales.service import SalesService
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,14 +59,16 @@ def osprey(*args: str):
 
 @pytest.fixture
 def fresh_database_url(database_url):
-    url = sa.make_url(database_url).set(database="osprey_test_identity_cli")
+    """A database that does not exist yet, named after the test database (so runs with
+    different ``OSPREY_TEST_DATABASE_URL`` never share it); dropped afterwards."""
+    url = sa.make_url(sibling_database_url("cli"))
     admin = create_db_engine(
         url.set(database="postgres"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
     )
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS "osprey_test_identity_cli" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
 
     drop()
     yield url.render_as_string(hide_password=False)
@@ -72,7 +78,7 @@ def fresh_database_url(database_url):
 
 def test_migrate_creates_the_database_and_seeds_the_roles(fresh_database_url):
     env = {**os.environ, "OSPREY_DATABASE_URL": fresh_database_url}
-    command = [sys.executable, "-m", "services.platform.cli", "migrate"]
+    command = [sys.executable, "-m", "osprey", "migrate"]
 
     first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
@@ -287,3 +293,104 @@ def test_demo_data_says_when_the_leads_service_is_not_running(cli_env, rabbit_co
     assert scalar(db_engine, "SELECT email FROM identity.users u JOIN identity.user_roles ur "
                   "ON ur.user_id = u.id JOIN identity.roles r ON r.id = ur.role_id "
                   "WHERE r.name = 'admin'") == "chief@osprey.test"  # fmt: skip
+
+
+# --- python -m osprey: every sub-command from a checkout --------------------------------
+
+DEMO_SERVICES = ("identity", "leads", "sales", "orders", "feed")
+
+
+def python_m_osprey(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "osprey", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def consumers(rabbit_manager, vhost: str, queue: str) -> int:
+    try:
+        return rabbit_manager.get_queue(vhost, queue).get("consumers", 0)
+    except Exception:  # the queue is declared when its service starts
+        return 0
+
+
+def test_python_m_osprey_migrates_creates_a_user_runs_the_services_and_loads_demo_data(
+    fresh_database_url, rabbit_config, rabbit_manager, tmp_path
+):
+    env = {
+        **os.environ,
+        "OSPREY_DATABASE_URL": fresh_database_url,
+        "OSPREY_AMQP_URI": rabbit_config["AMQP_URI"],
+    }
+    for name in ("OSPREY_ADMIN_EMAIL", "OSPREY_ADMIN_PASSWORD"):
+        env.pop(name, None)
+
+    migrated = python_m_osprey(env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Created the database." in migrated.stdout
+
+    made = python_m_osprey(
+        env, "users", "create", "--email", "boss@osprey.test", "--password", "boss-password",
+        "--full-name", "Big Boss", "--role", "sales_manager",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+    log = tmp_path / "services.log"
+    with log.open("w") as out:
+        services = subprocess.Popen(
+            [sys.executable, "-m", "osprey", "run", *DEMO_SERVICES],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    engine = create_db_engine(fresh_database_url, poolclass=sa.pool.NullPool)
+    try:
+        vhost = rabbit_config["vhost"]
+        deadline = time.monotonic() + 90
+        while not all(consumers(rabbit_manager, vhost, f"rpc-{n}") for n in DEMO_SERVICES):
+            assert services.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "services did not start:\n" + log.read_text()
+            time.sleep(0.2)
+
+        demo = python_m_osprey(env, "demo-data")
+        assert demo.returncode == 0, demo.stdout + demo.stderr + log.read_text()[-3000:]
+        assert "Created 40 demo leads." in demo.stdout
+        assert "Created 36 demo sales records" in demo.stdout
+        assert "Created 13 demo order records" in demo.stdout
+        assert "Created 6 demo feed records" in demo.stdout
+        for table, count in (
+            ("identity.users", 5),
+            ("leads.leads", 40),
+            ("sales.opportunities", 11),
+            ("orders.orders", 2),
+            ("orders.invoices", 1),
+            ("feed.channels", 2),
+        ):
+            assert scalar(engine, f"SELECT count(*) FROM {table}") == count, table
+        user_id = made.stdout.strip()
+        assert (
+            scalar(engine, "SELECT email FROM identity.users WHERE id = :i", i=user_id)
+            == "boss@osprey.test"
+        )
+
+        # the admin login the command printed works against the running identity service
+        match = re.search(r"Admin login: admin@osprey\.local / (\S+)", demo.stdout)
+        assert match, demo.stdout
+        with ClusterRpcProxy(
+            {"AMQP_URI": rabbit_config["AMQP_URI"], "serializer": "json"}, timeout=30
+        ) as cluster:
+            user = cluster.identity.login("admin@osprey.local", match.group(1))["user"]
+        assert user["roles"] == ["admin"]
+    finally:
+        engine.dispose()
+        services.send_signal(signal.SIGTERM)
+        try:
+            services.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            services.kill()
+            services.wait()

@@ -1,0 +1,141 @@
+"""The ``osprey`` command line: migrate the database, create users, run services,
+load demo data (``osprey --help``; ``python -m osprey`` is the same command).
+
+Configuration comes from the environment like everywhere else
+(:mod:`services.platform.config`). ``users create`` and the people of ``demo-data``
+work on the identity schema directly (:mod:`osprey.identity`), so they work before
+any service runs. The services' code is imported by the commands that use it, so that
+``run`` imports as little as it did before eventlet's monkey patching.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Importing Nameko warns that eventlet is deprecated; an operator can do nothing about it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import typer  # noqa: E402
+
+from services.platform.config import settings  # noqa: E402
+from services.platform.errors import OspreyError  # noqa: E402
+from services.platform.registry import SERVICES  # noqa: E402
+
+app = typer.Typer(help="Operate an Osprey CRM installation.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users directly in the database.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def migrate() -> None:
+    """Create the database if it is missing, then bring every service's schema up to date."""
+    from services.platform.migrations import create_database
+    from services.platform.migrations import migrate as run_migrations
+
+    url = settings().database_url
+    if create_database(url):
+        typer.echo("Created the database.")
+    done = run_migrations(url)
+    typer.echo("Migrated: " + ", ".join(done))
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., "--email", help="Login email (stored lower-case)."),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 8 characters; asked for when not given.",
+    ),
+    full_name: str = typer.Option(..., "--full-name", help="The name colleagues see."),
+    admin: bool = typer.Option(False, "--admin", help="Give the admin role."),
+    role: list[str] = typer.Option(
+        [], "--role", help="A role name (repeatable); sales_rep when none is given."
+    ),
+) -> None:
+    """Create a user and print their id."""
+    from .identity import create_user, identity_session
+
+    roles = list(dict.fromkeys([*role, *(["admin"] if admin else [])]))
+    with _failures_reported(), identity_session() as db:
+        user = create_user(db, email=email, password=password, full_name=full_name, roles=roles)
+    typer.echo(user["id"])
+
+
+@app.command()
+def run(
+    services: list[str] = typer.Argument(..., help="Service names, e.g. identity leads."),
+) -> None:
+    """Run one or more services in this process until SIGTERM or Ctrl-C."""
+    known = [info.name for info in SERVICES]
+    unknown = [name for name in services if name not in known]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown service {', '.join(unknown)}; known: {', '.join(known)}",
+            param_hint="SERVICES",
+        )
+    # Imported here: importing run monkey-patches eventlet, which no other command wants.
+    from services.platform.run import main
+
+    main(list(services))
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Create demo users (an admin, a "Sales" team with a manager and two reps), about
+    forty demo leads through the running leads service, and demo accounts, contacts,
+    deals across the pipeline, activities and quarter plans through the sales service,
+    then products with a default price list, confirmed orders from the won deals and an
+    invoice paid in part through the orders service. Safe to run again: what exists
+    already is kept."""
+    from .demo import ServiceNotAnswering, load_demo
+
+    with _failures_reported():
+        try:
+            loaded = load_demo()
+        except ServiceNotAnswering as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(
+        f"Created {loaded.leads} demo leads."
+        if loaded.leads
+        else "Demo leads exist already; none were added."
+    )
+    typer.echo(
+        f"Created {loaded.sales} demo sales records (accounts, contacts, deals, activities, plans)."
+        if loaded.sales
+        else "Demo sales records exist already; none were added."
+    )
+    typer.echo(
+        f"Created {loaded.orders} demo order records (products, a default price list, "
+        "confirmed orders from the won deals, an invoice paid in part)."
+        if loaded.orders
+        else "Demo products and orders exist already; none were added."
+    )
+    typer.echo(
+        f"Created {loaded.feed} demo feed records (channels and posts)."
+        if loaded.feed
+        else "Demo feed channels exist already; none were added."
+    )
+    people = loaded.people
+    typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
+    if people["demo_password"]:
+        typer.echo(f"Demo users' password: {people['demo_password']}")
+
+
+@contextmanager
+def _failures_reported() -> Iterator[None]:
+    """A user's mistake ends the command with its message (and each field's), not a traceback."""
+    try:
+        yield
+    except OspreyError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        if len(exc.errors) > 1:  # one error is already the message
+            for item in exc.errors:
+                typer.echo(f"  {item['field']}: {item['message']}", err=True)
+        raise typer.Exit(1) from None
