@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied, ValidationFailed
-from services.platform.events import isoformat, utcnow
+from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.rpc import rpc
 
-from . import domain
-from .base import FeedBase, page_limit
+from . import domain, store
+from .base import FeedBase
 from .models import channel_members, channels, subscriptions
+from .schemas import page_limit
 
 FIELDS = {"name", "description", "is_private", "member_ids"}
 
@@ -63,46 +63,6 @@ def clean_channel(data: Any, creating: bool) -> dict[str, Any]:
 class ChannelsRpc(FeedBase):
     """Create, list, read, change and delete channels."""
 
-    def _dump_channel(self, row: Any, caller: Actor) -> dict[str, Any]:
-        members = self.db.execute(
-            sa.select(channel_members.c.user_id, channel_members.c.is_admin)
-            .where(channel_members.c.channel_id == row.id)
-            .order_by(channel_members.c.user_id)
-        ).all()
-        following = (
-            self.db.execute(
-                sa.select(subscriptions.c.id).where(
-                    subscriptions.c.user_id == caller.id,
-                    subscriptions.c.target_type == "channel",
-                    subscriptions.c.target_id == row.id,
-                )
-            ).first()
-            is not None
-        )
-        return {
-            "id": row.id,
-            "name": row.name,
-            "description": row.description,
-            "is_private": row.is_private,
-            "member_ids": [m.user_id for m in members] if row.is_private else [],
-            "admin_ids": [m.user_id for m in members if m.is_admin],
-            "created_by": row.created_by,
-            "created_at": isoformat(row.created_at),
-            "updated_at": isoformat(row.updated_at),
-            "version": row.version,
-            "is_member": any(m.user_id == caller.id for m in members),
-            "is_following": following,
-        }
-
-    def _name_taken(self, name: str, other_than: str | None = None) -> None:
-        stmt = sa.select(channels.c.id).where(sa.func.lower(channels.c.name) == name.lower())
-        if other_than:
-            stmt = stmt.where(channels.c.id != other_than)
-        if self.db.execute(stmt).first() is not None:
-            raise Conflict(
-                "A channel of that name exists", [{"field": "name", "message": "is taken"}]
-            )
-
     @rpc(expected_exceptions=EXPECTED)
     def list_channels(
         self, query: dict[str, Any] | None = None, *, actor: dict[str, Any]
@@ -122,7 +82,7 @@ class ChannelsRpc(FeedBase):
         if cursor:
             stmt = stmt.where(sa.func.lower(channels.c.name) > str(cursor).lower())
         rows = self.db.execute(stmt).all()
-        items = [self._dump_channel(r, caller) for r in rows[:limit]]
+        items = [store.channel_out(self.db, r, caller) for r in rows[:limit]]
         next_cursor = rows[limit - 1].name if len(rows) > limit else None
         self.db.commit()
         return {"items": items, "next_cursor": next_cursor}
@@ -131,8 +91,8 @@ class ChannelsRpc(FeedBase):
     def get_channel(self, channel_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
         """One channel the caller may see; ``NotFound`` otherwise (also for private ones)."""
         caller = Actor.from_dict(actor)
-        row = self._channel_row(channel_id, caller)
-        out = self._dump_channel(row, caller)
+        row = store.channel_row(self.db, channel_id, caller)
+        out = store.channel_out(self.db, row, caller)
         self.db.commit()
         return out
 
@@ -142,7 +102,7 @@ class ChannelsRpc(FeedBase):
         caller = Actor.from_dict(actor)
         values = clean_channel(data, creating=True)
         member_ids = values.pop("member_ids", [])
-        self._name_taken(values["name"])
+        store.check_name_free(self.db, values["name"])
         now = utcnow()
         channel_id = new_id()
         self.db.execute(
@@ -156,26 +116,13 @@ class ChannelsRpc(FeedBase):
                 updated_at=now,
             )
         )
-        self._set_members(channel_id, [caller.id, *member_ids], admins={caller.id})
-        self._subscribe(caller.id, "channel", channel_id)
-        row = self._channel_row(channel_id, caller)
-        out = self._dump_channel(row, caller)
+        store.add_members(self.db, channel_id, [caller.id, *member_ids], admins={caller.id})
+        store.subscribe(self.db, caller.id, "channel", channel_id)
+        row = store.channel_row(self.db, channel_id, caller)
+        out = store.channel_out(self.db, row, caller)
         self.db.emit("channel_created", out, actor=actor)
-        self._commit()
+        store.commit(self.db)
         return out
-
-    def _set_members(self, channel_id: str, user_ids: list[str], admins: set[str]) -> None:
-        for user_id in dict.fromkeys(user_ids):
-            self.db.execute(
-                pg_insert(channel_members)
-                .values(
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    is_admin=user_id in admins,
-                    created_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-            )
 
     @rpc(expected_exceptions=EXPECTED)
     def update_channel(
@@ -191,8 +138,8 @@ class ChannelsRpc(FeedBase):
         ``member_ids`` replaces the member list; the channel's admins stay members.
         """
         caller = Actor.from_dict(actor)
-        row = self._channel_row(channel_id, caller, for_update=True)
-        if not self._is_channel_admin(row.id, caller):
+        row = store.channel_row(self.db, channel_id, caller, for_update=True)
+        if not store.is_channel_admin(self.db, row.id, caller):
             raise PermissionDenied("Only the channel's admins may change it")
         if expected_version is not None and int(expected_version) != row.version:
             raise Conflict(
@@ -202,7 +149,7 @@ class ChannelsRpc(FeedBase):
         values = clean_channel(data, creating=False)
         member_ids = values.pop("member_ids", None)
         if "name" in values:
-            self._name_taken(values["name"], row.id)
+            store.check_name_free(self.db, values["name"], row.id)
         if member_ids is not None:
             admins = set(
                 self.db.execute(
@@ -218,15 +165,15 @@ class ChannelsRpc(FeedBase):
                     channel_members.c.user_id.not_in(keep),
                 )
             )
-            self._set_members(row.id, list(keep), admins=admins)
+            store.add_members(self.db, row.id, list(keep), admins=admins)
         self.db.execute(
             channels.update()
             .where(channels.c.id == row.id)
             .values(**values, updated_at=utcnow(), version=row.version + 1)
         )
-        out = self._dump_channel(self._channel_row(row.id, caller), caller)
+        out = store.channel_out(self.db, store.channel_row(self.db, row.id, caller), caller)
         self.db.emit("channel_updated", out, actor=actor)
-        self._commit()
+        store.commit(self.db)
         return out
 
     @rpc(expected_exceptions=EXPECTED)
@@ -235,15 +182,15 @@ class ChannelsRpc(FeedBase):
     ) -> None:
         """Delete a channel with its posts (a channel admin or an administrator)."""
         caller = Actor.from_dict(actor)
-        row = self._channel_row(channel_id, caller, for_update=True)
-        if not self._is_channel_admin(row.id, caller):
+        row = store.channel_row(self.db, channel_id, caller, for_update=True)
+        if not store.is_channel_admin(self.db, row.id, caller):
             raise PermissionDenied("Only the channel's admins may delete it")
         if expected_version is not None and int(expected_version) != row.version:
             raise Conflict(
                 f"The channel was changed meanwhile (version {row.version})",
                 [{"field": "version", "message": f"is {row.version}"}],
             )
-        out = self._dump_channel(row, caller)
+        out = store.channel_out(self.db, row, caller)
         self.db.execute(
             subscriptions.delete().where(
                 subscriptions.c.target_type == "channel", subscriptions.c.target_id == row.id
@@ -251,4 +198,4 @@ class ChannelsRpc(FeedBase):
         )
         self.db.execute(channels.delete().where(channels.c.id == row.id))
         self.db.emit("channel_deleted", out, actor=actor)
-        self._commit()
+        store.commit(self.db)

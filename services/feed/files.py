@@ -22,7 +22,7 @@ from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 from services.platform.rpc import rpc
 
-from . import domain
+from . import domain, posts_store
 from .base import FeedBase
 from .models import files, posts
 
@@ -103,7 +103,7 @@ class FilesRpc(FeedBase):
         if row.created_by != caller.id and not caller.is_admin:
             carrier = self.db.execute(
                 sa.select(posts.c.id)
-                .where(posts.c.attachment_ids.contains([row.id]), self._visible(caller))
+                .where(posts.c.attachment_ids.contains([row.id]), posts_store.visible(caller))
                 .limit(1)
             ).first()
             if carrier is None:

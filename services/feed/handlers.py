@@ -27,9 +27,10 @@ from services.platform.events import isoformat, utcnow
 from services.platform.idempotency import idempotent
 from services.platform.rpc import rpc
 
-from . import domain
-from .base import FeedBase, invalid
+from . import directory, domain, posts_store, store
+from .base import FeedBase
 from .models import directory_teams, directory_users, posts, system_post_settings
+from .schemas import invalid
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,19 @@ class HandlersMixin(FeedBase):
     @event_handler("identity", "user_created")
     @idempotent
     def handle_user_created(self, event: dict[str, Any]) -> None:
-        self._upsert_user(event.get("data") or {})
+        directory.upsert_user(self.db, event.get("data") or {})
         self.db.commit()
 
     @event_handler("identity", "user_updated")
     @idempotent
     def handle_user_updated(self, event: dict[str, Any]) -> None:
-        self._upsert_user(event.get("data") or {})
+        directory.upsert_user(self.db, event.get("data") or {})
         self.db.commit()
 
     @event_handler("identity", "team_created")
     @idempotent
     def handle_team_created(self, event: dict[str, Any]) -> None:
-        self._upsert_team(event.get("data") or {})
+        directory.upsert_team(self.db, event.get("data") or {})
         self.db.commit()
 
     # -- records ----------------------------------------------------------------------
@@ -63,7 +64,7 @@ class HandlersMixin(FeedBase):
         data = event.get("data") or {}
         record = data.get(key) if key else data
         if isinstance(record, dict):
-            self._upsert_ref(record_type, record)
+            store.upsert_ref(self.db, record_type, record)
         self.db.commit()
 
     def _ref_deleted(self, record_type: str, event: dict[str, Any]) -> None:
@@ -71,7 +72,7 @@ class HandlersMixin(FeedBase):
         the record was (dropping the ref would make them shared)."""
         record = event.get("data") or {}
         if isinstance(record, dict):
-            self._upsert_ref(record_type, record, follow=False)
+            store.upsert_ref(self.db, record_type, record, follow=False)
         self.db.commit()
 
     @event_handler("leads", "lead_created")
@@ -151,10 +152,10 @@ class HandlersMixin(FeedBase):
         ).first()
         if built is not None:
             text, record_type, record = built
-            owner = self._upsert_ref(record_type, record)
+            owner = store.upsert_ref(self.db, record_type, record)
             if (setting is None or setting.enabled) and domain.is_uuid(record.get("id")):
                 self._post_system(event, setting, text, record_type, record, owner, notify_kind)
-        self._commit()
+        store.commit(self.db)
 
     def _post_system(
         self,
@@ -172,7 +173,9 @@ class HandlersMixin(FeedBase):
             ).first()
             if taken is not None:
                 return
-        row = self._insert_post(
+        row = posts_store.insert_post(
+            self.db,
+            self.identity,
             text=text,
             channel_id=None,
             related_type=record_type,
@@ -190,7 +193,9 @@ class HandlersMixin(FeedBase):
             if self.db.execute(
                 sa.select(channels.c.id).where(channels.c.id == setting.channel_id)
             ).first():
-                self._insert_post(
+                posts_store.insert_post(
+                    self.db,
+                    self.identity,
                     text=f"{text} ({domain.record_link(record_type, record['id'])})",
                     channel_id=setting.channel_id,
                     related_type=None,
@@ -202,7 +207,8 @@ class HandlersMixin(FeedBase):
                 )
         by = (event.get("actor") or {}).get("id")
         if owner:
-            self._notify(
+            store.notify(
+                self.db,
                 owner,
                 notify_kind,
                 text.replace("**", ""),
@@ -231,7 +237,7 @@ class HandlersMixin(FeedBase):
     def handle_order_status_changed(self, event: dict[str, Any]) -> None:
         order = (event.get("data") or {}).get("order")
         if isinstance(order, dict):
-            self._upsert_ref("order", order)
+            store.upsert_ref(self.db, "order", order)
         self._system_post(event)
 
     @event_handler("orders", "invoice_overdue")
@@ -277,7 +283,7 @@ class HandlersMixin(FeedBase):
             )
         channel_id = data.get("channel_id")
         if channel_id is not None:
-            self._channel_row(channel_id, caller)
+            store.channel_row(self.db, channel_id, caller)
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         values = {"enabled": data["enabled"], "channel_id": channel_id, "updated_at": utcnow()}
@@ -298,7 +304,7 @@ class HandlersMixin(FeedBase):
         Actor.from_dict(actor)
         text = (q or "").strip().lstrip("@").lower()[:100]
         if self.db.execute(sa.select(directory_users.c.id).limit(1)).first() is None:
-            self._sync_directory()
+            directory.sync_directory(self.db, self.identity)
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         users = self.db.execute(
             sa.select(directory_users)

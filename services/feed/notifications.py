@@ -11,9 +11,10 @@ from services.platform.errors import EXPECTED, NotFound
 from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
-from . import domain
-from .base import FeedBase, dump_notification, invalid, page_limit
+from . import domain, store
+from .base import FeedBase
 from .models import notifications
+from .schemas import dump_notification, invalid, page_limit
 
 
 class NotificationsRpc(FeedBase):
@@ -46,7 +47,7 @@ class NotificationsRpc(FeedBase):
     @rpc(expected_exceptions=EXPECTED)
     def unread_count(self, *, actor: dict[str, Any]) -> dict[str, int]:
         caller = Actor.from_dict(actor)
-        count = self._unread_count(caller.id)
+        count = store.unread_count(self.db, caller.id)
         self.db.commit()
         return {"count": count}
 
@@ -76,13 +77,14 @@ class NotificationsRpc(FeedBase):
                 .values(read_at=utcnow())
                 .returning(*notifications.c)
             ).one()
-            self._stream(
+            store.stream_item(
+                self.db,
                 "notifications_read",
                 {"kind": "users", "user_ids": [caller.id]},
-                {"ids": [row.id], "unread_count": self._unread_count(caller.id)},
+                {"ids": [row.id], "unread_count": store.unread_count(self.db, caller.id)},
             )
         out = dump_notification(row)
-        self._commit()
+        store.commit(self.db)
         return out
 
     @rpc(expected_exceptions=EXPECTED)
@@ -98,10 +100,11 @@ class NotificationsRpc(FeedBase):
             ).scalars()
         )
         if ids:
-            self._stream(
+            store.stream_item(
+                self.db,
                 "notifications_read",
                 {"kind": "users", "user_ids": [caller.id]},
                 {"ids": ids, "all": True, "unread_count": 0},
             )
-        self._commit()
+        store.commit(self.db)
         return {"count": len(ids)}

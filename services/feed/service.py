@@ -1,15 +1,18 @@
 """The feed service: channels, posts, comments, likes, mentions, subscriptions,
 notifications, attachments and the live stream's source.
 
-One Nameko service (``feed``) made of parts, a module each; the shared steps and the
-database live in :mod:`services.feed.base` (docs/architecture.md).
+One Nameko service (``feed``) made of parts, a module each, side by side on
+:class:`services.feed.base.FeedBase`, which declares the providers and nothing else
+(docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from .channels import ChannelsRpc
+from .comments import CommentsRpc
 from .files import FilesRpc
 from .handlers import HandlersMixin
+from .likes import LikesRpc
 from .notifications import NotificationsRpc
 from .posts import PostsRpc
 from .stream import StreamRpc
@@ -19,6 +22,8 @@ from .subscriptions import SubscriptionsRpc
 class FeedService(
     ChannelsRpc,
     PostsRpc,
+    CommentsRpc,
+    LikesRpc,
     HandlersMixin,
     NotificationsRpc,
     SubscriptionsRpc,

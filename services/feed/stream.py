@@ -22,8 +22,9 @@ from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
 from . import domain
-from .base import FeedBase, stream_wire
+from .base import FeedBase
 from .models import stream_items
+from .schemas import stream_wire
 
 STREAM_KEEP_DAYS = 7
 MAX_RANGE = 1000

@@ -10,9 +10,10 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.rpc import rpc
 
-from . import domain
-from .base import FeedBase, dump_subscription, invalid
+from . import domain, store
+from .base import FeedBase
 from .models import subscriptions
+from .schemas import dump_subscription, invalid
 
 TARGET_TYPES = ("channel", *domain.RECORD_TYPES)
 
@@ -43,9 +44,9 @@ class SubscriptionsRpc(FeedBase):
             raise invalid(domain.Invalid(f"target: needs type ({', '.join(TARGET_TYPES)}) and id"))
         kind, target_id = target["type"], target["id"]
         if kind == "channel":
-            self._channel_row(target_id, caller)
+            store.channel_row(self.db, target_id, caller)
         else:
-            ref = self._record_ref(kind, target_id)
+            ref = store.record_ref(self.db, kind, target_id)
             if not caller.can_read(ref["owner_id"], ref["team_id"]):
                 raise NotFound("No such record", [{"field": "target", "message": "no such record"}])
         existed = (
@@ -58,7 +59,7 @@ class SubscriptionsRpc(FeedBase):
             ).first()
             is not None
         )
-        out = self._follow(caller.id, kind, target_id)
+        out = store.follow(self.db, caller.id, kind, target_id)
         self.db.commit()
         return {"subscription": out, "created": not existed}
 

@@ -176,7 +176,7 @@ def test_unknown_handles_are_looked_up_in_identity(feed, container_factory, serv
 
     identity = container_factory(FakeIdentity, service_config)
     identity.start()
-    import services.feed.base as base
+    import services.feed.directory as base
 
     base._last_directory_sync = 0.0
     channel = call(feed, "create_channel", {"name": "Late"}, actor=ANN)

@@ -1,0 +1,91 @@
+"""Likes of posts: liking twice counts once; the post's author is notified the first
+time (never for their own like).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED
+from services.platform.events import isoformat, utcnow
+from services.platform.rpc import rpc
+
+from . import posts_store, store
+from .base import FeedBase
+from .models import likes, posts
+
+
+class LikesRpc(FeedBase):
+    """A post's likes."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def like_post(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
+        """Like a post (liking twice counts once); its author is notified the first time."""
+        caller = Actor.from_dict(actor)
+        post = posts_store.post_row(self.db, post_id, caller, for_update=True)
+        added = self.db.execute(
+            pg_insert(likes)
+            .values(post_id=post.id, user_id=caller.id, created_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(likes.c.user_id)
+        ).first()
+        count = post.like_count
+        if added is not None:
+            count += 1
+            self.db.execute(posts.update().where(posts.c.id == post.id).values(like_count=count))
+            if post.author_id:
+                store.notify(
+                    self.db,
+                    post.author_id,
+                    "like",
+                    f"{caller.full_name or caller.email or 'Somebody'} liked your post",
+                    related=(post.related_type, post.related_id) if post.related_id else None,
+                    post_id=post.id,
+                    actor_id=caller.id,
+                )
+            store.stream_item(
+                self.db,
+                "post_liked",
+                posts_store.post_audience(self.db, post),
+                {"post_id": post.id, "user_id": caller.id, "like_count": count},
+            )
+        store.commit(self.db)
+        return {"like_count": count, "liked_by_me": True}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unlike_post(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
+        caller = Actor.from_dict(actor)
+        post = posts_store.post_row(self.db, post_id, caller, for_update=True)
+        removed = self.db.execute(
+            likes.delete()
+            .where(likes.c.post_id == post.id, likes.c.user_id == caller.id)
+            .returning(likes.c.user_id)
+        ).first()
+        count = post.like_count
+        if removed is not None:
+            count -= 1
+            self.db.execute(posts.update().where(posts.c.id == post.id).values(like_count=count))
+            store.stream_item(
+                self.db,
+                "post_unliked",
+                posts_store.post_audience(self.db, post),
+                {"post_id": post.id, "user_id": caller.id, "like_count": count},
+            )
+        store.commit(self.db)
+        return {"like_count": count, "liked_by_me": False}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_likes(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
+        caller = Actor.from_dict(actor)
+        post = posts_store.post_row(self.db, post_id, caller)
+        rows = self.db.execute(
+            sa.select(likes).where(likes.c.post_id == post.id).order_by(likes.c.created_at)
+        ).all()
+        self.db.commit()
+        return {
+            "items": [{"user_id": r.user_id, "created_at": isoformat(r.created_at)} for r in rows]
+        }

@@ -1,0 +1,246 @@
+"""Which posts a caller sees, and the posts, comments and likes as they are read and
+written: functions that take the session ``db`` first.
+
+A post is seen by whoever may see its place: a public channel by everybody signed in, a
+private one by its members, a record's post by whoever may read the record
+(``record_refs``; a record the feed never heard of counts as shared).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.platform.access import Actor
+from services.platform.errors import NotFound
+from services.platform.events import utcnow
+from services.platform.ids import new_id
+
+from . import directory, domain, store
+from .models import (
+    channel_members,
+    channels,
+    comments,
+    directory_users,
+    files,
+    likes,
+    posts,
+    record_refs,
+)
+from .schemas import bad, dump_post, page_limit
+
+#: The most files one post carries.
+MAX_ATTACHMENTS = 10
+
+
+def post_audience(db: Any, post: Any) -> dict[str, Any]:
+    if post.channel_id is not None:
+        channel = db.execute(sa.select(channels).where(channels.c.id == post.channel_id)).one()
+        return store.channel_audience(db, channel)
+    ref = store.record_ref(db, post.related_type, post.related_id)
+    ref.pop("title", None)
+    return {"kind": "record", "record": ref}
+
+
+def visible(caller: Actor) -> sa.ColumnElement[bool]:
+    """SQL: the posts the caller may see (member of a private channel, may read the record)."""
+    in_channel = sa.or_(
+        posts.c.channel_id.in_(sa.select(channels.c.id).where(~channels.c.is_private)),
+        posts.c.channel_id.in_(
+            sa.select(channel_members.c.channel_id).where(channel_members.c.user_id == caller.id)
+        ),
+    )
+    if caller.is_admin:
+        on_record = posts.c.related_id.is_not(None)
+    else:
+        denied = sa.exists().where(
+            record_refs.c.type == posts.c.related_type,
+            record_refs.c.id == posts.c.related_id,
+            sa.or_(record_refs.c.owner_id.is_not(None), record_refs.c.team_id.is_not(None)),
+            sa.func.coalesce(record_refs.c.owner_id != caller.id, True),
+            (
+                sa.func.coalesce(record_refs.c.team_id != caller.team_id, True)
+                if caller.team_id
+                else sa.true()
+            ),
+        )
+        on_record = sa.and_(posts.c.related_id.is_not(None), ~denied)
+    return sa.or_(sa.and_(posts.c.channel_id.is_not(None), in_channel), on_record)
+
+
+def post_row(db: Any, post_id: Any, caller: Actor, *, for_update: bool = False) -> Any:
+    missing = NotFound("No such post", [{"field": "post_id", "message": "no such post"}])
+    if not domain.is_uuid(post_id):
+        raise missing
+    stmt = sa.select(posts).where(posts.c.id == post_id, visible(caller))
+    if for_update:
+        stmt = stmt.with_for_update(of=posts)
+    row = db.execute(stmt).first()
+    if row is None:
+        raise missing
+    return row
+
+
+def posts_out(db: Any, rows: list[Any], viewer_id: str | None) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    liked: set[str] = set()
+    if viewer_id and ids:
+        liked = set(
+            db.execute(
+                sa.select(likes.c.post_id).where(
+                    likes.c.post_id.in_(ids), likes.c.user_id == viewer_id
+                )
+            ).scalars()
+        )
+    file_ids = [f for r in rows for f in (r.attachment_ids or [])]
+    found: dict[str, dict[str, Any]] = {}
+    if file_ids:
+        for f in db.execute(
+            sa.select(files.c.id, files.c.name, files.c.content_type, files.c.size).where(
+                files.c.id.in_(file_ids)
+            )
+        ):
+            found[f.id] = {
+                "id": f.id,
+                "name": f.name,
+                "content_type": f.content_type,
+                "size": f.size,
+            }
+    return [
+        dump_post(
+            r,
+            liked_by_me=r.id in liked,
+            attachments=[found[f] for f in (r.attachment_ids or []) if f in found],
+        )
+        for r in rows
+    ]
+
+
+def post_out(db: Any, row: Any, viewer_id: str | None) -> dict[str, Any]:
+    return posts_out(db, [row], viewer_id)[0]
+
+
+# -- notifications ----------------------------------------------------------------
+
+
+def insert_post(db: Any, identity: Any, **values: Any) -> Any:
+    """A new post (rendered, its mentions resolved) and its stream item."""
+    html, mentions = directory.render(db, identity, values["text"])
+    row = db.execute(
+        posts.insert()
+        .values(id=new_id(), html=html, mentions=mentions, created_at=utcnow(), **values)
+        .returning(*posts.c)
+    ).one()
+    store.stream_item(db, "post_created", post_audience(db, row), post_out(db, row, None))
+    return row
+
+
+def attachments(db: Any, value: Any, caller: Actor) -> list[str]:
+    """The caller's own files to attach: at most ``MAX_ATTACHMENTS``, each once."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(domain.is_uuid(v) for v in value):
+        raise bad("attachment_ids", "must be a list of file ids")
+    ids = list(dict.fromkeys(value))
+    if len(ids) > MAX_ATTACHMENTS:
+        raise bad("attachment_ids", f"at most {MAX_ATTACHMENTS} files")
+    mine = set(
+        db.execute(
+            sa.select(files.c.id).where(files.c.id.in_(ids), files.c.created_by == caller.id)
+        ).scalars()
+    )
+    for file_id in ids:
+        if file_id not in mine:
+            raise bad("attachment_ids", f"no such file of yours: {file_id}")
+    return ids
+
+
+def notify_mentions(
+    db: Any,
+    mentions: list[dict[str, Any]],
+    author_id: str | None,
+    post: Any,
+    *,
+    what: str,
+    already: list[dict[str, Any]] | None = None,
+) -> None:
+    """Notify the users newly mentioned (and the members of mentioned teams) who may see
+    the post; never its author."""
+    before = set(directory.mentioned_user_ids(db, already or []))
+    for user_id in directory.mentioned_user_ids(db, mentions):
+        if user_id in before or user_id == author_id:
+            continue
+        if not may_see(db, post, user_id):
+            continue  # never leak a private post by mentioning an outsider
+        store.notify(
+            db,
+            user_id,
+            "mention",
+            f"You were mentioned in a {what}",
+            related=(post.related_type, post.related_id) if post.related_id else None,
+            post_id=post.id,
+            actor_id=author_id,
+        )
+
+
+def may_see(db: Any, post: Any, user_id: str) -> bool:
+    return domain.audience_includes(post_audience(db, post), person(db, user_id))
+
+
+def person(db: Any, user_id: str) -> dict[str, Any]:
+    """A user as the audience rule knows them: id and team (no roles: never an admin)."""
+    row = db.execute(
+        sa.select(directory_users.c.team_id).where(directory_users.c.id == user_id)
+    ).first()
+    return {"id": user_id, "team_id": row.team_id if row else None, "roles": []}
+
+
+def post_page(
+    db: Any, stmt: Any, caller: Actor, query: dict[str, Any] | None, pinned_first: bool = False
+) -> dict[str, Any]:
+    """A page of the posts of ``stmt`` the caller sees, newest first (pinned first)."""
+    query = query or {}
+    limit = page_limit(query.get("limit"), 30, 100)
+    cursor = query.get("cursor")
+    if cursor:
+        text = str(cursor)
+        if pinned_first:
+            flag, _, last_id = text.partition(":")
+            if flag not in ("0", "1") or not domain.is_uuid(last_id):
+                raise bad("cursor", "not a cursor of this list")
+            was_pinned = flag == "1"
+            stmt = stmt.where(
+                sa.or_(
+                    sa.and_(posts.c.is_pinned == was_pinned, posts.c.id < last_id),
+                    (~posts.c.is_pinned) if was_pinned else sa.false(),
+                )
+            )
+        else:
+            if not domain.is_uuid(text):
+                raise bad("cursor", "not a cursor of this list")
+            stmt = stmt.where(posts.c.id < text)
+    order = [posts.c.is_pinned.desc(), posts.c.id.desc()] if pinned_first else [posts.c.id.desc()]
+    rows = db.execute(stmt.where(visible(caller)).order_by(*order).limit(limit + 1)).all()
+    items = posts_out(db, rows[:limit], caller.id)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = f"{int(last.is_pinned)}:{last.id}" if pinned_first else last.id
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def comment_row(db: Any, post_id: str, comment_id: str, caller: Actor) -> tuple[Any, Any]:
+    """The post the caller sees and its comment, both under a row lock."""
+    post = post_row(db, post_id, caller, for_update=True)
+    missing = NotFound("No such comment", [{"field": "comment_id", "message": "no such comment"}])
+    if not domain.is_uuid(comment_id):
+        raise missing
+    row = db.execute(
+        sa.select(comments)
+        .where(comments.c.id == comment_id, comments.c.post_id == post.id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise missing
+    return post, row
