@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.events import event_handler
 
 from services.platform.idempotency import idempotent
 
-from . import domain
-from .base import SalesBase
-from .models import Activity, Opportunity
+from . import activities_store, domain, opportunities_store
+from .dependencies import SalesBase
 
 
 class LeadLinksHandlers(SalesBase):
@@ -34,14 +32,6 @@ class LeadLinksHandlers(SalesBase):
         kept_id = data.get("id")
         merged_ids = [i for i in data.get("merged_ids") or [] if domain.is_uuid(i)]
         if domain.is_uuid(kept_id) and merged_ids:
-            self.db.execute(
-                sa.update(Activity)
-                .where(Activity.related_type == "lead", Activity.related_id.in_(merged_ids))
-                .values(related_id=kept_id)
-            )
-            self.db.execute(
-                sa.update(Opportunity)
-                .where(Opportunity.lead_id.in_(merged_ids))
-                .values(lead_id=kept_id)
-            )
+            activities_store.move_lead_activities(self.db, kept_id, merged_ids)
+            opportunities_store.move_lead_deals(self.db, kept_id, merged_ids)
         self.db.commit()

@@ -1,7 +1,9 @@
 """The sales service: accounts, contacts, opportunities, activities and forecasts.
 
-One Nameko service (``sales``) made of parts, a module each; the shared steps
-and the database live in :mod:`services.sales.base` (docs/architecture.md).
+One Nameko service (``sales``) composed of parts, a module each, every part a thin
+class of ``@rpc`` methods on :class:`.dependencies.SalesBase` (the providers, nothing
+else): the SQL lives in the ``*_store`` modules (and :mod:`.store` for the steps every
+owned record shares), the rules in :mod:`.domain` (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ from services.platform.name_index import NameIndexStatusRpc
 
 from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
+from .contacts import ContactsRpc
 from .forecasts import ForecastsRpc
 from .lead_links import LeadLinksHandlers
+from .merges import MergesRpc
 from .opportunities import OpportunitiesRpc
+from .pipeline import PipelineRpc
+from .stages import StagesRpc
+from .tactics import TacticsRpc
 
 
 class SalesService(
     AccountsRpc,
+    ContactsRpc,
+    MergesRpc,
     OpportunitiesRpc,
+    StagesRpc,
+    TacticsRpc,
+    PipelineRpc,
     ActivitiesRpc,
     ForecastsRpc,
     LeadLinksHandlers,

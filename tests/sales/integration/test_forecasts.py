@@ -17,7 +17,7 @@ from nameko.testing.services import entrypoint_hook
 from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
-from services.sales.forecasts import period_end, period_start_error
+from services.sales.domain import period_end, period_start_error
 from services.sales.models import Opportunity, OpportunityStage
 from services.sales.service import SalesService
 

@@ -11,7 +11,7 @@ from nameko.testing.services import entrypoint_hook
 
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
-from services.sales.opportunities import skipped_between
+from services.sales.domain import skipped_between
 from services.sales.service import SalesService
 
 TEAM_A, TEAM_B = new_id(), new_id()

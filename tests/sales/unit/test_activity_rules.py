@@ -9,16 +9,14 @@ from types import SimpleNamespace
 import pytest
 
 from services.platform.errors import ValidationFailed
-from services.sales.activities import (
+from services.sales.domain import (
     activity_errors,
     clean_activity,
     clean_participants,
-    is_overdue,
-    participant_positions,
-)
-from services.sales.forecasts import (
     clean_plan,
     clean_plan_changes,
+    is_overdue,
+    participant_positions,
     period_end,
     period_start_error,
     weighted,
