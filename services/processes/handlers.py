@@ -1,0 +1,197 @@
+"""Record events start processes and wake the instances waiting for them.
+
+Each handler is ``@idempotent`` (the event id is claimed in the same transaction as
+the instances it starts or moves), so a redelivered event starts nothing twice. An
+event reaches an instance that waits for a signal of the event's name only when the
+instance is about the same record: a deal's process hears its own deal's stage changes.
+``activity_completed`` also completes the user task the activity stands for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.events import event_handler
+
+from services.platform.idempotency import idempotent
+
+from . import domain, store
+from .base import entry
+from .tasks import TasksRpc
+
+
+class HandlersMixin(TasksRpc):
+    def _on_record_event(self, event: dict[str, Any]) -> list[str]:
+        """Start what the event starts and wake what waits for it (not committed)."""
+        event_type, data = event["type"], event.get("data") or {}
+        record_type, record_id, record = domain.record_of(event_type, data)
+        process_data = domain.process_data(event_type, data, record)
+        keys: list[str] = []
+        names = domain.derived_events(event_type, data)
+        for trigger in store.triggers_for(self.db, "signal", names):
+            if not domain.condition_holds(trigger.condition, process_data):
+                continue
+            definition = store.definition(self.db, trigger.definition_id)
+            version = store.version_by_id(self.db, trigger.version_id)
+            _, more = self._start(
+                definition,
+                version,
+                record_type=record_type,
+                record_id=record_id,
+                data=process_data,
+                how=("signal", trigger.name),
+                payload=process_data,
+                actor=event.get("actor"),
+            )
+            keys += more
+        if record_type and record_id:
+            for name in names:
+                for instance_id in store.waiting_instances(
+                    self.db, record_type, record_id, f"signal:{name}"
+                ):
+                    keys += self._step(
+                        instance_id, self._signal(name, process_data), event.get("actor")
+                    )
+        return keys
+
+    def _signal(self, name: str, process_data: dict[str, Any]) -> Any:
+        def deliver(workflow: Any, _row: Any) -> list[dict[str, Any]]:
+            # the waiting tasks see the record as the event carries it now
+            self.engine.put_data(workflow, process_data)
+            caught = self.engine.send_signal(workflow, name, process_data)
+            return [entry("event_caught", data={"event": name, "caught": caught})]
+
+        return deliver
+
+    def _handle(self, event: dict[str, Any]) -> None:
+        keys = self._on_record_event(event)
+        self.db.commit()  # also records the event as processed (see idempotent)
+        self._dispatch(keys)
+
+    # --- leads ----------------------------------------------------------------------
+
+    @event_handler("leads", "lead_created")
+    @idempotent
+    def handle_lead_created(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_updated")
+    @idempotent
+    def handle_lead_updated(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_stage_changed")
+    @idempotent
+    def handle_lead_stage_changed(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_qualified")
+    @idempotent
+    def handle_lead_qualified(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_disqualified")
+    @idempotent
+    def handle_lead_disqualified(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_assigned")
+    @idempotent
+    def handle_lead_assigned(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_handed_off")
+    @idempotent
+    def handle_lead_handed_off(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("leads", "lead_converted")
+    @idempotent
+    def handle_lead_converted(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    # --- sales ----------------------------------------------------------------------
+
+    @event_handler("sales", "account_created")
+    @idempotent
+    def handle_account_created(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "contact_created")
+    @idempotent
+    def handle_contact_created(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "opportunity_created")
+    @idempotent
+    def handle_opportunity_created(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "opportunity_updated")
+    @idempotent
+    def handle_opportunity_updated(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "opportunity_stage_changed")
+    @idempotent
+    def handle_opportunity_stage_changed(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "opportunity_won")
+    @idempotent
+    def handle_opportunity_won(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "opportunity_lost")
+    @idempotent
+    def handle_opportunity_lost(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("sales", "activity_completed")
+    @idempotent
+    def handle_activity_completed(self, event: dict[str, Any]) -> None:
+        """The activity of a user task was completed in sales: the task is done, with
+        the activity's ``result`` as its data; then as any record event."""
+        activity = event.get("data") or {}
+        keys: list[str] = []
+        row = store.task_by_activity(self.db, activity.get("id")) if activity.get("id") else None
+        if row is not None and row.state == "open":
+            actor = event.get("actor")
+            keys += self._complete_user_task(row, {"result": activity.get("result")}, actor)
+        keys += self._on_record_event(event)
+        self.db.commit()
+        self._dispatch(keys)
+
+    # --- orders ---------------------------------------------------------------------
+
+    @event_handler("orders", "order_placed")
+    @idempotent
+    def handle_order_placed(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("orders", "order_status_changed")
+    @idempotent
+    def handle_order_status_changed(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("orders", "order_cancelled")
+    @idempotent
+    def handle_order_cancelled(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("orders", "invoice_paid")
+    @idempotent
+    def handle_invoice_paid(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    @event_handler("orders", "invoice_overdue")
+    @idempotent
+    def handle_invoice_overdue(self, event: dict[str, Any]) -> None:
+        self._handle(event)
+
+    # --- mail (when the mail service runs) ------------------------------------------
+
+    @event_handler("mail", "email_received")
+    @idempotent
+    def handle_email_received(self, event: dict[str, Any]) -> None:
+        self._handle(event)

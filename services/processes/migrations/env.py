@@ -1,0 +1,4 @@
+from services.platform.migrations import run_env
+from services.processes.models import metadata
+
+run_env(metadata)

@@ -1,0 +1,20 @@
+"""The processes service: BPMN 2.0 processes run by SpiffWorkflow 3.2 — versioned
+definitions, instances started by record events, by hand, by messages and by timers,
+CRM actions as service tasks, user tasks as activities, timers that are never lost.
+
+One Nameko service (``processes``) made of parts, a module each, on
+:class:`services.processes.base.ProcessesBase` (docs/processes.md).
+"""
+
+from __future__ import annotations
+
+from .definitions import DefinitionsRpc
+from .handlers import HandlersMixin
+from .instances import InstancesRpc
+from .timers import TimersMixin
+
+
+class ProcessesService(DefinitionsRpc, InstancesRpc, HandlersMixin, TimersMixin):
+    """Every ``@rpc`` method, event handler and timer of the parts, on one service."""
+
+    name = "processes"
