@@ -1,22 +1,21 @@
 """Forecasts: plans per user or team and period, with fact and pipeline.
 
-Served by the sales service (docs/rpc.md). ``GET /forecasts`` takes plain query
-parameters (``period_kind``, ``period_start``, ``owner_id``, ``team_id``,
-``currency``; each may list values separated by commas) besides ``limit`` and
-``cursor``; only administrators and sales managers create, change and delete plans.
+Served by the sales service (docs/rpc.md). ``GET /forecasts`` is filtered like every
+list, ``filter[<field>]=a,b`` (``period_kind``, ``period_start``, ``owner_id``,
+``team_id``, ``currency``), besides ``limit``, ``cursor`` and ``sort``; the plain
+parameters it took first (``period_kind=month``, ``owner_id=a,b``) still work and mean
+the same. Only administrators and sales managers create, change and delete plans.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.platform.errors import ValidationFailed
-
 from ..auth import current_actor, rpc_client
-from ..listing import DEFAULT_LIMIT, MAX_LIMIT
+from ..listing import DEFAULT_LIMIT, FILTER_PARAMETER_DOC, MAX_LIMIT, parse_list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
@@ -28,7 +27,8 @@ router = APIRouter(prefix="/api/v1", tags=["forecasts"], responses=PROBLEM_RESPO
 Actor = dict[str, Any]
 Money = str | int | float
 
-#: The plain query parameters that filter the list, as the sales service names them.
+#: The plain query parameters that filter the list (``filter[<name>]`` as well), as the
+#: sales service names them.
 FILTERS = ("period_kind", "period_start", "owner_id", "team_id", "currency")
 
 
@@ -71,34 +71,27 @@ class ForecastPage(ResponseModel):
 
 
 def forecast_query(raw_query: str) -> dict[str, Any]:
-    """``?period_kind=month&owner_id=a,b&limit=20`` → the sales service's list query."""
-    filters: dict[str, list[str]] = {}
-    query: dict[str, Any] = {"filter": filters, "limit": DEFAULT_LIMIT, "cursor": None}
-    problems: list[dict[str, str]] = []
+    """``?filter[period_kind]=month&owner_id=a,b&limit=20`` → the sales service's list query.
+
+    The query every list takes (:func:`gateway.listing.parse_list_query`); a plain
+    filter parameter is read as its ``filter[...]`` twin, and one with no value is
+    left out, as it always was.
+    """
+    pairs: list[tuple[str, str]] = []
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         if key in FILTERS:
-            values = [v.strip() for v in value.split(",") if v.strip()]
-            if values:
-                filters.setdefault(key, []).extend(values)
-        elif key == "limit":
-            if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-                message = f"Must be a whole number from 1 to {MAX_LIMIT}"
-                problems.append({"field": "limit", "message": message})
-            else:
-                query["limit"] = int(value)
-        elif key in ("cursor", "sort"):
-            query[key] = value or None
+            if any(v.strip() for v in value.split(",")):
+                pairs.append((f"filter[{key}]", value))
         else:
-            problems.append({"field": key, "message": "Unknown query parameter"})
-    if problems:
-        raise ValidationFailed("The query string is not valid", problems)
-    return query
+            pairs.append((key, value))
+    return parse_list_query(urlencode(pairs))
 
 
-@router.get("/forecasts", response_model=ForecastPage)
+@router.get("/forecasts", response_model=ForecastPage, openapi_extra=FILTER_PARAMETER_DOC)
 async def list_forecasts(
     request: Request,
     # Declared for the OpenAPI document; the values are read from the raw query string.
+    # The plain filters, each the same as its filter[...] twin.
     period_kind: str | None = Query(None, description="month, quarter or year"),
     period_start: str | None = Query(None, description="YYYY-MM-DD, a period's first day"),
     owner_id: str | None = Query(None, description="a user's plans"),
@@ -128,6 +121,6 @@ record_routes(
     create_model=ForecastCreate,
     update_model=ForecastUpdate,
     out_model=ForecastOut,
-    skip=("list",),  # the list above takes the period and scope, not a filtered page
+    skip=("list",),  # the list above also takes the plain filter parameters
     id_name="forecast_id",
 )

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_hook
 
+from gateway.routers.forecasts import forecast_query
 from services.platform.db import Database
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
@@ -258,6 +259,44 @@ def test_a_page_of_plans_is_listed_with_its_figures(sales, deals):
     with pytest.raises(ValidationFailed) as exc:
         call(sales, "list_forecast_plans", {"filter": {"period_start": ["March"]}}, actor=REP_A)
     assert error_fields(exc) == {"filter[period_start]"}
+
+
+def test_the_forecasts_route_filters_like_every_list_and_keeps_its_plain_parameters(sales):
+    """``GET /forecasts``'s query string, as the gateway's route reads it, answered by a
+    real sales service: ``filter[...]`` as on every list, the plain parameters the API
+    documented first meaning the same."""
+    march = plan(sales, period_start="2026-03-01")
+    plan(sales, period_start="2026-03-01", currency="USD")
+    plan(sales, period_kind="quarter", period_start="2026-01-01")
+    team = plan(sales, owner_id=None, team_id=TEAM_A, period_start="2026-03-01")
+
+    def listed(raw_query: str) -> list[str]:
+        page = call(sales, "list_forecast_plans", forecast_query(raw_query), actor=MANAGER_A)
+        return sorted(p["id"] for p in page["items"])
+
+    eur_months = "filter[period_kind]=month&filter[currency]=eur"
+    assert listed(eur_months) == sorted([march["id"], team["id"]])
+    assert listed("period_kind=month&currency=eur") == listed(eur_months)
+    assert listed(f"owner_id={REP_A['id']}&filter[period_kind]=month&filter[currency]=EUR") == [
+        march["id"]
+    ]
+    # comma = any of, in either form
+    assert len(listed("filter[period_kind]=month,quarter")) == 4
+    assert listed(f"team_id={TEAM_A},{TEAM_B}") == [team["id"]]
+    # a plain parameter without a value filters nothing, as it never did
+    assert len(listed("period_kind=")) == 4
+    assert forecast_query("sort=created_at&limit=2")["limit"] == 2
+    for bad, field in (
+        ("filter[colour]=red", "filter[colour]"),
+        ("filter[period_kind]=", "filter[period_kind]"),
+        ("filter[period_start]=March", "filter[period_start]"),
+    ):
+        with pytest.raises(ValidationFailed) as exc:
+            listed(bad)
+        assert error_fields(exc) == {field}
+    with pytest.raises(ValidationFailed) as exc:
+        forecast_query("colour=red&limit=0")
+    assert error_fields(exc) == {"colour", "limit"}
 
 
 # --- validation ---------------------------------------------------------------------------
