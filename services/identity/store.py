@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from services.platform.access import ADMIN, Actor
 from services.platform.db import ServiceSession
-from services.platform.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from services.platform.errors import Conflict, Unauthenticated, ValidationFailed
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
+from services.platform.records import not_found
 
 from . import domain
 from .models import Preference, Role, Team, Token, User, user_roles
@@ -170,7 +171,7 @@ def read_user(db: ServiceSession, user_id: Any) -> dict[str, Any]:
 
 def _one_user(rows: Sequence[Any]) -> dict[str, Any]:
     if not rows:
-        raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
+        raise not_found("user")
     row = rows[0]
     return dump_user(row, row.role_ids or [], row.roles or [])
 
@@ -278,7 +279,7 @@ def update_user(
     if domain.is_uuid(user_id):
         user = db.scalar(sa.select(User).where(User.id == user_id).with_for_update())
     if user is None:
-        raise NotFound("No such user", [{"field": "user_id", "message": "no such user"}])
+        raise not_found("user")
     current = get_user(db, user.id)
     changed = domain.changed_user_fields(current, changes)
     domain.check_may_update_user(actor, current["id"], changed)

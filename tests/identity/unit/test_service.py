@@ -17,6 +17,7 @@ from services.platform.access import Actor
 from services.platform.db import ServiceSession
 from services.platform.errors import (
     Conflict,
+    NotFound,
     PermissionDenied,
     Unauthenticated,
     ValidationFailed,
@@ -222,6 +223,34 @@ def test_get_user_reads_committed_data_and_writes_nothing(monkeypatch, identity)
     assert identity.get_user(USER_ID, actor=REP) == user
     read_user.assert_called_once_with(identity.db, USER_ID)
     assert steps == ["read_user"]
+
+
+NO_SUCH_USER = [{"field": "user_id", "message": "no such user"}]
+
+
+def test_an_unknown_user_is_not_found(identity):
+    identity.db.read.return_value = []
+    with pytest.raises(NotFound) as exc:
+        identity.get_user(USER_ID, actor=REP)
+    assert exc.value.message == "No such user"
+    assert exc.value.errors == NO_SUCH_USER
+
+
+def test_an_id_that_is_not_one_names_no_user_and_asks_nothing(identity):
+    for user_id in ("me", "", None, 7):
+        with pytest.raises(NotFound) as exc:
+            identity.get_user(user_id, actor=REP)
+        assert exc.value.errors == NO_SUCH_USER
+    identity.db.read.assert_not_called()
+
+
+def test_updating_an_unknown_user_is_not_found_and_commits_nothing(identity):
+    identity.db.scalar.return_value = None
+    with pytest.raises(NotFound) as exc:
+        identity.update_user(USER_ID, {"theme": "dark"}, actor=ADMIN)
+    assert exc.value.message == "No such user"
+    assert exc.value.errors == NO_SUCH_USER
+    identity.db.commit.assert_not_called()
 
 
 def test_list_users_hands_the_query_to_the_store(monkeypatch, identity):
