@@ -150,7 +150,10 @@ class ProcessesBase:
             return []  # an ended instance takes no more steps (a late answer, a late event)
         version = store.version_by_id(self.db, row.version_id)
         workflow = self.engine.load(version.spec, row.state)
-        entries = change(workflow, row) if change is not None else []
+        try:
+            entries = change(workflow, row) if change is not None else []
+        except StepFailed as exc:
+            entries, failure_of_change = [], exc
         failure = failure_of_change or self.engine.run(workflow)
         if failure_of_change is not None:
             # the failed task stays failed; the other branches still run

@@ -93,6 +93,13 @@ RUNNABLE = frozenset(
         "extensionElements",
         "ioSpecification",
         "property",
+        "incoming",
+        "outgoing",
+        "multiInstanceLoopCharacteristics",
+        "standardLoopCharacteristics",
+        "dataInputAssociation",
+        "dataOutputAssociation",
+        "category",
     }
 )
 REFUSED_WHY = {
@@ -289,10 +296,11 @@ def _check_elements(root: Any) -> None:
 
 def _check_scripts_and_actions(root: Any) -> None:
     for node in root.xpath("//bpmn:conditionExpression", namespaces=NS):
-        _check_expression(node.getparent(), node.text, "condition")
+        _check_expression(node.getparent(), node.text, "condition (a Python expression)")
     for node in root.xpath("//bpmn:scriptTask", namespaces=NS):
         script = node.find(f"{{{BPMN_NS}}}script")
-        _check_expression(node, script.text if script is not None else None, "script", "exec")
+        source = script.text if script is not None else None
+        _check_expression(node, source, "script (Python)", "exec")
     for tag in ("timeDate", "timeCycle", "timeDuration"):
         for node in root.xpath(f"//bpmn:{tag}", namespaces=NS):
             event = node.getparent().getparent()
@@ -550,7 +558,8 @@ class Engine:
             inner = exc.__cause__ or exc.__context__
             message = str(exc.args[0]) if exc.args else str(exc)
             if isinstance(inner, sandbox.SandboxError):
-                message = f"{message}: {inner.message}"
+                prefix = "" if message.startswith("SandboxError") else f"{message}: "
+                message = f"{prefix}{inner.message}"
             elif inner is not None:
                 message = f"{message}: {type(inner).__name__}: {inner}"
             line = getattr(exc, "line_number", None) or getattr(inner, "line", None)
@@ -580,7 +589,9 @@ class Engine:
     def complete_task(
         self, workflow: BpmnWorkflow, task_id: str, data: dict[str, Any] | None = None
     ) -> None:
-        """Complete a waiting service task (its action answered) or a user task."""
+        """Complete a waiting service task (its action answered) or a user task; raises
+        :class:`StepFailed` (the task left in error) when completing it fails — a
+        post-script, a data output the diagram expects and the data lacks."""
         task = self.task(workflow, task_id)
         if data:
             task.data.update(data)
@@ -588,7 +599,23 @@ class Engine:
             # the answer lands in the variable the diagram named
             task.data[task.task_spec.result_variable] = (data or {}).get("result")
             task.data.pop("result", None)
-        task.complete()
+        self._finish(workflow, task)
+
+    def _finish(self, workflow: BpmnWorkflow, task: Any) -> None:
+        try:
+            task.complete()
+        except sandbox.SandboxError as exc:
+            self._mark_error(task)
+            raise StepFailed(exc.message, str(task.id), task.task_spec.bpmn_id, exc.line) from None
+        except Exception as exc:  # noqa: BLE001 - SpiffWorkflow's and the diagram's errors
+            self._mark_error(task)
+            message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
+            raise StepFailed(message, str(task.id), task.task_spec.bpmn_id) from None
+
+    @staticmethod
+    def _mark_error(task: Any) -> None:
+        if task.state != TaskState.ERROR:
+            task._set_state(TaskState.ERROR)
 
     def fail_task(self, workflow: BpmnWorkflow, task_id: str) -> None:
         self.task(workflow, task_id).error()
@@ -609,7 +636,7 @@ class Engine:
         task = self.task(workflow, task_id)
         if data:
             task.data.update(data)
-        task.complete()
+        self._finish(workflow, task)
 
     def cancel(self, workflow: BpmnWorkflow) -> None:
         workflow.cancel()
