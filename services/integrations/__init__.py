@@ -1,0 +1,2 @@
+"""Integrations: one Nameko service per external system (``mail/`` now; ``exchange/``,
+``google/``, ``imports/``, ``social/`` later) and ``sync/``, the library they share."""

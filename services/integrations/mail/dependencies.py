@@ -1,0 +1,351 @@
+"""Everything the mail service talks to outside its database, each behind one class:
+IMAP (:class:`ImapAdapter`, imapclient), SMTP (:class:`SmtpAdapter`, smtplib), the
+encryption keys (:class:`Secrets`) and its settings (:class:`MailConfig`).
+
+An adapter's failure is a :class:`MailServerError` with a ``kind`` the domain turns
+into words a user can act on (:func:`.domain.failure_words`); nothing here logs a
+password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient import exceptions as imap_errors
+from nameko.extensions import DependencyProvider
+
+from services.integrations.sync.crypto import SecretBox
+
+
+class MailServerError(Exception):
+    """A mail server failed: ``kind`` ∈ domain.FAILURES, ``detail`` for the log."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    security: str  # ssl, starttls, none
+    login: str
+    password: str
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:  # never the password
+        return f"Endpoint({self.login}@{self.host}:{self.port}, {self.security})"
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    uidvalidity: int
+    uidnext: int
+    highestmodseq: int | None
+    messages: int
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    size: int
+    raw: bytes
+    headers_only: bool
+    internal_date: datetime | None
+
+
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def _classify(exc: BaseException) -> MailServerError:
+    if isinstance(exc, MailServerError):
+        return exc
+    if isinstance(exc, imap_errors.LoginError):
+        return MailServerError("auth", str(exc)[:200])
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return MailServerError("tls", exc.verify_message or "certificate not trusted")
+    if isinstance(exc, ssl.SSLError):
+        return MailServerError("tls", str(exc)[:200])
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return MailServerError("timeout", str(exc)[:200])
+    if isinstance(exc, ConnectionRefusedError | socket.gaierror | OSError) and not isinstance(
+        exc, imap_errors.IMAPClientError
+    ):
+        return MailServerError("unreachable", f"{type(exc).__name__}: {exc}"[:200])
+    return MailServerError("protocol", f"{type(exc).__name__}: {exc}"[:200])
+
+
+class ImapConnection:
+    """One logged-in IMAP session."""
+
+    def __init__(self, client: IMAPClient):
+        self.client = client
+        self.capabilities = {c.decode().upper() for c in client.capabilities()}
+        self.condstore = "CONDSTORE" in self.capabilities
+        self.idle_supported = "IDLE" in self.capabilities
+        self.selected: str | None = None
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a typed one
+            raise _classify(exc) from exc
+
+    def folders(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every folder ``(name, flags)``, flags as text (``\\Sent``, ``\\Noselect``)."""
+        rows = self._call(self.client.list_folders)
+        return [(name, tuple(f.decode() for f in flags)) for flags, _delim, name in rows]
+
+    def sent_folder(self) -> str | None:
+        """The folder the server marks ``\\Sent`` (RFC 6154), else one named Sent."""
+        folders = self.folders()
+        for name, flags in folders:
+            if "\\Sent" in flags:
+                return name
+        for name, _flags in folders:
+            if name.lower() in ("sent", "sent items", "sent messages", "inbox.sent", "inbox/sent"):
+                return name
+        return None
+
+    def status(self, folder: str) -> FolderStatus:
+        """The folder's UIDVALIDITY, UIDNEXT and (with CONDSTORE) HIGHESTMODSEQ: one
+        round trip, nothing selected, nothing fetched."""
+        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        if self.condstore:
+            items.append(b"HIGHESTMODSEQ")
+        data = self._call(self.client.folder_status, folder, items)
+        return FolderStatus(
+            uidvalidity=int(data[b"UIDVALIDITY"]),
+            uidnext=int(data[b"UIDNEXT"]),
+            highestmodseq=int(data[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in data else None,
+            messages=int(data[b"MESSAGES"]),
+        )
+
+    def select(self, folder: str) -> None:
+        if self.selected != folder:
+            self._call(self.client.select_folder, folder, readonly=True)
+            self.selected = folder
+
+    def uids(self, folder: str, *, since: date | None, above: int = 0) -> list[int]:
+        """UIDs in the folder greater than ``above`` (and from ``since`` on), newest
+        first."""
+        self.select(folder)
+        criteria: list[Any] = []
+        if above:
+            criteria += ["UID", f"{above + 1}:*"]
+        if since is not None:
+            criteria += ["SINCE", since]
+        found = self._call(self.client.search, criteria or ["ALL"])
+        # "n:*" always matches the last message, even when its UID is below n
+        return sorted((uid for uid in found if uid > above), reverse=True)
+
+    def fetch(self, folder: str, uids: list[int], *, max_bytes: int) -> Iterator[Fetched]:
+        """The messages ``uids``; one over ``max_bytes`` comes as its header only."""
+        if not uids:
+            return
+        self.select(folder)
+        sizes = self._call(self.client.fetch, uids, [b"RFC822.SIZE", b"INTERNALDATE"])
+        small = [uid for uid in uids if uid in sizes and sizes[uid][b"RFC822.SIZE"] <= max_bytes]
+        large = [uid for uid in uids if uid in sizes and sizes[uid][b"RFC822.SIZE"] > max_bytes]
+        bodies: dict[int, bytes] = {}
+        if small:
+            got = self._call(self.client.fetch, small, [b"BODY.PEEK[]"])
+            bodies.update((uid, data.get(b"BODY[]") or b"") for uid, data in got.items())
+        if large:
+            got = self._call(self.client.fetch, large, [b"BODY.PEEK[HEADER]"])
+            bodies.update((uid, data.get(b"BODY[HEADER]") or b"") for uid, data in got.items())
+        for uid in uids:
+            if uid not in bodies:
+                continue  # expunged between the search and the fetch
+            yield Fetched(
+                uid=uid,
+                size=int(sizes[uid][b"RFC822.SIZE"]),
+                raw=bodies[uid],
+                headers_only=uid in large,
+                internal_date=sizes[uid].get(b"INTERNALDATE"),
+            )
+
+    def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:
+        self._call(self.client.append, folder, raw, flags=[b"\\Seen"] if seen else [])
+
+    def idle(self, folder: str, timeout: float) -> bool:
+        """Wait in IDLE up to ``timeout`` seconds; True when the server said something
+        changed (new mail, expunges)."""
+        self.select(folder)
+        self._call(self.client.idle)
+        try:
+            responses = self._call(self.client.idle_check, timeout=timeout)
+        finally:
+            self._call(self.client.idle_done)
+        return bool(responses)
+
+    def logout(self) -> None:
+        try:
+            self.client.logout()
+        except Exception:  # noqa: BLE001 - the session is over either way
+            with contextlib.suppress(Exception):
+                self.client.shutdown()
+
+
+class ImapAdapter:
+    """Opens IMAP sessions with imapclient (``ssl=False`` for plain and STARTTLS)."""
+
+    def connect(self, endpoint: Endpoint) -> ImapConnection:
+        client = None
+        try:
+            client = IMAPClient(
+                endpoint.host,
+                port=endpoint.port,
+                ssl=endpoint.security == "ssl",
+                ssl_context=_tls_context() if endpoint.security == "ssl" else None,
+                timeout=endpoint.timeout,
+            )
+            if endpoint.security == "starttls":
+                client.starttls(_tls_context())
+            capabilities = {c.decode().upper() for c in client.capabilities()}
+            if "IMAP4REV1" not in capabilities:
+                raise MailServerError("capability", "no IMAP4rev1 in CAPABILITY")
+            client.login(endpoint.login, endpoint.password)
+            return ImapConnection(client)
+        except BaseException as exc:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.shutdown()
+            if isinstance(exc, Exception):
+                raise _classify(exc) from exc
+            raise
+
+
+class SmtpAdapter:
+    """Sends a message through SMTP (smtplib), logging in when a password is given."""
+
+    def send(self, endpoint: Endpoint, sender: str, recipients: list[str], raw: bytes) -> None:
+        try:
+            if endpoint.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    endpoint.host, endpoint.port, timeout=endpoint.timeout, context=_tls_context()
+                )
+            else:
+                smtp = smtplib.SMTP(endpoint.host, endpoint.port, timeout=endpoint.timeout)
+            with smtp:
+                smtp.ehlo()
+                if endpoint.security == "starttls":
+                    smtp.starttls(context=_tls_context())
+                    smtp.ehlo()
+                if endpoint.password and smtp.has_extn("auth"):
+                    smtp.login(endpoint.login, endpoint.password)
+                refused = smtp.sendmail(sender, recipients, raw)
+            if refused:
+                detail = ", ".join(f"{a}: {code}" for a, (code, _m) in refused.items())
+                raise MailServerError("smtp_rejected", f"refused recipients {detail}")
+        except MailServerError:
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailServerError("smtp_auth", str(exc)[:200]) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MailServerError(
+                "smtp_rejected", f"refused every recipient: {exc.recipients}"[:300]
+            ) from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            raise MailServerError(
+                "smtp_rejected", f"{exc.smtp_code} {exc.smtp_error!r}"[:300]
+            ) from exc
+        except smtplib.SMTPException as exc:
+            raise MailServerError("protocol", str(exc)[:200]) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _classify(exc) from exc
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    #: attachments larger than this are listed without their content
+    keep_attachment_bytes: int
+    #: messages larger than this are stored from their header only
+    max_message_bytes: int
+    #: seconds between syncs of a mailbox whose server has no IDLE
+    poll_seconds: float
+    #: how long one IDLE waits before a sync anyway
+    idle_seconds: float
+    lease_seconds: float
+    #: mailboxes synced at once by one instance
+    concurrency: int
+    #: messages fetched and stored per transaction
+    batch_size: int
+    #: run the background sync (tests of other things turn it off)
+    runner: bool
+    timeout: float
+
+
+def _config(config: dict[str, Any], key: str, default: Any) -> Any:
+    """The container config wins (tests set it there), then OSPREY_MAIL_<key>."""
+    if key in config:
+        return config[key]
+    value = os.environ.get(f"OSPREY_{key}")
+    return default if value in (None, "") else type(default)(value)
+
+
+def load_settings(config: dict[str, Any]) -> MailSettings:
+    runner = _config(config, "MAIL_SYNC", "1")
+    return MailSettings(
+        keep_attachment_bytes=int(_config(config, "MAIL_KEEP_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
+        max_message_bytes=int(_config(config, "MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)),
+        poll_seconds=float(_config(config, "MAIL_POLL_SECONDS", 60.0)),
+        idle_seconds=float(_config(config, "MAIL_IDLE_SECONDS", 240.0)),
+        lease_seconds=float(_config(config, "MAIL_LEASE_SECONDS", 120.0)),
+        concurrency=int(_config(config, "MAIL_CONCURRENCY", 20)),
+        batch_size=int(_config(config, "MAIL_BATCH_SIZE", 500)),
+        runner=str(runner).lower() not in ("0", "false", "no", "off"),
+        timeout=float(_config(config, "MAIL_TIMEOUT_SECONDS", 30.0)),
+    )
+
+
+class MailConfig(DependencyProvider):
+    """Injects :class:`MailSettings` (container config keys ``MAIL_*``, else
+    ``OSPREY_MAIL_*`` from the environment)."""
+
+    def setup(self) -> None:
+        self.value = load_settings(self.container.config)
+
+    def get_dependency(self, worker_ctx: Any) -> MailSettings:
+        return self.value
+
+
+class Secrets(DependencyProvider):
+    """Injects the :class:`SecretBox`: container config ``SECRET_KEYS`` (a list or a
+    comma-separated string), else ``OSPREY_SECRET_KEYS``."""
+
+    def setup(self) -> None:
+        keys = self.container.config.get("SECRET_KEYS")
+        if keys is None:
+            self.box = SecretBox.from_env()
+        else:
+            self.box = SecretBox(keys if isinstance(keys, list) else keys.split(","))
+
+    def get_dependency(self, worker_ctx: Any) -> SecretBox:
+        return self.box
+
+
+class MailServers(DependencyProvider):
+    """Injects ``(imap, smtp)`` adapters; a test may replace the class attributes."""
+
+    imap_adapter = ImapAdapter
+    smtp_adapter = SmtpAdapter
+
+    def setup(self) -> None:
+        self.imap = self.imap_adapter()
+        self.smtp = self.smtp_adapter()
+
+    def get_dependency(self, worker_ctx: Any) -> MailServers:
+        return self

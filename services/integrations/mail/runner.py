@@ -1,0 +1,264 @@
+"""The background sync: leases due mailboxes and syncs each in a green thread of its own.
+
+Every instance of the mail service runs one :class:`SyncRunner`. Mailboxes are shared
+among instances by the sync library's leases; one mailbox's slow or failing server
+never holds up another's (each has its own thread and socket timeouts). After a sync a
+mailbox whose server has IDLE is watched there (up to ``idle_seconds``) and synced as
+soon as mail comes; one without IDLE is due again after ``poll_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Any
+
+import eventlet
+import sqlalchemy as sa
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+
+from services.integrations.sync import leases
+from services.platform.db import create_db_engine, make_sessionmaker
+
+from . import domain, store
+from .dependencies import Endpoint, ImapAdapter, MailServerError, MailSettings, load_settings
+from .models import connections, metadata
+from .sync import SyncResult, sync_mailbox
+
+log = logging.getLogger(__name__)
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def endpoint_of(
+    mailbox: dict[str, Any], password: str, timeout: float, *, smtp: bool = False
+) -> Endpoint:
+    s = mailbox["settings"]
+    if smtp:
+        return Endpoint(
+            s["smtp_host"], s["smtp_port"], s["smtp_security"], s["login"], password, timeout
+        )
+    return Endpoint(s["imap_host"], s["imap_port"], s["security"], s["login"], password, timeout)
+
+
+def mailbox_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "settings": dict(row.settings or {}),
+        "is_shared": row.is_shared,
+        "owner_id": row.owner_id,
+        "secret": row.secret,
+        "state": row.state,
+    }
+
+
+def run_sync(
+    Session: Any,
+    imap_adapter: ImapAdapter,
+    secrets: Any,
+    settings: MailSettings,
+    mailbox_id: str,
+    holder: str,
+    *,
+    user_addresses: set[str],
+    watch: bool = False,
+    keep_going: Any = lambda: True,
+) -> SyncResult | None:
+    """Sync one mailbox this holder has leased, then release the lease with its
+    health: success, or the failure in the user's words (``mailbox_sync_failed``)."""
+    with Session() as db:
+        row = store.mailbox_row(db, mailbox_id)
+        mailbox = mailbox_dict(row)
+        db.rollback()
+        try:
+            password = secrets.decrypt(mailbox["secret"])
+        except Exception as exc:  # noqa: BLE001 - no key: the mailbox cannot sync
+            _failed(db, mailbox, holder, str(exc), permanent=False)
+            return None
+        imap = None
+        result = SyncResult()
+        try:
+            imap = imap_adapter.connect(endpoint_of(mailbox, password, settings.timeout))
+            result = sync_mailbox(
+                db, imap, mailbox, settings, user_addresses=user_addresses, keep_going=keep_going
+            )
+            if mailbox["settings"].get("sent_folder") != row.settings.get("sent_folder"):
+                store.update_mailbox(db, mailbox_id, {"settings": mailbox["settings"]})
+            idle = watch and imap.idle_supported
+            # a watched mailbox is not due while IDLE waits; the watch makes it due
+            next_in = (
+                settings.idle_seconds + settings.lease_seconds if idle else settings.poll_seconds
+            )
+            leases.release_success(
+                db, connections, mailbox_id, holder, next_in_seconds=next_in, counts=result.counts()
+            )
+            db.commit()
+        except MailServerError as exc:
+            db.rollback()
+            _failed(
+                db,
+                mailbox,
+                holder,
+                domain.failure_words(exc.kind, exc.detail),
+                permanent=exc.kind in domain.PERMANENT,
+                counts=result.counts(),
+            )
+            log.warning("mailbox %s: sync failed: %s", mailbox_id, exc.kind)
+            return result
+        finally:
+            if imap is not None and not (watch and imap.idle_supported):
+                imap.logout()
+        if watch and imap is not None and imap.idle_supported:
+            _watch(Session, imap, mailbox_id, holder, settings, keep_going)
+        return result
+
+
+def _watch(
+    Session: Any, imap: Any, mailbox_id: str, holder: str, settings: MailSettings, keep_going: Any
+) -> None:
+    """IDLE on INBOX until something changes or ``idle_seconds`` pass; then the mailbox
+    is due now, and the next claim (by any instance) syncs what changed. While it waits
+    the mailbox is not due, so nobody syncs it meanwhile."""
+    try:
+        imap.idle("INBOX", settings.idle_seconds)
+    except MailServerError:
+        pass
+    finally:
+        imap.logout()
+    with Session() as db:
+        db.execute(
+            connections.update()
+            .where(connections.c.id == mailbox_id, connections.c.lease_owner.is_(None))
+            .values(next_sync_at=sa.func.now())
+        )
+        db.commit()
+
+
+def _failed(
+    db: Any,
+    mailbox: dict[str, Any],
+    holder: str,
+    words: str,
+    *,
+    permanent: bool,
+    counts: dict | None = None,
+) -> None:
+    outcome = leases.release_failure(
+        db, connections, mailbox["id"], holder, error=words, permanent=permanent, counts=counts
+    )
+    if outcome is not None:
+        db.emit(
+            "mailbox_sync_failed",
+            {
+                "mailbox_id": mailbox["id"],
+                "email": mailbox["settings"].get("email"),
+                "owner_id": mailbox["owner_id"],
+                "error": words,
+                "failures": outcome["failures"],
+                "state": outcome["state"],
+                "next_sync_at": outcome["next_sync_at"].isoformat(),
+            },
+        )
+    db.commit()
+
+
+class SyncRunner(DependencyProvider):
+    """Runs the background sync in every instance (config ``MAIL_SYNC`` off: none)."""
+
+    def __init__(self, directory: Any = None):
+        self.directory = directory
+        self._stopped = False
+        self.pool: GreenPool | None = None
+        self.engine = None
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.settings = load_settings(config)
+        self.holder = holder_name()
+        self.engine = create_db_engine(
+            config["DATABASE_URL"], pool_size=5, max_overflow=self.settings.concurrency
+        )
+        self.Session = make_sessionmaker(self.engine, metadata, self.container.service_name)
+        self.imap = ImapAdapter()
+        from .dependencies import Secrets
+
+        secrets = Secrets()
+        secrets.container = self.container
+        secrets.setup()
+        self.secrets = secrets.box
+        self.pool = GreenPool(self.settings.concurrency)
+        self.user_addresses: set[str] = set()
+
+    def start(self) -> None:
+        if self.settings.runner:
+            self.container.spawn_managed_thread(self.run, identifier="mail_sync_runner")
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self.pool is not None:
+            self.pool.waitall()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopped = True
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> SyncRunner:
+        return self
+
+    def keep_going(self) -> bool:
+        return not self._stopped
+
+    def run(self) -> None:
+        while not self._stopped:
+            try:
+                free = self.pool.free()
+                claimed: list[str] = []
+                if free:
+                    with self.Session() as db:
+                        claimed = leases.claim_due(
+                            db,
+                            connections,
+                            self.holder,
+                            lease_seconds=self.settings.lease_seconds,
+                            limit=free,
+                        )
+                        db.commit()
+                for mailbox_id in claimed:
+                    self.pool.spawn_n(self._sync_one, mailbox_id)
+            except Exception:  # noqa: BLE001 - the loop outlives a database hiccup
+                log.exception("mail sync runner: claiming mailboxes failed; retrying")
+            eventlet.sleep(0.5)
+
+    def _sync_one(self, mailbox_id: str) -> None:
+        try:
+            run_sync(
+                self.Session,
+                self.imap,
+                self.secrets,
+                self.settings,
+                mailbox_id,
+                self.holder,
+                user_addresses=self.user_addresses,
+                watch=True,
+                keep_going=self.keep_going,
+            )
+        except Exception:  # noqa: BLE001 - one mailbox's bug never stops the others
+            log.exception("mailbox %s: sync crashed", mailbox_id)
+            try:
+                with self.Session() as db:
+                    _failed(
+                        db,
+                        {"id": mailbox_id, "settings": {}, "owner_id": None},
+                        self.holder,
+                        domain.failure_words("protocol", "internal error"),
+                        permanent=False,
+                    )
+            except Exception:  # noqa: BLE001
+                log.exception("mailbox %s: could not record the failure", mailbox_id)
