@@ -16,17 +16,20 @@ from typing import Any
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied, ValidationFailed
+from services.platform.events import utcnow
+from services.platform.fields import failed
+from services.platform.ids import new_id
 from services.platform.rpc import rpc
 
-from . import domain
-from .duplicates import DuplicatesRpc
+from . import domain, duplicates_store, scoring_store, store
+from .dependencies import NAME_KEYS, LeadsBase
 
 #: At most this many rows per call (a larger file comes in several batches).
 MAX_IMPORT_ROWS = 500
 ON_DUPLICATE = ("flag", "skip")
 
 
-class ImportsRpc(DuplicatesRpc):
+class ImportsRpc(LeadsBase):
     """``import_leads``."""
 
     @rpc(expected_exceptions=EXPECTED)
@@ -45,12 +48,13 @@ class ImportsRpc(DuplicatesRpc):
         """
         caller = Actor.from_dict(actor)
         if on_duplicate not in ON_DUPLICATE:
-            raise domain.failed("on_duplicate", "must be flag or skip")
+            raise failed("on_duplicate", "must be flag or skip")
         if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_IMPORT_ROWS:
-            raise domain.failed("rows", f"give a list of 1 to {MAX_IMPORT_ROWS} leads")
-        report: list[dict[str, Any]] = []
-        for number, row in enumerate(rows):
-            report.append(self._import_row(number, row, caller, actor, on_duplicate))
+            raise failed("rows", f"give a list of 1 to {MAX_IMPORT_ROWS} leads")
+        report = [
+            self._import_row(number, row, caller, actor, on_duplicate)
+            for number, row in enumerate(rows)
+        ]
         self.db.commit()
         return {
             status: sum(1 for r in report if r["status"] == status)
@@ -60,18 +64,25 @@ class ImportsRpc(DuplicatesRpc):
     def _import_row(
         self, number: int, row: Any, caller: Actor, actor: dict[str, Any], on_duplicate: str
     ) -> dict[str, Any]:
+        """One row in a savepoint: created (and its look-alikes), skipped, or failed."""
         entry: dict[str, Any] = {"row": number, "lead_id": None, "similar": [], "errors": []}
+        index = self.name_indexes.get(NAME_KEYS)
         savepoint = self.db.begin_nested()
         try:
             if not isinstance(row, dict):
-                raise domain.failed("row", "must be an object of lead fields")
+                raise failed("row", "must be an object of lead fields")
             if on_duplicate == "skip":
-                similar = self._lead_candidates(domain.clean_changes(row), caller)
+                values = domain.clean_changes(row)
+                similar = duplicates_store.lead_candidates(self.db, index, values, caller)
                 if similar:
                     savepoint.rollback()
                     return {**entry, "status": "skipped", "similar": similar}
-            lead = self._new_lead(row, caller, actor)
-            similar = self._lead_candidates(lead, caller, exclude_id=lead["id"])
+            values = domain.new_lead(row, caller, new_id(), utcnow())
+            values.update(scoring_store.score_new_lead(self.db, values))
+            lead = store.insert_lead(self.db, values, actor)
+            similar = duplicates_store.lead_candidates(
+                self.db, index, lead, caller, exclude_id=lead["id"]
+            )
         except (ValidationFailed, PermissionDenied) as error:
             savepoint.rollback()
             errors = error.errors or [{"field": "", "message": error.message}]

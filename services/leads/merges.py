@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.events import event_handler
 
-from services.platform.events import utcnow
 from services.platform.idempotency import idempotent
 
-from .base import LeadsBase
-from .models import Lead
-from .schemas import dump_lead
+from . import store
+from .dependencies import LeadsBase
 
 
 class MergesHandlers(LeadsBase):
@@ -30,35 +27,20 @@ class MergesHandlers(LeadsBase):
     @idempotent
     def handle_contact_merged(self, event: dict[str, Any]) -> int:
         """Leads of the merged contact now name the kept one; how many were relinked."""
-        return self._follow_merge(event, "contact_id")
+        data = event.get("data") or {}
+        count = store.relink_leads(
+            self.db, "contact_id", data.get("merged_id"), data.get("kept_id"), event.get("actor")
+        )
+        self.db.commit()  # also records the event as processed (see idempotent)
+        return count
 
     @event_handler("sales", "account_merged")
     @idempotent
     def handle_account_merged(self, event: dict[str, Any]) -> int:
         """Leads of the merged account now name the kept one; how many were relinked."""
-        return self._follow_merge(event, "account_id")
-
-    def _follow_merge(self, event: dict[str, Any], field: str) -> int:
         data = event.get("data") or {}
-        kept_id, merged_id = data.get("kept_id"), data.get("merged_id")
-        column = getattr(Lead, field)
-        leads = []
-        if kept_id and merged_id:
-            leads = list(
-                self.db.execute(
-                    sa.select(Lead).where(column == merged_id).order_by(Lead.id).with_for_update()
-                ).scalars()
-            )
-        now = utcnow()
-        for lead in leads:
-            setattr(lead, field, kept_id)
-            lead.version = lead.version + 1
-            lead.updated_at = now
-            self.db.flush()
-            self.db.emit(
-                "lead_updated",
-                {**dump_lead(lead), "changed_fields": [field]},
-                actor=event.get("actor"),
-            )
+        count = store.relink_leads(
+            self.db, "account_id", data.get("merged_id"), data.get("kept_id"), event.get("actor")
+        )
         self.db.commit()  # also records the event as processed (see idempotent)
-        return len(leads)
+        return count

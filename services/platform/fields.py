@@ -71,6 +71,11 @@ class EntityField:
     maximum: int | None = None
     #: for ``uuid`` fields that point at a record: the entity they point at
     lookup: str | None = None
+    #: for text fields: the lookup list whose codes the web app offers (any text is kept)
+    suggestions: str | None = None
+    #: for ``enum`` fields: whether an empty string clears the field; when False it is
+    #: refused like any value that is not one of the options (a lead's stage)
+    empty_clears: bool = True
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,7 @@ def normalize_value(spec: EntityField, value: Any) -> Any:
         except ValueError:
             raise Invalid("must be a UUID") from None
     if spec.type == "enum":
-        if not text:
+        if not text and spec.empty_clears:
             return None
         if text not in spec.options:
             raise Invalid(f"must be one of {', '.join(spec.options)}")

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_hook
 
-from services.leads.duplicates import merged_values, score_candidate
+from services.leads.domain import merged_values, score_candidate
 from services.leads.service import LeadsService
 from services.platform.errors import Conflict, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.leads import scoring
+from services.leads import scoring, scoring_store
 from services.leads.service import LeadsService
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
@@ -198,7 +198,7 @@ def test_explain_score_needs_a_lead_the_caller_can_read(leads):
 
 
 def test_a_rule_change_rescores_every_lead_in_the_background(leads, db_engine, monkeypatch):
-    monkeypatch.setattr(scoring, "RESCORE_BATCH", 3)  # several batches
+    monkeypatch.setattr(scoring_store, "RESCORE_BATCH", 3)  # several batches
     made = [
         create(leads, REP_A, contact_name=f"Lead {i}", source="web" if i % 2 else "fair")
         for i in range(8)

@@ -11,8 +11,8 @@ from nameko.events import event_handler
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
+from services.leads.domain import DEFAULT_LOOKUPS
 from services.leads.service import LeadsService
-from services.leads.webforms import DEFAULT_LOOKUPS
 from services.platform.errors import (
     Conflict,
     NotFound,

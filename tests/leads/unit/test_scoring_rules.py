@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from services.leads.distribution import (
+from services.leads.domain import (
+    SCORABLE_FIELDS,
     check_rule,
     clean_rule,
-    first_matching,
-    least_loaded,
-    next_round_robin,
-)
-from services.leads.scoring import (
-    SCORABLE_FIELDS,
     clean_scoring_rule,
     condition_holds,
     evaluate,
+    first_matching,
+    least_loaded,
+    next_round_robin,
     score_lead,
 )
 from services.platform.errors import ValidationFailed
