@@ -27,6 +27,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("sales"),
     ServiceInfo("orders"),
     ServiceInfo("feed"),
+    ServiceInfo("processes"),
 )
 
 
