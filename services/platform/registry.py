@@ -10,15 +10,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    name: str  # Nameko service name == folder == PostgreSQL schema
+    name: str  # Nameko service name == PostgreSQL schema
+    #: the Python package under ``services``, when it is not the name (an integration
+    #: lives in ``services/integrations/<name>/``: ``"integrations.mail"``)
+    path: str | None = None
+
+    @property
+    def package(self) -> str:
+        return f"services.{self.path or self.name}"
 
     @property
     def module(self) -> str:
-        return f"services.{self.name}.service"
+        return f"{self.package}.service"
 
     @property
     def migrations(self) -> Path:
-        return ROOT / self.name / "migrations"
+        return ROOT.joinpath(*(self.path or self.name).split("."), "migrations")
 
 
 SERVICES: tuple[ServiceInfo, ...] = (
@@ -28,6 +35,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("orders"),
     ServiceInfo("feed"),
     ServiceInfo("processes"),
+    ServiceInfo("mail", "integrations.mail"),
 )
 
 
