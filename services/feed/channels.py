@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
-from services.platform.errors import EXPECTED, Conflict, PermissionDenied, ValidationFailed
-from services.platform.events import utcnow
-from services.platform.ids import new_id
+from services.platform.errors import EXPECTED, PermissionDenied, ValidationFailed
+from services.platform.records import check_version
 from services.platform.rpc import rpc
+from services.platform.values import parse_expected_version
 
-from . import domain, store
+from . import channels_store, domain, store
 from .base import FeedBase
-from .models import channel_members, channels, subscriptions
 from .schemas import page_limit
 
 FIELDS = {"name", "description", "is_private", "member_ids"}
@@ -71,17 +68,7 @@ class ChannelsRpc(FeedBase):
         caller = Actor.from_dict(actor)
         query = query or {}
         limit = page_limit(query.get("limit"), 100, 500)
-        mine = sa.select(channel_members.c.channel_id).where(channel_members.c.user_id == caller.id)
-        stmt = (
-            sa.select(channels)
-            .where(sa.or_(~channels.c.is_private, channels.c.id.in_(mine)))
-            .order_by(sa.func.lower(channels.c.name), channels.c.id)
-            .limit(limit + 1)
-        )
-        cursor = query.get("cursor")
-        if cursor:
-            stmt = stmt.where(sa.func.lower(channels.c.name) > str(cursor).lower())
-        rows = self.db.execute(stmt).all()
+        rows = channels_store.visible_channels(self.db, caller, limit + 1, query.get("cursor"))
         items = [store.channel_out(self.db, r, caller) for r in rows[:limit]]
         next_cursor = rows[limit - 1].name if len(rows) > limit else None
         self.db.commit()
@@ -103,19 +90,7 @@ class ChannelsRpc(FeedBase):
         values = clean_channel(data, creating=True)
         member_ids = values.pop("member_ids", [])
         store.check_name_free(self.db, values["name"])
-        now = utcnow()
-        channel_id = new_id()
-        self.db.execute(
-            channels.insert().values(
-                id=channel_id,
-                name=values["name"],
-                description=values.get("description"),
-                is_private=values.get("is_private", False),
-                created_by=caller.id,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        channel_id = channels_store.insert_channel(self.db, values, caller.id)
         store.add_members(self.db, channel_id, [caller.id, *member_ids], admins={caller.id})
         store.subscribe(self.db, caller.id, "channel", channel_id)
         row = store.channel_row(self.db, channel_id, caller)
@@ -141,36 +116,14 @@ class ChannelsRpc(FeedBase):
         row = store.channel_row(self.db, channel_id, caller, for_update=True)
         if not store.is_channel_admin(self.db, row.id, caller):
             raise PermissionDenied("Only the channel's admins may change it")
-        if expected_version is not None and int(expected_version) != row.version:
-            raise Conflict(
-                f"The channel was changed meanwhile (version {row.version})",
-                [{"field": "version", "message": f"is {row.version}"}],
-            )
+        check_version("channel", row.version, parse_expected_version(expected_version))
         values = clean_channel(data, creating=False)
         member_ids = values.pop("member_ids", None)
         if "name" in values:
             store.check_name_free(self.db, values["name"], row.id)
         if member_ids is not None:
-            admins = set(
-                self.db.execute(
-                    sa.select(channel_members.c.user_id).where(
-                        channel_members.c.channel_id == row.id, channel_members.c.is_admin
-                    )
-                ).scalars()
-            )
-            keep = set(member_ids) | admins
-            self.db.execute(
-                channel_members.delete().where(
-                    channel_members.c.channel_id == row.id,
-                    channel_members.c.user_id.not_in(keep),
-                )
-            )
-            store.add_members(self.db, row.id, list(keep), admins=admins)
-        self.db.execute(
-            channels.update()
-            .where(channels.c.id == row.id)
-            .values(**values, updated_at=utcnow(), version=row.version + 1)
-        )
+            channels_store.replace_members(self.db, row.id, member_ids)
+        channels_store.update_channel(self.db, row.id, values, row.version + 1)
         out = store.channel_out(self.db, store.channel_row(self.db, row.id, caller), caller)
         self.db.emit("channel_updated", out, actor=actor)
         store.commit(self.db)
@@ -185,17 +138,8 @@ class ChannelsRpc(FeedBase):
         row = store.channel_row(self.db, channel_id, caller, for_update=True)
         if not store.is_channel_admin(self.db, row.id, caller):
             raise PermissionDenied("Only the channel's admins may delete it")
-        if expected_version is not None and int(expected_version) != row.version:
-            raise Conflict(
-                f"The channel was changed meanwhile (version {row.version})",
-                [{"field": "version", "message": f"is {row.version}"}],
-            )
+        check_version("channel", row.version, parse_expected_version(expected_version))
         out = store.channel_out(self.db, row, caller)
-        self.db.execute(
-            subscriptions.delete().where(
-                subscriptions.c.target_type == "channel", subscriptions.c.target_id == row.id
-            )
-        )
-        self.db.execute(channels.delete().where(channels.c.id == row.id))
+        channels_store.delete_channel(self.db, row.id)
         self.db.emit("channel_deleted", out, actor=actor)
         store.commit(self.db)

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied
-from services.platform.events import utcnow
-from services.platform.ids import new_id
 from services.platform.records import check_version
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
 from . import directory, domain, posts_store, store
 from .base import FeedBase
-from .models import comments, posts
+from .models import comments
 from .schemas import bad, clean_post_text, dump_comment, page_limit
 
 
@@ -35,13 +31,10 @@ class CommentsRpc(FeedBase):
         post = posts_store.post_row(self.db, post_id, caller)
         query = query or {}
         limit = page_limit(query.get("limit"), 100, 500)
-        stmt = sa.select(comments).where(comments.c.post_id == post.id)
         cursor = query.get("cursor")
-        if cursor:
-            if not domain.is_uuid(cursor):
-                raise bad("cursor", "not a cursor of this list")
-            stmt = stmt.where(comments.c.id > cursor)
-        rows = self.db.execute(stmt.order_by(comments.c.id).limit(limit + 1)).all()
+        if cursor and not domain.is_uuid(cursor):
+            raise bad("cursor", "not a cursor of this list")
+        rows = posts_store.comments_of(self.db, post.id, limit + 1, cursor)
         self.db.commit()
         return {
             "items": [dump_comment(r) for r in rows[:limit]],
@@ -59,24 +52,7 @@ class CommentsRpc(FeedBase):
             raise bad(sorted(set(data) - {"text"})[0], "unknown field")
         post = posts_store.post_row(self.db, post_id, caller, for_update=True)
         html, mentions = directory.render(self.db, self.identity, text)
-        row = self.db.execute(
-            comments.insert()
-            .values(
-                id=new_id(),
-                post_id=post.id,
-                text=text,
-                html=html,
-                author_id=caller.id,
-                mentions=mentions,
-                created_at=utcnow(),
-            )
-            .returning(*comments.c)
-        ).one()
-        self.db.execute(
-            posts.update()
-            .where(posts.c.id == post.id)
-            .values(comment_count=posts.c.comment_count + 1)
-        )
+        row = posts_store.insert_comment(self.db, post.id, text, html, mentions, caller.id)
         if post.author_id:
             store.notify(
                 self.db,
@@ -117,14 +93,7 @@ class CommentsRpc(FeedBase):
         check_version("comment", row.version, parse_expected_version(expected_version))
         text = clean_post_text(data)
         html, mentions = directory.render(self.db, self.identity, text)
-        new = self.db.execute(
-            comments.update()
-            .where(comments.c.id == row.id)
-            .values(
-                text=text, html=html, mentions=mentions, edited_at=utcnow(), version=row.version + 1
-            )
-            .returning(*comments.c)
-        ).one()
+        new = posts_store.update_text(self.db, comments, row, text, html, mentions)
         posts_store.notify_mentions(
             self.db, mentions, caller.id, post, what="comment", already=list(row.mentions)
         )
@@ -148,12 +117,7 @@ class CommentsRpc(FeedBase):
         if row.author_id != caller.id and not caller.is_admin:
             raise PermissionDenied("Only the author may delete a comment")
         check_version("comment", row.version, parse_expected_version(expected_version))
-        self.db.execute(comments.delete().where(comments.c.id == row.id))
-        self.db.execute(
-            posts.update()
-            .where(posts.c.id == post.id)
-            .values(comment_count=posts.c.comment_count - 1)
-        )
+        posts_store.delete_comment(self.db, post.id, row.id)
         gone = {"id": row.id, "post_id": post.id, "comment_count": post.comment_count - 1}
         store.stream_item(
             self.db, "comment_deleted", posts_store.post_audience(self.db, post), gone

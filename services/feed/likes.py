@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
-from services.platform.events import isoformat, utcnow
+from services.platform.events import isoformat
 from services.platform.rpc import rpc
 
 from . import posts_store, store
 from .base import FeedBase
-from .models import likes, posts
 
 
 class LikesRpc(FeedBase):
@@ -27,16 +23,10 @@ class LikesRpc(FeedBase):
         """Like a post (liking twice counts once); its author is notified the first time."""
         caller = Actor.from_dict(actor)
         post = posts_store.post_row(self.db, post_id, caller, for_update=True)
-        added = self.db.execute(
-            pg_insert(likes)
-            .values(post_id=post.id, user_id=caller.id, created_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(likes.c.user_id)
-        ).first()
         count = post.like_count
-        if added is not None:
+        if posts_store.add_like(self.db, post.id, caller.id):
             count += 1
-            self.db.execute(posts.update().where(posts.c.id == post.id).values(like_count=count))
+            posts_store.set_like_count(self.db, post.id, count)
             if post.author_id:
                 store.notify(
                     self.db,
@@ -60,15 +50,10 @@ class LikesRpc(FeedBase):
     def unlike_post(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
         caller = Actor.from_dict(actor)
         post = posts_store.post_row(self.db, post_id, caller, for_update=True)
-        removed = self.db.execute(
-            likes.delete()
-            .where(likes.c.post_id == post.id, likes.c.user_id == caller.id)
-            .returning(likes.c.user_id)
-        ).first()
         count = post.like_count
-        if removed is not None:
+        if posts_store.remove_like(self.db, post.id, caller.id):
             count -= 1
-            self.db.execute(posts.update().where(posts.c.id == post.id).values(like_count=count))
+            posts_store.set_like_count(self.db, post.id, count)
             store.stream_item(
                 self.db,
                 "post_unliked",
@@ -82,9 +67,7 @@ class LikesRpc(FeedBase):
     def list_likes(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
         caller = Actor.from_dict(actor)
         post = posts_store.post_row(self.db, post_id, caller)
-        rows = self.db.execute(
-            sa.select(likes).where(likes.c.post_id == post.id).order_by(likes.c.created_at)
-        ).all()
+        rows = posts_store.likes_of(self.db, post.id)
         self.db.commit()
         return {
             "items": [{"user_id": r.user_id, "created_at": isoformat(r.created_at)} for r in rows]

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
-from services.platform.events import utcnow
 from services.platform.records import check_version
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
 from . import directory, domain, posts_store, store
 from .base import FeedBase
-from .models import posts, subscriptions
+from .models import posts
 from .schemas import bad, clean_post_text
 
 POST_FIELDS = {"channel_id", "related", "text", "attachment_ids"}
@@ -112,14 +109,7 @@ class PostsRpc(FeedBase):
         if set(data) - {"text"}:
             raise bad(sorted(set(data) - {"text"})[0], "unknown field")
         html, mentions = directory.render(self.db, self.identity, text)
-        new = self.db.execute(
-            posts.update()
-            .where(posts.c.id == row.id)
-            .values(
-                text=text, html=html, mentions=mentions, edited_at=utcnow(), version=row.version + 1
-            )
-            .returning(*posts.c)
-        ).one()
+        new = posts_store.update_text(self.db, posts, row, text, html, mentions)
         posts_store.notify_mentions(
             self.db, mentions, caller.id, new, what="post", already=list(row.mentions)
         )
@@ -148,7 +138,7 @@ class PostsRpc(FeedBase):
             raise PermissionDenied("Only the author or a channel admin may delete a post")
         check_version("post", row.version, parse_expected_version(expected_version))
         audience = posts_store.post_audience(self.db, row)
-        self.db.execute(posts.delete().where(posts.c.id == row.id))
+        posts_store.delete_post(self.db, row.id)
         gone = {"id": row.id, "channel_id": row.channel_id}
         gone["related"] = (
             {"type": row.related_type, "id": row.related_id} if row.related_id else None
@@ -169,12 +159,7 @@ class PostsRpc(FeedBase):
             raise PermissionDenied("Only the channel's admins may pin posts")
         new = row
         if row.is_pinned != pinned:
-            new = self.db.execute(
-                posts.update()
-                .where(posts.c.id == row.id)
-                .values(is_pinned=pinned, version=row.version + 1)
-                .returning(*posts.c)
-            ).one()
+            new = posts_store.set_pinned(self.db, row, pinned)
             store.stream_item(
                 self.db,
                 "post_updated",
@@ -202,29 +187,7 @@ class PostsRpc(FeedBase):
         """The caller's feed, newest first: posts in channels and on records they follow,
         posts that mention them (or their team) and their own."""
         caller = Actor.from_dict(actor)
-        follows = sa.select(subscriptions.c.target_type, subscriptions.c.target_id).where(
-            subscriptions.c.user_id == caller.id
-        )
-        followed_channels = follows.where(
-            subscriptions.c.target_type == "channel"
-        ).with_only_columns(subscriptions.c.target_id)
-        followed_record = sa.exists().where(
-            subscriptions.c.user_id == caller.id,
-            subscriptions.c.target_type == posts.c.related_type,
-            subscriptions.c.target_id == posts.c.related_id,
-        )
-        mention_me = [posts.c.mentions.contains([{"type": "user", "id": caller.id}])]
-        if caller.team_id:
-            mention_me.append(posts.c.mentions.contains([{"type": "team", "id": caller.team_id}]))
-        stmt = sa.select(posts).where(
-            sa.or_(
-                posts.c.channel_id.in_(followed_channels),
-                sa.and_(posts.c.related_id.is_not(None), followed_record),
-                posts.c.author_id == caller.id,
-                *mention_me,
-            )
-        )
-        page = posts_store.post_page(self.db, stmt, caller, query)
+        page = posts_store.post_page(self.db, posts_store.feed_of(caller), caller, query)
         self.db.commit()
         return page
 
@@ -235,7 +198,7 @@ class PostsRpc(FeedBase):
         """A channel's posts: pinned first, then newest first."""
         caller = Actor.from_dict(actor)
         store.channel_row(self.db, channel_id, caller)
-        stmt = sa.select(posts).where(posts.c.channel_id == channel_id)
+        stmt = posts_store.posts_in_channel(channel_id)
         page = posts_store.post_page(self.db, stmt, caller, query, pinned_first=True)
         self.db.commit()
         return page
@@ -258,9 +221,7 @@ class PostsRpc(FeedBase):
         ref = store.record_ref(self.db, related_type, related_id)
         if not caller.can_read(ref["owner_id"], ref["team_id"]):
             raise NotFound("No such record", [{"field": "related_id", "message": "no such record"}])
-        stmt = sa.select(posts).where(
-            posts.c.related_type == related_type, posts.c.related_id == related_id
-        )
+        stmt = posts_store.posts_on_record(related_type, related_id)
         page = posts_store.post_page(self.db, stmt, caller, query)
         self.db.commit()
         return page

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
 from services.platform.errors import NotFound
@@ -27,6 +28,7 @@ from .models import (
     likes,
     posts,
     record_refs,
+    subscriptions,
 )
 from .schemas import bad, dump_post, page_limit
 
@@ -244,3 +246,148 @@ def comment_row(db: Any, post_id: str, comment_id: str, caller: Actor) -> tuple[
     if row is None:
         raise missing
     return post, row
+
+
+# --- the lists of posts ------------------------------------------------------------------
+
+
+def feed_of(caller: Actor) -> Any:
+    """The posts of the caller's feed: in channels and on records they follow, mentioning
+    them (or their team), and their own."""
+    followed_channels = sa.select(subscriptions.c.target_id).where(
+        subscriptions.c.user_id == caller.id, subscriptions.c.target_type == "channel"
+    )
+    followed_record = sa.exists().where(
+        subscriptions.c.user_id == caller.id,
+        subscriptions.c.target_type == posts.c.related_type,
+        subscriptions.c.target_id == posts.c.related_id,
+    )
+    mention_me = [posts.c.mentions.contains([{"type": "user", "id": caller.id}])]
+    if caller.team_id:
+        mention_me.append(posts.c.mentions.contains([{"type": "team", "id": caller.team_id}]))
+    return sa.select(posts).where(
+        sa.or_(
+            posts.c.channel_id.in_(followed_channels),
+            sa.and_(posts.c.related_id.is_not(None), followed_record),
+            posts.c.author_id == caller.id,
+            *mention_me,
+        )
+    )
+
+
+def posts_in_channel(channel_id: str) -> Any:
+    return sa.select(posts).where(posts.c.channel_id == channel_id)
+
+
+def posts_on_record(related_type: str, related_id: str) -> Any:
+    return sa.select(posts).where(
+        posts.c.related_type == related_type, posts.c.related_id == related_id
+    )
+
+
+# --- writing posts and comments --------------------------------------------------------------
+
+
+def update_text(
+    db: Any, table: Any, row: Any, text: str, html: str, mentions: list[dict[str, Any]]
+) -> Any:
+    """A post's or comment's new text, edited now, at its next version; the new row."""
+    return db.execute(
+        table.update()
+        .where(table.c.id == row.id)
+        .values(
+            text=text, html=html, mentions=mentions, edited_at=utcnow(), version=row.version + 1
+        )
+        .returning(*table.c)
+    ).one()
+
+
+def delete_post(db: Any, post_id: str) -> None:
+    """The post (its comments and likes go by their foreign keys)."""
+    db.execute(posts.delete().where(posts.c.id == post_id))
+
+
+def set_pinned(db: Any, row: Any, pinned: bool) -> Any:
+    """The post pinned or not, at its next version; the new row."""
+    return db.execute(
+        posts.update()
+        .where(posts.c.id == row.id)
+        .values(is_pinned=pinned, version=row.version + 1)
+        .returning(*posts.c)
+    ).one()
+
+
+def comments_of(db: Any, post_id: str, limit: int, after_id: str | None) -> list[Any]:
+    """Up to ``limit`` of the post's comments, oldest first, after ``after_id``."""
+    stmt = sa.select(comments).where(comments.c.post_id == post_id)
+    if after_id:
+        stmt = stmt.where(comments.c.id > after_id)
+    return list(db.execute(stmt.order_by(comments.c.id).limit(limit)).all())
+
+
+def insert_comment(
+    db: Any, post_id: str, text: str, html: str, mentions: list[dict[str, Any]], author_id: str
+) -> Any:
+    """A new comment, counted on its post; the comment's row."""
+    row = db.execute(
+        comments.insert()
+        .values(
+            id=new_id(),
+            post_id=post_id,
+            text=text,
+            html=html,
+            author_id=author_id,
+            mentions=mentions,
+            created_at=utcnow(),
+        )
+        .returning(*comments.c)
+    ).one()
+    db.execute(
+        posts.update().where(posts.c.id == post_id).values(comment_count=posts.c.comment_count + 1)
+    )
+    return row
+
+
+def delete_comment(db: Any, post_id: str, comment_id: str) -> None:
+    """The comment, no longer counted on its post."""
+    db.execute(comments.delete().where(comments.c.id == comment_id))
+    db.execute(
+        posts.update().where(posts.c.id == post_id).values(comment_count=posts.c.comment_count - 1)
+    )
+
+
+# --- likes -------------------------------------------------------------------------------------
+
+
+def add_like(db: Any, post_id: str, user_id: str) -> bool:
+    """The user's like of the post; False when they liked it already."""
+    added = db.execute(
+        pg_insert(likes)
+        .values(post_id=post_id, user_id=user_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(likes.c.user_id)
+    ).first()
+    return added is not None
+
+
+def remove_like(db: Any, post_id: str, user_id: str) -> bool:
+    """The user's like taken back; False when there was none."""
+    removed = db.execute(
+        likes.delete()
+        .where(likes.c.post_id == post_id, likes.c.user_id == user_id)
+        .returning(likes.c.user_id)
+    ).first()
+    return removed is not None
+
+
+def set_like_count(db: Any, post_id: str, count: int) -> None:
+    db.execute(posts.update().where(posts.c.id == post_id).values(like_count=count))
+
+
+def likes_of(db: Any, post_id: str) -> list[Any]:
+    """Who liked the post, first first."""
+    return list(
+        db.execute(
+            sa.select(likes).where(likes.c.post_id == post_id).order_by(likes.c.created_at)
+        ).all()
+    )
