@@ -34,6 +34,9 @@ from .routers import (
     opportunities,
     orders,
     orders_settings,
+    process_definitions,
+    process_instances,
+    process_tasks,
     products,
     session,
     stream,
@@ -117,6 +120,9 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         stream.router,
         meta.router,
         name_indexes.router,
+        process_definitions.router,
+        process_instances.router,
+        process_tasks.router,
     ):
         app.include_router(router)
 

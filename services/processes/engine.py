@@ -107,6 +107,9 @@ REFUSED_WHY = {
     "complexGateway": "complex gateways are not supported; use an inclusive gateway",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
 }
+#: SpiffWorkflow names its own start and end tasks so; an element with such an id breaks
+#: the process ("No output task connected").
+RESERVED_IDS = frozenset({"Start", "End"})
 TIMER_KINDS = {"timeDate": "date", "timeCycle": "cycle", "timeDuration": "duration"}
 
 
@@ -267,13 +270,21 @@ def _refuse_at(node: Any, message: str) -> DefinitionRefused:
     )
 
 
-def _check_expression(node: Any, source: str | None, what: str, mode: str = "eval") -> None:
+def _check_expression(
+    node: Any, source: str | None, what: str, mode: str = "eval", text_node: Any = None
+) -> None:
+    """Refuse ``node`` when its expression would be refused by the sandbox; the line is
+    the expression's own line in the file when the text sits in ``text_node``."""
     if source is None or not source.strip():
         return
     try:
         sandbox.validate(source.strip() if mode == "eval" else source, mode)
     except sandbox.SandboxError as exc:
-        raise _refuse_at(node, f"{what}: {exc.message}") from None
+        refused = _refuse_at(node, f"{what}: {exc.message}")
+        if text_node is not None and text_node.sourceline:
+            # the text starts on its element's line; a script's line 1 is that line
+            refused.line = text_node.sourceline + max((exc.line or 1) - 1, 0)
+        raise refused from None
 
 
 def _check_elements(root: Any) -> None:
@@ -282,6 +293,10 @@ def _check_elements(root: Any) -> None:
             if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN_NS:
                 continue
             name = _local(node.tag)
+            if node.get("id") in RESERVED_IDS:
+                raise _refuse_at(
+                    node, f"the id {node.get('id')!r} is reserved by the engine; rename it"
+                )
             if name in REFUSED_WHY:
                 raise _refuse_at(node, REFUSED_WHY[name])
             parent = node.getparent()
@@ -296,11 +311,13 @@ def _check_elements(root: Any) -> None:
 
 def _check_scripts_and_actions(root: Any) -> None:
     for node in root.xpath("//bpmn:conditionExpression", namespaces=NS):
-        _check_expression(node.getparent(), node.text, "condition (a Python expression)")
+        _check_expression(
+            node.getparent(), node.text, "condition (a Python expression)", text_node=node
+        )
     for node in root.xpath("//bpmn:scriptTask", namespaces=NS):
         script = node.find(f"{{{BPMN_NS}}}script")
         source = script.text if script is not None else None
-        _check_expression(node, source, "script (Python)", "exec")
+        _check_expression(node, source, "script (Python)", "exec", text_node=script)
     for tag in ("timeDate", "timeCycle", "timeDuration"):
         for node in root.xpath(f"//bpmn:{tag}", namespaces=NS):
             event = node.getparent().getparent()
