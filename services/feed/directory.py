@@ -152,3 +152,38 @@ def mentioned_user_ids(db: Any, mentions: list[dict[str, Any]]) -> list[str]:
                 ).scalars()
             )
     return list(dict.fromkeys(ids))
+
+
+def is_empty(db: Any) -> bool:
+    """Whether the feed knows nobody yet (then identity's lists are read)."""
+    return db.execute(sa.select(directory_users.c.id).limit(1)).first() is None
+
+
+def starting_with(db: Any, text: str, limit: int) -> tuple[list[Any], list[Any]]:
+    """Up to ``limit`` active users and ``limit`` teams whose handle or name starts with
+    ``text`` (lowercased), by handle."""
+    like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    users = db.execute(
+        sa.select(directory_users)
+        .where(
+            directory_users.c.is_active,
+            sa.or_(
+                directory_users.c.handle.like(like),
+                sa.func.lower(directory_users.c.full_name).like(like),
+            ),
+        )
+        .order_by(directory_users.c.handle)
+        .limit(limit)
+    ).all()
+    teams = db.execute(
+        sa.select(directory_teams)
+        .where(
+            sa.or_(
+                directory_teams.c.handle.like(like),
+                sa.func.lower(directory_teams.c.name).like(like),
+            )
+        )
+        .order_by(directory_teams.c.handle)
+        .limit(limit)
+    ).all()
+    return list(users), list(teams)

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound, ValidationFailed
-from services.platform.events import isoformat, utcnow
-from services.platform.ids import new_id
+from services.platform.events import isoformat
 from services.platform.rpc import rpc
 
 from . import domain, posts_store
 from .base import FeedBase
-from .models import files, posts
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -73,20 +68,7 @@ class FilesRpc(FeedBase):
         limit = max_file_bytes()
         if len(data) > limit:
             raise _bad("file", f"larger than {limit} bytes")
-        row = self.db.execute(
-            files.insert()
-            .values(
-                id=new_id(),
-                name=name,
-                content_type=content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                content=data,
-                created_by=caller.id,
-                created_at=utcnow(),
-            )
-            .returning(*[c for c in files.c if c.name != "content"])
-        ).one()
+        row = posts_store.insert_file(self.db, name, content_type, data, caller.id)
         self.db.commit()
         return dump_file(row)
 
@@ -97,16 +79,11 @@ class FilesRpc(FeedBase):
         missing = NotFound("No such file", [{"field": "file_id", "message": "no such file"}])
         if not domain.is_uuid(file_id):
             raise missing
-        row = self.db.execute(sa.select(files).where(files.c.id == file_id)).first()
+        row = posts_store.file_row(self.db, file_id)
         if row is None:
             raise missing
-        if row.created_by != caller.id and not caller.is_admin:
-            carrier = self.db.execute(
-                sa.select(posts.c.id)
-                .where(posts.c.attachment_ids.contains([row.id]), posts_store.visible(caller))
-                .limit(1)
-            ).first()
-            if carrier is None:
-                raise missing
+        may_read = row.created_by == caller.id or caller.is_admin
+        if not may_read and not posts_store.attached_to_visible_post(self.db, row.id, caller):
+            raise missing
         self.db.commit()
         return {**dump_file(row), "content": base64.b64encode(row.content).decode("ascii")}

@@ -18,18 +18,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.events import event_handler
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
-from services.platform.events import isoformat, utcnow
+from services.platform.events import isoformat
 from services.platform.idempotency import idempotent
 from services.platform.rpc import rpc
 
 from . import directory, domain, posts_store, store
 from .base import FeedBase
-from .models import directory_teams, directory_users, posts, system_post_settings
 from .schemas import invalid
 
 log = logging.getLogger(__name__)
@@ -147,9 +145,7 @@ class HandlersMixin(FeedBase):
         event_type = event.get("type") or ""
         data = event.get("data") or {}
         built = domain.system_post_text(event_type, data)
-        setting = self.db.execute(
-            sa.select(system_post_settings).where(system_post_settings.c.event_type == event_type)
-        ).first()
+        setting = store.system_post_setting(self.db, event_type)
         if built is not None:
             text, record_type, record = built
             owner = store.upsert_ref(self.db, record_type, record)
@@ -167,12 +163,8 @@ class HandlersMixin(FeedBase):
         owner: str | None,
         notify_kind: str,
     ) -> None:
-        if domain.is_uuid(event.get("id")):
-            taken = self.db.execute(
-                sa.select(posts.c.id).where(posts.c.source_event_id == event["id"])
-            ).first()
-            if taken is not None:
-                return
+        if domain.is_uuid(event.get("id")) and posts_store.posted_for_event(self.db, event["id"]):
+            return
         row = posts_store.insert_post(
             self.db,
             self.identity,
@@ -186,25 +178,24 @@ class HandlersMixin(FeedBase):
             source_event_id=event.get("id") if domain.is_uuid(event.get("id")) else None,
             attachment_ids=[],
         )
-        if setting is not None and setting.channel_id:
-            # Also announced in the configured channel, when it still exists.
-            from .models import channels
-
-            if self.db.execute(
-                sa.select(channels.c.id).where(channels.c.id == setting.channel_id)
-            ).first():
-                posts_store.insert_post(
-                    self.db,
-                    self.identity,
-                    text=f"{text} ({domain.record_link(record_type, record['id'])})",
-                    channel_id=setting.channel_id,
-                    related_type=None,
-                    related_id=None,
-                    author_id=None,
-                    kind="system",
-                    event_type=event.get("type"),
-                    attachment_ids=[],
-                )
+        # Also announced in the configured channel, when it still exists.
+        if (
+            setting is not None
+            and setting.channel_id
+            and store.channel_exists(self.db, setting.channel_id)
+        ):
+            posts_store.insert_post(
+                self.db,
+                self.identity,
+                text=f"{text} ({domain.record_link(record_type, record['id'])})",
+                channel_id=setting.channel_id,
+                related_type=None,
+                related_id=None,
+                author_id=None,
+                kind="system",
+                event_type=event.get("type"),
+                attachment_ids=[],
+            )
         by = (event.get("actor") or {}).get("id")
         if owner:
             store.notify(
@@ -250,7 +241,7 @@ class HandlersMixin(FeedBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_system_post_settings(self, *, actor: dict[str, Any]) -> dict[str, Any]:
         Actor.from_dict(actor)
-        rows = {r.event_type: r for r in self.db.execute(sa.select(system_post_settings)).all()}
+        rows = {r.event_type: r for r in store.system_post_settings_rows(self.db)}
         self.db.commit()
         return {
             "items": [
@@ -284,14 +275,7 @@ class HandlersMixin(FeedBase):
         channel_id = data.get("channel_id")
         if channel_id is not None:
             store.channel_row(self.db, channel_id, caller)
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        values = {"enabled": data["enabled"], "channel_id": channel_id, "updated_at": utcnow()}
-        self.db.execute(
-            pg_insert(system_post_settings)
-            .values(event_type=event_type, **values)
-            .on_conflict_do_update(index_elements=["event_type"], set_=values)
-        )
+        store.put_system_post_setting(self.db, event_type, data["enabled"], channel_id)
         self.db.emit("system_post_setting_changed", {"event_type": event_type, **data}, actor=actor)
         self.db.commit()
         return {"event_type": event_type, "enabled": data["enabled"], "channel_id": channel_id}
@@ -303,32 +287,9 @@ class HandlersMixin(FeedBase):
         """At most 10 users and teams whose handle or name starts with ``q``."""
         Actor.from_dict(actor)
         text = (q or "").strip().lstrip("@").lower()[:100]
-        if self.db.execute(sa.select(directory_users.c.id).limit(1)).first() is None:
+        if directory.is_empty(self.db):
             directory.sync_directory(self.db, self.identity)
-        like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        users = self.db.execute(
-            sa.select(directory_users)
-            .where(
-                directory_users.c.is_active,
-                sa.or_(
-                    directory_users.c.handle.like(like),
-                    sa.func.lower(directory_users.c.full_name).like(like),
-                ),
-            )
-            .order_by(directory_users.c.handle)
-            .limit(10)
-        ).all()
-        teams = self.db.execute(
-            sa.select(directory_teams)
-            .where(
-                sa.or_(
-                    directory_teams.c.handle.like(like),
-                    sa.func.lower(directory_teams.c.name).like(like),
-                )
-            )
-            .order_by(directory_teams.c.handle)
-            .limit(10)
-        ).all()
+        users, teams = directory.starting_with(self.db, text, 10)
         self.db.commit()
         items = [
             {"type": "user", "id": u.id, "handle": u.handle, "name": u.full_name or u.email}

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
-from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
 from . import domain, store
 from .base import FeedBase
-from .models import notifications
 from .schemas import dump_notification, invalid, page_limit
 
 
@@ -28,16 +24,11 @@ class NotificationsRpc(FeedBase):
         caller = Actor.from_dict(actor)
         query = query or {}
         limit = page_limit(query.get("limit"), 30, 200)
-        stmt = sa.select(notifications).where(notifications.c.user_id == caller.id)
-        unread = query.get("unread")
-        if unread in (True, "true", "1"):
-            stmt = stmt.where(notifications.c.read_at.is_(None))
+        unread_only = query.get("unread") in (True, "true", "1")
         cursor = query.get("cursor")
-        if cursor:
-            if not domain.is_uuid(cursor):
-                raise invalid(domain.Invalid("cursor: not a cursor of this list"))
-            stmt = stmt.where(notifications.c.id < cursor)
-        rows = self.db.execute(stmt.order_by(notifications.c.id.desc()).limit(limit + 1)).all()
+        if cursor and not domain.is_uuid(cursor):
+            raise invalid(domain.Invalid("cursor: not a cursor of this list"))
+        rows = store.notifications_of(self.db, caller.id, limit + 1, unread_only, cursor)
         self.db.commit()
         return {
             "items": [dump_notification(r) for r in rows[:limit]],
@@ -63,20 +54,11 @@ class NotificationsRpc(FeedBase):
         )
         if not domain.is_uuid(notification_id):
             raise missing
-        row = self.db.execute(
-            sa.select(notifications)
-            .where(notifications.c.id == notification_id, notifications.c.user_id == caller.id)
-            .with_for_update()
-        ).first()
+        row = store.lock_notification(self.db, notification_id, caller.id)
         if row is None:
             raise missing
         if row.read_at is None:
-            row = self.db.execute(
-                notifications.update()
-                .where(notifications.c.id == row.id)
-                .values(read_at=utcnow())
-                .returning(*notifications.c)
-            ).one()
+            row = store.mark_read(self.db, row.id)
             store.stream_item(
                 self.db,
                 "notifications_read",
@@ -91,14 +73,7 @@ class NotificationsRpc(FeedBase):
     def mark_all_notifications_read(self, *, actor: dict[str, Any]) -> dict[str, int]:
         """Mark every unread notification of the caller read: ``{count}`` marked."""
         caller = Actor.from_dict(actor)
-        ids = list(
-            self.db.execute(
-                notifications.update()
-                .where(notifications.c.user_id == caller.id, notifications.c.read_at.is_(None))
-                .values(read_at=utcnow())
-                .returning(notifications.c.id)
-            ).scalars()
-        )
+        ids = store.mark_all_read(self.db, caller.id)
         if ids:
             store.stream_item(
                 self.db,

@@ -8,6 +8,7 @@ private one by its members, a record's post by whoever may read the record
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -391,3 +392,44 @@ def likes_of(db: Any, post_id: str) -> list[Any]:
             sa.select(likes).where(likes.c.post_id == post_id).order_by(likes.c.created_at)
         ).all()
     )
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def insert_file(db: Any, name: str, content_type: str, data: bytes, created_by: str) -> Any:
+    """A stored file; its row without the content."""
+    return db.execute(
+        files.insert()
+        .values(
+            id=new_id(),
+            name=name,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            content=data,
+            created_by=created_by,
+            created_at=utcnow(),
+        )
+        .returning(*[c for c in files.c if c.name != "content"])
+    ).one()
+
+
+def file_row(db: Any, file_id: str) -> Any:
+    return db.execute(sa.select(files).where(files.c.id == file_id)).first()
+
+
+def attached_to_visible_post(db: Any, file_id: str, caller: Actor) -> bool:
+    """Whether a post the caller sees carries the file."""
+    carrier = db.execute(
+        sa.select(posts.c.id)
+        .where(posts.c.attachment_ids.contains([file_id]), visible(caller))
+        .limit(1)
+    ).first()
+    return carrier is not None
+
+
+def posted_for_event(db: Any, event_id: str) -> bool:
+    """Whether the event's system post was made already."""
+    found = db.execute(sa.select(posts.c.id).where(posts.c.source_event_id == event_id)).first()
+    return found is not None

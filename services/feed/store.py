@@ -30,6 +30,7 @@ from .models import (
     stream_counter,
     stream_items,
     subscriptions,
+    system_post_settings,
 )
 from .schemas import dump_notification, dump_subscription, stream_wire
 
@@ -361,3 +362,150 @@ def unread_count(db: Any, user_id: str) -> int:
         .select_from(notifications)
         .where(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
     ).scalar_one()
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def notifications_of(
+    db: Any, user_id: str, limit: int, unread_only: bool, before_id: str | None
+) -> list[Any]:
+    """Up to ``limit`` of the user's notifications, newest first, before ``before_id``."""
+    stmt = sa.select(notifications).where(notifications.c.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(notifications.c.read_at.is_(None))
+    if before_id:
+        stmt = stmt.where(notifications.c.id < before_id)
+    return list(db.execute(stmt.order_by(notifications.c.id.desc()).limit(limit)).all())
+
+
+def lock_notification(db: Any, notification_id: str, user_id: str) -> Any:
+    """The user's notification under a row lock, or None."""
+    return db.execute(
+        sa.select(notifications)
+        .where(notifications.c.id == notification_id, notifications.c.user_id == user_id)
+        .with_for_update()
+    ).first()
+
+
+def mark_read(db: Any, notification_id: str) -> Any:
+    """The notification read now; its new row."""
+    return db.execute(
+        notifications.update()
+        .where(notifications.c.id == notification_id)
+        .values(read_at=utcnow())
+        .returning(*notifications.c)
+    ).one()
+
+
+def mark_all_read(db: Any, user_id: str) -> list[str]:
+    """Every unread notification of the user read now; their ids."""
+    return list(
+        db.execute(
+            notifications.update()
+            .where(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
+            .values(read_at=utcnow())
+            .returning(notifications.c.id)
+        ).scalars()
+    )
+
+
+# --- reading the stream --------------------------------------------------------------------
+
+
+def stream_rows_after(db: Any, after_seq: int, limit: int) -> list[Any]:
+    """Up to ``limit`` stream items after ``after_seq``, ascending."""
+    return list(
+        db.execute(
+            sa.select(stream_items)
+            .where(stream_items.c.seq > after_seq)
+            .order_by(stream_items.c.seq)
+            .limit(limit)
+        ).all()
+    )
+
+
+def stream_rows_between(db: Any, low: int, high: int) -> list[Any]:
+    """The stream items from seq ``low`` to ``high``, ascending."""
+    return list(
+        db.execute(
+            sa.select(stream_items)
+            .where(stream_items.c.seq >= low, stream_items.c.seq <= high)
+            .order_by(stream_items.c.seq)
+        ).all()
+    )
+
+
+def last_stream_seq(db: Any) -> int:
+    """The newest stream item's seq (0 when none)."""
+    return int(db.execute(sa.select(sa.func.max(stream_items.c.seq))).scalar() or 0)
+
+
+def prune_stream(db: Any, before: Any) -> int:
+    """Delete the stream items older than ``before``; how many."""
+    return db.execute(stream_items.delete().where(stream_items.c.occurred_at < before)).rowcount
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def subscriptions_of(db: Any, user_id: str) -> list[Any]:
+    """The user's subscriptions, oldest first."""
+    return list(
+        db.execute(
+            sa.select(subscriptions)
+            .where(subscriptions.c.user_id == user_id)
+            .order_by(subscriptions.c.created_at, subscriptions.c.id)
+        ).all()
+    )
+
+
+def is_following(db: Any, user_id: str, target_type: str, target_id: str) -> bool:
+    found = db.execute(
+        sa.select(subscriptions.c.id).where(
+            subscriptions.c.user_id == user_id,
+            subscriptions.c.target_type == target_type,
+            subscriptions.c.target_id == target_id,
+        )
+    ).first()
+    return found is not None
+
+
+def unfollow(db: Any, subscription_id: str, user_id: str) -> bool:
+    """The user's subscription deleted; False when they have none of that id."""
+    gone = db.execute(
+        subscriptions.delete()
+        .where(subscriptions.c.id == subscription_id, subscriptions.c.user_id == user_id)
+        .returning(subscriptions.c.id)
+    ).first()
+    return gone is not None
+
+
+# --- system posts ------------------------------------------------------------------------------
+
+
+def system_post_setting(db: Any, event_type: str) -> Any:
+    """An event type's system post setting, or None (never set: on, no channel)."""
+    return db.execute(
+        sa.select(system_post_settings).where(system_post_settings.c.event_type == event_type)
+    ).first()
+
+
+def system_post_settings_rows(db: Any) -> list[Any]:
+    return list(db.execute(sa.select(system_post_settings)).all())
+
+
+def put_system_post_setting(
+    db: Any, event_type: str, enabled: bool, channel_id: str | None
+) -> None:
+    values = {"enabled": enabled, "channel_id": channel_id, "updated_at": utcnow()}
+    db.execute(
+        pg_insert(system_post_settings)
+        .values(event_type=event_type, **values)
+        .on_conflict_do_update(index_elements=["event_type"], set_=values)
+    )
+
+
+def channel_exists(db: Any, channel_id: str) -> bool:
+    found = db.execute(sa.select(channels.c.id).where(channels.c.id == channel_id)).first()
+    return found is not None

@@ -13,7 +13,6 @@ import os
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.timer import timer
 
 from services.platform.access import Actor
@@ -21,9 +20,8 @@ from services.platform.errors import EXPECTED, ValidationFailed
 from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
-from . import domain
+from . import domain, store
 from .base import FeedBase
-from .models import stream_items
 from .schemas import stream_wire
 
 STREAM_KEEP_DAYS = 7
@@ -62,12 +60,7 @@ class StreamRpc(FeedBase):
         viewer = caller.to_dict()
         found: list[dict[str, Any]] = []
         while len(found) < wanted:
-            rows = self.db.execute(
-                sa.select(stream_items)
-                .where(stream_items.c.seq > after)
-                .order_by(stream_items.c.seq)
-                .limit(MAX_RANGE)
-            ).all()
+            rows = store.stream_rows_after(self.db, after, MAX_RANGE)
             for row in rows:
                 after = row.seq
                 if domain.audience_includes(row.audience, viewer):
@@ -87,28 +80,22 @@ class StreamRpc(FeedBase):
         """
         low, high = _seq(from_seq, "from_seq"), _seq(to_seq, "to_seq")
         high = min(high, low + MAX_RANGE - 1)
-        rows = self.db.execute(
-            sa.select(stream_items)
-            .where(stream_items.c.seq >= low, stream_items.c.seq <= high)
-            .order_by(stream_items.c.seq)
-        ).all()
+        rows = store.stream_rows_between(self.db, low, high)
         self.db.commit()
         return [stream_wire(r) for r in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def last_stream_seq(self) -> int:
         """The seq of the newest stream item (0 when none)."""
-        value = self.db.execute(sa.select(sa.func.max(stream_items.c.seq))).scalar()
+        value = store.last_stream_seq(self.db)
         self.db.commit()
-        return int(value or 0)
+        return value
 
     @timer(interval=3600)
     def prune_stream_items(self) -> int:
         """Delete stream items older than ``OSPREY_STREAM_KEEP_DAYS`` (default 7)."""
         days = float(os.environ.get("OSPREY_STREAM_KEEP_DAYS") or STREAM_KEEP_DAYS)
         cutoff = utcnow() - timedelta(days=days)
-        deleted = self.db.execute(
-            stream_items.delete().where(stream_items.c.occurred_at < cutoff)
-        ).rowcount
+        deleted = store.prune_stream(self.db, cutoff)
         self.db.commit()
         return deleted

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.rpc import rpc
 
 from . import domain, store
 from .base import FeedBase
-from .models import subscriptions
 from .schemas import dump_subscription, invalid
 
 TARGET_TYPES = ("channel", *domain.RECORD_TYPES)
@@ -24,11 +21,7 @@ class SubscriptionsRpc(FeedBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_subscriptions(self, *, actor: dict[str, Any]) -> dict[str, Any]:
         caller = Actor.from_dict(actor)
-        rows = self.db.execute(
-            sa.select(subscriptions)
-            .where(subscriptions.c.user_id == caller.id)
-            .order_by(subscriptions.c.created_at, subscriptions.c.id)
-        ).all()
+        rows = store.subscriptions_of(self.db, caller.id)
         self.db.commit()
         return {"items": [dump_subscription(r) for r in rows], "next_cursor": None}
 
@@ -49,16 +42,7 @@ class SubscriptionsRpc(FeedBase):
             ref = store.record_ref(self.db, kind, target_id)
             if not caller.can_read(ref["owner_id"], ref["team_id"]):
                 raise NotFound("No such record", [{"field": "target", "message": "no such record"}])
-        existed = (
-            self.db.execute(
-                sa.select(subscriptions.c.id).where(
-                    subscriptions.c.user_id == caller.id,
-                    subscriptions.c.target_type == kind,
-                    subscriptions.c.target_id == target_id,
-                )
-            ).first()
-            is not None
-        )
+        existed = store.is_following(self.db, caller.id, kind, target_id)
         out = store.follow(self.db, caller.id, kind, target_id)
         self.db.commit()
         return {"subscription": out, "created": not existed}
@@ -72,11 +56,6 @@ class SubscriptionsRpc(FeedBase):
         )
         if not domain.is_uuid(subscription_id):
             raise missing
-        gone = self.db.execute(
-            subscriptions.delete()
-            .where(subscriptions.c.id == subscription_id, subscriptions.c.user_id == caller.id)
-            .returning(subscriptions.c.id)
-        ).first()
-        if gone is None:
+        if not store.unfollow(self.db, subscription_id, caller.id):
             raise missing
         self.db.commit()
