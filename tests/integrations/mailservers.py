@@ -26,6 +26,7 @@ from pathlib import Path
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 
 
 class MailServerMissing(RuntimeError):
@@ -115,6 +116,9 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# a wrong password is answered at once, not after Dovecot's growing penalty delay
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 # user@any.domain (LMTP's recipient, or a login) is the passwd-file's user
 auth_username_format = %Ln
 {own_users}first_valid_uid = {self.uid}
@@ -180,7 +184,9 @@ protocol imap {{
         self._write_users()
 
     def _write_users(self) -> None:
-        lines = "".join(f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items())
+        lines = "".join(
+            f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items()
+        )
         (self.root / "users").write_text(lines)
 
     def add_user(self, user: str, password: str) -> None:
@@ -213,6 +219,12 @@ protocol imap {{
         _run([DOVECOT, "-c", str(self.config), "stop"], self.root / "start.log", check=False)
         self.running = False
         wait_for_port(self.imap_port, 15, up=False)
+
+    def crash(self) -> None:
+        """Drop every open IMAP session and stop the server (an outage in the middle of
+        a sync: ``stop`` alone lets open sessions finish)."""
+        _run([DOVEADM, "-c", str(self.config), "kick", "*"], self.root / "start.log", check=False)
+        self.stop()
 
     def close(self) -> None:
         self.stop()

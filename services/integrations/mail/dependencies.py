@@ -72,6 +72,10 @@ def _tls_context() -> ssl.SSLContext:
 def _classify(exc: BaseException) -> MailServerError:
     if isinstance(exc, MailServerError):
         return exc
+    if isinstance(
+        exc, imap_errors.IMAPClientAbortError | EOFError | ConnectionResetError | BrokenPipeError
+    ):
+        return MailServerError("lost", f"{type(exc).__name__}: {exc}"[:200])
     if isinstance(exc, imap_errors.LoginError):
         return MailServerError("auth", str(exc)[:200])
     if isinstance(exc, ssl.SSLCertVerificationError):

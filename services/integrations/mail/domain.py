@@ -241,6 +241,8 @@ FAILURES = {
     "timeout": "The server did not answer in time: check the host and port, or try again later.",
     "tls": "The server's certificate is not trusted, or it does not speak TLS on this "
     "port: check the security setting (SSL, STARTTLS or none).",
+    "lost": "The connection to the server was lost in the middle of a sync; Osprey goes on "
+    "from where it stopped at the next try.",
     "capability": "The server does not speak IMAP4rev1, which Osprey needs.",
     "protocol": "The server answered something Osprey did not understand.",
     "smtp_auth": "The outgoing (SMTP) server refused the login: check the user name and password.",

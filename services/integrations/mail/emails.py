@@ -273,6 +273,9 @@ class EmailsRpc:
                     new = linking.link_message(
                         self.db, row, lookups, rules=rules, own_addresses=own, shared_mailbox=shared
                     )
+            except linking.LookupUnavailable as exc:
+                log.info("mail linking paused: %s", exc)
+                break
             except Exception:  # noqa: BLE001 - one message's failure never stops the pass
                 log.exception("email %s: linking failed; left for a person", row.id)
                 store.mark_linked(self.db, row.id, needs_processing=True)
@@ -302,6 +305,7 @@ class EmailsRpc:
             runner.user_addresses = found
             runner.directory_at = now
         except Exception:  # noqa: BLE001 - keep the last list; try again next time
+            runner.directory_at = now
             log.warning("mail: could not read the CRM users' addresses", exc_info=True)
 
     # --- sending --------------------------------------------------------------------------------

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 SYSTEM = Actor.system("mail").to_dict()
 
 
+class LookupUnavailable(Exception):
+    """A service the linking needs did not answer: the pass stops and the messages
+    wait for the next one (they are not put in "needs processing" for this)."""
+
+
 class Lookups:
     """Finds records by email address through the owning services' list RPCs, caching
     each answer for one linking pass.
@@ -46,6 +51,8 @@ class Lookups:
             except OspreyError as exc:
                 log.warning("mail linking: %s lookup of %s failed: %s", kind, key, exc)
                 self._cache[(kind, key)] = []
+            except Exception as exc:  # noqa: BLE001 - the service is down or unknown
+                raise LookupUnavailable(f"{kind} lookup: {type(exc).__name__}") from exc
         return self._cache[(kind, key)]
 
     def contacts(self, address: str) -> list[str]:
