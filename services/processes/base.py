@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import eventlet
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 
 from services.platform.db import Database
@@ -468,6 +469,10 @@ class ProcessesBase:
             return None, None
         except OspreyError as exc:
             return False, {"type": type(exc).__name__, "message": exc.message, "errors": exc.errors}
+        except UnknownService:
+            # no queue: nothing was delivered, so nothing happened; safe to ask again later
+            message = f"the {call.service} service is not running"
+            return False, {"type": "Unavailable", "message": message, "errors": []}
         except Exception as exc:  # noqa: BLE001 - any failure of the far side is the step's error
             log.warning("action %s failed: %s", row.key, exc)
             return False, {"type": type(exc).__name__, "message": str(exc)[:500], "errors": []}

@@ -649,9 +649,12 @@ class Engine:
     def skip(
         self, workflow: BpmnWorkflow, task_id: str, data: dict[str, Any] | None = None
     ) -> None:
-        """Complete a failed or waiting task as if it had done its work."""
+        """Complete a failed or waiting task as if it had done its work: ``data`` is an
+        action's answer (in its result variable) or, for any other task, its output."""
         task = self.task(workflow, task_id)
-        if data:
+        if isinstance(task.task_spec, ActionTask):
+            task.data[task.task_spec.result_variable] = data
+        elif data:
             task.data.update(data)
         self._finish(workflow, task)
 

@@ -210,7 +210,7 @@ class InstancesRpc(ProcessesBase):
 
         def skip(workflow: Any, _row: Any) -> list[dict[str, Any]]:
             try:
-                self.engine.skip(workflow, target, {"result": data} if data else None)
+                self.engine.skip(workflow, target, data)
             except (KeyError, ValueError):
                 raise domain.failed("task_id", "no such step in this instance") from None
             return [entry("skipped", task_id=target, data=data)]
