@@ -265,6 +265,8 @@ class EmailsRpc:
         rules = [r for r in store.list_rules(self.db) if r["is_active"]]
         own = self.runner.user_addresses | store.mailbox_addresses(self.db)
         holders = store.email_holders(self.db, [r.id for r in rows])
+        # oldest first: a reply then finds the links of the message it answers
+        rows.sort(key=lambda r: (r.sent_at is None, r.sent_at or r.created_at, r.id))
         done = 0
         for row in rows:
             shared = any(h["is_shared"] for h in holders.get(row.id, []))
@@ -273,6 +275,7 @@ class EmailsRpc:
                     new = linking.link_message(
                         self.db, row, lookups, rules=rules, own_addresses=own, shared_mailbox=shared
                     )
+                    adopted = linking.adopt_thread(self.db, row, new)
             except linking.LookupUnavailable as exc:
                 log.info("mail linking paused: %s", exc)
                 break
@@ -280,8 +283,9 @@ class EmailsRpc:
                 log.exception("email %s: linking failed; left for a person", row.id)
                 store.mark_linked(self.db, row.id, needs_processing=True)
                 continue
-            if new:
-                self._emit_linked(row.id, new, None)
+            for message_id, links_ in [(row.id, new), *adopted]:
+                if links_:
+                    self._emit_linked(message_id, links_, None)
             done += 1
         self.db.commit()
         return done

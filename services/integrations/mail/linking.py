@@ -158,6 +158,23 @@ def link_message(
     return new
 
 
+def adopt_thread(
+    db: Any, row: Any, new: list[dict[str, Any]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Give the thread's waiting messages the links just found (a reply linked before
+    the message it answers); ``(message id, its new links)`` each."""
+    if not new:
+        return []
+    found = [(link["type"], link["id"], "thread") for link in new]
+    adopted = []
+    for message_id in store.waiting_in_thread(db, row.thread_key, row.id):
+        links = store.add_links(db, message_id, found)
+        store.mark_linked(db, message_id, needs_processing=False)
+        if links:
+            adopted.append((message_id, links))
+    return adopted
+
+
 def lead_for_unknown_sender(db: Any, row: Any, lookups: Lookups) -> str | None:
     """The lead made for this sender: made now if this is the first mail from them (a
     lead with their address found meanwhile is used instead, so a retried pass never

@@ -449,6 +449,20 @@ def thread_links(db: Any, thread_key: str, exclude_message: str) -> list[tuple[s
     return [(r.record_type, r.record_id) for r in rows]
 
 
+def waiting_in_thread(db: Any, thread_key: str, exclude_message: str) -> list[str]:
+    """Messages of a thread that wait in "needs processing" (a reply that arrived
+    before the message it answers was linked)."""
+    return list(
+        db.scalars(
+            sa.select(messages.c.id).where(
+                messages.c.thread_key == thread_key,
+                messages.c.needs_processing,
+                messages.c.id != exclude_message,
+            )
+        )
+    )
+
+
 def pending_messages(db: Any, limit: int) -> list[Any]:
     return list(
         db.execute(
