@@ -1,4 +1,4 @@
-"""A gateway process in front of stand-in identity, leads, sales, orders and feed processes."""
+"""A gateway process in front of a stand-in process for every registered service."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from services.platform.registry import SERVICES
 from tests.support.stack import Stack
 
 RPC_TIMEOUT = 3.0  # long enough that "fails fast" and "times out" differ clearly
@@ -22,13 +23,7 @@ def fake_command(name: str) -> list[str]:
 def fake_stack(migrated_database: str) -> Iterator[Stack]:
     stack = Stack(
         migrated_database,
-        services={
-            "identity": fake_command("identity"),
-            "leads": fake_command("leads"),
-            "sales": fake_command("sales"),
-            "orders": fake_command("orders"),
-            "feed": fake_command("feed"),
-        },
+        services={info.name: fake_command(info.name) for info in SERVICES},
         env={
             "OSPREY_RPC_TIMEOUT": str(RPC_TIMEOUT),
             "OSPREY_MAX_BODY_BYTES": str(MAX_BODY_BYTES),

@@ -1,4 +1,5 @@
-"""Stand-ins for identity, leads, sales, orders and feed that answer the gateway's RPCs on cue.
+"""Stand-ins for identity, leads, sales, orders and feed that answer the gateway's RPCs on cue
+(and bare stand-ins for the other registered services, which these tests do not call).
 
 They are real Nameko services on the real broker, so the gateway's RPC client
 speaks the real protocol to them; what they answer depends on the argument, so a
@@ -294,8 +295,22 @@ class FakeFeed:
 SERVICES = {cls.name: cls for cls in (FakeIdentity, FakeLeads, FakeSales, FakeOrders, FakeFeed)}
 
 
+def stand_in(name: str) -> type:
+    """A registered service these tests never call: it only serves its RPC queue, so that
+    ``/readyz`` finds every service of the registry served."""
+
+    @rpc
+    def ping_stand_in(self) -> str:
+        return name
+
+    return type(f"StandIn_{name}", (), {"name": name, "ping_stand_in": ping_stand_in})
+
+
 def main() -> None:
-    nameko_run([SERVICES[name] for name in sys.argv[1:]], nameko_config())
+    nameko_run(
+        [SERVICES[name] if name in SERVICES else stand_in(name) for name in sys.argv[1:]],
+        nameko_config(),
+    )
 
 
 if __name__ == "__main__":
