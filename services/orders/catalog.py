@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import fetch_page
 from services.platform.records import load_for_update, load_record
 from services.platform.rpc import rpc
 
@@ -113,9 +110,7 @@ class CatalogRpc(OrdersBase):
         prefixes of the code (also its parts between ``-_./``), name and category.
         """
         Actor.from_dict(actor)
-        page = fetch_page(
-            self.db, sa.select(Product), catalog_store.PRODUCT_LIST_SPEC, query, lambda p: p
-        )
+        page = catalog_store.product_page(self.db, query)
         prices = catalog_store.default_prices(self.db, [p.id for p in page["items"]])
         page["items"] = [dump_product(p, *prices.get(p.id, (None, None))) for p in page["items"]]
         self.db.commit()
@@ -238,9 +233,7 @@ class CatalogRpc(OrdersBase):
     ) -> dict[str, Any]:
         """A page of price lists. Filters: name, currency, is_default. Sorts: name, created_at."""
         Actor.from_dict(actor)
-        page = fetch_page(
-            self.db, sa.select(PriceList), catalog_store.PRICE_LIST_SPEC, query, dump_price_list
-        )
+        page = catalog_store.price_list_page(self.db, query, dump_price_list)
         self.db.commit()
         return page
 

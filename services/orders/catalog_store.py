@@ -3,6 +3,7 @@ session ``db`` first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from services.platform.errors import Conflict
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page
 
 from .models import OrderLine, Price, PriceList, Product
 
@@ -48,6 +49,18 @@ PRICE_LIST_SPEC = ListSpec(
     },
     default_sort="name",
 )
+
+
+def product_page(db: Any, query: dict[str, Any] | None) -> dict[str, Any]:
+    """A page of products (the rows; the caller adds their prices)."""
+    return fetch_page(db, sa.select(Product), PRODUCT_LIST_SPEC, query, lambda p: p)
+
+
+def price_list_page(
+    db: Any, query: dict[str, Any] | None, dump: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """A page of price lists."""
+    return fetch_page(db, sa.select(PriceList), PRICE_LIST_SPEC, query, dump)
 
 
 def default_prices(db: Any, product_ids: list[str]) -> dict[str, tuple[Any, str]]:

@@ -14,14 +14,12 @@ import os
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.timer import Timer
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import fetch_page, readable_by
 from services.platform.records import load_for_update, load_record
 from services.platform.rpc import rpc
 
@@ -142,8 +140,7 @@ class InvoicesRpc(OrdersBase):
         updated_at, number, total, due_date.
         """
         caller = Actor.from_dict(actor)
-        stmt = sa.select(Invoice).where(readable_by(caller, Invoice.owner_id, Invoice.team_id))
-        page = fetch_page(self.db, stmt, store.INVOICE_LIST_SPEC, query, dump_invoice)
+        page = store.invoice_page(self.db, caller, query, dump_invoice)
         self.db.commit()
         return page
 

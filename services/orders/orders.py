@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
-from services.platform.listing import fetch_page, readable_by
 from services.platform.records import load_for_update, load_record
 from services.platform.rpc import rpc
 from services.platform.values import validation_failed
@@ -178,8 +175,7 @@ class OrdersRpc(OrdersBase):
         ``-created_at``), updated_at, number, total.
         """
         caller = Actor.from_dict(actor)
-        stmt = sa.select(Order).where(readable_by(caller, Order.owner_id, Order.team_id))
-        page = fetch_page(self.db, stmt, store.ORDER_LIST_SPEC, query, dump_order)
+        page = store.order_page(self.db, caller, query, dump_order)
         self.db.commit()
         return page
 

@@ -4,6 +4,7 @@ take the session ``db`` first. They read and write; the rules are :mod:`.domain`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.platform.access import Actor
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
 
 from .accounting_contract import ACCOUNTING_STATUSES
 from .domain import INVOICE_STATUSES, ORDER_STATUSES, Line, LineAmounts, order_totals
@@ -73,6 +74,23 @@ INVOICE_LIST_SPEC = ListSpec(
     },
     default_sort="-created_at",
 )
+
+
+def order_page(
+    db: Any, caller: Actor, query: dict[str, Any] | None, dump: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """A page of the orders the caller may read."""
+    stmt = sa.select(Order).where(readable_by(caller, Order.owner_id, Order.team_id))
+    return fetch_page(db, stmt, ORDER_LIST_SPEC, query, dump)
+
+
+def invoice_page(
+    db: Any, caller: Actor, query: dict[str, Any] | None, dump: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """A page of the invoices the caller may read."""
+    stmt = sa.select(Invoice).where(readable_by(caller, Invoice.owner_id, Invoice.team_id))
+    return fetch_page(db, stmt, INVOICE_LIST_SPEC, query, dump)
+
 
 #: How many overdue invoices one transaction marks.
 OVERDUE_BATCH = 200
