@@ -214,3 +214,45 @@ def test_where_the_web_app_shows_a_record() -> None:
     assert domain.record_link("opportunity", "x") == "/opportunities/x"
     assert domain.record_link("lead", "y") == "/leads/y"
     assert domain.record_link("invoice", "z") == "/invoices/z"
+
+
+# --- what the first mutation run showed unpinned ------------------------------------------------
+
+
+def test_a_handle_is_what_comes_before_the_first_at_sign() -> None:
+    assert domain.user_handle("ann@team@osprey.test") == "ann"
+
+
+def test_a_closing_dot_is_dropped_but_letters_are_kept() -> None:
+    assert domain.mentioned_handles("thanks @REX.") == ["rex"]
+
+
+def test_printable_characters_in_a_link_are_fine() -> None:
+    assert domain.safe_url("https://x.io/!") == "https://x.io/!"
+    assert domain.safe_url('https://x.io/"') == 'https://x.io/"'
+
+
+def test_a_bare_url_keeps_its_last_letter_and_one_without_host_stays_text() -> None:
+    assert domain.render_inline("https://x.io/AX") == (
+        f'<a href="https://x.io/AX" {REL}>https://x.io/AX</a>'
+    )
+    assert domain.render_inline("see http://.") == "see http://."
+
+
+def test_tokens_after_an_unknown_mention_are_still_rendered() -> None:
+    assert domain.render_inline("@who and `code` https://x.io", resolve) == (
+        f'@who and <code>code</code> <a href="https://x.io" {REL}>https://x.io</a>'
+    )
+
+
+def test_mentions_are_linked_in_lists_and_quotes_too() -> None:
+    assert domain.render("- hi @ann\n> for @sales", resolve) == (
+        '<ul><li>hi <a class="mention" data-user-id="u-ann">@ann</a></li></ul>'
+        '<blockquote><p>for <a class="mention" data-team-id="t-sales">@sales</a></p>'
+        "</blockquote>"
+    )
+
+
+def test_every_name_like_field_can_title_a_record() -> None:
+    for key in ("name", "title", "number", "full_name", "contact_name", "account_name", "company"):
+        assert domain.record_title({key: f" {key} "}) == key
