@@ -237,6 +237,13 @@ def test_lists_are_united_without_repeats_and_with_one_primary():
     assert domain.unite(
         [], [{"email": "c@x.io", "is_primary": True}, {"email": "c@x.io"}], key
     ) == [{"email": "c@x.io", "is_primary": True}]
+    two_new = [{"email": "c@x.io", "is_primary": True}, {"email": "d@x.io", "is_primary": True}]
+    assert domain.unite([], two_new, key) == [
+        {"email": "c@x.io", "is_primary": True},
+        {"email": "d@x.io", "is_primary": False},
+    ]
+    neither = [{"email": "a@x.io", "is_primary": False}]
+    assert domain.unite(neither, neither, key) == neither
     assert domain.unite([{"email": "a@x.io"}], [{"email": "d@x.io"}], key) == [
         {"email": "a@x.io"},
         {"email": "d@x.io"},

@@ -162,6 +162,8 @@ def test_participants_hold_at_most_a_hundred_and_each_problem_has_its_message():
         {"field": "participants[2].id", "message": "must be a UUID"},
         {"field": "participants[4]", "message": "is listed twice"},
     ]
+    _, errors = clean_participants([{"type": "user", "id": A, "role": "host"}])
+    assert errors == [{"field": "participants[0].role", "message": "unknown field"}]
     # the same id as a contact and as a user is two participants
     clean, errors = clean_participants([{"type": "user", "id": A}, {"type": "contact", "id": A}])
     assert errors == [] and [p["type"] for p in clean] == ["contact", "user"]
@@ -369,6 +371,16 @@ def test_a_plan_is_a_user_or_a_team_a_period_an_amount_and_a_currency():
     with pytest.raises(ValidationFailed) as exc:
         clean_plan(plan_data(owner_id="ann", team_id=B))
     assert exc.value.errors == [{"field": "owner_id", "message": "must be a UUID"}]
+    # a bad scope is reported once, not also as a missing one
+    with pytest.raises(ValidationFailed) as exc:
+        clean_plan(plan_data(owner_id="ann"))
+    assert exc.value.errors == [{"field": "owner_id", "message": "must be a UUID"}]
+    with pytest.raises(ValidationFailed) as exc:
+        clean_plan(plan_data(owner_id=None, team_id="sales"))
+    assert exc.value.errors == [{"field": "team_id", "message": "must be a UUID"}]
+    with pytest.raises(ValidationFailed) as exc:
+        clean_plan(plan_data(period_start=None))
+    assert exc.value.errors == [{"field": "period_start", "message": "is required"}]
 
 
 def test_a_plan_reports_every_problem_at_once():

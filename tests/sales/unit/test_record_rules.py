@@ -104,6 +104,14 @@ def test_an_address_reports_each_bad_part():
     ]
 
 
+def test_an_address_checks_every_part_after_a_bad_one():
+    _, errors = list_errors("addresses", [{"street": 5, "country": "x" * 101}])
+    assert errors == [
+        {"field": "addresses[0].street", "message": "must be a string"},
+        {"field": "addresses[0].country", "message": "must be at most 100 characters"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("part", "longest"),
     [("street", 300), ("city", 100), ("region", 100), ("postcode", 20), ("country", 100)],
