@@ -617,3 +617,68 @@ def test_reconciliation_compares_paid_amounts_as_money() -> None:
         {"invoice_number": "INV-4", "field": "paid_amount", "crm": "0.00", "accounting": "1.10"},
     ]
     assert accounting_rules.compare({}, {}, {}) == []
+
+
+# --- what the first mutation run showed unpinned ----------------------------------------------
+
+
+def test_a_status_the_table_does_not_know_goes_nowhere() -> None:
+    assert domain.can_move(domain.ORDER_TRANSITIONS, "lost", "draft") is False
+    assert domain.can_move(domain.INVOICE_TRANSITIONS, "", "issued") is False
+
+
+def test_the_refusals_say_who_may_do_it() -> None:
+    with pytest.raises(PermissionDenied) as exc:
+        domain.check_order_change("draft", ["team_id"], REP)
+    assert str(exc.value) == "Only an administrator may move the order to another team"
+    with pytest.raises(PermissionDenied) as exc:
+        domain.require_catalogue_manager(REP)
+    assert str(exc.value) == "Only a sales manager or an administrator may change this"
+    with pytest.raises(PermissionDenied) as exc:
+        domain.check_invoice_change("draft", False, ["team_id"], REP)
+    assert errors(exc) == [
+        {"field": "team_id", "message": "only an administrator may change the team"}
+    ]
+    with pytest.raises(Conflict) as exc:
+        domain.check_invoice_change("issued", False, ["currency"], ADMIN)
+    assert str(exc.value) == (
+        "The money, currency, order and account of an invoice change only in a draft made by hand"
+    )
+
+
+def test_a_lines_quantity_times_price_rounds_in_the_currencys_unit() -> None:
+    line = Line(P1, D("1.5"), D("3"))
+    assert domain.line_amounts(line, "JPY").amount == D("5.00")  # 4.5 yen → 5
+    assert domain.line_amounts(line, "EUR").amount == D("4.50")
+    [(_, amounts)] = domain.priced_lines([line], "JPY")
+    assert (amounts.amount, amounts.total) == (D("5.00"), D("5.00"))
+
+
+def test_the_totals_of_no_lines_are_money_not_a_bare_zero() -> None:
+    totals = domain.order_totals([])
+    assert [str(v) for v in (totals.subtotal, totals.discount_total, totals.tax_total)] == [
+        "0.00",
+        "0.00",
+        "0.00",
+    ]
+    assert str(totals.total) == "0.00"
+
+
+def test_a_won_deals_prices_fit_its_currency() -> None:
+    deal = {"currency": "JPY", "lines": [{"product_id": P1, "quantity": "1", "price": "1.5"}]}
+    with pytest.raises(ValidationFailed) as exc:
+        domain.deal_lines(deal, {P1: None})
+    assert [e["field"] for e in errors(exc)] == ["lines[0].price"]
+
+
+def test_each_bad_part_of_a_line_says_what_is_wrong() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        domain.clean_lines([{"product_id": "p-1", "quantity": "0", "price": "-1"}], "EUR")
+    found = {e["field"]: e["message"] for e in errors(exc)}
+    assert found["lines[0].product_id"] == "must be a UUID"
+    assert set(found) == {"lines[0].product_id", "lines[0].quantity", "lines[0].price"}
+    assert found["lines[0].quantity"] not in ("", "None")
+    assert found["lines[0].price"] not in ("", "None")
+    with pytest.raises(domain.Invalid) as bad_quantity:
+        domain.parse_quantity("0")
+    assert found["lines[0].quantity"] == str(bad_quantity.value)
