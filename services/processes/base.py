@@ -176,9 +176,36 @@ class ProcessesBase:
             values["ended_at"] = values["updated_at"]
         store.save_instance(self.db, instance_id, values)
         merged = _Row({**row._mapping, **values})
-        return self._follow(
+        keys = self._follow(
             merged, workflow, snapshot, failure, entries, actor, previous_status=row.status
         )
+        if snapshot.status == "waiting" and row.inbox:
+            keys += self._read_inbox(instance_id, list(row.inbox), snapshot.waiting_for)
+        return keys
+
+    def _read_inbox(self, instance_id: str, inbox: list[dict], waiting_for: list[str]) -> list[str]:
+        """Deliver the oldest kept event the instance now waits for; those before it
+        that it does not wait for are dropped (as a signal nobody waits for is)."""
+        while inbox:
+            kept = inbox.pop(0)
+            if f"signal:{kept['name']}" in waiting_for:
+                store.set_inbox(self.db, instance_id, inbox)
+                deliver = self._deliver_signal(kept["name"], kept["data"], kept=True)
+                return self._step(instance_id, deliver, kept.get("actor"))
+        store.set_inbox(self.db, instance_id, [])
+        return []
+
+    def _deliver_signal(
+        self, name: str, process_data: dict[str, Any], kept: bool = False
+    ) -> Change:
+        def deliver(workflow: Any, _row: Any) -> list[dict[str, Any]]:
+            # the waiting tasks see the record as the event carries it now
+            self.engine.put_data(workflow, process_data)
+            caught = self.engine.send_signal(workflow, name, process_data)
+            data = {"event": name, "caught": caught, **({"kept": True} if kept else {})}
+            return [entry("event_caught", data=data)]
+
+        return deliver
 
     def _follow(
         self,

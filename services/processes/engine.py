@@ -35,6 +35,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    SignalEventDefinition as BpmnSignalEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
+    MessageEventDefinition as BpmnMessageEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -428,7 +434,23 @@ def _summary(process: Any) -> dict[str, Any]:
         timers.append(
             {"id": event.get("id"), "name": event.get("name"), "event": _local(event.tag)}
         )
-    return {"user_tasks": user_tasks, "service_tasks": service_tasks, "timers": timers}
+    root = process.getroottree().getroot()
+    names = {
+        n.get("id"): n.get("name") or n.get("id")
+        for n in root.xpath("./bpmn:signal", namespaces=NS)
+    }
+    caught = set()
+    for tag in ("intermediateCatchEvent", "boundaryEvent"):
+        for node in process.iter(f"{{{BPMN_NS}}}{tag}"):
+            for definition in node.iter(f"{{{BPMN_NS}}}signalEventDefinition"):
+                caught.add(names.get(definition.get("signalRef"), definition.get("signalRef")))
+    return {
+        "user_tasks": user_tasks,
+        "service_tasks": service_tasks,
+        "timers": timers,
+        # the record events an instance may wait for on its way (kept while it is busy)
+        "signals": sorted(n for n in caught if n),
+    }
 
 
 def _main_process(root: Any) -> Any:
@@ -551,15 +573,32 @@ class Engine:
         return json.loads(json.dumps(state, cls=self.serializer._encoder_cls))
 
     def load(self, spec_json: str, state: dict[str, Any]) -> BpmnWorkflow:
-        raw = json.loads(spec_json)
+        """The workflow saved by :meth:`dump`, on its version's (cached) spec.
+
+        This is SpiffWorkflow's own ``BpmnWorkflowConverter.from_dict`` less the spec's
+        restoration: rebuilding the spec from its dict on every step cost about as much
+        as the step itself, and a spec is never changed by running it.
+        """
+        spec, subprocess_specs = self._specs_of(spec_json)
         dct = _in_tree_order(state)
-        dct["spec"] = raw["spec"]
-        dct["subprocess_specs"] = raw["subprocess_specs"]
         self.serializer.migrate(dct)
-        workflow = self.serializer.from_dict(dct)
-        # SpiffWorkflow rebuilds a workflow with its default (unsandboxed) engine.
-        workflow.script_engine = SCRIPT_ENGINE
+        converter = self._workflow_converter
+        workflow = BpmnWorkflow(
+            spec, subprocess_specs, deserializing=True, script_engine=SCRIPT_ENGINE
+        )
+        workflow.tasks = converter.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        converter.set_default_attributes(workflow, dct)
+        converter.subprocesses_from_dict(dict(dct.get("subprocesses") or {}), workflow)
+        workflow.bpmn_events = self.serializer.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+    @property
+    def _workflow_converter(self) -> Any:
+        restore = self.serializer.registry.convert_from_dict[
+            self.serializer.registry.typenames[BpmnWorkflow]
+        ]
+        return restore.args[0].__self__
 
     # --- steps ----------------------------------------------------------------------
 
@@ -719,15 +758,7 @@ class Engine:
                         "data": task.data,
                     }
                 )
-        waiting_for, due = [], []
-        for pending in workflow.waiting_events():
-            if "Timer" in pending.event_type:
-                when = _timer_due(pending.value)
-                if when is not None:
-                    due.append(when)
-            elif pending.name:
-                kind = "message" if "Message" in pending.event_type else "signal"
-                waiting_for.append(f"{kind}:{pending.name}")
+        waiting_for, due = self._waiting(workflow)
         data = self._data(workflow)
         if failure is not None or workflow.get_tasks(state=TaskState.ERROR):
             status = "failed"
@@ -746,6 +777,29 @@ class Engine:
             calls=calls,
             user_tasks=user_tasks,
         )
+
+    @staticmethod
+    def _waiting(workflow: BpmnWorkflow) -> tuple[list[str], list[datetime]]:
+        """The signals and messages the workflow waits for, and its timers' due times.
+
+        An event-based gateway waits for several events at once (SpiffWorkflow gives it
+        one definition holding its branches' definitions), so each is looked into.
+        """
+        waiting_for: list[str] = []
+        due: list[datetime] = []
+        for task in list(workflow.event_manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            definitions = getattr(definition, "event_definitions", None) or [definition]
+            for each in definitions:
+                if isinstance(each, TimerEventDefinition):
+                    when = _timer_due(task._get_internal_data("event_value"))
+                    if when is not None:
+                        due.append(when)
+                elif isinstance(each, BpmnMessageEventDefinition) and each.name:
+                    waiting_for.append(f"message:{each.name}")
+                elif isinstance(each, BpmnSignalEventDefinition) and each.name:
+                    waiting_for.append(f"signal:{each.name}")
+        return waiting_for, due
 
     def finished_task_ids(self, workflow: BpmnWorkflow, task_ids: list[str]) -> set[str]:
         """Those of ``task_ids`` that are no longer waiting (done, cancelled or gone)."""
@@ -832,7 +886,7 @@ def _in_tree_order(state: dict[str, Any]) -> dict[str, Any]:
             order.setdefault(task_id, task)
         return {**workflow, "tasks": order}
 
-    result = ordered(state)
+    result = dict(ordered(state))
     if result.get("subprocesses"):
         result["subprocesses"] = {k: ordered(v) for k, v in result["subprocesses"].items()}
     return result

@@ -16,7 +16,6 @@ from nameko.events import event_handler
 from services.platform.idempotency import idempotent
 
 from . import domain, store
-from .base import entry
 from .tasks import TasksRpc
 
 
@@ -45,23 +44,21 @@ class HandlersMixin(TasksRpc):
             )
             keys += more
         if record_type and record_id:
+            actor = event.get("actor")
             for name in names:
-                for instance_id in store.waiting_instances(
-                    self.db, record_type, record_id, f"signal:{name}"
-                ):
-                    keys += self._step(
-                        instance_id, self._signal(name, process_data), event.get("actor")
-                    )
+                for instance_id in store.instances_for_event(self.db, record_type, record_id, name):
+                    # decided under the row's lock: a step finishing meanwhile is seen
+                    row = store.instance(self.db, instance_id, for_update=True)
+                    if row.status == "waiting" and f"signal:{name}" in (row.waiting_for or []):
+                        keys += self._step(
+                            instance_id, self._deliver_signal(name, process_data), actor
+                        )
+                    elif row.status == "running":
+                        # Busy with an action: kept for when it waits again (a deal won
+                        # while its stage task is being made is still won).
+                        kept = {"name": name, "data": process_data, "actor": actor}
+                        store.keep_in_inbox(self.db, instance_id, kept)
         return keys
-
-    def _signal(self, name: str, process_data: dict[str, Any]) -> Any:
-        def deliver(workflow: Any, _row: Any) -> list[dict[str, Any]]:
-            # the waiting tasks see the record as the event carries it now
-            self.engine.put_data(workflow, process_data)
-            caught = self.engine.send_signal(workflow, name, process_data)
-            return [entry("event_caught", data={"event": name, "caught": caught})]
-
-        return deliver
 
     def _handle(self, event: dict[str, Any]) -> None:
         keys = self._on_record_event(event)

@@ -93,6 +93,8 @@ instances = sa.Table(
     sa.Column("next_due_at", TS, nullable=True),
     sa.Column("waiting_for", ARRAY(sa.String(200)), nullable=False, server_default="{}"),
     sa.Column("current", JSONB, nullable=False, server_default="[]"),  # where it stands
+    # record events that came while it was busy, for when it waits again (oldest first)
+    sa.Column("inbox", JSONB, nullable=False, server_default="[]"),
     sa.Column("error", JSONB, nullable=True),
     sa.Column("started_by", ID, nullable=True),
     sa.Column("start_event", sa.String(200), nullable=True),

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from services.platform.errors import ValidationFailed
 from services.platform.events import utcnow
@@ -187,12 +187,48 @@ def claim_due(db: Any, now: datetime, limit: int) -> list[str]:
     return [r.id for r in rows]
 
 
+def instances_for_event(db: Any, record_type: str, record_id: str, signal: str) -> list[str]:
+    """Open instances about the record that wait for ``signal`` now, or that are busy
+    with an action and whose version may catch it later on its way."""
+    rows = db.execute(
+        sa.select(instances.c.id)
+        .join(definition_versions, definition_versions.c.id == instances.c.version_id)
+        .where(instances.c.record_type == record_type, instances.c.record_id == record_id)
+        .where(
+            sa.or_(
+                sa.and_(
+                    instances.c.status == "waiting",
+                    instances.c.waiting_for.any_() == f"signal:{signal}",
+                ),
+                sa.and_(
+                    instances.c.status == "running",
+                    definition_versions.c.summary["signals"].contains([signal]),
+                ),
+            )
+        )
+        .order_by(instances.c.started_at)
+    ).all()
+    return [r.id for r in rows]
+
+
+def keep_in_inbox(db: Any, instance_id: str, event: dict[str, Any]) -> None:
+    db.execute(
+        instances.update()
+        .where(instances.c.id == instance_id)
+        .values(inbox=instances.c.inbox + sa.func.jsonb_build_array(sa.cast(event, JSONB)))
+    )
+
+
+def set_inbox(db: Any, instance_id: str, inbox: list[dict[str, Any]]) -> None:
+    db.execute(instances.update().where(instances.c.id == instance_id).values(inbox=inbox))
+
+
 def waiting_instances(db: Any, record_type: str, record_id: str, waits_for: str) -> list[str]:
     rows = db.execute(
         sa.select(instances.c.id)
         .where(instances.c.record_type == record_type, instances.c.record_id == record_id)
         .where(instances.c.status == "waiting")
-        .where(instances.c.waiting_for.any(waits_for))
+        .where(instances.c.waiting_for.any_() == waits_for)
         .order_by(instances.c.started_at)
     ).all()
     return [r.id for r in rows]
@@ -202,7 +238,7 @@ def instances_waiting_for(db: Any, waits_for: str, limit: int = 500) -> list[str
     rows = db.execute(
         sa.select(instances.c.id)
         .where(instances.c.status == "waiting")
-        .where(instances.c.waiting_for.any(waits_for))
+        .where(instances.c.waiting_for.any_() == waits_for)
         .order_by(instances.c.started_at)
         .limit(limit)
     ).all()
