@@ -104,6 +104,8 @@ def test_a_field_is_optional_writable_and_unfiltered_unless_it_says_so() -> None
         None,
     )
     assert spec.options == ()
+    assert spec.suggestions is None
+    assert spec.empty_clears is True
 
 
 def test_an_owned_record_ends_with_owner_team_version_and_times() -> None:
@@ -362,6 +364,14 @@ def test_an_enum_takes_one_of_its_options_as_written() -> None:
     assert normalize_value(spec, "  ") is None
     assert invalid(spec, "Partner") == "must be one of customer, partner"
     assert invalid(field("enum", options=("only",)), "other") == "must be one of only"
+
+
+def test_an_enum_that_must_keep_a_value_refuses_an_empty_one() -> None:
+    spec = field("enum", options=("new", "won"), empty_clears=False)
+    assert invalid(spec, "") == "must be one of new, won"
+    assert invalid(spec, "  ") == "must be one of new, won"
+    assert normalize_value(spec, " won ") == "won"
+    assert normalize_value(spec, None) is None  # None is checked by required, not here
 
 
 def test_an_enum_ignores_the_maximum_length() -> None:
