@@ -190,10 +190,25 @@ class ImapConnection:
         self.select(folder)
         self._call(self.client.idle)
         try:
+            # An update sent together with IDLE's "+ idling" already sits in imaplib's
+            # buffer, where imapclient's idle_check (it polls the socket) never looks.
+            if self._buffered() or self.client._imap.untagged_responses:
+                return True
             responses = self._call(self.client.idle_check, timeout=timeout)
         finally:
             self._call(self.client.idle_done)
         return bool(responses)
+
+    def _buffered(self) -> bool:
+        sock = self.client.socket()
+        timeout = sock.gettimeout()
+        sock.setblocking(False)
+        try:
+            return bool(self.client._imap.file.peek(1))
+        except (BlockingIOError, OSError):
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     def logout(self) -> None:
         try:

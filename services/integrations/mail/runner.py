@@ -19,15 +19,20 @@ import sqlalchemy as sa
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 
+from services.integrations.sync import cursors as cursor_store
 from services.integrations.sync import leases
 from services.platform.db import create_db_engine, make_sessionmaker
 
 from . import domain, store
 from .dependencies import Endpoint, ImapAdapter, MailServerError, MailSettings, load_settings
-from .models import connections, metadata
+from .models import connections, cursors, metadata
 from .sync import SyncResult, sync_mailbox
 
 log = logging.getLogger(__name__)
+
+
+#: how long stopping waits for running syncs to reach the end of a batch
+STOP_GRACE_SECONDS = 10
 
 
 def holder_name() -> str:
@@ -113,18 +118,29 @@ def run_sync(
             if imap is not None and not (watch and imap.idle_supported):
                 imap.logout()
         if watch and imap is not None and imap.idle_supported:
-            _watch(Session, imap, mailbox_id, holder, settings, keep_going)
+            _watch(Session, imap, mailbox_id, settings, keep_going)
         return result
 
 
 def _watch(
-    Session: Any, imap: Any, mailbox_id: str, holder: str, settings: MailSettings, keep_going: Any
+    Session: Any,
+    imap: Any,
+    mailbox_id: str,
+    settings: MailSettings,
+    keep_going: Any,
 ) -> None:
     """IDLE on INBOX until something changes or ``idle_seconds`` pass; then the mailbox
     is due now, and the next claim (by any instance) syncs what changed. While it waits
     the mailbox is not due, so nobody syncs it meanwhile."""
     try:
-        imap.idle("INBOX", settings.idle_seconds)
+        # Selected first, then compared with the cursor: mail that came after the
+        # SELECT is announced by IDLE, mail that came before it shows in STATUS.
+        imap.select("INBOX")
+        with Session() as db:
+            synced = cursor_store.read_cursors(db, cursors, mailbox_id).get("INBOX") or {}
+            db.rollback()
+        if keep_going() and imap.status("INBOX").uidnext <= synced.get("uidnext", 0):
+            imap.idle("INBOX", settings.idle_seconds)
     except MailServerError:
         pass
     finally:
@@ -198,14 +214,19 @@ class SyncRunner(DependencyProvider):
             self.container.spawn_managed_thread(self.run, identifier="mail_sync_runner")
 
     def stop(self) -> None:
+        """Syncs stop at their next batch (what they stored is committed); a mailbox
+        waiting in IDLE is let go after a few seconds."""
         self._stopped = True
         if self.pool is not None:
-            self.pool.waitall()
-        if self.engine is not None:
-            self.engine.dispose()
+            with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+                self.pool.waitall()
+        self.kill()
 
     def kill(self) -> None:
         self._stopped = True
+        if self.pool is not None:
+            for thread in list(self.pool.coroutines_running):
+                thread.kill()
         if self.engine is not None:
             self.engine.dispose()
 
