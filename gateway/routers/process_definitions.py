@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.exceptions import HTTPException
 
+from services.platform.errors import PermissionDenied
+
 from ..auth import current_actor, rpc_client
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
@@ -149,8 +151,6 @@ async def ensure_shipped(
     """Save and deploy the diagrams Osprey ships (Lead and Opportunity management) that
     are missing; processes users have already are left as they are. Administrators."""
     if "admin" not in (actor.get("roles") or []):
-        from services.platform.errors import PermissionDenied
-
         raise PermissionDenied("Only an administrator may install the shipped processes")
     items = await rpc.call("processes", "ensure_shipped_process_definitions", actor=actor)
     return {"items": items, "next_cursor": None}

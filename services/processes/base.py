@@ -418,6 +418,23 @@ class ProcessesBase:
         )
         return keys
 
+    def _settle_late_activity(self, row: Any, activity_id: str, state: str | None) -> list[str]:
+        """A task done or cancelled before its activity existed: close the activity too."""
+        if state not in ("completed", "cancelled"):
+            return []
+        operation = "complete_activity" if state == "completed" else "cancel_activity"
+        key = domain.idempotency_key(row.instance_id, row.task_id, operation.split("_")[0])
+        values = {
+            "key": key,
+            "instance_id": row.instance_id,
+            "task_id": row.task_id,
+            "element_id": row.element_id,
+            "operation": operation,
+            "params": {"activity_id": activity_id, "data": None},
+            "purpose": "cleanup",
+        }
+        return [key] if store.request_call(self.db, values) else []
+
     def _log(
         self, instance_id: str, entries: list[dict[str, Any]], actor: dict | None, now: Any
     ) -> None:
@@ -515,7 +532,8 @@ class ProcessesBase:
             return []  # answered already (the sweeper and a worker raced): once is enough
         if row.purpose == "user_task":
             if ok and isinstance(value, dict) and value.get("id"):
-                store.set_task_activity(self.db, row.instance_id, row.task_id, value["id"])
+                state = store.set_task_activity(self.db, row.instance_id, row.task_id, value["id"])
+                more = self._settle_late_activity(row, value["id"], state)
                 self._log(
                     row.instance_id,
                     [
@@ -543,7 +561,7 @@ class ProcessesBase:
                     None,
                     now,
                 )
-            return []
+            return more if ok and isinstance(value, dict) and value.get("id") else []
         if row.purpose == "cleanup":
             return []
         if ok:

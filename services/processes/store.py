@@ -416,12 +416,15 @@ def update_task(db: Any, row_id: str, values: dict[str, Any]) -> None:
     )
 
 
-def set_task_activity(db: Any, instance_id: str, task_id: str, activity_id: str) -> None:
-    db.execute(
+def set_task_activity(db: Any, instance_id: str, task_id: str, activity_id: str) -> str | None:
+    """Record the task's activity; the task's state (it may be done already)."""
+    row = db.execute(
         process_tasks.update()
         .where(process_tasks.c.instance_id == instance_id, process_tasks.c.task_id == task_id)
         .values(activity_id=activity_id)
-    )
+        .returning(process_tasks.c.state)
+    ).first()
+    return row.state if row else None
 
 
 def list_tasks(
