@@ -229,3 +229,41 @@ def test_a_colleague_sees_what_the_mailbox_shows(mail, dovecot, mail_user):
 
     with pytest.raises(NotFound):
         call(mail, "get_email", email_id, actor=colleague)
+
+
+def test_keys_rotate_without_asking_anyone_for_their_password_again(
+    container_factory, mail_config, dovecot, mail_user
+):
+    from cryptography.fernet import Fernet
+
+    owner = person(mail_user)
+    admin = person("boss@osprey.test", "admin")
+    old_key, new_key = mail_config["SECRET_KEYS"][0], Fernet.generate_key().decode()
+    before = container_factory(MailService, mail_config)
+    before.start()
+    mailbox = call(before, "create_mailbox", mailbox_data(dovecot, mail_user), actor=owner)
+    before.stop()
+
+    both = container_factory(MailService, {**mail_config, "SECRET_KEYS": [new_key, old_key]})
+    both.start()
+    assert call(both, "rotate_mailbox_secrets", actor=admin) == {"rotated": 1}
+    both.stop()
+
+    after = container_factory(MailService, {**mail_config, "SECRET_KEYS": [new_key]})
+    after.start()
+    synced = call(after, "sync_mailbox", mailbox["id"], actor=owner, wait=True)
+    assert synced["last_error"] is None and synced["last_synced_at"]
+
+
+def test_without_keys_the_service_runs_and_says_what_to_set(
+    container_factory, mail_config, dovecot, mail_user
+):
+    from services.platform.errors import Unavailable
+
+    container = container_factory(MailService, {**mail_config, "SECRET_KEYS": []})
+    container.start()
+    owner = person(mail_user)
+    assert call(container, "list_mailboxes", None, actor=owner)["items"] == []
+    with pytest.raises(Unavailable) as caught:
+        call(container, "create_mailbox", mailbox_data(dovecot, mail_user), actor=owner)
+    assert "OSPREY_SECRET_KEYS is not set" in caught.value.message

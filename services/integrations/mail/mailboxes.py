@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from services.integrations.sync import leases
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied, ValidationFailed
@@ -227,3 +229,24 @@ class MailboxesRpc:
         if not tried["ok"]:
             raise Unavailable(tried["error"])
         return tried["folders"]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rotate_mailbox_secrets(self, actor: dict[str, Any]) -> dict[str, int]:
+        """Re-encrypt every stored mailbox password with the first key of
+        ``OSPREY_SECRET_KEYS`` (after a new key was put first); then the old key can go.
+        Administrators only; ``{rotated}``. ``Unavailable`` when a secret opens with
+        none of the keys (nothing is changed then)."""
+        Actor.from_dict(actor).require_admin()
+        rows = self.db.execute(
+            sa.select(connections.c.id, connections.c.secret)
+            .where(connections.c.secret.is_not(None))
+            .with_for_update()
+        ).all()
+        for row in rows:
+            self.db.execute(
+                connections.update()
+                .where(connections.c.id == row.id)
+                .values(secret=self.secrets.rotate(row.secret))
+            )
+        self.db.commit()
+        return {"rotated": len(rows)}
