@@ -21,10 +21,10 @@ from services.platform.errors import Unavailable
 ENV = "OSPREY_SECRET_KEYS"
 
 
-class SecretsUnavailable(Unavailable):
-    """No key to encrypt or decrypt with, or none of the keys opens a stored secret."""
-
-    title = "Secrets unavailable"
+#: No key to encrypt or decrypt with, or none of the keys opens a stored secret. The
+#: shared ``Unavailable`` itself (a 503), not a subclass: errors cross RPC by their type's
+#: name, and the gateway knows only the shared ones.
+SecretsUnavailable = Unavailable
 
 
 def generate_key() -> str:
