@@ -32,20 +32,22 @@ WORK = ROOT / ".mutation"
 
 
 def default_targets() -> list[Path]:
-    """Every service's ``domain.py`` (or ``domain/`` modules) and the platform's field rules."""
+    """Every service's ``domain.py`` (or ``domain/`` modules), its other pure rules modules
+    (``*_rules.py``) and the platform's field rules."""
     found = sorted(ROOT.glob("services/*/domain.py")) + sorted(
         ROOT.glob("services/integrations/*/domain.py")
     )
     found += sorted(p for p in ROOT.glob("services/*/domain/*.py") if p.name != "__init__.py")
+    found += sorted(ROOT.glob("services/*/*_rules.py"))
     found.append(ROOT / "services/platform/fields.py")
     return [p.relative_to(ROOT) for p in found if p.exists()]
 
 
 def unit_tests_for(target: Path) -> Path:
-    """The unit tests of the target's area: ``services/<a>/...`` → ``tests/<a>/unit``."""
-    parts = target.parts
-    area = parts[1] if parts[1] != "integrations" else f"integrations/{parts[2]}"
-    return Path("tests") / area / "unit"
+    """The unit tests of the target's area: ``services/<a>/...`` → ``tests/<a>/unit``
+    (the integrations share one: ``services/integrations/mail/...`` →
+    ``tests/integrations/unit``)."""
+    return Path("tests") / target.parts[1] / "unit"
 
 
 @dataclass
@@ -157,12 +159,16 @@ def run_target(target: Path, show: bool) -> Outcome:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", type=Path)
+    parser.add_argument("--list", action="store_true", help="only list the default targets")
     parser.add_argument("--show", action="store_true", help="print each survivor's diff")
     parser.add_argument("--min", type=float, default=0.0, help="fail under this kill rate (%%)")
     args = parser.parse_args(argv)
     targets = [
         t.resolve().relative_to(ROOT) if t.is_absolute() else t for t in args.targets
     ] or default_targets()
+    if args.list:
+        print("\n".join(t.as_posix() for t in targets))
+        return 0
     outcomes = [run_target(t, args.show) for t in targets]
     print(f"\n{'rules module':44} {'mutants':>8} {'killed':>7} {'survived':>9} {'rate':>7}")
     failed = False

@@ -17,5 +17,5 @@ def test_a_rules_module_is_tested_by_its_own_areas_unit_tests_only() -> None:
     assert unit_tests_for(Path("services/sales/domain.py")) == Path("tests/sales/unit")
     assert unit_tests_for(Path("services/platform/fields.py")) == Path("tests/platform/unit")
     assert unit_tests_for(Path("services/integrations/mail/domain.py")) == Path(
-        "tests/integrations/mail/unit"
+        "tests/integrations/unit"
     )
