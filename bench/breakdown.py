@@ -160,9 +160,9 @@ def explain(engine: sa.Engine, sql: str, params: dict[str, Any]) -> str:
 def create_plans(engine: sa.Engine, lead_id: str, actor: dict[str, Any]) -> dict[str, str]:
     """``EXPLAIN (ANALYZE, BUFFERS)`` of the statements a GET and a create run, with
     the values one of them would bind (the INSERT is rolled back)."""
-    from services.leads.base import _INSERT_LEAD, _LEAD_COLUMNS, _LEAD_ROW
-    from services.leads.duplicates import _CANDIDATES
+    from services.leads.duplicates_store import _CANDIDATES
     from services.leads.models import Lead, LeadNameKey
+    from services.leads.store import _INSERT_LEAD, _LEAD_COLUMNS, _LEAD_ROW
     from services.platform.access import Actor
     from services.platform.events import utcnow
     from services.platform.ids import new_id

@@ -62,7 +62,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench.load import loadavg, percentile, run_calls, run_load  # noqa: E402
 from bench.names import NameMix  # noqa: E402
 from bench.seed import RowStream, bulk_copy, fresh_database, wait_for_name_index  # noqa: E402
-from services.leads.service import LIST_SPEC as LEAD_LIST_SPEC  # noqa: E402
+from services.leads.store import LIST_SPEC as LEAD_LIST_SPEC  # noqa: E402
 from services.platform.access import Actor  # noqa: E402
 from services.platform.db import create_db_engine  # noqa: E402
 from services.platform.listing import (  # noqa: E402
@@ -76,7 +76,8 @@ from services.platform.listing import (  # noqa: E402
     read_page,
     readable_by,
 )
-from services.sales.accounts import ACCOUNT_LIST_SPEC, CONTACT_LIST_SPEC  # noqa: E402
+from services.sales.accounts_store import ACCOUNT_LIST_SPEC  # noqa: E402
+from services.sales.contacts_store import CONTACT_LIST_SPEC  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 DB = os.environ.get(
