@@ -134,6 +134,17 @@ class ProcessesBase:
 
     # --- one step -------------------------------------------------------------------
 
+    def _version(self, version_id: str) -> Any:
+        """A definition version (cached: a saved version never changes what it runs)."""
+        cache = self.engine.versions
+        version = cache.get(version_id)
+        if version is None:
+            version = store.version_by_id(self.db, version_id)
+            if len(cache) > 500:
+                cache.clear()
+            cache[version_id] = version
+        return version
+
     def _step(
         self,
         instance_id: str,
@@ -142,14 +153,17 @@ class ProcessesBase:
         *,
         failure_of_change: StepFailed | None = None,
         skip_locked: bool = False,
+        locked: Any = None,
     ) -> list[str]:
         """Lock, load, change, run, save one instance (not committed); the call keys
         to send after commit. With ``skip_locked`` an instance another worker holds is
-        left alone (returns [])."""
-        row = store.instance(self.db, instance_id, for_update=True, skip_locked=skip_locked)
+        left alone (returns []); ``locked`` is its row when this transaction holds it."""
+        row = locked or store.instance(
+            self.db, instance_id, for_update=True, skip_locked=skip_locked
+        )
         if row is None or row.status in ("completed", "cancelled"):
             return []  # an ended instance takes no more steps (a late answer, a late event)
-        version = store.version_by_id(self.db, row.version_id)
+        version = self._version(row.version_id)
         workflow = self.engine.load(version.spec, row.state)
         try:
             entries = change(workflow, row) if change is not None else []
@@ -177,7 +191,14 @@ class ProcessesBase:
         store.save_instance(self.db, instance_id, values)
         merged = _Row({**row._mapping, **values})
         keys = self._follow(
-            merged, workflow, snapshot, failure, entries, actor, previous_status=row.status
+            merged,
+            workflow,
+            snapshot,
+            failure,
+            entries,
+            actor,
+            previous_status=row.status,
+            user_tasks=bool(version.summary.get("user_tasks")),
         )
         if snapshot.status == "waiting" and row.inbox:
             keys += self._read_inbox(instance_id, list(row.inbox), snapshot.waiting_for)
@@ -217,8 +238,10 @@ class ProcessesBase:
         actor: dict[str, Any] | None,
         *,
         previous_status: str | None,
+        user_tasks: bool = True,
     ) -> list[str]:
-        """Everything a step implies besides the state: calls, tasks, log, events."""
+        """Everything a step implies besides the state: calls, tasks, log, events.
+        (``user_tasks`` false: the version has none, so there are none to look up.)"""
         db, now = self.db, utcnow()
         keys: list[str] = []
         names = {c["element_id"]: c.get("name") for c in snapshot.current}
@@ -246,7 +269,7 @@ class ProcessesBase:
                         data={"operation": call["operation"], "params": call["params"], "key": key},
                     )
                 )
-        known = store.task_ids_of(db, row.id)
+        known = store.task_ids_of(db, row.id) if user_tasks or snapshot.user_tasks else {}
         for task in snapshot.user_tasks:
             if task["task_id"] in known:
                 continue
@@ -369,7 +392,7 @@ class ProcessesBase:
         db, now = self.db, utcnow()
         row = store.instance(db, instance_id, for_update=True)
         domain.check_open(row.status)
-        version = store.version_by_id(db, row.version_id)
+        version = self._version(row.version_id)
         workflow = self.engine.load(version.spec, row.state)
         self.engine.cancel(workflow)
         values = {

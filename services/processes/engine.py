@@ -536,6 +536,8 @@ class Engine:
     def __init__(self) -> None:
         self.serializer = _serializer()
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}
+        #: definition versions by id, for the service (they never change once saved)
+        self.versions: dict[str, Any] = {}
 
     def _specs_of(self, spec_json: str) -> tuple[Any, dict[str, Any]]:
         # Parsed once per version per process: a spec never changes once saved.

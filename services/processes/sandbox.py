@@ -22,6 +22,7 @@ Python, no I/O: the engine calls :func:`evaluate` and :func:`execute`.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 import time
@@ -517,6 +518,13 @@ def compile_source(source: str, mode: str) -> Any:
     """Check and rewrite ``source`` (``"eval"`` or ``"exec"``); raises :class:`SandboxError`."""
     if not isinstance(source, str):
         raise SandboxError("an expression must be text")
+    return _compiled(source, mode)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, mode: str) -> Any:
+    # A diagram's expressions run again and again; checking and compiling once is enough
+    # (a code object is never changed by running it). A refusal is not cached: it raises.
     if len(source) > MAX_SOURCE:
         raise SandboxError(f"longer than {MAX_SOURCE:,} characters")
     try:

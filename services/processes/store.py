@@ -172,11 +172,11 @@ def save_instance(db: Any, instance_id: str, values: dict[str, Any]) -> None:
     )
 
 
-def claim_due(db: Any, now: datetime, limit: int) -> list[str]:
-    """Ids of instances whose timer is due, locked for this transaction; rows another
-    replica holds are skipped, so no timer fires twice."""
-    rows = db.execute(
-        sa.select(instances.c.id)
+def claim_due(db: Any, now: datetime, limit: int) -> list[Any]:
+    """Instances whose timer is due, locked for this transaction; rows another replica
+    holds are skipped, so no timer fires twice."""
+    return db.execute(
+        sa.select(instances)
         .where(instances.c.status == "waiting")
         .where(instances.c.next_due_at.is_not(None))
         .where(instances.c.next_due_at <= now)
@@ -184,7 +184,6 @@ def claim_due(db: Any, now: datetime, limit: int) -> list[str]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    return [r.id for r in rows]
 
 
 def instances_for_event(db: Any, record_type: str, record_id: str, signal: str) -> list[str]:

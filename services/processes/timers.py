@@ -38,15 +38,15 @@ class TimersMixin(ProcessesBase):
         woken = 0
         deadline = time.monotonic() + self.settings.timer_budget
         while time.monotonic() < deadline:
-            ids = store.claim_due(self.db, utcnow(), self.settings.timer_batch)
-            if not ids:
+            due = store.claim_due(self.db, utcnow(), self.settings.timer_batch)
+            if not due:
                 self.db.rollback()
                 break
             keys: list[str] = []
-            for instance_id in ids:
-                keys += self._step(instance_id, _timer_fired, None)
+            for row in due:
+                keys += self._step(row.id, _timer_fired, None, locked=row)
             self.db.commit()
-            woken += len(ids)
+            woken += len(due)
             self._dispatch(keys)
         return woken
 
