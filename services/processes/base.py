@@ -482,12 +482,8 @@ class ProcessesBase:
     def _dispatch(self, keys: list[str]) -> None:
         """Send the calls a committed step asked for, and apply their answers. Each
         call is claimed first (pending → sent, committed), so it is sent once."""
-        claimed = []
-        for key in keys:
-            row = store.claim_call(self.db, key, utcnow())
-            self.db.commit()
-            if row is not None:
-                claimed.append(row)
+        claimed = store.claim_calls(self.db, keys, utcnow())
+        self.db.commit()
         if not claimed:
             return
         names = {}

@@ -301,14 +301,16 @@ def request_call(db: Any, values: dict[str, Any]) -> bool:
     return db.execute(stmt).first() is not None
 
 
-def claim_call(db: Any, key: str, now: datetime) -> Any:
-    """Mark a pending call sent (once: two workers never send one call)."""
+def claim_calls(db: Any, keys: list[str], now: datetime) -> list[Any]:
+    """Mark pending calls sent (each once: two workers never send one call)."""
+    if not keys:
+        return []
     return db.execute(
         action_calls.update()
-        .where(action_calls.c.key == key, action_calls.c.state == "pending")
+        .where(action_calls.c.key.in_(keys), action_calls.c.state == "pending")
         .values(state="sent", sent_at=now, attempts=action_calls.c.attempts + 1)
         .returning(*action_calls.c)
-    ).first()
+    ).all()
 
 
 def call(db: Any, key: str, *, for_update: bool = False) -> Any:
