@@ -69,14 +69,16 @@ def _run(argv: list[str], log: Path, check: bool = True) -> None:
 
 class Dovecot:
     """One Dovecot instance: IMAP on :attr:`imap_port`, LMTP on :attr:`lmtp_port`,
-    users in a passwd-file, mail in maildirs under :attr:`root`."""
+    any user name with :attr:`password` (a static passdb), mail in maildirs under
+    :attr:`root`."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, password: str = "s3cret-pass"):
         if not os.path.exists(DOVECOT):
             raise MailServerMissing("dovecot is not installed: deploy/local/install-mail.sh")
         self.root = Path(root or tempfile.mkdtemp(prefix="osprey-dovecot-"))
         self.imap_port = free_port()
         self.lmtp_port = free_port()
+        self.password = password
         self.users: dict[str, str] = {}
         self.running = False
         if os.getuid() == 0:
@@ -91,7 +93,7 @@ class Dovecot:
     # -- configuration
 
     def _write_config(self) -> None:
-        # Dovecot's auth process runs as its own user and reads the passwd-file here.
+        # Dovecot's processes run as its own users and reach their directories here.
         self.root.chmod(0o755)
         for name in ("run", "state", "mail"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
@@ -119,7 +121,7 @@ auth_mechanisms = plain login
 # a wrong password is answered at once, not after Dovecot's growing penalty delay
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
-# user@any.domain (LMTP's recipient, or a login) is the passwd-file's user
+# user@any.domain (LMTP's recipient, or a login) is the user "user"
 auth_username_format = %Ln
 {own_users}first_valid_uid = {self.uid}
 last_valid_uid = {self.uid}
@@ -130,8 +132,8 @@ maildir_very_dirty_syncs = yes
 lmtp_save_to_detail_mailbox = no
 recipient_delimiter =
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.root}/users
+  driver = static
+  args = password={self.password}
 }}
 userdb {{
   driver = static
@@ -181,23 +183,14 @@ protocol imap {{
 }}
 """
         )
-        self._write_users()
-
-    def _write_users(self) -> None:
-        lines = "".join(
-            f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items()
-        )
-        (self.root / "users").write_text(lines)
 
     def add_user(self, user: str, password: str) -> None:
-        """A mail user; the passwd-file is read again at each login, so this works while
-        the server runs."""
+        """A mail user (its maildir is made at its first login). Every user has the
+        server's one password: a static passdb, because Dovecot rereads a passwd-file
+        only some seconds after it changes, and a user made by a test logs in at once."""
+        if password != self.password:
+            raise ValueError(f"this Dovecot's users all have the password {self.password!r}")
         self.users[user] = password
-        if self.config.exists():
-            self._write_users()
-
-    def set_password(self, user: str, password: str) -> None:
-        self.add_user(user, password)
 
     # -- life cycle
 

@@ -66,7 +66,8 @@ class Parsed:
 
     @property
     def snippet(self) -> str:
-        text = self.body_text or html_to_text(self.body_html or "")
+        # the start is enough: a snippet of a long body costs no more than of a short one
+        text = (self.body_text or html_to_text((self.body_html or "")[:20_000]))[:2_000]
         return _SPACES.sub(" ", text).strip()[:SNIPPET_CHARS]
 
     def participants(self) -> list[str]:
@@ -98,14 +99,19 @@ def parse_message(
     for defect in getattr(msg, "defects", []) or []:
         problems.append(f"header: {type(defect).__name__}")
 
-    message_id = first_message_id(_header(msg, "Message-ID", problems))
-    in_reply_to = first_message_id(_header(msg, "In-Reply-To", problems))
-    references = message_ids(_header(msg, "References", problems))
-    subject = _SPACES.sub(" ", decode_words(_header(msg, "Subject", problems), problems)).strip()
-    from_list = _addresses(msg, "From", problems)
-    to = _addresses(msg, "To", problems)
-    cc = _addresses(msg, "Cc", problems)
-    sent_at = _date(_header(msg, "Date", problems), problems)
+    # Read once into a dict: Message.get scans every header on each call.
+    headers: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():
+        headers.setdefault(key.lower(), []).append(value)
+    message_id = first_message_id(_header(headers, "Message-ID", problems))
+    in_reply_to = first_message_id(_header(headers, "In-Reply-To", problems))
+    references = message_ids(_header(headers, "References", problems))
+    subject = _SPACES.sub(" ", decode_words(_header(headers, "Subject", problems), problems))
+    subject = subject.strip()
+    from_list = _addresses(headers, "From", problems)
+    to = _addresses(headers, "To", problems)
+    cc = _addresses(headers, "Cc", problems)
+    sent_at = _date(_header(headers, "Date", problems), problems)
 
     body_text: str | None = None
     body_html: str | None = None
@@ -179,16 +185,12 @@ def message_ids(value: str | None) -> list[str]:
 # --- headers ----------------------------------------------------------------------------
 
 
-def _header(msg: Message, name: str, problems: list[str]) -> str | None:
-    try:
-        value = msg.get(name)
-    except Exception:  # noqa: BLE001
-        problems.append(f"{name}: unreadable")
+def _header(headers: dict[str, list[str]], name: str, problems: list[str]) -> str | None:
+    """The first ``name`` header as text (folded lines joined, 8-bit bytes decoded)."""
+    values = headers.get(name.lower())
+    if not values:
         return None
-    if value is None:
-        return None
-    # compat32 hands a header with 8-bit bytes over as a Header in "unknown-8bit"
-    return _header_text(value, name, problems)
+    return _header_text(values[0], name, problems).replace("\r\n", "").replace("\n", "")
 
 
 def _header_text(value: Any, name: str, problems: list[str]) -> str:
@@ -204,6 +206,8 @@ def _header_text(value: Any, name: str, problems: list[str]) -> str:
 def _undo_surrogates(value: str, name: str, problems: list[str]) -> str:
     """8-bit bytes in a header reach us as surrogates (the parser reads headers as
     ASCII): read them as UTF-8, which is what sends them, else as Latin-1."""
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
         return value
@@ -224,6 +228,8 @@ def decode_words(value: str | None, problems: list[str] | None = None) -> str:
     charset is read as UTF-8, else Latin-1, and named in ``problems``."""
     if not value:
         return ""
+    if "=?" not in value:  # most headers: nothing encoded
+        return value.replace("\r", "").replace("\n", "")
     try:
         parts = email.header.decode_header(value)
     except Exception:  # noqa: BLE001
@@ -261,18 +267,18 @@ def _decode_bytes(data: bytes, charset: str | None, where: str, problems: list[s
         return data.decode("cp1252", errors="replace")
 
 
-def _addresses(msg: Message, name: str, problems: list[str]) -> list[dict[str, str]]:
-    try:
-        values = msg.get_all(name) or []
-    except Exception:  # noqa: BLE001
-        problems.append(f"{name}: unreadable")
-        return []
+def _addresses(
+    headers: dict[str, list[str]], name: str, problems: list[str]
+) -> list[dict[str, str]]:
+    values = headers.get(name.lower()) or []
     texts = [_header_text(v, name, problems) for v in values]
-    try:
-        pairs = email.utils.getaddresses(texts)
-    except Exception:  # noqa: BLE001
-        problems.append(f"{name}: malformed addresses")
-        return []
+    pairs = _simple_addresses(texts)
+    if pairs is None:
+        try:
+            pairs = email.utils.getaddresses(texts)
+        except Exception:  # noqa: BLE001
+            problems.append(f"{name}: malformed addresses")
+            return []
     out: list[dict[str, str]] = []
     seen: set[str] = set()
     for display, address in pairs:
@@ -287,14 +293,35 @@ def _addresses(msg: Message, name: str, problems: list[str]) -> list[dict[str, s
     return out
 
 
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SIMPLE_ADDRESS = re.compile(r"^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$")
+_NOT_SIMPLE = re.compile(r'["()\\;:]|=\?')
+
+
+def _simple_addresses(texts: list[str]) -> list[tuple[str, str]] | None:
+    """``Name <a@b>, c@d`` read without getaddresses (its parser costs more than the rest
+    of a message); None for anything with quotes, comments, groups or encoded words,
+    which getaddresses reads."""
+    pairs: list[tuple[str, str]] = []
+    for text in texts:
+        if _NOT_SIMPLE.search(text):
+            return None
+        for item in text.split(","):
+            if not item.strip():
+                continue
+            match = _SIMPLE_ADDRESS.match(item)
+            if match is None:
+                return None
+            name, bracketed, bare = match.groups()
+            pairs.append((name or "", bracketed or bare))
+    return pairs
+
+
 def normalize_address(value: str | None) -> str | None:
     """An address as stored and compared: trimmed, lower-case, with one ``@`` and no
     spaces; None for anything else."""
     value = (value or "").strip().strip("<>").strip().lower()
-    if not value or value.count("@") != 1 or any(c.isspace() for c in value):
-        return None
-    local, domain = value.split("@")
-    if not local or "." not in domain or len(value) > 320:
+    if len(value) > 320 or not _ADDRESS.match(value):
         return None
     return value
 
@@ -353,12 +380,15 @@ def _bodies(
     html: list[str] = []
     attachments: list[Attachment] = []
     for part in _walk(msg, problems):
-        try:
-            content_type = part.get_content_type()
-        except Exception:  # noqa: BLE001
-            content_type = "application/octet-stream"
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-        filename = _filename(part, problems)
+        # Each header looked up once: Message.get scans all of them every time.
+        type_header = str(part.get("Content-Type") or "")
+        disposition_header = str(part.get("Content-Disposition") or "")
+        content_type = type_header.split(";", 1)[0].strip().lower() or "text/plain"
+        if content_type.count("/") != 1:
+            content_type = "text/plain"  # RFC 2045: an invalid type is text/plain
+        disposition = disposition_header.split(";", 1)[0].strip().lower()
+        named = "name" in type_header.lower() or "name" in disposition_header.lower()
+        filename = _filename(part, problems) if named else None
         try:
             payload = part.get_payload(decode=True)
         except Exception:  # noqa: BLE001

@@ -4,6 +4,7 @@ durable together or not at all."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -214,29 +215,21 @@ def store_messages(
     inserted: set[str] = set()
     if new_rows:
         # Another instance may store the same message from another mailbox meanwhile.
-        result = db.execute(
-            insert(messages)
-            .on_conflict_do_nothing(index_elements=[messages.c.message_key])
-            .returning(messages.c.message_key),
-            list(new_rows.values()),
-        )
+        result = db.execute(_ADD_MESSAGES, _as_arrays(list(new_rows.values())))
         inserted = {row.message_key for row in result}
         lost = [key for key in new_rows if key not in inserted]
         if lost:
             existing.update(known_keys(db, lost))
     ids = {**existing, **{key: new_rows[key]["id"] for key in inserted}}
     db.execute(
-        insert(locations).on_conflict_do_nothing(),
-        [
-            {
-                "connection_id": mailbox_id,
-                "folder": folder,
-                "uidvalidity": uidvalidity,
-                "uid": uid,
-                "message_id": ids[parsed.key],
-            }
-            for uid, parsed in items
-        ],
+        _ADD_LOCATIONS,
+        {
+            "connection_id": mailbox_id,
+            "folder": folder,
+            "uidvalidity": uidvalidity,
+            "uids": [uid for uid, _parsed in items],
+            "message_ids": [ids[parsed.key] for _uid, parsed in items],
+        },
     )
     attachment_rows = [
         {
@@ -260,6 +253,57 @@ def store_messages(
     ]
     emit_many(db, "email_received", received)
     return received
+
+
+#: messages' columns and their PostgreSQL types, for the one INSERT of a batch
+_MESSAGE_ARRAYS = {
+    "id": "uuid",
+    "message_key": "text",
+    "message_id": "text",
+    "thread_key": "text",
+    "subject": "text",
+    "from_address": "text",
+    "from_name": "text",
+    "to_addresses": "jsonb",
+    "cc_addresses": "jsonb",
+    "in_reply_to": "text",
+    "references": "jsonb",
+    "sent_at": "timestamptz",
+    "snippet": "text",
+    "body_text": "text",
+    "body_html": "text",
+    "size": "integer",
+    "has_attachments": "boolean",
+    "problems": "jsonb",
+    "direction": "text",
+    "needs_processing": "boolean",
+    "link_state": "text",
+    "created_at": "timestamptz",
+}
+_MESSAGE_COLUMNS = ", ".join(f'"{column}"' for column in _MESSAGE_ARRAYS)  # "references"
+_ADD_MESSAGES = sa.text(
+    f"INSERT INTO {messages.fullname} ({_MESSAGE_COLUMNS}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _MESSAGE_ARRAYS.items())
+    + ") ON CONFLICT (message_key) DO NOTHING RETURNING message_key"
+)
+
+
+def _as_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for column, kind in _MESSAGE_ARRAYS.items():
+        values = [row[column] for row in rows]
+        out[column] = [json.dumps(v) for v in values] if kind == "jsonb" else values
+    return out
+
+
+# Rows as arrays in one statement made once: an executemany with ON CONFLICT went row by
+# row, and a multi-row VALUES was compiled anew for every batch (longer than storing it).
+_ADD_LOCATIONS = sa.text(
+    f"INSERT INTO {locations.fullname} (connection_id, folder, uidvalidity, uid, message_id) "
+    "SELECT :connection_id, :folder, :uidvalidity, uid, message_id "
+    "FROM unnest(CAST(:uids AS bigint[]), CAST(:message_ids AS uuid[])) AS t(uid, message_id) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def summary(row: dict[str, Any], *, mailbox_id: str | None, folder: str | None) -> dict[str, Any]:
@@ -289,11 +333,18 @@ def emit_many(
         return
     events = [envelope(event_type, data, actor=actor, source=db.source) for data in datas]
     db.execute(
-        db.outbox_insert,
-        [
-            {"id": e["id"], "type": event_type, "occurred_at": e["occurred_at"], "envelope": e}
-            for e in events
-        ],
+        sa.text(
+            f"INSERT INTO {db.outbox.fullname} (id, type, occurred_at, envelope) "
+            "SELECT id, :type, occurred_at, envelope FROM unnest("
+            "CAST(:ids AS uuid[]), CAST(:times AS timestamptz[]), CAST(:envelopes AS jsonb[])"
+            ") AS t(id, occurred_at, envelope)"
+        ),
+        {
+            "type": event_type,
+            "ids": [e["id"] for e in events],
+            "times": [e["occurred_at"] for e in events],
+            "envelopes": [json.dumps(e) for e in events],
+        },
     )
     db.info.setdefault("outbox_ids", []).extend(e["id"] for e in events)
 
