@@ -221,13 +221,17 @@ CATALOGUE: dict[str, Action] = {
             "Send an email",
             "mail",
             (
-                Param("template", "string"),
-                Param("to", "string"),
-                Param("data", "object", required=False),
+                Param("mailbox_id", "uuid", description="the mailbox it is sent from"),
+                Param("to", "string", description="an address or a list of them"),
+                Param("template_id", "uuid", required=False, description="fills subject and body"),
+                Param("subject", "string", required=False),
+                Param("body", "string", required=False),
+                Param("related_type", "string", required=False),
+                Param("related_id", "uuid", required=False),
             ),
             False,
-            available=False,
-            needs="the mail service (not installed yet)",
+            description="Through the mail service, from a template or written out, "
+            "linked to the record",
             title_ru="Отправить письмо",
         ),
         Action(
@@ -374,6 +378,20 @@ def build_call(operation: str, params: dict[str, Any]) -> Call:
         else:
             raise ActionError("post_to_feed needs channel_id or related_type and related_id")
         return Call("feed", "create_post", (data,), {})
+    if operation == "send_email":
+        to = params.get("to")
+        mail: dict[str, Any] = {
+            "mailbox_id": _id(params, "mailbox_id"),
+            "to": [to] if isinstance(to, str) else to,
+        }
+        for name in ("template_id", "subject", "body"):
+            if params.get(name):
+                mail[name] = params[name]
+        if params.get("related_type") and params.get("related_id"):
+            mail["related"] = {"type": params["related_type"], "id": params["related_id"]}
+        if not (mail.get("template_id") or mail.get("body")):
+            raise ActionError("send_email needs template_id or body")
+        return Call("mail", "send_email", (mail,), {})
     if operation == "call_webhook":
         url = params.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):

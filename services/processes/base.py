@@ -69,6 +69,7 @@ class ProcessesBase:
     sales_rpc = RpcProxy("sales")
     orders_rpc = RpcProxy("orders")
     feed_rpc = RpcProxy("feed")
+    mail_rpc = RpcProxy("mail")
 
     # --- starting -------------------------------------------------------------------
 

@@ -156,8 +156,31 @@ def test_actions_become_the_owning_services_rpcs():
     ).args == ({"text": "hi", "related": {"type": "lead", "id": "L"}},)
     with pytest.raises(actions.ActionError):
         actions.build_call("create_record", {"entity": "spaceship", "data": {}})
+    sent = actions.build_call(
+        "send_email",
+        {
+            "mailbox_id": "M",
+            "to": "a@b.c",
+            "template_id": "T",
+            "related_type": "lead",
+            "related_id": "L",
+        },
+    )
+    assert sent == actions.Call(
+        "mail",
+        "send_email",
+        (
+            {
+                "mailbox_id": "M",
+                "to": ["a@b.c"],
+                "template_id": "T",
+                "related": {"type": "lead", "id": "L"},
+            },
+        ),
+        {},
+    )
     with pytest.raises(actions.ActionError):
-        actions.build_call("send_email", {"template": "t", "to": "a@b.c"})
+        actions.build_call("send_email", {"mailbox_id": "M", "to": "a@b.c"})
     with pytest.raises(actions.ActionError):
         actions.build_call("call_webhook", {"url": "file:///etc/passwd"})
 
