@@ -156,29 +156,29 @@ class ImapConnection:
         return sorted((uid for uid in found if uid > above), reverse=True)
 
     def fetch(self, folder: str, uids: list[int], *, max_bytes: int) -> Iterator[Fetched]:
-        """The messages ``uids``; one over ``max_bytes`` comes as its header only."""
+        """The messages ``uids`` in one FETCH; of one over ``max_bytes`` only its first
+        ``max_bytes`` come (``BODY.PEEK[]<0.max_bytes>``), and only its header is kept."""
         if not uids:
             return
         self.select(folder)
-        sizes = self._call(self.client.fetch, uids, [b"RFC822.SIZE", b"INTERNALDATE"])
-        small = [uid for uid in uids if uid in sizes and sizes[uid][b"RFC822.SIZE"] <= max_bytes]
-        large = [uid for uid in uids if uid in sizes and sizes[uid][b"RFC822.SIZE"] > max_bytes]
-        bodies: dict[int, bytes] = {}
-        if small:
-            got = self._call(self.client.fetch, small, [b"BODY.PEEK[]"])
-            bodies.update((uid, data.get(b"BODY[]") or b"") for uid, data in got.items())
-        if large:
-            got = self._call(self.client.fetch, large, [b"BODY.PEEK[HEADER]"])
-            bodies.update((uid, data.get(b"BODY[HEADER]") or b"") for uid, data in got.items())
+        partial = f"BODY.PEEK[]<0.{max_bytes}>".encode()
+        got = self._call(self.client.fetch, uids, [b"RFC822.SIZE", b"INTERNALDATE", partial])
         for uid in uids:
-            if uid not in bodies:
+            data = got.get(uid)
+            if data is None:
                 continue  # expunged between the search and the fetch
+            size = int(data.get(b"RFC822.SIZE") or 0)
+            raw = data.get(b"BODY[]<0>") or b""
+            large = size > max_bytes
+            if large:
+                end = raw.find(b"\r\n\r\n")
+                raw = raw[: end + 4] if end >= 0 else raw[:65536]
             yield Fetched(
                 uid=uid,
-                size=int(sizes[uid][b"RFC822.SIZE"]),
-                raw=bodies[uid],
-                headers_only=uid in large,
-                internal_date=sizes[uid].get(b"INTERNALDATE"),
+                size=size,
+                raw=raw,
+                headers_only=large,
+                internal_date=data.get(b"INTERNALDATE"),
             )
 
     def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:

@@ -19,6 +19,8 @@ UID and newer than ``since`` is still to fetch; None once done).
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,71 +158,91 @@ def sync_folder(
     own = user_addresses | {mailbox["settings"].get("email")}
     batch = settings.batch_size
 
-    # 1. new mail since the last sync, oldest first, the cursor moving with each batch
-    if status.uidnext > cursor["uidnext"]:
-        new = sorted(imap.uids(folder, since=None, above=cursor["uidnext"] - 1))
-        for start in range(0, len(new), batch):
-            if not keep_going():
-                return
-            uids = new[start : start + batch]
-            _store_batch(
-                db,
-                imap,
-                mailbox,
-                folder,
-                direction,
-                status.uidvalidity,
-                uids,
-                settings,
-                own,
-                result,
-            )
-            cursor["uidnext"] = uids[-1] + 1
-            cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
-            db.commit()
-    cursor["uidnext"] = max(cursor["uidnext"], status.uidnext)
+    def read(uids: list[int]) -> list[tuple[int, Parsed]]:
+        return _read_batch(imap, mailbox, folder, uids, settings, own, result)
 
-    # 2. the first sync's backfill, newest first
-    if cursor.get("backfill_below") is not None:
-        older = imap.uids(folder, since=since)
-        older = [uid for uid in older if uid < cursor["backfill_below"]]
-        for start in range(0, len(older), batch):
-            if not keep_going():
-                return
-            uids = older[start : start + batch]
-            _store_batch(
-                db,
-                imap,
-                mailbox,
-                folder,
-                direction,
-                status.uidvalidity,
-                uids,
-                settings,
-                own,
-                result,
-            )
-            cursor["backfill_below"] = uids[-1]
-            cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
-            db.commit()
-        cursor["backfill_below"] = None
+    def write(items: list[tuple[int, Parsed]], at: dict[str, Any]) -> None:
+        _write_batch(db, mailbox, folder, direction, status.uidvalidity, items, at, result)
+
+    with BatchWriter() as writer:
+        # 1. new mail since the last sync, oldest first, the cursor moving with each batch
+        if status.uidnext > cursor["uidnext"]:
+            new = sorted(imap.uids(folder, since=None, above=cursor["uidnext"] - 1))
+            for start in range(0, len(new), batch):
+                if not keep_going():
+                    return
+                uids = new[start : start + batch]
+                items = read(uids)
+                cursor["uidnext"] = uids[-1] + 1
+                writer.submit(write, items, dict(cursor))
+        cursor["uidnext"] = max(cursor["uidnext"], status.uidnext)
+
+        # 2. the first sync's backfill, newest first
+        if cursor.get("backfill_below") is not None:
+            older = imap.uids(folder, since=since)
+            older = [uid for uid in older if uid < cursor["backfill_below"]]
+            for start in range(0, len(older), batch):
+                if not keep_going():
+                    return
+                uids = older[start : start + batch]
+                items = read(uids)
+                cursor["backfill_below"] = uids[-1]
+                writer.submit(write, items, dict(cursor))
+            cursor["backfill_below"] = None
     cursor["modseq"] = status.highestmodseq
     cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
     db.commit()
 
 
-def _store_batch(
-    db: Any,
+class BatchWriter:
+    """Stores one batch while the next is fetched and parsed: a thread of its own (a
+    green one in the service) that owns the session meanwhile, one batch queued at most.
+    Batches commit in order; leaving the block waits for the last, and a failure on
+    either side stops both and is raised."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="mail-batch-writer", daemon=True)
+
+    def __enter__(self) -> BatchWriter:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self._error is None:
+                fn, args = job
+                try:
+                    fn(*args)
+                except BaseException as exc:  # noqa: BLE001 - handed to the reading side
+                    self._error = exc
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((fn, args))
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc is None:
+            raise self._error
+
+
+def _read_batch(
     imap: ImapConnection,
     mailbox: dict[str, Any],
     folder: str,
-    direction: str,
-    uidvalidity: int,
     uids: list[int],
     settings: MailSettings,
     own: set[str],
     result: SyncResult,
-) -> None:
+) -> list[tuple[int, Parsed]]:
+    """Fetch and parse a batch (no database)."""
     items: list[tuple[int, Parsed]] = []
     store_internal = bool(mailbox["settings"].get("store_internal"))
     for fetched in imap.fetch(folder, uids, max_bytes=settings.max_message_bytes):
@@ -256,6 +278,20 @@ def _store_batch(
                 "; ".join(parsed.problems),
             )
         items.append((fetched.uid, parsed))
+    return items
+
+
+def _write_batch(
+    db: Any,
+    mailbox: dict[str, Any],
+    folder: str,
+    direction: str,
+    uidvalidity: int,
+    items: list[tuple[int, Parsed]],
+    cursor: dict[str, Any],
+    result: SyncResult,
+) -> None:
+    """Store a batch with the cursor that follows it, in one transaction."""
     received = store.store_messages(
         db,
         mailbox_id=mailbox["id"],
@@ -264,6 +300,8 @@ def _store_batch(
         items=items,
         direction=direction,
     )
+    cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
+    db.commit()
     result.stored += len(received)
     result.duplicates += len(items) - len(received)
     result.received.extend(r["id"] for r in received)
