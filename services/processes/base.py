@@ -100,6 +100,7 @@ class ProcessesBase:
         snapshot = engine.snapshot(workflow, failure)
         now = utcnow()
         instance_id = new_id()
+        owner_id, team_id = domain.instance_owner(data, actor)
         row = {
             "id": instance_id,
             "definition_id": definition.id,
@@ -115,7 +116,9 @@ class ProcessesBase:
             "waiting_for": snapshot.waiting_for,
             "current": snapshot.current,
             "error": failure.to_dict() if failure else None,
-            "started_by": (actor or {}).get("id"),
+            "started_by": _uuid_or_none((actor or {}).get("id")),
+            "owner_id": owner_id,
+            "team_id": team_id,
             "start_event": kind,
             "started_at": now,
             "updated_at": now,
@@ -645,6 +648,12 @@ def _internal_call(row: Any) -> actions.Call:
             "sales", "complete_activity", (params["activity_id"], params.get("data")), {}
         )
     raise actions.ActionError(f"unknown action {row.operation!r}")
+
+
+def _uuid_or_none(value: Any) -> str | None:
+    from services.platform.values import is_uuid
+
+    return str(value) if is_uuid(value) else None
 
 
 def _event_data(row: Any, name: str) -> dict[str, Any]:

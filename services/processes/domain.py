@@ -71,6 +71,21 @@ def check_may_administer(caller: Actor) -> None:
         )
 
 
+def instance_owner(data: Mapping[str, Any], actor: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """``(owner_id, team_id)`` an instance is read under: its record's, else the starter's."""
+    record = data.get("record") if isinstance(data.get("record"), Mapping) else {}
+    if record.get("owner_id") or record.get("team_id"):
+        return _uuid_or_none(record.get("owner_id")), _uuid_or_none(record.get("team_id"))
+    starter = actor or {}
+    return _uuid_or_none(starter.get("id")), _uuid_or_none(starter.get("team_id"))
+
+
+def _uuid_or_none(value: Any) -> str | None:
+    from services.platform.values import is_uuid
+
+    return str(value) if is_uuid(value) else None
+
+
 def may_complete_task(caller: Actor, assignee_id: str | None, candidate_role: str | None) -> bool:
     if caller.is_manager or caller.id == assignee_id:
         return True

@@ -8,12 +8,15 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, ValidationFailed
 from services.platform.events import utcnow
+from services.platform.list_filters import readable_by
+from services.platform.records import not_found
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
 from . import domain, store
 from .base import ProcessesBase, entry
 from .engine import DefinitionRefused
+from .models import instances
 from .schemas import (
     clean_filters,
     decode_cursor,
@@ -131,8 +134,7 @@ class InstancesRpc(ProcessesBase):
     def get_process_instance(self, instance_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The instance with its ``log`` (oldest first), its user ``tasks`` and its
         action ``calls``. ``NotFound``."""
-        Actor.from_dict(actor)
-        row = store.instance(self.db, instance_id)
+        row = self._readable(instance_id, actor)
         result = dump_instance(row)
         result["log"] = [dump_log(e) for e in store.read_log(self.db, instance_id)]
         result["tasks"] = [dump_task(t) for t in store.task_ids_of(self.db, instance_id).values()]
@@ -143,8 +145,7 @@ class InstancesRpc(ProcessesBase):
     def process_instance_log(self, instance_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """Each step ``{id, at, kind, element_id, element_name, task_id, actor_id,
         actor_name, data}``, oldest first. ``NotFound``."""
-        Actor.from_dict(actor)
-        store.instance(self.db, instance_id)
+        self._readable(instance_id, actor)
         return [dump_log(e) for e in store.read_log(self.db, instance_id)]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -153,17 +154,28 @@ class InstancesRpc(ProcessesBase):
     ) -> dict[str, Any]:
         """A page of instances, newest first. Filters ``definition_id, status,
         record_type, record_id, version_id``; ``limit``, ``cursor``. ``ValidationFailed``."""
-        Actor.from_dict(actor)
+        caller = Actor.from_dict(actor)
         query = query or {}
         filters = clean_filters(query, INSTANCE_FILTERS)
         limit = page_limit(query.get("limit"))
-        rows = store.list_instances(self.db, filters, limit, decode_cursor(query.get("cursor")))
+        readable = readable_by(caller, instances.c.owner_id, instances.c.team_id)
+        rows = store.list_instances(
+            self.db, filters, limit, decode_cursor(query.get("cursor")), readable
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         return {
             "items": [dump_instance(r) for r in rows],
             "next_cursor": encode_cursor(rows[-1].started_at, rows[-1].id) if more else None,
         }
+
+    def _readable(self, instance_id: str, actor: dict[str, Any]) -> Any:
+        """The instance, if the caller may read its record (as one missing, otherwise)."""
+        caller = Actor.from_dict(actor)
+        row = store.instance(self.db, instance_id)
+        if not caller.can_read(row.owner_id, row.team_id) and row.started_by != caller.id:
+            raise not_found("process instance", "instance_id")
+        return row
 
     # --- an administrator's repairs ---------------------------------------------------
 

@@ -97,6 +97,9 @@ instances = sa.Table(
     sa.Column("inbox", JSONB, nullable=False, server_default="[]"),
     sa.Column("error", JSONB, nullable=True),
     sa.Column("started_by", ID, nullable=True),
+    # the record's owner and team when it started (who may read the instance)
+    sa.Column("owner_id", ID, nullable=True),
+    sa.Column("team_id", ID, nullable=True),
     sa.Column("start_event", sa.String(200), nullable=True),
     sa.Column("started_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),

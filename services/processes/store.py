@@ -258,9 +258,15 @@ _INSTANCE_LIST_COLUMNS = [c for c in instances.c if c.name not in ("state",)]
 
 
 def list_instances(
-    db: Any, filters: dict[str, list[str]], limit: int, after: tuple | None
+    db: Any,
+    filters: dict[str, list[str]],
+    limit: int,
+    after: tuple | None,
+    readable: Any = None,
 ) -> list[Any]:
     stmt = sa.select(*_INSTANCE_LIST_COLUMNS)
+    if readable is not None:
+        stmt = stmt.where(readable)
     for name, values in filters.items():
         stmt = stmt.where(instances.c[name].in_(values))
     if after is not None:

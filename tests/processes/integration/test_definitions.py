@@ -153,3 +153,35 @@ def test_the_shipped_diagrams_are_installed_once_and_a_changed_one_is_kept(proce
         a["name"] for a in catalogue["actions"]
     }
     assert "lead_created" in catalogue["start_events"]
+
+
+def test_a_rep_reads_only_the_processes_of_records_they_may_read(processes):
+    from services.platform.errors import NotFound
+    from services.platform.ids import new_id
+
+    from .conftest import OTHER_REP, TEAM, person
+
+    definition = call(processes, "create_process_definition", TIMER, actor=ADMIN)
+    call(processes, "deploy_process_definition", definition["id"], actor=ADMIN)
+    record = {"owner_id": REP["id"], "team_id": TEAM}
+    started = call(
+        processes,
+        "start_process_instance",
+        {
+            "definition_id": definition["id"],
+            "record_type": "lead",
+            "record_id": new_id(),
+            "data": {"delay": "PT1H", "record": record},
+        },
+        actor=REP,
+    )
+    outsider = person("zed@osprey.test", "sales_rep", new_id())
+    with pytest.raises(NotFound):
+        call(processes, "get_process_instance", started["id"], actor=outsider)
+    assert call(processes, "list_process_instances", None, actor=outsider)["items"] == []
+    # the record's team reads it, and so does an administrator
+    assert (
+        call(processes, "get_process_instance", started["id"], actor=OTHER_REP)["id"]
+        == started["id"]
+    )
+    assert len(call(processes, "list_process_instances", None, actor=ADMIN)["items"]) == 1
