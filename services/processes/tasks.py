@@ -9,7 +9,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
-from services.platform.records import check_version
+from services.platform.records import check_version, not_found
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
@@ -27,12 +27,14 @@ class TasksRpc(ProcessesBase):
     ) -> dict[str, Any]:
         """A page of user tasks, newest first. Filters ``state, assignee_id,
         instance_id, candidate_role, record_type, record_id``; ``mine: true`` = assigned
-        to the caller or offered to one of their roles. ``ValidationFailed``."""
+        to the caller or offered to one of their roles (always so for a sales rep).
+        ``ValidationFailed``."""
         caller = Actor.from_dict(actor)
         query = query or {}
         filters = clean_filters(query, TASK_FILTERS)
         limit = page_limit(query.get("limit"))
-        mine = (caller.id, caller.roles) if query.get("mine") else None
+        # a sales rep sees their own tasks and their roles' open ones; managers all
+        mine = (caller.id, caller.roles) if query.get("mine") or not caller.is_manager else None
         rows = store.list_tasks(self.db, filters, mine, limit, decode_cursor(query.get("cursor")))
         more = len(rows) > limit
         rows = rows[:limit]
@@ -43,9 +45,12 @@ class TasksRpc(ProcessesBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_process_task(self, task_id: str, actor: dict[str, Any]) -> dict[str, Any]:
-        """The task with its form. ``NotFound``."""
-        Actor.from_dict(actor)
-        return dump_task(store.process_task(self.db, task_id))
+        """The task with its form; ``NotFound`` also for another's (unless a manager)."""
+        caller = Actor.from_dict(actor)
+        row = store.process_task(self.db, task_id)
+        if not domain.may_complete_task(caller, row.assignee_id, row.candidate_role):
+            raise not_found("process task", "task_id")
+        return dump_task(row)
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_process_task(

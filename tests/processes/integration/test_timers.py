@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
+from services.platform.errors import NotFound, PermissionDenied
 from services.processes.service import ProcessesService
 
-from .conftest import ADMIN, REP, call, fixture_xml, rows, wait_for
+from .conftest import ADMIN, OTHER_REP, REP, call, fixture_xml, rows, wait_for
 
 
 def deployed(processes, name: str) -> dict:
@@ -128,6 +131,13 @@ def test_a_task_completed_with_its_form_moves_on_and_closes_its_activity(process
         processes, "list_process_tasks", {"mine": True, "filter": {"state": ["open"]}}, actor=REP
     )
     assert task.id in {t["id"] for t in mine["items"]}
+    # another rep neither lists nor reads it, nor completes it
+    others = call(processes, "list_process_tasks", None, actor=OTHER_REP)["items"]
+    assert task.id not in {t["id"] for t in others}
+    with pytest.raises(NotFound):
+        call(processes, "get_process_task", task.id, actor=OTHER_REP)
+    with pytest.raises(PermissionDenied):
+        call(processes, "complete_process_task", task.id, {"reached": False}, actor=OTHER_REP)
     done = call(
         processes,
         "complete_process_task",
