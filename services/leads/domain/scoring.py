@@ -210,11 +210,12 @@ def rescored_fields(
 ) -> list[str]:
     """``changed`` with ``score`` and ``score_reasons`` added (once each) where scoring
     changed them; stored reasons of None count as none."""
-    was = (before[0], list(before[1] or []))
+    score, reasons = after
     result = list(changed)
-    for name, old, new in zip(("score", "score_reasons"), was, after, strict=True):
-        if old != new and name not in result:
-            result.append(name)
+    if before[0] != score and "score" not in result:
+        result.append("score")
+    if list(before[1] or []) != reasons and "score_reasons" not in result:
+        result.append("score_reasons")
     return result
 
 
@@ -321,7 +322,8 @@ def clean_scoring_rule(data: Any, current: Mapping[str, Any] | None = None) -> d
                 errors.append({"field": required, "message": "is required"})
     merged = {**(current or {}), **clean}
     bad = {e["field"] for e in errors}
-    if {"field", "operator"} <= merged.keys() and not bad & {"field", "operator", "value"}:
+    # the value is checked against a field and an operator that are themselves good
+    if {"field", "operator"} <= merged.keys() and not bad & {"field", "operator"}:
         problem = _check_value(merged["field"], merged["operator"], merged.get("value"))
         if problem:
             errors.append({"field": "value", "message": problem})

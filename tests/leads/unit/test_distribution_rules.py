@@ -320,3 +320,27 @@ def test_other_limits_are_refused(limit):
     assert exc.value.errors == [
         {"field": "limit", "message": "must be a whole number from 1 to 5000"}
     ]
+
+
+def test_every_bad_field_is_told_after_an_unknown_one():
+    assert errors({"colour": 1, "position": -1}) == [
+        {"field": "colour", "message": "unknown field"},
+        {"field": "position", "message": "must be from 0 to 1000000"},
+    ]
+
+
+def test_a_lead_without_a_source_says_so():
+    error = domain.no_rule_matches(SimpleNamespace(need_type="CRM", source=None, region="North"))
+    assert error.errors[0]["message"] == (
+        "no active distribution rule matches this lead (need type CRM, source -, region North);"
+        " add a rule or give an owner_id"
+    )
+
+
+def test_any_index_before_the_first_starts_at_the_first():
+    assert domain.next_round_robin(["a", "b", "c"], -2) == 0
+
+
+def test_a_manager_does_not_let_the_rules_take_another_teams_lead():
+    with pytest.raises(PermissionDenied):
+        domain.require_assign_by_rules(manager, REP_B["id"], TEAM_B)

@@ -71,6 +71,12 @@ def test_a_merge_fills_only_the_empty_fields_oldest_first():
     }
 
 
+def test_an_empty_text_of_a_merged_lead_fills_nothing():
+    kept = {"region": None, "notes": ""}
+    others = [{"region": "", "notes": []}, {"region": "North", "notes": "hi"}]
+    assert domain.merged_values(kept, others) == {"region": "North", "notes": "hi"}
+
+
 def test_the_merge_never_copies_identity_stage_times_or_score():
     kept = dict.fromkeys(domain.FIELD_NAMES)
     other = {name: f"v-{name}" for name in domain.FIELD_NAMES}

@@ -87,6 +87,7 @@ def test_a_save_lists_the_score_fields_scoring_changed_once():
     assert domain.rescored_fields([], (5, reasons), (5, reasons)) == []
     assert domain.rescored_fields([], (5, None), (5, [])) == []
     assert domain.rescored_fields([], (5, reasons), (5, [])) == ["score_reasons"]
+    assert domain.rescored_fields(["score_reasons"], (5, []), (5, reasons)) == ["score_reasons"]
     changed = ["email"]
     domain.rescored_fields(changed, (None, None), (5, []))
     assert changed == ["email"]  # the caller's list is left as it was
@@ -353,3 +354,54 @@ def test_only_rule_fields_that_differ_are_changes():
         "points",
         "is_active",
     ]
+
+
+def test_a_new_rule_missing_its_name_and_points_still_has_its_value_checked():
+    assert refusal({"field": "region", "operator": "in"}) == [
+        {"field": "name", "message": "is required"},
+        {"field": "points", "message": "is required"},
+        {"field": "value", "message": "must be a non-empty list of values"},
+    ]
+    assert refusal({}) == [
+        {"field": name, "message": "is required"}
+        for name in ("name", "field", "operator", "points")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "bad_field"), [({"field": "nope"}, "field"), ({"operator": "like"}, "operator")]
+)
+def test_a_value_is_not_checked_against_a_bad_field_or_operator(change, bad_field):
+    stored = {"name": "x", "field": "region", "operator": "is_set", "value": None, "points": 1}
+    errors = refusal({**change, "value": 5}, stored)
+    assert [e["field"] for e in errors] == [bad_field]
+
+
+@pytest.mark.parametrize(
+    ("operator", "actual", "expected", "holds"),
+    [
+        ("equals", "6", 5, False),
+        ("equals", "None", None, False),
+        ("gte", "inf", 5, False),
+        ("lte", "-inf", 5, False),
+        ("gte", "2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z", False),
+        ("lte", "2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z", True),
+    ],
+)
+def test_more_comparisons(operator, actual, expected, holds):
+    assert domain.condition_holds(operator, actual, expected) is holds
+
+
+def test_days_are_compared_in_utc_whatever_the_servers_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        # 20:00 UTC on 1 March is 2 March in Tokyo: still 1 March for the rule
+        late = "2026-03-01T20:00:00Z"
+        assert domain.condition_holds("lte", late, "2026-03-01") is True
+        assert domain.condition_holds("gte", "2026-03-01", late) is True
+    finally:
+        monkeypatch.undo()
+        time.tzset()

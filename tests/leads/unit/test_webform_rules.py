@@ -177,6 +177,13 @@ def test_the_snippet_a_website_pastes():
     assert domain.embed_html(form, "https://crm.io/") == SNIPPET
 
 
+def test_only_the_slashes_that_end_the_base_url_are_dropped():
+    form = SimpleNamespace(id="F1", honeypot_field="website")
+    assert 'action="https://crm.io/LUX/api/v1/web-forms/F1/submissions"' in domain.embed_html(
+        form, "https://crm.io/LUX//"
+    )
+
+
 def test_without_a_base_url_the_snippet_posts_to_a_relative_address():
     form = SimpleNamespace(id="F1", honeypot_field="website")
     assert domain.embed_html(form, None).startswith(
@@ -250,6 +257,11 @@ def test_a_submission_becomes_a_lead_of_the_forms_source_channel_team_and_owner(
         "team_id": TEAM_A,
         "owner_id": MANAGER["id"],
     }
+
+
+def test_the_forms_honeypot_is_not_a_lead_field():
+    lead = domain.submission_lead({"email": "a@b.io", "fax": ""}, form(honeypot_field="fax"), None)
+    assert "fax" not in lead and lead["email"] == "a@b.io"
 
 
 def test_the_pages_own_referrer_wins_over_the_http_one():
@@ -468,6 +480,13 @@ def bad(data: Any, current: Any = None) -> list[dict[str, str]]:
 )
 def test_each_bad_setting_is_named(data, expected):
     assert bad(data) == expected
+
+
+@pytest.mark.parametrize("url", ["http://a.io/thanks", "HTTPS://a.io", "https://a.io:8443/x?y=1"])
+def test_a_web_address_to_go_to_after_posting(url):
+    assert (
+        domain.clean_form({"name": "x", "redirect_url": url}, None, no_codes)["redirect_url"] == url
+    )
 
 
 def test_the_longest_web_address_is_taken():
