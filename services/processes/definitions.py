@@ -16,7 +16,7 @@ from services.platform.values import parse_expected_version
 
 from . import actions, domain, store
 from .base import ProcessesBase
-from .engine import DefinitionRefused, ParsedDefinition, parse_bpmn
+from .definition_parsing import DefinitionRefused, ParsedDefinition, parse_bpmn
 from .schemas import dump_definition, dump_version
 
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams"

@@ -15,7 +15,7 @@ from services.platform.values import parse_expected_version
 
 from . import domain, store
 from .base import ProcessesBase, entry
-from .engine import DefinitionRefused
+from .definition_parsing import DefinitionRefused
 from .models import instances
 from .schemas import (
     clean_filters,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.processes.engine import DefinitionRefused, Engine, StepFailed, parse_bpmn
+from services.processes.definition_parsing import DefinitionRefused, parse_bpmn
+from services.processes.engine import Engine, StepFailed
 
 FOREIGN = Path(__file__).resolve().parent / "bpmn" / "foreign"
 MAX_STEPS = 60

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.processes.engine import DefinitionRefused, parse_bpmn
+from services.processes.definition_parsing import DefinitionRefused, parse_bpmn
 
 from .foreign import FOREIGN, survey
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services.processes.engine import DefinitionRefused, Engine, parse_bpmn
+from services.processes.definition_parsing import DefinitionRefused, parse_bpmn
+from services.processes.engine import Engine
 
 DIAGRAMS = Path(__file__).resolve().parents[3] / "services" / "processes" / "diagrams"
 
