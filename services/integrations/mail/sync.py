@@ -124,7 +124,7 @@ def sync_folder(
     result: SyncResult,
     keep_going: Callable[[], bool],
 ) -> None:
-    status = imap.status(folder)
+    status = imap.open(folder)
     if (
         cursor is not None
         and cursor.get("uidvalidity") == status.uidvalidity
@@ -167,7 +167,11 @@ def sync_folder(
     with BatchWriter() as writer:
         # 1. new mail since the last sync, oldest first, the cursor moving with each batch
         if status.uidnext > cursor["uidnext"]:
-            new = sorted(imap.uids(folder, since=None, above=cursor["uidnext"] - 1))
+            # by range when few are new: UIDs are not dense (expunged ones leave gaps),
+            # and fetching a UID that is not there returns nothing for it
+            new = imap.new_uids(
+                folder, cursor["uidnext"] - 1, status.uidnext - cursor["uidnext"], batch
+            )
             for start in range(0, len(new), batch):
                 if not keep_going():
                     return
