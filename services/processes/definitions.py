@@ -14,9 +14,9 @@ from services.platform.records import check_version
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
-from . import actions, domain, store
-from .base import ProcessesBase
+from . import actions, calls, domain, steps, store
 from .definition_parsing import DefinitionRefused, ParsedDefinition, parse_bpmn
+from .dependencies import ProcessesBase
 from .schemas import dump_definition, dump_version
 
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams"
@@ -222,7 +222,7 @@ class DefinitionsRpc(ProcessesBase):
         check_version("process definition", row.version, expected)
         keys = self._deploy(row, store.version_row(self.db, definition_id, version), actor)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_definition(store.definition(self.db, definition_id))
 
     def _deploy(self, row: Any, version: Any, actor: dict[str, Any] | None) -> list[str]:
@@ -244,10 +244,18 @@ class DefinitionsRpc(ProcessesBase):
         for waiting in store.open_timer_starts(self.db, row.id):
             starts = {t["start_event_id"] for t in waiting.triggers}
             if all(c["element_id"] in starts for c in waiting.current):
-                keys += self._cancel(waiting.id, actor, f"version {version.number} was deployed")
+                keys += steps.cancel_instance(
+                    self.db,
+                    self.engine,
+                    waiting.id,
+                    actor,
+                    f"version {version.number} was deployed",
+                )
         for trigger in version.triggers:
             if trigger["kind"] == "timer":
-                _, more = self._start(
+                _, more = steps.start_instance(
+                    self.db,
+                    self.engine,
                     row,
                     version,
                     record_type=None,
@@ -334,5 +342,5 @@ class DefinitionsRpc(ProcessesBase):
                 keys += self._deploy(row, store.version_row(self.db, definition_id, 1), actor)
             shipped.append(row.id)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return [dump_definition(store.definition(self.db, i)) for i in shipped]

@@ -1,5 +1,11 @@
-"""Providers the processes service needs beside its database: the engine adapter, the
-webhook client and its settings.
+"""What the processes service's parts are given: the database, the engine adapter, the
+settings, the webhook client and the proxies of the services an action calls.
+
+Each part (definitions, instances, user tasks, the record-event handlers, the timers)
+is a class of entrypoints on :class:`ProcessesBase`, which declares the dependency
+providers and nothing else; ``service.py`` puts the parts together. The steps an
+entrypoint takes are plain functions it calls where they happen
+(:mod:`~services.processes.steps`, :mod:`~services.processes.calls`).
 
 The engine is one per process (its cache of parsed specs is shared by the workers);
 the webhook client is behind a small class so a unit test swaps it.
@@ -13,8 +19,12 @@ from typing import Any
 
 import httpx
 from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+
+from services.platform.db import Database
 
 from .engine import Engine
+from .models import metadata
 
 
 @dataclass(frozen=True)
@@ -120,3 +130,21 @@ class Webhooks(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> WebhookClient:
         return self.client
+
+
+class ProcessesBase:
+    """The providers every part of the processes service uses."""
+
+    name = "processes"
+
+    db = Database(metadata)
+    engine: Engine = EngineProvider()
+    settings = Settings()
+    webhooks = Webhooks()
+
+    #: The services a process's actions call (see :mod:`services.processes.actions`).
+    leads_rpc = RpcProxy("leads")
+    sales_rpc = RpcProxy("sales")
+    orders_rpc = RpcProxy("orders")
+    feed_rpc = RpcProxy("feed")
+    mail_rpc = RpcProxy("mail")

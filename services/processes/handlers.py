@@ -15,11 +15,11 @@ from nameko.events import event_handler
 
 from services.platform.idempotency import idempotent
 
-from . import domain, store
-from .tasks import TasksRpc
+from . import calls, domain, steps, store
+from .dependencies import ProcessesBase
 
 
-class HandlersMixin(TasksRpc):
+class HandlersMixin(ProcessesBase):
     def _on_record_event(self, event: dict[str, Any]) -> list[str]:
         """Start what the event starts and wake what waits for it (not committed)."""
         event_type, data = event["type"], event.get("data") or {}
@@ -32,7 +32,9 @@ class HandlersMixin(TasksRpc):
                 continue
             definition = store.definition(self.db, trigger.definition_id)
             version = store.version_by_id(self.db, trigger.version_id)
-            _, more = self._start(
+            _, more = steps.start_instance(
+                self.db,
+                self.engine,
                 definition,
                 version,
                 record_type=record_type,
@@ -50,8 +52,12 @@ class HandlersMixin(TasksRpc):
                     # decided under the row's lock: a step finishing meanwhile is seen
                     row = store.instance(self.db, instance_id, for_update=True)
                     if row.status == "waiting" and f"signal:{name}" in (row.waiting_for or []):
-                        keys += self._step(
-                            instance_id, self._deliver_signal(name, process_data), actor
+                        keys += steps.take_step(
+                            self.db,
+                            self.engine,
+                            instance_id,
+                            steps.deliver_signal(self.engine, name, process_data),
+                            actor,
                         )
                     elif row.status == "running":
                         # Busy with an action: kept for when it waits again (a deal won
@@ -63,7 +69,7 @@ class HandlersMixin(TasksRpc):
     def _handle(self, event: dict[str, Any]) -> None:
         keys = self._on_record_event(event)
         self.db.commit()  # also records the event as processed (see idempotent)
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
 
     # --- leads ----------------------------------------------------------------------
 
@@ -154,10 +160,12 @@ class HandlersMixin(TasksRpc):
         row = store.task_by_activity(self.db, activity.get("id")) if activity.get("id") else None
         if row is not None and row.state == "open":
             actor = event.get("actor")
-            keys += self._complete_user_task(row, {"result": activity.get("result")}, actor)
+            keys += steps.complete_user_task(
+                self.db, self.engine, row, {"result": activity.get("result")}, actor
+            )
         keys += self._on_record_event(event)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
 
     # --- orders ---------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from services.platform.records import not_found
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
-from . import domain, store
-from .base import ProcessesBase, entry
+from . import calls, domain, steps, store
 from .definition_parsing import DefinitionRefused
+from .dependencies import ProcessesBase
 from .models import instances
 from .schemas import (
     clean_filters,
@@ -27,6 +27,7 @@ from .schemas import (
     encode_cursor,
     page_limit,
 )
+from .steps import entry
 
 INSTANCE_FILTERS = ("definition_id", "status", "record_type", "record_id", "version_id")
 
@@ -62,7 +63,9 @@ class InstancesRpc(ProcessesBase):
         if request["record_id"]:
             record.setdefault("id", request["record_id"])
         process_data = {**request["data"], "record": record, "started_by": caller.id}
-        instance_id, keys = self._start(
+        instance_id, keys = steps.start_instance(
+            self.db,
+            self.engine,
             definition,
             version,
             record_type=request["record_type"],
@@ -73,7 +76,7 @@ class InstancesRpc(ProcessesBase):
             actor=actor,
         )
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_instance(store.instance(self.db, instance_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -100,7 +103,9 @@ class InstancesRpc(ProcessesBase):
                 continue
             definition = store.definition(self.db, trigger.definition_id)
             version = store.version_by_id(self.db, trigger.version_id)
-            instance_id, more = self._start(
+            instance_id, more = steps.start_instance(
+                self.db,
+                self.engine,
                 definition,
                 version,
                 record_type=record_type,
@@ -124,10 +129,10 @@ class InstancesRpc(ProcessesBase):
                 caught = self.engine.send_message(workflow, name, payload)
                 return [entry("message_caught", data={"name": name, "caught": caught})]
 
-            keys += self._step(instance_id, deliver, actor)
+            keys += steps.take_step(self.db, self.engine, instance_id, deliver, actor)
             continued.append(instance_id)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return {"started": started, "continued": continued}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -194,9 +199,9 @@ class InstancesRpc(ProcessesBase):
             retried = self.engine.retry(workflow)
             return [entry("retried", task_id=t) for t in retried] or [entry("retried")]
 
-        keys = self._step(instance_id, retry, actor)
+        keys = steps.take_step(self.db, self.engine, instance_id, retry, actor)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_instance(store.instance(self.db, instance_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -227,9 +232,9 @@ class InstancesRpc(ProcessesBase):
                 raise domain.failed("task_id", "no such step in this instance") from None
             return [entry("skipped", task_id=target, data=data)]
 
-        keys = self._step(instance_id, skip, actor)
+        keys = steps.take_step(self.db, self.engine, instance_id, skip, actor)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_instance(store.instance(self.db, instance_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -242,9 +247,9 @@ class InstancesRpc(ProcessesBase):
         domain.check_may_administer(caller)
         if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
             raise domain.failed("reason", "text of at most 500 characters")
-        keys = self._cancel(instance_id, actor, reason)
+        keys = steps.cancel_instance(self.db, self.engine, instance_id, actor, reason)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_instance(store.instance(self.db, instance_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -288,13 +293,14 @@ class InstancesRpc(ProcessesBase):
                 "version_number": target.number,
             },
         )
-        self._log(
+        steps.write_log(
+            self.db,
             instance_id,
             [entry("migrated", data={"from": row.version_number, "to": target.number})],
             actor,
             utcnow(),
         )
-        keys = self._step(instance_id, None, actor)
+        keys = steps.take_step(self.db, self.engine, instance_id, None, actor)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_instance(store.instance(self.db, instance_id))

@@ -3,7 +3,9 @@ definitions, instances started by record events, by hand, by messages and by tim
 CRM actions as service tasks, user tasks as activities, timers that are never lost.
 
 One Nameko service (``processes``) made of parts, a module each, on
-:class:`services.processes.base.ProcessesBase` (docs/processes.md).
+:class:`services.processes.dependencies.ProcessesBase` (the providers only); the steps
+the parts take are the plain functions of ``steps.py`` and ``calls.py``
+(docs/processes.md).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from .definitions import DefinitionsRpc
 from .handlers import HandlersMixin
 from .instances import InstancesRpc
+from .tasks import TasksRpc
 from .timers import TimersMixin
 
 
-class ProcessesService(DefinitionsRpc, InstancesRpc, HandlersMixin, TimersMixin):
+class ProcessesService(DefinitionsRpc, InstancesRpc, TasksRpc, HandlersMixin, TimersMixin):
     """Every ``@rpc`` method, event handler and timer of the parts, on one service."""
 
     name = "processes"

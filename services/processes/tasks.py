@@ -8,13 +8,12 @@ from typing import Any
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
-from services.platform.events import utcnow
 from services.platform.records import check_version, not_found
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
-from . import domain, store
-from .base import ProcessesBase, entry
+from . import calls, domain, steps, store
+from .dependencies import ProcessesBase
 from .schemas import clean_filters, decode_cursor, dump_task, encode_cursor, page_limit
 
 TASK_FILTERS = ("state", "assignee_id", "instance_id", "candidate_role", "record_type", "record_id")
@@ -76,7 +75,7 @@ class TasksRpc(ProcessesBase):
         if row.state != "open":
             raise Conflict(f"The task is {row.state}", [{"field": "state", "message": row.state}])
         clean = domain.clean_task_data(row.form, data)
-        keys = self._complete_user_task(row, clean, actor)
+        keys = steps.complete_user_task(self.db, self.engine, row, clean, actor)
         if row.activity_id:
             key = domain.idempotency_key(row.instance_id, row.task_id, "complete")
             if store.request_call(
@@ -96,50 +95,5 @@ class TasksRpc(ProcessesBase):
             ):
                 keys.append(key)
         self.db.commit()
-        self._dispatch(keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_task(store.process_task(self.db, task_id))
-
-    def _complete_user_task(
-        self, row: Any, data: dict[str, Any], actor: dict[str, Any] | None
-    ) -> list[str]:
-        """Complete the step of an open process task (not committed)."""
-        now = utcnow()
-        who = (actor or {}).get("id")
-        store.update_task(
-            self.db,
-            row.id,
-            {"state": "completed", "completed_at": now, "completed_by": who, "data": data},
-        )
-
-        def complete(workflow: Any, _instance: Any) -> list[dict[str, Any]]:
-            try:
-                self.engine.complete_task(workflow, row.task_id, {**data, "completed_by": who})
-            except (KeyError, ValueError):
-                return [
-                    entry(
-                        "task_gone", element_id=row.element_id, name=row.name, task_id=row.task_id
-                    )
-                ]
-            return [
-                entry(
-                    "task_completed",
-                    element_id=row.element_id,
-                    name=row.name,
-                    task_id=row.task_id,
-                    data=data,
-                )
-            ]
-
-        keys = self._step(row.instance_id, complete, actor)
-        self.db.emit(
-            "process_task_completed",
-            {
-                "id": row.id,
-                "instance_id": row.instance_id,
-                "name": row.name,
-                "data": data,
-                "completed_by": who,
-            },
-            actor=actor,
-        )
-        return keys

@@ -23,9 +23,10 @@ from nameko.timer import timer
 
 from services.platform.events import utcnow
 
-from . import actions, domain, store
-from .base import ProcessesBase, entry
+from . import actions, calls, domain, steps, store
+from .dependencies import ProcessesBase
 from .engine import StepFailed
+from .steps import entry
 
 TIMER_SECONDS = 0.5
 SWEEP_SECONDS = 5.0
@@ -44,10 +45,12 @@ class TimersMixin(ProcessesBase):
                 break
             keys: list[str] = []
             for row in due:
-                keys += self._step(row.id, _timer_fired, None, locked=row)
+                keys += steps.take_step(
+                    self.db, self.engine, row.id, _timer_fired, None, locked=row
+                )
             self.db.commit()
             woken += len(due)
-            self._dispatch(keys)
+            calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return woken
 
     @timer(interval=SWEEP_SECONDS)
@@ -91,9 +94,11 @@ class TimersMixin(ProcessesBase):
                             self.engine.fail_task(workflow, task_id)
                         return [entry("action_in_doubt", element_id=element_id, task_id=task_id)]
 
-                    keys += self._step(row.instance_id, fail, None, failure_of_change=failure)
+                    keys += steps.take_step(
+                        self.db, self.engine, row.instance_id, fail, None, failure_of_change=failure
+                    )
         self.db.commit()
-        self._dispatch(resend + keys)
+        calls.dispatch(self.db, self.engine, calls.outbound_of(self), resend + keys)
         return len(rows)
 
 
