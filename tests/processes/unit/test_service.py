@@ -10,7 +10,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.platform.errors import Conflict, PermissionDenied, ValidationFailed
-from services.processes import store
+from services.processes import calls, instances, steps, store
 from services.processes.engine import Engine
 from services.processes.service import ProcessesService
 
@@ -70,3 +70,54 @@ def test_someone_elses_task_is_refused_and_nothing_is_committed(service, monkeyp
     with pytest.raises(Conflict):
         service.complete_process_task("t", {}, actor=REP)
     service.db.commit.assert_not_called()
+
+
+def test_a_cancel_commits_its_step_before_it_sends_the_calls(service, monkeypatch):
+    happened = []
+    monkeypatch.setattr(
+        steps,
+        "cancel_instance",
+        lambda db, engine, instance_id, actor, reason: (
+            happened.append(("cancel", reason)) or ["key-1"]
+        ),
+    )
+    monkeypatch.setattr(
+        calls,
+        "dispatch",
+        lambda db, engine, outbound, keys: happened.append(
+            ("send", keys, sorted(outbound.proxies))
+        ),
+    )
+    monkeypatch.setattr(store, "instance", lambda db, instance_id, **kwargs: {"id": instance_id})
+    monkeypatch.setattr(instances, "dump_instance", lambda row: row)
+    service.db.commit.side_effect = lambda: happened.append("commit")
+    found = service.cancel_process_instance("i1", actor=ADMIN, reason="duplicate")
+    assert found == {"id": "i1"}
+    assert happened == [
+        ("cancel", "duplicate"),
+        "commit",
+        ("send", ["key-1"], ["feed", "leads", "mail", "orders", "sales"]),
+    ]
+
+
+def bookkeeping(operation: str, params: dict) -> SimpleNamespace:
+    return SimpleNamespace(operation=operation, params=params, key="i:t:action")
+
+
+def test_a_call_to_a_service_that_is_not_installed_fails_its_step():
+    outbound = calls.Outbound(action_timeout=1.0, webhooks=None, proxies={"sales": None})
+    sent = calls.send_call(
+        outbound, bookkeeping("create_record", {"entity": "lead", "data": {}}), {"id": "p"}
+    )
+    assert sent == (
+        False,
+        {"type": "Unavailable", "message": "the leads service is not installed", "errors": []},
+    )
+
+
+def test_an_action_that_cannot_be_built_fails_its_step_unsent():
+    outbound = calls.Outbound(action_timeout=1.0, webhooks=None, proxies={})
+    assert calls.send_call(outbound, bookkeeping("launch_rocket", {}), {}) == (
+        False,
+        {"type": "ValidationFailed", "message": "unknown action 'launch_rocket'", "errors": []},
+    )
