@@ -29,7 +29,7 @@ from typing import Any
 from services.integrations.sync import cursors as cursor_store
 
 from . import domain, store
-from .dependencies import ImapConnection, MailSettings
+from .dependencies import ImapConnection, MailServerError, MailSettings
 from .models import cursors
 from .parsing import Parsed, parse_message
 
@@ -124,7 +124,9 @@ def sync_folder(
     result: SyncResult,
     keep_going: Callable[[], bool],
 ) -> None:
-    status = imap.open(folder)
+    # STATUS first: most folders of most syncs have nothing new, and a STATUS costs the
+    # server half a SELECT of a large folder; the SELECT below only when something moved.
+    status = imap.status(folder)
     if (
         cursor is not None
         and cursor.get("uidvalidity") == status.uidvalidity
@@ -155,6 +157,11 @@ def sync_folder(
         cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
         db.commit()
 
+    opened = imap.open(folder)  # what SELECT says now is what the fetch sees
+    if opened.uidvalidity != status.uidvalidity:
+        # renumbered between the two commands: the next sync starts the folder afresh
+        raise MailServerError("protocol", f"{folder}: UIDVALIDITY changed during the sync")
+    status = opened
     own = user_addresses | {mailbox["settings"].get("email")}
     batch = settings.batch_size
 
