@@ -103,7 +103,7 @@ def start_instance(
     )
     db.emit(
         "process_instance_started",
-        event_data(row, definition.name),
+        _event_data(row, definition.name),
         actor=actor,
     )
     return instance_id, keys
@@ -356,12 +356,12 @@ def follow(
     if snapshot.status != previous_status:
         if snapshot.status == "completed":
             entries.append(entry("completed"))
-            db.emit("process_instance_completed", event_data(row._mapping, row.name), actor=actor)
+            db.emit("process_instance_completed", _event_data(row._mapping, row.name), actor=actor)
         elif snapshot.status == "failed":
             db.emit(
                 "process_instance_failed",
                 {
-                    **event_data(row._mapping, row.name),
+                    **_event_data(row._mapping, row.name),
                     "error": failure.to_dict() if failure else None,
                 },
                 actor=actor,
@@ -425,7 +425,7 @@ def cancel_instance(
     write_log(db, instance_id, entries, actor, now)
     db.emit(
         "process_instance_cancelled",
-        {**event_data({**row._mapping, **values}, row.name), "reason": reason},
+        {**_event_data({**row._mapping, **values}, row.name), "reason": reason},
         actor=actor,
     )
     return keys
@@ -482,6 +482,7 @@ def write_log(
     actor: dict | None,
     now: Any,
 ) -> None:
+    """Add the step's ``entries`` to the instance's log, under the actor who took it."""
     who = actor or {}
     store.add_log(
         db,
@@ -518,7 +519,7 @@ def _uuid_or_none(value: Any) -> str | None:
     return str(value) if is_uuid(value) else None
 
 
-def event_data(row: Any, name: str) -> dict[str, Any]:
+def _event_data(row: Any, name: str) -> dict[str, Any]:
     get = row.get if isinstance(row, dict) else row.__getitem__
     return {
         "id": get("id"),
@@ -533,6 +534,7 @@ def event_data(row: Any, name: str) -> dict[str, Any]:
 
 
 def json_safe(value: Any) -> Any:
+    """``value`` as JSON keeps it (times and decimals as text), for the log and results."""
     import json
 
     if value is None:
