@@ -122,6 +122,11 @@ def demo_data() -> None:
         if loaded.feed
         else "Demo feed channels exist already; none were added."
     )
+    typer.echo(
+        "Business processes deployed: " + ", ".join(loaded.processes) + "."
+        if loaded.processes
+        else "No shipped business processes were found."
+    )
     people = loaded.people
     typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
     if people["demo_password"]:

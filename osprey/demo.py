@@ -44,6 +44,7 @@ class DemoLoaded:
     sales: int
     orders: int
     feed: int
+    processes: list[str]
 
 
 def load_demo() -> DemoLoaded:
@@ -69,10 +70,16 @@ def load_demo() -> DemoLoaded:
         "feed",
         lambda cluster: feed_demo.load_demo(cluster.feed, actor, people["people"]),
     )
-    return DemoLoaded(people, leads, sales, orders, feed)
+    # Last, so the shipped processes start for the leads and deals users make from now
+    # on, not for the demo's own (a process users already have is left as it is).
+    processes = _through(
+        "processes",
+        lambda cluster: [d["name"] for d in cluster.processes.ensure_shipped_process_definitions()],
+    )
+    return DemoLoaded(people, leads, sales, orders, feed, processes)
 
 
-def _through(service: str, load: Callable[[Any], int], note: str = "") -> int:
+def _through(service: str, load: Callable[[Any], Any], note: str = "") -> Any:
     """Run ``load`` with an RPC cluster proxy; a service that does not answer becomes
     :class:`ServiceNotAnswering` naming ``service``."""
     # Imported here: only demo-data talks RPC, and the other commands start faster.

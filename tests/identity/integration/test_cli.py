@@ -27,6 +27,7 @@ from services.platform.db import create_db_engine
 from services.platform.migrations import alembic_config
 from services.platform.registry import service
 from services.platform.testing import sibling_database_url
+from services.processes.service import ProcessesService
 from services.sales.service import SalesService
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -193,6 +194,8 @@ def test_demo_data_creates_people_leads_and_sales_once(
     orders.start()
     feed = container_factory(FeedService, service_config)
     feed.start()
+    processes = container_factory(ProcessesService, service_config)
+    processes.start()
 
     first = osprey("demo-data")
     assert first.exit_code == 0, first.output
@@ -272,6 +275,11 @@ def test_demo_data_creates_people_leads_and_sales_once(
     assert "Demo products and orders exist already" in again.stdout
     assert "Created 6 demo feed records" in first.stdout
     assert "Demo feed channels exist already" in again.stdout
+    # The shipped processes are deployed once, whatever demo-data is run again.
+    shipped = "Business processes deployed: Lead management, Opportunity management."
+    assert shipped in first.stdout and shipped in again.stdout
+    assert scalar(db_engine, "SELECT count(*) FROM processes.definitions") == 2
+    assert scalar(db_engine, "SELECT count(*) FROM processes.definition_versions") == 2
     assert scalar(db_engine, "SELECT count(*) FROM feed.channels") == 2
     assert scalar(db_engine, "SELECT count(*) FROM feed.posts WHERE kind = 'user'") == 4
     for table, count in (("products", 8), ("orders", 2), ("invoices", 1), ("invoice_payments", 1)):
@@ -297,7 +305,7 @@ def test_demo_data_says_when_the_leads_service_is_not_running(cli_env, rabbit_co
 
 # --- python -m osprey: every sub-command from a checkout --------------------------------
 
-DEMO_SERVICES = ("identity", "leads", "sales", "orders", "feed")
+DEMO_SERVICES = ("identity", "leads", "sales", "orders", "feed", "processes")
 
 
 def python_m_osprey(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
