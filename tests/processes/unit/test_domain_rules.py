@@ -225,6 +225,11 @@ def test_a_tasks_form():
         {"name": "plain", "type": "string"},
     ]
     assert domain.parse_form("x:") == [{"name": "x", "type": "string"}]
+    # an empty entry between two fields loses neither
+    assert domain.parse_form("a:number, ,b") == [
+        {"name": "a", "type": "number"},
+        {"name": "b", "type": "string"},
+    ]
 
 
 FORM = domain.parse_form("ok:boolean, n:number, d:date, t:text, s:string")
@@ -272,6 +277,13 @@ def test_task_data_outside_its_form_is_refused_field_by_field():
         {"field": "data.s", "message": "at most 10,000 characters"},
         {"field": "data.result", "message": "must be text"},
         {"field": "data.colour", "message": "not a field of this task's form"},
+    ]
+    # every field is checked, also after one outside the form
+    with pytest.raises(ValidationFailed) as both:
+        domain.clean_task_data(FORM, {"colour": "red", "s": 5})
+    assert both.value.errors == [
+        {"field": "data.colour", "message": "not a field of this task's form"},
+        {"field": "data.s", "message": "must be text"},
     ]
     with pytest.raises(ValidationFailed) as not_object:
         domain.clean_task_data(FORM, ["ok"])
