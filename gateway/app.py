@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -69,7 +70,11 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         hub = StreamHub(config.amqp_uri, rpc)
         app.state.stream_hub = hub
         await hub.start(watch_signals=True)
+        # The OpenAPI document takes seconds to build (every route's models); build it
+        # now, beside serving, so an integrator's first GET of it does not wait for that.
+        warmup = asyncio.get_running_loop().run_in_executor(None, app.openapi)
         yield
+        warmup.cancel()
         await hub.close()
         await rpc.close()
 
