@@ -16,7 +16,7 @@ from services.platform.events import isoformat, utcnow
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
-from . import domain, linking, sending, store
+from . import domain, linking, rules_store, sending, store
 from .dependencies import MailServerError
 from .models import attachments, links, locations, messages
 from .parsing import parse_message
@@ -262,7 +262,7 @@ class EmailsRpc:
             return 0
         self._refresh_directory()
         lookups = linking.Lookups(self.sales_rpc, self.leads_rpc, self.orders_rpc)
-        rules = [r for r in store.list_rules(self.db) if r["is_active"]]
+        rules = [r for r in rules_store.list_rules(self.db) if r["is_active"]]
         own = self.runner.user_addresses | store.mailbox_addresses(self.db)
         holders = store.email_holders(self.db, [r.id for r in rows])
         # oldest first: a reply then finds the links of the message it answers
@@ -371,7 +371,7 @@ class EmailsRpc:
         subject, body = data.get("subject"), data.get("body")
         if data.get("template_id"):
             template = (
-                store.template_row(self.db, data["template_id"])
+                rules_store.template_row(self.db, data["template_id"])
                 if is_uuid(data["template_id"])
                 else None
             )

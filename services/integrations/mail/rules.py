@@ -12,7 +12,7 @@ from services.platform.events import utcnow
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
-from . import domain, store
+from . import domain, rules_store
 from .models import templates
 
 
@@ -25,7 +25,7 @@ class RulesRpc:
     def list_subject_rules(self, actor: dict[str, Any]) -> dict[str, Any]:
         """Every subject rule, oldest first; anyone signed in."""
         Actor.from_dict(actor)
-        return {"items": store.list_rules(self.db), "next_cursor": None}
+        return {"items": rules_store.list_rules(self.db), "next_cursor": None}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_subject_rule(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +34,7 @@ class RulesRpc:
         match names (``INV-\\d+`` → that invoice). Admins only; ``ValidationFailed``."""
         caller = Actor.from_dict(actor)
         caller.require_admin()
-        rule = store.insert_rule(self.db, domain.clean_rule(data, creating=True), caller.id)
+        rule = rules_store.insert_rule(self.db, domain.clean_rule(data, creating=True), caller.id)
         self.db.commit()
         return rule
 
@@ -42,7 +42,7 @@ class RulesRpc:
     def delete_subject_rule(self, rule_id: str, actor: dict[str, Any]) -> None:
         """Remove a rule (links it made stay). Admins only; ``NotFound``."""
         Actor.from_dict(actor).require_admin()
-        if not is_uuid(rule_id) or not store.delete_rule(self.db, rule_id):
+        if not is_uuid(rule_id) or not rules_store.delete_rule(self.db, rule_id):
             raise NotFound("No such rule", [{"field": "rule_id", "message": "no such rule"}])
         self.db.commit()
 
@@ -50,7 +50,7 @@ class RulesRpc:
     def list_mail_templates(self, actor: dict[str, Any]) -> dict[str, Any]:
         """Every template ``{id, name, subject, body, version}``, by name."""
         Actor.from_dict(actor)
-        return {"items": store.list_templates(self.db), "next_cursor": None}
+        return {"items": rules_store.list_templates(self.db), "next_cursor": None}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_mail_template(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +63,7 @@ class RulesRpc:
             raise Conflict(
                 "A template with this name exists", [{"field": "name", "message": "is taken"}]
             )
-        template = store.insert_template(self.db, values, caller.id)
+        template = rules_store.insert_template(self.db, values, caller.id)
         self.db.commit()
         return template
 
@@ -74,7 +74,7 @@ class RulesRpc:
         caller = Actor.from_dict(actor)
         caller.require_admin()
         values = domain.clean_template(data, creating=False)
-        if not is_uuid(template_id) or store.template_row(self.db, template_id) is None:
+        if not is_uuid(template_id) or rules_store.template_row(self.db, template_id) is None:
             raise _no_template()
         if values:
             self.db.execute(
@@ -82,7 +82,7 @@ class RulesRpc:
                 .where(templates.c.id == template_id)
                 .values(**values, version=templates.c.version + 1, updated_at=utcnow())
             )
-        template = store.dump_template(store.template_row(self.db, template_id))
+        template = rules_store.dump_template(rules_store.template_row(self.db, template_id))
         self.db.commit()
         return template
 
