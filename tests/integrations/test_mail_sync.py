@@ -267,3 +267,44 @@ def test_without_keys_the_service_runs_and_says_what_to_set(
     with pytest.raises(Unavailable) as caught:
         call(container, "create_mailbox", mailbox_data(dovecot, mail_user), actor=owner)
     assert "OSPREY_SECRET_KEYS is not set" in caught.value.message
+
+
+def test_tls_to_a_plain_port_and_a_server_without_imap4rev1_are_named(mail, dovecot, mail_user):
+    import socket
+    import threading
+
+    owner = person(mail_user)
+    tls = call(
+        mail,
+        "test_mailbox_connection",
+        mailbox_data(dovecot, mail_user, security="ssl"),
+        actor=owner,
+    )
+    assert tls["ok"] is False and tls["error_kind"] == "tls"
+    assert "certificate is not trusted, or it does not speak TLS" in tls["error"]
+
+    # an IMAP2bis-era server: its CAPABILITY lacks IMAP4rev1
+    old = socket.socket()
+    old.bind(("127.0.0.1", 0))
+    old.listen(5)
+
+    def serve() -> None:
+        conn, _ = old.accept()
+        with conn:
+            conn.sendall(b"* OK ancient server ready\r\n")
+            tag = conn.recv(1024).split(b" ", 1)[0]  # its CAPABILITY command
+            conn.sendall(b"* CAPABILITY IMAP2 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            conn.recv(1024)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        answer = call(
+            mail,
+            "test_mailbox_connection",
+            mailbox_data(dovecot, mail_user, imap_port=old.getsockname()[1]),
+            actor=owner,
+        )
+    finally:
+        old.close()
+    assert answer["ok"] is False and answer["error_kind"] == "capability"
+    assert "IMAP4rev1" in answer["error"]

@@ -76,6 +76,8 @@ def _classify(exc: BaseException) -> MailServerError:
         exc, imap_errors.IMAPClientAbortError | EOFError | ConnectionResetError | BrokenPipeError
     ):
         return MailServerError("lost", f"{type(exc).__name__}: {exc}"[:200])
+    if "not IMAP4 compliant" in str(exc):  # imaplib's word for a pre-IMAP4 server
+        return MailServerError("capability", str(exc)[:200])
     if isinstance(exc, imap_errors.LoginError):
         return MailServerError("auth", str(exc)[:200])
     if isinstance(exc, ssl.SSLCertVerificationError):
