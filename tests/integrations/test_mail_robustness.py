@@ -96,7 +96,7 @@ def test_bad_mail_is_stored_as_well_as_it_can_be_and_counted(mail, dovecot, mail
             r.subject: r
             for r in conn.execute(
                 sa.text(
-                    "SELECT subject, problems, body_text, cc_addresses, size FROM mail.messages"
+                    "SELECT subject, problems, body_text, cc_addresses, size, sent_at FROM mail.messages"
                 )
             )
         }
@@ -111,6 +111,8 @@ def test_bad_mail_is_stored_as_well_as_it_can_be_and_counted(mail, dovecot, mail
     assert rows["huge"].body_text is None and rows["huge"].size > 300_000
     assert any("only the header" in p for p in rows["huge"].problems)
     assert any("Date" in p for p in rows["bad date"].problems)
+    # without a readable Date, the time the server received it (INTERNALDATE)
+    assert rows["bad date"].sent_at is not None
 
 
 class Blackhole:

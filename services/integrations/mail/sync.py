@@ -274,8 +274,6 @@ def _read_batch(
             )
             result.skipped += 1
             continue
-        if parsed.sent_at is None and fetched.internal_date is not None:
-            parsed.sent_at = _aware(fetched.internal_date)
         if not store_internal and own and domain.is_internal(parsed.participants(), own):
             result.internal += 1
             continue
@@ -289,6 +287,9 @@ def _read_batch(
                 "; ".join(parsed.problems),
             )
         items.append((fetched.uid, parsed))
+    undated = {uid: parsed for uid, parsed in items if parsed.sent_at is None}
+    for uid, when in imap.arrival_times(folder, list(undated)).items():
+        undated[uid].sent_at = _aware(when)
     return items
 
 
