@@ -96,7 +96,8 @@ def test_bad_mail_is_stored_as_well_as_it_can_be_and_counted(mail, dovecot, mail
             r.subject: r
             for r in conn.execute(
                 sa.text(
-                    "SELECT subject, problems, body_text, cc_addresses, size, sent_at FROM mail.messages"
+                    "SELECT subject, problems, body_text, cc_addresses, size, sent_at "
+                    "FROM mail.messages"
                 )
             )
         }
