@@ -7,6 +7,8 @@
 #   .run/pids/<name>.pid    each process's id
 #   .run/admin-password     the demo admin's password, generated once (when
 #                           OSPREY_ADMIN_PASSWORD is not set)
+#   .run/secret-keys        the key that encrypts mailbox passwords, generated once (when
+#                           OSPREY_SECRET_KEYS is not set)
 #
 # Running it again restarts the processes (so they run the current code). Settings come
 # from the OSPREY_* environment (README.md); OSPREY_UP_TIMEOUT (default 120) is how
@@ -42,6 +44,17 @@ else
     ADMIN_PASSWORD_SOURCE="from OSPREY_ADMIN_PASSWORD"
 fi
 export OSPREY_ADMIN_PASSWORD
+
+# --- the key that encrypts mailbox passwords (docs/integrations.md) ----------------------
+# Made once per checkout and kept beside the admin password; set OSPREY_SECRET_KEYS to
+# use your own (a new key goes first, then `rotate_mailbox_secrets`).
+if [ -z "${OSPREY_SECRET_KEYS:-}" ]; then
+    if [ ! -s "$RUN/secret-keys" ]; then
+        (umask 077 && "$VENV/bin/python" -m services.integrations.sync.crypto >"$RUN/secret-keys")
+    fi
+    OSPREY_SECRET_KEYS="$(cat "$RUN/secret-keys")"
+fi
+export OSPREY_SECRET_KEYS
 
 # --- engines, database ------------------------------------------------------------------
 "$ROOT/deploy/local/infra.sh"

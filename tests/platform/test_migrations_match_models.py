@@ -20,7 +20,8 @@ from services.platform.registry import SERVICES
 
 @pytest.mark.parametrize("service", [info.name for info in SERVICES])
 def test_migrations_match_models(service: str, migrated_database: str) -> None:
-    metadata = importlib.import_module(f"services.{service}.models").metadata
+    package = next(info.package for info in SERVICES if info.name == service)
+    metadata = importlib.import_module(f"{package}.models").metadata
     engine = create_db_engine(migrated_database, poolclass=sa.pool.NullPool)
 
     def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
