@@ -36,26 +36,32 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from imapclient import IMAPClient
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script from anywhere: the project's packages (and tests', for the mail
+# servers) come from the checkout.
+sys.path.insert(0, str(ROOT))
 
-from services.integrations.mail.dependencies import Endpoint, ImapAdapter, load_settings
-from services.integrations.mail.models import connections, metadata
-from services.integrations.mail.sync import sync_mailbox
-from services.integrations.sync.crypto import SecretBox
-from services.platform.config import settings as platform_settings
-from services.platform.db import create_db_engine, make_sessionmaker
-from services.platform.events import utcnow
-from services.platform.ids import new_id
-from services.platform.testing import fresh_migrated_database
-from tests.integrations.mailservers import Dovecot
+import sqlalchemy as sa  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
+from imapclient import IMAPClient  # noqa: E402
+
+from services.integrations.mail.dependencies import Endpoint, ImapAdapter, load_settings  # noqa: E402
+from services.integrations.mail.models import connections, metadata  # noqa: E402
+from services.integrations.mail.sync import sync_mailbox  # noqa: E402
+from services.integrations.sync.crypto import SecretBox  # noqa: E402
+from services.platform.config import settings as platform_settings  # noqa: E402
+from services.platform.db import create_db_engine, make_sessionmaker  # noqa: E402
+from services.platform.events import utcnow  # noqa: E402
+from services.platform.ids import new_id  # noqa: E402
+from services.platform.testing import fresh_migrated_database  # noqa: E402
+from tests.integrations.mailservers import Dovecot  # noqa: E402
 
 PASSWORD = "bench-pass"
 PDF = b"%PDF-1.4\n" + bytes(random.Random(1).getrandbits(8) for _ in range(3000))
@@ -280,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "mail_sync.json")
     args = parser.parse_args(argv)
 
     url = sa.make_url(platform_settings().database_url)
