@@ -80,13 +80,13 @@ def _copy_tree(dest: Path, tests: Path) -> None:
     dest.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "dist", "migrations")
     shutil.copytree(ROOT / "services", dest / "services", ignore=ignore)
-    # The unit tests alone (with the package markers and conftest files above them), never
-    # the integration tests.
+    # The unit tests alone, with what the folders above them hold for tests (package
+    # markers, conftest files and the helpers they import) but none of their tests.
     for parent in reversed(tests.parents[:-1]):
         (dest / parent).mkdir(parents=True, exist_ok=True)
-        for name in ("__init__.py", "conftest.py"):
-            if (ROOT / parent / name).exists():
-                shutil.copy(ROOT / parent / name, dest / parent / name)
+        for source in (ROOT / parent).glob("*.py"):
+            if not source.name.startswith("test_"):
+                shutil.copy(source, dest / parent / source.name)
     shutil.copytree(ROOT / tests, dest / tests, ignore=ignore)
 
 
