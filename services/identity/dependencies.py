@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
 from services.platform.config import settings
-from services.platform.db import create_db_engine, make_sessionmaker
+from services.platform.db import Database, create_db_engine, make_sessionmaker
 
 from . import store
 from .models import metadata
@@ -71,3 +71,13 @@ class Bootstrap(DependencyProvider):
                 db.commit()
         finally:
             engine.dispose()
+
+
+class IdentityBase:
+    """The providers every part of the identity service uses, and nothing else."""
+
+    name = "identity"
+
+    db = Database(metadata)
+    settings = Settings()
+    bootstrap = Bootstrap()

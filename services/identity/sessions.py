@@ -1,0 +1,45 @@
+"""Logging in and out, and who a token belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.platform.errors import EXPECTED
+from services.platform.rpc import rpc
+
+from . import store
+from .dependencies import IdentityBase
+
+
+class SessionsRpc(IdentityBase):
+    """Logging in and out, and who a token belongs to."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """``{"token", "expires_at", "user"}`` for an active user's right email and
+        password. The token is returned once; only its SHA-256 is stored.
+
+        Raises ``Unauthenticated`` with the same message for an unknown email, a
+        wrong password and an inactive user, after the same amount of hashing.
+        """
+        result = store.login(self.db, email, password, ttl_hours=self.settings.token_ttl_hours)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def logout(self, token: str) -> None:
+        """Revoke the token. An unknown or already revoked token is fine (no error)."""
+        store.logout(self.db, token)
+        self.db.commit()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def authenticate_token(self, token: str) -> dict[str, Any]:
+        """The actor dict ``{id, email, full_name, roles, team_id, permissions, locale,
+        theme}`` of the token's user.
+
+        Raises ``Unauthenticated`` if the token is unknown, expired, revoked, or its
+        user is inactive.
+        """
+        actor = store.authenticate(self.db, token)
+        self.db.commit()  # last_used_at
+        return actor
