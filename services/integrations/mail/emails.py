@@ -17,7 +17,7 @@ from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
 from . import domain, linking, rules_store, sending, store
-from .dependencies import MailServerError
+from .dependencies import MailBase, MailServerError
 from .models import attachments, links, locations, messages
 from .parsing import parse_message
 from .runner import endpoint_of, mailbox_dict
@@ -60,7 +60,7 @@ def dump_email(
     return out
 
 
-class EmailsRpc:
+class EmailsRpc(MailBase):
     def _visible_page(self, caller: Actor, rows: list[Any]) -> list[dict[str, Any]]:
         ids = [r.id for r in rows]
         holders = store.email_holders(self.db, ids)

@@ -15,7 +15,7 @@ from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
 from . import domain, store
-from .dependencies import MailServerError
+from .dependencies import MailBase, MailServerError
 from .models import connections
 from .runner import endpoint_of, holder_name, mailbox_dict, run_sync
 
@@ -24,7 +24,7 @@ def _visible(caller: Actor, row: Any) -> bool:
     return caller.is_admin or row.is_shared or row.owner_id == caller.id
 
 
-class MailboxesRpc:
+class MailboxesRpc(MailBase):
     @rpc(expected_exceptions=EXPECTED)
     def test_mailbox_connection(
         self, data: dict[str, Any], actor: dict[str, Any]

@@ -13,6 +13,7 @@ from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
 from . import domain, rules_store
+from .dependencies import MailBase
 from .models import templates
 
 
@@ -20,7 +21,7 @@ def _no_template() -> NotFound:
     return NotFound("No such template", [{"field": "template_id", "message": "no such template"}])
 
 
-class RulesRpc:
+class RulesRpc(MailBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_subject_rules(self, actor: dict[str, Any]) -> dict[str, Any]:
         """Every subject rule, oldest first; anyone signed in."""

@@ -14,18 +14,14 @@ import os
 import socket
 from typing import Any
 
-import eventlet
 import sqlalchemy as sa
-from eventlet.greenpool import GreenPool
-from nameko.extensions import DependencyProvider
 
 from services.integrations.sync import cursors as cursor_store
 from services.integrations.sync import leases
-from services.platform.db import create_db_engine, make_sessionmaker
 
 from . import domain, store
-from .dependencies import Endpoint, ImapAdapter, MailServerError, MailSettings, load_settings
-from .models import connections, cursors, metadata
+from .dependencies import Endpoint, ImapAdapter, MailServerError, MailSettings
+from .models import connections, cursors
 from .sync import SyncResult, sync_mailbox
 
 log = logging.getLogger(__name__)
@@ -180,106 +176,3 @@ def _failed(
             },
         )
     db.commit()
-
-
-class SyncRunner(DependencyProvider):
-    """Runs the background sync in every instance (config ``MAIL_SYNC`` off: none)."""
-
-    def __init__(self, directory: Any = None):
-        self.directory = directory
-        self._stopped = False
-        self.pool: GreenPool | None = None
-        self.engine = None
-
-    def setup(self) -> None:
-        config = self.container.config
-        self.settings = load_settings(config)
-        self.holder = holder_name()
-        self.engine = create_db_engine(
-            config["DATABASE_URL"], pool_size=5, max_overflow=self.settings.concurrency
-        )
-        self.Session = make_sessionmaker(self.engine, metadata, self.container.service_name)
-        self.imap = ImapAdapter()
-        from .dependencies import Secrets
-
-        secrets = Secrets()
-        secrets.container = self.container
-        secrets.setup()
-        self.secrets = secrets.box
-        self.pool = GreenPool(self.settings.concurrency)
-        self.user_addresses: set[str] = set()
-
-    def start(self) -> None:
-        if self.settings.runner:
-            self.container.spawn_managed_thread(self.run, identifier="mail_sync_runner")
-
-    def stop(self) -> None:
-        """Syncs stop at their next batch (what they stored is committed); a mailbox
-        waiting in IDLE is let go after a few seconds."""
-        self._stopped = True
-        if self.pool is not None:
-            with eventlet.Timeout(STOP_GRACE_SECONDS, False):
-                self.pool.waitall()
-        self.kill()
-
-    def kill(self) -> None:
-        self._stopped = True
-        if self.pool is not None:
-            for thread in list(self.pool.coroutines_running):
-                thread.kill()
-        if self.engine is not None:
-            self.engine.dispose()
-
-    def get_dependency(self, worker_ctx: Any) -> SyncRunner:
-        return self
-
-    def keep_going(self) -> bool:
-        return not self._stopped
-
-    def run(self) -> None:
-        while not self._stopped:
-            try:
-                free = self.pool.free()
-                claimed: list[str] = []
-                if free:
-                    with self.Session() as db:
-                        claimed = leases.claim_due(
-                            db,
-                            connections,
-                            self.holder,
-                            lease_seconds=self.settings.lease_seconds,
-                            limit=free,
-                        )
-                        db.commit()
-                for mailbox_id in claimed:
-                    self.pool.spawn_n(self._sync_one, mailbox_id)
-            except Exception:  # noqa: BLE001 - the loop outlives a database hiccup
-                log.exception("mail sync runner: claiming mailboxes failed; retrying")
-            eventlet.sleep(0.5)
-
-    def _sync_one(self, mailbox_id: str) -> None:
-        try:
-            run_sync(
-                self.Session,
-                self.imap,
-                self.secrets,
-                self.settings,
-                mailbox_id,
-                self.holder,
-                user_addresses=self.user_addresses,
-                watch=True,
-                keep_going=self.keep_going,
-            )
-        except Exception:  # noqa: BLE001 - one mailbox's bug never stops the others
-            log.exception("mailbox %s: sync crashed", mailbox_id)
-            try:
-                with self.Session() as db:
-                    _failed(
-                        db,
-                        {"id": mailbox_id, "settings": {}, "owner_id": None},
-                        self.holder,
-                        domain.failure_words("protocol", "internal error"),
-                        permanent=False,
-                    )
-            except Exception:  # noqa: BLE001
-                log.exception("mailbox %s: could not record the failure", mailbox_id)
