@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-DIST = Path(__file__).resolve().parent / "web" / "dist"
+# OSPREY_WEB_DIST serves another build of the app (a second checkout's, a test's own).
+DIST = Path(os.environ.get("OSPREY_WEB_DIST") or Path(__file__).resolve().parent / "web" / "dist")
 
 # Paths that belong to the server, never to the web app's client-side router.
 _SERVER_PREFIXES = ("/api/", "/healthz", "/readyz", "/hooks/")

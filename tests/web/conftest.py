@@ -25,7 +25,7 @@ from playwright import sync_api as playwright_api
 from tests.e2e.conftest import stack  # noqa: F401 - the shared stack fixture
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DIST = REPO_ROOT / "gateway" / "web" / "dist"
+DIST = Path(os.environ.get("OSPREY_WEB_DIST") or REPO_ROOT / "gateway" / "web" / "dist")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "web"
 CHROMIUM = os.environ.get("OSPREY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
