@@ -6,6 +6,8 @@ Served by the mail service (services/integrations/mail).
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -85,6 +87,45 @@ async def get_email(
 ) -> dict[str, Any]:
     """One email; its body and attachments when your view of it is `all`."""
     return await rpc.call("mail", "get_email", email_id, actor=actor)
+
+
+@router.get(
+    "/emails/{email_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The bytes"}},
+)
+async def download_email_attachment(
+    email_id: str = Path(),
+    attachment_id: str = Path(),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Response:
+    """An attachment's bytes, always as a download (never shown inline: mail comes from
+    strangers); 404 when your view of the email is not `all` or it was too large to keep."""
+    answer = await rpc.call("mail", "get_email_attachment", email_id, attachment_id, actor=actor)
+    quoted = urllib.parse.quote(answer["filename"])
+    ascii_name = answer["filename"].encode("ascii", "replace").decode().replace('"', "'")
+    return Response(
+        content=base64.b64decode(answer["content_base64"]),
+        media_type=answer["content_type"],
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/emails/{email_id}/dismiss", response_model=EmailDetail)
+async def dismiss_email(
+    email_id: str = Path(),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """Take the email out of "needs processing" without linking it."""
+    return await rpc.call("mail", "dismiss_email", email_id, actor=actor)
 
 
 @router.post(

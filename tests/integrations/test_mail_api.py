@@ -126,3 +126,53 @@ def test_connect_sync_link_and_reply_through_the_api(admin, stack, dovecot, post
         detail["body_text"].strip() == "Here it is." and detail["thread_key"] == quote["thread_key"]
     )
     assert admin.get("/emails/not-an-id").status_code == 404
+
+
+def test_dismiss_and_download_an_attachment_through_the_api(admin, dovecot, mail_user):
+    raw = (
+        f"From: stranger@nobody.test\r\nTo: {mail_user}\r\nSubject: Price list\r\n"
+        "Message-ID: <api-att@nobody.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n"
+        '--b1\r\nContent-Type: text/csv; name="prices.csv"\r\n'
+        'Content-Disposition: attachment; filename="prices.csv"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        "c2t1LHByaWNlCkEtMSwxMC4wMAo=\r\n--b1--\r\n"
+    ).encode()
+    append(dovecot, mail_user, "INBOX", raw)
+    mailbox = admin.post(
+        "/mailboxes",
+        json={
+            "email": mail_user,
+            "imap_host": "127.0.0.1",
+            "imap_port": dovecot.imap_port,
+            "security": "none",
+            "password": PASSWORD,
+        },
+    ).json()
+
+    def waiting() -> list[dict]:
+        page = admin.get(
+            "/emails",
+            params={"filter[needs_processing]": "true", "filter[mailbox_id]": mailbox["id"]},
+        ).json()
+        return page["items"]
+
+    (email,) = wait_for(waiting, timeout=30, what="the stranger's mail in needs processing")
+    detail = admin.get(f"/emails/{email['id']}").json()
+    (attachment,) = detail["attachments"]
+    assert attachment["filename"] == "prices.csv" and attachment["kept"] is True
+
+    download = admin.get(f"/emails/{email['id']}/attachments/{attachment['id']}")
+    assert download.status_code == 200
+    assert download.content == b"sku,price\nA-1,10.00\n"
+    assert download.headers["content-disposition"].startswith('attachment; filename="prices.csv"')
+    assert download.headers["x-content-type-options"] == "nosniff"
+    other = admin.get(f"/emails/{email['id']}/attachments/{email['id']}")
+    assert other.status_code == 404 and other.json()["errors"][0]["field"] == "attachment_id"
+
+    dismissed = admin.post(f"/emails/{email['id']}/dismiss")
+    assert dismissed.status_code == 200, dismissed.text
+    assert dismissed.json()["needs_processing"] is False and dismissed.json()["links"] == []
+    assert waiting() == []
+    assert admin.post("/emails/not-an-id/dismiss").status_code == 404

@@ -198,6 +198,39 @@ class EmailsRpc(MailBase):
         return out
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_email_attachment(
+        self, email_id: str, attachment_id: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One attachment's ``{filename, content_type, content_base64}`` for a caller
+        whose view of the email is ``all``. ``NotFound`` when the caller may not see the
+        body, the attachment is not the email's, or its content was not kept (too large)."""
+        email_ = self.get_email(email_id, actor)
+        missing = NotFound(
+            "No such attachment", [{"field": "attachment_id", "message": "no such attachment"}]
+        )
+        if email_["view"] != "all" or not is_uuid(attachment_id):
+            raise missing
+        row = store.attachment_content(self.db, email_id, attachment_id)
+        self.db.rollback()
+        if row is None or row.content is None:
+            raise missing
+        return {
+            "filename": row.filename or "attachment",
+            "content_type": row.content_type,
+            "content_base64": base64.b64encode(bytes(row.content)).decode(),
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dismiss_email(self, email_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """Take an email out of "needs processing" without linking it (mail nobody needs
+        on a record: a newsletter, a wrong address). Its links, if any, stay."""
+        Actor.from_dict(actor)
+        self.get_email(email_id, actor)
+        store.mark_linked(self.db, email_id, needs_processing=False)
+        self.db.commit()
+        return self.get_email(email_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
     def link_email(
         self, email_id: str, record_type: str, record_id: str, actor: dict[str, Any]
     ) -> dict[str, Any]:
@@ -244,8 +277,23 @@ class EmailsRpc(MailBase):
             "direction": row.direction,
             "links": new,
             "all_links": store.links_of(self.db, [email_id]).get(email_id, []),
+            "visibility": self._colleagues_view(email_id),
         }
         self.db.emit("email_linked", data, actor=actor)
+
+    def _colleagues_view(self, email_id: str, sender: Any = None) -> str:
+        """What colleagues see of the message (``all``, ``headers``, ``none``): events
+        carry it, so a consumer (the sales timeline) keeps no more than that."""
+        holders = store.email_holders(self.db, [email_id]).get(email_id, [])
+        if not holders and sender is not None:
+            holders = [
+                {
+                    "owner_id": sender.owner_id,
+                    "is_shared": sender.is_shared,
+                    "visibility": (sender.settings or {}).get("visibility") or "headers",
+                }
+            ]
+        return domain.view_of(Actor.system(), holders) if holders else "all"
 
     # --- the linking pass -------------------------------------------------------------------
 
@@ -520,6 +568,7 @@ class EmailsRpc(MailBase):
                 "links": [{"type": link["type"], "id": link["id"]} for link in send.links],
                 "saved_to_sent": appended,
                 "send_id": send_id,
+                "visibility": self._colleagues_view(email_id, row),
             },
             actor=actor,
         )

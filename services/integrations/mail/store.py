@@ -435,6 +435,14 @@ def attachments_of(db: Any, message_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def attachment_content(db: Any, message_id: str, attachment_id: str) -> Any:
+    return db.execute(
+        sa.select(attachments.c.filename, attachments.c.content_type, attachments.c.content).where(
+            attachments.c.message_id == message_id, attachments.c.id == attachment_id
+        )
+    ).first()
+
+
 def message_rows(db: Any, stmt: Any) -> list[Any]:
     return list(db.execute(stmt).all())
 
