@@ -12,8 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import BYTEA, JSONB, UUID
 
 from services.platform.db import service_metadata
+from services.platform.requests_once import applied_requests_table
 
 metadata = service_metadata("feed")
+#: the idempotency keys of the requests applied (services/platform/requests_once.py)
+applied_requests = applied_requests_table(metadata)
 
 ID = UUID(as_uuid=False)
 TS = sa.DateTime(timezone=True)

@@ -15,6 +15,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
 from services.platform.records import check_version
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
@@ -30,12 +31,18 @@ class PostsRpc(FeedBase):
     """Posts: write, read, pin, and the lists of them."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_post(self, data: dict[str, Any], *, actor: dict[str, Any]) -> dict[str, Any]:
+    def create_post(
+        self, data: dict[str, Any], *, actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """A post ``{channel_id | related: {type, id}, text, attachment_ids?}``.
 
         The author follows the record (or channel) posted to. Emits ``post_created``
-        and the stream item; mentions notify.
+        and the stream item; mentions notify. Called again with the same
+        ``idempotency_key`` it creates nothing and returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_post", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         text = clean_post_text(data)
         unknown = set(data) - POST_FIELDS
@@ -78,6 +85,7 @@ class PostsRpc(FeedBase):
         posts_store.notify_mentions(self.db, list(row.mentions), caller.id, row, what="post")
         out = posts_store.post_out(self.db, row, caller.id)
         self.db.emit("post_created", out, actor=actor)
+        keep_answer(self.db, idempotency_key, out)
         store.commit(self.db)
         return out
 

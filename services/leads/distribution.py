@@ -16,6 +16,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, ValidationFailed
 from services.platform.records import check_version
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
@@ -122,6 +123,7 @@ class DistributionRpc(LeadsBase):
         data: dict[str, Any] | None,
         actor: dict[str, Any],
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Give the lead an owner; log it and emit ``lead_assigned``.
 
@@ -134,8 +136,13 @@ class DistributionRpc(LeadsBase):
         admin). Assigning a lead by hand to its owner changes nothing. A lead in
         ``distribution`` moves to ``handoff``. Raises ``NotFound``,
         ``PermissionDenied``, ``Conflict`` (converted or disqualified lead, stale
-        ``expected_version``), ``ValidationFailed``.
+        ``expected_version``), ``ValidationFailed``. Called again with the same
+        ``idempotency_key`` it assigns nothing and returns the first answer (the rules
+        turn once).
         """
+        replay = claim_request(self.db, idempotency_key, "assign_lead", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         owner_id = domain.clean_assign(data)
         expected = parse_expected_version(expected_version)
@@ -152,10 +159,13 @@ class DistributionRpc(LeadsBase):
         else:
             rule = None
             if lead.owner_id == owner_id and lead.stage != "distribution":
+                result = dump_lead(lead)
+                keep_answer(self.db, idempotency_key, result)
                 self.db.commit()  # nothing to do; ends the transaction holding the lock
-                return dump_lead(lead)
+                return result
             team_id = domain.team_by_hand(lead.team_id, caller)
         result = self._assign(lead, owner_id, team_id, rule, caller, actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -15,6 +15,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.events import utcnow
 from services.platform.ids import new_id
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import domain, duplicates_store, scoring_store, store
@@ -26,7 +27,9 @@ class LeadsRpc(LeadsBase):
     """The lead record's own methods."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_lead(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_lead(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Create a lead in stage ``qualification`` and emit ``lead_created``.
 
         ``owner_id`` defaults to the caller (an explicit null leaves the lead
@@ -34,8 +37,13 @@ class LeadsRpc(LeadsBase):
         ``similar``: the likely duplicates the caller may read (``similar_leads``).
         Raises ``ValidationFailed`` for unknown, read-only or bad fields, a stage
         other than ``qualification``, or none of contact_name, account_name, email,
-        phone; ``PermissionDenied`` when a non-admin names another team.
+        phone; ``PermissionDenied`` when a non-admin names another team. Called again
+        with the same ``idempotency_key`` it creates nothing and returns the first
+        answer (``Conflict`` when the key was another request's).
         """
+        replay = claim_request(self.db, idempotency_key, "create_lead", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         values = domain.new_lead(data, caller, new_id(), utcnow())
         values.update(scoring_store.score_new_lead(self.db, values))
@@ -45,8 +53,10 @@ class LeadsRpc(LeadsBase):
         similar = duplicates_store.lead_candidates(
             self.db, self.name_indexes.get(NAME_KEYS), lead, caller, exclude_id=lead["id"]
         )
+        result = {**lead, "similar": similar}
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
-        return {**lead, "similar": similar}
+        return result
 
     @rpc(expected_exceptions=EXPECTED)
     def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 from services.platform.listing import LOOKUP_INCLUDE, after_first_word, phone_key_sql
+from services.platform.requests_once import applied_requests_table
 
 from .domain import (
     DISTRIBUTION_STRATEGIES,
@@ -22,6 +23,8 @@ from .domain import (
 )
 
 metadata = service_metadata("leads")
+#: the idempotency keys of the requests applied (services/platform/requests_once.py)
+applied_requests = applied_requests_table(metadata)
 
 
 def _in(values: tuple[str, ...]) -> str:

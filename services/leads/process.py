@@ -18,6 +18,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, DuplicatesFound, NotFound
 from services.platform.fields import failed
 from services.platform.idempotency import idempotent
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
@@ -36,6 +37,7 @@ class ProcessRpc(LeadsBase):
         data: dict[str, Any],
         actor: dict[str, Any],
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Link the lead to its contact (and account) and need; emit ``lead_qualified``.
 
@@ -47,8 +49,12 @@ class ProcessRpc(LeadsBase):
         (``candidates``, each with its ``entity``) and nothing is created. The lead
         moves to ``handoff`` when it has an owner, else to ``distribution``.
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (closed lead, stale
-        version), ``ValidationFailed``, ``DuplicatesFound``.
+        version), ``ValidationFailed``, ``DuplicatesFound``. Called again with the same
+        ``idempotency_key`` it returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "qualify_lead", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         request = domain.clean_qualify(data)
         lead = store.load_lead_for_change(self.db, lead_id, caller, expected_version)
@@ -103,6 +109,7 @@ class ProcessRpc(LeadsBase):
         result = store.save_lead(
             self.db, lead, actor, changed, event="lead_qualified", stage_change=stage_change
         )
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
@@ -113,13 +120,18 @@ class ProcessRpc(LeadsBase):
         reason: Any,
         actor: dict[str, Any],
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Disqualify the lead with a reason from the configured list; emit ``lead_disqualified``.
 
         Raises ``ValidationFailed`` (no reason or one not in the list of active
         disqualification reasons), ``Conflict`` (closed already, stale version),
-        ``NotFound``, ``PermissionDenied``.
+        ``NotFound``, ``PermissionDenied``. Called again with the same
+        ``idempotency_key`` it returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "disqualify_lead", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         code = domain.clean_disqualify_reason(reason)
         lead = store.load_lead_for_change(self.db, lead_id, caller, expected_version)
@@ -138,6 +150,7 @@ class ProcessRpc(LeadsBase):
             stage_change=stage_change,
             extra={"reason": code},
         )
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -17,6 +17,7 @@ from services.platform.errors import EXPECTED, Conflict, NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.records import load_for_update, load_record
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import catalog_store, domain
@@ -61,13 +62,19 @@ class CatalogRpc(OrdersBase):
     # --- products ---------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_product(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_product(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Add a product and emit ``product_created``.
 
         ``code`` and ``name`` are required; ``is_active`` defaults to true. Raises
         ``ValidationFailed``, ``PermissionDenied`` (not a manager), ``Conflict``
-        (the code is taken).
+        (the code is taken). Called again with the same
+        ``idempotency_key`` it creates nothing and returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_product", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         domain.require_catalogue_manager(caller)
         changes = domain.clean_changes(PRODUCT, data, require=("code", "name"))
@@ -89,6 +96,7 @@ class CatalogRpc(OrdersBase):
         catalog_store.flush_unique(self.db, "code", "product")
         result = product_out(self.db, product)
         self.db.emit("product_created", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -21,6 +21,7 @@ from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.records import load_for_update, load_record
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import domain, store
@@ -53,7 +54,9 @@ class InvoicesRpc(OrdersBase):
     """Invoices, their payments and the overdue check."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_invoice(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_invoice(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """A draft invoice with the next number of the year; emit ``invoice_created``.
 
         With ``order_id`` it copies the order's totals, currency, account, owner and
@@ -61,7 +64,12 @@ class InvoicesRpc(OrdersBase):
         without, ``total`` and ``currency`` are required (``tax_total`` optional, at
         most the total). ``due_date`` defaults to 14 days from today. Raises
         ``ValidationFailed``, ``NotFound`` (the order), ``PermissionDenied``, ``Conflict``.
+        Called again with the same
+        ``idempotency_key`` it creates nothing and returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_invoice", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         by_hand = not (isinstance(data, dict) and data.get("order_id"))
         changes = domain.clean_changes(
@@ -120,6 +128,7 @@ class InvoicesRpc(OrdersBase):
         self.db.flush()
         result = dump_invoice(invoice)
         self.db.emit("invoice_created", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -15,11 +15,14 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.platform.db import service_metadata
+from services.platform.requests_once import applied_requests_table
 
 from .accounting_contract import ACCOUNTING_STATUSES
 from .domain import INVOICE_STATUSES, ORDER_STATUSES
 
 metadata = service_metadata("orders")
+#: the idempotency keys of the requests applied (services/platform/requests_once.py)
+applied_requests = applied_requests_table(metadata)
 
 MONEY = sa.Numeric(18, 2)
 PERCENT = sa.Numeric(5, 2)

@@ -19,6 +19,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.records import load_for_update, load_record
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import validation_failed
 
@@ -114,14 +115,20 @@ class OrdersRpc(OrdersBase):
     # --- the record ---------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_order(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_order(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Create a draft order with the next number of the year; emit ``order_placed``.
 
         ``currency`` is required; the owner defaults to the caller (an explicit null is
         refused); ``lines`` are ``[{product_id, quantity, price, discount?, tax_rate?}]``
         of active products. Raises ``ValidationFailed``, ``PermissionDenied`` (another
-        team).
+        team). Called again with the same
+        ``idempotency_key`` it creates nothing and returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_order", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         changes = domain.clean_changes(ORDER, data, skip=("lines",), require=("currency",))
         raw_lines = changes.pop("lines", None)
@@ -131,6 +138,7 @@ class OrdersRpc(OrdersBase):
         lines = domain.clean_lines(raw_lines, values["currency"])
         check_products(self.db, lines)
         result = place_order(self.db, values, lines, caller, actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
@@ -251,8 +259,13 @@ class OrdersRpc(OrdersBase):
         actor: dict[str, Any],
         expected_version: Any,
         reason: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Move the order by ``action``, log it, tell accounting, emit, commit."""
+        """Move the order by ``action``, log it, tell accounting, emit, commit; a
+        request already applied under ``idempotency_key`` gets its first answer."""
+        replay = claim_request(self.db, idempotency_key, f"{action}_order", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         target = ORDER_ACTIONS[action]
         reason = domain.clean_reason(reason)
@@ -276,20 +289,28 @@ class OrdersRpc(OrdersBase):
         )
         if target == "cancelled":
             self.db.emit("order_cancelled", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EXPECTED)
     def confirm_order(
-        self, order_id: str, actor: dict[str, Any], expected_version: int | None = None
+        self,
+        order_id: str,
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """draft → confirmed (needs a line); ask accounting to reserve the goods; emit
         ``order_status_changed``.
 
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (not a draft; stale
-        version), ``ValidationFailed`` (no lines).
+        version), ``ValidationFailed`` (no lines). Called again with the same
+        ``idempotency_key`` it returns the first answer instead of a ``Conflict``.
         """
-        return self._move(order_id, "confirm", actor, expected_version)
+        return self._move(
+            order_id, "confirm", actor, expected_version, idempotency_key=idempotency_key
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def start_order(
