@@ -1,3 +1,4 @@
+import { Link } from "../core/router";
 import { ACCENTS, isColour, useSession, type Theme } from "../core/session";
 import { LOCALES, useT, type Locale } from "../i18n";
 
@@ -68,6 +69,9 @@ export function Settings() {
         </label>
         <p className="hint">{t("settings.formatSample", { date: t.dateTime(new Date().toISOString()), number: t.number(1234567.89) })}</p>
       </section>
+      <p className="settings-more">
+        <Link to="/mail/settings">{t("mail.settingsLink")}</Link>
+      </p>
     </div>
   );
 }

@@ -1,5 +1,5 @@
-// Administration: the lead rules (distribution, scoring), the lookup lists and the web
-// forms. Managers see the first three; web forms are for administrators.
+// Administration: the lead rules (distribution, scoring), the lookup lists, the web forms,
+// the orders settings, and mail templates and subject rules.
 import { useEffect } from "react";
 import type { SectionProps } from "../../core/registry";
 import { Link, navigate } from "../../core/router";
@@ -8,9 +8,11 @@ import { addMessages, useT } from "../../i18n";
 import { isAdmin } from "../leads/process";
 import { DistributionRules } from "./DistributionRules";
 import { LookupsEditor } from "./LookupsEditor";
+import { MailTemplates } from "./MailTemplates";
 import { OrdersSettings } from "./OrdersSettings";
 import adminMessages from "./messages.admin";
 import { ScoringRules } from "./ScoringRules";
+import { SubjectRules } from "./SubjectRules";
 import { WebForms } from "./WebForms";
 
 addMessages(adminMessages);
@@ -21,6 +23,8 @@ const PAGES = [
   { id: "lookups", labelKey: "admin.lookups", adminOnly: false },
   { id: "web-forms", labelKey: "admin.webForms", adminOnly: true },
   { id: "orders", labelKey: "admin.ordersSettings", adminOnly: true },
+  { id: "email-templates", labelKey: "admin.mailTemplates", adminOnly: true },
+  { id: "email-rules", labelKey: "admin.subjectRules", adminOnly: true },
 ];
 
 export default function AdminSection({ subpath }: SectionProps) {
@@ -41,6 +45,8 @@ export default function AdminSection({ subpath }: SectionProps) {
   else if (page?.id === "lookups") content = <LookupsEditor kind={subpath[1]} />;
   else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
   else if (page?.id === "orders") content = <OrdersSettings />;
+  else if (page?.id === "email-templates") content = <MailTemplates />;
+  else if (page?.id === "email-rules") content = <SubjectRules />;
   else if (pageId) content = <p className="empty-page">{PAGES.some((p) => p.id === pageId) ? t("error.forbidden") : t("error.notFound")}</p>;
 
   return (

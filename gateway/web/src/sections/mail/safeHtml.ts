@@ -1,0 +1,32 @@
+// Mail HTML comes from strangers. It is shown in an iframe with an empty sandbox (no
+// scripts, no same origin, no forms), after the active parts are removed here too, and
+// under a Content-Security-Policy that loads nothing from the network (no tracking
+// pixels): what it embeds inline (data: images, styles) still shows.
+const DROPPED = "script,iframe,frame,frameset,object,embed,applet,form,base,meta,link,noscript,template";
+const POLICY = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:";
+
+export function sanitizeMailHtml(html: string): string {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  doc.querySelectorAll(DROPPED).forEach((element) => element.remove());
+  doc.querySelectorAll("*").forEach((element) => {
+    for (const attribute of Array.from(element.attributes)) {
+      const name = attribute.name.toLowerCase();
+      const value = attribute.value.trim().toLowerCase();
+      if (name.startsWith("on") || name === "srcdoc" || name === "formaction") element.removeAttribute(attribute.name);
+      else if (["href", "src", "action", "xlink:href", "background"].includes(name) && /^(javascript|vbscript|data:text\/html)/.test(value.replace(/\s/g, ""))) {
+        element.removeAttribute(attribute.name);
+      }
+    }
+  });
+  return doc.body ? doc.body.innerHTML : "";
+}
+
+/** The iframe's whole document: the policy, links opening outside, the cleaned body. */
+export function mailFrameDocument(html: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${POLICY}">` +
+    `<base target="_blank"><style>body{font:14px/1.5 system-ui,sans-serif;margin:12px;color:#1f2328;background:#fff;word-wrap:break-word}img{max-width:100%;height:auto}</style>` +
+    `</head><body>${sanitizeMailHtml(html)}</body></html>`
+  );
+}
