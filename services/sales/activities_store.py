@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 from services.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from services.platform.list_filters import filter_condition
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page, parse_query, readable_by
 from services.platform.records import load_for_update, load_record
 
@@ -26,7 +27,15 @@ from .domain import (
     DONE_STATUSES,
     RELATED_TYPES,
 )
-from .models import Account, Activity, Contact, Opportunity, Participant
+from .models import (
+    Account,
+    Activity,
+    ActivityEmail,
+    ActivityLink,
+    Contact,
+    Opportunity,
+    Participant,
+)
 from .schemas import dump_activity_row
 from .store import Kind
 
@@ -85,6 +94,7 @@ def dump_activity(db: Any, record: Any) -> dict[str, Any]:
     """One activity as it goes on the wire, with its participants."""
     result = dump_activity_row(record)
     attach_participants(db, [result])
+    attach_emails(db, [result])
     return result
 
 
@@ -102,6 +112,39 @@ def attach_participants(db: Any, items: list[dict[str, Any]]) -> None:
         by_activity[activity_id].append({"type": kind_, "id": participant_id})
     for item in items:
         item["participants"] = by_activity[item["id"]]
+
+
+def attach_emails(db: Any, items: list[dict[str, Any]]) -> None:
+    """Give every email activity among ``items`` its ``email``: ``{id, message_id,
+    thread_key, direction, visibility, links: [{type, id}]}`` (the web app threads by
+    ``thread_key`` and opens the message by ``id``, the mail service's). One query each."""
+    ids = [item["id"] for item in items if item.get("type") == "email"]
+    if not ids:
+        return
+    emails = {
+        row.activity_id: row
+        for row in db.execute(
+            sa.select(ActivityEmail).where(ActivityEmail.activity_id.in_(ids))
+        ).scalars()
+    }
+    links: dict[str, list[dict[str, str]]] = {}
+    for activity_id, kind, record_id in db.execute(
+        sa.select(ActivityLink.activity_id, ActivityLink.record_type, ActivityLink.record_id)
+        .where(ActivityLink.activity_id.in_(list(emails)))
+        .order_by(ActivityLink.activity_id, ActivityLink.record_type, ActivityLink.record_id)
+    ).all():
+        links.setdefault(activity_id, []).append({"type": kind, "id": record_id})
+    for item in items:
+        email = emails.get(item["id"])
+        if email is not None:
+            item["email"] = {
+                "id": email.email_id,
+                "message_id": email.message_id,
+                "thread_key": email.thread_key,
+                "direction": email.direction,
+                "visibility": email.visibility,
+                "links": links.get(item["id"], []),
+            }
 
 
 def insert(db: Any, values: dict[str, Any]) -> Any:
@@ -218,7 +261,10 @@ def participant_may_not_change(db: Any, activity_id: str, caller: Actor) -> Iter
 def list_activities(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
     """A page of the activities the caller may read or takes part in, with participants."""
     query, participant_ids = split_participant_filter(query)
+    query, about = split_related_filter(query)
     stmt = sa.select(Activity).where(readable(caller))
+    if about is not None:
+        stmt = stmt.where(about)
     if participant_ids:
         stmt = stmt.where(
             Activity.id.in_(
@@ -229,6 +275,7 @@ def list_activities(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
         )
     page = fetch_page(db, stmt, ACTIVITY_LIST_SPEC, query, dump_activity_row)
     attach_participants(db, page["items"])
+    attach_emails(db, page["items"])
     return page
 
 
@@ -243,6 +290,7 @@ def list_my_activities(
         stmt = stmt.where(Activity.status.not_in(DONE_STATUSES))
     page = fetch_page(db, stmt, MY_ACTIVITIES_SPEC, query, dump)
     attach_participants(db, page["items"])
+    attach_emails(db, page["items"])
     return page
 
 
@@ -260,6 +308,31 @@ def split_participant_filter(query: Any) -> tuple[Any, list[str]]:
     if errors:
         raise domain.validation_failed(errors)
     return rest, participant_ids
+
+
+def split_related_filter(query: Any) -> tuple[Any, Any]:
+    """``filter[related_id]`` (with ``filter[related_type]``, if given) taken out of the
+    query: the condition that an activity is about one of those records or linked to it
+    (an email shows on every record it is linked to, ``activity_links``), or None."""
+    filters = query.get("filter") if isinstance(query, Mapping) else None
+    if not isinstance(filters, Mapping) or "related_id" not in filters:
+        return query, None
+    parsed = parse_query(query, ACTIVITY_LIST_SPEC).filters
+    rest = {
+        **query,
+        "filter": {k: v for k, v in filters.items() if k not in ("related_type", "related_id")},
+    }
+    types, ids = parsed.get("related_type"), parsed["related_id"]
+    own = filter_condition(ACTIVITY_LIST_SPEC.filters["related_id"], ids)
+    if types is not None:
+        own = sa.and_(filter_condition(ACTIVITY_LIST_SPEC.filters["related_type"], types), own)
+    present = [i for i in ids if i is not None]
+    if not present:
+        return rest, own
+    linked = sa.select(ActivityLink.activity_id).where(ActivityLink.record_id.in_(present))
+    if types is not None:
+        linked = linked.where(ActivityLink.record_type.in_([t for t in types if t is not None]))
+    return rest, sa.or_(own, Activity.id.in_(linked))
 
 
 def move_lead_activities(db: Any, kept_id: str, merged_ids: list[str]) -> None:

@@ -13,7 +13,7 @@ from nameko.events import event_handler
 
 from services.platform.idempotency import idempotent
 
-from . import activities_store, domain, opportunities_store
+from . import activities_store, domain, email_activities_store, opportunities_store
 from .dependencies import SalesBase
 
 
@@ -23,7 +23,7 @@ class LeadLinksHandlers(SalesBase):
     @event_handler("leads", "leads_merged")
     @idempotent
     def handle_leads_merged(self, event: dict[str, Any]) -> None:
-        """Move activities (``related`` lead) and deals (``lead_id``) to the kept lead.
+        """Move activities (``related`` lead, emails' links) and deals to the kept lead.
 
         Moved in bulk in one transaction with the event's claim; ``leads_merged`` is
         the fact consumers see, no per-record events follow.
@@ -33,5 +33,6 @@ class LeadLinksHandlers(SalesBase):
         merged_ids = [i for i in data.get("merged_ids") or [] if domain.is_uuid(i)]
         if domain.is_uuid(kept_id) and merged_ids:
             activities_store.move_lead_activities(self.db, kept_id, merged_ids)
+            email_activities_store.move_links(self.db, "lead", kept_id, merged_ids)
             opportunities_store.move_lead_deals(self.db, kept_id, merged_ids)
         self.db.commit()

@@ -18,7 +18,7 @@ from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.records import check_version, not_found
 
-from . import domain
+from . import domain, email_activities_store
 from .models import (
     Account,
     Activity,
@@ -88,6 +88,8 @@ def move_contact_links(db: Any, kept_id: str, merged_id: str) -> dict[str, int]:
     careers, careers_dropped = move_careers(db, "contact_id", kept_id, merged_id)
     opportunities = relink(db, Opportunity, Opportunity.contact_id, kept_id, merged_id)
     about = relink_activities(db, "contact", kept_id, merged_id)
+    # the emails linked to it show on the kept contact's timeline
+    email_activities_store.move_links(db, "contact", kept_id, [merged_id])
     # An activity with both contacts keeps one participant row (the primary key).
     clash = sa.select(Participant.activity_id).where(
         Participant.kind == "contact", Participant.participant_id == kept_id
@@ -130,6 +132,7 @@ def move_account_links(db: Any, kept_id: str, merged_id: str) -> dict[str, int]:
     careers, careers_dropped = move_careers(db, "account_id", kept_id, merged_id)
     contacts = relink(db, Contact, Contact.account_id, kept_id, merged_id)
     children = relink(db, Account, Account.parent_id, kept_id, merged_id, Account.id != kept_id)
+    email_activities_store.move_links(db, "account", kept_id, [merged_id])
     opportunities = relink(db, Opportunity, Opportunity.account_id, kept_id, merged_id)
     # Both competitors in one deal: the kept account's entry stays, the other goes.
     kept_deals = sa.select(Competitor.opportunity_id).where(Competitor.account_id == kept_id)

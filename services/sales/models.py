@@ -22,6 +22,8 @@ from .domain import (
     ACTIVITY_PRIORITIES,
     ACTIVITY_STATUSES,
     ACTIVITY_TYPES,
+    EMAIL_DIRECTIONS,
+    EMAIL_VISIBILITIES,
     OPPORTUNITY_STATUSES,
     PARTICIPANT_KINDS,
     PERIOD_KINDS,
@@ -489,6 +491,44 @@ class Participant(Base):
         sa.CheckConstraint(f"kind IN ({_in(PARTICIPANT_KINDS)})", name="kind"),
         sa.Index("ix_activity_participants_participant", "kind", "participant_id"),
     )
+
+
+class ActivityEmail(Base):
+    """The message an ``email`` activity records (from the mail service's events)."""
+
+    __tablename__ = "activity_emails"
+
+    activity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False),
+        sa.ForeignKey("sales.activities.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    email_id: Mapped[str] = mapped_column(UUID(as_uuid=False), unique=True)
+    message_id: Mapped[str | None] = mapped_column(sa.Text)
+    thread_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    direction: Mapped[str] = mapped_column(sa.String(10))
+    visibility: Mapped[str] = mapped_column(sa.String(10))
+
+    __table_args__ = (
+        sa.CheckConstraint(f"direction IN ({_in(EMAIL_DIRECTIONS)})", name="direction"),
+        sa.CheckConstraint(f"visibility IN ({_in(EMAIL_VISIBILITIES)})", name="visibility"),
+    )
+
+
+class ActivityLink(Base):
+    """A record an activity shows on (an email linked to a contact, its account, a deal)."""
+
+    __tablename__ = "activity_links"
+
+    activity_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False),
+        sa.ForeignKey("sales.activities.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    record_type: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+
+    __table_args__ = (sa.Index("ix_activity_links_record", "record_type", "record_id"),)
 
 
 # --- forecasts ------------------------------------------------------------------------

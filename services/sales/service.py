@@ -13,6 +13,7 @@ from services.platform.name_index import NameIndexStatusRpc
 from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
 from .contacts import ContactsRpc
+from .email_activities import EmailActivitiesHandlers
 from .forecasts import ForecastsRpc
 from .lead_links import LeadLinksHandlers
 from .merges import MergesRpc
@@ -33,6 +34,7 @@ class SalesService(
     ActivitiesRpc,
     ForecastsRpc,
     LeadLinksHandlers,
+    EmailActivitiesHandlers,
     NameIndexStatusRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""

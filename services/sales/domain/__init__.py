@@ -31,6 +31,7 @@ from services.platform.values import (  # noqa: F401
 
 from .accounts import *  # noqa: F403
 from .activities import *  # noqa: F403
+from .emails import *  # noqa: F403
 from .forecasts import *  # noqa: F403
 from .merges import *  # noqa: F403
 from .opportunities import *  # noqa: F403
