@@ -9,9 +9,11 @@ expressions are evaluated in the sandbox when the task runs.
 Every call carries an idempotency key (the instance and the task). The ledger
 (``action_calls``) remembers each key's answer, so a step that is run again — after a
 retry, a crash or a redelivery — takes the stored answer instead of acting again. Only
-a call whose answer was lost (sent, no reply) is in doubt: an *idempotent* action is
-sent again; any other fails the step for an administrator to check and then retry or
-skip, because the owning services do not yet accept the key themselves.
+a call whose answer was lost (sent, no reply) is in doubt: it is sent again when that
+is harmless — the action is idempotent by nature (a read, a change to given values), or
+its RPC is *keyed* (:data:`KEYED`: the owning service takes ``idempotency_key`` and
+answers a request it has applied with its first answer). Any other fails the step for
+an administrator to check and then retry or skip.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ CATALOGUE: dict[str, Action] = {
                     description="empty: by the distribution rules",
                 ),
             ),
-            False,
+            True,  # keyed
             description="By the distribution rules unless an owner is given",
             title_ru="Назначить ответственного",
         ),
@@ -142,7 +144,7 @@ CATALOGUE: dict[str, Action] = {
                     description="contact_id | contact, account_id | account, need_type",
                 ),
             ),
-            False,
+            True,  # keyed
             title_ru="Квалифицировать лид",
         ),
         Action(
@@ -150,7 +152,7 @@ CATALOGUE: dict[str, Action] = {
             "Disqualify a lead",
             "leads",
             (Param("lead_id", "uuid"), Param("reason", "string")),
-            False,
+            True,  # keyed
             title_ru="Дисквалифицировать лид",
         ),
         Action(
@@ -191,7 +193,7 @@ CATALOGUE: dict[str, Action] = {
             "Confirm an order",
             "orders",
             (Param("order_id", "uuid"),),
-            False,
+            True,  # keyed
             title_ru="Подтвердить заказ",
         ),
         Action(
@@ -213,7 +215,7 @@ CATALOGUE: dict[str, Action] = {
                 Param("related_id", "uuid", required=False),
                 Param("channel_id", "uuid", required=False),
             ),
-            False,
+            True,  # keyed
             title_ru="Опубликовать в ленте",
         ),
         Action(
@@ -271,6 +273,24 @@ class ActionError(Exception):
     """A call that cannot be made as asked (a user's mistake in the diagram)."""
 
 
+#: The RPCs whose owning service takes the call's ``idempotency_key`` (keeps it with
+#: the effect and answers a request it applied with its first answer), so sending one
+#: again after a lost answer acts once (services/platform/requests_once.py).
+KEYED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("leads", "create_lead"),
+        ("leads", "assign_lead"),
+        ("leads", "qualify_lead"),
+        ("leads", "disqualify_lead"),
+        ("orders", "create_order"),
+        ("orders", "create_invoice"),
+        ("orders", "create_product"),
+        ("orders", "confirm_order"),
+        ("feed", "create_post"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Call:
     """One RPC: ``service.method(*args, actor=..., **kwargs)``; or a webhook."""
@@ -279,6 +299,11 @@ class Call:
     method: str
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the owning service takes the call's ``idempotency_key``."""
+        return (self.service, self.method) in KEYED
 
 
 def _entity(params: dict[str, Any]) -> tuple[str, str]:
@@ -404,10 +429,16 @@ def build_call(operation: str, params: dict[str, Any]) -> Call:
 
 
 def is_idempotent(operation: str, params: dict[str, Any]) -> bool:
-    """Whether sending this call again after a lost answer acts at most once."""
+    """Whether sending this call again after a lost answer acts at most once: the
+    action is idempotent by nature, or its RPC is keyed (:data:`KEYED`)."""
     action = CATALOGUE.get(operation)
     if action is None:
         return False
+    try:
+        if build_call(operation, params).keyed:
+            return True
+    except ActionError:
+        pass  # never sent: it fails at once, whatever this says
     if operation == "assign_owner":
         return bool(params.get("owner_id"))  # by hand is a set; by the rules is a turn
     return action.idempotent

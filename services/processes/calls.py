@@ -103,7 +103,8 @@ def send_call(outbound: Outbound, row: Any, actor: dict[str, Any]) -> tuple[bool
                     "message": f"the {call.service} service is not installed",
                     "errors": [],
                 }
-            return True, getattr(proxy, call.method)(*call.args, actor=actor, **call.kwargs)
+            kwargs = {**call.kwargs, "idempotency_key": row.key} if call.keyed else call.kwargs
+            return True, getattr(proxy, call.method)(*call.args, actor=actor, **kwargs)
     except eventlet.Timeout:
         return None, None
     except OspreyError as exc:

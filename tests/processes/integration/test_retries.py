@@ -1,0 +1,72 @@
+"""An action whose answer is lost is sent again under its idempotency key, and the
+owning service, which keeps the key with the effect, acts once (docs/processes.md,
+"Actions and idempotency")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.platform.keyed_requests import count, waiting_on_locks
+
+from .conftest import ADMIN, REP, call, fixture_xml, rows, wait_for
+
+
+def test_a_post_whose_answer_is_lost_is_sent_again_and_posted_once(
+    container_factory, config, crm, db_engine
+):
+    """The feed is slowed by a lock on its posts: the processes service stops waiting
+    after a second, the call is in doubt, and the sweeper sends it again under the same
+    key while the first is still at work. When the lock goes, the first posts and the
+    second gets the first's answer: one post, and the step completes with it."""
+    from services.processes.service import ProcessesService
+
+    processes = container_factory(ProcessesService, {**config, "PROCESS_ACTION_TIMEOUT": 1})
+    processes.start()
+    channel = call(crm["feed"], "create_channel", {"name": "Wins"}, actor=ADMIN)
+    definition = call(
+        processes, "create_process_definition", fixture_xml("post_to_channel.bpmn"), actor=ADMIN
+    )
+    call(processes, "deploy_process_definition", definition["id"], actor=ADMIN)
+
+    with db_engine.connect() as holder:
+        holder.execute(sa.text("LOCK TABLE feed.posts IN SHARE MODE"))
+        started = call(
+            processes,
+            "start_process_instance",
+            {
+                "definition_id": definition["id"],
+                "data": {"channel_id": channel["id"], "text": "We won Acme"},
+            },
+            actor=REP,
+        )
+
+        def sent_again() -> bool:
+            (ledger,) = rows(
+                db_engine,
+                "SELECT attempts FROM processes.action_calls WHERE instance_id = :i",
+                i=started["id"],
+            )
+            # the first call waits for the lock, the one sent again for the first's key
+            return ledger.attempts >= 2 and waiting_on_locks(db_engine) >= 2
+
+        wait_for(sent_again, timeout=30, what="the lost call to be sent again")
+        assert count(db_engine, "SELECT count(*) FROM feed.posts") == 0
+        holder.rollback()
+
+    def finished() -> dict | None:
+        instance = call(processes, "get_process_instance", started["id"], actor=REP)
+        return instance if instance["state"] in ("completed", "failed") else None
+
+    done = wait_for(finished, timeout=30, what="the step to complete")
+    assert done["state"] == "completed", (done["error"], done["calls"])
+    (post,) = rows(db_engine, "SELECT id, text FROM feed.posts")
+    assert post.text == "We won Acme"
+    assert done["data"]["post"]["id"] == post.id
+    (ledger,) = done["calls"]
+    assert ledger["state"] == "done" and ledger["attempts"] >= 2
+    kinds = [e["kind"] for e in done["log"]]
+    assert kinds.count("action_done") == 1 and "action_in_doubt" not in kinds
+    # every sending has been answered by now, and none of them posted again
+    wait_for(lambda: waiting_on_locks(db_engine) == 0, what="every sending to be answered")
+    assert count(db_engine, "SELECT count(*) FROM feed.posts") == 1
+    assert count(db_engine, "SELECT count(*) FROM feed.outbox WHERE type = 'post_created'") == 1
