@@ -1,5 +1,6 @@
-"""A start on a timer date, a webhook action with its idempotency key, and moving a
-running instance to a new version when its tasks match."""
+"""A start on a timer date, a start on a cycle (across a restart of the service), a
+webhook action with its idempotency key, and moving a running instance to a new
+version when its tasks match."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from services.platform.errors import ValidationFailed
 
-from .conftest import ADMIN, REP, call, fixture_xml, wait_for
+from .conftest import ADMIN, REP, call, fixture_xml, rows, wait_for
 
 START_ON_DATE = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -129,3 +130,102 @@ def test_an_instance_moves_to_a_version_whose_tasks_match(processes):
         for e in call(processes, "get_process_instance", started["id"], actor=ADMIN)["log"]
     ]
     assert kinds.count("migrated") == 1
+
+
+START_ON_A_CYCLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="t">
+  <bpmn:process id="on_a_cycle" name="On a cycle" isExecutable="true">
+    <bpmn:startEvent id="Tick">
+      <bpmn:timerEventDefinition id="T">
+        <bpmn:timeCycle>'R3/PT2S'</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Tick" targetRef="Hook" />
+    <bpmn:serviceTask id="Hook" name="Tell the partner">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="call_webhook" resultVariable="answer">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="url" type="str" value="'{url}'" />
+            <spiffworkflow:parameter id="body" type="dict" value="{{'tick': str(now())}}" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="F2" sourceRef="Hook" targetRef="Done" />
+    <bpmn:endEvent id="Done" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_cycle_start_runs_on_each_cycle_until_its_count_across_a_restart(
+    container_factory, config, partner, db_engine
+):
+    """``R3/PT2S``: deploying starts one instance that runs its path every two seconds,
+    three times, then completes. The service stops after the first run and starts
+    again only once the second was due: the late cycle runs when it comes back, and no
+    run is lost or made twice."""
+    from services.processes.service import ProcessesService
+
+    url, received = partner
+    first = container_factory(ProcessesService, config)
+    first.start()
+    definition = call(
+        first, "create_process_definition", START_ON_A_CYCLE.format(url=url), actor=ADMIN
+    )
+    call(first, "deploy_process_definition", definition["id"], actor=ADMIN)
+    (waiting,) = call(
+        first,
+        "list_process_instances",
+        {"filter": {"definition_id": [definition["id"]]}},
+        actor=ADMIN,
+    )["items"]
+    assert waiting["state"] == "waiting" and waiting["next_due_at"]
+
+    def instance() -> dict:
+        (row,) = rows(
+            db_engine,
+            "SELECT status, next_due_at FROM processes.instances WHERE definition_id = :d",
+            d=definition["id"],
+        )
+        return row
+
+    wait_for(lambda: len(received) == 1, timeout=30, what="the first cycle")
+    # the first run's call is answered and its instance waits for the next cycle
+    wait_for(
+        lambda: instance().status == "waiting" and instance().next_due_at,
+        what="the instance to wait for its second cycle",
+    )
+    first.stop()
+    due = instance().next_due_at
+    wait_for(lambda: datetime.now(UTC) > due + timedelta(seconds=1), what="the second cycle")
+    assert len(received) == 1  # nobody ran it while the service was down
+
+    second = container_factory(ProcessesService, config)
+    second.start()
+
+    def finished() -> dict | None:
+        found = call(second, "get_process_instance", waiting["id"], actor=ADMIN)
+        return found if found["state"] in ("completed", "failed") else None
+
+    done = wait_for(finished, timeout=60, what="the three cycles")
+    assert done["state"] == "completed", done["error"]
+    keys = [hit["key"] for hit in received]
+    assert len(keys) == 3 and len(set(keys)) == 3, keys
+    assert all(k.startswith(waiting["id"]) for k in keys)
+    assert sorted(keys) == sorted(c["key"] for c in done["calls"])
+    kinds = [e["kind"] for e in done["log"]]
+    assert kinds.count("timer_fired") == 3 and kinds.count("action_done") == 3
+    assert instances_of(second, definition["id"]) == 1
+
+
+def instances_of(processes, definition_id: str) -> int:
+    return len(
+        call(
+            processes,
+            "list_process_instances",
+            {"filter": {"definition_id": [definition_id]}},
+            actor=ADMIN,
+        )["items"]
+    )
