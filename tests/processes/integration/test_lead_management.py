@@ -1,13 +1,13 @@
 """The shipped "Lead management" process against the real leads, sales and feed
 services: a lead created starts it, its qualification call becomes the owner's
 activity, completing the activity drives the lead through the leads service's own
-actions to a deal."""
+actions to a deal; a lead nobody owns is distributed by the rules on the way."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .conftest import ADMIN, REP, call, rows, wait_for
+from .conftest import ADMIN, MANAGER, OTHER_REP, REP, call, rows, wait_for
 
 
 def instance_of(engine: Any, lead_id: str) -> Any:
@@ -92,3 +92,85 @@ def test_a_new_lead_runs_the_shipped_process_to_a_deal(processes, crm, db_engine
         "post_to_feed",
     }
     assert all(c.state == "done" and c.attempts == 1 for c in calls)
+
+
+def test_an_unowned_lead_is_distributed_by_the_rules_before_its_hand_off(processes, crm, db_engine):
+    """Nobody owns the lead: its qualification call is offered to the sales managers,
+    and once qualified the process distributes it by the first matching rule (the
+    leads service's own ``assign_lead``) before handing it off: the deal goes to the
+    owner the rule chose."""
+    call(processes, "ensure_shipped_process_definitions", actor=ADMIN)
+    rule = call(
+        crm["leads"],
+        "create_distribution_rule",
+        {
+            "name": "Web leads in turn",
+            "strategy": "round_robin",
+            "owner_ids": [OTHER_REP["id"], REP["id"]],
+        },
+        actor=MANAGER,
+    )
+    lead = call(
+        crm["leads"],
+        "create_lead",
+        {"contact_name": "Nils Berg", "email": "nils@berg.example", "owner_id": None},
+        actor=MANAGER,
+    )
+    assert lead["owner_id"] is None
+    instance = wait_for(lambda: instance_of(db_engine, lead["id"]), what="the process to start")
+    task = wait_for(
+        lambda: rows(
+            db_engine,
+            "SELECT * FROM processes.process_tasks"
+            " WHERE instance_id = :i AND activity_id IS NOT NULL",
+            i=instance.id,
+        ),
+        what="the task's activity",
+    )[0]
+    assert task.assignee_id is None and task.candidate_role == "sales_manager"
+
+    call(
+        processes,
+        "complete_process_task",
+        task.id,
+        {"qualified": True, "need_type": "Telephony"},
+        actor=MANAGER,
+    )
+    done = wait_for(
+        lambda: (
+            (i := instance_of(db_engine, lead["id"])) is not None
+            and i.status in ("completed", "failed")
+            and i
+        ),
+        timeout=60,
+        what="the process to end",
+    )
+    assert done.status == "completed", done.error
+
+    after = call(crm["leads"], "get_lead", lead["id"], actor=MANAGER)
+    assert after["owner_id"] == OTHER_REP["id"]  # the rule's first turn
+    assert after["need_type"] == "Telephony" and after["contact_id"]
+    assert after["opportunity_id"] and after["stage"] in ("awaiting_sale", "converted")
+    (assignment,) = call(crm["leads"], "list_lead_assignments", lead["id"], actor=MANAGER)
+    assert assignment["owner_id"] == OTHER_REP["id"]
+    assert assignment["rule_id"] == rule["id"] and assignment["strategy"] == "round_robin"
+    deal = call(crm["sales"], "get_opportunity", after["opportunity_id"], actor=MANAGER)
+    assert deal["owner_id"] == OTHER_REP["id"] and deal["lead_id"] == lead["id"]
+
+    # qualified, then distributed, then handed off: each action once, in that order
+    calls = rows(
+        db_engine,
+        "SELECT c.operation, c.state, c.attempts FROM processes.action_calls AS c"
+        " WHERE c.instance_id = :i AND c.purpose = 'service_task' ORDER BY c.created_at",
+        i=done.id,
+    )
+    assert [c.operation for c in calls] == [
+        "qualify_lead",
+        "assign_owner",
+        "handoff_lead",
+        "post_to_feed",
+    ]
+    assert all(c.state == "done" and c.attempts == 1 for c in calls)
+    history = call(crm["leads"], "lead_history", lead["id"], actor=MANAGER)
+    moves = [(h["action"], h["to_stage"]) for h in history]
+    assert moves.index(("qualify", "distribution")) < moves.index(("assign", "handoff"))
