@@ -1,0 +1,251 @@
+"""The mail screens in a real browser against the whole stack and a real Dovecot and
+Postfix (tests/integrations/mailservers.py): connect a mailbox in Settings → Mail (a
+wrong password shows the server's words), synced mail on a contact's Emails tab, a
+stranger's mail linked by hand from "needs processing" and another dismissed, a reply
+with a template sent through Postfix and read back over IMAP, and the admin's
+templates and subject rules."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+
+import pytest
+from cryptography.fernet import Fernet
+from playwright.sync_api import Page, expect
+
+from services.platform.testing import fresh_migrated_database, sibling_database_url
+from tests.integrations.conftest import PASSWORD, append, imap, message, wait_for
+from tests.integrations.mailservers import Dovecot, MailServerMissing, Postfix, mail_servers
+from tests.support.stack import Stack
+from tests.web.conftest import DIST, Site, sign_in
+from tests.web.sales import created, snapshot, unique
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """A stack of its own: mailboxes need OSPREY_SECRET_KEYS, and a quick poll."""
+    env = {
+        "OSPREY_SECRET_KEYS": Fernet.generate_key().decode(),
+        "OSPREY_MAIL_POLL_SECONDS": "1",
+        "OSPREY_MAIL_IDLE_SECONDS": "5",
+    }
+    database = fresh_migrated_database(sibling_database_url("mail_web_stack"))
+    with Stack(database, env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(stack: Stack) -> Site:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("The web app is not built: run `make web`")
+    return Site(stack.base_url, stack.admin_email, stack.admin_password)
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[Dovecot, Postfix]]:
+    """A Dovecot and a Postfix handing it every message (as the mail tests have)."""
+    try:
+        with mail_servers() as both:
+            yield both
+    except MailServerMissing as exc:
+        pytest.fail(f"{exc} (make mailservers)")
+
+
+def wide(page: Page) -> Page:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    return page
+
+
+def test_connect_read_link_and_reply_with_a_template(
+    page: Page, site: Site, servers: tuple[Dovecot, Postfix]
+) -> None:
+    wide(page)
+    dovecot, postfix = servers
+    mail_user = f"seller{unique('x').split()[1]}@osprey.test"
+    dovecot.add_user(mail_user.split("@")[0], PASSWORD)
+    customer = f"cust{unique('x').split()[1]}"
+    dovecot.add_user(customer, PASSWORD)
+    customer_address = f"{customer}@customer.test"
+    with site.api() as api:
+        contact = created(
+            api.post(
+                "/api/v1/contacts?allow_duplicates=true",
+                json={"full_name": unique("Carla"), "emails": [{"email": customer_address}]},
+            )
+        )
+    append(
+        dovecot,
+        mail_user,
+        "INBOX",
+        message(
+            sender=f"Carla <{customer_address}>",
+            to=mail_user,
+            subject="Quote please",
+            body="Could you send a quote for 40 units?",
+            message_id=f"quote-{customer}@customer.test",
+        ),
+        message(sender="who@nobody.test", to=mail_user, subject="Who is this", body="Call me."),
+        message(sender="news@letters.test", to=mail_user, subject="Weekly news", body="Sale!"),
+    )
+
+    # An administrator writes the template the reply will use.
+    sign_in(page, site, "/admin/email-templates")
+    page.get_by_role("button", name="New template").click()
+    form = page.get_by_role("form", name="New template")
+    form.get_by_label("Name").fill("Follow-up")
+    form.get_by_label("Subject").fill("Our offer, {{contact.first_name}}")
+    form.get_by_label("Text").fill("Dear ")
+    form.get_by_role("button", name="{{contact.first_name}}").click()
+    form.get_by_label("Text").press("End")
+    form.get_by_label("Text").press_sequentially(",\nhere is our offer.\n")
+    form.get_by_role("button", name="{{user.full_name}}").click()
+    snapshot(page, "mail-admin-template-form")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell", name="Follow-up", exact=True)).to_be_visible()
+    with site.api() as api:
+        (template,) = api.get("/api/v1/email-templates").json()["items"]
+    assert (
+        template["body"] == "Dear {{contact.first_name}},\nhere is our offer.\n{{user.full_name}}"
+    )
+
+    # Settings → Mail: a wrong password is refused in the server's words, the right one works.
+    page.goto(site.base_url + "/settings")
+    page.get_by_role("link", name="Mail: connect your mailboxes").click()
+    page.wait_for_url(re.compile(r"/mail/settings$"))
+    page.get_by_role("button", name="Connect a mailbox").click()
+    form = page.get_by_role("form", name="Connect a mailbox")
+    form.get_by_label("Email address").fill(mail_user)
+    form.get_by_label("Password").fill("not-the-password")
+    incoming = form.locator("fieldset", has_text="Incoming mail")
+    incoming.get_by_label("IMAP server").fill("127.0.0.1")
+    incoming.get_by_label("Port").fill(str(dovecot.imap_port))
+    incoming.get_by_label("Security").select_option(label="None")
+    outgoing = form.locator("fieldset", has_text="Outgoing mail")
+    outgoing.get_by_label("SMTP server").fill("127.0.0.1")
+    outgoing.get_by_label("Port").fill(str(postfix.smtp_port))
+    outgoing.get_by_label("Security").select_option(label="None")
+    form.get_by_role("button", name="Test connection").click()
+    result = form.locator("[data-test-result]")
+    expect(result).to_have_attribute("data-test-result", "failed")
+    expect(result).to_contain_text("check the user name and password")
+    snapshot(page, "mail-settings-wrong-password")
+
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Test connection").click()
+    expect(result).to_have_attribute("data-test-result", "ok")
+    expect(result).to_contain_text("The connection works")
+    form.get_by_label("What colleagues see").select_option(label="Everything")
+    form.get_by_role("button", name="Connect", exact=True).click()
+    card = page.locator("article.mailbox-card", has_text=mail_user)
+    expect(card).to_be_visible()
+    expect(card.locator("[data-health=messages]")).to_have_text("3", timeout=30_000)
+    expect(card.locator("[data-health=last-sync]")).not_to_have_text("Not yet")
+    expect(card).to_contain_text("Active")
+    snapshot(page, "mail-settings-mailbox")
+    with site.api() as api:
+        (mailbox,) = api.get("/api/v1/mailboxes").json()["items"]
+    assert mailbox["visibility"] == "all" and mailbox["has_password"] is True
+    assert PASSWORD not in page.content()
+
+    # The customer's mail is on the contact's Emails tab.
+    page.goto(f"{site.base_url}/contacts/{contact['id']}?tab=emails")
+    quote = page.locator("button.mail-item", has_text="Quote please")
+    expect(quote).to_be_visible(timeout=15_000)
+    quote.click()
+    opened = page.locator("article.mail-message", has_text="Quote please")
+    expect(opened).to_contain_text("Could you send a quote for 40 units?")
+    expect(opened).to_contain_text(contact["full_name"])  # linked to the contact
+    snapshot(page, "mail-record-tab")
+
+    # Reply from the tab with the template: merge fields filled from the contact.
+    opened.get_by_role("button", name="Reply").click()
+    dialog = page.get_by_role("dialog", name="Reply")
+    expect(dialog.get_by_label("To", exact=True)).to_have_value(customer_address)
+    expect(dialog.get_by_label("Subject")).to_have_value("Re: Quote please")
+    dialog.get_by_label("Template").select_option(label="Follow-up")
+    expect(dialog.get_by_label("Message")).to_have_value(
+        "Dear Carla,\nhere is our offer.\nAdministrator"
+    )
+    snapshot(page, "mail-reply-dialog")
+    dialog.get_by_role("button", name="Send").click()
+    expect(page.locator(".record-emails [role=status]")).to_contain_text("Sent: Re: Quote please")
+    expect(page.locator("button.mail-item", has_text="Re: Quote please")).to_be_visible()
+
+    def delivered() -> email.message.EmailMessage | None:
+        with imap(dovecot, customer_address) as client:
+            client.select_folder("INBOX")
+            uids = client.search(["SUBJECT", "Re: Quote please"])
+            if not uids:
+                return None
+            raw = client.fetch(uids, [b"BODY[]"])[uids[0]][b"BODY[]"]
+            return email.message_from_bytes(raw, policy=email.policy.default)
+
+    received = wait_for(delivered, timeout=30, what="Postfix to deliver the reply")
+    assert received["In-Reply-To"] == f"<quote-{customer}@customer.test>"
+    assert "Dear Carla," in received.get_body(preferencelist=("plain",)).get_content()
+    with imap(dovecot, mail_user) as client:
+        client.select_folder("Sent")
+        assert client.search(["SUBJECT", "Re: Quote please"])
+
+    # "Needs processing": the stranger's mail is linked by hand, the newsletter dismissed.
+    page.goto(site.base_url + "/mail")
+    page.wait_for_url(re.compile(r"/mail/needs-processing$"))
+    waiting = page.get_by_role("list", name="Needs processing")
+    expect(waiting.locator("button.mail-item")).to_have_count(2, timeout=15_000)
+    waiting.locator("button.mail-item", has_text="Who is this").click()
+    reading = page.locator("article.mail-message", has_text="Who is this")
+    expect(reading).to_contain_text("Call me.")
+    link = page.get_by_role("form", name="Link to a record")
+    link.get_by_label("Record type").select_option(label="Contact")
+    picker = link.get_by_label("Record", exact=True)
+    picker.fill(contact["full_name"])
+    page.get_by_role("option", name=contact["full_name"]).click()
+    snapshot(page, "mail-needs-processing")
+    link.get_by_role("button", name="Link").click()
+    expect(page.locator(".mail-layout [role=status]")).to_contain_text("Linked.")
+    expect(waiting.locator("button.mail-item")).to_have_count(1)
+
+    waiting.locator("button.mail-item", has_text="Weekly news").click()
+    page.locator("article.mail-message", has_text="Weekly news").get_by_role(
+        "button", name="Dismiss"
+    ).click()
+    expect(page.locator(".mail-layout [role=status]")).to_contain_text("Dismissed.")
+    expect(page.get_by_text("Nothing waits")).to_be_visible()
+
+    with site.api() as api:
+        assert (
+            api.get("/api/v1/emails", params={"filter[needs_processing]": "true"}).json()["items"]
+            == []
+        )
+        on_contact = api.get(
+            "/api/v1/emails",
+            params={"filter[record_type]": "contact", "filter[record_id]": contact["id"]},
+        ).json()["items"]
+    assert {e["subject"] for e in on_contact} == {
+        "Quote please",
+        "Re: Quote please",
+        "Who is this",
+    }
+
+
+def test_admin_adds_and_removes_a_subject_rule(page: Page, site: Site) -> None:
+    wide(page)
+    sign_in(page, site, "/admin/email-rules")
+    form = page.get_by_role("form", name="New rule")
+    form.get_by_label("Name", exact=True).fill("Invoices by number")
+    form.get_by_label("Pattern (regular expression)").fill("INV-(")
+    form.get_by_role("button", name="Add the rule").click()
+    expect(page.get_by_role("alert")).to_contain_text("is not a regular expression")
+    form.get_by_label("Pattern (regular expression)").fill(r"INV-(\d+)")
+    form.get_by_label("Record type").select_option(label="Invoice")
+    form.get_by_role("button", name="Add the rule").click()
+    row = page.locator("tr", has_text="Invoices by number")
+    expect(row).to_contain_text(r"INV-(\d+)")
+    expect(row).to_contain_text("Named by the match")
+    snapshot(page, "mail-admin-subject-rules")
+    row.get_by_role("button", name="Delete Invoices by number").click()
+    row.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_text("No subject rules yet.")).to_be_visible()
