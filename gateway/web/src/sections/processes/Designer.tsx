@@ -57,7 +57,6 @@ export default function Designer({ definitionId }: { definitionId?: string }) {
     });
     modeler.on("elements.changed", () => setTick((n) => n + 1));
     modeler.on("commandStack.changed", () => setDirty(true));
-    modeler.on("root.added", () => setRoot(modeler.get<{ getRootElement(): DiagramElement }>("canvas").getRootElement()));
 
     (async () => {
       let xml: string;

@@ -1,0 +1,254 @@
+"""The Processes screens in a real browser: an administrator draws a small process in
+the bpmn-js designer with clicks, validates, saves and deploys it, starts an instance by
+hand and sees where it stands on the instance page; a diagram the engine cannot run shows
+its problem and selects the element; a record's Process tab starts a process."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Site, sign_in
+from tests.web.sales import created, snapshot
+
+WIDE = {"width": 1440, "height": 900}
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def open_designer(page: Page, site: Site) -> None:
+    page.set_viewport_size(WIDE)
+    sign_in(page, site, "/processes/new")
+    expect(page.locator(".designer-canvas[data-ready=true]")).to_be_visible()
+
+
+def shape(page: Page, element_id: str):
+    return page.locator(f".designer-canvas .djs-element.djs-shape[data-element-id='{element_id}']")
+
+
+def panel(page: Page):
+    return page.locator(".process-panel")
+
+
+def append_from_selected(page: Page, action: str) -> str:
+    """Click a context pad entry of the selected shape; the new shape is selected, its
+    label editor is closed, and its id is returned (from the side panel)."""
+    before = panel(page).get_attribute("data-element")
+    page.locator(f".djs-context-pad .entry[data-action='{action}']").click()
+    expect(panel(page)).not_to_have_attribute("data-element", before or "")
+    page.keyboard.press("Escape")  # close the label editor: names are set in the panel
+    return panel(page).get_attribute("data-element") or ""
+
+
+def test_draw_validate_save_deploy_start_and_follow_an_instance(page: Page, site: Site) -> None:
+    word = tag()
+    open_designer(page, site)
+
+    # New diagram: one start event. From its context pad: a task made a script task.
+    shape(page, "StartEvent_1").click()
+    expect(panel(page)).to_have_attribute("data-element", "StartEvent_1")
+    first = append_from_selected(page, "append.append-task")
+    panel(page).get_by_label("Kind of task").select_option("bpmn:ScriptTask")
+    script_id = panel(page).get_attribute("data-element") or ""
+    assert script_id
+    panel(page).get_by_label("Name").fill("Prepare the greeting")
+    panel(page).get_by_label("Script").fill("greeting = 'Hello ' + str(record.get('id'))")
+    expect(shape(page, script_id)).to_contain_text("Prepare the greeting")
+
+    # Then a user task for whoever started it, due in a day, with a form.
+    user_id = append_from_selected(page, "append.append-task")
+    assert user_id not in ("", first)
+    panel(page).get_by_label("Kind of task").select_option("bpmn:UserTask")
+    user_id = panel(page).get_attribute("data-element") or ""
+    panel(page).get_by_label("Name").fill("Call the customer")
+    panel(page).get_by_label("Assignee").fill("started_by")
+    panel(page).get_by_label("Role when nobody is assigned").fill("sales_manager")
+    panel(page).get_by_label("Due in days").fill("1")
+    panel(page).get_by_label("Activity").select_option("call")
+    panel(page).get_by_role("button", name="Add a field").click()
+    panel(page).get_by_label("Field name").fill("reached")
+    panel(page).get_by_label("Field type").select_option("boolean")
+
+    # And an end event.
+    end_id = append_from_selected(page, "append.end-event")
+    panel(page).get_by_label("Name").fill("Greeted")
+
+    # The process itself (nothing selected): its name; its id follows the name.
+    page.locator(".designer-canvas svg").first.click(position={"x": 700, "y": 480})
+    expect(panel(page).get_by_role("heading", name="The process")).to_be_visible()
+    panel(page).get_by_label("Name").fill(f"Greet {word}")
+    expect(panel(page).get_by_label("Process id")).to_have_value(f"greet_{word}")
+    snapshot(page, "process-designer-drawn")
+
+    page.get_by_role("button", name="Validate").click()
+    expect(page.get_by_role("status")).to_have_text("The engine can run this diagram.")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/processes/definitions/[0-9a-f-]+/design$"))
+    expect(page.locator(".designer-canvas[data-ready=true]")).to_be_visible()
+    expect(page.get_by_text("Editing from version 1")).to_be_visible()
+    # What was saved is what was drawn, written the way the service reads it.
+    definition_id = page.url.rsplit("/", 2)[-2]
+    with site.api() as api:
+        xml = api.get(f"/api/v1/process-definitions/{definition_id}/xml").text
+    assert f'<bpmn:process id="greet_{word}" name="Greet {word}"' in xml
+    assert f'<bpmn:scriptTask id="{script_id}" name="Prepare the greeting">' in xml
+    assert '<spiffworkflow:property name="assignee" value="started_by" />' in xml
+    assert '<spiffworkflow:property name="form" value="reached:boolean" />' in xml
+    assert '<spiffworkflow:property name="activity_type" value="call" />' in xml
+    assert f'<bpmn:endEvent id="{end_id}" name="Greeted">' in xml
+
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.get_by_role("status")).to_have_text("Version 1 is deployed.")
+
+    # The library lists it deployed; its page starts an instance by hand.
+    page.get_by_role("link", name="Library").click()
+    row = page.locator(f"tr[data-process='greet_{word}']")
+    expect(row).to_contain_text("v1")
+    expect(row.locator(".badge.accent")).to_have_text("v1")
+    row.get_by_role("link", name=f"Greet {word}").click()
+    expect(page.locator("tr[data-version='1']")).to_contain_text("deployed")
+    expect(page.locator("tr[data-version='1']")).to_contain_text("by hand")
+    snapshot(page, "process-definition")
+    page.get_by_role("button", name="Start an instance").click()
+
+    # The instance page: it waits at the user task, highlighted on the diagram.
+    page.wait_for_url(re.compile(r"/processes/instances/[0-9a-f-]+$"))
+    expect(page.get_by_test_id("instance-state")).to_have_text("Waiting", timeout=30_000)
+    expect(page.locator(".diagram-view[data-ready=true]")).to_be_visible()
+    highlighted = page.locator(".diagram-view .djs-element.process-current")
+    expect(highlighted).to_have_count(1)
+    expect(highlighted).to_have_attribute("data-element-id", user_id)
+    expect(page.locator(".diagram-view .djs-element.process-done").first).to_be_visible()
+    expect(page.locator(".current-list")).to_contain_text("Call the customer")
+    log = page.locator(".instance-log tbody")
+    expect(log.locator("tr").first).to_contain_text("started")
+    expect(log).to_contain_text("Prepare the greeting")
+    expect(log).to_contain_text("task created")
+    tasks = page.get_by_role("heading", name="Open tasks").locator("xpath=following-sibling::ul[1]")
+    expect(tasks).to_contain_text("Call the customer")
+    snapshot(page, "process-instance")
+
+    # The instance list finds it by its process and its state.
+    page.get_by_role("link", name="Instances", exact=True).click()
+    page.get_by_label("Process", exact=True).select_option(label=f"Greet {word}")
+    page.get_by_label("State").select_option("waiting")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("Call the customer")
+
+
+def test_a_diagram_the_engine_cannot_run_shows_the_problem_and_selects_the_element(
+    page: Page, site: Site
+) -> None:
+    open_designer(page, site)
+    shape(page, "StartEvent_1").click()
+    append_from_selected(page, "append.append-task")
+    panel(page).get_by_label("Kind of task").select_option("bpmn:ServiceTask")
+    task_id = panel(page).get_attribute("data-element") or ""
+    panel(page).get_by_label("Name").fill("Do something")
+    # The palette offers only what the engine runs.
+    palette = page.locator(".djs-palette")
+    expect(palette.locator("[data-action='create.task']")).to_have_count(1)
+    expect(palette.locator("[data-action='create.data-store']")).to_have_count(0)
+    expect(palette.locator("[data-action='create.participant-expanded']")).to_have_count(0)
+
+    # Nothing selected, then Validate: the problem is listed and its element selected.
+    page.locator(".designer-canvas svg").first.click(position={"x": 700, "y": 480})
+    expect(panel(page)).not_to_have_attribute("data-element", task_id)
+    page.get_by_role("button", name="Validate").click()
+    problems = page.locator(".process-problems")
+    expect(problems).to_contain_text("a service task needs an action")
+    expect(problems).to_contain_text("Do something")
+    expect(problems).to_contain_text(re.compile(r"line \d+"))
+    expect(panel(page)).to_have_attribute("data-element", task_id)
+    expect(shape(page, task_id)).to_have_class(re.compile(r"\bselected\b"))
+    snapshot(page, "process-designer-problem")
+
+    # Saving it is refused the same way, and nothing is saved.
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(problems).to_contain_text("a service task needs an action")
+    assert "/processes/new" in page.url
+
+    # Choosing an action shows its parameter form; filled in, the diagram is valid.
+    panel(page).get_by_label("Action").select_option("post_to_feed")
+    panel(page).get_by_label("text *").fill("'Hello from a process'")
+    panel(page).get_by_label("related_type").fill("'lead'")
+    panel(page).get_by_label("related_id").fill("record['id']")
+    page.get_by_role("button", name="Validate").click()
+    expect(page.get_by_role("status")).to_have_text("The engine can run this diagram.")
+
+
+MANUAL_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="https://osprey.dev/bpmn">
+  <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:startEvent id="Begin"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Review" name="Review the record">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="assignee" value="started_by" />
+        <spiffworkflow:property name="due_in_days" value="2" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="Finish"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Begin" targetRef="Review" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Review" targetRef="Finish" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_records_process_tab_starts_a_process_and_shows_where_it_stands(
+    page: Page, site: Site
+) -> None:
+    word = tag()
+    name = f"Review {word}"
+    with site.api() as api:
+        definition = created(
+            api.post(
+                "/api/v1/process-definitions",
+                content=MANUAL_XML.format(key=f"review_{word}", name=name),
+                headers={"Content-Type": "application/xml"},
+            )
+        )
+        deployed = api.post(
+            f"/api/v1/process-definitions/{definition['id']}/deploy",
+            json={},
+            headers={"If-Match": f'"{definition["row_version"]}"'},
+        )
+        assert deployed.status_code == 200, deployed.text
+        lead = created(api.post("/api/v1/leads", json={"contact_name": f"Ilse Marrow {word}"}))
+
+    page.set_viewport_size(WIDE)
+    sign_in(page, site, f"/leads/{lead['id']}?tab=process")
+    expect(page.get_by_text("No process has run for this record.")).to_be_visible()
+    page.get_by_label("Process to start").select_option(label=name)
+    page.get_by_role("button", name="Start a process").click()
+
+    row = page.locator(".record-process .plain-row").first
+    expect(row).to_contain_text(name)
+    expect(row.locator(".badge")).to_have_text("Waiting", timeout=30_000)
+    expect(row).to_contain_text("At: Review the record")
+    expect(row).to_contain_text("Task: Review the record")
+    # The started instance opens below it: the diagram with the task highlighted.
+    expect(row.locator(".diagram-view[data-ready=true]")).to_be_visible()
+    current = row.locator(".djs-element.process-current")
+    expect(current).to_have_attribute("data-element-id", "Review")
+    snapshot(page, "record-process-tab")
+
+    with site.api() as api:
+        found = api.get(
+            "/api/v1/process-instances",
+            params={"filter[record_type]": "lead", "filter[record_id]": lead["id"]},
+        ).json()["items"]
+    assert [(i["name"], i["record_id"]) for i in found] == [(name, lead["id"])]
+
+    row.get_by_role("link", name="Open the instance").click()
+    page.wait_for_url(re.compile(rf"/processes/instances/{found[0]['id']}$"))
+    expect(page.get_by_test_id("instance-state")).to_have_text("Waiting")
+    expect(page.get_by_role("link", name="Open the lead")).to_have_attribute(
+        "href", f"/leads/{lead['id']}"
+    )
