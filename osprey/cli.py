@@ -1,5 +1,5 @@
 """The ``osprey`` command line: migrate the database, create users, run services,
-load demo data (``osprey --help``; ``python -m osprey`` is the same command).
+load demo data and the demo mailbox (``osprey --help``; ``python -m osprey`` is the same command).
 
 Configuration comes from the environment like everywhere else
 (:mod:`services.platform.config`). ``users create`` and the people of ``demo-data``
@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 # Importing Nameko warns that eventlet is deprecated; an operator can do nothing about it.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -131,6 +132,52 @@ def demo_data() -> None:
     typer.echo(f"Admin login: {people['admin_email']} / {people['admin_password_note']}")
     if people["demo_password"]:
         typer.echo(f"Demo users' password: {people['demo_password']}")
+
+
+@app.command("demo-mail")
+def demo_mail(
+    directory: Path = typer.Option(
+        Path(".run/mail"), "--dir", help="Where the kept mail servers live (make up: .run/mail)."
+    ),
+    stop: bool = typer.Option(False, "--stop", help="Stop the kept mail servers instead."),
+) -> None:
+    """Give the demo a mailbox: start a private Dovecot (and Postfix, as root) under
+    --dir on free local ports, deliver a few letters from the demo contacts to Maria's
+    mailbox and one from an unknown sender to the shared sales@ mailbox (once), connect
+    both through the running mail service and wait until the mail is synced and linked
+    onto the records' timelines. Without Dovecot it says so and does nothing. Run after
+    demo-data; safe to run again."""
+    from .demo import ServiceNotAnswering, load_demo_mail, stop_demo_mail
+
+    if stop:
+        stopped = stop_demo_mail(directory)
+        typer.echo("Stopped the demo mail servers." if stopped else "No demo mail servers ran.")
+        return
+    with _failures_reported():
+        try:
+            loaded = load_demo_mail(directory)
+        except ServiceNotAnswering as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    if loaded.skipped:
+        typer.echo(f"Demo mail skipped: {loaded.skipped}.")
+        return
+    servers = f"Dovecot IMAP on 127.0.0.1:{loaded.imap_port}"
+    if loaded.smtp_port:
+        servers += f", Postfix SMTP on 127.0.0.1:{loaded.smtp_port}"
+    typer.echo(f"Demo mail servers: {servers} (under {directory}).")
+    if loaded.no_postfix:
+        typer.echo(f"No Postfix ({loaded.no_postfix}): the demo mailboxes cannot send.")
+    typer.echo(
+        f"Delivered {loaded.delivered} demo letters."
+        if loaded.delivered
+        else "The demo letters were delivered before; none were added."
+    )
+    typer.echo("Demo mailboxes connected: " + ", ".join(loaded.mailboxes) + ".")
+    typer.echo(
+        f"Mail on the records' timelines: {loaded.email_activities} email activities; "
+        f"leads made from the shared mailbox: {loaded.leads_from_mail}."
+    )
 
 
 @contextmanager

@@ -50,6 +50,14 @@ DEMO_DEALS: tuple[tuple[str, int, int, str, str, str], ...] = (
 DEMO_CURRENCY = "EUR"
 
 
+def demo_contact_email(index: int) -> str:
+    """The address of demo contact ``index`` (``anna.smith@acme-tools.example``): the
+    demo mailbox of ``make up`` gets mail from these (osprey/demo.py)."""
+    full_name, _title, account = DEMO_CONTACTS[index]
+    handle = full_name.lower().replace(" ", ".").replace("ü", "u")
+    return f"{handle}@{DEMO_ACCOUNTS[account][3].split('//', 1)[1]}"
+
+
 def load_demo(sales: Any, actor: dict[str, Any], owner_ids: list[str], team_id: str) -> int:
     """Create the demo records through ``sales`` (an RPC proxy); how many were created.
 
@@ -79,15 +87,13 @@ def load_demo(sales: Any, actor: dict[str, Any], owner_ids: list[str], team_id: 
         )
     contacts = []
     for i, (full_name, title, account) in enumerate(DEMO_CONTACTS):
-        handle = full_name.lower().replace(" ", ".").replace("ü", "u")
-        domain = DEMO_ACCOUNTS[account][3].split("//", 1)[1]
         contacts.append(
             sales.create_contact(
                 {
                     "full_name": full_name,
                     "job_title": title,
                     "account_id": accounts[account]["id"],
-                    "emails": [{"email": f"{handle}@{domain}", "is_primary": True}],
+                    "emails": [{"email": demo_contact_email(i), "is_primary": True}],
                     "phones": [{"phone": f"+1555{2000000 + i * 7919:07d}", "kind": "work"}],
                     "owner_id": owner_ids[i % len(owner_ids)],
                     "team_id": team_id,
