@@ -246,8 +246,8 @@ def load_demo_mail(root: Path, *, timeout: float = 90.0) -> DemoMailLoaded:
 
 
 def stop_demo_mail(root: Path) -> bool:
-    """Stop the kept mail servers; whether any had been started."""
-    return bool(mailserver.stop_kept(root))
+    """Stop the kept mail servers; whether any was running."""
+    return bool(mailserver.stop_kept(root).get("was_running"))
 
 
 def _letter_bytes(letter: DemoLetter, now: datetime) -> tuple[str, str, bytes]:

@@ -424,11 +424,15 @@ def start_kept(root: Path) -> KeptServers:
 
 def stop_kept(root: Path) -> dict[str, Any]:
     """Stop the servers :func:`start_kept` started under ``root`` (nothing when none
-    ran); what it had remembered (``{}`` when nothing)."""
+    ran); what it had remembered (``{}`` when nothing), with ``was_running``."""
     try:
         state = json.loads((root / KEPT_STATE).read_text())
     except (FileNotFoundError, ValueError):
         return {}
+    state["was_running"] = any(
+        isinstance(state.get(name), int) and _free_or_none(state[name]) is None
+        for name in ("imap_port", "smtp_port")
+    )
     if state.get("smtp_port") and (root / "postfix" / "etc" / "main.cf").exists():
         log = root / "postfix" / "start.log"
         _run([POSTFIX, "-c", str(root / "postfix" / "etc"), "stop"], log, check=False)

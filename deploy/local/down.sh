@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop the processes deploy/local/up.sh started (the ids in .run/pids/): SIGTERM, then
-# SIGKILL for any still alive after OSPREY_DOWN_TIMEOUT seconds (default 15).
+# SIGKILL for any still alive after OSPREY_DOWN_TIMEOUT seconds (default 15); and the
+# demo mailbox's mail servers (.run/mail/, `osprey demo-mail --stop`).
 # Only a process whose command line is one up.sh starts is signalled, so a stale pid
 # file never hits an unrelated process that happens to reuse the id.
 set -euo pipefail
@@ -25,6 +26,12 @@ signal() { # SIG pid: the process group up.sh made with setsid, else the process
         kill -"$1" "$2" 2>/dev/null || true
     fi
 }
+
+# The demo mailbox's Dovecot and Postfix (osprey demo-mail) run on their own.
+if [ -s "$ROOT/.run/mail/servers.json" ] && [ -x "$ROOT/.venv/bin/osprey" ]; then
+    "$ROOT/.venv/bin/osprey" demo-mail --dir "$ROOT/.run/mail" --stop | sed 's/^/down: /' ||
+        echo "down: the demo mail servers could not be stopped (.run/mail/)" >&2
+fi
 
 shopt -s nullglob
 files=("$PIDS"/*.pid)

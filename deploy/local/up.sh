@@ -9,6 +9,8 @@
 #                           OSPREY_ADMIN_PASSWORD is not set)
 #   .run/secret-keys        the key that encrypts mailbox passwords, generated once (when
 #                           OSPREY_SECRET_KEYS is not set)
+#   .run/mail/              the demo mailbox's Dovecot (and Postfix), their mail and
+#                           servers.json (their password and ports; osprey demo-mail)
 #
 # Running it again restarts the processes (so they run the current code). Settings come
 # from the OSPREY_* environment (README.md); OSPREY_UP_TIMEOUT (default 120) is how
@@ -169,10 +171,20 @@ PY
         "or create an admin: .venv/bin/osprey users create --admin ...)" >&2
 fi
 
+# --- the demo mailbox: a private Dovecot (and Postfix) kept in .run/mail/ -----------------
+# Letters from the demo contacts to Maria's mailbox and from a stranger to the shared
+# sales@ one, synced and linked by the mail service; skipped (with a line saying so)
+# where Dovecot is not installed (deploy/local/install-mail.sh). `make down` stops them.
+if ! "$VENV/bin/osprey" demo-mail --dir "$RUN/mail"; then
+    echo "up: warning: the demo mailbox could not be set up (above; .run/mail/);" \
+        "everything else runs" >&2
+fi
+
 cat <<TEXT
 
 Osprey is running: $BASE_URL/
   API documentation: $BASE_URL/api/docs
   Admin login:       $OSPREY_ADMIN_EMAIL / $OSPREY_ADMIN_PASSWORD   ($ADMIN_PASSWORD_SOURCE)
+  Demo mail:         maria.ivanova@osprey.local and sales@osprey.local (Settings → Mail)
   Logs:              .run/logs/       Stop with: make down
 TEXT
