@@ -428,17 +428,43 @@ def build_call(operation: str, params: dict[str, Any]) -> Call:
     raise ActionError(f"{operation} cannot be run")  # pragma: no cover - every name above
 
 
+#: The calls the service makes for its own bookkeeping (a user task's activity), and
+#: whether each is a set (sending it again changes nothing more).
+INTERNAL: dict[str, bool] = {"cancel_activity": True, "complete_activity": False}
+
+
+def build_internal_call(operation: str, params: dict[str, Any]) -> Call:
+    """The RPC of a bookkeeping call; raises :class:`ActionError` for an unknown one."""
+    params = params or {}
+    if operation == "cancel_activity":
+        return Call(
+            "sales", "update_activity", (params["activity_id"], {"status": "cancelled"}), {}
+        )
+    if operation == "complete_activity":
+        return Call("sales", "complete_activity", (params["activity_id"], params.get("data")), {})
+    raise ActionError(f"unknown action {operation!r}")
+
+
+def build_any_call(operation: str, params: dict[str, Any]) -> Call:
+    """A diagram's action (:func:`build_call`) or a bookkeeping call."""
+    if operation in CATALOGUE:
+        return build_call(operation, params)
+    return build_internal_call(operation, params)
+
+
 def is_idempotent(operation: str, params: dict[str, Any]) -> bool:
     """Whether sending this call again after a lost answer acts at most once: the
     action is idempotent by nature, or its RPC is keyed (:data:`KEYED`)."""
+    try:
+        if build_any_call(operation, params).keyed:
+            return True
+    except (ActionError, KeyError, TypeError):
+        pass  # never sent: it fails at once, whatever this says
+    if operation in INTERNAL:
+        return INTERNAL[operation]
     action = CATALOGUE.get(operation)
     if action is None:
         return False
-    try:
-        if build_call(operation, params).keyed:
-            return True
-    except ActionError:
-        pass  # never sent: it fails at once, whatever this says
     if operation == "assign_owner":
         return bool(params.get("owner_id"))  # by hand is a set; by the rules is a turn
     return action.idempotent

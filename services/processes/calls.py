@@ -83,11 +83,7 @@ def dispatch(db: ServiceSession, engine: Engine, outbound: Outbound, keys: list[
 def send_call(outbound: Outbound, row: Any, actor: dict[str, Any]) -> tuple[bool | None, Any]:
     """(True, result) | (False, error dict) | (None, None) when no answer came."""
     try:
-        call = (
-            actions.build_call(row.operation, row.params)
-            if row.operation in actions.CATALOGUE
-            else _internal_call(row)
-        )
+        call = actions.build_any_call(row.operation, row.params)
     except actions.ActionError as exc:
         return False, {"type": "ValidationFailed", "message": str(exc), "errors": []}
     try:
@@ -213,17 +209,3 @@ def settle_late_activity(
         "purpose": "cleanup",
     }
     return [key] if store.request_call(db, values) else []
-
-
-def _internal_call(row: Any) -> actions.Call:
-    """Calls the service makes for its own bookkeeping (a user task's activity)."""
-    params = row.params or {}
-    if row.operation == "cancel_activity":
-        return actions.Call(
-            "sales", "update_activity", (params["activity_id"], {"status": "cancelled"}), {}
-        )
-    if row.operation == "complete_activity":
-        return actions.Call(
-            "sales", "complete_activity", (params["activity_id"], params.get("data")), {}
-        )
-    raise actions.ActionError(f"unknown action {row.operation!r}")

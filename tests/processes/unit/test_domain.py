@@ -196,6 +196,13 @@ def test_sets_and_keyed_calls_are_resent_after_a_lost_answer():
     assert not actions.is_idempotent("create_record", {})  # never sent: no entity
     assert not actions.is_idempotent("send_email", {"mailbox_id": "M", "to": "a@b.c", "body": "hi"})
     assert not actions.is_idempotent("rm_rf", {})
+    # a user task's activity cancelled is a set; completing it is not (its result)
+    assert actions.is_idempotent("cancel_activity", {"activity_id": "A"})
+    cancel = actions.build_any_call("cancel_activity", {"activity_id": "A"})
+    assert (cancel.service, cancel.method) == ("sales", "update_activity")
+    assert cancel.args == ("A", {"status": "cancelled"})
+    with pytest.raises(actions.ActionError):
+        actions.build_any_call("rm_rf", {})
 
 
 def test_a_keyed_call_is_one_its_service_takes_the_key_for():
