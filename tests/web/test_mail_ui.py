@@ -11,6 +11,7 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -54,6 +55,25 @@ def servers() -> Iterator[tuple[Dovecot, Postfix]]:
         pytest.fail(f"{exc} (make mailservers)")
 
 
+def specs(sender: str, to: str) -> bytes:
+    """HTML mail that tries what strangers' mail tries (a script, a handler, a tracking
+    image), with a file attached."""
+    html = (
+        '<html><body><p onclick="alert(1)">Specifications <b>inside</b></p>'
+        '<img src="http://127.0.0.1:9/track.png" alt="logo">'
+        "<script>parent.document.title = 'owned'</script></body></html>"
+    )
+    return (
+        f"From: Carla <{sender}>\r\nTo: {to}\r\nSubject: Specs attached\r\n"
+        f"Message-ID: <specs-{sender}>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        f"--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+        '--b1\r\nContent-Type: text/plain; name="specs.txt"\r\n'
+        'Content-Disposition: attachment; filename="specs.txt"\r\n\r\n'
+        "40 units, blue\r\n--b1--\r\n"
+    ).encode()
+
+
 def wide(page: Page) -> Page:
     page.set_viewport_size({"width": 1440, "height": 900})
     return page
@@ -87,6 +107,7 @@ def test_connect_read_link_and_reply_with_a_template(
             body="Could you send a quote for 40 units?",
             message_id=f"quote-{customer}@customer.test",
         ),
+        specs(customer_address, mail_user),
         message(sender="who@nobody.test", to=mail_user, subject="Who is this", body="Call me."),
         message(sender="news@letters.test", to=mail_user, subject="Weekly news", body="Sale!"),
     )
@@ -141,7 +162,7 @@ def test_connect_read_link_and_reply_with_a_template(
     form.get_by_role("button", name="Connect", exact=True).click()
     card = page.locator("article.mailbox-card", has_text=mail_user)
     expect(card).to_be_visible()
-    expect(card.locator("[data-health=messages]")).to_have_text("3", timeout=30_000)
+    expect(card.locator("[data-health=messages]")).to_have_text("4", timeout=30_000)
     expect(card.locator("[data-health=last-sync]")).not_to_have_text("Not yet")
     expect(card).to_contain_text("Active")
     snapshot(page, "mail-settings-mailbox")
@@ -159,6 +180,24 @@ def test_connect_read_link_and_reply_with_a_template(
     expect(opened).to_contain_text("Could you send a quote for 40 units?")
     expect(opened).to_contain_text(contact["full_name"])  # linked to the contact
     snapshot(page, "mail-record-tab")
+
+    # HTML mail shows cleaned in a sandboxed frame; its attachment downloads.
+    page.locator("button.mail-item", has_text="Specs attached").click()
+    html_mail = page.locator("article.mail-message", has_text="Specs attached")
+    body = html_mail.frame_locator("iframe.mail-body-html")
+    expect(body.get_by_text("Specifications")).to_be_visible()
+    expect(body.locator("script, [onclick], img[src]")).to_have_count(0)
+    expect(html_mail.locator("iframe")).to_have_attribute(
+        "sandbox", "allow-popups allow-popups-to-escape-sandbox"
+    )
+    snapshot(page, "mail-record-tab-html")
+    with page.expect_download() as download:
+        html_mail.get_by_role("link", name=re.compile(r"^specs\.txt")).click()
+    assert download.value.suggested_filename == "specs.txt"
+    assert Path(download.value.path()).read_bytes().strip() == b"40 units, blue"
+    assert page.title() != "owned"
+    quote.click()  # one message is open at a time: back to the quote
+    expect(html_mail).to_have_count(0)
 
     # Reply from the tab with the template: merge fields filled from the contact.
     opened.get_by_role("button", name="Reply").click()
@@ -226,6 +265,7 @@ def test_connect_read_link_and_reply_with_a_template(
         ).json()["items"]
     assert {e["subject"] for e in on_contact} == {
         "Quote please",
+        "Specs attached",
         "Re: Quote please",
         "Who is this",
     }

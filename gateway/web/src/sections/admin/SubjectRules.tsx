@@ -131,7 +131,7 @@ export function SubjectRules() {
           void create();
         }}
       >
-        <h3>{t("subjectRules.new")}</h3>
+        <h3 style={{ marginTop: 24 }}>{t("subjectRules.new")}</h3>
         <div className="field-grid">
           <label className="field">
             <span className="field-label">{t("subjectRules.name")}</span>

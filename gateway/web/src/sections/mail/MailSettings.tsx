@@ -109,7 +109,7 @@ function MailboxCard({ mailbox, onEdit, onChanged }: { mailbox: Mailbox; onEdit:
           {t("mail.syncNow")}
         </button>
         <button type="button" className="button small" onClick={onEdit}>
-          {t("admin.edit")}
+          {t("mail.edit")}
         </button>
         {confirming ? (
           <span className="inline-confirm">

@@ -12,7 +12,9 @@ export function sanitizeMailHtml(html: string): string {
     for (const attribute of Array.from(element.attributes)) {
       const name = attribute.name.toLowerCase();
       const value = attribute.value.trim().toLowerCase();
-      if (name.startsWith("on") || name === "srcdoc" || name === "formaction") element.removeAttribute(attribute.name);
+      if (name.startsWith("on") || name === "srcdoc" || name === "formaction" || name === "srcset") element.removeAttribute(attribute.name);
+      // a remote image is a read receipt: it is not even asked for
+      else if ((name === "src" || name === "background") && !/^(data:image\/|cid:)/.test(value)) element.removeAttribute(attribute.name);
       else if (["href", "src", "action", "xlink:href", "background"].includes(name) && /^(javascript|vbscript|data:text\/html)/.test(value.replace(/\s/g, ""))) {
         element.removeAttribute(attribute.name);
       }
