@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.platform.ids import new_id
 from tests.platform.keyed_requests import count, waiting_on_locks
 
 from .conftest import ADMIN, REP, call, fixture_xml, rows, wait_for
@@ -70,3 +71,45 @@ def test_a_post_whose_answer_is_lost_is_sent_again_and_posted_once(
     wait_for(lambda: waiting_on_locks(db_engine) == 0, what="every sending to be answered")
     assert count(db_engine, "SELECT count(*) FROM feed.posts") == 1
     assert count(db_engine, "SELECT count(*) FROM feed.outbox WHERE type = 'post_created'") == 1
+
+
+def test_an_email_whose_answer_is_lost_is_not_sent_again(container_factory, config, db_engine):
+    """The mail service has stopped (its queue stays): the call goes out and no answer
+    comes. Mail does not keep the key — an email sent twice is two emails — so the call
+    is settled as failed for an administrator to check instead of being sent again
+    behind their back."""
+    from cryptography.fernet import Fernet
+
+    from services.integrations.mail.service import MailService
+    from services.processes.service import ProcessesService
+
+    mail_config = {
+        **config,
+        "SECRET_KEYS": [Fernet.generate_key().decode()],
+        "MAIL_SYNC": "0",
+    }
+    mail = container_factory(MailService, mail_config)
+    mail.start()
+    mail.stop()
+    processes = container_factory(ProcessesService, {**config, "PROCESS_ACTION_TIMEOUT": 1})
+    processes.start()
+    definition = call(
+        processes, "create_process_definition", fixture_xml("send_email.bpmn"), actor=ADMIN
+    )
+    call(processes, "deploy_process_definition", definition["id"], actor=ADMIN)
+    started = call(
+        processes,
+        "start_process_instance",
+        {"definition_id": definition["id"], "data": {"mailbox_id": new_id()}},
+        actor=REP,
+    )
+
+    def failed() -> dict | None:
+        instance = call(processes, "get_process_instance", started["id"], actor=REP)
+        return instance if instance["state"] == "failed" else None
+
+    instance = wait_for(failed, timeout=30, what="the sweeper to settle the lost answer")
+    (lost,) = instance["calls"]
+    assert lost["operation"] == "send_email" and lost["attempts"] == 1
+    assert "may or may not have happened" in instance["error"]["message"]
+    assert "action_in_doubt" in [e["kind"] for e in instance["log"]]
