@@ -1,11 +1,12 @@
 """Mail on the records' timelines: an ``email`` activity per linked or sent message.
 
-The mail service emits ``email_linked`` when links are added to a message and
-``email_sent`` when one goes out (docs/events.md). Each message is ONE completed
-``email`` activity (its subject the title, its date the start and completion, its
-direction, Message-ID and thread key kept beside it), ``related`` to the most specific
-linked record and shown on every linked record's timeline through its links; the linked
-contacts take part. A later event about the same message updates that activity. What
+The mail service emits ``email_linked`` when links are added to a message,
+``email_unlinked`` when one is removed by hand and ``email_sent`` when one goes out
+(docs/events.md). Each message is ONE completed ``email`` activity (its subject the
+title, its date the start and completion, its direction, Message-ID and thread key kept
+beside it), ``related`` to the most specific linked record and shown on every linked
+record's timeline through its links; the linked contacts take part. A later event about
+the same message updates that activity (one linked to nothing any more is deleted). What
 the activity holds follows the message's ``visibility`` (docs/integrations.md).
 """
 
@@ -38,7 +39,22 @@ class EmailActivitiesHandlers(SalesBase):
         """Record the sent message (outgoing, the records it was sent from) as its activity."""
         self._record_email(event, links_key="links")
 
-    def _record_email(self, event: dict[str, Any], *, links_key: str) -> None:
+    @event_handler("mail", "email_unlinked")
+    @idempotent
+    def handle_email_unlinked(self, event: dict[str, Any]) -> None:
+        """Take the removed link (``links``) off the message's activity; one linked to
+        nothing any more is deleted (``activity_deleted``)."""
+        removed = domain.read_email_event(event.get("data"), links_key="links")
+        drop = frozenset(removed.links) if removed is not None else frozenset()
+        self._record_email(event, links_key="all_links", drop=drop)
+
+    def _record_email(
+        self,
+        event: dict[str, Any],
+        *,
+        links_key: str,
+        drop: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         message = domain.read_email_event(event.get("data"), links_key=links_key)
         if message is None:  # names no message: nothing to record (the claim is kept)
             self.db.commit()
@@ -46,9 +62,11 @@ class EmailActivitiesHandlers(SalesBase):
         actor = event.get("actor") or {}
         created_by = actor.get("id") if domain.is_uuid(actor.get("id")) else Actor.system().id
         record, changed = email_activities_store.record_message(
-            self.db, message, created_by=created_by, now=utcnow()
+            self.db, message, created_by=created_by, now=utcnow(), drop=drop
         )
-        if changed is None or changed:
+        if changed == ["deleted"]:
+            self.db.emit("activity_deleted", record, actor=event.get("actor"))
+        elif changed is None or changed:
             result = activities_store.dump_activity(self.db, record)
             if changed is None:
                 self.db.emit("activity_created", result, actor=event.get("actor"))

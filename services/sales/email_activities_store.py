@@ -32,14 +32,22 @@ def lock_message(db: Any, email_id: str) -> None:
 
 
 def record_message(
-    db: Any, message: EmailMessage, *, created_by: str, now: datetime
+    db: Any,
+    message: EmailMessage,
+    *,
+    created_by: str,
+    now: datetime,
+    drop: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[Any, list[str] | None]:
     """The message's email activity made or brought up to date: (the activity, None when
     it was made, else the names of the fields that changed — empty when nothing did).
 
     Links only grow here (events may come in any order; ``all_links`` of an older
-    ``email_linked`` must not take away what a newer one added); the rest follows the
-    latest event, its visibility included.
+    ``email_linked`` must not take away what a newer one added) but for those in
+    ``drop`` (a link removed by hand, ``email_unlinked``); the rest follows the latest
+    event, its visibility included. An activity left linked to nothing is deleted:
+    (its last state as a dict, ``["deleted"]``); none is made for a message that
+    ``drop`` leaves without links: (None, []).
     """
     lock_message(db, message.email_id)
     found = db.execute(
@@ -48,10 +56,17 @@ def record_message(
         .where(ActivityEmail.email_id == message.email_id)
     ).first()
     if found is None:
+        if drop and not set(message.links) - drop:
+            return None, []
         return _insert(db, message, created_by=created_by, now=now), None
     record, email = found
     known = links_of(db, record.id)
-    links = known | set(message.links)
+    links = (known - drop) | (set(message.links) - drop)
+    if drop and not links:
+        last_state = activities_store.dump_activity(db, record)
+        db.delete(record)  # its participants, email and links go with it (cascade)
+        db.flush()
+        return last_state, ["deleted"]
     changed = _follow(record, message, links)
     participants = domain.email_participants(message, links)
     if participants != _participants(db, record.id):
@@ -59,6 +74,7 @@ def record_message(
         changed.append("participants")
     if links != known:
         _add_links(db, record.id, links - known)
+        _remove_links(db, record.id, known - links)
         changed.append("links")
     for name, value in _email_values(message).items():
         if getattr(email, name) != value:
@@ -141,6 +157,17 @@ def _add_links(db: Any, activity_id: str, links: set[tuple[str, str]]) -> None:
                 {"activity_id": activity_id, "record_type": kind, "record_id": record_id}
                 for kind, record_id in sorted(links)
             ],
+        )
+
+
+def _remove_links(db: Any, activity_id: str, links: set[tuple[str, str]]) -> None:
+    for kind, record_id in links:
+        db.execute(
+            sa.delete(ActivityLink).where(
+                ActivityLink.activity_id == activity_id,
+                ActivityLink.record_type == kind,
+                ActivityLink.record_id == record_id,
+            )
         )
 
 

@@ -164,3 +164,44 @@ def test_a_mailbox_colleagues_may_not_see_leaves_no_subject_on_the_timeline(
     assert (activity["title"], activity["description"]) == ("Private email", None)
     assert activity["email"]["visibility"] == "none"
     assert "health" not in str(activity) and "pat@private.test" not in str(activity)
+
+
+def test_links_made_and_removed_by_hand_move_the_message_between_timelines(
+    crm, dovecot, postfix, mail_user
+):
+    mail, sales = crm
+    owner = person(mail_user, "sales_manager")
+    contact = call(
+        sales,
+        "create_contact",
+        {"full_name": "Lou Linked", "emails": [{"email": "lou@linked.test"}]},
+        actor=owner,
+    )
+    deal = call(sales, "create_opportunity", {"title": "Forty chairs"}, actor=owner)
+    deliver(
+        postfix,
+        dovecot,
+        mail_user,
+        message(sender="Lou <lou@linked.test>", to=mail_user, subject="Chairs"),
+        "Chairs",
+    )
+    mailbox = call(mail, "create_mailbox", mailbox_data(dovecot, mail_user), actor=owner)
+    call(mail, "sync_mailbox", mailbox["id"], actor=owner, wait=True)
+    [activity] = wait_for(lambda: timeline(sales, contact["id"], owner), what="the activity")
+
+    def on_deal() -> list[dict[str, Any]]:
+        return call(
+            sales,
+            "list_activities",
+            {"filter": {"related_type": ["opportunity"], "related_id": [deal["id"]]}},
+            actor=owner,
+        )["items"]
+
+    call(mail, "link_email", activity["email"]["id"], "opportunity", deal["id"], actor=owner)
+    [shown] = wait_for(on_deal, what="the activity on the deal")
+    assert shown["id"] == activity["id"]
+    call(mail, "unlink_email", activity["email"]["id"], "contact", contact["id"], actor=owner)
+    wait_for(lambda: not timeline(sales, contact["id"], owner), what="it to leave the contact")
+    assert [a["id"] for a in on_deal()] == [activity["id"]]
+    call(mail, "unlink_email", activity["email"]["id"], "opportunity", deal["id"], actor=owner)
+    wait_for(lambda: not on_deal(), what="it to leave the deal")

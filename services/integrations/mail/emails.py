@@ -254,16 +254,26 @@ class EmailsRpc(MailBase):
     def unlink_email(
         self, email_id: str, record_type: str, record_id: str, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        """Remove one link; an email left with none needs processing again."""
+        """Remove one link (emits ``email_unlinked``); an email left with none needs
+        processing again."""
         Actor.from_dict(actor)
         self.get_email(email_id, actor)
-        store.remove_link(self.db, email_id, record_type, record_id)
+        removed = store.remove_link(self.db, email_id, record_type, record_id)
         left = store.links_of(self.db, [email_id]).get(email_id, [])
         store.mark_linked(self.db, email_id, needs_processing=not left)
+        if removed:
+            gone = [{"type": record_type, "id": record_id}]
+            self._emit_linked(email_id, gone, actor, event_type="email_unlinked")
         self.db.commit()
         return self.get_email(email_id, actor)
 
-    def _emit_linked(self, email_id: str, new: list[dict[str, Any]], actor: dict | None) -> None:
+    def _emit_linked(
+        self,
+        email_id: str,
+        new: list[dict[str, Any]],
+        actor: dict | None,
+        event_type: str = "email_linked",
+    ) -> None:
         row = store.full_message(self.db, email_id)
         data = {
             "id": row.id,
@@ -279,7 +289,7 @@ class EmailsRpc(MailBase):
             "all_links": store.links_of(self.db, [email_id]).get(email_id, []),
             "visibility": self._colleagues_view(email_id),
         }
-        self.db.emit("email_linked", data, actor=actor)
+        self.db.emit(event_type, data, actor=actor)
 
     def _colleagues_view(self, email_id: str, sender: Any = None) -> str:
         """What colleagues see of the message (``all``, ``headers``, ``none``): events

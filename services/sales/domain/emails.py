@@ -74,8 +74,9 @@ class EmailMessage:
 
 
 def read_email_event(data: Any, *, links_key: str) -> EmailMessage | None:
-    """The message of an ``email_linked`` (``links_key`` ``all_links``) or ``email_sent``
-    (``links``) event's data; None when it names no message (nothing to record).
+    """The message of an ``email_linked`` or ``email_unlinked`` (``links_key``
+    ``all_links``: every link it has now) or ``email_sent`` (``links``) event's data,
+    with the links under ``links_key``; None when it names no message.
 
     Links of unknown types or with ids that are not UUIDs are left out; a visibility
     the event does not state is ``none`` (keep the least), a missing direction
@@ -91,8 +92,6 @@ def read_email_event(data: Any, *, links_key: str) -> EmailMessage | None:
     if direction not in EMAIL_DIRECTIONS:
         direction = "incoming"
     links = _links(data.get(links_key))
-    if links_key != "links":
-        links |= _links(data.get("links"))
     return EmailMessage(
         email_id=email_id,
         thread_key=_text(data.get("thread_key"), 200) or email_id,

@@ -279,3 +279,55 @@ def test_merging_leads_and_contacts_moves_the_emails_links(sales, dispatch):
     call(sales, "merge_contacts", made["contact"]["id"], twin["id"], actor=REP_A)
     [moved] = timeline(sales, "contact", made["contact"]["id"])
     assert moved["email"]["id"] == other["id"]
+
+
+def unlinked(email: dict[str, Any], removed: tuple[str, str], left: list[tuple[str, str]]):
+    data = {
+        **email,
+        "links": [{"type": removed[0], "id": removed[1]}],
+        "all_links": [{"type": t, "id": i, "rule": "manual"} for t, i in left],
+    }
+    return envelope("email_unlinked", data, actor=REP_A, source="mail")
+
+
+def test_a_link_removed_by_hand_leaves_that_timeline_and_the_last_one_deletes_it(
+    sales, dispatch, db_engine
+):
+    made = records(sales)
+    contact_id, account_id = made["contact"]["id"], made["account"]["id"]
+    email = summary()
+    send_event(dispatch, sales, linked(email, [("contact", contact_id), ("account", account_id)]))
+    [activity] = timeline(sales, "contact", contact_id)
+    assert activity["related_type"] == "account"
+
+    send_event(
+        dispatch,
+        sales,
+        unlinked(email, ("account", account_id), [("contact", contact_id)]),
+        "handle_email_unlinked",
+    )
+    assert timeline(sales, "account", account_id) == []
+    [left] = timeline(sales, "contact", contact_id)
+    assert left["id"] == activity["id"]
+    assert (left["related_type"], left["related_id"]) == ("contact", contact_id)
+    assert left["email"]["links"] == [{"type": "contact", "id": contact_id}]
+
+    send_event(
+        dispatch, sales, unlinked(email, ("contact", contact_id), []), "handle_email_unlinked"
+    )
+    assert timeline(sales, "contact", contact_id) == []
+    assert outbox_types(db_engine, activity["id"]) == [
+        "activity_created",
+        "activity_updated",
+        "activity_deleted",
+    ]
+    with db_engine.connect() as conn:
+        for table in ("activities", "activity_emails", "activity_links", "activity_participants"):
+            assert conn.execute(sa.text(f"SELECT count(*) FROM sales.{table}")).scalar() == 0
+
+    # an unlink about a message never recorded leaves nothing behind
+    send_event(
+        dispatch, sales, unlinked(summary(), ("contact", contact_id), []), "handle_email_unlinked"
+    )
+    with db_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM sales.activities")).scalar() == 0
