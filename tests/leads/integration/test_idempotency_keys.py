@@ -79,3 +79,25 @@ def test_a_refused_request_keeps_no_key_and_a_key_is_one_callers_one_request(
     assert "create_lead" in other_method.value.errors[0]["message"]
     assert too_long.value.errors[0]["field"] == "idempotency_key"
     assert lead_count(db_engine) == 1
+
+
+def test_an_assignment_by_the_rules_sent_again_takes_one_turn(leads, service_config, db_engine):
+    manager = {**REP, "id": new_id(), "roles": ["sales_manager"]}
+    first_rep, second_rep = new_id(), new_id()
+    with ServiceRpcProxy("leads", service_config) as rpc:
+        rpc.create_distribution_rule(
+            {"name": "In turn", "strategy": "round_robin", "owner_ids": [first_rep, second_rep]},
+            actor=manager,
+        )
+        lead = rpc.create_lead({"contact_name": "Ann Lee", "owner_id": None}, actor=manager)
+        key = f"{new_id()}:{new_id()}:action"
+        first = rpc.assign_lead(lead["id"], {}, actor=manager, idempotency_key=key)
+        again = rpc.assign_lead(lead["id"], {}, actor=manager, idempotency_key=key)
+        assignments = rpc.list_lead_assignments(lead["id"], actor=manager)
+        turn = "SELECT last_index FROM leads.distribution_rules"
+        assert count(db_engine, turn) == 0
+        # another request (no key) is the rules' next turn
+        other = rpc.assign_lead(lead["id"], {}, actor=manager)
+    assert first["owner_id"] == again["owner_id"] == first_rep
+    assert len(assignments) == 1
+    assert other["owner_id"] == second_rep

@@ -1,6 +1,7 @@
 """An action whose answer is lost is sent again under its idempotency key, and the
-owning service, which keeps the key with the effect, acts once (docs/processes.md,
-"Actions and idempotency")."""
+owning service, which keeps the key with the effect, acts once; one whose service does
+not keep it is left for an administrator (docs/processes.md, "Retries of a lost
+answer")."""
 
 from __future__ import annotations
 
