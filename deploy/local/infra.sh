@@ -101,6 +101,36 @@ else
     [ "$CHECK_ONLY" = 1 ] || exit 1
 fi
 
+# --- PostgreSQL connections ---------------------------------------------------------------
+# Every service and the gateway keep pools, and the tests run a whole stack beside the
+# containers of the test in hand: Debian's default of 100 connections runs out. A local
+# cluster below OSPREY_PG_MAX_CONNECTIONS (300) gets it and one restart.
+MIN_CONNECTIONS="${OSPREY_PG_MAX_CONNECTIONS:-300}"
+if is_local "$PG_HOST" && postgres_ready && command -v psql >/dev/null 2>&1 \
+    && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    PSQL=(psql -h "$PG_HOST" -p "$PG_PORT" -U "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).username or "postgres")' "$DATABASE_URL")" -d postgres -Atq)
+    current="$("${PSQL[@]}" -c 'SHOW max_connections' 2>/dev/null || echo "")"
+    if [ -n "$current" ] && [ "$current" -lt "$MIN_CONNECTIONS" ]; then
+        if [ "$CHECK_ONLY" = 1 ]; then
+            say "would raise PostgreSQL's max_connections from $current to $MIN_CONNECTIONS"
+        else
+            say "raising PostgreSQL's max_connections from $current to $MIN_CONNECTIONS (one restart)"
+            "${PSQL[@]}" -c "ALTER SYSTEM SET max_connections = $MIN_CONNECTIONS"
+            version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+            $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+            waited=0
+            until postgres_ready; do
+                if [ "$waited" -ge "$DEADLINE" ]; then
+                    say "PostgreSQL did not come back within ${DEADLINE}s" >&2
+                    exit 1
+                fi
+                sleep 1
+                waited=$((waited + 1))
+            done
+        fi
+    fi
+fi
+
 # --- RabbitMQ ---------------------------------------------------------------------------
 if port_open "$MQ_HOST" "$MQ_PORT"; then
     say "RabbitMQ answers on $MQ_HOST:$MQ_PORT"
