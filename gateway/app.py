@@ -19,6 +19,7 @@ from .middleware import BodyLimitMiddleware
 from .routers import (
     accounts,
     activities,
+    analytics,
     channels,
     contacts,
     emails,
@@ -132,6 +133,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         process_definitions.router,
         process_instances.router,
         process_tasks.router,
+        analytics.router,
     ):
         app.include_router(router)
 

@@ -36,6 +36,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("feed"),
     ServiceInfo("processes"),
     ServiceInfo("mail", "integrations.mail"),
+    ServiceInfo("analytics"),
 )
 
 

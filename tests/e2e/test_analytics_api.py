@@ -1,0 +1,127 @@
+"""Reports, section charts and the Results page through the public API, every service
+its own process: leads made over HTTP reach the analytics read models by their events.
+
+The stack keeps its data between tests, so every figure here is over leads with a
+fresh source word nobody else uses.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import Login
+from .test_leads_api import World, create_lead, fields, problem, word
+
+pytestmark = pytest.mark.e2e
+
+
+def run(client: httpx.Client, **spec: Any) -> list[dict[str, Any]]:
+    response = client.post("/api/v1/reports/run", json=spec)
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]
+
+
+def eventually(check: Any, what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_a_report_counts_what_the_reader_may_read(world: World, login: Login) -> None:
+    source = word()
+    a1 = login(world.rep_a1.email, world.rep_a1.password)
+    b1 = login(world.rep_b1.email, world.rep_b1.password)
+    for n in range(3):
+        create_lead(a1, contact_name=f"Ann {n}", source=source, channel="web")
+    create_lead(b1, contact_name="Bob", source=source, channel="phone")
+    spec = {"entity": "leads", "group_by": ["channel"], "filters": {"source": source}}
+    eventually(
+        lambda: (
+            run(world.admin, **spec)
+            == [
+                {"channel": "phone", "count": 1},
+                {"channel": "web", "count": 3},
+            ]
+        ),
+        "the four leads in the report",
+    )
+    assert run(a1, **spec) == [{"channel": "web", "count": 3}]
+    assert run(b1, **spec) == [{"channel": "phone", "count": 1}]
+
+    funnel = world.admin.get("/api/v1/charts/lead-funnel", params={"filter[source]": source})
+    assert funnel.status_code == 200, funnel.text
+    assert funnel.json()["stages"][0] == {
+        "stage": "qualification",
+        "count": 4,
+        "conversion_rate": None,
+        "average_seconds": None,
+    }
+    deals = world.admin.get("/api/v1/charts/deals", params={"filter[currency]": "XTS"})
+    assert deals.status_code == 200 and deals.json()["won"] == 0
+
+
+def test_saved_reports_over_http_and_their_problems(admin: httpx.Client) -> None:
+    created = admin.post(
+        "/api/v1/reports",
+        json={"name": "Leads per month", "entity": "leads", "group_by": ["created_at:month"]},
+    )
+    assert created.status_code == 201, created.text
+    report = created.json()
+    assert created.headers["location"] == f"/api/v1/reports/{report['id']}"
+    assert report["group_by"] == [{"field": "created_at", "bucket": "month"}]
+    ran = admin.post(f"/api/v1/reports/{report['id']}/run")
+    assert ran.status_code == 200 and ran.json()["rows"][0]["count"] >= 1
+    changed = admin.patch(
+        f"/api/v1/reports/{report['id']}", json={"chart": "line"}, headers={"If-Match": "1"}
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    problem(
+        admin.patch(
+            f"/api/v1/reports/{report['id']}", json={"chart": "bar"}, headers={"If-Match": "1"}
+        ),
+        409,
+    )
+    assert fields(
+        problem(admin.post("/api/v1/reports/run", json={"entity": "passwords"}), 422)
+    ) == {"entity"}
+    bad_filter = admin.post(
+        "/api/v1/reports/run",
+        json={"entity": "opportunities", "filters": {"amount": "lots"}},
+    )
+    assert fields(problem(bad_filter, 422)) == {"filters.amount"}
+    assert admin.delete(f"/api/v1/reports/{report['id']}").status_code == 204
+    problem(admin.get(f"/api/v1/reports/{report['id']}"), 404)
+
+
+def test_the_results_page_is_osprey_s_until_the_user_saves_one(world: World, login: Login) -> None:
+    rep = login(world.rep_a2.email, world.rep_a2.password)
+    page = rep.get("/api/v1/dashboards/results").json()
+    assert page["source"] == "built_in" and page["widgets"]
+    saved = rep.put(
+        "/api/v1/dashboards/results",
+        json={
+            "widgets": [
+                {
+                    "kind": "chart",
+                    "title": "My leads by source",
+                    "report": {"entity": "leads", "group_by": ["source"], "chart": "pie"},
+                    "x": 0,
+                    "y": 0,
+                    "w": 6,
+                    "h": 4,
+                }
+            ]
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    assert rep.get("/api/v1/dashboards/results").json()["source"] == "mine"
+    problem(rep.put("/api/v1/dashboards/team-results", json={"widgets": []}), 403)
