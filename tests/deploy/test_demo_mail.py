@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -106,6 +107,21 @@ def test_demo_mail_is_synced_and_linked_onto_the_demo_records(stack: Stack, mail
                 "Re: CRM rollout: how many seats?",
             ]
             assert len({a["email"]["thread_key"] for a in on_anna}) == 1
+            # the web app's Activities tab asks the API the same, and gets the thread
+            with httpx.Client(base_url=stack.base_url, timeout=30) as http:
+                http.post("/api/v1/auth/login", json=stack.admin_credentials).raise_for_status()
+                tab = http.get(
+                    "/api/v1/activities",
+                    params={
+                        "filter[related_type]": "contact",
+                        "filter[related_id]": anna["id"],
+                        "sort": "start_at",
+                    },
+                )
+            assert tab.status_code == 200, tab.text
+            assert [(a["title"], a["email"]["id"]) for a in tab.json()["items"]] == [
+                (a["title"], a["email"]["id"]) for a in on_anna
+            ]
             [to_frank] = timeline(cluster, admin, "contact", frank["id"])
             assert (to_frank["title"], to_frank["email"]["direction"]) == (
                 "Partner reseller terms",
