@@ -36,6 +36,8 @@ export default function DiagramView({ xml, highlights }: { xml: string; highligh
         setReady(true);
       })
       .catch(() => !gone && setFailed(true));
+    // A diagram uploaded without its drawing (no BPMN DI) has nothing to show.
+    if (!/BPMNDiagram/.test(xml)) setFailed(true);
     return () => {
       gone = true;
       viewer.destroy();

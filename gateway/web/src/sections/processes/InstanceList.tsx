@@ -1,5 +1,5 @@
 // Instances, newest first, filtered by process, state and record.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { ApiError, get } from "../../core/api";
 import { Link, useSearchParams } from "../../core/router";
 import { useT } from "../../i18n";
@@ -10,6 +10,7 @@ const RECORD_TYPES = ["lead", "account", "contact", "opportunity", "order", "inv
 
 export function InstanceList() {
   const t = useT();
+  const id = useId();
   const [params, setParams] = useSearchParams();
   const { items: definitions } = useItems<Definition>("/process-definitions");
   const [items, setItems] = useState<Instance[] | null>(null);
@@ -65,9 +66,11 @@ export function InstanceList() {
           setFilter("record_id", recordId.trim());
         }}
       >
-        <label className="field">
-          <span className="field-label">{t("processes.process")}</span>
-          <select value={filters[0]} onChange={(e) => setFilter("definition", e.target.value)}>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-filter-process`}>
+            {t("processes.process")}
+          </label>
+          <select id={`${id}-filter-process`} value={filters[0]} onChange={(e) => setFilter("definition", e.target.value)}>
             <option value="">{t("processes.all")}</option>
             {definitions?.map((d) => (
               <option key={d.id} value={d.id}>
@@ -75,10 +78,12 @@ export function InstanceList() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field-label">{t("processes.stateLabel")}</span>
-          <select value={filters[1]} onChange={(e) => setFilter("state", e.target.value)}>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-filter-state`}>
+            {t("processes.stateLabel")}
+          </label>
+          <select id={`${id}-filter-state`} value={filters[1]} onChange={(e) => setFilter("state", e.target.value)}>
             <option value="">{t("processes.all")}</option>
             {STATES.map((state) => (
               <option key={state} value={state}>
@@ -86,10 +91,12 @@ export function InstanceList() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field-label">{t("processes.recordTypeLabel")}</span>
-          <select value={filters[2]} onChange={(e) => setFilter("record_type", e.target.value)}>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-filter-record-type`}>
+            {t("processes.recordTypeLabel")}
+          </label>
+          <select id={`${id}-filter-record-type`} value={filters[2]} onChange={(e) => setFilter("record_type", e.target.value)}>
             <option value="">{t("processes.all")}</option>
             {RECORD_TYPES.map((type) => (
               <option key={type} value={type}>
@@ -97,11 +104,13 @@ export function InstanceList() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field grow">
-          <span className="field-label">{t("processes.recordId")}</span>
-          <input value={recordId} onChange={(e) => setRecordId(e.target.value)} onBlur={() => setFilter("record_id", recordId.trim())} />
-        </label>
+        </div>
+        <div className="field grow">
+          <label className="field-label" htmlFor={`${id}-filter-record-id`}>
+            {t("processes.recordId")}
+          </label>
+          <input id={`${id}-filter-record-id`} value={recordId} onChange={(e) => setRecordId(e.target.value)} onBlur={() => setFilter("record_id", recordId.trim())} />
+        </div>
       </form>
       {failed && <p className="form-error">{t("error.loadFailed")}</p>}
       {!items && !failed && <div className="loading" aria-busy="true" />}

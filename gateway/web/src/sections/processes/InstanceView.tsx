@@ -89,6 +89,10 @@ export default function InstanceView({ instanceId, onChanged }: { instanceId: st
   if (!instance) return <div className="loading" aria-busy="true" />;
   const entity = instance.record_type ? ENTITY_OF[instance.record_type] : undefined;
   const openTasks = instance.tasks.filter((task) => task.state === "open");
+  // Some log lines (an activity made for a task) carry the element's id only.
+  const names = new Map<string, string>();
+  for (const item of [...instance.tasks, ...instance.current]) if (item.name) names.set(item.element_id, item.name);
+  for (const entry of instance.log) if (entry.element_id && entry.element_name) names.set(entry.element_id, entry.element_name);
   return (
     <div className="instance-view" data-state={instance.state}>
       <div className="instance-facts">
@@ -183,7 +187,7 @@ export default function InstanceView({ instanceId, onChanged }: { instanceId: st
                 <tr key={entry.id}>
                   <td className="small nowrap">{t.dateTime(entry.at)}</td>
                   <td>
-                    {entry.element_name || entry.element_id || ""}
+                    {entry.element_name || (entry.element_id && names.get(entry.element_id)) || entry.element_id || ""}
                     <span className="muted small"> {t.has(`processes.kind.${entry.kind}`) ? t(`processes.kind.${entry.kind}`) : entry.kind}</span>
                   </td>
                   <td className="small">

@@ -133,7 +133,7 @@ export default function RecordProcessTab({ entity, record }: TabProps) {
             <li key={i.id} className="plain-row" data-instance={i.id}>
               <div className="grow">
                 <span>
-                  <strong>{i.name}</strong> <span className={stateBadge(i.state)}>{t(`processes.state.${i.state}`)}</span>
+                  <strong>{i.name}</strong> <span className={`${stateBadge(i.state)} record-process-state`}>{t(`recordProcess.state.${i.state}`)}</span>
                 </span>
                 {i.current.length > 0 && (
                   <span className="muted small">{t("recordProcess.stands", { where: i.current.map((c) => c.name || c.element_id).join(", ") })}</span>

@@ -13,6 +13,11 @@ const messages: LocaleMessages = {
     "recordProcess.open": "Open the instance",
     "recordProcess.show": "Show the diagram and log",
     "recordProcess.hide": "Hide",
+    "recordProcess.state.running": "Running",
+    "recordProcess.state.waiting": "Waiting",
+    "recordProcess.state.completed": "Completed",
+    "recordProcess.state.failed": "Failed",
+    "recordProcess.state.cancelled": "Cancelled",
   },
   ru: {
     "tab.process": "Процесс",
@@ -26,6 +31,11 @@ const messages: LocaleMessages = {
     "recordProcess.open": "Открыть экземпляр",
     "recordProcess.show": "Показать схему и журнал",
     "recordProcess.hide": "Скрыть",
+    "recordProcess.state.running": "Выполняется",
+    "recordProcess.state.waiting": "Ждёт",
+    "recordProcess.state.completed": "Завершён",
+    "recordProcess.state.failed": "Ошибка",
+    "recordProcess.state.cancelled": "Отменён",
   },
 };
 
