@@ -147,12 +147,14 @@ def demo_mail(
     both through the running mail service and wait until the mail is synced and linked
     onto the records' timelines. Without Dovecot it says so and does nothing. Run after
     demo-data; safe to run again."""
-    from .demo import ServiceNotAnswering, load_demo_mail, stop_demo_mail
+    if stop:  # `make down`: only the servers' module, none of the services
+        from .mailserver import stop_kept
 
-    if stop:
-        stopped = stop_demo_mail(directory)
+        stopped = stop_kept(directory).get("was_running")
         typer.echo("Stopped the demo mail servers." if stopped else "No demo mail servers ran.")
         return
+    from .demo import ServiceNotAnswering, load_demo_mail
+
     with _failures_reported():
         try:
             loaded = load_demo_mail(directory)

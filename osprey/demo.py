@@ -245,11 +245,6 @@ def load_demo_mail(root: Path, *, timeout: float = 90.0) -> DemoMailLoaded:
     )
 
 
-def stop_demo_mail(root: Path) -> bool:
-    """Stop the kept mail servers; whether any was running."""
-    return bool(mailserver.stop_kept(root).get("was_running"))
-
-
 def _letter_bytes(letter: DemoLetter, now: datetime) -> tuple[str, str, bytes]:
     """(sender, recipient, the message's bytes) of a demo letter."""
     if letter.contact is None:

@@ -88,7 +88,8 @@ class Dovecot:
     ):
         if not os.path.exists(DOVECOT):
             raise MailServerMissing("dovecot is not installed: deploy/local/install-mail.sh")
-        self.root = Path(root or tempfile.mkdtemp(prefix="osprey-dovecot-"))
+        # absolute: Dovecot reads the paths of its configuration from its own directory
+        self.root = Path(root or tempfile.mkdtemp(prefix="osprey-dovecot-")).absolute()
         self.imap_port = imap_port or free_port()
         self.lmtp_port = lmtp_port or free_port()
         self.password = password
@@ -269,7 +270,7 @@ class Postfix:
         if os.getuid() != 0:
             raise MailServerMissing("postfix's master process must be started as root")
         self.dovecot = dovecot
-        self.root = Path(root or tempfile.mkdtemp(prefix="osprey-postfix-"))
+        self.root = Path(root or tempfile.mkdtemp(prefix="osprey-postfix-")).absolute()
         self.smtp_port = smtp_port or free_port()
         self.domains = domains or ("osprey.test", "example.com", "example.org", "customer.test")
         self.config_dir = self.root / "etc"
@@ -394,6 +395,7 @@ def start_kept(root: Path) -> KeptServers:
     ones started before are stopped first, the mail delivered before stays, the password
     and the ports stay the same while those ports are free. Raises
     :class:`MailServerMissing` without Dovecot."""
+    root = root.absolute()
     root.mkdir(parents=True, exist_ok=True)
     state = stop_kept(root)
     password = state.get("password") or secrets.token_urlsafe(12)
@@ -425,6 +427,7 @@ def start_kept(root: Path) -> KeptServers:
 def stop_kept(root: Path) -> dict[str, Any]:
     """Stop the servers :func:`start_kept` started under ``root`` (nothing when none
     ran); what it had remembered (``{}`` when nothing), with ``was_running``."""
+    root = root.absolute()
     try:
         state = json.loads((root / KEPT_STATE).read_text())
     except (FileNotFoundError, ValueError):

@@ -177,3 +177,33 @@ def test_without_dovecot_demo_mail_says_so_and_does_nothing(monkeypatch, tmp_pat
     assert loaded.skipped == "dovecot is not installed: deploy/local/install-mail.sh"
     assert loaded.mailboxes == () and loaded.delivered == 0
     assert not (tmp_path / "mail" / mailserver.KEPT_STATE).exists()
+
+
+def test_the_kept_servers_start_from_make_ups_relative_directory_and_keep_their_ports(
+    mail_dir: Path, monkeypatch
+):
+    mail_dir.parent.chmod(0o755)
+    monkeypatch.chdir(mail_dir.parent)
+    first = mailserver.start_kept(Path("mail"))
+    try:
+        assert listening(first.imap_port) and listening(first.lmtp_port)
+        again = mailserver.start_kept(Path("mail"))  # make up once more
+        assert (again.imap_port, again.smtp_port, again.password) == (
+            first.imap_port,
+            first.smtp_port,
+            first.password,
+        )
+    finally:
+        stopped = osprey_stop(Path("mail"))
+    assert "Stopped the demo mail servers." in stopped.stdout, stopped.stderr
+    assert not listening(first.imap_port)
+    assert "No demo mail servers ran." in osprey_stop(Path("mail")).stdout
+
+
+def osprey_stop(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "osprey", "demo-mail", "--dir", str(directory), "--stop"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
