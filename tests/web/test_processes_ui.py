@@ -224,23 +224,34 @@ def test_a_records_process_tab_starts_a_process_and_shows_where_it_stands(
     word = tag()
     name = f"Review {word}"
     with site.api() as api:
-        definition = created(
-            api.post(
-                "/api/v1/process-definitions",
-                content=MANUAL_XML.format(key=f"review_{word}", name=name),
-                headers={"Content-Type": "application/xml"},
-            )
-        )
-        deployed = api.post(
-            f"/api/v1/process-definitions/{definition['id']}/deploy",
-            json={},
-            headers={"If-Match": f'"{definition["row_version"]}"'},
-        )
-        assert deployed.status_code == 200, deployed.text
         lead = created(api.post("/api/v1/leads", json={"contact_name": f"Ilse Marrow {word}"}))
 
+    # The library takes a .bpmn file; its page deploys it and gives the XML back.
     page.set_viewport_size(WIDE)
-    sign_in(page, site, f"/leads/{lead['id']}?tab=process")
+    sign_in(page, site, "/processes")
+    page.locator("input[type=file]").set_input_files(
+        files=[
+            {
+                "name": f"review-{word}.bpmn",
+                "mimeType": "application/xml",
+                "buffer": MANUAL_XML.format(key=f"review_{word}", name=name).encode(),
+            }
+        ]
+    )
+    page.wait_for_url(re.compile(r"/processes/definitions/[0-9a-f-]+$"))
+    version = page.locator("tr[data-version='1']")
+    expect(version).to_contain_text("latest")
+    expect(version).not_to_contain_text("deployed")
+    expect(page.get_by_role("button", name="Start an instance")).to_have_count(0)
+    download = version.get_by_role("link", name="Download XML")
+    with site.api() as api:
+        xml = api.get(download.get_attribute("href") or "").text
+    assert f'<bpmn:process id="review_{word}" name="{name}"' in xml
+    version.get_by_role("button", name="Deploy").click()
+    expect(version.locator(".badge.accent")).to_have_text("deployed")
+    expect(page.get_by_role("button", name="Start an instance")).to_be_visible()
+
+    page.goto(f"{site.base_url}/leads/{lead['id']}?tab=process")
     expect(page.get_by_text("No process has run for this record.")).to_be_visible()
     page.get_by_label("Process to start").select_option(label=name)
     page.get_by_role("button", name="Start a process").click()

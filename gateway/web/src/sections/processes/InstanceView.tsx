@@ -36,7 +36,16 @@ export function highlightsOf(instance: InstanceDetail): Highlight[] {
   return list;
 }
 
-export default function InstanceView({ instanceId, onChanged }: { instanceId: string; onChanged?: () => void }) {
+export default function InstanceView({
+  instanceId,
+  onChanged,
+  showRecord = true,
+}: {
+  instanceId: string;
+  onChanged?: () => void;
+  /** A link to the record (not on the record's own page). */
+  showRecord?: boolean;
+}) {
   const t = useT();
   const session = useSession();
   const admin = isAdmin(session.user);
@@ -102,7 +111,7 @@ export default function InstanceView({ instanceId, onChanged }: { instanceId: st
         <span className="muted small">{t("processes.versionN", { n: instance.version })}</span>
         <span className="muted small">{t("processes.startedAt", { at: t.dateTime(instance.started_at) })}</span>
         {instance.next_due_at && <span className="muted small">{t("processes.nextDue", { at: t.dateTime(instance.next_due_at) })}</span>}
-        {entity && instance.record_id && (
+        {showRecord && entity && instance.record_id && (
           <Link to={`/${entity}/${instance.record_id}`} className="small">
             {t("processes.theRecord", { type: t(`processes.recordType.${instance.record_type}`) })}
           </Link>

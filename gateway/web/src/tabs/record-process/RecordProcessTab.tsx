@@ -163,7 +163,7 @@ export default function RecordProcessTab({ entity, record }: TabProps) {
               {shown === i.id && (
                 <div className="record-process-detail">
                   <Suspense fallback={<div className="loading" aria-busy="true" />}>
-                    <InstanceView instanceId={i.id} onChanged={() => void load()} />
+                    <InstanceView instanceId={i.id} onChanged={() => void load()} showRecord={false} />
                   </Suspense>
                 </div>
               )}
