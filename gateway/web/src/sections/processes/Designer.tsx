@@ -9,6 +9,7 @@ import { useT } from "../../i18n";
 import { Problem as ProblemBanner, useProblemText } from "../admin/common";
 import { fetchXml, sendXml, type Catalogue, type Definition, type Problem, type Validation } from "./api";
 import "./bpmn-styles";
+import { russianModule } from "./bpmnRu";
 import { limitedPaletteModule } from "./palette";
 import { NEW_KEY, Panel, type DiagramElement, type ModelerApi } from "./Panel";
 import { newDiagramXml, spiffModdle, type Moddle, type ModdleElement } from "./spiff";
@@ -48,7 +49,7 @@ export default function Designer({ definitionId }: { definitionId?: string }) {
     const modeler = new Modeler({
       container: canvasRef.current,
       moddleExtensions: { spiffworkflow: spiffModdle },
-      additionalModules: [limitedPaletteModule],
+      additionalModules: t.locale === "ru" ? [limitedPaletteModule, russianModule] : [limitedPaletteModule],
     });
     modelerRef.current = modeler;
     let gone = false;

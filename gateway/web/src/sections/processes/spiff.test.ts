@@ -1,6 +1,7 @@
 import { BpmnModdle } from "bpmn-moddle";
 import { describe, expect, it } from "vitest";
-import { filterContextPad, filterPalette, filterReplace } from "./palette";
+import { BPMN_RU, translateRu } from "./bpmnRu";
+import { filterContextPad, filterPalette, filterReplace, PALETTE_KEEP } from "./palette";
 import {
   conditionExpression,
   eventDefinition,
@@ -218,5 +219,29 @@ describe("the designer offers only what the engine runs", () => {
   it("drops conditional events and compensation from the context pad", () => {
     const ids = ["append.append-task", "append.condition-intermediate-event", "append.compensation-activity", "connect", "delete"];
     expect(Object.keys(filterContextPad(Object.fromEntries(ids.map((k) => [k, {}]))))).toEqual(["append.append-task", "connect", "delete"]);
+  });
+});
+
+describe("the designer in Russian", () => {
+  it("translates what it offers and leaves the rest", () => {
+    expect(translateRu("Append task")).toBe("Добавить задачу");
+    expect(translateRu("Create pool/participant")).toBe("Create pool/participant");
+    expect(translateRu("Unknown {thing}", { thing: "x" })).toBe("Unknown x");
+  });
+
+  it("has Russian words for every palette tool it keeps", () => {
+    const titles: Record<string, string> = {
+      "hand-tool": "Activate hand tool",
+      "lasso-tool": "Activate lasso tool",
+      "space-tool": "Activate create/remove space tool",
+      "global-connect-tool": "Activate global connect tool",
+      "create.start-event": "Create start event",
+      "create.intermediate-event": "Create intermediate/boundary event",
+      "create.end-event": "Create end event",
+      "create.exclusive-gateway": "Create gateway",
+      "create.task": "Create task",
+      "create.subprocess-expanded": "Create expanded sub-process",
+    };
+    for (const id of PALETTE_KEEP) if (titles[id]) expect(BPMN_RU[titles[id]], id).toBeTruthy();
   });
 });

@@ -1,0 +1,75 @@
+// bpmn-js speaks English; in Russian the designer's palette, context pad and replace
+// menu use these words (bpmn-js's `translate` service, replaced). Only what the
+// designer offers (palette.ts) is here; anything else stays in English.
+
+export const BPMN_RU: Record<string, string> = {
+  "Activate hand tool": "Рука: двигать холст",
+  "Activate lasso tool": "Лассо: выделить несколько",
+  "Activate create/remove space tool": "Раздвинуть или сдвинуть элементы",
+  "Activate global connect tool": "Соединить элементы",
+  "Create start event": "Начальное событие",
+  "Create intermediate/boundary event": "Промежуточное или граничное событие",
+  "Create end event": "Конечное событие",
+  "Create gateway": "Шлюз",
+  "Create task": "Задача",
+  "Create expanded sub-process": "Подпроцесс",
+  "Append task": "Добавить задачу",
+  "Append gateway": "Добавить шлюз",
+  "Append end event": "Добавить конечное событие",
+  "Append intermediate/boundary event": "Добавить промежуточное событие",
+  "Append message intermediate catch event": "Добавить ожидание сообщения",
+  "Append timer intermediate catch event": "Добавить таймер",
+  "Append signal intermediate catch event": "Добавить ожидание сигнала",
+  "Add text annotation": "Добавить примечание",
+  "Change element": "Заменить элемент",
+  "Connect to other element": "Соединить с другим элементом",
+  "Connect using association": "Связать ассоциацией",
+  Delete: "Удалить",
+  Task: "Задача",
+  "User task": "Пользовательская задача",
+  "Service task": "Сервисная задача",
+  "Script task": "Задача-скрипт",
+  "Call activity": "Вызов процесса",
+  "Sub-process": "Подпроцесс",
+  "Sub-process (collapsed)": "Подпроцесс (свёрнутый)",
+  "Sub-process (expanded)": "Подпроцесс (развёрнутый)",
+  "Exclusive gateway": "Исключающий шлюз",
+  "Inclusive gateway": "Включающий шлюз",
+  "Parallel gateway": "Параллельный шлюз",
+  "Event-based gateway": "Шлюз по событиям",
+  "Start event": "Начальное событие",
+  "Message start event": "Начальное событие по сообщению",
+  "Timer start event": "Начальное событие по таймеру",
+  "Signal start event": "Начальное событие по сигналу",
+  "End event": "Конечное событие",
+  "Message end event": "Конечное событие с сообщением",
+  "Signal end event": "Конечное событие с сигналом",
+  "Terminate end event": "Завершающее событие",
+  "Intermediate throw event": "Промежуточное событие",
+  "Message intermediate catch event": "Ожидание сообщения",
+  "Message intermediate throw event": "Отправка сообщения",
+  "Timer intermediate catch event": "Таймер",
+  "Signal intermediate catch event": "Ожидание сигнала",
+  "Signal intermediate throw event": "Отправка сигнала",
+  "Message boundary event": "Граничное: сообщение",
+  "Timer boundary event": "Граничное: таймер",
+  "Signal boundary event": "Граничное: сигнал",
+  "Message boundary event (non-interrupting)": "Граничное: сообщение (не прерывает)",
+  "Timer boundary event (non-interrupting)": "Граничное: таймер (не прерывает)",
+  "Signal boundary event (non-interrupting)": "Граничное: сигнал (не прерывает)",
+  "Sequence flow": "Поток управления",
+  "Default flow": "Поток по умолчанию",
+  "Conditional flow": "Поток с условием",
+  Loop: "Цикл",
+  "Parallel multi-instance": "Параллельные экземпляры",
+  "Sequential multi-instance": "Последовательные экземпляры",
+  "Toggle non-interrupting": "Прерывающее или нет",
+};
+
+/** bpmn-js's translate: the Russian words when known, `{name}` placeholders filled in. */
+export function translateRu(template: string, replacements: Record<string, string> = {}): string {
+  const text = BPMN_RU[template] ?? template;
+  return text.replace(/{([^}]+)}/g, (match, key: string) => replacements[key] ?? match);
+}
+
+export const russianModule = { translate: ["value", translateRu] };
