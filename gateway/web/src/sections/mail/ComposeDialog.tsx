@@ -170,8 +170,10 @@ export function ComposeDialog({ related, replyTo, to, onClose, onSent }: Props) 
     >
       {problem && (
         <div className="banner danger" role="alert">
-          <span>{problem}</span>
-          {sendId && <span> {t("mail.keptToRetry")}</span>}
+          <span>
+            {problem}
+            {sendId && ` ${t("mail.keptToRetry")}`}
+          </span>
         </div>
       )}
       {mailboxes && mailboxes.length === 0 && <p className="notice">{t("mail.noMailbox")}</p>}
