@@ -453,6 +453,9 @@ def _free_or_none(port: Any) -> int | None:
     if not isinstance(port, int):
         return None
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as the servers bind: a port that only holds closed connections (TIME_WAIT) is
+        # free for them; one a server listens on is not
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
