@@ -416,3 +416,25 @@ def test_a_failed_send_says_why_and_is_sent_on_retry(
     assert received.get_body(preferencelist=("plain",)).get_content().strip() == (
         "The list is attached."
     )
+
+
+def test_the_mail_screens_speak_russian(page: Page, site: Site) -> None:
+    wide(page)
+    sign_in(page, site, "/settings")
+    try:
+        page.get_by_label("Language").select_option(label="Русский")
+        page.get_by_role("link", name="Почта: подключить почтовые ящики").click()
+        page.wait_for_url(re.compile(r"/mail/settings$"))
+        expect(page.get_by_role("heading", name="Почта", exact=True)).to_be_visible()
+        expect(page.get_by_role("link", name="Требуют обработки")).to_be_visible()
+        page.get_by_role("button", name="Подключить ящик").click()
+        form = page.get_by_role("form", name="Подключить ящик")
+        expect(form.get_by_text("Входящая почта (IMAP)")).to_be_visible()
+        expect(form.get_by_role("button", name="Проверить подключение")).to_be_visible()
+        expect(form.get_by_role("combobox", name="Что видят коллеги")).to_contain_text(
+            "Тему и участников"
+        )
+        snapshot(page, "mail-settings-ru")
+    finally:
+        with site.api() as api:
+            assert api.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
