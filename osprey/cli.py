@@ -24,9 +24,12 @@ from services.platform.config import settings  # noqa: E402
 from services.platform.errors import OspreyError  # noqa: E402
 from services.platform.registry import SERVICES  # noqa: E402
 
+from .analytics import analytics_app  # noqa: E402
+
 app = typer.Typer(help="Operate an Osprey CRM installation.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users directly in the database.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(analytics_app, name="analytics")
 
 
 @app.command()

@@ -267,6 +267,34 @@ ENTITIES: dict[str, tuple[str, dict[str, str]]] = {
     "contacts": ("contact", {**_COMMON, "account_id": ID, "job_title": TEXT}),
 }
 
+#: what a read model keeps of a record besides the fields reports use: what shows it
+#: (names, numbers) and, for the entities only charts read, their own fields. The rest
+#: of an event (``changed_fields``, ``similar``, …) is not the record's.
+_SHOWN = {"id", "version", "name", "title", "contact_name", "full_name", "number"}
+_MODEL_FIELDS: dict[str, set[str]] = {
+    model: {*fields, *_SHOWN} for model, fields in ENTITIES.values()
+} | {
+    "opportunity_stage": {*_SHOWN, "position", "probability", "is_final", "is_successful"},
+    "forecast_plan": {
+        *_SHOWN,
+        *_COMMON,
+        "period_kind",
+        "period_start",
+        "period_end",
+        "currency",
+        "plan_amount",
+    },
+}
+
+
+def kept(model: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``record`` the read model keeps."""
+    names = _MODEL_FIELDS.get(model)
+    if names is None:
+        return dict(record)
+    return {name: value for name, value in record.items() if name in names}
+
+
 BUCKETS = ("day", "week", "month", "quarter", "year")
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 CHARTS = ("bar", "line", "pie", "funnel", "table", "number")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from services.platform.events import utcnow
 
+from . import domain
 from .models import records, stage_periods
 
 _UPSERT = sa.text(
@@ -56,7 +57,7 @@ def _row(entity: str, record: dict[str, Any]) -> dict[str, Any]:
         "team_id": record.get("team_id"),
         "created_at": record.get("created_at"),
         "updated_at": record.get("updated_at") or record.get("created_at"),
-        "data": json.dumps(record, default=str),
+        "data": json.dumps(domain.kept(entity, record), default=str),
     }
 
 
@@ -71,8 +72,10 @@ def upsert_many(db: Any, entity: str, items: list[dict[str, Any]]) -> None:
 
 
 def tombstone(db: Any, entity: str, record: dict[str, Any]) -> None:
-    """The record is gone: reports skip it from now on, whatever arrives later."""
+    """The record is gone: reports skip it from now on, whatever arrives later; its
+    stays in stages go with it."""
     db.execute(_TOMBSTONE, _row(entity, record))
+    forget_stays(db, entity, [str(record["id"])])
 
 
 def tombstone_ids(

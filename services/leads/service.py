@@ -14,6 +14,7 @@ from services.platform.name_index import NameIndexStatusRpc
 
 from .distribution import DistributionRpc
 from .duplicates import DuplicatesRpc
+from .exports import ExportsRpc
 from .imports import ImportsRpc
 from .leads import LeadsRpc
 from .lookups import LookupsRpc
@@ -34,6 +35,7 @@ class LeadsService(
     WebFormsRpc,
     MergesHandlers,
     NameIndexStatusRpc,
+    ExportsRpc,
 ):
     """Every part's entrypoints, in one service."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .accounting import AccountingRpc
 from .catalog import CatalogRpc
+from .exports import ExportsRpc
 from .invoices import InvoicesRpc
 from .orders import OrdersRpc
 from .pdf import InvoicePdfRpc
@@ -24,6 +25,7 @@ class OrdersService(
     SettingsRpc,
     InvoicesRpc,
     InvoicePdfRpc,
+    ExportsRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

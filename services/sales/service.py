@@ -14,6 +14,7 @@ from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
 from .contacts import ContactsRpc
 from .email_activities import EmailActivitiesHandlers
+from .exports import ExportsRpc
 from .forecasts import ForecastsRpc
 from .lead_links import LeadLinksHandlers
 from .merges import MergesRpc
@@ -36,6 +37,7 @@ class SalesService(
     LeadLinksHandlers,
     EmailActivitiesHandlers,
     NameIndexStatusRpc,
+    ExportsRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""
 
