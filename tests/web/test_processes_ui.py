@@ -280,3 +280,81 @@ def test_a_records_process_tab_starts_a_process_and_shows_where_it_stands(
     expect(page.get_by_role("link", name="Open the lead")).to_have_attribute(
         "href", f"/leads/{lead['id']}"
     )
+
+
+def test_the_side_panel_writes_a_signal_start_a_timer_and_a_flow_condition(
+    page: Page, site: Site
+) -> None:
+    word = tag()
+    open_designer(page, site)
+
+    # The start event becomes a signal start (the replace menu): a lead created from the web.
+    shape(page, "StartEvent_1").click()
+    page.locator(".djs-context-pad .entry[data-action='replace']").click()
+    menu = page.locator(".djs-popup")
+    expect(menu.locator("[data-id='replace-with-rule-task']")).to_have_count(0)
+    menu.locator("[data-id='replace-with-signal-start']").click()
+    expect(panel(page).get_by_role("heading")).to_have_text("Start event")
+    start_id = panel(page).get_attribute("data-element") or ""
+    panel(page).get_by_label("Record event").select_option("lead_created")
+    panel(page).get_by_label("Record type").select_option("lead")
+    panel(page).get_by_label("Condition").fill("record.get('source') == 'web'")
+
+    # Then an intermediate event made a timer: an hour later.
+    append_from_selected(page, "append.intermediate-event")
+    page.locator(".djs-context-pad .entry[data-action='replace']").click()
+    page.locator(".djs-popup [data-id='replace-with-timer-intermediate-catch']").click()
+    expect(panel(page).get_by_label("Timer expression")).to_be_visible()
+    timer_id = panel(page).get_attribute("data-element") or ""
+    panel(page).get_by_label("Name").fill("An hour later")
+    panel(page).get_by_label("Timer expression").fill("'PT1H'")
+
+    # Then a gateway with a conditional way to the end.
+    append_from_selected(page, "append.gateway")
+    end_id = append_from_selected(page, "append.end-event")
+    flows = page.locator(".designer-canvas .djs-connection").evaluate_all(
+        "elements => elements.map((e) => e.dataset.elementId)"
+    )
+    # A straight flow has no height, so click the middle of its line.
+    line = page.locator(f".djs-connection[data-element-id='{flows[-1]}']").bounding_box()
+    assert line is not None
+    page.mouse.click(line["x"] + line["width"] / 2, line["y"] + line["height"] / 2)
+    expect(panel(page)).to_have_attribute("data-element", flows[-1])
+    panel(page).get_by_label("Condition").fill("amount > 1000")
+
+    page.locator(".designer-canvas svg").first.click(position={"x": 700, "y": 520})
+    panel(page).get_by_label("Name").fill(f"Web leads {word}")
+    snapshot(page, "process-designer-events")
+    page.get_by_role("button", name="Validate").click()
+    expect(page.get_by_role("status")).to_have_text("The engine can run this diagram.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/processes/definitions/[0-9a-f-]+/design$"))
+    definition_id = page.url.rsplit("/", 2)[-2]
+
+    with site.api() as api:
+        xml = api.get(f"/api/v1/process-definitions/{definition_id}/xml").text
+        versions = api.get(f"/api/v1/process-definitions/{definition_id}").json()["versions"]
+    assert '<bpmn:signal id="Signal_lead_created" name="lead_created" />' in xml
+    assert 'signalRef="Signal_lead_created"' in xml
+    assert '<spiffworkflow:property name="record_type" value="lead" />' in xml
+    assert f'<bpmn:intermediateCatchEvent id="{timer_id}" name="An hour later">' in xml
+    assert re.search(r"<bpmn:timeDuration[^>]*>'PT1H'</bpmn:timeDuration>", xml)
+    assert re.search(r"<bpmn:conditionExpression[^>]*>amount &gt; 1000</", xml)
+    assert f'targetRef="{end_id}"' in xml
+    # The service reads it as a start on lead_created with its condition.
+    assert versions[0]["triggers"] == [
+        {
+            "start_event_id": start_id,
+            "condition": "record.get('source') == 'web'",
+            "record_type": "lead",
+            "kind": "signal",
+            "name": "lead_created",
+        }
+    ]
+
+    # Opened again, the panel shows what was saved.
+    expect(page.locator(".designer-canvas[data-ready=true]")).to_be_visible()
+    shape(page, timer_id).click()
+    expect(panel(page).get_by_label("Timer expression")).to_have_value("'PT1H'")
+    shape(page, start_id).click()
+    expect(panel(page).get_by_label("Record event")).to_have_value("lead_created")
