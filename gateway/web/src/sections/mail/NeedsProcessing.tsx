@@ -1,18 +1,20 @@
 // "Needs processing": mail that matched no record. Open one, link it to a record by
 // hand (a lookup picker) or dismiss it; either way it leaves the list.
-import { useCallback, useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
 import { ApiError, request } from "../../core/api";
 import { addMessages, useT } from "../../i18n";
 import { LookupPicker } from "../../views/LookupPicker";
 import { problemText } from "../../views/Dialog";
-import { ENTITY_OF, emailPath, listEmails, type Email, type EmailDetail } from "./api";
+import { ENTITY_OF, emailPath, type Email, type EmailDetail } from "./api";
 import { ComposeDialog } from "./ComposeDialog";
 import { MessageView, sender, useEmail } from "./MessageView";
 import "./mail.css";
 import mailMessages from "./messages";
+import { useEmails } from "./useEmails";
 
 addMessages(mailMessages);
 
+const NEEDS_PROCESSING = { needs_processing: "true" };
 const LINK_TYPES = ["contact", "account", "lead", "opportunity", "order", "invoice"];
 
 export function EmailList({ emails, selected, onSelect, label }: { emails: Email[]; selected: string | null; onSelect: (id: string) => void; label: string }) {
@@ -37,19 +39,8 @@ export function EmailList({ emails, selected, onSelect, label }: { emails: Email
 
 export function NeedsProcessing({ emailId, onOpen }: { emailId: string | null; onOpen: (id: string | null) => void }) {
   const t = useT();
-  const [emails, setEmails] = useState<Email[] | null>(null);
-  const [failed, setFailed] = useState(false);
+  const { emails, failed, busy, reload, more } = useEmails(NEEDS_PROCESSING);
   const [status, setStatus] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    listEmails({ needs_processing: "true" }).then(
-      (items) => {
-        setEmails(items);
-        setFailed(false);
-      },
-      (error) => !(error instanceof ApiError && error.status === 401) && setFailed(true),
-    );
-  }, []);
-  useEffect(reload, [reload]);
 
   const done = (message: string) => {
     setStatus(message);
@@ -69,6 +60,11 @@ export function NeedsProcessing({ emailId, onOpen }: { emailId: string | null; o
         {!emails && !failed && <div className="loading" aria-busy="true" />}
         {emails && emails.length === 0 && <p className="empty-note muted">{t("mail.nothingToProcess")}</p>}
         {emails && emails.length > 0 && <EmailList emails={emails} selected={emailId} onSelect={onOpen} label={t("mail.needsProcessing")} />}
+        {more && (
+          <button type="button" className="button small ghost" disabled={busy} onClick={more}>
+            {t("mail.more")}
+          </button>
+        )}
       </div>
       <div className="card">{emailId ? <ProcessOne key={emailId} emailId={emailId} onDone={done} /> : <p className="empty-note muted mail-message">{t("mail.pickOne")}</p>}</div>
     </div>

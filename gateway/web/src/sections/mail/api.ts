@@ -110,10 +110,18 @@ export const ENTITY_OF: Record<string, string> = Object.fromEntries(
   Object.entries(RECORD_TYPES).map(([plural, singular]) => [singular, plural]),
 );
 
-export async function listEmails(filters: Record<string, string>, signal?: AbortSignal): Promise<Email[]> {
-  const query = new URLSearchParams({ limit: "100" });
+export interface EmailPage {
+  items: Email[];
+  next_cursor: string | null;
+}
+
+/** One page of emails, newest first (`cursor`: the previous page's `next_cursor`). */
+export async function listEmails(filters: Record<string, string>, cursor?: string | null, signal?: AbortSignal): Promise<EmailPage> {
+  const query = new URLSearchParams({ limit: "50" });
   for (const [key, value] of Object.entries(filters)) query.set(`filter[${key}]`, value);
-  return (await get<{ items: Email[] }>(`/emails?${query.toString()}`, signal)).items ?? [];
+  if (cursor) query.set("cursor", cursor);
+  const page = await get<EmailPage>(`/emails?${query.toString()}`, signal);
+  return { items: page.items ?? [], next_cursor: page.next_cursor ?? null };
 }
 
 export async function listMailboxes(): Promise<Mailbox[]> {

@@ -117,6 +117,7 @@ const messages: LocaleMessages = {
     "mail.keptToRetry": "The message is kept: try again when the server answers.",
     "mail.noMailbox": "Connect a mailbox first (Settings → Mail).",
     "mail.sent": "Sent: {subject}",
+    "mail.more": "Show more",
   },
   ru: {
     "section.mail": "Почта",
@@ -232,6 +233,7 @@ const messages: LocaleMessages = {
     "mail.keptToRetry": "Письмо сохранено: повторите, когда сервер ответит.",
     "mail.noMailbox": "Сначала подключите почтовый ящик (Настройки → Почта).",
     "mail.sent": "Отправлено: {subject}",
+    "mail.more": "Показать ещё",
   },
 };
 

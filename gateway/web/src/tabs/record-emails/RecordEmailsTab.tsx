@@ -1,14 +1,14 @@
 // The Emails tab on a record page: the record's mail (`GET /emails?filter[record_type]=…
 // &filter[record_id]=…`) grouped in threads, the newest thread first; open a message,
 // reply, or write to the record.
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { ApiError } from "../../core/api";
+import { useMemo, useState } from "react";
 import type { TabProps } from "../../core/registry";
 import { useT } from "../../i18n";
-import { RECORD_TYPES, listEmails, type Email } from "../../sections/mail/api";
+import { RECORD_TYPES, type Email } from "../../sections/mail/api";
 import { ComposeDialog } from "../../sections/mail/ComposeDialog";
 import { MessageView, sender, useEmail } from "../../sections/mail/MessageView";
 import "../../sections/mail/mail.css";
+import { useEmails } from "../../sections/mail/useEmails";
 
 interface Thread {
   key: string;
@@ -35,22 +35,12 @@ function addressOf(record: Record<string, unknown>): string[] {
 export default function RecordEmailsTab({ entity, record }: TabProps) {
   const t = useT();
   const type = RECORD_TYPES[entity];
-  const [emails, setEmails] = useState<Email[] | null>(null);
-  const [failed, setFailed] = useState(false);
+  const filters = useMemo(() => ({ record_type: type, record_id: record.id }), [type, record.id]);
+  const { emails, failed, busy, reload: load, more } = useEmails(filters);
   const [open, setOpen] = useState<string | null>(null);
   const [composing, setComposing] = useState<{ replyTo: Email | null } | null>(null);
   const [note, setNote] = useState<string | null>(null);
 
-  const load = useCallback(() => {
-    listEmails({ record_type: type, record_id: record.id }).then(
-      (items) => {
-        setEmails(items);
-        setFailed(false);
-      },
-      (error) => !(error instanceof ApiError && error.status === 401) && setFailed(true),
-    );
-  }, [type, record.id]);
-  useEffect(load, [load]);
   const grouped = useMemo(() => threads(emails ?? []), [emails]);
 
   if (failed) return <p className="form-error">{t("error.loadFailed")}</p>;
@@ -100,6 +90,11 @@ export default function RecordEmailsTab({ entity, record }: TabProps) {
             </li>
           ))}
         </ul>
+      )}
+      {more && (
+        <button type="button" className="button small ghost" disabled={busy} onClick={more}>
+          {t("mail.more")}
+        </button>
       )}
       {composing && (
         <ComposeDialog
