@@ -438,3 +438,61 @@ def test_the_mail_screens_speak_russian(page: Page, site: Site) -> None:
     finally:
         with site.api() as api:
             assert api.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
+
+
+def test_needs_processing_shows_more_than_a_page(
+    page: Page, site: Site, servers: tuple[Dovecot, Postfix]
+) -> None:
+    wide(page)
+    dovecot, _postfix = servers
+    seller = f"seller{unique('x').split()[1]}@osprey.test"
+    dovecot.add_user(seller.split("@")[0], PASSWORD)
+    append(
+        dovecot,
+        seller,
+        "INBOX",
+        *(
+            message(sender=f"stranger{n}@nobody.test", to=seller, subject=f"Unknown {n:02d}")
+            for n in range(53)
+        ),
+    )
+    with site.api() as api:
+        mailbox = created(
+            api.post(
+                "/api/v1/mailboxes",
+                json={
+                    "email": seller,
+                    "imap_host": "127.0.0.1",
+                    "imap_port": dovecot.imap_port,
+                    "security": "none",
+                    "password": PASSWORD,
+                },
+            )
+        )
+
+        def waiting() -> list[dict]:
+            found, cursor = [], None
+            while True:
+                params = {"filter[needs_processing]": "true", "limit": "100"}
+                if cursor:
+                    params["cursor"] = cursor
+                body = api.get("/api/v1/emails", params=params).json()
+                found += body["items"]
+                cursor = body["next_cursor"]
+                if not cursor:
+                    return found
+
+        wait_for(
+            lambda: sum(e["mailbox_id"] == mailbox["id"] for e in waiting()) == 53,
+            timeout=60,
+            what="53 strangers' messages in needs processing",
+        )
+        total = len(waiting())
+
+    sign_in(page, site, "/mail/needs-processing")
+    items = page.get_by_role("list", name="Needs processing").locator("button.mail-item")
+    expect(items).to_have_count(50)
+    page.get_by_role("button", name="Show more").click()
+    expect(items).to_have_count(total)
+    expect(page.get_by_role("button", name="Show more")).to_have_count(0 if total <= 100 else 1)
+    expect(items.filter(has_text="Unknown 00")).to_have_count(1)  # the oldest too
