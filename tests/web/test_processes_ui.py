@@ -358,3 +358,87 @@ def test_the_side_panel_writes_a_signal_start_a_timer_and_a_flow_condition(
     expect(panel(page).get_by_label("Timer expression")).to_have_value("'PT1H'")
     shape(page, start_id).click()
     expect(panel(page).get_by_label("Record event")).to_have_value("lead_created")
+
+
+FAILING_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="https://osprey.dev/bpmn">
+  <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:startEvent id="Begin"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="Read" name="Read a lead nobody has">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="read_record" resultVariable="found">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="entity" type="any" value="'lead'" />
+            <spiffworkflow:parameter id="id" type="any"
+              value="'00000000-0000-0000-0000-00000000dead'" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="Finish"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Begin" targetRef="Read" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Read" targetRef="Finish" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram">
+    <bpmndi:BPMNPlane id="Plane" bpmnElement="{key}">
+      <bpmndi:BPMNShape id="Begin_di" bpmnElement="Begin">
+        <dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Read_di" bpmnElement="Read">
+        <dc:Bounds x="200" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Finish_di" bpmnElement="Finish">
+        <dc:Bounds x="360" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="F1_di" bpmnElement="F1">
+        <di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="F2_di" bpmnElement="F2">
+        <di:waypoint x="300" y="118" /><di:waypoint x="360" y="118" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
+def test_an_administrator_retries_and_skips_a_failed_step(page: Page, site: Site) -> None:
+    word = tag()
+    with site.api() as api:
+        definition = created(
+            api.post(
+                "/api/v1/process-definitions",
+                content=FAILING_XML.format(key=f"failing_{word}", name=f"Failing {word}"),
+                headers={"Content-Type": "application/xml"},
+            )
+        )
+        deployed = api.post(
+            f"/api/v1/process-definitions/{definition['id']}/deploy",
+            json={},
+            headers={"If-Match": f'"{definition["row_version"]}"'},
+        )
+        assert deployed.status_code == 200, deployed.text
+        instance = created(
+            api.post("/api/v1/process-instances", json={"definition_id": definition["id"]})
+        )
+
+    page.set_viewport_size(WIDE)
+    sign_in(page, site, f"/processes/instances/{instance['id']}")
+    state = page.get_by_test_id("instance-state")
+    expect(state).to_have_text("Failed", timeout=30_000)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("“Read a lead nobody has” failed: read_record")
+    failed = page.locator(".diagram-view .djs-element.process-failed")
+    expect(failed).to_have_attribute("data-element-id", "Read")
+    snapshot(page, "process-instance-failed")
+
+    # Retry asks again (and fails again: nobody has that lead); the log says so.
+    page.get_by_role("button", name="Retry").click()
+    log = page.locator(".instance-log tbody")
+    expect(log).to_contain_text("retried")
+    expect(state).to_have_text("Failed", timeout=30_000)
+
+    # Skip completes the step as if it had worked: the instance runs to its end.
+    page.get_by_role("button", name="Skip the step").click()
+    expect(state).to_have_text("Completed", timeout=30_000)
+    expect(log).to_contain_text("skipped")
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    expect(page.get_by_role("button", name="Cancel the instance")).to_have_count(0)

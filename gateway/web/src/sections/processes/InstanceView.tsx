@@ -140,7 +140,7 @@ export default function InstanceView({
       )}
       {instance.state === "failed" && instance.error?.message && (
         <p className="banner danger" role="alert">
-          {t("processes.failedStep", { step: instance.error.element_id ?? "" })} {instance.error.message}
+          {t("processes.failedStep", { step: (instance.error.element_id && names.get(instance.error.element_id)) || instance.error.element_id || "" })} {instance.error.message}
         </p>
       )}
       <Suspense fallback={<div className="diagram-view loading" aria-busy="true" />}>
