@@ -1,7 +1,7 @@
 // The generic list: columns, sort, filters, search and saved views over one entity,
 // a page at a time as the user scrolls (only the visible rows are in the DOM).
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get } from "../core/api";
 import { rememberNames } from "../core/lookup";
 import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
@@ -13,6 +13,7 @@ import { ColumnsPanel } from "./ColumnsPanel";
 import { FiltersPanel } from "./FiltersPanel";
 import { Value } from "./Value";
 import { Views } from "./Views";
+import { ChartSwitch, isChartShown } from "./charts/ChartSwitch";
 import { describeTotal, formatValue, type ListTotal } from "./format";
 import {
   apiQuery,
@@ -22,6 +23,9 @@ import {
   type ColumnPref,
   type EntityConfig,
 } from "./config";
+
+// The chart view (and the charting library) load only when asked for.
+const SectionCharts = lazy(() => import("./charts/SectionCharts"));
 
 const PAGE_SIZE = 100;
 const ROW_HEIGHT = 40;
@@ -195,7 +199,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
     <div className="page list-page">
       <header className="page-head">
         <h1>{t(config.titleKey)}</h1>
-        {config.ListSwitch && <config.ListSwitch />}
+        {config.ListSwitch ? <config.ListSwitch /> : <ChartSwitch basePath={config.basePath} />}
         <Views config={config} />
         <div className="spacer" />
         <Link to={`${config.basePath}/new`} className="button primary">
@@ -266,6 +270,11 @@ export function EntityList({ config }: { config: EntityConfig }) {
           )}
         </div>
       )}
+      {isChartShown(params) ? (
+        <Suspense fallback={<div className="loading" aria-busy="true" />}>
+          <SectionCharts entity={config.entity} />
+        </Suspense>
+      ) : (
       <div
         className="grid"
         ref={scroller}
@@ -363,6 +372,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
           </p>
         )}
       </div>
+      )}
     </div>
   );
 }

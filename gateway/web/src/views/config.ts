@@ -142,7 +142,7 @@ export function apiQuery(
 /** A query string in a stable order, to tell which view is showing. */
 export function canonical(params: URLSearchParams | string): string {
   const source = typeof params === "string" ? new URLSearchParams(params) : params;
-  const entries = [...source.entries()].filter(([key, value]) => value !== "" && key !== "view");
+  const entries = [...source.entries()].filter(([key, value]) => value !== "" && key !== "view" && key !== "show");
   entries.sort(([a], [b]) => a.localeCompare(b));
   return new URLSearchParams(entries).toString();
 }

@@ -3,6 +3,7 @@ import type { SectionProps } from "../../core/registry";
 import { Link, useLocation } from "../../core/router";
 import { useT } from "../../i18n";
 import { EntityList } from "../../views/EntityList";
+import { ChartLink, chartHref, isChartShown } from "../../views/charts/ChartSwitch";
 import { RecordPage } from "../../views/RecordPage";
 import type { EntityConfig } from "../../views/config";
 import { OpportunityStageBar } from "./StageBar";
@@ -12,16 +13,21 @@ const Board = lazy(() => import("./Board"));
 /** List or board: two views of the same deals. */
 export function ListBoardSwitch() {
   const t = useT();
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const board = pathname.startsWith("/opportunities/board");
+  const chart = !board && isChartShown(new URLSearchParams(search));
   return (
     <nav className="segmented-links" aria-label={t("opportunities.switch")}>
-      <Link to="/opportunities" aria-current={board ? undefined : "page"}>
+      <Link
+        to={chart ? chartHref("/opportunities", new URLSearchParams(search), false) : "/opportunities"}
+        aria-current={board || chart ? undefined : "page"}
+      >
         {t("opportunities.switch.list")}
       </Link>
       <Link to="/opportunities/board" aria-current={board ? "page" : undefined}>
         {t("opportunities.switch.board")}
       </Link>
+      <ChartLink basePath="/opportunities" />
     </nav>
   );
 }
