@@ -85,6 +85,14 @@ export default function Designer({ definitionId }: { definitionId?: string }) {
     };
   }, [definitionId, wantedVersion]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // Leaving the page with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+
   const api: ModelerApi | null = useMemo(() => {
     const modeler = modelerRef.current;
     if (!ready || !modeler) return null;

@@ -178,7 +178,8 @@ describe("new diagrams, ids and forms", () => {
   it("makes process ids from names", () => {
     expect(keyFromName("Follow up a deal!")).toBe("follow_up_a_deal");
     expect(keyFromName("2nd try")).toBe("process_2nd_try");
-    expect(keyFromName("Сделка")).toBe("process");
+    expect(keyFromName("Сделка: щедрый счёт")).toBe("sdelka_shchedryy_schet");
+    expect(keyFromName("!!!")).toBe("process");
   });
 
   it("parses and formats a task's form", () => {

@@ -298,10 +298,17 @@ export function newDiagramXml(key: string, name: string): string {
 `;
 }
 
-/** A process id from a name: `Follow up a deal` → `follow_up_a_deal`. */
+const CYRILLIC: Record<string, string> = {
+  а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "e", ж: "zh", з: "z", и: "i", й: "y",
+  к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f",
+  х: "kh", ц: "ts", ч: "ch", ш: "sh", щ: "shch", ъ: "", ы: "y", ь: "", э: "e", ю: "yu", я: "ya",
+};
+
+/** A process id from a name: `Follow up a deal` → `follow_up_a_deal`, `Сделка` → `sdelka`. */
 export function keyFromName(name: string): string {
-  const key = name
-    .toLowerCase()
+  const key = [...name.toLowerCase()]
+    .map((ch) => CYRILLIC[ch] ?? ch)
+    .join("")
     .normalize("NFKD")
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "");
