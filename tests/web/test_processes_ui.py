@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -442,3 +443,71 @@ def test_an_administrator_retries_and_skips_a_failed_step(page: Page, site: Site
     expect(log).to_contain_text("skipped")
     expect(page.get_by_role("button", name="Retry")).to_have_count(0)
     expect(page.get_by_role("button", name="Cancel the instance")).to_have_count(0)
+
+
+def deploy_manual(api: Any, word: str) -> tuple[dict[str, Any], str]:
+    name = f"Review {word}"
+    definition = created(
+        api.post(
+            "/api/v1/process-definitions",
+            content=MANUAL_XML.format(key=f"review_{word}", name=name),
+            headers={"Content-Type": "application/xml"},
+        )
+    )
+    deployed = api.post(
+        f"/api/v1/process-definitions/{definition['id']}/deploy",
+        json={},
+        headers={"If-Match": f'"{definition["row_version"]}"'},
+    )
+    assert deployed.status_code == 200, deployed.text
+    return definition, name
+
+
+def test_a_sales_rep_starts_a_process_on_a_lead_and_sees_it_without_the_admin_screens(
+    page: Page, site: Site
+) -> None:
+    word = tag()
+    password = uuid.uuid4().hex
+    email = f"p{uuid.uuid4().hex[:9]}@osprey.test"
+    with site.api() as api:
+        _, name = deploy_manual(api, word)
+        roles = api.get("/api/v1/roles").json()["items"]
+        rep = next(r["id"] for r in roles if r["name"] == "sales_rep")
+        created(
+            api.post(
+                "/api/v1/users",
+                json={
+                    "email": email,
+                    "full_name": f"Petra Lind {word}",
+                    "password": password,
+                    "role_ids": [rep],
+                },
+            )
+        )
+    rep_site = Site(site.base_url, email, password)
+    with rep_site.api() as api:
+        lead = created(api.post("/api/v1/leads", json={"contact_name": f"Oskar Vale {word}"}))
+
+    page.set_viewport_size(WIDE)
+    sign_in(page, rep_site, f"/leads/{lead['id']}?tab=process")
+    # Designing is for administrators: no menu entry, and the address says so.
+    expect(page.locator("[data-section='processes']")).to_have_count(0)
+    page.get_by_label("Process to start").select_option(label=name)
+    page.get_by_role("button", name="Start a process").click()
+    row = page.locator(".record-process .plain-row").first
+    expect(row.locator(".record-process-state")).to_have_text("Waiting", timeout=30_000)
+    expect(row).to_contain_text("Task: Review the record")
+    expect(row.locator(".djs-element.process-current")).to_have_attribute(
+        "data-element-id", "Review"
+    )
+    expect(row.locator(".instance-log")).to_contain_text(f"Petra Lind {word}")
+    # No repairs and no admin instance page for a rep.
+    expect(row.get_by_role("link", name="Open the instance")).to_have_count(0)
+    expect(row.get_by_role("button", name="Cancel the instance")).to_have_count(0)
+    row.get_by_role("button", name="Hide").click()
+    expect(row.locator(".diagram-view")).to_have_count(0)
+
+    page.goto(f"{site.base_url}/processes")
+    expect(
+        page.get_by_role("heading", name="You do not have access to this section.")
+    ).to_be_visible()
