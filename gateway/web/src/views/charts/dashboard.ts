@@ -25,8 +25,7 @@ export function kindOf(spec: ReportSpec): WidgetKind {
 }
 
 /** A new widget for a report, in the first free place of the page. */
-export function newWidget(widgets: Widget[], spec: ReportSpec, title: string): Widget {
-  const kind = kindOf(spec);
+export function newWidget(widgets: Widget[], spec: ReportSpec, title: string, kind: WidgetKind = kindOf(spec)): Widget {
   const w = kind === "number" ? 3 : 6;
   const h = kind === "number" ? 2 : 4;
   const { x, y } = placeFree(widgets, w, h);
