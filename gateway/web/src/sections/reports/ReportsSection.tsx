@@ -1,7 +1,7 @@
 // The report builder: what to count (an entity, the same filters as lists, up to two
 // groupings, figures), how to show it (a chart type); run it, save it, share it with the
 // team, put it on the Results page; and the saved reports to open.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState, type ReactNode } from "react";
 import { ApiError, get, ifMatch, request } from "../../core/api";
 import type { SectionProps } from "../../core/registry";
 import { Link, navigate } from "../../core/router";
@@ -97,6 +97,19 @@ function SavedList() {
           </table>
         )}
       </section>
+    </div>
+  );
+}
+
+/** A labelled control: the label is tied by id, so the control's name is the label alone. */
+function FieldBox({ label, children }: { label: string; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      {children(id)}
     </div>
   );
 }
@@ -243,22 +256,24 @@ function Builder({ id }: { id: string | null }) {
         noValidate
       >
         <div className="inline-fields">
-          <label className="field">
-            <span className="field-label">{t("reports.entity")}</span>
-            <select
-              value={state.entity}
-              onChange={(e) => {
-                const entity = e.target.value;
-                update({ entity, groups: [], aggregates: [{ fn: "count" }], filters: [] });
-              }}
-            >
-              {REPORT_ENTITIES.map((entity) => (
-                <option key={entity} value={entity}>
-                  {t(`section.${entity}`)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FieldBox label={t("reports.entity")}>
+            {(id) => (
+              <select
+                id={id}
+                value={state.entity}
+                onChange={(e) => {
+                  const entity = e.target.value;
+                  update({ entity, groups: [], aggregates: [{ fn: "count" }], filters: [] });
+                }}
+              >
+                {REPORT_ENTITIES.map((entity) => (
+                  <option key={entity} value={entity}>
+                    {t(`section.${entity}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FieldBox>
           <fieldset className="report-chart-kind">
             <legend className="field-label">{t("reports.chart")}</legend>
             <div className="segmented-buttons">
@@ -275,32 +290,36 @@ function Builder({ id }: { id: string | null }) {
           <legend>{t("reports.groups")}</legend>
           {state.groups.map((group, n) => (
             <div key={n} className="inline-fields">
-              <label className="field">
-                <span className="field-label">{t("reports.group.field")}</span>
-                <select
-                  value={group.field}
-                  onChange={(e) => update({ groups: state.groups.map((g, i) => (i === n ? { field: e.target.value } : g)) })}
-                >
-                  <option value="">{t("reports.pickField")}</option>
-                  {fieldOptions((kind) => kind !== "number")}
-                </select>
-              </label>
-              {isDateKind(REPORT_FIELDS[state.entity]?.[group.field]) && (
-                <label className="field">
-                  <span className="field-label">{t("reports.group.bucket")}</span>
+              <FieldBox label={t("reports.group.field")}>
+                {(id) => (
                   <select
-                    value={group.bucket ?? "month"}
-                    onChange={(e) =>
-                      update({ groups: state.groups.map((g, i) => (i === n ? { ...g, bucket: e.target.value as BuilderState["groups"][number]["bucket"] } : g)) })
-                    }
+                    id={id}
+                    value={group.field}
+                    onChange={(e) => update({ groups: state.groups.map((g, i) => (i === n ? { field: e.target.value } : g)) })}
                   >
-                    {BUCKETS.map((bucket) => (
-                      <option key={bucket} value={bucket}>
-                        {t(`charts.bucket.${bucket}`)}
-                      </option>
-                    ))}
+                    <option value="">{t("reports.pickField")}</option>
+                    {fieldOptions((kind) => kind !== "number")}
                   </select>
-                </label>
+                )}
+              </FieldBox>
+              {isDateKind(REPORT_FIELDS[state.entity]?.[group.field]) && (
+                <FieldBox label={t("reports.group.bucket")}>
+                  {(id) => (
+                    <select
+                      id={id}
+                      value={group.bucket ?? "month"}
+                      onChange={(e) =>
+                        update({ groups: state.groups.map((g, i) => (i === n ? { ...g, bucket: e.target.value as BuilderState["groups"][number]["bucket"] } : g)) })
+                      }
+                    >
+                      {BUCKETS.map((bucket) => (
+                        <option key={bucket} value={bucket}>
+                          {t(`charts.bucket.${bucket}`)}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </FieldBox>
               )}
               <button type="button" className="button ghost small" onClick={() => update({ groups: state.groups.filter((_, i) => i !== n) })}>
                 {t("reports.remove")}
@@ -320,36 +339,40 @@ function Builder({ id }: { id: string | null }) {
           <legend>{t("reports.aggregates")}</legend>
           {state.aggregates.map((aggregate, n) => (
             <div key={n} className="inline-fields">
-              <label className="field">
-                <span className="field-label">{t("reports.aggregate.fn")}</span>
-                <select
-                  value={aggregate.fn}
-                  onChange={(e) =>
-                    update({
-                      aggregates: state.aggregates.map((a, i) =>
-                        i === n ? { fn: e.target.value as (typeof FUNCTIONS)[number], field: e.target.value === "count" ? null : a.field } : a,
-                      ),
-                    })
-                  }
-                >
-                  {FUNCTIONS.map((fn) => (
-                    <option key={fn} value={fn}>
-                      {t(`reports.fn.${fn}`)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {aggregate.fn !== "count" && (
-                <label className="field">
-                  <span className="field-label">{t("reports.aggregate.field")}</span>
+              <FieldBox label={t("reports.aggregate.fn")}>
+                {(id) => (
                   <select
-                    value={aggregate.field ?? ""}
-                    onChange={(e) => update({ aggregates: state.aggregates.map((a, i) => (i === n ? { ...a, field: e.target.value } : a)) })}
+                    id={id}
+                    value={aggregate.fn}
+                    onChange={(e) =>
+                      update({
+                        aggregates: state.aggregates.map((a, i) =>
+                          i === n ? { fn: e.target.value as (typeof FUNCTIONS)[number], field: e.target.value === "count" ? null : a.field } : a,
+                        ),
+                      })
+                    }
                   >
-                    <option value="">{t("reports.pickField")}</option>
-                    {fieldOptions((kind) => kind === "number" || (["min", "max"].includes(aggregate.fn) && isDateKind(kind)))}
+                    {FUNCTIONS.map((fn) => (
+                      <option key={fn} value={fn}>
+                        {t(`reports.fn.${fn}`)}
+                      </option>
+                    ))}
                   </select>
-                </label>
+                )}
+              </FieldBox>
+              {aggregate.fn !== "count" && (
+                <FieldBox label={t("reports.aggregate.field")}>
+                  {(id) => (
+                    <select
+                      id={id}
+                      value={aggregate.field ?? ""}
+                      onChange={(e) => update({ aggregates: state.aggregates.map((a, i) => (i === n ? { ...a, field: e.target.value } : a)) })}
+                    >
+                      <option value="">{t("reports.pickField")}</option>
+                      {fieldOptions((kind) => kind === "number" || (["min", "max"].includes(aggregate.fn) && isDateKind(kind)))}
+                    </select>
+                  )}
+                </FieldBox>
               )}
               {state.aggregates.length > 1 && (
                 <button type="button" className="button ghost small" onClick={() => update({ aggregates: state.aggregates.filter((_, i) => i !== n) })}>
@@ -369,23 +392,26 @@ function Builder({ id }: { id: string | null }) {
           <p className="muted report-hint">{t("reports.filter.hint")}</p>
           {state.filters.map((filter, n) => (
             <div key={n} className="inline-fields">
-              <label className="field">
-                <span className="field-label">{t("reports.filter.field")}</span>
-                <select
-                  value={filter.field}
-                  onChange={(e) => update({ filters: state.filters.map((f, i) => (i === n ? { ...f, field: e.target.value } : f)) })}
-                >
-                  <option value="">{t("reports.pickField")}</option>
-                  {fieldOptions()}
-                </select>
-              </label>
-              <label className="field">
-                <span className="field-label">{t("reports.filter.value")}</span>
-                <input
-                  value={filter.value}
-                  onChange={(e) => update({ filters: state.filters.map((f, i) => (i === n ? { ...f, value: e.target.value } : f)) })}
-                />
-              </label>
+              <FieldBox label={t("reports.filter.field")}>
+                {(id) => (
+                  <select
+                    id={id}
+                    value={filter.field}
+                    onChange={(e) => update({ filters: state.filters.map((f, i) => (i === n ? { ...f, field: e.target.value } : f)) })}
+                  >
+                    <option value="">{t("reports.pickField")}</option>
+                    {fieldOptions()}
+                  </select>
+                )}
+              </FieldBox>
+              <FieldBox label={t("reports.filter.value")}>
+                {(id) => (
+                  <input id={id}
+                    value={filter.value}
+                    onChange={(e) => update({ filters: state.filters.map((f, i) => (i === n ? { ...f, value: e.target.value } : f)) })}
+                  />
+                )}
+              </FieldBox>
               <button type="button" className="button ghost small" onClick={() => update({ filters: state.filters.filter((_, i) => i !== n) })}>
                 {t("reports.remove")}
               </button>
@@ -401,10 +427,11 @@ function Builder({ id }: { id: string | null }) {
           <button type="submit" className="button primary">
             {t("reports.run")}
           </button>
-          <label className="field">
-            <span className="field-label">{t("reports.name")}</span>
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} disabled={!mine} />
-          </label>
+          <FieldBox label={t("reports.name")}>
+            {(id) => (
+              <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} disabled={!mine} />
+            )}
+          </FieldBox>
           <label className="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} disabled={!mine} />
             {t("reports.shared")}

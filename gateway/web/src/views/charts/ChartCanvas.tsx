@@ -68,6 +68,10 @@ export function ChartCanvas({ kind, labels, series, label, onPick, height = 260 
         const pie = kind === "pie";
         const hues = paletteFor(colours.accent, pie ? labels.length : series.length);
         const number = new Intl.NumberFormat(t.locale, { maximumFractionDigits: 2 });
+        // Counts have no halves: whole steps on the axis when every value is whole.
+        const whole = series.every((s) => s.values.every((v) => v === null || Number.isInteger(v)));
+        const indexAxis = { ticks: { color: colours.muted }, grid: { color: colours.border } };
+        const valueAxis = { ...indexAxis, ticks: { color: colours.muted, precision: whole ? 0 : undefined }, beginAtZero: true };
         const config: ChartConfiguration = {
           type: pie ? "pie" : kind === "line" ? "line" : "bar",
           data: {
@@ -99,12 +103,7 @@ export function ChartCanvas({ kind, labels, series, label, onPick, height = 260 
                 },
               },
             },
-            scales: pie
-              ? {}
-              : {
-                  x: { ticks: { color: colours.muted }, grid: { color: colours.border } },
-                  y: { ticks: { color: colours.muted }, grid: { color: colours.border }, beginAtZero: true },
-                },
+            scales: pie ? {} : kind === "funnel" ? { x: valueAxis, y: indexAxis } : { x: indexAxis, y: valueAxis },
             onClick: (_event, elements) => {
               const hit = elements[0];
               if (hit) pick.current?.(hit.index, hit.datasetIndex);
@@ -115,8 +114,23 @@ export function ChartCanvas({ kind, labels, series, label, onPick, height = 260 
             },
           },
         };
+        // Where each figure of the first series is drawn, on the canvas: what a click on
+        // it (and a browser test) aims at.
+        config.plugins = [
+          {
+            id: "ospreyPoints",
+            afterRender: (drawn) => {
+              const points = drawn.getDatasetMeta(0).data.map((element, i) => {
+                const { x, y, base } = element.getProps(["x", "y", "base"], true) as { x: number; y: number; base?: number };
+                const middle = pie ? element.tooltipPosition(true) : { x: base !== undefined && kind === "funnel" ? (x + base) / 2 : x, y: base !== undefined && kind !== "funnel" ? (y + base) / 2 : y };
+                return { label: labels[i], x: Math.round(middle.x ?? x), y: Math.round(middle.y ?? y) };
+              });
+              drawn.canvas.dataset.points = JSON.stringify(points);
+              drawn.canvas.dataset.drawn = "true";
+            },
+          },
+        ];
         chart.current = new Chart(canvas.current, config);
-        canvas.current.dataset.drawn = "true";
       },
       () => !cancelled && setFailed(true),
     );

@@ -1,0 +1,161 @@
+"""What a user does with Osprey's analytics screens, in a real browser against the stack:
+build a report, see its chart and table, save it, put it on the Results page and drill
+from a bar into the records behind it."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import httpx
+from playwright.sync_api import Locator, Page, expect
+
+from tests.web.conftest import ARTIFACTS, Site, sign_in
+
+
+def make_leads(api: httpx.Client, counts: dict[str, int], tag: str) -> None:
+    for source, count in counts.items():
+        for n in range(count):
+            response = api.post(
+                "/api/v1/leads", json={"contact_name": f"Analytics {tag} {n}", "source": source}
+            )
+            assert response.status_code == 201, response.text
+
+
+def wait_for_counts(api: httpx.Client, spec: dict, expected: dict[str, int]) -> None:
+    """Analytics keeps its read models from events: poll until the report counts the
+    leads the test made (the screens read the same reports)."""
+    deadline = time.monotonic() + 30
+    while True:
+        response = api.post("/api/v1/reports/run", json=spec)
+        assert response.status_code == 200, response.text
+        counts = {row["source"]: row["count"] for row in response.json()["rows"]}
+        if counts == expected:
+            return
+        assert time.monotonic() < deadline, f"analytics never counted the leads: {counts}"
+        time.sleep(0.2)
+
+
+def painted_pixels(canvas: Locator) -> int:
+    """How many pixels of the canvas are not transparent (0: nothing was drawn)."""
+    return canvas.evaluate(
+        """c => {
+          const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+          return n;
+        }"""
+    )
+
+
+def count_cell(table: Locator, label: str) -> Locator:
+    return table.locator("tbody tr").filter(has_text=label).locator("td[data-key=count]")
+
+
+def test_build_a_report_save_it_put_it_on_results_and_drill_into_a_bar(
+    page: Page, site: Site
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fair, web = f"fair-{tag}", f"web-{tag}"
+    spec = {"entity": "leads", "group_by": ["source"], "filters": {"source": f"{fair},{web}"}}
+    with site.api() as api:
+        make_leads(api, {fair: 3, web: 1}, tag)
+        wait_for_counts(api, spec, {fair: 3, web: 1})
+
+    # The builder: leads by source (its defaults), only this test's sources.
+    sign_in(page, site, "/reports/new")
+    builder = page.get_by_role("form", name="Report builder")
+    expect(builder.get_by_label("Records")).to_have_value("leads")
+    expect(builder.get_by_label("Group by field")).to_have_value("source")
+    builder.get_by_role("button", name="Add a filter").click()
+    builder.get_by_label("Field", exact=True).select_option("source")
+    builder.get_by_label("Value", exact=True).fill(f"{fair},{web}")
+    builder.get_by_role("button", name="Run").click()
+
+    result = page.get_by_role("region", name="Result")
+    canvas = result.locator("canvas[data-drawn=true]")
+    expect(canvas).to_be_visible()
+    assert painted_pixels(canvas) > 500
+    table = result.get_by_role("table")
+    expect(count_cell(table, fair)).to_have_text("3")
+    expect(count_cell(table, web)).to_have_text("1")
+    expect(table.locator("tbody tr")).to_have_count(2)
+
+    name = f"Leads by source {tag}"
+    builder.get_by_label("Name", exact=True).fill(name)
+    builder.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/reports/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    report_id = page.url.rsplit("/", 1)[1]
+    with site.api() as api:
+        saved = api.get(f"/api/v1/reports/{report_id}").json()
+    assert saved["name"] == name
+    assert saved["filters"] == {"source": f"{fair},{web}"}
+    assert [g["field"] for g in saved["group_by"]] == ["source"]
+
+    # The Results page: a widget from the saved report.
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Results").click()
+    page.wait_for_url(re.compile(r"/results$"))
+    page.get_by_role("button", name="Add a widget").click()
+    dialog = page.get_by_role("dialog", name="Add a widget")
+    dialog.get_by_label("Saved report").select_option(label=name)
+    expect(dialog.get_by_label("Title")).to_have_value(name)
+    dialog.get_by_role("button", name="Add a widget").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+
+    widget = page.get_by_role("region", name=name)
+    drawn = widget.locator("canvas[data-drawn=true]")
+    expect(drawn).to_be_visible()
+    drawn.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "analytics-results.png"), full_page=True)
+    with site.api() as api:
+        results = api.get("/api/v1/dashboards/results").json()
+    assert results["source"] == "mine"
+    [kept] = [w for w in results["widgets"] if w["title"] == name]
+    assert kept["kind"] == "chart" and kept["report"]["entity"] == "leads"
+
+    # Kept across a reload, then a click on the fair's bar opens its leads.
+    page.reload()
+    drawn = page.get_by_role("region", name=name).locator("canvas[data-drawn=true]")
+    expect(drawn).to_be_visible()
+    drawn.scroll_into_view_if_needed()
+    points = {p["label"]: p for p in json.loads(drawn.get_attribute("data-points") or "[]")}
+    assert set(points) == {fair, web}
+    drawn.click(position={"x": points[fair]["x"], "y": points[fair]["y"]})
+    page.wait_for_url(re.compile(r"/leads\?f\.source=" + re.escape(fair) + "$"))
+    expect(page.locator("[data-total]")).to_have_attribute("data-total", "3")
+    rows = page.get_by_role("table", name="Leads").locator(".grid-body [role=row]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text(f"Analytics {tag}")
+
+
+def test_a_sections_chart_view_counts_the_lists_filter_and_drills_down(
+    page: Page, site: Site
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fair, web = f"fair-{tag}", f"web-{tag}"
+    with site.api() as api:
+        make_leads(api, {fair: 2, web: 1}, tag)
+        wait_for_counts(
+            api,
+            {"entity": "leads", "group_by": ["source"], "filters": {"source": f"{fair},{web}"}},
+            {fair: 2, web: 1},
+        )
+
+    sign_in(page, site, f"/leads?f.source={fair},{web}")
+    page.get_by_role("navigation", name="Show as").get_by_role("link", name="Chart").click()
+    page.wait_for_url(re.compile(r"/leads\?.*show=chart"))
+    by_source = page.get_by_role("region", name="Count by Source")
+    expect(by_source.locator("canvas[data-drawn=true]")).to_be_visible()
+    table = by_source.get_by_role("table")
+    expect(count_cell(table, fair)).to_have_text("2")
+    expect(count_cell(table, web)).to_have_text("1")
+    expect(page.get_by_role("region", name="Qualification funnel")).to_be_visible()
+
+    # A row of the figures' table opens the list of its records.
+    table.get_by_role("link", name=web).click()
+    page.wait_for_url(re.compile(r"/leads\?f\.source=" + re.escape(web) + "$"))
+    expect(page.locator("[data-total]")).to_have_attribute("data-total", "1")
