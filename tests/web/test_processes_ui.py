@@ -511,3 +511,44 @@ def test_a_sales_rep_starts_a_process_on_a_lead_and_sees_it_without_the_admin_sc
     expect(
         page.get_by_role("heading", name="You do not have access to this section.")
     ).to_be_visible()
+
+
+def test_the_designer_speaks_russian_to_a_russian_administrator(page: Page, site: Site) -> None:
+    password = uuid.uuid4().hex
+    email = f"r{uuid.uuid4().hex[:9]}@osprey.test"
+    with site.api() as api:
+        roles = api.get("/api/v1/roles").json()["items"]
+        admin = next(r["id"] for r in roles if r["name"] == "admin")
+        created(
+            api.post(
+                "/api/v1/users",
+                json={
+                    "email": email,
+                    "full_name": "Вера Админ",
+                    "password": password,
+                    "role_ids": [admin],
+                    "locale": "ru",
+                },
+            )
+        )
+    page.set_viewport_size(WIDE)
+    sign_in(page, Site(site.base_url, email, password), "/processes/new")
+    expect(page.locator(".designer-canvas[data-ready=true]")).to_be_visible()
+    expect(page.get_by_role("button", name="Проверить")).to_be_visible()
+    expect(panel(page).get_by_role("heading")).to_have_text("Процесс")
+    expect(panel(page).get_by_label("Название")).to_have_value("Новый процесс")
+    palette = page.locator(".djs-palette")
+    expect(palette.locator("[data-action='create.task']")).to_have_attribute("aria-label", "Задача")
+    shape(page, "StartEvent_1").click()
+    context_pad = page.locator(".djs-context-pad")
+    expect(context_pad.locator("[data-action='append.append-task']")).to_have_attribute(
+        "title", "Добавить задачу"
+    )
+    append_from_selected(page, "append.append-task")
+    panel(page).get_by_label("Вид задачи").select_option("bpmn:UserTask")
+    expect(panel(page).get_by_role("heading")).to_have_text("Пользовательская задача")
+    # The process's id follows a Russian name, transliterated.
+    page.locator(".designer-canvas svg").first.click(position={"x": 700, "y": 520})
+    panel(page).get_by_label("Название").fill("Звонок клиенту")
+    expect(panel(page).get_by_label("Идентификатор процесса")).to_have_value("zvonok_klientu")
+    snapshot(page, "process-designer-ru")

@@ -67,7 +67,7 @@ export default function Designer({ definitionId }: { definitionId?: string }) {
         setSaved({ definition: response.data, rowVersion: versionOfEtag(response.etag) ?? response.data.row_version });
         xml = await fetchXml(definitionId, wantedVersion);
       } else {
-        xml = newDiagramXml(NEW_KEY, t("processes.newName"));
+        xml = newDiagramXml(NEW_KEY, t("processes.newName"), t("processes.startName"));
       }
       if (gone) return;
       await modeler.importXML(xml);

@@ -170,8 +170,9 @@ describe("writing them back as the service reads them", () => {
 
 describe("new diagrams, ids and forms", () => {
   it("makes a diagram with a none start event that parses", async () => {
-    const { byId } = await load(newDiagramXml("follow_up", 'Follow "up" & <more>'));
+    const { byId } = await load(newDiagramXml("follow_up", 'Follow "up" & <more>', "Начало"));
     expect(byId("StartEvent_1").$type).toBe("bpmn:StartEvent");
+    expect(byId("StartEvent_1").name).toBe("Начало");
     expect(panelKind(byId("StartEvent_1"))).toBe("other");
   });
 

@@ -280,12 +280,12 @@ export function formatForm(fields: { name: string; type: string }[]): string {
 }
 
 /** A new diagram: one process with a none start event, ready to draw on. */
-export function newDiagramXml(key: string, name: string): string {
+export function newDiagramXml(key: string, name: string, startName = "Start"): string {
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:spiffworkflow="${SPIFF_URI}" id="Definitions_${esc(key)}" targetNamespace="https://osprey.dev/bpmn">
   <bpmn:process id="${esc(key)}" name="${esc(name)}" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1" name="Start" />
+    <bpmn:startEvent id="StartEvent_1" name="${esc(startName)}" />
   </bpmn:process>
   <bpmndi:BPMNDiagram id="BPMNDiagram_1">
     <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="${esc(key)}">
