@@ -282,6 +282,14 @@ def test_a_records_process_tab_starts_a_process_and_shows_where_it_stands(
         "href", f"/leads/{lead['id']}"
     )
 
+    # An administrator cancels it (after saying yes): its task goes with it.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the instance").click()
+    expect(page.get_by_test_id("instance-state")).to_have_text("Cancelled")
+    expect(page.get_by_text("No open tasks.")).to_be_visible()
+    expect(page.locator(".instance-log tbody")).to_contain_text("cancelled")
+    expect(page.get_by_role("button", name="Cancel the instance")).to_have_count(0)
+
 
 def test_the_side_panel_writes_a_signal_start_a_timer_and_a_flow_condition(
     page: Page, site: Site
