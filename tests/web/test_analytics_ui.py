@@ -159,3 +159,81 @@ def test_a_sections_chart_view_counts_the_lists_filter_and_drills_down(
     table.get_by_role("link", name=web).click()
     page.wait_for_url(re.compile(r"/leads\?f\.source=" + re.escape(web) + "$"))
     expect(page.locator("[data-total]")).to_have_attribute("data-total", "1")
+
+
+def test_the_charts_read_in_russian_and_in_the_dark_theme(page: Page, site: Site) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fair = f"fair-{tag}"
+    with site.api() as api:
+        make_leads(api, {fair: 2}, tag)
+        wait_for_counts(
+            api,
+            {"entity": "leads", "group_by": ["source"], "filters": {"source": fair}},
+            {fair: 2},
+        )
+        me = api.get("/api/v1/me").json()
+        changed = api.patch("/api/v1/me", json={"theme": "dark", "locale": "ru"})
+        assert changed.status_code == 200, changed.text
+    try:
+        sign_in(page, site, f"/leads?f.source={fair}&show=chart")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        switch = page.get_by_role("navigation", name="Показать как")
+        expect(switch.get_by_role("link", name="Диаграмма")).to_have_attribute(
+            "aria-current", "page"
+        )
+        by_source = page.get_by_role("region", name="Количество по полю «Источник»")
+        canvas = by_source.locator("canvas[data-drawn=true]")
+        expect(canvas).to_be_visible()
+        assert painted_pixels(canvas) > 500
+        expect(count_cell(by_source.get_by_role("table"), fair)).to_have_text("2")
+        funnel = page.get_by_role("region", name="Воронка квалификации")
+        expect(funnel.get_by_role("columnheader", name="Среднее время на этапе")).to_be_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "analytics-leads-chart-ru-dark.png"))
+
+        page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Итоги").click()
+        expect(page.get_by_role("heading", name="Итоги")).to_be_visible()
+        expect(page.get_by_role("button", name="Добавить виджет")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "analytics-results-ru-dark.png"))
+    finally:
+        with site.api() as api:
+            back = {"theme": me.get("theme") or "light", "locale": me.get("locale") or "en"}
+            assert api.patch("/api/v1/me", json=back).status_code == 200
+
+
+def test_plans_entered_in_the_forecast_grid(page: Page, site: Site) -> None:
+    # A year of its own, so that no other run's plan is in the way.
+    year = 2040 + uuid.uuid4().int % 50
+    sign_in(page, site, "/forecasts")
+    page.get_by_label("Year").fill(str(year))
+    page.get_by_role("group", name="Columns").get_by_role("button", name="Quarters").click()
+    with site.api() as api:
+        me = api.get("/api/v1/me").json()
+    who = me["full_name"] or me["email"]
+    cell = page.get_by_label(f"Plan of {who} for Q2 {year}")
+    cell.fill("12 500,50")
+    cell.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Plan saved")).to_be_visible()
+    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=who, exact=True))
+    expect(row.locator("[data-figure=gap]").first).to_contain_text("12,500.50")
+    with site.api() as api:
+        plans = api.get(
+            "/api/v1/forecasts",
+            params={"filter[period_start]": f"{year}-04-01", "filter[owner_id]": me["id"]},
+        ).json()["items"]
+    assert [(p["period_kind"], p["plan_amount"]) for p in plans] == [("quarter", "12500.50")]
+
+    page.reload()
+    page.get_by_label("Year").fill(str(year))
+    page.get_by_role("group", name="Columns").get_by_role("button", name="Quarters").click()
+    cell = page.get_by_label(f"Plan of {who} for Q2 {year}")
+    expect(cell).to_have_value("12500.50")
+    cell.fill("")
+    cell.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Plan saved")).to_be_visible()
+    with site.api() as api:
+        left = api.get(
+            "/api/v1/forecasts",
+            params={"filter[period_start]": f"{year}-04-01", "filter[owner_id]": me["id"]},
+        ).json()["items"]
+    assert left == []

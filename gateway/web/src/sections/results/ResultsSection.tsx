@@ -144,6 +144,11 @@ export default function ResultsSection() {
   const grid = useRef<HTMLDivElement>(null);
   const dragging = useRef<{ id: string; dx: number; dy: number } | null>(null);
   const manager = hasRole(user, ["sales_manager"]);
+  // Osprey's built-in widgets come titled in English: shown in the user's language.
+  const titleOf = (widget: Widget) => {
+    const key = `results.builtIn.${widget.title}`;
+    return t.has(key) ? t(key) : widget.title || t("reports.result");
+  };
 
   const load = () =>
     loadResults().then(
@@ -256,7 +261,7 @@ export default function ResultsSection() {
         }}
       >
         {widgets.map((widget) => {
-          const title = widget.title || t("reports.result");
+          const title = titleOf(widget);
           const move = (change: { dx?: number; dy?: number; dw?: number }) => void save(moveBox(widgets, widget.id, change));
           return (
             <section

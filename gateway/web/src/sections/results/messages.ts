@@ -31,6 +31,12 @@ const messages: LocaleMessages = {
     "results.wider": "Make {title} wider",
     "results.remove": "Remove {title}",
     "results.drag": "Drag {title} to a new place",
+    "results.builtIn.Open deals": "Open deals",
+    "results.builtIn.New leads this month": "New leads this month",
+    "results.builtIn.Leads by source": "Leads by source",
+    "results.builtIn.Deals by stage": "Deals by stage",
+    "results.builtIn.Orders by month": "Orders by month",
+    "results.builtIn.Activities by owner": "Activities by owner",
   },
   ru: {
     "section.results": "Итоги",
@@ -62,6 +68,12 @@ const messages: LocaleMessages = {
     "results.wider": "Сделать «{title}» шире",
     "results.remove": "Убрать «{title}»",
     "results.drag": "Перетащите «{title}» на новое место",
+    "results.builtIn.Open deals": "Открытые сделки",
+    "results.builtIn.New leads this month": "Новые лиды за месяц",
+    "results.builtIn.Leads by source": "Лиды по источникам",
+    "results.builtIn.Deals by stage": "Сделки по этапам",
+    "results.builtIn.Orders by month": "Заказы по месяцам",
+    "results.builtIn.Activities by owner": "Дела по ответственным",
   },
 };
 

@@ -1,0 +1,48 @@
+import type { LocaleMessages } from "../../i18n";
+
+const messages: LocaleMessages = {
+  en: {
+    "section.forecasts": "Forecasts",
+    "forecasts.period": "Columns",
+    "forecasts.period.month": "Months",
+    "forecasts.period.quarter": "Quarters",
+    "forecasts.year": "Year",
+    "forecasts.currency": "Currency",
+    "forecasts.who": "Plan for",
+    "forecasts.team": "Team",
+    "forecasts.plan": "Plan",
+    "forecasts.won": "Won",
+    "forecasts.weighted": "Weighted pipeline",
+    "forecasts.gap": "Gap",
+    "forecasts.total": "Year",
+    "forecasts.planOf": "Plan of {who} for {period}",
+    "forecasts.readOnly": "Only sales managers and administrators set plans.",
+    "forecasts.badAmount": "“{value}” is not an amount.",
+    "forecasts.saved": "Plan saved.",
+    "forecasts.none": "No users or teams to plan for.",
+    "forecasts.legend": "In each cell: the plan, then won, weighted pipeline and the gap still to win.",
+  },
+  ru: {
+    "section.forecasts": "Прогнозы",
+    "forecasts.period": "Столбцы",
+    "forecasts.period.month": "Месяцы",
+    "forecasts.period.quarter": "Кварталы",
+    "forecasts.year": "Год",
+    "forecasts.currency": "Валюта",
+    "forecasts.who": "План для",
+    "forecasts.team": "Команда",
+    "forecasts.plan": "План",
+    "forecasts.won": "Выиграно",
+    "forecasts.weighted": "Взвешенная воронка",
+    "forecasts.gap": "Разрыв",
+    "forecasts.total": "Год",
+    "forecasts.planOf": "План: {who}, {period}",
+    "forecasts.readOnly": "Планы задают только руководители продаж и администраторы.",
+    "forecasts.badAmount": "«{value}» — это не сумма.",
+    "forecasts.saved": "План сохранён.",
+    "forecasts.none": "Нет пользователей или команд, для которых можно задать план.",
+    "forecasts.legend": "В каждой ячейке: план, затем выиграно, взвешенная воронка и оставшийся разрыв.",
+  },
+};
+
+export default messages;
