@@ -52,6 +52,12 @@ class ActorCache:
     def evict(self, token: str) -> None:
         self._entries.pop(token, None)
 
+    def evict_user(self, user_id: str) -> None:
+        """Forget every session of a user (their password changed, or they were
+        deactivated: identity ended those sessions)."""
+        for token in [t for t, (_, actor) in self._entries.items() if actor.get("id") == user_id]:
+            self._entries.pop(token, None)
+
 
 # The dependencies are coroutines, even where they need not be: FastAPI runs a plain
 # function dependency in its thread pool, a thread hop on every request.

@@ -32,7 +32,10 @@ async def login(
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
     """Exchange an email and password for a token; also sets the browser's session cookie."""
-    result = await rpc.call("identity", "login", body.email, body.password)
+    # the client's address counts failed sign-ins (behind a proxy: its address, unless
+    # the server runs with --proxy-headers and a trusted forwarder)
+    address = request.client.host if request.client else None
+    result = await rpc.call("identity", "login", body.email, body.password, address=address)
     response.set_cookie(
         SESSION_COOKIE,
         result["token"],
@@ -85,7 +88,9 @@ async def update_me(
     changes = body.model_dump(exclude_unset=True)
     user = await rpc.call("identity", "update_user", actor["id"], changes, actor=actor)
     token, _ = request_token(request)
-    if token:
+    if "password" in changes:
+        cache.evict_user(actor["id"])  # identity ended the user's other sessions
+    elif token:
         cache.evict(token)  # the cached actor carries locale and theme
     return {**user, "permissions": actor.get("permissions") or []}
 

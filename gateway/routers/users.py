@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from ..auth import current_actor, rpc_client
+from ..auth import ActorCache, actor_cache, current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
 from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
@@ -65,9 +65,16 @@ async def update_user(
     body: UserUpdate,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
+    cache: ActorCache = Depends(actor_cache),
 ) -> dict[str, Any]:
-    """Change a user: administrators anything; users their own name, password, locale, theme."""
-    return await rpc.call("identity", "update_user", user_id, body.changes(), actor=actor)
+    """Change a user: administrators anything; users their own name, password, locale,
+    theme. A new password or a deactivation ends the user's sessions (but the one that
+    changed its own password)."""
+    changes = body.changes()
+    user = await rpc.call("identity", "update_user", user_id, changes, actor=actor)
+    if "password" in changes or changes.get("is_active") is False:
+        cache.evict_user(user_id)
+    return user
 
 
 @router.get("/teams", response_model=TeamList)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 import uuid
@@ -22,7 +23,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.platform.access import ADMIN, SALES_MANAGER, SALES_REP, Actor
-from services.platform.errors import Conflict, PermissionDenied, Unauthenticated, ValidationFailed
+from services.platform.errors import (
+    Conflict,
+    PermissionDenied,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 LOCALES: tuple[str, ...] = ("en", "ru")
 THEMES: tuple[str, ...] = ("light", "dark")
@@ -39,6 +46,64 @@ DEFAULT_ROLE = SALES_REP
 
 #: one message for every failed login, so it never tells which part was wrong
 LOGIN_FAILED = "Wrong email or password"
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """``limit`` failed sign-ins within ``window`` seconds lock for ``lockout`` seconds."""
+
+    limit: int
+    window: int
+    lockout: int
+
+
+#: per account: a password guessed at slowly; per address: many accounts tried from one
+THROTTLES = {
+    "account": Throttle(limit=5, window=15 * 60, lockout=15 * 60),
+    "address": Throttle(limit=30, window=15 * 60, lockout=15 * 60),
+}
+
+
+def throttle_keys(lookup: str | None, address: str | None) -> dict[str, str]:
+    """The counters a sign-in counts against: its account (when the email is a valid
+    one) and its client address (when known)."""
+    keys = {}
+    if lookup:
+        keys["account"] = f"account:{lookup}"
+    if address:
+        keys["address"] = f"address:{address[:100]}"
+    return keys
+
+
+def seconds_locked(locked_until: datetime | None, now: datetime) -> int:
+    """Whole seconds until a lock ends (0: not locked)."""
+    if locked_until is None or locked_until <= now:
+        return 0
+    return max(1, math.ceil((locked_until - now).total_seconds()))
+
+
+def after_failure(
+    kind: str, failures: int, first_at: datetime, now: datetime
+) -> tuple[int, datetime, datetime | None]:
+    """``(failures, first_at, locked_until)`` after one more failure: the count starts
+    again when the window has passed; reaching the limit locks."""
+    rule = THROTTLES[kind]
+    if (now - first_at).total_seconds() > rule.window:
+        failures, first_at = 0, now
+    failures += 1
+    locked = now + timedelta(seconds=rule.lockout) if failures >= rule.limit else None
+    return failures, first_at, locked
+
+
+def locked_out(seconds: int) -> RateLimited:
+    minutes = max(1, math.ceil(seconds / 60))
+    return RateLimited(
+        f"Too many failed sign-ins: try again in {minutes} minute{'s' if minutes > 1 else ''}",
+        [{"field": "email", "message": "too many failed sign-ins"}],
+        seconds,
+    )
+
+
 TOKEN_REJECTED = "The token is unknown, expired or revoked"
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")

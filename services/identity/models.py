@@ -115,6 +115,19 @@ class Token(Base):
     __table_args__ = (sa.Index("ix_tokens_user_id", "user_id"),)
 
 
+class LoginFailure(Base):
+    """Failed sign-ins counted per account (``account:<email>``) and per client address
+    (``address:<ip>``) in a rolling window; ``locked_until`` refuses sign-ins for a
+    while once the count reaches its limit (``domain.THROTTLES``)."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(sa.String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer)
+    first_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
 class Preference(Base):
     """A user's UI settings (columns, saved views, ...), one JSON value per key."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.platform.errors import EXPECTED
+from services.platform.errors import EXPECTED, Unauthenticated
 from services.platform.rpc import rpc
 
 from . import store
@@ -15,14 +15,26 @@ class SessionsRpc(IdentityBase):
     """Logging in and out, and who a token belongs to."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def login(self, email: str, password: str) -> dict[str, Any]:
+    def login(self, email: str, password: str, address: str | None = None) -> dict[str, Any]:
         """``{"token", "expires_at", "user"}`` for an active user's right email and
         password. The token is returned once; only its SHA-256 is stored.
 
         Raises ``Unauthenticated`` with the same message for an unknown email, a
-        wrong password and an inactive user, after the same amount of hashing.
+        wrong password and an inactive user, after the same amount of hashing. Every
+        failure counts against the account and the client ``address``; too many lock
+        them for a while: ``RateLimited`` (``retry_after`` seconds), before any
+        password is checked (``domain.THROTTLES``).
         """
-        result = store.login(self.db, email, password, ttl_hours=self.settings.token_ttl_hours)
+        try:
+            result = store.login(
+                self.db, email, password, ttl_hours=self.settings.token_ttl_hours, address=address
+            )
+        except Unauthenticated:
+            self.db.rollback()
+            if store.record_failure(self.db, email, address):
+                self.db.commit()
+            raise
+        store.clear_failures(self.db, email)
         self.db.commit()
         return result
 

@@ -28,7 +28,7 @@ from services.platform.listing import Filter, ListSpec, Sort, fetch_page
 from services.platform.records import not_found
 
 from . import domain
-from .models import Preference, Role, Team, Token, User, user_roles
+from .models import LoginFailure, Preference, Role, Team, Token, User, user_roles
 from .schemas import dump_role, dump_team, dump_user
 
 T = TypeVar("T")
@@ -307,6 +307,10 @@ def update_user(
             setattr(user, name, changes[name])
     if "password" in changed:
         user.password_hash = hash_password(changes["password"])
+        # every other session of the user ends: the one that changed its own password
+        # stays, an administrator's reset ends them all
+        own = actor.id == user.id
+        revoke_tokens(db, user.id, keep=actor_data.get("session_id") if own else None)
     if "role_ids" in changed:
         db.execute(user_roles.delete().where(user_roles.c.user_id == user.id))
         if changes["role_ids"]:
@@ -428,10 +432,15 @@ def _team_name_taken() -> Conflict:
 # --- sessions ---------------------------------------------------------------------------
 
 
-def login(db: Session, email: Any, password: Any, *, ttl_hours: int) -> dict[str, Any]:
+def login(
+    db: Session, email: Any, password: Any, *, ttl_hours: int, address: str | None = None
+) -> dict[str, Any]:
     """``{token, expires_at, user}`` for a right email and password of an active user;
-    ``Unauthenticated`` with one message for every other case."""
+    ``Unauthenticated`` with one message for every other case; ``RateLimited`` while
+    the account or the client ``address`` is locked after too many failures (checked
+    before the password, so a locked account cannot be guessed at)."""
     lookup, password = domain.check_login_input(email, password)
+    check_throttle(db, domain.throttle_keys(lookup, address))
     user = db.scalar(sa.select(User).where(User.email == lookup)) if lookup else None
     matches, needs_rehash = _off_hub(
         domain.verify_password, user.password_hash if user else None, password
@@ -495,7 +504,7 @@ def authenticate(db: Session, token: Any) -> dict[str, Any]:
         )
         .values(last_used_at=sa.func.now())
     )
-    return domain.actor_dict(user, permissions)
+    return {**domain.actor_dict(user, permissions), "session_id": mapping["token_id"]}
 
 
 def actor_for(db: Session, user_id: str) -> dict[str, Any]:
@@ -526,12 +535,68 @@ def logout(db: Session, token: Any) -> None:
     )
 
 
-def revoke_tokens(db: Session, user_id: str) -> None:
-    db.execute(
-        sa.update(Token)
-        .where(Token.user_id == user_id, Token.revoked_at.is_(None))
-        .values(revoked_at=sa.func.now())
-    )
+def revoke_tokens(db: Session, user_id: str, keep: str | None = None) -> None:
+    """End the user's sessions (but ``keep``, a token id: the one changing its password)."""
+    where = [Token.user_id == user_id, Token.revoked_at.is_(None)]
+    if keep is not None:
+        where.append(Token.id != keep)
+    db.execute(sa.update(Token).where(*where).values(revoked_at=sa.func.now()))
+
+
+# --- sign-in throttling ---------------------------------------------------------------------
+
+
+def check_throttle(db: Session, keys: dict[str, str]) -> None:
+    """``RateLimited`` when any of the sign-in's counters is locked."""
+    if not keys:
+        return
+    now = utcnow()
+    rows = db.execute(
+        sa.select(LoginFailure.locked_until).where(LoginFailure.key.in_(list(keys.values())))
+    ).all()
+    seconds = max((domain.seconds_locked(row.locked_until, now) for row in rows), default=0)
+    if seconds:
+        raise domain.locked_out(seconds)
+
+
+def record_failure(db: Session, email: Any, address: str | None) -> bool:
+    """Count one failed sign-in against its account and its address (the caller
+    commits, apart from the sign-in's own transaction); False when there was nothing
+    to count against (a malformed email from an unknown address)."""
+    lookup = domain.check_login_input(email, "")[0] if isinstance(email, str) else None
+    keys = domain.throttle_keys(lookup, address)
+    if not keys:
+        return False
+    now = utcnow()
+    for kind, key in keys.items():
+        row = db.execute(
+            sa.select(LoginFailure).where(LoginFailure.key == key).with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            failures, first_at, locked = domain.after_failure(kind, 0, now, now)
+            db.execute(
+                pg_insert(LoginFailure)
+                .values(key=key, failures=failures, first_at=first_at, locked_until=locked)
+                .on_conflict_do_update(
+                    index_elements=[LoginFailure.key],
+                    set_={"failures": LoginFailure.failures + 1},
+                )
+            )
+        else:
+            row.failures, row.first_at, locked = domain.after_failure(
+                kind, row.failures, row.first_at, now
+            )
+            row.locked_until = locked or row.locked_until
+    db.flush()
+    return True
+
+
+def clear_failures(db: Session, email: Any) -> None:
+    """A right password clears its account's count (not its address's)."""
+    lookup = domain.check_login_input(email, "")[0] if isinstance(email, str) else None
+    keys = domain.throttle_keys(lookup, None)
+    if keys:
+        db.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(list(keys.values()))))
 
 
 # --- preferences --------------------------------------------------------------------------

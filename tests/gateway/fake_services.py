@@ -25,6 +25,7 @@ from services.platform.errors import (  # noqa: E402
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
@@ -56,7 +57,9 @@ class FakeIdentity:
     name = "identity"
 
     @rpc(expected_exceptions=EXPECTED)
-    def login(self, email: str, password: str) -> dict:
+    def login(self, email: str, password: str, address: str | None = None) -> dict:
+        if address != "127.0.0.1":  # the gateway passes the client's address on
+            raise RateLimited("Too many failed sign-ins", retry_after=60)
         if password != "right":
             raise Unauthenticated("Wrong email or password")
         return {

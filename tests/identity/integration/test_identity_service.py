@@ -96,7 +96,8 @@ def test_start_up_seeds_roles_and_the_configured_admin(identity, db_engine):
     assert actor["roles"] == ["admin"]
     assert "users.manage" in actor["permissions"]
     assert set(actor) == {
-        "id", "email", "full_name", "roles", "team_id", "permissions", "locale", "theme"
+        "id", "email", "full_name", "roles", "team_id", "permissions", "locale", "theme",
+        "session_id",  # the token's row: a password change ends the other sessions
     }  # fmt: skip
     roles = {r["name"]: r for r in call(identity, "list_roles", actor=actor)}
     assert set(roles) == {"admin", "sales_manager", "sales_rep"}

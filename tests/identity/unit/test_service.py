@@ -143,26 +143,32 @@ def test_login_passes_the_configured_token_lifetime_and_commits_the_session(monk
     session = {"token": "t", "expires_at": "2026-03-01T21:30:00Z", "user": {"id": USER_ID}}
     login, steps = replace_store(monkeypatch, identity, "login", returns=session)
     assert identity.login("ann@x.io", "password1") == session
-    login.assert_called_once_with(identity.db, "ann@x.io", "password1", ttl_hours=12)
+    login.assert_called_once_with(identity.db, "ann@x.io", "password1", ttl_hours=12, address=None)
     assert steps == ["login", "commit"]
 
 
-def test_a_refused_login_commits_nothing(monkeypatch, identity):
+def test_a_refused_login_commits_only_its_failure_count(monkeypatch, identity):
     _, steps = replace_store(
         monkeypatch, identity, "login", raises=Unauthenticated("Wrong email or password")
     )
+    count, _ = replace_store(monkeypatch, identity, "record_failure", returns=True)
+    identity.db.commit.side_effect = lambda: steps.append("commit")
     with pytest.raises(Unauthenticated):
-        identity.login("ann@x.io", "wrong password")
-    assert steps == ["login"]
+        identity.login("ann@x.io", "wrong password", address="10.1.2.3")
+    count.assert_called_once_with(identity.db, "ann@x.io", "10.1.2.3")
+    assert steps == ["login", "commit"]
+    assert identity.db.rollback.called  # the refused sign-in's own work is undone first
 
 
-def test_an_unknown_email_fails_like_a_wrong_password_and_makes_no_token(identity):
+def test_an_unknown_email_fails_like_a_wrong_password_and_makes_no_token(monkeypatch, identity):
     identity.db.scalar.return_value = None  # nobody has this email
+    identity.db.execute.return_value.all.return_value = []  # no lockout
+    count, _ = replace_store(monkeypatch, identity, "record_failure", returns=True)
     with pytest.raises(Unauthenticated) as exc:
         identity.login("nobody@x.io", "password1")
     assert exc.value.message == "Wrong email or password"
     identity.db.add.assert_not_called()
-    identity.db.commit.assert_not_called()
+    count.assert_called_once()  # an unknown email counts like a wrong password
 
 
 def test_logout_revokes_through_the_store_and_commits(monkeypatch, identity):
