@@ -156,7 +156,9 @@ export default function InstanceView({
               {instance.current.map((c) => (
                 <li key={c.element_id} className="plain-row">
                   <span className="grow">{c.name || c.element_id}</span>
-                  <span className="badge">{c.state}</span>
+                  <span className={c.state === "error" ? "badge danger" : "badge"}>
+                    {t.has(`processes.taskState.${c.state}`) ? t(`processes.taskState.${c.state}`) : c.state}
+                  </span>
                 </li>
               ))}
             </ul>

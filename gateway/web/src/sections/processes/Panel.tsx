@@ -149,6 +149,11 @@ export function Panel({ element, root, api, catalogue, isNew }: Props) {
       )}
       {kind === "event" && <EventFields bo={bo} element={element} api={api} catalogue={catalogue} />}
       {kind === "flow" && <FlowFields element={element} api={api} />}
+      {bo.$type === "bpmn:CallActivity" && (
+        <Field label={t("processes.calledElement")} hint={t("processes.calledElementHint")}>
+          {(id) => <input id={id} value={String(bo.get("calledElement") ?? "")} onChange={(e) => update({ calledElement: e.target.value || undefined })} />}
+        </Field>
+      )}
     </div>
   );
 }
