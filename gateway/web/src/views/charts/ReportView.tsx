@@ -2,6 +2,7 @@
 // figure to the list of the records behind it.
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, request } from "../../core/api";
+import { loadEntities } from "../../core/meta";
 import { Link, navigate } from "../../core/router";
 import { useT } from "../../i18n";
 import { ChartCanvas, type DrawnKind } from "./ChartCanvas";
@@ -11,6 +12,7 @@ import {
   chartData,
   drillParams,
   drillPath,
+  drillable,
   groupKey,
   groupsOf,
   toNumber,
@@ -62,6 +64,18 @@ export function useReport(spec: ReportSpec, savedId?: string | null, runKey = 0)
   return { result, error, loading };
 }
 
+/** The fields the entity's list filters by (null until known). */
+export function useListFilters(entity: string): Set<string> | null {
+  const [fields, setFields] = useState<Set<string> | null>(null);
+  useEffect(() => {
+    loadEntities().then(
+      (entities) => setFields(new Set((entities[entity]?.fields ?? []).filter((f) => f.filterable).map((f) => f.name))),
+      () => setFields(null),
+    );
+  }, [entity]);
+  return fields;
+}
+
 export function problemOf(t: ReturnType<typeof useT>, error: ApiError): string {
   if (error.errors.length) return error.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
   return error.detail || t("charts.failed");
@@ -76,6 +90,7 @@ export function ReportView({ spec, savedId, title, showTable = false, height, ru
   const groups = useMemo(() => groupsOf(shown), [JSON.stringify(shown)]); // eslint-disable-line react-hooks/exhaustive-deps
   const rows = result?.rows ?? [];
   const labels = useLabels(shown.entity, groups, rows);
+  const listFilters = useListFilters(shown.entity);
 
   if (loading && !result) return <p className="muted chart-state" aria-busy="true">{t("charts.loading")}</p>;
   if (error) return <p className="form-error chart-state" role="alert">{problemOf(t, error)}</p>;
@@ -85,7 +100,7 @@ export function ReportView({ spec, savedId, title, showTable = false, height, ru
   const kind = shown.chart ?? "bar";
   const drill = (row: ReportRow | null, groupCount?: number) => {
     const params = row && drillParams(shown, row, groupCount);
-    return params ? drillPath(shown.entity, params) : null;
+    return params && drillable(params, listFilters) ? drillPath(shown.entity, params) : null;
   };
 
   let figure: React.ReactNode = null;

@@ -6,6 +6,7 @@ import {
   builderOf,
   chartData,
   drillParams,
+  drillable,
   dropBox,
   filtersFromParams,
   moveBox,
@@ -97,6 +98,13 @@ describe("drill-down", () => {
 
   it("an empty group value has no list to show", () => {
     expect(drillParams(spec, { source: null, created_at_month: "2026-02-01" })).toBeNull();
+  });
+
+  it("only into a list that filters by every field named", () => {
+    const params = new URLSearchParams({ "f.status": "lost", "f.lost_reason": "price" });
+    expect(drillable(params, new Set(["status"]))).toBe(false);
+    expect(drillable(params, new Set(["status", "lost_reason"]))).toBe(true);
+    expect(drillable(params, null)).toBe(true);
   });
 
   it("buckets end on their last day", () => {

@@ -292,6 +292,13 @@ export function drillParams(spec: ReportSpec, row: ReportRow, groupCount?: numbe
   return params;
 }
 
+/** Whether the list can show a drill-down's records: it filters by every field named
+ * (`filterable`: the list's filterable fields, null while not known). */
+export function drillable(params: URLSearchParams, filterable: Set<string> | null): boolean {
+  if (!filterable) return true;
+  return [...params.keys()].every((key) => !key.startsWith("f.") || filterable.has(key.slice(2)));
+}
+
 /** Where a figure drills to: the entity's list with the figure's filter. */
 export function drillPath(entity: string, params: URLSearchParams): string {
   const search = params.toString();
