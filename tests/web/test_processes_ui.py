@@ -111,6 +111,7 @@ def test_draw_validate_save_deploy_start_and_follow_an_instance(page: Page, site
     row = page.locator(f"tr[data-process='greet_{word}']")
     expect(row).to_contain_text("v1")
     expect(row.locator(".badge.accent")).to_have_text("v1")
+    snapshot(page, "process-library")
     row.get_by_role("link", name=f"Greet {word}").click()
     expect(page.locator("tr[data-version='1']")).to_contain_text("deployed")
     expect(page.locator("tr[data-version='1']")).to_contain_text("by hand")
