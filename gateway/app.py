@@ -15,7 +15,7 @@ from services.platform.config import Settings, settings
 
 from . import problems
 from .auth import ActorCache
-from .middleware import BodyLimitMiddleware
+from .middleware import BodyLimitMiddleware, TextHygieneMiddleware
 from .routers import (
     accounts,
     activities,
@@ -98,6 +98,8 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         return await problems.on_http(request, exc)
 
     app.add_exception_handler(StarletteHTTPException, not_found_or_web_app)  # type: ignore[arg-type]
+    # added first, so it runs inside the body limit: it reads only bodies within it
+    app.add_middleware(TextHygieneMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=config.max_body_bytes,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -98,6 +101,124 @@ async def _send_problem(send: Send, status: int, detail: str) -> None:
                 (b"content-length", str(len(body)).encode()),
                 # The rest of the body is not read: the client must not reuse the connection.
                 (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- text no service can store ------------------------------------------------------------
+
+#: JSON escapes of NUL and of UTF-16 surrogates, and a raw NUL byte: a body without any
+#: of them holds no such text and is passed on unread.
+_SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\x00")
+#: what a text field may not hold: NUL, and a surrogate not paired into a character
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def bad_text_fields(value: Any, path: str = "") -> list[str]:
+    """The paths (``utm_campaign``, ``lines[0].name``) of the strings in a decoded JSON
+    value, keys included, that hold NUL or an unpaired surrogate."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if _BAD_TEXT.search(value):
+            found.append(path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _BAD_TEXT.search(str(key)):
+                found.append(_printable(where))
+            else:
+                found.extend(bad_text_fields(item, where))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found.extend(bad_text_fields(item, f"{path}[{n}]"))
+    return found
+
+
+def _printable(text: str) -> str:
+    return _BAD_TEXT.sub("\ufffd", text)
+
+
+class TextHygieneMiddleware:
+    """Refuses text PostgreSQL cannot store or that is not text at all — NUL and
+    unpaired surrogates — in a JSON body or the query string, with a 422 problem naming
+    each field, before any service sees it (issue 19: a NUL in ``utm_campaign`` was a
+    500). Bodies without a suspect escape, nearly all, are passed on without parsing."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            names = sorted(
+                {
+                    _printable(name)
+                    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                    if "\x00" in name or "\x00" in value
+                }
+            )
+            await _send_invalid(send, names or ["query"], "must not hold a NUL character")
+            return
+        content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
+        if scope.get("method") not in ("POST", "PUT", "PATCH") or b"json" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if _SUSPECT.search(body):
+            try:
+                fields = bad_text_fields(json.loads(body))
+            except (ValueError, RecursionError):
+                fields = []  # not JSON: the route answers that
+            if fields:
+                await _send_invalid(
+                    send, fields, "must not hold a NUL character or an unpaired surrogate"
+                )
+                return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)
+
+
+def _replay(messages: list[Message]) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send_invalid(send: Send, fields: list[str], message: str) -> None:
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Validation failed",
+            "status": 422,
+            "detail": f"{', '.join(fields[:10])}: {message}",
+            "errors": [{"field": field, "message": message} for field in fields[:100]],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
             ],
         }
     )

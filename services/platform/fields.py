@@ -252,15 +252,25 @@ def parse_money(value: Any, unit: Decimal = CENT, currency: str | None = None) -
     amount = to_decimal(value, "1500.00")
     if amount < 0:
         raise Invalid("must not be negative")
-    if amount != amount.quantize(unit, rounding=ROUND_HALF_UP):
+    # the range first: quantizing 4.6e+90 to cents overflows the decimal context
+    if amount > MAX_MONEY:
+        raise Invalid("is too large")
+    if not _has_step(amount, unit):
         raise Invalid(
             "may have at most two decimal places"
             if unit == CENT
             else f"must be a whole amount in {currency}"
         )
-    if amount > MAX_MONEY:
-        raise Invalid("is too large")
     return amount.quantize(CENT)
+
+
+def _has_step(number: Decimal, step: Decimal) -> bool:
+    """Whether ``number`` has no more decimals than ``step`` (a number in range; one
+    with a huge negative exponent has too many)."""
+    try:
+        return number == number.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return False
 
 
 def parse_percent(value: Any) -> Decimal:
@@ -268,7 +278,7 @@ def parse_percent(value: Any) -> Decimal:
     number = to_decimal(value, "20")
     if number < 0 or number > HUNDRED:
         raise Invalid("must be between 0 and 100")
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+    if not _has_step(number, CENT):
         raise Invalid("may have at most two decimal places")
     return number.quantize(CENT)
 
@@ -278,10 +288,10 @@ def parse_quantity(value: Any) -> Decimal:
     quantity = to_decimal(value, "2")
     if quantity <= 0:
         raise Invalid("must be a positive number")
-    if quantity != quantity.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP):
-        raise Invalid("may have at most three decimal places")
     if quantity > MAX_QUANTITY:
         raise Invalid("is too large")
+    if not _has_step(quantity, QUANTITY_STEP):
+        raise Invalid("may have at most three decimal places")
     return quantity.quantize(QUANTITY_STEP)
 
 

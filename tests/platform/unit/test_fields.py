@@ -491,6 +491,12 @@ def test_money_up_to_the_largest_amount_and_not_a_cent_more() -> None:
     assert str(parse_money("9999999999999999.99")) == "9999999999999999.99"
     assert refused(parse_money, "10000000000000000.00") == "is too large"
     assert refused(parse_money, "10000000000000000") == "is too large"
+    # a float far beyond any column (a fuzzer's 4.6e+90) and a string of one
+    assert refused(parse_money, 4.6e90) == "is too large"
+    assert refused(parse_money, "1e999999999") == "is too large"
+    assert refused(parse_money, "1e-999999") == "may have at most two decimal places"
+    assert refused(parse_percent, 4.6e90) == "must be between 0 and 100"
+    assert refused(parse_percent, "1e-999999") == "may have at most two decimal places"
 
 
 def test_money_is_never_negative_nor_rounded() -> None:
@@ -501,7 +507,7 @@ def test_money_is_never_negative_nor_rounded() -> None:
     assert refused(parse_money, "0.005") == "may have at most two decimal places"
     assert refused(parse_money, "1.995") == "may have at most two decimal places"
     assert refused(parse_money, "1.234") == "may have at most two decimal places"
-    assert refused(parse_money, "19999999999999999.999") == "may have at most two decimal places"
+    assert refused(parse_money, "19999999999999999.999") == "is too large"  # the range first
     assert refused(parse_money, "abc") == 'must be a decimal string such as "1500.00"'
 
 
@@ -561,7 +567,9 @@ def test_quantities_that_are_zero_negative_too_precise_or_too_large() -> None:
     assert refused(parse_quantity, "1.0001") == "may have at most three decimal places"
     assert refused(parse_quantity, "1000000000.001") == "is too large"
     assert refused(parse_quantity, "1000000001") == "is too large"
-    assert refused(parse_quantity, "2000000000.0001") == "may have at most three decimal places"
+    assert refused(parse_quantity, "2000000000.0001") == "is too large"  # the range first
+    assert refused(parse_quantity, 4.6e90) == "is too large"
+    assert refused(parse_quantity, "1e-999999") == "may have at most three decimal places"
     assert refused(parse_quantity, "two") == 'must be a decimal string such as "2"'
 
 

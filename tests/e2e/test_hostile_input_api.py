@@ -1,0 +1,48 @@
+"""What a fuzzer found (issue 19): text no service can store and numbers out of any
+column's range get a 422 naming the field, and nothing is written."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .test_leads_api import create_lead, fields, problem
+
+pytestmark = pytest.mark.e2e
+
+JSON = {"Content-Type": "application/json"}
+
+
+def test_nul_and_unpaired_surrogates_are_refused_naming_the_field(admin: httpx.Client) -> None:
+    lead = create_lead(admin, contact_name="Nora Nul")
+    url = f"/api/v1/leads/{lead['id']}"
+    refused = admin.patch(url, content=b'{"utm_campaign": "spring\\u0000sale"}', headers=JSON)
+    assert fields(problem(refused, 422)) == {"utm_campaign"}
+    lone = admin.post(
+        "/api/v1/leads",
+        content=b'{"contact_name": "ok", "notes": "half \\ud83d of a smile"}',
+        headers=JSON,
+    )
+    assert fields(problem(lone, 422)) == {"notes"}
+    nested = admin.post(
+        "/api/v1/orders",
+        content=b'{"currency": "EUR", "lines": [{"name": "a\\u0000"}]}',
+        headers=JSON,
+    )
+    assert fields(problem(nested, 422)) == {"lines[0].name"}
+    # a whole surrogate pair is a character like any other
+    paired = admin.patch(url, content=b'{"notes": "a smile \\ud83d\\ude00"}', headers=JSON)
+    assert paired.status_code == 200, paired.text
+    assert paired.json()["notes"] == "a smile \U0001f600"
+    assert admin.get(url).json()["utm_campaign"] is None  # the refused change wrote nothing
+    query = admin.get("/api/v1/mentions/suggest", params={"q": "an\x00"})
+    assert fields(problem(query, 422)) == {"q"}
+
+
+def test_a_number_beyond_its_column_is_a_422(admin: httpx.Client) -> None:
+    deal = admin.post("/api/v1/opportunities", json={"title": "Huge", "currency": "EUR"})
+    assert deal.status_code == 201, deal.text
+    url = f"/api/v1/opportunities/{deal.json()['id']}"
+    huge = admin.patch(url, content=b'{"budget": 4.6e+90}', headers=JSON)
+    assert "budget" in fields(problem(huge, 422))
+    assert admin.get(url).json()["budget"] is None
