@@ -309,3 +309,29 @@ def test_arrange_the_results_page_with_the_buttons_and_by_dragging(page: Page, s
             break
         assert time.monotonic() < deadline, titles
         time.sleep(0.2)
+
+
+def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> None:
+    sign_in(page, site, "/opportunities?show=chart")
+    switch = page.get_by_role("navigation", name="Show as")
+    expect(switch.get_by_role("link", name="Chart")).to_have_attribute("aria-current", "page")
+    expect(switch.get_by_role("link", name="Board")).to_be_visible()
+    expect(page.get_by_text("Win rate")).to_be_visible()
+    expect(page.get_by_role("region", name="Time in stage")).to_be_visible()
+
+    for section, heading in [
+        ("opportunities", "Count by Stage"),
+        ("orders", "Count by Status"),
+        ("invoices", "Overdue amount"),
+        ("activities", "Overdue activities by owner"),
+        ("accounts", "Count by Type"),
+        ("contacts", "Count by Owner"),
+        ("leads", "Count by Source"),
+    ]:
+        page.goto(f"{site.base_url}/{section}?show=chart")
+        charts = page.locator(".section-charts")
+        expect(charts).to_have_attribute("data-entity", section)
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        # Every figure answered: none still counting, none refused.
+        expect(charts.get_by_text("Counting…")).to_have_count(0)
+        expect(charts.get_by_role("alert")).to_have_count(0)
