@@ -82,6 +82,8 @@ def test_build_a_report_save_it_put_it_on_results_and_drill_into_a_bar(
     expect(count_cell(table, fair)).to_have_text("3")
     expect(count_cell(table, web)).to_have_text("1")
     expect(table.locator("tbody tr")).to_have_count(2)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "analytics-builder.png"), full_page=True)
 
     name = f"Leads by source {tag}"
     builder.get_by_label("Name", exact=True).fill(name)
@@ -216,6 +218,8 @@ def test_plans_entered_in_the_forecast_grid(page: Page, site: Site) -> None:
     expect(page.get_by_role("status").filter(has_text="Plan saved")).to_be_visible()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=who, exact=True))
     expect(row.locator("[data-figure=gap]").first).to_contain_text("12,500.50")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "analytics-forecasts.png"))
     with site.api() as api:
         plans = api.get(
             "/api/v1/forecasts",
