@@ -339,3 +339,49 @@ def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> 
         # Every figure answered: none still counting, none refused.
         expect(charts.get_by_text("Counting…")).to_have_count(0)
         expect(charts.get_by_role("alert")).to_have_count(0)
+
+
+def make_user(api: httpx.Client, role: str, team_id: str, tag: str) -> tuple[str, str]:
+    """A user of ``role`` in the team: (email, password)."""
+    roles = api.get("/api/v1/roles").json()["items"]
+    role_id = next(r["id"] for r in roles if r["name"] == role)
+    email, password = f"{role}-{tag}@osprey.test", f"pw-{uuid.uuid4().hex}"
+    response = api.post(
+        "/api/v1/users",
+        json={
+            "email": email,
+            "full_name": f"{role.replace('_', ' ').title()} {tag}",
+            "password": password,
+            "role_ids": [role_id],
+            "team_id": team_id,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return email, password
+
+
+def test_a_manager_shares_their_results_page_as_the_teams_default(page: Page, site: Site) -> None:
+    tag = uuid.uuid4().hex[:8]
+    with site.api() as api:
+        team = api.post("/api/v1/teams", json={"name": f"Results team {tag}"})
+        assert team.status_code == 201, team.text
+        manager = make_user(api, "sales_manager", team.json()["id"], tag)
+        rep = make_user(api, "sales_rep", team.json()["id"], tag)
+
+    manager_site = Site(site.base_url, *manager)
+    sign_in(page, manager_site, "/results")
+    expect(page.locator("[data-source=built_in]")).to_be_visible()
+    page.get_by_role("button", name="Arrange").click()
+    page.get_by_role("button", name="Remove Orders by month").click()
+    expect(page.get_by_role("region", name="Orders by month")).to_have_count(0)
+    expect(page.locator("[data-source=mine]")).to_be_visible()
+    page.get_by_role("button", name="Share as the team's default").click()
+    expect(page.get_by_role("status").filter(has_text="Your team now starts")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, Site(site.base_url, *rep), "/results")
+    expect(page.locator("[data-source=team]")).to_be_visible()
+    expect(page.get_by_role("region", name="Leads by source")).to_be_visible()
+    expect(page.get_by_role("region", name="Orders by month")).to_have_count(0)
+    # A rep may not share a page.
+    expect(page.get_by_role("button", name="Share as the team's default")).to_have_count(0)
