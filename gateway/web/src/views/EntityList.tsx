@@ -270,13 +270,14 @@ export function EntityList({ config }: { config: EntityConfig }) {
           )}
         </div>
       )}
-      {isChartShown(params) ? (
+      {isChartShown(params) && (
         <Suspense fallback={<div className="loading" aria-busy="true" />}>
           <SectionCharts entity={config.entity} />
         </Suspense>
-      ) : (
+      )}
       <div
         className="grid"
+        hidden={isChartShown(params)}
         ref={scroller}
         role="table"
         aria-label={t(config.titleKey)}
@@ -372,7 +373,6 @@ export function EntityList({ config }: { config: EntityConfig }) {
           </p>
         )}
       </div>
-      )}
     </div>
   );
 }
