@@ -10,6 +10,7 @@ from typing import Any
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import accounts_store, domain, duplicates_store, store
@@ -37,7 +38,11 @@ class AccountsRpc(SalesBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_account(
-        self, data: dict[str, Any], actor: dict[str, Any], allow_duplicates: bool = False
+        self,
+        data: dict[str, Any],
+        actor: dict[str, Any],
+        allow_duplicates: bool = False,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Create an account and emit ``account_created``.
 
@@ -47,16 +52,23 @@ class AccountsRpc(SalesBase):
         ``PermissionDenied`` when a non-admin names another team, and
         ``DuplicatesFound`` (a ``Conflict``; nothing is written) when accounts the
         caller may read look like this one (as :meth:`check_account_duplicates`
-        finds them), unless ``allow_duplicates`` is true.
+        finds them), unless ``allow_duplicates`` is true. Called again with the same
+        ``idempotency_key`` it creates nothing and returns the first answer (the
+        account it made is no duplicate of itself).
         """
+        replay = claim_request(self.db, idempotency_key, "create_account", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         allow = domain.parse_allow(allow_duplicates)
         values = new_account_values(self.db, data, caller)
         if not allow:
             candidates = duplicates_store.account_candidates(self.db, values, caller)
-            self.db.commit()
+            if candidates:
+                self.db.rollback()  # nothing written, not even the key's claim
             domain.refuse_duplicates(ACCOUNT, candidates)
         result = store.insert(self.db, ACCOUNTS, values, actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

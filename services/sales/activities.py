@@ -17,6 +17,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict
 from services.platform.events import utcnow
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import activities_store, domain, store
@@ -29,7 +30,9 @@ class ActivitiesRpc(SalesBase):
     """Activities (tasks, calls, meetings, emails) and their participants."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_activity(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_activity(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Create an activity and emit ``activity_created``.
 
         ``type`` and ``title`` are required; ``status`` defaults to ``not_started``,
@@ -38,7 +41,12 @@ class ActivitiesRpc(SalesBase):
         contact, account or opportunity and contact participants must exist.
         Raises ``ValidationFailed`` (naming every field at fault, e.g.
         ``participants[1].id``), ``PermissionDenied`` (another team, non-admin).
+        Called again with the same ``idempotency_key`` it creates nothing and returns
+        the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_activity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         changes = domain.with_defaults(domain.clean_activity(data))
         values = store.new_values(ACTIVITY, changes, caller)
@@ -53,6 +61,7 @@ class ActivitiesRpc(SalesBase):
         record = activities_store.insert(self.db, values)
         result = activities_store.dump_activity(self.db, record)
         self.db.emit("activity_created", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
@@ -162,13 +171,19 @@ class ActivitiesRpc(SalesBase):
         data: dict[str, Any] | None,
         actor: dict[str, Any],
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Complete the activity: status ``completed``, ``completed_at`` now, ``result`` if given.
 
         ``data`` is ``{result?}`` (or None). Emits ``activity_completed`` (the
         activity). Raises ``NotFound``, ``PermissionDenied``, ``ValidationFailed``,
         ``Conflict`` (already completed or cancelled; stale ``expected_version``).
+        Called again with the same ``idempotency_key`` it returns the first answer
+        instead of ``Conflict``.
         """
+        replay = claim_request(self.db, idempotency_key, "complete_activity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         completion = domain.clean_completion(data)
         record = activities_store.lock(self.db, activity_id, caller, expected_version)
@@ -187,6 +202,7 @@ class ActivitiesRpc(SalesBase):
         self.db.flush()
         result = activities_store.dump_activity(self.db, record)
         self.db.emit("activity_completed", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -11,6 +11,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.records import load_record
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import accounts_store, contacts_store, domain, duplicates_store, store
@@ -34,7 +35,11 @@ class ContactsRpc(SalesBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_contact(
-        self, data: dict[str, Any], actor: dict[str, Any], allow_duplicates: bool = False
+        self,
+        data: dict[str, Any],
+        actor: dict[str, Any],
+        allow_duplicates: bool = False,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Create a contact and emit ``contact_created``.
 
@@ -43,15 +48,22 @@ class ContactsRpc(SalesBase):
         for accounts. Raises ``ValidationFailed``, ``PermissionDenied``, and
         ``DuplicatesFound`` (a ``Conflict``; nothing is written) when contacts the
         caller may read look like this one, unless ``allow_duplicates`` is true.
+        Called again with the same ``idempotency_key`` it creates nothing and returns
+        the first answer (the contact it made is no duplicate of itself).
         """
+        replay = claim_request(self.db, idempotency_key, "create_contact", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         allow = domain.parse_allow(allow_duplicates)
         values = new_contact_values(self.db, data, caller)
         if not allow:
             candidates = self._candidates(values, caller)
-            self.db.commit()
+            if candidates:
+                self.db.rollback()  # nothing written, not even the key's claim
             domain.refuse_duplicates(CONTACT, candidates)
         result = store.insert(self.db, CONTACTS, values, actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 from services.platform.listing import LOOKUP_INCLUDE, after_first_word, phone_key_sql
+from services.platform.requests_once import applied_requests_table
 
 from .domain import (
     ACCOUNT_TYPES,
@@ -32,6 +33,8 @@ from .domain import (
 )
 
 metadata = service_metadata("sales")
+#: the idempotency keys of the requests applied (services/platform/requests_once.py)
+applied_requests = applied_requests_table(metadata)
 
 #: An account's web domain without scheme, ``www.`` and path (indexed for duplicates).
 ACCOUNT_DOMAIN_EXPRESSION = (

@@ -14,6 +14,7 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.events import utcnow
+from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
 from . import domain, opportunities_store, stages_store, store
@@ -66,7 +67,9 @@ class OpportunitiesRpc(SalesBase):
     """Opportunities, their moves and their stage history."""
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_opportunity(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+    def create_opportunity(
+        self, data: dict[str, Any], actor: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Create a deal in its first stage and emit ``opportunity_created``.
 
         ``title`` and an owner are required (the owner defaults to the caller; an
@@ -75,8 +78,13 @@ class OpportunitiesRpc(SalesBase):
         defaults to the stage's. With product ``lines`` the amount is their total.
         A deal made from a lead (``lead_id``) is made once: when one exists for that
         lead, it is returned as it is (a retried hand-off) and nothing is emitted.
-        Raises ``ValidationFailed``, ``PermissionDenied`` (another team).
+        Raises ``ValidationFailed``, ``PermissionDenied`` (another team). Called
+        again with the same ``idempotency_key`` it creates nothing and returns the
+        first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "create_opportunity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         changes = domain.clean_changes(OPPORTUNITY, data)
         values = store.new_values(OPPORTUNITY, changes, caller)
@@ -85,6 +93,7 @@ class OpportunitiesRpc(SalesBase):
             existing = opportunities_store.deal_of_lead(self.db, values["lead_id"])
             if existing is not None:
                 result = dump_opportunity(existing)
+                keep_answer(self.db, idempotency_key, result)
                 self.db.commit()
                 return result
         stage = domain.initial_stage(stages_store.all_stages(self.db), values.get("stage_id"))
@@ -98,6 +107,7 @@ class OpportunitiesRpc(SalesBase):
         record = opportunities_store.insert(self.db, values, caller.id)
         result = dump_opportunity(record)
         self.db.emit("opportunity_created", result, actor=actor)
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
@@ -185,6 +195,7 @@ class OpportunitiesRpc(SalesBase):
         actor: dict[str, Any],
         reason: str | None = None,
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Move the deal to another stage; emit ``opportunity_stage_changed``.
 
@@ -194,29 +205,44 @@ class OpportunitiesRpc(SalesBase):
         ``reason`` (``opportunity_lost``). Moving to the stage it is in changes
         nothing. Raises ``NotFound``, ``PermissionDenied``, ``ValidationFailed``
         (unknown stage, missing reason), ``Conflict`` (the deal is closed; stale version).
+        Called again with the same ``idempotency_key`` it returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "move_opportunity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         if not domain.is_uuid(stage_id):
             raise failed("stage_id", "must be a UUID")
         result = move_deal(
             self.db, opportunity_id, caller, actor, expected_version, reason, stage_id
         )
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EXPECTED)
     def win_opportunity(
-        self, opportunity_id: str, actor: dict[str, Any], expected_version: int | None = None
+        self,
+        opportunity_id: str,
+        actor: dict[str, Any],
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Move the deal to the successful final stage: won, probability 100.
 
         Emits ``opportunity_stage_changed`` and ``opportunity_won``. Raises as ``move``.
+        Called again with the same ``idempotency_key`` it returns the first answer
+        (not ``Conflict``: the deal is closed).
         """
+        replay = claim_request(self.db, idempotency_key, "win_opportunity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         target = domain.final_stage(stages_store.all_stages(self.db), successful=True)
         result = move_deal(
             self.db, opportunity_id, caller, actor, expected_version, None, target.id
         )
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
@@ -227,16 +253,22 @@ class OpportunitiesRpc(SalesBase):
         reason: str | None,
         actor: dict[str, Any],
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Move the deal to the unsuccessful final stage with the ``reason``: lost, probability 0.
 
         Emits ``opportunity_stage_changed`` and ``opportunity_lost``. Raises as ``move``.
+        Called again with the same ``idempotency_key`` it returns the first answer.
         """
+        replay = claim_request(self.db, idempotency_key, "lose_opportunity", actor)
+        if replay is not None:
+            return replay.answer
         caller = Actor.from_dict(actor)
         target = domain.final_stage(stages_store.all_stages(self.db), successful=False)
         result = move_deal(
             self.db, opportunity_id, caller, actor, expected_version, reason, target.id
         )
+        keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 

@@ -144,7 +144,7 @@ def test_an_account_like_an_existing_one_is_refused_and_nothing_is_written(monke
     assert search.call_args.args[1]["email"] == "a@acme.io"
     service.db.add.assert_not_called()
     service.db.emit.assert_not_called()
-    service.db.commit.assert_called_once_with()  # the search's transaction only
+    service.db.rollback.assert_called_once_with()  # nothing written, nor a key claimed
 
 
 def test_an_account_change_emits_the_changed_fields_with_a_new_version(monkeypatch):
