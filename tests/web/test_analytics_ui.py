@@ -8,6 +8,8 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
@@ -161,6 +163,17 @@ def test_a_sections_chart_view_counts_the_lists_filter_and_drills_down(
     table.get_by_role("link", name=web).click()
     page.wait_for_url(re.compile(r"/leads\?f\.source=" + re.escape(web) + "$"))
     expect(page.locator("[data-total]")).to_have_attribute("data-total", "1")
+
+    # A month opens the list of that month's days, the list's filter kept.
+    page.go_back()
+    by_month = page.get_by_role("region", name="Count by Created (month)")
+    now = datetime.now(UTC)
+    latest = by_month.get_by_role("row").filter(has_text=str(now.year)).last
+    latest.get_by_role("link").click()
+    month = now.strftime("%Y-%m")
+    page.wait_for_url(re.compile(rf"/leads\?.*f\.created_at={month}-01\.\.{month}-\d\d"))
+    assert parse_qs(urlparse(page.url).query)["f.source"] == [f"{fair},{web}"]
+    expect(page.locator("[data-total]")).to_have_attribute("data-total", "3")
 
 
 def test_the_charts_read_in_russian_and_in_the_dark_theme(page: Page, site: Site) -> None:
