@@ -185,29 +185,44 @@ def test_many_lines_run_onto_more_pages_with_the_watermark_on_each():
     assert "Osprey CRM" in joined  # the default company name
 
 
-def test_the_service_answers_other_calls_while_a_long_invoice_renders(orders):
+def test_the_service_answers_other_calls_while_a_long_invoice_renders(orders, monkeypatch):
+    import services.orders.pdf as pdf_module
+
     bolt = make_product(orders)
     lines = [{"product_id": bolt["id"], "quantity": "1", "price": "1.00"}] * 300
     order = call(orders, "create_order", {"currency": "EUR", "lines": lines}, actor=REP_A)
     order = call(orders, "confirm_order", order["id"], actor=REP_A)
     invoice = call(orders, "create_invoice", {"order_id": order["id"]}, actor=REP_A)
 
+    # When the rendering itself starts and ends (in its thread): the request's reads
+    # before it are ordinary green work, the rendering is what must not stop the hub.
+    window: list[float] = []
+
+    def timed_render(doc):
+        window.append(time.monotonic())
+        try:
+            return render_invoice_pdf(doc)
+        finally:
+            window.append(time.monotonic())
+
+    monkeypatch.setattr(pdf_module, "render_invoice_pdf", timed_render)
     started = time.monotonic()
     rendering = eventlet.spawn(call, orders, "invoice_pdf", invoice["id"], actor=REP_A)
     # The hub keeps ticking while the PDF renders: no gap near the render's length.
-    gaps, last, answered = [], started, None
+    ticks, answered = [started], None
     while not rendering.dead:
         eventlet.sleep(0.02)
         now = time.monotonic()
-        gaps.append(now - last)
-        last = now
-        if answered is None and now - started > 0.3:
+        ticks.append(now)
+        if answered is None and window and now - window[0] > 0.1:
             assert call(orders, "get_order", order["id"], actor=REP_A)["id"] == order["id"]
             answered = time.monotonic() - now
-            last = time.monotonic()
-    rendered = time.monotonic() - started
+            ticks.append(time.monotonic())
     assert "Total 300.00 EUR" in pdf_text(rendering.wait())
-    assert rendered > 0.5 and answered is not None, rendered
+    begun, ended = window
+    rendered = ended - begun
+    gaps = [b - a for a, b in zip(ticks, ticks[1:]) if b > begun and a < ended]
+    assert rendered > 0.3 and answered is not None, rendered
     assert max(gaps) < rendered / 3 and answered < rendered / 3, (max(gaps), answered, rendered)
 
 
