@@ -96,7 +96,7 @@ CATALOGUE: dict[str, Action] = {
             "Create a record",
             None,
             (_ENTITY, _DATA),
-            False,
+            True,  # keyed
             title_ru="Создать запись",
         ),
         Action(
@@ -169,7 +169,7 @@ CATALOGUE: dict[str, Action] = {
             "Move a deal to a stage",
             "sales",
             (Param("opportunity_id", "uuid"), Param("stage_id", "uuid")),
-            False,
+            True,  # keyed
             title_ru="Перевести сделку на стадию",
         ),
         Action(
@@ -177,7 +177,7 @@ CATALOGUE: dict[str, Action] = {
             "Win a deal",
             "sales",
             (Param("opportunity_id", "uuid"),),
-            False,
+            True,  # keyed
             title_ru="Выиграть сделку",
         ),
         Action(
@@ -185,7 +185,7 @@ CATALOGUE: dict[str, Action] = {
             "Lose a deal",
             "sales",
             (Param("opportunity_id", "uuid"), Param("reason", "string")),
-            False,
+            True,  # keyed
             title_ru="Проиграть сделку",
         ),
         Action(
@@ -201,7 +201,7 @@ CATALOGUE: dict[str, Action] = {
             "Create an activity",
             "sales",
             (_DATA,),
-            False,
+            True,  # keyed
             description="type, title, owner_id, due_at, related_type, related_id, ...",
             title_ru="Создать активность",
         ),
@@ -286,6 +286,14 @@ KEYED: frozenset[tuple[str, str]] = frozenset(
         ("orders", "create_invoice"),
         ("orders", "create_product"),
         ("orders", "confirm_order"),
+        ("sales", "create_account"),
+        ("sales", "create_contact"),
+        ("sales", "create_opportunity"),
+        ("sales", "create_activity"),
+        ("sales", "move_opportunity"),
+        ("sales", "win_opportunity"),
+        ("sales", "lose_opportunity"),
+        ("sales", "complete_activity"),
         ("feed", "create_post"),
     }
 )
@@ -429,7 +437,8 @@ def build_call(operation: str, params: dict[str, Any]) -> Call:
 
 
 #: The calls the service makes for its own bookkeeping (a user task's activity), and
-#: whether each is a set (sending it again changes nothing more).
+#: whether each is a set (sending it again changes nothing more); completing one is
+#: not, but its RPC is keyed.
 INTERNAL: dict[str, bool] = {"cancel_activity": True, "complete_activity": False}
 
 

@@ -114,3 +114,69 @@ def test_an_email_whose_answer_is_lost_is_not_sent_again(container_factory, conf
     assert lost["operation"] == "send_email" and lost["attempts"] == 1
     assert "may or may not have happened" in instance["error"]["message"]
     assert "action_in_doubt" in [e["kind"] for e in instance["log"]]
+
+
+def test_an_activity_whose_answer_is_lost_is_made_once_when_sales_is_back(
+    container_factory, config, db_engine, rabbit_manager
+):
+    """Sales has stopped (its queue stays): a user task's activity is asked for and no
+    answer comes. Sales keeps the key, so the call is sent again instead of failing its
+    step; when sales starts again it takes every copy and makes one activity."""
+    from services.processes.service import ProcessesService
+    from services.sales.service import SalesService
+
+    stopped = container_factory(SalesService, config)
+    stopped.start()
+    stopped.stop()
+    processes = container_factory(ProcessesService, {**config, "PROCESS_ACTION_TIMEOUT": 1})
+    processes.start()
+    definition = call(
+        processes, "create_process_definition", fixture_xml("call_with_deadline.bpmn"), actor=ADMIN
+    )
+    call(processes, "deploy_process_definition", definition["id"], actor=ADMIN)
+    started = call(
+        processes,
+        "start_process_instance",
+        {"definition_id": definition["id"], "data": {"assignee": REP["id"], "deadline": "PT1H"}},
+        actor=REP,
+    )
+
+    def ledger() -> list:
+        return rows(
+            db_engine,
+            "SELECT * FROM processes.action_calls WHERE instance_id = :i",
+            i=started["id"],
+        )
+
+    wait_for(lambda: ledger()[0].attempts >= 2, timeout=30, what="the lost call to be sent again")
+    assert count(db_engine, "SELECT count(*) FROM sales.activities") == 0
+
+    back = container_factory(SalesService, config)
+    back.start()
+    (done,) = wait_for(
+        lambda: [r for r in ledger() if r.state == "done"], timeout=30, what="an answer"
+    )
+    assert done.operation == "create_activity" and done.attempts >= 2
+    (activity,) = rows(db_engine, "SELECT id, owner_id FROM sales.activities")
+    assert done.result["id"] == activity.id and activity.owner_id == REP["id"]
+    (task,) = wait_for(
+        lambda: rows(
+            db_engine,
+            "SELECT activity_id FROM processes.process_tasks"
+            " WHERE instance_id = :i AND activity_id IS NOT NULL",
+            i=started["id"],
+        ),
+        what="the task to know its activity",
+    )
+    assert task.activity_id == activity.id
+    instance = call(processes, "get_process_instance", started["id"], actor=REP)
+    assert instance["state"] == "waiting"
+
+    def queue_empty() -> bool:
+        queue = rabbit_manager.get_queue(config["vhost"], "rpc-sales")
+        return queue.get("messages") == 0
+
+    # every copy sales took was answered with the first one's activity
+    wait_for(queue_empty, what="sales to take every copy")
+    wait_for(lambda: waiting_on_locks(db_engine) == 0, what="every copy to be answered")
+    assert count(db_engine, "SELECT count(*) FROM sales.activities") == 1
