@@ -15,7 +15,7 @@ from services.platform.config import Settings, settings
 
 from . import problems
 from .auth import ActorCache
-from .middleware import BodyLimitMiddleware, TextHygieneMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TextHygieneMiddleware
 from .routers import (
     accounts,
     activities,
@@ -105,6 +105,8 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         limit=config.max_body_bytes,
         limits={files.PATH: files.upload_body_limit()},
     )
+    # outermost: every answer gets the headers, the body limit's and problems' too
+    app.add_middleware(SecurityHeadersMiddleware)
 
     for router in (
         health.router,

@@ -231,3 +231,37 @@ def test_web_app_serves_files_and_index_for_deep_links(tmp_path: Path) -> None:
     assert web.fallback(request_for("/leads/123", "POST")) is None
     assert web.fallback(request_for("/assets/missing.js")) is None
     assert web.fallback(request_for("/../secret.txt")) is None
+
+
+def test_every_answer_carries_the_security_headers(http: httpx.Client, admin: httpx.Client) -> None:
+    page = http.get("/")
+    api = admin.get("/api/v1/leads")
+    refused = http.get("/api/v1/leads")  # a problem, from before any route runs
+    for response in (page, api, refused):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in response.headers  # plain HTTP here
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert refused.status_code == 401
+    for response in (api, refused):
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    # the interactive documentation keeps its own page scripts
+    assert "content-security-policy" not in http.get("/api/docs").headers
+
+
+def test_https_answers_carry_hsts() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from gateway.middleware import SecurityHeadersMiddleware
+
+    inner = Starlette(routes=[Route("/", lambda request: PlainTextResponse("hi"))])
+    with TestClient(SecurityHeadersMiddleware(inner), base_url="https://osprey.test") as client:
+        response = client.get("/")
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+    assert "default-src 'self'" in response.headers["content-security-policy"]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { disarmHandlers } from "./safeHtml";
 import { contactFields, failedSendId, mergeFields, splitAddresses } from "./api";
 import { ApiError } from "../../core/api";
 
@@ -30,5 +31,18 @@ describe("a failed send", () => {
     ];
     expect(failedSendId(new ApiError(503, "Unavailable", "x", errors))).toBe("s-1");
     expect(failedSendId(new ApiError(422, "Invalid", "x", errors))).toBeNull();
+  });
+});
+
+describe("a mail's event handlers", () => {
+  it("are renamed inside tags before the HTML is parsed, and the text is left alone", () => {
+    const html = `<p onclick="alert(1)" class=x>Say onclick=hello</p><img/onerror='x()' src=a><b ONMOUSEOVER = y>`;
+    expect(disarmHandlers(html)).toBe(
+      `<p data-dropped-onclick="alert(1)" class=x>Say onclick=hello</p><img/data-dropped-onerror='x()' src=a><b data-dropped-onMOUSEOVER = y>`,
+    );
+  });
+
+  it("keeps attributes that only begin with on, such as a name", () => {
+    expect(disarmHandlers(`<a title="one" data-on="1" href="#">x</a>`)).toBe(`<a title="one" data-on="1" href="#">x</a>`);
   });
 });
