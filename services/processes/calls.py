@@ -26,7 +26,7 @@ from services.platform.events import utcnow
 from . import actions, domain, store
 from .dependencies import WebhookClient
 from .engine import Engine, StepFailed
-from .steps import entry, json_safe, take_step, write_log
+from .steps import complete_user_task, entry, json_safe, take_step, write_log
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,8 @@ def answer(db: ServiceSession, engine: Engine, row: Any, ok: bool, value: Any) -
         if ok and isinstance(value, dict) and value.get("id"):
             state = store.set_task_activity(db, row.instance_id, row.task_id, value["id"])
             more = settle_late_activity(db, row, value["id"], state)
+            if state == "open":
+                more += complete_parked(db, engine, row, value["id"])
             write_log(
                 db,
                 row.instance_id,
@@ -189,6 +191,18 @@ def answer(db: ServiceSession, engine: Engine, row: Any, ok: bool, value: Any) -
         ]
 
     return take_step(db, engine, row.instance_id, fail, None, failure_of_change=failure)
+
+
+def complete_parked(db: ServiceSession, engine: Engine, row: Any, activity_id: str) -> list[str]:
+    """The activity was completed before this answer named it (the event came first and
+    was parked): its task is completed now, as the event would have."""
+    parked = store.take_parked_completion(db, activity_id)
+    if parked is None:
+        return []
+    task = store.task_of(db, row.instance_id, row.task_id)
+    if task is None or task.state != "open":
+        return []
+    return complete_user_task(db, engine, task, parked.data, parked.actor)
 
 
 def settle_late_activity(

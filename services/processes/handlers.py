@@ -13,6 +13,7 @@ from typing import Any
 
 from nameko.events import event_handler
 
+from services.platform.events import utcnow
 from services.platform.idempotency import idempotent
 
 from . import calls, domain, steps, store
@@ -156,13 +157,22 @@ class HandlersMixin(ProcessesBase):
         """The activity of a user task was completed in sales: the task is done, with
         the activity's ``result`` as its data; then as any record event."""
         activity = event.get("data") or {}
+        activity_id = activity.get("id")
+        data = {"result": activity.get("result")}
+        actor = event.get("actor")
         keys: list[str] = []
-        row = store.task_by_activity(self.db, activity.get("id")) if activity.get("id") else None
+        row = store.task_by_activity(self.db, activity_id) if activity_id else None
+        if row is None and activity_id:
+            # A task's activity can be completed before the answer naming it is stored:
+            # with the answers still to come locked (one being stored is waited for),
+            # look again; still unknown while answers are due, the completion is parked
+            # for its answer to find.
+            answers_due = store.lock_unanswered_task_activities(self.db)
+            row = store.task_by_activity(self.db, activity_id)
+            if row is None and answers_due:
+                store.park_completion(self.db, activity_id, data, actor, utcnow())
         if row is not None and row.state == "open":
-            actor = event.get("actor")
-            keys += steps.complete_user_task(
-                self.db, self.engine, row, {"result": activity.get("result")}, actor
-            )
+            keys += steps.complete_user_task(self.db, self.engine, row, data, actor)
         keys += self._on_record_event(event)
         self.db.commit()
         calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)

@@ -157,6 +157,17 @@ action_calls = sa.Table(
     sa.Index("ix_action_calls_instance", "instance_id"),
 )
 
+#: An activity completed before the answer that names it reached its user task (the
+#: answer was in flight): kept until that answer arrives and completes the task.
+parked_completions = sa.Table(
+    "parked_completions",
+    metadata,
+    sa.Column("activity_id", ID, primary_key=True),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("actor", JSONB, nullable=True),
+    sa.Column("parked_at", TS, nullable=False),
+)
+
 process_tasks = sa.Table(
     "process_tasks",
     metadata,

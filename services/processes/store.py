@@ -19,6 +19,7 @@ from .models import (
     definition_versions,
     definitions,
     instances,
+    parked_completions,
     process_log,
     process_tasks,
     start_triggers,
@@ -412,6 +413,51 @@ def process_task(db: Any, task_id: str, *, for_update: bool = False) -> Any:
 def task_by_activity(db: Any, activity_id: str) -> Any:
     return db.execute(
         sa.select(process_tasks).where(process_tasks.c.activity_id == activity_id).with_for_update()
+    ).first()
+
+
+def lock_unanswered_task_activities(db: Any) -> bool:
+    """Lock the user tasks' activity requests still without an answer (waiting for any
+    answer being stored right now); whether there are any."""
+    rows = db.execute(
+        sa.select(action_calls.c.key)
+        .where(
+            action_calls.c.purpose == "user_task",
+            action_calls.c.state.in_(("pending", "sent")),
+        )
+        .with_for_update()
+    ).all()
+    return bool(rows)
+
+
+def park_completion(
+    db: Any, activity_id: str, data: dict[str, Any], actor: Any, now: datetime
+) -> None:
+    db.execute(
+        insert(parked_completions)
+        .values(activity_id=activity_id, data=data, actor=actor, parked_at=now)
+        .on_conflict_do_nothing(index_elements=["activity_id"])
+    )
+
+
+def take_parked_completion(db: Any, activity_id: str) -> Any:
+    return db.execute(
+        parked_completions.delete()
+        .where(parked_completions.c.activity_id == activity_id)
+        .returning(parked_completions.c.data, parked_completions.c.actor)
+    ).first()
+
+
+def drop_parked_completions(db: Any, before: datetime) -> int:
+    result = db.execute(parked_completions.delete().where(parked_completions.c.parked_at < before))
+    return result.rowcount or 0
+
+
+def task_of(db: Any, instance_id: str, task_id: str) -> Any:
+    return db.execute(
+        sa.select(process_tasks)
+        .where(process_tasks.c.instance_id == instance_id, process_tasks.c.task_id == task_id)
+        .with_for_update()
     ).first()
 
 

@@ -97,6 +97,8 @@ class TimersMixin(ProcessesBase):
                     keys += steps.take_step(
                         self.db, self.engine, row.instance_id, fail, None, failure_of_change=failure
                     )
+        # a completion parked for an answer that never came (its call failed)
+        store.drop_parked_completions(self.db, now - timedelta(days=1))
         self.db.commit()
         calls.dispatch(self.db, self.engine, calls.outbound_of(self), resend + keys)
         return len(rows)
