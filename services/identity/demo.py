@@ -12,7 +12,7 @@ from services.platform.access import Actor
 from services.platform.config import settings
 from services.platform.db import ServiceSession
 
-from . import domain, store
+from . import domain, store, teams_store
 
 #: who the events written outside a request name as their actor
 CLI_ACTOR = Actor.system("osprey-cli").to_dict()
@@ -67,7 +67,7 @@ def demo_people(db: ServiceSession) -> dict[str, Any]:
     else:
         note = "(unchanged: the user existed already)"
 
-    team = store.find_team_by_name(db, DEMO_TEAM)
+    team = teams_store.find_team_by_name(db, DEMO_TEAM)
     demo_password = secrets.token_urlsafe(9)
     made_any = False
     people: list[dict[str, Any]] = []
@@ -81,7 +81,7 @@ def demo_people(db: ServiceSession) -> dict[str, Any]:
         people.append(user)
     if team is None:
         changes = domain.clean_team_data({"name": DEMO_TEAM, "manager_id": people[0]["id"]})
-        team = store.create_team(db, changes, actor=CLI_ACTOR)
+        team = teams_store.create_team(db, changes, actor=CLI_ACTOR)
     for user in people:
         if user["team_id"] is None:
             store.update_user(

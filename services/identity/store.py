@@ -29,7 +29,7 @@ from services.platform.records import not_found
 
 from . import domain
 from .models import LoginFailure, Preference, Role, Team, Token, User, user_roles
-from .schemas import dump_role, dump_team, dump_user
+from .schemas import dump_role, dump_user
 
 T = TypeVar("T")
 
@@ -324,11 +324,21 @@ def update_user(
     user.updated_at = utcnow()
     try:
         db.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if _constraint_of(exc) == "fk_users_team_id_teams":
+            # the team was deleted after it was checked above (delete_team locks it)
+            raise ValidationFailed(
+                "team_id: no such team", [{"field": "team_id", "message": "no such team"}]
+            ) from None
         raise _email_taken() from None  # the one unique value a user change can clash on
     result = get_user(db, user.id)
     db.emit("user_updated", {**result, "changed_fields": changed}, actor=actor_data)
     return result
+
+
+def _constraint_of(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
 
 
 def _check_email_free(db: Session, email: str) -> None:
@@ -383,50 +393,6 @@ def ensure_admin(db: ServiceSession, email: Any, password: Any) -> tuple[dict[st
         if existing is None:
             raise
         return existing, False
-
-
-# --- teams ------------------------------------------------------------------------------
-
-
-def list_teams(db: Session) -> list[dict[str, Any]]:
-    return [dump_team(team) for team in db.scalars(sa.select(Team).order_by(Team.name, Team.id))]
-
-
-def find_team_by_name(db: Session, name: str) -> dict[str, Any] | None:
-    team = db.scalar(sa.select(Team).where(sa.func.lower(Team.name) == name.lower()))
-    return dump_team(team) if team else None
-
-
-def create_team(
-    db: ServiceSession, changes: Mapping[str, Any], *, actor: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Store a team from cleaned ``changes`` and emit ``team_created``. Raises
-    ``Conflict`` on a taken name (any letter case), ``ValidationFailed`` on an
-    unknown manager."""
-    if find_team_by_name(db, changes["name"]) is not None:
-        raise _team_name_taken()
-    manager_id = changes.get("manager_id")
-    if manager_id is not None and db.get(User, manager_id) is None:
-        raise ValidationFailed(
-            "manager_id: no such user", [{"field": "manager_id", "message": "no such user"}]
-        )
-    team_id = db.execute(
-        pg_insert(Team)
-        .values(id=new_id(), name=changes["name"], manager_id=manager_id, created_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(Team.id)
-    ).scalar()
-    if team_id is None:
-        raise _team_name_taken()
-    team = dump_team(db.get(Team, team_id))
-    db.emit("team_created", team, actor=actor)
-    return team
-
-
-def _team_name_taken() -> Conflict:
-    return Conflict(
-        "A team with this name already exists", [{"field": "name", "message": "is already taken"}]
-    )
 
 
 # --- sessions ---------------------------------------------------------------------------

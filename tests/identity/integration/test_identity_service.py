@@ -318,7 +318,7 @@ def test_teams_have_unique_names(identity, admin):
             {"name": "B", "manager_id": "00000000-0000-7000-8000-0000000000ff"},
             actor=admin,
         )
-    assert call(identity, "list_teams", actor=admin) == [team]
+    assert call(identity, "list_teams", actor=admin) == [{**team, "user_count": 0}]
 
 
 # --- sessions --------------------------------------------------------------------------

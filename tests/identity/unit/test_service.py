@@ -10,7 +10,7 @@ from unittest.mock import MagicMock, create_autospec
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.identity import store
+from services.identity import store, teams_store
 from services.identity.dependencies import IdentitySettings
 from services.identity.service import IdentityService
 from services.platform.access import Actor
@@ -97,9 +97,12 @@ SETTINGS = IdentitySettings(token_ttl_hours=12)
 
 
 def replace_store(monkeypatch, service, name: str, *, returns=None, raises=None):
-    """``store.<name>`` replaced by a double that checks its arguments against the real
-    signature; ``steps`` records it and the commit in the order they happened."""
+    """``store.<name>`` (or ``teams_store.<name>`` for a name so prefixed) replaced by a
+    double that checks its arguments against the real signature; ``steps`` records it
+    (without the prefix) and the commit in the order they happened."""
     steps: list[str] = []
+    prefix, _, name = name.rpartition(".")
+    module = teams_store if prefix == "teams_store" else store
 
     def run(*args, **kwargs):
         steps.append(name)
@@ -107,8 +110,8 @@ def replace_store(monkeypatch, service, name: str, *, returns=None, raises=None)
             raise raises
         return returns
 
-    double = create_autospec(getattr(store, name), side_effect=run)
-    monkeypatch.setattr(store, name, double)
+    double = create_autospec(getattr(module, name), side_effect=run)
+    monkeypatch.setattr(module, name, double)
     service.db.commit.side_effect = lambda: steps.append("commit")
     return double, steps
 
@@ -205,8 +208,11 @@ ENTRYPOINTS_WITH_A_CALLER = [
     ("update_user", (USER_ID, {"theme": "dark"}), "update_user"),
     ("get_preferences", (), "get_preferences"),
     ("set_preference", ("columns.leads", ["name"]), "set_preference"),
-    ("list_teams", (), "list_teams"),
-    ("create_team", ({"name": "North"},), "create_team"),
+    ("list_teams", (), "teams_store.list_teams"),
+    ("get_team", (TEAM_ID,), "teams_store.get_team"),
+    ("create_team", ({"name": "North"},), "teams_store.create_team"),
+    ("update_team", (TEAM_ID, {"name": "South"}), "teams_store.update_team"),
+    ("delete_team", (TEAM_ID,), "teams_store.delete_team"),
     ("list_roles", (), "list_roles"),
 ]
 
@@ -433,7 +439,9 @@ def test_a_bad_preference_is_refused_before_the_database(monkeypatch, identity):
 def test_list_teams_and_roles_come_from_the_store(monkeypatch, identity):
     teams = [{"id": TEAM_ID, "name": "North", "manager_id": None}]
     roles = [{"id": ROLE_ID, "name": "sales_rep", "permissions": ["leads.read"]}]
-    list_teams, team_steps = replace_store(monkeypatch, identity, "list_teams", returns=teams)
+    list_teams, team_steps = replace_store(
+        monkeypatch, identity, "teams_store.list_teams", returns=teams
+    )
     list_roles, role_steps = replace_store(monkeypatch, identity, "list_roles", returns=roles)
     assert identity.list_teams(actor=REP) == teams
     assert identity.list_roles(actor=REP) == roles
@@ -444,7 +452,9 @@ def test_list_teams_and_roles_come_from_the_store(monkeypatch, identity):
 
 def test_create_team_stores_the_cleaned_team_then_commits(monkeypatch, identity):
     team = {"id": TEAM_ID, "name": "Key Accounts", "manager_id": None}
-    create_team, steps = replace_store(monkeypatch, identity, "create_team", returns=team)
+    create_team, steps = replace_store(
+        monkeypatch, identity, "teams_store.create_team", returns=team
+    )
     assert identity.create_team({"name": " Key   Accounts "}, actor=ADMIN) == team
     create_team.assert_called_once_with(
         identity.db, {"name": "Key Accounts", "manager_id": None}, actor=ADMIN
@@ -453,7 +463,7 @@ def test_create_team_stores_the_cleaned_team_then_commits(monkeypatch, identity)
 
 
 def test_bad_team_data_is_refused_before_the_database(monkeypatch, identity):
-    create_team, _ = replace_store(monkeypatch, identity, "create_team")
+    create_team, _ = replace_store(monkeypatch, identity, "teams_store.create_team")
     with pytest.raises(ValidationFailed):
         identity.create_team({"name": "North", "manager_id": "boss"}, actor=ADMIN)
     create_team.assert_not_called()

@@ -296,7 +296,7 @@ def test_only_an_admin_creates_users_or_teams_and_is_told_which():
     assert exc.value.message == "Only an administrator may create users"
     with pytest.raises(PermissionDenied) as exc:
         domain.check_may_manage_teams(REP)
-    assert exc.value.message == "Only an administrator may create teams"
+    assert exc.value.message == "Only an administrator may create, change or delete teams"
 
 
 # --- the last administrator -----------------------------------------------------------------
