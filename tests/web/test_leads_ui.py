@@ -262,8 +262,17 @@ def test_switch_to_russian_and_dark_and_back(page: Page, site: Site) -> None:
     sign_in(page, site)
     try:
         page.get_by_role("link", name="Settings").click()
-        page.get_by_label("Dark").check()
-        page.get_by_label("Language").select_option("ru")
+        # two quick changes: both kept, neither undoing the other (the language is saved
+        # after the theme)
+        with page.expect_response(
+            lambda r: (
+                r.request.method == "PATCH"
+                and r.url.endswith("/api/v1/me")
+                and '"locale"' in (r.request.post_data or "")
+            )
+        ):
+            page.get_by_label("Dark").check()
+            page.get_by_label("Language").select_option("ru")
         menu = page.get_by_role("navigation", name="Разделы")
         expect(menu.get_by_role("link", name="Лиды")).to_be_visible()
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")

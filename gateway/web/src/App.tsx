@@ -56,6 +56,8 @@ export function App() {
   const [anonymousLocale, setAnonymousLocale] = useState<Locale>(guessLocale);
   const [saveFailed, setSaveFailed] = useState(false);
   const locationRef = useRef(location);
+  const appearanceQueue = useRef<Promise<unknown>>(Promise.resolve());
+  const appearanceSeq = useRef(0);
   locationRef.current = location;
 
   const startSession = useCallback(async () => {
@@ -124,10 +126,22 @@ export function App() {
           ? { ...s, user: { ...s.user, theme: next.theme, locale: next.locale, accent_color: next.accent } }
           : s,
       );
+      // Only what changed is sent, one change after the other: two quick changes (the
+      // theme, then the language) must not arrive in the other order and undo one
+      // another; only the latest answer is shown, so an earlier one cannot undo a later
+      // change on the screen either.
+      const body: Partial<Pick<User, "theme" | "locale" | "accent_color">> = {};
+      if (change.theme !== undefined) body.theme = change.theme;
+      if (change.locale !== undefined) body.locale = change.locale;
+      if ("accent" in change) body.accent_color = change.accent;
+      const seq = ++appearanceSeq.current;
+      const send = appearanceQueue.current.then(() => request<User>("/me", { method: "PATCH", body }));
+      appearanceQueue.current = send.catch(() => undefined);
       try {
-        const body = { theme: next.theme, locale: next.locale, accent_color: next.accent };
-        const updated = await request<User>("/me", { method: "PATCH", body });
-        setState((s) => (s.phase === "ready" ? { ...s, user: { ...s.user, ...updated.data } } : s));
+        const updated = await send;
+        if (seq === appearanceSeq.current) {
+          setState((s) => (s.phase === "ready" ? { ...s, user: { ...s.user, ...updated.data } } : s));
+        }
         setSaveFailed(false);
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 401)) setSaveFailed(true);
