@@ -62,7 +62,13 @@ class LoginOut(Response):
 class UserCreate(Request):
     email: str = Field(min_length=3, max_length=320)
     full_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024, json_schema_extra={"writeOnly": True})
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        json_schema_extra={"writeOnly": True},
+        description="Left out (or null): Osprey makes a temporary password, answered once",
+    )
     role_ids: list[str] | None = None
     team_id: str | None = None
     is_active: bool | None = None
@@ -85,6 +91,28 @@ class UserUpdate(Request):
     accent_color: str | None = None
 
 
+TEMPORARY_PASSWORD_DESCRIPTION = (
+    "The password Osprey made, for the administrator to pass on: shown in this answer"
+    " only (null when they typed one)"
+)
+
+
+class UserWithPassword(UserOut):
+    """A user just invited or given a new password by an administrator."""
+
+    temporary_password: str | None = Field(default=None, description=TEMPORARY_PASSWORD_DESCRIPTION)
+
+
+class PasswordReset(Request):
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        json_schema_extra={"writeOnly": True},
+        description="Left out (or null): Osprey makes a temporary password, answered once",
+    )
+
+
 class MeUpdate(Request):
     """What users change on their own account."""
 
@@ -101,10 +129,18 @@ class TeamOut(Response):
     id: str
     name: str
     manager_id: str | None = None
+    user_count: int | None = Field(
+        default=None, description="Users in the team, deactivated ones too (not on create)"
+    )
 
 
 class TeamCreate(Request):
     name: str = Field(min_length=1, max_length=200)
+    manager_id: str | None = None
+
+
+class TeamUpdate(Request):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     manager_id: str | None = None
 
 
