@@ -35,7 +35,13 @@ LOCALES: tuple[str, ...] = ("en", "ru")
 THEMES: tuple[str, ...] = ("light", "dark")
 DEFAULT_LOCALE = "en"
 DEFAULT_THEME = "light"
-PASSWORD_MIN_LENGTH = 8
+#: a new password's length; passwords set before this rule keep working
+PASSWORD_MIN_LENGTH = 10
+#: zxcvbn's estimate (0-4) a new password must reach: 3 is "safely unguessable"
+PASSWORD_MIN_SCORE = 3
+#: how much of a password zxcvbn judges (it refuses more, and takes longer the longer
+#: a password is; what follows can only make it stronger)
+PASSWORD_JUDGED_LENGTH = 72
 # argon2 would hash a megabyte happily, slowly: a bound keeps a login from being a DoS.
 PASSWORD_MAX_LENGTH = 1024
 EMAIL_MAX_LENGTH = 254
@@ -223,7 +229,15 @@ def clean_user_data(data: Any, *, creating: bool) -> dict[str, Any]:
             errors.append({"field": str(name), "message": "unknown field"})
             continue
         try:
-            clean[name] = _USER_CLEANERS[name](value)
+            if name == "password" and creating:
+                # a new user's password is judged against their own email and name
+                clean[name] = check_password(
+                    value,
+                    email=_or_none(data.get("email")),
+                    full_name=_or_none(data.get("full_name")),
+                )
+            else:
+                clean[name] = _USER_CLEANERS[name](value)
         except _Invalid as exc:
             errors.append({"field": name, "message": str(exc)})
     if creating:
@@ -263,15 +277,60 @@ def _full_name(value: Any) -> str:
     return name
 
 
-def check_password(value: Any) -> str:
-    """The password as given (never stripped: spaces are part of it), or why not."""
+def check_password(value: Any, *, email: str | None = None, full_name: str | None = None) -> str:
+    """A new password as given (never stripped: spaces are part of it), or why not:
+    10 to 1024 characters, not containing the local part of the user's ``email`` nor
+    their ``full_name``, and not guessable by zxcvbn's estimate (common passwords,
+    words, dates, keyboard runs, the user's own details: refused below score 3 with
+    zxcvbn's reason). Applied when a password is set; a stored one is never judged."""
     if not isinstance(value, str):
         raise _Invalid("must be a string")
     if len(value) < PASSWORD_MIN_LENGTH:
         raise _Invalid(f"must be at least {PASSWORD_MIN_LENGTH} characters")
     if len(value) > PASSWORD_MAX_LENGTH:
         raise _Invalid(f"must be at most {PASSWORD_MAX_LENGTH} characters")
+    folded = value.casefold()
+    local_part = email.split("@", 1)[0].casefold() if isinstance(email, str) else ""
+    if len(local_part) >= 3 and local_part in folded:
+        raise _Invalid("must not contain your email address")
+    name = " ".join(full_name.split()).casefold() if isinstance(full_name, str) else ""
+    if len(name) >= 3 and (name in folded or name.replace(" ", "") in folded):
+        raise _Invalid("must not contain your name")
+    weakness = password_weakness(value, _personal_words(email, full_name))
+    if weakness:
+        raise _Invalid(weakness)
     return value
+
+
+def _or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def password_weakness(password: str, user_inputs: Iterable[str] = ()) -> str | None:
+    """Why zxcvbn finds the password easy to guess (None when it does not)."""
+    from zxcvbn import zxcvbn  # its dictionaries load on first use, not at import
+
+    result = zxcvbn(password[:PASSWORD_JUDGED_LENGTH], user_inputs=list(user_inputs))
+    if result["score"] >= PASSWORD_MIN_SCORE:
+        return None
+    feedback = result.get("feedback") or {}
+    reason = feedback.get("warning") or next(iter(feedback.get("suggestions") or ()), "")
+    reason = reason.strip().rstrip(".")
+    if not reason:
+        return "is too easy to guess: add another word or two"
+    return "is too easy to guess: " + reason[0].lower() + reason[1:]
+
+
+def _personal_words(email: str | None, full_name: str | None) -> list[str]:
+    """The user's own details as zxcvbn's extra dictionary: the email, its local part
+    and its pieces, the name and its words."""
+    words: list[str] = []
+    if isinstance(email, str) and email:
+        local = email.split("@", 1)[0]
+        words += [email, local, *re.split(r"[._+\-]+", local)]
+    if isinstance(full_name, str) and full_name:
+        words += [full_name, *full_name.split()]
+    return [w for w in dict.fromkeys(w.casefold() for w in words) if len(w) >= 2]
 
 
 def _role_ids(value: Any) -> list[str]:

@@ -98,7 +98,9 @@ user_roles = sa.Table(
 
 
 class Token(Base):
-    """A login session. Only the SHA-256 of the bearer token is kept."""
+    """A bearer token: a sign-in session (``kind`` ``session``) or a personal API
+    token a user made for an integration (``personal``: named, with ``scopes`` and a
+    ``prefix`` shown so it can be recognised). Only the SHA-256 of the token is kept."""
 
     __tablename__ = "tokens"
 
@@ -111,8 +113,19 @@ class Token(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(sa.String(16), server_default="session")
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    scopes: Mapped[list[str] | None] = mapped_column(ARRAY(sa.String(50)))
+    prefix: Mapped[str | None] = mapped_column(sa.String(16))
 
-    __table_args__ = (sa.Index("ix_tokens_user_id", "user_id"),)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind = 'session' OR (kind = 'personal' AND name IS NOT NULL"
+            " AND scopes IS NOT NULL AND prefix IS NOT NULL)",
+            name="kind",
+        ),
+        sa.Index("ix_tokens_user_id_kind", "user_id", "kind"),
+    )
 
 
 class LoginFailure(Base):

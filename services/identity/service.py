@@ -2,21 +2,23 @@
 
 One Nameko service made of parts, each a thin class of ``@rpc`` methods on
 :class:`~services.identity.dependencies.IdentityBase` (the providers, nothing else):
-``sessions.py``, ``users.py``, ``preferences.py``, ``teams.py``. Entrypoints are thin:
-check the caller, let :mod:`.domain` judge the data, let :mod:`.store` load and write,
-then commit before returning (Nameko sends the reply before dependency providers see
-the result). Events go through the outbox in the same transaction as the change.
+``sessions.py``, ``personal_tokens.py``, ``users.py``, ``preferences.py``, ``teams.py``.
+Entrypoints are thin: check the caller, let :mod:`.domain` judge the data, let
+:mod:`.store` load and write, then commit before returning (Nameko sends the reply
+before dependency providers see the result). Events go through the outbox in the
+same transaction as the change.
 """
 
 from __future__ import annotations
 
+from .personal_tokens import PersonalTokensRpc
 from .preferences import PreferencesRpc
 from .sessions import SessionsRpc
 from .teams import TeamsRpc
 from .users import UsersRpc
 
 
-class IdentityService(SessionsRpc, UsersRpc, PreferencesRpc, TeamsRpc):
+class IdentityService(SessionsRpc, PersonalTokensRpc, UsersRpc, PreferencesRpc, TeamsRpc):
     """Every part's entrypoints, in one service."""
 
     name = "identity"

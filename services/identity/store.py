@@ -293,6 +293,8 @@ def update_user(
         _check_team_exists(db, changes["team_id"])
     if "role_ids" in changed or "is_active" in changed:
         _check_admins_remain(db, current, changes)
+    if "password" in changed:
+        _check_new_password(changes, current)
 
     for name in (
         "email",
@@ -308,9 +310,13 @@ def update_user(
     if "password" in changed:
         user.password_hash = hash_password(changes["password"])
         # every other session of the user ends: the one that changed its own password
-        # stays, an administrator's reset ends them all
+        # stays, an administrator's reset ends them all. Personal API tokens stay: they
+        # were made on purpose for integrations, each with its own expiry and scopes, and
+        # are revoked one by one (or all, by deactivating the user).
         own = actor.id == user.id
-        revoke_tokens(db, user.id, keep=actor_data.get("session_id") if own else None)
+        revoke_tokens(
+            db, user.id, keep=actor_data.get("session_id") if own else None, kind="session"
+        )
     if "role_ids" in changed:
         db.execute(user_roles.delete().where(user_roles.c.user_id == user.id))
         if changes["role_ids"]:
@@ -319,7 +325,8 @@ def update_user(
                 [{"user_id": user.id, "role_id": role_id} for role_id in changes["role_ids"]],
             )
     if changes.get("is_active") is False:
-        # a deactivated user's sessions end now, and stay ended if they come back
+        # a deactivated user's sessions and personal tokens end now, and stay ended if
+        # they come back
         revoke_tokens(db, user.id)
     user.updated_at = utcnow()
     try:
@@ -339,6 +346,20 @@ def update_user(
 def _constraint_of(exc: IntegrityError) -> str | None:
     diag = getattr(exc.orig, "diag", None)
     return getattr(diag, "constraint_name", None)
+
+
+def _check_new_password(changes: Mapping[str, Any], current: Mapping[str, Any]) -> None:
+    """The password policy with the user's own email and name (as they will be)."""
+    try:
+        domain.check_password(
+            changes["password"],
+            email=changes.get("email", current["email"]),
+            full_name=changes.get("full_name", current["full_name"]),
+        )
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"password: {exc}", [{"field": "password", "message": str(exc)}]
+        ) from None
 
 
 def _check_email_free(db: Session, email: str) -> None:
@@ -377,12 +398,17 @@ def ensure_admin(db: ServiceSession, email: Any, password: Any) -> tuple[dict[st
     the email is unknown. An existing user is returned unchanged (their password
     and roles are theirs). Safe when several processes run it at once: the unique
     email decides which one creates the user. Raises ``ValidationFailed``."""
+    # an existing administrator is found before the password is judged: one set
+    # before today's password rules keeps working
+    try:
+        existing = find_user_by_email(db, domain.normalize_email(email))
+    except ValueError:
+        existing = None
+    if existing is not None:
+        return existing, False
     changes = domain.clean_user_data(
         {"email": email, "password": password, "full_name": "Administrator"}, creating=True
     )
-    existing = find_user_by_email(db, changes["email"])
-    if existing is not None:
-        return existing, False
     ensure_roles(db)
     changes["role_ids"] = role_ids_for_names(db, [ADMIN])
     try:
@@ -444,7 +470,7 @@ def authenticate(db: Session, token: Any) -> dict[str, Any]:
         raise Unauthenticated(domain.TOKEN_REJECTED)
     row = db.execute(
         user_select()
-        .add_columns(Token.id.label("token_id"), Token.last_used_at)
+        .add_columns(Token.id.label("token_id"), Token.last_used_at, Token.kind, Token.scopes)
         .join(Token, Token.user_id == User.id)
         .where(
             Token.token_hash == domain.token_digest(token),
@@ -470,7 +496,14 @@ def authenticate(db: Session, token: Any) -> dict[str, Any]:
         )
         .values(last_used_at=sa.func.now())
     )
-    return {**domain.actor_dict(user, permissions), "session_id": mapping["token_id"]}
+    # scopes: a personal token's, which the gateway enforces route by route; None for a
+    # signed-in session, which may do whatever its user may
+    scopes = list(mapping["scopes"] or ()) if mapping["kind"] == "personal" else None
+    return {
+        **domain.actor_dict(user, permissions),
+        "session_id": mapping["token_id"],
+        "scopes": scopes,
+    }
 
 
 def actor_for(db: Session, user_id: str) -> dict[str, Any]:
@@ -501,11 +534,16 @@ def logout(db: Session, token: Any) -> None:
     )
 
 
-def revoke_tokens(db: Session, user_id: str, keep: str | None = None) -> None:
-    """End the user's sessions (but ``keep``, a token id: the one changing its password)."""
+def revoke_tokens(
+    db: Session, user_id: str, keep: str | None = None, kind: str | None = None
+) -> None:
+    """End the user's tokens of ``kind`` (``session`` or ``personal``; None: both), but
+    ``keep``, a token id (the session changing its own password)."""
     where = [Token.user_id == user_id, Token.revoked_at.is_(None)]
     if keep is not None:
         where.append(Token.id != keep)
+    if kind is not None:
+        where.append(Token.kind == kind)
     db.execute(sa.update(Token).where(*where).values(revoked_at=sa.func.now()))
 
 

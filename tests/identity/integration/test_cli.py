@@ -107,7 +107,7 @@ def test_users_create_prints_the_id_of_an_admin_who_can_log_in(
     cli_env, db_engine, container_factory, service_config
 ):
     result = osprey(
-        "users", "create", "--email", "Boss@Osprey.test", "--password", "boss-password",
+        "users", "create", "--email", "Boss@Osprey.test", "--password", "Lantern-quay-8812",
         "--full-name", "Big Boss", "--admin",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -119,7 +119,7 @@ def test_users_create_prints_the_id_of_an_admin_who_can_log_in(
     identity = container_factory(IdentityService, {**service_config, "ADMIN_EMAIL": ""})
     identity.start()
     with entrypoint_hook(identity, "login") as login:
-        user = login("boss@osprey.test", "boss-password")["user"]
+        user = login("boss@osprey.test", "Lantern-quay-8812")["user"]
     assert user["id"] == user_id and user["roles"] == ["admin"]
     # the event waited in the outbox for the service's relay
     assert (
@@ -135,11 +135,11 @@ def test_users_create_prints_the_id_of_an_admin_who_can_log_in(
 
 def test_users_create_takes_roles_by_name_and_defaults_to_sales_rep(cli_env, db_engine):
     manager = osprey(
-        "users", "create", "--email", "m@osprey.test", "--password", "password-1",
+        "users", "create", "--email", "m@osprey.test", "--password", "Kettle-violet-2291",
         "--full-name", "M", "--role", "sales_manager",
     )  # fmt: skip
     rep = osprey(
-        "users", "create", "--email", "r@osprey.test", "--password", "password-1",
+        "users", "create", "--email", "r@osprey.test", "--password", "Kettle-violet-2291",
         "--full-name", "R",
     )  # fmt: skip
     assert manager.exit_code == 0 and rep.exit_code == 0, manager.output + rep.output
@@ -155,18 +155,18 @@ def test_users_create_takes_roles_by_name_and_defaults_to_sales_rep(cli_env, db_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--password", "short"], "password: must be at least 8 characters"),
+        (["--password", "short"], "password: must be at least 10 characters"),
         (["--role", "emperor"], "no such role: emperor"),
         (["--email", "taken@osprey.test"], "A user with this email already exists"),
     ],
 )
 def test_users_create_explains_a_mistake_and_writes_nothing(cli_env, db_engine, args, message):
     taken = osprey(
-        "users", "create", "--email", "taken@osprey.test", "--password", "password-1",
+        "users", "create", "--email", "taken@osprey.test", "--password", "Kettle-violet-2291",
         "--full-name", "T",
     )  # fmt: skip
     assert taken.exit_code == 0
-    base = {"--email": "new@osprey.test", "--password": "password-1", "--full-name": "New"}
+    base = {"--email": "new@osprey.test", "--password": "Kettle-violet-2291", "--full-name": "New"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     extra = [a for pair in base.items() for a in pair]
 
@@ -291,7 +291,7 @@ def test_demo_data_creates_people_leads_and_sales_once(
 def test_demo_data_says_when_the_leads_service_is_not_running(cli_env, rabbit_config, db_engine):
     cli_env.setenv("OSPREY_AMQP_URI", rabbit_config["AMQP_URI"])
     cli_env.setenv("OSPREY_ADMIN_EMAIL", "chief@osprey.test")
-    cli_env.setenv("OSPREY_ADMIN_PASSWORD", "chief-password")
+    cli_env.setenv("OSPREY_ADMIN_PASSWORD", "Harbour-quill-6620")
     settings.cache_clear()
 
     result = osprey("demo-data")
@@ -342,7 +342,7 @@ def test_python_m_osprey_migrates_creates_a_user_runs_the_services_and_loads_dem
     assert "Created the database." in migrated.stdout
 
     made = python_m_osprey(
-        env, "users", "create", "--email", "boss@osprey.test", "--password", "boss-password",
+        env, "users", "create", "--email", "boss@osprey.test", "--password", "Lantern-quay-8812",
         "--full-name", "Big Boss", "--role", "sales_manager",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr

@@ -21,7 +21,7 @@ from services.platform.errors import (
 )
 
 ADMIN_EMAIL = "root@osprey.test"
-ADMIN_PASSWORD = "root-password"
+ADMIN_PASSWORD = "Osprey-kestrel-7731"
 
 
 class IdentityEventsWatcher:
@@ -70,11 +70,11 @@ def admin(identity) -> dict:
 
 
 def make_user(container, admin: dict, email: str, **extra: Any) -> dict:
-    data = {"email": email, "full_name": "Some One", "password": "password-1", **extra}
+    data = {"email": email, "full_name": "Some One", "password": "Kettle-violet-2291", **extra}
     return call(container, "create_user", data, actor=admin)
 
 
-VALID_USER = {"email": "bad@osprey.test", "full_name": "Some One", "password": "password-1"}
+VALID_USER = {"email": "bad@osprey.test", "full_name": "Some One", "password": "Kettle-violet-2291"}
 
 
 def count(engine, sql: str, **params: Any) -> int:
@@ -98,7 +98,9 @@ def test_start_up_seeds_roles_and_the_configured_admin(identity, db_engine):
     assert set(actor) == {
         "id", "email", "full_name", "roles", "team_id", "permissions", "locale", "theme",
         "session_id",  # the token's row: a password change ends the other sessions
+        "scopes",  # None: a signed-in session; a personal token's scopes otherwise
     }  # fmt: skip
+    assert actor["scopes"] is None
     roles = {r["name"]: r for r in call(identity, "list_roles", actor=actor)}
     assert set(roles) == {"admin", "sales_manager", "sales_rep"}
     assert "records.change_own" in roles["sales_rep"]["permissions"]
@@ -169,7 +171,7 @@ def test_bad_user_data_names_the_field_and_writes_nothing(identity, admin, db_en
 
 def test_only_admins_create_users_and_teams(identity, admin, db_engine):
     make_user(identity, admin, "rep@osprey.test")
-    _, rep = sign_in(identity, "rep@osprey.test", "password-1")
+    _, rep = sign_in(identity, "rep@osprey.test", "Kettle-violet-2291")
 
     with pytest.raises(PermissionDenied):
         make_user(identity, rep, "other@osprey.test")
@@ -182,7 +184,7 @@ def test_only_admins_create_users_and_teams(identity, admin, db_engine):
 def test_a_user_changes_their_own_profile_but_nothing_an_admin_decides(identity, admin):
     rep_user = make_user(identity, admin, "rep@osprey.test")
     other = make_user(identity, admin, "other@osprey.test")
-    _, rep = sign_in(identity, "rep@osprey.test", "password-1")
+    _, rep = sign_in(identity, "rep@osprey.test", "Kettle-violet-2291")
 
     changed = call(
         identity,
@@ -196,7 +198,7 @@ def test_a_user_changes_their_own_profile_but_nothing_an_admin_decides(identity,
     )  # fmt: skip
     sign_in(identity, "rep@osprey.test", "new-pass-1")  # the new password works
     with pytest.raises(Unauthenticated):
-        sign_in(identity, "rep@osprey.test", "password-1")
+        sign_in(identity, "rep@osprey.test", "Kettle-violet-2291")
 
     admin_role = role_id(identity, admin, "admin")
     for field, value in [
@@ -236,7 +238,7 @@ def test_admin_changes_roles_team_and_email(identity, admin):
     assert changed["team_id"] == team["id"]
     assert changed["email"] == "boss@osprey.test"
     assert changed["updated_at"] >= user["updated_at"]
-    _, actor = sign_in(identity, "boss@osprey.test", "password-1")
+    _, actor = sign_in(identity, "boss@osprey.test", "Kettle-violet-2291")
     assert actor["team_id"] == team["id"] and actor["roles"] == ["sales_manager"]
 
     make_user(identity, admin, "taken@osprey.test")
@@ -330,7 +332,7 @@ def test_wrong_password_unknown_email_and_inactive_user_fail_alike(identity, adm
     for email, password in [
         (ADMIN_EMAIL, "wrong-password"),
         ("nobody@osprey.test", ADMIN_PASSWORD),
-        ("gone@osprey.test", "password-1"),
+        ("gone@osprey.test", "Kettle-violet-2291"),
         ("not an email", "whatever"),
     ]:
         with pytest.raises(Unauthenticated) as exc:
@@ -362,7 +364,7 @@ def test_expired_and_unknown_tokens_are_refused(identity, db_engine):
 
 def test_a_deactivated_users_tokens_stop_working(identity, admin):
     user = make_user(identity, admin, "rep@osprey.test")
-    token, _ = sign_in(identity, "rep@osprey.test", "password-1")
+    token, _ = sign_in(identity, "rep@osprey.test", "Kettle-violet-2291")
 
     call(identity, "update_user", user["id"], {"is_active": False}, actor=admin)
     with pytest.raises(Unauthenticated):
@@ -388,12 +390,12 @@ def test_token_lifetime_comes_from_the_config(container_factory, config, db_engi
 
 
 def test_ensure_admin_creates_once_and_leaves_an_existing_user_alone(identity, db_engine):
-    first = call(identity, "ensure_admin", "Boss@Osprey.test", "boss-password")
+    first = call(identity, "ensure_admin", "Boss@Osprey.test", "Lantern-quay-8812")
     again = call(identity, "ensure_admin", "boss@osprey.test", "another-password")
 
     assert first == again
     assert first["roles"] == ["admin"]
-    sign_in(identity, "boss@osprey.test", "boss-password")  # the first password stays
+    sign_in(identity, "boss@osprey.test", "Lantern-quay-8812")  # the first password stays
     with pytest.raises(ValidationFailed) as exc:
         call(identity, "ensure_admin", "new@osprey.test", "short")
     assert exc.value.errors[0]["field"] == "password"
@@ -402,7 +404,7 @@ def test_ensure_admin_creates_once_and_leaves_an_existing_user_alone(identity, d
 def test_ensure_admin_called_at_once_creates_one_user(identity, config, db_engine):
     def ensure() -> str:
         with ServiceRpcProxy("identity", config) as proxy:
-            return proxy.ensure_admin("race@osprey.test", "race-password")["id"]
+            return proxy.ensure_admin("race@osprey.test", "Harbour-quill-3317")["id"]
 
     pool = eventlet.GreenPool()
     ids = list(pool.imap(lambda _: ensure(), range(5)))

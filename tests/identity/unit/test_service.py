@@ -34,14 +34,16 @@ def service():
 
 def test_a_rep_creating_a_user_touches_nothing(service):
     with pytest.raises(PermissionDenied):
-        service.create_user({"email": "n@x.io", "full_name": "N", "password": "p" * 8}, actor=REP)
+        service.create_user(
+            {"email": "n@x.io", "full_name": "N", "password": "violet-kettle-92"}, actor=REP
+        )
     assert service.db.method_calls == []
 
 
 def test_bad_user_data_is_refused_before_the_database(service):
     with pytest.raises(ValidationFailed) as exc:
         service.create_user({"email": "n@x.io", "full_name": "N", "password": "short"}, actor=ADMIN)
-    assert exc.value.errors == [{"field": "password", "message": "must be at least 8 characters"}]
+    assert exc.value.errors == [{"field": "password", "message": "must be at least 10 characters"}]
     assert service.db.method_calls == []
 
 
@@ -204,7 +206,11 @@ def test_a_rejected_token_commits_nothing(monkeypatch, identity):
 ENTRYPOINTS_WITH_A_CALLER = [
     ("get_user", (USER_ID,), "read_user"),
     ("list_users", ({},), "list_users"),
-    ("create_user", ({"email": "n@x.io", "full_name": "N", "password": "p" * 8},), "create_user"),
+    (
+        "create_user",
+        ({"email": "n@x.io", "full_name": "N", "password": "violet-kettle-92"},),
+        "create_user",
+    ),
     ("update_user", (USER_ID, {"theme": "dark"}), "update_user"),
     ("get_preferences", (), "get_preferences"),
     ("set_preference", ("columns.leads", ["name"]), "set_preference"),
@@ -277,14 +283,14 @@ def test_list_users_hands_the_query_to_the_store(monkeypatch, identity):
 def test_create_user_stores_the_cleaned_data_then_commits(monkeypatch, identity):
     created = {"id": USER_ID, "email": "new@x.io"}
     create_user, steps = replace_store(monkeypatch, identity, "create_user", returns=created)
-    data = {"email": " New@X.io ", "full_name": " New  Rep ", "password": "p" * 8}
+    data = {"email": " New@X.io ", "full_name": " New  Rep ", "password": "violet-kettle-92"}
     assert identity.create_user(data, actor=ADMIN) == created
     create_user.assert_called_once_with(
         identity.db,
         {
             "email": "new@x.io",
             "full_name": "New Rep",
-            "password": "p" * 8,
+            "password": "violet-kettle-92",
             "locale": "en",
             "theme": "light",
             "is_active": True,
@@ -298,7 +304,9 @@ def test_a_taken_email_commits_nothing(monkeypatch, identity):
     taken = Conflict("A user with this email already exists")
     _, steps = replace_store(monkeypatch, identity, "create_user", raises=taken)
     with pytest.raises(Conflict):
-        identity.create_user({"email": "a@x.io", "full_name": "A", "password": "p" * 8}, ADMIN)
+        identity.create_user(
+            {"email": "a@x.io", "full_name": "A", "password": "violet-kettle-92"}, ADMIN
+        )
     assert steps == ["create_user"]
 
 
@@ -308,7 +316,12 @@ def test_a_created_user_is_announced_without_their_password_and_committed(identi
     db.scalars.return_value.all.return_value = [ROLE_ID]  # the role exists
     db.execute.return_value.scalar.return_value = USER_ID  # the insert took
     db.execute.return_value.all.return_value = [user_row(email="new@x.io", full_name="New")]
-    data = {"email": "new@x.io", "full_name": "New", "password": "secret pw", "role_ids": [ROLE_ID]}
+    data = {
+        "email": "new@x.io",
+        "full_name": "New",
+        "password": "secret pw 4 Osprey",
+        "role_ids": [ROLE_ID],
+    }
 
     user = identity.create_user(data, actor=ADMIN)
 
@@ -323,7 +336,7 @@ def test_a_created_user_is_announced_without_their_password_and_committed(identi
         if getattr(c.args[0], "table", None) is not None and c.args[0].table.name == "users"
     )
     stored = inserted.compile().params["password_hash"]
-    assert stored.startswith("$argon2id$") and "secret pw" not in stored
+    assert stored.startswith("$argon2id$") and "secret pw 4 Osprey" not in stored
 
 
 def test_update_user_hands_the_cleaned_changes_and_the_caller_to_the_store(monkeypatch, identity):
