@@ -174,3 +174,37 @@ def test_an_unowned_lead_is_distributed_by_the_rules_before_its_hand_off(process
     history = call(crm["leads"], "lead_history", lead["id"], actor=MANAGER)
     moves = [(h["action"], h["to_stage"]) for h in history]
     assert moves.index(("qualify", "distribution")) < moves.index(("assign", "handoff"))
+
+
+def test_a_changed_lead_process_takes_effect_for_new_leads(processes, crm, db_engine):
+    """An administrator renames the qualification task and deploys: a lead created
+    before keeps version 1 and its task's name; a lead created after runs version 2."""
+    shipped = call(processes, "ensure_shipped_process_definitions", actor=ADMIN)
+    lead_process = next(d for d in shipped if d["key"] == "lead_management")
+    before = call(
+        crm["leads"], "create_lead", {"contact_name": "Old Way", "need_type": "CRM"}, actor=REP
+    )
+    old = wait_for(lambda: instance_of(db_engine, before["id"]), what="the first process")
+
+    xml = call(processes, "get_process_definition_xml", lead_process["id"], actor=ADMIN)
+    assert "Qualify the lead" in xml["bpmn_xml"]
+    changed = xml["bpmn_xml"].replace("Qualify the lead", "Call the lead first")
+    call(processes, "save_process_definition_version", lead_process["id"], changed, actor=ADMIN)
+    call(processes, "deploy_process_definition", lead_process["id"], actor=ADMIN)
+
+    after = call(
+        crm["leads"], "create_lead", {"contact_name": "New Way", "need_type": "CRM"}, actor=REP
+    )
+    new = wait_for(lambda: instance_of(db_engine, after["id"]), what="the second process")
+    assert (old.version_number, new.version_number) == (1, 2)
+
+    def task_name(instance_id: str) -> str | None:
+        found = rows(
+            db_engine,
+            "SELECT name FROM processes.process_tasks WHERE instance_id = :i",
+            i=instance_id,
+        )
+        return found[0].name if found else None
+
+    assert wait_for(lambda: task_name(new.id), what="the new task") == "Call the lead first"
+    assert wait_for(lambda: task_name(old.id), what="the old task") == "Qualify the lead"
