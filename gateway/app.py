@@ -44,6 +44,7 @@ from .routers import (
     products,
     session,
     stream,
+    tokens,
     users,
     web_forms,
 )
@@ -111,6 +112,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
     for router in (
         health.router,
         session.router,
+        tokens.router,
         users.router,
         leads.router,
         lead_process.router,

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from services.platform.errors import PermissionDenied, Unauthenticated
 
 from .rpc import RpcClient
+from .scopes import check_scopes
 
 SESSION_COOKIE = "osprey_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -51,6 +52,14 @@ class ActorCache:
 
     def evict(self, token: str) -> None:
         self._entries.pop(token, None)
+
+    def evict_session(self, session_id: str) -> None:
+        """Forget the token with this id (a personal token was revoked): the cache is
+        keyed by the token itself, which is never kept after it is shown."""
+        for token in [
+            t for t, (_, actor) in self._entries.items() if actor.get("session_id") == session_id
+        ]:
+            self._entries.pop(token, None)
 
     def evict_user(self, user_id: str) -> None:
         """Forget every session of a user (their password changed, or they were
@@ -88,13 +97,16 @@ def request_token(request: Request) -> tuple[str | None, bool]:
 def check_same_origin(request: Request) -> None:
     """Refuse a cookie-authenticated unsafe request sent from another site (CSRF).
 
-    Browsers send ``Origin`` on cross-site POST/PATCH/DELETE; a request without it
-    comes from a non-browser client (or an old same-origin form), which a cookie
-    alone cannot be tricked into sending. SameSite=Lax on the cookie is the second
-    line of defence.
+    Browsers send ``Origin`` on cross-site POST/PATCH/DELETE, and ``Sec-Fetch-Site:
+    cross-site`` on every request another site makes them send; either refuses it. A
+    request with neither comes from a non-browser client (or an old same-origin
+    form), which a cookie alone cannot be tricked into sending. SameSite=Lax on the
+    cookie is the second line of defence.
     """
     if request.method in SAFE_METHODS:
         return
+    if request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        raise PermissionDenied("Cross-site request refused")
     origin = request.headers.get("origin")
     if origin is None:
         return
@@ -108,7 +120,8 @@ async def current_actor(
     rpc: RpcClient = Depends(rpc_client),
     cache: ActorCache = Depends(actor_cache),
 ) -> dict[str, Any]:
-    """The authenticated caller's actor dict (docs/rpc.md), or 401."""
+    """The authenticated caller's actor dict (docs/rpc.md), or 401; 403 when a
+    personal token's scopes do not cover the route (gateway/scopes.py)."""
     token, from_cookie = request_token(request)
     if not token:
         raise Unauthenticated("Sign in, or send 'Authorization: Bearer <token>'")
@@ -118,5 +131,6 @@ async def current_actor(
     if actor is None:
         actor = await rpc.call("identity", "authenticate_token", token)
         cache.put(token, actor)
+    check_scopes(request, actor)
     request.state.token = token
     return actor

@@ -31,7 +31,9 @@ async def login(
     response: Response,
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
-    """Exchange an email and password for a token; also sets the browser's session cookie."""
+    """Exchange an email and password for a token; also sets the browser's session
+    cookie: HttpOnly (no script reads it), SameSite=Lax (another site's POST does not
+    carry it) and, when the request came over HTTPS, Secure."""
     # the client's address counts failed sign-ins (behind a proxy: its address, unless
     # the server runs with --proxy-headers and a trusted forwarder)
     address = request.client.host if request.client else None
@@ -62,7 +64,13 @@ async def logout(
         cache.evict(token)
         await rpc.call("identity", "logout", token)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

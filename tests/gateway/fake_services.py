@@ -41,6 +41,12 @@ ADMIN = {
     "theme": "light",
 }
 SLOW_SECONDS = 30
+SCOPED_TOKEN = "osp_leads-reader"
+SCOPED_TOKEN_ID = "00000000-0000-7000-8000-0000000000c1"
+#: works until revoked through the gateway (this process remembers)
+REVOCABLE_TOKEN = "osp_revocable"
+REVOCABLE_TOKEN_ID = "00000000-0000-7000-8000-0000000000c2"
+REVOKED: set[str] = set()
 
 
 def lead(lead_id: str, version: int = 3, **fields: Any) -> dict[str, Any]:
@@ -76,9 +82,18 @@ class FakeIdentity:
     def authenticate_token(self, token: str) -> dict:
         if token == "admin-token":
             return ADMIN
+        if token == SCOPED_TOKEN:  # a personal token of the admin's, reading leads only
+            return {**ADMIN, "session_id": SCOPED_TOKEN_ID, "scopes": ["leads:read"]}
+        if token == REVOCABLE_TOKEN and REVOCABLE_TOKEN_ID not in REVOKED:
+            return {**ADMIN, "session_id": REVOCABLE_TOKEN_ID, "scopes": ["leads:read"]}
         if token == "slow-token":
             eventlet.sleep(SLOW_SECONDS)
         raise Unauthenticated("Unknown or expired token")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke_personal_token(self, user_id: str, token_id: str, actor: dict) -> dict:
+        REVOKED.add(token_id)
+        return {"id": token_id, "user_id": user_id}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_user(self, user_id: str, actor: dict) -> dict:

@@ -1,0 +1,49 @@
+"""What the personal API token routes accept and return (gateway/routers/tokens.py).
+
+Every field of a new token is optional here so that identity, which judges them,
+names each missing or bad one in one 422.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .schemas import Request, Response
+
+
+class TokenCreate(Request):
+    name: str | None = Field(default=None, description="what the token is for", max_length=400)
+    scopes: list[str] | None = Field(
+        default=None,
+        description="e.g. leads:read, orders:write, admin (GET /me/token-scopes lists yours)",
+        max_length=50,
+    )
+    expires_on: str | None = Field(
+        default=None,
+        description="YYYY-MM-DD, after today and at most a year away; the token works "
+        "through that day (UTC)",
+        max_length=40,
+    )
+
+
+class TokenOut(Response):
+    id: str
+    user_id: str
+    name: str
+    scopes: list[str]
+    prefix: str = Field(description="the token's first characters, to recognise it by")
+    created_at: str
+    expires_at: str
+    last_used_at: str | None = None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the token itself: shown in this answer only")
+
+
+class TokenList(Response):
+    items: list[TokenOut]
+
+
+class ScopeList(Response):
+    items: list[str]
