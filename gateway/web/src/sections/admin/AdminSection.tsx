@@ -1,5 +1,6 @@
-// Administration: the lead rules (distribution, scoring), the lookup lists, the web forms,
-// the orders settings, and mail templates and subject rules.
+// Administration: users, teams and roles (administrators), the lead rules (distribution,
+// scoring), the lookup lists, the web forms, the orders settings, and mail templates and
+// subject rules.
 import { useEffect } from "react";
 import type { SectionProps } from "../../core/registry";
 import { Link, navigate } from "../../core/router";
@@ -11,13 +12,21 @@ import { LookupsEditor } from "./LookupsEditor";
 import { MailTemplates } from "./MailTemplates";
 import { OrdersSettings } from "./OrdersSettings";
 import adminMessages from "./messages.admin";
+import peopleMessages from "./messages.users";
+import { Roles } from "./Roles";
 import { ScoringRules } from "./ScoringRules";
 import { SubjectRules } from "./SubjectRules";
+import { Teams } from "./Teams";
+import { Users } from "./Users";
 import { WebForms } from "./WebForms";
 
 addMessages(adminMessages);
+addMessages(peopleMessages);
 
 const PAGES = [
+  { id: "users", labelKey: "admin.users", adminOnly: true },
+  { id: "teams", labelKey: "admin.teams", adminOnly: true },
+  { id: "roles", labelKey: "admin.roles", adminOnly: true },
   { id: "distribution", labelKey: "admin.distribution", adminOnly: false },
   { id: "scoring", labelKey: "admin.scoring", adminOnly: false },
   { id: "lookups", labelKey: "admin.lookups", adminOnly: false },
@@ -40,7 +49,10 @@ export default function AdminSection({ subpath }: SectionProps) {
   }, [pageId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   let content: React.ReactNode = null;
-  if (page?.id === "distribution") content = <DistributionRules />;
+  if (page?.id === "users") content = <Users userId={subpath[1]} />;
+  else if (page?.id === "teams") content = <Teams />;
+  else if (page?.id === "roles") content = <Roles />;
+  else if (page?.id === "distribution") content = <DistributionRules />;
   else if (page?.id === "scoring") content = <ScoringRules />;
   else if (page?.id === "lookups") content = <LookupsEditor kind={subpath[1]} />;
   else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
