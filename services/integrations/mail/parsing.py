@@ -72,7 +72,9 @@ class Parsed:
     def snippet(self) -> str:
         # the start is enough: a snippet of a long body costs no more than of a short one
         text = (self.body_text or html_to_text((self.body_html or "")[:20_000]))[:2_000]
-        return _SPACES.sub(" ", text).strip()[:SNIPPET_CHARS]
+        # str.split() splits where \s matches, in C: the same as collapsing with the
+        # regular expression and stripping, at a fraction of its cost
+        return " ".join(text.split())[:SNIPPET_CHARS]
 
     def participants(self) -> list[str]:
         """Every address on the message: sender, then To, then Cc (no repeats)."""

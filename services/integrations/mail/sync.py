@@ -274,7 +274,13 @@ def _read_batch(
             )
             result.skipped += 1
             continue
-        if not store_internal and own and domain.is_internal(parsed.participants(), own):
+        if (
+            not store_internal
+            and own
+            # a stranger's mail is not internal: no need to list its participants
+            and (parsed.from_address is None or parsed.from_address in own)
+            and domain.is_internal(parsed.participants(), own)
+        ):
             result.internal += 1
             continue
         if parsed.problems:
