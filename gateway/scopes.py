@@ -100,8 +100,9 @@ EXCEPTIONS: tuple[tuple[str | None, re.Pattern[str], str, str | None], ...] = (
     ("GET", re.compile(r"me"), FREE, None),
     ("HEAD", re.compile(r"me"), FREE, None),
     ("GET", re.compile(r"me/activities"), "sales", READ),
-    # running a report only reads (POST because the report travels in the body)
-    ("POST", re.compile(r"reports/(run|[^/]+/run)"), "analytics", READ),
+    # running or exporting a report only reads (POST because the report travels in
+    # the body)
+    ("POST", re.compile(r"reports/(run|export|[^/]+/run)"), "analytics", READ),
     # tokens are managed from a signed-in session, an administrator's included
     (None, re.compile(r"users/[^/]+/tokens(/.*)?"), SESSION, None),
 )

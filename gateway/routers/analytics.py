@@ -2,7 +2,8 @@
 
 A report is API.md's ``{name, entity, columns, filters, group_by, aggregates, chart}``;
 ``POST /reports/run`` runs one without saving it, ``POST /reports/{id}/run`` runs a
-saved one. Every figure counts only the records the caller may read. The section
+saved one; ``POST /reports/export`` and ``GET /reports/{id}/export`` answer the same
+rows as an Excel file. Every figure counts only the records the caller may read. The section
 charts that are more than a grouping: ``GET /charts/lead-funnel`` and
 ``GET /charts/deals``, over the section's filter (``filter[<field>]=…`` as lists take
 it). The Results page: ``GET /dashboards/results`` (the caller's, else the team's,
@@ -12,9 +13,11 @@ else Osprey's), ``PUT /dashboards/results`` and, for managers and administrators
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC
@@ -126,6 +129,55 @@ async def run_saved_report(
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
     return await rpc.call("analytics", "run_saved_report", report_id, actor=actor)
+
+
+_XLSX = {
+    200: {
+        "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        "description": "The report's rows as an Excel workbook",
+    }
+}
+
+
+def _file(answer: dict[str, Any]) -> Response:
+    """An exported file as a download, named in ASCII and (RFC 6266) in UTF-8."""
+    name = answer["filename"]
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return Response(
+        content=base64.b64decode(answer["content"]),
+        media_type=answer["content_type"],
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+            ),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/reports/export", response_class=Response, responses=_XLSX)
+async def export_report(
+    body: ReportSpec,
+    name: str | None = Query(None, description="the file's name (the report's name)"),
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Response:
+    """Run a report without saving it and answer its rows as an ``.xlsx`` file: the
+    header row in the caller's language, groups as text or dates, figures as numbers.
+    The same rights as running it."""
+    return _file(
+        await rpc.call("analytics", "export_report", body.changes(), actor=actor, name=name)
+    )
+
+
+@router.get("/reports/{report_id}/export", response_class=Response, responses=_XLSX)
+async def export_saved_report(
+    report_id: str,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> Response:
+    """A saved report's rows as an ``.xlsx`` file named after the report."""
+    return _file(await rpc.call("analytics", "export_saved_report", report_id, actor=actor))
 
 
 record_routes(

@@ -16,7 +16,7 @@ from .models import metadata
 
 
 class AnalyticsBase:
-    """The providers: the database (the read models) and the owning services."""
+    """The providers: the database (the read models), the owning services, identity."""
 
     name = "analytics"
 
@@ -24,3 +24,5 @@ class AnalyticsBase:
     leads = RpcProxy("leads")
     sales = RpcProxy("sales")
     orders = RpcProxy("orders")
+    # names the users and teams of an exported report
+    identity = RpcProxy("identity")

@@ -79,6 +79,16 @@ def scope(model: str, actor: Actor, filters: tuple[domain.Filter, ...]) -> list[
 
 def run(db: Any, report: domain.Report, actor: Actor) -> dict[str, Any]:
     """``{rows: [{<group key>: value, …, <aggregate key>: n}], truncated}``."""
+    rows, truncated = raw_rows(db, report, actor)
+    return {
+        "rows": [{key: plain(value) for key, value in row.items()} for row in rows],
+        "truncated": truncated,
+    }
+
+
+def raw_rows(db: Any, report: domain.Report, actor: Actor) -> tuple[list[dict[str, Any]], bool]:
+    """The report's rows as PostgreSQL answers them (decimals, dates), at most
+    ``MAX_ROWS``, and whether there were more."""
     groups = [_grouped(g).label(g.key) for g in report.groups]
     aggregates = [_aggregated(a).label(a.key) for a in report.aggregates]
     statement = sa.select(*groups, *aggregates).where(*scope(report.model, actor, report.filters))
@@ -88,13 +98,43 @@ def run(db: Any, report: domain.Report, actor: Actor) -> dict[str, Any]:
         )
     statement = statement.limit(domain.MAX_ROWS + 1)
     rows = [dict(row._mapping) for row in db.read(statement)]
-    truncated = len(rows) > domain.MAX_ROWS
-    return {
-        "rows": [
-            {key: plain(value) for key, value in row.items()} for row in rows[: domain.MAX_ROWS]
-        ],
-        "truncated": truncated,
-    }
+    return rows[: domain.MAX_ROWS], len(rows) > domain.MAX_ROWS
+
+
+#: id fields whose records the read models keep, and the model that keeps them
+_NAMED = {
+    "account_id": "account",
+    "parent_id": "account",
+    "contact_id": "contact",
+    "opportunity_id": "opportunity",
+    "lead_id": "lead",
+    "order_id": "order",
+    "stage_id": "opportunity_stage",
+}
+
+
+def record_names(db: Any, report: domain.Report, rows: list[dict[str, Any]]) -> dict[str, dict]:
+    """Per id group of the report, the names of the records its rows name, as the read
+    models keep them (a record's name, title, full name or number)."""
+    out: dict[str, dict[str, str]] = {}
+    for group in report.groups:
+        model = _NAMED.get(group.field)
+        ids = sorted({str(row[group.key]) for row in rows if row.get(group.key)})
+        if model is None or not ids:
+            continue
+        shown = sa.func.coalesce(
+            *(
+                sa.func.nullif(records.c.data[key].astext, "")
+                for key in ("name", "title", "full_name", "contact_name", "number")
+            )
+        )
+        found = db.read(
+            sa.select(records.c.id, shown.label("shown")).where(
+                records.c.entity == model, records.c.id.in_(ids)
+            )
+        )
+        out[group.field] = {str(row.id): row.shown for row in found if row.shown}
+    return out
 
 
 def plain(value: Any) -> Any:

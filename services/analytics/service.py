@@ -9,11 +9,12 @@ nothing else (docs/architecture.md). It never reads another service's tables.
 from __future__ import annotations
 
 from .dashboards import DashboardsRpc
+from .exports import ExportsRpc
 from .handlers import HandlersMixin
 from .reports import ReportsRpc
 
 
-class AnalyticsService(HandlersMixin, ReportsRpc, DashboardsRpc):
+class AnalyticsService(HandlersMixin, ReportsRpc, ExportsRpc, DashboardsRpc):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 
     name = "analytics"
