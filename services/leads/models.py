@@ -187,7 +187,10 @@ class StageChange(Base):
     changed_by: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
-    __table_args__ = (sa.Index("ix_lead_stage_history_lead_id", "lead_id", "changed_at"),)
+    __table_args__ = (
+        sa.Index("ix_lead_stage_history_lead_id", "lead_id", "changed_at"),
+        sa.Index("ix_lead_stage_history_to_stage", "to_stage", "lead_id"),
+    )
 
 
 class Lookup(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from services.platform.events import isoformat
 from services.platform.records import describe_entity
 
-from .domain import FIELD_NAMES, IDENTIFYING_FIELDS, LEAD, embed_html, submit_path
+from .domain import FIELD_NAMES, IDENTIFYING_FIELDS, LEAD, STAGES, embed_html, submit_path
 from .models import Assignment, Lead, StageChange
 
 _TIMES = frozenset({"created_at", "updated_at"})
@@ -42,7 +42,19 @@ def describe() -> dict[str, Any]:
         del out["items"]
         out["suggestions"] = spec.suggestions
     # None of the four is required alone, but one of them is (checked on save).
-    return {**meta, "required_one_of": list(IDENTIFYING_FIELDS)}
+    return {**meta, "required_one_of": list(IDENTIFYING_FIELDS), "filters": LIST_ONLY_FILTERS}
+
+
+#: filters the list takes that are no field of a lead (meta/entities ``filters``)
+LIST_ONLY_FILTERS: list[dict[str, Any]] = [
+    {
+        "name": "reached_stage",
+        "type": "enum",
+        "label": "Reached stage",
+        "options": list(STAGES),
+        "filter_op": "equals",
+    }
+]
 
 
 def dump_stage_change(change: StageChange) -> dict[str, Any]:

@@ -77,6 +77,15 @@ LIST_SPEC = ListSpec(
         "account_name": Filter(Lead.account_name, "contains"),
         "created_at": Filter(Lead.created_at, "datetime"),
         "updated_at": Filter(Lead.updated_at, "datetime"),
+        # the leads that reached a stage, whether they are in it now or went on (the
+        # funnel's drill-down): their stage history has a move into it (leads_0011)
+        "reached_stage": Filter(
+            StageChange.to_stage,
+            "enum",
+            options=domain.STAGES,
+            record_id=StageChange.lead_id,
+            on=Lead.id,
+        ),
     },
     sorts={
         "created_at": Sort(Lead.created_at, nullable=False),

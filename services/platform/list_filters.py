@@ -37,6 +37,8 @@ def filter_condition(flt: Filter, values: list[Any]) -> ColumnElement[bool]:
         conditions.append(column.in_(present))
     if len(present) != len(values):
         conditions.append(column.is_(None))
+    if flt.record_id is not None and flt.on is not None:
+        return sa.exists().where(flt.record_id == flt.on, sa.or_(*conditions))
     return sa.or_(*conditions)
 
 

@@ -28,12 +28,19 @@ class Filter:
 
     ``options`` lists the accepted values of an ``enum``; ``normalize`` rewrites a
     ``text`` value the way the service stores it (e.g. lower-cased emails).
+
+    A filter on a side table (a lead's stage history: "reached this stage") names the
+    side table's column that points at the record, ``record_id``, and the listed
+    table's column it points at, ``on``: the list keeps the records for which such a
+    row EXISTS. ``record_id`` needs an index that leads with it or with ``column``.
     """
 
     column: ColumnElement[Any]
     kind: FilterKind = "text"
     options: tuple[str, ...] = ()
     normalize: Callable[[str], str] | None = None
+    record_id: ColumnElement[Any] | None = None
+    on: ColumnElement[Any] | None = None
 
 
 @dataclass(frozen=True)

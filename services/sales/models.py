@@ -345,6 +345,12 @@ class Opportunity(Base):
         sa.Index("ix_opportunities_contact_id", "contact_id"),
         sa.Index("ix_opportunities_lead_id", "lead_id"),
         sa.Index("ix_opportunities_close_date", "close_date"),
+        # the list's filter by why a deal was lost (the loss reasons' drill-down)
+        sa.Index(
+            "ix_opportunities_lost_reason",
+            "lost_reason",
+            postgresql_where=sa.text("lost_reason IS NOT NULL"),
+        ),
         # The pipeline board: open deals by stage, newest first.
         sa.Index(
             "ix_opportunities_open_stage",

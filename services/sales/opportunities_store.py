@@ -34,6 +34,8 @@ OPPORTUNITY_LIST_SPEC = ListSpec(
         "contact_id": Filter(Opportunity.contact_id, "uuid"),
         "lead_id": Filter(Opportunity.lead_id, "uuid"),
         "need_type": Filter(Opportunity.need_type, "text"),
+        # why a deal was lost, exactly as given (the loss reasons' drill-down; sales_0010)
+        "lost_reason": Filter(Opportunity.lost_reason, "text"),
         "title": Filter(Opportunity.title, "contains"),
         "close_date": Filter(Opportunity.close_date, "datetime"),
         "created_at": Filter(Opportunity.created_at, "datetime"),

@@ -43,7 +43,9 @@ OPPORTUNITY_FIELDS: tuple[EntityField, ...] = (
     EntityField(
         "status", "enum", "Status", options=OPPORTUNITY_STATUSES, read_only=True, filterable=True
     ),
-    EntityField("lost_reason", "string", "Reason lost", max_length=500, read_only=True),
+    EntityField(
+        "lost_reason", "string", "Reason lost", max_length=500, read_only=True, filterable=True
+    ),
     EntityField("lead_id", "uuid", "Lead", filterable=True, lookup="leads"),
     EntityField("lines", "list", "Products", items="line"),
     EntityField("stage_entered_at", "datetime", "In stage since", read_only=True),

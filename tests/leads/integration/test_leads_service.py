@@ -164,6 +164,39 @@ def test_list_filters_search_and_bad_query(leads):
     assert error_fields(exc) == {"filter[colour]", "limit"}
 
 
+def test_reached_stage_keeps_the_leads_that_entered_it_whether_or_not_they_left(leads):
+    dropped = create(leads, REP_A, contact_name="Dropped", source="web")
+    reopened = create(leads, REP_A, contact_name="Reopened", source="web")
+    waiting = create(leads, REP_A, contact_name="Waiting", source="web")
+    elsewhere = create(leads, REP_B, contact_name="Other team", source="web")
+    for lead in (dropped, reopened):
+        call(leads, "disqualify_lead", lead["id"], "no_budget", actor=REP_A)
+    call(leads, "reopen_lead", reopened["id"], actor=MANAGER_A, stage="nurturing")
+
+    def ids(query: dict, actor: dict = REP_A) -> set[str]:
+        return {lead["id"] for lead in call(leads, "list_leads", query, actor=actor)["items"]}
+
+    everyone = {dropped["id"], reopened["id"], waiting["id"]}
+    # all three began in qualification: two have left it, one is still there
+    assert ids({"filter": {"reached_stage": ["qualification"]}}) == everyone
+    assert ids({"filter": {"stage": ["qualification"]}}) == {waiting["id"]}
+    # two were disqualified; one of them is back, nurtured
+    assert ids({"filter": {"reached_stage": ["disqualified"]}}) == {dropped["id"], reopened["id"]}
+    assert ids({"filter": {"stage": ["disqualified"]}}) == {dropped["id"]}
+    assert ids({"filter": {"reached_stage": ["nurturing", "converted"]}}) == {reopened["id"]}
+    assert ids({"filter": {"reached_stage": ["converted"]}}) == set()
+    # with the other filters and the reader's rights, as every filter
+    assert ids({"filter": {"reached_stage": ["disqualified"], "stage": ["nurturing"]}}) == {
+        reopened["id"]
+    }
+    assert ids({"filter": {"reached_stage": ["qualification"]}}, REP_B) == {elsewhere["id"]}
+    page = call(leads, "list_leads", {"filter": {"reached_stage": ["qualification"]}}, actor=REP_A)
+    assert page["total"] == 3
+    with pytest.raises(ValidationFailed) as exc:
+        call(leads, "list_leads", {"filter": {"reached_stage": ["won"]}}, actor=REP_A)
+    assert error_fields(exc) == {"filter[reached_stage]"}
+
+
 def test_contains_and_date_range_filters(leads, db_engine):
     acme = create(leads, REP_A, account_name="Acme Corp", contact_name="Ann 50%_off")
     globex = create(leads, REP_A, account_name="Globex", contact_name="Bob")
@@ -387,3 +420,6 @@ def test_describe_leads(leads):
         "ready",
     ]
     assert fields["owner_id"]["type"] == "uuid" and fields["owner_id"]["filterable"]
+    # a filter that is no field of the lead: the funnel's drill-down
+    [reached] = [f for f in meta["filters"] if f["name"] == "reached_stage"]
+    assert reached["type"] == "enum" and reached["options"] == fields["stage"]["options"]

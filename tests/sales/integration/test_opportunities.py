@@ -217,6 +217,30 @@ def test_losing_needs_a_reason_and_logs_no_skipped_stages(sales, db_engine):
     assert data["reason"] == "Chose a cheaper offer"
 
 
+def test_the_list_filters_deals_by_why_they_were_lost(sales):
+    price = [deal(sales, title=f"Price {n}") for n in range(2)]
+    timing, still_open, theirs = deal(sales), deal(sales), deal(sales, actor=REP_B)
+    for item in price:
+        call(sales, "lose_opportunity", item["id"], "Too expensive", actor=REP_A)
+    call(sales, "lose_opportunity", timing["id"], "Bad timing", actor=REP_A)
+    call(sales, "lose_opportunity", theirs["id"], "Too expensive", actor=REP_B)
+
+    def ids(query: dict, actor: dict = REP_A) -> set[str]:
+        page = call(sales, "list_opportunities", query, actor=actor)
+        return {item["id"] for item in page["items"]}
+
+    assert ids({"filter": {"lost_reason": ["Too expensive"]}}) == {p["id"] for p in price}
+    assert ids({"filter": {"lost_reason": ["Too expensive", "Bad timing"]}}) == {
+        *(p["id"] for p in price),
+        timing["id"],
+    }
+    assert ids({"filter": {"lost_reason": ["too expensive"]}}) == set()  # exactly as given
+    assert ids({"filter": {"lost_reason": ["Too expensive"]}}, REP_B) == {theirs["id"]}
+    assert still_open["id"] not in ids({"filter": {"status": ["open", "lost"]}}) - ids({})
+    meta = {f["name"]: f for f in call(sales, "describe_opportunities")["fields"]}
+    assert meta["lost_reason"]["filterable"]
+
+
 def test_a_stale_version_moves_nothing(sales):
     named = stages(sales)
     opportunity = deal(sales)
