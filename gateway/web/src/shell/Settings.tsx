@@ -1,6 +1,7 @@
 import { Link } from "../core/router";
 import { ACCENTS, isColour, useSession, type Theme } from "../core/session";
 import { LOCALES, useT, type Locale } from "../i18n";
+import { ApiTokens } from "./ApiTokens";
 
 export function Settings() {
   const t = useT();
@@ -69,6 +70,7 @@ export function Settings() {
         </label>
         <p className="hint">{t("settings.formatSample", { date: t.dateTime(new Date().toISOString()), number: t.number(1234567.89) })}</p>
       </section>
+      <ApiTokens />
       <p className="settings-more">
         <Link to="/mail/settings">{t("mail.settingsLink")}</Link>
       </p>
