@@ -374,3 +374,18 @@ class AccountingPayment(Base):
     invoice_payment_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     message_id: Mapped[str] = mapped_column(sa.String(64))
     registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+# The search box of the orders and invoices lists: any part of the number (orders_0006).
+sa.Index(
+    "ix_orders_number_trgm",
+    sa.func.lower(Order.__table__.c.number).label("number_lower"),
+    postgresql_using="gin",
+    postgresql_ops={"number_lower": "gin_trgm_ops"},
+)
+sa.Index(
+    "ix_invoices_number_trgm",
+    sa.func.lower(Invoice.__table__.c.number).label("number_lower"),
+    postgresql_using="gin",
+    postgresql_ops={"number_lower": "gin_trgm_ops"},
+)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.platform.access import Actor
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.listing import Filter, ListSpec, Lookup, Sort, fetch_page, readable_by
 
 from .accounting_contract import ACCOUNTING_STATUSES
 from .domain import INVOICE_STATUSES, ORDER_STATUSES, Line, LineAmounts, order_totals
@@ -50,6 +50,8 @@ ORDER_LIST_SPEC = ListSpec(
         "total": Sort(Order.total, nullable=False),
     },
     default_sort="-created_at",
+    # the search box: the number, whole or any part of it (ix_orders_number_trgm)
+    search_contains=(Lookup(sa.func.lower(Order.number)),),
 )
 
 INVOICE_LIST_SPEC = ListSpec(
@@ -73,6 +75,7 @@ INVOICE_LIST_SPEC = ListSpec(
         "due_date": Sort(Invoice.due_date, nullable=False),
     },
     default_sort="-created_at",
+    search_contains=(Lookup(sa.func.lower(Invoice.number)),),
 )
 
 

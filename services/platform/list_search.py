@@ -117,6 +117,16 @@ def _starts_with(text: str) -> Match:
     return lambda lookup: lookup.column.like(_prefix_pattern(lookup.prefix + text))
 
 
+def _contains(text: str) -> Match:
+    """The typed text anywhere in the value (``LIKE '%text%'``, which a trigram index
+    serves from three characters on)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = sa.literal("%", sa.Text).concat(sa.func.lower(sa.literal(escaped, sa.Text))).concat(
+        "%"
+    )
+    return lambda lookup: lookup.column.like(pattern)
+
+
 def _same_number(digits: str) -> Match:
     """A stored number matches when it ends with the typed one (typed without its
     country code, or whole), or when the typed one ends with it (stored without its
@@ -227,6 +237,8 @@ def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Se
         lookups, match = spec.search_phones, _same_number(phone_digits(text))
     elif spec.search_prefixes:
         lookups, match = spec.search_prefixes, _starts_with(" ".join(text.split()))
+    elif spec.search_contains:
+        lookups, match = spec.search_contains, _contains(" ".join(text.split()))
     elif spec.search_vector is not None:
         tsquery = prefix_tsquery(text)
         if tsquery is None:

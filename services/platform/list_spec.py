@@ -92,12 +92,17 @@ class ListSpec:
     search_phones: tuple[Lookup, ...] = ()
     #: where other words are looked up: lower-cased names and companies, by prefix
     search_prefixes: tuple[Lookup, ...] = ()
+    #: where the search box's text is looked up anywhere in the value (a number typed
+    #: in part: its year, its last digits): lower-cased, with a trigram index
+    search_contains: tuple[Lookup, ...] = ()
     #: the first page carries ``total`` and ``total_is_estimate`` (:func:`count_total`)
     count_total: bool = False
 
     @property
     def has_lookups(self) -> bool:
-        return bool(self.search_emails or self.search_phones or self.search_prefixes)
+        return bool(
+            self.search_emails or self.search_phones or self.search_prefixes or self.search_contains
+        )
 
     @property
     def searchable(self) -> bool:
