@@ -23,7 +23,8 @@ def upgrade() -> None:
     # pg_trgm is created by `osprey migrate` before any service's history runs.
     for name, table in INDEXES.items():
         op.execute(
-            f"CREATE INDEX {name} ON {SCHEMA}.{table} USING gin (lower((number)::text) gin_trgm_ops)"
+            f"CREATE INDEX {name} ON {SCHEMA}.{table}"
+            " USING gin (lower((number)::text) gin_trgm_ops)"
         )
 
 
