@@ -121,8 +121,8 @@ def _contains(text: str) -> Match:
     """The typed text anywhere in the value (``LIKE '%text%'``, which a trigram index
     serves from three characters on)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = sa.literal("%", sa.Text).concat(sa.func.lower(sa.literal(escaped, sa.Text))).concat(
-        "%"
+    pattern = (
+        sa.literal("%", sa.Text).concat(sa.func.lower(sa.literal(escaped, sa.Text))).concat("%")
     )
     return lambda lookup: lookup.column.like(pattern)
 
