@@ -52,6 +52,8 @@ LIST_ONLY_FILTERS: list[dict[str, Any]] = [
         "type": "enum",
         "label": "Reached stage",
         "options": list(STAGES),
+        # its options are the stage field's (and read as the web app names them)
+        "options_field": "stage",
         "filter_op": "equals",
     }
 ]

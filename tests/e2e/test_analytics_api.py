@@ -147,3 +147,92 @@ def test_osprey_analytics_rebuild_gives_the_same_figures(admin: httpx.Client, st
     assert done.returncode == 0, done.stderr
     assert "Rebuilt: lead " in done.stdout
     assert run(admin, entity="leads", group_by=["stage", "source"]) == before
+
+
+def test_a_report_exported_to_excel_over_http(world: World, login: Login) -> None:
+    from tests.analytics.sheet import read_sheet
+
+    source = word()
+    a1 = login(world.rep_a1.email, world.rep_a1.password)
+    b1 = login(world.rep_b1.email, world.rep_b1.password)
+    for n in range(2):
+        create_lead(a1, contact_name=f"Excel {n}", source=source)
+    create_lead(b1, contact_name="Excel B", source=source)
+    spec = {"entity": "leads", "group_by": ["owner_id"], "filters": {"source": source}}
+    eventually(lambda: len(run(world.admin, **spec)) == 2, "the three leads in the report")
+    me = a1.get("/api/v1/me").json()
+
+    answer = a1.post("/api/v1/reports/export", params={"name": "Лиды по владельцам"}, json=spec)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    disposition = answer.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=")
+    assert "filename*=UTF-8''%D0%9B%D0%B8%D0%B4%D1%8B" in disposition
+    _name, rows = read_sheet(answer.content)
+    assert [c.value for c in rows[0]] == ["Owner", "Count"]
+    # only the rep's team's leads, the owner by name
+    assert [[c.value for c in row] for row in rows[1:]] == [[me["full_name"], 2.0]]
+
+    saved = a1.post("/api/v1/reports", json={"name": "Excel leads", **spec}).json()
+    got = a1.get(f"/api/v1/reports/{saved['id']}/export")
+    assert (
+        got.status_code == 200
+        and 'filename="Excel leads.xlsx"' in (got.headers["content-disposition"])
+    )
+    problem(b1.get(f"/api/v1/reports/{saved['id']}/export"), 404)
+    bad = a1.post("/api/v1/reports/export", json={"entity": "leads", "group_by": ["score"]})
+    assert fields(problem(bad, 422)) == {"group_by[0]"}
+
+
+def test_the_funnel_and_the_loss_reasons_open_exactly_their_records(
+    world: World, login: Login
+) -> None:
+    source = word()
+    a1 = login(world.rep_a1.email, world.rep_a1.password)
+    made = [create_lead(a1, contact_name=f"Funnel {n}", source=source) for n in range(3)]
+    dropped = a1.post(f"/api/v1/leads/{made[0]['id']}/disqualify", json={"reason": "no_budget"})
+    assert dropped.status_code == 200, dropped.text
+
+    def funnel() -> dict[str, int]:
+        answer = a1.get("/api/v1/charts/lead-funnel", params={"filter[source]": source})
+        return {s["stage"]: s["count"] for s in answer.json()["stages"]}
+
+    eventually(lambda: funnel()["qualification"] == 3, "the three leads in the funnel")
+    reached = a1.get(
+        "/api/v1/leads",
+        params={"filter[source]": source, "filter[reached_stage]": "qualification"},
+    ).json()
+    assert reached["total"] == 3  # the one disqualified since too
+    still = a1.get(
+        "/api/v1/leads", params={"filter[source]": source, "filter[stage]": "qualification"}
+    ).json()
+    assert still["total"] == 2
+    meta = a1.get("/api/v1/meta/entities").json()["entities"]
+    assert "reached_stage" in {f["name"] for f in meta["leads"]["filters"]}
+    assert next(f for f in meta["opportunities"]["fields"] if f["name"] == "lost_reason")[
+        "filterable"
+    ]
+
+    reason = f"Too dear {word()}"
+    deals = []
+    for n in range(2):
+        created = a1.post(
+            "/api/v1/opportunities", json={"title": f"Lost {n}", "owner_id": world.rep_a1.id}
+        )
+        assert created.status_code == 201, created.text
+        deals.append(created.json())
+        lost = a1.post(f"/api/v1/opportunities/{deals[-1]['id']}/lose", json={"reason": reason})
+        assert lost.status_code == 200, lost.text
+
+    def reasons() -> dict[str | None, int]:
+        answer = a1.get("/api/v1/charts/deals", params={"filter[lost_reason]": reason})
+        return {r["reason"]: r["count"] for r in answer.json()["lost_reasons"]}
+
+    eventually(lambda: reasons() == {reason: 2}, "the two losses in the figures")
+    listed = a1.get(
+        "/api/v1/opportunities",
+        params={"filter[status]": "lost", "filter[lost_reason]": reason},
+    ).json()["items"]
+    assert {d["id"] for d in listed} == {d["id"] for d in deals}

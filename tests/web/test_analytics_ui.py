@@ -9,11 +9,13 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
+from tests.analytics.sheet import read_sheet
 from tests.web.conftest import ARTIFACTS, Site, sign_in
 
 
@@ -398,3 +400,89 @@ def test_a_manager_shares_their_results_page_as_the_teams_default(page: Page, si
     expect(page.get_by_role("region", name="Orders by month")).to_have_count(0)
     # A rep may not share a page.
     expect(page.get_by_role("button", name="Share as the team's default")).to_have_count(0)
+
+
+def test_export_a_built_report_to_excel(page: Page, site: Site) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fair, web = f"fair-{tag}", f"web-{tag}"
+    spec = {"entity": "leads", "group_by": ["source"], "filters": {"source": f"{fair},{web}"}}
+    with site.api() as api:
+        make_leads(api, {fair: 3, web: 1}, tag)
+        wait_for_counts(api, spec, {fair: 3, web: 1})
+
+    sign_in(page, site, "/reports/new")
+    builder = page.get_by_role("form", name="Report builder")
+    builder.get_by_role("button", name="Add a filter").click()
+    builder.get_by_label("Field", exact=True).select_option("source")
+    builder.get_by_label("Value", exact=True).fill(f"{fair},{web}")
+    builder.get_by_label("Name", exact=True).fill(f"Sources {tag}")
+    with page.expect_download() as saving:
+        builder.get_by_role("button", name="Export to Excel").click()
+    assert saving.value.suggested_filename == f"Sources {tag}.xlsx"
+    expect(
+        page.get_by_role("status").filter(has_text=f"Saved as Sources {tag}.xlsx")
+    ).to_be_visible()
+    name, rows = read_sheet(Path(saving.value.path()).read_bytes())
+    assert name == f"Sources {tag}"
+    assert [c.value for c in rows[0]] == ["Source", "Count"]
+    assert [[c.kind for c in row] for row in rows[1:]] == [["string", "number"]] * 2
+    assert {row[0].value: row[1].value for row in rows[1:]} == {fair: 3.0, web: 1.0}
+
+
+def test_the_funnel_and_the_loss_reasons_drill_into_their_records(page: Page, site: Site) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fair = f"fair-{tag}"
+    reason = f"Too dear {tag}"
+    with site.api() as api:
+        make_leads(api, {fair: 3}, tag)
+        wait_for_counts(
+            api, {"entity": "leads", "group_by": ["source"], "filters": {"source": fair}}, {fair: 3}
+        )
+        leads = api.get("/api/v1/leads", params={"filter[source]": fair}).json()["items"]
+        dropped = api.post(
+            f"/api/v1/leads/{leads[0]['id']}/disqualify", json={"reason": "no_budget"}
+        )
+        assert dropped.status_code == 200, dropped.text
+        me = api.get("/api/v1/me").json()
+        for n in range(2):
+            deal = api.post(
+                "/api/v1/opportunities", json={"title": f"Lost {tag} {n}", "owner_id": me["id"]}
+            )
+            assert deal.status_code == 201, deal.text
+            lost = api.post(
+                f"/api/v1/opportunities/{deal.json()['id']}/lose", json={"reason": reason}
+            )
+            assert lost.status_code == 200, lost.text
+        deadline = time.monotonic() + 30
+        while True:
+            figures = api.get("/api/v1/charts/deals", params={"filter[lost_reason]": reason}).json()
+            funnel = api.get("/api/v1/charts/lead-funnel", params={"filter[source]": fair}).json()
+            entered = {s["stage"]: s["count"] for s in funnel["stages"]}
+            if figures["lost"] == 2 and entered["qualification"] == 3:
+                break
+            assert time.monotonic() < deadline, (figures, entered)
+            time.sleep(0.2)
+
+    # The funnel: all three entered qualification; one has left it since.
+    sign_in(page, site, f"/leads?f.source={fair}&show=chart")
+    funnel_card = page.get_by_role("region", name="Qualification funnel")
+    row = funnel_card.get_by_role("row").filter(has_text="Qualification")
+    row.get_by_role("link", name="3").click()
+    page.wait_for_url(re.compile(r"/leads\?.*f\.reached_stage=qualification"))
+    assert parse_qs(urlparse(page.url).query)["f.source"] == [fair]
+    expect(page.locator("[data-total]")).to_have_attribute("data-total", "3")
+    page.get_by_role("button", name=re.compile("Filters")).click()
+    reached = page.locator("[data-filter=reached_stage]")
+    expect(reached.get_by_role("checkbox", name="Qualification")).to_be_checked()
+
+    # Why deals are lost: the reason opens its lost deals.
+    page.goto(f"{site.base_url}/opportunities?f.lost_reason={reason}&show=chart")
+    lost_card = page.get_by_role("region", name="Why deals are lost")
+    expect(lost_card.locator("canvas[data-drawn=true]")).to_be_visible()
+    lost_card.get_by_role("link", name=reason).click()
+    page.wait_for_url(re.compile(r"/opportunities\?.*f\.lost_reason="))
+    query = parse_qs(urlparse(page.url).query)
+    assert query["f.lost_reason"] == [reason] and query["f.status"] == ["lost"]
+    rows = page.get_by_role("table", name="Opportunities").locator(".grid-body [role=row]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(f"Lost {tag}")

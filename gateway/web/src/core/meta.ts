@@ -41,12 +41,25 @@ export interface FieldMeta {
   suggestions?: LookupKind | null;
 }
 
+/** A filter the list takes that is no field of the record (leads: `reached_stage`). */
+export interface ListFilterMeta {
+  name: string;
+  type: FieldType;
+  label: string;
+  options: string[] | null;
+  /** the field whose options these are (their labels are that field's) */
+  options_field?: string | null;
+  filter_op?: "equals" | "contains" | "range" | null;
+}
+
 export interface EntityMeta {
   name: string;
   label: string;
   label_singular?: string;
   required_one_of?: string[];
   fields: FieldMeta[];
+  /** Filters that are no field of the record. */
+  filters?: ListFilterMeta[];
 }
 
 export type EntityRecord = Record<string, unknown> & { id: string; version?: number };

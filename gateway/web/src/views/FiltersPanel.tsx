@@ -29,7 +29,10 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
   // Choices first (stages, "mine"), typed values last: the common filters are one click away.
   const rank = (f: FieldMeta) =>
     f.type === "enum" || f.type === "boolean" ? 0 : f.type === "uuid" ? 1 : f.type === "datetime" || f.type === "date" ? 2 : 3;
-  const filterable = entity.fields.filter((f) => f.filterable).sort((a, b) => rank(a) - rank(b));
+  // The list's own filters (no field of the record: "reached stage") read like fields.
+  const listOnly: FieldMeta[] = (entity.filters ?? []).map((f) => ({ ...f, required: false, read_only: true, filterable: true, sortable: false }));
+  const optionsField = new Map((entity.filters ?? []).map((f) => [f.name, f.options_field ?? f.name]));
+  const filterable = [...entity.fields.filter((f) => f.filterable), ...listOnly].sort((a, b) => rank(a) - rank(b));
 
   return (
     <section className="filters-panel" aria-labelledby="filters-title">
@@ -59,7 +62,7 @@ export function FiltersPanel({ entity, onClose }: { entity: EntityMeta; onClose:
                           set(field.name, e.target.checked ? [...values, option] : values.filter((v) => v !== option))
                         }
                       />
-                      {t.option(entity.name, field.name, option)}
+                      {t.option(entity.name, optionsField.get(field.name) ?? field.name, option)}
                     </label>
                   ))}
                 </div>

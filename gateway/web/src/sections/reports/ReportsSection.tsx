@@ -11,6 +11,7 @@ import { ICONS, Icon } from "../../shell/Icon";
 import { problemText } from "../../views/Dialog";
 import { ReportView } from "../../views/charts/ReportView";
 import { addToResults } from "../../views/charts/dashboard";
+import { exportReport } from "../../views/charts/exportFile";
 import "../../views/charts/labels";
 import "./reports.css";
 import {
@@ -221,6 +222,20 @@ function Builder({ id }: { id: string | null }) {
     try {
       await addToResults(spec, name.trim() || t("reports.result"));
       setNote({ text: t("reports.toResultsDone"), error: false });
+    } catch (caught) {
+      setNote({ text: problemText(caught, t("charts.failed")), error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toExcel = async () => {
+    setShowProblems(true);
+    if (problems.length) return;
+    setBusy(true);
+    try {
+      const file = await exportReport(spec, name.trim() || saved?.name || "");
+      setNote({ text: t("reports.exported", { file }), error: false });
     } catch (caught) {
       setNote({ text: problemText(caught, t("charts.failed")), error: true });
     } finally {
@@ -448,6 +463,9 @@ function Builder({ id }: { id: string | null }) {
           )}
           <button type="button" className="button" disabled={busy} onClick={() => void toResults()}>
             {t("reports.toResults")}
+          </button>
+          <button type="button" className="button" disabled={busy} onClick={() => void toExcel()}>
+            {t("reports.export")}
           </button>
           {saved && mine && (
             <button type="button" className="button danger-ghost" disabled={busy} onClick={() => void remove()}>

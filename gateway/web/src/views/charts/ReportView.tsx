@@ -69,7 +69,13 @@ export function useListFilters(entity: string): Set<string> | null {
   const [fields, setFields] = useState<Set<string> | null>(null);
   useEffect(() => {
     loadEntities().then(
-      (entities) => setFields(new Set((entities[entity]?.fields ?? []).filter((f) => f.filterable).map((f) => f.name))),
+      (entities) =>
+        setFields(
+          new Set([
+            ...(entities[entity]?.fields ?? []).filter((f) => f.filterable).map((f) => f.name),
+            ...(entities[entity]?.filters ?? []).map((f) => f.name),
+          ]),
+        ),
       () => setFields(null),
     );
   }, [entity]);

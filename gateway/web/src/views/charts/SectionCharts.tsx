@@ -3,7 +3,7 @@
 // the charting library, so the list costs nothing for it.
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, get } from "../../core/api";
-import { Link, useSearchParams } from "../../core/router";
+import { Link, navigate, useSearchParams } from "../../core/router";
 import { useSession } from "../../core/session";
 import { useStages, stageLabel } from "../../core/stages";
 import { useT } from "../../i18n";
@@ -58,6 +58,8 @@ function LeadFunnel({ filters }: { filters: Record<string, string> }) {
   const t = useT();
   const { data, error } = useFigures<{ stages: FunnelStage[] }>(`/charts/lead-funnel${filterQuery(filters)}`);
   const percent = new Intl.NumberFormat(t.locale, { style: "percent", maximumFractionDigits: 1 });
+  // The leads that reached a stage, in it now or gone on: what "entered" counts.
+  const to = (stage: string) => drillPath("leads", new URLSearchParams({ ...prefixed(filters), "f.reached_stage": stage }));
   return (
     <section className="card chart-card wide" aria-labelledby="chart-funnel">
       <h2 id="chart-funnel">{t("charts.funnel")}</h2>
@@ -73,6 +75,10 @@ function LeadFunnel({ filters }: { filters: Record<string, string> }) {
             series={[{ label: t("charts.funnel.entered"), values: data.stages.map((s) => s.count) }]}
             label={t("charts.funnel")}
             height={220}
+            onPick={(i) => {
+              const stage = data.stages[i];
+              if (stage && stage.count > 0) navigate(to(stage.stage));
+            }}
           />
           <table className="chart-table">
             <thead>
@@ -87,7 +93,9 @@ function LeadFunnel({ filters }: { filters: Record<string, string> }) {
               {data.stages.map((s) => (
                 <tr key={s.stage}>
                   <td>{t.option("leads", "stage", s.stage)}</td>
-                  <td className="number">{t.number(s.count)}</td>
+                  <td className="number" data-key="count">
+                    {s.count > 0 ? <Link to={to(s.stage)}>{t.number(s.count)}</Link> : t.number(s.count)}
+                  </td>
                   <td className="number">{s.conversion_rate === null ? t("charts.noValue") : percent.format(s.conversion_rate)}</td>
                   <td className="number">{s.average_seconds === null ? t("charts.noValue") : humanizeSeconds(t.locale, s.average_seconds)}</td>
                 </tr>
@@ -116,6 +124,12 @@ function Deals({ filters }: { filters: Record<string, string> }) {
   const { data, error } = useFigures<DealSummary>(`/charts/deals${filterQuery(filters)}`);
   const percent = new Intl.NumberFormat(t.locale, { style: "percent", maximumFractionDigits: 1 });
   const to = (status: string) => drillPath("opportunities", new URLSearchParams({ ...prefixed(filters), "f.status": status }));
+  // A reason opens its lost deals; one with a comma cannot be a list filter (a comma
+  // there means "any of"), and "no reason" is no value to filter by.
+  const lostTo = (reason: string | null) =>
+    reason && !reason.includes(",")
+      ? drillPath("opportunities", new URLSearchParams({ ...prefixed(filters), "f.status": "lost", "f.lost_reason": reason }))
+      : null;
   if (error) return <p className="form-error" role="alert">{problemOf(t, error)}</p>;
   if (!data) return <p className="muted">{t("charts.loading")}</p>;
   return (
@@ -168,13 +182,39 @@ function Deals({ filters }: { filters: Record<string, string> }) {
         {data.lost_reasons.length === 0 ? (
           <p className="muted">{t("charts.none")}</p>
         ) : (
-          <ChartCanvas
-            kind="funnel"
-            labels={data.lost_reasons.map((r) => r.reason ?? t("charts.deals.noReason"))}
-            series={[{ label: t("charts.deals.lost"), values: data.lost_reasons.map((r) => r.count) }]}
-            label={t("charts.deals.lostReasons")}
-            height={200}
-          />
+          <>
+            <ChartCanvas
+              kind="funnel"
+              labels={data.lost_reasons.map((r) => r.reason ?? t("charts.deals.noReason"))}
+              series={[{ label: t("charts.deals.lost"), values: data.lost_reasons.map((r) => r.count) }]}
+              label={t("charts.deals.lostReasons")}
+              height={200}
+              onPick={(i) => {
+                const path = lostTo(data.lost_reasons[i]?.reason ?? null);
+                if (path) navigate(path);
+              }}
+            />
+            <table className="chart-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("charts.deals.reason")}</th>
+                  <th scope="col" className="number">{t("charts.deals.lost")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.lost_reasons.map((r) => {
+                  const path = lostTo(r.reason);
+                  const label = r.reason ?? t("charts.deals.noReason");
+                  return (
+                    <tr key={r.reason ?? ""}>
+                      <td>{path ? <Link to={path}>{label}</Link> : label}</td>
+                      <td className="number" data-key="count">{t.number(r.count)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </>
         )}
       </section>
     </>
