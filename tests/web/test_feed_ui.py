@@ -408,3 +408,40 @@ def test_a_private_channel_with_a_member_changed_and_deleted_by_its_admin(
     expect(page.locator(f"[data-channel='{name} EMEA']")).to_have_count(0)
     with site.api() as api:
         assert api.get(f"/api/v1/channels/{channel_id}").status_code == 404
+
+
+def test_a_new_post_goes_to_general_and_then_where_the_user_posted_last(
+    second_page: Page, site: Site, colleague: Site
+) -> None:
+    """Issue 21: the composer posted to the alphabetically first channel. A user who has
+    not picked one posts to General; once they pick another, it is kept for next time."""
+    with site.api() as api:
+        listed = api.get("/api/v1/channels").json()["items"]
+    general = next((c for c in listed if c["name"] == "General"), None) or new_channel(
+        site, name="General"
+    )
+    new_channel(site, name=f"0 {unique('Announcements')}")  # sorts before General
+    sales = new_channel(site, name=unique("Sales floor"))
+
+    sign_in(second_page, colleague, "/feed")
+    picker = second_page.get_by_label("Post in")
+    expect(picker).to_have_value(general["id"])
+    first = f"Hello from the new rep {uuid.uuid4().hex[:6]}"
+    second_page.get_by_label("Post text").fill(first)
+    second_page.get_by_role("button", name="Post", exact=True).click()
+    expect(post_card(second_page, first)).to_be_visible()
+
+    picker.select_option(sales["id"])
+    second = f"Pipeline review at four {uuid.uuid4().hex[:6]}"
+    second_page.get_by_label("Post text").fill(second)
+    with second_page.expect_response(lambda r: "/api/v1/me/preferences/" in r.url):
+        second_page.get_by_role("button", name="Post", exact=True).click()
+    expect(post_card(second_page, second)).to_be_visible()
+
+    second_page.reload()
+    expect(second_page.get_by_label("Post in")).to_have_value(sales["id"])
+    second_page.goto(f"{colleague.base_url}/feed/channels/{general['id']}")
+    expect(post_card(second_page, first)).to_be_visible()
+    expect(post_card(second_page, second)).to_have_count(0)
+    second_page.goto(f"{colleague.base_url}/feed/channels/{sales['id']}")
+    expect(post_card(second_page, second)).to_be_visible()

@@ -1,11 +1,13 @@
 // Write a post: text with @mentions, files by button or by dropping them here.
 import { useRef, useState, type DragEvent } from "react";
 import { ApiError, request } from "../../core/api";
+import { usePref } from "../../core/session";
 import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
 import { problemText } from "../../views/Dialog";
 import { uploadFile } from "./api";
 import { formatSize } from "./mentions";
+import { defaultChannel } from "./channelDefault";
 import { MentionTextarea } from "./MentionTextarea";
 import type { Attachment, Channel, Post, Related } from "./types";
 
@@ -29,7 +31,8 @@ export function Composer({ channelId, related, channels, onPosted }: Props) {
   const [picked, setPicked] = useState<string>("");
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const target = channelId ?? (related ? null : picked || channels?.[0]?.id || null);
+  const [lastChannel, setLastChannel] = usePref<string>("feed.last_channel");
+  const target = channelId ?? (related ? null : picked || defaultChannel(channels, lastChannel));
 
   const addFiles = async (list: FileList | File[]) => {
     setProblem(null);
@@ -63,6 +66,7 @@ export function Composer({ channelId, related, channels, onPosted }: Props) {
       if (related) body.related = related;
       else body.channel_id = target;
       const made = await request<Post>("/posts", { method: "POST", body });
+      if (!related && !channelId && target && target !== lastChannel) void setLastChannel(target);
       setText("");
       setFiles([]);
       onPosted(made.data);

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { formatSize, insertMention, mentionAt } from "./mentions";
 import { applyLive, countComment, emptyState, sortPosts, upsertPosts, type Scope } from "./store";
 import { relativeTime } from "./time";
-import type { Post } from "./types";
+import { defaultChannel } from "./channelDefault";
+import type { Channel, Post } from "./types";
 
 function post(id: string, fields: Partial<Post> = {}): Post {
   return {
@@ -156,5 +157,20 @@ describe("live posts", () => {
       ["p2", 0],
       ["p1", 3],
     ]);
+  });
+});
+
+describe("the composer's channel", () => {
+  const channel = (id: string, name: string, is_private = false) =>
+    ({ id, name, is_private, description: null, admin_ids: [], created_by: null, created_at: "", version: 1 }) as Channel;
+  const channels = [channel("a", "Announcements"), channel("b", "Board", true), channel("g", "General"), channel("s", "Sales")];
+
+  it("is the one posted to last, else General, else the first open one", () => {
+    expect(defaultChannel(channels, "s")).toBe("s");
+    expect(defaultChannel(channels, undefined)).toBe("g");
+    expect(defaultChannel(channels, "gone")).toBe("g");
+    expect(defaultChannel([channel("b", "Board", true), channel("o", "Общий")], undefined)).toBe("o");
+    expect(defaultChannel([channel("b", "Board", true), channel("x", "Ideas")], undefined)).toBe("x");
+    expect(defaultChannel([], undefined)).toBeNull();
   });
 });
