@@ -54,7 +54,7 @@ def users_create(
         prompt=True,
         hide_input=True,
         confirmation_prompt=True,
-        help="At least 8 characters; asked for when not given.",
+        help="At least 10 characters, hard to guess; asked for when not given.",
     ),
     full_name: str = typer.Option(..., "--full-name", help="The name colleagues see."),
     admin: bool = typer.Option(False, "--admin", help="Give the admin role."),

@@ -38,7 +38,8 @@ class UsersRpc(IdentityBase):
     def create_user(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
         """Create a user and emit ``user_created``. Admins only.
 
-        ``email``, ``full_name`` and ``password`` (8+ characters) are required;
+        ``email``, ``full_name`` and ``password`` (10+ characters, hard to guess:
+        ``domain.check_password``) are required;
         ``role_ids`` defaults to the ``sales_rep`` role, ``locale`` to ``en``, ``theme``
         to ``light``, ``is_active`` to true. Raises ``PermissionDenied`` (not an
         admin), ``Conflict`` (email taken), ``ValidationFailed`` (bad, unknown or
