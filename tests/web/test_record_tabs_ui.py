@@ -294,3 +294,31 @@ def test_deals_list_shows_names_and_filters_by_stage_and_account(page: Page, sit
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(later["title"])
     assert f"f.stage_id={second['id']}" in page.url
+
+
+def test_a_new_activity_starts_as_a_task_for_tomorrow(page: Page, site: Site) -> None:
+    """Issue 21: type, priority and status all started empty. A new activity is a task
+    of normal priority, not started, due tomorrow at nine — each can be changed."""
+    sign_in(page, site, "/activities/new")
+    expect(page.get_by_label("Type", exact=True)).to_have_value("task")
+    expect(page.get_by_label("Priority", exact=True)).to_have_value("normal")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("not_started")
+    tomorrow = page.evaluate(
+        "() => { const d = new Date(); d.setDate(d.getDate() + 1);"
+        " return d.toLocaleDateString('sv'); }"
+    )
+    expect(page.get_by_label("Due", exact=True)).to_have_value(f"{tomorrow}T09:00")
+    page.get_by_label("Type", exact=True).select_option("call")
+    title = unique("Call back about the renewal")
+    page.get_by_label("Subject", exact=True).fill(title)
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+    activity_id = page.url.rsplit("/", 1)[1]
+    with site.api() as api:
+        activity = api.get(f"/api/v1/activities/{activity_id}").json()
+    assert (activity["type"], activity["priority"], activity["status"]) == (
+        "call",
+        "normal",
+        "not_started",
+    )
+    assert activity["due_at"] is not None

@@ -73,7 +73,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   useEffect(() => {
     setRecord(null);
     setMissing(false);
-    setDraft(isNew ? presets(params) : {});
+    setDraft(isNew ? { ...(config.newDefaults?.() ?? {}), ...presets(params) } : {});
     setStatus(null);
     void load();
   }, [load]); // eslint-disable-line react-hooks/exhaustive-deps

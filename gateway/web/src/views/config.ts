@@ -56,6 +56,8 @@ export interface EntityConfig {
   views: BuiltInView[];
   title: (record: EntityRecord) => string;
   headerFields: string[];
+  /** What a new record's form starts with (the user changes any of it before saving). */
+  newDefaults?: () => Record<string, unknown>;
   stageBar?: StageBar;
   /** A stage bar of the section's own (the opportunities' stages come from the API). */
   StageBarPart?: ComponentType<RecordPartProps>;

@@ -75,6 +75,12 @@ function ActivityStatus({ record, version, onRecord }: RecordPartProps) {
   );
 }
 
+/** Tomorrow at 9:00 in the user's time zone, as an ISO instant. */
+export function tomorrowAtNine(now: Date = new Date()): string {
+  const due = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 9, 0, 0, 0);
+  return due.toISOString();
+}
+
 export const ACTIVITIES: EntityConfig = {
   entity: "activities",
   section: "activities",
@@ -100,6 +106,8 @@ export const ACTIVITIES: EntityConfig = {
   ],
   title: (activity) => String(activity.title ?? ""),
   headerFields: ["type", "due_at", "priority", "related_id", "owner_id"],
+  // a task for tomorrow, of normal priority, not started: what most new activities are
+  newDefaults: () => ({ type: "task", priority: "normal", status: "not_started", due_at: tomorrowAtNine() }),
   StageBarPart: ActivityStatus,
   ListSwitch: ActivitiesSwitch,
   groups: [
