@@ -27,8 +27,10 @@ class EventRule:
     the data itself), mark it ``delete``d, or also record a ``stage`` change."""
 
     entity: str
-    action: str  # upsert | delete | merge | stage
+    action: str  # upsert | delete | merge | stage | patch
     path: str | None = None
+    #: values the event sets besides its data (``patch``: ``linked`` for email_linked)
+    sets: tuple[tuple[str, Any], ...] = ()
 
 
 def _rules(entity: str, upserts: list[str], deletes: list[str], **extra: EventRule) -> dict:
@@ -119,7 +121,65 @@ EVENTS: dict[tuple[str, str], EventRule] = {
             ),
         }.items()
     },
+    # Mail and processes: each event tells part of a record (a message received, then
+    # linked; a task made, then done), so each is laid over what is kept (``patch``).
+    **{
+        ("mail", name): EventRule("email", "patch", sets=sets)
+        for name, sets in (
+            ("email_received", ()),
+            ("email_sent", ()),
+            ("email_linked", (("linked", "yes"),)),
+        )
+    },
+    **{
+        ("processes", name): EventRule("process_instance", "patch")
+        for name in (
+            "process_instance_started",
+            "process_instance_completed",
+            "process_instance_failed",
+            "process_instance_cancelled",
+        )
+    },
+    **{
+        ("processes", name): EventRule("process_task", "patch")
+        for name in ("process_task_created", "process_task_completed")
+    },
 }
+
+#: how far along a record of these states is: a later state is never undone by an
+#: earlier one arriving late (the version a ``patch`` keeps)
+_STATE_RANK = {
+    "running": 1,
+    "waiting": 1,
+    "open": 1,
+    "failed": 2,
+    "completed": 3,
+    "cancelled": 3,
+}
+
+
+def patch_of(rule: EventRule, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The part of a record a mail or processes event tells, shaped as the read model
+    keeps it: whom it counts for as ``owner_id``, its moment as ``created_at``, how far
+    along it is as ``version``. None when it names no record."""
+    if not data.get("id"):
+        return None
+    out = {key: value for key, value in data.items() if value is not None}
+    out.update(dict(rule.sets))
+    if rule.entity == "email":
+        out["owner_id"] = data.get("user_id")
+        out["created_at"] = data.get("sent_at")
+        out["version"] = 1
+    elif rule.entity == "process_instance":
+        out["definition_version"] = data.get("version")
+        out["version"] = _STATE_RANK.get(str(data.get("state")), 1)
+        out["created_at"] = data.get("started_at")
+        out["updated_at"] = data.get("ended_at") or data.get("started_at")
+    elif rule.entity == "process_task":
+        out["owner_id"] = data.get("assignee_id")
+        out["version"] = _STATE_RANK.get(str(data.get("state")), 1)
+        out["updated_at"] = data.get("completed_at") or data.get("created_at")
+    return out
 
 
 def record_of(rule: EventRule, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -265,6 +325,39 @@ ENTITIES: dict[str, tuple[str, dict[str, str]]] = {
         {**_COMMON, "type": TEXT, "industry": TEXT, "parent_id": ID},
     ),
     "contacts": ("contact", {**_COMMON, "account_id": ID, "job_title": TEXT}),
+    # mail: owner_id is whom a message counts for (the mailbox's owner; its sender for
+    # one sent through Osprey), direction incoming (received) or outgoing (sent)
+    "emails": (
+        "email",
+        {**_COMMON, "direction": TEXT, "mailbox_id": ID, "sent_at": DATETIME, "linked": TEXT},
+    ),
+    # processes: an instance's owner and team are its record's
+    "process_instances": (
+        "process_instance",
+        {
+            **_COMMON,
+            "definition_id": ID,
+            "name": TEXT,
+            "state": TEXT,
+            "record_type": TEXT,
+            "started_at": DATETIME,
+            "ended_at": DATETIME,
+        },
+    ),
+    # a user task: owner_id is its assignee; state open, completed or cancelled
+    "process_tasks": (
+        "process_task",
+        {
+            **_COMMON,
+            "name": TEXT,
+            "state": TEXT,
+            "assignee_id": ID,
+            "instance_id": ID,
+            "due_at": DATETIME,
+            "completed_at": DATETIME,
+            "completed_by": ID,
+        },
+    ),
 }
 
 #: what a read model keeps of a record besides the fields reports use: what shows it

@@ -34,6 +34,28 @@ _UPSERT = sa.text(
     """
 )
 
+# A part of a record laid over what is kept: on the keys both have, the further along
+# (higher ``version``) wins; the other only fills what is missing — so the parts
+# arriving in any order give the same record.
+_PATCH = sa.text(
+    f"""
+    INSERT INTO {records.fullname}
+        (entity, id, version, owner_id, team_id, created_at, updated_at, deleted, data)
+    VALUES (:entity, :id, :version, :owner_id, :team_id, :created_at, :updated_at, false,
+            CAST(:data AS jsonb))
+    ON CONFLICT (entity, id) DO UPDATE SET
+        data = CASE WHEN {records.fullname}.version <= EXCLUDED.version
+                    THEN {records.fullname}.data || EXCLUDED.data
+                    ELSE EXCLUDED.data || {records.fullname}.data END,
+        version = GREATEST({records.fullname}.version, EXCLUDED.version),
+        owner_id = COALESCE({records.fullname}.owner_id, EXCLUDED.owner_id),
+        team_id = COALESCE({records.fullname}.team_id, EXCLUDED.team_id),
+        created_at = COALESCE({records.fullname}.created_at, EXCLUDED.created_at),
+        updated_at = GREATEST({records.fullname}.updated_at, EXCLUDED.updated_at)
+    WHERE NOT {records.fullname}.deleted
+    """
+)
+
 _TOMBSTONE = sa.text(
     f"""
     INSERT INTO {records.fullname}
@@ -64,6 +86,11 @@ def _row(entity: str, record: dict[str, Any]) -> dict[str, Any]:
 def upsert(db: Any, entity: str, record: dict[str, Any]) -> None:
     """Keep ``record`` unless a newer state (or its deletion) is already kept."""
     db.execute(_UPSERT, _row(entity, record))
+
+
+def patch(db: Any, entity: str, part: dict[str, Any]) -> None:
+    """Lay one event's part of a record over what is kept (see ``_PATCH``)."""
+    db.execute(_PATCH, _row(entity, part))
 
 
 def upsert_many(db: Any, entity: str, items: list[dict[str, Any]]) -> None:

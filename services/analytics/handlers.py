@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 def apply_event(db: Any, rule: domain.EventRule, data: dict[str, Any]) -> None:
     """What one event does to the read models (no commit)."""
     entity = rule.entity
+    if rule.action == "patch":
+        patch = domain.patch_of(rule, data)
+        if patch is not None:
+            facts_store.patch(db, entity, patch)
+        return
     if rule.action == "merge":
         record = domain.record_of(domain.EventRule(entity, "upsert"), data)
         if record is not None:

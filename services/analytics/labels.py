@@ -95,8 +95,9 @@ _FIELDS: dict[str, dict[str, dict[str, str]]] = {
             "mailbox_id": "Mailbox",
             "sent_at": "Date",
             "linked": "Linked to a record",
+            "owner_id": "User",
         },
-        "process-instances": {
+        "process_instances": {
             "definition_id": "Process",
             "name": "Process",
             "state": "State",
@@ -104,15 +105,15 @@ _FIELDS: dict[str, dict[str, dict[str, str]]] = {
             "started_at": "Started",
             "ended_at": "Ended",
         },
-        "process-tasks": {
+        "process_tasks": {
             "name": "Task",
             "state": "State",
             "assignee_id": "Assignee",
-            "process_name": "Process",
             "due_at": "Due",
             "completed_at": "Completed",
             "completed_by": "Completed by",
-            "is_overdue": "Overdue",
+            "owner_id": "Assignee",
+            "instance_id": "Process instance",
         },
     },
     "ru": {
@@ -162,8 +163,9 @@ _FIELDS: dict[str, dict[str, dict[str, str]]] = {
             "mailbox_id": "Почтовый ящик",
             "sent_at": "Дата",
             "linked": "Связано с записью",
+            "owner_id": "Пользователь",
         },
-        "process-instances": {
+        "process_instances": {
             "definition_id": "Процесс",
             "name": "Процесс",
             "state": "Состояние",
@@ -171,15 +173,15 @@ _FIELDS: dict[str, dict[str, dict[str, str]]] = {
             "started_at": "Запущен",
             "ended_at": "Завершён",
         },
-        "process-tasks": {
+        "process_tasks": {
             "name": "Задача",
             "state": "Состояние",
             "assignee_id": "Исполнитель",
-            "process_name": "Процесс",
             "due_at": "Срок",
             "completed_at": "Выполнена",
             "completed_by": "Кто выполнил",
-            "is_overdue": "Просрочена",
+            "owner_id": "Исполнитель",
+            "instance_id": "Экземпляр процесса",
         },
     },
 }

@@ -260,9 +260,11 @@ def follow(
         if task["task_id"] in known:
             continue
         plan = domain.user_task_plan(task, row._mapping, now)
+        task_row_id = new_id()
         store.insert_task(
             db,
             {
+                "id": task_row_id,
                 "instance_id": row.id,
                 "task_id": task["task_id"],
                 "element_id": task["element_id"],
@@ -306,6 +308,7 @@ def follow(
         db.emit(
             "process_task_created",
             {
+                "id": task_row_id,
                 "instance_id": row.id,
                 "task_id": task["task_id"],
                 "name": task["name"],
@@ -313,6 +316,10 @@ def follow(
                 "candidate_role": plan["candidate_role"],
                 "record_type": row.record_type,
                 "record_id": row.record_id,
+                "state": "open",
+                "due_at": isoformat(plan["due_at"]),
+                "created_at": isoformat(now),
+                "team_id": row.team_id,
             },
         )
     # User tasks that ended without a person (a boundary timer, a cancel): close them.
@@ -466,9 +473,15 @@ def complete_user_task(
         {
             "id": row.id,
             "instance_id": row.instance_id,
+            "task_id": row.task_id,
             "name": row.name,
             "data": data,
             "completed_by": who,
+            "assignee_id": row.assignee_id,
+            "state": "completed",
+            "due_at": isoformat(row.due_at),
+            "created_at": isoformat(row.created_at),
+            "completed_at": isoformat(now),
         },
         actor=actor,
     )
@@ -530,6 +543,10 @@ def _event_data(row: Any, name: str) -> dict[str, Any]:
         "record_type": get("record_type"),
         "record_id": get("record_id"),
         "started_at": isoformat(get("started_at")),
+        "ended_at": isoformat(get("ended_at")),
+        # the record's owner and team: who may read the instance (and its figures)
+        "owner_id": get("owner_id"),
+        "team_id": get("team_id"),
     }
 
 

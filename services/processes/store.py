@@ -391,7 +391,7 @@ def task_ids_of(db: Any, instance_id: str, state: str | None = None) -> dict[str
 def insert_task(db: Any, values: dict[str, Any]) -> bool:
     stmt = (
         insert(process_tasks)
-        .values(id=new_id(), **values)
+        .values(**{"id": new_id(), **values})
         .on_conflict_do_nothing(index_elements=["instance_id", "task_id"])
         .returning(process_tasks.c.id)
     )

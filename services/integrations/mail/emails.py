@@ -579,6 +579,9 @@ class EmailsRpc(MailBase):
                 "saved_to_sent": appended,
                 "send_id": send_id,
                 "visibility": self._colleagues_view(email_id, row),
+                # whom the message counts for (analytics): whoever sent it
+                "user_id": send.created_by or actor.get("id"),
+                "team_id": actor.get("team_id"),
             },
             actor=actor,
         )

@@ -52,6 +52,7 @@ def mailbox_dict(row: Any) -> dict[str, Any]:
         "settings": dict(row.settings or {}),
         "is_shared": row.is_shared,
         "owner_id": row.owner_id,
+        "team_id": row.team_id,
         "secret": row.secret,
         "state": row.state,
     }

@@ -194,11 +194,14 @@ def store_messages(
     uidvalidity: int,
     items: Sequence[tuple[int, Parsed]],
     direction: str,
+    user_id: str | None = None,
+    team_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Store ``(uid, parsed)`` found in one folder: a message already stored (by its
     key, from another folder or mailbox) only gains a location. Emits
     ``email_received`` for each message stored for the first time; returns those
-    messages' summaries."""
+    messages' summaries. ``user_id`` and ``team_id``: the mailbox's owner and team,
+    whom the message counts for (analytics)."""
     if not items:
         return []
     now = utcnow()
@@ -245,7 +248,11 @@ def store_messages(
     if attachment_rows:
         db.execute(attachments.insert(), attachment_rows)
     received = [
-        summary(new_rows[key], mailbox_id=mailbox_id, folder=folder)
+        {
+            **summary(new_rows[key], mailbox_id=mailbox_id, folder=folder),
+            "user_id": user_id,
+            "team_id": team_id,
+        }
         for key in new_rows
         if key in inserted
     ]

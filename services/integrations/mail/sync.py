@@ -317,6 +317,8 @@ def _write_batch(
         uidvalidity=uidvalidity,
         items=items,
         direction=direction,
+        user_id=mailbox.get("owner_id"),
+        team_id=mailbox.get("team_id"),
     )
     cursor_store.write_cursor(db, cursors, mailbox["id"], folder, cursor)
     db.commit()

@@ -13,8 +13,9 @@ from services.analytics.rebuild import rebuild
 from services.orders.service import OrdersService
 from services.platform.db import make_sessionmaker
 from services.platform.errors import PermissionDenied, ValidationFailed
+from services.platform.ids import new_id
 
-from .conftest import ADMIN, ANN, BOB, call, wait_for
+from .conftest import ADMIN, ANN, BOB, call, event, wait_for
 
 
 @pytest.fixture
@@ -93,6 +94,9 @@ def test_a_rebuild_equals_the_models_kept_from_events(
             and counts.get("opportunity_stage") is None  # no stage events: made at start-up
         )
 
+    # a message's figure, kept from mail's event (mail has no export): a rebuild keeps it
+    message = {"id": new_id(), "direction": "incoming", "sent_at": "2026-12-01T10:00:00Z"}
+    call(analytics, "handle_mail_email_received", event("email_received", message))
     wait_for(settled, what="every event kept")
     wait_for(lambda: _won(db_engine, deals[1]["id"]), what="the win kept")
     incremental = snapshot(db_engine)
@@ -117,6 +121,7 @@ def test_a_rebuild_equals_the_models_kept_from_events(
     assert opportunity_stays == [s for s in incremental[1] if s[0] == "opportunity"]
     assert rebuilt[1] == incremental[1]
     assert order["id"] in {row[1] for row in rebuilt_records if row[0] == "order"}
+    assert message["id"] in {row[1] for row in rebuilt_records if row[0] == "email"}
 
 
 def _won(engine: sa.Engine, deal_id: str) -> bool:

@@ -106,7 +106,7 @@ export function ReportView({ spec, savedId, title, showTable = false, height, ru
   const kind = shown.chart ?? "bar";
   const drill = (row: ReportRow | null, groupCount?: number) => {
     const params = row && drillParams(shown, row, groupCount);
-    return params && drillable(params, listFilters) ? drillPath(shown.entity, params) : null;
+    return params && drillable(params, listFilters, shown.entity) ? drillPath(shown.entity, params) : null;
   };
 
   let figure: React.ReactNode = null;

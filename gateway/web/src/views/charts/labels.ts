@@ -20,6 +20,8 @@ const ID_LOOKUPS: Record<string, string> = {
   lead_id: "leads",
   order_id: "orders",
   stage_id: "opportunity-stages",
+  assignee_id: "users",
+  completed_by: "users",
 };
 
 export function lookupForField(field: string): string | null {

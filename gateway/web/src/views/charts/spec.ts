@@ -92,7 +92,32 @@ export const REPORT_FIELDS: Record<string, Record<string, FieldKind>> = {
   },
   accounts: { ...COMMON, type: "text", industry: "text", parent_id: "id" },
   contacts: { ...COMMON, account_id: "id", job_title: "text" },
+  // owner_id: whom a message counts for (its mailbox's owner, or who sent it)
+  emails: { ...COMMON, direction: "text", mailbox_id: "id", sent_at: "datetime", linked: "text" },
+  process_instances: {
+    ...COMMON,
+    definition_id: "id",
+    name: "text",
+    state: "text",
+    record_type: "text",
+    started_at: "datetime",
+    ended_at: "datetime",
+  },
+  // owner_id: the task's assignee
+  process_tasks: {
+    ...COMMON,
+    name: "text",
+    state: "text",
+    assignee_id: "id",
+    instance_id: "id",
+    due_at: "datetime",
+    completed_at: "datetime",
+    completed_by: "id",
+  },
 };
+
+/** Entities a report counts that have no list of their own to drill into. */
+export const NO_LIST = new Set(["emails", "process_instances", "process_tasks"]);
 
 export const REPORT_ENTITIES = Object.keys(REPORT_FIELDS);
 
@@ -294,7 +319,8 @@ export function drillParams(spec: ReportSpec, row: ReportRow, groupCount?: numbe
 
 /** Whether the list can show a drill-down's records: it filters by every field named
  * (`filterable`: the list's filterable fields, null while not known). */
-export function drillable(params: URLSearchParams, filterable: Set<string> | null): boolean {
+export function drillable(params: URLSearchParams, filterable: Set<string> | null, entity?: string): boolean {
+  if (entity && NO_LIST.has(entity)) return false;
   if (!filterable) return true;
   return [...params.keys()].every((key) => !key.startsWith("f.") || filterable.has(key.slice(2)));
 }
