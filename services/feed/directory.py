@@ -96,6 +96,11 @@ def upsert_team(db: Any, team: dict[str, Any]) -> None:
     )
 
 
+def delete_team(db: Any, team_id: Any) -> None:
+    if domain.is_uuid(team_id):
+        db.execute(directory_teams.delete().where(directory_teams.c.id == team_id))
+
+
 def find_handle(db: Any, handle: str) -> dict[str, Any] | None:
     user = db.execute(
         sa.select(directory_users.c.id, directory_users.c.handle)

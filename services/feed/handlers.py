@@ -1,6 +1,7 @@
 """What the feed learns from the other services' events.
 
-* identity's ``user_created``/``user_updated``/``team_created`` keep the people read
+* identity's ``user_created``/``user_updated``/``team_created``/``team_updated``/
+  ``team_deleted`` keep the people read
   model (handles for mentions, team members);
 * the owning services' record events keep ``record_refs`` (owner, team, title: who
   may read a record's posts) and make the record's owner follow it;
@@ -54,6 +55,20 @@ class HandlersMixin(FeedBase):
     @idempotent
     def handle_team_created(self, event: dict[str, Any]) -> None:
         directory.upsert_team(self.db, event.get("data") or {})
+        self.db.commit()
+
+    @event_handler("identity", "team_updated")
+    @idempotent
+    def handle_team_updated(self, event: dict[str, Any]) -> None:
+        """A renamed team is mentioned by its new handle."""
+        directory.upsert_team(self.db, event.get("data") or {})
+        self.db.commit()
+
+    @event_handler("identity", "team_deleted")
+    @idempotent
+    def handle_team_deleted(self, event: dict[str, Any]) -> None:
+        """A deleted team is offered for mentions no more (earlier mentions keep its id)."""
+        directory.delete_team(self.db, (event.get("data") or {}).get("id"))
         self.db.commit()
 
     # -- records ----------------------------------------------------------------------
