@@ -114,6 +114,11 @@ async def _send_problem(send: Send, status: int, detail: str) -> None:
 _SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\x00")
 #: what a text field may not hold: NUL, and a surrogate not paired into a character
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: nineteen digits in a row: a body without them holds no integer beyond 64 bits
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: the integers every service can take: the RPC wire (orjson) and PostgreSQL's bigint
+#: end at signed 64 bits, and no Osprey field counts further
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def bad_text_fields(value: Any, path: str = "") -> list[str]:
@@ -136,15 +141,35 @@ def bad_text_fields(value: Any, path: str = "") -> list[str]:
     return found
 
 
+def huge_number_fields(value: Any, path: str = "") -> list[str]:
+    """The paths of the integers in a decoded JSON value beyond signed 64 bits."""
+    found: list[str] = []
+    if isinstance(value, bool):
+        return found
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            found.append(path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(huge_number_fields(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found.extend(huge_number_fields(item, f"{path}[{n}]"))
+    return found
+
+
 def _printable(text: str) -> str:
     return _BAD_TEXT.sub("\ufffd", text)
 
 
 class TextHygieneMiddleware:
     """Refuses text PostgreSQL cannot store or that is not text at all — NUL and
-    unpaired surrogates — in a JSON body or the query string, with a 422 problem naming
-    each field, before any service sees it (issue 19: a NUL in ``utm_campaign`` was a
-    500). Bodies without a suspect escape, nearly all, are passed on without parsing."""
+    unpaired surrogates — in a JSON body or the query string, and integers beyond
+    signed 64 bits in a JSON body, with a 422 problem naming each field, before any
+    service sees them (issue 19: a NUL in ``utm_campaign`` was a 500, and so was a
+    36-digit number anywhere in ``/leads/check-duplicates``: the RPC wire cannot carry
+    it). Bodies without a suspect escape or a 19-digit run, nearly all, are passed on
+    without parsing."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -178,14 +203,25 @@ class TextHygieneMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if _SUSPECT.search(body):
+        suspect_text = _SUSPECT.search(body) is not None
+        if suspect_text or _LONG_DIGITS.search(body):
             try:
-                fields = bad_text_fields(json.loads(body))
+                decoded = json.loads(body)
             except (ValueError, RecursionError):
-                fields = []  # not JSON: the route answers that
+                decoded = None  # not JSON: the route answers that
+            fields = bad_text_fields(decoded) if suspect_text else []
             if fields:
                 await _send_invalid(
                     send, fields, "must not hold a NUL character or an unpaired surrogate"
+                )
+                return
+            try:
+                fields = huge_number_fields(decoded)
+            except RecursionError:
+                fields = []
+            if fields:
+                await _send_invalid(
+                    send, fields, "is too large: a whole number must fit in 64 bits"
                 )
                 return
         await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)

@@ -46,3 +46,42 @@ def test_a_number_beyond_its_column_is_a_422(admin: httpx.Client) -> None:
     huge = admin.patch(url, content=b'{"budget": 4.6e+90}', headers=JSON)
     assert "budget" in fields(problem(huge, 422))
     assert admin.get(url).json()["budget"] is None
+
+
+def test_an_integer_beyond_64_bits_is_a_422_naming_the_field(admin: httpx.Client) -> None:
+    # what the fuzzer sent (issue 19): the RPC wire cannot carry such a number, so the
+    # gateway answered 500 wherever a body passed it on unread
+    huge = admin.post(
+        "/api/v1/leads/check-duplicates",
+        content=b'{"contact_name": "Hugo", "extra": {"n": [1, 491814921522480546081961054698471424]}}',  # noqa: E501
+        headers=JSON,
+    )
+    assert fields(problem(huge, 422)) == {"extra.n[1]"}
+    rows = admin.post(
+        "/api/v1/leads/import",
+        content=b'{"rows": [{"contact_name": "Ivy", "phone": -2647295360617348872536064}]}',
+        headers=JSON,
+    )
+    assert fields(problem(rows, 422)) == {"rows[0].phone"}
+    # a long run of digits in a string is text like any other, and the widest integer
+    # 64 bits hold is passed on to the service, which judges it like any other
+    text = admin.post(
+        "/api/v1/leads/check-duplicates",
+        content=b'{"contact_name": "Hugo 12345678901234567890123"}',
+        headers=JSON,
+    )
+    assert text.status_code == 200, text.text
+    widest = admin.post(
+        "/api/v1/leads/check-duplicates",
+        content=b'{"contact_name": "Hugo", "score": 9223372036854775807}',
+        headers=JSON,
+    )
+    assert problem(widest, 422)["errors"] == [{"field": "score", "message": "must be at most 100"}]
+    beyond = admin.post(
+        "/api/v1/leads/check-duplicates",
+        content=b'{"contact_name": "Hugo", "score": 9223372036854775808}',
+        headers=JSON,
+    )
+    assert problem(beyond, 422)["errors"] == [
+        {"field": "score", "message": "is too large: a whole number must fit in 64 bits"}
+    ]
