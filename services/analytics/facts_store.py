@@ -93,6 +93,11 @@ def patch(db: Any, entity: str, part: dict[str, Any]) -> None:
     db.execute(_PATCH, _row(entity, part))
 
 
+def patch_many(db: Any, entity: str, parts: list[dict[str, Any]]) -> None:
+    if parts:
+        db.execute(_PATCH, [_row(entity, part) for part in parts])
+
+
 def upsert_many(db: Any, entity: str, items: list[dict[str, Any]]) -> None:
     if items:
         db.execute(_UPSERT, [_row(entity, record) for record in items])

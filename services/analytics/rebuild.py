@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.platform.access import Actor
 
-from . import facts_store
+from . import domain, facts_store
 from .models import records, stage_periods
 
 #: (service, exported entity, read-model entity), in the order they are loaded
@@ -32,6 +32,12 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
     ("sales", "forecast_plan", "forecast_plan"),
     ("orders", "order", "order"),
     ("orders", "invoice", "invoice"),
+)
+#: (service, exported entity, the event whose rule lays its items over the model): the
+#: records events tell in parts, each exported whole and laid the same way
+PATCHED: tuple[tuple[str, str, tuple[str, str]], ...] = (
+    ("processes", "process_instance", ("processes", "process_instance_started")),
+    ("processes", "process_task", ("processes", "process_task_created")),
 )
 PAGE = 500
 
@@ -59,9 +65,10 @@ def rebuild(db: Any, call: Call, progress: Progress | None = None) -> dict[str, 
     progress = progress or (lambda what, done: None)
     counts: dict[str, int] = {}
     db.execute(sa.delete(stage_periods))
-    # Only what the exports give back: mail's and processes' figures (no exports yet)
-    # stay as their events kept them.
-    db.execute(sa.delete(records).where(records.c.entity.in_({s[2] for s in SOURCES})))
+    # Only what the exports give back: mail's figures (mail has no export yet) stay as
+    # its events kept them.
+    rebuilt = {s[2] for s in SOURCES} | {domain.EVENTS[rule].entity for *_, rule in PATCHED}
+    db.execute(sa.delete(records).where(records.c.entity.in_(rebuilt)))
     for service, exported, entity in SOURCES:
         done = 0
         for items in pages(call, service, exported):
@@ -69,6 +76,15 @@ def rebuild(db: Any, call: Call, progress: Progress | None = None) -> dict[str, 
             done += len(items)
             progress(entity, done)
         counts[entity] = done
+    for service, exported, rule_of in PATCHED:
+        rule = domain.EVENTS[rule_of]
+        done = 0
+        for items in pages(call, service, exported):
+            parts = [part for item in items if (part := domain.patch_of(rule, item))]
+            facts_store.patch_many(db, rule.entity, parts)
+            done += len(items)
+            progress(rule.entity, done)
+        counts[rule.entity] = done
     counts["lead_stays"] = _lead_stays(db, call, progress)
     counts["opportunity_stays"] = _deal_stays(db, call, progress)
     db.commit()

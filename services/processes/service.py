@@ -11,13 +11,16 @@ the parts take are the plain functions of ``steps.py`` and ``calls.py``
 from __future__ import annotations
 
 from .definitions import DefinitionsRpc
+from .exports import ExportsRpc
 from .handlers import HandlersMixin
 from .instances import InstancesRpc
 from .tasks import TasksRpc
 from .timers import TimersMixin
 
 
-class ProcessesService(DefinitionsRpc, InstancesRpc, TasksRpc, HandlersMixin, TimersMixin):
+class ProcessesService(
+    DefinitionsRpc, InstancesRpc, TasksRpc, ExportsRpc, HandlersMixin, TimersMixin
+):
     """Every ``@rpc`` method, event handler and timer of the parts, on one service."""
 
     name = "processes"

@@ -103,7 +103,7 @@ def start_instance(
     )
     db.emit(
         "process_instance_started",
-        _event_data(row, definition.name),
+        instance_event_data(row, definition.name),
         actor=actor,
     )
     return instance_id, keys
@@ -363,12 +363,16 @@ def follow(
     if snapshot.status != previous_status:
         if snapshot.status == "completed":
             entries.append(entry("completed"))
-            db.emit("process_instance_completed", _event_data(row._mapping, row.name), actor=actor)
+            db.emit(
+                "process_instance_completed",
+                instance_event_data(row._mapping, row.name),
+                actor=actor,
+            )
         elif snapshot.status == "failed":
             db.emit(
                 "process_instance_failed",
                 {
-                    **_event_data(row._mapping, row.name),
+                    **instance_event_data(row._mapping, row.name),
                     "error": failure.to_dict() if failure else None,
                 },
                 actor=actor,
@@ -432,7 +436,7 @@ def cancel_instance(
     write_log(db, instance_id, entries, actor, now)
     db.emit(
         "process_instance_cancelled",
-        {**_event_data({**row._mapping, **values}, row.name), "reason": reason},
+        {**instance_event_data({**row._mapping, **values}, row.name), "reason": reason},
         actor=actor,
     )
     return keys
@@ -532,7 +536,7 @@ def _uuid_or_none(value: Any) -> str | None:
     return str(value) if is_uuid(value) else None
 
 
-def _event_data(row: Any, name: str) -> dict[str, Any]:
+def instance_event_data(row: Any, name: str) -> dict[str, Any]:
     get = row.get if isinstance(row, dict) else row.__getitem__
     return {
         "id": get("id"),

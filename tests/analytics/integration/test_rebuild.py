@@ -25,6 +25,15 @@ def orders(container_factory: Any, config: dict) -> Any:
     return container
 
 
+@pytest.fixture
+def processes(container_factory: Any, config: dict) -> Any:
+    from services.processes.service import ProcessesService
+
+    container = container_factory(ProcessesService, config)
+    container.start()
+    return container
+
+
 def snapshot(engine: sa.Engine) -> tuple[list, list]:
     with engine.connect() as conn:
         kept = conn.execute(
@@ -43,7 +52,7 @@ def snapshot(engine: sa.Engine) -> tuple[list, list]:
 
 
 def test_a_rebuild_equals_the_models_kept_from_events(
-    analytics, crm, orders, config, db_engine
+    analytics, crm, orders, processes, config, db_engine
 ) -> None:
     leads, sales = crm["leads"], crm["sales"]
     made = [
@@ -149,3 +158,73 @@ def test_exports_are_for_administrators_and_checked(crm) -> None:
         call(crm["leads"], "export_records", "lead", None, 5000, actor=ADMIN)
     first = call(crm["leads"], "export_records", "lead", actor=ADMIN)
     assert first == {"items": [], "next_after": None}
+
+
+def test_a_rebuild_of_process_figures_equals_the_ones_kept_from_events(
+    analytics, crm, orders, processes, config, db_engine
+) -> None:
+    """A process whose user task's activity is completed in sales: its instance and task
+    as their events left them equal what the processes service's export rebuilds."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[2] / "processes" / "integration" / "bpmn"
+    xml = (fixtures / "call_with_deadline.bpmn").read_text(encoding="utf-8")
+    definition = call(processes, "create_process_definition", xml, actor=ADMIN)
+    call(processes, "deploy_process_definition", definition["id"], actor=ADMIN)
+    runs = [
+        call(
+            processes,
+            "start_process_instance",
+            {
+                "definition_id": definition["id"],
+                "data": {"assignee": ANN["id"], "deadline": "PT1H"},
+            },
+            actor=ANN,
+        )
+        for _ in range(2)
+    ]
+
+    def activity_of(instance_id: str) -> str | None:
+        with db_engine.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT activity_id FROM processes.process_tasks WHERE instance_id = :i"),
+                {"i": instance_id},
+            ).scalar()
+
+    activity = wait_for(lambda: activity_of(runs[0]["id"]), what="the task's activity")
+    call(crm["sales"], "complete_activity", activity, {"result": "reached"}, actor=ANN)
+
+    def kept(entity: str) -> dict[str, str]:
+        with db_engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, data->>'state' FROM analytics.records WHERE entity = :e"),
+                {"e": entity},
+            ).all()
+        return {row[0]: row[1] for row in rows}
+
+    wait_for(
+        lambda: (
+            kept("process_instance").get(runs[0]["id"]) == "completed"
+            and len(kept("process_instance")) == 2
+            and sorted(kept("process_task").values()) == ["completed", "open"]
+        ),
+        what="the process figures kept",
+    )
+
+    def processes_rows() -> list:
+        return [row for row in snapshot(db_engine)[0] if row[0].startswith("process_")]
+
+    incremental = processes_rows()
+    Session = make_sessionmaker(db_engine, metadata, "analytics")  # noqa: N806
+    with ClusterRpcProxy(config) as cluster, Session() as db:
+
+        def rpc(service: str, method: str, **kwargs: Any) -> dict[str, Any]:
+            return getattr(getattr(cluster, service), method)(**kwargs)
+
+        counts = rebuild(db, rpc)
+    assert counts["process_instance"] == 2 and counts["process_task"] == 2
+    assert processes_rows() == incremental
+    with pytest.raises(PermissionDenied):
+        call(processes, "export_records", "process_task", actor=ANN)
+    with pytest.raises(ValidationFailed):
+        call(processes, "export_records", "process_log", actor=ADMIN)
