@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON
+from .rpc import huge_number_fields
 
 
 class BodyTooLarge(HTTPException):
@@ -116,9 +117,6 @@ _SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\x00")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 #: nineteen digits in a row: a body without them holds no integer beyond 64 bits
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
-#: the integers every service can take: the RPC wire (orjson) and PostgreSQL's bigint
-#: end at signed 64 bits, and no Osprey field counts further
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def bad_text_fields(value: Any, path: str = "") -> list[str]:
@@ -138,23 +136,6 @@ def bad_text_fields(value: Any, path: str = "") -> list[str]:
     elif isinstance(value, list):
         for n, item in enumerate(value):
             found.extend(bad_text_fields(item, f"{path}[{n}]"))
-    return found
-
-
-def huge_number_fields(value: Any, path: str = "") -> list[str]:
-    """The paths of the integers in a decoded JSON value beyond signed 64 bits."""
-    found: list[str] = []
-    if isinstance(value, bool):
-        return found
-    if isinstance(value, int):
-        if not INT_MIN <= value <= INT_MAX:
-            found.append(path or "body")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found.extend(huge_number_fields(item, f"{path}.{key}" if path else str(key)))
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            found.extend(huge_number_fields(item, f"{path}[{n}]"))
     return found
 
 

@@ -33,12 +33,49 @@ from aio_pika.abc import (
 )
 from aio_pika.pool import Pool
 
-from services.platform.errors import BY_NAME, DuplicatesFound, RateLimited
+from services.platform.errors import BY_NAME, DuplicatesFound, RateLimited, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
 RPC_QUEUE_TEMPLATE = "rpc-{}"  # the queue a Nameko service consumes its RPC calls from
+#: the integers every service can take: the RPC wire (orjson) and PostgreSQL's bigint
+#: end at signed 64 bits, and no Osprey field counts further
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def huge_number_fields(value: Any, path: str = "") -> list[str]:
+    """The paths of the integers in a decoded JSON value beyond signed 64 bits."""
+    found: list[str] = []
+    if isinstance(value, bool):
+        return found
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            found.append(path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(huge_number_fields(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found.extend(huge_number_fields(item, f"{path}[{n}]"))
+    return found
+
+
+def unencodable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ValidationFailed | None:
+    """What to raise for a call the wire cannot carry. An integer beyond 64 bits in a
+    body is refused by the gateway's middleware; one in a query parameter that its
+    route does not bound (``?version=3201344564699299866122125312``, a fuzzer's find)
+    gets here, and is a 422 naming the parameter (or the field of a body argument).
+    Anything else (None here) is a bug and stays one."""
+    fields = [f for arg in args for f in huge_number_fields(arg, "")]
+    fields += [f for key, value in kwargs.items() for f in huge_number_fields(value, key)]
+    if not fields:
+        return None
+    message = "is too large: a whole number must fit in 64 bits"
+    return ValidationFailed(
+        f"{', '.join(fields[:10])}: {message}",
+        [{"field": field, "message": message} for field in fields[:100]],
+    )
 
 
 class RpcFailure(Exception):
@@ -233,7 +270,13 @@ class RpcClient:
         await self._require_consumer(service)
 
         correlation_id = str(uuid.uuid4())
-        body = orjson.dumps({"args": list(args), "kwargs": kwargs})
+        try:
+            body = orjson.dumps({"args": list(args), "kwargs": kwargs})
+        except TypeError as exc:
+            refused = unencodable(args, kwargs)
+            if refused is None:
+                raise
+            raise refused from exc
         message = aio_pika.Message(
             body,
             content_type="application/json",

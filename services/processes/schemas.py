@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -154,6 +155,18 @@ def decode_cursor(cursor: Any) -> tuple[datetime, str] | None:
         ) from None
 
 
+#: filters on a uuid column: a value that is no UUID is refused before PostgreSQL sees it
+UUID_FILTERS = frozenset({"definition_id", "version_id", "instance_id", "assignee_id"})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def clean_filters(query: dict[str, Any] | None, allowed: tuple[str, ...]) -> dict[str, list[str]]:
     filters = (query or {}).get("filter") or {}
     if not isinstance(filters, dict):
@@ -174,4 +187,9 @@ def clean_filters(query: dict[str, Any] | None, allowed: tuple[str, ...]) -> dic
                 f"filter[{name}] needs values", [{"field": f"filter[{name}]", "message": "a list"}]
             )
         clean[name] = [str(v) for v in values]
+        if name in UUID_FILTERS and not all(_is_uuid(v) for v in clean[name]):
+            raise ValidationFailed(
+                f"filter[{name}] must be UUIDs",
+                [{"field": f"filter[{name}]", "message": "must be a UUID"}],
+            )
     return clean

@@ -85,3 +85,57 @@ def test_an_integer_beyond_64_bits_is_a_422_naming_the_field(admin: httpx.Client
     assert problem(beyond, 422)["errors"] == [
         {"field": "score", "message": "is too large: a whole number must fit in 64 bits"}
     ]
+
+
+def test_an_integer_beyond_64_bits_in_a_query_is_a_422_naming_the_parameter(
+    admin: httpx.Client,
+) -> None:
+    # what the fuzzer sent: the gateway passed it on to the RPC wire, which cannot carry it
+    url = "/api/v1/process-definitions/01a2508b-d9c9-713b-804f-73e97ca70415/xml"
+    huge = admin.get(url, params={"version": "3201344564699299866122125312"})
+    assert problem(huge, 422)["errors"] == [
+        {"field": "version", "message": "is too large: a whole number must fit in 64 bits"}
+    ]
+    # one that fits goes on to the service, which does not know the process
+    assert admin.get(url, params={"version": "9223372036854775807"}).status_code == 404
+
+
+def test_a_process_list_filter_on_an_id_must_be_ids(admin: httpx.Client) -> None:
+    # the fuzzer's `filter[definition_id]=null` reached PostgreSQL's uuid column: a 500
+    refused = admin.get("/api/v1/process-instances", params={"filter[definition_id]": "null"})
+    assert fields(problem(refused, 422)) == {"filter[definition_id]"}
+    tasks = admin.get(
+        "/api/v1/process-tasks",
+        params=[
+            ("filter[instance_id]", "01a2508b-d9c9-713b-804f-73e97ca70415"),
+            ("filter[instance_id]", "æ¼"),
+        ],
+    )
+    assert fields(problem(tasks, 422)) == {"filter[instance_id]"}
+    fine = admin.get(
+        "/api/v1/process-tasks",
+        params={"filter[instance_id]": "01a2508b-d9c9-713b-804f-73e97ca70415"},
+    )
+    assert fine.status_code == 200, fine.text
+    assert fine.json()["items"] == []
+
+
+def test_renaming_a_mail_template_onto_another_ones_name_is_a_409(admin: httpx.Client) -> None:
+    def template(name: str) -> dict:
+        made = admin.post(
+            "/api/v1/email-templates", json={"name": name, "subject": "Hi", "body": "Hello"}
+        )
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    won, lost = template("Fuzz won"), template("Fuzz lost")
+    renamed = admin.patch(f"/api/v1/email-templates/{lost['id']}", json={"name": "Fuzz won"})
+    assert problem(renamed, 409)["errors"] == [{"field": "name", "message": "is taken"}]
+    names = {t["id"]: t["name"] for t in admin.get("/api/v1/email-templates").json()["items"]}
+    assert names[won["id"]] == "Fuzz won" and names[lost["id"]] == "Fuzz lost"
+    # keeping its own name while changing the subject is no conflict
+    same = admin.patch(
+        f"/api/v1/email-templates/{won['id']}", json={"name": "Fuzz won", "subject": "0"}
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["subject"] == "0"

@@ -21,6 +21,18 @@ def _no_template() -> NotFound:
     return NotFound("No such template", [{"field": "template_id", "message": "no such template"}])
 
 
+def _name_taken(db: Any, name: str, other_than: str | None = None) -> bool:
+    """Whether another template has ``name`` (names are unique: ``uq_templates_name``)."""
+    query = sa.select(templates.c.id).where(templates.c.name == name)
+    if other_than is not None:
+        query = query.where(templates.c.id != other_than)
+    return db.scalar(query) is not None
+
+
+def _taken() -> Conflict:
+    return Conflict("A template with this name exists", [{"field": "name", "message": "is taken"}])
+
+
 class RulesRpc(MailBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_subject_rules(self, actor: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +72,8 @@ class RulesRpc(MailBase):
         caller = Actor.from_dict(actor)
         caller.require_admin()
         values = domain.clean_template(data, creating=True)
-        if self.db.scalar(sa.select(templates.c.id).where(templates.c.name == values["name"])):
-            raise Conflict(
-                "A template with this name exists", [{"field": "name", "message": "is taken"}]
-            )
+        if _name_taken(self.db, values["name"]):
+            raise _taken()
         template = rules_store.insert_template(self.db, values, caller.id)
         self.db.commit()
         return template
@@ -72,11 +82,16 @@ class RulesRpc(MailBase):
     def update_mail_template(
         self, template_id: str, data: dict[str, Any], actor: dict[str, Any]
     ) -> dict[str, Any]:
+        """Change ``{name, subject, body}`` of a template. Admins only; ``NotFound``,
+        ``Conflict`` (the new name is another template's), ``ValidationFailed``."""
         caller = Actor.from_dict(actor)
         caller.require_admin()
         values = domain.clean_template(data, creating=False)
         if not is_uuid(template_id) or rules_store.template_row(self.db, template_id) is None:
             raise _no_template()
+        # a rename onto another template's name was a unique violation, so a 500
+        if "name" in values and _name_taken(self.db, values["name"], other_than=template_id):
+            raise _taken()
         if values:
             self.db.execute(
                 templates.update()
