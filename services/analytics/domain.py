@@ -142,7 +142,7 @@ EVENTS: dict[tuple[str, str], EventRule] = {
     },
     **{
         ("processes", name): EventRule("process_task", "patch")
-        for name in ("process_task_created", "process_task_completed")
+        for name in ("process_task_created", "process_task_completed", "process_task_cancelled")
     },
 }
 

@@ -327,6 +327,7 @@ def follow(
     for task_id in engine.finished_task_ids(workflow, list(open_tasks)):
         task_row = open_tasks[task_id]
         store.update_task(db, task_row.id, {"state": "cancelled", "completed_at": now})
+        emit_task_cancelled(db, task_row, now)
         entries.append(
             entry(
                 "task_cancelled",
@@ -409,6 +410,7 @@ def cancel_instance(
     entries = []
     for task_id, task_row in store.task_ids_of(db, instance_id, "open").items():
         store.update_task(db, task_row.id, {"state": "cancelled", "completed_at": now})
+        emit_task_cancelled(db, task_row, now)
         entries.append(
             entry(
                 "task_cancelled",
@@ -534,6 +536,25 @@ def _uuid_or_none(value: Any) -> str | None:
     from services.platform.values import is_uuid
 
     return str(value) if is_uuid(value) else None
+
+
+def emit_task_cancelled(db: ServiceSession, task_row: Any, now: Any) -> None:
+    """``process_task_cancelled``: a user task ended without a person (a boundary timer,
+    the instance cancelled), so nobody counts it as open or overdue any more."""
+    db.emit(
+        "process_task_cancelled",
+        {
+            "id": task_row.id,
+            "instance_id": task_row.instance_id,
+            "task_id": task_row.task_id,
+            "name": task_row.name,
+            "assignee_id": task_row.assignee_id,
+            "state": "cancelled",
+            "due_at": isoformat(task_row.due_at),
+            "created_at": isoformat(task_row.created_at),
+            "completed_at": isoformat(now),
+        },
+    )
 
 
 def instance_event_data(row: Any, name: str) -> dict[str, Any]:

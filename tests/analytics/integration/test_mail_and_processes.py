@@ -183,3 +183,16 @@ def test_tasks_done_and_overdue_by_assignee(analytics):
     )
     # Ann's team reads Ann's tasks only
     assert report(analytics, MANAGER_A, entity="process_tasks") == [{"count": 3}]
+    # Bob's task ends by its boundary timer: overdue no more, counted as cancelled
+    cancelled = {**bobs, "state": "cancelled", "completed_at": now.isoformat()}
+    call(analytics, "handle_processes_process_task_cancelled", event("x", cancelled))
+    overdue = report(
+        analytics,
+        ADMIN,
+        entity="process_tasks",
+        group_by=["assignee_id"],
+        filters={"state": "open", "due_at": f"..{now.isoformat()}"},
+    )
+    assert overdue == [{"assignee_id": ANN["id"], "count": 1}]
+    gone = report(analytics, ADMIN, entity="process_tasks", filters={"state": "cancelled"})
+    assert gone == [{"count": 1}]

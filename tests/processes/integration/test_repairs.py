@@ -151,3 +151,29 @@ def test_a_failed_action_fails_its_step_and_a_retry_asks_again_under_its_key(
         ("change_record", 1),
         ("post_to_feed", 1),
     ]
+
+
+def test_cancelling_an_instance_cancels_its_open_task_and_tells_so(processes, crm, db_engine):
+    deadline = deployed(processes, "call_with_deadline.bpmn")
+    started = call(
+        processes,
+        "start_process_instance",
+        {"definition_id": deadline["id"], "data": {"assignee": REP["id"], "deadline": "PT1H"}},
+        actor=REP,
+    )
+    (task,) = wait_for(
+        lambda: rows(
+            db_engine,
+            "SELECT id FROM processes.process_tasks WHERE instance_id = :i",
+            i=started["id"],
+        ),
+        what="the task",
+    )
+    call(processes, "cancel_process_instance", started["id"], actor=ADMIN, reason="duplicate")
+    assert call(processes, "get_process_task", task.id, actor=REP)["state"] == "cancelled"
+    (told,) = rows(
+        db_engine,
+        "SELECT envelope FROM processes.outbox WHERE type = 'process_task_cancelled'",
+    )
+    assert told.envelope["data"]["id"] == task.id
+    assert told.envelope["data"]["state"] == "cancelled"

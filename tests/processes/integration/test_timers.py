@@ -99,6 +99,13 @@ def test_a_boundary_timer_escalates_a_task_nobody_did(processes, crm, db_engine)
     finished = wait_for(ended, timeout=30, what="the escalation")
     assert finished["data"].get("escalated") is True
     assert call(processes, "get_process_task", task.id, actor=REP)["state"] == "cancelled"
+    # told to the others (analytics counts it open and overdue no more)
+    (told,) = rows(
+        db_engine,
+        "SELECT envelope FROM processes.outbox WHERE type = 'process_task_cancelled'",
+    )
+    assert told.envelope["data"]["id"] == task.id
+    assert told.envelope["data"]["state"] == "cancelled" and told.envelope["data"]["completed_at"]
     activity = wait_for(
         lambda: (
             (a := call(crm["sales"], "get_activity", task.activity_id, actor=REP))["status"]
