@@ -133,4 +133,7 @@ async def current_actor(
         cache.put(token, actor)
     check_scopes(request, actor)
     request.state.token = token
-    return actor
+    # Where the change comes from, for the audit trail: the web app signs in with the
+    # session cookie, other clients send a bearer token. A copy: the cached actor stays
+    # the same for both.
+    return {**actor, "via": "web" if from_cookie else "api"}

@@ -89,6 +89,8 @@ SEGMENTS: dict[str, str] = {
     "teams": DIRECTORY,
     "roles": DIRECTORY,
     "admin": ADMIN_SCOPE,
+    # the audit trail spans every area: a token reads it with the admin scope
+    "audit": ADMIN_SCOPE,
     "meta": FREE,
     "me": SESSION,
 }

@@ -47,6 +47,7 @@ class ImportsRpc(LeadsBase):
         ``on_duplicate`` is neither ``flag`` nor ``skip``.
         """
         caller = Actor.from_dict(actor)
+        actor = {**actor, "via": "import"}  # the audit trail's source of these leads
         if on_duplicate not in ON_DUPLICATE:
             raise failed("on_duplicate", "must be flag or skip")
         if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_IMPORT_ROWS:

@@ -38,4 +38,10 @@ def envelope(
 def _actor_summary(actor: dict | None) -> dict | None:
     if not actor:
         return None
-    return {"id": actor.get("id"), "email": actor.get("email")}
+    summary = {"id": actor.get("id"), "email": actor.get("email")}
+    # Where the change came from ("web", "api", "import"), when the caller said: the
+    # audit trail's source (docs/events.md).
+    via = actor.get("via")
+    if via:
+        summary["via"] = via
+    return summary

@@ -37,6 +37,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("processes"),
     ServiceInfo("mail", "integrations.mail"),
     ServiceInfo("analytics"),
+    ServiceInfo("audit"),
 )
 
 

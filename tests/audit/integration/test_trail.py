@@ -1,0 +1,166 @@
+"""The trail of a lead made, changed and deleted through the leads service: its events
+reach the audit service over RabbitMQ; who, when, from where and each field's old and
+new value are kept, whatever order the events come in and however often."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from services.platform.errors import ValidationFailed
+from services.platform.ids import new_id
+
+from .conftest import ADMIN, ANN, BOB, call, wait_for
+
+
+def trail(audit: Any, lead_id: str, actor: dict = ADMIN) -> list[dict[str, Any]]:
+    return call(audit, "list_record_audit", "lead", lead_id, {}, actor=actor)["items"]
+
+
+def lead_events(engine: sa.Engine, lead_id: str) -> list[dict[str, Any]]:
+    """The envelopes the leads service published about this lead, from its outbox."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT envelope FROM leads.outbox ORDER BY occurred_at, id")
+        ).scalars()
+        return [
+            e
+            for e in rows
+            if (e["data"].get("id") or (e["data"].get("lead") or {}).get("id")) == lead_id
+        ]
+
+
+def test_create_change_delete_a_lead_is_kept_with_old_and_new_values(audit, leads, db_engine):
+    lead = call(leads, "create_lead", {"contact_name": "Ivan", "email": "ivan@ex.test"}, actor=ANN)
+    changed = call(
+        leads,
+        "update_lead",
+        lead["id"],
+        {"contact_name": "Ivan P.", "phone": "+79001112233"},
+        actor=ANN,
+    )
+    call(leads, "delete_lead", lead["id"], actor=ANN)
+    entries = wait_for(
+        lambda: (t := trail(audit, lead["id"])) and len(t) == 3 and t,
+        what="three entries of the lead",
+    )
+    deleted, updated, created = entries
+    assert [e["action"] for e in entries] == ["deleted", "updated", "created"]
+    assert created["changes"]["contact_name"] == [None, "Ivan"]
+    assert created["changes"]["email"] == [None, "ivan@ex.test"]
+    assert "updated_at" not in created["changes"] and "version" not in created["changes"]
+    assert updated["changes"] == {
+        "contact_name": ["Ivan", "Ivan P."],
+        "phone": [None, "+79001112233"],
+    }
+    assert updated["old_known"] is True
+    assert updated["version"] == changed["version"]
+    assert deleted["changes"] == {}
+    for entry in entries:
+        assert entry["actor"] == {"id": ANN["id"], "email": ANN["email"]}
+        assert entry["source"] == "web"
+        assert entry["entity"] == "lead" and entry["record_id"] == lead["id"]
+
+    # ann's team reads it; bob (another team) does not, the admin's search does
+    assert len(trail(audit, lead["id"], ANN)) == 3
+    assert trail(audit, lead["id"], BOB) == []
+    found = call(
+        audit, "list_audit_entries", {"field": "phone", "actor_id": ANN["id"]}, actor=ADMIN
+    )["items"]
+    assert [e["id"] for e in found] == [updated["id"]]
+
+
+def test_events_replayed_out_of_order_and_twice_give_the_same_trail(audit, leads, db_engine):
+    lead = call(leads, "create_lead", {"contact_name": "Olga", "source": "web"}, actor=BOB)
+    call(leads, "update_lead", lead["id"], {"contact_name": "Olga K."}, actor=BOB)
+    call(
+        leads, "update_lead", lead["id"], {"phone": "+79011112233", "notes": "call back"}, actor=BOB
+    )
+    call(leads, "update_lead", lead["id"], {"phone": "+79021112233"}, actor=BOB)
+    wait_for(lambda: len(trail(audit, lead["id"])) == 4, what="four entries")
+    before = trail(audit, lead["id"])
+    events = lead_events(db_engine, lead["id"])
+    assert [e["type"] for e in events] == ["lead_created"] + ["lead_updated"] * 3
+
+    with db_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit.entries WHERE record_id = :r"), {"r": lead["id"]})
+    shuffled = list(reversed(events)) + random.Random(7).sample(events, len(events))
+    for envelope in shuffled:
+        # the same event twice (same id), and a copy under a new id: the claim and the
+        # entry's key each keep it once
+        call(audit, f"handle_leads_{envelope['type']}", envelope)
+        call(audit, f"handle_leads_{envelope['type']}", {**envelope, "id": new_id()})
+
+    after = trail(audit, lead["id"])
+    keep = ("action", "version", "changes", "old_known", "actor", "source", "at")
+    assert [{k: e[k] for k in keep} for e in after] == [{k: e[k] for k in keep} for e in before]
+    assert after[0]["changes"] == {"phone": ["+79011112233", "+79021112233"]}
+    assert after[1]["changes"] == {"notes": [None, "call back"], "phone": [None, "+79011112233"]}
+    assert all(e["source"] == "api" for e in after)
+
+
+def test_a_record_first_seen_on_a_change_says_its_old_values_are_unknown(audit):
+    record_id = new_id()
+    state = {"id": record_id, "contact_name": "X", "phone": "1", "version": 5, "team_id": None}
+    envelope = {
+        "id": new_id(),
+        "type": "lead_updated",
+        "occurred_at": "2026-12-07T10:00:00Z",
+        "actor": {"id": "00000000-0000-0000-0000-000000000017", "email": "processes@osprey.local"},
+        "source": "leads",
+        "data": {**state, "changed_fields": ["phone"]},
+    }
+    call(audit, "handle_leads_lead_updated", envelope)
+    (entry,) = trail(audit, record_id)
+    assert entry["old_known"] is False
+    assert entry["changes"] == {"phone": [None, "1"]}
+    assert entry["source"] == "process"
+
+
+def test_retention_deletes_old_entries_but_keeps_a_live_records_last_state(audit, db_engine):
+    old, live = new_id(), new_id()
+    for record_id, versions in ((old, (1, 2)), (live, (1, 2))):
+        for version in versions:
+            call(
+                audit,
+                "handle_leads_lead_updated" if version > 1 else "handle_leads_lead_created",
+                {
+                    "id": new_id(),
+                    "type": "lead_updated" if version > 1 else "lead_created",
+                    "occurred_at": f"2020-01-0{version}T00:00:00Z",
+                    "actor": None,
+                    "source": "leads",
+                    "data": {"id": record_id, "contact_name": f"v{version}", "version": version},
+                },
+            )
+    call(
+        audit,
+        "handle_leads_lead_deleted",
+        {
+            "id": new_id(),
+            "type": "lead_deleted",
+            "occurred_at": "2020-01-03T00:00:00Z",
+            "actor": None,
+            "source": "leads",
+            "data": {"id": old, "contact_name": "v2", "version": 2},
+        },
+    )
+    assert call(audit, "prune_audit_entries", 30) == 4
+    assert trail(audit, old) == []
+    (last,) = trail(audit, live)
+    assert last["version"] == 2 and last["source"] == "system"
+
+
+def test_bad_filters_are_named(audit):
+    with pytest.raises(ValidationFailed) as caught:
+        call(
+            audit,
+            "list_audit_entries",
+            {"entity": "planet", "record_id": "x", "from": "yesterday", "limit": 0, "colour": 1},
+            actor=ADMIN,
+        )
+    fields = {e["field"] for e in caught.value.errors}
+    assert fields == {"entity", "record_id", "from", "limit", "colour"}
