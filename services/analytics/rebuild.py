@@ -36,6 +36,7 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
 #: (service, exported entity, the event whose rule lays its items over the model): the
 #: records events tell in parts, each exported whole and laid the same way
 PATCHED: tuple[tuple[str, str, tuple[str, str]], ...] = (
+    ("mail", "email", ("mail", "email_received")),
     ("processes", "process_instance", ("processes", "process_instance_started")),
     ("processes", "process_task", ("processes", "process_task_created")),
 )
@@ -65,8 +66,6 @@ def rebuild(db: Any, call: Call, progress: Progress | None = None) -> dict[str, 
     progress = progress or (lambda what, done: None)
     counts: dict[str, int] = {}
     db.execute(sa.delete(stage_periods))
-    # Only what the exports give back: mail's figures (mail has no export yet) stay as
-    # its events kept them.
     rebuilt = {s[2] for s in SOURCES} | {domain.EVENTS[rule].entity for *_, rule in PATCHED}
     db.execute(sa.delete(records).where(records.c.entity.in_(rebuilt)))
     for service, exported, entity in SOURCES:

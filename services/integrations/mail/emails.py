@@ -533,7 +533,14 @@ class EmailsRpc(MailBase):
         if parsed.key in existing:
             email_id = existing[parsed.key]
         else:
-            message = store.message_row(parsed, direction="outgoing", now=utcnow())
+            message = store.message_row(
+                parsed,
+                direction="outgoing",
+                now=utcnow(),
+                mailbox_id=row.id,
+                user_id=send.created_by or actor.get("id"),
+                team_id=actor.get("team_id"),
+            )
             self.db.execute(messages.insert().values(**message))
             if parsed.attachments:
                 from services.platform.ids import new_id

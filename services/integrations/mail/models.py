@@ -44,6 +44,11 @@ messages = sa.Table(
     # pending: waits for the linking step; done: linked or left for a person
     sa.Column("link_state", sa.String(10), nullable=False, server_default="pending"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # whom the message counts for (analytics): the mailbox that first stored it and its
+    # owner and team; for mail sent through Osprey, the sender and their team (mail_0002)
+    sa.Column("mailbox_id", UUID(as_uuid=False)),
+    sa.Column("user_id", UUID(as_uuid=False)),
+    sa.Column("team_id", UUID(as_uuid=False)),
     sa.Index("ix_messages_thread_key", "thread_key"),
     sa.Index("ix_messages_message_id", "message_id"),
     sa.Index("ix_messages_link_pending", "id", postgresql_where=sa.text("link_state = 'pending'")),

@@ -11,11 +11,12 @@ background sync is the provider :class:`.dependencies.SyncRunner` running the st
 from __future__ import annotations
 
 from .emails import EmailsRpc
+from .exports import ExportsRpc
 from .mailboxes import MailboxesRpc
 from .rules import RulesRpc
 
 
-class MailService(MailboxesRpc, EmailsRpc, RulesRpc):
+class MailService(MailboxesRpc, EmailsRpc, RulesRpc, ExportsRpc):
     """Every part's entrypoints, in one service."""
 
     name = "mail"

@@ -159,7 +159,15 @@ def known_keys(db: Any, keys: Iterable[str]) -> dict[str, str]:
     return {row.message_key: row.id for row in rows}
 
 
-def message_row(parsed: Parsed, *, direction: str, now: datetime) -> dict[str, Any]:
+def message_row(
+    parsed: Parsed,
+    *,
+    direction: str,
+    now: datetime,
+    mailbox_id: str | None = None,
+    user_id: str | None = None,
+    team_id: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": new_id(),
         "message_key": parsed.key,
@@ -183,6 +191,9 @@ def message_row(parsed: Parsed, *, direction: str, now: datetime) -> dict[str, A
         "needs_processing": False,
         "link_state": "pending",
         "created_at": now,
+        "mailbox_id": mailbox_id,
+        "user_id": user_id,
+        "team_id": team_id,
     }
 
 
@@ -211,7 +222,14 @@ def store_messages(
     for _uid, parsed in items:
         if parsed.key in existing or parsed.key in new_rows:
             continue
-        new_rows[parsed.key] = message_row(parsed, direction=direction, now=now)
+        new_rows[parsed.key] = message_row(
+            parsed,
+            direction=direction,
+            now=now,
+            mailbox_id=mailbox_id,
+            user_id=user_id,
+            team_id=team_id,
+        )
         parsed_by_key[parsed.key] = parsed
     inserted: set[str] = set()
     if new_rows:
@@ -284,6 +302,9 @@ _MESSAGE_ARRAYS = {
     "needs_processing": "boolean",
     "link_state": "text",
     "created_at": "timestamptz",
+    "mailbox_id": "uuid",
+    "user_id": "uuid",
+    "team_id": "uuid",
 }
 _MESSAGE_COLUMNS = ", ".join(f'"{column}"' for column in _MESSAGE_ARRAYS)  # "references"
 _ADD_MESSAGES = sa.text(

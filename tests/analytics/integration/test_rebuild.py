@@ -34,6 +34,15 @@ def processes(container_factory: Any, config: dict) -> Any:
     return container
 
 
+@pytest.fixture
+def mail(container_factory: Any, config: dict) -> Any:
+    from services.integrations.mail.service import MailService
+
+    container = container_factory(MailService, config)
+    container.start()
+    return container
+
+
 def snapshot(engine: sa.Engine) -> tuple[list, list]:
     with engine.connect() as conn:
         kept = conn.execute(
@@ -52,7 +61,7 @@ def snapshot(engine: sa.Engine) -> tuple[list, list]:
 
 
 def test_a_rebuild_equals_the_models_kept_from_events(
-    analytics, crm, orders, processes, config, db_engine
+    analytics, crm, orders, processes, mail, config, db_engine
 ) -> None:
     leads, sales = crm["leads"], crm["sales"]
     made = [
@@ -103,9 +112,6 @@ def test_a_rebuild_equals_the_models_kept_from_events(
             and counts.get("opportunity_stage") is None  # no stage events: made at start-up
         )
 
-    # a message's figure, kept from mail's event (mail has no export): a rebuild keeps it
-    message = {"id": new_id(), "direction": "incoming", "sent_at": "2026-12-01T10:00:00Z"}
-    call(analytics, "handle_mail_email_received", event("email_received", message))
     wait_for(settled, what="every event kept")
     wait_for(lambda: _won(db_engine, deals[1]["id"]), what="the win kept")
     incremental = snapshot(db_engine)
@@ -130,7 +136,6 @@ def test_a_rebuild_equals_the_models_kept_from_events(
     assert opportunity_stays == [s for s in incremental[1] if s[0] == "opportunity"]
     assert rebuilt[1] == incremental[1]
     assert order["id"] in {row[1] for row in rebuilt_records if row[0] == "order"}
-    assert message["id"] in {row[1] for row in rebuilt_records if row[0] == "email"}
 
 
 def _won(engine: sa.Engine, deal_id: str) -> bool:
@@ -161,7 +166,7 @@ def test_exports_are_for_administrators_and_checked(crm) -> None:
 
 
 def test_a_rebuild_of_process_figures_equals_the_ones_kept_from_events(
-    analytics, crm, orders, processes, config, db_engine
+    analytics, crm, orders, processes, mail, config, db_engine
 ) -> None:
     """A process whose user task's activity is completed in sales: its instance and task
     as their events left them equal what the processes service's export rebuilds."""
@@ -228,3 +233,79 @@ def test_a_rebuild_of_process_figures_equals_the_ones_kept_from_events(
         call(processes, "export_records", "process_task", actor=ANN)
     with pytest.raises(ValidationFailed):
         call(processes, "export_records", "process_log", actor=ADMIN)
+
+
+def test_a_rebuild_of_mail_figures_equals_the_ones_kept_from_events(
+    analytics, crm, orders, processes, mail, config, db_engine
+) -> None:
+    """Two messages stored by a mailbox sync (its storing step, on the mail service's own
+    tables), one linked by hand to a contact: the figures kept from email_received and
+    email_linked equal what mail's export rebuilds."""
+    from datetime import UTC, datetime
+
+    from services.integrations.mail import models as mail_models
+    from services.integrations.mail import store as mail_store
+    from services.integrations.mail.parsing import parse_message
+
+    mailbox_id = new_id()
+    now = datetime.now(UTC)
+    with db_engine.begin() as conn:
+        conn.execute(
+            mail_models.connections.insert().values(
+                id=mailbox_id,
+                kind="imap",
+                name="ann@example.test",
+                owner_id=ANN["id"],
+                team_id=ANN["team_id"],
+                state="paused",
+                next_sync_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    raws = [
+        (
+            f"From: Stranger {n} <s{n}@nowhere.test>\r\nTo: ann@example.test\r\n"
+            f"Subject: Hello {n}\r\nMessage-ID: <m{n}-{new_id()}@nowhere.test>\r\n"
+            f"Date: Mon, 0{n} Dec 2026 10:00:00 +0000\r\n\r\nHi {n}\r\n"
+        ).encode()
+        for n in (1, 2)
+    ]
+    Mail = make_sessionmaker(db_engine, mail_models.metadata, "mail")  # noqa: N806
+    with Mail() as db:
+        stored = mail_store.store_messages(
+            db,
+            mailbox_id=mailbox_id,
+            folder="INBOX",
+            uidvalidity=1,
+            items=[(n + 1, parse_message(raw)) for n, raw in enumerate(raws)],
+            direction="incoming",
+            user_id=ANN["id"],
+            team_id=ANN["team_id"],
+        )
+        db.commit()
+    contact = call(crm["sales"], "create_contact", {"full_name": "Cora Contact"}, actor=ANN)
+    call(mail, "link_email", stored[0]["id"], "contact", contact["id"], actor=ANN)
+
+    def mail_rows() -> list:
+        return [row for row in snapshot(db_engine)[0] if row[0] == "email"]
+
+    wait_for(
+        lambda: len(mail_rows()) == 2 and any(r[7].get("linked") == "yes" for r in mail_rows()),
+        what="the mail figures kept",
+    )
+    incremental = mail_rows()
+    assert {row[3] for row in incremental} == {ANN["id"]}  # they count for the owner
+    Session = make_sessionmaker(db_engine, metadata, "analytics")  # noqa: N806
+    with ClusterRpcProxy(config) as cluster, Session() as db:
+
+        def rpc(service: str, method: str, **kwargs: Any) -> dict[str, Any]:
+            return getattr(getattr(cluster, service), method)(**kwargs)
+
+        counts = rebuild(db, rpc)
+    assert counts["email"] == 2
+    assert mail_rows() == incremental
+    with pytest.raises(PermissionDenied):
+        call(mail, "export_records", "email", actor=ANN)
+    with pytest.raises(ValidationFailed):
+        call(mail, "export_records", "mailbox", actor=ADMIN)
