@@ -15,7 +15,7 @@ from services.platform.db import make_sessionmaker
 from services.platform.errors import PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
 
-from .conftest import ADMIN, ANN, BOB, call, event, wait_for
+from .conftest import ADMIN, ANN, BOB, call, wait_for
 
 
 @pytest.fixture
