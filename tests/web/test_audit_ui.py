@@ -42,3 +42,30 @@ def test_a_leads_change_history_shows_old_and_new_values(page: Page, site: Site)
     expect(made).to_have_attribute("data-action", "created")
     expect(made.locator("tr[data-field=contact_name] .audit-new")).to_have_text(first)
     snapshot(page, "lead-change-history")
+
+
+def test_an_administrator_searches_the_trail(page: Page, site: Site) -> None:
+    name = unique("Searched Lead")
+    with site.api() as api:
+        lead = created(api.post("/api/v1/leads", json={"contact_name": name}))
+        changed = api.patch(f"/api/v1/leads/{lead['id']}", json={"phone": "+79031112233"})
+        assert changed.status_code == 200, changed.text
+    sign_in(page, site, "/admin/audit")
+    expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+    page.get_by_label("Record kind").select_option("lead")
+    page.get_by_label("Record id").fill(lead["id"])
+    page.get_by_label("Field", exact=True).fill("phone")
+    entries = page.locator(".audit-entry")
+    for _ in range(20):
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_timeout(500)
+        if entries.count() == 1:
+            break
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("Lead")
+    expect(entries.first.locator("tr[data-field=phone] .audit-new")).to_contain_text("903")
+
+    page.get_by_label("Record id").fill("not-an-id")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("record_id: must be a UUID")
+    snapshot(page, "admin-audit-search")

@@ -7,6 +7,7 @@ import { Link, navigate } from "../../core/router";
 import { useSession } from "../../core/session";
 import { addMessages, useT } from "../../i18n";
 import { isAdmin } from "../leads/process";
+import { AuditSearch } from "../../tabs/record-audit/AuditSearch";
 import { DistributionRules } from "./DistributionRules";
 import { LookupsEditor } from "./LookupsEditor";
 import { MailTemplates } from "./MailTemplates";
@@ -34,6 +35,7 @@ const PAGES = [
   { id: "orders", labelKey: "admin.ordersSettings", adminOnly: true },
   { id: "email-templates", labelKey: "admin.mailTemplates", adminOnly: true },
   { id: "email-rules", labelKey: "admin.subjectRules", adminOnly: true },
+  { id: "audit", labelKey: "admin.audit", adminOnly: true },
 ];
 
 export default function AdminSection({ subpath }: SectionProps) {
@@ -59,6 +61,7 @@ export default function AdminSection({ subpath }: SectionProps) {
   else if (page?.id === "orders") content = <OrdersSettings />;
   else if (page?.id === "email-templates") content = <MailTemplates />;
   else if (page?.id === "email-rules") content = <SubjectRules />;
+  else if (page?.id === "audit") content = <AuditSearch />;
   else if (pageId) content = <p className="empty-page">{PAGES.some((p) => p.id === pageId) ? t("error.forbidden") : t("error.notFound")}</p>;
 
   return (
