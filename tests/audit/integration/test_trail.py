@@ -164,3 +164,50 @@ def test_bad_filters_are_named(audit):
         )
     fields = {e["field"] for e in caught.value.errors}
     assert fields == {"entity", "record_id", "from", "limit", "colour"}
+
+
+def test_imported_leads_say_so(audit, leads):
+    report = call(leads, "import_leads", [{"contact_name": "Imported One"}], actor=ANN)
+    lead_id = report["rows"][0]["lead_id"]
+    (entry,) = wait_for(lambda: trail(audit, lead_id), what="the imported lead's entry")
+    assert entry["action"] == "created" and entry["source"] == "import"
+    assert entry["actor"]["id"] == ANN["id"]
+
+
+def test_a_merge_ends_the_merged_leads_and_changes_the_kept_one(audit, leads):
+    kept = call(leads, "create_lead", {"contact_name": "Kept", "email": "k@ex.test"}, actor=ANN)
+    other = call(leads, "create_lead", {"contact_name": "Kept", "phone": "+79041112233"}, actor=ANN)
+    call(leads, "merge_leads", kept["id"], [other["id"]], actor=ANN)
+    merged = wait_for(
+        lambda: (t := trail(audit, other["id"])) and t[0]["action"] == "merged" and t,
+        what="the merged lead's end",
+    )
+    assert merged[0]["changes"] == {"merged_into": [None, kept["id"]]}
+    changed = wait_for(
+        lambda: (t := trail(audit, kept["id"])) and len(t) == 2 and t,
+        what="the kept lead's change",
+    )
+    assert changed[0]["changes"]["phone"] == [None, "+79041112233"]
+
+
+def test_users_are_for_administrators_only_and_a_password_shows_no_value(audit):
+    user_id = new_id()
+    user = {"id": user_id, "email": "u@x.io", "full_name": "U", "team_id": ANN["team_id"]}
+    for at, kind, data in (
+        ("2026-12-07T10:00:00Z", "user_created", user),
+        ("2026-12-07T10:00:01Z", "user_updated", {**user, "changed_fields": ["password"]}),
+    ):
+        envelope = {
+            "id": new_id(),
+            "type": kind,
+            "occurred_at": at,
+            "actor": {"id": ADMIN["id"], "email": ADMIN["email"], "via": "web"},
+            "source": "identity",
+            "data": data,
+        }
+        call(audit, f"handle_identity_{kind}", envelope)
+    items = call(audit, "list_record_audit", "user", user_id, {}, actor=ADMIN)["items"]
+    assert [e["action"] for e in items] == ["updated", "created"]
+    assert items[0]["changes"] == {"password": [None, None]}
+    assert items[0]["version"] is None
+    assert call(audit, "list_record_audit", "user", user_id, {}, actor=ANN)["items"] == []
