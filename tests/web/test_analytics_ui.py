@@ -355,6 +355,49 @@ def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> 
         expect(charts.get_by_text("Counting…")).to_have_count(0)
         expect(charts.get_by_role("alert")).to_have_count(0)
 
+    # Mail and Processes have screens of their own, each with a Chart tab; a process run
+    # here is counted by its name and state
+    name = f"Charted {uuid.uuid4().hex[:6]}"
+    xml = (
+        Path(__file__).resolve().parents[1] / "processes" / "integration" / "bpmn" / "divide.bpmn"
+    ).read_text(encoding="utf-8")
+    xml = xml.replace('id="divide" name="Divide"', f'id="charted_{name[-6:]}" name="{name}"')
+    with site.api() as api:
+        made = api.post(
+            "/api/v1/process-definitions",
+            content=xml,
+            headers={"Content-Type": "application/xml"},
+        )
+        assert made.status_code == 201, made.text
+        definition = made.json()
+        deployed = api.post(
+            f"/api/v1/process-definitions/{definition['id']}/deploy",
+            json={},
+            headers={"If-Match": f'"{definition["row_version"]}"'},
+        )
+        assert deployed.status_code == 200, deployed.text
+        run = api.post(
+            "/api/v1/process-instances",
+            json={"definition_id": definition["id"], "data": {"budget": 3000, "people": 3}},
+        )
+        assert run.status_code == 201 and run.json()["state"] == "completed", run.text
+    for path, entity, heading in [
+        ("/mail/charts", "emails", "Count by User, Direction"),
+        ("/processes/charts", "process_instances", "Overdue tasks by assignee"),
+    ]:
+        page.goto(site.base_url + path)
+        charts = page.locator(".section-charts")
+        expect(charts).to_have_attribute("data-entity", entity)
+        expect(page.get_by_role("link", name="Chart")).to_have_attribute("aria-current", "page")
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        expect(charts.get_by_text("Counting…")).to_have_count(0)
+        expect(charts.get_by_role("alert")).to_have_count(0)
+    by_process = page.locator("[data-figure=process]")
+    row = by_process.locator("table tbody tr").filter(has_text=name)
+    expect(row).to_contain_text("Completed")  # the state in words
+    expect(row.locator("td").last).to_have_text("1")
+    page.screenshot(path=str(ARTIFACTS / "analytics-processes-charts.png"), full_page=True)
+
 
 def make_user(api: httpx.Client, role: str, team_id: str, tag: str) -> tuple[str, str]:
     """A user of ``role`` in the team: (email, password)."""

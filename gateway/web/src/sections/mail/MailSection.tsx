@@ -1,9 +1,10 @@
 // Mail (/mail): "needs processing" (mail that matched no record, to link by hand or
 // dismiss), one message (/mail/messages/<id>), and the user's mailboxes (/mail/settings).
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import type { SectionProps } from "../../core/registry";
 import { Link, navigate } from "../../core/router";
 import { addMessages, useT } from "../../i18n";
+import chartMessages from "../../views/charts/messages";
 import { ComposeDialog } from "./ComposeDialog";
 import { MailSettings } from "./MailSettings";
 import { MessageView, useEmail } from "./MessageView";
@@ -12,10 +13,14 @@ import "./mail.css";
 import mailMessages from "./messages";
 
 addMessages(mailMessages);
+addMessages(chartMessages); // the Chart tab's label
+
+const SectionCharts = lazy(() => import("../../views/charts/SectionCharts"));
 
 const PAGES = [
   { id: "needs-processing", labelKey: "mail.needsProcessing" },
   { id: "settings", labelKey: "mail.mailboxes" },
+  { id: "charts", labelKey: "charts.switch.chart" },
 ];
 
 export default function MailSection({ subpath }: SectionProps) {
@@ -32,6 +37,12 @@ export default function MailSection({ subpath }: SectionProps) {
   if (pageId === "needs-processing")
     content = <NeedsProcessing emailId={subpath[1] ?? null} onOpen={(id) => navigate(id ? `/mail/needs-processing/${encodeURIComponent(id)}` : "/mail/needs-processing")} />;
   else if (pageId === "settings") content = <MailSettings />;
+  else if (pageId === "charts")
+    content = (
+      <Suspense fallback={<div className="loading" aria-busy="true" />}>
+        <SectionCharts entity="emails" />
+      </Suspense>
+    );
   else if (pageId === "messages" && subpath[1]) content = <OneMessage id={subpath[1]} />;
   else if (pageId) content = <p className="empty-page">{t("error.notFound")}</p>;
 

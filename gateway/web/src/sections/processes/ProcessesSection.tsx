@@ -6,6 +6,7 @@ import { lazy, Suspense } from "react";
 import type { SectionProps } from "../../core/registry";
 import { Link } from "../../core/router";
 import { addMessages, useT } from "../../i18n";
+import chartMessages from "../../views/charts/messages";
 import { DefinitionPage } from "./DefinitionPage";
 import { InstanceList } from "./InstanceList";
 import { InstancePage } from "./InstancePage";
@@ -14,13 +15,15 @@ import processMessages from "./messages.processes";
 import "./processes.css";
 
 addMessages(processMessages);
+addMessages(chartMessages); // the Chart tab's label
 
 const Designer = lazy(() => import("./Designer"));
+const SectionCharts = lazy(() => import("../../views/charts/SectionCharts"));
 
 export default function ProcessesSection({ subpath }: SectionProps) {
   const t = useT();
   const [first, second, third] = subpath;
-  const tab = first === "instances" ? "instances" : "library";
+  const tab = first === "instances" || first === "charts" ? first : "library";
 
   let content: React.ReactNode;
   if (!first) content = <Library />;
@@ -29,6 +32,7 @@ export default function ProcessesSection({ subpath }: SectionProps) {
   else if (first === "definitions" && second && !third) content = <DefinitionPage key={second} definitionId={second} />;
   else if (first === "instances" && !second) content = <InstanceList />;
   else if (first === "instances" && second && !third) content = <InstancePage key={second} instanceId={second} />;
+  else if (first === "charts" && !second) content = <SectionCharts entity="process_instances" />;
   else content = <p className="empty-page">{t("error.notFound")}</p>;
 
   return (
@@ -41,6 +45,9 @@ export default function ProcessesSection({ subpath }: SectionProps) {
           </Link>
           <Link to="/processes/instances" aria-current={tab === "instances" ? "page" : undefined}>
             {t("processes.instances")}
+          </Link>
+          <Link to="/processes/charts" aria-current={tab === "charts" ? "page" : undefined}>
+            {t("charts.switch.chart")}
           </Link>
         </nav>
       </header>

@@ -12,7 +12,7 @@ import { ChartCanvas } from "./ChartCanvas";
 import { makeLabels } from "./labels";
 import { ReportView, problemOf } from "./ReportView";
 import { sectionFigures } from "./sections";
-import { aggregatesOf, drillPath, filtersFromParams, groupsOf } from "./spec";
+import { aggregatesOf, drillPath, filtersFromParams, groupsOf, NO_LIST } from "./spec";
 import "./charts.css";
 
 interface Props {
@@ -245,7 +245,7 @@ export default function SectionCharts({ entity }: Props) {
   return (
     <div className="section-charts" data-entity={entity}>
       <p className="muted chart-hint">
-        {t("charts.drill")}
+        {!NO_LIST.has(entity) && t("charts.drill")}
         {ignored.length > 0 && (
           <> {t("charts.ignored", { fields: ignored.map((f) => (f === "q" ? t("charts.search") : labels.field(f))).join(", ") })}</>
         )}

@@ -25,6 +25,35 @@ export function sectionFigures(entity: string, filters: Record<string, string>, 
   const month = { field: "created_at", bucket: "month" as const };
   const count = { fn: "count" as const };
   switch (entity) {
+    case "emails":
+      return [
+        {
+          id: "month",
+          spec: { entity, filters: over(), group_by: [{ field: "sent_at", bucket: "month" }, { field: "direction" }], chart: "bar" },
+          wide: true,
+        },
+        { id: "user", spec: { entity, filters: over(), group_by: [{ field: "owner_id" }, { field: "direction" }], chart: "bar" } },
+        { id: "direction", spec: { entity, filters: over(), group_by: [{ field: "direction" }], chart: "pie" } },
+      ];
+    case "process_instances":
+      return [
+        {
+          id: "process",
+          spec: { entity, filters: over(), group_by: [{ field: "name" }, { field: "state" }], chart: "bar" },
+          wide: true,
+        },
+        { id: "month", spec: { entity, filters: over(), group_by: [{ field: "started_at", bucket: "month" }], chart: "line" } },
+        {
+          id: "tasks-overdue",
+          titleKey: "charts.tasksOverdue",
+          spec: { entity: "process_tasks", filters: { state: "open", due_at: `..${now.toISOString()}` }, group_by: [{ field: "assignee_id" }], chart: "bar" },
+        },
+        {
+          id: "tasks-done",
+          titleKey: "charts.tasksDone",
+          spec: { entity: "process_tasks", filters: { state: "completed" }, group_by: [{ field: "assignee_id" }], chart: "bar" },
+        },
+      ];
     case "leads":
       return [
         { id: "source", spec: { entity, filters: over(), group_by: [{ field: "source" }], chart: "bar" } },
