@@ -59,6 +59,15 @@ def record_entry(
     lower state kept, and the next higher state's are computed again against it, so the
     order events arrive in makes no difference."""
     record_id = str(state["id"])
+    # Events of one record handled at the same time (several workers, several replicas)
+    # would each miss the other's state: one at a time per record, until commit.
+    db.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock(
+                sa.func.hashtextextended(f"audit:{entity}:{record_id}", 0)
+            )
+        )
+    )
     changed_fields = (event.get("data") or {}).get("changed_fields")
     old_known = True
     if changes is None:
@@ -89,9 +98,18 @@ def record_entry(
         "team_id": _uuid_or_none(state.get("team_id")),
         "admin_only": entity in domain.ADMIN_ONLY,
     }
-    inserted = db.execute(
-        insert(entries).values(values).on_conflict_do_nothing().returning(entries.c.id)
-    ).first()
+    statement = insert(entries).values(values)
+    # A stage change comes before the action's own event, with the same state: the
+    # entry keeps the action's name (lead_qualified rather than lead_stage_changed).
+    statement = statement.on_conflict_do_update(
+        index_elements=[entries.c.entity, entries.c.record_id, entries.c.version, entries.c.phase],
+        set_={"event": statement.excluded.event},
+        where=sa.and_(
+            entries.c.event.like("%stage_changed"),
+            ~statement.excluded.event.like("%stage_changed"),
+        ),
+    )
+    inserted = db.execute(statement.returning(entries.c.id)).first()
     if inserted is None:
         return False
     if phase == domain.STATE:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import eventlet
 import pytest
 import sqlalchemy as sa
 
@@ -97,6 +98,16 @@ def test_events_replayed_out_of_order_and_twice_give_the_same_trail(audit, leads
     after = trail(audit, lead["id"])
     keep = ("action", "version", "changes", "old_known", "actor", "source", "at")
     assert [{k: e[k] for k in keep} for e in after] == [{k: e[k] for k in keep} for e in before]
+
+    # all at once, as several workers take them: one record's events wait for each other
+    with db_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit.entries WHERE record_id = :r"), {"r": lead["id"]})
+    pool = eventlet.GreenPool(16)
+    for envelope in shuffled * 2:
+        pool.spawn(call, audit, f"handle_leads_{envelope['type']}", {**envelope, "id": new_id()})
+    pool.waitall()
+    again = trail(audit, lead["id"])
+    assert [{k: e[k] for k in keep} for e in again] == [{k: e[k] for k in keep} for e in before]
     assert after[0]["changes"] == {"phone": ["+79011112233", "+79021112233"]}
     assert after[1]["changes"] == {"notes": [None, "call back"], "phone": [None, "+79011112233"]}
     assert all(e["source"] == "api" for e in after)
@@ -211,3 +222,19 @@ def test_users_are_for_administrators_only_and_a_password_shows_no_value(audit):
     assert items[0]["changes"] == {"password": [None, None]}
     assert items[0]["version"] is None
     assert call(audit, "list_record_audit", "user", user_id, {}, actor=ANN)["items"] == []
+
+
+def test_a_stage_change_and_its_action_make_one_entry_named_for_the_action(audit, leads):
+    lead = call(leads, "create_lead", {"contact_name": "Nope"}, actor=ANN)
+    call(leads, "disqualify_lead", lead["id"], "no_budget", actor=ANN)
+    entries = wait_for(
+        lambda: (t := trail(audit, lead["id"])) and len(t) == 2 and t,
+        what="the disqualification's entry",
+    )
+    disqualified = entries[0]
+    assert disqualified["changes"]["stage"] == ["qualification", "disqualified"]
+    assert disqualified["changes"]["disqualification_reason"] == [None, "no_budget"]
+    wait_for(
+        lambda: trail(audit, lead["id"])[0]["event"] == "lead_disqualified",
+        what="the entry named for the action",
+    )
