@@ -355,6 +355,12 @@ def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> 
         expect(charts.get_by_text("Counting…")).to_have_count(0)
         expect(charts.get_by_role("alert")).to_have_count(0)
 
+    # Products: analytics keeps no figures of them, so no chart view is offered
+    page.goto(f"{site.base_url}/products?show=chart")
+    expect(page.get_by_role("heading", name="Products")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Show as")).to_have_count(0)
+    expect(page.locator(".section-charts")).to_have_count(0)
+
     # Mail and Processes have screens of their own, each with a Chart tab; a process run
     # here is counted by its name and state
     name = f"Charted {uuid.uuid4().hex[:6]}"
