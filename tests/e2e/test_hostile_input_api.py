@@ -3,6 +3,8 @@ column's range get a 422 naming the field, and nothing is written."""
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -139,3 +141,20 @@ def test_renaming_a_mail_template_onto_another_ones_name_is_a_409(admin: httpx.C
     )
     assert same.status_code == 200, same.text
     assert same.json()["subject"] == "0"
+
+
+def test_a_mail_list_cursor_that_is_none_of_ours_is_a_422(admin: httpx.Client) -> None:
+    def cursor(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode()
+
+    # the fuzzer's cursor decodes to nothing, which PostgreSQL was asked to read as a time
+    for bad in ("\U000d895b", cursor("yesterday|x"), cursor("2026-12-07T10:00:00|0")):
+        refused = admin.get("/api/v1/emails", params={"cursor": bad})
+        assert problem(refused, 422)["errors"] == [
+            {"field": "cursor", "message": "is not a cursor of this list"}
+        ], bad
+    # one of the shape the list gives out reads on from there
+    ours = cursor("2026-12-07T10:00:00+00:00|01a2508b-d9c9-713b-804f-73e97ca70415")
+    page = admin.get("/api/v1/emails", params={"cursor": ours})
+    assert page.status_code == 200, page.text
+    assert page.json() == {"items": [], "next_cursor": None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -140,14 +141,19 @@ class EmailsRpc(MailBase):
             stmt = stmt.where(messages.c.thread_key == one("thread_key"))
         cursor = query.get("cursor")
         if cursor:
+            # what it holds is checked before PostgreSQL reads it: a cursor that decodes
+            # to anything but "<aware time>|<uuid>" was a 500 (the fuzzer's "\U000d895b")
             try:
                 sent, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+                after = datetime.fromisoformat(sent)
             except (ValueError, UnicodeDecodeError):
                 raise field_error("cursor", "is not a cursor of this list") from None
+            if after.tzinfo is None or not is_uuid(last_id):
+                raise field_error("cursor", "is not a cursor of this list")
             key = sa.tuple_(
                 sa.func.coalesce(messages.c.sent_at, messages.c.created_at), messages.c.id
             )
-            stmt = stmt.where(key < sa.tuple_(sa.cast(sent, sa.DateTime(timezone=True)), last_id))
+            stmt = stmt.where(key < sa.tuple_(after, last_id))
         order = sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
         rows = store.message_rows(
             self.db, stmt.order_by(order.desc(), messages.c.id.desc()).limit(limit + 1)
