@@ -148,7 +148,8 @@ def decode_cursor(cursor: Any) -> tuple[datetime, str] | None:
     try:
         padded = str(cursor) + "=" * (-len(str(cursor)) % 4)
         at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(at), str(row_id)
+        # the id goes to a uuid column: one that is none would be PostgreSQL's error, a 500
+        return datetime.fromisoformat(at), str(uuid.UUID(str(row_id)))
     except (ValueError, TypeError):
         raise ValidationFailed(
             "cursor is not one this list gave", [{"field": "cursor", "message": "invalid"}]

@@ -1,5 +1,6 @@
-"""What a fuzzer found (issue 19): text no service can store and numbers out of any
-column's range get a 422 naming the field, and nothing is written."""
+"""What a fuzzer found (issue 19): text no service can store, numbers out of any
+column's range, ids and cursors that are none and a name already taken get a 4xx
+naming the field, and nothing is written."""
 
 from __future__ import annotations
 
@@ -120,6 +121,10 @@ def test_a_process_list_filter_on_an_id_must_be_ids(admin: httpx.Client) -> None
     )
     assert fine.status_code == 200, fine.text
     assert fine.json()["items"] == []
+    # a cursor of the list's shape whose id is none reached the same column
+    forged = base64.urlsafe_b64encode(b'["2026-12-07T10:00:00+00:00", "null"]').decode()
+    paged = admin.get("/api/v1/process-instances", params={"cursor": forged})
+    assert fields(problem(paged, 422)) == {"cursor"}
 
 
 def test_renaming_a_mail_template_onto_another_ones_name_is_a_409(admin: httpx.Client) -> None:
