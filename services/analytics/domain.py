@@ -106,6 +106,7 @@ EVENTS: dict[tuple[str, str], EventRule] = {
                 order_status_changed=EventRule("order", "upsert", "order"),
                 stock_reservation_failed=EventRule("order", "upsert", "order"),
             ),
+            **_rules("product", ["product_created", "product_updated"], []),
             **_rules(
                 "invoice",
                 [
@@ -146,6 +147,9 @@ EVENTS: dict[tuple[str, str], EventRule] = {
     },
 }
 
+#: read models every user may read whole (no owner or team decides who sees them)
+CATALOGUE = frozenset({"product"})
+
 #: how far along a record of these states is: a later state is never undone by an
 #: earlier one arriving late (the version a ``patch`` keeps)
 _STATE_RANK = {
@@ -179,7 +183,9 @@ def patch_of(rule: EventRule, data: dict[str, Any]) -> dict[str, Any] | None:
         out["owner_id"] = data.get("assignee_id")
         out["version"] = _STATE_RANK.get(str(data.get("state")), 1)
         out["updated_at"] = data.get("completed_at") or data.get("created_at")
-    return out
+    # what this part does not tell (an email_linked says nothing of whom the message
+    # counts for) must not blank what another part told
+    return {key: value for key, value in out.items() if value is not None}
 
 
 def record_of(rule: EventRule, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -325,6 +331,11 @@ ENTITIES: dict[str, tuple[str, dict[str, str]]] = {
         {**_COMMON, "type": TEXT, "industry": TEXT, "parent_id": ID},
     ),
     "contacts": ("contact", {**_COMMON, "account_id": ID, "job_title": TEXT}),
+    # the catalogue: everyone may read it (CATALOGUE), whoever made a product
+    "products": (
+        "product",
+        {**_COMMON, "code": TEXT, "category": TEXT, "unit": TEXT, "is_active": TEXT},
+    ),
     # mail: owner_id is whom a message counts for (the mailbox's owner; its sender for
     # one sent through Osprey), direction incoming (received) or outgoing (sent)
     "emails": (

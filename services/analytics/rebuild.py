@@ -30,6 +30,7 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
     ("sales", "opportunity", "opportunity"),
     ("sales", "activity", "activity"),
     ("sales", "forecast_plan", "forecast_plan"),
+    ("orders", "product", "product"),
     ("orders", "order", "order"),
     ("orders", "invoice", "invoice"),
 )

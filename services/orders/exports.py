@@ -12,10 +12,10 @@ from services.platform.exports import check_exporter, export_page, unknown_entit
 from services.platform.rpc import rpc
 
 from .base import OrdersBase
-from .models import Invoice, Order
-from .schemas import dump_invoice, dump_order
+from .models import Invoice, Order, Product
+from .schemas import dump_invoice, dump_order, dump_product
 
-ENTITIES = ("order", "invoice")
+ENTITIES = ("product", "order", "invoice")
 
 
 class ExportsRpc(OrdersBase):
@@ -30,9 +30,12 @@ class ExportsRpc(OrdersBase):
         *,
         actor: dict[str, Any],
     ) -> dict[str, Any]:
-        """``{items, next_after}``: ``entity`` (``order``, ``invoice``) in id order after
-        the id ``after``, each as its events carry it."""
+        """``{items, next_after}``: ``entity`` (``product``, ``order``, ``invoice``) in id
+        order after the id ``after``, each as its events carry it (a product without its
+        price, which its events carry and analytics does not keep)."""
         check_exporter(actor)
+        if entity == "product":
+            return export_page(self.db, Product, dump_product, after=after, limit=limit)
         if entity == "order":
             return export_page(
                 self.db,

@@ -355,11 +355,20 @@ def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> 
         expect(charts.get_by_text("Counting…")).to_have_count(0)
         expect(charts.get_by_role("alert")).to_have_count(0)
 
-    # Products: analytics keeps no figures of them, so no chart view is offered
+    # Products: the catalogue, the same for everyone
+    with site.api() as api:
+        product = api.post(
+            "/api/v1/products",
+            json={"code": f"CH-{uuid.uuid4().hex[:6]}", "name": "Charted seat", "category": "Charts"},
+        )
+        assert product.status_code == 201, product.text
     page.goto(f"{site.base_url}/products?show=chart")
-    expect(page.get_by_role("heading", name="Products")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Show as")).to_have_count(0)
-    expect(page.locator(".section-charts")).to_have_count(0)
+    charts = page.locator(".section-charts")
+    expect(charts).to_have_attribute("data-entity", "products")
+    category = page.locator("[data-figure=category] table tbody tr").filter(has_text="Charts")
+    expect(category.locator("td").last).to_have_text("1")
+    expect(page.locator("[data-figure=active] table")).to_contain_text("Active")
+    expect(charts.get_by_role("alert")).to_have_count(0)
 
     # Mail and Processes have screens of their own, each with a Chart tab; a process run
     # here is counted by its name and state

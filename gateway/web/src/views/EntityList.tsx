@@ -199,7 +199,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
     <div className="page list-page">
       <header className="page-head">
         <h1>{t(config.titleKey)}</h1>
-        {config.ListSwitch ? <config.ListSwitch /> : config.noCharts ? null : <ChartSwitch basePath={config.basePath} />}
+        {config.ListSwitch ? <config.ListSwitch /> : <ChartSwitch basePath={config.basePath} />}
         <Views config={config} />
         <div className="spacer" />
         <Link to={`${config.basePath}/new`} className="button primary">
@@ -270,14 +270,14 @@ export function EntityList({ config }: { config: EntityConfig }) {
           )}
         </div>
       )}
-      {isChartShown(params) && !config.noCharts && (
+      {isChartShown(params) && (
         <Suspense fallback={<div className="loading" aria-busy="true" />}>
           <SectionCharts entity={config.entity} />
         </Suspense>
       )}
       <div
         className="grid"
-        hidden={isChartShown(params) && !config.noCharts}
+        hidden={isChartShown(params)}
         ref={scroller}
         role="table"
         aria-label={t(config.titleKey)}

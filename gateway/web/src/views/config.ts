@@ -56,8 +56,6 @@ export interface EntityConfig {
   views: BuiltInView[];
   title: (record: EntityRecord) => string;
   headerFields: string[];
-  /** No chart view: analytics keeps no figures of these records (products). */
-  noCharts?: boolean;
   /** What a new record's form starts with (the user changes any of it before saving). */
   newDefaults?: () => Record<string, unknown>;
   stageBar?: StageBar;

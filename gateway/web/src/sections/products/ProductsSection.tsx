@@ -7,7 +7,6 @@ export const PRODUCTS: EntityConfig = {
   entity: "products",
   section: "products",
   basePath: "/products",
-  noCharts: true,
   titleKey: "section.products",
   newKey: "products.new",
   countKey: "products.count",

@@ -25,6 +25,12 @@ export function sectionFigures(entity: string, filters: Record<string, string>, 
   const month = { field: "created_at", bucket: "month" as const };
   const count = { fn: "count" as const };
   switch (entity) {
+    case "products":
+      return [
+        { id: "category", spec: { entity, filters: over(), group_by: [{ field: "category" }], chart: "bar" }, wide: true },
+        { id: "active", spec: { entity, filters: over(), group_by: [{ field: "is_active" }], chart: "pie" } },
+        { id: "month", spec: { entity, filters: over(), group_by: [month], chart: "line" } },
+      ];
     case "emails":
       return [
         {

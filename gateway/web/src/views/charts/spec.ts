@@ -91,6 +91,7 @@ export const REPORT_FIELDS: Record<string, Record<string, FieldKind>> = {
     related_id: "id",
   },
   accounts: { ...COMMON, type: "text", industry: "text", parent_id: "id" },
+  products: { ...COMMON, code: "text", category: "text", unit: "text", is_active: "text" },
   contacts: { ...COMMON, account_id: "id", job_title: "text" },
   // owner_id: whom a message counts for (its mailbox's owner, or who sent it)
   emails: { ...COMMON, direction: "text", mailbox_id: "id", sent_at: "datetime", linked: "text" },
