@@ -359,7 +359,11 @@ def test_every_sections_chart_view_shows_its_figures(page: Page, site: Site) -> 
     with site.api() as api:
         product = api.post(
             "/api/v1/products",
-            json={"code": f"CH-{uuid.uuid4().hex[:6]}", "name": "Charted seat", "category": "Charts"},
+            json={
+                "code": f"CH-{uuid.uuid4().hex[:6]}",
+                "name": "Charted seat",
+                "category": "Charts",
+            },
         )
         assert product.status_code == 201, product.text
     page.goto(f"{site.base_url}/products?show=chart")
