@@ -382,7 +382,11 @@ def main() -> int:
     # disagree without a 5xx) as counts
     results["passes"] = {
         kind: {
-            **{k: v for k, v in one.items() if k not in ("failing_operations", "warnings")},
+            **{
+                k: v
+                for k, v in one.items()
+                if k not in ("failing_operations", "warnings", "report_dir")
+            },
             "warnings": {k: len(v) for k, v in one["warnings"].items()},
         }
         for kind, one in passes.items()
