@@ -185,3 +185,16 @@ def test_order_from_a_deal_then_invoice_it_and_pay_in_two_parts(page: Page, site
     with site.api() as api:
         invoice = api.get(f"/api/v1/invoices/{invoice_id}").json()
         assert (invoice["status"], invoice["paid_amount"]) == ("paid", "110.00")
+
+    # Issue 21: the invoices list shows whole numbers (they were cut to "INV-2026-000…")
+    # and its search box finds an invoice by the end of its number
+    number = invoice["number"]
+    page.goto(f"{site.base_url}/invoices")
+    search = page.get_by_role("searchbox", name="Search")
+    search.fill(number[-4:])
+    row = page.locator(".grid-row").filter(has_text=number)
+    expect(row).to_have_count(1)
+    cell = row.locator(".grid-cell").first
+    assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), "the number is cut"
+    total = row.locator(".grid-cell[title]").filter(has_text="110")
+    expect(total.first).to_have_attribute("title", re.compile("110"))

@@ -348,8 +348,11 @@ export function EntityList({ config }: { config: EntityConfig }) {
               >
                 {columns.map((column, index) => {
                   const field = fields.get(column.name);
+                  // the whole value on hover, for a column too narrow to show it (names of
+                  // linked records show their own)
+                  const whole = field?.type === "uuid" ? undefined : formatValue(t, config.entity, field, row[column.name], session.user.id, row) || undefined;
                   return (
-                    <div key={column.name} className="grid-cell" role="cell" style={{ width: widthOf(column) }} data-type={field?.type}>
+                    <div key={column.name} className="grid-cell" role="cell" style={{ width: widthOf(column) }} data-type={field?.type} title={whole}>
                       {index === 0 ? (
                         <Link to={recordPath(row)} className="row-link">
                           {formatValue(t, config.entity, field, row[column.name], session.user.id, row) || config.title(row) || t("record.untitled")}

@@ -86,7 +86,7 @@ export const INVOICES: EntityConfig = {
   countKey: "invoices.count",
   defaultSort: "-created_at",
   defaultColumns: [
-    { name: "number", width: 140 },
+    { name: "number", width: 170 },
     { name: "account_id", width: 220 },
     { name: "status", width: 120 },
     { name: "total", width: 140 },
