@@ -1,4 +1,4 @@
-"""The Change history tab of a lead in a real browser: each change with when, who, the
+"""The Change log tab of a lead in a real browser: each change with when, who, the
 source and each field's old → new value under the field's label."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def test_a_leads_change_history_shows_old_and_new_values(page: Page, site: Site)
         changed = api.patch(f"/api/v1/leads/{lead['id']}", json={"contact_name": second})
         assert changed.status_code == 200, changed.text
     sign_in(page, site, f"/leads/{lead['id']}?tab=audit")
-    tab = page.get_by_role("tab", name="Change history")
+    tab = page.get_by_role("tab", name="Change log")
     expect(tab).to_have_attribute("aria-selected", "true")
 
     # the events reach the trail a moment after the change: reopen until both are there

@@ -69,7 +69,7 @@ def test_a_distribution_rule_assigns_a_lead(page: Page, site: Site) -> None:
         expect(page.locator(".stage-bar [aria-current=step]")).to_have_text("Handoff to sales")
         expect(page.locator("[data-key-field=owner_id]")).to_contain_text(rep["full_name"])
 
-        page.get_by_role("tab", name="History").click()
+        page.get_by_role("tab", name="History", exact=True).click()
         owners = page.locator(".assignments tbody tr")
         expect(owners.first).to_contain_text(rep["full_name"])
         expect(owners.first).to_contain_text(f"rule “{rule_name}” (round robin)")

@@ -77,7 +77,7 @@ def test_qualify_creating_contact_and_account_then_hand_off_and_see_the_deal(
     expect(page.get_by_role("button", name="Save", exact=True)).to_have_count(0)  # read-only now
     snapshot(page, "lead-converted")
 
-    page.get_by_role("tab", name="History").click()
+    page.get_by_role("tab", name="History", exact=True).click()
     steps = page.locator(".lead-history .timeline-item")
     expect(steps).to_have_count(4)
     actions = steps.evaluate_all("items => items.map(i => i.dataset.action)")
@@ -161,7 +161,7 @@ def test_move_by_hand_disqualify_with_a_reason_and_reopen(page: Page, site: Site
     assert stored["disqualification_reason"] == reason["code"]
     snapshot(page, "lead-disqualified")
 
-    page.get_by_role("tab", name="History").click()
+    page.get_by_role("tab", name="History", exact=True).click()
     steps = page.locator(".lead-history .timeline-item")
     expect(steps).to_have_count(3)
     assert steps.evaluate_all("items => items.map(i => i.dataset.action)") == [

@@ -12,8 +12,10 @@ from tests.web.sales import created, new_account, new_deal, open_stages, snapsho
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
 
 
 def test_account_page_lists_its_contacts(page: Page, site: Site) -> None:

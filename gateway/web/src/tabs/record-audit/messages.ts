@@ -1,6 +1,6 @@
 export default {
   en: {
-    "tab.audit": "Change history",
+    "tab.audit": "Change log",
     "admin.audit": "Audit trail",
     "audit.filter.entity": "Record kind",
     "audit.filter.record": "Record id",
@@ -41,7 +41,7 @@ export default {
     "audit.source.unknown": "Unknown",
   },
   ru: {
-    "tab.audit": "История изменений",
+    "tab.audit": "Журнал изменений",
     "admin.audit": "Журнал изменений",
     "audit.filter.entity": "Вид записи",
     "audit.filter.record": "Id записи",
