@@ -93,7 +93,7 @@ mailservers:
 # run; the target fails if either failed.
 test: venv infra web browser fonts mailservers
 	@status=0; \
-	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/pytest --durations=15 $(PYTEST_ARGS) || status=$$?; \
 	if [ -d tests/web ]; then \
 		OSPREY_NO_MONKEY_PATCH=1 $(BIN)/pytest tests/web $(PYTEST_ARGS) || status=$$?; \
 	fi; \
