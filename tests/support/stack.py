@@ -170,15 +170,23 @@ class Process:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if the process has not ended after ``grace`` seconds."""
+        self.signal_stop()
+        self.wait_stopped(grace)
+
+    def signal_stop(self) -> None:
+        """SIGTERM without waiting (several processes then drain at the same time)."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, grace: float = 10.0) -> None:
+        """Wait for a SIGTERMed process to end; SIGKILL it after ``grace`` seconds."""
         if self.popen is None:
             return
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
+        try:
+            self.popen.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
 
     def kill(self) -> None:
         """SIGKILL: the process dies at once, as in a crash."""
@@ -288,9 +296,15 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        # The gateway first, so nothing new reaches the services while they drain.
-        for name in [GATEWAY, *(n for n in self.processes if n != GATEWAY)]:
-            self.processes[name].stop()
+        # The gateway first, so nothing new reaches the services while they drain; then
+        # every service at once (one after the other took a second or two each).
+        if GATEWAY in self.processes:
+            self.processes[GATEWAY].stop()
+        services = [p for n, p in self.processes.items() if n != GATEWAY]
+        for process in services:
+            process.signal_stop()
+        for process in services:
+            process.wait_stopped()
         if self._vhost_made:
             self.vhost.delete()
             self._vhost_made = False
