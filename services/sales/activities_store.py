@@ -22,6 +22,7 @@ from . import domain
 from .domain import (
     ACTIVITY,
     ACTIVITY_PRIORITIES,
+    ACTIVITY_SOURCES,
     ACTIVITY_STATUSES,
     ACTIVITY_TYPES,
     DONE_STATUSES,
@@ -52,6 +53,7 @@ ACTIVITY_LIST_SPEC = ListSpec(
         "team_id": Filter(Activity.team_id, "uuid"),
         "related_type": Filter(Activity.related_type, "enum", options=RELATED_TYPES),
         "related_id": Filter(Activity.related_id, "uuid"),
+        "source": Filter(Activity.source, "enum", options=ACTIVITY_SOURCES),
         "title": Filter(Activity.title, "contains"),
         "start_at": Filter(Activity.start_at, "datetime"),
         "due_at": Filter(Activity.due_at, "datetime"),

@@ -21,6 +21,7 @@ from services.platform.requests_once import applied_requests_table
 from .domain import (
     ACCOUNT_TYPES,
     ACTIVITY_PRIORITIES,
+    ACTIVITY_SOURCES,
     ACTIVITY_STATUSES,
     ACTIVITY_TYPES,
     EMAIL_DIRECTIONS,
@@ -454,6 +455,8 @@ class Activity(Base):
     result: Mapped[str | None] = mapped_column(sa.String(2000))
     related_type: Mapped[str | None] = mapped_column(sa.String(20))
     related_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    # where it came from: a connected calendar (google, exchange), None when made here
+    source: Mapped[str | None] = mapped_column(sa.String(20))
     owner_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
@@ -471,6 +474,7 @@ class Activity(Base):
         sa.CheckConstraint(f"status IN ({_in(ACTIVITY_STATUSES)})", name="status"),
         sa.CheckConstraint(f"priority IN ({_in(ACTIVITY_PRIORITIES)})", name="priority"),
         sa.CheckConstraint(f"related_type IN ({_in(RELATED_TYPES)})", name="related_type"),
+        sa.CheckConstraint(f"source IN ({_in(ACTIVITY_SOURCES)})", name="source"),
         sa.CheckConstraint("(related_type IS NULL) = (related_id IS NULL)", name="related_pair"),
         sa.CheckConstraint("due_at >= start_at", name="time_order"),
         sa.CheckConstraint("version >= 1", name="version"),

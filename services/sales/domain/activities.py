@@ -32,6 +32,10 @@ ACTIVITY_PRIORITIES: tuple[str, ...] = ("low", "normal", "high")
 #: What an activity may be about (a lead and an order live in other services).
 RELATED_TYPES: tuple[str, ...] = ("lead", "contact", "account", "opportunity", "order")
 PARTICIPANT_KINDS: tuple[str, ...] = ("contact", "user")
+#: Where an activity came from when it was not made in Osprey: the calendar or task
+#: list of a connected account (``None``: made here). Set by the integration that
+#: creates it, so the timeline can say "from Google Calendar" (sales_0011).
+ACTIVITY_SOURCES: tuple[str, ...] = ("google", "exchange")
 
 ACTIVITY_FIELDS: tuple[EntityField, ...] = (
     EntityField("id", "uuid", "ID", read_only=True),
@@ -58,6 +62,7 @@ ACTIVITY_FIELDS: tuple[EntityField, ...] = (
     EntityField("related_type", "enum", "Related to", options=RELATED_TYPES, filterable=True),
     EntityField("related_id", "uuid", "Related record", filterable=True),
     EntityField("participants", "list", "Participants", items="participant"),
+    EntityField("source", "enum", "Source", options=ACTIVITY_SOURCES, filterable=True),
     *fields.record_tail(),
 )
 ACTIVITY = Entity("activity", ACTIVITY_FIELDS)

@@ -473,3 +473,22 @@ def test_describe_activities_lists_the_fields(sales):
     assert fields["type"]["options"] == ["task", "call", "meeting", "email"]
     assert fields["participants"]["type"] == "list" and fields["completed_at"]["read_only"]
     assert fields["due_at"]["filter_op"] == "range"
+
+
+def test_an_activity_says_where_it_came_from_and_lists_filter_by_it(sales, db_engine):
+    made_here = activity(sales, title="Made here")
+    from_google = activity(sales, type="meeting", title="From Google", source="google")
+    assert made_here["source"] is None and from_google["source"] == "google"
+    assert call(sales, "get_activity", from_google["id"], actor=REP_A)["source"] == "google"
+    listed = call(sales, "list_activities", {"filter": {"source": "google"}}, actor=REP_A)
+    assert [a["id"] for a in listed["items"]] == [from_google["id"]]
+    created = [d for t, d in outbox(db_engine) if t == "activity_created"]
+    assert {d["id"]: d["source"] for d in created} == {
+        made_here["id"]: None,
+        from_google["id"]: "google",
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        activity(sales, title="From nowhere", source="carrier_pigeon")
+    assert error_fields(exc) == {"source"}
+    described = {f["name"]: f for f in call(sales, "describe_activities")["fields"]}
+    assert described["source"]["options"] == ["google", "exchange"]
