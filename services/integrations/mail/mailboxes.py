@@ -24,6 +24,16 @@ def _visible(caller: Actor, row: Any) -> bool:
     return caller.is_admin or row.is_shared or row.owner_id == caller.id
 
 
+def _check_imap(row: Any) -> None:
+    """Mailboxes of other integrations (Exchange, Google) are changed and synced where
+    they were connected (services/integrations/mail/external.py)."""
+    if row.kind != "imap":
+        raise Conflict(
+            f"This mailbox is synced by its {row.kind.title()} connection: change or sync it"
+            " in Settings there"
+        )
+
+
 class MailboxesRpc(MailBase):
     @rpc(expected_exceptions=EXPECTED)
     def test_mailbox_connection(
@@ -129,6 +139,7 @@ class MailboxesRpc(MailBase):
         row = store.mailbox_row(self.db, mailbox_id, for_update=True)
         if not _visible(caller, row):
             raise store._no_mailbox()
+        _check_imap(row)
         mailbox = store.dump_mailbox(row)
         if not domain.may_manage(caller, mailbox) or (
             ("is_shared" in changes or "owner_id" in changes) and not caller.is_admin
@@ -184,6 +195,7 @@ class MailboxesRpc(MailBase):
             raise store._no_mailbox()
         if not domain.may_manage(caller, store.dump_mailbox(row)):
             raise PermissionDenied("You may not sync this mailbox")
+        _check_imap(row)
         if not wait:
             self.db.execute(
                 connections.update()

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from .emails import EmailsRpc
 from .exports import ExportsRpc
+from .external import ExternalMailRpc
 from .mailboxes import MailboxesRpc
 from .rules import RulesRpc
 
 
-class MailService(MailboxesRpc, EmailsRpc, RulesRpc, ExportsRpc):
+class MailService(MailboxesRpc, EmailsRpc, RulesRpc, ExportsRpc, ExternalMailRpc):
     """Every part's entrypoints, in one service."""
 
     name = "mail"
