@@ -38,6 +38,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("mail", "integrations.mail"),
     ServiceInfo("analytics"),
     ServiceInfo("audit"),
+    ServiceInfo("imports", "integrations.imports"),
 )
 
 

@@ -1,0 +1,88 @@
+"""What the imports service's parts are given: its database, the owning services'
+RPC, its settings, and the files of the jobs this process is running."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+
+from services.platform.db import Database
+
+from .models import metadata
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: the largest file an import takes (``OSPREY_IMPORT_MAX_BYTES``)
+    max_bytes: int
+    #: rows per batch sent to the owning service
+    batch_rows: int
+    #: seconds a runner works on a job per timer tick before it looks again
+    slice_seconds: float
+
+
+def read_settings(environ: Any = os.environ) -> Settings:
+    def number(name: str, default: float) -> float:
+        try:
+            return float(environ.get(name) or default)
+        except ValueError:
+            return default
+
+    return Settings(
+        max_bytes=int(number("OSPREY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)),
+        batch_rows=max(1, min(500, int(number("OSPREY_IMPORT_BATCH_ROWS", 500)))),
+        slice_seconds=number("OSPREY_IMPORT_SLICE_SECONDS", 5.0),
+    )
+
+
+class ImportSettings(DependencyProvider):
+    """The settings, read once at start-up."""
+
+    def setup(self) -> None:
+        self.settings = read_settings()
+
+    def get_dependency(self, worker_ctx: Any) -> Settings:
+        return self.settings
+
+
+class OpenFiles(DependencyProvider):
+    """The jobs this process is reading: ``{job_id: (path, row iterator, position)}``.
+
+    A job is read across timer ticks from the same open file, so a workbook is loaded
+    once, not once per batch; another instance that takes the job over opens it again
+    and skips to the job's position."""
+
+    def setup(self) -> None:
+        self.files: dict[str, Any] = {}
+
+    def get_dependency(self, worker_ctx: Any) -> dict[str, Any]:
+        return self.files
+
+    def stop(self) -> None:
+        for path, *_ in list(self.files.values()):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self.files.clear()
+
+
+class ImportsBase:
+    """The providers every part of the imports service uses, and nothing else."""
+
+    name = "imports"
+
+    db = Database(metadata)
+    settings = ImportSettings()
+    open_files = OpenFiles()
+    leads_rpc = RpcProxy("leads")
+    sales_rpc = RpcProxy("sales")
+    orders_rpc = RpcProxy("orders")
+
+    def owners(self) -> dict[str, Any]:
+        return {"leads": self.leads_rpc, "sales": self.sales_rpc, "orders": self.orders_rpc}

@@ -1,0 +1,172 @@
+"""The runner: imports and rollbacks done in the background, a batch at a time — a part
+of the imports service.
+
+A timer claims a waiting job (``FOR UPDATE SKIP LOCKED`` with a lease, so several
+instances share the jobs and one that dies is taken over) and works on it for a slice
+of time (``OSPREY_IMPORT_SLICE_SECONDS``). Each batch of rows is written through the
+owning service, then what each row became and the progress are committed together:
+a restart resumes after the last committed batch. The file stays open in this process
+between slices (a workbook is loaded once); memory holds one batch and the reader's
+state, never the file's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+from nameko.timer import timer
+
+from services.platform.events import utcnow
+
+from . import domain, reading, store
+from .dependencies import ImportsBase
+from .entities import Row, Writer
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 0.5
+UNDO_BATCH = 100
+
+
+def data_rows(path: str, info: reading.FileInfo) -> Iterator[list[Any]]:
+    """The rows after the header (blank rows included, so positions stay stable)."""
+    seen_header = False
+    for row in reading.rows(path, info):
+        if not seen_header:
+            if not domain.is_blank_row(row):
+                seen_header = True
+            continue
+        yield row
+
+
+class RunnerRpc(ImportsBase):
+    """The background work of the imports service."""
+
+    @timer(interval=TICK_SECONDS)
+    def run_import_jobs(self) -> None:
+        """Claim a job and work on it for one slice."""
+        now = utcnow()
+        job = store.claim_job(self.db, now, held=[])
+        self.db.commit()
+        if job is None:
+            return
+        try:
+            if job.status == "rolling_back":
+                self._undo_slice(job)
+            else:
+                self._import_slice(job)
+        except Exception as exc:  # noqa: BLE001 - a job that breaks must not block the rest
+            log.exception("import %s failed", job.id)
+            self.db.rollback()
+            self._close(job.id)
+            status = "failed" if job.status == "running" else "done"
+            store.update_job(
+                self.db, job.id, status=status, error=f"{type(exc).__name__}: {exc}"[:500],
+                finished_at=utcnow(), leased_until=None,
+            )  # fmt: skip
+            self.db.commit()
+
+    # --- importing -------------------------------------------------------------------
+    def _open(self, job: Any) -> tuple[Iterator[list[Any]], Writer]:
+        state = self.open_files.get(job.id)
+        if state is not None and state["position"] == job.position:
+            return state["rows"], state["writer"]
+        self._close(job.id)
+        path = store.write_temp_file(self.db, job.id, "upload")
+        info = reading.FileInfo(job.format, job.encoding, job.delimiter)
+        if job.total == 0:
+            total = sum(1 for row in data_rows(path, info) if not domain.is_blank_row(row))
+            store.update_job(self.db, job.id, total=total)
+        rows = data_rows(path, info)
+        for _ in islice(rows, job.position):  # what an earlier slice wrote
+            pass
+        writer = Writer(self.owners(), job.entity, job.id, job.actor, job.options)
+        self.open_files[job.id] = {
+            "path": path, "rows": rows, "writer": writer, "position": job.position,
+        }  # fmt: skip
+        return rows, writer
+
+    def _close(self, job_id: str) -> None:
+        state = self.open_files.pop(job_id, None)
+        if state is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(state["path"])
+
+    def _import_slice(self, job: Any) -> None:
+        rows, writer = self._open(job)
+        mapping = job.mapping
+        deadline = time.monotonic() + self.settings.slice_seconds
+        position, done, failed_count = job.position, job.done, job.failed
+        counts = dict(job.counts or {})
+        finished = False
+        while time.monotonic() < deadline:
+            batch: list[Row] = []
+            read = 0
+            for cells in islice(rows, self.settings.batch_rows):
+                read += 1
+                if domain.is_blank_row(cells):
+                    continue
+                values, errors = domain.convert_row(job.entity, mapping, cells)
+                batch.append(Row(position + read, cells, values, errors))
+            if read == 0:
+                finished = True
+                break
+            result = writer.write(batch)
+            store.add_rows(self.db, job.id, result.entries)
+            for number, side in enumerate(result.side_records, start=1):
+                store.add_rows(self.db, job.id, [{
+                    "row_no": -(counts.get("side", 0) + number), "status": "created", **side,
+                }])  # fmt: skip
+            counts["side"] = counts.get("side", 0) + len(result.side_records)
+            for entry in result.entries:
+                counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+            position += read
+            done += len(batch)
+            failed_count += sum(1 for e in result.entries if e["status"] == "failed")
+            store.update_job(
+                self.db, job.id, position=position, done=done, failed=failed_count,
+                counts=counts, leased_until=utcnow() + store.LEASE,
+            )  # fmt: skip
+            self.db.commit()
+            self.open_files[job.id]["position"] = position
+        if finished:
+            self._close(job.id)
+            store.update_job(
+                self.db, job.id, status="done", finished_at=utcnow(), leased_until=None
+            )
+            self.db.emit("import_finished", store.dump_job(store.load_job(self.db, job.id)))
+            self.db.commit()
+        else:
+            # let the next tick (of this or another instance) take it up again
+            store.update_job(self.db, job.id, leased_until=utcnow())
+            self.db.commit()
+
+    # --- rolling back ----------------------------------------------------------------
+    def _undo_slice(self, job: Any) -> None:
+        writer = Writer(self.owners(), job.entity, job.id, job.actor, job.options)
+        deadline = time.monotonic() + self.settings.slice_seconds
+        counts = dict(job.counts or {})
+        while time.monotonic() < deadline:
+            entries = store.rows_to_undo(self.db, job.id, UNDO_BATCH)
+            if not entries:
+                store.update_job(
+                    self.db, job.id, status="rolled_back", counts=counts,
+                    finished_at=utcnow(), leased_until=None,
+                )  # fmt: skip
+                self.db.emit("import_rolled_back", store.dump_job(store.load_job(self.db, job.id)))
+                self.db.commit()
+                return
+            # side records (accounts made for links) go last: rows pointing at them first
+            for entry in sorted(entries, key=lambda e: e.row_no < 0):
+                writer.undo(entry)
+            store.mark_rows(self.db, job.id, [e.row_no for e in entries], "rolled_back")
+            counts["rolled_back"] = counts.get("rolled_back", 0) + len(entries)
+            store.update_job(self.db, job.id, counts=counts, leased_until=utcnow() + store.LEASE)
+            self.db.commit()
+        store.update_job(self.db, job.id, leased_until=utcnow())
+        self.db.commit()

@@ -1,0 +1,19 @@
+"""The imports service: spreadsheets and CSV files into the CRM, and any list out to
+one (DESIGN.md §6, issue 16).
+
+Composes the parts (import jobs, the background runner, exports) and nothing else.
+The parts sit on :class:`.dependencies.ImportsBase`, which declares the providers
+only; files are read in :mod:`.reading`, the rules are in :mod:`.domain`, records are
+written through their owning services in :mod:`.entities`, SQL is in :mod:`.store`.
+"""
+
+from __future__ import annotations
+
+from .jobs import JobsRpc
+from .runner import RunnerRpc
+
+
+class ImportsService(JobsRpc, RunnerRpc):
+    """Every part's entrypoints, in one service."""
+
+    name = "imports"
