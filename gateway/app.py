@@ -28,6 +28,7 @@ from .routers import (
     files,
     forecasts,
     health,
+    imports,
     invoices,
     lead_process,
     lead_rules,
@@ -105,7 +106,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
     app.add_middleware(
         BodyLimitMiddleware,
         limit=config.max_body_bytes,
-        limits={files.PATH: files.upload_body_limit()},
+        limits={files.PATH: files.upload_body_limit(), imports.PATH: imports.upload_body_limit()},
     )
     # outermost: every answer gets the headers, the body limit's and problems' too
     app.add_middleware(SecurityHeadersMiddleware)
@@ -135,6 +136,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         emails.router,
         notifications.router,
         files.router,
+        imports.router,
         stream.router,
         meta.router,
         name_indexes.router,

@@ -84,6 +84,9 @@ SEGMENTS: dict[str, str] = {
     "charts": "analytics",
     "dashboards": "analytics",
     "reports": "analytics",
+    # imports and exports of spreadsheets (each record still needs its owner's rights)
+    "imports": "data",
+    "exports": "data",
     # administration
     "users": DIRECTORY,
     "teams": DIRECTORY,

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 #: the areas, in the order the web app shows them
-AREAS: tuple[str, ...] = ("leads", "sales", "orders", "feed", "processes", "mail", "analytics")
+AREAS: tuple[str, ...] = (
+    "leads",
+    "sales",
+    "orders",
+    "feed",
+    "processes",
+    "mail",
+    "analytics",
+    # imports and exports of spreadsheets (gateway/scopes.py)
+    "data",
+)
 READ = "read"
 WRITE = "write"
 #: user administration: creating and changing users and teams, the admin pages

@@ -134,6 +134,17 @@ class JobsRpc(ImportsBase):
         return store.dump_job(store.load_job(self.db, job_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    def delete_import(self, job_id: str, actor: dict[str, Any]) -> None:
+        """Forget an import that is not running, with its file and rows (the records it
+        wrote stay). Raises ``Conflict`` while it runs or rolls back, ``NotFound``."""
+        caller = Actor.from_dict(actor)
+        job = store.load_job(self.db, job_id, caller, for_update=True)
+        if job.status in ("queued", "running", "rollback_queued", "rolling_back"):
+            raise Conflict("The import is running; wait for it to finish")
+        store.jobs_delete(self.db, job_id)
+        self.db.commit()
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_import(self, job_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The job with its progress ``{total, done, failed}``. Raises ``NotFound``."""
         return store.dump_job(store.load_job(self.db, job_id, Actor.from_dict(actor)))
