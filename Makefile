@@ -25,7 +25,7 @@ WEB := gateway/web
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
 
-.PHONY: help up down test lint migrate web bench bench-quick mutation venv infra browser fonts mailservers
+.PHONY: help up down test lint migrate web bench bench-quick mutation venv infra browser fonts mailservers office
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -88,10 +88,15 @@ fonts:
 mailservers:
 	@deploy/local/install-mail.sh
 
+# LibreOffice Calc (headless) and python3-uno, which save the import tests' spreadsheets
+# (Debian's packages; a no-op when present).
+office:
+	@deploy/local/install-office.sh
+
 # The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
 # they skip themselves; they run in a second pytest without the patching. Both always
 # run; the target fails if either failed.
-test: venv infra web browser fonts mailservers
+test: venv infra web browser fonts mailservers office
 	@status=0; \
 	$(BIN)/pytest --durations=15 $(PYTEST_ARGS) || status=$$?; \
 	if [ -d tests/web ]; then \
