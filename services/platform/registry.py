@@ -39,6 +39,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("analytics"),
     ServiceInfo("audit"),
     ServiceInfo("imports", "integrations.imports"),
+    ServiceInfo("google", "integrations.google"),
 )
 
 
