@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.platform.config import Settings, settings
 
-from . import problems
+from . import openapi, problems
 from .auth import ActorCache
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TextHygieneMiddleware
 from .routers import (
@@ -90,6 +90,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     problems.install(app)
 
@@ -146,6 +147,8 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         analytics.router,
     ):
         app.include_router(router)
+
+    openapi.install(app)
 
     @app.get("/", include_in_schema=False)
     async def index() -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -46,6 +46,8 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
 
 
 class FieldProblem(BaseModel):
+    """One input that was refused: ``lines[0].price``, ``filter[stage]``, ``If-Match``."""
+
     field: str
     message: str
 
@@ -53,22 +55,64 @@ class FieldProblem(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem: what went wrong and, for input errors, which field."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str = ""
-    errors: list[FieldProblem] = []
+    type: str = Field(
+        "about:blank",
+        description="`about:blank` (the status says it all) or a URI naming the problem",
+        json_schema_extra={"format": "uri-reference"},
+    )
+    title: str = Field(description="The status's phrase, or the named problem's title")
+    status: int = Field(ge=100, le=599)
+    detail: str = Field("", description="What went wrong here, in words for a person")
+    errors: list[FieldProblem] = Field(
+        [], description="Each refused input with why (empty when no field is to blame)"
+    )
 
 
-#: For the OpenAPI document: the problem responses every API route may give.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "model": Problem,
-        "content": {PROBLEM_JSON: {}},
-        "description": HTTPStatus(status).phrase,
-    }
-    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503, 504)
-}
+class ValidationProblem(Problem):
+    """A 422: the request does not match what the operation accepts; ``errors`` name
+    each refused field (a query parameter, a body field by its path, a header)."""
+
+
+class DuplicateCandidate(BaseModel):
+    """A record the new one looks like, how much, and why."""
+
+    model_config = ConfigDict(extra="allow")
+
+    record: dict[str, Any] = Field(description="The existing record, as its resource shows it")
+    score: float = Field(description="How alike, 0 to 1")
+    reasons: list[str] = Field([], description="Which fields matched")
+
+
+class ConflictProblem(Problem):
+    """A 409: a stale ``If-Match``, a state that does not allow the change, or (type
+    ``https://osprey.dev/problems/duplicates``) likely duplicates in ``candidates``."""
+
+    candidates: list[DuplicateCandidate] | None = Field(
+        None, description="Only on a duplicates problem: the records the new one looks like"
+    )
+
+
+PROBLEM_MODELS: tuple[type[BaseModel], ...] = (Problem, ValidationProblem, ConflictProblem)
+
+#: Kept for routers that still pass it: the statuses each operation documents are now
+#: worked out per route (gateway/openapi.py); a route adds its own with ``responses``.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {}
+
+
+def also(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=also(401, 429)``: problem statuses a route answers beyond those
+    gateway/openapi.py works out from what it depends on (a sign-in's 401 and 429)."""
+    return {status: {"description": HTTPStatus(status).phrase} for status in statuses}
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The problem models as OpenAPI component schemas (for gateway/openapi.py)."""
+    out: dict[str, Any] = {}
+    for model in PROBLEM_MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    return out
 
 
 def status_for(exc: Exception) -> int:

@@ -399,7 +399,7 @@ class AccountCandidates(Response):
     candidates: list[SimilarAccountOut]
 
 
-class MergeIn(Request):
+class RecordMergeIn(Request):
     merged_id: str = Field(min_length=1, max_length=100)
 
 

@@ -138,7 +138,7 @@ class EmailPage(Response):
     next_cursor: str | None = None
 
 
-class RecordRef(Request):
+class EmailLinkIn(Request):
     type: str = Field(description="contact, account, lead, opportunity, order or invoice")
     id: str
 
@@ -156,7 +156,7 @@ class EmailSend(Request):
     subject: str | None = None
     body: str | None = None
     template_id: str | None = None
-    related: RecordRef | None = None
+    related: EmailLinkIn | None = None
     reply_to_id: str | None = Field(default=None, description="the email this answers")
     attachments: list[AttachmentIn] | None = None
 

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import (
     AccountCandidates,
@@ -16,15 +15,15 @@ from ..schemas import (
     AccountPage,
     AccountUpdate,
     ContactOut,
-    MergeIn,
     MergeList,
+    RecordMergeIn,
     SimilarAccountOut,
 )
 from .common import etag, expected_version, require_json
 from .contacts import ALLOW_DUPLICATES
 from .records import IF_MATCH_DOC, record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 Actor = dict[str, Any]
 
@@ -110,7 +109,7 @@ async def similar_accounts(
 )
 async def merge_accounts(
     account_id: str,
-    body: MergeIn,
+    body: RecordMergeIn,
     request: Request,
     response: Response,
     actor: Actor = Depends(current_actor),

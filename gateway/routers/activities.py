@@ -14,14 +14,13 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..listing import MAX_LIMIT
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC, record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["activities"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["activities"])
 
 Actor = dict[str, Any]
 
@@ -95,13 +94,13 @@ class MyActivityPage(ResponseModel):
     next_cursor: str | None = None
 
 
-class CompleteIn(RequestModel):
+class ActivityCompleteIn(RequestModel):
     result: str | None = None
 
 
 # /me/activities first: nothing else in the application matches it, and declaring it
 # before the record routes keeps it that way whatever is added to this router later.
-@router.get("/me/activities", response_model=MyActivityPage)
+@router.get("/me/activities", response_model=MyActivityPage, operation_id="list_my_activities")
 async def my_activities(
     limit: int = Query(50, ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
@@ -139,7 +138,7 @@ async def complete_activity(
     request: Request,
     response: Response,
     activity_id: str = Path(),
-    body: CompleteIn | None = None,
+    body: ActivityCompleteIn | None = None,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:

@@ -21,14 +21,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import expected_version
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["analytics"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
 Actor = dict[str, Any]
 
@@ -202,7 +201,9 @@ def _filters(request: Request) -> dict[str, str]:
     return out
 
 
-@router.get("/charts/lead-funnel", openapi_extra=FILTER_PARAMETER_DOC)
+@router.get(
+    "/charts/lead-funnel", openapi_extra=FILTER_PARAMETER_DOC, operation_id="get_lead_funnel"
+)
 async def lead_funnel(
     request: Request,
     actor: Actor = Depends(current_actor),
@@ -214,7 +215,7 @@ async def lead_funnel(
     return await rpc.call("analytics", "lead_funnel", _filters(request), actor=actor)
 
 
-@router.get("/charts/deals", openapi_extra=FILTER_PARAMETER_DOC)
+@router.get("/charts/deals", openapi_extra=FILTER_PARAMETER_DOC, operation_id="get_deal_summary")
 async def deal_summary(
     request: Request,
     actor: Actor = Depends(current_actor),

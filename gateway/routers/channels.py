@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from .feed_schemas import (
     ChannelIn,
@@ -26,7 +25,7 @@ from .feed_schemas import (
 )
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 

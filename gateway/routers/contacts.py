@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import (
     CareerCreate,
@@ -17,14 +16,14 @@ from ..schemas import (
     ContactOut,
     ContactPage,
     ContactUpdate,
-    MergeIn,
     MergeList,
+    RecordMergeIn,
     SimilarContactOut,
 )
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC, record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["contacts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
 Actor = dict[str, Any]
 
@@ -86,7 +85,11 @@ async def check_contact_duplicates(
     return {"candidates": candidates}
 
 
-@router.get("/contacts/{contact_id}/careers", response_model=list[CareerOut])
+@router.get(
+    "/contacts/{contact_id}/careers",
+    response_model=list[CareerOut],
+    operation_id="list_contact_careers",
+)
 async def list_careers(
     contact_id: str,
     actor: Actor = Depends(current_actor),
@@ -101,6 +104,7 @@ async def list_careers(
     status_code=201,
     response_model=CareerOut,
     dependencies=[Depends(require_json)],
+    operation_id="add_contact_career",
 )
 async def add_career(
     contact_id: str,
@@ -130,7 +134,7 @@ async def similar_contacts(
 )
 async def merge_contacts(
     contact_id: str,
-    body: MergeIn,
+    body: RecordMergeIn,
     request: Request,
     response: Response,
     actor: Actor = Depends(current_actor),

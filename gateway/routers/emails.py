@@ -14,13 +14,12 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas_mail import (
     EmailDetail,
+    EmailLinkIn,
     EmailPage,
     EmailSend,
-    RecordRef,
     SentEmail,
     SubjectRuleIn,
     SubjectRuleList,
@@ -31,7 +30,7 @@ from ..schemas_mail import (
 )
 from .common import require_json
 
-router = APIRouter(prefix="/api/v1", tags=["mail"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["mail"])
 
 Actor = dict[str, Any]
 
@@ -69,7 +68,9 @@ async def send_email(
     return sent
 
 
-@router.post("/email-sends/{send_id}/retry", response_model=SentEmail)
+@router.post(
+    "/email-sends/{send_id}/retry", response_model=SentEmail, operation_id="retry_email_send"
+)
 async def retry_send(
     send_id: str = Path(),
     actor: Actor = Depends(current_actor),
@@ -132,7 +133,7 @@ async def dismiss_email(
     "/emails/{email_id}/links", response_model=EmailDetail, dependencies=[Depends(require_json)]
 )
 async def link_email(
-    body: RecordRef,
+    body: EmailLinkIn,
     email_id: str = Path(),
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
@@ -156,7 +157,7 @@ async def unlink_email(
 # --- administration: subject rules and templates ----------------------------------------------
 
 
-@router.get("/email-rules", response_model=SubjectRuleList)
+@router.get("/email-rules", response_model=SubjectRuleList, operation_id="list_email_rules")
 async def list_subject_rules(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -168,6 +169,7 @@ async def list_subject_rules(
     status_code=201,
     response_model=SubjectRuleOut,
     dependencies=[Depends(require_json)],
+    operation_id="create_email_rule",
 )
 async def create_subject_rule(
     body: SubjectRuleIn,
@@ -179,7 +181,12 @@ async def create_subject_rule(
     return await rpc.call("mail", "create_subject_rule", body.changes(), actor=actor)
 
 
-@router.delete("/email-rules/{rule_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/email-rules/{rule_id}",
+    status_code=204,
+    response_class=Response,
+    operation_id="delete_email_rule",
+)
 async def delete_subject_rule(
     rule_id: str = Path(),
     actor: Actor = Depends(current_actor),
@@ -189,7 +196,7 @@ async def delete_subject_rule(
     return Response(status_code=204)
 
 
-@router.get("/email-templates", response_model=TemplateList)
+@router.get("/email-templates", response_model=TemplateList, operation_id="list_email_templates")
 async def list_mail_templates(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -201,6 +208,7 @@ async def list_mail_templates(
     status_code=201,
     response_model=TemplateOut,
     dependencies=[Depends(require_json)],
+    operation_id="create_email_template",
 )
 async def create_mail_template(
     body: TemplateIn,
@@ -215,6 +223,7 @@ async def create_mail_template(
     "/email-templates/{template_id}",
     response_model=TemplateOut,
     dependencies=[Depends(require_json)],
+    operation_id="update_email_template",
 )
 async def update_mail_template(
     body: TemplateIn,
@@ -225,7 +234,12 @@ async def update_mail_template(
     return await rpc.call("mail", "update_mail_template", template_id, body.changes(), actor=actor)
 
 
-@router.delete("/email-templates/{template_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/email-templates/{template_id}",
+    status_code=204,
+    response_class=Response,
+    operation_id="delete_email_template",
+)
 async def delete_mail_template(
     template_id: str = Path(),
     actor: Actor = Depends(current_actor),

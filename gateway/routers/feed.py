@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from .common import etag, expected_version, require_json
 from .feed_schemas import (
@@ -30,7 +29,7 @@ from .feed_schemas import (
     page_query,
 )
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 
@@ -38,7 +37,7 @@ Actor = dict[str, Any]
 # --- posts -------------------------------------------------------------------------------
 
 
-@router.get("/feed", response_model=PostPage, tags=["feed"])
+@router.get("/feed", response_model=PostPage, tags=["feed"], operation_id="get_my_feed")
 async def my_feed(
     limit: int | None = Limit,
     cursor: str | None = Cursor,
@@ -49,7 +48,7 @@ async def my_feed(
     return await rpc.call("feed", "list_feed", page_query(limit, cursor), actor=actor)
 
 
-@router.get("/posts", response_model=PostPage, tags=["feed"])
+@router.get("/posts", response_model=PostPage, tags=["feed"], operation_id="list_posts")
 async def record_posts(
     related_type: str,
     related_id: str,
@@ -162,7 +161,12 @@ async def unpin_post(
 # --- comments and likes ------------------------------------------------------------------
 
 
-@router.get("/posts/{post_id}/comments", response_model=CommentPage, tags=["feed"])
+@router.get(
+    "/posts/{post_id}/comments",
+    response_model=CommentPage,
+    tags=["feed"],
+    operation_id="list_post_comments",
+)
 async def list_comments(
     post_id: str,
     limit: int | None = Limit,
@@ -254,7 +258,9 @@ async def unlike_post(
     return await rpc.call("feed", "unlike_post", post_id, actor=actor)
 
 
-@router.get("/posts/{post_id}/likes", response_model=LikeList, tags=["feed"])
+@router.get(
+    "/posts/{post_id}/likes", response_model=LikeList, tags=["feed"], operation_id="list_post_likes"
+)
 async def list_likes(
     post_id: str, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:

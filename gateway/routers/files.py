@@ -22,11 +22,10 @@ from starlette.exceptions import HTTPException
 from services.platform.errors import ValidationFailed
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Response as ResponseModel
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

@@ -16,13 +16,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ..auth import current_actor, rpc_client
 from ..listing import DEFAULT_LIMIT, FILTER_PARAMETER_DOC, MAX_LIMIT, parse_list_query
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["forecasts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["forecasts"])
 
 Actor = dict[str, Any]
 Money = str | int | float

@@ -22,13 +22,18 @@ router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
 
 
-@router.get("/healthz", response_model=HealthOut)
+@router.get("/healthz", response_model=HealthOut, operation_id="check_health")
 async def healthz() -> dict[str, Any]:
     """The process is up and serving HTTP."""
     return {"status": "ok", "checks": {}}
 
 
-@router.get("/readyz", response_model=HealthOut, responses={503: {"description": "Not ready"}})
+@router.get(
+    "/readyz",
+    response_model=HealthOut,
+    responses={503: {"description": "Not ready"}},
+    operation_id="check_readiness",
+)
 async def readyz(rpc: RpcClient = Depends(rpc_client)) -> Any:
     """Ready when the bus, the database and a consumer of every service's RPC queue are."""
     checks: dict[str, str] = {}

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
@@ -21,7 +20,7 @@ from .numbered import numbered_routes
 from .orders import CancelIn
 from .records import record_action
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 # Money and percentages are decimal strings ("1500.00", "20"); numbers are accepted too.
@@ -141,7 +140,12 @@ invoice_action(
 )
 
 
-@router.get("/invoices/{invoice_id}/payments", response_model=PaymentList, tags=["invoices"])
+@router.get(
+    "/invoices/{invoice_id}/payments",
+    response_model=PaymentList,
+    tags=["invoices"],
+    operation_id="list_invoice_payments",
+)
 async def list_payments(
     invoice_id: str,
     actor: Actor = Depends(current_actor),
@@ -156,6 +160,7 @@ async def list_payments(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The invoice as PDF"}},
     tags=["invoices"],
+    operation_id="get_invoice_pdf",
 )
 async def invoice_pdf(
     invoice_id: str,

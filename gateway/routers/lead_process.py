@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import LeadOut
 from ..schemas import Request as RequestModel
@@ -20,7 +19,7 @@ from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC
 
-router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["leads"])
 
 Actor = dict[str, Any]
 
@@ -62,7 +61,7 @@ class StageChangeOut(ResponseModel):
     changed_at: str
 
 
-class HistoryOut(ResponseModel):
+class LeadHistory(ResponseModel):
     items: list[StageChangeOut]
 
 
@@ -171,7 +170,9 @@ async def handoff_lead(
     return _answer(response, lead)
 
 
-@router.get("/leads/{lead_id}/history", response_model=HistoryOut)
+@router.get(
+    "/leads/{lead_id}/history", response_model=LeadHistory, operation_id="list_lead_history"
+)
 async def lead_history(
     lead_id: str,
     actor: Actor = Depends(current_actor),
@@ -194,7 +195,7 @@ class CandidatesOut(ResponseModel):
     candidates: list[SimilarLeadOut]
 
 
-class MergeIn(RequestModel):
+class LeadMergeIn(RequestModel):
     lead_ids: list[str]
 
 
@@ -254,14 +255,14 @@ class ImportRowOut(ResponseModel):
     errors: list[dict[str, Any]]
 
 
-class ImportOut(ResponseModel):
+class LeadImportReport(ResponseModel):
     created: int
     skipped: int
     failed: int
     rows: list[ImportRowOut]
 
 
-@router.post("/leads/import", response_model=ImportOut, dependencies=[Depends(require_json)])
+@router.post("/leads/import", response_model=LeadImportReport, dependencies=[Depends(require_json)])
 async def import_leads(
     body: ImportIn,
     actor: Actor = Depends(current_actor),
@@ -283,7 +284,7 @@ async def import_leads(
 )
 async def merge_leads(
     lead_id: str,
-    body: MergeIn,
+    body: LeadMergeIn,
     response: Response,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import LeadOut
 from ..schemas import Request as RequestModel
@@ -22,7 +21,7 @@ from ..schemas import Response as ResponseModel
 from .common import as_page, etag, expected_version, require_json
 from .records import IF_MATCH_DOC, record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["leads"])
 
 Actor = dict[str, Any]
 
@@ -233,7 +232,7 @@ record_routes(
 )
 
 
-@router.get("/leads/{lead_id}/score", response_model=ScoreOut)
+@router.get("/leads/{lead_id}/score", response_model=ScoreOut, operation_id="get_lead_score")
 async def explain_score(
     lead_id: str = Path(),
     actor: Actor = Depends(current_actor),

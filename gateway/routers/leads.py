@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..problems import PROBLEM_RESPONSES
 from ..schemas import LeadCreate, LeadOut, LeadPage, LeadUpdate
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["leads"])
 record_routes(
     router,
     service="leads",

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas_mail import (
     ConnectionTest,
@@ -23,7 +22,7 @@ from ..schemas_mail import (
 from .common import etag, require_json
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["mail"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["mail"])
 
 Actor = dict[str, Any]
 

@@ -8,11 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import EntitiesOut
 
-router = APIRouter(prefix="/api/v1", tags=["meta"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 #: (entity, service, describe method). A new service adds its entities here.
 DESCRIBERS: list[tuple[str, str, str]] = [

@@ -15,11 +15,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Response as ResponseModel
 
-router = APIRouter(prefix="/api/v1", tags=["administration"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["administration"])
 
 #: The services that search names in memory.
 SERVICES = ("leads", "sales")
@@ -39,7 +38,7 @@ class NameIndexPage(ResponseModel):
     items: list[NameIndexOut]
 
 
-@router.get("/admin/name-indexes", response_model=NameIndexPage)
+@router.get("/admin/name-indexes", response_model=NameIndexPage, operation_id="list_name_indexes")
 async def name_indexes(
     actor: dict[str, Any] = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:

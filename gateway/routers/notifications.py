@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from .common import require_json
 from .feed_schemas import (
@@ -32,7 +31,7 @@ from .feed_schemas import (
     page_query,
 )
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 
@@ -63,6 +62,7 @@ async def list_subscriptions(
     status_code=201,
     dependencies=[Depends(require_json)],
     tags=["feed"],
+    operation_id="create_subscription",
 )
 async def follow(
     body: SubscriptionIn,
@@ -78,7 +78,11 @@ async def follow(
 
 
 @router.delete(
-    "/subscriptions/{subscription_id}", status_code=204, response_class=Response, tags=["feed"]
+    "/subscriptions/{subscription_id}",
+    status_code=204,
+    response_class=Response,
+    tags=["feed"],
+    operation_id="delete_subscription",
 )
 async def unfollow(
     subscription_id: str,
@@ -102,21 +106,36 @@ async def list_notifications(
     return await rpc.call("feed", "list_notifications", query, actor=actor)
 
 
-@router.get("/notifications/unread-count", response_model=Count, tags=["feed"])
+@router.get(
+    "/notifications/unread-count",
+    response_model=Count,
+    tags=["feed"],
+    operation_id="count_unread_notifications",
+)
 async def unread_count(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
     return await rpc.call("feed", "unread_count", actor=actor)
 
 
-@router.post("/notifications/read-all", response_model=Count, tags=["feed"])
+@router.post(
+    "/notifications/read-all",
+    response_model=Count,
+    tags=["feed"],
+    operation_id="read_all_notifications",
+)
 async def read_all(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
     return await rpc.call("feed", "mark_all_notifications_read", actor=actor)
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationOut, tags=["feed"])
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    tags=["feed"],
+    operation_id="read_notification",
+)
 async def read_one(
     notification_id: str,
     actor: Actor = Depends(current_actor),
@@ -128,7 +147,12 @@ async def read_one(
 # --- system post settings ----------------------------------------------------------------
 
 
-@router.get("/feed-settings/system-posts", response_model=SystemPostSettingList, tags=["feed"])
+@router.get(
+    "/feed-settings/system-posts",
+    response_model=SystemPostSettingList,
+    tags=["feed"],
+    operation_id="list_system_post_settings",
+)
 async def system_post_settings(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:

@@ -12,14 +12,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC, record_action, record_routes
 
-router = APIRouter(prefix="/api/v1", tags=["opportunities"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["opportunities"])
 
 Actor = dict[str, Any]
 Money = str | int | float
@@ -102,7 +101,7 @@ class StageVisitOut(ResponseModel):
     skipped: bool
 
 
-class HistoryOut(ResponseModel):
+class OpportunityHistory(ResponseModel):
     items: list[StageVisitOut]
 
 
@@ -254,7 +253,11 @@ opportunity_action(
 )
 
 
-@router.get("/opportunities/{opportunity_id}/history", response_model=HistoryOut)
+@router.get(
+    "/opportunities/{opportunity_id}/history",
+    response_model=OpportunityHistory,
+    operation_id="list_opportunity_history",
+)
 async def opportunity_history(
     opportunity_id: str,
     actor: Actor = Depends(current_actor),
@@ -435,7 +438,7 @@ async def delete_opportunity_stage(
 # --- the pipeline board -----------------------------------------------------------------
 
 
-@router.get("/pipeline", response_model=BoardOut, tags=["pipeline"])
+@router.get("/pipeline", response_model=BoardOut, tags=["pipeline"], operation_id="get_pipeline")
 async def pipeline(
     owner_id: str | None = Query(None, description="owners' ids, comma-separated (any of)"),
     team_id: str | None = Query(None, description="teams' ids, comma-separated (any of)"),

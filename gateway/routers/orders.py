@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import Field
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
@@ -23,7 +22,7 @@ from .common import etag, require_json
 from .numbered import numbered_routes
 from .records import record_action
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 
@@ -181,7 +180,12 @@ order_action(
 )
 
 
-@router.get("/orders/{order_id}/history", response_model=OrderHistory, tags=["orders"])
+@router.get(
+    "/orders/{order_id}/history",
+    response_model=OrderHistory,
+    tags=["orders"],
+    operation_id="list_order_history",
+)
 async def order_history(
     order_id: str,
     actor: Actor = Depends(current_actor),
@@ -219,7 +223,12 @@ class Reconciliation(ResponseModel):
     differences: list[dict[str, Any]]
 
 
-@router.get("/orders/{order_id}/accounting", response_model=OrderAccounting, tags=["orders"])
+@router.get(
+    "/orders/{order_id}/accounting",
+    response_model=OrderAccounting,
+    tags=["orders"],
+    operation_id="get_order_accounting",
+)
 async def order_accounting(
     order_id: str,
     actor: Actor = Depends(current_actor),

@@ -8,14 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 

@@ -16,14 +16,13 @@ from starlette.exceptions import HTTPException
 from services.platform.errors import PermissionDenied
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import expected_version, require_json
 from .records import IF_MATCH_DOC
 
-router = APIRouter(prefix="/api/v1", tags=["processes"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["processes"])
 
 Actor = dict[str, Any]
 XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
@@ -93,7 +92,7 @@ async def _xml(request: Request) -> str:
         raise HTTPException(400, "The diagram must be UTF-8") from None
 
 
-@router.get("/process-actions")
+@router.get("/process-actions", operation_id="list_process_actions")
 async def process_actions(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -102,7 +101,9 @@ async def process_actions(
     return await rpc.call("processes", "list_process_actions", actor=actor)
 
 
-@router.get("/process-definitions", response_model=DefinitionPage)
+@router.get(
+    "/process-definitions", response_model=DefinitionPage, operation_id="list_process_definitions"
+)
 async def list_definitions(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -115,6 +116,7 @@ async def list_definitions(
     status_code=201,
     response_model=DefinitionOut,
     openapi_extra=XML_BODY_DOC,
+    operation_id="create_process_definition",
 )
 async def create_definition(
     request: Request,
@@ -134,7 +136,10 @@ async def create_definition(
 
 
 @router.post(
-    "/process-definitions/validate", response_model=ValidationOut, openapi_extra=XML_BODY_DOC
+    "/process-definitions/validate",
+    response_model=ValidationOut,
+    openapi_extra=XML_BODY_DOC,
+    operation_id="validate_process_definition",
 )
 async def validate_definition(
     request: Request, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
@@ -144,7 +149,11 @@ async def validate_definition(
     return await rpc.call("processes", "validate_process_definition", xml, actor=actor)
 
 
-@router.post("/process-definitions/shipped", response_model=DefinitionPage)
+@router.post(
+    "/process-definitions/shipped",
+    response_model=DefinitionPage,
+    operation_id="ensure_shipped_process_definitions",
+)
 async def ensure_shipped(
     actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -156,7 +165,11 @@ async def ensure_shipped(
     return {"items": items, "next_cursor": None}
 
 
-@router.get("/process-definitions/{definition_id}", response_model=DefinitionDetail)
+@router.get(
+    "/process-definitions/{definition_id}",
+    response_model=DefinitionDetail,
+    operation_id="get_process_definition",
+)
 async def get_definition(
     response: Response,
     definition_id: str = Path(),
@@ -169,7 +182,11 @@ async def get_definition(
     return record
 
 
-@router.get("/process-definitions/{definition_id}/versions", response_model=VersionPage)
+@router.get(
+    "/process-definitions/{definition_id}/versions",
+    response_model=VersionPage,
+    operation_id="list_process_definition_versions",
+)
 async def list_versions(
     definition_id: str = Path(),
     actor: Actor = Depends(current_actor),
@@ -187,6 +204,7 @@ async def list_versions(
     status_code=201,
     response_model=DefinitionOut,
     openapi_extra={**XML_BODY_DOC, **IF_MATCH_DOC},
+    operation_id="save_process_definition_version",
 )
 async def save_version(
     request: Request,
@@ -211,7 +229,11 @@ async def save_version(
     return record
 
 
-@router.get("/process-definitions/{definition_id}/xml", response_class=Response)
+@router.get(
+    "/process-definitions/{definition_id}/xml",
+    response_class=Response,
+    operation_id="download_process_definition_xml",
+)
 async def download_xml(
     definition_id: str = Path(),
     version: int | None = Query(None, ge=1),
@@ -234,6 +256,7 @@ async def download_xml(
     response_model=DefinitionOut,
     dependencies=[Depends(require_json)],
     openapi_extra=IF_MATCH_DOC,
+    operation_id="deploy_process_definition",
 )
 async def deploy(
     request: Request,

@@ -13,13 +13,12 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..listing import MAX_LIMIT
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import require_json
 
-router = APIRouter(prefix="/api/v1", tags=["processes"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["processes"])
 
 Actor = dict[str, Any]
 
@@ -43,7 +42,7 @@ class SkipIn(RequestModel):
     data: dict[str, Any] | None = None
 
 
-class CancelIn(RequestModel):
+class InstanceCancelIn(RequestModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -85,7 +84,9 @@ def _filters(**values: str | None) -> dict[str, list[str]]:
     return {k: v.split(",") for k, v in values.items() if v}
 
 
-@router.get("/process-instances", response_model=InstancePage)
+@router.get(
+    "/process-instances", response_model=InstancePage, operation_id="list_process_instances"
+)
 async def list_instances(
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     cursor: str | None = Query(None),
@@ -115,6 +116,7 @@ async def list_instances(
     status_code=201,
     response_model=InstanceDetail,
     dependencies=[Depends(require_json)],
+    operation_id="start_process_instance",
 )
 async def start_instance(
     body: StartIn,
@@ -129,7 +131,10 @@ async def start_instance(
 
 
 @router.post(
-    "/process-instances/messages", response_model=MessageOut, dependencies=[Depends(require_json)]
+    "/process-instances/messages",
+    response_model=MessageOut,
+    dependencies=[Depends(require_json)],
+    operation_id="send_process_message",
 )
 async def send_message(
     body: MessageIn, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
@@ -147,7 +152,11 @@ async def send_message(
     )
 
 
-@router.get("/process-instances/{instance_id}", response_model=InstanceDetail)
+@router.get(
+    "/process-instances/{instance_id}",
+    response_model=InstanceDetail,
+    operation_id="get_process_instance",
+)
 async def get_instance(
     instance_id: str = Path(),
     actor: Actor = Depends(current_actor),
@@ -162,6 +171,7 @@ async def get_instance(
     "/process-instances/{instance_id}/retry",
     response_model=InstanceDetail,
     dependencies=[Depends(require_json)],
+    operation_id="retry_process_instance",
 )
 async def retry(
     instance_id: str = Path(),
@@ -177,6 +187,7 @@ async def retry(
     "/process-instances/{instance_id}/skip",
     response_model=InstanceDetail,
     dependencies=[Depends(require_json)],
+    operation_id="skip_process_step",
 )
 async def skip(
     instance_id: str = Path(),
@@ -200,10 +211,11 @@ async def skip(
     "/process-instances/{instance_id}/cancel",
     response_model=InstanceDetail,
     dependencies=[Depends(require_json)],
+    operation_id="cancel_process_instance",
 )
 async def cancel(
     instance_id: str = Path(),
-    body: CancelIn | None = None,
+    body: InstanceCancelIn | None = None,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
@@ -222,6 +234,7 @@ async def cancel(
     "/process-instances/{instance_id}/migrate",
     response_model=InstanceDetail,
     dependencies=[Depends(require_json)],
+    operation_id="migrate_process_instance",
 )
 async def migrate(
     body: MigrateIn,

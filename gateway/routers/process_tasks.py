@@ -13,14 +13,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ..auth import current_actor, rpc_client
 from ..listing import MAX_LIMIT
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import expected_version, require_json
 from .records import IF_MATCH_DOC
 
-router = APIRouter(prefix="/api/v1", tags=["processes"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["processes"])
 
 Actor = dict[str, Any]
 
@@ -45,11 +44,11 @@ class TaskPage(ResponseModel):
     next_cursor: str | None = None
 
 
-class CompleteIn(RequestModel):
+class TaskCompleteIn(RequestModel):
     data: dict[str, Any] | None = None
 
 
-@router.get("/process-tasks", response_model=TaskPage)
+@router.get("/process-tasks", response_model=TaskPage, operation_id="list_process_tasks")
 async def list_tasks(
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     cursor: str | None = Query(None),
@@ -80,7 +79,7 @@ async def list_tasks(
     return await rpc.call("processes", "list_process_tasks", query, actor=actor)
 
 
-@router.get("/process-tasks/{task_id}", response_model=TaskOut)
+@router.get("/process-tasks/{task_id}", response_model=TaskOut, operation_id="get_process_task")
 async def get_task(
     task_id: str = Path(),
     actor: Actor = Depends(current_actor),
@@ -95,11 +94,12 @@ async def get_task(
     response_model=TaskOut,
     dependencies=[Depends(require_json)],
     openapi_extra=IF_MATCH_DOC,
+    operation_id="complete_process_task",
 )
 async def complete_task(
     request: Request,
     task_id: str = Path(),
-    body: CompleteIn | None = None,
+    body: TaskCompleteIn | None = None,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:

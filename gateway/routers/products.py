@@ -12,14 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import require_json
 from .records import record_routes
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 # Money and percentages are decimal strings ("1500.00", "20"); numbers are accepted too.
@@ -113,6 +112,7 @@ record_routes(
     update_model=ProductFields,
     out_model=ProductOut,
     page_model=ProductPage,
+    tags=["products"],
 )
 record_routes(
     router,
@@ -124,10 +124,16 @@ record_routes(
     update_model=PriceListFields,
     out_model=PriceListOut,
     page_model=PriceListPage,
+    tags=["price-lists"],
 )
 
 
-@router.get("/price-lists/{price_list_id}/prices", response_model=PriceList, tags=["price-lists"])
+@router.get(
+    "/price-lists/{price_list_id}/prices",
+    response_model=PriceList,
+    tags=["price-lists"],
+    operation_id="list_price_list_prices",
+)
 async def list_prices(
     price_list_id: str,
     actor: Actor = Depends(current_actor),
@@ -142,6 +148,7 @@ async def list_prices(
     response_model=PriceOut,
     dependencies=[Depends(require_json)],
     tags=["price-lists"],
+    operation_id="set_price_list_price",
 )
 async def set_price(
     price_list_id: str,
@@ -159,6 +166,7 @@ async def set_price(
     status_code=204,
     response_class=Response,
     tags=["price-lists"],
+    operation_id="remove_price_list_price",
 )
 async def remove_price(
     price_list_id: str,

@@ -16,15 +16,20 @@ from ..auth import (
     request_token,
     rpc_client,
 )
-from ..problems import PROBLEM_RESPONSES
+from ..problems import also
 from ..rpc import RpcClient
 from ..schemas import LoginIn, LoginOut, MeOut, MeUpdate
 from .common import require_json
 
-router = APIRouter(prefix="/api/v1", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/login", response_model=LoginOut, dependencies=[Depends(require_json)])
+@router.post(
+    "/auth/login",
+    response_model=LoginOut,
+    dependencies=[Depends(require_json)],
+    responses=also(401, 429),
+)
 async def login(
     body: LoginIn,
     request: Request,
@@ -74,7 +79,7 @@ async def logout(
     return response
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, operation_id="get_me")
 async def me(
     actor: dict[str, Any] = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
@@ -103,7 +108,7 @@ async def update_me(
     return {**user, "permissions": actor.get("permissions") or []}
 
 
-@router.get("/me/preferences", response_model=dict[str, Any])
+@router.get("/me/preferences", response_model=dict[str, Any], operation_id="get_my_preferences")
 async def get_preferences(
     actor: dict[str, Any] = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
@@ -112,7 +117,9 @@ async def get_preferences(
     return await rpc.call("identity", "get_preferences", actor=actor)
 
 
-@router.put("/me/preferences/{key}", dependencies=[Depends(require_json)])
+@router.put(
+    "/me/preferences/{key}", dependencies=[Depends(require_json)], operation_id="set_my_preference"
+)
 async def set_preference(
     key: str = Path(max_length=100),
     value: Any = Body(...),

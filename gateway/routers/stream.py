@@ -43,6 +43,7 @@ def parse_last_event_id(value: str | None, name: str) -> int | None:
             "`{seq, type, occurred_at, data}` (docs/api.md, Live updates)",
         }
     },
+    operation_id="stream_events",
 )
 async def event_stream(
     request: Request,

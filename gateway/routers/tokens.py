@@ -12,12 +12,11 @@ from services.platform.errors import NotFound
 from services.platform.scopes import grantable_scopes
 
 from ..auth import ActorCache, actor_cache, current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas_tokens import ScopeList, TokenCreate, TokenCreated, TokenList, TokenOut
 from .common import require_json
 
-router = APIRouter(prefix="/api/v1", tags=["personal tokens"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["personal tokens"])
 
 Actor = dict[str, Any]
 

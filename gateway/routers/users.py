@@ -8,7 +8,6 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from ..auth import ActorCache, actor_cache, current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
-from ..problems import PROBLEM_RESPONSES
 from ..rpc import RpcClient
 from ..schemas import (
     PasswordReset,
@@ -25,7 +24,7 @@ from ..schemas import (
 )
 from .common import as_page, require_json
 
-router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["users"])
 
 Actor = dict[str, Any]
 

@@ -27,14 +27,14 @@ from pydantic import Field
 from services.platform import errors
 
 from ..auth import current_actor, rpc_client
-from ..problems import PROBLEM_RESPONSES, problem_response, status_for
+from ..problems import also, problem_response, status_for
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC
 
-router = APIRouter(prefix="/api/v1", tags=["leads"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1")
 
 Actor = dict[str, Any]
 FormId = Annotated[str, Path(description="The web form's id")]
@@ -142,7 +142,9 @@ class SubmissionOut(ResponseModel):
 # --- lookups -----------------------------------------------------------------------------
 
 
-async def lookup_kind(kind: str) -> str:
+async def lookup_kind(
+    kind: str = Path(description="Which list", json_schema_extra={"enum": list(LOOKUP_KINDS)}),
+) -> str:
     stored = LOOKUP_KINDS.get(kind)
     if stored is None:
         raise errors.NotFound(
@@ -158,7 +160,7 @@ Kind = Annotated[
 ]
 
 
-@router.get("/lookups/{kind}", response_model=LookupList, name="list_lookups")
+@router.get("/lookups/{kind}", tags=["lookups"], response_model=LookupList, name="list_lookups")
 async def list_lookups(
     kind: Kind, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -169,6 +171,7 @@ async def list_lookups(
 
 @router.post(
     "/lookups/{kind}",
+    tags=["lookups"],
     status_code=201,
     response_model=LookupOut,
     dependencies=[Depends(require_json)],
@@ -191,6 +194,7 @@ async def create_lookup(
 
 @router.patch(
     "/lookups/{kind}/{lookup_id}",
+    tags=["lookups"],
     response_model=LookupOut,
     dependencies=[Depends(require_json)],
     openapi_extra=IF_MATCH_DOC,
@@ -221,6 +225,7 @@ async def update_lookup(
 
 @router.delete(
     "/lookups/{kind}/{lookup_id}",
+    tags=["lookups"],
     status_code=204,
     response_class=Response,
     openapi_extra=IF_MATCH_DOC,
@@ -254,7 +259,7 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/web-forms", response_model=WebFormList, name="list_web_forms")
+@router.get("/web-forms", tags=["web forms"], response_model=WebFormList, name="list_web_forms")
 async def list_web_forms(
     request: Request, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
@@ -264,6 +269,7 @@ async def list_web_forms(
 
 @router.post(
     "/web-forms",
+    tags=["web forms"],
     status_code=201,
     response_model=WebFormOut,
     dependencies=[Depends(require_json)],
@@ -285,7 +291,9 @@ async def create_web_form(
     return record
 
 
-@router.get("/web-forms/{form_id}", response_model=WebFormOut, name="get_web_form")
+@router.get(
+    "/web-forms/{form_id}", tags=["web forms"], response_model=WebFormOut, name="get_web_form"
+)
 async def get_web_form(
     form_id: FormId,
     request: Request,
@@ -303,6 +311,7 @@ async def get_web_form(
 
 @router.patch(
     "/web-forms/{form_id}",
+    tags=["web forms"],
     response_model=WebFormOut,
     dependencies=[Depends(require_json)],
     openapi_extra=IF_MATCH_DOC,
@@ -332,6 +341,7 @@ async def update_web_form(
 
 @router.delete(
     "/web-forms/{form_id}",
+    tags=["web forms"],
     status_code=204,
     response_class=Response,
     openapi_extra=IF_MATCH_DOC,
@@ -478,9 +488,13 @@ def client_address(request: Request) -> str | None:
 
 @router.post(
     "/web-forms/{form_id}/submissions",
+    tags=["web forms"],
     status_code=202,
     response_model=SubmissionOut,
-    responses={303: {"description": "A plain HTML form post: on to the form's redirect_url"}},
+    responses={
+        303: {"description": "A plain HTML form post: on to the form's redirect_url"},
+        **also(400, 403, 404, 415, 422, 429),
+    },
     openapi_extra=SUBMISSION_DOC,
     name="submit_web_form",
 )
@@ -524,9 +538,10 @@ async def submit_web_form(
 
 @router.options(
     "/web-forms/{form_id}/submissions",
+    tags=["web forms"],
     status_code=204,
     response_class=Response,
-    openapi_extra={"security": []},
+    responses=also(403, 404),
     name="submit_web_form_preflight",
 )
 async def submit_web_form_preflight(
