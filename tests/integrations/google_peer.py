@@ -120,8 +120,10 @@ class GooglePeer:
                 self.refresh_tokens.pop(token, None)
             self.access_tokens.clear()
 
-    def throttle(self, count: int, kind: str = "429") -> None:
-        self.throttled.extend([kind] * count)
+    def throttle(self, count: int, kind: str = "429", after: int = 0) -> None:
+        """The next ``count`` API calls after ``after`` more are refused as throttled
+        (``429`` RESOURCE_EXHAUSTED or ``403`` rateLimitExceeded)."""
+        self.throttled.extend(["ok"] * after + [kind] * count)
 
     def expire_sync_tokens(self) -> None:
         with self.lock:
@@ -347,8 +349,8 @@ def _handler(peer: GooglePeer) -> type[BaseHTTPRequestHandler]:
                 raise _google_error(
                     401, "Request had invalid authentication credentials.", "UNAUTHENTICATED"
                 )
-            if peer.throttled:
-                kind = peer.throttled.pop(0)
+            kind = peer.throttled.pop(0) if peer.throttled else "ok"
+            if kind != "ok":
                 if kind == "403":
                     reply = _google_error(
                         403, "Rate Limit Exceeded", "PERMISSION_DENIED", "rateLimitExceeded"
@@ -375,6 +377,10 @@ def _handler(peer: GooglePeer) -> type[BaseHTTPRequestHandler]:
 
         def _token(self, form: dict[str, str]) -> Any:
             client, secret = form.get("client_id"), form.get("client_secret")
+            basic = self.headers.get("Authorization", "")
+            if basic.startswith("Basic "):  # client_secret_basic (RFC 6749 §2.3.1)
+                pair = base64.b64decode(basic[6:]).decode()
+                client, _, secret = (urllib.parse.unquote_plus(p) for p in pair.partition(":"))
             if client not in peer.clients or peer.clients[client] != secret:
                 raise _Reply(401, {"error": "invalid_client", "error_description": "Unauthorized"})
             grant = form.get("grant_type")

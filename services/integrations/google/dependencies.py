@@ -194,7 +194,12 @@ class GoogleSession:
             http = google_auth_httplib2.AuthorizedHttp(
                 self.credentials, http=httplib2.Http(timeout=self.settings.timeout)
             )
-            options = {"api_endpoint": self.settings.api_root} if self.settings.api_root else None
+            options = None
+            if self.settings.api_root:
+                # the endpoint replaces root URL and service path: keep the path, so
+                # one root serves the three APIs at the paths Google serves them at
+                path = {"people": "", "calendar": "calendar/v3/", "gmail": ""}[name]
+                options = {"api_endpoint": self.settings.api_root.rstrip("/") + "/" + path}
             self._clients[name] = build(
                 name,
                 version,
