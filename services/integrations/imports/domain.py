@@ -265,7 +265,8 @@ def _ru_months(text: str) -> str:
 def parse_date_text(text: str, day_first: bool = True) -> date:
     """A date written as people write them: ISO, ``31.12.2026``, ``12/31/2026`` (month
     first when the day cannot be first), ``31 дек 2026``, ``Dec 31, 2026``."""
-    text = _ru_months(text.strip().rstrip("г").strip().rstrip(".").strip())
+    text = re.sub(r"\s*(г\.?|года)\s*$", "", text.strip())  # "31 дек. 2026 г."
+    text = _ru_months(text).strip().rstrip(".")
     formats = list(_DATE_FORMATS)
     if not day_first:
         formats.remove("%m/%d/%Y")
