@@ -6,6 +6,7 @@ Run by Debian's python3 (python3-uno), not the project's venv:
     python3 lo_protect.py SOURCE TARGET.xlsx|TARGET.ods PASSWORD PROFILE_DIR
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def main():
             "--norestore",
             "--nologo",
             "-env:UserInstallation=" + uno.systemPathToFileUrl(os.path.abspath(profile)),
-            "--accept=pipe,name=%s;urp;" % pipe,
+            f"--accept=pipe,name={pipe};urp;",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -48,9 +49,7 @@ def main():
         context = None
         for _ in range(120):
             try:
-                context = resolver.resolve(
-                    "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe
-                )
+                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
                 break
             except Exception:
                 time.sleep(0.25)
@@ -79,10 +78,8 @@ def main():
             ),
         )
         document.close(True)
-        try:
+        with contextlib.suppress(Exception):
             desktop.terminate()
-        except Exception:
-            pass
     finally:
         try:
             office.wait(timeout=20)
