@@ -27,7 +27,7 @@ def prop(name, value):
 
 def main():
     source, target, password, profile = sys.argv[1:5]
-    pipe = "osprey_protect_%d" % os.getpid()
+    pipe = f"osprey_protect_{os.getpid()}"
     office = subprocess.Popen(
         [
             "soffice",
