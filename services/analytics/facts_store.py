@@ -69,6 +69,26 @@ _TOMBSTONE = sa.text(
 )
 
 
+# A new or changed record and, for a record with stages, its first stay, in one
+# statement: what an upsert event does, safe to repeat (the version guards the record,
+# the stay is made once, never for a record deleted meanwhile) — so it runs alone in
+# autocommit, with no claim of the event (services/analytics/handlers.py).
+_UPSERT_WITH_FIRST_STAY = sa.text(
+    f"""
+    WITH kept AS ({_UPSERT.text} RETURNING 1)
+    INSERT INTO {stage_periods.fullname} (entity, record_id, stage, entered_at, left_at)
+    SELECT :entity, :id, :stage, :at, NULL
+    WHERE CAST(:stage AS text) IS NOT NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM {stage_periods.fullname} WHERE entity = :entity AND record_id = :id
+      )
+      AND NOT EXISTS (
+        SELECT 1 FROM {records.fullname} WHERE entity = :entity AND id = :id AND deleted
+      )
+    """
+)
+
+
 def _row(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     version = record.get("version")
     return {
@@ -86,6 +106,17 @@ def _row(entity: str, record: dict[str, Any]) -> dict[str, Any]:
 def upsert(db: Any, entity: str, record: dict[str, Any]) -> None:
     """Keep ``record`` unless a newer state (or its deletion) is already kept."""
     db.execute(_UPSERT, _row(entity, record))
+
+
+def upsert_alone(db: Any, entity: str, record: dict[str, Any]) -> None:
+    """:func:`upsert` and :func:`first_stay` as one statement in autocommit, outside
+    the handler's transaction (one round trip instead of five with the claim)."""
+    first = domain.first_stage(entity, record)
+    params = _row(entity, record)
+    params["stage"], params["at"] = first if first is not None else (None, None)
+    if first is not None:
+        params["at"] = params["at"] or utcnow()
+    db.run_alone(_UPSERT_WITH_FIRST_STAY, params)
 
 
 def patch(db: Any, entity: str, part: dict[str, Any]) -> None:

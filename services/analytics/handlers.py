@@ -1,8 +1,10 @@
 """The owning services' record events, kept as read models.
 
-One handler per event of :data:`services.analytics.domain.EVENTS`, each
-``@idempotent`` (the event id claimed in the same transaction as its effect), made from
-the table rather than written out one by one: what an event does is in the table.
+One handler per event of :data:`services.analytics.domain.EVENTS`, made from the table
+rather than written out one by one: what an event does is in the table. An ``upsert``
+event's whole effect is one statement that is safe to repeat (the version guards the
+record), run alone in autocommit; every other handler is ``@idempotent`` (the event id
+claimed in the same transaction as its effect).
 """
 
 from __future__ import annotations
@@ -69,13 +71,27 @@ def apply_event(db: Any, rule: domain.EventRule, data: dict[str, Any]) -> None:
 
 
 def _handler(source: str, event_type: str, rule: domain.EventRule) -> Callable[..., None]:
-    def handle(self: AnalyticsBase, event: dict[str, Any]) -> None:
-        apply_event(self.db, rule, event.get("data") or {})
-        self.db.commit()  # also records the event as processed (see idempotent)
+    if rule.action == "upsert":
+        # The record's new state (and a new record's first stay): one statement, safe to
+        # repeat, run alone in autocommit — no claim, no transaction (the busiest events:
+        # every create and change of a lead, a deal, an order...).
+        def handle(self: AnalyticsBase, event: dict[str, Any]) -> None:
+            record = domain.record_of(rule, event.get("data") or {})
+            if record is None:
+                log.warning("analytics: %s event without a record id; ignored", rule.entity)
+                return
+            facts_store.upsert_alone(self.db, rule.entity, record)
+
+    else:
+
+        def handle(self: AnalyticsBase, event: dict[str, Any]) -> None:
+            apply_event(self.db, rule, event.get("data") or {})
+            self.db.commit()  # also records the event as processed (see idempotent)
 
     handle.__name__ = f"handle_{source}_{event_type}"
     handle.__qualname__ = f"HandlersMixin.{handle.__name__}"
-    return event_handler(source, event_type)(idempotent(handle))
+    wrapped = handle if rule.action == "upsert" else idempotent(handle)
+    return event_handler(source, event_type)(wrapped)
 
 
 class HandlersMixin(AnalyticsBase):

@@ -9,6 +9,7 @@ record it once.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +24,11 @@ from .dependencies import AuditBase
 log = logging.getLogger(__name__)
 
 
-def apply_event(db: Any, rule: domain.EventRule, event: dict[str, Any]) -> None:
-    """What one event adds to the trail (no commit)."""
+def apply_event(
+    db: Any, rule: domain.EventRule, event: dict[str, Any], locked: bool = False
+) -> None:
+    """What one event adds to the trail (no commit). ``locked``: the caller took the
+    lock of the record the event carries (:func:`store.claim_and_lock`)."""
     data = event.get("data") or {}
     entity = rule.entity
     if rule.kind == "merge":
@@ -51,12 +55,12 @@ def apply_event(db: Any, rule: domain.EventRule, event: dict[str, Any]) -> None:
     if rule.kind == "delete":
         store.record_entry(
             db, entity=entity, state=state, order=order, phase=domain.END,
-            action=action, event=event, changes={},
+            action=action, event=event, changes={}, locked=locked,
         )  # fmt: skip
         return
     store.record_entry(
         db, entity=entity, state=state, order=order, phase=domain.STATE,
-        action=action, event=event,
+        action=action, event=event, locked=locked,
     )  # fmt: skip
 
 
@@ -67,7 +71,25 @@ def _handler(source: str, event_type: str, rule: domain.EventRule) -> Callable[.
 
     handle.__name__ = f"handle_{source}_{event_type}"
     handle.__qualname__ = f"HandlersMixin.{handle.__name__}"
-    return event_handler(source, event_type)(idempotent(handle))
+    claimed = idempotent(handle)
+    # The name idempotent claims under, kept: entries already claimed stay claimed.
+    name = f"{handle.__module__}.{handle.__qualname__}"
+
+    @functools.wraps(handle)
+    def locked_first(self: AuditBase, event: dict[str, Any]) -> None:
+        """The usual event (one record): the claim and the record's lock in one
+        statement, then the entry and the state above it in another, then the commit."""
+        state = domain.state_of(rule, event.get("data") or {}) if rule.kind != "merge" else None
+        if state is None:
+            claimed(self, event)  # a merge (several records) or nothing to keep
+            return
+        if not store.claim_and_lock(self.db, event["id"], name, rule.entity, str(state["id"])):
+            self.db.rollback()
+            return
+        apply_event(self.db, rule, event, locked=True)
+        self.db.commit()  # also records the event as processed
+
+    return event_handler(source, event_type)(locked_first)
 
 
 class HandlersMixin(AuditBase):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from services.platform.access import Actor
 from services.platform.events import isoformat
@@ -43,6 +43,73 @@ def _state_below(db: Any, entity: str, record_id: str, order: int) -> dict[str, 
     return row.state if row else None
 
 
+def lock_record(db: Any, entity: str, record_id: str) -> None:
+    """Events of one record handled at the same time (several workers, several replicas)
+    would each miss the other's state: one at a time per record, until commit."""
+    db.execute(_LOCK, {"k": f"audit:{entity}:{record_id}"})
+
+
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+
+
+def claim_and_lock(db: Any, event_id: str, handler: str, entity: str, record_id: str) -> bool:
+    """Claim the event for ``handler`` (as :func:`~services.platform.idempotency.
+    claim_event`) and take the record's lock (:func:`lock_record`) in one round trip;
+    False when the event was handled before. The lock comes before any read of the
+    trail, which begins with the next statement."""
+    row = db.execute(
+        _claim_and_lock(db.processed_events),
+        {"e": event_id, "h": handler, "k": f"audit:{entity}:{record_id}"},
+    ).first()
+    return bool(row.claimed)
+
+
+@functools.cache
+def _claim_and_lock(processed_events: sa.Table) -> sa.TextClause:
+    return sa.text(
+        f"""
+        WITH claimed AS (
+            INSERT INTO {processed_events.fullname} (event_id, handler) VALUES (:e, :h)
+            ON CONFLICT DO NOTHING RETURNING event_id
+        )
+        SELECT (SELECT count(*) FROM claimed) > 0 AS claimed,
+               pg_advisory_xact_lock(hashtextextended(:k, 0)) IS NULL AS locked
+        """
+    )
+
+
+# The entry, and the next higher state of the record when one arrived first (its changes
+# are then computed again from this one): one statement. A stage change comes before the
+# action's own event, with the same state: the entry keeps the action's name
+# (lead_qualified rather than lead_stage_changed).
+_INSERT_ENTRY = sa.text(
+    f"""
+    WITH kept AS (
+        INSERT INTO {entries.fullname} AS e
+            (id, entity, record_id, version, phase, action, event, event_id, actor_id,
+             actor_email, source, at, changes, old_known, state, owner_id, team_id,
+             admin_only)
+        VALUES (:id, :entity, :record_id, :version, :phase, :action, :event, :event_id,
+                :actor_id, :actor_email, :source, COALESCE(CAST(:at AS timestamptz), now()),
+                CAST(:changes AS jsonb), :old_known, CAST(:state AS jsonb), :owner_id,
+                :team_id, :admin_only)
+        ON CONFLICT (entity, record_id, version, phase) DO UPDATE SET event = EXCLUDED.event
+        WHERE e.event LIKE '%stage_changed' AND EXCLUDED.event NOT LIKE '%stage_changed'
+        RETURNING e.id
+    )
+    SELECT (SELECT id FROM kept) AS inserted,
+           above.version, above.action, above.state, above.changes
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+        SELECT version, action, state, changes FROM {entries.fullname}
+        WHERE CAST(:with_above AS boolean) AND entity = :entity AND record_id = :record_id
+          AND phase = {domain.STATE} AND version > :version
+        ORDER BY version LIMIT 1
+    ) AS above ON true
+    """
+)
+
+
 def record_entry(
     db: Any,
     *,
@@ -53,87 +120,62 @@ def record_entry(
     action: str,
     event: dict[str, Any],
     changes: dict[str, list[Any]] | None = None,
+    locked: bool = False,
 ) -> bool:
     """Keep one entry (no commit); False when its key was taken (a redelivery, or another
     event of the same change). A state entry's changes are computed against the nearest
     lower state kept, and the next higher state's are computed again against it, so the
-    order events arrive in makes no difference."""
+    order events arrive in makes no difference. ``locked``: the caller holds the
+    record's lock (:func:`claim_and_lock`)."""
     record_id = str(state["id"])
-    # Events of one record handled at the same time (several workers, several replicas)
-    # would each miss the other's state: one at a time per record, until commit.
-    db.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtextextended(f"audit:{entity}:{record_id}", 0)
-            )
-        )
-    )
+    if not locked:
+        lock_record(db, entity, record_id)
     changed_fields = (event.get("data") or {}).get("changed_fields")
     old_known = True
     if changes is None:
-        previous = _state_below(db, entity, record_id, order)
         if action == "created":
             changes = domain.changes_between(None, state)
         else:
+            previous = _state_below(db, entity, record_id, order)
             old_known = previous is not None
             changes = domain.changes_between(previous, state, changed_fields)
     actor = event.get("actor") or {}
-    values = {
-        "id": new_id(),
-        "entity": entity,
-        "record_id": record_id,
-        "version": order,
-        "phase": phase,
-        "action": action,
-        "event": event.get("type") or "",
-        "event_id": str(event.get("id") or ""),
-        "actor_id": actor.get("id"),
-        "actor_email": actor.get("email"),
-        "source": domain.source_of(event.get("actor")),
-        "at": domain.parse_time(event.get("occurred_at")) or sa.func.now(),
-        "changes": changes,
-        "old_known": old_known,
-        "state": state,
-        "owner_id": _uuid_or_none(state.get("owner_id")),
-        "team_id": _uuid_or_none(state.get("team_id")),
-        "admin_only": entity in domain.ADMIN_ONLY,
-    }
-    statement = insert(entries).values(values)
-    # A stage change comes before the action's own event, with the same state: the
-    # entry keeps the action's name (lead_qualified rather than lead_stage_changed).
-    statement = statement.on_conflict_do_update(
-        index_elements=[entries.c.entity, entries.c.record_id, entries.c.version, entries.c.phase],
-        set_={"event": statement.excluded.event},
-        where=sa.and_(
-            entries.c.event.like("%stage_changed"),
-            ~statement.excluded.event.like("%stage_changed"),
-        ),
-    )
-    inserted = db.execute(statement.returning(entries.c.id)).first()
-    if inserted is None:
+    at = domain.parse_time(event.get("occurred_at"))
+    row = db.execute(
+        _INSERT_ENTRY,
+        {
+            "id": new_id(),
+            "entity": entity,
+            "record_id": record_id,
+            "version": order,
+            "phase": phase,
+            "action": action,
+            "event": event.get("type") or "",
+            "event_id": str(event.get("id") or ""),
+            "actor_id": actor.get("id"),
+            "actor_email": actor.get("email"),
+            "source": domain.source_of(event.get("actor")),
+            "at": at,
+            "changes": json.dumps(changes),
+            "old_known": old_known,
+            "state": json.dumps(state),
+            "owner_id": _uuid_or_none(state.get("owner_id")),
+            "team_id": _uuid_or_none(state.get("team_id")),
+            "admin_only": entity in domain.ADMIN_ONLY,
+            "with_above": phase == domain.STATE,
+        },
+    ).first()
+    if row.inserted is None:
         return False
-    if phase == domain.STATE:
-        _recompute_above(db, entity, record_id, order, state)
+    if row.version is not None and row.action != "created":
+        _recompute_above(db, entity, record_id, state, row)
     return True
 
 
 def _recompute_above(
-    db: Any, entity: str, record_id: str, order: int, state: dict[str, Any]
+    db: Any, entity: str, record_id: str, state: dict[str, Any], above: Any
 ) -> None:
     """The next higher state arrived first: its changes now run from this state."""
-    above = db.execute(
-        sa.select(entries.c.version, entries.c.action, entries.c.state, entries.c.changes)
-        .where(
-            entries.c.entity == entity,
-            entries.c.record_id == record_id,
-            entries.c.phase == domain.STATE,
-            entries.c.version > order,
-        )
-        .order_by(entries.c.version)
-        .limit(1)
-    ).first()
-    if above is None or above.action == "created":
-        return
     changes = domain.changes_between(state, above.state, list(above.changes))
     db.execute(
         entries.update()

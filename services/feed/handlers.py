@@ -10,8 +10,11 @@
   posts on the record (when enabled in ``system_post_settings``), built from the
   event's data alone, and notify the record's owner.
 
-Every handler is ``@idempotent``: a redelivered event changes nothing twice; a system
-post also carries its event's id (unique), so it can never be posted twice.
+Every handler is idempotent: a redelivered event changes nothing twice. A record event's
+whole effect (its ref and the owner's subscription) is one statement with the event's
+claim in it, run alone in autocommit (``@idempotent_alone``: one round trip); the other
+handlers are ``@idempotent``, and a system post also carries its event's id (unique),
+so it can never be posted twice.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from nameko.events import event_handler
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.events import isoformat
-from services.platform.idempotency import idempotent
+from services.platform.idempotency import idempotent, idempotent_alone
 from services.platform.rpc import rpc
 
 from . import directory, domain, posts_store, store
@@ -73,13 +76,6 @@ class HandlersMixin(FeedBase):
 
     # -- records ----------------------------------------------------------------------
 
-    def _ref_event(self, record_type: str, event: dict[str, Any], key: str | None = None) -> None:
-        data = event.get("data") or {}
-        record = data.get(key) if key else data
-        if isinstance(record, dict):
-            store.upsert_ref(self.db, record_type, record)
-        self.db.commit()
-
     def _ref_deleted(self, record_type: str, event: dict[str, Any]) -> None:
         """A deleted record keeps its last owner and team: its posts stay as private as
         the record was (dropping the ref would make them shared)."""
@@ -89,14 +85,14 @@ class HandlersMixin(FeedBase):
         self.db.commit()
 
     @event_handler("leads", "lead_created")
-    @idempotent
-    def handle_lead_created(self, event: dict[str, Any]) -> None:
-        self._ref_event("lead", event)
+    @idempotent_alone
+    def handle_lead_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "lead", event.get("data"))
 
     @event_handler("leads", "lead_updated")
-    @idempotent
-    def handle_lead_updated(self, event: dict[str, Any]) -> None:
-        self._ref_event("lead", event)
+    @idempotent_alone
+    def handle_lead_updated(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "lead", event.get("data"))
 
     @event_handler("leads", "lead_deleted")
     @idempotent
@@ -104,14 +100,14 @@ class HandlersMixin(FeedBase):
         self._ref_deleted("lead", event)
 
     @event_handler("sales", "opportunity_created")
-    @idempotent
-    def handle_opportunity_created(self, event: dict[str, Any]) -> None:
-        self._ref_event("opportunity", event)
+    @idempotent_alone
+    def handle_opportunity_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "opportunity", event.get("data"))
 
     @event_handler("sales", "opportunity_updated")
-    @idempotent
-    def handle_opportunity_updated(self, event: dict[str, Any]) -> None:
-        self._ref_event("opportunity", event)
+    @idempotent_alone
+    def handle_opportunity_updated(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "opportunity", event.get("data"))
 
     @event_handler("sales", "opportunity_deleted")
     @idempotent
@@ -119,39 +115,39 @@ class HandlersMixin(FeedBase):
         self._ref_deleted("opportunity", event)
 
     @event_handler("sales", "account_created")
-    @idempotent
-    def handle_account_created(self, event: dict[str, Any]) -> None:
-        self._ref_event("account", event)
+    @idempotent_alone
+    def handle_account_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "account", event.get("data"))
 
     @event_handler("sales", "account_updated")
-    @idempotent
-    def handle_account_updated(self, event: dict[str, Any]) -> None:
-        self._ref_event("account", event)
+    @idempotent_alone
+    def handle_account_updated(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "account", event.get("data"))
 
     @event_handler("sales", "contact_created")
-    @idempotent
-    def handle_contact_created(self, event: dict[str, Any]) -> None:
-        self._ref_event("contact", event)
+    @idempotent_alone
+    def handle_contact_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "contact", event.get("data"))
 
     @event_handler("sales", "contact_updated")
-    @idempotent
-    def handle_contact_updated(self, event: dict[str, Any]) -> None:
-        self._ref_event("contact", event)
+    @idempotent_alone
+    def handle_contact_updated(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "contact", event.get("data"))
 
     @event_handler("orders", "order_placed")
-    @idempotent
-    def handle_order_placed(self, event: dict[str, Any]) -> None:
-        self._ref_event("order", event)
+    @idempotent_alone
+    def handle_order_placed(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "order", event.get("data"))
 
     @event_handler("orders", "order_updated")
-    @idempotent
-    def handle_order_updated(self, event: dict[str, Any]) -> None:
-        self._ref_event("order", event)
+    @idempotent_alone
+    def handle_order_updated(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "order", event.get("data"))
 
     @event_handler("orders", "invoice_created")
-    @idempotent
-    def handle_invoice_created(self, event: dict[str, Any]) -> None:
-        self._ref_event("invoice", event)
+    @idempotent_alone
+    def handle_invoice_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "invoice", event.get("data"))
 
     # -- system posts -----------------------------------------------------------------
 

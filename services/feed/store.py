@@ -11,6 +11,7 @@ each into the outbox and commits — all in the same transaction as the change.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.platform.access import Actor
 from services.platform.errors import Conflict, NotFound
 from services.platform.events import isoformat, utcnow
+from services.platform.idempotency import claimed_cte
 from services.platform.ids import new_id
 
 from . import domain
@@ -179,6 +181,56 @@ def upsert_ref(
     if follow and domain.is_uuid(owner):
         subscribe(db, owner, record_type, record["id"])
     return owner
+
+
+@functools.cache
+def _ref_alone(processed_events: sa.Table) -> sa.TextClause:
+    """:data:`_UPSERT_REF` and :data:`_SUBSCRIBE` of the owner, under the event's
+    claim, as one statement (``idempotent_alone``)."""
+    return sa.text(
+        f"""
+        WITH {claimed_cte(processed_events)},
+        ref AS (
+            INSERT INTO {record_refs.fullname} AS r (type, id, owner_id, team_id, title, updated_at)
+            SELECT :type, :id, :owner_id, :team_id, :title, :updated_at
+            WHERE EXISTS (SELECT 1 FROM claimed)
+            ON CONFLICT (type, id) DO UPDATE SET
+                owner_id = CASE WHEN CAST(:has_owner AS boolean) THEN EXCLUDED.owner_id
+                                ELSE r.owner_id END,
+                team_id = CASE WHEN CAST(:has_team AS boolean) THEN EXCLUDED.team_id
+                               ELSE r.team_id END,
+                title = COALESCE(NULLIF(EXCLUDED.title, ''), r.title),
+                updated_at = EXCLUDED.updated_at
+            RETURNING r.owner_id
+        )
+        INSERT INTO {subscriptions.fullname} (id, user_id, target_type, target_id, created_at)
+        SELECT :subscription_id, ref.owner_id, :type, :id, :updated_at FROM ref
+        WHERE CAST(:follow AS boolean) AND ref.owner_id IS NOT NULL
+        ON CONFLICT (user_id, target_type, target_id) DO NOTHING
+        """
+    )
+
+
+def ref_alone(
+    db: Any, record_type: str, record: Any, *, follow: bool = True
+) -> tuple[sa.TextClause, dict[str, Any]] | None:
+    """What :func:`upsert_ref` does, as one statement under the event's claim (for
+    ``idempotent_alone``); None when the event carries no record."""
+    if not isinstance(record, dict) or not domain.is_uuid(record.get("id")):
+        return None
+    now = utcnow()
+    return _ref_alone(db.processed_events), {
+        "type": record_type,
+        "id": record["id"],
+        "owner_id": record.get("owner_id"),
+        "team_id": record.get("team_id"),
+        "title": domain.record_title(record),
+        "updated_at": now,
+        "has_owner": "owner_id" in record,
+        "has_team": "team_id" in record,
+        "subscription_id": new_id(),
+        "follow": follow,
+    }
 
 
 def subscribe(db: Any, user_id: str, target_type: str, target_id: str) -> None:

@@ -140,6 +140,18 @@ class ServiceSession(Session):
         with self.reading() as conn:
             return conn.execute(statement, params or {}).all()
 
+    def run_alone(self, statement: Any, params: dict[str, Any] | None = None) -> None:
+        """One statement on its own, outside this session's transaction, committed when
+        it ends: on a connection in autocommit, one round trip where BEGIN, the statement
+        and COMMIT are three. For an event handler whose whole effect is one statement
+        that is atomic and safe to repeat by itself (an upsert guarded by version)."""
+        if self.read_engine is not None:
+            with self.read_engine.connect() as conn:
+                conn.execute(statement, params or {})
+        else:
+            with self.get_bind().begin() as conn:
+                conn.execute(statement, params or {})
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[sa.Connection]:
         """A connection in autocommit, outside this session's transaction, for an

@@ -49,3 +49,59 @@ def idempotent(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(self, event)
 
     return wrapper
+
+
+def idempotent_if(
+    needed: Callable[[Any, dict[str, Any]], bool],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """As :func:`idempotent`, for a handler that does nothing for most events.
+
+    ``needed(self, event)`` is asked first (one read in autocommit, say): when it is
+    False the event is acknowledged with no claim, no transaction and no commit — an
+    event with no effect needs no record that it had none. When True the handler runs
+    as under :func:`idempotent`, and decides again inside its transaction.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        claimed = idempotent(fn)
+
+        @functools.wraps(fn)
+        def wrapper(self: Any, event: dict[str, Any]) -> Any:
+            if not needed(self, event):
+                return None
+            return claimed(self, event)
+
+        return wrapper
+
+    return decorate
+
+
+def claimed_cte(processed_events: sa.Table) -> str:
+    """The ``claimed`` common table expression of a statement made for
+    :func:`idempotent_alone`: the event's claim, one row when it is new."""
+    return (
+        f"claimed AS (INSERT INTO {processed_events.fullname} (event_id, handler)"
+        " VALUES (:claim_event_id, :claim_handler) ON CONFLICT DO NOTHING RETURNING 1)"
+    )
+
+
+def idempotent_alone(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For a handler whose whole effect is one statement: ``fn(self, event)`` returns
+    ``(statement, params)`` (or None: nothing to do). The statement begins ``WITH``
+    :func:`claimed_cte` and makes its effect only ``WHERE EXISTS (SELECT 1 FROM
+    claimed)``; it runs alone in autocommit, so the claim and the effect commit together
+    in one round trip (BEGIN, the claim, the statement and COMMIT are four).
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, event: dict[str, Any]) -> None:
+        made = fn(self, event)
+        if made is None:
+            return
+        statement, params = made
+        self.db.run_alone(
+            statement, {**params, "claim_event_id": event["id"], "claim_handler": name}
+        )
+
+    return wrapper

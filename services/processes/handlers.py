@@ -1,7 +1,10 @@
 """Record events start processes and wake the instances waiting for them.
 
 Each handler is ``@idempotent`` (the event id is claimed in the same transaction as
-the instances it starts or moves), so a redelivered event starts nothing twice. An
+the instances it starts or moves), so a redelivered event starts nothing twice. Most
+record events start nothing and wake nobody: one read in autocommit
+(:func:`store.anything_listens`) tells, and such an event is acknowledged with no
+claim, no transaction and no commit (``idempotent_if``). An
 event reaches an instance that waits for a signal of the event's name only when the
 instance is about the same record: a deal's process hears its own deal's stage changes.
 ``activity_completed`` also completes the user task the activity stands for.
@@ -14,10 +17,18 @@ from typing import Any
 from nameko.events import event_handler
 
 from services.platform.events import utcnow
-from services.platform.idempotency import idempotent
+from services.platform.idempotency import idempotent, idempotent_if
 
 from . import calls, domain, steps, store
 from .dependencies import ProcessesBase
+
+
+def _listened(self: ProcessesBase, event: dict[str, Any]) -> bool:
+    """Whether a start or an instance may hear the event (asked before the claim)."""
+    data = event.get("data") or {}
+    record_type, record_id, _ = domain.record_of(event["type"], data)
+    names = domain.derived_events(event["type"], data)
+    return store.anything_listens(self.db, names, record_type, record_id)
 
 
 class HandlersMixin(ProcessesBase):
@@ -75,79 +86,79 @@ class HandlersMixin(ProcessesBase):
     # --- leads ----------------------------------------------------------------------
 
     @event_handler("leads", "lead_created")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_created(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_updated")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_updated(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_stage_changed")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_stage_changed(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_qualified")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_qualified(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_disqualified")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_disqualified(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_assigned")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_assigned(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_handed_off")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_handed_off(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("leads", "lead_converted")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_lead_converted(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     # --- sales ----------------------------------------------------------------------
 
     @event_handler("sales", "account_created")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_account_created(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "contact_created")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_contact_created(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "opportunity_created")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_opportunity_created(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "opportunity_updated")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_opportunity_updated(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "opportunity_stage_changed")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_opportunity_stage_changed(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "opportunity_won")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_opportunity_won(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("sales", "opportunity_lost")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_opportunity_lost(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
@@ -180,33 +191,33 @@ class HandlersMixin(ProcessesBase):
     # --- orders ---------------------------------------------------------------------
 
     @event_handler("orders", "order_placed")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_order_placed(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("orders", "order_status_changed")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_order_status_changed(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("orders", "order_cancelled")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_order_cancelled(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("orders", "invoice_paid")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_invoice_paid(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     @event_handler("orders", "invoice_overdue")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_invoice_overdue(self, event: dict[str, Any]) -> None:
         self._handle(event)
 
     # --- mail (when the mail service runs) ------------------------------------------
 
     @event_handler("mail", "email_received")
-    @idempotent
+    @idempotent_if(_listened)
     def handle_email_received(self, event: dict[str, Any]) -> None:
         self._handle(event)

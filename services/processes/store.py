@@ -187,6 +187,45 @@ def claim_due(db: Any, now: datetime, limit: int) -> list[Any]:
     ).all()
 
 
+# Whether an event can start or move anything: one read, in autocommit, before the
+# handler claims the event (most record events start nothing and wake nobody).
+_LISTENS = sa.text(
+    f"""
+    SELECT EXISTS (
+        SELECT 1 FROM {start_triggers.fullname} t
+        JOIN {definitions.fullname} d
+          ON d.id = t.definition_id AND d.deployed_version_id = t.version_id
+        WHERE t.kind = 'signal' AND t.name = ANY(CAST(:names AS text[]))
+    ) OR EXISTS (
+        SELECT 1 FROM {instances.fullname} i
+        JOIN {definition_versions.fullname} v ON v.id = i.version_id
+        WHERE CAST(:record_type AS text) IS NOT NULL
+          AND i.record_type = :record_type AND i.record_id = :record_id
+          AND ((i.status = 'waiting' AND CAST(i.waiting_for AS text[]) && CAST(:waits AS text[]))
+               OR (i.status = 'running' AND v.summary -> 'signals' ?| CAST(:names AS text[])))
+    ) AS listens
+    """
+)
+
+
+def anything_listens(
+    db: Any, names: list[str], record_type: str | None, record_id: str | None
+) -> bool:
+    """True when a deployed start is bound to one of ``names``, or an open instance about
+    the record waits for one of them (or is busy and may catch one): what
+    :func:`triggers_for` and :func:`instances_for_event` would find, asked at once."""
+    rows = db.read(
+        _LISTENS,
+        {
+            "names": names,
+            "waits": [f"signal:{name}" for name in names],
+            "record_type": record_type if record_id else None,
+            "record_id": record_id,
+        },
+    )
+    return bool(rows[0].listens)
+
+
 def instances_for_event(db: Any, record_type: str, record_id: str, signal: str) -> list[str]:
     """Open instances about the record that wait for ``signal`` now, or that are busy
     with an action and whose version may catch it later on its way."""

@@ -200,6 +200,16 @@ def test_late_and_repeated_events_change_nothing(analytics, db_engine):
     call(analytics, "handle_leads_lead_deleted", event("lead_deleted", {**newer, "version": 4}))
     call(analytics, "handle_leads_lead_updated", event("lead_updated", {**newer, "version": 5}))
     assert report(analytics, ADMIN, entity="leads") == [{"count": 0}]
+    # the creation delivered again after the deletion (an upsert event is not claimed):
+    # the record stays deleted and gets no stay back
+    call(analytics, "handle_leads_lead_created", event("lead_created", lead))
+    assert report(analytics, ADMIN, entity="leads") == [{"count": 0}]
+    with db_engine.connect() as conn:
+        left = conn.execute(
+            sa.text("SELECT count(*) FROM analytics.stage_periods WHERE record_id = :id"),
+            {"id": lead["id"]},
+        ).scalar()
+    assert left == 0
 
 
 def test_a_wrong_report_names_the_field(analytics):

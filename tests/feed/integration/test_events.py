@@ -52,6 +52,36 @@ def test_owners_follow_their_records_by_default(feed) -> None:
         assert (record_type, record["id"]) in follows(feed, ABE)
 
 
+def test_a_redelivered_record_event_does_not_follow_again(feed, db_engine) -> None:
+    """A record event's ref, follow and claim are one statement: delivered again after
+    the owner unfollowed, it changes nothing; a later event without a title keeps it."""
+    lead = {"id": new_id(), "full_name": "Lia", "owner_id": ANN["id"], "team_id": ANN["team_id"]}
+    created = event("lead_created", lead)
+    call(feed, "handle_lead_created", created)
+    mine = [
+        s
+        for s in call(feed, "list_subscriptions", actor=ANN)["items"]
+        if s["target"]["id"] == lead["id"]
+    ]
+    call(feed, "unfollow", mine[0]["id"], actor=ANN)
+    call(feed, "handle_lead_created", created)  # redelivered
+    assert ("lead", lead["id"]) not in follows(feed, ANN)
+    with db_engine.connect() as conn:
+        claims = conn.execute(
+            sa.text("SELECT count(*) FROM feed.processed_events WHERE event_id = :e"),
+            {"e": created["id"]},
+        ).scalar()
+    assert claims == 1
+    # a change that carries no owner and no title keeps both
+    call(feed, "handle_lead_updated", event("lead_updated", {"id": lead["id"], "stage": "x"}))
+    with db_engine.connect() as conn:
+        ref = conn.execute(
+            sa.text("SELECT owner_id, title FROM feed.record_refs WHERE id = :i"),
+            {"i": lead["id"]},
+        ).one()
+    assert ref.owner_id == ANN["id"] and ref.title
+
+
 def test_a_redelivered_event_posts_once(feed, db_engine) -> None:
     order = {
         "id": new_id(),

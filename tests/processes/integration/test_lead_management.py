@@ -5,6 +5,7 @@ actions to a deal; a lead nobody owns is distributed by the rules on the way."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .conftest import ADMIN, MANAGER, OTHER_REP, REP, call, rows, wait_for
@@ -208,3 +209,29 @@ def test_a_changed_lead_process_takes_effect_for_new_leads(processes, crm, db_en
 
     assert wait_for(lambda: task_name(new.id), what="the new task") == "Call the lead first"
     assert wait_for(lambda: task_name(old.id), what="the old task") == "Qualify the lead"
+
+
+def test_an_event_no_process_hears_is_not_claimed_and_one_it_hears_is(processes, crm, db_engine):
+    """Before anything is deployed a new lead starts nothing and leaves no claim (one
+    read in autocommit decided it); once the shipped process is deployed the next new
+    lead is claimed and starts it."""
+    claims = (
+        "SELECT count(*) AS n FROM processes.processed_events"
+        " WHERE handler LIKE '%handle_lead_created'"
+    )
+    before = rows(db_engine, claims)[0].n
+    quiet = call(crm["leads"], "create_lead", {"contact_name": "Ada Quiet"}, actor=REP)
+    # the feed takes the same event from the same exchange: once it has it, the
+    # processes service has had it too (half a second more for its one read)
+    wait_for(
+        lambda: rows(db_engine, "SELECT 1 FROM feed.record_refs WHERE id = :i", i=quiet["id"]),
+        what="the feed to hear the lead",
+    )
+    time.sleep(0.5)
+    assert rows(db_engine, claims)[0].n == before
+    assert instance_of(db_engine, quiet["id"]) is None
+
+    call(processes, "ensure_shipped_process_definitions", actor=ADMIN)
+    heard = call(crm["leads"], "create_lead", {"contact_name": "Bo Heard"}, actor=REP)
+    wait_for(lambda: instance_of(db_engine, heard["id"]), what="the process to start")
+    assert rows(db_engine, claims)[0].n == before + 1
