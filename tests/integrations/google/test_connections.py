@@ -1,0 +1,120 @@
+"""Connecting a Google account through the OAuth 2.0 authorization-code flow (the real
+google-auth-oauthlib against the local peer's token endpoint), the reconnect state when
+Google revokes the token, and throttling that backs off and resumes."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.platform.errors import Conflict, ValidationFailed
+
+from ..google_peer import authorize
+from ..google_support import configure, connect, person, rows, sync
+
+OWNER = person("olga@osprey.test")
+OTHER = person("oscar@osprey.test")
+OFF = {"direction": "off"}
+
+
+def test_connect_stores_the_refresh_token_encrypted_and_revoked_access_asks_to_reconnect(
+    crm, peer, db_engine
+):
+    started = crm("google", "start_google_authorization", {}, actor=OWNER)
+    assert started["authorization_url"].startswith(peer.url + "o/oauth2/auth?")
+    assert "access_type=offline" in started["authorization_url"]
+    assert "code_challenge=" in started["authorization_url"]  # PKCE
+    back = authorize(peer, started["authorization_url"])
+    # another user cannot finish this user's sign-in
+    with pytest.raises(ValidationFailed) as exc:
+        crm("google", "complete_google_authorization", back, actor=OTHER)
+    assert exc.value.errors[0]["field"] == "state"
+    started = crm("google", "start_google_authorization", {}, actor=OWNER)
+    back = authorize(peer, started["authorization_url"])
+    connection = crm("google", "complete_google_authorization", back, actor=OWNER)
+    assert connection["email"] == peer.email and connection["state"] == "active"
+    assert connection["owner_id"] == OWNER["id"] and not connection["needs_reconnect"]
+    assert "secret" not in connection and "refresh_token" not in str(connection)
+    # the state is used once
+    with pytest.raises(ValidationFailed):
+        crm("google", "complete_google_authorization", back, actor=OWNER)
+    (stored,) = rows(db_engine, "SELECT secret FROM google.connections")
+    refresh_tokens = list(peer.refresh_tokens)
+    assert refresh_tokens and all(t.encode() not in bytes(stored.secret) for t in refresh_tokens)
+    assert [r.type for r in rows(db_engine, "SELECT type FROM google.outbox")] == [
+        "google_connection_created"
+    ]
+    # nothing to sync but the token's refresh: works
+    configure(crm, connection, OWNER, contacts=OFF, calendar=OFF, mail={"enabled": False})
+    done = sync(crm, connection, OWNER)
+    assert done["state"] == "active" and done["last_error"] is None
+
+    peer.revoke()  # the user removed Osprey's access in their Google account
+    failed = sync(crm, connection, OWNER)
+    assert failed["state"] == "needs_attention" and failed["needs_reconnect"]
+    assert "reconnect" in failed["last_error"]
+    with pytest.raises(Conflict):
+        crm("google", "sync_google_connection", connection["id"], OWNER, wait=True)
+    events = [r.envelope["data"] for r in rows(db_engine, "SELECT envelope FROM google.outbox")]
+    assert events[-1]["needs_reconnect"] and events[-1]["kind"] == "revoked"
+
+    again = connect(crm, peer, OWNER, connection_id=connection["id"])
+    assert again["id"] == connection["id"] and again["state"] == "active"
+    assert not again["needs_reconnect"]
+    assert sync(crm, again, OWNER)["last_error"] is None
+    assert len(rows(db_engine, "SELECT id FROM google.connections")) == 1
+    # someone else's connection is not theirs to see
+    with pytest.raises(Exception) as exc:
+        crm("google", "get_google_connection", connection["id"], actor=OTHER)
+    assert type(exc.value).__name__ == "NotFound"
+
+
+def test_bad_settings_are_one_error_naming_each_field(crm, peer):
+    connection = connect(crm, peer, OWNER)
+    with pytest.raises(ValidationFailed) as exc:
+        configure(
+            crm,
+            connection,
+            OWNER,
+            contacts={"direction": "sideways", "export_ids": ["x"]},
+            mail={"sync_since": "yesterday"},
+            colour="red",
+        )
+    assert {e["field"] for e in exc.value.errors} == {
+        "contacts.direction",
+        "contacts.export_ids",
+        "mail.sync_since",
+        "colour",
+    }
+    groups = crm("google", "list_google_contact_groups", connection["id"], actor=OWNER)
+    assert {"id": "contactGroups/myContacts", "name": "My Contacts", "system": True} in groups
+    calendars = crm("google", "list_google_calendars", connection["id"], actor=OWNER)
+    assert calendars == [
+        {"id": "primary", "name": "Primary", "time_zone": "Europe/Berlin", "primary": True}
+    ]
+
+
+@pytest.mark.parametrize("kind", ["429", "403"])
+def test_throttling_backs_off_and_the_next_sync_resumes_where_it_stopped(
+    crm, peer, db_engine, kind
+):
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, calendar=OFF, mail={"enabled": False})
+    for n in range(8):
+        peer.put_person(f"Person{n}", "Tester", emails=[f"p{n}@example.test"])
+    peer.throttle(1, kind, after=1)  # the first page comes, the second is refused
+    before = len(peer.requests)
+    failed = sync(crm, connection, OWNER)
+    assert failed["state"] == "active" and "slow down" in failed["last_error"]
+    assert failed["health"]["failures"] == 1 and failed["health"]["counts"]["throttled"] == 1
+    assert failed["health"]["counts"]["contacts_imported"] == 3
+    (cursor,) = rows(db_engine, "SELECT state FROM google.cursors WHERE key = 'people'")
+    assert cursor.state.get("page_token")  # where it stopped
+    assert len(rows(db_engine, "SELECT id FROM sales.contacts")) == 3
+    done = sync(crm, connection, OWNER)
+    assert done["last_error"] is None and done["health"]["failures"] == 0
+    assert len(rows(db_engine, "SELECT id FROM sales.contacts")) == 8
+    listed = [
+        path for method, path in peer.requests[before:] if path == "/v1/people/me/connections"
+    ]
+    # page 1, the refused page 2, then page 2 again (not page 1), page 3
+    assert len(listed) == 4
