@@ -188,7 +188,10 @@ class Writer:
             if not changes:
                 return {"row_no": row.row_no, "status": "skipped", "record_id": record_id}
             before = {name: current.get(name) for name in changes}
-            self._call(f"update_{singular}", record_id, changes, self.actor)
+            after = self._call(f"update_{singular}", record_id, changes, self.actor)
+            if after.get("version") == current.get("version"):
+                # the service found nothing to change (a phone written another way)
+                return {"row_no": row.row_no, "status": "skipped", "record_id": record_id}
         except OspreyError as error:
             return failed_entry(row, _errors_of(error))
         return {"row_no": row.row_no, "status": "updated", "record_id": record_id,
