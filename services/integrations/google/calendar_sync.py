@@ -290,7 +290,7 @@ def export_activities(ctx: SyncContext, calendar_id: str, time_zone: str | None)
     state = cursor_store.read_cursors(ctx.db, cursors, ctx.id).get(EXPORT_CURSOR) or {}
     ctx.db.rollback()
     newest = state.get("since")
-    filters: dict[str, Any] = {"owner_id": ctx.owner["id"], "type": ",".join(EXPORTED_TYPES)}
+    filters: dict[str, Any] = {"owner_id": ctx.owner["id"], "type": list(EXPORTED_TYPES)}
     if state.get("since"):
         filters["updated_at"] = f"{state['since']}.."
     cursor = None

@@ -1,0 +1,181 @@
+"""Meetings both ways with Google Calendar: events become activities that say they came
+from Google, attendees map to contacts and users, time zones and all-day events hold,
+a recurring series and its exceptions, Osprey's meetings go to the calendar, repeated
+syncs and an expired sync token (410) duplicate nothing, and deletions."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from ..google_support import configure, connect, person, sync
+
+OWNER = person("olga@osprey.test")
+ADMIN = person("root@osprey.test", "admin")
+OFF = {"direction": "off"}
+
+
+def activities(crm) -> dict[str, dict]:
+    page = crm("sales", "list_activities", {"limit": 500}, actor=ADMIN)
+    return {a["title"]: a for a in page["items"]}
+
+
+def test_events_and_meetings_round_trip_without_duplicates(crm, peer):
+    carla = crm(
+        "sales",
+        "create_contact",
+        {"full_name": "Carla Customer", "emails": [{"email": "carla@customer.test"}]},
+        actor=OWNER,
+    )
+    # 10:00 in New York on 15 January is 15:00 UTC
+    peer.put_event(
+        summary="Demo for Customer",
+        description="Show the pipeline",
+        start={"dateTime": "2027-01-15T10:00:00-05:00", "timeZone": "America/New_York"},
+        end={"dateTime": "2027-01-15T11:00:00-05:00", "timeZone": "America/New_York"},
+        attendees=[
+            {"email": "carla@customer.test", "responseStatus": "accepted"},
+            {"email": "room-1@resource.calendar.google.com", "resource": True},
+        ],
+        organizer={"email": peer.email, "self": True},
+    )
+    peer.put_event(summary="Trade fair", start={"date": "2027-02-01"}, end={"date": "2027-02-03"})
+    series = peer.put_event(
+        summary="Weekly sync",
+        start={"dateTime": "2027-01-04T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2027-01-04T09:30:00+01:00", "timeZone": "Europe/Berlin"},
+        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10"],
+    )
+    # one occurrence moved (an exception), one cancelled
+    peer.put_event(
+        id=f"{series['id']}_20270111T080000Z",
+        summary="Weekly sync (moved)",
+        recurringEventId=series["id"],
+        originalStartTime={"dateTime": "2027-01-11T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        start={"dateTime": "2027-01-12T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2027-01-12T09:30:00+01:00", "timeZone": "Europe/Berlin"},
+    )
+    peer.put_event(
+        id=f"{series['id']}_20270118T080000Z",
+        status="cancelled",
+        recurringEventId=series["id"],
+        originalStartTime={"dateTime": "2027-01-18T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+    )
+    mine = crm(
+        "sales",
+        "create_activity",
+        {
+            "type": "meeting",
+            "title": "Contract review",
+            "start_at": "2027-01-20T13:00:00Z",
+            "due_at": "2027-01-20T14:00:00Z",
+            "participants": [{"type": "contact", "id": carla["id"]}],
+        },
+        actor=OWNER,
+    )
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    first = sync(crm, connection, OWNER)
+    assert first["last_error"] is None, first["last_error"]
+    assert first["last_sync"]["events_imported"] == 4
+    assert first["last_sync"]["events_exported"] == 1
+    found = activities(crm)
+    demo = found["Demo for Customer"]
+    assert demo["type"] == "meeting" and demo["source"] == "google"
+    assert demo["start_at"].startswith("2027-01-15T15:00:00")
+    assert demo["due_at"].startswith("2027-01-15T16:00:00")
+    assert demo["participants"] == [{"type": "contact", "id": carla["id"]}]
+    assert demo["owner_id"] == OWNER["id"] and demo["description"] == "Show the pipeline"
+    # all-day in the calendar's zone (Europe/Berlin): midnight there
+    assert found["Trade fair"]["start_at"].startswith("2027-01-31T23:00:00")
+    assert "Weekly sync" in found and "Weekly sync (moved)" in found  # series + exception
+    assert found["Contract review"]["source"] is None  # made in Osprey
+    assert len(found) == 5
+    exported = [e for e in peer.live_events() if e["summary"] == "Contract review"]
+    assert len(exported) == 1
+    assert exported[0]["start"] == {
+        "dateTime": "2027-01-20T14:00:00+01:00",
+        "timeZone": "Europe/Berlin",
+    }
+    assert exported[0]["attendees"] == [{"email": "carla@customer.test"}]
+
+    again = sync(crm, connection, OWNER)["last_sync"]
+    assert not again, again
+    assert len(activities(crm)) == 5 and len(peer.live_events()) == 5
+
+    # Osprey moves its meeting and renames Google's; both reach the calendar, in the
+    # event's own time zone
+    crm(
+        "sales",
+        "update_activity",
+        mine["id"],
+        {"start_at": "2027-01-20T15:00:00Z", "due_at": "2027-01-20T16:00:00Z"},
+        actor=OWNER,
+    )
+    crm("sales", "update_activity", demo["id"], {"title": "Demo for Customer Inc"}, actor=OWNER)
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert counts["events_exported"] == 2
+    events = {e["summary"]: e for e in peer.live_events()}
+    assert events["Contract review"]["start"]["dateTime"] == "2027-01-20T16:00:00+01:00"
+    renamed = events["Demo for Customer Inc"]
+    assert renamed["start"]["timeZone"] == "America/New_York"
+    assert len(peer.live_events()) == 5
+
+    # Google moves the demo; the activity follows
+    peer.put_event(
+        id=renamed["id"],
+        start={"dateTime": "2027-01-15T12:00:00-05:00", "timeZone": "America/New_York"},
+        end={"dateTime": "2027-01-15T13:00:00-05:00", "timeZone": "America/New_York"},
+    )
+    assert sync(crm, connection, OWNER)["last_sync"]["events_updated"] == 1
+    moved = crm("sales", "get_activity", demo["id"], actor=OWNER)
+    assert moved["start_at"].startswith("2027-01-15T17:00:00")
+
+    # the sync token expired (410): a full list again, nothing duplicated either side
+    peer.expire_sync_tokens()
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert counts["calendar_full_resyncs"] == 1
+    assert "events_imported" not in counts and "events_exported" not in counts
+    assert len(activities(crm)) == 5 and len(peer.live_events()) == 5
+
+    # cancelled in Google: with deletions propagated, the activity goes
+    configure(crm, connection, OWNER, calendar={"deletions": "propagate"})
+    peer.cancel_event("primary", renamed["id"])
+    assert sync(crm, connection, OWNER)["last_sync"]["events_deleted"] == 1
+    assert "Demo for Customer Inc" not in activities(crm)
+
+
+def test_the_series_keeps_its_recurrence_and_notes_cancelled_occurrences(crm, peer, db_engine):
+    from ..google_support import rows
+
+    series = peer.put_event(
+        summary="Standup",
+        start={"dateTime": "2027-03-01T09:00:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2027-03-01T09:15:00", "timeZone": "Europe/Berlin"},
+        recurrence=["RRULE:FREQ=DAILY;COUNT=5"],
+    )
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    sync(crm, connection, OWNER)
+    peer.put_event(
+        id=f"{series['id']}_20270302T080000Z",
+        status="cancelled",
+        recurringEventId=series["id"],
+        originalStartTime={"dateTime": "2027-03-02T09:00:00", "timeZone": "Europe/Berlin"},
+    )
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert counts["occurrences_cancelled"] == 1
+    (link,) = rows(db_engine, "SELECT data FROM google.links WHERE kind = 'event'")
+    assert link.data["recurrence"] == ["RRULE:FREQ=DAILY;COUNT=5"]
+    assert link.data["cancelled_occurrences"] == ["2027-03-02T08:00:00Z"]
+    standup = activities(crm)["Standup"]
+    start = standup["start_at"].replace("Z", "+00:00")
+    from datetime import datetime
+
+    local = datetime.fromisoformat(start).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.hour, local.minute) == (9, 0)
+    # renamed in Osprey: the series is patched, its recurrence untouched
+    crm("sales", "update_activity", standup["id"], {"title": "Daily standup"}, actor=OWNER)
+    sync(crm, connection, OWNER)
+    there = peer.event("primary", series["id"])
+    assert there["summary"] == "Daily standup"
+    assert there["recurrence"] == ["RRULE:FREQ=DAILY;COUNT=5"]
