@@ -471,3 +471,43 @@ def check_options(entity: str, options: Any) -> dict[str, Any]:
     if not isinstance(create_accounts, bool):
         raise ValueError("create_accounts: true or false")
     return {"match_on": match_on, "on_duplicate": on_duplicate, "create_accounts": create_accounts}
+
+
+#: The lists that can be exported: the API's resource → (owning service, list RPC).
+EXPORTABLE: dict[str, tuple[str, str]] = {
+    "leads": ("leads", "list_leads"),
+    "accounts": ("sales", "list_accounts"),
+    "contacts": ("sales", "list_contacts"),
+    "opportunities": ("sales", "list_opportunities"),
+    "activities": ("sales", "list_activities"),
+    "products": ("orders", "list_products"),
+    "price-lists": ("orders", "list_price_lists"),
+    "orders": ("orders", "list_orders"),
+    "invoices": ("orders", "list_invoices"),
+}
+#: A list longer than this is exported as a job; a shorter one is streamed at once.
+EXPORT_STREAM_MAX = 10_000
+MAX_EXPORT_COLUMNS = 100
+EXPORT_PAGE = 500
+
+
+def check_export(data: Any) -> dict[str, Any]:
+    """``{resource, query: {filter, sort, q}, columns, format}`` checked.
+    Raises ``ValueError`` naming the field."""
+    data = data if isinstance(data, dict) else {}
+    resource = data.get("resource")
+    if resource not in EXPORTABLE:
+        raise ValueError("resource: one of " + ", ".join(EXPORTABLE))
+    fmt = data.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise ValueError("format: xlsx or csv")
+    columns = data.get("columns")
+    if (
+        not isinstance(columns, list)
+        or not 1 <= len(columns) <= MAX_EXPORT_COLUMNS
+        or not all(isinstance(c, str) and re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in columns)
+    ):
+        raise ValueError(f"columns: 1 to {MAX_EXPORT_COLUMNS} field names")
+    query = data.get("query") if isinstance(data.get("query"), dict) else {}
+    clean = {k: query[k] for k in ("filter", "sort", "q") if query.get(k) not in (None, "")}
+    return {"resource": resource, "query": clean, "columns": columns, "format": fmt}

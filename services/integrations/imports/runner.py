@@ -27,6 +27,7 @@ from services.platform.events import utcnow
 from . import domain, reading, store
 from .dependencies import ImportsBase
 from .entities import Row, Writer
+from .exports import run_export
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.5
@@ -56,7 +57,9 @@ class RunnerRpc(ImportsBase):
         if job is None:
             return
         try:
-            if job.status == "rolling_back":
+            if job.kind == "export":
+                run_export(self, job)
+            elif job.status == "rolling_back":
                 self._undo_slice(job)
             else:
                 self._import_slice(job)

@@ -9,11 +9,12 @@ written through their owning services in :mod:`.entities`, SQL is in :mod:`.stor
 
 from __future__ import annotations
 
+from .exports import ExportsRpc
 from .jobs import JobsRpc
 from .runner import RunnerRpc
 
 
-class ImportsService(JobsRpc, RunnerRpc):
+class ImportsService(JobsRpc, ExportsRpc, RunnerRpc):
     """Every part's entrypoints, in one service."""
 
     name = "imports"
