@@ -66,7 +66,7 @@ async def list_query(
     request: Request,
     # Declared for validation messages and the OpenAPI document; the values are taken
     # from the raw query string together with the filter[...] family.
-    limit: int = Query(DEFAULT_LIMIT, description=f"1..{MAX_LIMIT}"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Records per page"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     sort: str | None = Query(None, description="field, or -field for descending"),
     q: str | None = Query(None, description="search text"),
