@@ -36,6 +36,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("feed"),
     ServiceInfo("processes"),
     ServiceInfo("mail", "integrations.mail"),
+    ServiceInfo("exchange", "integrations.exchange"),
     ServiceInfo("analytics"),
     ServiceInfo("audit"),
     ServiceInfo("imports", "integrations.imports"),

@@ -212,7 +212,13 @@ class EwsPeer:
     """The HTTP server. ``url`` is the EWS endpoint, ``autodiscover_url`` the SOAP
     autodiscover one. Use as a context manager; ``requests`` counts operations."""
 
-    def __init__(self, address: str = "maria@contoso.test", password: str = "Secr3t!"):
+    def __init__(
+        self,
+        address: str = "maria@contoso.test",
+        password: str = "Secr3t!",
+        *,
+        tls_dir: str | None = None,
+    ):
         self.mailbox = Mailbox(address)
         self.users = {address.lower(): password}
         self.tokens: set[str] = set()
@@ -222,15 +228,25 @@ class EwsPeer:
         self._busy: list[int] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
+        #: with ``tls_dir`` the peer speaks HTTPS with a certificate of its own for
+        #: 127.0.0.1, written there as ``ca.pem`` for the client to trust
+        self.ca_file: str | None = None
+        if tls_dir is not None:
+            self.ca_file = _wrap_tls(self._server, tls_dir)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
+    def base(self) -> str:
+        scheme = "https" if self.ca_file else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/EWS/Exchange.asmx"
+        return f"{self.base}/EWS/Exchange.asmx"
 
     @property
     def autodiscover_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/autodiscover/autodiscover.svc"
+        return f"{self.base}/autodiscover/autodiscover.svc"
 
     def __enter__(self) -> EwsPeer:
         self._thread.start()
@@ -246,6 +262,54 @@ class EwsPeer:
 
     def take_busy(self) -> int | None:
         return self._busy.pop(0) if self._busy else None
+
+
+def _wrap_tls(server: ThreadingHTTPServer, directory: str) -> str:
+    """Serve HTTPS with a new self-signed certificate for 127.0.0.1; its path."""
+    import ipaddress
+    import os
+    import ssl
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file = os.path.join(directory, "ca.pem")
+    key_file = os.path.join(directory, "key.pem")
+    with open(cert_file, "wb") as out:
+        out.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return cert_file
 
 
 def _handler(peer: EwsPeer) -> type[BaseHTTPRequestHandler]:
@@ -303,7 +367,11 @@ def _handler(peer: EwsPeer) -> type[BaseHTTPRequestHandler]:
             except etree.XMLSyntaxError:
                 self._send(400, b"")
                 return
-            operation = request.find(f"{{{S}}}Body")[0]
+            body_element = request.find(f"{{{S}}}Body")
+            if body_element is None or len(body_element) == 0:
+                self._send(400, b"")
+                return
+            operation = body_element[0]
             name = etree.QName(operation).localname
             peer.requests.append(name)
             if path.startswith("/autodiscover"):

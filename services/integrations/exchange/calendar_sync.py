@@ -1,0 +1,382 @@
+"""Meetings (the Calendar folder) and tasks (the Tasks folder) both ways with the CRM's
+activities (``source`` ``exchange`` for what came from Exchange).
+
+- A single meeting or a task is one activity; its fields merge as contacts' do (per
+  field, last modified wins). Attendees and the organizer become the activity's
+  participants (a CRM user, else a contact, with that address); the activity's
+  participants are the meeting's attendees when it goes to Exchange (saved without
+  sending invitations).
+- A recurring series becomes one activity per occurrence within the connection's
+  window (``past_days`` back, ``future_days`` ahead), keyed by the series' item and the
+  occurrence's original start: occurrences keep their wall-clock time in the series'
+  time zone, a moved occurrence comes at its new time (and subject), a deleted one has
+  no activity (one that had is deleted). Series are kept from Exchange only: a change
+  to an occurrence's activity is not written back.
+- An activity made in Osprey (a meeting with a start and an end, or a task) by the
+  connection's owner goes to Exchange once and is linked, so the round trip never
+  makes a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from exchangelib import CalendarItem, Task
+
+from services.platform.errors import NotFound
+
+from . import domain, items, store
+from .dependencies import MEETING_FIELDS, TASK_FIELDS
+from .sync import Context, addresses_of, folder_pages, participant_for
+
+log = logging.getLogger(__name__)
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def sync_calendar(ctx: Context) -> None:
+    folder_pages(ctx, "calendar", "calendar", lambda page: _import_page(ctx, page, "meeting"))
+    export_activities(ctx, "meeting")
+
+
+def sync_tasks(ctx: Context) -> None:
+    folder_pages(ctx, "tasks", "tasks", lambda page: _import_page(ctx, page, "task"))
+    export_activities(ctx, "task")
+
+
+def _import_page(ctx: Context, page: Any, kind: str) -> None:
+    changed = [c.item_id for c in page.changes if c.kind in ("create", "update")]
+    fields = MEETING_FIELDS if kind == "meeting" else TASK_FIELDS
+    for item in ctx.ews.fetch(changed, fields):
+        if kind == "meeting" and item.recurrence is not None:
+            import_series(ctx, item)
+        else:
+            import_one(ctx, item, kind)
+    for change in page.changes:
+        if change.kind == "delete":
+            for link in store.links_of_series(ctx.db, ctx.id, change.item_id):
+                _forget(ctx, link, delete_crm=ctx.options.get("deletions") == "mirror")
+
+
+def _remote_fields(item: Any, kind: str) -> dict[str, Any]:
+    return items.meeting_fields(item) if kind == "meeting" else items.task_fields(item)
+
+
+def _participants(ctx: Context, item: Any, kind: str) -> list[dict[str, str]] | None:
+    if kind != "meeting":
+        return None
+    own = ctx.options.get("email")
+    found = [participant_for(ctx, a) for a in items.attendees(item) if a != own]
+    unique = {(p["type"], p["id"]): p for p in found if p is not None}
+    return list(unique.values())
+
+
+def _activity_data(fields: dict[str, Any], kind: str) -> dict[str, Any]:
+    data = {k: v for k, v in fields.items() if k in domain.FIELDS[kind]}
+    if "title" in data:
+        data["title"] = (data["title"] or "(no subject)")[:300]
+    return data
+
+
+def import_one(ctx: Context, item: Any, kind: str) -> None:
+    remote = _remote_fields(item, kind)
+    link = store.link_of(ctx.db, ctx.id, kind, item.id)
+    people = _participants(ctx, item, kind)
+    if link is not None and link.snapshot.get("tombstone"):
+        return
+    if link is None:
+        created = _create_activity(ctx, kind, remote, people)
+        if created is None:
+            return
+        store.save_link(
+            ctx.db,
+            ctx.id,
+            kind,
+            item.id,
+            created["id"],
+            change_key=item.changekey,
+            crm_version=created["version"],
+            remote_modified_at=items.modified_at(item),
+            snapshot=domain.activity_fields(created, kind),
+        )
+        _count_in(ctx, kind)
+        return
+    try:
+        crm = ctx.remote.sales.get_activity(link.crm_id, actor=ctx.actor)
+    except NotFound:
+        if ctx.options.get("deletions") == "mirror":
+            ctx.ews.delete(item)
+            store.drop_link(ctx.db, ctx.id, kind, item.id)
+            ctx.result.deleted += 1
+        else:
+            store.save_link(
+                ctx.db, ctx.id, kind, item.id, link.crm_id, snapshot={"tombstone": True}
+            )
+        return
+    _merge(ctx, item, kind, remote, crm, dict(link.snapshot), people)
+
+
+def _create_activity(
+    ctx: Context,
+    kind: str,
+    fields: dict[str, Any],
+    people: list[dict[str, str]] | None,
+) -> dict[str, Any] | None:
+    data = {
+        **_activity_data(fields, kind),
+        "type": kind,
+        "source": "exchange",
+        "owner_id": ctx.connection["owner_id"],
+    }
+    if data.get("start_at") and data.get("due_at") and data["due_at"] < data["start_at"]:
+        data["due_at"] = data["start_at"]
+    if people:
+        data["participants"] = people
+    if kind == "meeting" and "status" not in data:
+        data["status"] = "not_started"
+    return ctx.remote.sales.create_activity(data, actor=ctx.actor)
+
+
+def _merge(
+    ctx: Context,
+    item: Any,
+    kind: str,
+    remote: dict[str, Any],
+    crm: dict[str, Any],
+    snapshot: dict[str, Any] | None,
+    people: list[dict[str, str]] | None,
+) -> None:
+    merged = domain.merge(
+        domain.FIELDS[kind],
+        snapshot,
+        domain.activity_fields(crm, kind),
+        remote,
+        crm_modified_at=_when(crm.get("updated_at")),
+        remote_modified_at=items.modified_at(item),
+    )
+    version = crm["version"]
+    update = _activity_data(merged.to_crm, kind)
+    remote_changed = snapshot is not None and any(
+        remote.get(k) != snapshot.get(k) for k in domain.FIELDS[kind]
+    )
+    if people is not None and remote_changed:
+        current = {(p["type"], p["id"]) for p in crm.get("participants") or []}
+        if current != {(p["type"], p["id"]) for p in people}:
+            update["participants"] = people
+    if update:
+        updated = ctx.remote.sales.update_activity(crm["id"], update, actor=ctx.actor)
+        version = updated["version"]
+        _count_in(ctx, kind)
+    change_key = item.changekey
+    if merged.to_remote:
+        if kind == "meeting":
+            invitees = addresses_of(ctx, crm.get("participants") or [])
+            changed = items.apply_meeting(item, merged.to_remote, items.zone_of(item), invitees)
+        else:
+            changed = items.apply_task(item, merged.to_remote)
+        saved = ctx.ews.save(item, changed)
+        change_key = getattr(saved, "changekey", None) or change_key
+        _count_out(ctx, kind)
+    store.log_conflicts(ctx.db, ctx.id, kind, crm["id"], item.id, merged.conflicts)
+    ctx.result.conflicts += len(merged.conflicts)
+    store.save_link(
+        ctx.db,
+        ctx.id,
+        kind,
+        item.id,
+        crm["id"],
+        change_key=change_key,
+        crm_version=version,
+        remote_modified_at=items.modified_at(item),
+        snapshot=merged.snapshot,
+    )
+
+
+def import_series(ctx: Context, item: Any) -> None:
+    """One activity per occurrence of a recurring meeting inside the window."""
+    now = datetime.now(UTC)
+    window = (
+        now - timedelta(days=ctx.options.get("past_days", 30)),
+        now + timedelta(days=ctx.options.get("future_days", 180)),
+    )
+    base = items.meeting_fields(item)
+    start, end = _when(base["start_at"]), _when(base["due_at"])
+    if start is None or end is None:
+        return
+    deleted, moved, moved_ids = items.changed_occurrences(item)
+    moved_items = {
+        o.id: o for o in ctx.ews.fetch(list(moved_ids.values()), ["subject", "start", "end"])
+    }
+    people = _participants(ctx, item, "meeting")
+    kept: set[str] = set()
+    for key, begin, finish in domain.occurrences(
+        items.recurrence(item) or {},
+        start,
+        end - start,
+        items.zone_of(item),
+        window=window,
+        deleted=deleted,
+        modified=moved,
+    ):
+        kept.add(key)
+        subject = base["title"]
+        if key in moved_ids and moved_ids[key] in moved_items:
+            subject = moved_items[moved_ids[key]].subject or subject
+        fields = {
+            "title": subject,
+            "start_at": domain.iso(begin),
+            "due_at": domain.iso(finish),
+            "description": base["description"],
+        }
+        _import_occurrence(ctx, item, key, fields, people)
+    for link in store.links_of_series(ctx.db, ctx.id, item.id):
+        if link.occurrence and link.occurrence not in kept:
+            # cancelled, or the series changed: that meeting will not take place; one
+            # that left the window into the past stays as history
+            start_of = _when(link.occurrence)
+            if link.occurrence in deleted or (start_of and start_of >= window[0]):
+                _forget(ctx, link, delete_crm=True)
+        elif not link.occurrence:
+            # it was a single meeting before it became a series
+            _forget(ctx, link, delete_crm=True)
+
+
+def _import_occurrence(
+    ctx: Context,
+    item: Any,
+    key: str,
+    fields: dict[str, Any],
+    people: list[dict[str, str]] | None,
+) -> None:
+    link = store.link_of(ctx.db, ctx.id, "meeting", item.id, key)
+    if link is not None and link.snapshot.get("tombstone"):
+        return
+    crm = None
+    if link is not None:
+        try:
+            crm = ctx.remote.sales.get_activity(link.crm_id, actor=ctx.actor)
+        except NotFound:
+            store.save_link(
+                ctx.db, ctx.id, "meeting", item.id, link.crm_id, occurrence=key,
+                snapshot={"tombstone": True},
+            )  # fmt: skip
+            return
+    if crm is None:
+        crm = _create_activity(ctx, "meeting", fields, people)
+        ctx.result.meetings_in += 1
+    else:
+        snapshot = dict(link.snapshot)
+        # Exchange's change wins for the fields it changed; the CRM's own stay
+        update = {k: v for k, v in fields.items() if v != snapshot.get(k)}
+        if update:
+            crm = ctx.remote.sales.update_activity(
+                crm["id"], _activity_data(update, "meeting"), actor=ctx.actor
+            )
+            ctx.result.meetings_in += 1
+    store.save_link(
+        ctx.db,
+        ctx.id,
+        "meeting",
+        item.id,
+        crm["id"],
+        occurrence=key,
+        change_key=item.changekey,
+        crm_version=crm["version"],
+        remote_modified_at=items.modified_at(item),
+        snapshot=fields,
+    )
+
+
+def _forget(ctx: Context, link: Any, *, delete_crm: bool) -> None:
+    store.drop_link(ctx.db, ctx.id, link.kind, link.remote_id, link.occurrence)
+    if delete_crm and not link.snapshot.get("tombstone"):
+        try:
+            ctx.remote.sales.delete_activity(link.crm_id, actor=ctx.actor)
+            ctx.result.deleted += 1
+        except NotFound:
+            pass
+
+
+def _count_in(ctx: Context, kind: str) -> None:
+    if kind == "meeting":
+        ctx.result.meetings_in += 1
+    else:
+        ctx.result.tasks_in += 1
+
+
+def _count_out(ctx: Context, kind: str) -> None:
+    if kind == "meeting":
+        ctx.result.meetings_out += 1
+    else:
+        ctx.result.tasks_out += 1
+
+
+def export_activities(ctx: Context, kind: str) -> None:
+    """The owner's activities of this kind changed since the last export."""
+    cursor_key = f"crm:{kind}s"
+    while ctx.keep_going():
+        since = ctx.cursor(cursor_key).get("since")
+        query: dict[str, Any] = {
+            "sort": "updated_at",
+            "limit": ctx.settings.page_size,
+            "filter": {"type": [kind], "owner_id": [ctx.connection["owner_id"]]},
+        }
+        if since:
+            query["filter"]["updated_at"] = [f"{since}.."]
+        page = ctx.remote.sales.list_activities(query, actor=ctx.actor)
+        rows = page["items"]
+        for activity in rows:
+            export_activity(ctx, activity, kind)
+        newest = rows[-1]["updated_at"] if rows else since
+        ctx.save_cursor(cursor_key, {"since": newest})
+        ctx.db.commit()
+        if len(rows) < query["limit"] or newest == since:
+            return
+
+
+def export_activity(ctx: Context, activity: dict[str, Any], kind: str) -> None:
+    link = store.link_by_crm(ctx.db, ctx.id, activity["id"])
+    if link is not None:
+        if link.occurrence or link.snapshot.get("tombstone"):
+            return  # an occurrence of a series: kept from Exchange only
+        if link.crm_version == activity["version"]:
+            return  # our own write coming back
+        fields = MEETING_FIELDS if kind == "meeting" else TASK_FIELDS
+        found = ctx.ews.fetch([link.remote_id], fields)
+        if not found:
+            return
+        item = found[0]
+        people = _participants(ctx, item, kind)
+        remote = _remote_fields(item, kind)
+        _merge(ctx, item, kind, remote, activity, dict(link.snapshot), people)
+        return
+    if activity.get("source") == "exchange":
+        return  # came from another Exchange connection, which keeps it
+    fields = domain.activity_fields(activity, kind)
+    if kind == "meeting":
+        if not (fields["start_at"] and fields["due_at"]):
+            return  # a meeting without a time has no place in a calendar
+        item = CalendarItem(account=ctx.ews.account, folder=ctx.ews.folder("calendar"))
+        invitees = addresses_of(ctx, activity.get("participants") or [])
+        items.apply_meeting(item, fields, None, invitees)
+    else:
+        item = Task(account=ctx.ews.account, folder=ctx.ews.folder("tasks"))
+        items.apply_task(item, fields)
+    saved = ctx.ews.save(item)
+    store.save_link(
+        ctx.db,
+        ctx.id,
+        kind,
+        saved.id,
+        activity["id"],
+        change_key=saved.changekey,
+        crm_version=activity["version"],
+        snapshot=fields,
+    )
+    _count_out(ctx, kind)

@@ -1,0 +1,194 @@
+"""One sync of one Exchange connection, and its mail part.
+
+Each synced folder has a cursor holding its SyncFolderItems sync state. A folder is read
+a page at a time (``page_size`` changes); a page's records, links and the folder's new
+state commit together, so a sync cut off anywhere — the server throttling with
+``ErrorServerBusy``, the process killed — goes on from its last page with nothing
+stored twice. Mail goes to the mail service's pipeline (stored once per Message-ID,
+linked, private as the connection says); contacts, meetings and tasks are in
+:mod:`.contacts_sync` and :mod:`.calendar_sync`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.integrations.sync import cursors as cursor_store
+from services.platform.access import Actor
+
+from .dependencies import EwsSession, ExchangeSettings
+from .models import cursors
+
+log = logging.getLogger(__name__)
+
+#: whom the Exchange service acts as towards the mail service
+SERVICE_ACTOR = Actor.system("exchange").to_dict()
+
+#: mail folders synced, with the direction of their mail
+MAIL_FOLDERS = (("inbox", "Inbox", "incoming"), ("sentitems", "Sent Items", "outgoing"))
+
+
+@dataclass
+class SyncResult:
+    messages: int = 0
+    duplicates: int = 0
+    contacts_in: int = 0
+    contacts_out: int = 0
+    meetings_in: int = 0
+    meetings_out: int = 0
+    tasks_in: int = 0
+    tasks_out: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+    pages: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "pages"}
+
+
+@dataclass
+class Remote:
+    """The other services a sync talks to (the worker's RPC proxies)."""
+
+    sales: Any
+    mail: Any
+    identity: Any
+
+
+@dataclass
+class Context:
+    """What every step of one connection's sync needs."""
+
+    db: Any
+    ews: EwsSession
+    connection: dict[str, Any]
+    settings: ExchangeSettings
+    remote: Remote
+    #: the connection's owner, as whom records are read and written in the CRM
+    actor: dict[str, Any]
+    result: SyncResult = field(default_factory=SyncResult)
+    keep_going: Callable[[], bool] = lambda: True
+    cursors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: email address → participant ({type, id}) or None, asked once per sync
+    people: dict[str, dict[str, str] | None] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.connection["id"]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.connection["settings"]
+
+    def cursor(self, key: str) -> dict[str, Any]:
+        return dict(self.cursors.get(key) or {})
+
+    def save_cursor(self, key: str, state: dict[str, Any]) -> None:
+        """Write a cursor in the current transaction (committed with what it covers)."""
+        cursor_store.write_cursor(self.db, cursors, self.id, key, state)
+        self.cursors[key] = state
+
+
+def folder_pages(ctx: Context, key: str, cursor_key: str, handle: Callable[[Any], None]) -> None:
+    """Read one folder from its cursor to the end, a page at a time: ``handle(page)``
+    stores the page's changes, then the new state commits with them."""
+    while ctx.keep_going():
+        state = ctx.cursor(cursor_key).get("state")
+        page = ctx.ews.sync_page(key, state, ctx.settings.page_size)
+        ctx.result.pages += 1
+        handle(page)
+        ctx.save_cursor(cursor_key, {"state": page.state})
+        ctx.db.commit()
+        if page.done:
+            return
+
+
+def register_mailbox(ctx: Context) -> None:
+    """The connection is a mailbox of kind ``exchange`` in the mail service (same id),
+    whose owner and visibility decide what colleagues see of its mail."""
+    c = ctx.connection
+    ctx.remote.mail.register_external_mailbox(
+        {
+            "id": c["id"],
+            "kind": "exchange",
+            "email": c["settings"]["email"],
+            "owner_id": c["owner_id"],
+            "team_id": c["team_id"],
+            "is_shared": c["is_shared"],
+            "visibility": c["settings"].get("visibility") or "headers",
+        },
+        actor=SERVICE_ACTOR,
+    )
+
+
+def sync_mail(ctx: Context) -> None:
+    """New mail in Inbox and Sent Items, as MIME, into the mail service's pipeline.
+    Mail changed or deleted in Exchange stays in Osprey (it is the records' history)."""
+    register_mailbox(ctx)
+    for key, name, direction in MAIL_FOLDERS:
+
+        def handle(page: Any, name: str = name, direction: str = direction) -> None:
+            created = [c.item_id for c in page.changes if c.kind == "create"]
+            raws = ctx.ews.fetch_mime(created)
+            if not raws:
+                return
+            got = ctx.remote.mail.store_external_messages(
+                ctx.id,
+                name,
+                direction,
+                [
+                    {"remote_id": item_id, "raw_base64": base64.b64encode(raw).decode()}
+                    for item_id, raw in raws
+                ],
+                actor=SERVICE_ACTOR,
+            )
+            ctx.result.messages += got["stored"]
+            ctx.result.duplicates += got["duplicates"]
+            ctx.result.skipped += got["skipped"]
+
+        folder_pages(ctx, key, f"mail:{key}", handle)
+
+
+def participant_for(ctx: Context, address: str) -> dict[str, str] | None:
+    """The CRM user, else contact, with this address (asked once per sync)."""
+    address = address.lower()
+    if address in ctx.people:
+        return ctx.people[address]
+    found = None
+    users = ctx.remote.identity.list_users({"q": address, "limit": 5}, actor=SERVICE_ACTOR)
+    for user in users["items"]:
+        if (user.get("email") or "").lower() == address:
+            found = {"type": "user", "id": user["id"]}
+            break
+    if found is None:
+        contacts = ctx.remote.sales.list_contacts({"q": address, "limit": 5}, actor=ctx.actor)
+        for contact in contacts["items"]:
+            if address in {e["email"].lower() for e in contact.get("emails") or []}:
+                found = {"type": "contact", "id": contact["id"]}
+                break
+    ctx.people[address] = found
+    return found
+
+
+def addresses_of(ctx: Context, participants: list[dict[str, Any]]) -> list[str]:
+    """The email addresses of an activity's participants (contacts' first, users')."""
+    found = []
+    for p in participants or []:
+        try:
+            if p["type"] == "contact":
+                record = ctx.remote.sales.get_contact(p["id"], actor=ctx.actor)
+                emails = [e["email"] for e in record.get("emails") or []]
+            else:
+                emails = [ctx.remote.identity.get_user(p["id"], actor=SERVICE_ACTOR)["email"]]
+        except Exception:  # noqa: BLE001 - a participant gone meanwhile is left out
+            log.info("participant %s %s could not be read", p.get("type"), p.get("id"))
+            continue
+        if emails:
+            found.append(emails[0].lower())
+    own = ctx.options.get("email")
+    return [a for a in dict.fromkeys(found) if a != own]

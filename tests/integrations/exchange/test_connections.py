@@ -1,0 +1,150 @@
+"""Exchange connections through the real exchangelib against the local EWS peer over
+HTTPS: basic and OAuth2 sign-in, a fixed EWS URL or SOAP autodiscover, "test
+connection" in words a user can act on, the secret never shown; mail from Inbox and Sent
+Items into the mail pipeline, incrementally by SyncFolderItems state; ErrorServerBusy
+backing off by the server's hint and resuming where it stopped."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.platform.errors import PermissionDenied, ValidationFailed
+
+from ..conftest import call, person, wait_for
+from .conftest import ADDRESS, connect, connection_data, put_message, sync
+
+
+def test_test_connection_says_what_is_wrong_in_words(stack, ews):
+    exchange, owner = stack["exchange"], stack["owner"]
+    ok = call(exchange, "test_exchange_connection", connection_data(ews), actor=owner)
+    assert ok["ok"] and ok["ews_url"] == ews.url
+    assert {"id": "contacts", "name": "Contacts"} in ok["contact_folders"]
+
+    wrong = call(
+        exchange, "test_exchange_connection", connection_data(ews, password="nope"), actor=owner
+    )
+    assert not wrong["ok"] and wrong["error_kind"] == "auth"
+    assert "check the user name and password" in wrong["error"]
+
+    port = ews.url.split(":")[2].split("/")[0]
+    gone = call(
+        exchange,
+        "test_exchange_connection",
+        connection_data(ews, ews_url=ews.url.replace(port, "1")),
+        actor=owner,
+    )
+    assert gone["error_kind"] == "unreachable" and "could not be reached" in gone["error"]
+
+    with pytest.raises(ValidationFailed) as refused:
+        call(
+            exchange, "create_exchange_connection", connection_data(ews, password="x"), actor=owner
+        )
+    assert refused.value.errors[0]["field"] == "password"
+    assert call(exchange, "list_exchange_connections", None, actor=owner)["items"] == []
+
+
+def test_oauth2_token_and_autodiscover(stack, ews):
+    exchange, owner = stack["exchange"], stack["owner"]
+    ews.tokens.add("token-abc")
+    data = {
+        "email": ADDRESS,
+        "auth": "oauth2",
+        "access_token": "token-abc",
+        "autodiscover_url": ews.autodiscover_url,
+    }
+    created = call(exchange, "create_exchange_connection", data, actor=owner)
+    assert created["discovered_ews_url"] == ews.url and created["auth"] == "oauth2"
+    assert created["has_secret"] and "access_token" not in created
+    assert "GetUserSettingsRequestMessage" in ews.requests
+
+    refused = call(
+        exchange, "test_exchange_connection", {**data, "access_token": "revoked"}, actor=owner
+    )
+    assert refused["error_kind"] == "auth"
+
+
+def test_mail_enters_the_mail_pipeline_incrementally(stack, ews):
+    mail, owner = stack["mail"], stack["owner"]
+    for n in range(7):
+        put_message(ews, "inbox", f"Inbox {n}")
+    put_message(ews, "sentitems", "Our offer", sender=ADDRESS, to="dana@buyer.test")
+    connection = connect(stack, ews, sync_calendar=False, sync_tasks=False, import_contacts=False)
+    first = sync(stack, connection["id"])
+    assert first["last_sync"]["messages"] == 8
+    assert first["state"] == "active" and first["last_error"] is None
+    emails = call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
+    assert sorted(e["subject"] for e in emails) == sorted(
+        [f"Inbox {n}" for n in range(7)] + ["Our offer"]
+    )
+    sent = next(e for e in emails if e["subject"] == "Our offer")
+    assert sent["direction"] == "outgoing" and sent["mailbox_id"] == connection["id"]
+
+    before = len(ews.requests)
+    again = sync(stack, connection["id"])
+    assert again["last_sync"]["messages"] == 0
+    # nothing new: one SyncFolderItems per folder, no GetItem
+    assert "GetItem" not in ews.requests[before:]
+
+    put_message(ews, "inbox", "One more")
+    third = sync(stack, connection["id"])
+    assert third["last_sync"]["messages"] == 1
+    subjects = [
+        e["subject"] for e in call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
+    ]
+    assert subjects.count("One more") == 1 and len(subjects) == 9
+
+
+def test_server_busy_backs_off_by_its_hint_and_resumes_where_it_stopped(stack, ews):
+    exchange, mail, owner = stack["exchange"], stack["mail"], stack["owner"]
+    for n in range(12):
+        put_message(ews, "inbox", f"Busy {n}")
+    connection = connect(stack, ews, sync_calendar=False, sync_tasks=False, import_contacts=False)
+    # the connection is opened (ConvertId, GetFolder) and the first page (SyncFolderItems,
+    # GetItem) stored; then the server is busy for 7.5 s
+    original = ews.take_busy
+    calls = {"n": 0}
+
+    def busy_after_first_page():
+        calls["n"] += 1
+        return 7500 if calls["n"] == 6 else original()
+
+    ews.take_busy = busy_after_first_page
+    throttled = sync(stack, connection["id"])
+    assert throttled["last_sync"]["messages"] == 5
+    assert "slow down" in throttled["last_error"] and "8 s" in throttled["last_error"]
+    assert throttled["health"]["failures"] == 0 and throttled["state"] == "active"
+    due_in = call(exchange, "get_exchange_connection", connection["id"], actor=owner)
+    assert due_in["health"]["next_sync_at"] > due_in["last_synced_at"]
+    resumed = sync(stack, connection["id"])
+    assert resumed["last_sync"]["messages"] == 7 and resumed["last_error"] is None
+    subjects = [
+        e["subject"] for e in call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
+    ]
+    assert sorted(subjects) == sorted(f"Busy {n}" for n in range(12))
+
+
+def test_connections_belong_to_their_owner(stack, ews):
+    exchange, owner = stack["exchange"], stack["owner"]
+    connection = connect(stack, ews, sync_mail=False)
+    stranger = person("ivan@contoso.test", "sales_rep", owner["team_id"])
+    assert call(exchange, "list_exchange_connections", None, actor=stranger)["items"] == []
+    with pytest.raises(PermissionDenied):
+        call(
+            exchange,
+            "create_exchange_connection",
+            connection_data(ews, is_shared=True),
+            actor=stranger,
+        )
+    changed = call(
+        exchange,
+        "update_exchange_connection",
+        connection["id"],
+        {"export_contacts": "none", "deletions": "mirror"},
+        actor=owner,
+    )
+    assert changed["export_contacts"] == "none" and changed["deletions"] == "mirror"
+    call(exchange, "delete_exchange_connection", connection["id"], actor=owner)
+    wait_for(
+        lambda: call(exchange, "list_exchange_connections", None, actor=owner)["items"] == [],
+        what="the connection to go",
+    )
