@@ -1,0 +1,172 @@
+"""Imports and exports through the whole stack (issue 16): a workbook LibreOffice saved
+goes in through the multipart upload, its leads come out in the list and back out as
+csv and xlsx; bad files and too large ones are problems that leave nothing behind."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+
+from tests.integrations.imports_files import (
+    OfficeMissing,
+    libreoffice,
+    too_wide_xlsx,
+    write_csv,
+    zip_bomb,
+)
+from tests.support.stack import Stack
+
+from .test_leads_api import problem, word
+
+
+def upload(client: httpx.Client, entity: str, path: Path, base: str = "") -> httpx.Response:
+    with path.open("rb") as handle:
+        return client.post(
+            f"{base}/api/v1/imports",
+            data={"entity": entity},
+            files={"file": (path.name, handle, "application/octet-stream")},
+        )
+
+
+def wait_done(client: httpx.Client, job_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/imports/{job_id}").json()
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"import still {job['status']}")
+
+
+def test_a_libreoffice_workbook_imported_exported_and_rolled_back(
+    admin: httpx.Client, tmp_path: Path
+) -> None:
+    marker = word()
+    rows = [
+        ["Имя", "Компания", "Email", "Телефон", "Источник"],
+        [f"Пётр {marker}", "Ромашка", f"petr.{marker}@romashka.test", "+7 901 0000001", "Выставка"],
+        [f"Olga {marker}", "Lilac Ltd", f"olga.{marker}@lilac.test", "", "Web"],
+        [f"Bad {marker}", "Lilac Ltd", "no-email", "", "Web"],
+    ]  # fmt: skip
+    try:
+        workbook = libreoffice(
+            write_csv(tmp_path / "leads.csv", rows, "utf-8", ","), "ods", tmp_path
+        )
+    except OfficeMissing as exc:
+        pytest.fail(f"{exc} (make office)")
+
+    created = upload(admin, "leads", workbook)
+    assert created.status_code == 201, created.text
+    job = created.json()
+    assert created.headers["location"] == f"/api/v1/imports/{job['id']}"
+    assert (job["format"], job["status"]) == ("ods", "ready")
+    assert job["mapping"] == ["contact_name", "account_name", "email", "phone", "source"]
+
+    preview = admin.get(f"/api/v1/imports/{job['id']}/preview").json()
+    assert preview["rows"][2]["cells"][2]["error"] == "not an email address"
+    changed = admin.patch(
+        f"/api/v1/imports/{job['id']}",
+        json={"options": {"match_on": ["email"], "on_duplicate": "skip"}},
+    )
+    assert changed.status_code == 200, changed.text
+    started = admin.post(f"/api/v1/imports/{job['id']}/start")
+    assert started.status_code == 200, started.text
+    done = wait_done(admin, job["id"], ("done", "failed"))
+    assert done["progress"] == {"total": 3, "done": 3, "failed": 1}
+    listed = admin.get("/api/v1/leads", params={"q": marker}).json()["items"]
+    assert sorted(lead["contact_name"] for lead in listed) == [f"Olga {marker}", f"Пётр {marker}"]
+    history = admin.get("/api/v1/imports").json()["items"]
+    assert history[0]["id"] == job["id"]
+
+    errors = admin.get(f"/api/v1/imports/{job['id']}/errors")
+    assert errors.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(errors.content)).active
+    assert [c.value for c in sheet[2]][1] == f"Bad {marker}"
+
+    # the list out again, as its view shows it: filter, sort, columns
+    body = {"resource": "leads", "q": marker, "sort": "contact_name",
+            "columns": ["contact_name", "email", "account_name"]}  # fmt: skip
+    as_csv = admin.post("/api/v1/exports", json={**body, "format": "csv"})
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    lines = as_csv.content.decode("utf-8-sig").splitlines()
+    assert lines == [
+        "contact_name,email,account_name",
+        f"Olga {marker},olga.{marker}@lilac.test,Lilac Ltd",
+        f"Пётр {marker},petr.{marker}@romashka.test,Ромашка",
+    ]
+    as_xlsx = admin.post("/api/v1/exports", json={**body, "format": "xlsx"})
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    book = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert [c.value for c in book[3]] == [f"Пётр {marker}", f"petr.{marker}@romashka.test",
+                                          "Ромашка"]  # fmt: skip
+    refused = admin.post("/api/v1/exports", json={**body, "resource": "users"})
+    problem(refused, 422)
+
+    rolled = admin.post(f"/api/v1/imports/{job['id']}/rollback")
+    assert rolled.status_code == 200, rolled.text
+    wait_done(admin, job["id"], ("rolled_back",))
+    assert admin.get("/api/v1/leads", params={"q": marker}).json()["items"] == []
+
+
+def test_bad_files_are_problems_and_leave_nothing(admin: httpx.Client, tmp_path: Path) -> None:
+    before = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
+    picture = tmp_path / "photo.xlsx"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16)
+    cases = {
+        "not_spreadsheet": picture,
+        "zip_bomb": zip_bomb(tmp_path / "bomb.xlsx", unpacked_mb=32),
+        "too_wide": too_wide_xlsx(tmp_path / "wide.xlsx"),
+    }
+    for reason, path in cases.items():
+        body = problem(upload(admin, "leads", path), 422)
+        assert body["type"] == "https://osprey.dev/problems/import-file"
+        assert body["reason"] == reason
+        assert body["errors"][0]["field"] == "file"
+    problem(upload(admin, "planets", picture), 422)
+    no_file = admin.post("/api/v1/imports", data={"entity": "leads"}, files={"x": ("a", b"1")})
+    problem(no_file, 422)
+    assert problem(admin.post("/api/v1/imports", json={"entity": "leads"}), 415)
+    after = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
+    assert after == before
+
+
+def test_a_file_over_the_limit_is_413_and_leaves_nothing(
+    stack: Stack, admin: httpx.Client, tmp_path: Path
+) -> None:
+    base = stack.add_gateway("gateway-imports", env={"OSPREY_IMPORT_MAX_BYTES": "20000"})
+    big = write_csv(
+        tmp_path / "big.csv",
+        [["Name", "Email"], *([f"n{i}", f"n{i}@x.test"] for i in range(2000))],
+        "utf-8",
+        ",",
+    )
+    before = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
+    token = admin.headers["Authorization"]
+    with httpx.Client(base_url=base, headers={"Authorization": token}, timeout=30) as client:
+        body = problem(upload(client, "leads", big), 413)
+        assert "20000" in body["detail"]
+
+        def chunks():  # no Content-Length: counted as it streams
+            with big.open("rb") as handle:
+                head = (b'--b\r\nContent-Disposition: form-data; name="entity"\r\n\r\nleads\r\n'
+                        b'--b\r\nContent-Disposition: form-data; name="file"; filename="b.csv"'
+                        b"\r\n\r\n")  # fmt: skip
+                yield head
+                while chunk := handle.read(4096):
+                    yield chunk
+                yield b"\r\n--b--\r\n"
+
+        streamed = client.post(
+            "/api/v1/imports", content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )  # fmt: skip
+        problem(streamed, 413)
+    after = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
+    assert after == before
