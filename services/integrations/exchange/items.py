@@ -29,7 +29,12 @@ def _utc(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        # a plain datetime: exchangelib's EWSDateTime takes only its own time zones
+        plain = datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            value.microsecond, tzinfo=value.tzinfo,
+        )  # fmt: skip
+        return plain.astimezone(UTC) if plain.tzinfo else plain.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return None

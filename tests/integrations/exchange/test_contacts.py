@@ -1,0 +1,164 @@
+"""Contacts both ways between chosen Exchange contact folders and the CRM, through the
+real exchangelib and the real sales service: matched by email before creating, exported
+by the connection's choice, no duplicates however often they go round, per-field last
+modified wins (logged), deletions as the user chose."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.platform.errors import NotFound
+
+from ..conftest import call, person
+from .conftest import connect, contact_props, sync
+
+
+def crm_contacts(stack, actor) -> list[dict]:
+    return call(stack["sales"], "list_contacts", {"limit": 100}, actor=actor)["items"]
+
+
+def remote_contacts(ews) -> dict[str, dict]:
+    out = {}
+    for item in ews.mailbox.items.values():
+        if item.tag == "Contact":
+            out[item.props["DisplayName"].text] = item
+    return out
+
+
+def text(item, name):
+    element = item.props.get(name)
+    return None if element is None else element.text
+
+
+def test_contacts_go_both_ways_without_duplicates(stack, ews):
+    sales, exchange, owner = stack["sales"], stack["exchange"], stack["owner"]
+    colleague = person("ivan@contoso.test", "sales_rep", owner["team_id"])
+    clients = ews.mailbox.add_folder("Clients")
+    ews.mailbox.put("contacts", contact_props("Ann Lee", "ann@lee.test", job="CFO"))
+    ews.mailbox.put(clients, contact_props("Dana Buyer", "DANA@buyer.test"))
+    ews.mailbox.put("contacts", contact_props("Carl Default", "carl@y.test"))
+    ews.mailbox.put(ews.mailbox.add_folder("Private"), contact_props("Zed Hidden", "z@z.test"))
+    dana = call(
+        sales,
+        "create_contact",
+        {"full_name": "Dana Buyer", "emails": [{"email": "dana@buyer.test"}], "job_title": "CEO"},
+        actor=owner,
+    )
+    call(
+        sales,
+        "create_contact",
+        {"full_name": "Bob Mine", "emails": [{"email": "bob@mine.test"}]},
+        actor=owner,
+    )
+    call(sales, "create_contact", {"full_name": "Theirs Only"}, actor=colleague)
+
+    folders = call(
+        exchange,
+        "test_exchange_connection",
+        {"email": "maria@contoso.test", "password": "Secr3t!", "ews_url": ews.url},
+        actor=owner,
+    )["contact_folders"]
+    assert [f["name"] for f in folders] == ["Contacts", "Clients", "Private"]
+    connection = connect(
+        stack,
+        ews,
+        sync_mail=False,
+        sync_calendar=False,
+        sync_tasks=False,
+        contact_folders=["contacts", clients.id],
+    )
+    first = sync(stack, connection["id"])["last_sync"]
+    names = sorted(c["full_name"] for c in crm_contacts(stack, owner))
+    # Dana matched by email (any case), Zed's folder not chosen
+    assert names == ["Ann Lee", "Bob Mine", "Carl Default", "Dana Buyer", "Theirs Only"]
+    ann = next(c for c in crm_contacts(stack, owner) if c["full_name"] == "Ann Lee")
+    assert ann["owner_id"] == owner["id"] and ann["job_title"] == "CFO"
+    assert [e["email"] for e in ann["emails"]] == ["ann@lee.test"]
+    # Dana's CRM job title went to Exchange (empty there); Bob (mine) was exported,
+    # the colleague's contact was not
+    remote = remote_contacts(ews)
+    assert text(remote["Dana Buyer"], "JobTitle") == "CEO"
+    assert "Bob Mine" in remote and "Theirs Only" not in remote
+    assert first["contacts_out"] >= 2
+
+    # round trips change nothing and duplicate nothing
+    for _ in range(2):
+        again = sync(stack, connection["id"])["last_sync"]
+        assert again["contacts_in"] == again["contacts_out"] == 0
+    assert len(crm_contacts(stack, owner)) == 5
+    assert len(remote_contacts(ews)) == 5
+    assert call(sales, "get_contact", dana["id"], actor=owner)["version"] >= dana["version"]
+
+
+def test_changes_merge_per_field_and_the_last_modified_wins(stack, ews):
+    sales, exchange, owner = stack["sales"], stack["exchange"], stack["owner"]
+    item = ews.mailbox.put("contacts", contact_props("Olga Field", "olga@field.test", job="Buyer"))
+    connection = connect(stack, ews, sync_mail=False, sync_calendar=False, sync_tasks=False)
+    sync(stack, connection["id"])
+    olga = next(c for c in crm_contacts(stack, owner) if c["full_name"] == "Olga Field")
+
+    # one side each: both changes arrive
+    call(sales, "update_contact", olga["id"], {"full_name": "Olga Fields"}, actor=owner)
+    ews.mailbox.put("contacts", {"JobTitle": "Head of Buying"}, item_id=item.id)
+    sync(stack, connection["id"])
+    olga = call(sales, "get_contact", olga["id"], actor=owner)
+    assert olga["full_name"] == "Olga Fields" and olga["job_title"] == "Head of Buying"
+    assert text(ews.mailbox.items[item.id], "DisplayName") == "Olga Fields"
+    assert text(ews.mailbox.items[item.id], "JobTitle") == "Head of Buying"
+
+    # the same field on both sides: Exchange changed it later, so Exchange wins
+    call(sales, "update_contact", olga["id"], {"job_title": "Director"}, actor=owner)
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ews.mailbox.put(
+        "contacts", {"JobTitle": "Chief Buyer", "LastModifiedTime": later}, item_id=item.id
+    )
+    sync(stack, connection["id"])
+    assert call(sales, "get_contact", olga["id"], actor=owner)["job_title"] == "Chief Buyer"
+    # … and the CRM changed it later than Exchange: the CRM wins
+    call(sales, "update_contact", olga["id"], {"job_title": "VP"}, actor=owner)
+    ews.mailbox.put(
+        "contacts",
+        {"JobTitle": "Old News", "LastModifiedTime": "2020-01-01T00:00:00Z"},
+        item_id=item.id,
+    )
+    sync(stack, connection["id"])
+    assert call(sales, "get_contact", olga["id"], actor=owner)["job_title"] == "VP"
+    assert text(ews.mailbox.items[item.id], "JobTitle") == "VP"
+    logged = call(exchange, "list_exchange_conflicts", connection["id"], actor=owner)["items"]
+    assert [(c["field"], c["winner"]) for c in logged] == [
+        ("job_title", "crm"),
+        ("job_title", "exchange"),
+    ]
+    assert logged[0]["crm_value"] == "VP" and logged[0]["remote_value"] == "Old News"
+
+
+@pytest.mark.parametrize("deletions", ["mirror", "keep"])
+def test_deletions_as_the_user_chose(stack, ews, deletions):
+    sales, owner = stack["sales"], stack["owner"]
+    gone_there = ews.mailbox.put("contacts", contact_props("Gone There", "g1@x.test"))
+    ews.mailbox.put("contacts", contact_props("Gone Here", "g2@x.test"))
+    connection = connect(
+        stack, ews, sync_mail=False, sync_calendar=False, sync_tasks=False, deletions=deletions
+    )
+    sync(stack, connection["id"])
+    by_name = {c["full_name"]: c for c in crm_contacts(stack, owner)}
+    ews.mailbox.remove(gone_there.id)
+    call(sales, "delete_contact", by_name["Gone Here"]["id"], actor=owner)
+    # Exchange reports the CRM-deleted contact again when it changes
+    here = remote_contacts(ews)["Gone Here"]
+    ews.mailbox.put("contacts", {"JobTitle": "Edited"}, item_id=here.id)
+    sync(stack, connection["id"])
+    names = {c["full_name"] for c in crm_contacts(stack, owner)}
+    if deletions == "mirror":
+        assert "Gone There" not in names
+        assert "Gone Here" not in remote_contacts(ews)
+    else:
+        assert "Gone There" in names
+        assert "Gone Here" in remote_contacts(ews)
+        # … and it does not come back as a new CRM contact
+        sync(stack, connection["id"])
+        assert "Gone Here" not in {c["full_name"] for c in crm_contacts(stack, owner)}
+    with pytest.raises(NotFound):
+        call(sales, "get_contact", by_name["Gone Here"]["id"], actor=owner)
