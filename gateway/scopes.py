@@ -80,6 +80,8 @@ SEGMENTS: dict[str, str] = {
     "email-rules": "mail",
     "email-sends": "mail",
     "email-templates": "mail",
+    # a Google account's connection: its mail, contacts and calendar sync like a mailbox
+    "google-connections": "mail",
     # analytics
     "charts": "analytics",
     "dashboards": "analytics",
