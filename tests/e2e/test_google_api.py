@@ -35,7 +35,5 @@ def test_google_routes_answer_problems_a_user_can_act_on(world: World, login: Lo
     problem(rep.get(f"/api/v1/google-connections/{UNKNOWN}"), 404)
     problem(rep.get("/api/v1/google-connections/not-a-uuid"), 404)
     problem(rep.post(f"/api/v1/google-connections/{UNKNOWN}/sync"), 404)
-    problem(
-        rep.patch(f"/api/v1/google-connections/{UNKNOWN}", json={"contacts": {"x": 1}}), 422
-    )
+    problem(rep.patch(f"/api/v1/google-connections/{UNKNOWN}", json={"contacts": {"x": 1}}), 422)
     problem(rep.delete(f"/api/v1/google-connections/{UNKNOWN}"), 404)
