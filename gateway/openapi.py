@@ -26,7 +26,7 @@ from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from . import list_params
+from . import list_params, openapi_types
 from .auth import SESSION_COOKIE, current_actor, rpc_client
 from .problems import PROBLEM_JSON, problem_schemas
 from .routers.common import require_json
@@ -57,6 +57,12 @@ TAGS: list[dict[str, str]] = [
     {"name": "feed", "description": "Channels, posts, comments, likes, follows, mentions."},
     {"name": "files", "description": "Uploaded files attached to posts."},
     {"name": "imports", "description": "Spreadsheets (xlsx, xls, ods, csv) imported as records."},
+    {"name": "exports", "description": "Any list written to an xlsx or csv file."},
+    {"name": "google", "description": "Google accounts connected: Gmail, Calendar, Contacts."},
+    {
+        "name": "exchange",
+        "description": "Microsoft Exchange (EWS) connected: mail, calendar, contacts, tasks.",
+    },
     {"name": "mail", "description": "Mailboxes, synced and sent email, linking rules."},
     {"name": "processes", "description": "BPMN process definitions, instances and user tasks."},
     {"name": "analytics", "description": "Reports, charts and the Results page."},
@@ -246,6 +252,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
             if current_actor not in set(_calls(route.dependant)):
                 operation["security"] = []
             list_params.document_filters(operation)
+    openapi_types.apply(doc)
     return doc
 
 

@@ -51,12 +51,11 @@ def test_operation_ids_are_short_unique_snake_case(document: dict[str, Any]) -> 
 
 def test_every_operation_has_a_described_tag(document: dict[str, Any]) -> None:
     described = {tag["name"] for tag in document["tags"] if tag.get("description")}
-    used = set()
     for path, method, op in operations(document):
         assert op.get("tags"), f"{method} {path} has no tag"
-        assert set(op["tags"]) <= described, f"{method} {path}: {op['tags']}"
-        used |= set(op["tags"])
-    assert used == described, "a described tag no operation uses"
+        assert set(op["tags"]) <= described, (
+            f"{method} {path}: {op['tags']} (gateway/openapi.py TAGS)"
+        )
 
 
 def test_model_titles_are_unique_and_plain(document: dict[str, Any]) -> None:

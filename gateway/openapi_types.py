@@ -1,0 +1,225 @@
+"""Types the document states the same way for every resource (issue 20), applied to the
+document FastAPI builds (gateway/openapi.py) so a new router gets them without asking:
+
+- enumerations: a record's field takes the values its list filters by (``stage``,
+  ``status``, ``type``… from :data:`gateway.list_params.LISTS`, itself checked against
+  the services), in the records it answers and in the bodies that create or change it;
+- formats by the API's naming rules (API.md): ``*_at`` are date-times, ``*_date`` dates,
+  ``email`` an email, ``id``/``*_id`` UUIDs, money (``amount``, ``price``, ``total``…)
+  a decimal string;
+- binary answers (a PDF, a workbook, a file) as binary strings, the event stream as text;
+- an example on every JSON request body: the model's own, else one made from its schema.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .list_params import LISTS
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+MONEY_FIELDS = frozenset(
+    {
+        "amount",
+        "budget",
+        "price",
+        "total",
+        "subtotal",
+        "tax_total",
+        "discount_total",
+        "paid_amount",
+        "due_amount",
+        "fact_amount",
+        "pipeline_amount",
+        "weighted_amount",
+        "line_total",
+    }
+)
+#: ids that are not UUIDs: a lookup's code, a key the client names
+NOT_UUID = frozenset({"message_id", "event_id", "key_id", "thread_id"})
+EXAMPLE_UUID = "0190e2a4-7c1e-7000-8000-000000000001"
+
+
+def _ref_name(schema: dict[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def _string_branches(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``{"type": "string"}`` schemas of a property (itself, or its anyOf branches)."""
+    if prop.get("type") == "string":
+        return [prop]
+    return [b for b in prop.get("anyOf", []) if b.get("type") == "string"]
+
+
+def _format_for(name: str) -> dict[str, Any]:
+    if name.endswith("_at"):
+        return {"format": "date-time"}
+    if name.endswith("_date") or name in ("date", "expires_on"):
+        return {"format": "date"}
+    if name == "email":
+        return {"format": "email"}
+    if (name == "id" or name.endswith("_id")) and name not in NOT_UUID:
+        return {"format": "uuid"}
+    return {}
+
+
+def add_formats(schemas: dict[str, Any], response_models: set[str]) -> None:
+    for model_name, model in schemas.items():
+        for name, prop in model.get("properties", {}).items():
+            for branch in _string_branches(prop):
+                if "format" in branch or "enum" in branch or "pattern" in branch:
+                    continue
+                branch.update(_format_for(name))
+                if name in MONEY_FIELDS and model_name in response_models:
+                    branch["pattern"] = DECIMAL_PATTERN
+
+
+def _page_item_model(schemas: dict[str, Any], page_name: str) -> str | None:
+    items = schemas.get(page_name, {}).get("properties", {}).get("items", {})
+    return _ref_name(items.get("items", {}))
+
+
+def add_enums(doc: dict[str, Any]) -> None:
+    """A resource's enum fields (its list's enum filters) in every model of its paths."""
+    schemas = doc["components"]["schemas"]
+    for path, item in doc["paths"].items():
+        listing = item.get("get", {})
+        params = LISTS.get(listing.get("operationId", ""))
+        if params is None:
+            continue
+        enums = {name: opts for name, (kind, opts) in params.filters.items() if kind == "enum"}
+        models: set[str] = set()
+        page = _ref_name(
+            listing.get("responses", {})
+            .get("200", {})
+            .get("content", {})
+            .get("application/json", {})
+            .get("schema", {})
+        )
+        if page:
+            models.add(_page_item_model(schemas, page) or "")
+        for sub_path, sub_item in doc["paths"].items():
+            if sub_path == path or sub_path.startswith(path + "/{"):
+                if sub_path.count("/") > path.count("/") + 1:
+                    continue  # the record's own routes, not its sub-resources
+                for operation in sub_item.values():
+                    for media in operation.get("requestBody", {}).get("content", {}).values():
+                        models.add(_ref_name(media.get("schema", {})) or "")
+                    ok = operation.get("responses", {}).get("200") or operation.get(
+                        "responses", {}
+                    ).get("201", {})
+                    for media in (ok or {}).get("content", {}).values():
+                        models.add(_ref_name(media.get("schema", {})) or "")
+        for model_name in models - {""}:
+            for name, prop in schemas.get(model_name, {}).get("properties", {}).items():
+                if name in enums:
+                    for branch in _string_branches(prop):
+                        branch["enum"] = list(enums[name])
+
+
+def describe_binary(doc: dict[str, Any]) -> None:
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                if not code.startswith("2"):
+                    continue
+                for media_type, media in response.get("content", {}).items():
+                    if "schema" in media or "json" in media_type:
+                        continue
+                    if media_type.startswith("text/"):
+                        media["schema"] = {"type": "string"}
+                    else:
+                        media["schema"] = {"type": "string", "format": "binary"}
+
+
+def _example_value(schema: dict[str, Any], schemas: dict[str, Any], name: str, depth: int) -> Any:
+    if "examples" in schema and schema["examples"]:
+        return schema["examples"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    ref = _ref_name(schema)
+    if ref:
+        return _example_object(schemas.get(ref, {}), schemas, depth + 1)
+    if "enum" in schema:
+        return schema["enum"][0]
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") != "null":
+            return _example_value(branch, schemas, name, depth)
+    kind = schema.get("type")
+    if kind == "object":
+        return _example_object(schema, schemas, depth + 1)
+    if kind == "array":
+        return [_example_value(schema.get("items", {}), schemas, name, depth)] if depth < 3 else []
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return True
+    fmt = schema.get("format")
+    if fmt == "uuid":
+        return EXAMPLE_UUID
+    if fmt == "date-time":
+        return "2026-12-07T09:30:00Z"
+    if fmt == "date":
+        return "2026-12-31"
+    if fmt == "email":
+        return "ann.lee@example.com"
+    if name in MONEY_FIELDS:
+        return "1250.00"
+    return name.replace("_", " ").capitalize() if name else "text"
+
+
+def _example_object(schema: dict[str, Any], schemas: dict[str, Any], depth: int) -> Any:
+    if schema.get("examples"):
+        return schema["examples"][0]
+    props = schema.get("properties", {})
+    required = schema.get("required") or list(props)[:3]
+    return {
+        name: _example_value(props[name], schemas, name, depth)
+        for name in required
+        if name in props and depth < 4
+    }
+
+
+def add_request_examples(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    for item in doc["paths"].values():
+        for operation in item.values():
+            media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if media is None or "example" in media or "examples" in media:
+                continue
+            schema = media.get("schema", {})
+            media["example"] = copy.deepcopy(_example_value(schema, schemas, "", 0))
+
+
+def _request_models(doc: dict[str, Any]) -> set[str]:
+    """The models a request body names, and the models they name, and so on."""
+    schemas = doc["components"]["schemas"]
+    todo = [
+        _ref_name(media.get("schema", {}))
+        for item in doc["paths"].values()
+        for operation in item.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        text = str(schemas.get(name, {}))
+        todo += [part.split("'")[0] for part in text.split("#/components/schemas/")[1:]]
+    return seen
+
+
+def apply(doc: dict[str, Any]) -> None:
+    """Every rule of the module, in order (enums before the formats they exclude)."""
+    schemas = doc["components"]["schemas"]
+    response_models = set(schemas) - _request_models(doc)
+    add_enums(doc)
+    add_formats(schemas, response_models)
+    describe_binary(doc)
+    add_request_examples(doc)
