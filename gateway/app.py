@@ -46,6 +46,7 @@ from .routers import (
     process_instances,
     process_tasks,
     products,
+    search,
     session,
     stream,
     tokens,
@@ -149,6 +150,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         process_instances.router,
         process_tasks.router,
         analytics.router,
+        search.router,
     ):
         app.include_router(router)
 

@@ -98,6 +98,8 @@ SEGMENTS: dict[str, str] = {
     "audit": ADMIN_SCOPE,
     "meta": FREE,
     "me": SESSION,
+    # the global search: each section only with its area's read scope (routers/search.py)
+    "search": FREE,
 }
 
 #: routes whose need differs from their segment's: (method or None for any, path
