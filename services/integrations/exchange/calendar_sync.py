@@ -79,6 +79,9 @@ def _participants(ctx: Context, item: Any, kind: str) -> list[dict[str, str]] | 
 
 def _activity_data(fields: dict[str, Any], kind: str) -> dict[str, Any]:
     data = {k: v for k, v in fields.items() if k in domain.FIELDS[kind]}
+    for name in ("start_at", "due_at"):
+        if data.get(name) and len(data[name]) == 10:  # a task's day
+            data[name] = f"{data[name]}T00:00:00Z"
     if "title" in data:
         data["title"] = (data["title"] or "(no subject)")[:300]
     return data
@@ -169,8 +172,15 @@ def _merge(
         current = {(p["type"], p["id"]) for p in crm.get("participants") or []}
         if current != {(p["type"], p["id"]) for p in people}:
             update["participants"] = people
+    completing = update.get("status") == "completed"
+    if completing:
+        del update["status"]  # completing is its own action (completed_at, the event)
     if update:
         updated = ctx.remote.sales.update_activity(crm["id"], update, actor=ctx.actor)
+        version = updated["version"]
+        _count_in(ctx, kind)
+    if completing:
+        updated = ctx.remote.sales.complete_activity(crm["id"], None, actor=ctx.actor)
         version = updated["version"]
         _count_in(ctx, kind)
     change_key = item.changekey

@@ -259,6 +259,9 @@ def activity_fields(activity: dict[str, Any], kind: str) -> dict[str, Any]:
         "description": activity.get("description") or None,
     }
     if kind == "task":
+        # Exchange tasks have dates, not times: tasks compare by day
+        out["start_at"] = out["start_at"] and out["start_at"][:10]
+        out["due_at"] = out["due_at"] and out["due_at"][:10]
         out["status"] = activity.get("status") or "not_started"
     return out
 

@@ -5,9 +5,10 @@ knows exchangelib's item classes."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from exchangelib import CalendarItem, Contact, EWSDateTime, EWSTimeZone, Task
+from exchangelib import CalendarItem, Contact, EWSDate, EWSDateTime, EWSTimeZone, Task
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber
 from exchangelib.properties import Attendee, Mailbox
 from exchangelib.recurrence import (
@@ -203,8 +204,8 @@ def apply_meeting(
 def task_fields(item: Task) -> dict[str, Any]:
     return {
         "title": item.subject or "(no subject)",
-        "start_at": domain.iso(_utc(item.start_date)),
-        "due_at": domain.iso(_utc(item.due_date)),
+        "start_at": _day(item.start_date),
+        "due_at": _day(item.due_date),
         "status": domain.TASK_STATUS_IN.get(item.status or "NotStarted", "not_started"),
         "description": (item.text_body or "").strip() or None,
     }
@@ -218,12 +219,11 @@ def apply_task(item: Task, fields: dict[str, Any]) -> list[str]:
     for name, attr in (("start_at", "start_date"), ("due_at", "due_date")):
         if name in fields:
             value = fields[name]
-            when = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-            setattr(item, attr, EWSDateTime.from_datetime(when) if when else None)
+            setattr(item, attr, EWSDate.fromisoformat(value[:10]) if value else None)
             changed.append(attr)
     if "status" in fields:
         item.status = domain.TASK_STATUS_OUT.get(fields["status"], "NotStarted")
-        item.percent_complete = 100 if item.status == "Completed" else 0
+        item.percent_complete = Decimal(100 if item.status == "Completed" else 0)
         changed += ["status", "percent_complete"]
     if "description" in fields:
         item.body = fields["description"] or ""
