@@ -89,6 +89,73 @@ def run(
     main(list(services))
 
 
+@app.command("import")
+def import_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="xlsx, xls, ods or csv."),
+    entity: str = typer.Option(
+        ..., "--entity", help="leads, contacts, accounts, opportunities, activities, products"
+    ),
+    mapping: list[str] = typer.Option(
+        [], "--map", help="COLUMN=FIELD (repeatable; COLUMN= leaves it out) over the suggestion."
+    ),
+    match: list[str] = typer.Option(
+        [], "--match", help="Match existing records on: email, phone, name_company, name, code."
+    ),
+    on_duplicate: str = typer.Option("skip", "--on-duplicate", help="skip, update or create."),
+    create_accounts: bool = typer.Option(
+        False, "--create-accounts", help="Make the accounts named in the file that do not exist."
+    ),
+    url: str | None = typer.Option(None, "--url", help="Osprey's address (OSPREY_API_URL)."),
+    token: str | None = typer.Option(
+        None, "--token", help="A personal API token (OSPREY_API_TOKEN) with data:write."
+    ),
+) -> None:
+    """Import a spreadsheet or CSV through the API of a running Osprey, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .importer import ApiError, apply_mapping, client_from, wait
+
+    try:
+        client = client_from(url, token)
+        job = client.upload(file, entity)
+        typer.echo(f"{job['format']} file, columns: " + ", ".join(
+            f"{c} → {m or '—'}" for c, m in zip(job["columns"], job["mapping"], strict=True)
+        ))  # fmt: skip
+        change: dict = {"mapping": apply_mapping(job["columns"], job["mapping"], mapping)}
+        options = {"on_duplicate": on_duplicate, "create_accounts": create_accounts}
+        if match:
+            options["match_on"] = match
+        change["options"] = options
+        client.json("PATCH", f"/api/v1/imports/{job['id']}", change)
+        client.json("POST", f"/api/v1/imports/{job['id']}/start")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("failed {task.fields[failed]}"))  # fmt: skip
+        with Progress(*columns) as bar:
+            task = bar.add_task("Importing", total=None, failed=0)
+
+            def show(current: dict) -> None:
+                progress = current["progress"]
+                bar.update(task, total=progress["total"] or None, completed=progress["done"],
+                           failed=progress["failed"])  # fmt: skip
+
+            done = wait(client, job["id"], show, ("done", "failed"))
+    except ApiError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    counts = done["counts"]
+    typer.echo(
+        f"{done['status']}: {counts.get('created', 0)} created, {counts.get('updated', 0)} "
+        f"updated, {counts.get('skipped', 0)} skipped, {done['progress']['failed']} failed "
+        f"(import {done['id']})"
+    )
+    if done["progress"]["failed"]:
+        typer.echo(f"Rejected rows with their reasons: {client.url}/api/v1/imports/"
+                   f"{done['id']}/errors")  # fmt: skip
+    if done["status"] == "failed":
+        typer.echo(f"Error: {done['error']}", err=True)
+        raise typer.Exit(1)
+
+
 @app.command("demo-data")
 def demo_data() -> None:
     """Create demo users (an admin, a "Sales" team with a manager and two reps), about

@@ -5,6 +5,9 @@ csv and xlsx; bad files and too large ones are problems that leave nothing behin
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -170,3 +173,38 @@ def test_a_file_over_the_limit_is_413_and_leaves_nothing(
         problem(streamed, 413)
     after = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
     assert after == before
+
+
+def test_osprey_import_with_a_progress_bar(stack: Stack, admin: httpx.Client, tmp_path: Path):
+    marker = word()
+    rows = [["Name", "Company", "Email", "Notes"]] + [
+        [f"Cli {marker} {i}", "Acme", f"cli{i}.{marker}@acme.test", "from the shell"]
+        for i in range(30)
+    ] + [[f"Cli {marker} bad", "Acme", "bad-email", ""]]  # fmt: skip
+    path = write_csv(tmp_path / "cli.csv", rows, "cp1251", ";")
+    token = admin.headers["Authorization"].split(" ", 1)[1]
+    command = [sys.executable, "-m", "osprey", "import", str(path), "--entity", "leads",
+               "--match", "email", "--map", "Notes=", "--url", stack.base_url]  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OSPREY_API_TOKEN": token},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Email → email" in result.stdout and "Notes → notes" in result.stdout
+    assert "done: 30 created, 0 updated, 0 skipped, 1 failed" in result.stdout
+    assert "/errors" in result.stdout
+    leads = admin.get("/api/v1/leads", params={"q": marker, "limit": 100}).json()["items"]
+    assert len(leads) == 30
+    assert all(lead["notes"] is None for lead in leads)  # --map Notes= left it out
+
+    again = subprocess.run(
+        command, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OSPREY_API_TOKEN": token},
+    )  # fmt: skip
+    assert "done: 0 created, 0 updated, 30 skipped, 1 failed" in again.stdout, again.stdout
+    refused = subprocess.run(
+        [*command[:5], "--entity", "planets", "--url", stack.base_url],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "OSPREY_API_TOKEN": token},
+    )  # fmt: skip
+    assert refused.returncode == 1 and "entity" in refused.stderr
