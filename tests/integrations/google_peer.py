@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import itertools
 import json
 import threading
@@ -330,9 +331,13 @@ def _handler(peer: GooglePeer) -> type[BaseHTTPRequestHandler]:
                     status, body, headers = 200, self._route(path, query, raw), {}
             except _Reply as reply:
                 status, body, headers = reply.status, reply.body, reply.headers
-            data = b"" if body is None else json.dumps(body).encode()
+            if isinstance(body, str):
+                data = body.encode()
+            else:
+                data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            if "Content-Type" not in headers:
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
             self.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -344,6 +349,8 @@ def _handler(peer: GooglePeer) -> type[BaseHTTPRequestHandler]:
         def _route(self, path: str, query: dict[str, str], raw: bytes) -> Any:
             if path == "/token":
                 return self._token(dict(urllib.parse.parse_qsl(raw.decode())))
+            if path == "/o/oauth2/auth":
+                raise self._consent(query)
             auth = self.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[7:] not in peer.access_tokens:
                 raise _google_error(
@@ -411,6 +418,37 @@ def _handler(peer: GooglePeer) -> type[BaseHTTPRequestHandler]:
                     )
                 return self._access(form.get("scope") or "", None)
             raise _Reply(400, {"error": "unsupported_grant_type"})
+
+        def _consent(self, query: dict[str, str]) -> _Reply:
+            """Google's consent screen, reduced to its choice: Allow sends the browser
+            back to the redirect URI with a code and the state, Cancel with
+            ``error=access_denied``."""
+            if query.get("client_id") not in peer.clients or "redirect_uri" not in query:
+                return _Reply(400, {"error": "invalid_request"})
+            url = peer.url + "o/oauth2/auth?" + urllib.parse.urlencode(query)
+            allow = authorize(peer, url)
+            back = query["redirect_uri"]
+            allowed = (
+                back
+                + "?"
+                + urllib.parse.urlencode(
+                    {"state": allow["state"], "code": allow["code"], "scope": allow["scope"]}
+                )
+            )
+            denied = (
+                back
+                + "?"
+                + urllib.parse.urlencode(
+                    {"state": query.get("state", ""), "error": "access_denied"}
+                )
+            )
+            page = (
+                "<!doctype html><html><head><title>Sign in - Google Accounts</title></head>"
+                f"<body><h1>Osprey wants to access your Google Account</h1><p>{peer.email}</p>"
+                f'<a id="allow" href="{html.escape(allowed)}">Allow</a> '
+                f'<a id="cancel" href="{html.escape(denied)}">Cancel</a></body></html>'
+            )
+            return _Reply(200, page, {"Content-Type": "text/html; charset=UTF-8"})
 
         def _access(self, scope: str, refresh: str | None) -> dict[str, Any]:
             token = f"ya29.a{next(peer.seq)}"

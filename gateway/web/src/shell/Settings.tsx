@@ -1,7 +1,10 @@
 import { Link } from "../core/router";
 import { ACCENTS, isColour, useSession, type Theme } from "../core/session";
-import { LOCALES, useT, type Locale } from "../i18n";
+import { addMessages, LOCALES, useT, type Locale } from "../i18n";
 import { ApiTokens } from "./ApiTokens";
+import googleMessages from "./google/messages";
+
+addMessages(googleMessages);
 
 export function Settings() {
   const t = useT();
@@ -73,6 +76,9 @@ export function Settings() {
       <ApiTokens />
       <p className="settings-more">
         <Link to="/mail/settings">{t("mail.settingsLink")}</Link>
+      </p>
+      <p className="settings-more">
+        <Link to="/settings/google">{t("google.settingsLink")}</Link>
       </p>
     </div>
   );

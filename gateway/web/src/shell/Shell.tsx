@@ -1,4 +1,4 @@
-import { Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { SECTIONS, sectionAllowed, visibleSections } from "../core/registry";
 import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
 import { usePref, useSession } from "../core/session";
@@ -6,6 +6,9 @@ import { useT } from "../i18n";
 import { Bell } from "./Bell";
 import { ICONS, Icon, Logo } from "./Icon";
 import { Settings } from "./Settings";
+
+// Settings → Google and the page Google sends the user back to after its consent screen
+const GoogleSettings = lazy(() => import("./google/GoogleSettings"));
 
 interface UiPrefs {
   sidebar_collapsed?: boolean;
@@ -39,6 +42,12 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
     );
   } else if (location.pathname === "/settings") {
     content = <Settings />;
+  } else if (segmentsUnder("/settings/google", location.pathname) !== null) {
+    content = (
+      <Suspense fallback={<div className="loading" aria-busy="true" />}>
+        <GoogleSettings path={location.pathname} />
+      </Suspense>
+    );
   } else if (location.pathname === "/") {
     content = sections.length ? null : <p className="empty-page">{t("shell.noSections")}</p>;
   } else {
