@@ -66,6 +66,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "mail", "description": "Mailboxes, synced and sent email, linking rules."},
     {"name": "processes", "description": "BPMN process definitions, instances and user tasks."},
     {"name": "analytics", "description": "Reports, charts and the Results page."},
+    {"name": "search", "description": "One search box across records."},
     {"name": "audit", "description": "Who changed what, field by field."},
     {"name": "live updates", "description": "Server-sent events of the feed."},
     {"name": "meta", "description": "Entities, fields and lookups that drive generic clients."},

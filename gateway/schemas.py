@@ -26,6 +26,79 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# -- the parts of records: emails, phones, addresses, product lines ------------------------
+
+_DECIMAL_IN = 'A decimal as a string ("12.50") or a JSON number'
+
+
+def _kinds(*kinds: str) -> Any:
+    # the service names a wrong kind itself (``emails[0].kind: must be one of ...``)
+    return Field(None, json_schema_extra={"enum": [*kinds, None]})
+
+
+class ContactEmailIn(Request):
+    email: str = Field(max_length=320, json_schema_extra={"format": "email"})
+    kind: str | None = _kinds("work", "personal", "other")
+    is_primary: bool | None = None
+
+
+class ContactPhoneIn(Request):
+    phone: str = Field(max_length=50)
+    kind: str | None = _kinds("work", "mobile", "home", "other")
+    is_primary: bool | None = None
+
+
+class AddressIn(Request):
+    kind: str | None = _kinds("billing", "shipping", "office", "other")
+    street: str | None = Field(None, max_length=300)
+    city: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=100)
+    postcode: str | None = Field(None, max_length=20)
+    country: str | None = Field(None, max_length=100)
+
+
+class ContactEmailOut(Response):
+    email: str
+    kind: str | None = None
+    is_primary: bool = False
+
+
+class ContactPhoneOut(Response):
+    phone: str
+    kind: str | None = None
+    is_primary: bool = False
+
+
+class AddressOut(Response):
+    kind: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+
+class DealLineIn(Request):
+    """A product on a deal: how many at what price each (``lines`` of an opportunity)."""
+
+    product_id: str = Field(json_schema_extra={"format": "uuid"})
+    quantity: str | int | float = Field(description=_DECIMAL_IN)
+    price: str | int | float = Field(description=_DECIMAL_IN)
+
+
+class DealLineOut(Response):
+    product_id: str
+    quantity: str
+    price: str
+
+
+class OrderLineIn(DealLineIn):
+    """A product on an order; ``discount`` and ``tax_rate`` are percentages."""
+
+    discount: str | int | float | None = Field(None, description=_DECIMAL_IN)
+    tax_rate: str | int | float | None = Field(None, description=_DECIMAL_IN)
+
+
 # -- identity -----------------------------------------------------------------------------
 
 
@@ -280,7 +353,7 @@ class AccountFields(Request):
     web: str | None = None
     phone: str | None = None
     email: str | None = None
-    addresses: list[dict[str, Any]] | None = None
+    addresses: list[AddressIn] | None = None
     owner_id: str | None = None
     team_id: str | None = None
 
@@ -302,7 +375,7 @@ class AccountOut(Response):
     web: str | None = None
     phone: str | None = None
     email: str | None = None
-    addresses: list[dict[str, Any]] = []
+    addresses: list[AddressOut] = []
     owner_id: str | None = None
     team_id: str | None = None
     version: int
@@ -321,8 +394,8 @@ class AccountPage(Response):
 class ContactFields(Request):
     # Each email or phone is {email|phone, kind, is_primary}; the sales service checks them.
     full_name: str | None = None
-    emails: list[dict[str, Any]] | None = None
-    phones: list[dict[str, Any]] | None = None
+    emails: list[ContactEmailIn] | None = None
+    phones: list[ContactPhoneIn] | None = None
     account_id: str | None = None
     job_title: str | None = None
     owner_id: str | None = None
@@ -340,8 +413,8 @@ class ContactUpdate(ContactFields):
 class ContactOut(Response):
     id: str
     full_name: str | None = None
-    emails: list[dict[str, Any]] = []
-    phones: list[dict[str, Any]] = []
+    emails: list[ContactEmailOut] = []
+    phones: list[ContactPhoneOut] = []
     account_id: str | None = None
     job_title: str | None = None
     owner_id: str | None = None

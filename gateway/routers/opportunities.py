@@ -13,6 +13,7 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
+from ..schemas import DealLineIn, DealLineOut
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
@@ -37,7 +38,7 @@ class OpportunityFields(RequestModel):
     probability: int | None = None
     close_date: str | None = None
     lead_id: str | None = None
-    lines: list[dict[str, Any]] | None = None
+    lines: list[DealLineIn] | None = None
     owner_id: str | None = None
     team_id: str | None = None
 
@@ -66,7 +67,7 @@ class OpportunityOut(ResponseModel):
     status: str
     lost_reason: str | None = None
     lead_id: str | None = None
-    lines: list[dict[str, Any]] = []
+    lines: list[DealLineOut] = []
     stage_entered_at: str | None = None
     owner_id: str
     team_id: str | None = None

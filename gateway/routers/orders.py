@@ -16,6 +16,7 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
+from ..schemas import OrderLineIn
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, require_json
@@ -32,7 +33,7 @@ class OrderFields(RequestModel):
     contact_id: str | None = None
     opportunity_id: str | None = None
     currency: str | None = None
-    lines: list[dict[str, Any]] | None = None
+    lines: list[OrderLineIn] | None = None
     notes: str | None = None
     owner_id: str | None = None
     team_id: str | None = None
@@ -95,8 +96,8 @@ class OrderHistory(ResponseModel):
     items: list[dict[str, Any]]
 
 
-# The order lines are checked by the orders service, which names each bad field
-# (``lines[1].quantity``); the gateway only checks they are objects.
+# The order lines' values are checked by the orders service, which names each bad field
+# (``lines[1].quantity``); the gateway checks their shape (OrderLineIn).
 numbered_routes(
     router,
     path="orders",
