@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.integrations.sync import leases
-from services.platform.errors import OspreyError
+from services.platform.errors import OspreyError, Unavailable
 from services.platform.events import utcnow
 
 from . import domain, store
@@ -90,11 +90,8 @@ def run_sync(
     except (CrmError, OspreyError) as exc:
         db.rollback()
         log.warning("google connection %s: Osprey refused: %s", connection_id, exc)
-        kind = (
-            "protocol"
-            if isinstance(exc, OspreyError) and "OSPREY_SECRET_KEYS" in str(exc)
-            else "crm"
-        )
+        # a missing key or OAuth client says so in its own words; else a service refused
+        kind = "protocol" if isinstance(exc, Unavailable) else "crm"
         _failed(
             db, connection, holder, kind, ctx=ctx, words=str(exc) if kind == "protocol" else None
         )
