@@ -76,6 +76,8 @@ SEGMENTS: dict[str, str] = {
     "process-actions": "processes",
     # mail
     "mailboxes": "mail",
+    # an Exchange mailbox's connection: its mail, contacts and calendar sync like a mailbox
+    "exchange-connections": "mail",
     "emails": "mail",
     "email-rules": "mail",
     "email-sends": "mail",
