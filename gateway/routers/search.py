@@ -79,19 +79,19 @@ SECTIONS: dict[str, tuple[str, str, Callable[[dict], str | None], Callable[[dict
         "sales",
         "list_opportunities",
         lambda r: _first(r, "title"),
-        lambda r: _joined(_money(r, "amount"), _first(r, "status")),
+        lambda r: _money(r, "amount"),
     ),
     "orders": (
         "orders",
         "list_orders",
         lambda r: _first(r, "number"),
-        lambda r: _joined(_money(r, "total"), _first(r, "status")),
+        lambda r: _money(r, "total"),
     ),
     "invoices": (
         "orders",
         "list_invoices",
         lambda r: _first(r, "number"),
-        lambda r: _joined(_money(r, "total"), _first(r, "status")),
+        lambda r: _money(r, "total"),
     ),
 }
 

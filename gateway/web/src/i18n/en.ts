@@ -20,6 +20,16 @@ const en: Record<string, string> = {
   "shell.home": "Go to the start page",
   "shell.noSections": "There are no sections you may open yet. Ask an administrator for access.",
 
+  "search.label": "Search everything",
+  "search.placeholder": "Search leads, deals, orders…",
+  "search.open": "Search (/)",
+  "search.results": "Search results",
+  "search.none": "Nothing matches “{q}”",
+  "search.failed": "The search did not answer. Try again in a moment.",
+  "search.more": "Show all in the list",
+  "search.untitled": "(no name)",
+  "search.unavailable": "Not searched just now: {sections}",
+
   "settings.title": "Settings",
   "settings.theme": "Theme",
   "settings.theme.light": "Light",

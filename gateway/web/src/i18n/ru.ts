@@ -20,6 +20,16 @@ const ru: Record<string, string> = {
   "shell.home": "На начальную страницу",
   "shell.noSections": "Пока нет разделов, доступных вам. Попросите доступ у администратора.",
 
+  "search.label": "Поиск по всему",
+  "search.placeholder": "Искать лиды, сделки, заказы…",
+  "search.open": "Поиск (/)",
+  "search.results": "Результаты поиска",
+  "search.none": "Ничего не найдено по запросу «{q}»",
+  "search.failed": "Поиск не ответил. Попробуйте ещё раз чуть позже.",
+  "search.more": "Показать все в списке",
+  "search.untitled": "(без названия)",
+  "search.unavailable": "Сейчас не удалось поискать: {sections}",
+
   "settings.title": "Настройки",
   "settings.theme": "Тема",
   "settings.theme.light": "Светлая",

@@ -4,6 +4,7 @@ import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
 import { usePref, useSession } from "../core/session";
 import { useT } from "../i18n";
 import { Bell } from "./Bell";
+import { GlobalSearch } from "./GlobalSearch";
 import { ICONS, Icon, Logo } from "./Icon";
 import { Settings } from "./Settings";
 
@@ -72,6 +73,7 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
           <span className="brand-name">{t("app.name")}</span>
           {sections.some((s) => s.id === "feed") && <Bell />}
         </div>
+        <GlobalSearch collapsed={collapsed} onExpand={() => void setUi({ ...ui, sidebar_collapsed: false })} />
         <ul className="menu">
           {sections.map((section) => (
             <li key={section.id}>
