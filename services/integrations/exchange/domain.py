@@ -188,7 +188,7 @@ def failure_words(kind: str, detail: str = "", back_off: float | None = None) ->
     if kind == "busy":
         seconds = max(1, round(back_off or 0))
         return f"{words} (in {seconds} s)."
-    if kind == "protocol" and detail:
+    if (kind == "protocol" or kind not in FAILURES) and detail:
         return f"{words}: {detail[:200]}"
     return words
 
