@@ -26,6 +26,9 @@ SINGULAR = {
     "products": "product",
 }
 
+#: the most values a list filter takes (services/platform/list_filters.py)
+LIST_FILTER_VALUES = 100
+
 
 @dataclass
 class Row:
@@ -97,6 +100,11 @@ class Writer:
     def _write_leads(self, rows: list[Row], batch: Batch) -> None:
         match_on = self.options["match_on"]
         checking = bool(match_on) and self.options["on_duplicate"] != "create"
+        if checking and match_on == ["email"]:
+            rows = self._lead_emails_matched(rows, batch)
+            checking = False  # the rest have no lead with their email: create them
+            if not rows:
+                return
         payloads = [domain.payload("leads", row.values) for row in rows]
         answer = self.rpcs["leads"].import_leads(
             payloads, self.actor, on_duplicate="skip" if checking else "flag"
@@ -128,6 +136,35 @@ class Writer:
                     )
                 else:
                     batch.entries.append(failed_entry(row, result["errors"]))
+
+    def _lead_emails_matched(self, rows: list[Row], batch: Batch) -> list[Row]:
+        """Match the batch's emails in one look-up (the leads list filtered by them; the
+        batches before are committed, so it sees them) and in the batch itself. Rows
+        whose email matches are skipped or update the lead; the others are returned."""
+        emails = sorted({row.values["email"] for row in rows if row.values.get("email")})
+        existing: dict[str, str] = {}
+        for start in range(0, len(emails), LIST_FILTER_VALUES):
+            page = self.rpcs["leads"].list_leads(
+                {"filter": {"email": emails[start : start + LIST_FILTER_VALUES]},
+                 "limit": 500, "sort": "created_at"},
+                self.actor,
+            )  # fmt: skip
+            for lead in page["items"]:
+                existing.setdefault(str(lead.get("email") or "").lower(), lead["id"])
+        rest: list[Row] = []
+        seen: set[str] = set()
+        for row in rows:
+            email = row.values.get("email")
+            if email and email in existing:
+                batch.entries.append(self._on_match(row, existing[email]))
+            elif email and email in seen:
+                # an earlier row of this batch has it: that row's lead is the match
+                batch.entries.append({"row_no": row.row_no, "status": "skipped", "record_id": None})
+            else:
+                if email:
+                    seen.add(email)
+                rest.append(row)
+        return rest
 
     def _write_one(self, row: Row, batch: Batch) -> None:
         singular = SINGULAR[self.entity]

@@ -1,0 +1,233 @@
+"""Spreadsheet import of leads (issue 16): rows per second and peak memory, beside a
+PostgreSQL ``COPY`` of the same rows in the same run as the floor.
+
+    .venv/bin/python bench/imports.py [--rows 100000] [--formats csv,xlsx]
+
+Starts the gateway and the identity, leads, sales and imports services as their own
+processes on a fresh database (``OSPREY_BENCH_IMPORTS_DATABASE_URL``, default
+``osprey_bench_imports``). Writes ``--rows`` leads (names of bench/names.py, a unique
+email each, a phone, a company, a source) to a CSV and to an xlsx (XlsxWriter), then
+for each file: uploads it through ``POST /api/v1/imports``, sets the email duplicate
+check on (``match_on: [email]``, ``skip``), starts it and waits for ``done``. Measured:
+the upload, the import (start to done) in rows/s, and the peak resident memory
+(``VmHWM``) of the imports service, the leads service and the gateway. The floor: the
+same rows COPYed into a table shaped like ``leads.leads`` (and emptied after).
+Results: ``bench/results/imports.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+import xlsxwriter  # noqa: E402
+
+from bench.api_leads import run_info  # noqa: E402
+from bench.load import loadavg  # noqa: E402
+from bench.names import NameMix  # noqa: E402
+from bench.seed import fresh_database  # noqa: E402
+from services.platform.db import create_db_engine  # noqa: E402
+from tests.support.stack import Stack, StackError, service_command, wait_until  # noqa: E402
+
+DB = "postgresql://postgres@127.0.0.1:5432/osprey_bench_imports"
+SERVICES = ("identity", "leads", "sales", "imports")
+RESULTS = ROOT / "bench" / "results" / "imports.json"
+HEADER = ["Name", "Company", "Email", "Phone", "Source"]
+
+
+class ImportStack(Stack):
+    """The gateway and :data:`SERVICES`; ready once a login works."""
+
+    def __init__(self, url: str):
+        super().__init__(
+            url,
+            services={name: service_command(name) for name in SERVICES},
+            env={"OSPREY_LOG_LEVEL": "WARNING", "OSPREY_IMPORT_MAX_BYTES": str(2**31)},
+        )
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        def ready() -> bool:
+            dead = [p.name for p in self.processes.values() if not p.alive]
+            if dead:
+                raise StackError(f"{', '.join(dead)} exited while starting\n{self.log_tails()}")
+            try:
+                login = httpx.post(
+                    f"{self.base_url}/api/v1/auth/login", json=self.admin_credentials, timeout=5
+                )
+            except httpx.HTTPError:
+                return False
+            return login.status_code == 200
+
+        wait_until(ready, timeout or self.ready_timeout, "the import stack", 0.2)
+
+
+def make_rows(count: int, seed: int = 16, tag: str = "a") -> list[list[str]]:
+    rng = random.Random(seed)
+    firsts, lasts = NameMix(rng).draw(rng, count)
+    rows = []
+    for i in range(count):
+        name = f"{firsts[i]} {lasts[i]}"
+        rows.append([
+            name, f"Company {i % 5000}", f"lead{i}.{tag}@bench{i % 997}.test",
+            f"+44 20 {10000000 + i}", rng.choice(("web", "fair", "call", "partner")),
+        ])  # fmt: skip
+    return rows
+
+
+def write_file(rows: list[list[str]], path: Path) -> Path:
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+        return path
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(number, 0, row)
+    book.close()
+    return path
+
+
+def copy_floor(url: str, rows: list[list[str]], owner_id: str) -> dict[str, float]:
+    """The same rows COPYed into a table shaped like ``leads.leads`` (ids, owner, stage
+    and times as an import sets them)."""
+    buffer = io.StringIO()
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    for name, company, email, phone, source in rows:
+        buffer.write("\t".join([str(uuid.uuid4()), name, company, email, phone, source,
+                                "qualification", owner_id, now, now, owner_id]) + "\n")  # fmt: skip
+    buffer.seek(0)
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE leads.copy_floor (LIKE leads.leads INCLUDING DEFAULTS"
+                " INCLUDING INDEXES)"
+            )
+            raw.commit()
+            started = time.perf_counter()
+            cur.copy_expert(
+                "COPY leads.copy_floor (id, contact_name, account_name, email, phone, source,"
+                " stage, owner_id, created_at, updated_at, created_by) FROM STDIN",
+                buffer,
+            )
+            raw.commit()
+            seconds = time.perf_counter() - started
+            cur.execute("DROP TABLE leads.copy_floor")
+            raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+    return {"seconds": round(seconds, 2), "rows_per_s": round(len(rows) / seconds, 1)}
+
+
+def peak_rss_mb(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        response = client.post(
+            "/api/v1/imports", data={"entity": "leads"},
+            files={"file": (path.name, handle, "application/octet-stream")}, timeout=600,
+        )  # fmt: skip
+    response.raise_for_status()
+    uploaded = time.perf_counter() - started
+    job = response.json()
+    client.patch(f"/api/v1/imports/{job['id']}",
+                 json={"options": {"match_on": ["email"], "on_duplicate": "skip"}}
+                 ).raise_for_status()  # fmt: skip
+    begun = time.perf_counter()
+    client.post(f"/api/v1/imports/{job['id']}/start").raise_for_status()
+    while True:
+        job = client.get(f"/api/v1/imports/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(1)
+    seconds = time.perf_counter() - begun
+    return {
+        "status": job["status"],
+        "error": job["error"],
+        "progress": job["progress"],
+        "counts": job["counts"],
+        "file_mb": round(path.stat().st_size / 2**20, 1),
+        "upload_s": round(uploaded, 1),
+        "import_s": round(seconds, 1),
+        "rows_per_s": round(rows / seconds, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--formats", default="csv,xlsx")
+    args = parser.parse_args(argv)
+    url = os.environ.get("OSPREY_BENCH_IMPORTS_DATABASE_URL", DB)
+    info = {**run_info(), "rows": args.rows, "load_before": loadavg()}
+    formats = args.formats.split(",")
+    # each file its own people (other emails): the second imports beside the first's
+    rows = {fmt: make_rows(args.rows, 16 + n, fmt) for n, fmt in enumerate(formats)}
+    folder = Path(tempfile.mkdtemp(prefix="osprey-bench-imports-"))
+    files = {fmt: write_file(rows[fmt], folder / f"leads.{fmt}") for fmt in formats}
+    fresh_database(url)
+    results: dict[str, Any] = {}
+    with ImportStack(url) as stack:
+        login = httpx.post(f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials)
+        token = login.json()["token"]
+        owner = login.json()["user"]["id"]
+        results["copy_floor"] = copy_floor(url, rows[formats[0]], owner)
+        print("COPY floor:", results["copy_floor"], flush=True)
+        with httpx.Client(base_url=stack.base_url, timeout=60,
+                          headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+            for fmt in formats:
+                figure = run_import(client, files[fmt], args.rows)
+                figure["floor_share"] = round(
+                    figure["rows_per_s"] / results["copy_floor"]["rows_per_s"], 4
+                )
+                figure["peak_rss_mb"] = {
+                    name: peak_rss_mb(stack.processes[name].pid)
+                    for name in ("imports", "leads", "gateway")
+                }
+                figure["leads_before"] = sum(
+                    results[f]["counts"].get("created", 0) for f in formats if f in results
+                )
+                results[fmt] = figure
+                print(fmt, figure, flush=True)
+    info["load_after"] = loadavg()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({**info, "results": results}, indent=2) + "\n")
+    print(json.dumps({**info, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
