@@ -26,6 +26,16 @@ def test_events_and_meetings_round_trip_without_duplicates(crm, peer):
         {"full_name": "Carla Customer", "emails": [{"email": "carla@customer.test"}]},
         actor=OWNER,
     )
+    colleague = crm(
+        "identity",
+        "create_user",
+        {
+            "email": "vera@osprey.test",
+            "full_name": "Vera Colleague",
+            "password": "Plover-Zebra-Quartz-91",
+        },
+        actor=ADMIN,
+    )
     # 10:00 in New York on 15 January is 15:00 UTC
     peer.put_event(
         summary="Demo for Customer",
@@ -34,6 +44,7 @@ def test_events_and_meetings_round_trip_without_duplicates(crm, peer):
         end={"dateTime": "2027-01-15T11:00:00-05:00", "timeZone": "America/New_York"},
         attendees=[
             {"email": "carla@customer.test", "responseStatus": "accepted"},
+            {"email": "Vera@Osprey.test", "responseStatus": "needsAction"},
             {"email": "room-1@resource.calendar.google.com", "resource": True},
         ],
         organizer={"email": peer.email, "self": True},
@@ -83,7 +94,10 @@ def test_events_and_meetings_round_trip_without_duplicates(crm, peer):
     assert demo["type"] == "meeting" and demo["source"] == "google"
     assert demo["start_at"].startswith("2027-01-15T15:00:00")
     assert demo["due_at"].startswith("2027-01-15T16:00:00")
-    assert demo["participants"] == [{"type": "contact", "id": carla["id"]}]
+    assert demo["participants"] == [
+        {"type": "contact", "id": carla["id"]},
+        {"type": "user", "id": colleague["id"]},
+    ]
     assert demo["owner_id"] == OWNER["id"] and demo["description"] == "Show the pipeline"
     # all-day in the calendar's zone (Europe/Berlin): midnight there
     assert found["Trade fair"]["start_at"].startswith("2027-01-31T23:00:00")
