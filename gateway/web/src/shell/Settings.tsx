@@ -2,9 +2,11 @@ import { Link } from "../core/router";
 import { ACCENTS, isColour, useSession, type Theme } from "../core/session";
 import { addMessages, LOCALES, useT, type Locale } from "../i18n";
 import { ApiTokens } from "./ApiTokens";
+import exchangeMessages from "./exchange/messages";
 import googleMessages from "./google/messages";
 
 addMessages(googleMessages);
+addMessages(exchangeMessages);
 
 export function Settings() {
   const t = useT();
@@ -79,6 +81,9 @@ export function Settings() {
       </p>
       <p className="settings-more">
         <Link to="/settings/google">{t("google.settingsLink")}</Link>
+      </p>
+      <p className="settings-more">
+        <Link to="/settings/exchange">{t("exchange.settingsLink")}</Link>
       </p>
     </div>
   );

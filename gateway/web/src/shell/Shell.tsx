@@ -10,6 +10,8 @@ import { Settings } from "./Settings";
 
 // Settings → Google and the page Google sends the user back to after its consent screen
 const GoogleSettings = lazy(() => import("./google/GoogleSettings"));
+// Settings → Exchange
+const ExchangeSettings = lazy(() => import("./exchange/ExchangeSettings"));
 
 interface UiPrefs {
   sidebar_collapsed?: boolean;
@@ -47,6 +49,12 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
     content = (
       <Suspense fallback={<div className="loading" aria-busy="true" />}>
         <GoogleSettings path={location.pathname} />
+      </Suspense>
+    );
+  } else if (location.pathname === "/settings/exchange") {
+    content = (
+      <Suspense fallback={<div className="loading" aria-busy="true" />}>
+        <ExchangeSettings />
       </Suspense>
     );
   } else if (location.pathname === "/") {
