@@ -459,9 +459,14 @@ def check_role_ids_exist(role_ids: Iterable[str], known: Iterable[str]) -> None:
         raise _failed([{"field": "role_ids", "message": "no such role: " + ", ".join(missing)}])
 
 
-def actor_dict(user: Mapping[str, Any], permissions: Iterable[str]) -> dict[str, Any]:
-    """The caller as every service receives it (docs/rpc.md "Actor")."""
-    return {
+def actor_dict(
+    user: Mapping[str, Any],
+    permissions: Iterable[str],
+    rights: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The caller as every service receives it (docs/rpc.md "Actor"); ``rights`` the
+    effective access rights (``rights.compact_rights``), left out when not given."""
+    actor = {
         "id": user["id"],
         "email": user["email"],
         "full_name": user["full_name"],
@@ -471,6 +476,9 @@ def actor_dict(user: Mapping[str, Any], permissions: Iterable[str]) -> dict[str,
         "locale": user["locale"],
         "theme": user["theme"],
     }
+    if rights is not None:
+        actor["rights"] = dict(rights)
+    return actor
 
 
 # --- teams --------------------------------------------------------------------------------

@@ -78,6 +78,45 @@ class Role(Base):
     permissions: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)), server_default="{}")
 
 
+class RoleObjectRight(Base):
+    """What a role's holders may do with one entity (``rights.EntityRights``): its
+    operations and the records they read and change."""
+
+    __tablename__ = "role_object_rights"
+
+    role_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    can_create: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    can_read: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    can_update: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    can_delete: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    can_export: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    read_scope: Mapped[str] = mapped_column(sa.String(10), server_default="own")
+    write_scope: Mapped[str] = mapped_column(sa.String(10), server_default="own")
+
+    __table_args__ = (
+        sa.CheckConstraint("read_scope IN ('own', 'team', 'all')", name="read_scope"),
+        sa.CheckConstraint("write_scope IN ('own', 'team', 'all')", name="write_scope"),
+    )
+
+
+class RoleColumnRight(Base):
+    """A field of an entity hidden from a role's holders, or read-only for them."""
+
+    __tablename__ = "role_column_rights"
+
+    role_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    field: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    access: Mapped[str] = mapped_column(sa.String(10))
+
+    __table_args__ = (sa.CheckConstraint("access IN ('hidden', 'read_only')", name="access"),)
+
+
 user_roles = sa.Table(
     "user_roles",
     metadata,

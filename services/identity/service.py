@@ -2,7 +2,8 @@
 
 One Nameko service made of parts, each a thin class of ``@rpc`` methods on
 :class:`~services.identity.dependencies.IdentityBase` (the providers, nothing else):
-``sessions.py``, ``personal_tokens.py``, ``users.py``, ``preferences.py``, ``teams.py``.
+``sessions.py``, ``personal_tokens.py``, ``users.py``, ``preferences.py``, ``teams.py``,
+``roles.py`` (roles and their access rights).
 Entrypoints are thin: check the caller, let :mod:`.domain` judge the data, let
 :mod:`.store` load and write, then commit before returning (Nameko sends the reply
 before dependency providers see the result). Events go through the outbox in the
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 from .personal_tokens import PersonalTokensRpc
 from .preferences import PreferencesRpc
+from .roles import RolesRpc
 from .sessions import SessionsRpc
 from .teams import TeamsRpc
 from .users import UsersRpc
 
 
-class IdentityService(SessionsRpc, PersonalTokensRpc, UsersRpc, PreferencesRpc, TeamsRpc):
+class IdentityService(SessionsRpc, PersonalTokensRpc, UsersRpc, PreferencesRpc, TeamsRpc, RolesRpc):
     """Every part's entrypoints, in one service."""
 
     name = "identity"

@@ -27,7 +27,7 @@ from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
 from services.platform.records import not_found
 
-from . import domain
+from . import domain, rights_store
 from .models import LoginFailure, Preference, Role, Team, Token, User, user_roles
 from .schemas import dump_role, dump_user
 
@@ -84,6 +84,7 @@ def ensure_roles(db: Session) -> None:
         )
         .on_conflict_do_nothing()
     )
+    rights_store.ensure_seeded_rights(db)
 
 
 def list_roles(db: Session) -> list[dict[str, Any]]:
@@ -483,7 +484,7 @@ def authenticate(db: Session, token: Any) -> dict[str, Any]:
         raise Unauthenticated(domain.TOKEN_REJECTED)
     mapping = row._mapping
     user = dump_user_row(mapping)
-    permissions = _permissions_of(db, user["id"])
+    permissions, rights = rights_store.permissions_and_rights(db, user["id"])
     db.execute(
         sa.update(Token)
         .where(
@@ -500,7 +501,7 @@ def authenticate(db: Session, token: Any) -> dict[str, Any]:
     # signed-in session, which may do whatever its user may
     scopes = list(mapping["scopes"] or ()) if mapping["kind"] == "personal" else None
     return {
-        **domain.actor_dict(user, permissions),
+        **domain.actor_dict(user, permissions, rights),
         "session_id": mapping["token_id"],
         "scopes": scopes,
     }
@@ -510,17 +511,7 @@ def actor_for(db: Session, user_id: str) -> dict[str, Any]:
     """The actor dict of a user, as :func:`authenticate` would give it (for tools that
     act as a user without a session, such as the demo data loader)."""
     user = get_user(db, user_id)
-    return domain.actor_dict(user, _permissions_of(db, user["id"]))
-
-
-def _permissions_of(db: Session, user_id: str) -> list[str]:
-    return list(
-        db.scalars(
-            sa.select(sa.func.unnest(Role.permissions))
-            .join(user_roles, user_roles.c.role_id == Role.id)
-            .where(user_roles.c.user_id == user_id)
-        )
-    )
+    return domain.actor_dict(user, *rights_store.permissions_and_rights(db, user["id"]))
 
 
 def logout(db: Session, token: Any) -> None:

@@ -8,7 +8,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.rpc import rpc
 
-from . import domain, store, teams_store
+from . import domain, teams_store
 from .dependencies import IdentityBase
 
 
@@ -72,9 +72,3 @@ class TeamsRpc(IdentityBase):
         domain.check_may_manage_teams(caller)
         teams_store.delete_team(self.db, team_id, actor=actor)
         self.db.commit()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_roles(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every role ``{id, name, permissions}``, by name."""
-        Actor.from_dict(actor)
-        return store.list_roles(self.db)

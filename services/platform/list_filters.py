@@ -43,17 +43,28 @@ def filter_condition(flt: Filter, values: list[Any]) -> ColumnElement[bool]:
 
 
 def readable_by(
-    actor: Actor, owner_column: ColumnElement[Any], team_column: ColumnElement[Any]
+    actor: Actor,
+    owner_column: ColumnElement[Any],
+    team_column: ColumnElement[Any],
+    scope: str | None = None,
+    shared: ColumnElement[bool] | None = None,
 ) -> ColumnElement[bool]:
-    """The SQL twin of :meth:`Actor.can_read`, for lists of owned records."""
-    if actor.is_admin:
+    """The SQL twin of :meth:`Actor.can_read`, for lists of owned records.
+
+    ``scope`` is the entity's read scope (:meth:`Actor.read_scope`; None: the default
+    rights); ``shared`` the condition of a record shared with the caller (record
+    sharing), which widens any scope narrower than all."""
+    scope = scope or actor.read_scope()
+    if scope == "all":
         return sa.true()
     conditions: list[ColumnElement[bool]] = [sa.and_(owner_column.is_(None), team_column.is_(None))]
     # An id that is not a UUID owns nothing; comparing it would fail the whole query.
     if _is_uuid(actor.id):
         conditions.append(owner_column == actor.id)
-    if actor.team_id is not None and _is_uuid(actor.team_id):
+    if scope == "team" and actor.team_id is not None and _is_uuid(actor.team_id):
         conditions.append(team_column == actor.team_id)
+    if shared is not None:
+        conditions.append(shared)
     return sa.or_(*conditions)
 
 

@@ -55,16 +55,25 @@ def set_similarity_threshold(session: Session, threshold: float) -> None:
 @dataclass(frozen=True)
 class Allowed:
     """Which records a search may return: those ``caller`` may read (``owner`` and
-    ``team`` are the records' columns), except ``exclude_id``."""
+    ``team`` are the records' columns), except ``exclude_id``. ``entity`` names the
+    entity whose read scope applies (None: the default rights); ``shares`` is the
+    entity's table of record shares (with ``record_id``, ``user_id``, ``team_id``),
+    whose records shared with the caller are readable too."""
 
     caller: Actor
     record_id: Any
     owner: Any
     team: Any
     exclude_id: str | None = None
+    entity: str | None = None
+    shares: Any = None
 
     def conditions(self) -> list[Any]:
-        found = [readable_by(self.caller, self.owner, self.team)]
+        shared = None
+        if self.shares is not None:
+            shared = shared_with(self.caller, self.shares, self.record_id)
+        scope = self.caller.read_scope(self.entity)
+        found = [readable_by(self.caller, self.owner, self.team, scope, shared)]
         if self.exclude_id is not None:
             found.append(self.record_id != self.exclude_id)
         return found
@@ -72,21 +81,51 @@ class Allowed:
     def params(self) -> dict[str, Any]:
         """The bind values of :func:`allowed_sql`."""
         caller = self.caller
+        scope = caller.read_scope(self.entity)
+        team = caller.team_id if is_uuid(caller.team_id) else None
         return {
-            "is_admin": caller.is_admin,
+            "is_admin": scope == "all",
             "me": caller.id if is_uuid(caller.id) else None,
-            "my_team": caller.team_id if is_uuid(caller.team_id) else None,
+            "my_team": team if scope == "team" else None,
+            "share_team": team,
             "exclude": self.exclude_id,
         }
 
 
-def allowed_sql(alias: str, record_id: Any, owner: Any, team: Any) -> str:
+def shared_with(caller: Actor, shares: Any, record_id: Any, *, edit: bool = False) -> Any:
+    """The SQL condition "this record is shared with the caller" (``edit``: for editing)
+    over the shares table ``shares`` (columns ``record_id``, ``user_id``, ``team_id``,
+    ``access``)."""
+    me = caller.id if is_uuid(caller.id) else None
+    team = caller.team_id if is_uuid(caller.team_id) else None
+    who = [shares.c.user_id == me] if me else []
+    if team:
+        who.append(shares.c.team_id == team)
+    if not who:
+        return sa.false()
+    where = [shares.c.record_id == record_id, sa.or_(*who)]
+    if edit:
+        where.append(shares.c.access == "edit")
+    return sa.exists().where(*where)
+
+
+def allowed_sql(
+    alias: str, record_id: Any, owner: Any, team: Any, shares: str | None = None
+) -> str:
     """:class:`Allowed` as SQL text on the table ``alias`` — :func:`readable_by` and the
-    exclusion — for statements made once (:meth:`Allowed.params` gives the values)."""
+    exclusion — for statements made once (:meth:`Allowed.params` gives the values).
+    ``shares``: the full name of the entity's shares table, whose shares with the
+    caller make a record readable too."""
+    shared = ""
+    if shares is not None:
+        shared = (
+            f" OR EXISTS (SELECT 1 FROM {shares} AS s WHERE s.record_id = {alias}.{record_id.name}"
+            " AND (s.user_id = CAST(:me AS uuid) OR s.team_id = CAST(:share_team AS uuid)))"
+        )
     return (
         f"(:is_admin OR ({alias}.{owner.name} IS NULL AND {alias}.{team.name} IS NULL)"
         f" OR {alias}.{owner.name} = CAST(:me AS uuid)"
-        f" OR {alias}.{team.name} = CAST(:my_team AS uuid))"
+        f" OR {alias}.{team.name} = CAST(:my_team AS uuid){shared})"
         f" AND {alias}.{record_id.name} IS DISTINCT FROM CAST(:exclude AS uuid)"
     )
 
@@ -123,7 +162,12 @@ def nearest_ids_by_name_key(
                 row.id
                 for row in session.execute(
                     _nearest_records_statement(
-                        key_column, record_key, record_id, allowed.owner, allowed.team
+                        key_column,
+                        record_key,
+                        record_id,
+                        allowed.owner,
+                        allowed.team,
+                        None if allowed.shares is None else allowed.shares.fullname,
                     ),
                     {
                         **allowed.params(),
@@ -188,7 +232,7 @@ def nearest_ids_by_name_key(
 
 @functools.cache
 def _nearest_records_statement(
-    key_column: Any, record_key: Any, record_id: Any, owner: Any, team: Any
+    key_column: Any, record_key: Any, record_id: Any, owner: Any, team: Any, shares: str | None
 ) -> sa.TextualSelect:
     """The first :data:`MAX_SIMILAR` allowed records of the given keys (``:seqs`` with
     their ``:similarities``, best first), in the order :func:`_records_of_keys` reads
@@ -199,7 +243,7 @@ def _nearest_records_statement(
         f" AS g(seq, similarity) JOIN {keys} AS k ON k.seq = g.seq"
         f" CROSS JOIN LATERAL (SELECT x.{record_id.name} AS id FROM {records} AS x"
         f"  WHERE x.{record_key.name} = k.{key_column.name}"
-        f"  AND {allowed_sql('x', record_id, owner, team)}"
+        f"  AND {allowed_sql('x', record_id, owner, team, shares)}"
         f"  ORDER BY x.{record_id.name} LIMIT :limit) AS r"
         f" ORDER BY g.similarity DESC, k.{key_column.name}, r.id LIMIT :limit"
     ).columns(sa.column("id", record_id.type))

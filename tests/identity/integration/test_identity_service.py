@@ -99,8 +99,12 @@ def test_start_up_seeds_roles_and_the_configured_admin(identity, db_engine):
         "id", "email", "full_name", "roles", "team_id", "permissions", "locale", "theme",
         "session_id",  # the token's row: a password change ends the other sessions
         "scopes",  # None: a signed-in session; a personal token's scopes otherwise
+        "rights",  # the effective access rights per entity (docs/architecture.md)
     }  # fmt: skip
     assert actor["scopes"] is None
+    # start-up seeds the seeded roles' rights too: an admin does everything everywhere
+    assert actor["rights"]["leads"] == {"ops": "crudx", "read": "all", "write": "all"}
+    assert len(actor["rights"]) == 8
     roles = {r["name"]: r for r in call(identity, "list_roles", actor=actor)}
     assert set(roles) == {"admin", "sales_manager", "sales_rep"}
     assert "records.change_own" in roles["sales_rep"]["permissions"]
