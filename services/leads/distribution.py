@@ -20,7 +20,7 @@ from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import parse_expected_version
 
-from . import distribution_store, domain, scoring_store, store
+from . import access, distribution_store, domain, scoring_store, store
 from .dependencies import LeadsBase
 from .models import DistributionRule, Lead
 from .schemas import dump_distribution_rule, dump_lead
@@ -146,6 +146,7 @@ class DistributionRpc(LeadsBase):
         caller = Actor.from_dict(actor)
         owner_id = domain.clean_assign(data)
         expected = parse_expected_version(expected_version)
+        caller.require(access.ENTITY, "update")
         lead = store.load_lead(self.db, lead_id, caller, for_update=True)
         if owner_id is None:
             domain.require_assign_by_rules(caller, lead.owner_id, lead.team_id)
@@ -159,12 +160,12 @@ class DistributionRpc(LeadsBase):
         else:
             rule = None
             if lead.owner_id == owner_id and lead.stage != "distribution":
-                result = dump_lead(lead)
+                result = access.visible(caller, dump_lead(lead))
                 keep_answer(self.db, idempotency_key, result)
                 self.db.commit()  # nothing to do; ends the transaction holding the lock
                 return result
             team_id = domain.team_by_hand(lead.team_id, caller)
-        result = self._assign(lead, owner_id, team_id, rule, caller, actor)
+        result = access.visible(caller, self._assign(lead, owner_id, team_id, rule, caller, actor))
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result

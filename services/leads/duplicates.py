@@ -17,7 +17,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.rpc import rpc
 
-from . import domain, duplicates_store, scoring_store, store
+from . import access, domain, duplicates_store, scoring_store, store
 from .dependencies import NAME_KEYS, LeadsBase
 from .schemas import dump_lead
 
@@ -37,7 +37,7 @@ class DuplicatesRpc(LeadsBase):
             self.db, self.name_indexes.get(NAME_KEYS), dump_lead(lead), caller, exclude_id=lead.id
         )
         self.db.commit()
-        return result
+        return access.visible_similar(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def check_lead_duplicates(
@@ -48,12 +48,13 @@ class DuplicatesRpc(LeadsBase):
         Nothing is written. Raises ``ValidationFailed`` for bad data, as create does.
         """
         caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "read")
         values = domain.clean_changes(data)
         result = duplicates_store.lead_candidates(
             self.db, self.name_indexes.get(NAME_KEYS), values, caller
         )
         self.db.commit()
-        return result
+        return access.visible_similar(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def merge_leads(self, lead_id: str, lead_ids: Any, actor: dict[str, Any]) -> dict[str, Any]:
@@ -62,16 +63,19 @@ class DuplicatesRpc(LeadsBase):
         The kept lead's empty fields are filled from the others (oldest first); their
         stage history and assignments move to it; each merged lead is recorded
         (``list_lead_merges``) and deleted. The caller needs change rights on every
-        one. Raises ``ValidationFailed`` (no other ids, a repeated id, too many),
-        ``NotFound``, ``PermissionDenied``, ``Conflict`` (two of them were handed off
-        to different deals).
+        one (its write scope or a share for editing), and the delete right for the
+        merged ones, which are deleted. Raises ``ValidationFailed`` (no other ids, a
+        repeated id, too many), ``NotFound``, ``PermissionDenied``, ``Conflict`` (two
+        of them were handed off to different deals).
         """
         caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "update")
+        caller.require(access.ENTITY, "delete")
         ids = domain.clean_merge_ids(lead_id, lead_ids)
         # Locked in id order, so two merges of overlapping leads cannot deadlock.
         leads = [store.load_lead(self.db, i, caller, for_update=True) for i in sorted(ids)]
         for lead in leads:
-            caller.require_change(lead.owner_id, lead.team_id)
+            store.require_change(self.db, caller, lead)
         leads.sort(key=lambda lead: (lead.created_at, lead.id))
         kept, others = leads[0], leads[1:]
         domain.check_one_deal([lead.opportunity_id for lead in leads])
@@ -90,7 +94,7 @@ class DuplicatesRpc(LeadsBase):
             extra={"merged_ids": merged_ids, "merged_records": other_states},
         )
         self.db.commit()
-        return result
+        return access.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_lead_merges(self, lead_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,8 +17,12 @@ from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
 
 from . import domain
-from .models import Assignment, Lead, LeadMerge, LeadNameKey, StageChange
+from .models import Assignment, Lead, LeadMerge, LeadNameKey, LeadShare, StageChange
 from .schemas import dump_lead
+
+#: the shares that make a lead readable beyond the caller's record scope
+SHARES = LeadShare.__table__
+_SHARES = SHARES.fullname
 
 #: The candidates: each exact value through its own index, the nearest names' ids,
 #: then their leads with the names' and companies' similarities — one statement, made
@@ -29,9 +33,11 @@ _CANDIDATES = sa.text(
     " similarity(l.account_name, :company) AS by_company"
     " FROM leads.leads AS l WHERE l.id IN ("
     "(SELECT x.id FROM leads.leads AS x WHERE x.email = :email"
-    f" AND {similar.allowed_sql('x', Lead.id, Lead.owner_id, Lead.team_id)} LIMIT :exact_limit)"
+    f" AND {similar.allowed_sql('x', Lead.id, Lead.owner_id, Lead.team_id, _SHARES)}"
+    " LIMIT :exact_limit)"
     " UNION (SELECT x.id FROM leads.leads AS x WHERE x.phone = :phone"
-    f" AND {similar.allowed_sql('x', Lead.id, Lead.owner_id, Lead.team_id)} LIMIT :exact_limit)"
+    f" AND {similar.allowed_sql('x', Lead.id, Lead.owner_id, Lead.team_id, _SHARES)}"
+    " LIMIT :exact_limit)"
     " UNION SELECT unnest(CAST(:name_ids AS uuid[])))"
 ).columns(
     *(Lead.__table__.c[name] for name in domain.FIELD_NAMES),
@@ -55,7 +61,9 @@ def lead_candidates(
     name does not drag tens of thousands of rows through the comparison. Then the few
     candidates are read by primary key and scored.
     """
-    allowed = similar.Allowed(caller, Lead.id, Lead.owner_id, Lead.team_id, exclude_id)
+    allowed = similar.Allowed(
+        caller, Lead.id, Lead.owner_id, Lead.team_id, exclude_id, entity="leads", shares=SHARES
+    )
     name = values.get("contact_name")
     name_ids: list[str] = []
     if name:

@@ -21,7 +21,7 @@ from services.platform.fields import failed
 from services.platform.ids import new_id
 from services.platform.rpc import rpc
 
-from . import domain, duplicates_store, scoring_store, store
+from . import access, domain, duplicates_store, scoring_store, store
 from .dependencies import NAME_KEYS, LeadsBase
 
 #: At most this many rows per call (a larger file comes in several batches).
@@ -43,10 +43,14 @@ class ImportsRpc(LeadsBase):
         look-alikes in ``similar``), ``skipped`` (``on_duplicate="skip"`` and it has
         look-alikes: ``similar``, nothing written), ``failed`` (``errors`` as a
         create's ``ValidationFailed`` or ``PermissionDenied`` would give them).
+        A row that sets a field read-only or hidden for the caller's roles fails
+        naming it; look-alikes come without the fields hidden from the caller.
         Raises ``ValidationFailed`` when ``rows`` is not a list of 1 to 500 objects or
-        ``on_duplicate`` is neither ``flag`` nor ``skip``.
+        ``on_duplicate`` is neither ``flag`` nor ``skip``, ``PermissionDenied`` when
+        the caller's roles may not create leads.
         """
         caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "create")
         actor = {**actor, "via": "import"}  # the audit trail's source of these leads
         if on_duplicate not in ON_DUPLICATE:
             raise failed("on_duplicate", "must be flag or skip")
@@ -72,11 +76,13 @@ class ImportsRpc(LeadsBase):
         try:
             if not isinstance(row, dict):
                 raise failed("row", "must be an object of lead fields")
+            access.check_writable(caller, row)
             if on_duplicate == "skip":
                 values = domain.clean_changes(row)
                 similar = duplicates_store.lead_candidates(self.db, index, values, caller)
                 if similar:
                     savepoint.rollback()
+                    similar = access.visible_similar(caller, similar)
                     return {**entry, "status": "skipped", "similar": similar}
             values = domain.new_lead(row, caller, new_id(), utcnow())
             values.update(scoring_store.score_new_lead(self.db, values))
@@ -89,4 +95,5 @@ class ImportsRpc(LeadsBase):
             errors = error.errors or [{"field": "", "message": error.message}]
             return {**entry, "status": "failed", "errors": errors}
         savepoint.commit()
+        similar = access.visible_similar(caller, similar)
         return {**entry, "status": "created", "lead_id": lead["id"], "similar": similar}

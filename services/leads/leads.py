@@ -18,7 +18,7 @@ from services.platform.ids import new_id
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import domain, duplicates_store, scoring_store, store
+from . import access, domain, duplicates_store, scoring_store, store
 from .dependencies import NAME_KEYS, LeadsBase
 from .schemas import describe, dump_lead
 
@@ -37,7 +37,10 @@ class LeadsRpc(LeadsBase):
         ``similar``: the likely duplicates the caller may read (``similar_leads``).
         Raises ``ValidationFailed`` for unknown, read-only or bad fields, a stage
         other than ``qualification``, or none of contact_name, account_name, email,
-        phone; ``PermissionDenied`` when a non-admin names another team. Called again
+        phone, or a field read-only or hidden for the caller's roles;
+        ``PermissionDenied`` when the caller's roles may not create leads or a
+        non-admin names another team. Fields hidden from the caller are left out of
+        the answer (and of ``similar``). Called again
         with the same ``idempotency_key`` it creates nothing and returns the first
         answer (``Conflict`` when the key was another request's).
         """
@@ -45,6 +48,8 @@ class LeadsRpc(LeadsBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "create")
+        access.check_writable(caller, data)
         values = domain.new_lead(data, caller, new_id(), utcnow())
         values.update(scoring_store.score_new_lead(self.db, values))
         lead = store.insert_lead(self.db, values, actor)
@@ -53,16 +58,21 @@ class LeadsRpc(LeadsBase):
         similar = duplicates_store.lead_candidates(
             self.db, self.name_indexes.get(NAME_KEYS), lead, caller, exclude_id=lead["id"]
         )
-        result = {**lead, "similar": similar}
+        result = {
+            **access.visible(caller, lead),
+            "similar": access.visible_similar(caller, similar),
+        }
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EXPECTED)
     def get_lead(self, lead_id: str, actor: dict[str, Any]) -> dict[str, Any]:
-        """The lead. Raises ``NotFound`` when it does not exist or the caller may not read it."""
+        """The lead, without the fields hidden from the caller. Raises ``NotFound`` when
+        it does not exist or the caller may not read it (by the read scope of their
+        roles or a share), ``PermissionDenied`` when their roles may not read leads."""
         caller = Actor.from_dict(actor)
-        return dump_lead(store.read_lead(self.db, lead_id, caller))
+        return access.visible(caller, dump_lead(store.read_lead(self.db, lead_id, caller)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_leads(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -75,11 +85,18 @@ class LeadsRpc(LeadsBase):
         (it has an ``@``) matches the email, a phone number (7+ significant digits, any
         common spelling) the phone, other text the start of contact_name, of its
         surname (the name from its second word) or of account_name, in any letter
-        case. Raises ``ValidationFailed`` naming the bad field (``filter[x]``,
-        ``sort``, ``cursor``, ``limit``, ``q``).
+        case. ``purpose: "export"`` (the export of a list) takes the export right.
+        The fields hidden from the caller are left out of every item and refused as
+        filters, sort and search terms. Raises ``ValidationFailed`` naming the bad
+        field (``filter[x]``, ``sort``, ``cursor``, ``limit``, ``q``),
+        ``PermissionDenied`` when the caller's roles may not read (export) leads.
         """
         caller = Actor.from_dict(actor)
-        return store.list_leads(self.db, caller, query)
+        if isinstance(query, dict) and "purpose" in query:
+            query = dict(query)
+            if query.pop("purpose") == "export":
+                caller.require(access.ENTITY, "export")
+        return access.visible_page(caller, store.list_leads(self.db, caller, query))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_lead(
@@ -92,11 +109,15 @@ class LeadsRpc(LeadsBase):
         """Change some fields; emit ``lead_updated`` (the full lead plus ``changed_fields``).
 
         A change that changes nothing keeps the version and emits nothing.
-        Raises ``NotFound`` (missing or unreadable), ``PermissionDenied`` (the caller
-        may not change it, or a non-admin moves it to another team), ``Conflict``
-        (``expected_version`` is stale; nothing changes), ``ValidationFailed``.
+        Raises ``NotFound`` (missing or unreadable), ``PermissionDenied`` (the
+        caller's roles may not update leads, the write scope does not reach it and it
+        is not shared with them for editing, or a non-admin moves it to another
+        team), ``Conflict`` (``expected_version`` is stale; nothing changes),
+        ``ValidationFailed`` (bad fields, or fields read-only or hidden for the
+        caller's roles).
         """
         caller = Actor.from_dict(actor)
+        access.check_writable(caller, data)
         changes = domain.clean_changes(data)
         lead = store.load_lead_for_change(self.db, lead_id, caller, expected_version)
         domain.check_open(lead.stage)
@@ -105,7 +126,7 @@ class LeadsRpc(LeadsBase):
         domain.check_lead_change(current, changes, changed, caller)
         if not changed:
             self.db.commit()  # ends the transaction that held the row lock
-            return current
+            return access.visible(caller, current)
         stage_change = None
         if "stage" in changed:
             stage_change = store.change_stage(self.db, lead, changes["stage"], "manual", caller)
@@ -114,7 +135,7 @@ class LeadsRpc(LeadsBase):
         changed = scoring_store.rescore(self.db, lead, changed)
         result = store.save_lead(self.db, lead, actor, changed, stage_change=stage_change)
         self.db.commit()
-        return result
+        return access.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_lead(
@@ -122,12 +143,13 @@ class LeadsRpc(LeadsBase):
     ) -> None:
         """Delete the lead for good and emit ``lead_deleted`` with its last state.
 
-        Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale
-        ``expected_version``; nothing is deleted), ``ValidationFailed`` (a bad
-        ``expected_version``).
+        Raises ``NotFound``, ``PermissionDenied`` (the caller's roles may not delete
+        leads, or the write scope does not reach it: a share does not let anyone
+        delete), ``Conflict`` (stale ``expected_version``; nothing is deleted),
+        ``ValidationFailed`` (a bad ``expected_version``).
         """
         caller = Actor.from_dict(actor)
-        lead = store.load_lead_for_change(self.db, lead_id, caller, expected_version)
+        lead = store.load_lead_for_change(self.db, lead_id, caller, expected_version, op="delete")
         store.delete_lead(self.db, lead, actor)
         self.db.commit()
 

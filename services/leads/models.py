@@ -264,6 +264,46 @@ class Assignment(Base):
     )
 
 
+class LeadShare(Base):
+    """A lead shared with a user or a team beyond the record scope of their roles:
+    ``read`` lets them read it, ``edit`` also change it (docs/architecture.md,
+    "Access rights")."""
+
+    __tablename__ = "lead_shares"
+
+    id: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        UUID(as_uuid=False), sa.ForeignKey("leads.leads.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    team_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    access: Mapped[str] = mapped_column(sa.String(10))
+    created_by: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint("access IN ('read', 'edit')", name="access"),
+        sa.CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="user_or_team"),
+        sa.Index("ix_lead_shares_record_id", "record_id"),
+        sa.Index(
+            "uq_lead_shares_user",
+            "record_id",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("user_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_lead_shares_team",
+            "record_id",
+            "team_id",
+            unique=True,
+            postgresql_where=sa.text("team_id IS NOT NULL"),
+        ),
+        sa.Index("ix_lead_shares_user_id", "user_id", "record_id"),
+        sa.Index("ix_lead_shares_team_id", "team_id", "record_id"),
+    )
+
+
 class ScoringRule(Base):
     """Points a lead earns when one of its fields meets a condition."""
 

@@ -22,7 +22,7 @@ from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
-from . import domain, lookups_store, scoring_store, store
+from . import access, domain, lookups_store, scoring_store, store
 from .dependencies import LeadsBase
 from .schemas import dump_lead
 
@@ -109,6 +109,7 @@ class ProcessRpc(LeadsBase):
         result = store.save_lead(
             self.db, lead, actor, changed, event="lead_qualified", stage_change=stage_change
         )
+        result = access.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -150,6 +151,7 @@ class ProcessRpc(LeadsBase):
             stage_change=stage_change,
             extra={"reason": code},
         )
+        result = access.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -179,7 +181,7 @@ class ProcessRpc(LeadsBase):
             self.db, lead, actor, changed, event="lead_reopened", stage_change=stage_change
         )
         self.db.commit()
-        return result
+        return access.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def handoff_lead(
@@ -205,7 +207,7 @@ class ProcessRpc(LeadsBase):
         if lead.opportunity_id is not None:
             # Handed off already: a retry (or a double click) changes nothing.
             self.db.commit()
-            return dump_lead(lead)
+            return access.visible(caller, dump_lead(lead))
         domain.check_open(lead.stage)
         domain.check_handoff(lead)
         opportunity = self.sales.create_opportunity(
@@ -224,7 +226,7 @@ class ProcessRpc(LeadsBase):
             extra={"opportunity": opportunity},
         )
         self.db.commit()
-        return result
+        return access.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def lead_history(self, lead_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:

@@ -3,9 +3,10 @@
 Each part is a module of its own, a thin class of ``@rpc`` methods (or handlers) on
 :class:`~services.leads.dependencies.LeadsBase`, which declares the providers and
 nothing else: the lead record (``leads.py``), the process (``process.py``),
-distribution, scoring, duplicates and merges, imports, lookups, web forms and the
-handlers of sales' merges. Their SQL is in the store modules (``store.py``,
-``<part>_store.py``), their rules in ``domain/``. This module only composes them.
+distribution, scoring, duplicates and merges, imports, lookups, web forms, record
+sharing and the handlers of sales' merges. Their SQL is in the store modules
+(``store.py``, ``<part>_store.py``), their rules in ``domain/``. This module only
+composes them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .lookups import LookupsRpc
 from .merges import MergesHandlers
 from .process import ProcessRpc
 from .scoring import ScoringRpc
+from .shares import SharesRpc
 from .webforms import WebFormsRpc
 
 
@@ -36,6 +38,7 @@ class LeadsService(
     MergesHandlers,
     NameIndexStatusRpc,
     ExportsRpc,
+    SharesRpc,
 ):
     """Every part's entrypoints, in one service."""
 

@@ -31,7 +31,7 @@ from services.platform.listing import (
 )
 from services.platform.values import is_uuid, parse_expected_version
 
-from . import domain
+from . import access, domain
 from .models import Lead, StageChange
 from .schemas import dump_lead, dump_stage_change
 
@@ -113,15 +113,17 @@ LIST_SPEC = ListSpec(
 
 
 def load_lead(db: Any, lead_id: Any, caller: Actor, *, for_update: bool = False) -> Lead:
-    """The lead the caller may read; otherwise ``NotFound`` (the same for both).
-    ``for_update`` holds its row lock until commit."""
+    """The lead the caller may read (their roles read leads, and its record scope or a
+    share lets them); otherwise ``NotFound`` (the same for both). ``for_update`` holds
+    its row lock until commit."""
+    caller.require(access.ENTITY, "read")
     # An id that is not a UUID names no lead; asking PostgreSQL would only fail.
     if not is_uuid(lead_id):
         raise records.not_found("lead")
     stmt = _LEAD_FOR_UPDATE if for_update else _LEAD_BY_ID
     lead = db.execute(stmt, {"lead_id": lead_id}).scalar_one_or_none()
     # A lead the caller may not read is reported exactly like a missing one.
-    if lead is None or not caller.can_read(lead.owner_id, lead.team_id):
+    if lead is None or not access.may_read(db, caller, lead):
         raise records.not_found("lead")
     return lead
 
@@ -129,21 +131,55 @@ def load_lead(db: Any, lead_id: Any, caller: Actor, *, for_update: bool = False)
 def read_lead(db: Any, lead_id: Any, caller: Actor) -> sa.Row[Any]:
     """The lead's row if the caller may read it, read in autocommit (for an entrypoint
     that only reads it); otherwise ``NotFound``, as :func:`load_lead`."""
+    caller.require(access.ENTITY, "read")
     rows = db.read(_LEAD_ROW, {"lead_id": lead_id}) if is_uuid(lead_id) else []
-    if not rows or not caller.can_read(rows[0].owner_id, rows[0].team_id):
+    if not rows:
         raise records.not_found("lead")
-    return rows[0]
+    row = rows[0]
+    if not caller.can_read(row.owner_id, row.team_id, access.ENTITY) and not any(
+        db.read(_SHARED, {**_share_params(caller), "lead_id": lead_id})
+    ):
+        raise records.not_found("lead")
+    return row
 
 
-def load_lead_for_change(db: Any, lead_id: Any, caller: Actor, expected_version: Any) -> Lead:
+#: whether a lead is shared with a user or their team, in autocommit (a read)
+_SHARED = sa.text(
+    "SELECT 1 FROM leads.lead_shares WHERE record_id = CAST(:lead_id AS uuid)"
+    " AND (user_id = CAST(:me AS uuid) OR team_id = CAST(:my_team AS uuid)) LIMIT 1"
+)
+
+
+def _share_params(caller: Actor) -> dict[str, Any]:
+    return {
+        "me": caller.id if is_uuid(caller.id) else None,
+        "my_team": caller.team_id if is_uuid(caller.team_id) else None,
+    }
+
+
+def load_lead_for_change(
+    db: Any, lead_id: Any, caller: Actor, expected_version: Any, *, op: str = "update"
+) -> Lead:
     """The lead under a row lock, once the caller may change it and the version the
     caller expects (``If-Match``) is the stored one: the version check and the change
-    are one step."""
+    are one step. ``op``: the object right it takes (``update``, or ``delete``, which a
+    share for editing does not give)."""
+    caller.require(access.ENTITY, op)
     expected = parse_expected_version(expected_version)
     lead = load_lead(db, lead_id, caller, for_update=True)
-    caller.require_change(lead.owner_id, lead.team_id)
+    require_change(db, caller, lead, shared=op != "delete")
     records.check_version("lead", lead.version, expected)
     return lead
+
+
+def require_change(db: Any, caller: Actor, lead: Lead, *, shared: bool = True) -> None:
+    """``PermissionDenied`` unless the lead's write scope lets the caller change it (or,
+    with ``shared``, it is shared with them for editing)."""
+    if caller.can_change(lead.owner_id, lead.team_id, access.ENTITY):
+        return
+    if shared and access.is_shared(db, caller, lead.id, edit=True):
+        return
+    caller.require_change(lead.owner_id, lead.team_id, access.ENTITY)
 
 
 def lock_lead(db: Any, lead_id: str, *, skip_locked: bool = False) -> Lead | None:
@@ -155,9 +191,19 @@ def lock_lead(db: Any, lead_id: str, *, skip_locked: bool = False) -> Lead | Non
 
 
 def list_leads(db: Any, caller: Actor, query: dict[str, Any] | None) -> dict[str, Any]:
-    """A page of the leads the caller may read (``LIST_SPEC``)."""
+    """A page of the leads the caller may read (``LIST_SPEC``): by the read scope of
+    their roles, and those shared with them."""
+    caller.require(access.ENTITY, "read")
+    access.check_query(caller, query)
+    readable = readable_by(
+        caller,
+        Lead.owner_id,
+        Lead.team_id,
+        caller.read_scope(access.ENTITY),
+        access.shared_condition(caller, Lead.id),
+    )
     # Rows of the columns, not ORM objects; read in autocommit (nothing is written).
-    stmt = sa.select(*_LIST_COLUMNS).where(readable_by(caller, Lead.owner_id, Lead.team_id))
+    stmt = sa.select(*_LIST_COLUMNS).where(readable)
     with db.reading() as conn:
         return fetch_page(conn, stmt, LIST_SPEC, query, dump_lead)
 

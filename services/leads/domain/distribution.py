@@ -223,7 +223,7 @@ def clean_assign(data: Any) -> str | None:
 def require_assign_by_rules(caller: Actor, owner_id: str | None, team_id: str | None) -> None:
     """Who may let the rules reassign a lead: whoever may change it, or anyone who can
     see an unowned one."""
-    if not (caller.can_change(owner_id, team_id) or owner_id is None):
+    if not (caller.can_change(owner_id, team_id, "leads") or owner_id is None):
         raise PermissionDenied(
             "You may not reassign this lead",
             [{"field": "lead_id", "message": "only its owner or a manager may"}],
@@ -235,7 +235,7 @@ def require_assign_by_hand(
 ) -> None:
     """Admins assign any lead, managers their team's, a rep hands their own lead on or
     takes an unowned lead they can see (for themselves only)."""
-    if caller.is_admin or caller.can_change(owner_id, team_id):
+    if caller.is_admin or caller.can_change(owner_id, team_id, "leads"):
         return
     if owner_id is None and new_owner_id == caller.id:
         return

@@ -123,10 +123,12 @@ def test_a_lead_is_read_in_autocommit_by_its_id(service):
 
 
 def test_a_lead_of_another_team_reads_like_a_missing_one(service):
-    service.db.read.return_value = [lead()]
+    # the lead, then no share of it with the caller
+    service.db.read.side_effect = [[lead()], []]
     with pytest.raises(NotFound) as exc:
         service.get_lead(LEAD_ID, actor=REP_B)
     assert exc.value.errors == [{"field": "lead_id", "message": "no such lead"}]
+    assert service.db.read.call_args.args[0] is store._SHARED
 
 
 def test_an_id_that_is_no_uuid_names_no_lead_and_asks_nothing(service):
@@ -230,6 +232,7 @@ def test_a_delete_announces_the_last_state(service):
 
 def test_only_who_may_change_a_lead_deletes_it(service):
     answer(service.db, (store._LEAD_FOR_UPDATE, Result(one=lead(owner_id=None, team_id=TEAM_A))))
+    service.db.scalar.return_value = False  # not shared with anybody
     with pytest.raises(NotFound):
         service.delete_lead(LEAD_ID, actor=REP_B)
     with pytest.raises(PermissionDenied):
