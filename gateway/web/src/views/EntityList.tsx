@@ -338,7 +338,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
             return (
               <div
                 key={row.id}
-                className="grid-row"
+                className={config.rowClass?.(row) ? `grid-row ${config.rowClass(row)}` : "grid-row"}
                 role="row"
                 aria-rowindex={item.index + 2}
                 style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}

@@ -77,6 +77,8 @@ export interface EntityConfig {
   duplicates?: boolean;
   /** Switch between views of the section shown in the list's header (list | board). */
   ListSwitch?: ComponentType;
+  /** A class for a list row that needs marking (an overdue activity). */
+  rowClass?: (record: EntityRecord) => string | undefined;
   groups: FieldGroup[];
 }
 

@@ -6,6 +6,8 @@ import { Link, useLocation } from "../../core/router";
 import { useT } from "../../i18n";
 import { ICONS, Icon } from "../../shell/Icon";
 import { ActivityRow, isOpen } from "../../views/activities";
+import { isOverdue } from "../../views/format";
+import { ActivitiesCalendar } from "./Calendar";
 import { EntityList } from "../../views/EntityList";
 import { RecordPage } from "../../views/RecordPage";
 import type { EntityConfig, RecordPartProps } from "../../views/config";
@@ -14,13 +16,17 @@ function ActivitiesSwitch() {
   const t = useT();
   const { pathname } = useLocation();
   const mine = pathname.startsWith("/activities/my");
+  const calendar = pathname.startsWith("/activities/calendar");
   return (
     <nav className="segmented-links" aria-label={t("activities.switch")}>
       <Link to="/activities/my" aria-current={mine ? "page" : undefined}>
         {t("activities.switch.mine")}
       </Link>
-      <Link to="/activities" aria-current={mine ? undefined : "page"}>
+      <Link to="/activities" aria-current={mine || calendar ? undefined : "page"}>
         {t("activities.switch.all")}
+      </Link>
+      <Link to="/activities/calendar" aria-current={calendar ? "page" : undefined}>
+        {t("activities.switch.calendar")}
       </Link>
     </nav>
   );
@@ -109,6 +115,8 @@ export const ACTIVITIES: EntityConfig = {
   // a task for tomorrow, of normal priority, not started: what most new activities are
   newDefaults: () => ({ type: "task", priority: "normal", status: "not_started", due_at: tomorrowAtNine() }),
   StageBarPart: ActivityStatus,
+  // open and past due: marked in the list as everywhere activities appear
+  rowClass: (activity) => (isOpen(activity) && isOverdue(activity.due_at as string | null) ? "overdue" : undefined),
   ListSwitch: ActivitiesSwitch,
   groups: [
     { titleKey: "activities.group.what", fields: ["type", "title", "description", "priority", "status"] },
@@ -197,5 +205,6 @@ function MyActivities() {
 export default function ActivitiesSection({ subpath }: SectionProps) {
   if (subpath.length === 0) return <EntityList config={ACTIVITIES} />;
   if (subpath[0] === "my") return <MyActivities />;
+  if (subpath[0] === "calendar") return <ActivitiesCalendar Switch={ActivitiesSwitch} />;
   return <RecordPage key={subpath[0]} config={ACTIVITIES} id={subpath[0]} />;
 }
