@@ -73,12 +73,23 @@ class ValidationProblem(Problem):
     each refused field (a query parameter, a body field by its path, a header)."""
 
 
+class DuplicateRecord(BaseModel):
+    """The existing record, as its resource shows it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(json_schema_extra={"format": "uuid"})
+
+
 class DuplicateCandidate(BaseModel):
     """A record the new one looks like, how much, and why."""
 
     model_config = ConfigDict(extra="allow")
 
-    record: dict[str, Any] = Field(description="The existing record, as its resource shows it")
+    entity: str | None = Field(
+        None, description="What it is (`contact`, `account`) where one step checks both"
+    )
+    record: DuplicateRecord
     score: float = Field(description="How alike, 0 to 1")
     reasons: list[str] = Field([], description="Which fields matched")
 

@@ -1,10 +1,18 @@
 // The HTTP client: same-origin requests carrying the session cookie, JSON in and out,
 // RFC 9457 problem+json errors turned into ApiError, and one hook for a lost session.
+// The API's types come from its OpenAPI document (`npm run api-types` → openapi.d.ts).
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { components, paths } from "./openapi";
+
+/** Every model of the API by its name, e.g. `Schemas["LeadOut"]`. */
+export type Schemas = components["schemas"];
+/** Every path of the API and its operations. */
+export type ApiPaths = paths;
+/** A problem as the API sends it (RFC 9457), with the extensions it may carry. */
+export type Problem = Schemas["Problem"] & Partial<Pick<Schemas["ConflictProblem"], "candidates">>;
+export type FieldError = Schemas["FieldProblem"];
+/** What a collection answers: `{items, next_cursor}` (plus `total` on some). */
+export type Page<T> = { items: T[]; next_cursor?: string | null };
 
 export class ApiError extends Error {
   constructor(
@@ -13,7 +21,7 @@ export class ApiError extends Error {
     readonly detail: string | null,
     readonly errors: FieldError[],
     /** The whole problem+json body (extension members such as `candidates`). */
-    readonly problem: Record<string, unknown> = {},
+    readonly problem: Partial<Problem> & Record<string, unknown> = {},
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -84,7 +92,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     }
   }
   if (!response.ok) {
-    const problem = (payload ?? {}) as Partial<{ title: string; detail: string; errors: FieldError[] }>;
+    const problem = (payload ?? {}) as Partial<Problem>;
     const error = new ApiError(
       response.status,
       problem.title ?? response.statusText,
