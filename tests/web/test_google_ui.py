@@ -90,6 +90,18 @@ def test_connect_choose_sync_and_reconnect_in_both_languages(
     expect(card.locator("[data-count='events_imported'] dd")).to_have_text("1")
     expect(card.locator("[data-health='last-sync']")).not_to_have_text("Not yet")
 
+    # the meeting says where it came from
+    api = site.api()
+    (meeting,) = api.get("/api/v1/activities", params={"filter[source]": "google"}).json()["items"]
+    assert meeting["title"] == "Demo for Ann" and meeting["type"] == "meeting"
+    page.goto(f"{site.base_url}/activities/{meeting['id']}")
+    source = page.get_by_label("Source", exact=True)
+    expect(source).to_have_value("google")
+    expect(source.locator("option:checked")).to_have_text("From Google Calendar")
+    source.scroll_into_view_if_needed()
+    snapshot(page, "google-activity-source-en")
+    page.goto(f"{site.base_url}/settings/google")
+
     # choose: only the Customers group, contacts from Google only, Gmail off
     contacts = card.locator("[data-part='contacts']")
     contacts.get_by_label("Customers").check()
@@ -97,7 +109,6 @@ def test_connect_choose_sync_and_reconnect_in_both_languages(
     card.locator("[data-part='mail']").get_by_label("Bring Gmail into Osprey").uncheck()
     card.get_by_role("button", name="Save").click()
     expect(card.get_by_role("status").filter(has_text="Saved")).to_be_visible()
-    api = site.api()
     (connection,) = api.get("/api/v1/google-connections").json()["items"]
     assert connection["contacts"]["groups"] == [
         g for g in peer.groups if g != "contactGroups/myContacts"

@@ -80,6 +80,12 @@ export function ActivityRow({
         </Link>
         <span className="muted small">
           {t.option("activities", "type", type)}
+          {typeof activity.source === "string" && activity.source && (
+            <>
+              {" · "}
+              <span data-source={activity.source}>{t.option("activities", "source", activity.source)}</span>
+            </>
+          )}
           {showRelated && relatedLookup && typeof activity.related_id === "string" && (
             <>
               {" · "}

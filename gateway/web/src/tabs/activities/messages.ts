@@ -11,6 +11,10 @@ const messages: LocaleMessages = {
     "activitiesTab.open": "To do",
     "activitiesTab.done": "Done",
     "activitiesTab.none": "No activities yet. Add a task, a call or a meeting above.",
+    // where an activity came from (its source), wherever activities are listed or shown
+    "entity.activities.field.source": "Source",
+    "entity.activities.source.google": "From Google Calendar",
+    "entity.activities.source.exchange": "From Exchange",
   },
   ru: {
     "tab.activities": "Дела",
@@ -22,6 +26,9 @@ const messages: LocaleMessages = {
     "activitiesTab.open": "Сделать",
     "activitiesTab.done": "Сделано",
     "activitiesTab.none": "Дел пока нет. Добавьте задачу, звонок или встречу выше.",
+    "entity.activities.field.source": "Источник",
+    "entity.activities.source.google": "Из Google Календаря",
+    "entity.activities.source.exchange": "Из Exchange",
   },
 };
 
