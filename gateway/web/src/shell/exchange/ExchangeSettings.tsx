@@ -59,9 +59,14 @@ export default function ExchangeSettings() {
     );
   }, []);
   useEffect(reload, [reload]);
-  // while a connection syncs its health moves: look again every few seconds
+  // while a connection syncs or is due (just asked to "Sync now") its health moves: look
+  // again every few seconds
   useEffect(() => {
-    if (!connections?.some((c) => c.health.syncing || (!c.health.last_synced_at && c.state === "active"))) return;
+    const moving = (c: ExchangeConnection) =>
+      c.health.syncing ||
+      (c.state === "active" &&
+        (!c.health.last_synced_at || (c.health.next_sync_at !== null && Date.parse(c.health.next_sync_at) <= Date.now())));
+    if (!connections?.some(moving)) return;
     const timer = window.setInterval(reload, 3000);
     return () => window.clearInterval(timer);
   }, [connections, reload]);

@@ -1,0 +1,126 @@
+"""Settings → Exchange in a real browser against the whole stack and the local EWS peer
+over HTTPS (tests/integrations/ews_peer.py): a wrong password says so in words, the
+contact folders come with a good test, the connection syncs and shows its health, a
+throttled sync says Exchange asked to slow down, and the screen in Russian."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from cryptography.fernet import Fernet
+from playwright.sync_api import Page, expect
+
+from services.platform.testing import fresh_migrated_database, sibling_database_url
+from tests.integrations.ews_peer import EwsPeer
+from tests.support.stack import Stack
+from tests.web.conftest import DIST, Site, sign_in
+from tests.web.sales import snapshot
+
+ADDRESS = "maria@contoso.test"
+PASSWORD = "Secr3t!"
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory) -> Iterator[EwsPeer]:
+    with EwsPeer(ADDRESS, PASSWORD, tls_dir=str(tmp_path_factory.mktemp("ews"))) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack(peer: EwsPeer) -> Iterator[Stack]:
+    env = {
+        "OSPREY_SECRET_KEYS": Fernet.generate_key().decode(),
+        "OSPREY_EXCHANGE_CA_FILE": peer.ca_file,
+        "OSPREY_EXCHANGE_POLL_SECONDS": "1",
+    }
+    database = fresh_migrated_database(sibling_database_url("exchange_web_stack"))
+    with Stack(database, env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(stack: Stack) -> Site:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("The web app is not built: run `make web`")
+    return Site(stack.base_url, stack.admin_email, stack.admin_password)
+
+
+def mime(subject: str) -> bytes:
+    return (
+        f"From: Dana <dana@buyer.test>\r\nTo: {ADDRESS}\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 07 Dec 2026 10:00:00 +0000\r\nMessage-ID: <{subject.replace(' ', '.')}@b>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n"
+    ).encode()
+
+
+def test_connect_an_exchange_mailbox_and_watch_it_sync(page: Page, site: Site, peer: EwsPeer):
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    clients = peer.mailbox.add_folder("Clients")
+    peer.mailbox.put(
+        "inbox", {"ItemClass": "IPM.Note", "Subject": "Price list"}, mime=mime("Price list")
+    )
+    peer.mailbox.put(
+        clients, {"ItemClass": "IPM.Contact", "DisplayName": "Dana Buyer", "GivenName": "Dana"}
+    )
+
+    sign_in(page, site, "/settings")
+    page.get_by_role("link", name=re.compile("Exchange: connect")).click()
+    page.wait_for_url(re.compile(r"/settings/exchange$"))
+    expect(page.get_by_text("No Exchange mailbox connected yet.")).to_be_visible()
+    page.get_by_role("button", name="Connect an Exchange mailbox").click()
+    form = page.get_by_role("form", name="Connect an Exchange mailbox")
+    form.get_by_label("Email address").fill(ADDRESS)
+    form.get_by_label("Password", exact=True).fill("wrong")
+    form.get_by_role("textbox", name="EWS address").fill(peer.url)
+    form.get_by_role("button", name="Test connection").click()
+    expect(form.locator("[data-test-result='failed']")).to_contain_text(
+        "check the user name and password"
+    )
+    snapshot(page, "exchange-test-wrong-password")
+
+    form.get_by_label("Password", exact=True).fill(PASSWORD)
+    form.get_by_role("button", name="Test connection").click()
+    expect(form.locator("[data-test-result='ok']")).to_contain_text(peer.url)
+    form.get_by_label("Clients").check()
+    form.get_by_label("Contacts to send to Exchange").select_option("none")
+    snapshot(page, "exchange-connect-form")
+    form.get_by_role("button", name="Connect", exact=True).click()
+
+    card = page.get_by_role("article", name=ADDRESS)
+    expect(card.locator("[data-health='state']")).to_have_text("Active")
+    expect(card.locator("[data-count='messages']")).to_have_text("1", timeout=30_000)
+    expect(card.locator("[data-count='contacts_in']")).to_have_text("1")
+    expect(card.locator("[data-health='last-sync']")).not_to_have_text("Not yet")
+    snapshot(page, "exchange-connected")
+
+    # Exchange throttles the next sync: the card says so and when it goes on
+    peer.busy(1, back_off_ms=60_000)
+    card.get_by_role("button", name="Sync now").click()
+    expect(card.locator("[data-health='last-error']")).to_contain_text(
+        "asked Osprey to slow down", timeout=30_000
+    )
+    snapshot(page, "exchange-throttled")
+    with site.api() as api:
+        (connection,) = api.get("/api/v1/exchange-connections").json()["items"]
+        assert connection["state"] == "active" and connection["health"]["failures"] == 0
+
+    # the same screen in Russian
+    page.goto(site.base_url + "/settings")
+    page.locator("select[name='language']").select_option("ru")
+    page.get_by_role("link", name=re.compile("Exchange: подключите")).click()
+    page.wait_for_url(re.compile(r"/settings/exchange$"))
+    expect(page.get_by_role("button", name="Подключить ящик Exchange")).to_be_visible()
+    card = page.get_by_role("article", name=ADDRESS)
+    expect(card.locator("[data-health='state']")).to_have_text("Работает")
+    expect(card.get_by_role("button", name="Синхронизировать")).to_be_visible()
+    snapshot(page, "exchange-connected-ru")
+    card.get_by_role("button", name="Изменить").click()
+    form = page.get_by_role("form", name=f"Изменить {ADDRESS}")
+    expect(form.get_by_role("textbox", name="Адрес EWS")).to_have_value(peer.url)
+    expect(form.get_by_label("Clients")).to_be_checked()
+    snapshot(page, "exchange-edit-ru")
+    form.get_by_role("button", name="Отмена").click()
+    page.goto(site.base_url + "/settings")
+    page.locator("select[name='language']").select_option("en")
