@@ -5,6 +5,7 @@ Google revokes the token, and throttling that backs off and resumes."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from services.platform.errors import Conflict, ValidationFailed
 
@@ -118,3 +119,29 @@ def test_throttling_backs_off_and_the_next_sync_resumes_where_it_stopped(
     ]
     # page 1, the refused page 2, then page 2 again (not page 1), page 3
     assert len(listed) == 4
+
+
+def test_one_instance_syncs_a_connection_at_a_time_and_an_expired_lease_is_taken_over(
+    crm, peer, db_engine
+):
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, calendar=OFF, mail={"enabled": False})
+
+    def lease(expires: str) -> None:
+        with db_engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE google.connections SET lease_owner = 'other-host:1', "
+                    f"lease_expires_at = now() + interval '{expires}'"
+                )
+            )
+
+    lease("5 minutes")  # another instance is syncing it
+    with pytest.raises(Conflict):
+        crm("google", "sync_google_connection", connection["id"], OWNER, wait=True)
+    assert crm("google", "get_google_connection", connection["id"], actor=OWNER)["health"][
+        "syncing"
+    ]
+    lease("-1 second")  # that instance died: its lease expired
+    done = sync(crm, connection, OWNER)
+    assert done["last_error"] is None and not done["health"]["syncing"]
