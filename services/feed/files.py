@@ -3,7 +3,8 @@
 Bytes travel over RPC as base64 (RPC payloads are JSON), so a file is limited to
 ``OSPREY_FILE_MAX_BYTES`` (default 10 MiB); the gateway refuses a bigger upload with
 413 before reading it all. A file is read by its uploader, or by anyone who may see a
-post carrying it.
+post carrying it. A file is kept as what its bytes are, and programs are refused
+(:mod:`services.feed.file_types`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from services.platform.errors import EXPECTED, NotFound, ValidationFailed
 from services.platform.events import isoformat
 from services.platform.rpc import rpc
 
-from . import domain, posts_store
+from . import domain, file_types, posts_store
 from .base import FeedBase
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -68,6 +69,11 @@ class FilesRpc(FeedBase):
         limit = max_file_bytes()
         if len(data) > limit:
             raise _bad("file", f"larger than {limit} bytes")
+        try:
+            # kept as what its bytes are, whatever the browser declared
+            content_type = file_types.kept_type(name, content_type, data)
+        except file_types.NotAcceptable as refused:
+            raise _bad("file", str(refused)) from None
         row = posts_store.insert_file(self.db, name, content_type, data, caller.id)
         self.db.commit()
         return dump_file(row)

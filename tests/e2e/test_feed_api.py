@@ -309,3 +309,28 @@ def test_the_live_stream_replays_what_each_user_may_see(world: World, login: Log
     assert all("audience" not in m[2] for m in for_abe)
     seqs = [m[0] for m in for_abe]
     assert seqs == sorted(set(seqs)) and all(s > start for s in seqs)
+
+
+def test_an_attachment_is_kept_as_its_bytes_say_and_programs_are_refused(
+    world: World, login: Login
+) -> None:
+    ann = login(world.rep_a1.email, world.rep_a1.password)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(32)
+    named_jpeg = ann.post("/api/v1/files", files={"file": ("photo.jpg", png, "image/jpeg")})
+    assert named_jpeg.status_code == 201, named_jpeg.text
+    assert named_jpeg.json()["content_type"] == "image/png"
+    got = ann.get(f"/api/v1/files/{named_jpeg.json()['id']}")
+    assert got.headers["content-type"] == "image/png" and got.content == png
+    # a page sent as a picture is kept as the page it is, and only ever downloaded
+    page = b"<html><script>alert(1)</script></html>"
+    html = ann.post("/api/v1/files", files={"file": ("logo.png", page, "image/png")})
+    assert html.status_code == 201, html.text
+    assert html.json()["content_type"] == "text/html"
+    served = ann.get(f"/api/v1/files/{html.json()['id']}")
+    assert served.headers["content-disposition"].startswith("attachment")
+    assert served.headers["x-content-type-options"] == "nosniff"
+    # a Windows program called a PDF, and a script by its name: 422 naming the file
+    for name, data in (("invoice.pdf", b"MZ\x90\x00" + bytes(60)), ("tool.vbs", b"MsgBox 1")):
+        refused = ann.post("/api/v1/files", files={"file": (name, data, "application/pdf")})
+        body = problem(refused, 422)
+        assert body["errors"][0]["field"] == "file", body
