@@ -8,6 +8,7 @@ import secrets as random_tokens
 from datetime import UTC, datetime
 from typing import Any
 
+from services.integrations.sync import cursors as cursor_store
 from services.integrations.sync import leases
 from services.platform.access import Actor
 from services.platform.errors import (
@@ -24,7 +25,7 @@ from services.platform.values import is_uuid, parse_expected_version
 from . import domain, store
 from .dependencies import GoogleBase, GoogleError
 from .gmail_sync import SYSTEM
-from .models import connections
+from .models import connections, cursors
 from .runner import holder_name, make_due, run_sync
 
 
@@ -205,6 +206,9 @@ class ConnectionsRpc(GoogleBase):
         }
         if row.state == "paused":
             values["state"] = "active"
+        # a wider choice starts that side over: links keep anything from coming twice
+        for key in domain.cursors_to_restart(current, changed):
+            cursor_store.drop_cursor(self.db, cursors, connection_id, key)
         row = store.update_connection(self.db, connection_id, values)
         self.db.commit()
         return store.dump_connection(row)

@@ -161,6 +161,29 @@ _RULES: dict[str, dict[str, Any]] = {
 }
 
 
+def cursors_to_restart(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The cursors a change of settings makes stale: other groups, or a direction that
+    now imports, list the contacts again; another choice of contacts to export, or a
+    direction that now exports, sends them again; exports to another calendar start
+    over (links keep both from making anything twice)."""
+    out: list[str] = []
+    old_c, new_c = before.get("contacts") or {}, after.get("contacts") or {}
+    if old_c.get("groups") != new_c.get("groups") or (
+        imports(new_c.get("direction", "off")) and not imports(old_c.get("direction", "off"))
+    ):
+        out.append("people")
+    if any(old_c.get(k) != new_c.get(k) for k in ("export", "export_ids")) or (
+        exports(new_c.get("direction", "off")) and not exports(old_c.get("direction", "off"))
+    ):
+        out.append("contacts_export")
+    old_k, new_k = before.get("calendar") or {}, after.get("calendar") or {}
+    if (exports(new_k.get("direction", "off")) and not exports(old_k.get("direction", "off"))) or (
+        old_k.get("calendars") or [None]
+    )[:1] != (new_k.get("calendars") or [None])[:1]:
+        out.append("activities_export")
+    return out
+
+
 def imports(direction: str) -> bool:
     return direction in ("import", "both")
 

@@ -180,3 +180,38 @@ def test_deletions_are_kept_or_propagated_as_the_user_chose(crm, peer, db_engine
     assert counts["contacts_deleted_in_google"] == 1
     assert "Ida" not in [p["names"][0]["givenName"] for p in peer.live_people()]
     assert not rows(db_engine, "SELECT 1 FROM google.links")
+
+
+def test_export_chosen_contacts_then_all_the_owner_may_read(crm, peer):
+    colleague = person("cole@osprey.test")  # same team: the owner reads their contacts
+    mine = crm("sales", "create_contact", {"full_name": "Mia Mine"}, actor=OWNER)
+    yan = crm(
+        "sales",
+        "create_contact",
+        {"full_name": "Yan Young", "emails": [{"email": "yan@young.test"}]},
+        actor=colleague,
+    )
+    crm("sales", "create_contact", {"full_name": "Zed Zane"}, actor=colleague)
+    connection = connect(crm, peer, OWNER)
+    configure(
+        crm,
+        connection,
+        OWNER,
+        contacts={"direction": "export", "export": "chosen", "export_ids": [yan["id"]]},
+        calendar=OFF,
+        mail={"enabled": False},
+    )
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert counts["contacts_exported"] == 1 and google_names(peer) == ["Yan Young"]
+    configure(crm, connection, OWNER, contacts={"export": "mine"})
+    sync(crm, connection, OWNER)
+    assert google_names(peer) == ["Mia Mine", "Yan Young"]
+    configure(crm, connection, OWNER, contacts={"export": "all"})
+    sync(crm, connection, OWNER)
+    assert google_names(peer) == ["Mia Mine", "Yan Young", "Zed Zane"]
+    assert not sync(crm, connection, OWNER)["last_sync"]
+    # export only: what changes in Google is not brought in
+    resource = next(p for p in peer.live_people() if "Mia" in p["names"][0]["givenName"])
+    peer.put_person("Mia", "Changed", resource_name=resource["resourceName"])
+    sync(crm, connection, OWNER)
+    assert crm("sales", "get_contact", mine["id"], actor=OWNER)["full_name"] == "Mia Mine"
