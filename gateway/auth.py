@@ -61,6 +61,11 @@ class ActorCache:
         ]:
             self._entries.pop(token, None)
 
+    def clear(self) -> None:
+        """Forget every cached caller (a role's access rights changed: whoever holds it
+        must be checked again)."""
+        self._entries.clear()
+
     def evict_user(self, user_id: str) -> None:
         """Forget every session of a user (their password changed, or they were
         deactivated: identity ended those sessions)."""

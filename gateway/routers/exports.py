@@ -48,6 +48,9 @@ LISTS: dict[str, tuple[str, str]] = {
     "orders": ("orders", "list_orders"),
     "invoices": ("orders", "list_invoices"),
 }
+#: the lists whose service checks the caller's export right (list RPC ``purpose: export``;
+#: docs/architecture.md, "Access rights"); the others export whatever their list shows
+EXPORT_RIGHT_CHECKED = frozenset({"leads"})
 Resource = Literal[
     "leads", "accounts", "contacts", "opportunities", "activities", "products",
     "price-lists", "orders", "invoices",
@@ -103,7 +106,12 @@ async def create_export(
     up to 10,000 rows, else 202 with an export job to follow."""
     service, method = LISTS[body.resource]
     query = list_query(body)
-    first = await rpc.call(service, method, {**query, "limit": PAGE, "cursor": None}, actor=actor)
+    # the first page says the export is for export: a service that checks the export
+    # right refuses it there, before any file or job is made
+    purpose = {"purpose": "export"} if body.resource in EXPORT_RIGHT_CHECKED else {}
+    first = await rpc.call(
+        service, method, {**query, **purpose, "limit": PAGE, "cursor": None}, actor=actor
+    )
     total = first.get("total")
     if total is not None and total > STREAM_MAX:
         job = await rpc.call(

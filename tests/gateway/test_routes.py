@@ -136,16 +136,23 @@ def test_logout_clears_the_cookie(http: httpx.Client) -> None:
 
 def test_meta_entities_collects_each_service_description(admin: httpx.Client) -> None:
     response = admin.get("/api/v1/meta/entities")
+    # the stand-in admin carries no rights map: the defaults, every operation on all records
+    everything = {
+        "permissions": {
+            "create": True, "read": True, "update": True, "delete": True, "export": True,
+            "read_scope": "all", "write_scope": "all", "hidden": [], "read_only": [],
+        }
+    }  # fmt: skip
     assert response.json() == {
         "entities": {
-            "leads": {"fields": [{"name": "stage", "type": "enum"}]},
-            "accounts": {"fields": [{"name": "type", "type": "enum"}]},
-            "contacts": {"fields": [{"name": "emails", "type": "list"}]},
-            "opportunities": {"fields": [{"name": "amount", "type": "money"}]},
-            "activities": {"fields": [{"name": "due_at", "type": "datetime"}]},
-            "products": {"fields": [{"name": "code", "type": "string"}]},
-            "orders": {"fields": [{"name": "status", "type": "enum"}]},
-            "invoices": {"fields": [{"name": "due_date", "type": "date"}]},
+            "leads": {"fields": [{"name": "stage", "type": "enum"}], **everything},
+            "accounts": {"fields": [{"name": "type", "type": "enum"}], **everything},
+            "contacts": {"fields": [{"name": "emails", "type": "list"}], **everything},
+            "opportunities": {"fields": [{"name": "amount", "type": "money"}], **everything},
+            "activities": {"fields": [{"name": "due_at", "type": "datetime"}], **everything},
+            "products": {"fields": [{"name": "code", "type": "string"}], **everything},
+            "orders": {"fields": [{"name": "status", "type": "enum"}], **everything},
+            "invoices": {"fields": [{"name": "due_date", "type": "date"}], **everything},
         }
     }
 
