@@ -10,6 +10,7 @@ import { usePref, useSession } from "../core/session";
 import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { ColumnsPanel } from "./ColumnsPanel";
+import { ExportButton } from "./ExportButton";
 import { FiltersPanel } from "./FiltersPanel";
 import { Value } from "./Value";
 import { Views } from "./Views";
@@ -238,6 +239,11 @@ export function EntityList({ config }: { config: EntityConfig }) {
           <Icon path={ICONS.columns} size={16} />
           {t("list.columns")}
         </button>
+        <ExportButton
+          entity={config.entity}
+          query={query}
+          columns={columns.map((column) => column.name)}
+        />
         <div className="spacer" />
         <span
           className="muted"
