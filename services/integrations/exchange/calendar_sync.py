@@ -29,7 +29,7 @@ from services.platform.errors import NotFound
 
 from . import domain, items, store
 from .dependencies import MEETING_FIELDS, TASK_FIELDS
-from .sync import Context, addresses_of, folder_pages, participant_for
+from .sync import Context, addresses_of, apply_crm_deletions, folder_pages, participant_for
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,13 @@ def _when(value: Any) -> datetime | None:
 
 
 def sync_calendar(ctx: Context) -> None:
+    apply_crm_deletions(ctx, ("meeting",))
     folder_pages(ctx, "calendar", "calendar", lambda page: _import_page(ctx, page, "meeting"))
     export_activities(ctx, "meeting")
 
 
 def sync_tasks(ctx: Context) -> None:
+    apply_crm_deletions(ctx, ("task",))
     folder_pages(ctx, "tasks", "tasks", lambda page: _import_page(ctx, page, "task"))
     export_activities(ctx, "task")
 

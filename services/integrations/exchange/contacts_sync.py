@@ -29,7 +29,7 @@ from services.platform.errors import NotFound
 
 from . import domain, items, store
 from .dependencies import CONTACT_FIELDS as EWS_FIELDS
-from .sync import Context, folder_pages
+from .sync import Context, apply_crm_deletions, folder_pages
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def _when(value: Any) -> datetime | None:
 
 
 def sync_contacts(ctx: Context) -> None:
+    apply_crm_deletions(ctx, (KIND,))
     if ctx.options.get("import_contacts", True):
         for key in ctx.options.get("contact_folders") or ["contacts"]:
             folder_pages(ctx, key, f"contacts:{key}", lambda page: _import_page(ctx, page))

@@ -11,12 +11,16 @@ Composes the parts and the background sync, nothing else: connections in
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from eventlet.greenpool import GreenPool
+from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.integrations.sync import leases
+from services.platform.idempotency import idempotent
 
+from . import store
 from .connections import ConnectionsRpc
 from .models import connections
 from .runner import holder_name, run_sync
@@ -61,3 +65,18 @@ class ExchangeService(ConnectionsRpc):
             pool.spawn_n(one, connection_id)
         pool.waitall()
         return len(claimed)
+
+    @event_handler("sales", "contact_deleted")
+    @idempotent
+    def handle_contact_deleted(self, event: dict[str, Any]) -> None:
+        """A contact deleted in the CRM: its links wait for their connections' next sync
+        (deleted in Exchange too, or left unlinked, as each connection chose)."""
+        store.mark_crm_deleted(self.db, event["data"]["id"])
+        self.db.commit()
+
+    @event_handler("sales", "activity_deleted")
+    @idempotent
+    def handle_activity_deleted(self, event: dict[str, Any]) -> None:
+        """A meeting or task deleted in the CRM: as for contacts."""
+        store.mark_crm_deleted(self.db, event["data"]["id"])
+        self.db.commit()

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from services.integrations.sync.health import dump_health
 from services.platform.errors import NotFound
@@ -272,3 +272,29 @@ def list_conflicts(db: Any, connection_id: str, limit: int = 100) -> list[dict[s
         }
         for r in rows
     ]
+
+
+def mark_crm_deleted(db: Any, crm_id: str) -> int:
+    """A CRM record was deleted: its links wait for the next sync of their connection,
+    which deletes the Exchange item (deletions ``mirror``) or leaves it unlinked."""
+    result = db.execute(
+        item_links.update()
+        .where(item_links.c.crm_id == crm_id)
+        .values(
+            snapshot=item_links.c.snapshot.op("||")(sa.literal({"crm_deleted": True}, JSONB)),
+            updated_at=utcnow(),
+        )
+    )
+    return result.rowcount or 0
+
+
+def crm_deleted_links(db: Any, connection_id: str, kinds: tuple[str, ...]) -> list[Any]:
+    return list(
+        db.execute(
+            sa.select(item_links).where(
+                item_links.c.connection_id == connection_id,
+                item_links.c.kind.in_(kinds),
+                item_links.c.snapshot["crm_deleted"].astext == "true",
+            )
+        ).all()
+    )

@@ -192,3 +192,29 @@ def addresses_of(ctx: Context, participants: list[dict[str, Any]]) -> list[str]:
             found.append(emails[0].lower())
     own = ctx.options.get("email")
     return [a for a in dict.fromkeys(found) if a != own]
+
+
+def apply_crm_deletions(ctx: Context, kinds: tuple[str, ...]) -> None:
+    """Records deleted in the CRM since the last sync (sales' ``*_deleted`` events mark
+    their links): with deletions ``mirror`` their Exchange items are deleted, else the
+    items stay unlinked (a tombstone keeps them from coming back as new records)."""
+    from . import store
+
+    for link in store.crm_deleted_links(ctx.db, ctx.id, kinds):
+        if link.occurrence:
+            # one meeting of a series: Exchange keeps the series; the CRM copy is gone
+            store.save_link(
+                ctx.db, ctx.id, link.kind, link.remote_id, link.crm_id,
+                occurrence=link.occurrence, snapshot={"tombstone": True},
+            )  # fmt: skip
+        elif ctx.options.get("deletions") == "mirror":
+            for item in ctx.ews.fetch([link.remote_id], ["subject"]):
+                ctx.ews.delete(item)
+            store.drop_link(ctx.db, ctx.id, link.kind, link.remote_id)
+            ctx.result.deleted += 1
+        else:
+            store.save_link(
+                ctx.db, ctx.id, link.kind, link.remote_id, link.crm_id,
+                snapshot={"tombstone": True},
+            )  # fmt: skip
+        ctx.db.commit()
