@@ -59,6 +59,7 @@ const en: Record<string, string> = {
   "tokens.area.processes": "Processes",
   "tokens.area.mail": "Mail",
   "tokens.area.analytics": "Analytics",
+  "tokens.area.data": "Import and export",
   "tokens.adminScope": "Administration: users and teams (admin)",
   "tokens.expiresOn": "Expires on",
   "tokens.expiresHint": "At most a year away; the token works through that day (UTC).",

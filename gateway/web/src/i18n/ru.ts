@@ -59,6 +59,7 @@ const ru: Record<string, string> = {
   "tokens.area.processes": "Процессы",
   "tokens.area.mail": "Почта",
   "tokens.area.analytics": "Аналитика",
+  "tokens.area.data": "Импорт и экспорт",
   "tokens.adminScope": "Администрирование: пользователи и команды (admin)",
   "tokens.expiresOn": "Действует до",
   "tokens.expiresHint": "Не дальше чем через год; токен работает до конца этого дня (UTC).",

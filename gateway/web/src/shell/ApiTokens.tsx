@@ -19,7 +19,7 @@ export interface PersonalToken {
 }
 
 /** The areas in the order Osprey's sections come, each with read and write. */
-export const AREAS = ["leads", "sales", "orders", "feed", "processes", "mail", "analytics"] as const;
+export const AREAS = ["leads", "sales", "orders", "feed", "processes", "mail", "analytics", "data"] as const;
 const ACCESS = ["read", "write"] as const;
 const DEFAULT_DAYS = 90;
 
