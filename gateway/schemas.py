@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 
 class Request(BaseModel):
@@ -331,6 +331,14 @@ class LeadOut(Response):
     created_at: str | None = None
     updated_at: str | None = None
     created_by: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _as_sent(self, handler: Any):  # no return type: the schema stays the model's
+        # A field hidden from the caller by their roles' column rights (docs/architecture.md,
+        # "Access rights") is left out by the leads service: it is absent here too, not null.
+        data = handler(self)
+        sent = self.model_fields_set | set(self.model_extra or ())
+        return {name: value for name, value in data.items() if name in sent}
 
 
 class LeadPage(Response):
