@@ -206,7 +206,9 @@ def sync_folder_items(peer: EwsPeer, op: etree._Element) -> bytes:
     root, messages = _response("SyncFolderItems")
     folder = _find_folder(peer, op.find(q(M, "SyncFolderId"))[0])
     if folder is None:
-        _message(messages, "SyncFolderItems", "ErrorFolderNotFound")
+        failed = _message(messages, "SyncFolderItems", "ErrorFolderNotFound")
+        etree.SubElement(failed, q(M, "SyncState"))
+        etree.SubElement(failed, q(M, "IncludesLastItemInRange")).text = "true"
         return _envelope(root)
     state_text = op.findtext(q(M, "SyncState"))
     position = 0
@@ -217,12 +219,15 @@ def sync_folder_items(peer: EwsPeer, op: etree._Element) -> bytes:
             if folder_id != folder.id:
                 raise ValueError
         except ValueError:
-            _message(
+            failed = _message(
                 messages,
                 "SyncFolderItems",
                 "ErrorInvalidSyncStateData",
                 "Synchronization state data is corrupt or otherwise invalid.",
             )
+            # as Exchange answers it: an empty state, and nothing further in range
+            etree.SubElement(failed, q(M, "SyncState"))
+            etree.SubElement(failed, q(M, "IncludesLastItemInRange")).text = "true"
             return _envelope(root)
     limit = int(op.findtext(q(M, "MaxChangesReturned")) or 100)
     wanted = _wanted(op.find(q(M, "ItemShape")))

@@ -116,6 +116,8 @@ def classify(exc: BaseException) -> ExchangeError:
         return ExchangeError("access", text)
     if isinstance(exc, ews_errors.AutoDiscoverFailed):
         return ExchangeError("autodiscover", text)
+    if isinstance(exc, ews_errors.ErrorFolderNotFound):
+        return ExchangeError("folder", text)
     if isinstance(exc, ews_errors.ErrorInvalidSyncStateData):
         return ExchangeError("sync_state", text)
     if type(exc).__name__ in ("InvalidGrantError", "TokenExpiredError", "InvalidClientError"):

@@ -176,11 +176,15 @@ FAILURES = {
     "tls": "The Exchange server's certificate is not trusted, or it does not speak HTTPS there.",
     "insecure": "OAuth2 tokens are only sent over HTTPS: use an https:// EWS URL.",
     "busy": "Exchange asked Osprey to slow down; the sync goes on where it stopped",
+    "folder": (
+        "A folder chosen for this connection is no longer in Exchange: choose the folders"
+        " again."
+    ),
     "sync_state": "Exchange no longer knew how far a folder was synced; it is synced again.",
     "protocol": "The Exchange server gave an answer Osprey could not use",
 }
 #: failures a retry will not fix: the connection waits for its owner
-PERMANENT = ("auth", "token", "mailbox", "tls", "insecure")
+PERMANENT = ("auth", "token", "mailbox", "tls", "insecure", "folder")
 
 
 def failure_words(kind: str, detail: str = "", back_off: float | None = None) -> str:

@@ -7,6 +7,7 @@ backing off by the server's hint and resuming where it stopped."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from services.platform.errors import PermissionDenied, ValidationFailed
 
@@ -148,3 +149,50 @@ def test_connections_belong_to_their_owner(stack, ews):
         lambda: call(exchange, "list_exchange_connections", None, actor=owner)["items"] == [],
         what="the connection to go",
     )
+
+
+def test_a_sync_state_exchange_no_longer_knows_reads_the_folders_again(stack, ews, db_engine):
+    mail, owner = stack["mail"], stack["owner"]
+    put_message(ews, "inbox", "Before the reset")
+    ews.mailbox.put("contacts", {"ItemClass": "IPM.Contact", "DisplayName": "Kept Once"})
+    connection = connect(stack, ews, sync_calendar=False, sync_tasks=False, export_contacts="none")
+    sync(stack, connection["id"])
+    with db_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                'UPDATE exchange.cursors SET state = \'{"state": "bm90LWEtc3RhdGU="}\''
+                " WHERE connection_id = :id AND key = 'contacts:contacts'"
+            ),
+            {"id": connection["id"]},
+        )
+    failed = sync(stack, connection["id"])
+    assert "no longer knew how far a folder was synced" in failed["last_error"]
+    assert failed["state"] == "active"
+    again = sync(stack, connection["id"])
+    assert again["last_error"] is None and again["last_sync"]["contacts_in"] == 0
+    contacts = call(stack["sales"], "list_contacts", {"limit": 50}, actor=owner)["items"]
+    assert [c["full_name"] for c in contacts] == ["Kept Once"]
+    emails = call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
+    assert [e["subject"] for e in emails] == ["Before the reset"]
+
+
+def test_a_chosen_folder_gone_in_exchange_asks_its_owner(stack, ews):
+    exchange, owner = stack["exchange"], stack["owner"]
+    folder = ews.mailbox.add_folder("Old clients")
+    connection = connect(
+        stack, ews, sync_mail=False, sync_calendar=False, sync_tasks=False,
+        contact_folders=["contacts", folder.id],
+    )  # fmt: skip
+    del ews.mailbox.folders[folder.id]
+    failed = sync(stack, connection["id"])
+    assert failed["state"] == "needs_attention"
+    assert "choose the folders again" in failed["last_error"]
+    fixed = call(
+        exchange,
+        "update_exchange_connection",
+        connection["id"],
+        {"contact_folders": ["contacts"]},
+        actor=owner,
+    )
+    assert fixed["state"] == "active"
+    assert sync(stack, connection["id"])["last_error"] is None
