@@ -10,12 +10,13 @@ the owner reads in words; nothing here logs a token.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import google.auth.exceptions
@@ -225,6 +226,9 @@ class GoogleAdapter:
 
     def __init__(self, settings: GoogleSettings):
         self.settings = settings
+        #: access tokens by the refresh token's hash: ``(token, expiry)`` (naive UTC,
+        #: as google-auth keeps it)
+        self._tokens: dict[str, tuple[str, datetime]] = {}
         if _loopback(settings.token_uri):
             # oauthlib refuses plain HTTP; a token endpoint on this machine (a local
             # peer) needs no TLS. Never set for a remote one.
@@ -285,23 +289,42 @@ class GoogleAdapter:
         }
 
     def session(self, refresh_token: str, access_token: str | None = None) -> GoogleSession:
-        """An account's session, its access token refreshed now (``revoked`` when
-        Google refuses the refresh token)."""
+        """An account's session. Its access token is kept in this process until a minute
+        before it expires (a sync then costs no token round trip); else it is refreshed
+        now (``revoked`` when Google refuses the refresh token). A token revoked
+        meanwhile is refused by the API (401), refreshed once by the transport, and
+        that refusal is ``revoked`` too."""
         self._require()
         s = self.settings
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        expiry = None
+        if access_token is None:
+            cached = self._tokens.get(key)
+            if cached and cached[1] - timedelta(seconds=60) > datetime.now(UTC).replace(
+                tzinfo=None
+            ):
+                access_token, expiry = cached
         creds = google.oauth2.credentials.Credentials(
             token=access_token,
             refresh_token=refresh_token,
             token_uri=s.token_uri,
             client_id=s.client_id,
             client_secret=s.client_secret,
+            expiry=expiry,
         )
         if access_token is None:
             try:
                 creds.refresh(google.auth.transport.requests.Request())
             except Exception as exc:  # noqa: BLE001
+                self._tokens.pop(key, None)
                 raise classify(exc) from exc
+            if creds.expiry is not None:
+                self._tokens[key] = (creds.token, creds.expiry)
         return GoogleSession(creds, s)
+
+    def forget(self, refresh_token: str) -> None:
+        """Drop the access token kept for this refresh token (it was refused)."""
+        self._tokens.pop(hashlib.sha256(refresh_token.encode()).hexdigest(), None)
 
 
 class GoogleConfig(DependencyProvider):

@@ -65,6 +65,7 @@ def run_sync(
     connection = connection_dict(store.connection_row(db, connection_id))
     db.rollback()
     ctx: SyncContext | None = None
+    refresh_token: str | None = None
     try:
         refresh_token = secrets.decrypt(connection["secret"])
         api = adapter.session(refresh_token)
@@ -86,6 +87,8 @@ def run_sync(
     except GoogleError as exc:
         db.rollback()
         log.warning("google connection %s: sync failed: %s", connection_id, exc)
+        if exc.kind == "revoked" and refresh_token is not None:
+            adapter.forget(refresh_token)
         _failed(db, connection, holder, exc.kind, retry_after=exc.retry_after, ctx=ctx)
     except (CrmError, OspreyError) as exc:
         db.rollback()

@@ -44,12 +44,14 @@ def test_connect_stores_the_refresh_token_encrypted_and_revoked_access_asks_to_r
     assert [r.type for r in rows(db_engine, "SELECT type FROM google.outbox")] == [
         "google_connection_created"
     ]
-    # nothing to sync but the token's refresh: works
-    configure(crm, connection, OWNER, contacts=OFF, calendar=OFF, mail={"enabled": False})
+    # only Gmail (an empty mailbox): works
+    configure(crm, connection, OWNER, contacts=OFF, calendar=OFF)
     done = sync(crm, connection, OWNER)
     assert done["state"] == "active" and done["last_error"] is None
 
-    peer.revoke()  # the user removed Osprey's access in their Google account
+    # the user removed Osprey's access in their Google account: the access token kept
+    # from the last sync is refused (401), and so is the refresh token
+    peer.revoke()
     failed = sync(crm, connection, OWNER)
     assert failed["state"] == "needs_attention" and failed["needs_reconnect"]
     assert "reconnect" in failed["last_error"]
