@@ -14,7 +14,6 @@ from services.platform.access import Actor
 from services.platform.errors import (
     EXPECTED,
     Conflict,
-    PermissionDenied,
     Unavailable,
     ValidationFailed,
 )
@@ -353,6 +352,3 @@ def _event(connection: dict[str, Any]) -> dict[str, Any]:
         "owner_id": connection["owner_id"],
         "state": connection["state"],
     }
-
-
-__all__ = ["ConnectionsRpc", "PermissionDenied"]

@@ -364,10 +364,6 @@ class Google(DependencyProvider):
         return self.adapter
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class GoogleBase:
     """The providers every part of the google service uses, and nothing else."""
 
