@@ -12,20 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from services.platform import records
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, ValidationFailed
-from services.platform.events import isoformat, utcnow
-from services.platform.ids import new_id
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
-from . import access, store
+from . import access, shares_store, store
 from .dependencies import LeadsBase
-from .models import LeadShare
 
 SHARE_ACCESS = ("read", "edit")
 _SHARE_FIELDS = ("user_id", "team_id", "access")
@@ -57,21 +51,6 @@ def clean_share(data: Any) -> dict[str, Any]:
     return {"user_id": user_id, "team_id": team_id, "access": share_access}
 
 
-def dump_share(share: Any) -> dict[str, Any]:
-    return {
-        "id": str(share.id),
-        "lead_id": str(share.record_id),
-        "user_id": share.user_id and str(share.user_id),
-        "team_id": share.team_id and str(share.team_id),
-        "access": share.access,
-        "created_by": share.created_by and str(share.created_by),
-        "created_at": isoformat(share.created_at),
-    }
-
-
-_TABLE = LeadShare.__table__
-
-
 class SharesRpc(LeadsBase):
     """``list_lead_shares``, ``share_lead``, ``unshare_lead``."""
 
@@ -82,13 +61,9 @@ class SharesRpc(LeadsBase):
         ``NotFound`` (missing or unreadable lead)."""
         caller = Actor.from_dict(actor)
         lead = store.load_lead(self.db, lead_id, caller)
-        rows = self.db.execute(
-            sa.select(_TABLE)
-            .where(_TABLE.c.record_id == lead.id)
-            .order_by(_TABLE.c.created_at, _TABLE.c.id)
-        ).all()
+        items = shares_store.list_shares(self.db, lead.id)
         self.db.commit()
-        return {"items": [dump_share(row) for row in rows]}
+        return {"items": items}
 
     @rpc(expected_exceptions=EXPECTED)
     def share_lead(
@@ -103,22 +78,7 @@ class SharesRpc(LeadsBase):
         lead = store.load_lead(self.db, lead_id, caller, for_update=True)
         caller.require(access.ENTITY, "update")
         store.require_change(self.db, caller, lead, shared=False)
-        target = "user_id" if share["user_id"] else "team_id"
-        stmt = pg_insert(_TABLE).values(
-            id=new_id(),
-            record_id=lead.id,
-            **share,
-            created_by=caller.id if is_uuid(caller.id) else None,
-            created_at=utcnow(),
-        )
-        row = self.db.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[_TABLE.c.record_id, _TABLE.c[target]],
-                index_where=_TABLE.c[target].isnot(None),
-                set_={"access": stmt.excluded.access},
-            ).returning(*_TABLE.c)
-        ).one()
-        result = dump_share(row)
+        result = shares_store.put_share(self.db, lead.id, share, caller.id)
         self.db.emit("lead_shared", result, actor=actor)
         self.db.commit()
         return result
@@ -132,14 +92,8 @@ class SharesRpc(LeadsBase):
         lead = store.load_lead(self.db, lead_id, caller, for_update=True)
         caller.require(access.ENTITY, "update")
         store.require_change(self.db, caller, lead, shared=False)
-        row = None
-        if is_uuid(share_id):
-            row = self.db.execute(
-                sa.delete(_TABLE)
-                .where(_TABLE.c.id == share_id, _TABLE.c.record_id == lead.id)
-                .returning(*_TABLE.c)
-            ).first()
-        if row is None:
+        removed = shares_store.delete_share(self.db, lead.id, share_id)
+        if removed is None:
             raise records.not_found("share")
-        self.db.emit("lead_unshared", dump_share(row), actor=actor)
+        self.db.emit("lead_unshared", removed, actor=actor)
         self.db.commit()
