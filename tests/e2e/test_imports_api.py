@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,29 @@ def test_osprey_import_with_a_progress_bar(stack: Stack, admin: httpx.Client, tm
         env={**os.environ, "OSPREY_API_TOKEN": token},
     )  # fmt: skip
     assert refused.returncode == 1 and "entity" in refused.stderr
+
+
+def test_a_personal_token_imports_with_the_data_scope(
+    stack: Stack, admin: httpx.Client, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "t.csv", [["Name", "Email"], ["Tokened", "t@x.test"]], "utf-8", ",")
+
+    def token(scopes: list[str]) -> str:
+        expires = (date.today() + timedelta(days=30)).isoformat()
+        made = admin.post("/api/v1/me/tokens", json={"name": "importer", "scopes": scopes,
+                                                     "expires_on": expires})  # fmt: skip
+        assert made.status_code == 201, made.text
+        return made.json()["token"]
+
+    reader = {"Authorization": f"Bearer {token(['leads:write'])}"}
+    with httpx.Client(base_url=stack.base_url, headers=reader, timeout=15) as client:
+        refused = problem(upload(client, "leads", path), 403)
+        assert "data:write" in refused["detail"]
+    writer = {"Authorization": f"Bearer {token(['data:write', 'data:read'])}"}
+    with httpx.Client(base_url=stack.base_url, headers=writer, timeout=15) as client:
+        job = upload(client, "leads", path)
+        assert job.status_code == 201, job.text
+        assert client.get(f"/api/v1/imports/{job.json()['id']}").status_code == 200
+        body = {"resource": "leads", "columns": ["email"], "format": "csv", "q": "Tokened"}
+        exported = client.post("/api/v1/exports", json=body)
+        assert exported.status_code == 200, exported.text
