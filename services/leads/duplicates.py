@@ -99,9 +99,15 @@ class DuplicatesRpc(LeadsBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_lead_merges(self, lead_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """What was merged into the lead: ``[{id, merged_id, merged_record, filled_fields,
-        merged_by, merged_at}]``, newest first. Raises ``NotFound``."""
+        merged_by, merged_at}]``, newest first (``merged_record`` without the fields
+        hidden from the caller). Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
         lead = store.load_lead(self.db, lead_id, caller)
         result = duplicates_store.merges(self.db, lead.id)
         self.db.commit()
+        if caller.hidden(access.ENTITY):
+            result = [
+                {**merge, "merged_record": access.visible(caller, merge["merged_record"] or {})}
+                for merge in result
+            ]
         return result

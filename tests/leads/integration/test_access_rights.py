@@ -170,6 +170,13 @@ def test_hidden_columns_are_left_out_and_cannot_be_asked_about(leads):
     with pytest.raises(ValidationFailed) as caught:
         call(leads, "update_lead", mine["id"], {"email": "x@y.test"}, actor=blind)
     assert errors(caught) == {"email": "is read-only for your role"}
+    # nor read back from what a merge kept of a lead
+    twin = create(leads, blind, contact_name="Ann Lee")
+    kept = call(leads, "merge_leads", mine["id"], [twin["id"]], actor=blind)
+    assert "email" not in kept
+    merges = call(leads, "list_lead_merges", kept["id"], actor=blind)
+    assert len(merges) == 1 and "email" not in merges[0]["merged_record"]
+    assert "email" in call(leads, "list_lead_merges", kept["id"], actor=admin)[0]["merged_record"]
 
 
 def test_read_only_columns_are_refused_on_write_and_shown_on_read(leads):
