@@ -24,8 +24,8 @@ from exchangelib import errors as ews_errors
 from exchangelib.autodiscover.protocol import AutodiscoverProtocol
 from exchangelib.credentials import OAuth2AuthorizationCodeCredentials
 from exchangelib.ewsdatetime import UTC as EWS_UTC
-from exchangelib.folders import Calendar, Contacts, Folder, Inbox, SentItems, Tasks
-from exchangelib.properties import ItemId
+from exchangelib.folders import Calendar, Contacts, Folder, Inbox, Root, SentItems, Tasks
+from exchangelib.properties import DistinguishedFolderId, ItemId, Mailbox
 from exchangelib.protocol import BaseProtocol
 from exchangelib.services import SyncFolderItems
 from nameko.extensions import DependencyProvider
@@ -193,6 +193,7 @@ class EwsSession:
     def __init__(self, account: Account, ews_url: str):
         self.account = account
         self.ews_url = ews_url
+        self._root: Root | None = None
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -201,22 +202,29 @@ class EwsSession:
             raise classify(exc) from exc
 
     def folder(self, key: str) -> Folder:
-        """A distinguished folder by its key (``inbox``, ``contacts`` …) or any folder by
-        its EWS id."""
+        """A distinguished folder by its key (``inbox``, ``contacts`` …) or a contact
+        folder by its EWS id, named in requests as it is, without asking Exchange for
+        it first (a GetFolder per folder per sync saved)."""
+        if self._root is None:
+            self._root = Root(account=self.account, _distinguished_id=self._distinguished("root"))
         if key in DISTINGUISHED:
-            return self._call(getattr, self.account, key if key != "sentitems" else "sent")
-        # only contact folders are chosen by id; an id that is gone fails at its first use
-        return Contacts(id=key, root=self._call(lambda: self.account.root))
+            return DISTINGUISHED[key](root=self._root, _distinguished_id=self._distinguished(key))
+        # an id that is gone fails at its first use (ErrorFolderNotFound)
+        return Contacts(root=self._root, id=key)
+
+    def _distinguished(self, key: str) -> DistinguishedFolderId:
+        mailbox = Mailbox(email_address=self.account.primary_smtp_address)
+        return DistinguishedFolderId(id=key, mailbox=mailbox)
 
     def check(self) -> dict[str, Any]:
         """Open the inbox (the login, the mailbox and the EWS answer all work) and list
         the contact folders: ``{ews_url, contact_folders: [{id, name}]}``."""
-        self.folder("inbox")
+        self._call(lambda: self.account.inbox)
         return {"ews_url": self.ews_url, "contact_folders": self.contact_folders()}
 
     def contact_folders(self) -> list[dict[str, str]]:
         """The Contacts folder and the contact folders under it."""
-        contacts = self.folder("contacts")
+        contacts = self._call(lambda: self.account.contacts)
         found = [{"id": "contacts", "name": contacts.name}]
         children = self._call(lambda: list(contacts.walk()))
         for child in children:

@@ -177,8 +177,7 @@ FAILURES = {
     "insecure": "OAuth2 tokens are only sent over HTTPS: use an https:// EWS URL.",
     "busy": "Exchange asked Osprey to slow down; the sync goes on where it stopped",
     "folder": (
-        "A folder chosen for this connection is no longer in Exchange: choose the folders"
-        " again."
+        "A folder chosen for this connection is no longer in Exchange: choose the folders again."
     ),
     "sync_state": "Exchange no longer knew how far a folder was synced; it is synced again.",
     "protocol": "The Exchange server gave an answer Osprey could not use",
