@@ -6,6 +6,7 @@
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
@@ -29,10 +30,23 @@ def _with_etag(response: Response, record: dict[str, Any]) -> dict[str, Any]:
 
 class OrdersSettingsIn(RequestModel):
     propose_order_on_win: bool | None = None
+    # our company as every invoice PDF prints it; "" falls back to OSPREY_COMPANY_*
+    company_name: str | None = Field(None, max_length=200)
+    company_address: str | None = Field(None, max_length=1000, description="one line per line")
+    company_tax_id: str | None = Field(None, max_length=64)
+    company_email: str | None = Field(None, max_length=320)
+    company_phone: str | None = Field(None, max_length=64)
+    company_bank: str | None = Field(None, max_length=1000, description="one line per line")
 
 
 class OrdersSettingsOut(ResponseModel):
     propose_order_on_win: bool
+    company_name: str = ""
+    company_address: str = ""
+    company_tax_id: str = ""
+    company_email: str = ""
+    company_phone: str = ""
+    company_bank: str = ""
     version: int
     updated_at: str | None = None
     updated_by: str | None = None

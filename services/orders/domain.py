@@ -476,15 +476,41 @@ def parse_moment(value: Any) -> datetime:
 # --- settings -------------------------------------------------------------------------------
 
 #: Each setting and the type its value must have.
-SETTINGS: dict[str, type] = {"propose_order_on_win": bool}
+SETTINGS: dict[str, type] = {
+    "propose_order_on_win": bool,
+    # our company, as the invoices print it (each text; empty: the environment's)
+    "company_name": str,
+    "company_address": str,
+    "company_tax_id": str,
+    "company_email": str,
+    "company_phone": str,
+    "company_bank": str,
+}
+#: The company settings, their environment variables and their longest text.
+COMPANY_SETTINGS: dict[str, tuple[str, int]] = {
+    "company_name": ("OSPREY_COMPANY_NAME", 200),
+    "company_address": ("OSPREY_COMPANY_ADDRESS", 1000),
+    "company_tax_id": ("OSPREY_COMPANY_TAX_ID", 64),
+    "company_email": ("OSPREY_COMPANY_EMAIL", 320),
+    "company_phone": ("OSPREY_COMPANY_PHONE", 64),
+    "company_bank": ("OSPREY_COMPANY_BANK", 1000),
+}
 #: What turns a setting off in the environment.
 FALSE = ("0", "false", "no", "off")
 
 
-def setting_defaults(configured: str | None) -> dict[str, Any]:
-    """Each setting's value when no administrator has set it, from the environment's
-    ``OSPREY_PROPOSE_ORDER_ON_WIN`` (on unless it says off)."""
-    return {"propose_order_on_win": (configured or "").strip().lower() not in FALSE}
+def setting_defaults(
+    configured: str | None, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Each setting's value when no administrator has set it, from the environment:
+    ``OSPREY_PROPOSE_ORDER_ON_WIN`` (on unless it says off) and ``OSPREY_COMPANY_*``
+    (lines of an address or bank details may be written ``\\n``)."""
+    env = env or {}
+    company = {
+        name: (env.get(variable) or "").replace("\\n", "\n").strip()
+        for name, (variable, _) in COMPANY_SETTINGS.items()
+    }
+    return {"propose_order_on_win": (configured or "").strip().lower() not in FALSE, **company}
 
 
 def settings_version(expected_version: Any) -> int | None:
@@ -503,10 +529,31 @@ def clean_settings(data: Any) -> dict[str, Any]:
         {"field": name, "message": "unknown setting"} for name in data if name not in SETTINGS
     ]
     errors += [
-        {"field": name, "message": "must be true or false"}
+        {
+            "field": name,
+            "message": "must be true or false" if SETTINGS[name] is bool else "must be text",
+        }
         for name, value in data.items()
         if name in SETTINGS and not isinstance(value, SETTINGS[name])
     ]
+    cleaned = dict(data)
+    for name, (_, longest) in COMPANY_SETTINGS.items():
+        value = cleaned.get(name)
+        if not isinstance(value, str):
+            continue
+        value = "\n".join(line.strip() for line in value.strip().splitlines())
+        if len(value) > longest:
+            errors.append({"field": name, "message": f"at most {longest} characters"})
+        elif any(ord(c) < 32 and c != "\n" for c in value):
+            errors.append({"field": name, "message": "must not hold control characters"})
+        elif name == "company_email" and value and not _looks_like_email(value):
+            errors.append({"field": name, "message": "is not an email address"})
+        cleaned[name] = value
     if errors:
         raise validation_failed(errors)
-    return data
+    return cleaned
+
+
+def _looks_like_email(value: str) -> bool:
+    local, at, domain_part = value.partition("@")
+    return bool(local and at and "." in domain_part and " " not in value)

@@ -36,9 +36,10 @@ from services.platform.errors import EXPECTED, NotFound
 from services.platform.records import load_record
 from services.platform.rpc import rpc
 
-from . import domain, store
+from . import domain, settings, store
 from .base import OrdersBase
 from .models import Invoice
+from .pdf_text import Words
 from .schemas import dump_invoice, dump_payment
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,23 @@ class Company:
     email: str | None = None
     phone: str | None = None
     bank: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, str]) -> Company:
+        """From the orders settings' ``company_*`` (settings.company_settings)."""
+
+        def lines(name: str) -> tuple[str, ...]:
+            text = values.get(name) or ""
+            return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+        return cls(
+            name=(values.get("company_name") or "").strip() or cls.name,
+            address=lines("company_address"),
+            tax_id=(values.get("company_tax_id") or "").strip() or None,
+            email=(values.get("company_email") or "").strip() or None,
+            phone=(values.get("company_phone") or "").strip() or None,
+            bank=lines("company_bank"),
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Company:
@@ -110,6 +128,8 @@ class InvoiceDocument:
     lines: Sequence[PrintedLine] = ()
     payments: Sequence[Mapping[str, Any]] = ()  # dump_payment
     company: Company = field(default_factory=Company)
+    #: the reader's language (the actor's ``locale``): labels, amounts and dates
+    locale: str | None = None
 
 
 def font_dir() -> Path | None:
@@ -188,18 +208,20 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     invoice = doc.invoice
     currency = invoice["currency"]
     status = invoice["status"]
+    words = Words(doc.locale)
     fonts = font_dir()
     if fonts is None:
         log.warning("No DejaVu Sans font found: the invoice PDF prints Latin-1 only")
-    pdf = _Pdf(WATERMARKS.get(status), fonts)
-    pdf.set_title(pdf.text_of(f"Invoice {invoice['number']}"))
+    watermark = words(f"watermark.{status}") if status in WATERMARKS else None
+    pdf = _Pdf(watermark, fonts)
+    pdf.set_title(pdf.text_of(words("title", number=invoice["number"])))
     pdf.set_author(pdf.text_of(doc.company.name))
     pdf.set_creator("Osprey")
     pdf.alias_nb_pages()
     pdf.add_page()
 
     def money(value: Any) -> str:
-        return f"{domain.money_text(Decimal(value), currency)} {currency}"
+        return words.money(value, currency)
 
     # --- our company (left) and the invoice's number (right) --------------------------
     top = pdf.get_y()
@@ -208,7 +230,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_font(pdf.family, "", 9)
     company_lines = list(doc.company.address)
     if doc.company.tax_id:
-        company_lines.append(f"Tax ID: {doc.company.tax_id}")
+        company_lines.append(words("tax_id", tax_id=doc.company.tax_id))
     contact = " · ".join(v for v in (doc.company.email, doc.company.phone) if v)
     if contact:
         company_lines.append(contact)
@@ -218,19 +240,19 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
 
     pdf.set_xy(120, top)
     pdf.set_font(pdf.family, "B", 18)
-    pdf.cell(75, 8, "INVOICE", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(75, 8, pdf.text_of(words("invoice")), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "B", 11)
     pdf.set_x(120)
     pdf.cell(75, 6, pdf.text_of(invoice["number"]), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9)
     meta = [
-        ("Status", status.replace("_", " ")),
-        ("Issued", (invoice.get("issued_at") or "")[:10] or "not yet"),
-        ("Due", invoice.get("due_date") or ""),
+        (words("status"), words.status(status)),
+        (words("issued"), words.day(invoice.get("issued_at")) or words("not_yet")),
+        (words("due"), words.day(invoice.get("due_date"))),
     ]
     if doc.order_number:
-        meta.append(("Order", doc.order_number))
-    meta.append(("Currency", currency))
+        meta.append((words("order"), doc.order_number))
+    meta.append((words("currency"), currency))
     for label, value in meta:
         pdf.set_x(120)
         pdf.cell(
@@ -244,7 +266,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_xy(pdf.l_margin, max(left_bottom, pdf.get_y()) + 6)
 
     # --- the customer -----------------------------------------------------------------
-    pdf.line_text("Bill to", size=8, style="B")
+    pdf.line_text(words("bill_to"), size=8, style="B")
     pdf.line_text(doc.customer, size=11, style="B", height=5.5)
     for text in doc.customer_address:
         pdf.line_text(text)
@@ -253,7 +275,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     # --- the lines --------------------------------------------------------------------
     if doc.lines:
         pdf.set_font(pdf.family, "", 8)
-        headings = ("#", "Product", "Qty", "Price", "Disc %", "Tax %", "Net", "Tax", "Total")
+        headings = tuple(pdf.text_of(h) for h in words("columns").split("|"))
         aligns = ("R", "L", "R", "R", "R", "R", "R", "R", "R")
         with pdf.table(
             col_widths=(7, 50, 16, 22, 15, 12, 20, 18, 20),
@@ -265,7 +287,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
         ) as table:
             table.row(headings)
             for index, line in enumerate(doc.lines, start=1):
-                quantity = number_text(line.quantity)
+                quantity = words.number(line.quantity)
                 if line.unit:
                     quantity = f"{quantity} {line.unit}"
                 table.row(
@@ -275,12 +297,12 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
                             index,
                             f"{line.code} {line.name}",
                             quantity,
-                            domain.money_text(line.price, currency),
-                            number_text(line.discount),
-                            number_text(line.tax_rate),
-                            domain.money_text(line.net, currency),
-                            domain.money_text(line.tax, currency),
-                            domain.money_text(line.total, currency),
+                            words.plain_money(line.price, currency),
+                            words.number(line.discount),
+                            words.number(line.tax_rate),
+                            words.plain_money(line.net, currency),
+                            words.plain_money(line.tax, currency),
+                            words.plain_money(line.total, currency),
                         )
                     )
                 )
@@ -297,9 +319,9 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
             headings_style=_headings_style(pdf),
             borders_layout="HORIZONTAL_LINES",
         ) as table:
-            table.row(("Tax rate", "Net", "Tax"))
+            table.row(tuple(pdf.text_of(words(k)) for k in ("tax_rate", "net", "tax")))
             for rate, net, tax in tax_groups(doc.lines):
-                table.row((f"{number_text(rate)} %", money(net), money(tax)))
+                table.row((f"{words.number(rate)} %", money(net), money(tax)))
         pdf.ln(4)
 
     # --- totals -------------------------------------------------------------------------
@@ -307,40 +329,40 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     paid = Decimal(invoice["paid_amount"])
     due = domain.outstanding(total, paid) if status != "cancelled" else domain.ZERO
     rows = [
-        ("Subtotal", money(invoice["subtotal"]), ""),
-        ("Discount", money(invoice["discount_total"]), ""),
-        ("Tax", money(invoice["tax_total"]), ""),
-        ("Total", money(invoice["total"]), "B"),
-        ("Paid", money(paid), ""),
-        ("Amount due", money(due), "B"),
+        (words("subtotal"), money(invoice["subtotal"]), ""),
+        (words("discount"), money(invoice["discount_total"]), ""),
+        (words("tax"), money(invoice["tax_total"]), ""),
+        (words("total"), money(invoice["total"]), "B"),
+        (words("paid"), money(paid), ""),
+        (words("amount_due"), money(due), "B"),
     ]
     if Decimal(invoice["discount_total"]) == 0:
         rows.pop(1)
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10 if style else 9)
         pdf.set_x(110)
-        pdf.cell(45, 5.5, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
-        pdf.cell(40, 5.5, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(45, 5.5, pdf.text_of(label), new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.cell(40, 5.5, pdf.text_of(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
     # --- payments, notes, how to pay ------------------------------------------------------
     if doc.payments:
-        pdf.line_text("Payments", size=9, style="B")
+        pdf.line_text(words("payments"), size=9, style="B")
         for payment in doc.payments:
-            pdf.line_text(f"{(payment.get('paid_at') or '')[:10]}   {money(payment['amount'])}")
+            pdf.line_text(f"{words.day(payment.get('paid_at'))}   {money(payment['amount'])}")
         pdf.ln(3)
     if status == "cancelled" and invoice.get("cancel_reason"):
-        pdf.line_text(f"Cancelled: {invoice['cancel_reason']}", style="B")
+        pdf.line_text(words("cancelled", reason=invoice["cancel_reason"]), style="B")
         pdf.ln(2)
     if invoice.get("notes"):
-        pdf.line_text("Notes", size=9, style="B")
+        pdf.line_text(words("notes"), size=9, style="B")
         pdf.line_text(invoice["notes"])
         pdf.ln(3)
     if doc.company.bank:
-        pdf.line_text("Payment details", size=9, style="B")
+        pdf.line_text(words("payment_details"), size=9, style="B")
         for text in doc.company.bank:
             pdf.line_text(text)
-        pdf.line_text(f"Reference: {invoice['number']}")
+        pdf.line_text(words("reference", number=invoice["number"]))
     return bytes(pdf.output())
 
 
@@ -434,7 +456,8 @@ class InvoicePdfRpc(OrdersBase):
                 order_number=order_number,
                 lines=lines,
                 payments=payments,
-                company=Company.from_env(),
+                company=Company.from_settings(settings.company_settings(self.db)),
+                locale=actor.get("locale"),
             ),
         )
         return {

@@ -2,11 +2,15 @@
 
 One stored row (``orders.settings``, name ``orders``) holds the values an
 administrator has set, as JSON; what was never set takes its default from the
-environment. Today there is one setting:
+environment. The settings:
 
 ``propose_order_on_win``
     when a deal is won, draft an order from it (``services/orders/proposals.py``).
     Default ``OSPREY_PROPOSE_ORDER_ON_WIN`` (on unless ``0``/``false``/``no``/``off``).
+``company_name``, ``company_address``, ``company_tax_id``, ``company_email``,
+``company_phone``, ``company_bank``
+    our company as every invoice PDF prints it (address and bank details one line per
+    line); an empty one falls back to ``OSPREY_COMPANY_*``.
 
 Everybody signed in reads the settings; only administrators change them, which emits
 ``orders_settings_updated``.
@@ -30,7 +34,7 @@ from .models import Setting
 
 def defaults() -> dict[str, Any]:
     """Each setting's value when no administrator has set it (from the environment)."""
-    return domain.setting_defaults(os.environ.get("OSPREY_PROPOSE_ORDER_ON_WIN"))
+    return domain.setting_defaults(os.environ.get("OSPREY_PROPOSE_ORDER_ON_WIN"), os.environ)
 
 
 def dump_settings(row: Setting | None) -> dict[str, Any]:
@@ -42,6 +46,14 @@ def dump_settings(row: Setting | None) -> dict[str, Any]:
         "updated_at": isoformat(row.updated_at) if row is not None else None,
         "updated_by": row.updated_by if row is not None else None,
     }
+
+
+def company_settings(db: Any) -> dict[str, str]:
+    """Our company as the invoices print it: what an administrator set in
+    Administration, else the environment's ``OSPREY_COMPANY_*``, field by field."""
+    values = dump_settings(store.settings_row(db))
+    env = defaults()
+    return {name: values[name] or env[name] for name in domain.COMPANY_SETTINGS}
 
 
 def setting(db: Any, name: str) -> Any:

@@ -18,7 +18,7 @@ from services.platform.errors import NotFound
 from services.platform.ids import new_id
 from services.sales.service import SalesService
 
-from .conftest import REP_A, REP_B, call, make_product
+from .conftest import ADMIN, REP_A, REP_B, call, make_product
 
 
 @pytest.fixture
@@ -269,3 +269,70 @@ def test_a_slow_sales_does_not_hold_the_pdf_up(
     text = pdf_text(call(orders, "invoice_pdf", made["id"], actor=REP_A))
     assert time.monotonic() - started < 2.5
     assert f"Account {account_id}" in text and "Too late" not in text
+
+
+def test_our_company_from_administration_and_a_pdf_in_russian(orders, sales, monkeypatch):
+    """Company details set in Administration win over the environment, field by field;
+    a Russian reader gets Russian labels, grouped amounts and dates as they read them."""
+    account, order, invoice = paid_in_part(orders, sales, monkeypatch)
+    call(
+        orders,
+        "update_orders_settings",
+        {
+            "company_name": "ООО «Оспри»",
+            "company_address": "ул. Тверская, 7\n125009 Москва",
+            "company_tax_id": "7701234567",
+            "company_bank": "р/с 40702810900000000001\nБИК 044525225",
+        },
+        actor=ADMIN,
+    )
+    big = call(
+        orders,
+        "create_invoice",
+        {"currency": "EUR", "account_id": account["id"], "total": "12950.00", "tax_total": "0"},
+        REP_A,
+    )
+    ru = {**REP_A, "locale": "ru"}
+    text = pdf_text(call(orders, "invoice_pdf", big["id"], actor=ru))
+    for expected in (
+        "ООО «Оспри»",  # the setting, not OSPREY_COMPANY_NAME
+        "ул. Тверская, 7",
+        "ИНН: 7701234567",
+        "СЧЁТ",
+        "ЧЕРНОВИК",
+        "Состояние: черновик",
+        "Всего 12 950,00 EUR",  # (a no-break space, read back as a space)
+        "К оплате 12 950,00 EUR",
+        "Реквизиты для оплаты",
+        "БИК 044525225",
+        f"Назначение платежа: {big['number']}",
+    ):
+        assert expected in text, (expected, text)
+    assert "Osprey Demo GmbH" not in text and "Hauptstraße" not in text
+    # the same invoice in English: grouped with commas, dates as "7 Dec 2026"
+    text = pdf_text(call(orders, "invoice_pdf", big["id"], actor=REP_A))
+    assert "Total 12,950.00 EUR" in text and "INVOICE" in text and "DRAFT" in text
+    paid = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=ru))
+    day = invoice["issued_at"][:10]
+    assert f"Выставлен: {day[8:10]}.{day[5:7]}.{day[:4]}" in paid
+    # an empty setting falls back to the environment again
+    call(orders, "update_orders_settings", {"company_name": ""}, actor=ADMIN)
+    text = pdf_text(call(orders, "invoice_pdf", big["id"], actor=REP_A))
+    assert "Osprey Demo GmbH" in text and "ул. Тверская, 7" in text
+
+
+def test_company_settings_are_checked(orders):
+    from services.platform.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        call(
+            orders,
+            "update_orders_settings",
+            {"company_email": "not an email", "company_tax_id": "x" * 65, "company_name": 5},
+            actor=ADMIN,
+        )
+    assert {e["field"] for e in refused.value.errors} == {
+        "company_email",
+        "company_tax_id",
+        "company_name",
+    }

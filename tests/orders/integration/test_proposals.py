@@ -161,9 +161,20 @@ def test_nothing_is_proposed_for_a_deal_the_catalogue_cannot_price(orders, sales
     assert orders_of(db_engine, no_currency["id"]) == []
 
 
+COMPANY = (
+    "company_name",
+    "company_address",
+    "company_tax_id",
+    "company_email",
+    "company_phone",
+    "company_bank",
+)
+
+
 def test_an_administrator_turns_proposals_off(orders, sales, db_engine):
     assert call(orders, "get_orders_settings", actor=REP_A) == {
         "propose_order_on_win": True,
+        **{name: "" for name in COMPANY},
         "version": 0,
         "updated_at": None,
         "updated_by": None,

@@ -467,7 +467,15 @@ def test_a_moment_without_a_zone_or_not_a_time_is_refused(value: object, message
 def test_proposing_orders_is_on_unless_the_environment_says_off(
     configured: str | None, proposed: bool
 ) -> None:
-    assert domain.setting_defaults(configured) == {"propose_order_on_win": proposed}
+    assert domain.setting_defaults(configured)["propose_order_on_win"] is proposed
+
+
+def test_the_company_defaults_come_from_the_environment() -> None:
+    env = {"OSPREY_COMPANY_NAME": " Osprey Ltd ", "OSPREY_COMPANY_BANK": "IBAN X\\nBIC Y"}
+    defaults = domain.setting_defaults(None, env)
+    assert defaults["company_name"] == "Osprey Ltd"
+    assert defaults["company_bank"] == "IBAN X\nBIC Y"
+    assert defaults["company_tax_id"] == ""
 
 
 def test_the_settings_version_zero_is_the_settings_nobody_set() -> None:

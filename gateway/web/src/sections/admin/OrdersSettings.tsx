@@ -1,4 +1,5 @@
-// Orders settings (administrators): whether a won deal gets a proposed draft order.
+// Orders settings (administrators): whether a won deal gets a proposed draft order, and
+// our company as every invoice prints it (name, address, tax id, contacts, bank details).
 import { useEffect, useId, useState } from "react";
 import { ApiError, get, ifMatch, request } from "../../core/api";
 import { addMessages, useT } from "../../i18n";
@@ -7,7 +8,18 @@ import ordersMessages from "./messages.orders";
 
 addMessages(ordersMessages);
 
-interface Settings {
+const COMPANY_FIELDS = [
+  ["company_name", false],
+  ["company_address", true],
+  ["company_tax_id", false],
+  ["company_email", false],
+  ["company_phone", false],
+  ["company_bank", true],
+] as const;
+
+type CompanyField = (typeof COMPANY_FIELDS)[number][0];
+
+interface Settings extends Record<CompanyField, string> {
   propose_order_on_win: boolean;
   version: number;
   updated_at: string | null;
@@ -28,26 +40,40 @@ export function OrdersSettings() {
     });
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const change = async (value: boolean) => {
+  const [company, setCompany] = useState<Record<CompanyField, string> | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (settings && company === null) {
+      setCompany(Object.fromEntries(COMPANY_FIELDS.map(([name]) => [name, settings[name] ?? ""])) as Record<CompanyField, string>);
+    }
+  }, [settings, company]);
+
+  const save = async (body: Partial<Settings>) => {
     if (!settings) return;
     setBusy(true);
     setProblem(null);
     setStatus(null);
+    setFieldErrors({});
     try {
       const response = await request<Settings>("/orders-settings", {
         method: "PUT",
-        body: { propose_order_on_win: value },
+        body,
         headers: ifMatch(settings.version),
       });
       setSettings(response.data);
       setStatus(t("ordersSettings.saved"));
     } catch (error) {
+      if (error instanceof ApiError && error.errors.length) {
+        setFieldErrors(Object.fromEntries(error.errors.map((e) => [e.field, e.message])));
+      }
       setProblem(explain(error));
       get<Settings>("/orders-settings").then(setSettings, () => undefined);
     } finally {
       setBusy(false);
     }
   };
+  const change = (value: boolean) => save({ propose_order_on_win: value });
+  const companyChanged = Boolean(settings && company && COMPANY_FIELDS.some(([name]) => (settings[name] ?? "") !== company[name]));
 
   return (
     <section className="card orders-settings" aria-labelledby={`${id}-title`}>
@@ -81,6 +107,50 @@ export function OrdersSettings() {
           <p className="muted small">
             {settings.updated_at ? t("ordersSettings.changed", { when: t.dateTime(settings.updated_at) }) : t("ordersSettings.never")}
           </p>
+          {company && (
+            <form
+              className="company-form"
+              noValidate
+              aria-labelledby={`${id}-company`}
+              onSubmit={(event) => {
+                event.preventDefault();
+                void save(company);
+              }}
+            >
+              <h3 id={`${id}-company`}>{t("ordersSettings.company")}</h3>
+              <p className="muted small">{t("ordersSettings.companyHint")}</p>
+              {COMPANY_FIELDS.map(([name, multiline]) => (
+                <label key={name} className="field">
+                  <span>{t(`ordersSettings.${name}`)}</span>
+                  {multiline ? (
+                    <textarea
+                      rows={3}
+                      value={company[name]}
+                      aria-invalid={fieldErrors[name] ? true : undefined}
+                      onChange={(e) => setCompany({ ...company, [name]: e.target.value })}
+                    />
+                  ) : (
+                    <input
+                      type={name === "company_email" ? "email" : "text"}
+                      value={company[name]}
+                      aria-invalid={fieldErrors[name] ? true : undefined}
+                      onChange={(e) => setCompany({ ...company, [name]: e.target.value })}
+                    />
+                  )}
+                  {fieldErrors[name] && (
+                    <span className="field-error" role="alert">
+                      {fieldErrors[name]}
+                    </span>
+                  )}
+                </label>
+              ))}
+              <div className="form-actions">
+                <button type="submit" className="button primary" disabled={busy || !companyChanged}>
+                  {t("ordersSettings.saveCompany")}
+                </button>
+              </div>
+            </form>
+          )}
         </>
       )}
     </section>
