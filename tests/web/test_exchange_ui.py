@@ -64,6 +64,16 @@ def test_connect_an_exchange_mailbox_and_watch_it_sync(page: Page, site: Site, p
     peer.mailbox.put(
         clients, {"ItemClass": "IPM.Contact", "DisplayName": "Dana Buyer", "GivenName": "Dana"}
     )
+    peer.mailbox.put(
+        "calendar",
+        {
+            "ItemClass": "IPM.Appointment",
+            "Subject": "Boiler demo",
+            "Start": "2027-02-02T09:00:00Z",
+            "End": "2027-02-02T10:00:00Z",
+            "CalendarItemType": "Single",
+        },
+    )
 
     sign_in(page, site, "/settings")
     page.get_by_role("link", name=re.compile("Exchange: connect")).click()
@@ -92,8 +102,23 @@ def test_connect_an_exchange_mailbox_and_watch_it_sync(page: Page, site: Site, p
     expect(card.locator("[data-health='state']")).to_have_text("Active")
     expect(card.locator("[data-count='messages']")).to_have_text("1", timeout=30_000)
     expect(card.locator("[data-count='contacts_in']")).to_have_text("1")
+    expect(card.locator("[data-count='meetings_in']")).to_have_text("1")
     expect(card.locator("[data-health='last-sync']")).not_to_have_text("Not yet")
     snapshot(page, "exchange-connected")
+
+    # the meeting says where it came from
+    with site.api() as api:
+        (meeting,) = api.get("/api/v1/activities", params={"filter[source]": "exchange"}).json()[
+            "items"
+        ]
+    assert meeting["title"] == "Boiler demo" and meeting["type"] == "meeting"
+    page.goto(f"{site.base_url}/activities/{meeting['id']}")
+    source = page.get_by_label("Source", exact=True)
+    expect(source.locator("option:checked")).to_have_text("From Exchange")
+    source.scroll_into_view_if_needed()
+    snapshot(page, "exchange-activity-source")
+    page.goto(f"{site.base_url}/settings/exchange")
+    card = page.get_by_role("article", name=ADDRESS)
 
     # Exchange throttles the next sync: the card says so and when it goes on
     peer.busy(1, back_off_ms=60_000)
