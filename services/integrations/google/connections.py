@@ -23,7 +23,7 @@ from services.platform.values import is_uuid, parse_expected_version
 
 from . import domain, store
 from .dependencies import GoogleBase, GoogleError
-from .gmail_sync import SYSTEM
+from .gmail_sync import SYSTEM, forget_mailbox
 from .models import connections, cursors
 from .runner import holder_name, make_due, run_sync
 
@@ -226,6 +226,7 @@ class ConnectionsRpc(GoogleBase):
         self.db.emit("google_connection_deleted", _event(out), actor=actor)
         self.db.commit()
         self.mail_rpc.remove_external_mailbox(connection_id, actor=SYSTEM)
+        forget_mailbox(connection_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_google_connection(

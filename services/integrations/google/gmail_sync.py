@@ -26,23 +26,25 @@ CURSOR = "gmail"
 #: what the mail service takes in one call
 BATCH = 100
 SYSTEM = Actor.system("google").to_dict()
+#: the mailbox each connection was last registered as, in this process
+_registered: dict[str, dict[str, Any]] = {}
 
 
 def sync_gmail(ctx: SyncContext) -> None:
     mail = ctx.settings.get("mail") or {}
     if not mail.get("enabled"):
         return
-    ctx.rpc["mail"].register_external_mailbox(
-        {
-            "id": ctx.id,
-            "kind": "google",
-            "email": ctx.settings["email"],
-            "owner_id": ctx.owner["id"],
-            "team_id": ctx.owner.get("team_id"),
-            "visibility": mail.get("visibility") or "headers",
-        },
-        actor=SYSTEM,
-    )
+    mailbox = {
+        "id": ctx.id,
+        "kind": "google",
+        "email": ctx.settings["email"],
+        "owner_id": ctx.owner["id"],
+        "team_id": ctx.owner.get("team_id"),
+        "visibility": mail.get("visibility") or "headers",
+    }
+    if _registered.get(ctx.id) != mailbox:  # once per process and change, not every sync
+        ctx.rpc["mail"].register_external_mailbox(mailbox, actor=SYSTEM)
+        _registered[ctx.id] = mailbox
     state = cursor_store.read_cursors(ctx.db, cursors, ctx.id).get(CURSOR) or {}
     ctx.db.rollback()
     gmail = ctx.api.client("gmail").users()
@@ -139,3 +141,8 @@ def _store(ctx: SyncContext, gmail: Any, ids: list[str]) -> None:
 def _save(ctx: SyncContext, state: dict[str, Any]) -> None:
     cursor_store.write_cursor(ctx.db, cursors, ctx.id, CURSOR, state)
     ctx.db.commit()
+
+
+def forget_mailbox(connection_id: str) -> None:
+    """The connection is gone: register its mailbox again if it ever comes back."""
+    _registered.pop(connection_id, None)
