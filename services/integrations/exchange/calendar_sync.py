@@ -29,7 +29,14 @@ from services.platform.errors import NotFound
 
 from . import domain, items, store
 from .dependencies import MEETING_FIELDS, TASK_FIELDS
-from .sync import Context, addresses_of, apply_crm_deletions, folder_pages, participant_for
+from .sync import (
+    Context,
+    addresses_of,
+    apply_crm_deletions,
+    folder_pages,
+    participant_for,
+    request_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +103,7 @@ def import_one(ctx: Context, item: Any, kind: str) -> None:
     if link is not None and link.snapshot.get("tombstone"):
         return
     if link is None:
-        created = _create_activity(ctx, kind, remote, people)
+        created = _create_activity(ctx, kind, remote, people, f"{item.id}:{item.changekey}")
         if created is None:
             return
         store.save_link(
@@ -132,6 +139,7 @@ def _create_activity(
     kind: str,
     fields: dict[str, Any],
     people: list[dict[str, str]] | None,
+    key: str,
 ) -> dict[str, Any] | None:
     data = {
         **_activity_data(fields, kind),
@@ -145,7 +153,11 @@ def _create_activity(
         data["participants"] = people
     if kind == "meeting" and "status" not in data:
         data["status"] = "not_started"
-    return ctx.remote.sales.create_activity(data, actor=ctx.actor)
+    # a page read again after a crash gets the same activity back, not another (the
+    # item's change key in the key: a later version that must be created again is new)
+    return ctx.remote.sales.create_activity(
+        data, actor=ctx.actor, idempotency_key=request_key(ctx, kind, key)
+    )
 
 
 def _merge(
@@ -280,7 +292,7 @@ def _import_occurrence(
             )  # fmt: skip
             return
     if crm is None:
-        crm = _create_activity(ctx, "meeting", fields, people)
+        crm = _create_activity(ctx, "meeting", fields, people, f"{item.id}:{item.changekey}:{key}")
         ctx.result.meetings_in += 1
     else:
         snapshot = dict(link.snapshot)
@@ -391,4 +403,5 @@ def export_activity(ctx: Context, activity: dict[str, Any], kind: str) -> None:
         crm_version=activity["version"],
         snapshot=fields,
     )
+    ctx.db.commit()  # the item exists in Exchange now: its link must not wait for the page
     _count_out(ctx, kind)

@@ -4,6 +4,7 @@ thin RPC part of ExchangeService."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ from .dependencies import ExchangeBase, ExchangeError
 from .models import connections
 from .runner import connection_dict, holder_name, open_secret, run_sync
 from .sync import SERVICE_ACTOR, Remote
+
+log = logging.getLogger(__name__)
 
 
 def _visible(caller: Actor, row: Any) -> bool:
@@ -218,7 +221,10 @@ class ConnectionsRpc(ExchangeBase):
         check_version("exchange connection", row.version, parse_expected_version(expected_version))
         self.db.execute(connections.delete().where(connections.c.id == connection_id))
         self.db.commit()
-        self.mail_rpc.remove_external_mailbox(connection_id, actor=SERVICE_ACTOR)
+        try:
+            self.mail_rpc.remove_external_mailbox(connection_id, actor=SERVICE_ACTOR)
+        except Exception:  # noqa: BLE001 - the mailbox stays paused, holding its mail
+            log.exception("exchange connection %s: its mailbox was not removed", connection_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_exchange_connection(

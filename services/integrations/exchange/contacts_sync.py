@@ -29,7 +29,7 @@ from services.platform.errors import NotFound
 
 from . import domain, items, store
 from .dependencies import CONTACT_FIELDS as EWS_FIELDS
-from .sync import Context, apply_crm_deletions, folder_pages
+from .sync import Context, apply_crm_deletions, folder_pages, request_key
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ def import_contact(ctx: Context, item: Any) -> None:
                 },
                 actor=ctx.actor,
                 allow_duplicates=True,
+                # a page read again after a crash gets the same contact back, not another
+                idempotency_key=request_key(ctx, "contact", item.id, item.changekey or ""),
             )
             store.save_link(
                 ctx.db,
@@ -87,6 +89,7 @@ def import_contact(ctx: Context, item: Any) -> None:
                 remote_modified_at=items.modified_at(item),
                 snapshot=domain.contact_fields(created),
             )
+            ctx.db.commit()
             ctx.result.contacts_in += 1
             return
         _merge(ctx, item, remote, match, snapshot=None)
@@ -236,4 +239,5 @@ def export_contact(ctx: Context, contact: dict[str, Any], target: str) -> None:
         crm_version=contact["version"],
         snapshot=fields,
     )
+    ctx.db.commit()  # the item exists in Exchange now: its link must not wait for the page
     ctx.result.contacts_out += 1

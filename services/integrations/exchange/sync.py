@@ -12,6 +12,7 @@ linked, private as the connection says); contacts, meetings and tasks are in
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,13 @@ def folder_pages(ctx: Context, key: str, cursor_key: str, handle: Callable[[Any]
         ctx.db.commit()
         if page.done:
             return
+
+
+def request_key(ctx: Context, *parts: str) -> str:
+    """An idempotency key for a create in the CRM (a page read again after a crash gets
+    the same record back): EWS ids are long, keys at most 200 characters."""
+    digest = hashlib.sha256("\x1f".join((ctx.id, *parts)).encode()).hexdigest()
+    return f"exchange:{digest}"
 
 
 def register_mailbox(ctx: Context) -> None:
