@@ -223,10 +223,16 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 results[fmt] = figure
                 print(fmt, figure, flush=True)
+                # kept after each file: a long run stopped half-way keeps what it measured
+                write_results({**info, "load_after": loadavg(), "results": results})
     info["load_after"] = loadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({**info, "results": results}, indent=2) + "\n")
+    write_results({**info, "results": results})
     print(json.dumps({**info, "results": results}, indent=2))
+
+
+def write_results(data: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(data, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ class Settings:
     max_bytes: int
     #: rows per batch sent to the owning service
     batch_rows: int
+    #: batches read and written at once (leads: their import calls made together)
+    parallel: int
     #: seconds a runner works on a job per timer tick before it looks again
     slice_seconds: float
 
@@ -38,6 +40,7 @@ def read_settings(environ: Any = os.environ) -> Settings:
     return Settings(
         max_bytes=int(number("OSPREY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)),
         batch_rows=max(1, min(500, int(number("OSPREY_IMPORT_BATCH_ROWS", 500)))),
+        parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 4)))),
         slice_seconds=number("OSPREY_IMPORT_SLICE_SECONDS", 5.0),
     )
 

@@ -28,6 +28,12 @@ SINGULAR = {
 
 #: the most values a list filter takes (services/platform/list_filters.py)
 LIST_FILTER_VALUES = 100
+#: the most rows ``leads.import_leads`` takes in one call
+LEADS_PER_CALL = 500
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 @dataclass
@@ -103,33 +109,43 @@ class Writer:
         if checking and match_on == ["email"]:
             rows = self._lead_emails_matched(rows, batch)
             checking = False  # the rest have no lead with their email: create them
-            if not rows:
-                return
-        payloads = [domain.payload("leads", row.values) for row in rows]
-        answer = self.rpcs["leads"].import_leads(
-            payloads, self.actor, on_duplicate="skip" if checking else "flag"
-        )
+        if not checking:
+            self._create_leads(rows, batch)
+            return
         again: list[Row] = []
-        for row, result in zip(rows, answer["rows"], strict=True):
-            if result["status"] == "created":
-                batch.entries.append(
-                    {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
-                )
-            elif result["status"] == "failed":
-                batch.entries.append(failed_entry(row, result["errors"]))
-            else:
-                match = domain.matches(result["similar"], match_on)
-                if match is None:
-                    again.append(row)  # alike by a key the user did not choose
+        for part in chunks(rows, LEADS_PER_CALL):
+            payloads = [domain.payload("leads", row.values) for row in part]
+            answer = self.rpcs["leads"].import_leads(payloads, self.actor, on_duplicate="skip")
+            for row, result in zip(part, answer["rows"], strict=True):
+                if result["status"] == "created":
+                    batch.entries.append(
+                        {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
+                    )
+                elif result["status"] == "failed":
+                    batch.entries.append(failed_entry(row, result["errors"]))
                 else:
-                    batch.entries.append(self._on_match(row, match["record"]["id"]))
-        if again:
-            answer = self.rpcs["leads"].import_leads(
-                [domain.payload("leads", row.values) for row in again],
+                    match = domain.matches(result["similar"], match_on)
+                    if match is None:
+                        again.append(row)  # alike by a key the user did not choose
+                    else:
+                        batch.entries.append(self._on_match(row, match["record"]["id"]))
+        self._create_leads(again, batch)
+
+    def _create_leads(self, rows: list[Row], batch: Batch) -> None:
+        """Create the rows through ``import_leads``, up to 500 a call, the calls made at
+        once: the leads service's workers overlap their database round trips."""
+        parts = chunks(rows, LEADS_PER_CALL)
+        replies = [
+            self.rpcs["leads"].import_leads.call_async(
+                [domain.payload("leads", row.values) for row in part],
                 self.actor,
                 on_duplicate="flag",
             )
-            for row, result in zip(again, answer["rows"], strict=True):
+            for part in parts
+        ]
+        for part, reply in zip(parts, replies, strict=True):
+            answer = reply.result()
+            for row, result in zip(part, answer["rows"], strict=True):
                 if result["status"] == "created":
                     batch.entries.append(
                         {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
@@ -143,13 +159,14 @@ class Writer:
         whose email matches are skipped or update the lead; the others are returned."""
         emails = sorted({row.values["email"] for row in rows if row.values.get("email")})
         existing: dict[str, str] = {}
-        for start in range(0, len(emails), LIST_FILTER_VALUES):
-            page = self.rpcs["leads"].list_leads(
-                {"filter": {"email": emails[start : start + LIST_FILTER_VALUES]},
-                 "limit": 500, "sort": "created_at"},
-                self.actor,
-            )  # fmt: skip
-            for lead in page["items"]:
+        replies = [
+            self.rpcs["leads"].list_leads.call_async(
+                {"filter": {"email": part}, "limit": 500, "sort": "created_at"}, self.actor
+            )
+            for part in chunks(emails, LIST_FILTER_VALUES)
+        ]
+        for reply in replies:
+            for lead in reply.result()["items"]:
                 existing.setdefault(str(lead.get("email") or "").lower(), lead["id"])
         rest: list[Row] = []
         seen: set[str] = set()

@@ -110,7 +110,7 @@ class RunnerRpc(ImportsBase):
         while time.monotonic() < deadline:
             batch: list[Row] = []
             read = 0
-            for cells in islice(rows, self.settings.batch_rows):
+            for cells in islice(rows, self.settings.batch_rows * self.settings.parallel):
                 read += 1
                 if domain.is_blank_row(cells):
                     continue
