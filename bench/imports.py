@@ -191,8 +191,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--formats", default="csv,xlsx")
+    parser.add_argument("--out", default=str(RESULTS), help="where the figures go")
     args = parser.parse_args(argv)
     url = os.environ.get("OSPREY_BENCH_IMPORTS_DATABASE_URL", DB)
+    out = Path(args.out)
     info = {**run_info(), "rows": args.rows, "load_before": loadavg()}
     formats = args.formats.split(",")
     # each file its own people (other emails): the second imports beside the first's
@@ -224,15 +226,15 @@ def main(argv: list[str] | None = None) -> None:
                 results[fmt] = figure
                 print(fmt, figure, flush=True)
                 # kept after each file: a long run stopped half-way keeps what it measured
-                write_results({**info, "load_after": loadavg(), "results": results})
+                write_results({**info, "load_after": loadavg(), "results": results}, out)
     info["load_after"] = loadavg()
-    write_results({**info, "results": results})
+    write_results({**info, "results": results}, out)
     print(json.dumps({**info, "results": results}, indent=2))
 
 
-def write_results(data: dict[str, Any]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+def write_results(data: dict[str, Any], out: Path = RESULTS) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n")
 
 
 if __name__ == "__main__":

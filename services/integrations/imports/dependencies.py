@@ -40,7 +40,9 @@ def read_settings(environ: Any = os.environ) -> Settings:
     return Settings(
         max_bytes=int(number("OSPREY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)),
         batch_rows=max(1, min(500, int(number("OSPREY_IMPORT_BATCH_ROWS", 500)))),
-        parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 4)))),
+        # 1: concurrent lead batches with names in common deadlock on the leads
+        # service's name keys (each such call is then made again alone)
+        parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 1)))),
         slice_seconds=number("OSPREY_IMPORT_SLICE_SECONDS", 5.0),
     )
 

@@ -144,7 +144,17 @@ class Writer:
             for part in parts
         ]
         for part, reply in zip(parts, replies, strict=True):
-            answer = reply.result()
+            try:
+                answer = reply.result()
+            except OspreyError:
+                raise
+            except Exception:  # noqa: BLE001 - e.g. two batches deadlocked on a name key
+                # the failed call wrote nothing (one transaction): again, on its own
+                answer = self.rpcs["leads"].import_leads(
+                    [domain.payload("leads", row.values) for row in part],
+                    self.actor,
+                    on_duplicate="flag",
+                )
             for row, result in zip(part, answer["rows"], strict=True):
                 if result["status"] == "created":
                     batch.entries.append(
