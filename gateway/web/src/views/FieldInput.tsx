@@ -59,6 +59,7 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
           kind={field.items ?? "email"}
           label={label}
           value={value}
+          currency={typeof record?.currency === "string" ? record.currency : null}
           errors={fieldErrors.filter((e) => e.field === field.name || e.field.startsWith(`${field.name}[`))}
           onChange={onChange}
         />

@@ -1,4 +1,4 @@
-import type { FieldError } from "../core/api";
+import { get, type FieldError } from "../core/api";
 import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { LookupPicker } from "./LookupPicker";
@@ -21,10 +21,12 @@ interface Props {
   value: unknown;
   errors: FieldError[];
   onChange: (value: Item[]) => void;
+  /** The record's currency: a product's list price fills a line only in it. */
+  currency?: string | null;
 }
 
 /** A small editor for a list of typed entries: emails, phones (one primary), addresses, product lines. */
-export function ListEditor({ name, kind, label, value, errors, onChange }: Props) {
+export function ListEditor({ name, kind, label, value, errors, onChange, currency }: Props) {
   const t = useT();
   const items: Item[] = Array.isArray(value) ? (value as Item[]) : [];
   const set = (index: number, patch: Item) => onChange(items.map((item, i) => (i === index ? { ...item, ...patch } : item)));
@@ -44,6 +46,19 @@ export function ListEditor({ name, kind, label, value, errors, onChange }: Props
             ? { type: "contact", id: "" }
           : { [kind]: "", kind: KINDS[kind][0], is_primary: items.length === 0 };
     onChange([...items, fresh]);
+  };
+  const chooseProduct = async (index: number, productId: string | null) => {
+    const patch: Item = { product_id: productId ?? "" };
+    if (productId && !String(items[index]?.price ?? "").trim()) {
+      try {
+        const product = await get<Item>(`/products/${encodeURIComponent(productId)}`);
+        const sameCurrency = !currency || !product.currency || product.currency === currency;
+        if (product.price !== null && product.price !== undefined && sameCurrency) patch.price = String(product.price);
+      } catch {
+        // no price to offer: the user types one
+      }
+    }
+    set(index, patch);
   };
   const makePrimary = (index: number) => onChange(items.map((item, i) => ({ ...item, is_primary: i === index })));
   const rowErrors = (index: number) =>
@@ -109,8 +124,20 @@ export function ListEditor({ name, kind, label, value, errors, onChange }: Props
               </>
             )}
             {(kind === "address" || kind === "line") &&
-              (kind === "address" ? ADDRESS_PARTS : LINE_PARTS).map((part) => (
-                <label key={part} className={part === "street" || part === "product_id" ? "grow" : undefined}>
+              (kind === "address" ? ADDRESS_PARTS : LINE_PARTS).map((part) =>
+                kind === "line" && part === "product_id" ? (
+                  // a product chosen by its code and name; its list price fills an empty price
+                  <label key={part} className="grow">
+                    <span className="visually-hidden">{`${partLabel(part)} ${index + 1}`}</span>
+                    <LookupPicker
+                      lookup="products"
+                      name={`${name}-${index}-product`}
+                      value={typeof item.product_id === "string" && item.product_id ? item.product_id : null}
+                      onChange={(id) => void chooseProduct(index, id)}
+                    />
+                  </label>
+                ) : (
+                <label key={part} className={part === "street" ? "grow" : undefined}>
                   <span className="visually-hidden">{`${partLabel(part)} ${index + 1}`}</span>
                   <input
                     type="text"
@@ -120,7 +147,8 @@ export function ListEditor({ name, kind, label, value, errors, onChange }: Props
                     onChange={(e) => set(index, { [part]: e.target.value })}
                   />
                 </label>
-              ))}
+                ),
+              )}
             <button type="button" className="icon-button" aria-label={t("list.remove", { n: index + 1 })} onClick={() => remove(index)}>
               <Icon path={ICONS.trash} size={16} />
             </button>
