@@ -20,6 +20,7 @@ from typing import Any
 
 from services.integrations.sync import cursors as cursor_store
 from services.platform.access import Actor
+from services.platform.errors import NotFound
 
 from .dependencies import EwsSession, ExchangeSettings
 from .models import cursors
@@ -116,22 +117,28 @@ def request_key(ctx: Context, *parts: str) -> str:
     return f"exchange:{digest}"
 
 
+#: what this process last registered with the mail service, by connection
+_registered: dict[str, dict[str, Any]] = {}
+
+
 def register_mailbox(ctx: Context) -> None:
     """The connection is a mailbox of kind ``exchange`` in the mail service (same id),
-    whose owner and visibility decide what colleagues see of its mail."""
+    whose owner and visibility decide what colleagues see of its mail. Registered once
+    per process and change (one RPC less a sync)."""
     c = ctx.connection
-    ctx.remote.mail.register_external_mailbox(
-        {
-            "id": c["id"],
-            "kind": "exchange",
-            "email": c["settings"]["email"],
-            "owner_id": c["owner_id"],
-            "team_id": c["team_id"],
-            "is_shared": c["is_shared"],
-            "visibility": c["settings"].get("visibility") or "headers",
-        },
-        actor=SERVICE_ACTOR,
-    )
+    mailbox = {
+        "id": c["id"],
+        "kind": "exchange",
+        "email": c["settings"]["email"],
+        "owner_id": c["owner_id"],
+        "team_id": c["team_id"],
+        "is_shared": c["is_shared"],
+        "visibility": c["settings"].get("visibility") or "headers",
+    }
+    if _registered.get(c["id"]) == mailbox:
+        return
+    ctx.remote.mail.register_external_mailbox(mailbox, actor=SERVICE_ACTOR)
+    _registered[c["id"]] = mailbox
 
 
 def sync_mail(ctx: Context) -> None:
@@ -145,21 +152,31 @@ def sync_mail(ctx: Context) -> None:
             raws = ctx.ews.fetch_mime(created)
             if not raws:
                 return
-            got = ctx.remote.mail.store_external_messages(
-                ctx.id,
-                name,
-                direction,
-                [
-                    {"remote_id": item_id, "raw_base64": base64.b64encode(raw).decode()}
-                    for item_id, raw in raws
-                ],
-                actor=SERVICE_ACTOR,
-            )
+            got = _store(ctx, name, direction, raws)
             ctx.result.messages += got["stored"]
             ctx.result.duplicates += got["duplicates"]
             ctx.result.skipped += got["skipped"]
 
         folder_pages(ctx, key, f"mail:{key}", handle)
+
+
+def _store(ctx: Context, name: str, direction: str, raws: list[tuple[str, bytes]]) -> Any:
+    """Hand a page's messages to the mail service; its mailbox registered again when
+    the mail service no longer has it (removed while this process remembered it)."""
+    messages = [
+        {"remote_id": item_id, "raw_base64": base64.b64encode(raw).decode()}
+        for item_id, raw in raws
+    ]
+    try:
+        return ctx.remote.mail.store_external_messages(
+            ctx.id, name, direction, messages, actor=SERVICE_ACTOR
+        )
+    except NotFound:
+        _registered.pop(ctx.id, None)
+        register_mailbox(ctx)
+        return ctx.remote.mail.store_external_messages(
+            ctx.id, name, direction, messages, actor=SERVICE_ACTOR
+        )
 
 
 def participant_for(ctx: Context, address: str) -> dict[str, str] | None:

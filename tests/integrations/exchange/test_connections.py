@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from services.platform.access import Actor
 from services.platform.errors import PermissionDenied, ValidationFailed
 
 from ..conftest import call, person, wait_for
@@ -93,6 +94,13 @@ def test_mail_enters_the_mail_pipeline_incrementally(stack, ews):
         e["subject"] for e in call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
     ]
     assert subjects.count("One more") == 1 and len(subjects) == 9
+
+    # the mail service lost the mailbox this process registered: registered again
+    call(mail, "remove_external_mailbox", connection["id"], actor=Actor.system().to_dict())
+    put_message(ews, "inbox", "After the mailbox went")
+    assert sync(stack, connection["id"])["last_sync"]["messages"] == 1
+    email_id = _email_id(mail, owner, "After the mailbox went")
+    assert call(mail, "get_email", email_id, actor=owner)["mailbox_id"] == connection["id"]
 
 
 def test_server_busy_backs_off_by_its_hint_and_resumes_where_it_stopped(stack, ews):
@@ -196,3 +204,8 @@ def test_a_chosen_folder_gone_in_exchange_asks_its_owner(stack, ews):
     )
     assert fixed["state"] == "active"
     assert sync(stack, connection["id"])["last_error"] is None
+
+
+def _email_id(mail, owner, subject: str) -> str:
+    items = call(mail, "list_emails", {"limit": 50}, actor=owner)["items"]
+    return next(e["id"] for e in items if e["subject"] == subject)
