@@ -29,7 +29,8 @@ import messages from "./messages";
 addMessages(messages);
 
 const VISIBILITY = ["all", "headers", "none"];
-const EXPORTS = ["none", "all", "mine", "chosen"];
+// "chosen" (a list of contacts set through the API) is offered only where it is set
+const EXPORTS = ["none", "all", "mine"];
 const DELETIONS = ["keep", "mirror"];
 const COUNTS = [
   "messages",
@@ -474,7 +475,13 @@ function ConnectionForm({
           </div>
         )}
         {fieldError("contact_folders")}
-        {select("exchange.export", exportContacts, setExportContacts, EXPORTS, "exchange.export")}
+        {select(
+          "exchange.export",
+          exportContacts,
+          setExportContacts,
+          exportContacts === "chosen" ? [...EXPORTS, "chosen"] : EXPORTS,
+          "exchange.export",
+        )}
       </fieldset>
       <fieldset className="dialog-group">
         <legend>{t("exchange.calendar")}</legend>
