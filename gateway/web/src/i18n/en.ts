@@ -13,6 +13,7 @@ const en: Record<string, string> = {
   "signIn.expired": "Your session has ended. Sign in again to carry on where you were.",
 
   "shell.sections": "Sections",
+  "shell.menu": "Menu",
   "shell.signOut": "Sign out",
   "shell.collapse": "Collapse menu",
   "shell.expand": "Expand menu",

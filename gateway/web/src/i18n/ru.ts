@@ -13,6 +13,7 @@ const ru: Record<string, string> = {
   "signIn.expired": "Сеанс завершён. Войдите снова, чтобы продолжить с того же места.",
 
   "shell.sections": "Разделы",
+  "shell.menu": "Меню",
   "shell.signOut": "Выйти",
   "shell.collapse": "Свернуть меню",
   "shell.expand": "Развернуть меню",

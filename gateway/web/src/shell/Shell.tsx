@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { SECTIONS, sectionAllowed, visibleSections } from "../core/registry";
 import { Link, navigate, segmentsUnder, useLocation } from "../core/router";
 import { usePref, useSession } from "../core/session";
@@ -25,6 +25,18 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
   const collapsed = Boolean(ui?.sidebar_collapsed);
   const sections = visibleSections(session.user);
   const active = sections.find((s) => segmentsUnder(s.route, location.pathname) !== null);
+  // On a phone (under 700 px) the menu is a drawer, closed until asked for, and closed
+  // again by going somewhere, by Escape or by a tap beside it.
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  useEffect(() => setDrawerOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!drawerOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setDrawerOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [drawerOpen]);
 
   useEffect(() => {
     if (location.pathname === "/" && sections.length > 0) navigate(sections[0].route, { replace: true });
@@ -71,11 +83,26 @@ export function Shell({ saveFailed, onDismissSaveFailed }: { saveFailed: boolean
 
   const name = session.user.full_name || session.user.email;
   return (
-    <div className={collapsed ? "shell collapsed" : "shell"}>
+    <div className={`shell${collapsed ? " collapsed" : ""}${drawerOpen ? " drawer-open" : ""}`}>
       <a className="skip-link" href="#main">
         {t("shell.skip")}
       </a>
-      <nav className="sidebar" aria-label={t("shell.sections")}>
+      <header className="phone-bar">
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={t("shell.menu")}
+          aria-expanded={drawerOpen}
+          aria-controls="osprey-sections"
+          onClick={() => setDrawerOpen((open) => !open)}
+        >
+          <Icon path={ICONS.menu} />
+        </button>
+        <Logo />
+        <span className="phone-bar-title">{active ? t(active.labelKey) : t("app.name")}</span>
+      </header>
+      {drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
+      <nav className="sidebar" id="osprey-sections" aria-label={t("shell.sections")}>
         <div className="brand">
           <Logo />
           <span className="brand-name">{t("app.name")}</span>
