@@ -65,6 +65,8 @@ class GooglePeer:
         self.refresh_tokens: dict[str, str] = {}  # token -> account email
         self.access_tokens: dict[str, str] = {}
         self.requests: list[tuple[str, str]] = []
+        #: called with (method, path) as each request arrives (a test's hook)
+        self.on_request: Any = None
         self.throttled: list[str] = []
         self.people_expiry_status = 400
         # People

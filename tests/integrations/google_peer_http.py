@@ -59,6 +59,8 @@ def _handler(peer: Any) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             path = urllib.parse.unquote(parsed.path)
             peer.requests.append((self.command, path))
+            if peer.on_request is not None:
+                peer.on_request(self.command, path)
             try:
                 with peer.lock:
                     status, body, headers = 200, self._route(path, query, raw), {}

@@ -89,7 +89,7 @@ def import_events(ctx: SyncContext, calendar_id: str) -> str | None:
                 "time_zone": time_zone,
             }
         cursor_store.write_cursor(ctx.db, cursors, ctx.id, key, state)
-        ctx.db.commit()
+        ctx.commit()
         if "page_token" not in state:
             break
     return time_zone
@@ -334,7 +334,7 @@ def export_activities(ctx: SyncContext, calendar_id: str, time_zone: str | None)
                         if exc.kind not in ("gone", "not_found"):
                             raise
                         store.drop_link(ctx.db, ctx.id, "event", link.remote_id)
-                        ctx.db.commit()
+                        ctx.commit()
                         continue
                 values = {**base, **values}
             ctx.count("events_exported")
@@ -349,13 +349,13 @@ def export_activities(ctx: SyncContext, calendar_id: str, time_zone: str | None)
                 snapshot=values,
                 data=keeps,
             )
-            ctx.db.commit()
+            ctx.commit()
         cursor = page.get("next_cursor")
         if not cursor:
             break
     if newest:
         cursor_store.write_cursor(ctx.db, cursors, ctx.id, EXPORT_CURSOR, {"since": newest})
-        ctx.db.commit()
+        ctx.commit()
 
 
 def _attendees(ctx: SyncContext, activity: dict[str, Any]) -> list[dict[str, str]]:
@@ -383,4 +383,4 @@ def propagate_crm_deletions(ctx: SyncContext) -> None:
                 if exc.kind not in ("gone", "not_found"):
                     raise
         store.drop_link(ctx.db, ctx.id, "event", link.remote_id)
-        ctx.db.commit()
+        ctx.commit()

@@ -69,7 +69,7 @@ def import_people(ctx: SyncContext) -> None:
         else:
             state = {"sync_token": page.get("nextSyncToken") or state.get("sync_token")}
         cursor_store.write_cursor(ctx.db, cursors, ctx.id, CURSOR, state)
-        ctx.db.commit()
+        ctx.commit()
         if "page_token" not in state:
             return
 
@@ -264,7 +264,7 @@ def export_contacts(ctx: SyncContext) -> None:
                     crm_version=contact["version"],
                     snapshot=base,
                 )
-                ctx.db.commit()
+                ctx.commit()
                 continue
             try:
                 person = _write_person(ctx, link.remote_id, link.remote_etag, {**base, **values})
@@ -285,10 +285,10 @@ def export_contacts(ctx: SyncContext) -> None:
             crm_version=contact["version"],
             snapshot=domain.person_values(person),
         )
-        ctx.db.commit()
+        ctx.commit()
     if newest:
         cursor_store.write_cursor(ctx.db, cursors, ctx.id, EXPORT_CURSOR, {"since": newest})
-        ctx.db.commit()
+        ctx.commit()
 
 
 def propagate_crm_deletions(ctx: SyncContext) -> None:
@@ -305,4 +305,4 @@ def propagate_crm_deletions(ctx: SyncContext) -> None:
                 if exc.kind != "not_found":
                     raise
         store.drop_link(ctx.db, ctx.id, "contact", link.remote_id)
-        ctx.db.commit()
+        ctx.commit()

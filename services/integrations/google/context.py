@@ -3,6 +3,7 @@ session, its settings and owner, the other services it asks, and its counts."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,13 +11,20 @@ from typing import Any
 
 from nameko.exceptions import RemoteError
 
+from services.integrations.sync import leases
 from services.platform.errors import NotFound, OspreyError, PermissionDenied
 
 from .dependencies import GoogleSession, GoogleSettings
+from .models import connections
 
 
 class CrmError(Exception):
     """A service Osprey keeps the records in refused or failed a call."""
+
+
+class LeaseLost(Exception):
+    """Another instance holds the connection now (this one stalled past its lease): stop
+    at once, write nothing more."""
 
 
 @dataclass
@@ -28,7 +36,10 @@ class SyncContext:
     rpc: dict[str, Any]  # sales, mail, identity proxies
     keep_going: Callable[[], bool] = lambda: True
     counts: Counter = field(default_factory=Counter)
+    #: who holds the lease, to renew it while a long sync goes on
+    holder: str | None = None
     _users: dict[str, str] | None = None
+    _renewed: float = field(default_factory=time.monotonic)
 
     @property
     def id(self) -> str:
@@ -42,6 +53,21 @@ class SyncContext:
     def owner(self) -> dict[str, Any]:
         """The owner as the services know them: syncing acts with their rights."""
         return self.connection["settings"]["owner"]
+
+    def commit(self) -> None:
+        """Commit a page with its cursor; renew the lease when a third of it has gone
+        (a first sync of many items outlasts one lease). ``LeaseLost`` when another
+        instance took the connection over meanwhile."""
+        self.db.commit()
+        if self.holder is None:
+            return
+        if time.monotonic() - self._renewed < self.config.lease_seconds / 3:
+            return
+        kept = leases.renew(self.db, connections, self.id, self.holder, self.config.lease_seconds)
+        self.db.commit()
+        if not kept:
+            raise LeaseLost(self.id)
+        self._renewed = time.monotonic()
 
     def count(self, name: str, n: int = 1) -> None:
         if n:

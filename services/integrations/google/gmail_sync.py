@@ -140,7 +140,7 @@ def _store(ctx: SyncContext, gmail: Any, ids: list[str]) -> None:
 
 def _save(ctx: SyncContext, state: dict[str, Any]) -> None:
     cursor_store.write_cursor(ctx.db, cursors, ctx.id, CURSOR, state)
-    ctx.db.commit()
+    ctx.commit()
 
 
 def forget_mailbox(connection_id: str) -> None:

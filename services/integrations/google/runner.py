@@ -25,7 +25,7 @@ from services.platform.events import utcnow
 from . import domain, store
 from .calendar_sync import sync_calendar
 from .contacts_sync import sync_contacts
-from .context import CrmError, SyncContext
+from .context import CrmError, LeaseLost, SyncContext
 from .dependencies import GoogleAdapter, GoogleError, GoogleSettings
 from .gmail_sync import sync_gmail
 from .models import connections
@@ -69,7 +69,7 @@ def run_sync(
     try:
         refresh_token = secrets.decrypt(connection["secret"])
         api = adapter.session(refresh_token)
-        ctx = SyncContext(db, api, connection, config, rpc, keep_going)
+        ctx = SyncContext(db, api, connection, config, rpc, keep_going, holder=holder)
         for step in STEPS:
             if not keep_going():
                 break
@@ -84,6 +84,10 @@ def run_sync(
         )
         db.commit()
         return dict(ctx.counts)
+    except LeaseLost:
+        db.rollback()
+        log.warning("google connection %s: lease lost to another instance; stopped", connection_id)
+        return dict(ctx.counts) if ctx is not None else None
     except GoogleError as exc:
         db.rollback()
         log.warning("google connection %s: sync failed: %s", connection_id, exc)

@@ -7,10 +7,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from services.integrations.google.service import GoogleService
+from services.integrations.mail.service import MailService
 from services.platform.errors import Conflict, ValidationFailed
+from services.sales.service import SalesService
 
 from ..google_peer import authorize
-from ..google_support import configure, connect, person, rows, sync
+from ..google_support import Crm, configure, connect, person, rows, sync
 
 OWNER = person("olga@osprey.test")
 OTHER = person("oscar@osprey.test")
@@ -147,3 +150,33 @@ def test_one_instance_syncs_a_connection_at_a_time_and_an_expired_lease_is_taken
     lease("-1 second")  # that instance died: its lease expired
     done = sync(crm, connection, OWNER)
     assert done["last_error"] is None and not done["health"]["syncing"]
+
+
+def test_a_sync_that_lost_its_lease_stops_and_writes_nothing_more(
+    container_factory, google_config, peer, db_engine
+):
+    # a lease so short that every page renews it
+    config = {**google_config, "GOOGLE_LEASE_SECONDS": 0.03}
+    crm = Crm({})
+    for name, cls in (("sales", SalesService), ("mail", MailService), ("google", GoogleService)):
+        container = container_factory(cls, config)
+        container.start()
+        crm.containers[name] = container
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, calendar=OFF, mail={"enabled": False})
+    for n in range(8):
+        peer.put_person(f"Person{n}", "Tester", emails=[f"p{n}@example.test"])
+
+    def take_over(method: str, path: str) -> None:
+        # while this instance stalls on the first page, another takes the connection
+        if path == "/v1/people/me/connections" and peer.on_request is take_over:
+            peer.on_request = None
+            with db_engine.begin() as conn:
+                conn.execute(sa.text("UPDATE google.connections SET lease_owner = 'other-host:1'"))
+
+    peer.on_request = take_over
+    out = crm("google", "sync_google_connection", connection["id"], OWNER, wait=True)
+    assert out["last_sync"]["contacts_imported"] == 3  # the first page, then it stopped
+    (row,) = rows(db_engine, "SELECT lease_owner, failures, last_error FROM google.connections")
+    assert (row.lease_owner, row.failures, row.last_error) == ("other-host:1", 0, None)
+    assert len(rows(db_engine, "SELECT crm_id FROM google.links")) == 3
