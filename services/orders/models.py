@@ -178,6 +178,8 @@ class Order(Base):
             f"accounting_status IN ({_in(ACCOUNTING_STATUSES)})", name="accounting_status"
         ),
         sa.CheckConstraint("total = subtotal - discount_total + tax_total", name="totals"),
+        # the search box's amount (orders_0007)
+        sa.Index("ix_orders_total", "total"),
         sa.CheckConstraint("version >= 1", name="version"),
         sa.Index("ix_orders_created_at_id", "created_at", "id"),
         sa.Index("ix_orders_updated_at_id", "updated_at", "id"),
@@ -273,6 +275,8 @@ class Invoice(Base):
         sa.CheckConstraint(f"status IN ({_in(INVOICE_STATUSES)})", name="status"),
         sa.CheckConstraint("paid_amount >= 0 AND paid_amount <= total", name="paid_amount"),
         sa.CheckConstraint("total >= 0", name="total"),
+        # the search box's amount (orders_0007)
+        sa.Index("ix_invoices_total", "total"),
         sa.CheckConstraint("version >= 1", name="version"),
         sa.Index("ix_invoices_created_at_id", "created_at", "id"),
         sa.Index("ix_invoices_updated_at_id", "updated_at", "id"),

@@ -50,8 +50,10 @@ ORDER_LIST_SPEC = ListSpec(
         "total": Sort(Order.total, nullable=False),
     },
     default_sort="-created_at",
-    # the search box: the number, whole or any part of it (ix_orders_number_trgm)
+    # the search box: the number, whole or any part of it (ix_orders_number_trgm), and
+    # an amount typed as the exact total (ix_orders_total)
     search_contains=(Lookup(sa.func.lower(Order.number)),),
+    search_amounts=(Lookup(Order.total),),
 )
 
 INVOICE_LIST_SPEC = ListSpec(
@@ -76,6 +78,7 @@ INVOICE_LIST_SPEC = ListSpec(
     },
     default_sort="-created_at",
     search_contains=(Lookup(sa.func.lower(Invoice.number)),),
+    search_amounts=(Lookup(Invoice.total),),
 )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -227,6 +228,34 @@ def found_rows(
     return rows.offset(0).subquery()
 
 
+_AMOUNT_TEXT = re.compile(r"[0-9][0-9 \u00a0\u202f.,']*")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """The amount the search box's text reads as, or None: ``12950``, ``12950.5``,
+    ``12,950.00`` and ``12 950,00`` are 12950(.5); a comma followed by exactly three
+    digits groups thousands, any other comma is the decimal mark."""
+    text = text.strip()
+    if not _AMOUNT_TEXT.fullmatch(text):
+        return None
+    digits = re.sub(r"[ \u00a0\u202f']", "", text)
+    if "," in digits and "." in digits:
+        mark = "," if digits.rfind(",") > digits.rfind(".") else "."
+        grouping = "." if mark == "," else ","
+        digits = digits.replace(grouping, "").replace(mark, ".")
+    elif "," in digits:
+        whole, _, tail = digits.rpartition(",")
+        grouped = len(tail) == 3 and all(len(g) == 3 for g in whole.split(",")[1:])
+        digits = digits.replace(",", "") if grouped else f"{whole.replace(',', '')}.{tail}"
+    if digits.count(".") > 1 or digits.endswith("."):
+        return None
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount < Decimal("1e15") else None
+
+
 def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Search | None:
     """What the search box ``text`` asks of the list (None: no condition at all —
     words that are only punctuation on a full-text list)."""
@@ -245,9 +274,14 @@ def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Se
             return None
         vector = spec.search_vector.op("@@")(sa.func.to_tsquery(spec.search_config, tsquery))
         return Search([vector], [True])
+    elif spec.search_amounts:
+        lookups, match = (), _starts_with(text)
     else:
         return Search([sa.false()], [True])
-    return Search(
-        [_branch(spec, lookup, match, actor) for lookup in lookups],
-        [lookup.record_id is None for lookup in lookups],
-    )
+    branches = [_branch(spec, lookup, match, actor) for lookup in lookups]
+    on_row = [lookup.record_id is None for lookup in lookups]
+    amount = parse_amount(text) if spec.search_amounts else None
+    for lookup in spec.search_amounts if amount is not None else ():
+        branches.append(_branch(spec, lookup, lambda found, a=amount: found.column == a, actor))
+        on_row.append(lookup.record_id is None)
+    return Search(branches or [sa.false()], on_row or [True])

@@ -95,13 +95,21 @@ class ListSpec:
     #: where the search box's text is looked up anywhere in the value (a number typed
     #: in part: its year, its last digits): lower-cased, with a trigram index
     search_contains: tuple[Lookup, ...] = ()
+    #: where the search box's text, when it reads as an amount (``12950``,
+    #: ``12,950.00``, ``12 950,00``), is looked up as that exact amount, beside the
+    #: other lookups (a number column with a btree index)
+    search_amounts: tuple[Lookup, ...] = ()
     #: the first page carries ``total`` and ``total_is_estimate`` (:func:`count_total`)
     count_total: bool = False
 
     @property
     def has_lookups(self) -> bool:
         return bool(
-            self.search_emails or self.search_phones or self.search_prefixes or self.search_contains
+            self.search_emails
+            or self.search_phones
+            or self.search_prefixes
+            or self.search_contains
+            or self.search_amounts
         )
 
     @property

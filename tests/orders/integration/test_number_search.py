@@ -43,3 +43,20 @@ def test_orders_and_invoices_are_found_by_any_part_of_their_number(orders):
     # another team's rep finds none of them
     assert numbers(orders, "list_orders", tenth, actor=REP_B) == []
     assert numbers(orders, "list_invoices", invoice, actor=REP_B) == []
+
+
+def test_orders_and_invoices_are_found_by_their_amount(orders):
+    gear = make_product(orders)
+    line = {"product_id": gear["id"], "quantity": "3", "price": "4316.67"}  # 12,950.01
+    order = call(orders, "create_order", {"currency": "EUR", "lines": [line]}, actor=REP_A)
+    order = call(orders, "confirm_order", order["id"], actor=REP_A)
+    invoice = call(orders, "create_invoice", {"order_id": order["id"]}, actor=REP_A)
+    other = call(orders, "create_order", {"currency": "EUR", "lines": []}, actor=REP_A)
+    assert order["total"] == "12950.01"
+    for typed in ("12950.01", "12,950.01", "12 950,01", "12\u00a0950,01"):
+        assert numbers(orders, "list_orders", typed) == [order["number"]], typed
+        assert numbers(orders, "list_invoices", typed) == [invoice["number"]], typed
+    assert numbers(orders, "list_orders", "12950") == []  # the exact amount, not a part
+    assert other["number"] not in numbers(orders, "list_orders", "12950.01")
+    # rights hold: another team's rep finds none
+    assert numbers(orders, "list_orders", "12950.01", actor=REP_B) == []
