@@ -52,6 +52,21 @@ export interface ListFilterMeta {
   filter_op?: "equals" | "contains" | "range" | null;
 }
 
+/** What the signed-in user may do with an entity (their roles' rights, merged). */
+export interface EntityPermissions {
+  create: boolean;
+  read: boolean;
+  update: boolean;
+  delete: boolean;
+  export: boolean;
+  read_scope: "own" | "team" | "all";
+  write_scope: "own" | "team" | "all";
+  /** left out of `fields` already */
+  hidden: string[];
+  /** marked `read_only` in `fields` already */
+  read_only: string[];
+}
+
 export interface EntityMeta {
   name: string;
   label: string;
@@ -60,6 +75,15 @@ export interface EntityMeta {
   fields: FieldMeta[];
   /** Filters that are no field of the record. */
   filters?: ListFilterMeta[];
+  /** the caller's rights on the entity (absent: everything, as before rights were set) */
+  permissions?: EntityPermissions;
+}
+
+export type Operation = "create" | "read" | "update" | "delete" | "export";
+
+/** Whether the caller may do `op` with the entity (the gateway enforces it too). */
+export function may(entity: EntityMeta | null | undefined, op: Operation): boolean {
+  return entity?.permissions ? entity.permissions[op] : true;
 }
 
 export type EntityRecord = Record<string, unknown> & { id: string; version?: number };

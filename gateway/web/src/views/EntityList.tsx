@@ -4,7 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get } from "../core/api";
 import { rememberNames } from "../core/lookup";
-import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
+import { loadEntities, may, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
 import { Link, navigate, useSearchParams } from "../core/router";
 import { usePref, useSession } from "../core/session";
 import { useT } from "../i18n";
@@ -203,10 +203,12 @@ export function EntityList({ config }: { config: EntityConfig }) {
         {config.ListSwitch ? <config.ListSwitch /> : <ChartSwitch basePath={config.basePath} />}
         <Views config={config} />
         <div className="spacer" />
-        <Link to={`${config.basePath}/new`} className="button primary">
-          <Icon path={ICONS.plus} size={16} />
-          {t(config.newKey)}
-        </Link>
+        {meta && may(meta, "create") && (
+          <Link to={`${config.basePath}/new`} className="button primary">
+            <Icon path={ICONS.plus} size={16} />
+            {t(config.newKey)}
+          </Link>
+        )}
       </header>
       <div className="toolbar">
         <label className="search">
@@ -239,11 +241,13 @@ export function EntityList({ config }: { config: EntityConfig }) {
           <Icon path={ICONS.columns} size={16} />
           {t("list.columns")}
         </button>
-        <ExportButton
-          entity={config.entity}
-          query={query}
-          columns={columns.map((column) => column.name)}
-        />
+        {meta && may(meta, "export") && (
+          <ExportButton
+            entity={config.entity}
+            query={query}
+            columns={columns.map((column) => column.name)}
+          />
+        )}
         <div className="spacer" />
         <span
           className="muted"

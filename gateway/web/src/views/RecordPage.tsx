@@ -2,10 +2,12 @@
 // built in; others come from the tab registry), editing with optimistic concurrency.
 import { Suspense, useCallback, useEffect, useId, useMemo, useState, type FormEvent } from "react";
 import { ApiError, ifMatch, request, versionOfEtag, type FieldError } from "../core/api";
-import { loadEntities, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
+import { loadEntities, may, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
+import rightsMessages from "../sections/admin/messages.rights";
+import "./rights.css";
 import { TABS } from "../core/registry";
 import { Link, navigate, useSearchParams } from "../core/router";
-import { useT } from "../i18n";
+import { addMessages, useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { DuplicatesDialog, type Candidate } from "./DuplicatesDialog";
 import { FieldInput } from "./FieldInput";
@@ -15,6 +17,9 @@ import { Value } from "./Value";
 import type { EntityConfig } from "./config";
 
 type Draft = Record<string, unknown>;
+
+// the words of access rights (a field read-only for the user's roles)
+addMessages(rightsMessages);
 
 const SYSTEM_FIELDS = new Set(["id", "version", "created_at", "updated_at", "created_by"]);
 
@@ -199,7 +204,9 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const partProps = record ? { entity: config.entity, record, version, onRecord, reload: () => void load() } : null;
 
   const hidden = new Set(config.hiddenFields ?? []);
-  const locked = !isNew && !!record && !!config.readOnly?.(record);
+  const roleReadOnly = new Set(meta.permissions?.read_only ?? []);
+  // the caller's roles may not change (create) this entity: the form is shown read-only
+  const locked = (!isNew && !!record && !!config.readOnly?.(record)) || !may(meta, isNew ? "create" : "update");
   const grouped = new Set(config.groups.flatMap((g) => g.fields));
   const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name) && !hidden.has(f.name));
   const rest = editable.filter((f) => !grouped.has(f.name)).map((f) => f.name);
@@ -226,7 +233,7 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                 {t("action.discard")}
               </button>
             )}
-            {!isNew && !config.noDelete && (
+            {!isNew && !config.noDelete && may(meta, "delete") && (
               <button type="button" className="button danger-ghost" onClick={() => setConfirmDelete(true)} disabled={busy}>
                 <Icon path={ICONS.trash} size={16} />
                 {t("action.delete")}
@@ -355,19 +362,29 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
               <fieldset key={group.titleKey} className="card field-group">
                 <legend>{t(group.titleKey)}</legend>
                 <div className="field-grid">
-                  {members.map((field) => (
-                    <FieldInput
-                      key={field.name}
-                      entity={config.entity}
-                      field={field}
-                      label={label(field)}
-                      value={current[field.name]}
-                      errors={errorsOf(field.name)}
-                      fieldErrors={errors}
-                      record={current}
-                      onChange={(value) => change(field.name, value)}
-                    />
-                  ))}
+                  {members.map((field) => {
+                    const input = (
+                      <FieldInput
+                        key={field.name}
+                        entity={config.entity}
+                        field={field}
+                        label={label(field)}
+                        value={current[field.name]}
+                        errors={errorsOf(field.name)}
+                        fieldErrors={errors}
+                        record={current}
+                        onChange={(value) => change(field.name, value)}
+                      />
+                    );
+                    // read-only for the user's roles: shown, never sent
+                    return roleReadOnly.has(field.name) ? (
+                      <fieldset key={field.name} className="role-read-only" disabled title={t("rights.readOnlyField")}>
+                        {input}
+                      </fieldset>
+                    ) : (
+                      input
+                    );
+                  })}
                 </div>
               </fieldset>
             );

@@ -1,17 +1,23 @@
-// Roles (administrators): what each role lets its holders do, in words. The roles are
-// Osprey's three seeded ones; their rights are read here, not changed.
-import { useId } from "react";
+// Roles (administrators): what each role lets its holders do — in words for the
+// administration it allows, and its access rights per section (operations, record
+// scopes, fields), which an administrator edits and saves here. The roles are Osprey's
+// three seeded ones.
+import { useId, useState } from "react";
 import { Link } from "../../core/router";
 import { useT } from "../../i18n";
 import { useItems } from "./common";
 import { type Role, permissionGroup, permissionLabel, roleLabel, sortRoles } from "./people";
+import { RoleRights } from "./RoleRights";
 
-const GROUPS = ["sections", "records", "administration"] as const;
+const GROUPS = ["administration"] as const;
 
 export function Roles() {
   const t = useT();
   const id = useId();
   const { items, failed } = useItems<Role>("/roles");
+  const [chosen, setChosen] = useState<string | null>(null);
+  const roles = items ? sortRoles(items) : [];
+  const role = roles.find((r) => r.id === chosen) ?? roles[0];
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
       <div className="page-head">
@@ -22,12 +28,29 @@ export function Roles() {
       <p className="muted small">{t("roles.intro")}</p>
       {failed && <p className="form-error">{t("error.loadFailed")}</p>}
       {!items && !failed && <div className="loading" aria-busy="true" />}
-      {items && (
-        <div className="role-cards">
-          {sortRoles(items).map((role) => (
-            <RoleCard key={role.id} role={role} />
-          ))}
-        </div>
+      {role && (
+        <>
+          <div className="role-cards">
+            {roles.map((r) => (
+              <RoleCard key={r.id} role={r} />
+            ))}
+          </div>
+          <div className="role-tabs" role="group" aria-label={t("rights.pick")}>
+            {roles.map((r) => (
+              <button
+                key={r.id}
+                type="button"
+                className={r.id === role.id ? "button toggled" : "button"}
+                aria-pressed={r.id === role.id}
+                data-rights-role={r.name}
+                onClick={() => setChosen(r.id)}
+              >
+                {roleLabel(t, r.name)}
+              </button>
+            ))}
+          </div>
+          <RoleRights roleId={role.id} />
+        </>
       )}
     </section>
   );
@@ -64,7 +87,6 @@ function RoleCard({ role }: { role: Role }) {
           </div>
         );
       })}
-      {!role.permissions.length && <p className="muted small">{t("roles.noRights")}</p>}
     </article>
   );
 }

@@ -79,7 +79,7 @@ const messages: LocaleMessages = {
     "teams.nameTaken": "Another team already has this name.",
     "teams.notEmpty": "Move these people to another team first: {names}.",
 
-    "roles.intro": "What each role lets its holders do. Roles and their rights are fixed for now; give people the roles they need on the Users page.",
+    "roles.intro": "What each role lets its holders do. Set each role's access rights below; give people the roles they need on the Users page.",
     "roles.holders": "Who has it",
     "roles.noRights": "This role grants nothing.",
     "roles.group.sections": "Sections they see",
@@ -193,7 +193,7 @@ const messages: LocaleMessages = {
     "teams.nameTaken": "Команда с таким названием уже есть.",
     "teams.notEmpty": "Сначала переведите в другую команду: {names}.",
 
-    "roles.intro": "Что позволяет каждая роль. Роли и их права пока неизменны; нужные роли выдаются на странице «Пользователи».",
+    "roles.intro": "Что позволяет каждая роль. Права доступа каждой роли задаются ниже; нужные роли выдаются на странице «Пользователи».",
     "roles.holders": "У кого она есть",
     "roles.noRights": "Эта роль ничего не даёт.",
     "roles.group.sections": "Видимые разделы",

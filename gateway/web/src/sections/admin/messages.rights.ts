@@ -1,0 +1,63 @@
+// The words of the access rights editor (Administration → Roles).
+import type { LocaleMessages } from "../../i18n";
+
+const messages: LocaleMessages = {
+  en: {
+    "rights.title": "Access rights",
+    "rights.intro":
+      "What holders of this role may do in each section, which records they read and change, and which fields they do not see or may not change. A user with several roles gets the most any of them allows. Changes apply from the holders' next request.",
+    "rights.pick": "Role",
+    "rights.entity": "Section",
+    "rights.op.create": "Create",
+    "rights.op.read": "Read",
+    "rights.op.update": "Edit",
+    "rights.op.delete": "Delete",
+    "rights.op.export": "Export",
+    "rights.readScope": "Reads",
+    "rights.writeScope": "Changes",
+    "rights.scope.own": "Own",
+    "rights.scope.team": "Team's",
+    "rights.scope.all": "All",
+    "rights.columns": "Fields",
+    "rights.columnsCount": "Fields · {count}",
+    "rights.columnsOf": "Fields of {entity}",
+    "rights.column.editable": "Editable",
+    "rights.column.read_only": "Read-only",
+    "rights.column.hidden": "Hidden",
+    "rights.save": "Save rights",
+    "rights.saved": "Saved. Holders of the role get these rights with their next request.",
+    "rights.loadFailed": "The rights could not be loaded.",
+    "rights.noRead": "Without reading, nothing else is allowed.",
+    "rights.readOnlyField": "Your role may not change this field",
+  },
+  ru: {
+    "rights.title": "Права доступа",
+    "rights.intro":
+      "Что обладатели этой роли могут делать в каждом разделе, какие записи читают и меняют, каких полей не видят или не могут менять. Пользователь с несколькими ролями получает наибольшее из того, что они позволяют. Изменения действуют со следующего запроса обладателей роли.",
+    "rights.pick": "Роль",
+    "rights.entity": "Раздел",
+    "rights.op.create": "Создание",
+    "rights.op.read": "Чтение",
+    "rights.op.update": "Правка",
+    "rights.op.delete": "Удаление",
+    "rights.op.export": "Экспорт",
+    "rights.readScope": "Читает",
+    "rights.writeScope": "Меняет",
+    "rights.scope.own": "Свои",
+    "rights.scope.team": "Команды",
+    "rights.scope.all": "Все",
+    "rights.columns": "Поля",
+    "rights.columnsCount": "Поля · {count}",
+    "rights.columnsOf": "Поля раздела «{entity}»",
+    "rights.column.editable": "Изменяемое",
+    "rights.column.read_only": "Только чтение",
+    "rights.column.hidden": "Скрыто",
+    "rights.save": "Сохранить права",
+    "rights.saved": "Сохранено. Обладатели роли получат эти права со следующим запросом.",
+    "rights.loadFailed": "Не удалось загрузить права.",
+    "rights.noRead": "Без чтения ничего другого не разрешено.",
+    "rights.readOnlyField": "Ваша роль не может менять это поле",
+  },
+};
+
+export default messages;
