@@ -165,7 +165,7 @@ function History() {
                 </td>
                 <td>{t(`imports.entity.${job.entity}`)}</td>
                 <td>{t(`imports.status.${job.status}`)}</td>
-                <td>{t("imports.progress", progressParams(t, job))}</td>
+                <td>{t.plural("imports.progress", job.progress.total, progressParams(t, job))}</td>
                 <td>{t.dateTime(job.created_at)}</td>
               </tr>
             ))}
@@ -237,7 +237,7 @@ function ImportJob({ id }: { id: string }) {
       ) : (
         <section className="imports-progress">
           <progress max={100} value={job.status === "done" || job.status === "rolled_back" ? 100 : percent} aria-label={t("imports.progressLabel")} />
-          <p role="status">{t("imports.progress", progressParams(t, job))}</p>
+          <p role="status">{t.plural("imports.progress", job.progress.total, progressParams(t, job))}</p>
           <p>
             {t("imports.counts", {
               created: t.number(job.counts.created ?? 0),
