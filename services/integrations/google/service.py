@@ -34,7 +34,9 @@ class GoogleService(ConnectionsRpc):
     @timer(interval=2)
     def sync_due_google_connections(self) -> int:
         """Lease the due connections (config ``GOOGLE_SYNC`` off: none) and sync them,
-        each in a green thread of its own; a slow account holds up no other."""
+        each in a green thread of its own, so a slow account holds up none of those
+        claimed with it; this instance claims again when they are done (the timer
+        waits for its worker) and other instances take the rest meanwhile."""
         config = self.google_settings
         if not config.runner or not config.configured:
             return 0
