@@ -204,6 +204,7 @@ LISTS: dict[str, ListParams] = {
     # every one on one page: they take no filters (their services ignore them)
     "list_mailboxes": ListParams({}, (), "email", False),
     "list_reports": ListParams({}, (), "name", False),
+    "list_exchange_connections": ListParams({}, (), "email", False),
     # mail keeps no ListSpec: its filters are read by hand (services/integrations/mail)
     "list_emails": ListParams(
         {},

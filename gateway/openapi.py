@@ -145,8 +145,13 @@ def error_statuses(route: routing.APIRoute, method: str) -> set[int]:
     params = _params(route.dependant)
     signed_in = current_actor in calls
     has_body = method in _UNSAFE and method != "DELETE"
+    extra = route.openapi_extra or {}
+    # a body read by hand (XML, multipart, a form post) is declared in openapi_extra
+    raw_body = "requestBody" in extra
     json_body = route.body_field is not None
-    has_input = bool(params["path"] or params["query"] or params["header"] or json_body)
+    has_input = bool(
+        params["path"] or params["query"] or params["header"] or json_body or raw_body
+    ) or bool(extra.get("parameters"))
     statuses: set[int] = set()
     if signed_in:
         statuses |= {401, 403}
@@ -154,8 +159,10 @@ def error_statuses(route: routing.APIRoute, method: str) -> set[int]:
         statuses.add(413)
     if json_body:
         statuses.add(400)
-    if require_json in calls:
+    if require_json in calls or raw_body:
         statuses.add(415)
+    if raw_body:
+        statuses.add(400)
     if has_input:
         statuses.add(422)
     if params["path"] or (signed_in and has_body):

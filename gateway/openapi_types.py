@@ -5,8 +5,8 @@ document FastAPI builds (gateway/openapi.py) so a new router gets them without a
   ``status``, ``type``… from :data:`gateway.list_params.LISTS`, itself checked against
   the services), in the records it answers and in the bodies that create or change it;
 - formats by the API's naming rules (API.md): ``*_at`` are date-times, ``*_date`` dates,
-  ``email`` an email, ``id``/``*_id`` UUIDs, money (``amount``, ``price``, ``total``…)
-  a decimal string;
+  ``email`` an email, ``id``/``*_id`` UUIDs (in paths too), money (``amount``, ``price``,
+  ``total``…) a decimal string;
 - binary answers (a PDF, a workbook, a file) as binary strings, the event stream as text;
 - an example on every JSON request body: the model's own, else one made from its schema.
 """
@@ -37,7 +37,9 @@ MONEY_FIELDS = frozenset(
     }
 )
 #: ids that are not UUIDs: a lookup's code, a key the client names
-NOT_UUID = frozenset({"message_id", "event_id", "key_id", "thread_id"})
+NOT_UUID = frozenset(
+    {"message_id", "event_id", "key_id", "thread_id", "attachment_id", "tax_id", "external_id"}
+)
 EXAMPLE_UUID = "0190e2a4-7c1e-7000-8000-000000000001"
 
 
@@ -68,6 +70,8 @@ def _format_for(name: str) -> dict[str, Any]:
 def add_formats(schemas: dict[str, Any], response_models: set[str]) -> None:
     for model_name, model in schemas.items():
         for name, prop in model.get("properties", {}).items():
+            if prop.get("default") not in (None, ...):
+                continue  # a field with a default of its own ("") is no id, time or email
             for branch in _string_branches(prop):
                 if "format" in branch or "enum" in branch or "pattern" in branch:
                     continue
@@ -117,6 +121,22 @@ def add_enums(doc: dict[str, Any]) -> None:
                 if name in enums:
                     for branch in _string_branches(prop):
                         branch["enum"] = list(enums[name])
+
+
+def add_path_id_formats(doc: dict[str, Any]) -> None:
+    """``{lead_id}`` and every other ``*_id`` in a path is a record's UUID."""
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                schema = param.get("schema", {})
+                name = param["name"]
+                if (
+                    param["in"] == "path"
+                    and name.endswith("_id")
+                    and name not in NOT_UUID
+                    and schema.get("type") == "string"
+                ):
+                    schema.setdefault("format", "uuid")
 
 
 def describe_binary(doc: dict[str, Any]) -> None:
@@ -221,5 +241,6 @@ def apply(doc: dict[str, Any]) -> None:
     response_models = set(schemas) - _request_models(doc)
     add_enums(doc)
     add_formats(schemas, response_models)
+    add_path_id_formats(doc)
     describe_binary(doc)
     add_request_examples(doc)

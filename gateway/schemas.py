@@ -101,6 +101,13 @@ class OrderLineIn(DealLineIn):
 
 # -- identity -----------------------------------------------------------------------------
 
+# What identity accepts (services/identity/domain.py); it names a wrong value itself.
+_LOCALE: dict[str, Any] = {"enum": ["en", "ru", None]}
+_THEME: dict[str, Any] = {"enum": ["light", "dark", None]}
+_ACCENT: dict[str, Any] = {"pattern": "^#[0-9a-fA-F]{6}$", "examples": ["#2f6fed"]}
+#: a new password: 10 to 1024 characters, hard to guess (zxcvbn, judged by identity)
+_NEW_PASSWORD: dict[str, Any] = {"writeOnly": True, "minLength": 10}
+
 
 class LoginIn(Request):
     email: str = Field(min_length=1, max_length=320)
@@ -145,23 +152,23 @@ class UserCreate(Request):
     role_ids: list[str] | None = None
     team_id: str | None = None
     is_active: bool | None = None
-    locale: str | None = None
-    theme: str | None = None
-    accent_color: str | None = None
+    locale: str | None = Field(None, json_schema_extra=_LOCALE)
+    theme: str | None = Field(None, json_schema_extra=_THEME)
+    accent_color: str | None = Field(None, json_schema_extra=_ACCENT)
 
 
 class UserUpdate(Request):
     email: str | None = Field(default=None, min_length=3, max_length=320)
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     password: str | None = Field(
-        default=None, min_length=1, max_length=1024, json_schema_extra={"writeOnly": True}
+        default=None, min_length=1, max_length=1024, json_schema_extra=_NEW_PASSWORD
     )
     role_ids: list[str] | None = None
     team_id: str | None = None
     is_active: bool | None = None
-    locale: str | None = None
-    theme: str | None = None
-    accent_color: str | None = None
+    locale: str | None = Field(None, json_schema_extra=_LOCALE)
+    theme: str | None = Field(None, json_schema_extra=_THEME)
+    accent_color: str | None = Field(None, json_schema_extra=_ACCENT)
 
 
 TEMPORARY_PASSWORD_DESCRIPTION = (
@@ -191,11 +198,11 @@ class MeUpdate(Request):
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     password: str | None = Field(
-        default=None, min_length=1, max_length=1024, json_schema_extra={"writeOnly": True}
+        default=None, min_length=1, max_length=1024, json_schema_extra=_NEW_PASSWORD
     )
-    locale: str | None = None
-    theme: str | None = None
-    accent_color: str | None = None
+    locale: str | None = Field(None, json_schema_extra=_LOCALE)
+    theme: str | None = Field(None, json_schema_extra=_THEME)
+    accent_color: str | None = Field(None, json_schema_extra=_ACCENT)
 
 
 class TeamOut(Response):
@@ -367,7 +374,8 @@ class AccountFields(Request):
 
 
 class AccountCreate(AccountFields):
-    pass
+    # the sales service names a missing name itself; the schema says it is needed
+    model_config = ConfigDict(json_schema_extra={"required": ["name"]})
 
 
 class AccountUpdate(AccountFields):
@@ -411,7 +419,7 @@ class ContactFields(Request):
 
 
 class ContactCreate(ContactFields):
-    pass
+    model_config = ConfigDict(json_schema_extra={"required": ["full_name"]})
 
 
 class ContactUpdate(ContactFields):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from ..auth import current_actor, rpc_client
 from ..listing import FILTER_PARAMETER_DOC, list_query
+from ..problems import also
 from ..rpc import RpcClient
 from ..schemas_mail import (
     EmailDetail,
@@ -35,7 +36,12 @@ router = APIRouter(prefix="/api/v1", tags=["mail"])
 Actor = dict[str, Any]
 
 
-@router.get("/emails", response_model=EmailPage, openapi_extra=FILTER_PARAMETER_DOC)
+@router.get(
+    "/emails",
+    response_model=EmailPage,
+    openapi_extra=FILTER_PARAMETER_DOC,
+    responses=also(404),  # filter[record_id] of a record the caller may not read
+)
 async def list_emails(
     query: dict[str, Any] = Depends(list_query),
     actor: Actor = Depends(current_actor),

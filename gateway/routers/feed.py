@@ -8,11 +8,17 @@ the record). docs/api.md, "Feed".
 
 # No ``from __future__ import annotations``: FastAPI reads the routes' annotations.
 
+import re
 from typing import Any
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.platform.errors import ValidationFailed
 
 from ..auth import current_actor, rpc_client
+from ..list_params import filter_schema
+from ..problems import also
 from ..rpc import RpcClient
 from .common import etag, expected_version, require_json
 from .feed_schemas import (
@@ -48,24 +54,91 @@ async def my_feed(
     return await rpc.call("feed", "list_feed", page_query(limit, cursor), actor=actor)
 
 
-@router.get("/posts", response_model=PostPage, tags=["feed"], operation_id="list_posts")
+POST_RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice")
+POST_FILTERS = {
+    "channel_id": filter_schema("uuid"),
+    "related_type": filter_schema("enum", POST_RECORD_TYPES),
+    "related_id": filter_schema("uuid"),
+}
+POSTS_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": f"filter[{name}]",
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": POST_FILTERS[name],
+        }
+        for name, description in (
+            ("channel_id", "A channel's posts (pinned first)"),
+            ("related_type", "With filter[related_id]: a record's posts"),
+            ("related_id", "With filter[related_type]: a record's posts"),
+        )
+    ]
+}
+
+
+def _post_filters(request: Request) -> dict[str, str]:
+    """``filter[channel_id|related_type|related_id]`` of the query string, one value each."""
+    found: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
+    for key, value in parse_qsl(request.url.query, keep_blank_values=True):
+        if not (key.startswith("filter[") and key.endswith("]")):
+            continue
+        name = key[len("filter[") : -1]
+        if name not in POST_FILTERS:
+            problems.append({"field": key, "message": "cannot filter by this field"})
+        elif not re.search(POST_FILTERS[name]["pattern"], value) or "," in value:
+            problems.append({"field": key, "message": "give one value of its kind"})
+        else:
+            found[name] = value.strip()
+    if problems:
+        raise ValidationFailed("The query string is not valid", problems)
+    return found
+
+
+@router.get(
+    "/posts",
+    response_model=PostPage,
+    tags=["feed"],
+    operation_id="list_posts",
+    openapi_extra=POSTS_DOC,
+    responses=also(404),  # a record the caller may not read, a channel they are not in
+)
 async def record_posts(
-    related_type: str,
-    related_id: str,
+    request: Request,
+    related_type: str | None = Query(
+        None, description="The same as filter[related_type] (kept for older clients)"
+    ),
+    related_id: str | None = Query(
+        None, description="The same as filter[related_id] (kept for older clients)"
+    ),
     limit: int | None = Limit,
     cursor: str | None = Cursor,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
-    """A record's feed (`?related_type=opportunity&related_id=…`), newest first."""
-    return await rpc.call(
-        "feed",
-        "list_record_posts",
-        related_type,
-        related_id,
-        page_query(limit, cursor),
-        actor=actor,
-    )
+    """Posts, newest first: a record's (`filter[related_type]` and `filter[related_id]`),
+    a channel's (`filter[channel_id]`, pinned first), or — with no filter — the caller's
+    feed (followed channels and records, mentions, their own)."""
+    filters = _post_filters(request)
+    related_type = filters.get("related_type", related_type)
+    related_id = filters.get("related_id", related_id)
+    page = page_query(limit, cursor)
+    if related_type is not None or related_id is not None:
+        return await rpc.call(
+            "feed",
+            "list_record_posts",
+            related_type or "",
+            related_id or "",
+            page,
+            actor=actor,
+        )
+    if "channel_id" in filters:
+        return await rpc.call(
+            "feed", "list_channel_posts", filters["channel_id"], page, actor=actor
+        )
+    return await rpc.call("feed", "list_feed", page, actor=actor)
 
 
 @router.post(

@@ -60,6 +60,7 @@ async def list_subscriptions(
     "/subscriptions",
     response_model=SubscriptionOut,
     status_code=201,
+    responses={200: {"model": SubscriptionOut, "description": "Followed already: that follow"}},
     dependencies=[Depends(require_json)],
     tags=["feed"],
     operation_id="create_subscription",

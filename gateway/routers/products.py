@@ -10,6 +10,7 @@ taken out one product at a time.
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import ConfigDict
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
@@ -37,6 +38,11 @@ class ProductFields(RequestModel):
     is_active: bool | None = None
     description: str | None = None
     tax_rate: Decimalish | None = None
+
+
+class ProductCreate(ProductFields):
+    # the orders service names a missing code or name itself; the schema says they are needed
+    model_config = ConfigDict(json_schema_extra={"required": ["code", "name"]})
 
 
 class ProductOut(ResponseModel):
@@ -108,7 +114,7 @@ record_routes(
     path="products",
     plural="products",
     singular="product",
-    create_model=ProductFields,
+    create_model=ProductCreate,
     update_model=ProductFields,
     out_model=ProductOut,
     page_model=ProductPage,

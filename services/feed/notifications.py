@@ -23,7 +23,7 @@ class NotificationsRpc(FeedBase):
         """The caller's notifications, newest first; ``unread: true`` for unread ones only."""
         caller = Actor.from_dict(actor)
         query = query or {}
-        limit = page_limit(query.get("limit"), 30, 200)
+        limit = page_limit(query.get("limit"), 30, 500)
         unread_only = query.get("unread") in (True, "true", "1")
         cursor = query.get("cursor")
         if cursor and not domain.is_uuid(cursor):

@@ -204,7 +204,7 @@ def post_page(
 ) -> dict[str, Any]:
     """A page of the posts of ``stmt`` the caller sees, newest first (pinned first)."""
     query = query or {}
-    limit = page_limit(query.get("limit"), 30, 100)
+    limit = page_limit(query.get("limit"), 30, 500)
     cursor = query.get("cursor")
     if cursor:
         text = str(cursor)

@@ -2521,7 +2521,9 @@ export interface paths {
         };
         /**
          * Record Posts
-         * @description A record's feed (`?related_type=opportunity&related_id=…`), newest first.
+         * @description Posts, newest first: a record's (`filter[related_type]` and `filter[related_id]`),
+         *     a channel's (`filter[channel_id]`, pinned first), or — with no filter — the caller's
+         *     feed (followed channels and records, mentions, their own).
          */
         get: operations["list_posts"];
         put?: never;
@@ -3773,8 +3775,7 @@ export interface paths {
          * Describe Entities
          * @description Fields, types and enumerations of every entity, keyed by entity name, with what
          *     the caller may do (`permissions`: the operations, the record scopes, the hidden and
-         *     read-only fields). Fields hidden from the caller are left out; read-only ones say
-         *     `read_only: true`.
+         *     read-only fields). Fields hidden from the caller are left out.
          */
         get: operations["describe_entities"];
         put?: never;
@@ -4434,7 +4435,7 @@ export interface components {
         /** AccountCreate */
         AccountCreate: {
             /** Name */
-            name?: string | null;
+            name: string | null;
             /** Type */
             type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company") | null;
             /** Industry */
@@ -5239,7 +5240,7 @@ export interface components {
         /** ContactCreate */
         ContactCreate: {
             /** Full Name */
-            full_name?: string | null;
+            full_name: string | null;
             /** Emails */
             emails?: components["schemas"]["ContactEmailIn"][] | null;
             /** Phones */
@@ -7549,11 +7550,20 @@ export interface components {
             full_name?: string | null;
             /** Password */
             password?: string | null;
-            /** Locale */
-            locale?: string | null;
-            /** Theme */
-            theme?: string | null;
-            /** Accent Color */
+            /**
+             * Locale
+             * @enum {unknown}
+             */
+            locale?: "en" | "ru" | null;
+            /**
+             * Theme
+             * @enum {unknown}
+             */
+            theme?: "light" | "dark" | null;
+            /**
+             * Accent Color
+             * @example #2f6fed
+             */
             accent_color?: string | null;
         };
         /** Mention */
@@ -8101,11 +8111,59 @@ export interface components {
         OrdersSettingsIn: {
             /** Propose Order On Win */
             propose_order_on_win?: boolean | null;
+            /** Company Name */
+            company_name?: string | null;
+            /**
+             * Company Address
+             * @description one line per line
+             */
+            company_address?: string | null;
+            /** Company Tax Id */
+            company_tax_id?: string | null;
+            /** Company Email */
+            company_email?: string | null;
+            /** Company Phone */
+            company_phone?: string | null;
+            /**
+             * Company Bank
+             * @description one line per line
+             */
+            company_bank?: string | null;
         };
         /** OrdersSettingsOut */
         OrdersSettingsOut: {
             /** Propose Order On Win */
             propose_order_on_win: boolean;
+            /**
+             * Company Name
+             * @default
+             */
+            company_name: string;
+            /**
+             * Company Address
+             * @default
+             */
+            company_address: string;
+            /**
+             * Company Tax Id
+             * @default
+             */
+            company_tax_id: string;
+            /**
+             * Company Email
+             * @default
+             */
+            company_email: string;
+            /**
+             * Company Phone
+             * @default
+             */
+            company_phone: string;
+            /**
+             * Company Bank
+             * @default
+             */
+            company_bank: string;
             /** Version */
             version: number;
             /** Updated At */
@@ -8324,6 +8382,23 @@ export interface components {
             updated_by?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** ProductCreate */
+        ProductCreate: {
+            /** Code */
+            code: string | null;
+            /** Name */
+            name: string | null;
+            /** Unit */
+            unit?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Description */
+            description?: string | null;
+            /** Tax Rate */
+            tax_rate?: string | number | null;
         };
         /** ProductFields */
         ProductFields: {
@@ -9432,17 +9507,18 @@ export interface components {
              * Name
              * @description what the token is for
              */
-            name?: string | null;
+            name: string | null;
             /**
              * Scopes
              * @description e.g. leads:read, orders:write, admin (GET /me/token-scopes lists yours)
              */
-            scopes?: string[] | null;
+            scopes: string[] | null;
             /**
              * Expires On
+             * Format: date
              * @description YYYY-MM-DD, after today and at most a year away; the token works through that day (UTC)
              */
-            expires_on?: string | null;
+            expires_on: string | null;
         };
         /** TokenCreated */
         TokenCreated: {
@@ -9548,11 +9624,20 @@ export interface components {
             team_id?: string | null;
             /** Is Active */
             is_active?: boolean | null;
-            /** Locale */
-            locale?: string | null;
-            /** Theme */
-            theme?: string | null;
-            /** Accent Color */
+            /**
+             * Locale
+             * @enum {unknown}
+             */
+            locale?: "en" | "ru" | null;
+            /**
+             * Theme
+             * @enum {unknown}
+             */
+            theme?: "light" | "dark" | null;
+            /**
+             * Accent Color
+             * @example #2f6fed
+             */
             accent_color?: string | null;
         };
         /** UserOut */
@@ -9622,11 +9707,20 @@ export interface components {
             team_id?: string | null;
             /** Is Active */
             is_active?: boolean | null;
-            /** Locale */
-            locale?: string | null;
-            /** Theme */
-            theme?: string | null;
-            /** Accent Color */
+            /**
+             * Locale
+             * @enum {unknown}
+             */
+            locale?: "en" | "ru" | null;
+            /**
+             * Theme
+             * @enum {unknown}
+             */
+            theme?: "light" | "dark" | null;
+            /**
+             * Accent Color
+             * @example #2f6fed
+             */
             accent_color?: string | null;
         };
         /**
@@ -10318,7 +10412,7 @@ export interface operations {
                  * @example {
                  *       "full_name": "Full name",
                  *       "password": "Password",
-                 *       "locale": "Locale"
+                 *       "locale": "en"
                  *     }
                  */
                 "application/json": components["schemas"]["MeUpdate"];
@@ -16985,9 +17079,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "type": "customer",
-                 *       "industry": "Industry"
+                 *       "name": "Name"
                  *     }
                  */
                 "application/json": components["schemas"]["AccountCreate"];
@@ -17410,9 +17502,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "type": "customer",
-                 *       "industry": "Industry"
+                 *       "name": "Name"
                  *     }
                  */
                 "application/json": components["schemas"]["AccountCreate"];
@@ -17986,17 +18076,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name",
-                 *       "emails": [
-                 *         {
-                 *           "email": "ann.lee@example.com"
-                 *         }
-                 *       ],
-                 *       "phones": [
-                 *         {
-                 *           "phone": "Phone"
-                 *         }
-                 *       ]
+                 *       "full_name": "Full name"
                  *     }
                  */
                 "application/json": components["schemas"]["ContactCreate"];
@@ -18427,17 +18507,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name",
-                 *       "emails": [
-                 *         {
-                 *           "email": "ann.lee@example.com"
-                 *         }
-                 *       ],
-                 *       "phones": [
-                 *         {
-                 *           "phone": "Phone"
-                 *         }
-                 *       ]
+                 *       "full_name": "Full name"
                  *     }
                  */
                 "application/json": components["schemas"]["ContactCreate"];
@@ -22402,11 +22472,10 @@ export interface operations {
                 /**
                  * @example {
                  *       "code": "Code",
-                 *       "name": "Name",
-                 *       "unit": "Unit"
+                 *       "name": "Name"
                  *     }
                  */
-                "application/json": components["schemas"]["ProductFields"];
+                "application/json": components["schemas"]["ProductCreate"];
             };
         };
         responses: {
@@ -26158,7 +26227,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "propose_order_on_win": true
+                 *       "propose_order_on_win": true,
+                 *       "company_name": "Company name",
+                 *       "company_address": "Company address"
                  *     }
                  */
                 "application/json": components["schemas"]["OrdersSettingsIn"];
@@ -26922,13 +26993,21 @@ export interface operations {
     };
     list_posts: {
         parameters: {
-            query: {
-                related_type: string;
-                related_id: string;
+            query?: {
+                /** @description The same as filter[related_type] (kept for older clients) */
+                related_type?: string | null;
+                /** @description The same as filter[related_id] (kept for older clients) */
+                related_id?: string | null;
                 /** @description page size */
                 limit?: number | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description A channel's posts (pinned first) */
+                "filter[channel_id]"?: string;
+                /** @description With filter[related_id]: a record's posts */
+                "filter[related_type]"?: string;
+                /** @description With filter[related_type]: a record's posts */
+                "filter[related_id]"?: string;
             };
             header?: never;
             path?: never;
@@ -26956,6 +27035,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29214,14 +29302,6 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
-                /** @description field, or -field for descending */
-                sort?: string | null;
-                /** @description search text */
-                q?: string | null;
-                /** @description filter[<field>]=a,b keeps records whose field is a or b */
-                filter?: {
-                    [key: string]: string;
-                };
             };
             header?: never;
             path?: never;
@@ -30962,6 +31042,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -32496,6 +32585,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Followed already: that follow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -33206,6 +33304,15 @@ export interface operations {
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -33249,6 +33356,24 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Service Unavailable */
@@ -33449,6 +33574,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -33492,6 +33626,24 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Service Unavailable */
@@ -34849,6 +35001,15 @@ export interface operations {
                     "application/json": components["schemas"]["DefinitionOut"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -34887,6 +35048,15 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -34947,6 +35117,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationOut"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -34990,6 +35169,24 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Service Unavailable */
@@ -35290,6 +35487,15 @@ export interface operations {
                     "application/json": components["schemas"]["DefinitionOut"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -35328,6 +35534,15 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -37684,6 +37899,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -37747,6 +37971,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Service Unavailable */
