@@ -72,7 +72,7 @@ export function ActionBar({ entity, record, version, onRecord, path, outcomes, a
   const shown = actions.filter((a) => a.when(record));
   return (
     <div className="deal-stages record-status" data-status={status}>
-      <ol className="stage-bar" aria-label={t("status.label")}>
+      <ol className="stage-bar" tabIndex={0} aria-label={t("status.label")}>
         {path.map((step, i) => {
           const state = outcomes.includes(status) ? "todo" : i === index ? "current" : i < index ? "done" : "todo";
           return (

@@ -7,7 +7,7 @@ export function StageBarView({ entity, bar, value }: { entity: string; bar: Stag
   const position = bar.path.indexOf(value);
   const outcome = bar.outcomes.includes(value) ? value : null;
   return (
-    <ol className="stage-bar" aria-label={t.field(entity, bar.field)}>
+    <ol className="stage-bar" tabIndex={0} aria-label={t.field(entity, bar.field)}>
       {bar.path.map((stage, index) => {
         const state = index === position ? "current" : position >= 0 && index < position ? "done" : "todo";
         return (

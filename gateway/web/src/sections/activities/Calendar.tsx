@@ -230,31 +230,35 @@ export function ActivitiesCalendar({ Switch }: { Switch: ComponentType }) {
             ))}
           </div>
           <div className="calendar-cells">
-            {days.map((day) => {
-              const key = dayKey(day);
-              const list = byDay.get(key) ?? [];
-              const outside = day.getMonth() !== anchor.getMonth();
-              return (
-                <div
-                  key={key}
-                  role="gridcell"
-                  className={`calendar-cell${outside ? " outside" : ""}${key === today ? " today" : ""}`}
-                  data-day={key}
-                  aria-label={dayFormat.format(day)}
-                  {...dropTarget(day, null)}
-                >
-                  <button type="button" className="calendar-day-number" onClick={() => go({ mode: "day", anchor: day })}>
-                    {day.getDate()}
-                  </button>
-                  {list.slice(0, MONTH_CHIPS).map(chip)}
-                  {list.length > MONTH_CHIPS && (
-                    <button type="button" className="calendar-more" onClick={() => go({ mode: "day", anchor: day })}>
-                      {t("activities.calendar.more", { count: list.length - MONTH_CHIPS })}
-                    </button>
-                  )}
-                </div>
-              );
-            })}
+            {Array.from({ length: days.length / 7 }, (_, week) => (
+              <div role="row" className="calendar-week" key={week}>
+                {days.slice(week * 7, week * 7 + 7).map((day) => {
+                  const key = dayKey(day);
+                  const list = byDay.get(key) ?? [];
+                  const outside = day.getMonth() !== anchor.getMonth();
+                  return (
+                    <div
+                      key={key}
+                      role="gridcell"
+                      className={`calendar-cell${outside ? " outside" : ""}${key === today ? " today" : ""}`}
+                      data-day={key}
+                      aria-label={dayFormat.format(day)}
+                      {...dropTarget(day, null)}
+                    >
+                      <button type="button" className="calendar-day-number" onClick={() => go({ mode: "day", anchor: day })}>
+                        {day.getDate()}
+                      </button>
+                      {list.slice(0, MONTH_CHIPS).map(chip)}
+                      {list.length > MONTH_CHIPS && (
+                        <button type="button" className="calendar-more" onClick={() => go({ mode: "day", anchor: day })}>
+                          {t("activities.calendar.more", { count: list.length - MONTH_CHIPS })}
+                        </button>
+                      )}
+                    </div>
+                  );
+                })}
+              </div>
+            ))}
           </div>
         </div>
       )}

@@ -43,7 +43,7 @@ export function OpportunityStageBar({ record, version, onRecord }: RecordPartPro
 
   return (
     <div className="deal-stages">
-      <ol className="stage-bar" aria-label={t("stages.label")}>
+      <ol className="stage-bar" tabIndex={0} aria-label={t("stages.label")}>
         {path.map((stage, index) => {
           const state = open ? (index === currentIndex ? "current" : index < currentIndex ? "done" : "todo") : record.status === "won" ? "done" : index <= currentIndex ? "done" : "todo";
           const current = open && index === currentIndex;
