@@ -139,6 +139,11 @@ def test_bad_files_are_problems_and_leave_nothing(admin: httpx.Client, tmp_path:
     assert problem(admin.post("/api/v1/imports", json={"entity": "leads"}), 415)
     after = len(admin.get("/api/v1/imports", params={"limit": 200}).json()["items"])
     assert after == before
+    # a cursor that is no job's (the fuzzer's one-character cursor was a 500)
+    for path in ("/api/v1/imports", "/api/v1/exports"):
+        assert problem(admin.get(path, params={"cursor": "0"}), 422)["errors"][0]["field"] == (
+            "cursor"
+        )
 
 
 def test_a_file_over_the_limit_is_413_and_leaves_nothing(

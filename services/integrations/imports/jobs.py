@@ -157,8 +157,8 @@ class JobsRpc(ImportsBase):
     def _list(self, kind: str, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict:
         caller = Actor.from_dict(actor)
         query = query or {}
-        limit = int(query.get("limit") or 50)
-        rows = store.list_jobs(self.db, caller, kind, limit + 1, query.get("cursor"))
+        limit = max(1, min(200, int(query.get("limit") or 50)))
+        rows = store.list_jobs(self.db, caller, kind, limit + 1, query.get("cursor") or None)
         self.db.commit()
         items = [store.dump_job(r) for r in rows[:limit]]
         return {"items": items, "next_cursor": items[-1]["id"] if len(rows) > limit else None}
