@@ -35,7 +35,17 @@ router = APIRouter(prefix="/api/v1", tags=["exports"], responses=PROBLEM_RESPONS
 Actor = dict[str, Any]
 PATH = "/api/v1/exports"
 PAGE = 500
-STREAM_MAX = 10_000
+DEFAULT_STREAM_MAX = 10_000
+
+
+def stream_max() -> int:
+    """``OSPREY_EXPORT_STREAM_ROWS``: the longest list answered with the file itself."""
+    try:
+        return int(os.environ.get("OSPREY_EXPORT_STREAM_ROWS") or DEFAULT_STREAM_MAX)
+    except ValueError:
+        return DEFAULT_STREAM_MAX
+
+
 #: the list views that can be exported: resource → (service, list RPC)
 LISTS: dict[str, tuple[str, str]] = {
     "leads": ("leads", "list_leads"),
@@ -113,7 +123,7 @@ async def create_export(
         service, method, {**query, **purpose, "limit": PAGE, "cursor": None}, actor=actor
     )
     total = first.get("total")
-    if total is not None and total > STREAM_MAX:
+    if total is not None and total > stream_max():
         job = await rpc.call(
             "imports",
             "create_export",

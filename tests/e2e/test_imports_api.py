@@ -240,3 +240,34 @@ def test_a_personal_token_imports_with_the_data_scope(
         body = {"resource": "leads", "columns": ["email"], "format": "csv", "q": "Tokened"}
         exported = client.post("/api/v1/exports", json=body)
         assert exported.status_code == 200, exported.text
+
+
+def test_a_long_list_is_exported_as_a_job(stack: Stack, admin: httpx.Client) -> None:
+    marker = word()
+    for i in range(4):
+        made = admin.post("/api/v1/leads", json={"contact_name": f"Job {marker} {i}"})
+        assert made.status_code == 201, made.text
+    # a gateway that streams lists of up to 2 rows: this one of 4 becomes a job
+    base = stack.add_gateway("gateway-exports", env={"OSPREY_EXPORT_STREAM_ROWS": "2"})
+    token = admin.headers["Authorization"]
+    with httpx.Client(base_url=base, headers={"Authorization": token}, timeout=30) as client:
+        body = {"resource": "leads", "q": marker, "sort": "contact_name",
+                "columns": ["contact_name"], "format": "csv"}  # fmt: skip
+        started = client.post("/api/v1/exports", json=body)
+        assert started.status_code == 202, started.text
+        job = started.json()
+        assert started.headers["location"] == f"/api/v1/exports/{job['id']}"
+        deadline = time.monotonic() + 60
+        while job["status"] != "done" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            job = client.get(f"/api/v1/exports/{job['id']}").json()
+        assert job["status"] == "done", job
+        assert job["progress"]["done"] == job["progress"]["total"] == 4
+        got = client.get(f"/api/v1/exports/{job['id']}/file")
+        assert got.status_code == 200
+        assert got.content.decode("utf-8-sig").splitlines() == [
+            "contact_name",
+            *(f"Job {marker} {i}" for i in range(4)),
+        ]
+        history = client.get("/api/v1/exports").json()["items"]
+        assert history[0]["id"] == job["id"]
