@@ -117,7 +117,8 @@ def run_export(base: ImportsBase, job: Any) -> None:
         cursor: str | None = None
         done = 0
         while True:
-            query = {**job.query, "limit": domain.EXPORT_PAGE, "cursor": cursor}
+            purpose = {"purpose": "export"} if job.entity in domain.EXPORT_RIGHT_CHECKED else {}
+            query = {**job.query, **purpose, "limit": domain.EXPORT_PAGE, "cursor": cursor}
             page = getattr(proxy, method)(query, job.actor)
             if cursor is None and page.get("total") is not None:
                 store.update_job(base.db, job.id, total=page["total"])
