@@ -13,14 +13,53 @@ function current(): Location {
   return { pathname: window.location.pathname, search: window.location.search };
 }
 
+// A page with unsaved changes asks before the user leaves it: for a link or a menu
+// item (navigate), for Back and Forward (popstate, put back when the user stays), and
+// for closing or reloading the tab (beforeunload, the browser's own question). Moving
+// within the same page (its tabs, its query) asks nothing.
+let leaveGuard: { message: string } | null = null;
+
+/** Ask `message` before leaving the page while set; clear with null. */
+export function setLeaveGuard(guard: { message: string } | null): void {
+  leaveGuard = guard;
+}
+
+function mayLeave(toPathname: string): boolean {
+  if (!leaveGuard || toPathname === window.location.pathname) return true;
+  if (!window.confirm(leaveGuard.message)) return false;
+  leaveGuard = null;
+  return true;
+}
+
+/** The address the app shows now (to go back to when the user stays). */
+let shown = window.location.pathname + window.location.search;
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === window.location.pathname + window.location.search) return;
+  if (!mayLeave(new URL(to, window.location.href).pathname)) return;
   if (options.replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
+  shown = window.location.pathname + window.location.search;
   listeners.forEach((listener) => listener());
 }
 
-window.addEventListener("popstate", () => listeners.forEach((listener) => listener()));
+window.addEventListener("popstate", () => {
+  if (leaveGuard && window.location.pathname !== new URL(shown, window.location.href).pathname) {
+    if (!window.confirm(leaveGuard.message)) {
+      window.history.pushState(null, "", shown);
+      return;
+    }
+    leaveGuard = null;
+  }
+  shown = window.location.pathname + window.location.search;
+  listeners.forEach((listener) => listener());
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (!leaveGuard) return;
+  event.preventDefault();
+  event.returnValue = leaveGuard.message; // older browsers show it; newer ones their own
+});
 
 const LocationContext = createContext<Location>(current());
 

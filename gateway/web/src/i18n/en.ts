@@ -128,6 +128,8 @@ const en: Record<string, string> = {
 
   "record.untitled": "(no name)",
   "record.tabs": "Record sections",
+  "record.leaveUnsaved": "You have changes that are not saved. Leave and lose them?",
+  "record.draftRestored": "Your unsaved changes from before were brought back: save or discard them.",
   "record.saved": "Saved",
   "record.missing": "This record does not exist, or you may not see it.",
   "record.backToList": "Back to {list}",

@@ -128,6 +128,8 @@ const ru: Record<string, string> = {
 
   "record.untitled": "(без названия)",
   "record.tabs": "Разделы записи",
+  "record.leaveUnsaved": "Есть несохранённые изменения. Уйти и потерять их?",
+  "record.draftRestored": "Ваши несохранённые изменения восстановлены: сохраните или отмените их.",
   "record.saved": "Сохранено",
   "record.missing": "Такой записи нет, или у вас нет к ней доступа.",
   "record.backToList": "Назад: {list}",

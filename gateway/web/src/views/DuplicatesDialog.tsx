@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "react";
 import type { EntityRecord } from "../core/meta";
-import { Link } from "../core/router";
+import { Link, setLeaveGuard } from "../core/router";
 import { useT } from "../i18n";
 import type { EntityConfig } from "./config";
 
@@ -46,7 +46,14 @@ export function DuplicatesDialog({
       <ul className="candidate-list">
         {candidates.map((candidate) => (
           <li key={candidate.record.id}>
-            <Link to={`${config.basePath}/${encodeURIComponent(candidate.record.id)}`} onClick={onClose}>
+            <Link
+              to={`${config.basePath}/${encodeURIComponent(candidate.record.id)}`}
+              onClick={() => {
+                // opening the record that already exists is the choice not to make this one
+                setLeaveGuard(null);
+                onClose();
+              }}
+            >
               {config.title(candidate.record) || t("record.untitled")}
             </Link>
             <ReasonList reasons={candidate.reasons} />

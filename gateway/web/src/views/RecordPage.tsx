@@ -1,12 +1,12 @@
 // The generic record page: header with key fields and the stage bar, tabs (Details is
 // built in; others come from the tab registry), editing with optimistic concurrency.
-import { Suspense, useCallback, useEffect, useId, useMemo, useState, type FormEvent } from "react";
+import { Suspense, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, ifMatch, request, versionOfEtag, type FieldError } from "../core/api";
 import { loadEntities, may, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
 import rightsMessages from "../sections/admin/messages.rights";
 import "./rights.css";
 import { TABS } from "../core/registry";
-import { Link, navigate, useSearchParams } from "../core/router";
+import { Link, navigate, setLeaveGuard, useSearchParams } from "../core/router";
 import { addMessages, useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { DuplicatesDialog, type Candidate } from "./DuplicatesDialog";
@@ -37,6 +37,31 @@ function presets(params: URLSearchParams): Draft {
   return out;
 }
 
+/** Where a record's unsaved changes are kept across a reload of the tab. */
+function draftKey(entity: string, id: string): string {
+  return `osprey.draft.${entity}.${id}`;
+}
+
+function keepDraft(entity: string, id: string, draft: Draft | null, version: number | null): void {
+  try {
+    if (draft && Object.keys(draft).length) sessionStorage.setItem(draftKey(entity, id), JSON.stringify({ version, draft }));
+    else sessionStorage.removeItem(draftKey(entity, id));
+  } catch {
+    // storage full or refused: the question before leaving still guards the changes
+  }
+}
+
+/** Changes kept for this record at this version (a record changed since: none). */
+function readKeptDraft(entity: string, id: string, version: number | null): Draft | null {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(draftKey(entity, id)) ?? "null") as { version: number | null; draft: Draft } | null;
+    if (!kept || kept.version !== version || !kept.draft || typeof kept.draft !== "object") return null;
+    return Object.keys(kept.draft).length ? kept.draft : null;
+  } catch {
+    return null;
+  }
+}
+
 export function RecordPage({ config, id }: { config: EntityConfig; id: string }) {
   const t = useT();
   const isNew = id === "new";
@@ -63,9 +88,13 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
     if (isNew) return;
     try {
       const response = await request<EntityRecord>(`/${config.entity}/${encodeURIComponent(id)}`);
+      const loadedVersion = versionOfEtag(response.etag) ?? (response.data.version as number | undefined) ?? null;
       setRecord(response.data);
-      setVersion(versionOfEtag(response.etag) ?? (response.data.version as number | undefined) ?? null);
-      setDraft({});
+      setVersion(loadedVersion);
+      // changes kept from before a reload come back while the record has not moved on
+      const kept = readKeptDraft(config.entity, id, loadedVersion);
+      setDraft(kept ?? {});
+      if (kept) setStatus(t("record.draftRestored"));
       setErrors([]);
       setConflict(false);
       setProblem(null);
@@ -75,11 +104,16 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
     }
   }, [config.entity, id, isNew]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // What a new record starts with: not yet the user's changes.
+  const startingDraft = useRef<Draft>({});
   useEffect(() => {
     setRecord(null);
     setMissing(false);
-    setDraft(isNew ? { ...(config.newDefaults?.() ?? {}), ...presets(params) } : {});
-    setStatus(null);
+    const start = isNew ? { ...(config.newDefaults?.() ?? {}), ...presets(params) } : {};
+    startingDraft.current = start;
+    const kept = isNew ? readKeptDraft(config.entity, id, null) : null;
+    setDraft(kept ? { ...start, ...kept } : start);
+    setStatus(kept ? t("record.draftRestored") : null);
     void load();
   }, [load]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -92,6 +126,21 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const fields = useMemo(() => new Map((meta?.fields ?? []).map((f) => [f.name, f])), [meta]);
   const current: Draft = { ...(record ?? {}), ...draft };
   const dirty = Object.keys(draft).length > 0;
+  // the user's own changes (a new record's starting values are not theirs)
+  const unsaved = isNew
+    ? Object.keys(draft).some((name) => draft[name] !== startingDraft.current[name] && draft[name] !== "")
+    : dirty;
+  // kept only once what was kept before is read back (the record loaded, or a new one's
+  // starting values set), so a reload does not wipe it first
+  const settled = isNew ? draft !== startingDraft.current || Object.keys(draft).length > 0 : record !== null;
+  useEffect(() => {
+    setLeaveGuard(unsaved ? { message: t("record.leaveUnsaved") } : null);
+    if (settled) keepDraft(config.entity, id, unsaved ? draft : null, version);
+    return () => setLeaveGuard(null);
+  }, [unsaved, draft, version, settled, config.entity, id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // leaving the page inside the app (after saying yes to losing the changes) forgets
+  // them; only a reload or a closed tab keeps them for the next visit
+  useEffect(() => () => keepDraft(config.entity, id, null, null), [config.entity, id]);
 
   const change = (name: string, value: unknown) => {
     setStatus(null);
@@ -145,6 +194,8 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
         const body = Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== "" && v !== null));
         const suffix = allowDuplicates ? "?allow_duplicates=true" : "";
         const response = await request<EntityRecord>(`/${config.entity}${suffix}`, { method: "POST", body });
+        setLeaveGuard(null);
+        keepDraft(config.entity, id, null, null);
         navigate(`${config.basePath}/${encodeURIComponent(response.data.id)}`, { replace: true });
       } else {
         const response = await request<EntityRecord>(`/${config.entity}/${encodeURIComponent(id)}`, {
@@ -171,6 +222,8 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
         method: "DELETE",
         headers: ifMatch(version),
       });
+      setLeaveGuard(null);
+      keepDraft(config.entity, id, null, null);
       navigate(config.basePath);
     } catch (error) {
       setConfirmDelete(false);
@@ -223,13 +276,13 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
           <h1>{title}</h1>
           {config.TitlePart && partProps && <config.TitlePart {...partProps} />}
           <div className="actions">
-            {status && !dirty && (
+            {status && (!dirty || status === t("record.draftRestored")) && (
               <span className="muted" role="status">
                 {status}
               </span>
             )}
             {dirty && !isNew && (
-              <button type="button" className="button ghost" onClick={() => { setDraft({}); setErrors([]); setProblem(null); }}>
+              <button type="button" className="button ghost" onClick={() => { setDraft({}); setErrors([]); setProblem(null); setStatus(null); }}>
                 {t("action.discard")}
               </button>
             )}
