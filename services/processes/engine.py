@@ -32,7 +32,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import (
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import (
+    SpiffWorkflowException,
+    TaskNotFoundException,
+    WorkflowException,
+)
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition,
     SignalEventDefinition,
@@ -197,7 +201,12 @@ class Engine:
         )
 
     def task(self, workflow: BpmnWorkflow, task_id: str) -> Any:
-        task = workflow.get_task_from_id(UUID(task_id))
+        """The task of that id; ``KeyError`` when the instance has none (SpiffWorkflow
+        raises its own exception for an unknown id, which callers need not know)."""
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except TaskNotFoundException:
+            raise KeyError(task_id) from None
         if task is None:
             raise KeyError(task_id)
         return task

@@ -163,3 +163,10 @@ def test_a_mail_list_cursor_that_is_none_of_ours_is_a_422(admin: httpx.Client) -
     page = admin.get("/api/v1/emails", params={"cursor": ours})
     assert page.status_code == 200, page.text
     assert page.json() == {"items": [], "next_cursor": None}
+
+
+def test_an_exchange_connection_id_that_cannot_be_one_is_a_404(admin: httpx.Client) -> None:
+    """Found by bench/fuzz_api.py: ids such as "null,null" reached PostgreSQL as uuids."""
+    for path in ("null%2Cnull", "null%2Cnull/folders", "null%2Cnull/conflicts", "x"):
+        problem(admin.get(f"/api/v1/exchange-connections/{path}"), 404)
+    problem(admin.delete("/api/v1/exchange-connections/Sxr%3A%C2%9B"), 404)

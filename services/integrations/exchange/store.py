@@ -13,6 +13,7 @@ from services.integrations.sync.health import dump_health
 from services.platform.errors import NotFound
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
+from services.platform.values import is_uuid
 
 from .models import conflicts, connections, item_links
 
@@ -66,10 +67,9 @@ def dump_connection(row: Any) -> dict[str, Any]:
 
 
 def connection_row(db: Any, connection_id: Any, *, for_update: bool = False) -> Any:
-    try:
-        stmt = sa.select(connections).where(connections.c.id == str(connection_id))
-    except (TypeError, ValueError):
-        raise no_connection() from None
+    if not is_uuid(connection_id):  # an id that cannot be one names no connection
+        raise no_connection()
+    stmt = sa.select(connections).where(connections.c.id == str(connection_id))
     if for_update:
         stmt = stmt.with_for_update()
     row = db.execute(stmt).first()

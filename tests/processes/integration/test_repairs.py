@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.platform.errors import Conflict, PermissionDenied
+from services.platform.errors import Conflict, PermissionDenied, ValidationFailed
 from services.platform.ids import new_id
 
 from .conftest import ADMIN, REP, call, fixture_xml, rows, wait_for
@@ -54,6 +54,10 @@ def test_a_failed_step_is_shown_retried_and_skipped(processes, db_engine):
     again = call(processes, "retry_process_instance", failed["id"], actor=ADMIN)
     assert again["state"] == "failed"
 
+    # a step the instance does not have (found by bench/fuzz_api.py: it was a 500)
+    with pytest.raises(ValidationFailed) as unknown:
+        call(processes, "skip_process_step", failed["id"], actor=ADMIN, task_id=new_id())
+    assert unknown.value.errors[0]["field"] == "task_id"
     skipped = call(processes, "skip_process_step", failed["id"], actor=ADMIN, data={"share": 0})
     assert skipped["state"] == "completed" and skipped["data"]["size"] == "small"
     log = call(processes, "get_process_instance", failed["id"], actor=REP)["log"]
