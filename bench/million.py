@@ -510,6 +510,26 @@ def api_figures(base_url: str, token: str, measured: dict) -> dict:
     return figures
 
 
+def global_search_figures(base_url: str, token: str, queries: dict) -> dict:
+    """The shell's global search (``GET /api/v1/search``, issue 21): one text asks every
+    section at once — leads, contacts and accounts at a million rows here — by each
+    kind of text the search boxes take, drawn from the leads' and contacts' probes."""
+    figures: dict[str, Any] = {}
+    for kind in ("email_exact", "phone", "name_prefix", "company_prefix"):
+        texts = queries["leads"][kind][: REQUESTS // 2] + queries["contacts"][kind][: REQUESTS // 2]
+        paths = ["/api/v1/search?" + urlencode({"q": text}) for text in texts if len(text) >= 2]
+
+        def make_request(client_no: int, i: int, paths: list[str] = paths) -> tuple:
+            return "GET", paths[(i * CLIENTS + client_no) % len(paths)], None
+
+        label = f"global_search_{kind}"
+        figures[label] = run_load(
+            base_url, token, CLIENTS, REQUESTS, make_request, warmup=CLIENTS * 10
+        )
+        print("api", label, figures[label], flush=True)
+    return figures
+
+
 def rpc_figures(amqp_uri: str, token: str, measured: dict) -> dict:
     """Each case as the bare RPC the gateway makes (``list_<plural>``), no HTTP."""
     from gateway.rpc import RpcClient
@@ -684,7 +704,8 @@ def main() -> None:
 
     rng = random.Random(SEED + 1)
     owner_id, team_id = loaded["owners"][0]
-    measured = cases({name: searches(loaded["probes"][name], rng) for name in LISTS}, owner_id)
+    queries = {name: searches(loaded["probes"][name], rng) for name in LISTS}
+    measured = cases(queries, owner_id)
     rep = Actor(id=owner_id, roles=("sales_rep",), team_id=team_id)
 
     # An administrator of this run's own (a reused database keeps the earlier ones).
@@ -704,6 +725,8 @@ def main() -> None:
         results["load_average_before_api"] = loadavg()
         results["api_8_clients"] = api_figures(stack.base_url, token, measured)
         results["load_average_after_api"] = loadavg()
+        results["global_search_8_clients"] = global_search_figures(stack.base_url, token, queries)
+        results["load_average_after_global_search"] = loadavg()
         results["rpc_8_clients"] = rpc_figures(stack.vhost.amqp_uri, token, measured)
         results["load_average_after_rpc"] = loadavg()
     results["sql_alone"] = sql_figures(DB, measured, rep)
