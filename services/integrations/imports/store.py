@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 from services.platform.errors import NotFound, PermissionDenied
+from services.platform.fields import failed
+from services.platform.values import is_uuid
 
 from .models import blobs, job_rows, jobs
 
@@ -81,9 +83,6 @@ def update_job(db: Any, job_id: str, **values: Any) -> None:
 def list_jobs(db: Any, caller: Actor, kind: str, limit: int, before: str | None) -> list[Any]:
     """A page of the caller's jobs of ``kind``, newest first, after the cursor ``before``
     (a job's id). Raises ``ValidationFailed`` for a cursor that is no job id."""
-    from services.platform.fields import failed
-    from services.platform.values import is_uuid
-
     if before is not None and not is_uuid(before):
         raise failed("cursor", "not a cursor of this list")
     query = sa.select(jobs).where(jobs.c.kind == kind)
