@@ -144,12 +144,14 @@ class InvoicesRpc(OrdersBase):
     def list_invoices(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
         """A page of the invoices the caller may read: ``{"items", "next_cursor"}``.
 
+        The search box finds the number, the total and the customer's (account's) name.
         Filters: number (contains), status, order_id, account_id, owner_id, team_id,
         due_date, created_at, updated_at. Sorts: created_at (default ``-created_at``),
         updated_at, number, total, due_date.
         """
         caller = Actor.from_dict(actor)
-        page = store.invoice_page(self.db, caller, query, dump_invoice)
+        customers = self.customers_named(query, actor)
+        page = store.invoice_page(self.db, caller, query, dump_invoice, customers)
         self.db.commit()
         return page
 

@@ -178,12 +178,14 @@ class OrdersRpc(OrdersBase):
     def list_orders(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
         """A page of the orders the caller may read: ``{"items", "next_cursor"}``.
 
+        The search box finds the number, the total and the customer's (account's) name.
         Filters: number (contains), status, account_id, contact_id, opportunity_id,
         owner_id, team_id, created_at, updated_at. Sorts: created_at (default
         ``-created_at``), updated_at, number, total.
         """
         caller = Actor.from_dict(actor)
-        page = store.order_page(self.db, caller, query, dump_order)
+        customers = self.customers_named(query, actor)
+        page = store.order_page(self.db, caller, query, dump_order, customers)
         self.db.commit()
         return page
 

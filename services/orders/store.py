@@ -4,11 +4,13 @@ take the session ``db`` first. They read and write; the rules are :mod:`.domain`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
@@ -82,20 +84,45 @@ INVOICE_LIST_SPEC = ListSpec(
 )
 
 
+def with_customers(
+    spec: ListSpec, account: Any, query: dict[str, Any] | None, customers: Sequence[str]
+) -> ListSpec:
+    """``spec`` whose search box also finds the records of ``customers`` — the accounts
+    sales found by the typed name — beside the number's and the total's match."""
+    text = " ".join(str((query or {}).get("q") or "").split()).lower()
+    if not customers or not text:
+        return spec
+    found = sa.values(
+        sa.column("id", UUID(as_uuid=False)), sa.column("q", sa.Text), name="customers"
+    ).data([(account_id, text) for account_id in customers])
+    lookup = Lookup(sa.func.lower(found.c.q), record_id=found.c.id, on=account)
+    return dataclasses.replace(spec, search_contains=(*spec.search_contains, lookup))
+
+
 def order_page(
-    db: Any, caller: Actor, query: dict[str, Any] | None, dump: Callable[[Any], Any]
+    db: Any,
+    caller: Actor,
+    query: dict[str, Any] | None,
+    dump: Callable[[Any], Any],
+    customers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A page of the orders the caller may read."""
+    """A page of the orders the caller may read (``customers``: accounts found by name)."""
     stmt = sa.select(Order).where(readable_by(caller, Order.owner_id, Order.team_id))
-    return fetch_page(db, stmt, ORDER_LIST_SPEC, query, dump)
+    spec = with_customers(ORDER_LIST_SPEC, Order.account_id, query, customers)
+    return fetch_page(db, stmt, spec, query, dump)
 
 
 def invoice_page(
-    db: Any, caller: Actor, query: dict[str, Any] | None, dump: Callable[[Any], Any]
+    db: Any,
+    caller: Actor,
+    query: dict[str, Any] | None,
+    dump: Callable[[Any], Any],
+    customers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A page of the invoices the caller may read."""
+    """A page of the invoices the caller may read (``customers``: accounts found by name)."""
     stmt = sa.select(Invoice).where(readable_by(caller, Invoice.owner_id, Invoice.team_id))
-    return fetch_page(db, stmt, INVOICE_LIST_SPEC, query, dump)
+    spec = with_customers(INVOICE_LIST_SPEC, Invoice.account_id, query, customers)
+    return fetch_page(db, stmt, spec, query, dump)
 
 
 #: How many overdue invoices one transaction marks.
