@@ -27,7 +27,6 @@ from services.platform.listing import (
     Sort,
     after_first_word,
     fetch_page,
-    readable_by,
 )
 from services.platform.values import is_uuid, parse_expected_version
 
@@ -175,11 +174,7 @@ def load_lead_for_change(
 def require_change(db: Any, caller: Actor, lead: Lead, *, shared: bool = True) -> None:
     """``PermissionDenied`` unless the lead's write scope lets the caller change it (or,
     with ``shared``, it is shared with them for editing)."""
-    if caller.can_change(lead.owner_id, lead.team_id, access.ENTITY):
-        return
-    if shared and access.is_shared(db, caller, lead.id, edit=True):
-        return
-    caller.require_change(lead.owner_id, lead.team_id, access.ENTITY)
+    access.ACCESS.require_change(db, caller, lead, shared=shared)
 
 
 def lock_lead(db: Any, lead_id: str, *, skip_locked: bool = False) -> Lead | None:
@@ -195,13 +190,7 @@ def list_leads(db: Any, caller: Actor, query: dict[str, Any] | None) -> dict[str
     their roles, and those shared with them."""
     caller.require(access.ENTITY, "read")
     access.check_query(caller, query)
-    readable = readable_by(
-        caller,
-        Lead.owner_id,
-        Lead.team_id,
-        caller.read_scope(access.ENTITY),
-        access.shared_condition(caller, Lead.id),
-    )
+    readable = access.ACCESS.readable(caller, Lead.id, Lead.owner_id, Lead.team_id)
     # Rows of the columns, not ORM objects; read in autocommit (nothing is written).
     stmt = sa.select(*_LIST_COLUMNS).where(readable)
     with db.reading() as conn:
