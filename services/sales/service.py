@@ -12,6 +12,7 @@ from services.platform.name_index import NameIndexStatusRpc
 
 from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
+from .batch import BatchRpc
 from .contacts import ContactsRpc
 from .email_activities import EmailActivitiesHandlers
 from .exports import ExportsRpc
@@ -38,6 +39,7 @@ class SalesService(
     EmailActivitiesHandlers,
     NameIndexStatusRpc,
     ExportsRpc,
+    BatchRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""
 
