@@ -3,7 +3,7 @@
 Each part is a module of its own, a thin class of ``@rpc`` methods (or handlers) on
 :class:`~services.leads.dependencies.LeadsBase`, which declares the providers and
 nothing else: the lead record (``leads.py``), the process (``process.py``),
-distribution, scoring, duplicates and merges, imports, lookups, web forms, record
+distribution, scoring, duplicates and merges, imports, the bulk create, lookups, web forms, record
 sharing and the handlers of sales' merges. Their SQL is in the store modules
 (``store.py``, ``<part>_store.py``), their rules in ``domain/``. This module only
 composes them.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from services.platform.name_index import NameIndexStatusRpc
 
+from .bulk import BulkRpc
 from .distribution import DistributionRpc
 from .duplicates import DuplicatesRpc
 from .exports import ExportsRpc
@@ -32,6 +33,7 @@ class LeadsService(
     DistributionRpc,
     ScoringRpc,
     ImportsRpc,
+    BulkRpc,
     DuplicatesRpc,
     LookupsRpc,
     WebFormsRpc,

@@ -1,0 +1,143 @@
+"""Creating leads in bulk: a part of the leads service, for spreadsheet imports and
+migrations of a million rows.
+
+``create_leads_in_bulk`` takes a batch of up to :data:`MAX_BULK_ROWS` create payloads
+and does per batch what ``create_lead`` does per lead: the same rights (the create
+right, columns read-only or hidden for the caller's roles refused), the same rules
+(``domain.new_lead``), the same scoring, the same first stage change. What makes it
+cheap is that the rest is set-based: the duplicate check by the chosen exact keys
+(email, phone) is one indexed statement for the whole batch plus a look within the
+batch, the leads and their stage changes are written a few hundred per statement, and
+the consumers hear one ``leads_imported`` per thousand leads instead of one
+``lead_created`` each (docs/events.md). The fuzzy look-alike search by name is not
+run: it is a search per row, which ``import_leads`` keeps doing for imports that match
+on names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.platform.access import Actor
+from services.platform.errors import EXPECTED, PermissionDenied, ValidationFailed
+from services.platform.events import utcnow
+from services.platform.fields import failed
+from services.platform.rpc import rpc
+
+from . import access, bulk_store, domain, scoring_store
+from .dependencies import LeadsBase
+
+#: At most this many rows per call.
+MAX_BULK_ROWS = 5000
+ON_DUPLICATE = ("skip", "create")
+
+
+class BulkRpc(LeadsBase):
+    """``create_leads_in_bulk``."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_leads_in_bulk(
+        self,
+        rows: Any,
+        actor: dict[str, Any],
+        match_on: Any = ("email",),
+        on_duplicate: Any = "skip",
+    ) -> dict[str, Any]:
+        """Create a lead from each row (a create payload) in one transaction.
+
+        ``match_on``: the exact keys a row is matched on, among ``email`` and ``phone``
+        (empty: none). With ``on_duplicate="skip"`` a row whose key matches a lead the
+        caller may read, or an earlier row of the batch, is not written and answers
+        ``matched`` with that lead's id and the key (``by``); ``create`` writes it all
+        the same. Returns ``{created, matched, failed, rows: [{status, lead_id, by,
+        errors}]}`` in the order given, ``status`` ∈ ``created``, ``matched``,
+        ``failed`` (``errors`` as a create's ``ValidationFailed`` or
+        ``PermissionDenied`` would give them, e.g. a field read-only or hidden for the
+        caller's roles). The new leads are announced by ``leads_imported`` with the
+        caller's actor marked ``via: import``. Raises ``ValidationFailed`` when ``rows``
+        is not a list of 1 to 5,000 items or an option is bad, ``PermissionDenied`` when
+        the caller's roles may not create leads.
+        """
+        caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "create")
+        actor = {**actor, "via": "import"}
+        if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_BULK_ROWS:
+            raise failed("rows", f"give a list of 1 to {MAX_BULK_ROWS} leads")
+        keys = _match_keys(match_on)
+        if on_duplicate not in ON_DUPLICATE:
+            raise failed("on_duplicate", "must be skip or create")
+        if on_duplicate == "create":
+            keys = ()
+        results: list[dict[str, Any]] = [{} for _ in rows]
+        ids = bulk_store.new_ids(2 * len(rows))
+        now = utcnow()
+        candidates: list[tuple[int, dict[str, Any]]] = []
+        for number, row in enumerate(rows):
+            try:
+                if not isinstance(row, dict):
+                    raise failed("row", "must be an object of lead fields")
+                access.check_writable(caller, row)
+                values = domain.new_lead(row, caller, ids[2 * number], now)
+            except (ValidationFailed, PermissionDenied) as error:
+                errors = error.errors or [{"field": "", "message": error.message}]
+                results[number] = {"status": "failed", "errors": errors}
+                continue
+            values["history_id"] = ids[2 * number + 1]
+            candidates.append((number, values))
+        new = self._unmatched(candidates, keys, caller, results)
+        rules = scoring_store.active_rules(self.db)
+        for values in new:
+            score, reasons = domain.score_lead(
+                rules, domain.lead_values(values), values.get("score")
+            )
+            values["score"], values["score_reasons"] = score, reasons
+        if new:
+            bulk_store.insert_leads(self.db, new)
+            bulk_store.emit_imported(self.db, new, actor)
+        self.db.commit()
+        counts = {"created": 0, "matched": 0, "failed": 0}
+        for result in results:
+            counts[result["status"]] += 1
+        return {**counts, "rows": results}
+
+    def _unmatched(
+        self,
+        candidates: list[tuple[int, dict[str, Any]]],
+        keys: tuple[str, ...],
+        caller: Actor,
+        results: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The rows to write; the others' results say what they matched."""
+        known = {
+            key: bulk_store.existing_matches(
+                self.db, caller, key, (values.get(key) for _, values in candidates)
+            )
+            for key in keys
+        }
+        new = []
+        for number, values in candidates:
+            match = None
+            for key in keys:
+                value = values.get(key)
+                if value and value in known[key]:
+                    match = (known[key][value], key)
+                    break
+            if match is not None:
+                results[number] = {"status": "matched", "lead_id": match[0], "by": match[1]}
+                continue
+            for key in keys:  # the rows after it with the same key match this lead
+                if values.get(key):
+                    known[key][values[key]] = values["id"]
+            results[number] = {"status": "created", "lead_id": values["id"]}
+            new.append(values)
+        return new
+
+
+def _match_keys(match_on: Any) -> tuple[str, ...]:
+    if isinstance(match_on, str):
+        match_on = [match_on]
+    if not isinstance(match_on, list | tuple) or any(
+        key not in bulk_store.MATCH_KEYS for key in match_on
+    ):
+        raise failed("match_on", "choose from email, phone")
+    return tuple(dict.fromkeys(match_on))
