@@ -20,6 +20,7 @@ activities (``source`` ``exchange`` for what came from Exchange).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,21 +104,23 @@ def import_one(ctx: Context, item: Any, kind: str) -> None:
     if link is not None and link.snapshot.get("tombstone"):
         return
     if link is None:
-        created = _create_activity(ctx, kind, remote, people, f"{item.id}:{item.changekey}")
-        if created is None:
-            return
-        store.save_link(
-            ctx.db,
-            ctx.id,
-            kind,
-            item.id,
-            created["id"],
-            change_key=item.changekey,
-            crm_version=created["version"],
-            remote_modified_at=items.modified_at(item),
-            snapshot=domain.activity_fields(created, kind),
-        )
-        _count_in(ctx, kind)
+        change_key, modified = item.changekey, items.modified_at(item)
+
+        def created(activity: dict[str, Any]) -> None:
+            store.save_link(
+                ctx.db,
+                ctx.id,
+                kind,
+                item.id,
+                activity["id"],
+                change_key=change_key,
+                crm_version=activity["version"],
+                remote_modified_at=modified,
+                snapshot=domain.activity_fields(activity, kind),
+            )
+            _count_in(ctx, kind)
+
+        _create_activity(ctx, kind, remote, people, f"{item.id}:{item.changekey}", created)
         return
     try:
         crm = ctx.remote.sales.get_activity(link.crm_id, actor=ctx.actor)
@@ -140,7 +143,9 @@ def _create_activity(
     fields: dict[str, Any],
     people: list[dict[str, str]] | None,
     key: str,
-) -> dict[str, Any] | None:
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    """Create the activity in the page's batch; ``done(activity)`` once sales answers."""
     data = {
         **_activity_data(fields, kind),
         "type": kind,
@@ -155,9 +160,13 @@ def _create_activity(
         data["status"] = "not_started"
     # a page read again after a crash gets the same activity back, not another (the
     # item's change key in the key: a later version that must be created again is new)
-    return ctx.remote.sales.create_activity(
-        data, actor=ctx.actor, idempotency_key=request_key(ctx, kind, key)
-    )
+    operation = {
+        "entity": "activity",
+        "op": "create",
+        "data": data,
+        "idempotency_key": request_key(ctx, kind, key),
+    }
+    ctx.batch.add(operation, done)
 
 
 def _merge(
@@ -291,10 +300,31 @@ def _import_occurrence(
                 snapshot={"tombstone": True},
             )  # fmt: skip
             return
+    change_key, modified = item.changekey, items.modified_at(item)
+
+    def linked(activity: dict[str, Any]) -> None:
+        store.save_link(
+            ctx.db,
+            ctx.id,
+            "meeting",
+            item.id,
+            activity["id"],
+            occurrence=key,
+            change_key=change_key,
+            crm_version=activity["version"],
+            remote_modified_at=modified,
+            snapshot=fields,
+        )
+
     if crm is None:
-        crm = _create_activity(ctx, "meeting", fields, people, f"{item.id}:{item.changekey}:{key}")
-        ctx.result.meetings_in += 1
-    else:
+
+        def created(activity: dict[str, Any]) -> None:
+            linked(activity)
+            ctx.result.meetings_in += 1
+
+        request = f"{item.id}:{item.changekey}:{key}"
+        _create_activity(ctx, "meeting", fields, people, request, created)
+        return
         snapshot = dict(link.snapshot)
         # Exchange's change wins for the fields it changed; the CRM's own stay
         update = {k: v for k, v in fields.items() if v != snapshot.get(k)}
@@ -303,18 +333,7 @@ def _import_occurrence(
                 crm["id"], _activity_data(update, "meeting"), actor=ctx.actor
             )
             ctx.result.meetings_in += 1
-    store.save_link(
-        ctx.db,
-        ctx.id,
-        "meeting",
-        item.id,
-        crm["id"],
-        occurrence=key,
-        change_key=item.changekey,
-        crm_version=crm["version"],
-        remote_modified_at=items.modified_at(item),
-        snapshot=fields,
-    )
+    linked(crm)
 
 
 def _forget(ctx: Context, link: Any, *, delete_crm: bool) -> None:

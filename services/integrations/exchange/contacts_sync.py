@@ -53,44 +53,29 @@ def sync_contacts(ctx: Context) -> None:
 
 def _import_page(ctx: Context, page: Any) -> None:
     changed = [c.item_id for c in page.changes if c.kind in ("create", "update")]
-    for item in ctx.ews.fetch(changed, EWS_FIELDS):
-        import_contact(ctx, item)
+    fetched = ctx.ews.fetch(changed, EWS_FIELDS)
+    unlinked = [item for item in fetched if store.link_of(ctx.db, ctx.id, KIND, item.id) is None]
+    looked_up = _look_alikes(ctx, [items.contact_fields(item) for item in unlinked])
+    for item in fetched:
+        import_contact(ctx, item, looked_up)
     for change in page.changes:
         if change.kind == "delete":
             _remote_deleted(ctx, change.item_id)
 
 
-def import_contact(ctx: Context, item: Any) -> None:
+def import_contact(
+    ctx: Context, item: Any, looked_up: dict[str, list[dict[str, Any]]] | None = None
+) -> None:
+    """One Exchange contact: merged into its linked contact, or matched by email (the
+    look-alikes found for the page, else asked now), or created (in the page's batch)."""
     remote = items.contact_fields(item)
     link = store.link_of(ctx.db, ctx.id, KIND, item.id)
     if link is not None and link.snapshot.get("tombstone"):
         return  # deleted in the CRM with deletions kept apart: not brought back
     if link is None:
-        match = _match(ctx, remote)
+        match = _match(ctx, remote, looked_up)
         if match is None:
-            created = ctx.remote.sales.create_contact(
-                {
-                    **domain.contact_data(remote),
-                    "owner_id": ctx.connection["owner_id"],
-                },
-                actor=ctx.actor,
-                allow_duplicates=True,
-                # a page read again after a crash gets the same contact back, not another
-                idempotency_key=request_key(ctx, "contact", item.id, item.changekey or ""),
-            )
-            store.save_link(
-                ctx.db,
-                ctx.id,
-                KIND,
-                item.id,
-                created["id"],
-                change_key=item.changekey,
-                crm_version=created["version"],
-                remote_modified_at=items.modified_at(item),
-                snapshot=domain.contact_fields(created),
-            )
-            ctx.db.commit()
-            ctx.result.contacts_in += 1
+            _create(ctx, item, remote)
             return
         _merge(ctx, item, remote, match, snapshot=None)
         return
@@ -102,13 +87,61 @@ def import_contact(ctx: Context, item: Any) -> None:
     _merge(ctx, item, remote, crm, snapshot=dict(link.snapshot))
 
 
-def _match(ctx: Context, remote: dict[str, Any]) -> dict[str, Any] | None:
+def _create(ctx: Context, item: Any, remote: dict[str, Any]) -> None:
+    """Create the contact in the page's batch; its link once sales answers."""
+    change_key, modified = item.changekey, items.modified_at(item)
+
+    def done(created: dict[str, Any]) -> None:
+        store.save_link(
+            ctx.db,
+            ctx.id,
+            KIND,
+            item.id,
+            created["id"],
+            change_key=change_key,
+            crm_version=created["version"],
+            remote_modified_at=modified,
+            snapshot=domain.contact_fields(created),
+        )
+        ctx.result.contacts_in += 1
+
+    operation = {
+        "entity": "contact",
+        "op": "create",
+        "data": {**domain.contact_data(remote), "owner_id": ctx.connection["owner_id"]},
+        "allow_duplicates": True,
+        # a page read again after a crash gets the same contact back, not another
+        "idempotency_key": request_key(ctx, "contact", item.id, item.changekey or ""),
+    }
+    ctx.batch.add(operation, done)
+
+
+def _duplicate_check(remote: dict[str, Any], email: str) -> dict[str, Any]:
+    data = {"full_name": remote["full_name"] or email, "emails": [{"email": email}]}
+    return {"entity": "contact", "op": "check_duplicates", "data": data}
+
+
+def _look_alikes(ctx: Context, remotes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The sales duplicate check of each address of these new contacts, in one batch:
+    candidates by address."""
+    emails = {email: remote for remote in remotes for email in remote["emails"]}
+    checks = [_duplicate_check(remote, email) for email, remote in emails.items()]
+    return dict(zip(emails, ctx.batch.run(checks), strict=True))
+
+
+def _match(
+    ctx: Context,
+    remote: dict[str, Any],
+    looked_up: dict[str, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any] | None:
     """The CRM contact with one of these addresses (the sales duplicate check)."""
     for email in remote["emails"]:
-        candidates = ctx.remote.sales.check_contact_duplicates(
-            {"full_name": remote["full_name"] or email, "emails": [{"email": email}]},
-            actor=ctx.actor,
-        )
+        if looked_up is not None and email in looked_up:
+            candidates = looked_up[email]
+        else:
+            candidates = ctx.remote.sales.check_contact_duplicates(
+                _duplicate_check(remote, email)["data"], actor=ctx.actor
+            )
         for candidate in candidates:
             record = candidate["record"]
             if "email" in candidate.get("reasons", []) and not store.link_by_crm(

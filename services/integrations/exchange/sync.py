@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.integrations.sync import cursors as cursor_store
+from services.integrations.sync.sales_batch import SalesBatch
 from services.platform.access import Actor
 from services.platform.errors import NotFound
 
@@ -78,6 +79,15 @@ class Context:
     cursors: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: email address → participant ({type, id}) or None, asked once per sync
     people: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    _batch: SalesBatch | None = None
+
+    @property
+    def batch(self) -> SalesBatch:
+        """Creates and look-alike checks sent to sales many at a time (flushed with
+        each page, before its cursor commits)."""
+        if self._batch is None:
+            self._batch = SalesBatch(lambda ops: self.remote.sales.batch(ops, actor=self.actor))
+        return self._batch
 
     @property
     def id(self) -> str:
@@ -104,6 +114,7 @@ def folder_pages(ctx: Context, key: str, cursor_key: str, handle: Callable[[Any]
         page = ctx.ews.sync_page(key, state, ctx.settings.page_size)
         ctx.result.pages += 1
         handle(page)
+        ctx.batch.flush()  # the page's records and links before its state
         ctx.save_cursor(cursor_key, {"state": page.state})
         ctx.db.commit()
         if page.done:

@@ -80,7 +80,10 @@ def import_events(ctx: SyncContext, calendar_id: str) -> str | None:
         # a series before its exceptions, whatever order the page has
         items = sorted(page.get("items") or [], key=lambda e: bool(e.get("recurringEventId")))
         for event in items:
+            if event.get("recurringEventId"):
+                ctx.flush()  # the series' links before their exceptions and cancellations
             apply_event(ctx, calendar_id, event, time_zone)
+        ctx.flush()  # the page's activities and links before its cursor
         if page.get("nextPageToken"):
             state = {**state, "page_token": page["nextPageToken"], "time_zone": time_zone}
         else:
@@ -155,19 +158,23 @@ def apply_event(
         **remote,
         "participants": participants,
     }
-    activity = ctx.sales("create_activity", data)
-    ctx.count("events_imported")
-    store.save_link(
-        ctx.db,
-        ctx.id,
-        "event",
-        remote_id,
-        activity["id"],
-        remote_etag=event.get("etag"),
-        crm_version=activity["version"],
-        snapshot=remote,
-        data=keeps,
-    )
+    etag = event.get("etag")
+
+    def created(activity: dict[str, Any]) -> None:
+        ctx.count("events_imported")
+        store.save_link(
+            ctx.db,
+            ctx.id,
+            "event",
+            remote_id,
+            activity["id"],
+            remote_etag=etag,
+            crm_version=activity["version"],
+            snapshot=remote,
+            data=keeps,
+        )
+
+    ctx.batch.add({"entity": "activity", "op": "create", "data": data}, created)
 
 
 def _note_cancelled_occurrence(

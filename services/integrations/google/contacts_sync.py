@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from nameko.exceptions import RemoteError
+
 from services.integrations.sync import cursors as cursor_store
+from services.platform.errors import OspreyError
 
 from . import domain, store
-from .context import SyncContext
+from .context import CrmError, SyncContext
 from .dependencies import GoogleError
 from .models import cursors
 
@@ -62,8 +65,11 @@ def import_people(ctx: SyncContext) -> None:
             state = {}
             ctx.count("contacts_full_resyncs")
             continue
-        for person in page.get("connections") or []:
-            apply_person(ctx, person)
+        people_here = page.get("connections") or []
+        looked_up = _look_alikes(ctx, people_here)
+        for person in people_here:
+            apply_person(ctx, person, looked_up)
+        ctx.flush()  # the page's contacts and links before its cursor
         if page.get("nextPageToken"):
             state = {**state, "page_token": page["nextPageToken"]}
         else:
@@ -74,8 +80,11 @@ def import_people(ctx: SyncContext) -> None:
             return
 
 
-def apply_person(ctx: SyncContext, person: dict[str, Any]) -> None:
-    """One person from Google: deleted, changed, or new."""
+def apply_person(
+    ctx: SyncContext, person: dict[str, Any], looked_up: dict[str, list] | None = None
+) -> None:
+    """One person from Google: deleted, changed, or new (created in the page's batch;
+    matched with the look-alikes found for the page when given)."""
     cfg = ctx.settings["contacts"]
     remote_id = person["resourceName"]
     link = store.link_by_remote(ctx.db, ctx.id, "contact", remote_id)
@@ -101,34 +110,70 @@ def apply_person(ctx: SyncContext, person: dict[str, Any]) -> None:
             return
         _reconcile(ctx, person, contact, dict(link.snapshot or {}))
         return
-    contact = _match(ctx, remote)
+    contact = _match(ctx, remote, (looked_up or {}).get(remote_id))
     if contact is not None:
         _reconcile(ctx, person, contact, {})
         ctx.count("contacts_matched")
         return
-    contact = ctx.sales("create_contact", domain.contact_data(remote), allow_duplicates=True)
-    ctx.count("contacts_imported")
-    store.save_link(
-        ctx.db,
-        ctx.id,
-        "contact",
-        remote_id,
-        contact["id"],
-        remote_etag=person.get("etag"),
-        crm_version=contact["version"],
-        snapshot=remote,
-    )
+    etag = person.get("etag")
+
+    def created(contact: dict[str, Any]) -> None:
+        ctx.count("contacts_imported")
+        store.save_link(
+            ctx.db,
+            ctx.id,
+            "contact",
+            remote_id,
+            contact["id"],
+            remote_etag=etag,
+            crm_version=contact["version"],
+            snapshot=remote,
+        )
+
+    operation = {
+        "entity": "contact",
+        "op": "create",
+        "data": domain.contact_data(remote),
+        "allow_duplicates": True,
+    }
+    ctx.batch.add(operation, created)
 
 
-def _match(ctx: SyncContext, values: dict[str, Any]) -> dict[str, Any] | None:
+def _duplicate_check(values: dict[str, Any]) -> dict[str, Any]:
+    data = {"full_name": values["full_name"], "emails": [{"email": e} for e in values["emails"]]}
+    return {"entity": "contact", "op": "check_duplicates", "data": data}
+
+
+def _look_alikes(ctx: SyncContext, people: list[dict[str, Any]]) -> dict[str, list]:
+    """The sales duplicate check of each new person with an address on the page, in one
+    batch: candidates by resource name."""
+    checks: dict[str, dict[str, Any]] = {}
+    for person in people:
+        if domain.person_deleted(person):
+            continue
+        if store.link_by_remote(ctx.db, ctx.id, "contact", person["resourceName"]) is not None:
+            continue
+        values = domain.person_values(person)
+        if values["full_name"] and values["emails"]:
+            checks[person["resourceName"]] = _duplicate_check(values)
+    if not checks:
+        return {}
+    try:
+        found = ctx.batch.run(list(checks.values()))
+    except (OspreyError, RemoteError) as exc:
+        raise CrmError(f"sales.batch: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    return dict(zip(checks, found, strict=True))
+
+
+def _match(
+    ctx: SyncContext, values: dict[str, Any], candidates: list | None = None
+) -> dict[str, Any] | None:
     """An existing contact with one of the person's addresses (the sales duplicate
     check, as a user creating it would see), not linked to another person yet."""
     if not values["emails"]:
         return None
-    candidates = ctx.sales(
-        "check_contact_duplicates",
-        {"full_name": values["full_name"], "emails": [{"email": e} for e in values["emails"]]},
-    )
+    if candidates is None:
+        candidates = ctx.sales("check_contact_duplicates", _duplicate_check(values)["data"])
     for candidate in candidates or []:
         if "email" not in candidate.get("reasons", []):
             continue

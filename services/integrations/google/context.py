@@ -12,6 +12,7 @@ from typing import Any
 from nameko.exceptions import RemoteError
 
 from services.integrations.sync import leases
+from services.integrations.sync.sales_batch import SalesBatch
 from services.platform.errors import NotFound, OspreyError, PermissionDenied
 
 from .dependencies import GoogleSession, GoogleSettings
@@ -40,6 +41,24 @@ class SyncContext:
     holder: str | None = None
     _users: dict[str, str] | None = None
     _renewed: float = field(default_factory=time.monotonic)
+    _batch: SalesBatch | None = None
+
+    @property
+    def batch(self) -> SalesBatch:
+        """Creates and look-alike checks sent to sales many at a time: flush with
+        :meth:`flush` before the page's cursor is written."""
+        if self._batch is None:
+            self._batch = SalesBatch(lambda ops: self.rpc["sales"].batch(ops, actor=self.owner))
+        return self._batch
+
+    def flush(self) -> None:
+        """Send the batch; a refusal is a :class:`CrmError` as a single call's is."""
+        try:
+            self.batch.flush()
+        except (NotFound, PermissionDenied):
+            raise
+        except (OspreyError, RemoteError) as exc:
+            raise CrmError(f"sales.batch: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
     @property
     def id(self) -> str:
