@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .entries import EntriesRpc
 from .handlers import HandlersMixin
+from .imports import ImportsHandlers
 
 
-class AuditService(HandlersMixin, EntriesRpc):
+class AuditService(HandlersMixin, ImportsHandlers, EntriesRpc):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 
     name = "audit"
