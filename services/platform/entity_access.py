@@ -13,7 +13,7 @@ share when the scope alone says no.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from .access import Actor
 from .errors import ValidationFailed
 from .list_filters import readable_by
 from .list_search import parse_amount
+from .listing import fetch_page
 from .similar import Allowed, shared_with
 from .values import is_uuid, parse_expected_version
 
@@ -163,6 +164,25 @@ class EntityAccess:
             if query.pop(PURPOSE) == "export":
                 caller.require(self.entity, "export")
         return query
+
+    def list_page(
+        self,
+        db: Any,
+        caller: Actor,
+        model: Any,
+        spec: Any,
+        query: Any,
+        dump: Callable[[Any], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A page of the records of ``model`` (with ``id``, ``owner_id``, ``team_id``)
+        the caller may read, by ``spec`` (a ``ListSpec``): the read right and scope and
+        the shares; filters, sorts and search text on hidden fields refused; the items
+        without hidden fields; ``purpose: "export"`` takes the export right."""
+        query = self.take_purpose(caller, query)
+        self.check_query(caller, query)
+        readable = self.readable(caller, model.id, model.owner_id, model.team_id)
+        page = fetch_page(db, sa.select(model).where(readable), spec, query, dump, caller)
+        return self.visible_page(caller, page)
 
     # --- columns ----------------------------------------------------------------------------
 

@@ -13,16 +13,20 @@ from services.platform.errors import EXPECTED
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import accounts_store, domain, duplicates_store, store
+from . import access, accounts_store, domain, duplicates_store, store
 from .accounts_store import ACCOUNT_LIST_SPEC, ACCOUNTS
 from .contacts_store import CONTACT_LIST_SPEC
 from .dependencies import SalesBase
 from .domain import ACCOUNT
 from .schemas import describe_accounts, dump_account
 
+RIGHTS = access.ACCOUNTS
+
 
 def new_account_values(db: Any, data: Any, caller: Actor) -> dict[str, Any]:
-    """A new account's values from a create payload, its parent checked."""
+    """A new account's values from a create payload, its parent checked; the fields the
+    caller may not write (column rights) refused."""
+    RIGHTS.check_writable(caller, data)
     changes = domain.clean_changes(ACCOUNT, data)
     values = store.new_values(ACCOUNT, changes, caller)
     accounts_store.check_links(db, values)
@@ -60,14 +64,15 @@ class AccountsRpc(SalesBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
         allow = domain.parse_allow(allow_duplicates)
         values = new_account_values(self.db, data, caller)
         if not allow:
             candidates = duplicates_store.account_candidates(self.db, values, caller)
             if candidates:
                 self.db.rollback()  # nothing written, not even the key's claim
-            domain.refuse_duplicates(ACCOUNT, candidates)
-        result = store.insert(self.db, ACCOUNTS, values, actor)
+            domain.refuse_duplicates(ACCOUNT, RIGHTS.visible_similar(caller, candidates))
+        result = RIGHTS.visible(caller, store.insert(self.db, ACCOUNTS, values, actor))
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -82,16 +87,19 @@ class AccountsRpc(SalesBase):
         nothing is written. Raises what ``create_account`` raises for bad data.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "read")
         values = new_account_values(self.db, data, caller)
         candidates = duplicates_store.account_candidates(self.db, values, caller)
         self.db.commit()
-        return candidates
+        return RIGHTS.visible_similar(caller, candidates)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_account(self, account_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The account. Raises ``NotFound`` when it does not exist or the caller may not read it."""
         caller = Actor.from_dict(actor)
-        return dump_account(store.load(self.db, ACCOUNTS, account_id, caller))
+        return RIGHTS.visible(
+            caller, dump_account(store.load(self.db, ACCOUNTS, account_id, caller))
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_accounts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +111,8 @@ class AccountsRpc(SalesBase):
         updated_at, name, type. ``q``: an email or its start (it has an ``@``)
         matches the email, a phone number (7+ significant digits, any common
         spelling) the phone, other text the start of the name, in any letter case.
+        ``purpose: "export"`` (the export of a list) takes the export right; a filter,
+        sort or search on a field hidden from the caller is refused (``ValidationFailed``).
         """
         caller = Actor.from_dict(actor)
         return accounts_store.list_accounts(self.db, query, caller)
@@ -122,6 +132,8 @@ class AccountsRpc(SalesBase):
         parent_id that is the account itself or names no account).
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(ACCOUNT, data)
         account = store.lock(self.db, ACCOUNTS, account_id, caller, expected_version)
         update = store.plan_update(ACCOUNTS, account, changes, caller)
@@ -130,7 +142,7 @@ class AccountsRpc(SalesBase):
             accounts_store.check_links(self.db, update.values)
         result = store.apply_update(self.db, ACCOUNTS, account, changes, update, actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_account(
@@ -142,7 +154,7 @@ class AccountsRpc(SalesBase):
         ``expected_version``, or contacts, careers or child accounts still point at it).
         """
         caller = Actor.from_dict(actor)
-        account = store.lock(self.db, ACCOUNTS, account_id, caller, expected_version)
+        account = store.lock(self.db, ACCOUNTS, account_id, caller, expected_version, op="delete")
         accounts_store.check_unused(self.db, account)
         store.delete(self.db, ACCOUNTS, account, actor)
         self.db.commit()
@@ -178,4 +190,4 @@ class AccountsRpc(SalesBase):
             self.db, dump_account(account), caller, exclude_id=account.id
         )
         self.db.commit()
-        return candidates
+        return RIGHTS.visible_similar(caller, candidates)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 from services.platform.errors import Conflict
-from services.platform.listing import Filter, ListSpec, Lookup, Sort, fetch_page, readable_by
+from services.platform.listing import Filter, ListSpec, Lookup, Sort
 
-from . import domain, store
+from . import access, domain, store
 from .models import Account, Career, Contact
 from .schemas import dump_account, dump_contact
 
@@ -43,13 +43,13 @@ ACCOUNT_LIST_SPEC = ListSpec(
     count_total=True,
 )
 
-ACCOUNTS = store.Kind(Account, domain.ACCOUNT, dump_account)
+ACCOUNTS = store.Kind(Account, domain.ACCOUNT, dump_account, access.ACCOUNTS)
 
 
 def list_accounts(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
-    """A page of the accounts the caller may read."""
-    stmt = sa.select(Account).where(readable_by(caller, Account.owner_id, Account.team_id))
-    return fetch_page(db, stmt, ACCOUNT_LIST_SPEC, query, dump_account)
+    """A page of the accounts the caller may read (by the read scope of their roles),
+    without the fields hidden from them; ``purpose: "export"`` takes the export right."""
+    return access.ACCOUNTS.list_page(db, caller, Account, ACCOUNT_LIST_SPEC, query, dump_account)
 
 
 def check_account_exists(db: Any, account_id: str | None, field: str) -> None:
@@ -83,14 +83,16 @@ def check_unused(db: Any, account: Any) -> None:
 
 def account_contacts(db: Any, account: Any, caller: Actor) -> list[dict[str, Any]]:
     """The contacts the caller may read that work at the account (``account_id`` or a
-    career), by full name."""
+    career), by full name, without the fields hidden from them."""
+    contacts_access = access.CONTACTS
+    caller.require(contacts_access.entity, "read")
     through_careers = sa.select(Career.contact_id).where(Career.account_id == account.id)
     contacts = db.execute(
         sa.select(Contact)
         .where(
             sa.or_(Contact.account_id == account.id, Contact.id.in_(through_careers)),
-            readable_by(caller, Contact.owner_id, Contact.team_id),
+            contacts_access.readable(caller, Contact.id, Contact.owner_id, Contact.team_id),
         )
         .order_by(Contact.full_name, Contact.id)
     ).scalars()
-    return [dump_contact(c) for c in contacts]
+    return contacts_access.visible_all(caller, (dump_contact(c) for c in contacts))

@@ -25,6 +25,8 @@ from .dependencies import SalesBase
 from .domain import ACTIVITY, DONE_STATUSES
 from .schemas import describe_activities, dump_activity_row
 
+RIGHTS = activities_store.RIGHTS
+
 
 class ActivitiesRpc(SalesBase):
     """Activities (tasks, calls, meetings, emails) and their participants."""
@@ -48,6 +50,8 @@ class ActivitiesRpc(SalesBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
+        RIGHTS.check_writable(caller, data)
         changes = domain.with_defaults(domain.clean_activity(data))
         values = store.new_values(ACTIVITY, changes, caller)
         if values["status"] == "completed":
@@ -61,6 +65,7 @@ class ActivitiesRpc(SalesBase):
         record = activities_store.insert(self.db, values)
         result = activities_store.dump_activity(self.db, record)
         self.db.emit("activity_created", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -72,7 +77,7 @@ class ActivitiesRpc(SalesBase):
         record = activities_store.readable_activity(self.db, activity_id, caller)
         result = activities_store.dump_activity(self.db, record)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(
@@ -84,7 +89,9 @@ class ActivitiesRpc(SalesBase):
         participant_id (a contact or user taking part), title (contains), start_at,
         due_at, created_at, updated_at (ranges). Sorts: created_at (default
         ``-created_at``), updated_at, due_at, start_at, title. ``q`` matches word
-        prefixes of the title. Raises ``ValidationFailed`` for a bad query.
+        prefixes of the title. ``purpose: "export"`` takes the export right. Raises
+        ``ValidationFailed`` for a bad query (also a filter, sort or search on a field
+        hidden from the caller).
         """
         caller = Actor.from_dict(actor)
         page = activities_store.list_activities(self.db, query, caller)
@@ -137,6 +144,8 @@ class ActivitiesRpc(SalesBase):
         ``Conflict`` (stale ``expected_version``), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_activity(data)
         positions = domain.participant_positions(data)
         kind = activities_store.kind(self.db)
@@ -162,7 +171,7 @@ class ActivitiesRpc(SalesBase):
             )
         result = store.apply_update(self.db, kind, record, changes, update, actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_activity(
@@ -202,6 +211,7 @@ class ActivitiesRpc(SalesBase):
         self.db.flush()
         result = activities_store.dump_activity(self.db, record)
         self.db.emit("activity_completed", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -215,7 +225,7 @@ class ActivitiesRpc(SalesBase):
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale ``expected_version``).
         """
         caller = Actor.from_dict(actor)
-        record = activities_store.lock(self.db, activity_id, caller, expected_version)
+        record = activities_store.lock(self.db, activity_id, caller, expected_version, op="delete")
         store.delete(self.db, activities_store.kind(self.db), record, actor)
         self.db.commit()
 

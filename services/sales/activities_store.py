@@ -15,10 +15,9 @@ import sqlalchemy as sa
 from services.platform.access import Actor
 from services.platform.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform.list_filters import filter_condition
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, parse_query, readable_by
-from services.platform.records import load_for_update, load_record
+from services.platform.listing import Filter, ListSpec, Sort, fetch_page, parse_query
 
-from . import domain
+from . import access, domain
 from .domain import (
     ACTIVITY,
     ACTIVITY_PRIORITIES,
@@ -39,6 +38,8 @@ from .models import (
 )
 from .schemas import dump_activity_row
 from .store import Kind
+
+RIGHTS = access.ACTIVITIES
 
 #: The related types whose records live in this service (checked); lead and order do not.
 LOCAL_RELATED: dict[str, Any] = {"contact": Contact, "account": Account, "opportunity": Opportunity}
@@ -89,7 +90,7 @@ MY_ACTIVITIES_SPEC = ListSpec(
 
 def kind(db: Any) -> Kind:
     """Activities for the shared record steps; their dump reads the participants too."""
-    return Kind(Activity, ACTIVITY, lambda record: dump_activity(db, record))
+    return Kind(Activity, ACTIVITY, lambda record: dump_activity(db, record), RIGHTS)
 
 
 def dump_activity(db: Any, record: Any) -> dict[str, Any]:
@@ -211,9 +212,10 @@ def taking_part(caller: Actor) -> Any:
 
 
 def readable(caller: Actor) -> Any:
-    """Who reads an activity: the usual owner/team rights, and its user participants."""
-    rights = readable_by(caller, Activity.owner_id, Activity.team_id)
-    if caller.is_admin or not domain.is_uuid(caller.id):
+    """Who reads an activity: the read scope of the caller's roles, and its user
+    participants."""
+    rights = RIGHTS.readable(caller, Activity.id, Activity.owner_id, Activity.team_id)
+    if caller.read_scope(RIGHTS.entity) == "all" or not domain.is_uuid(caller.id):
         return rights
     return sa.or_(rights, Activity.id.in_(taking_part(caller)))
 
@@ -233,20 +235,23 @@ def takes_part(db: Any, activity_id: str, caller: Actor) -> bool:
 
 
 def readable_activity(db: Any, activity_id: str, caller: Actor) -> Any:
-    """The activity the caller may read or takes part in; otherwise ``NotFound``."""
+    """The activity the caller may read or takes part in; otherwise ``NotFound``
+    (``PermissionDenied`` when their roles do not read activities at all)."""
     try:
-        return load_record(db, Activity, activity_id, "activity", caller)
+        return RIGHTS.load(db, Activity, activity_id, caller)
     except NotFound:
         if takes_part(db, activity_id, caller):
             return db.get(Activity, activity_id)
         raise
 
 
-def lock(db: Any, activity_id: str, caller: Actor, expected_version: Any) -> Any:
-    """The activity under a row lock for a change (as :func:`.store.lock`); a participant
-    who may not change it hears 403, not 404: they can see it."""
+def lock(
+    db: Any, activity_id: str, caller: Actor, expected_version: Any, *, op: str = "update"
+) -> Any:
+    """The activity under a row lock for a change (as :func:`.store.lock`, ``op``: update
+    or delete); a participant who may not change it hears 403, not 404: they can see it."""
     with participant_may_not_change(db, activity_id, caller):
-        return load_for_update(db, Activity, activity_id, "activity", caller, expected_version)
+        return RIGHTS.load_for_change(db, Activity, activity_id, caller, expected_version, op=op)
 
 
 @contextmanager
@@ -261,7 +266,11 @@ def participant_may_not_change(db: Any, activity_id: str, caller: Actor) -> Iter
 
 
 def list_activities(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
-    """A page of the activities the caller may read or takes part in, with participants."""
+    """A page of the activities the caller may read or takes part in, with participants
+    and without the fields hidden from the caller; ``purpose: "export"`` takes the
+    export right."""
+    query = RIGHTS.take_purpose(caller, query)
+    RIGHTS.check_query(caller, query)
     query, participant_ids = split_participant_filter(query)
     query, about = split_related_filter(query)
     stmt = sa.select(Activity).where(readable(caller))
@@ -278,13 +287,16 @@ def list_activities(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
     page = fetch_page(db, stmt, ACTIVITY_LIST_SPEC, query, dump_activity_row)
     attach_participants(db, page["items"])
     attach_emails(db, page["items"])
-    return page
+    return RIGHTS.visible_page(caller, page)
 
 
 def list_my_activities(
     db: Any, query: Any, caller: Actor, *, include_done: bool, dump: Any
 ) -> dict[str, Any]:
-    """A page of the caller's activities (owned or taken part in as a user), due first."""
+    """A page of the caller's activities (owned or taken part in as a user), due first,
+    without the fields hidden from the caller."""
+    caller.require(RIGHTS.entity, "read")
+    RIGHTS.check_query(caller, query)
     stmt = sa.select(Activity).where(
         sa.or_(Activity.owner_id == caller.id, Activity.id.in_(taking_part(caller)))
     )
@@ -293,7 +305,7 @@ def list_my_activities(
     page = fetch_page(db, stmt, MY_ACTIVITIES_SPEC, query, dump)
     attach_participants(db, page["items"])
     attach_emails(db, page["items"])
-    return page
+    return RIGHTS.visible_page(caller, page)
 
 
 def split_participant_filter(query: Any) -> tuple[Any, list[str]]:

@@ -10,20 +10,22 @@ from typing import Any
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED
-from services.platform.records import load_record
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import accounts_store, contacts_store, domain, duplicates_store, store
+from . import access, accounts_store, contacts_store, domain, duplicates_store, store
 from .contacts_store import CONTACTS
 from .dependencies import SalesBase
 from .domain import CONTACT
-from .models import Contact
 from .schemas import describe_contacts, dump_contact
+
+RIGHTS = access.CONTACTS
 
 
 def new_contact_values(db: Any, data: Any, caller: Actor) -> dict[str, Any]:
-    """A new contact's values from a create payload, its account checked."""
+    """A new contact's values from a create payload, its account checked; the fields the
+    caller may not write (column rights) refused."""
+    RIGHTS.check_writable(caller, data)
     changes = domain.clean_changes(CONTACT, data)
     values = store.new_values(CONTACT, changes, caller)
     accounts_store.check_account_exists(db, values.get("account_id"), "account_id")
@@ -55,14 +57,15 @@ class ContactsRpc(SalesBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
         allow = domain.parse_allow(allow_duplicates)
         values = new_contact_values(self.db, data, caller)
         if not allow:
             candidates = self._candidates(values, caller)
             if candidates:
                 self.db.rollback()  # nothing written, not even the key's claim
-            domain.refuse_duplicates(CONTACT, candidates)
-        result = store.insert(self.db, CONTACTS, values, actor)
+            domain.refuse_duplicates(CONTACT, RIGHTS.visible_similar(caller, candidates))
+        result = RIGHTS.visible(caller, store.insert(self.db, CONTACTS, values, actor))
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -77,16 +80,19 @@ class ContactsRpc(SalesBase):
         nothing is written. Raises what ``create_contact`` raises for bad data.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "read")
         values = new_contact_values(self.db, data, caller)
         candidates = self._candidates(values, caller)
         self.db.commit()
-        return candidates
+        return RIGHTS.visible_similar(caller, candidates)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_contact(self, contact_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The contact. Raises ``NotFound`` when it does not exist or the caller may not read it."""
         caller = Actor.from_dict(actor)
-        return dump_contact(store.load(self.db, CONTACTS, contact_id, caller))
+        return RIGHTS.visible(
+            caller, dump_contact(store.load(self.db, CONTACTS, contact_id, caller))
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +105,8 @@ class ContactsRpc(SalesBase):
         emails, a phone number (7+ significant digits, any common spelling) any of the
         phones, other text the start of full_name, of its surname (the name from its
         second word) or of the name of the contact's account when the caller may read
-        it, in any letter case.
+        it, in any letter case. ``purpose: "export"`` takes the export right; a filter,
+        sort or search on a field hidden from the caller is refused.
         """
         caller = Actor.from_dict(actor)
         return contacts_store.list_contacts(self.db, query, caller)
@@ -118,6 +125,8 @@ class ContactsRpc(SalesBase):
         ``expected_version``), ``ValidationFailed`` (also for an unknown account_id).
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(CONTACT, data)
         contact = store.lock(self.db, CONTACTS, contact_id, caller, expected_version)
         update = store.plan_update(CONTACTS, contact, changes, caller)
@@ -127,7 +136,7 @@ class ContactsRpc(SalesBase):
             )
         result = store.apply_update(self.db, CONTACTS, contact, changes, update, actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_contact(
@@ -135,7 +144,7 @@ class ContactsRpc(SalesBase):
     ) -> None:
         """Delete the contact and emit ``contact_deleted`` with its last state."""
         caller = Actor.from_dict(actor)
-        contact = store.lock(self.db, CONTACTS, contact_id, caller, expected_version)
+        contact = store.lock(self.db, CONTACTS, contact_id, caller, expected_version, op="delete")
         store.delete(self.db, CONTACTS, contact, actor)
         self.db.commit()
 
@@ -168,8 +177,7 @@ class ContactsRpc(SalesBase):
         """
         caller = Actor.from_dict(actor)
         values = domain.clean_career(data)
-        contact = load_record(self.db, Contact, contact_id, "contact", caller, for_update=True)
-        caller.require_change(contact.owner_id, contact.team_id)
+        contact = store.lock(self.db, CONTACTS, contact_id, caller, None)
         accounts_store.check_account_exists(self.db, values["account_id"], "account_id")
         result = contacts_store.add_career(self.db, contact, values, actor)
         self.db.commit()
@@ -189,7 +197,7 @@ class ContactsRpc(SalesBase):
         contact = store.load(self.db, CONTACTS, contact_id, caller)
         candidates = self._candidates(dump_contact(contact), caller, exclude_id=contact.id)
         self.db.commit()
-        return candidates
+        return RIGHTS.visible_similar(caller, candidates)
 
     def _candidates(
         self, values: dict[str, Any], caller: Actor, exclude_id: str | None = None

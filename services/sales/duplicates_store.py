@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from services.platform import similar
 from services.platform.access import Actor
 
-from . import domain
+from . import access, domain
 from .models import ACCOUNT_DOMAIN_EXPRESSION, Account, Contact, ContactNameKey
 from .schemas import dump_account, dump_contact
 
@@ -40,8 +40,9 @@ def contact_candidates(
     phones = {p["phone"] for p in values.get("phones") or [] if p.get("phone")}
     exact = [Contact.emails.contains([{"email": e}]) for e in sorted(emails)]
     exact += [Contact.phones.contains([{"phone": p}]) for p in sorted(phones)]
+    allowed = access.CONTACTS.allowed(caller, Contact, exclude_id)
     rows = similar_rows(
-        db, Contact, Contact.full_name, name, exact, caller, exclude_id, ContactNameKey, name_index
+        db, Contact, Contact.full_name, name, exact, allowed, ContactNameKey, name_index
     )
     found = []
     for other, name_score in rows:
@@ -68,7 +69,8 @@ def account_candidates(
         exact.append(Account.email == email)
     if phone:
         exact.append(Account.phone == phone)
-    rows = similar_rows(db, Account, Account.name, name, exact, caller, exclude_id)
+    allowed = access.ACCOUNTS.allowed(caller, Account, exclude_id)
+    rows = similar_rows(db, Account, Account.name, name, exact, allowed)
     found = []
     for other, name_score in rows:
         reasons: list[str] = []
@@ -88,19 +90,18 @@ def similar_rows(
     name_column: Any,
     name: str | None,
     exact: list[Any],
-    caller: Actor,
-    exclude_id: str | None,
+    allowed: similar.Allowed,
     keys: Any = None,
     name_index: Any = None,
 ) -> list[Any]:
-    """``(record, name similarity)`` of the candidates, the caller's readable ones only.
+    """``(record, name similarity)`` of the candidates, the ``allowed`` ones only (those
+    the caller reads by the entity's read scope).
 
     Each exact value goes through its own index. The names are the ``MAX_SIMILAR``
     most similar with similarity ≥ the threshold, found from the top threshold down
     (:mod:`services.platform.similar`); with ``keys`` (the table of the distinct
     name keys) the trigram search runs over the distinct names only.
     """
-    allowed = similar.Allowed(caller, model.id, model.owner_id, model.team_id, exclude_id)
     conditions = allowed.conditions()
     branches = [
         sa.select(model.id).where(match, *conditions).limit(EXACT_MATCH_LIMIT) for match in exact

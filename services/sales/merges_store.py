@@ -37,8 +37,12 @@ def lock_pair(
     db: Any, kind: Kind, kept_id: Any, merged_id: Any, caller: Actor, expected_version: Any
 ) -> tuple[Any, Any]:
     """Both records, row-locked in id order (two merges of the same pair cannot
-    deadlock), each readable and changeable by the caller."""
+    deadlock), each readable and changeable by the caller: their roles update and
+    delete the entity (the merged record goes), its scopes let them."""
     name = kind.entity.name
+    rights = kind.access
+    caller.require(rights.entity, "update")
+    caller.require(rights.entity, "delete")
     expected = domain.parse_expected_version(expected_version)
     if not domain.is_uuid(merged_id):
         raise domain.failed("merged_id", "must be a UUID")
@@ -57,14 +61,14 @@ def lock_pair(
     ).scalars()
     by_id = {row.id: row for row in rows}
     kept, merged = by_id.get(kept_key), by_id.get(merged_key)
-    if kept is None or not caller.can_read(kept.owner_id, kept.team_id):
+    if kept is None or not rights.may_read(db, caller, kept):
         raise not_found(name)
-    if merged is None or not caller.can_read(merged.owner_id, merged.team_id):
+    if merged is None or not rights.may_read(db, caller, merged):
         raise NotFound(
             f"No such {name} to merge", [{"field": "merged_id", "message": f"no such {name}"}]
         )
-    caller.require_change(kept.owner_id, kept.team_id)
-    caller.require_change(merged.owner_id, merged.team_id)
+    rights.require_change(db, caller, kept)
+    rights.require_change(db, caller, merged, shared=False)
     check_version(name, kept.version, expected)
     return kept, merged
 
@@ -268,7 +272,8 @@ def finish_merge(
 
     ``before`` is the kept record as it was locked (the changed fields are counted
     against it, also one set already, such as a parent). Emits ``<entity>_merged``
-    and, when the kept record's fields changed, ``<entity>_updated``.
+    and, when the kept record's fields changed, ``<entity>_updated``; the kept record
+    without the fields hidden from the caller.
     """
     entity = kind.entity
     merged_record = kind.dump(merged)
@@ -310,7 +315,7 @@ def finish_merge(
     )
     if changed:
         db.emit(f"{entity.name}_updated", {**result, "changed_fields": changed}, actor=actor)
-    return result
+    return kind.access.visible(caller, result)
 
 
 def merges(db: Any, entity: str, kept_id: str) -> list[dict[str, Any]]:

@@ -17,11 +17,13 @@ from services.platform.events import utcnow
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import domain, opportunities_store, stages_store, store
+from . import access, domain, opportunities_store, stages_store, store
 from .dependencies import SalesBase
 from .domain import OPPORTUNITY, failed
 from .opportunities_store import OPPORTUNITIES
 from .schemas import describe_opportunities, dump_opportunity, wire
+
+RIGHTS = access.OPPORTUNITIES
 
 
 def move_deal(
@@ -40,7 +42,7 @@ def move_deal(
     stages = stages_store.all_stages(db)
     move = domain.plan_move(stages, opportunity.status, opportunity.stage_id, stage_id, reason)
     if move is None:
-        return dump_opportunity(opportunity)
+        return RIGHTS.visible(caller, dump_opportunity(opportunity))
     now = utcnow()
     entered_current = opportunity.stage_entered_at
     opportunities_store.record_move(db, opportunity, move, now, caller.id)
@@ -60,7 +62,7 @@ def move_deal(
         db.emit("opportunity_won", result, actor=actor)
     elif opportunity.status == "lost":
         db.emit("opportunity_lost", {**result, "reason": move.lost_reason}, actor=actor)
-    return result
+    return RIGHTS.visible(caller, result)
 
 
 class OpportunitiesRpc(SalesBase):
@@ -86,13 +88,15 @@ class OpportunitiesRpc(SalesBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(OPPORTUNITY, data)
         values = store.new_values(OPPORTUNITY, changes, caller)
         if values.get("lead_id"):
             # One deal per lead: a retried hand-off gets the deal it made the first time.
             existing = opportunities_store.deal_of_lead(self.db, values["lead_id"])
             if existing is not None:
-                result = dump_opportunity(existing)
+                result = RIGHTS.visible(caller, dump_opportunity(existing))
                 keep_answer(self.db, idempotency_key, result)
                 self.db.commit()
                 return result
@@ -107,6 +111,7 @@ class OpportunitiesRpc(SalesBase):
         record = opportunities_store.insert(self.db, values, caller.id)
         result = dump_opportunity(record)
         self.db.emit("opportunity_created", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -115,7 +120,8 @@ class OpportunitiesRpc(SalesBase):
     def get_opportunity(self, opportunity_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The deal. Raises ``NotFound`` when it does not exist or the caller may not read it."""
         caller = Actor.from_dict(actor)
-        result = dump_opportunity(store.load(self.db, OPPORTUNITIES, opportunity_id, caller))
+        deal = store.load(self.db, OPPORTUNITIES, opportunity_id, caller)
+        result = RIGHTS.visible(caller, dump_opportunity(deal))
         self.db.commit()
         return result
 
@@ -129,6 +135,8 @@ class OpportunitiesRpc(SalesBase):
         need_type, title (contains), close_date, created_at, updated_at (ranges).
         Sorts: created_at (default ``-created_at``), updated_at, title, amount,
         close_date. ``q`` matches word prefixes of the title and need type.
+        ``purpose: "export"`` takes the export right; a filter, sort or search on a
+        field hidden from the caller is refused.
         """
         caller = Actor.from_dict(actor)
         page = opportunities_store.list_opportunities(self.db, query, caller)
@@ -150,6 +158,8 @@ class OpportunitiesRpc(SalesBase):
         ``Conflict`` (stale version), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(OPPORTUNITY, data)
         if "stage_id" in changes:
             raise failed(
@@ -168,7 +178,7 @@ class OpportunitiesRpc(SalesBase):
             opportunities_store.check_links(self.db, update.values)
         result = store.apply_update(self.db, OPPORTUNITIES, opportunity, changes, update, actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_opportunity(
@@ -176,7 +186,9 @@ class OpportunitiesRpc(SalesBase):
     ) -> None:
         """Delete the deal, its history, tactics, competitors; emit ``opportunity_deleted``."""
         caller = Actor.from_dict(actor)
-        opportunity = store.lock(self.db, OPPORTUNITIES, opportunity_id, caller, expected_version)
+        opportunity = store.lock(
+            self.db, OPPORTUNITIES, opportunity_id, caller, expected_version, op="delete"
+        )
         store.delete(self.db, OPPORTUNITIES, opportunity, actor)
         self.db.commit()
 

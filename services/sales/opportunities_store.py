@@ -14,14 +14,14 @@ from services.platform.access import Actor
 from services.platform.errors import ValidationFailed
 from services.platform.events import isoformat
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Sort, fetch_page, readable_by
+from services.platform.listing import Filter, ListSpec, Sort
 
-from . import domain, store
+from . import access, domain, store
 from .domain import OPPORTUNITY_STATUSES, Move
 from .models import Account, Contact, Opportunity, OpportunityStage, StageVisit
 from .schemas import dump_opportunity
 
-OPPORTUNITIES = store.Kind(Opportunity, domain.OPPORTUNITY, dump_opportunity)
+OPPORTUNITIES = store.Kind(Opportunity, domain.OPPORTUNITY, dump_opportunity, access.OPPORTUNITIES)
 
 OPPORTUNITY_LIST_SPEC = ListSpec(
     id_column=Opportunity.id,
@@ -54,11 +54,11 @@ OPPORTUNITY_LIST_SPEC = ListSpec(
 
 
 def list_opportunities(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
-    """A page of the deals the caller may read."""
-    stmt = sa.select(Opportunity).where(
-        readable_by(caller, Opportunity.owner_id, Opportunity.team_id)
+    """A page of the deals the caller may read (by the read scope of their roles),
+    without the fields hidden from them; ``purpose: "export"`` takes the export right."""
+    return access.OPPORTUNITIES.list_page(
+        db, caller, Opportunity, OPPORTUNITY_LIST_SPEC, query, dump_opportunity
     )
-    return fetch_page(db, stmt, OPPORTUNITY_LIST_SPEC, query, dump_opportunity)
 
 
 def deal_of_lead(db: Any, lead_id: str) -> Any:

@@ -9,7 +9,7 @@ from services.platform.errors import EXPECTED
 from services.platform.listing import encode_cursor
 from services.platform.rpc import rpc
 
-from . import domain, pipeline_store, stages_store
+from . import access, domain, pipeline_store, stages_store
 from .dependencies import SalesBase
 from .schemas import dump_stage
 
@@ -41,6 +41,7 @@ class PipelineRpc(SalesBase):
             per_stage,
         )
         columns = []
+        hidden = caller.hidden(access.OPPORTUNITIES.entity)
         for stage in stages:
             items = cards.get(stage.id, [])
             next_cursor = None
@@ -54,8 +55,11 @@ class PipelineRpc(SalesBase):
                 {
                     "stage": dump_stage(stage),
                     "count": counts.get(stage.id, 0),
-                    "totals": sorted(totals.get(stage.id, []), key=lambda t: t["currency"]),
-                    "items": items,
+                    # the sums would tell what a hidden amount hides
+                    "totals": []
+                    if "amount" in hidden
+                    else sorted(totals.get(stage.id, []), key=lambda t: t["currency"]),
+                    "items": access.OPPORTUNITIES.visible_all(caller, items),
                     "next_cursor": next_cursor,
                 }
             )

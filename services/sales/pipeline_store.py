@@ -12,18 +12,20 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 from services.platform.events import isoformat
-from services.platform.listing import readable_by
 
-from . import domain
+from . import access, domain
 from .models import Account, Opportunity
 from .schemas import wire
 
 
 def board_conditions(caller: Actor, owners: list[str], teams: list[str]) -> list[Any]:
-    """The open deals the caller may read, of these owners and teams (when given)."""
+    """The open deals the caller may read (their roles read deals, by the read scope),
+    of these owners and teams (when given)."""
+    rights = access.OPPORTUNITIES
+    caller.require(rights.entity, "read")
     conditions = [
         Opportunity.status == "open",
-        readable_by(caller, Opportunity.owner_id, Opportunity.team_id),
+        rights.readable(caller, Opportunity.id, Opportunity.owner_id, Opportunity.team_id),
     ]
     if owners:
         conditions.append(Opportunity.owner_id.in_(owners))

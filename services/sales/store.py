@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from services.platform.access import Actor
+from services.platform.entity_access import EntityAccess
 from services.platform.errors import Conflict
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.records import load_for_update, load_record
 
 from . import domain
 from .domain import Entity
@@ -27,11 +27,13 @@ from .schemas import wire
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of owned record: its table, its fields and how it goes on the wire."""
+    """One kind of owned record: its table, its fields, how it goes on the wire and the
+    caller's rights on it."""
 
     model: Any
     entity: Entity
     dump: Callable[[Any], dict[str, Any]]
+    access: EntityAccess
 
 
 @dataclass
@@ -60,17 +62,28 @@ def insert(db: Any, kind: Kind, values: dict[str, Any], actor: dict[str, Any]) -
 
 
 def load(db: Any, kind: Kind, record_id: Any, caller: Actor) -> Any:
-    """The record the caller may read; otherwise ``NotFound`` (the same for both)."""
-    return load_record(db, kind.model, record_id, kind.entity.name, caller)
+    """The record the caller may read (their roles read the entity, its record scope
+    lets them); otherwise ``NotFound`` (the same for both). ``PermissionDenied`` when
+    their roles do not read the entity at all."""
+    return kind.access.load(db, kind.model, record_id, caller)
 
 
-def lock(db: Any, kind: Kind, record_id: Any, caller: Actor, expected_version: Any) -> Any:
-    """The record under a row lock, once the caller may change it and expects its version.
+def lock(
+    db: Any,
+    kind: Kind,
+    record_id: Any,
+    caller: Actor,
+    expected_version: Any,
+    *,
+    op: str = "update",
+) -> Any:
+    """The record under a row lock, once the caller may ``op`` (update, delete) it and
+    expects its version.
 
     Raises ``ValidationFailed`` (a bad version), ``NotFound``, ``PermissionDenied``,
     ``Conflict`` (stale version).
     """
-    return load_for_update(db, kind.model, record_id, kind.entity.name, caller, expected_version)
+    return kind.access.load_for_change(db, kind.model, record_id, caller, expected_version, op=op)
 
 
 def plan_update(kind: Kind, record: Any, changes: dict[str, Any], caller: Actor) -> Update:
