@@ -11,10 +11,11 @@ from __future__ import annotations
 from .dashboards import DashboardsRpc
 from .exports import ExportsRpc
 from .handlers import HandlersMixin
+from .imports import ImportsHandlers
 from .reports import ReportsRpc
 
 
-class AnalyticsService(HandlersMixin, ReportsRpc, ExportsRpc, DashboardsRpc):
+class AnalyticsService(HandlersMixin, ImportsHandlers, ReportsRpc, ExportsRpc, DashboardsRpc):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 
     name = "analytics"
