@@ -12,6 +12,7 @@ from .channels import ChannelsRpc
 from .comments import CommentsRpc
 from .files import FilesRpc
 from .handlers import HandlersMixin
+from .imports import ImportsHandlers
 from .likes import LikesRpc
 from .notifications import NotificationsRpc
 from .posts import PostsRpc
@@ -25,6 +26,7 @@ class FeedService(
     CommentsRpc,
     LikesRpc,
     HandlersMixin,
+    ImportsHandlers,
     NotificationsRpc,
     SubscriptionsRpc,
     FilesRpc,
