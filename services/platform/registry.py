@@ -41,6 +41,7 @@ SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo("audit"),
     ServiceInfo("imports", "integrations.imports"),
     ServiceInfo("google", "integrations.google"),
+    ServiceInfo("social", "integrations.social"),
 )
 
 
