@@ -23,10 +23,9 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.events import isoformat, utcnow
 from services.platform.ids import new_id
-from services.platform.records import load_for_update, load_record
 from services.platform.rpc import rpc
 
-from . import accounting_inbox, accounting_rules, accounting_store, store
+from . import access, accounting_inbox, accounting_rules, accounting_store, store
 from .accounting_contract import MalformedMessage, check_message, message
 from .base import OrdersBase
 from .dependencies import AccountingUnavailable, WorkerLink, accounting_consumer
@@ -104,14 +103,14 @@ class AccountingRpc(OrdersBase):
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (another status; stale version).
         """
         caller = Actor.from_dict(actor)
-        order = load_for_update(self.db, Order, order_id, "order", caller, expected_version)
+        order = access.ORDERS.load_for_change(self.db, Order, order_id, caller, expected_version)
         accounting_rules.check_resendable(order.status, order.accounting_status)
         request_reservation(self.db, self.accounting, order)
         store.touch(self.db, order)
         result = dump_order(order)
         self.db.emit("order_updated", {**result, "changed_fields": ["accounting_status"]}, actor)
         self.db.commit()
-        return result
+        return access.ORDERS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def query_order_stock(self, order_id: str, actor: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +118,7 @@ class AccountingRpc(OrdersBase):
         answer (``stock_availability``) appears in the order's message log. Returns the
         message sent. Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
-        order = load_record(self.db, Order, order_id, "order", caller, for_update=True)
+        order = access.ORDERS.load(self.db, Order, order_id, caller, for_update=True)
         lines = order_lines(self.db, order)
         sent = send(self.db, self.accounting, order, "stock_query", {"lines": lines})
         self.db.commit()
@@ -131,7 +130,7 @@ class AccountingRpc(OrdersBase):
         ``{status, note, updated_at, messages: [{direction: out|in, message_id, type,
         order_seq, at, state, data, …}]}``. Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
-        order = load_record(self.db, Order, order_id, "order", caller)
+        order = access.ORDERS.load(self.db, Order, order_id, caller)
         sent, received = accounting_store.message_log(self.db, order.id)
         entries = [dump_log_entry("out", r) for r in sent]
         entries += [dump_log_entry("in", r) for r in received]

@@ -20,7 +20,7 @@ from services.platform.records import load_for_update, load_record
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import catalog_store, domain
+from . import access, catalog_store, domain
 from .base import OrdersBase
 from .domain import failed
 from .models import PriceList, Product
@@ -34,6 +34,8 @@ from .schemas import (
     dump_product,
     wire,
 )
+
+RIGHTS = access.PRODUCTS
 
 
 def product_out(db: Any, product: Product) -> dict[str, Any]:
@@ -76,7 +78,8 @@ class CatalogRpc(OrdersBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "create")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(PRODUCT, data, require=("code", "name"))
         now = utcnow()
         values = {
@@ -96,18 +99,21 @@ class CatalogRpc(OrdersBase):
         catalog_store.flush_unique(self.db, "code", "product")
         result = product_out(self.db, product)
         self.db.emit("product_created", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EXPECTED)
     def get_product(self, product_id: str, actor: dict[str, Any]) -> dict[str, Any]:
-        """The product. Raises ``NotFound``."""
-        Actor.from_dict(actor)
+        """The product. Raises ``NotFound``, ``PermissionDenied`` (the caller's roles do
+        not read products)."""
+        caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "read")
         product = load_record(self.db, Product, product_id, "product")
         result = product_out(self.db, product)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_products(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -116,13 +122,17 @@ class CatalogRpc(OrdersBase):
         Filters: code, name (contains), category, is_active, created_at, updated_at.
         Sorts: name (default), code, created_at, updated_at. ``q`` matches word
         prefixes of the code (also its parts between ``-_./``), name and category.
+        ``purpose: "export"`` takes the export right; a filter, sort or search on a
+        field hidden from the caller is refused.
         """
-        Actor.from_dict(actor)
+        caller = Actor.from_dict(actor)
+        query = RIGHTS.take_purpose(caller, query)
+        RIGHTS.check_query(caller, query)
         page = catalog_store.product_page(self.db, query)
         prices = catalog_store.default_prices(self.db, [p.id for p in page["items"]])
         page["items"] = [dump_product(p, *prices.get(p.id, (None, None))) for p in page["items"]]
         self.db.commit()
-        return page
+        return RIGHTS.visible_page(caller, page)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_product(
@@ -138,7 +148,8 @@ class CatalogRpc(OrdersBase):
         code), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(PRODUCT, data)
         product = load_for_update(
             self.db, Product, product_id, "product", caller, expected_version, owned=False
@@ -151,7 +162,7 @@ class CatalogRpc(OrdersBase):
         if not changed:
             result = product_out(self.db, product)
             self.db.commit()
-            return result
+            return RIGHTS.visible(caller, result)
         for name in changed:
             setattr(product, name, changes[name])
         product.version += 1
@@ -160,7 +171,7 @@ class CatalogRpc(OrdersBase):
         result = product_out(self.db, product)
         self.db.emit("product_updated", {**result, "changed_fields": changed}, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_product(
@@ -172,7 +183,7 @@ class CatalogRpc(OrdersBase):
         ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale version, in use).
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "delete")
         product = load_for_update(
             self.db, Product, product_id, "product", caller, expected_version, owned=False
         )
@@ -203,7 +214,7 @@ class CatalogRpc(OrdersBase):
         ``PermissionDenied``, ``Conflict`` (the name is taken).
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
         changes = domain.clean_changes(PRICE_LIST, data, require=("name", "currency"))
         now = utcnow()
         values = {
@@ -260,7 +271,7 @@ class CatalogRpc(OrdersBase):
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict``, ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
         changes = domain.clean_changes(PRICE_LIST, data)
         if changes.get("is_default"):
             catalog_store.lock_defaults(self.db)
@@ -301,7 +312,7 @@ class CatalogRpc(OrdersBase):
         Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (stale version).
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
         price_list = load_for_update(
             self.db, PriceList, price_list_id, "price list", caller, expected_version, owned=False
         )
@@ -336,7 +347,7 @@ class CatalogRpc(OrdersBase):
         or product), ``PermissionDenied``, ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
         price_list = load_record(self.db, PriceList, price_list_id, "price list", for_update=True)
         product = load_record(self.db, Product, product_id, "product")
         if price is None:
@@ -358,7 +369,7 @@ class CatalogRpc(OrdersBase):
         Raises ``NotFound`` (list, or the product has no price in it), ``PermissionDenied``.
         """
         caller = Actor.from_dict(actor)
-        domain.require_catalogue_manager(caller)
+        access.require_catalogue(caller, "update")
         price_list = load_record(self.db, PriceList, price_list_id, "price list", for_update=True)
         record = None
         if domain.is_uuid(product_id):

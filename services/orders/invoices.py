@@ -20,15 +20,16 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.records import load_for_update, load_record
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 
-from . import domain, store
+from . import access, domain, store
 from .base import OrdersBase
 from .domain import FROM_ORDER, failed
 from .models import Invoice, Order
 from .schemas import INVOICE, describe_invoices, dump_invoice, dump_payment, wire
+
+RIGHTS = access.INVOICES
 
 
 class ConfiguredTimer(Timer):
@@ -71,6 +72,8 @@ class InvoicesRpc(OrdersBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
+        RIGHTS.check_writable(caller, data)
         by_hand = not (isinstance(data, dict) and data.get("order_id"))
         changes = domain.clean_changes(
             INVOICE, data, require=("currency", "total") if by_hand else ()
@@ -84,8 +87,8 @@ class InvoicesRpc(OrdersBase):
                 raise domain.validation_failed(
                     [{"field": name, "message": "comes from the order"} for name in sent]
                 )
-            order = load_record(self.db, Order, changes["order_id"], "order", caller)
-            caller.require_change(order.owner_id, order.team_id)
+            order = access.ORDERS.load(self.db, Order, changes["order_id"], caller)
+            access.ORDERS.require_change(self.db, caller, order)
             if order.status in ("draft", "cancelled"):
                 raise Conflict(
                     f"A {order.status} order is not invoiced",
@@ -128,6 +131,7 @@ class InvoicesRpc(OrdersBase):
         self.db.flush()
         result = dump_invoice(invoice)
         self.db.emit("invoice_created", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -136,9 +140,9 @@ class InvoicesRpc(OrdersBase):
     def get_invoice(self, invoice_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The invoice. Raises ``NotFound`` (also when the caller may not read it)."""
         caller = Actor.from_dict(actor)
-        result = dump_invoice(load_record(self.db, Invoice, invoice_id, "invoice", caller))
+        result = dump_invoice(RIGHTS.load(self.db, Invoice, invoice_id, caller))
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_invoices(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +151,8 @@ class InvoicesRpc(OrdersBase):
         The search box finds the number, the total and the customer's (account's) name.
         Filters: number (contains), status, order_id, account_id, owner_id, team_id,
         due_date, created_at, updated_at. Sorts: created_at (default ``-created_at``),
-        updated_at, number, total, due_date.
+        updated_at, number, total, due_date. ``purpose: "export"`` takes the export
+        right; a filter, sort or search on a field hidden from the caller is refused.
         """
         caller = Actor.from_dict(actor)
         customers = self.customers_named(query, actor)
@@ -170,8 +175,10 @@ class InvoicesRpc(OrdersBase):
         ``PermissionDenied``, ``Conflict`` (state, stale version), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(INVOICE, data)
-        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        invoice = RIGHTS.load_for_change(self.db, Invoice, invoice_id, caller, expected_version)
         current = dump_invoice(invoice)
         raw = {name: wire(value) for name, value in changes.items()}
         for name in ("total", "tax_total"):
@@ -182,7 +189,7 @@ class InvoicesRpc(OrdersBase):
         changed = domain.changed_fields(INVOICE, current, raw)
         if not changed:
             self.db.commit()
-            return current
+            return RIGHTS.visible(caller, current)
         domain.check_record(INVOICE, {**current, **changes})
         domain.check_invoice_change(invoice.status, invoice.order_id is not None, changed, caller)
         values = {**current, **changes}
@@ -199,7 +206,7 @@ class InvoicesRpc(OrdersBase):
         result = dump_invoice(invoice)
         self.db.emit("invoice_updated", {**result, "changed_fields": changed}, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc
     def describe_invoices(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -218,7 +225,7 @@ class InvoicesRpc(OrdersBase):
         version), ``ValidationFailed`` (a total of zero).
         """
         caller = Actor.from_dict(actor)
-        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        invoice = RIGHTS.load_for_change(self.db, Invoice, invoice_id, caller, expected_version)
         domain.check_invoice_move(invoice.status, "issued", "issued")
         if invoice.total <= 0:
             raise failed("total", "an invoice of nothing is not issued")
@@ -229,7 +236,7 @@ class InvoicesRpc(OrdersBase):
         result = dump_invoice(invoice)
         self.db.emit("invoice_issued", result, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def register_payment(
@@ -256,7 +263,7 @@ class InvoicesRpc(OrdersBase):
                 moment = domain.parse_moment(paid_at)
             except domain.Invalid as exc:
                 errors.append({"field": "paid_at", "message": str(exc)})
-        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        invoice = RIGHTS.load_for_change(self.db, Invoice, invoice_id, caller, expected_version)
         if invoice.status not in ("issued", "overdue"):
             hint = "issue it first" if invoice.status == "draft" else f"it is {invoice.status}"
             raise Conflict(
@@ -285,13 +292,13 @@ class InvoicesRpc(OrdersBase):
         if invoice.status == "paid":
             self.db.emit("invoice_paid", result, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, invoice_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """The invoice's payments, oldest first. Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
-        invoice = load_record(self.db, Invoice, invoice_id, "invoice", caller)
+        invoice = RIGHTS.load(self.db, Invoice, invoice_id, caller)
         result = [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]
         self.db.commit()
         return result
@@ -312,7 +319,7 @@ class InvoicesRpc(OrdersBase):
         """
         caller = Actor.from_dict(actor)
         reason = domain.clean_reason(reason)
-        invoice = load_for_update(self.db, Invoice, invoice_id, "invoice", caller, expected_version)
+        invoice = RIGHTS.load_for_change(self.db, Invoice, invoice_id, caller, expected_version)
         domain.check_invoice_move(invoice.status, "cancelled", "cancelled")
         invoice.status = "cancelled"
         invoice.cancel_reason = reason
@@ -322,7 +329,7 @@ class InvoicesRpc(OrdersBase):
         result = dump_invoice(invoice)
         self.db.emit("invoice_cancelled", result, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     # --- overdue ------------------------------------------------------------------------
 

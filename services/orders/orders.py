@@ -18,12 +18,11 @@ from typing import Any
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, Conflict, PermissionDenied
 from services.platform.events import utcnow
-from services.platform.records import load_for_update, load_record
 from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import validation_failed
 
-from . import accounting, domain, store
+from . import access, accounting, domain, store
 from .base import OrdersBase
 from .domain import ORDER_ACTIONS, Line, failed
 from .models import Order
@@ -36,6 +35,8 @@ from .schemas import (
     stored_line_key,
     wire,
 )
+
+RIGHTS = access.ORDERS
 
 
 def check_products(
@@ -130,6 +131,8 @@ class OrdersRpc(OrdersBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(ORDER, data, skip=("lines",), require=("currency",))
         raw_lines = changes.pop("lines", None)
         owner_id, team_id = domain.owner_and_team(changes, caller, "order")
@@ -137,7 +140,7 @@ class OrdersRpc(OrdersBase):
         domain.check_record(ORDER, values)
         lines = domain.clean_lines(raw_lines, values["currency"])
         check_products(self.db, lines)
-        result = place_order(self.db, values, lines, caller, actor)
+        result = RIGHTS.visible(caller, place_order(self.db, values, lines, caller, actor))
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -157,22 +160,24 @@ class OrdersRpc(OrdersBase):
         product not in the catalogue), ``Conflict``.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "create")
         if not isinstance(allow_another, bool):
             raise failed("allow_another", "must be true or false")
         deal = self.sales.get_opportunity(opportunity_id, actor=actor)
-        if not caller.can_change(deal.get("owner_id"), deal.get("team_id")):
+        # the order is the deal's owner's and team's: the caller must change theirs
+        if not caller.can_change(deal.get("owner_id"), deal.get("team_id"), RIGHTS.entity):
             raise PermissionDenied("You may not make orders from this opportunity")
         result = draft_from_deal(self.db, deal, caller, actor, allow_another=allow_another)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_order(self, order_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """The order with its lines. Raises ``NotFound`` (also when the caller may not read it)."""
         caller = Actor.from_dict(actor)
-        result = dump_order(load_record(self.db, Order, order_id, "order", caller))
+        result = dump_order(RIGHTS.load(self.db, Order, order_id, caller))
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_orders(self, query: dict[str, Any] | None, actor: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +186,8 @@ class OrdersRpc(OrdersBase):
         The search box finds the number, the total and the customer's (account's) name.
         Filters: number (contains), status, account_id, contact_id, opportunity_id,
         owner_id, team_id, created_at, updated_at. Sorts: created_at (default
-        ``-created_at``), updated_at, number, total.
+        ``-created_at``), updated_at, number, total. ``purpose: "export"`` takes the
+        export right; a filter, sort or search on a field hidden from the caller is refused.
         """
         caller = Actor.from_dict(actor)
         customers = self.customers_named(query, actor)
@@ -205,8 +211,10 @@ class OrdersRpc(OrdersBase):
         version), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)
         changes = domain.clean_changes(ORDER, data, skip=("lines",))
-        order = load_for_update(self.db, Order, order_id, "order", caller, expected_version)
+        order = RIGHTS.load_for_change(self.db, Order, order_id, caller, expected_version)
         current = dump_order(order)
         lines_sent = "lines" in changes
         raw_lines = changes.pop("lines", None)
@@ -231,7 +239,7 @@ class OrdersRpc(OrdersBase):
             changed.append("lines")
         if not changed:
             self.db.commit()
-            return current
+            return RIGHTS.visible(caller, current)
         domain.check_order_change(order.status, changed, caller)
         if lines_changed:
             known = {line.product_id for line in order.lines}
@@ -245,7 +253,7 @@ class OrdersRpc(OrdersBase):
         result = dump_order(order)
         self.db.emit("order_updated", {**result, "changed_fields": changed}, actor=actor)
         self.db.commit()
-        return result
+        return RIGHTS.visible(caller, result)
 
     @rpc
     def describe_orders(self, actor: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -271,7 +279,7 @@ class OrdersRpc(OrdersBase):
         caller = Actor.from_dict(actor)
         target = ORDER_ACTIONS[action]
         reason = domain.clean_reason(reason)
-        order = load_for_update(self.db, Order, order_id, "order", caller, expected_version)
+        order = RIGHTS.load_for_change(self.db, Order, order_id, caller, expected_version)
         before = order.status
         domain.check_order_move(before, target, len(order.lines))
         order.status = target
@@ -291,6 +299,7 @@ class OrdersRpc(OrdersBase):
         )
         if target == "cancelled":
             self.db.emit("order_cancelled", result, actor=actor)
+        result = RIGHTS.visible(caller, result)
         keep_answer(self.db, idempotency_key, result)
         self.db.commit()
         return result
@@ -357,7 +366,7 @@ class OrdersRpc(OrdersBase):
         """The order's status changes, oldest first: ``[{from, to, reason, changed_by,
         changed_at}]`` (the first is ``null`` → ``draft``). Raises ``NotFound``."""
         caller = Actor.from_dict(actor)
-        order = load_record(self.db, Order, order_id, "order", caller)
+        order = RIGHTS.load(self.db, Order, order_id, caller)
         result = [dump_status_change(change) for change in store.status_history(self.db, order.id)]
         self.db.commit()
         return result

@@ -33,10 +33,9 @@ from nameko.exceptions import UnknownService
 
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
-from services.platform.records import load_record
 from services.platform.rpc import rpc
 
-from . import domain, settings, store
+from . import access, domain, settings, store
 from .base import OrdersBase
 from .models import Invoice
 from .pdf_text import Words
@@ -419,7 +418,7 @@ class InvoicePdfRpc(OrdersBase):
         caller may not read the invoice).
         """
         caller = Actor.from_dict(actor)
-        invoice = load_record(self.db, Invoice, invoice_id, "invoice", caller)
+        invoice = access.INVOICES.load(self.db, Invoice, invoice_id, caller)
         order_number = None
         lines: list[PrintedLine] = []
         if invoice.order_id:

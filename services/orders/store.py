@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.platform.access import Actor
 from services.platform.events import utcnow
 from services.platform.ids import new_id
-from services.platform.listing import Filter, ListSpec, Lookup, Sort, fetch_page, readable_by
+from services.platform.listing import Filter, ListSpec, Lookup, Sort
 
+from . import access
 from .accounting_contract import ACCOUNTING_STATUSES
 from .domain import INVOICE_STATUSES, ORDER_STATUSES, Line, LineAmounts, order_totals
 from .models import (
@@ -106,10 +107,10 @@ def order_page(
     dump: Callable[[Any], Any],
     customers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A page of the orders the caller may read (``customers``: accounts found by name)."""
-    stmt = sa.select(Order).where(readable_by(caller, Order.owner_id, Order.team_id))
+    """A page of the orders the caller may read (``customers``: accounts found by name),
+    as :meth:`EntityAccess.list_page` answers it."""
     spec = with_customers(ORDER_LIST_SPEC, Order.account_id, query, customers)
-    return fetch_page(db, stmt, spec, query, dump)
+    return access.ORDERS.list_page(db, caller, Order, spec, query, dump)
 
 
 def invoice_page(
@@ -119,10 +120,10 @@ def invoice_page(
     dump: Callable[[Any], Any],
     customers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A page of the invoices the caller may read (``customers``: accounts found by name)."""
-    stmt = sa.select(Invoice).where(readable_by(caller, Invoice.owner_id, Invoice.team_id))
+    """A page of the invoices the caller may read (``customers``: accounts found by
+    name), as :meth:`EntityAccess.list_page` answers it."""
     spec = with_customers(INVOICE_LIST_SPEC, Invoice.account_id, query, customers)
-    return fetch_page(db, stmt, spec, query, dump)
+    return access.INVOICES.list_page(db, caller, Invoice, spec, query, dump)
 
 
 #: How many overdue invoices one transaction marks.
