@@ -13,13 +13,20 @@ from __future__ import annotations
 from .definitions import DefinitionsRpc
 from .exports import ExportsRpc
 from .handlers import HandlersMixin
+from .imports import ImportsHandlers
 from .instances import InstancesRpc
 from .tasks import TasksRpc
 from .timers import TimersMixin
 
 
 class ProcessesService(
-    DefinitionsRpc, InstancesRpc, TasksRpc, ExportsRpc, HandlersMixin, TimersMixin
+    DefinitionsRpc,
+    InstancesRpc,
+    TasksRpc,
+    ExportsRpc,
+    ImportsHandlers,
+    HandlersMixin,
+    TimersMixin,
 ):
     """Every ``@rpc`` method, event handler and timer of the parts, on one service."""
 

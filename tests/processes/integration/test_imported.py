@@ -1,0 +1,40 @@
+"""Leads created in bulk (``leads_imported``) start the shipped "Lead management"
+process each, as a created lead does — through the broker from the real leads
+service; with nothing bound to ``lead_created`` the event is acknowledged untouched."""
+
+from __future__ import annotations
+
+import time
+
+from .conftest import ADMIN, REP, call, rows, wait_for
+
+
+def instances(engine) -> list:
+    return rows(engine, "SELECT record_id FROM processes.instances WHERE record_type = 'lead'")
+
+
+def claims(engine) -> int:
+    return rows(
+        engine,
+        "SELECT count(*) AS n FROM processes.processed_events"
+        " WHERE handler LIKE '%handle_leads_imported'",
+    )[0].n
+
+
+def test_each_imported_lead_starts_the_lead_process(processes, crm, db_engine):
+    leads = crm["leads"]
+    # nothing deployed yet: nothing starts, nothing is claimed
+    call(leads, "create_leads_in_bulk", [{"contact_name": "Before"}], REP)
+    time.sleep(2)  # delivered and acknowledged meanwhile
+    assert instances(db_engine) == [] and claims(db_engine) == 0
+
+    call(processes, "ensure_shipped_process_definitions", actor=ADMIN)
+    rows_in = [{"contact_name": f"Imported {n}", "email": f"i{n}@firma.test"} for n in range(3)]
+    answer = call(leads, "create_leads_in_bulk", rows_in, REP)
+    ids = {r["lead_id"] for r in answer["rows"]}
+    started = wait_for(
+        lambda: (found := {str(r.record_id) for r in instances(db_engine)}) >= ids and found,
+        timeout=60,
+        what="a process per imported lead",
+    )
+    assert started == ids and claims(db_engine) == 1
