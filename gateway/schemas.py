@@ -26,6 +26,18 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class SentOut(Response):
+    """A record answered as its service sent it: a field hidden from the caller by their
+    roles' column rights (docs/architecture.md, "Access rights") is left out by the
+    service, and is absent here too, not null."""
+
+    @model_serializer(mode="wrap")
+    def _as_sent(self, handler: Any):  # no return type: the schema stays the model's
+        data = handler(self)
+        sent = self.model_fields_set | set(self.model_extra or ())
+        return {name: value for name, value in data.items() if name in sent}
+
+
 # -- the parts of records: emails, phones, addresses, product lines ------------------------
 
 _DECIMAL_IN = 'A decimal as a string ("12.50") or a JSON number'
@@ -307,7 +319,7 @@ class LeadUpdate(LeadFields):
     pass
 
 
-class LeadOut(Response):
+class LeadOut(SentOut):
     id: str
     contact_name: str | None = None
     account_name: str | None = None
@@ -338,14 +350,6 @@ class LeadOut(Response):
     created_at: str | None = None
     updated_at: str | None = None
     created_by: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _as_sent(self, handler: Any):  # no return type: the schema stays the model's
-        # A field hidden from the caller by their roles' column rights (docs/architecture.md,
-        # "Access rights") is left out by the leads service: it is absent here too, not null.
-        data = handler(self)
-        sent = self.model_fields_set | set(self.model_extra or ())
-        return {name: value for name, value in data.items() if name in sent}
 
 
 class LeadPage(Response):
@@ -382,7 +386,7 @@ class AccountUpdate(AccountFields):
     pass
 
 
-class AccountOut(Response):
+class AccountOut(SentOut):
     id: str
     name: str | None = None
     type: str | None = None
@@ -426,7 +430,7 @@ class ContactUpdate(ContactFields):
     pass
 
 
-class ContactOut(Response):
+class ContactOut(SentOut):
     id: str
     full_name: str | None = None
     emails: list[ContactEmailOut] = []

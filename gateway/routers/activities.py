@@ -17,6 +17,7 @@ from ..listing import MAX_LIMIT
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
+from ..schemas import SentOut
 from .common import etag, expected_version, require_json
 from .records import IF_MATCH_DOC, record_routes
 
@@ -58,7 +59,7 @@ class ParticipantOut(ResponseModel):
     id: str
 
 
-class ActivityOut(ResponseModel):
+class ActivityOut(SentOut):
     id: str
     type: str
     title: str

@@ -60,7 +60,10 @@ LISTS: dict[str, tuple[str, str]] = {
 }
 #: the lists whose service checks the caller's export right (list RPC ``purpose: export``;
 #: docs/architecture.md, "Access rights"); the others export whatever their list shows
-EXPORT_RIGHT_CHECKED = frozenset({"leads"})
+EXPORT_RIGHT_CHECKED = frozenset(
+    {"leads", "accounts", "contacts", "opportunities", "activities", "products", "orders",
+     "invoices"}
+)  # fmt: skip
 Resource = Literal[
     "leads", "accounts", "contacts", "opportunities", "activities", "products",
     "price-lists", "orders", "invoices",

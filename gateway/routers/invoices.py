@@ -16,6 +16,7 @@ from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
+from ..schemas import SentOut
 from .numbered import numbered_routes
 from .orders import CancelIn
 from .records import record_action
@@ -43,7 +44,7 @@ class InvoiceFields(RequestModel):
     team_id: str | None = None
 
 
-class InvoiceOut(ResponseModel):
+class InvoiceOut(SentOut):
     id: str
     number: str
     order_id: str | None = None

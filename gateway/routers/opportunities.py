@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
-from ..schemas import DealLineIn, DealLineOut
+from ..schemas import DealLineIn, DealLineOut, SentOut
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, expected_version, require_json
@@ -52,7 +52,7 @@ class OpportunityUpdate(OpportunityFields):
     stage_id: str | None = None
 
 
-class OpportunityOut(ResponseModel):
+class OpportunityOut(SentOut):
     id: str
     title: str | None = None
     account_id: str | None = None

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
-from ..schemas import OrderLineIn
+from ..schemas import OrderLineIn, SentOut
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
 from .common import etag, require_json
@@ -52,7 +52,7 @@ class OrderLineOut(ResponseModel):
     total: str
 
 
-class OrderOut(ResponseModel):
+class OrderOut(SentOut):
     id: str
     number: str
     account_id: str | None = None

@@ -16,6 +16,7 @@ from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
 from ..schemas import Request as RequestModel
 from ..schemas import Response as ResponseModel
+from ..schemas import SentOut
 from .common import require_json
 from .records import record_routes
 
@@ -45,7 +46,7 @@ class ProductCreate(ProductFields):
     model_config = ConfigDict(json_schema_extra={"required": ["code", "name"]})
 
 
-class ProductOut(ResponseModel):
+class ProductOut(SentOut):
     id: str
     code: str
     name: str

@@ -487,7 +487,10 @@ EXPORTABLE: dict[str, tuple[str, str]] = {
 }
 #: The lists whose service checks the caller's export right when asked with
 #: ``purpose: export`` (gateway/routers/exports.py asks the same).
-EXPORT_RIGHT_CHECKED = frozenset({"leads"})
+EXPORT_RIGHT_CHECKED = frozenset(
+    {"leads", "accounts", "contacts", "opportunities", "activities", "products", "orders",
+     "invoices"}
+)  # fmt: skip
 #: A list longer than this is exported as a job; a shorter one is streamed at once.
 EXPORT_STREAM_MAX = 10_000
 MAX_EXPORT_COLUMNS = 100
