@@ -21,6 +21,7 @@ from .routers import (
     activities,
     analytics,
     audit,
+    bulk,
     channels,
     contacts,
     emails,
@@ -157,6 +158,7 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         process_tasks.router,
         analytics.router,
         search.router,
+        bulk.router,
     ):
         app.include_router(router)
 

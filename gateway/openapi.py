@@ -58,6 +58,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "files", "description": "Uploaded files attached to posts."},
     {"name": "imports", "description": "Spreadsheets (xlsx, xls, ods, csv) imported as records."},
     {"name": "exports", "description": "Any list written to an xlsx or csv file."},
+    {
+        "name": "bulk actions",
+        "description": "Many records of a list at once: assign, change, delete, post.",
+    },
     {"name": "google", "description": "Google accounts connected: Gmail, Calendar, Contacts."},
     {
         "name": "exchange",
