@@ -52,6 +52,8 @@ from .routers import (
     role_rights,
     search,
     session,
+    social_admin,
+    social_hooks,
     stream,
     tokens,
     users,
@@ -158,6 +160,8 @@ def create_app(config: Settings | None = None, web: WebApp | None = None) -> Fas
         process_tasks.router,
         analytics.router,
         search.router,
+        social_hooks.router,
+        social_admin.router,
         bulk.router,
     ):
         app.include_router(router)

@@ -25,6 +25,10 @@ from typing import Any
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+    "verify_facebook_hook",
+    "receive_facebook_hook",
+    "receive_telegram_hook",
+    "receive_vk_hook",
 
 from . import list_params, openapi_types
 from .auth import SESSION_COOKIE, current_actor, rpc_client
@@ -68,6 +72,12 @@ TAGS: list[dict[str, str]] = [
         "description": "Microsoft Exchange (EWS) connected: mail, calendar, contacts, tasks.",
     },
     {"name": "mail", "description": "Mailboxes, synced and sent email, linking rules."},
+    {
+        "name": "social",
+        "description": "Social channels (Facebook Lead Ads, Telegram, VK) and their public "
+        "webhooks, each proved by the channel's own signature or secret.",
+    },
+    {"name": "webhooks", "description": "Outbound webhooks: signed event deliveries, their log."},
     {"name": "processes", "description": "BPMN process definitions, instances and user tasks."},
     {"name": "analytics", "description": "Reports, charts and the Results page."},
     {"name": "search", "description": "One search box across records."},
