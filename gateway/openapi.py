@@ -25,10 +25,6 @@ from typing import Any
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-    "verify_facebook_hook",
-    "receive_facebook_hook",
-    "receive_telegram_hook",
-    "receive_vk_hook",
 
 from . import list_params, openapi_types
 from .auth import SESSION_COOKIE, current_actor, rpc_client

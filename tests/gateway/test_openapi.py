@@ -25,6 +25,10 @@ PUBLIC = {
     "logout",
     "submit_web_form",
     "submit_web_form_preflight",
+    "verify_facebook_hook",
+    "receive_facebook_hook",
+    "receive_telegram_hook",
+    "receive_vk_hook",
 }
 
 
