@@ -99,6 +99,9 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+#: what ``If-Match`` takes (gateway/routers/common.expected_version): a version, quoted
+#: or not, weak or not, or ``*``; anything else is a 422
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,15}"?)$'
 
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _HEADERS: dict[str, dict[str, Any]] = {
@@ -243,6 +246,13 @@ def _document_headers(operation: dict[str, Any], method: str, components: dict[s
             del response["headers"]
 
 
+def _document_if_match(operation: dict[str, Any]) -> None:
+    for param in operation.get("parameters", []):
+        if param.get("in") == "header" and param.get("name", "").lower() == "if-match":
+            param["schema"] = {**param.get("schema", {}), "pattern": IF_MATCH_PATTERN}
+            param.setdefault("example", '"3"')
+
+
 def build_document(app: FastAPI) -> dict[str, Any]:
     """The document as FastAPI builds it, then made true to the gateway (see the module)."""
     doc = get_openapi(
@@ -270,6 +280,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
             if current_actor not in set(_calls(route.dependant)):
                 operation["security"] = []
             list_params.document_filters(operation)
+            _document_if_match(operation)
     openapi_types.apply(doc)
     return doc
 

@@ -8,14 +8,17 @@ document FastAPI builds (gateway/openapi.py) so a new router gets them without a
   ``email`` an email, ``id``/``*_id`` UUIDs (in paths too), money (``amount``, ``price``,
   ``total``…) a decimal string;
 - binary answers (a PDF, a workbook, a file) as binary strings, the event stream as text;
-- an example on every JSON request body: the model's own, else one made from its schema.
+- an example on every JSON request body and on every JSON success answer: the model's
+  own, else one made from its schema (a request's required fields, an answer's every one).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
+from . import openapi_entities
 from .list_params import LISTS
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -41,6 +44,30 @@ NOT_UUID = frozenset(
     {"message_id", "event_id", "key_id", "thread_id", "attachment_id", "tax_id", "external_id"}
 )
 EXAMPLE_UUID = "0190e2a4-7c1e-7000-8000-000000000001"
+#: texts tried, in order, on a string with a pattern
+PATTERN_EXAMPLES = ("EUR", "1250.00", "sku-100", "lead_source", "#2f6fed", "3", "2026-12-31")
+#: examples of the fields whose name says more than their schema (a phone, a currency)
+NAMED_EXAMPLES: dict[str, Any] = {
+    "phone": "+1 555 0100",
+    "currency": "EUR",
+    "full_name": "Ann Lee",
+    "contact_name": "Ann Lee",
+    "account_name": "Northwind Ltd",
+    "name": "Northwind Ltd",
+    "title": "Northwind: 40 licences",
+    "number": "SO-2026-00042",
+    "web": "https://northwind.example.com",
+    "region": "North",
+    "source": "website",
+    "channel": "web_form",
+    "need_type": "licences",
+    "next_cursor": None,
+    "created_by": EXAMPLE_UUID,
+    "author_id": EXAMPLE_UUID,
+    "quantity": "2",
+    "probability": 40,
+    "locale": "en",
+}
 
 
 def _ref_name(schema: dict[str, Any]) -> str | None:
@@ -154,26 +181,38 @@ def describe_binary(doc: dict[str, Any]) -> None:
                         media["schema"] = {"type": "string", "format": "binary"}
 
 
-def _example_value(schema: dict[str, Any], schemas: dict[str, Any], name: str, depth: int) -> Any:
+def _takes(schema: dict[str, Any], value: Any) -> bool:
+    """Whether a value's JSON type is one the schema (or one of its branches) has."""
+    kinds = {schema.get("type")} | {b.get("type") for b in schema.get("anyOf", [])}
+    kind = {str: "string", int: "integer", type(None): "null"}.get(type(value))
+    return kind in kinds or (kind == "integer" and "number" in kinds)
+
+
+def _example_value(
+    schema: dict[str, Any], schemas: dict[str, Any], name: str, depth: int, full: bool = False
+) -> Any:
     if "examples" in schema and schema["examples"]:
         return schema["examples"][0]
+    if name in NAMED_EXAMPLES and "enum" not in schema and _takes(schema, NAMED_EXAMPLES[name]):
+        return NAMED_EXAMPLES[name]
     if "default" in schema and schema["default"] is not None:
         return schema["default"]
     ref = _ref_name(schema)
     if ref:
-        return _example_object(schemas.get(ref, {}), schemas, depth + 1)
+        return _example_object(schemas.get(ref, {}), schemas, depth + 1, full)
     if "enum" in schema:
-        return schema["enum"][0]
+        return next((v for v in schema["enum"] if v is not None), None)
     for branch in schema.get("anyOf", []):
         if branch.get("type") != "null":
-            return _example_value(branch, schemas, name, depth)
+            return _example_value(branch, schemas, name, depth, full)
     kind = schema.get("type")
     if kind == "object":
-        return _example_object(schema, schemas, depth + 1)
+        return _example_object(schema, schemas, depth + 1, full)
     if kind == "array":
-        return [_example_value(schema.get("items", {}), schemas, name, depth)] if depth < 3 else []
+        item = schema.get("items", {})
+        return [_example_value(item, schemas, name, depth, full)] if depth < 4 else []
     if kind == "integer":
-        return max(1, schema.get("minimum", 1))
+        return min(max(1, schema.get("minimum", 1)), schema.get("maximum", 1))
     if kind == "number":
         return 1
     if kind == "boolean":
@@ -187,21 +226,40 @@ def _example_value(schema: dict[str, Any], schemas: dict[str, Any], name: str, d
         return "2026-12-31"
     if fmt == "email":
         return "ann.lee@example.com"
-    if name in MONEY_FIELDS:
+    if name in MONEY_FIELDS or schema.get("pattern") == DECIMAL_PATTERN:
         return "1250.00"
-    return name.replace("_", " ").capitalize() if name else "text"
+    if fmt == "uri-reference" or fmt == "uri":
+        return "https://example.com/"
+    text = name.replace("_", " ").capitalize() if name else "text"
+    text = text[: schema.get("maxLength", len(text))]
+    if "pattern" in schema:
+        # the first of a few likely texts that matches, else none (left out of answers)
+        fits = [c for c in (text, *PATTERN_EXAMPLES) if re.search(schema["pattern"], c)]
+        return fits[0] if fits else None
+    return text
 
 
-def _example_object(schema: dict[str, Any], schemas: dict[str, Any], depth: int) -> Any:
+def _example_object(
+    schema: dict[str, Any], schemas: dict[str, Any], depth: int, full: bool = False
+) -> Any:
+    """A request's example names its required fields (else its first three); an
+    answer's (``full``) every field but those whose example would be made up badly."""
     if schema.get("examples"):
         return schema["examples"][0]
     props = schema.get("properties", {})
-    required = schema.get("required") or list(props)[:3]
-    return {
-        name: _example_value(props[name], schemas, name, depth)
-        for name in required
-        if name in props and depth < 4
-    }
+    required = schema.get("required") or []
+    if depth >= 4:  # deep down, what is required alone (a record's id), and never endless
+        names = required if depth < 8 else []
+    else:
+        names = list(props) if full else (required or list(props)[:3])
+    out: dict[str, Any] = {}
+    for name in names:
+        if name not in props:
+            continue
+        value = _example_value(props[name], schemas, name, depth, full)
+        if value is not None or not full or name in NAMED_EXAMPLES:
+            out[name] = value
+    return out
 
 
 def add_request_examples(doc: dict[str, Any]) -> None:
@@ -213,6 +271,23 @@ def add_request_examples(doc: dict[str, Any]) -> None:
                 continue
             schema = media.get("schema", {})
             media["example"] = copy.deepcopy(_example_value(schema, schemas, "", 0))
+
+
+def add_response_examples(doc: dict[str, Any]) -> None:
+    """An example of every JSON success answer (200, 201), made from its schema."""
+    schemas = doc["components"]["schemas"]
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                media = response.get("content", {}).get("application/json")
+                if code not in ("200", "201") or media is None or "example" in media:
+                    continue
+                schema = media.get("schema", {})
+                if not schema or schema == {"type": "object"} or "additionalProperties" in schema:
+                    continue
+                example = _example_value(schema, schemas, "", 0, full=True)
+                if example not in (None, {}, []):
+                    media["example"] = copy.deepcopy(example)
 
 
 def _request_models(doc: dict[str, Any]) -> set[str]:
@@ -240,7 +315,9 @@ def apply(doc: dict[str, Any]) -> None:
     schemas = doc["components"]["schemas"]
     response_models = set(schemas) - _request_models(doc)
     add_enums(doc)
+    openapi_entities.apply(doc)
     add_formats(schemas, response_models)
     add_path_id_formats(doc)
     describe_binary(doc)
     add_request_examples(doc)
+    add_response_examples(doc)

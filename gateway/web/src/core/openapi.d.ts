@@ -4421,6 +4421,287 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hooks/facebook/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Facebook Hook
+         * @description Facebook's webhook subscription check: the challenge when `hub.verify_token` is
+         *     the channel's (401 without one, 403 with another).
+         */
+        get: operations["verify_facebook_hook"];
+        put?: never;
+        /**
+         * Receive Facebook Hook
+         * @description New Lead Ads leads: each read from the Graph API and made a lead once.
+         *     `{leads, redelivered}`; 401 without `X-Hub-Signature-256`, 403 when it does not
+         *     match the body or the event is older than 48 hours.
+         */
+        post: operations["receive_facebook_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hooks/telegram/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Telegram Hook
+         * @description A bot's update: the dialogue's next message as the answer (`{method:
+         *     sendMessage, chat_id, text, …}`), or `{}`. 401 without
+         *     `X-Telegram-Bot-Api-Secret-Token`, 403 with another one or an old update.
+         */
+        post: operations["receive_telegram_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hooks/vk/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Vk Hook
+         * @description A VK Callback API event: `confirmation` answered with the group's string,
+         *     `lead_forms_new` made a lead once; 401 without `secret`, 403 with another.
+         */
+        post: operations["receive_vk_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/social-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Social Channels
+         * @description Every social channel with its health (administrators only).
+         */
+        get: operations["list_social_channels"];
+        put?: never;
+        /**
+         * Create Social Channel
+         * @description A Facebook Lead Ads, Telegram or VK channel; its secrets are stored encrypted
+         *     and never shown again (`secrets_set` names them). Its platform calls `hook_path`.
+         */
+        post: operations["create_social_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/social-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Social Channel
+         * @description One social channel.
+         */
+        get: operations["get_social_channel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Social Channel
+         * @description Delete a channel and its log; the leads it made stay.
+         */
+        delete: operations["delete_social_channel"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Social Channel
+         * @description Change a channel (a secret sent replaces the stored one; one not sent is kept).
+         */
+        patch: operations["update_social_channel"];
+        trace?: never;
+    };
+    "/api/v1/social-channels/{channel_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Social Channel Log
+         * @description The channel's requests, newest first: accepted, redelivered, and refused ones
+         *     (unsigned, forged, replayed) with the reason.
+         */
+        get: operations["list_social_channel_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description Every outbound webhook with its deliveries counted, and the events one may choose.
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Subscribe a URL to events. The answer shows the signing `secret` this once.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook
+         * @description One webhook.
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Delete a webhook with its delivery log.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description Change a webhook's name, URL, events, state or secret.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Deliveries
+         * @description The delivery log, newest first: each delivery's body and every try with the
+         *     answer received.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Webhook Delivery
+         * @description Send a delivery again now, signed afresh; the answer carries this try's result.
+         */
+        post: operations["resend_webhook_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bulk Action
+         * @description Assign, change, delete or post on many records: each record checked for rights,
+         *     state and version and answered `done` or `refused` with the reason. Up to 20 ids
+         *     answer at once (200); more, or `all_matching`, make a job (202 with `Location`).
+         *     `dry_run` answers how many records the selection holds.
+         */
+        post: operations["create_bulk_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk-actions/{bulk_action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Action
+         * @description The job's state, its progress (`total`, `done`, `refused`) and each record's
+         *     result so far; only its maker sees it.
+         */
+        get: operations["get_bulk_action"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4435,9 +4716,9 @@ export interface components {
         /** AccountCreate */
         AccountCreate: {
             /** Name */
-            name: string | null;
+            name: string;
             /** Type */
-            type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company") | null;
+            type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company" | "") | null;
             /** Industry */
             industry?: string | null;
             /** Parent Id */
@@ -4520,7 +4801,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Type */
-            type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company") | null;
+            type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company" | "") | null;
             /** Industry */
             industry?: string | null;
             /** Parent Id */
@@ -4564,16 +4845,19 @@ export interface components {
         };
         /** ActivityCreate */
         ActivityCreate: {
-            /** Type */
-            type?: ("task" | "call" | "meeting" | "email") | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "task" | "call" | "meeting" | "email";
             /** Title */
-            title?: string | null;
+            title: string;
             /** Description */
             description?: string | null;
             /** Status */
-            status?: ("not_started" | "in_progress" | "completed" | "cancelled") | null;
+            status?: ("not_started" | "in_progress" | "completed" | "cancelled" | "") | null;
             /** Priority */
-            priority?: ("low" | "normal" | "high") | null;
+            priority?: ("low" | "normal" | "high" | "") | null;
             /** Start At */
             start_at?: string | null;
             /** Due At */
@@ -4581,7 +4865,7 @@ export interface components {
             /** Result */
             result?: string | null;
             /** Related Type */
-            related_type?: ("lead" | "contact" | "account" | "opportunity" | "order") | null;
+            related_type?: ("lead" | "contact" | "account" | "opportunity" | "order" | "") | null;
             /** Related Id */
             related_id?: string | null;
             /**
@@ -4666,15 +4950,15 @@ export interface components {
         /** ActivityUpdate */
         ActivityUpdate: {
             /** Type */
-            type?: ("task" | "call" | "meeting" | "email") | null;
+            type?: ("task" | "call" | "meeting" | "email" | "") | null;
             /** Title */
             title?: string | null;
             /** Description */
             description?: string | null;
             /** Status */
-            status?: ("not_started" | "in_progress" | "completed" | "cancelled") | null;
+            status?: ("not_started" | "in_progress" | "completed" | "cancelled" | "") | null;
             /** Priority */
-            priority?: ("low" | "normal" | "high") | null;
+            priority?: ("low" | "normal" | "high" | "") | null;
             /** Start At */
             start_at?: string | null;
             /** Due At */
@@ -4682,7 +4966,7 @@ export interface components {
             /** Result */
             result?: string | null;
             /** Related Type */
-            related_type?: ("lead" | "contact" | "account" | "opportunity" | "order") | null;
+            related_type?: ("lead" | "contact" | "account" | "opportunity" | "order" | "") | null;
             /** Related Id */
             related_id?: string | null;
             /**
@@ -4974,6 +5258,133 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** BulkActionIn */
+        BulkActionIn: {
+            /**
+             * Entity
+             * @enum {string}
+             */
+            entity: "leads" | "accounts" | "contacts" | "opportunities" | "activities" | "products" | "price-lists" | "orders" | "invoices";
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "assign" | "update" | "delete" | "post";
+            /**
+             * Ids
+             * @description The selected records
+             */
+            ids?: string[] | null;
+            /**
+             * Versions
+             * @description The version of each selected record the caller saw (a stale one is refused with 409 for that record)
+             */
+            versions?: {
+                [key: string]: number;
+            };
+            /**
+             * All Matching
+             * @description Every record the list's filter and search match (not ids)
+             * @default false
+             */
+            all_matching: boolean;
+            /**
+             * Filter
+             * @description With all_matching: the list's filter[field] values
+             */
+            filter?: {
+                [key: string]: string | string[];
+            };
+            /**
+             * Q
+             * @description With all_matching: the search
+             */
+            q?: string | null;
+            /**
+             * Owner Id
+             * @description assign: the new owner
+             */
+            owner_id?: string | null;
+            /**
+             * Changes
+             * @description update: the fields to set, as the record's PATCH takes them
+             */
+            changes?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Text
+             * @description post: the words posted
+             */
+            text?: string | null;
+            /**
+             * Dry Run
+             * @description Count the selection; change nothing
+             * @default false
+             */
+            dry_run: boolean;
+        };
+        /** BulkActionOut */
+        BulkActionOut: {
+            /**
+             * Id
+             * @description The job's id (none for a dry run)
+             */
+            id?: string | null;
+            /** Entity */
+            entity: string;
+            /** Action */
+            action: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "counted" | "running" | "done" | "failed";
+            /**
+             * Total
+             * @description Records in the selection (once known)
+             */
+            total?: number | null;
+            /** Done */
+            done: number;
+            /** Refused */
+            refused: number;
+            /** Results */
+            results: components["schemas"]["BulkResult"][];
+            /** Error */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** BulkResult */
+        BulkResult: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "done" | "refused";
+            /**
+             * Status
+             * @description The refusal's HTTP status (403, 404, 409...)
+             */
+            status?: number | null;
+            /** Reason */
+            reason?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** CalendarSettings */
         CalendarSettings: {
             /**
@@ -5240,7 +5651,7 @@ export interface components {
         /** ContactCreate */
         ContactCreate: {
             /** Full Name */
-            full_name: string | null;
+            full_name: string;
             /** Emails */
             emails?: components["schemas"]["ContactEmailIn"][] | null;
             /** Phones */
@@ -5581,7 +5992,7 @@ export interface components {
              * Strategy
              * @description round_robin, least_open, fixed_owner
              */
-            strategy?: string | null;
+            strategy?: ("round_robin" | "least_open" | "fixed_owner") | null;
             /**
              * Owner Ids
              * @description the candidates of round_robin and least_open, in order
@@ -5720,8 +6131,9 @@ export interface components {
             /**
              * Type
              * @description contact, account, lead, opportunity, order or invoice
+             * @enum {string}
              */
-            type: string;
+            type: "contact" | "account" | "lead" | "opportunity" | "order" | "invoice";
             /**
              * Id
              * Format: uuid
@@ -5952,7 +6364,7 @@ export interface components {
              * Auth
              * @description basic (default) or oauth2
              */
-            auth?: string | null;
+            auth?: ("basic" | "oauth2") | null;
             /** Password */
             password?: string | null;
             /**
@@ -6298,14 +6710,20 @@ export interface components {
             owner_id?: string | null;
             /** Team Id */
             team_id?: string | null;
-            /** Period Kind */
-            period_kind?: ("month" | "quarter" | "year") | null;
-            /** Period Start */
-            period_start?: string | null;
+            /**
+             * Period Kind
+             * @enum {string}
+             */
+            period_kind: "month" | "quarter" | "year";
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
             /** Amount */
-            amount?: string | number | null;
+            amount: string | number;
             /** Currency */
-            currency?: string | null;
+            currency: string;
         };
         /** ForecastOut */
         ForecastOut: {
@@ -6808,7 +7226,10 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** LeadCreate */
+        /**
+         * LeadCreate
+         * @description A new one needs contact_name or account_name or email or phone.
+         */
         LeadCreate: {
             /** Contact Name */
             contact_name?: string | null;
@@ -7270,7 +7691,7 @@ export interface components {
              * Kind
              * @description imap (exchange and google later)
              */
-            kind?: string | null;
+            kind?: "imap" | null;
             /** Email */
             email?: string | null;
             /**
@@ -7794,7 +8215,7 @@ export interface components {
         /** OpportunityCreate */
         OpportunityCreate: {
             /** Title */
-            title?: string | null;
+            title: string;
             /** Account Id */
             account_id?: string | null;
             /** Contact Id */
@@ -8386,9 +8807,9 @@ export interface components {
         /** ProductCreate */
         ProductCreate: {
             /** Code */
-            code: string | null;
+            code: string;
             /** Name */
-            name: string | null;
+            name: string;
             /** Unit */
             unit?: string | null;
             /** Category */
@@ -8518,8 +8939,11 @@ export interface components {
         };
         /** RecordRef */
         RecordRef: {
-            /** Type */
-            type: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "channel" | "lead" | "opportunity" | "account" | "contact" | "order" | "invoice";
             /**
              * Id
              * Format: uuid
@@ -8545,8 +8969,11 @@ export interface components {
         };
         /** ReportCreate */
         ReportCreate: {
-            /** Entity */
-            entity: string;
+            /**
+             * Entity
+             * @enum {string}
+             */
+            entity: "leads" | "opportunities" | "orders" | "invoices" | "activities" | "accounts" | "contacts" | "products" | "emails" | "process_instances" | "process_tasks";
             /** Group By */
             group_by?: (string | {
                 [key: string]: unknown;
@@ -8637,8 +9064,11 @@ export interface components {
         };
         /** ReportSpec */
         ReportSpec: {
-            /** Entity */
-            entity: string;
+            /**
+             * Entity
+             * @enum {string}
+             */
+            entity: "leads" | "opportunities" | "orders" | "invoices" | "activities" | "accounts" | "contacts" | "products" | "emails" | "process_instances" | "process_tasks";
             /** Group By */
             group_by?: (string | {
                 [key: string]: unknown;
@@ -8794,12 +9224,12 @@ export interface components {
              * Field
              * @description a lead field
              */
-            field?: string | null;
+            field?: ("contact_name" | "account_name" | "email" | "phone" | "source" | "channel" | "need_type" | "need_maturity" | "region" | "stage" | "owner_id" | "team_id" | "disqualification_reason" | "contact_id" | "account_id" | "opportunity_id" | "utm_source" | "utm_medium" | "utm_campaign" | "utm_term" | "utm_content" | "referrer" | "notes" | "created_at" | "updated_at") | null;
             /**
              * Operator
              * @description equals, not_equals, in, contains, is_set, is_empty, gte, lte
              */
-            operator?: string | null;
+            operator?: ("equals" | "not_equals" | "in" | "contains" | "is_set" | "is_empty" | "gte" | "lte") | null;
             /**
              * Value
              * @description a value; a list for in; none for is_set/is_empty; a number or ISO date for gte/lte
@@ -9016,6 +9446,236 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** SocialChannelCreate */
+        SocialChannelCreate: {
+            /** Name */
+            name: string;
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Owner Id
+             * @description Who owns the leads it makes
+             */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /**
+             * Source
+             * @description A lead-sources code
+             */
+            source?: string | null;
+            /**
+             * Page Id
+             * @description facebook
+             */
+            page_id?: string | null;
+            /**
+             * Graph Url
+             * @description facebook
+             */
+            graph_url?: string | null;
+            /**
+             * App Secret
+             * @description facebook; write-only
+             */
+            app_secret?: string | null;
+            /**
+             * Verify Token
+             * @description facebook; write-only
+             */
+            verify_token?: string | null;
+            /**
+             * Page Access Token
+             * @description facebook; write-only
+             */
+            page_access_token?: string | null;
+            /**
+             * Bot Username
+             * @description telegram
+             */
+            bot_username?: string | null;
+            /**
+             * Language
+             * @description telegram
+             */
+            language?: ("en" | "ru") | null;
+            /**
+             * Secret Token
+             * @description telegram; write-only
+             */
+            secret_token?: string | null;
+            /**
+             * Group Id
+             * @description vk
+             */
+            group_id?: string | null;
+            /**
+             * Confirmation
+             * @description vk
+             */
+            confirmation?: string | null;
+            /**
+             * Secret
+             * @description vk; write-only
+             */
+            secret?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "facebook" | "telegram" | "vk";
+        };
+        /** SocialChannelList */
+        SocialChannelList: {
+            /** Items */
+            items: components["schemas"]["SocialChannelOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SocialChannelLog */
+        SocialChannelLog: {
+            /** Items */
+            items: components["schemas"]["SocialChannelLogEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SocialChannelLogEntry */
+        SocialChannelLogEntry: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Outcome */
+            outcome: string;
+            /** Detail */
+            detail?: string | null;
+            /** External Id */
+            external_id?: string | null;
+            /** Lead Id */
+            lead_id?: string | null;
+            /** Client Ip */
+            client_ip?: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SocialChannelOut */
+        SocialChannelOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /** Secrets Set */
+            secrets_set: string[];
+            /** Hook Path */
+            hook_path: string;
+            /** Health */
+            health: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SocialChannelUpdate */
+        SocialChannelUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Owner Id
+             * @description Who owns the leads it makes
+             */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /**
+             * Source
+             * @description A lead-sources code
+             */
+            source?: string | null;
+            /**
+             * Page Id
+             * @description facebook
+             */
+            page_id?: string | null;
+            /**
+             * Graph Url
+             * @description facebook
+             */
+            graph_url?: string | null;
+            /**
+             * App Secret
+             * @description facebook; write-only
+             */
+            app_secret?: string | null;
+            /**
+             * Verify Token
+             * @description facebook; write-only
+             */
+            verify_token?: string | null;
+            /**
+             * Page Access Token
+             * @description facebook; write-only
+             */
+            page_access_token?: string | null;
+            /**
+             * Bot Username
+             * @description telegram
+             */
+            bot_username?: string | null;
+            /**
+             * Language
+             * @description telegram
+             */
+            language?: ("en" | "ru") | null;
+            /**
+             * Secret Token
+             * @description telegram; write-only
+             */
+            secret_token?: string | null;
+            /**
+             * Group Id
+             * @description vk
+             */
+            group_id?: string | null;
+            /**
+             * Confirmation
+             * @description vk
+             */
+            confirmation?: string | null;
+            /**
+             * Secret
+             * @description vk; write-only
+             */
+            secret?: string | null;
+        };
         /** StageChangeOut */
         StageChangeOut: {
             /**
@@ -9145,8 +9805,11 @@ export interface components {
              * @description a regular expression, e.g. INV-(\d+)
              */
             pattern: string;
-            /** Record Type */
-            record_type: string;
+            /**
+             * Record Type
+             * @enum {string}
+             */
+            record_type: "contact" | "account" | "opportunity" | "lead" | "order" | "invoice";
             /**
              * Record Id
              * @description none: the match names the record
@@ -9325,7 +9988,7 @@ export interface components {
         /** TacticIn */
         TacticIn: {
             /** Kind */
-            kind?: string | null;
+            kind?: ("strength" | "weakness" | "opportunity" | "threat") | null;
             /** Text */
             text?: string | null;
         };
@@ -9945,12 +10608,164 @@ export interface components {
             /** Redirect Url */
             redirect_url?: string | null;
         };
+        /** WebhookAttempt */
+        WebhookAttempt: {
+            /** Attempt */
+            attempt: number;
+            /** At */
+            at: string;
+            /** By Hand */
+            by_hand: boolean;
+            /** Status Code */
+            status_code?: number | null;
+            /** Response */
+            response?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Duration Ms */
+            duration_ms?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: ("lead_created" | "lead_qualified" | "lead_disqualified" | "lead_converted" | "account_created" | "contact_created" | "opportunity_created" | "opportunity_won" | "opportunity_lost" | "activity_created" | "order_placed")[];
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Secret
+             * @description Made for you when left out
+             */
+            secret?: string | null;
+        };
+        /** WebhookDelivery */
+        WebhookDelivery: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Next Attempt At */
+            next_attempt_at?: string | null;
+            /** Last Status Code */
+            last_status_code?: number | null;
+            /** Last Error */
+            last_error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at?: string | null;
+            /** Delivered At */
+            delivered_at?: string | null;
+            /** Body */
+            body: string;
+            /** Log */
+            log: components["schemas"]["WebhookAttempt"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookDeliveryPage */
+        WebhookDeliveryPage: {
+            /** Items */
+            items: components["schemas"]["WebhookDelivery"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookList */
+        WebhookList: {
+            /** Items */
+            items: components["schemas"]["WebhookOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Events */
+            events: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Is Active */
+            is_active: boolean;
+            /** Deliveries */
+            deliveries: {
+                [key: string]: number;
+            };
+            /**
+             * Secret
+             * @description Only in the answer that made it
+             */
+            secret?: string | null;
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Url
+             * @description http(s) address the events are POSTed to
+             */
+            url?: string | null;
+            /** Events */
+            events?: ("lead_created" | "lead_qualified" | "lead_disqualified" | "lead_converted" | "account_created" | "contact_created" | "opportunity_created" | "opportunity_won" | "opportunity_lost" | "activity_created" | "order_placed")[] | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Secret
+             * @description Made for you when left out
+             */
+            secret?: string | null;
+        };
         /** Widget */
         Widget: {
             /** Id */
             id?: string | null;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "number" | "chart" | "list";
             /** Title */
             title?: string | null;
             /** Report */
@@ -10119,6 +10934,71 @@ export interface components {
              */
             candidates: components["schemas"]["DuplicateCandidate"][] | null;
         };
+        /** OpportunityStageCreate */
+        OpportunityStageCreate: {
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Probability */
+            probability: number;
+            /** Is Final */
+            is_final?: boolean | null;
+            /** Is Successful */
+            is_successful?: boolean | null;
+        };
+        /** PriceListCreate */
+        PriceListCreate: {
+            /** Name */
+            name: string;
+            /** Currency */
+            currency: string;
+            /** Is Default */
+            is_default?: boolean | null;
+        };
+        /** OrderCreate */
+        OrderCreate: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Contact Id */
+            contact_id?: string | null;
+            /** Opportunity Id */
+            opportunity_id?: string | null;
+            /** Currency */
+            currency: string;
+            /** Lines */
+            lines?: components["schemas"]["OrderLineIn"][] | null;
+            /** Notes */
+            notes?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+        };
+        /**
+         * InvoiceCreate
+         * @description A new one needs order_id or currency, total.
+         */
+        InvoiceCreate: {
+            /** Order Id */
+            order_id?: string | null;
+            /** Account Id */
+            account_id?: string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Tax Total */
+            tax_total?: string | number | null;
+            /** Total */
+            total?: string | number | null;
+            /** Due Date */
+            due_date?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -10143,6 +11023,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "Status",
+                     *       "checks": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["HealthOut"];
                 };
             };
@@ -10163,6 +11049,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "Status",
+                     *       "checks": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["HealthOut"];
                 };
             };
@@ -10213,6 +11105,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "Token",
+                     *       "expires_at": "2026-12-07T09:30:00Z",
+                     *       "user": {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "email": "ann.lee@example.com",
+                     *         "full_name": "Ann Lee",
+                     *         "role_ids": [],
+                     *         "roles": [],
+                     *         "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "is_active": true,
+                     *         "locale": "en",
+                     *         "theme": "Theme",
+                     *         "accent_color": "Accent color",
+                     *         "created_at": "2026-12-07T09:30:00Z",
+                     *         "updated_at": "2026-12-07T09:30:00Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["LoginOut"];
                 };
             };
@@ -10356,6 +11268,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "permissions": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
@@ -10410,7 +11339,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name",
+                 *       "full_name": "Ann Lee",
                  *       "password": "Password",
                  *       "locale": "en"
                  *     }
@@ -10425,6 +11354,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "permissions": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
@@ -10604,6 +11550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example text */
                     "application/json": unknown;
                 };
             };
@@ -10716,6 +11663,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         "Items"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScopeList"];
                 };
             };
@@ -10774,6 +11728,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "scopes": [
+                     *             "Scopes"
+                     *           ],
+                     *           "prefix": "Prefix",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "expires_at": "2026-12-07T09:30:00Z",
+                     *           "last_used_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
@@ -10828,7 +11800,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "scopes": [
                  *         "Scopes"
                  *       ],
@@ -10847,6 +11819,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "scopes": [
+                     *         "Scopes"
+                     *       ],
+                     *       "prefix": "Prefix",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "expires_at": "2026-12-07T09:30:00Z",
+                     *       "last_used_at": "2026-12-07T09:30:00Z",
+                     *       "token": "Token"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenCreated"];
                 };
             };
@@ -10961,6 +11948,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "scopes": [
+                     *         "Scopes"
+                     *       ],
+                     *       "prefix": "Prefix",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "expires_at": "2026-12-07T09:30:00Z",
+                     *       "last_used_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
@@ -11124,6 +12125,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "scopes": [
+                     *             "Scopes"
+                     *           ],
+                     *           "prefix": "Prefix",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "expires_at": "2026-12-07T09:30:00Z",
+                     *           "last_used_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
@@ -11299,6 +12318,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "email": "ann.lee@example.com",
+                     *           "full_name": "Ann Lee",
+                     *           "role_ids": [],
+                     *           "roles": [],
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "is_active": true,
+                     *           "locale": "en",
+                     *           "theme": "Theme",
+                     *           "accent_color": "Accent color",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
@@ -11363,7 +12403,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "full_name": "Full name"
+                 *       "full_name": "Ann Lee"
                  *     }
                  */
                 "application/json": components["schemas"]["UserCreate"];
@@ -11378,6 +12418,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "temporary_password": "Temporary password"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserWithPassword"];
                 };
             };
@@ -11492,6 +12549,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
@@ -11567,7 +12640,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "full_name": "Full name",
+                 *       "full_name": "Ann Lee",
                  *       "password": "Password"
                  *     }
                  */
@@ -11581,6 +12654,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
@@ -11704,6 +12793,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "email": "ann.lee@example.com",
+                     *       "full_name": "Ann Lee",
+                     *       "role_ids": [],
+                     *       "roles": [],
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "locale": "en",
+                     *       "theme": "Theme",
+                     *       "accent_color": "Accent color",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "temporary_password": "Temporary password"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserWithPassword"];
                 };
             };
@@ -11816,6 +12922,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "manager_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_count": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["TeamList"];
                 };
             };
@@ -11870,7 +12989,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["TeamCreate"];
@@ -11885,6 +13004,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "manager_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TeamOut"];
                 };
             };
@@ -11999,6 +13126,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "manager_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TeamOut"];
                 };
             };
@@ -12158,7 +13293,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "manager_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
@@ -12172,6 +13307,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "manager_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TeamOut"];
                 };
             };
@@ -12284,6 +13427,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "permissions": []
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["RoleList"];
                 };
             };
@@ -12344,6 +13499,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "role_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "role_name": "Role name",
+                     *       "rights": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["RoleRightsOut"];
                 };
             };
@@ -12429,6 +13591,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "role_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "role_name": "Role name",
+                     *       "rights": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["RoleRightsOut"];
                 };
             };
@@ -12578,6 +13747,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "contact_name": "Ann Lee",
+                     *           "account_name": "Northwind Ltd",
+                     *           "email": "ann.lee@example.com",
+                     *           "phone": "+1 555 0100",
+                     *           "source": "website",
+                     *           "channel": "web_form",
+                     *           "need_type": "licences",
+                     *           "need_maturity": "unknown",
+                     *           "region": "North",
+                     *           "stage": "qualification",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "score": 1,
+                     *           "score_reasons": [],
+                     *           "disqualification_reason": "Disqualification reason",
+                     *           "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "utm_source": "Utm source",
+                     *           "utm_medium": "Utm medium",
+                     *           "utm_campaign": "Utm campaign",
+                     *           "utm_term": "Utm term",
+                     *           "utm_content": "Utm content",
+                     *           "referrer": "Referrer",
+                     *           "notes": "Notes",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1,
+                     *       "total_is_estimate": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
@@ -12641,8 +13851,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "contact_name": "Contact name",
-                 *       "account_name": "Account name",
+                 *       "contact_name": "Ann Lee",
+                 *       "account_name": "Northwind Ltd",
                  *       "email": "ann.lee@example.com"
                  *     }
                  */
@@ -12660,6 +13870,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -12776,6 +14020,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -12841,7 +14119,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -12929,7 +14210,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -12941,8 +14225,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "contact_name": "Contact name",
-                 *       "account_name": "Account name",
+                 *       "contact_name": "Ann Lee",
+                 *       "account_name": "Northwind Ltd",
                  *       "email": "ann.lee@example.com"
                  *     }
                  */
@@ -12958,6 +14242,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -13072,6 +14390,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadShareList"];
                 };
             };
@@ -13163,6 +14496,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadShareOut"];
                 };
             };
@@ -13350,7 +14694,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -13379,6 +14726,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -13480,7 +14861,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -13507,6 +14891,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -13608,7 +15026,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -13635,6 +15056,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -13727,7 +15182,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -13739,7 +15197,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "title": "Title",
+                 *       "title": "Northwind: 40 licences",
                  *       "budget": "1250.00",
                  *       "amount": "1250.00"
                  *     }
@@ -13756,6 +15214,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -13861,6 +15353,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "from_stage": "From stage",
+                     *           "to_stage": "To stage",
+                     *           "action": "Action",
+                     *           "reason": "Reason",
+                     *           "changed_by": "Changed by",
+                     *           "changed_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadHistory"];
                 };
             };
@@ -13939,6 +15447,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "record": {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "contact_name": "Ann Lee",
+                     *           "account_name": "Northwind Ltd",
+                     *           "email": "ann.lee@example.com",
+                     *           "phone": "+1 555 0100",
+                     *           "source": "website",
+                     *           "channel": "web_form",
+                     *           "need_type": "licences",
+                     *           "need_maturity": "unknown",
+                     *           "region": "North",
+                     *           "stage": "qualification",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "score": 1,
+                     *           "score_reasons": [],
+                     *           "disqualification_reason": "Disqualification reason",
+                     *           "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "utm_source": "Utm source",
+                     *           "utm_medium": "Utm medium",
+                     *           "utm_campaign": "Utm campaign",
+                     *           "utm_term": "Utm term",
+                     *           "utm_content": "Utm content",
+                     *           "referrer": "Referrer",
+                     *           "notes": "Notes",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         },
+                     *         "score": 1,
+                     *         "reasons": [
+                     *           "Reasons"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["SimilarLeadOut"][];
                 };
             };
@@ -14022,6 +15572,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "candidates": [
+                     *         {
+                     *           "record": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "contact_name": "Ann Lee",
+                     *             "account_name": "Northwind Ltd",
+                     *             "email": "ann.lee@example.com",
+                     *             "phone": "+1 555 0100",
+                     *             "source": "website",
+                     *             "channel": "web_form",
+                     *             "need_type": "licences",
+                     *             "need_maturity": "unknown",
+                     *             "region": "North",
+                     *             "stage": "qualification",
+                     *             "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "score": 1,
+                     *             "score_reasons": [],
+                     *             "disqualification_reason": "Disqualification reason",
+                     *             "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "utm_source": "Utm source",
+                     *             "utm_medium": "Utm medium",
+                     *             "utm_campaign": "Utm campaign",
+                     *             "utm_term": "Utm term",
+                     *             "utm_content": "Utm content",
+                     *             "referrer": "Referrer",
+                     *             "notes": "Notes",
+                     *             "version": 1,
+                     *             "created_at": "2026-12-07T09:30:00Z",
+                     *             "updated_at": "2026-12-07T09:30:00Z",
+                     *             "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "score": 1,
+                     *           "reasons": [
+                     *             "Reasons"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatesOut"];
                 };
             };
@@ -14145,6 +15739,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "skipped": 1,
+                     *       "failed": 1,
+                     *       "rows": [
+                     *         {
+                     *           "row": 1,
+                     *           "status": "Status",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "similar": [
+                     *             {
+                     *               "record": {
+                     *                 "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *                 "version": 1
+                     *               },
+                     *               "score": 1,
+                     *               "reasons": [
+                     *                 "Reasons"
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "errors": [
+                     *             {}
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadImportReport"];
                 };
             };
@@ -14272,6 +15895,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -14386,6 +16043,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kept_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_record": {},
+                     *           "filled_fields": [
+                     *             "Filled fields"
+                     *           ],
+                     *           "merged_by": "Merged by",
+                     *           "merged_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadMergeList"];
                 };
             };
@@ -14462,6 +16136,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "need_type": "licences",
+                     *           "source": "website",
+                     *           "region": "North",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "strategy": "Strategy",
+                     *           "owner_ids": [],
+                     *           "fixed_owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "last_index": 1,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["DistributionRulePage"];
                 };
             };
@@ -14516,7 +16214,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "position": 1,
                  *       "is_active": true
                  *     }
@@ -14535,6 +16233,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "is_active": true,
+                     *       "need_type": "licences",
+                     *       "source": "website",
+                     *       "region": "North",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "strategy": "Strategy",
+                     *       "owner_ids": [],
+                     *       "fixed_owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "last_index": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DistributionRuleOut"];
                 };
             };
@@ -14651,6 +16368,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "is_active": true,
+                     *       "need_type": "licences",
+                     *       "source": "website",
+                     *       "region": "North",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "strategy": "Strategy",
+                     *       "owner_ids": [],
+                     *       "fixed_owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "last_index": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DistributionRuleOut"];
                 };
             };
@@ -14716,7 +16452,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -14804,7 +16543,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -14816,7 +16558,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "position": 1,
                  *       "is_active": true
                  *     }
@@ -14833,6 +16575,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "is_active": true,
+                     *       "need_type": "licences",
+                     *       "source": "website",
+                     *       "region": "North",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "strategy": "Strategy",
+                     *       "owner_ids": [],
+                     *       "fixed_owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "last_index": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DistributionRuleOut"];
                 };
             };
@@ -14934,7 +16695,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -14961,6 +16725,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_name": "Ann Lee",
+                     *       "account_name": "Northwind Ltd",
+                     *       "email": "ann.lee@example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "need_type": "licences",
+                     *       "need_maturity": "unknown",
+                     *       "region": "North",
+                     *       "stage": "qualification",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "score_reasons": [],
+                     *       "disqualification_reason": "Disqualification reason",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "utm_source": "Utm source",
+                     *       "utm_medium": "Utm medium",
+                     *       "utm_campaign": "Utm campaign",
+                     *       "utm_term": "Utm term",
+                     *       "utm_content": "Utm content",
+                     *       "referrer": "Referrer",
+                     *       "notes": "Notes",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadOut"];
                 };
             };
@@ -15075,6 +16873,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "previous_owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "rule_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "rule_name": "Rule name",
+                     *           "strategy": "Strategy",
+                     *           "assigned_by": "Assigned by",
+                     *           "assigned_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AssignmentPage"];
                 };
             };
@@ -15151,6 +16967,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "field": "Field",
+                     *           "operator": "Operator",
+                     *           "value": "Value",
+                     *           "points": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScoringRulePage"];
                 };
             };
@@ -15205,9 +17040,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "field": "Field",
-                 *       "operator": "Operator"
+                 *       "name": "Northwind Ltd",
+                 *       "field": "contact_name",
+                 *       "operator": "equals"
                  *     }
                  */
                 "application/json": components["schemas"]["ScoringRuleFields"];
@@ -15224,6 +17059,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "field": "Field",
+                     *       "operator": "Operator",
+                     *       "value": "Value",
+                     *       "points": 1,
+                     *       "is_active": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScoringRuleOut"];
                 };
             };
@@ -15340,6 +17189,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "field": "Field",
+                     *       "operator": "Operator",
+                     *       "value": "Value",
+                     *       "points": 1,
+                     *       "is_active": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScoringRuleOut"];
                 };
             };
@@ -15405,7 +17268,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -15493,7 +17359,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -15505,9 +17374,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "field": "Field",
-                 *       "operator": "Operator"
+                 *       "name": "Northwind Ltd",
+                 *       "field": "contact_name",
+                 *       "operator": "equals"
                  *     }
                  */
                 "application/json": components["schemas"]["ScoringRuleFields"];
@@ -15522,6 +17391,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "field": "Field",
+                     *       "operator": "Operator",
+                     *       "value": "Value",
+                     *       "points": 1,
+                     *       "is_active": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScoringRuleOut"];
                 };
             };
@@ -15636,6 +17519,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "score": 1,
+                     *       "reasons": [
+                     *         {
+                     *           "rule_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "points": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScoreOut"];
                 };
             };
@@ -15715,6 +17611,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LookupList"];
                 };
             };
@@ -15791,7 +17705,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "code": "Code",
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["LookupCreate"];
@@ -15808,6 +17722,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "code": "Code",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "is_active": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LookupOut"];
                 };
             };
@@ -15909,7 +17836,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -16000,7 +17930,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -16015,7 +17948,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "position": 1,
                  *       "is_active": true
                  *     }
@@ -16032,6 +17965,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "code": "Code",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "is_active": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LookupOut"];
                 };
             };
@@ -16144,6 +18090,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "is_active": true,
+                     *           "allowed_origins": [
+                     *             "Allowed origins"
+                     *           ],
+                     *           "source": "website",
+                     *           "channel": "web_form",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "honeypot_field": "Honeypot field",
+                     *           "rate_limit_per_minute": 1,
+                     *           "redirect_url": "Redirect url",
+                     *           "submissions": 1,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "submit_url": "Submit url",
+                     *           "embed_html": "Embed html"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebFormList"];
                 };
             };
@@ -16198,7 +18173,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["WebFormCreate"];
@@ -16215,6 +18190,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "allowed_origins": [
+                     *         "Allowed origins"
+                     *       ],
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "honeypot_field": "Honeypot field",
+                     *       "rate_limit_per_minute": 1,
+                     *       "redirect_url": "Redirect url",
+                     *       "submissions": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "submit_url": "Submit url",
+                     *       "embed_html": "Embed html"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebFormOut"];
                 };
             };
@@ -16332,6 +18331,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "allowed_origins": [
+                     *         "Allowed origins"
+                     *       ],
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "honeypot_field": "Honeypot field",
+                     *       "rate_limit_per_minute": 1,
+                     *       "redirect_url": "Redirect url",
+                     *       "submissions": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "submit_url": "Submit url",
+                     *       "embed_html": "Embed html"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebFormOut"];
                 };
             };
@@ -16397,7 +18420,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -16486,7 +18512,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -16499,7 +18528,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "is_active": true,
                  *       "allowed_origins": [
                  *         "Allowed origins"
@@ -16518,6 +18547,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "allowed_origins": [
+                     *         "Allowed origins"
+                     *       ],
+                     *       "source": "website",
+                     *       "channel": "web_form",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "honeypot_field": "Honeypot field",
+                     *       "rate_limit_per_minute": 1,
+                     *       "redirect_url": "Redirect url",
+                     *       "submissions": 1,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "submit_url": "Submit url",
+                     *       "embed_html": "Embed html"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebFormOut"];
                 };
             };
@@ -16838,6 +18891,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "action": "Action",
+                     *           "event": "Event",
+                     *           "actor": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "email": "ann.lee@example.com"
+                     *           },
+                     *           "at": "At",
+                     *           "source": "website",
+                     *           "changes": {},
+                     *           "old_known": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -16894,12 +18970,12 @@ export interface operations {
         parameters: {
             query?: {
                 field?: string | null;
-                limit?: number | null;
+                limit?: number;
                 cursor?: string | null;
             };
             header?: never;
             path: {
-                entity: string;
+                entity: "lead" | "account" | "contact" | "opportunity" | "activity" | "product" | "order" | "invoice" | "user" | "team";
                 record_id: string;
             };
             cookie?: never;
@@ -16912,6 +18988,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "action": "Action",
+                     *           "event": "Event",
+                     *           "actor": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "email": "ann.lee@example.com"
+                     *           },
+                     *           "at": "At",
+                     *           "source": "website",
+                     *           "changes": {},
+                     *           "old_known": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -17013,6 +19112,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "type": "customer",
+                     *           "industry": "Industry",
+                     *           "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "web": "https://northwind.example.com",
+                     *           "phone": "+1 555 0100",
+                     *           "email": "ann.lee@example.com",
+                     *           "addresses": [],
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1,
+                     *       "total_is_estimate": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountPage"];
                 };
             };
@@ -17079,7 +19204,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["AccountCreate"];
@@ -17096,6 +19221,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "type": "customer",
+                     *       "industry": "Industry",
+                     *       "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "web": "https://northwind.example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "email": "ann.lee@example.com",
+                     *       "addresses": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
@@ -17212,6 +19356,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "type": "customer",
+                     *       "industry": "Industry",
+                     *       "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "web": "https://northwind.example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "email": "ann.lee@example.com",
+                     *       "addresses": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
@@ -17277,7 +19440,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -17365,7 +19531,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -17377,7 +19546,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "type": "customer",
                  *       "industry": "Industry"
                  *     }
@@ -17394,6 +19563,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "type": "customer",
+                     *       "industry": "Industry",
+                     *       "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "web": "https://northwind.example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "email": "ann.lee@example.com",
+                     *       "addresses": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
@@ -17502,7 +19690,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["AccountCreate"];
@@ -17515,6 +19703,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "candidates": [
+                     *         {
+                     *           "record": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "name": "Northwind Ltd",
+                     *             "type": "customer",
+                     *             "industry": "Industry",
+                     *             "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "web": "https://northwind.example.com",
+                     *             "phone": "+1 555 0100",
+                     *             "email": "ann.lee@example.com",
+                     *             "addresses": [],
+                     *             "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "version": 1,
+                     *             "created_at": "2026-12-07T09:30:00Z",
+                     *             "updated_at": "2026-12-07T09:30:00Z",
+                     *             "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "score": 1,
+                     *           "reasons": [
+                     *             "Reasons"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountCandidates"];
                 };
             };
@@ -17629,6 +19846,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "full_name": "Ann Lee",
+                     *         "emails": [],
+                     *         "phones": [],
+                     *         "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "job_title": "Job title",
+                     *         "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "version": 1,
+                     *         "created_at": "2026-12-07T09:30:00Z",
+                     *         "updated_at": "2026-12-07T09:30:00Z",
+                     *         "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ContactOut"][];
                 };
             };
@@ -17707,6 +19942,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "record": {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "type": "customer",
+                     *           "industry": "Industry",
+                     *           "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "web": "https://northwind.example.com",
+                     *           "phone": "+1 555 0100",
+                     *           "email": "ann.lee@example.com",
+                     *           "addresses": [],
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         },
+                     *         "score": 1,
+                     *         "reasons": [
+                     *           "Reasons"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["SimilarAccountOut"][];
                 };
             };
@@ -17772,7 +20034,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -17799,6 +20064,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "type": "customer",
+                     *       "industry": "Industry",
+                     *       "parent_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "web": "https://northwind.example.com",
+                     *       "phone": "+1 555 0100",
+                     *       "email": "ann.lee@example.com",
+                     *       "addresses": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
@@ -17913,6 +20197,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "kept_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_record": {},
+                     *           "moved": {},
+                     *           "merged_by": "Merged by",
+                     *           "merged_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MergeList"];
                 };
             };
@@ -18010,6 +20310,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "full_name": "Ann Lee",
+                     *           "emails": [],
+                     *           "phones": [],
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "job_title": "Job title",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "total": 1,
+                     *       "total_is_estimate": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactPage"];
                 };
             };
@@ -18076,7 +20399,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name"
+                 *       "full_name": "Ann Lee"
                  *     }
                  */
                 "application/json": components["schemas"]["ContactCreate"];
@@ -18093,6 +20416,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "full_name": "Ann Lee",
+                     *       "emails": [],
+                     *       "phones": [],
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "job_title": "Job title",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
@@ -18209,6 +20548,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "full_name": "Ann Lee",
+                     *       "emails": [],
+                     *       "phones": [],
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "job_title": "Job title",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
@@ -18274,7 +20629,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -18362,7 +20720,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -18374,7 +20735,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name",
+                 *       "full_name": "Ann Lee",
                  *       "emails": [
                  *         {
                  *           "email": "ann.lee@example.com"
@@ -18382,7 +20743,7 @@ export interface operations {
                  *       ],
                  *       "phones": [
                  *         {
-                 *           "phone": "Phone"
+                 *           "phone": "+1 555 0100"
                  *         }
                  *       ]
                  *     }
@@ -18399,6 +20760,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "full_name": "Ann Lee",
+                     *       "emails": [],
+                     *       "phones": [],
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "job_title": "Job title",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
@@ -18507,7 +20884,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "full_name": "Full name"
+                 *       "full_name": "Ann Lee"
                  *     }
                  */
                 "application/json": components["schemas"]["ContactCreate"];
@@ -18520,6 +20897,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "candidates": [
+                     *         {
+                     *           "record": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "full_name": "Ann Lee",
+                     *             "emails": [],
+                     *             "phones": [],
+                     *             "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "job_title": "Job title",
+                     *             "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "version": 1,
+                     *             "created_at": "2026-12-07T09:30:00Z",
+                     *             "updated_at": "2026-12-07T09:30:00Z",
+                     *             "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "score": 1,
+                     *           "reasons": [
+                     *             "Reasons"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactCandidates"];
                 };
             };
@@ -18634,6 +21037,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "job_title": "Job title",
+                     *         "is_primary": false,
+                     *         "start_date": "2026-12-31",
+                     *         "end_date": "2026-12-31",
+                     *         "created_at": "2026-12-07T09:30:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CareerOut"][];
                 };
             };
@@ -18725,6 +21142,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "job_title": "Job title",
+                     *       "is_primary": false,
+                     *       "start_date": "2026-12-31",
+                     *       "end_date": "2026-12-31",
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CareerOut"];
                 };
             };
@@ -18839,6 +21268,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "record": {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "full_name": "Ann Lee",
+                     *           "emails": [],
+                     *           "phones": [],
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "job_title": "Job title",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         },
+                     *         "score": 1,
+                     *         "reasons": [
+                     *           "Reasons"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["SimilarContactOut"][];
                 };
             };
@@ -18904,7 +21357,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -18931,6 +21387,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "full_name": "Ann Lee",
+                     *       "emails": [],
+                     *       "phones": [],
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "job_title": "Job title",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
@@ -19045,6 +21517,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "kept_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "merged_record": {},
+                     *           "moved": {},
+                     *           "merged_by": "Merged by",
+                     *           "merged_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MergeList"];
                 };
             };
@@ -19156,6 +21644,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "title": "Northwind: 40 licences",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "need_type": "licences",
+                     *           "budget": "1250.00",
+                     *           "amount": "1250.00",
+                     *           "currency": "EUR",
+                     *           "probability": 40,
+                     *           "close_date": "2026-12-31",
+                     *           "status": "open",
+                     *           "lost_reason": "Lost reason",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "lines": [],
+                     *           "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityPage"];
                 };
             };
@@ -19219,9 +21738,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "title": "Title",
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                 *       "title": "Northwind: 40 licences"
                  *     }
                  */
                 "application/json": components["schemas"]["OpportunityCreate"];
@@ -19238,6 +21755,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -19354,6 +21897,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -19419,7 +21988,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -19507,7 +22079,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -19519,7 +22094,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "title": "Title",
+                 *       "title": "Northwind: 40 licences",
                  *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
                  *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
@@ -19536,6 +22111,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -19637,7 +22238,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -19664,6 +22268,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -19765,7 +22395,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -19783,6 +22416,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -19866,7 +22525,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -19893,6 +22555,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "title": "Northwind: 40 licences",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "need_type": "licences",
+                     *       "budget": "1250.00",
+                     *       "amount": "1250.00",
+                     *       "currency": "EUR",
+                     *       "probability": 40,
+                     *       "close_date": "2026-12-31",
+                     *       "status": "open",
+                     *       "lost_reason": "Lost reason",
+                     *       "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "lines": [],
+                     *       "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityOut"];
                 };
             };
@@ -20007,6 +22695,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "stage_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "stage_name": "Stage name",
+                     *           "entered_at": "2026-12-07T09:30:00Z",
+                     *           "left_at": "2026-12-07T09:30:00Z",
+                     *           "seconds_in_stage": 1,
+                     *           "moved_by": "Moved by",
+                     *           "skipped": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpportunityHistory"];
                 };
             };
@@ -20085,6 +22789,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "text": "Text",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["TacticList"];
                 };
             };
@@ -20159,7 +22877,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "Kind",
+                 *       "kind": "strength",
                  *       "text": "Text"
                  *     }
                  */
@@ -20175,6 +22893,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "text": "Text",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TacticOut"];
                 };
             };
@@ -20375,6 +23103,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "account_name": "Northwind Ltd",
+                     *           "offer": "Offer",
+                     *           "comparison": "Comparison",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CompetitorList"];
                 };
             };
@@ -20466,6 +23210,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_name": "Northwind Ltd",
+                     *       "offer": "Offer",
+                     *       "comparison": "Comparison",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CompetitorOut"];
                 };
             };
@@ -20664,6 +23420,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "probability": 40,
+                     *           "is_final": true,
+                     *           "is_successful": true,
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["StageList"];
                 };
             };
@@ -20718,12 +23490,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "position": 1,
-                 *       "probability": 1
+                 *       "probability": 40
                  *     }
                  */
-                "application/json": components["schemas"]["StageFields"];
+                "application/json": components["schemas"]["OpportunityStageCreate"];
             };
         };
         responses: {
@@ -20737,6 +23509,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "probability": 40,
+                     *       "is_final": true,
+                     *       "is_successful": true,
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["StageOut"];
                 };
             };
@@ -20838,7 +23621,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -20926,7 +23712,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -20938,9 +23727,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "position": 1,
-                 *       "probability": 1
+                 *       "probability": 40
                  *     }
                  */
                 "application/json": components["schemas"]["StageFields"];
@@ -20955,6 +23744,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "position": 1,
+                     *       "probability": 40,
+                     *       "is_final": true,
+                     *       "is_successful": true,
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["StageOut"];
                 };
             };
@@ -21074,6 +23874,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "stages": [
+                     *         {
+                     *           "stage": {
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *             "name": "Northwind Ltd",
+                     *             "position": 1,
+                     *             "probability": 40,
+                     *             "is_final": true,
+                     *             "is_successful": true,
+                     *             "version": 1
+                     *           },
+                     *           "count": 1,
+                     *           "totals": [
+                     *             {
+                     *               "currency": "EUR",
+                     *               "amount": "1250.00",
+                     *               "weighted": "Weighted"
+                     *             }
+                     *           ],
+                     *           "items": [
+                     *             {
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "title": "Northwind: 40 licences",
+                     *               "amount": "1250.00",
+                     *               "currency": "EUR",
+                     *               "probability": 40,
+                     *               "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "account_name": "Northwind Ltd",
+                     *               "close_date": "2026-12-31",
+                     *               "stage_entered_at": "2026-12-07T09:30:00Z",
+                     *               "version": 1
+                     *             }
+                     *           ],
+                     *           "next_cursor": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["BoardOut"];
                 };
             };
@@ -21148,6 +23989,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "type": "Type",
+                     *           "title": "Northwind: 40 licences",
+                     *           "description": "Description",
+                     *           "status": "Status",
+                     *           "priority": "Priority",
+                     *           "start_at": "2026-12-07T09:30:00Z",
+                     *           "due_at": "2026-12-07T09:30:00Z",
+                     *           "completed_at": "2026-12-07T09:30:00Z",
+                     *           "result": "Result",
+                     *           "related_type": "Related type",
+                     *           "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "participants": [],
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "is_overdue": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MyActivityPage"];
                 };
             };
@@ -21250,6 +24120,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "type": "task",
+                     *           "title": "Northwind: 40 licences",
+                     *           "description": "Description",
+                     *           "status": "not_started",
+                     *           "priority": "low",
+                     *           "start_at": "2026-12-07T09:30:00Z",
+                     *           "due_at": "2026-12-07T09:30:00Z",
+                     *           "completed_at": "2026-12-07T09:30:00Z",
+                     *           "result": "Result",
+                     *           "related_type": "lead",
+                     *           "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "participants": [],
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityPage"];
                 };
             };
@@ -21314,8 +24212,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "type": "task",
-                 *       "title": "Title",
-                 *       "description": "Description"
+                 *       "title": "Northwind: 40 licences"
                  *     }
                  */
                 "application/json": components["schemas"]["ActivityCreate"];
@@ -21332,6 +24229,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "type": "task",
+                     *       "title": "Northwind: 40 licences",
+                     *       "description": "Description",
+                     *       "status": "not_started",
+                     *       "priority": "low",
+                     *       "start_at": "2026-12-07T09:30:00Z",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "completed_at": "2026-12-07T09:30:00Z",
+                     *       "result": "Result",
+                     *       "related_type": "lead",
+                     *       "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "participants": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityOut"];
                 };
             };
@@ -21448,6 +24368,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "type": "task",
+                     *       "title": "Northwind: 40 licences",
+                     *       "description": "Description",
+                     *       "status": "not_started",
+                     *       "priority": "low",
+                     *       "start_at": "2026-12-07T09:30:00Z",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "completed_at": "2026-12-07T09:30:00Z",
+                     *       "result": "Result",
+                     *       "related_type": "lead",
+                     *       "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "participants": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityOut"];
                 };
             };
@@ -21513,7 +24456,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -21601,7 +24547,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -21614,7 +24563,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "type": "task",
-                 *       "title": "Title",
+                 *       "title": "Northwind: 40 licences",
                  *       "description": "Description"
                  *     }
                  */
@@ -21630,6 +24579,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "type": "task",
+                     *       "title": "Northwind: 40 licences",
+                     *       "description": "Description",
+                     *       "status": "not_started",
+                     *       "priority": "low",
+                     *       "start_at": "2026-12-07T09:30:00Z",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "completed_at": "2026-12-07T09:30:00Z",
+                     *       "result": "Result",
+                     *       "related_type": "lead",
+                     *       "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "participants": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityOut"];
                 };
             };
@@ -21731,7 +24703,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -21758,6 +24733,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "type": "task",
+                     *       "title": "Northwind: 40 licences",
+                     *       "description": "Description",
+                     *       "status": "not_started",
+                     *       "priority": "low",
+                     *       "start_at": "2026-12-07T09:30:00Z",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "completed_at": "2026-12-07T09:30:00Z",
+                     *       "result": "Result",
+                     *       "related_type": "lead",
+                     *       "related_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "participants": [],
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityOut"];
                 };
             };
@@ -21897,6 +24895,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "period_kind": "month",
+                     *           "period_start": "Period start",
+                     *           "period_end": "Period end",
+                     *           "currency": "EUR",
+                     *           "plan_amount": "Plan amount",
+                     *           "fact_amount": "1250.00",
+                     *           "pipeline_amount": "1250.00",
+                     *           "weighted_amount": "1250.00",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ForecastPage"];
                 };
             };
@@ -21960,9 +24982,10 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "period_kind": "month"
+                 *       "period_kind": "month",
+                 *       "period_start": "2026-12-31",
+                 *       "amount": "1250.00",
+                 *       "currency": "EUR"
                  *     }
                  */
                 "application/json": components["schemas"]["ForecastCreate"];
@@ -21979,6 +25002,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "period_kind": "month",
+                     *       "period_start": "Period start",
+                     *       "period_end": "Period end",
+                     *       "currency": "EUR",
+                     *       "plan_amount": "Plan amount",
+                     *       "fact_amount": "1250.00",
+                     *       "pipeline_amount": "1250.00",
+                     *       "weighted_amount": "1250.00",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ForecastOut"];
                 };
             };
@@ -22095,6 +25137,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "period_kind": "month",
+                     *       "period_start": "Period start",
+                     *       "period_end": "Period end",
+                     *       "currency": "EUR",
+                     *       "plan_amount": "Plan amount",
+                     *       "fact_amount": "1250.00",
+                     *       "pipeline_amount": "1250.00",
+                     *       "weighted_amount": "1250.00",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ForecastOut"];
                 };
             };
@@ -22160,7 +25221,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -22248,7 +25312,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -22275,6 +25342,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "period_kind": "month",
+                     *       "period_start": "Period start",
+                     *       "period_end": "Period end",
+                     *       "currency": "EUR",
+                     *       "plan_amount": "Plan amount",
+                     *       "fact_amount": "1250.00",
+                     *       "pipeline_amount": "1250.00",
+                     *       "weighted_amount": "1250.00",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ForecastOut"];
                 };
             };
@@ -22408,6 +25494,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "unit": "Unit",
+                     *           "category": "Category",
+                     *           "is_active": true,
+                     *           "description": "Description",
+                     *           "tax_rate": "Tax rate",
+                     *           "price": "1250.00",
+                     *           "currency": "EUR",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
@@ -22472,7 +25581,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "code": "Code",
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["ProductCreate"];
@@ -22489,6 +25598,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "code": "Code",
+                     *       "name": "Northwind Ltd",
+                     *       "unit": "Unit",
+                     *       "category": "Category",
+                     *       "is_active": true,
+                     *       "description": "Description",
+                     *       "tax_rate": "Tax rate",
+                     *       "price": "1250.00",
+                     *       "currency": "EUR",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductOut"];
                 };
             };
@@ -22605,6 +25732,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "code": "Code",
+                     *       "name": "Northwind Ltd",
+                     *       "unit": "Unit",
+                     *       "category": "Category",
+                     *       "is_active": true,
+                     *       "description": "Description",
+                     *       "tax_rate": "Tax rate",
+                     *       "price": "1250.00",
+                     *       "currency": "EUR",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductOut"];
                 };
             };
@@ -22670,7 +25815,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -22758,7 +25906,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -22771,7 +25922,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "code": "Code",
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "unit": "Unit"
                  *     }
                  */
@@ -22787,6 +25938,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "code": "Code",
+                     *       "name": "Northwind Ltd",
+                     *       "unit": "Unit",
+                     *       "category": "Category",
+                     *       "is_active": true,
+                     *       "description": "Description",
+                     *       "tax_rate": "Tax rate",
+                     *       "price": "1250.00",
+                     *       "currency": "EUR",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductOut"];
                 };
             };
@@ -22912,6 +26081,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "currency": "EUR",
+                     *           "is_default": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceListPage"];
                 };
             };
@@ -22975,12 +26161,11 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "currency": "Currency",
-                 *       "is_default": true
+                 *       "name": "Northwind Ltd",
+                 *       "currency": "EUR"
                  *     }
                  */
-                "application/json": components["schemas"]["PriceListFields"];
+                "application/json": components["schemas"]["PriceListCreate"];
             };
         };
         responses: {
@@ -22994,6 +26179,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "currency": "EUR",
+                     *       "is_default": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceListOut"];
                 };
             };
@@ -23110,6 +26307,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "currency": "EUR",
+                     *       "is_default": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceListOut"];
                 };
             };
@@ -23175,7 +26384,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -23263,7 +26475,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -23275,8 +26490,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
-                 *       "currency": "Currency",
+                 *       "name": "Northwind Ltd",
+                 *       "currency": "EUR",
                  *       "is_default": true
                  *     }
                  */
@@ -23292,6 +26507,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "currency": "EUR",
+                     *       "is_default": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceListOut"];
                 };
             };
@@ -23406,6 +26633,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "price_list_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "product_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "product_code": "Product code",
+                     *           "product_name": "Product name",
+                     *           "price": "1250.00",
+                     *           "currency": "EUR",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "updated_by": "Updated by"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceList"];
                 };
             };
@@ -23494,6 +26737,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "price_list_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "product_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "product_code": "Product code",
+                     *       "product_name": "Product name",
+                     *       "price": "1250.00",
+                     *       "currency": "EUR",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "updated_by": "Updated by"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PriceOut"];
                 };
             };
@@ -23721,6 +26976,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "number": "SO-2026-00042",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "currency": "EUR",
+                     *           "status": "draft",
+                     *           "lines": [],
+                     *           "subtotal": "1250.00",
+                     *           "discount_total": "1250.00",
+                     *           "tax_total": "1250.00",
+                     *           "total": "1250.00",
+                     *           "notes": "Notes",
+                     *           "cancel_reason": "Cancel reason",
+                     *           "accounting_status": "not_sent",
+                     *           "accounting_note": "Accounting note",
+                     *           "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
@@ -23784,12 +27071,10 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                 *       "currency": "EUR"
                  *     }
                  */
-                "application/json": components["schemas"]["OrderFields"];
+                "application/json": components["schemas"]["OrderCreate"];
             };
         };
         responses: {
@@ -23803,6 +27088,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -23919,6 +27231,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -23984,7 +27323,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24013,6 +27355,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24138,6 +27507,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24239,7 +27635,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24257,6 +27656,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24340,7 +27766,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24358,6 +27787,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24441,7 +27897,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24459,6 +27918,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24542,7 +28028,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24560,6 +28049,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24643,7 +28159,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24661,6 +28180,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24744,7 +28290,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -24771,6 +28320,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "lines": [],
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "notes": "Notes",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "accounting_status": "not_sent",
+                     *       "accounting_note": "Accounting note",
+                     *       "accounting_updated_at": "2026-12-07T09:30:00Z",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
@@ -24885,6 +28461,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {}
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderHistory"];
                 };
             };
@@ -24963,6 +28546,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "status": "Status",
+                     *       "note": "Note",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "messages": [
+                     *         {
+                     *           "direction": "Direction",
+                     *           "message_id": "Message id",
+                     *           "type": "Type",
+                     *           "order_seq": 1,
+                     *           "at": "At",
+                     *           "state": "State",
+                     *           "data": "Data"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrderAccounting"];
                 };
             };
@@ -25137,6 +28739,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "checked_at": "2026-12-07T09:30:00Z",
+                     *       "orders": 1,
+                     *       "payments": 1,
+                     *       "differences": [
+                     *         {}
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
@@ -25249,6 +28861,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "number": "SO-2026-00042",
+                     *           "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "currency": "EUR",
+                     *           "status": "draft",
+                     *           "subtotal": "1250.00",
+                     *           "discount_total": "1250.00",
+                     *           "tax_total": "1250.00",
+                     *           "total": "1250.00",
+                     *           "paid_amount": "1250.00",
+                     *           "due_date": "2026-12-31",
+                     *           "issued_at": "2026-12-07T09:30:00Z",
+                     *           "paid_at": "2026-12-07T09:30:00Z",
+                     *           "cancel_reason": "Cancel reason",
+                     *           "notes": "Notes",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoicePage"];
                 };
             };
@@ -25314,10 +28957,10 @@ export interface operations {
                  * @example {
                  *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
                  *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "currency": "Currency"
+                 *       "currency": "EUR"
                  *     }
                  */
-                "application/json": components["schemas"]["InvoiceFields"];
+                "application/json": components["schemas"]["InvoiceCreate"];
             };
         };
         responses: {
@@ -25331,6 +28974,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -25447,6 +29116,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -25512,7 +29207,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -25526,7 +29224,7 @@ export interface operations {
                  * @example {
                  *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
                  *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "currency": "Currency"
+                 *       "currency": "EUR"
                  *     }
                  */
                 "application/json": components["schemas"]["InvoiceFields"];
@@ -25541,6 +29239,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -25642,7 +29366,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -25660,6 +29387,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -25743,7 +29496,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -25770,6 +29526,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -25871,7 +29653,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -25898,6 +29683,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "number": "SO-2026-00042",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "currency": "EUR",
+                     *       "status": "draft",
+                     *       "subtotal": "1250.00",
+                     *       "discount_total": "1250.00",
+                     *       "tax_total": "1250.00",
+                     *       "total": "1250.00",
+                     *       "paid_amount": "1250.00",
+                     *       "due_date": "2026-12-31",
+                     *       "issued_at": "2026-12-07T09:30:00Z",
+                     *       "paid_at": "2026-12-07T09:30:00Z",
+                     *       "cancel_reason": "Cancel reason",
+                     *       "notes": "Notes",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
@@ -26012,6 +29823,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "invoice_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "amount": "1250.00",
+                     *           "paid_at": "2026-12-07T09:30:00Z",
+                     *           "registered_by": "Registered by",
+                     *           "registered_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
@@ -26170,6 +29995,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "propose_order_on_win": true,
+                     *       "company_name": "",
+                     *       "company_address": "",
+                     *       "company_tax_id": "",
+                     *       "company_email": "",
+                     *       "company_phone": "",
+                     *       "company_bank": "",
+                     *       "version": 1,
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "updated_by": "Updated by"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrdersSettingsOut"];
                 };
             };
@@ -26217,7 +30056,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path?: never;
@@ -26244,6 +30086,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "propose_order_on_win": true,
+                     *       "company_name": "",
+                     *       "company_address": "",
+                     *       "company_tax_id": "",
+                     *       "company_email": "",
+                     *       "company_phone": "",
+                     *       "company_bank": "",
+                     *       "version": 1,
+                     *       "updated_at": "2026-12-07T09:30:00Z",
+                     *       "updated_by": "Updated by"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OrdersSettingsOut"];
                 };
             };
@@ -26361,6 +30217,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "description": "Description",
+                     *           "is_private": true,
+                     *           "member_ids": [
+                     *             "Member ids"
+                     *           ],
+                     *           "admin_ids": [
+                     *             "Admin ids"
+                     *           ],
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1,
+                     *           "is_member": true,
+                     *           "is_following": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChannelPage"];
                 };
             };
@@ -26424,7 +30304,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["ChannelIn"];
@@ -26441,6 +30321,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "description": "Description",
+                     *       "is_private": true,
+                     *       "member_ids": [
+                     *         "Member ids"
+                     *       ],
+                     *       "admin_ids": [
+                     *         "Admin ids"
+                     *       ],
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1,
+                     *       "is_member": true,
+                     *       "is_following": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
@@ -26557,6 +30456,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "description": "Description",
+                     *       "is_private": true,
+                     *       "member_ids": [
+                     *         "Member ids"
+                     *       ],
+                     *       "admin_ids": [
+                     *         "Admin ids"
+                     *       ],
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1,
+                     *       "is_member": true,
+                     *       "is_following": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
@@ -26622,7 +30540,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -26710,7 +30631,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -26722,7 +30646,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "description": "Description",
                  *       "is_private": true
                  *     }
@@ -26739,6 +30663,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "description": "Description",
+                     *       "is_private": true,
+                     *       "member_ids": [
+                     *         "Member ids"
+                     *       ],
+                     *       "admin_ids": [
+                     *         "Admin ids"
+                     *       ],
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1,
+                     *       "is_member": true,
+                     *       "is_following": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
@@ -26858,6 +30801,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "related": {
+                     *             "type": "Type",
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "text": "Text",
+                     *           "html": "Html",
+                     *           "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "user",
+                     *           "event_type": "Event type",
+                     *           "mentions": [
+                     *             {
+                     *               "type": "user",
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "handle": "Handle"
+                     *             }
+                     *           ],
+                     *           "attachments": [
+                     *             {
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "name": "Northwind Ltd",
+                     *               "content_type": "Content type",
+                     *               "size": 1
+                     *             }
+                     *           ],
+                     *           "like_count": 1,
+                     *           "liked_by_me": true,
+                     *           "comment_count": 1,
+                     *           "is_pinned": true,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "edited_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostPage"];
                 };
             };
@@ -26939,6 +30924,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "related": {
+                     *             "type": "Type",
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "text": "Text",
+                     *           "html": "Html",
+                     *           "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "user",
+                     *           "event_type": "Event type",
+                     *           "mentions": [
+                     *             {
+                     *               "type": "user",
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "handle": "Handle"
+                     *             }
+                     *           ],
+                     *           "attachments": [
+                     *             {
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "name": "Northwind Ltd",
+                     *               "content_type": "Content type",
+                     *               "size": 1
+                     *             }
+                     *           ],
+                     *           "like_count": 1,
+                     *           "liked_by_me": true,
+                     *           "comment_count": 1,
+                     *           "is_pinned": true,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "edited_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostPage"];
                 };
             };
@@ -27021,6 +31048,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "related": {
+                     *             "type": "Type",
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "text": "Text",
+                     *           "html": "Html",
+                     *           "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "user",
+                     *           "event_type": "Event type",
+                     *           "mentions": [
+                     *             {
+                     *               "type": "user",
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "handle": "Handle"
+                     *             }
+                     *           ],
+                     *           "attachments": [
+                     *             {
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "name": "Northwind Ltd",
+                     *               "content_type": "Content type",
+                     *               "size": 1
+                     *             }
+                     *           ],
+                     *           "like_count": 1,
+                     *           "liked_by_me": true,
+                     *           "comment_count": 1,
+                     *           "is_pinned": true,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "edited_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostPage"];
                 };
             };
@@ -27110,6 +31179,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "user",
+                     *       "event_type": "Event type",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "content_type": "Content type",
+                     *           "size": 1
+                     *         }
+                     *       ],
+                     *       "like_count": 1,
+                     *       "liked_by_me": true,
+                     *       "comment_count": 1,
+                     *       "is_pinned": true,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostOut"];
                 };
             };
@@ -27226,6 +31332,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "user",
+                     *       "event_type": "Event type",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "content_type": "Content type",
+                     *           "size": 1
+                     *         }
+                     *       ],
+                     *       "like_count": 1,
+                     *       "liked_by_me": true,
+                     *       "comment_count": 1,
+                     *       "is_pinned": true,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostOut"];
                 };
             };
@@ -27400,6 +31543,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "user",
+                     *       "event_type": "Event type",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "content_type": "Content type",
+                     *           "size": 1
+                     *         }
+                     *       ],
+                     *       "like_count": 1,
+                     *       "liked_by_me": true,
+                     *       "comment_count": 1,
+                     *       "is_pinned": true,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostOut"];
                 };
             };
@@ -27516,6 +31696,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "user",
+                     *       "event_type": "Event type",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "content_type": "Content type",
+                     *           "size": 1
+                     *         }
+                     *       ],
+                     *       "like_count": 1,
+                     *       "liked_by_me": true,
+                     *       "comment_count": 1,
+                     *       "is_pinned": true,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostOut"];
                 };
             };
@@ -27614,6 +31831,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "user",
+                     *       "event_type": "Event type",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "content_type": "Content type",
+                     *           "size": 1
+                     *         }
+                     *       ],
+                     *       "like_count": 1,
+                     *       "liked_by_me": true,
+                     *       "comment_count": 1,
+                     *       "is_pinned": true,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostOut"];
                 };
             };
@@ -27715,6 +31969,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "post_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "text": "Text",
+                     *           "html": "Html",
+                     *           "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "mentions": [
+                     *             {
+                     *               "type": "user",
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "handle": "Handle"
+                     *             }
+                     *           ],
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "edited_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["CommentPage"];
                 };
             };
@@ -27806,6 +32084,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "post_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
@@ -28018,6 +32315,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "post_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "text": "Text",
+                     *       "html": "Html",
+                     *       "author_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "mentions": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "edited_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
@@ -28132,6 +32448,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LikeList"];
                 };
             };
@@ -28210,6 +32536,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "like_count": 1,
+                     *       "liked_by_me": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["LikesOut"];
                 };
             };
@@ -28306,6 +32638,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "like_count": 1,
+                     *       "liked_by_me": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["LikesOut"];
                 };
             };
@@ -28387,7 +32725,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "Kind",
+                 *       "kind": "imap",
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login"
                  *     }
@@ -28402,6 +32740,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "error": "Error",
+                     *       "error_kind": "Error kind",
+                     *       "folders": [],
+                     *       "capabilities": [],
+                     *       "sent_folder": "Sent folder"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ConnectionTest"];
                 };
             };
@@ -28519,6 +32867,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "email": "ann.lee@example.com",
+                     *           "login": "Login",
+                     *           "imap_host": "Imap host",
+                     *           "imap_port": 1,
+                     *           "smtp_host": "Smtp host",
+                     *           "smtp_port": 1,
+                     *           "security": "Security",
+                     *           "smtp_security": "Smtp security",
+                     *           "folders": [],
+                     *           "sent_folder": "Sent folder",
+                     *           "sync_since": "Sync since",
+                     *           "visibility": "Visibility",
+                     *           "store_internal": false,
+                     *           "is_shared": false,
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "has_password": false,
+                     *           "state": "State",
+                     *           "health": {
+                     *             "state": "State",
+                     *             "last_synced_at": "2026-12-07T09:30:00Z",
+                     *             "last_error": "Last error",
+                     *             "last_error_at": "2026-12-07T09:30:00Z",
+                     *             "failures": 0,
+                     *             "next_sync_at": "2026-12-07T09:30:00Z",
+                     *             "counts": {},
+                     *             "syncing": false,
+                     *             "messages_synced": 0
+                     *           },
+                     *           "last_synced_at": "2026-12-07T09:30:00Z",
+                     *           "messages_synced": 0,
+                     *           "last_error": "Last error",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MailboxPage"];
                 };
             };
@@ -28582,7 +32973,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "Kind",
+                 *       "kind": "imap",
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login"
                  *     }
@@ -28601,6 +32992,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "imap_host": "Imap host",
+                     *       "imap_port": 1,
+                     *       "smtp_host": "Smtp host",
+                     *       "smtp_port": 1,
+                     *       "security": "Security",
+                     *       "smtp_security": "Smtp security",
+                     *       "folders": [],
+                     *       "sent_folder": "Sent folder",
+                     *       "sync_since": "Sync since",
+                     *       "visibility": "Visibility",
+                     *       "store_internal": false,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_password": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false,
+                     *         "messages_synced": 0
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "messages_synced": 0,
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["MailboxOut"];
                 };
             };
@@ -28717,6 +33146,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "imap_host": "Imap host",
+                     *       "imap_port": 1,
+                     *       "smtp_host": "Smtp host",
+                     *       "smtp_port": 1,
+                     *       "security": "Security",
+                     *       "smtp_security": "Smtp security",
+                     *       "folders": [],
+                     *       "sent_folder": "Sent folder",
+                     *       "sync_since": "Sync since",
+                     *       "visibility": "Visibility",
+                     *       "store_internal": false,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_password": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false,
+                     *         "messages_synced": 0
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "messages_synced": 0,
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["MailboxOut"];
                 };
             };
@@ -28782,7 +33249,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -28870,7 +33340,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -28899,6 +33372,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "imap_host": "Imap host",
+                     *       "imap_port": 1,
+                     *       "smtp_host": "Smtp host",
+                     *       "smtp_port": 1,
+                     *       "security": "Security",
+                     *       "smtp_security": "Smtp security",
+                     *       "folders": [],
+                     *       "sent_folder": "Sent folder",
+                     *       "sync_since": "Sync since",
+                     *       "visibility": "Visibility",
+                     *       "store_internal": false,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_password": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false,
+                     *         "messages_synced": 0
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "messages_synced": 0,
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["MailboxOut"];
                 };
             };
@@ -29111,6 +33622,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       "text"
+                     *     ]
+                     */
                     "application/json": string[];
                 };
             };
@@ -29185,7 +33701,7 @@ export interface operations {
                  * @example {
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login",
-                 *       "auth": "Auth"
+                 *       "auth": "basic"
                  *     }
                  */
                 "application/json": components["schemas"]["ExchangeConnectionCreate"];
@@ -29198,6 +33714,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "error": "Error",
+                     *       "error_kind": "Error kind",
+                     *       "ews_url": "Ews url",
+                     *       "contact_folders": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConnectionTest"];
                 };
             };
@@ -29315,6 +33840,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "email": "ann.lee@example.com",
+                     *           "login": "Login",
+                     *           "auth": "Auth",
+                     *           "ews_url": "Ews url",
+                     *           "autodiscover_url": "Autodiscover url",
+                     *           "discovered_ews_url": "Discovered ews url",
+                     *           "sync_mail": true,
+                     *           "visibility": "Visibility",
+                     *           "import_contacts": true,
+                     *           "contact_folders": [
+                     *             "Contact folders"
+                     *           ],
+                     *           "export_contacts": "Export contacts",
+                     *           "export_contact_ids": [
+                     *             "Export contact ids"
+                     *           ],
+                     *           "sync_calendar": true,
+                     *           "sync_tasks": true,
+                     *           "deletions": "Deletions",
+                     *           "past_days": 1,
+                     *           "future_days": 1,
+                     *           "is_shared": false,
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "has_secret": false,
+                     *           "state": "State",
+                     *           "health": {
+                     *             "state": "State",
+                     *             "last_synced_at": "2026-12-07T09:30:00Z",
+                     *             "last_error": "Last error",
+                     *             "last_error_at": "2026-12-07T09:30:00Z",
+                     *             "failures": 0,
+                     *             "next_sync_at": "2026-12-07T09:30:00Z",
+                     *             "counts": {},
+                     *             "syncing": false
+                     *           },
+                     *           "last_synced_at": "2026-12-07T09:30:00Z",
+                     *           "last_error": "Last error",
+                     *           "linked": {},
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConnectionPage"];
                 };
             };
@@ -29380,7 +33955,7 @@ export interface operations {
                  * @example {
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login",
-                 *       "auth": "Auth"
+                 *       "auth": "basic"
                  *     }
                  */
                 "application/json": components["schemas"]["ExchangeConnectionCreate"];
@@ -29397,6 +33972,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "auth": "Auth",
+                     *       "ews_url": "Ews url",
+                     *       "autodiscover_url": "Autodiscover url",
+                     *       "discovered_ews_url": "Discovered ews url",
+                     *       "sync_mail": true,
+                     *       "visibility": "Visibility",
+                     *       "import_contacts": true,
+                     *       "contact_folders": [
+                     *         "Contact folders"
+                     *       ],
+                     *       "export_contacts": "Export contacts",
+                     *       "export_contact_ids": [
+                     *         "Export contact ids"
+                     *       ],
+                     *       "sync_calendar": true,
+                     *       "sync_tasks": true,
+                     *       "deletions": "Deletions",
+                     *       "past_days": 1,
+                     *       "future_days": 1,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_secret": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "linked": {},
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConnectionOut"];
                 };
             };
@@ -29513,6 +34133,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "auth": "Auth",
+                     *       "ews_url": "Ews url",
+                     *       "autodiscover_url": "Autodiscover url",
+                     *       "discovered_ews_url": "Discovered ews url",
+                     *       "sync_mail": true,
+                     *       "visibility": "Visibility",
+                     *       "import_contacts": true,
+                     *       "contact_folders": [
+                     *         "Contact folders"
+                     *       ],
+                     *       "export_contacts": "Export contacts",
+                     *       "export_contact_ids": [
+                     *         "Export contact ids"
+                     *       ],
+                     *       "sync_calendar": true,
+                     *       "sync_tasks": true,
+                     *       "deletions": "Deletions",
+                     *       "past_days": 1,
+                     *       "future_days": 1,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_secret": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "linked": {},
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConnectionOut"];
                 };
             };
@@ -29578,7 +34243,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -29666,7 +34334,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -29695,6 +34366,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "login": "Login",
+                     *       "auth": "Auth",
+                     *       "ews_url": "Ews url",
+                     *       "autodiscover_url": "Autodiscover url",
+                     *       "discovered_ews_url": "Discovered ews url",
+                     *       "sync_mail": true,
+                     *       "visibility": "Visibility",
+                     *       "import_contacts": true,
+                     *       "contact_folders": [
+                     *         "Contact folders"
+                     *       ],
+                     *       "export_contacts": "Export contacts",
+                     *       "export_contact_ids": [
+                     *         "Export contact ids"
+                     *       ],
+                     *       "sync_calendar": true,
+                     *       "sync_tasks": true,
+                     *       "deletions": "Deletions",
+                     *       "past_days": 1,
+                     *       "future_days": 1,
+                     *       "is_shared": false,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "has_secret": false,
+                     *       "state": "State",
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "linked": {},
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConnectionOut"];
                 };
             };
@@ -29907,6 +34623,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "name": "Northwind Ltd"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ExchangeFolder"][];
                 };
             };
@@ -29985,6 +34709,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "kind": "Kind",
+                     *           "crm_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "field": "Field",
+                     *           "crm_value": "Crm value",
+                     *           "remote_value": "Remote value",
+                     *           "winner": "Winner",
+                     *           "at": "At"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExchangeConflictPage"];
                 };
             };
@@ -30071,6 +34811,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "authorization_url": "Authorization url",
+                     *       "state": "State"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuthorizationStarted"];
                 };
             };
@@ -30196,6 +34942,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "scopes": [],
+                     *       "contacts": {},
+                     *       "calendar": {},
+                     *       "mail": {},
+                     *       "state": "State",
+                     *       "needs_reconnect": false,
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["GoogleConnectionOut"];
                 };
             };
@@ -30308,6 +35081,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "email": "ann.lee@example.com",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "scopes": [],
+                     *           "contacts": {},
+                     *           "calendar": {},
+                     *           "mail": {},
+                     *           "state": "State",
+                     *           "needs_reconnect": false,
+                     *           "health": {
+                     *             "state": "State",
+                     *             "last_synced_at": "2026-12-07T09:30:00Z",
+                     *             "last_error": "Last error",
+                     *             "last_error_at": "2026-12-07T09:30:00Z",
+                     *             "failures": 0,
+                     *             "next_sync_at": "2026-12-07T09:30:00Z",
+                     *             "counts": {},
+                     *             "syncing": false
+                     *           },
+                     *           "last_synced_at": "2026-12-07T09:30:00Z",
+                     *           "last_error": "Last error",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["GoogleConnectionPage"];
                 };
             };
@@ -30370,6 +35175,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "scopes": [],
+                     *       "contacts": {},
+                     *       "calendar": {},
+                     *       "mail": {},
+                     *       "state": "State",
+                     *       "needs_reconnect": false,
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["GoogleConnectionOut"];
                 };
             };
@@ -30562,6 +35394,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "email": "ann.lee@example.com",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "scopes": [],
+                     *       "contacts": {},
+                     *       "calendar": {},
+                     *       "mail": {},
+                     *       "state": "State",
+                     *       "needs_reconnect": false,
+                     *       "health": {
+                     *         "state": "State",
+                     *         "last_synced_at": "2026-12-07T09:30:00Z",
+                     *         "last_error": "Last error",
+                     *         "last_error_at": "2026-12-07T09:30:00Z",
+                     *         "failures": 0,
+                     *         "next_sync_at": "2026-12-07T09:30:00Z",
+                     *         "counts": {},
+                     *         "syncing": false
+                     *       },
+                     *       "last_synced_at": "2026-12-07T09:30:00Z",
+                     *       "last_error": "Last error",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["GoogleConnectionOut"];
                 };
             };
@@ -30774,6 +35633,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "name": "Northwind Ltd",
+                     *         "system": false
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ContactGroup"][];
                 };
             };
@@ -30852,6 +35720,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *         "name": "Northwind Ltd",
+                     *         "time_zone": "Time zone",
+                     *         "primary": false
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["GoogleCalendar"][];
                 };
             };
@@ -30930,6 +35808,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "crm_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "remote_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "field": "Field",
+                     *           "crm_value": "Crm value",
+                     *           "remote_value": "Remote value",
+                     *           "winner": "Winner",
+                     *           "resolved_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SyncConflictPage"];
                 };
             };
@@ -31021,6 +35917,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "message_id": "Message id",
+                     *           "thread_key": "Thread key",
+                     *           "subject": "Subject",
+                     *           "from": "From",
+                     *           "from_name": "From name",
+                     *           "to": [],
+                     *           "cc": [],
+                     *           "sent_at": "2026-12-07T09:30:00Z",
+                     *           "direction": "Direction",
+                     *           "folder": "Folder",
+                     *           "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "links": [],
+                     *           "needs_processing": false,
+                     *           "has_attachments": false,
+                     *           "view": "View",
+                     *           "snippet": "Snippet"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["EmailPage"];
                 };
             };
@@ -31111,6 +36033,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": [],
+                     *       "send_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "saved_to_sent": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["SentEmail"];
                 };
             };
@@ -31225,6 +36173,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": [],
+                     *       "send_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "saved_to_sent": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["SentEmail"];
                 };
             };
@@ -31321,6 +36295,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["EmailDetail"];
                 };
             };
@@ -31478,6 +36476,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["EmailDetail"];
                 };
             };
@@ -31570,7 +36592,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "type": "Type",
+                 *       "type": "contact",
                  *       "id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
@@ -31584,6 +36606,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["EmailDetail"];
                 };
             };
@@ -31700,6 +36746,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "message_id": "Message id",
+                     *       "thread_key": "Thread key",
+                     *       "subject": "Subject",
+                     *       "from": "From",
+                     *       "from_name": "From name",
+                     *       "to": [],
+                     *       "cc": [],
+                     *       "sent_at": "2026-12-07T09:30:00Z",
+                     *       "direction": "Direction",
+                     *       "folder": "Folder",
+                     *       "mailbox_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "links": [],
+                     *       "needs_processing": false,
+                     *       "has_attachments": false,
+                     *       "view": "View",
+                     *       "snippet": "Snippet",
+                     *       "body_text": "Body text",
+                     *       "body_html": "Body html",
+                     *       "attachments": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["EmailDetail"];
                 };
             };
@@ -31785,6 +36855,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "pattern": "Pattern",
+                     *           "record_type": "Record type",
+                     *           "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "is_active": true,
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubjectRuleList"];
                 };
             };
@@ -31839,9 +36925,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "pattern": "Pattern",
-                 *       "record_type": "Record type"
+                 *       "record_type": "contact"
                  *     }
                  */
                 "application/json": components["schemas"]["SubjectRuleIn"];
@@ -31858,6 +36944,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "pattern": "Pattern",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "is_active": true,
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubjectRuleOut"];
                 };
             };
@@ -32055,6 +37152,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "subject": "Subject",
+                     *           "body": "Body",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateList"];
                 };
             };
@@ -32109,7 +37220,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "subject": "Subject",
                  *       "body": "Body"
                  *     }
@@ -32128,6 +37239,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "subject": "Subject",
+                     *       "body": "Body",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateOut"];
                 };
             };
@@ -32323,7 +37443,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "subject": "Subject",
                  *       "body": "Body"
                  *     }
@@ -32340,6 +37460,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "subject": "Subject",
+                     *       "body": "Body",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TemplateOut"];
                 };
             };
@@ -32454,6 +37583,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "type": "user",
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "handle": "Handle",
+                     *           "name": "Northwind Ltd"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SuggestionList"];
                 };
             };
@@ -32521,6 +37662,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "target": {
+                     *             "type": "Type",
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
@@ -32576,7 +37732,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "target": {
-                 *         "type": "Type",
+                 *         "type": "channel",
                  *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *       }
                  *     }
@@ -32591,6 +37747,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "target": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
@@ -32602,6 +37768,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "target": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
@@ -32805,6 +37981,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "mention",
+                     *           "text": "Text",
+                     *           "related": {
+                     *             "type": "Type",
+                     *             "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *           },
+                     *           "post_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "actor_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "read_at": "2026-12-07T09:30:00Z",
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
@@ -32872,6 +38068,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Count"];
                 };
             };
@@ -32930,6 +38131,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Count"];
                 };
             };
@@ -33017,6 +38223,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "mention",
+                     *       "text": "Text",
+                     *       "related": {
+                     *         "type": "Type",
+                     *         "id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *       },
+                     *       "post_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "actor_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "read_at": "2026-12-07T09:30:00Z",
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationOut"];
                 };
             };
@@ -33111,6 +38332,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "event_type": "Event type",
+                     *           "enabled": true,
+                     *           "channel_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SystemPostSettingList"];
                 };
             };
@@ -33180,6 +38412,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "event_type": "Event type",
+                     *       "enabled": true,
+                     *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SystemPostSetting"];
                 };
             };
@@ -33301,6 +38540,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "content_type": "Content type",
+                     *       "size": 1,
+                     *       "sha256": "Sha256",
+                     *       "created_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
@@ -33494,6 +38743,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "status": "Status",
+                     *           "file_name": "File name",
+                     *           "columns": [
+                     *             "Columns"
+                     *           ],
+                     *           "mapping": [
+                     *             "Mapping"
+                     *           ],
+                     *           "options": {},
+                     *           "progress": {
+                     *             "total": 1,
+                     *             "done": 1,
+                     *             "failed": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportPage"];
                 };
             };
@@ -33571,6 +38845,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -33685,6 +38979,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -33860,6 +39174,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -33976,6 +39310,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example text */
                     "application/json": unknown;
                 };
             };
@@ -34054,6 +39389,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -34150,6 +39505,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -34325,6 +39700,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "entity": "Entity",
+                     *           "status": "Status",
+                     *           "file_name": "File name",
+                     *           "columns": [
+                     *             "Columns"
+                     *           ],
+                     *           "mapping": [
+                     *             "Mapping"
+                     *           ],
+                     *           "options": {},
+                     *           "progress": {
+                     *             "total": 1,
+                     *             "done": 1,
+                     *             "failed": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportPage"];
                 };
             };
@@ -34529,6 +39929,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "status": "Status",
+                     *       "file_name": "File name",
+                     *       "columns": [
+                     *         "Columns"
+                     *       ],
+                     *       "mapping": [
+                     *         "Mapping"
+                     *       ],
+                     *       "options": {},
+                     *       "progress": {
+                     *         "total": 1,
+                     *         "done": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
@@ -34754,6 +40174,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "entities": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["EntitiesOut"];
                 };
             };
@@ -34812,6 +40237,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "service": "Service",
+                     *           "table": "Table",
+                     *           "ready": true,
+                     *           "keys": 1,
+                     *           "high_seq": 1,
+                     *           "built_at": 1,
+                     *           "build_seconds": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["NameIndexPage"];
                 };
             };
@@ -34930,6 +40370,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "key": "Key",
+                     *           "name": "Northwind Ltd",
+                     *           "version": 1,
+                     *           "latest_version": 1,
+                     *           "deployed_version": 1,
+                     *           "is_deployed": true,
+                     *           "is_shipped": true,
+                     *           "row_version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionPage"];
                 };
             };
@@ -34998,6 +40456,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "key": "Key",
+                     *       "name": "Northwind Ltd",
+                     *       "version": 1,
+                     *       "latest_version": 1,
+                     *       "deployed_version": 1,
+                     *       "is_deployed": true,
+                     *       "is_shipped": true,
+                     *       "row_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionOut"];
                 };
             };
@@ -35114,6 +40585,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "valid": true,
+                     *       "errors": [
+                     *         {}
+                     *       ],
+                     *       "key": "Key",
+                     *       "name": "Northwind Ltd"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValidationOut"];
                 };
             };
@@ -35226,6 +40707,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "key": "Key",
+                     *           "name": "Northwind Ltd",
+                     *           "version": 1,
+                     *           "latest_version": 1,
+                     *           "deployed_version": 1,
+                     *           "is_deployed": true,
+                     *           "is_shipped": true,
+                     *           "row_version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionPage"];
                 };
             };
@@ -35315,6 +40814,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "key": "Key",
+                     *       "name": "Northwind Ltd",
+                     *       "version": 1,
+                     *       "latest_version": 1,
+                     *       "deployed_version": 1,
+                     *       "is_deployed": true,
+                     *       "is_shipped": true,
+                     *       "row_version": 1,
+                     *       "versions": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "number": 1,
+                     *           "name": "Northwind Ltd",
+                     *           "triggers": [
+                     *             {}
+                     *           ],
+                     *           "summary": {},
+                     *           "is_deployed": true,
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionDetail"];
                 };
             };
@@ -35393,6 +40918,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "number": 1,
+                     *           "name": "Northwind Ltd",
+                     *           "triggers": [
+                     *             {}
+                     *           ],
+                     *           "summary": {},
+                     *           "is_deployed": true,
+                     *           "created_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["VersionPage"];
                 };
             };
@@ -35460,7 +41003,10 @@ export interface operations {
                 comment?: string | null;
             };
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -35484,6 +41030,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "key": "Key",
+                     *       "name": "Northwind Ltd",
+                     *       "version": 1,
+                     *       "latest_version": 1,
+                     *       "deployed_version": 1,
+                     *       "is_deployed": true,
+                     *       "is_shipped": true,
+                     *       "row_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionOut"];
                 };
             };
@@ -35663,7 +41222,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -35690,6 +41252,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "key": "Key",
+                     *       "name": "Northwind Ltd",
+                     *       "version": 1,
+                     *       "latest_version": 1,
+                     *       "deployed_version": 1,
+                     *       "is_deployed": true,
+                     *       "is_shipped": true,
+                     *       "row_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefinitionOut"];
                 };
             };
@@ -35810,6 +41385,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "version": 1,
+                     *           "name": "Northwind Ltd",
+                     *           "state": "State",
+                     *           "record_type": "Record type",
+                     *           "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "started_at": "2026-12-07T09:30:00Z",
+                     *           "next_due_at": "2026-12-07T09:30:00Z",
+                     *           "current": [],
+                     *           "error": {}
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstancePage"];
                 };
             };
@@ -35890,6 +41485,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -35998,7 +41611,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name"
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["MessageIn"];
@@ -36011,6 +41624,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "started": [
+                     *         "Started"
+                     *       ],
+                     *       "continued": [
+                     *         "Continued"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageOut"];
                 };
             };
@@ -36127,6 +41750,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -36207,6 +41848,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -36324,6 +41983,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -36449,6 +42126,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -36574,6 +42269,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "definition_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "version": 1,
+                     *       "name": "Northwind Ltd",
+                     *       "state": "State",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "started_at": "2026-12-07T09:30:00Z",
+                     *       "next_due_at": "2026-12-07T09:30:00Z",
+                     *       "current": [],
+                     *       "error": {},
+                     *       "log": [],
+                     *       "tasks": [],
+                     *       "calls": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstanceDetail"];
                 };
             };
@@ -36697,6 +42410,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "instance_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "assignee_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "candidate_role": "Candidate role",
+                     *           "state": "State",
+                     *           "form": [],
+                     *           "activity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "record_type": "Record type",
+                     *           "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "due_at": "2026-12-07T09:30:00Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
@@ -36768,6 +42502,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "instance_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "assignee_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "candidate_role": "Candidate role",
+                     *       "state": "State",
+                     *       "form": [],
+                     *       "activity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
@@ -36833,7 +42583,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -36860,6 +42613,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "instance_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "assignee_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "candidate_role": "Candidate role",
+                     *       "state": "State",
+                     *       "form": [],
+                     *       "activity_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "record_type": "Record type",
+                     *       "record_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "due_at": "2026-12-07T09:30:00Z",
+                     *       "version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
@@ -36968,7 +42737,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "entity": "Entity"
+                 *       "entity": "leads"
                  *     }
                  */
                 "application/json": components["schemas"]["ReportSpec"];
@@ -36981,6 +42750,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "report": {},
+                     *       "rows": [
+                     *         {}
+                     *       ],
+                     *       "truncated": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportResult"];
                 };
             };
@@ -37086,6 +42864,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "report": {},
+                     *       "rows": [
+                     *         {}
+                     *       ],
+                     *       "truncated": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportResult"];
                 };
             };
@@ -37179,7 +42966,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "entity": "Entity"
+                 *       "entity": "leads"
                  *     }
                  */
                 "application/json": components["schemas"]["ReportSpec"];
@@ -37378,6 +43165,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "entity": "Entity",
+                     *           "group_by": [
+                     *             {}
+                     *           ],
+                     *           "aggregates": [
+                     *             {}
+                     *           ],
+                     *           "filters": {},
+                     *           "chart": "Chart",
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "shared_with_team": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportPage"];
                 };
             };
@@ -37441,8 +43254,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "entity": "Entity",
-                 *       "name": "Name"
+                 *       "entity": "leads",
+                 *       "name": "Northwind Ltd"
                  *     }
                  */
                 "application/json": components["schemas"]["ReportCreate"];
@@ -37459,6 +43272,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "entity": "Entity",
+                     *       "group_by": [
+                     *         {}
+                     *       ],
+                     *       "aggregates": [
+                     *         {}
+                     *       ],
+                     *       "filters": {},
+                     *       "chart": "Chart",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "shared_with_team": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportOut"];
                 };
             };
@@ -37575,6 +43409,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "entity": "Entity",
+                     *       "group_by": [
+                     *         {}
+                     *       ],
+                     *       "aggregates": [
+                     *         {}
+                     *       ],
+                     *       "filters": {},
+                     *       "chart": "Chart",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "shared_with_team": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportOut"];
                 };
             };
@@ -37640,7 +43495,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -37728,7 +43586,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The version you last read (the ETag); stale → 409, nothing changes */
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
@@ -37740,7 +43601,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Name",
+                 *       "name": "Northwind Ltd",
                  *       "entity": "Entity",
                  *       "group_by": [
                  *         "Group by"
@@ -37759,6 +43620,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "entity": "Entity",
+                     *       "group_by": [
+                     *         {}
+                     *       ],
+                     *       "aggregates": [
+                     *         {}
+                     *       ],
+                     *       "filters": {},
+                     *       "chart": "Chart",
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "shared_with_team": true,
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReportOut"];
                 };
             };
@@ -38021,6 +43903,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "widgets": [
+                     *         {}
+                     *       ],
+                     *       "source": "website",
+                     *       "version": 1,
+                     *       "is_team_default": true,
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResultsPageOut"];
                 };
             };
@@ -38077,7 +43972,7 @@ export interface operations {
                  * @example {
                  *       "widgets": [
                  *         {
-                 *           "kind": "Kind",
+                 *           "kind": "number",
                  *           "report": {}
                  *         }
                  *       ]
@@ -38095,6 +43990,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "widgets": [
+                     *         {}
+                     *       ],
+                     *       "source": "website",
+                     *       "version": 1,
+                     *       "is_team_default": true,
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResultsPageOut"];
                 };
             };
@@ -38196,7 +44104,7 @@ export interface operations {
                  * @example {
                  *       "widgets": [
                  *         {
-                 *           "kind": "Kind",
+                 *           "kind": "number",
                  *           "report": {}
                  *         }
                  *       ]
@@ -38214,6 +44122,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "widgets": [
+                     *         {}
+                     *       ],
+                     *       "source": "website",
+                     *       "version": 1,
+                     *       "is_team_default": true,
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ResultsPageOut"];
                 };
             };
@@ -38322,6 +44243,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "q": "Q",
+                     *       "sections": [
+                     *         {
+                     *           "entity": "Entity",
+                     *           "items": [
+                     *             {
+                     *               "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *               "title": "Northwind: 40 licences",
+                     *               "subtitle": "Subtitle"
+                     *             }
+                     *           ],
+                     *           "more": true
+                     *         }
+                     *       ],
+                     *       "unavailable": [
+                     *         "Unavailable"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SearchOut"];
                 };
             };
@@ -38336,6 +44278,2161 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_facebook_hook: {
+        parameters: {
+            query?: {
+                "hub.mode"?: string | null;
+                "hub.verify_token"?: string | null;
+                "hub.challenge"?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description hub.challenge, echoed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_facebook_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A Page webhook: {object: page, entry: [{changes: [leadgen]}]} */
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_telegram_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A Bot API Update */
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_vk_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A Callback API event: {type, object, group_id, secret} */
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description ok, or the group's confirmation string */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_social_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "name": "Northwind Ltd",
+                     *           "is_active": true,
+                     *           "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "secrets_set": [
+                     *             "Secrets set"
+                     *           ],
+                     *           "hook_path": "Hook path",
+                     *           "health": {},
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialChannelList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_social_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd",
+                 *       "kind": "facebook"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SocialChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "secrets_set": [
+                     *         "Secrets set"
+                     *       ],
+                     *       "hook_path": "Hook path",
+                     *       "health": {},
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialChannelOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_social_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "secrets_set": [
+                     *         "Secrets set"
+                     *       ],
+                     *       "hook_path": "Hook path",
+                     *       "health": {},
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialChannelOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_social_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_social_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd",
+                 *       "is_active": true,
+                 *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SocialChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "kind": "Kind",
+                     *       "name": "Northwind Ltd",
+                     *       "is_active": true,
+                     *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "secrets_set": [
+                     *         "Secrets set"
+                     *       ],
+                     *       "hook_path": "Hook path",
+                     *       "health": {},
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialChannelOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_social_channel_log: {
+        parameters: {
+            query?: {
+                /** @description Rows per page */
+                limit?: number;
+                /** @description next_cursor of a page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The social channel's id */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "outcome": "Outcome",
+                     *           "detail": "Detail",
+                     *           "external_id": "External id",
+                     *           "lead_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "client_ip": "Client ip",
+                     *           "received_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialChannelLog"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "name": "Northwind Ltd",
+                     *           "url": "Url",
+                     *           "events": [
+                     *             "Events"
+                     *           ],
+                     *           "is_active": true,
+                     *           "deliveries": {},
+                     *           "secret": "Secret",
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "events": [
+                     *         "Events"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd",
+                 *       "url": "Url",
+                 *       "events": [
+                 *         "lead_created"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "url": "Url",
+                     *       "events": [
+                     *         "Events"
+                     *       ],
+                     *       "is_active": true,
+                     *       "deliveries": {},
+                     *       "secret": "Secret",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "url": "Url",
+                     *       "events": [
+                     *         "Events"
+                     *       ],
+                     *       "is_active": true,
+                     *       "deliveries": {},
+                     *       "secret": "Secret",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The version you last read (the ETag); stale → 409, nothing changes
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd",
+                 *       "url": "Url",
+                 *       "events": [
+                 *         "lead_created"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The record's version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "url": "Url",
+                     *       "events": [
+                     *         "Events"
+                     *       ],
+                     *       "is_active": true,
+                     *       "deliveries": {},
+                     *       "secret": "Secret",
+                     *       "version": 1,
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "updated_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Rows per page */
+                limit?: number;
+                /** @description next_cursor of a page */
+                cursor?: string | null;
+                status?: ("pending" | "delivered" | "failed") | null;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "subscription_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "event_id": "Event id",
+                     *           "event_type": "Event type",
+                     *           "status": "Status",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2026-12-07T09:30:00Z",
+                     *           "last_status_code": 1,
+                     *           "last_error": "Last error",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "last_attempt_at": "2026-12-07T09:30:00Z",
+                     *           "delivered_at": "2026-12-07T09:30:00Z",
+                     *           "body": "Body",
+                     *           "log": [
+                     *             {
+                     *               "attempt": 1,
+                     *               "at": "At",
+                     *               "by_hand": true,
+                     *               "status_code": 1,
+                     *               "response": "Response",
+                     *               "error": "Error",
+                     *               "duration_ms": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+                /** @description The delivery's id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "subscription_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "event_id": "Event id",
+                     *       "event_type": "Event type",
+                     *       "status": "Status",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2026-12-07T09:30:00Z",
+                     *       "last_status_code": 1,
+                     *       "last_error": "Last error",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "last_attempt_at": "2026-12-07T09:30:00Z",
+                     *       "delivered_at": "2026-12-07T09:30:00Z",
+                     *       "body": "Body",
+                     *       "log": [
+                     *         {
+                     *           "attempt": 1,
+                     *           "at": "At",
+                     *           "by_hand": true,
+                     *           "status_code": 1,
+                     *           "response": "Response",
+                     *           "error": "Error",
+                     *           "duration_ms": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_bulk_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "entity": "leads",
+                 *       "action": "assign"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkActionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "action": "Action",
+                     *       "state": "counted",
+                     *       "total": 1,
+                     *       "done": 1,
+                     *       "refused": 1,
+                     *       "results": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "outcome": "done",
+                     *           "status": 1,
+                     *           "reason": "Reason"
+                     *         }
+                     *       ],
+                     *       "error": "Error",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "finished_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkActionOut"];
+                };
+            };
+            /** @description A job, for a larger selection */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkActionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_bulk_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "entity": "Entity",
+                     *       "action": "Action",
+                     *       "state": "counted",
+                     *       "total": 1,
+                     *       "done": 1,
+                     *       "refused": 1,
+                     *       "results": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "outcome": "done",
+                     *           "status": 1,
+                     *           "reason": "Reason"
+                     *         }
+                     *       ],
+                     *       "error": "Error",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "finished_at": "2026-12-07T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkActionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,219 @@
+"""Record bodies as the services check them (issue 20): each field's length, options,
+bounds and format, and the fields a new record needs, in the OpenAPI document.
+
+The services describe every kind of record once (``services.platform.fields.Entity``)
+and refuse what does not fit it; the gateway passes the body on and checks JSON types
+only. So that the document says what the services accept, this module reads their
+description — ``gateway/entity_fields.json``, written by ``python -m
+osprey.entity_fields`` from the entities themselves and checked against them by
+tests/gateway/test_entity_fields.py — and states it on the bodies of ``POST
+/<plural>`` (create: the required fields too) and ``PATCH /<plural>/{id}``. A body
+model a create shares with an update becomes a create model of its own in the
+document (``OrderCreate``), so only the create says what is required.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .listing import MAX_LIMIT
+
+ENTITY_FIELDS = Path(__file__).with_name("entity_fields.json")
+#: collections whose records an entity describes: path segment → entity
+PLURALS: dict[str, str] = {
+    "leads": "lead",
+    "accounts": "account",
+    "contacts": "contact",
+    "opportunities": "opportunity",
+    "opportunity-stages": "opportunity_stage",
+    "activities": "activity",
+    "forecasts": "forecast",
+    "products": "product",
+    "price-lists": "price_list",
+    "orders": "order",
+    "invoices": "invoice",
+}
+#: what a currency field takes (services.platform.fields.parse_currency)
+CURRENCY_PATTERN = r"^\s*[A-Za-z]{3}\s*$"
+#: what a money field takes as a string: not negative, at most two decimals (parse_money)
+MONEY_PATTERN = r"^\s*[0-9]{1,16}(\.[0-9]{1,2})?\s*$"
+MAX_MONEY = 9999999999999999
+#: a percentage: 0 to 100, at most two decimals (parse_percent)
+PERCENT_PATTERN = r"^\s*(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)\s*$"
+#: a required text field: something other than spaces (an empty one is missing)
+NOT_BLANK = r"\S"
+_TEXT_TYPES = frozenset({"string", "text", "email", "phone"})
+
+
+#: bodies that are no record's, whose fields take one of a service's lists of codes:
+#: (model, field) → the list's name in entity_fields.json ``options``
+BODY_OPTIONS: dict[tuple[str, str], str] = {
+    ("ReportSpec", "entity"): "report_entities",
+    ("ReportCreate", "entity"): "report_entities",
+    ("Widget", "kind"): "widget_kinds",
+    ("ScoringRuleFields", "field"): "scoring_fields",
+    ("ScoringRuleFields", "operator"): "scoring_operators",
+    ("DistributionRuleFields", "strategy"): "distribution_strategies",
+    ("TacticIn", "kind"): "tactic_kinds",
+    ("MailboxCreate", "kind"): "mailbox_kinds",
+    ("MailboxFields", "kind"): "mailbox_kinds",
+    ("SubjectRuleIn", "record_type"): "email_rule_record_types",
+    ("EmailLinkIn", "type"): "email_link_types",
+    ("ExchangeConnectionCreate", "auth"): "exchange_auths",
+    ("ExchangeConnectionFields", "auth"): "exchange_auths",
+    # a follow's target or a post's record (a post names no channel this way)
+    ("RecordRef", "type"): "subscription_targets",
+}
+#: path parameters that take one of those lists: name → the list
+PATH_OPTIONS: dict[str, str] = {"entity": "audit_entities"}
+
+
+@cache
+def described() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(ENTITY_FIELDS.read_text(encoding="utf-8"))
+    return data
+
+
+def entities() -> dict[str, Any]:
+    found: dict[str, Any] = described()["entities"]
+    return found
+
+
+def options(name: str) -> list[str]:
+    found: list[str] = described()["options"][name]
+    return found
+
+
+def _state_options(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    for (model, field), name in BODY_OPTIONS.items():
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        for branch in _branches(prop or {}, ("string",)):
+            branch["enum"] = options(name)
+    for path, item in doc["paths"].items():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                name = PATH_OPTIONS.get(param["name"])
+                if not path.startswith("/api/v1/audit/"):
+                    continue
+                if param["in"] == "path" and name:
+                    param["schema"] = {**param["schema"], "enum": options(name)}
+                if param["in"] == "query" and param["name"] == "limit":
+                    param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
+
+
+def _branches(prop: dict[str, Any], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    if prop.get("type") in kinds:
+        return [prop]
+    return [b for b in prop.get("anyOf", []) if b.get("type") in kinds]
+
+
+def _state_field(prop: dict[str, Any], field: dict[str, Any], required: bool) -> None:
+    """One property made to say what the field takes (never more than its JSON type)."""
+    kind = field["type"]
+    strings = _branches(prop, ("string",))
+    for branch in strings:
+        if kind in _TEXT_TYPES and "max_length" in field:
+            branch["maxLength"] = field["max_length"]
+        elif kind == "enum":
+            options = list(field["options"])
+            branch["enum"] = options + ([""] if field.get("empty_clears") and not required else [])
+        elif kind == "uuid":
+            branch["format"] = "uuid"
+        elif kind == "currency":
+            branch["pattern"] = CURRENCY_PATTERN
+        elif kind == "date":
+            branch["format"] = "date"
+        elif kind == "datetime":
+            branch["format"] = "date-time"
+        elif kind == "money":
+            branch["pattern"] = MONEY_PATTERN
+        elif kind == "percent":
+            branch["pattern"] = PERCENT_PATTERN
+        if required and kind in _TEXT_TYPES:
+            branch["pattern"] = NOT_BLANK
+    for branch in _branches(prop, ("integer", "number")):
+        if kind == "integer":
+            if "minimum" in field:
+                branch["minimum"] = field["minimum"]
+            if "maximum" in field:
+                branch["maximum"] = field["maximum"]
+        elif kind == "percent":
+            branch["minimum"], branch["maximum"] = 0, 100
+        elif kind == "money":
+            branch["minimum"], branch["maximum"] = 0, MAX_MONEY
+    if required and "anyOf" in prop:
+        # a required field's value: null or empty is what "missing" means to the service
+        prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "null"]
+        if len(prop["anyOf"]) == 1:
+            only = prop.pop("anyOf")[0]
+            prop.update(only)
+
+
+def _state_model(model: dict[str, Any], entity: dict[str, Any], create: bool) -> None:
+    fields = {f["name"]: f for f in entity["fields"] if not f.get("read_only")}
+    needed = set(entity["required_on_create"]) if create else set()
+    props = model.get("properties", {})
+    for name, prop in props.items():
+        if name in fields:
+            _state_field(prop, fields[name], name in needed)
+    if create:
+        required = [n for n in props if n in needed or n in model.get("required", [])]
+        if required:
+            model["required"] = required
+        groups = entity["one_of_on_create"]
+        if groups:
+            said = " or ".join(", ".join(g) for g in groups)
+            note = f"A new one needs {said}."
+            model["description"] = f"{model.get('description', '')} {note}".strip()
+
+
+def _body(operation: dict[str, Any]) -> dict[str, Any] | None:
+    media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    schema = (media or {}).get("schema", {})
+    return schema if "$ref" in schema else None
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def apply(doc: dict[str, Any]) -> None:
+    """State each record body's fields; a create's body gets its own model if shared;
+    the other bodies' and paths' lists of codes."""
+    _state_options(doc)
+    schemas = doc["components"]["schemas"]
+    uses: dict[str, int] = {}
+    for item in doc["paths"].values():
+        for operation in item.values():
+            body = _body(operation)
+            if body:
+                name = body["$ref"].rsplit("/", 1)[-1]
+                uses[name] = uses.get(name, 0) + 1
+    for path, item in doc["paths"].items():
+        parts = path.strip("/").split("/")
+        if len(parts) not in (3, 4) or parts[:2] != ["api", "v1"] or parts[2] not in PLURALS:
+            continue
+        if len(parts) == 4 and not parts[3].startswith("{"):
+            continue
+        entity_name = PLURALS[parts[2]]
+        entity = entities()[entity_name]
+        for method, operation in item.items():
+            body = _body(operation)
+            if body is None or method not in ("post", "patch"):
+                continue
+            create = method == "post" and len(parts) == 3
+            name = body["$ref"].rsplit("/", 1)[-1]
+            if create and uses.get(name, 0) > 1:
+                new_name = f"{_camel(entity_name)}Create"
+                if new_name in schemas and new_name != name:
+                    new_name = f"{_camel(entity_name)}CreateBody"
+                schemas[new_name] = {**copy.deepcopy(schemas[name]), "title": new_name}
+                body["$ref"] = f"#/components/schemas/{new_name}"
+                uses[name] -= 1
+                name = new_name
+            _state_model(schemas[name], entity, create)
