@@ -28,74 +28,34 @@ Results: ``bench/results/google_sync.json``.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
-import statistics
 import sys
-import time
-import warnings
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
-
-from bench.api_leads import run_info  # noqa: E402
-from bench.load import loadavg  # noqa: E402
+from bench import _sync_harness as harness  # noqa: E402
+from bench._sync_harness import Session, first_sync, summary_ms  # noqa: E402
 from bench.names import NameMix  # noqa: E402
-from bench.seed import fresh_database  # noqa: E402
 from tests.integrations.google_peer import GooglePeer, authorize  # noqa: E402
-from tests.support.stack import Stack, StackError, service_command, wait_until  # noqa: E402
 
 DB = "postgresql://postgres@127.0.0.1:5432/osprey_bench_google"
 SERVICES = ("identity", "sales", "mail", "google")
-RESULTS = ROOT / "bench" / "results" / "google_sync.json"
 CLIENT = ("osprey-bench.apps.googleusercontent.com", "bench-secret")
 OFF = {"direction": "off"}
 
 
-class GoogleStack(Stack):
-    """The gateway and :data:`SERVICES`; ready once a login works."""
-
-    def __init__(self, url: str, peer: GooglePeer):
-        super().__init__(
-            url,
-            services={name: service_command(name) for name in SERVICES},
-            env={
-                "OSPREY_LOG_LEVEL": "WARNING",
-                "OSPREY_SECRET_KEYS": Fernet.generate_key().decode(),
-                "OSPREY_GOOGLE_SYNC": "0",
-                "OSPREY_GOOGLE_CLIENT_ID": CLIENT[0],
-                "OSPREY_GOOGLE_CLIENT_SECRET": CLIENT[1],
-                "OSPREY_GOOGLE_API_ROOT": peer.url,
-                "OSPREY_GOOGLE_AUTH_URI": peer.url + "o/oauth2/auth",
-                "OSPREY_GOOGLE_TOKEN_URI": peer.url + "token",
-                "OSPREY_GOOGLE_PAGE_SIZE": "500",
-                "OSPREY_MAIL_SYNC": "0",
-            },
-        )
-
-    def wait_ready(self, timeout: float | None = None) -> None:
-        def ready() -> bool:
-            dead = [p.name for p in self.processes.values() if not p.alive]
-            if dead:
-                raise StackError(f"{', '.join(dead)} exited while starting\n{self.log_tails()}")
-            try:
-                login = httpx.post(
-                    f"{self.base_url}/api/v1/auth/login", json=self.admin_credentials, timeout=5
-                )
-            except httpx.HTTPError:
-                return False
-            return login.status_code == 200
-
-        wait_until(ready, timeout or self.ready_timeout, "the google stack", 0.2)
+def peer_env(peer: GooglePeer) -> dict[str, str]:
+    return {
+        "OSPREY_GOOGLE_SYNC": "0",
+        "OSPREY_GOOGLE_CLIENT_ID": CLIENT[0],
+        "OSPREY_GOOGLE_CLIENT_SECRET": CLIENT[1],
+        "OSPREY_GOOGLE_API_ROOT": peer.url,
+        "OSPREY_GOOGLE_AUTH_URI": peer.url + "o/oauth2/auth",
+        "OSPREY_GOOGLE_TOKEN_URI": peer.url + "token",
+        "OSPREY_GOOGLE_PAGE_SIZE": "500",
+    }
 
 
 def fill(peer: GooglePeer, size: int, tag: str) -> None:
@@ -124,61 +84,21 @@ def fill(peer: GooglePeer, size: int, tag: str) -> None:
         )
 
 
-def timed_sync(rpc: Any, connection_id: str, actor: dict[str, Any]) -> tuple[float, dict]:
-    started = time.perf_counter()
-    out = rpc.google.sync_google_connection(connection_id, actor, wait=True)
-    elapsed = time.perf_counter() - started
-    if out["last_error"]:
-        raise RuntimeError(out["last_error"])
-    return elapsed, out["last_sync"] or {}
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", type=int, default=1000)
-    parser.add_argument("--large", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
-    url = os.environ.get("OSPREY_BENCH_GOOGLE_DATABASE_URL", DB)
-    info = {**run_info(), "load_before": loadavg()}
-    fresh_database(url)
-    results: dict[str, Any] = {}
     # One peer for the run; each size is another account on it (another address, its
     # own people and events): the stack knows one Google.
-    with GooglePeer() as peer, GoogleStack(url, peer) as stack:
-        peer.add_client(*CLIENT)
-        login = httpx.post(f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials)
-        token = login.json()["token"]
-        with (
-            httpx.Client(
-                base_url=stack.base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
-            ) as client,
-            ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, timeout=1800) as rpc,
-        ):
-            me = client.get("/api/v1/me").json()
-            actor = {k: me.get(k) for k in ("id", "email", "full_name", "roles", "team_id")}
-            actor["permissions"] = me.get("permissions") or []
-            for size in (args.small, args.large):
-                results[str(size)] = measure(peer, rpc, client, actor, size, args.runs)
-                print(size, json.dumps(results[str(size)]), flush=True)
-            results["rpc_floor"] = rpc_floor(rpc, actor)
-            print("rpc floor", results["rpc_floor"], flush=True)
-    info["load_after"] = loadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({**info, "results": results}, indent=2) + "\n")
-    print(json.dumps({**info, "results": results}, indent=2))
-
-
-def rpc_floor(rpc: Any, actor: dict[str, Any], calls: int = 200) -> dict[str, float]:
-    """The floor of a sync's per-item cost in the same run: sequential RPCs to sales
-    (``get_contact``, a read by id), as the sync makes two per new contact and one per
-    new event."""
-    contact = rpc.sales.list_contacts({"limit": 1}, actor=actor)["items"][0]
-    started = time.perf_counter()
-    for _ in range(calls):
-        rpc.sales.get_contact(contact["id"], actor=actor)
-    per_call = (time.perf_counter() - started) / calls
-    return {"ms_per_call": round(per_call * 1000, 2), "calls": calls}
+    harness.run(
+        name="google",
+        doc=__doc__ or "",
+        database=DB,
+        services=SERVICES,
+        env=peer_env,
+        peer=GooglePeer,
+        prepare=lambda peer: peer.add_client(*CLIENT),
+        sync=lambda rpc, cid, actor: rpc.google.sync_google_connection(cid, actor, wait=True),
+        measure=measure,
+        argv=argv,
+    )
 
 
 def reset_account(peer: GooglePeer, email: str) -> None:
@@ -191,9 +111,8 @@ def reset_account(peer: GooglePeer, email: str) -> None:
         peer.history.clear()
 
 
-def measure(
-    peer: GooglePeer, rpc: Any, client: httpx.Client, actor: dict, size: int, runs: int
-) -> dict:
+def measure(peer: GooglePeer, session: Session, size: int, runs: int) -> dict:
+    client, sync = session.client, session.sync
     tag = f"s{size}"
     reset_account(peer, f"owner-{tag}@gmail.test")
     fill(peer, size, tag)
@@ -213,19 +132,13 @@ def measure(
 
     out: dict[str, Any] = {"items": size}
     configure(contacts={"direction": "import"}, calendar=OFF, mail={"enabled": False})
-    seconds, counts = timed_sync(rpc, cid, actor)
-    out["contacts_first_sync"] = {
-        "seconds": round(seconds, 2),
-        "items_per_s": round(size / seconds, 1),
-        "imported": counts.get("contacts_imported", 0),
-    }
+    seconds, counts = sync(cid)
+    out["contacts_first_sync"] = first_sync(
+        seconds, size, imported=counts.get("contacts_imported", 0)
+    )
     configure(contacts=OFF, calendar={"direction": "import"})
-    seconds, counts = timed_sync(rpc, cid, actor)
-    out["events_first_sync"] = {
-        "seconds": round(seconds, 2),
-        "items_per_s": round(size / seconds, 1),
-        "imported": counts.get("events_imported", 0),
-    }
+    seconds, counts = sync(cid)
+    out["events_first_sync"] = first_sync(seconds, size, imported=counts.get("events_imported", 0))
     # everything on; the first such sync exports nothing new (all linked) and reads
     # Gmail's first list: outside the timings
     configure(
@@ -233,11 +146,11 @@ def measure(
         calendar={"direction": "both"},
         mail={"enabled": True, "visibility": "headers"},
     )
-    timed_sync(rpc, cid, actor)
+    sync(cid)
     idle, changed = [], []
     target = peer.live_people()[size // 2]
     for run in range(runs):
-        idle.append(timed_sync(rpc, cid, actor)[0])
+        idle.append(sync(cid)[0])
         given = target["names"][0]["givenName"]
         peer.put_person(
             given,
@@ -245,19 +158,11 @@ def measure(
             emails=[e["value"] for e in target["emailAddresses"]],
             resource_name=target["resourceName"],
         )
-        seconds, counts = timed_sync(rpc, cid, actor)
+        seconds, counts = sync(cid)
         assert counts.get("contacts_updated") == 1, counts
         changed.append(seconds)
-    out["incremental_one_change_ms"] = {
-        "median": round(statistics.median(changed) * 1000, 1),
-        "min": round(min(changed) * 1000, 1),
-        "max": round(max(changed) * 1000, 1),
-    }
-    out["incremental_nothing_ms"] = {
-        "median": round(statistics.median(idle) * 1000, 1),
-        "min": round(min(idle) * 1000, 1),
-        "max": round(max(idle) * 1000, 1),
-    }
+    out["incremental_one_change_ms"] = summary_ms(changed)
+    out["incremental_nothing_ms"] = summary_ms(idle)
     client.delete(f"/api/v1/google-connections/{cid}")
     return out
 
