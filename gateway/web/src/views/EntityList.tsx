@@ -12,6 +12,7 @@ import { ICONS, Icon } from "../shell/Icon";
 import { ColumnsPanel } from "./ColumnsPanel";
 import { ExportButton } from "./ExportButton";
 import { FiltersPanel } from "./FiltersPanel";
+import { BulkBar, availableActions, type Selection } from "./BulkBar";
 import { Value } from "./Value";
 import { Views } from "./Views";
 import { ChartSwitch, isChartShown } from "./charts/ChartSwitch";
@@ -31,6 +32,8 @@ const SectionCharts = lazy(() => import("./charts/SectionCharts"));
 const PAGE_SIZE = 100;
 const ROW_HEIGHT = 40;
 const HEAD_HEIGHT = 40;
+/** The selection column's width (the row's checkbox). */
+const SELECT_WIDTH = 44;
 
 interface Page {
   items: EntityRecord[];
@@ -65,7 +68,9 @@ export function EntityList({ config }: { config: EntityConfig }) {
   // Widths being dragged live here until the pointer is released.
   const [dragWidths, setDragWidths] = useState<Record<string, number>>({});
   const widthOf = (c: ColumnPref) => dragWidths[c.name] ?? c.width;
-  const totalWidth = columns.reduce((sum, c) => sum + widthOf(c), 0);
+  const bulkActions = availableActions(config, meta);
+  const selectable = bulkActions.length > 0;
+  const totalWidth = columns.reduce((sum, c) => sum + widthOf(c), 0) + (selectable ? SELECT_WIDTH : 0);
 
   // -- data, a page at a time
   const query = useMemo(
@@ -128,6 +133,46 @@ export function EntityList({ config }: { config: EntityConfig }) {
     setCursor(null);
     void fetchPage(null, true);
   }, [fetchPage]);
+
+  // -- the selection: rows ticked (a shift-click ticks the range from the last one), or
+  // every record the filter matches; another filter or search starts it afresh
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [allMatching, setAllMatching] = useState(false);
+  const anchor = useRef<number | null>(null);
+  const clearSelection = useCallback(() => {
+    setSelected(new Set());
+    setAllMatching(false);
+    anchor.current = null;
+  }, []);
+  useEffect(clearSelection, [queryKey, clearSelection]);
+  const tick = (index: number, checked: boolean, range: boolean) => {
+    setAllMatching(false);
+    const start = range && anchor.current !== null ? anchor.current : index;
+    const from = Math.min(start, index);
+    const to = Math.max(start, index);
+    setSelected((previous) => {
+      const next = new Set(previous);
+      for (let i = from; i <= to; i++) {
+        if (rows[i]) {
+          if (checked) next.add(rows[i].id);
+          else next.delete(rows[i].id);
+        }
+      }
+      return next;
+    });
+    anchor.current = index;
+  };
+  const allLoadedTicked = rows.length > 0 && rows.every((row) => selected.has(row.id));
+  const tickLoaded = (checked: boolean) => {
+    setAllMatching(false);
+    setSelected(checked ? new Set(rows.map((row) => row.id)) : new Set());
+    anchor.current = null;
+  };
+  const selection: Selection = {
+    ids: [...selected],
+    allMatching,
+    matchingCount: done ? rows.length : total && !total.estimate ? total.count : null,
+  };
 
   // -- the search box writes `q` to the address a moment after typing stops
   useEffect(() => {
@@ -265,6 +310,24 @@ export function EntityList({ config }: { config: EntityConfig }) {
                 : t("list.loaded", { count: t.number(rows.length) })}
         </span>
       </div>
+      {(selected.size > 0 || allMatching) && (
+        <BulkBar
+          config={config}
+          meta={meta}
+          selection={selection}
+          rows={rows}
+          allLoaded={done && allLoadedTicked}
+          query={query}
+          onSelectAllMatching={() => setAllMatching(true)}
+          onClear={clearSelection}
+          onChanged={() => {
+            clearSelection();
+            setDone(false);
+            setCursor(null);
+            void fetchPage(null, true);
+          }}
+        />
+      )}
       {panel && meta && (
         <div id="list-panel" className="panel">
           {panel === "filters" ? (
@@ -296,6 +359,16 @@ export function EntityList({ config }: { config: EntityConfig }) {
       >
         <div className="grid-head" role="rowgroup" style={{ width: totalWidth }}>
           <div className="grid-row" role="row" aria-rowindex={1}>
+            {selectable && (
+              <div className="grid-cell head select" role="columnheader" style={{ width: SELECT_WIDTH }}>
+                <input
+                  type="checkbox"
+                  aria-label={t("bulk.selectLoaded")}
+                  checked={allMatching || allLoadedTicked}
+                  onChange={(e) => tickLoaded(e.target.checked)}
+                />
+              </div>
+            )}
             {columns.map((column) => {
               const field = fields.get(column.name);
               const label = t.field(config.entity, column.name, field?.label);
@@ -345,17 +418,33 @@ export function EntityList({ config }: { config: EntityConfig }) {
         >
           {virtualRows.map((item) => {
             const row = rows[item.index];
+            const ticked = allMatching || selected.has(row.id);
+            const classes = ["grid-row", config.rowClass?.(row), ticked ? "selected" : undefined].filter(Boolean);
             return (
               <div
                 key={row.id}
-                className={config.rowClass?.(row) ? `grid-row ${config.rowClass(row)}` : "grid-row"}
+                className={classes.join(" ")}
                 role="row"
                 aria-rowindex={item.index + 2}
                 style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}
                 onClick={(e) => {
-                  if (!(e.target as HTMLElement).closest("a")) navigate(recordPath(row));
+                  if (!(e.target as HTMLElement).closest("a, input, .select")) navigate(recordPath(row));
                 }}
               >
+                {selectable && (
+                  <div className="grid-cell select" role="cell" style={{ width: SELECT_WIDTH }}>
+                    <input
+                      type="checkbox"
+                      aria-label={t("bulk.selectRow", { name: config.title(row) || t("record.untitled") })}
+                      checked={ticked}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        tick(item.index, e.currentTarget.checked, e.shiftKey);
+                      }}
+                      onChange={() => undefined}
+                    />
+                  </div>
+                )}
                 {columns.map((column, index) => {
                   const field = fields.get(column.name);
                   // the whole value on hover, for a column too narrow to show it (names of
