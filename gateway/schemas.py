@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 
 class Request(BaseModel):
@@ -26,10 +26,34 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+#: a stand-in for a required field the service left out, by its type (never sent)
+_STAND_INS: dict[Any, Any] = {str: "", int: 0, float: 0.0, bool: False}
+
+
 class SentOut(Response):
     """A record answered as its service sent it: a field hidden from the caller by their
     roles' column rights (docs/architecture.md, "Access rights") is left out by the
-    service, and is absent here too, not null."""
+    service, and is absent here too, not null — a field the schema requires as well
+    (the schema describes the record; ``id`` and ``version`` are never hidden)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _hidden_left_out(cls, data: Any, handler: Any) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)
+        missing = {
+            name: _STAND_INS[field.annotation]
+            for name, field in cls.model_fields.items()
+            if field.is_required()
+            and name not in data
+            and name not in ("id", "version")
+            and field.annotation in _STAND_INS
+        }
+        if not missing:
+            return handler(data)
+        record = handler({**data, **missing})
+        record.__pydantic_fields_set__.difference_update(missing)
+        return record
 
     @model_serializer(mode="wrap")
     def _as_sent(self, handler: Any):  # no return type: the schema stays the model's
