@@ -6,37 +6,21 @@ read-only columns — taking effect on the next request in the sales and orders 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from . import test_access_rights_api as leads_rights
 from .conftest import Login
-from .test_access_rights_api import PASSWORD, _role_id
+from .test_access_rights_api import _role_id
 from .test_leads_api import World, fields, problem, word
 
 pytestmark = pytest.mark.e2e
 
-Maker = Callable[[httpx.Client], dict[str, Any]]
-
-
-@pytest.fixture
-def manager_a(world: World, login: Login) -> httpx.Client:
-    """A sales manager of team A, made through the API."""
-    email = f"{word()}@osprey.test"
-    made = world.admin.post(
-        "/api/v1/users",
-        json={
-            "email": email,
-            "full_name": "Manager " + word(6).title(),
-            "password": PASSWORD,
-            "role_ids": [_role_id(world, "sales_manager")],
-            "team_id": world.team_a,
-        },
-    )
-    assert made.status_code == 201, made.text
-    return login(email, PASSWORD)
+#: a sales manager of team A, made through the API (the leads matrix's fixture)
+manager_a = leads_rights.manager_a
 
 
 def made(response: httpx.Response) -> dict[str, Any]:
