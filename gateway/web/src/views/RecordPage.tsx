@@ -5,6 +5,7 @@ import { ApiError, ifMatch, request, versionOfEtag, type FieldError } from "../c
 import { loadEntities, may, type EntityMeta, type EntityRecord, type FieldMeta } from "../core/meta";
 import rightsMessages from "../sections/admin/messages.rights";
 import "./rights.css";
+import "./record-computed.css";
 import { TABS } from "../core/registry";
 import { Link, navigate, setLeaveGuard, useSearchParams } from "../core/router";
 import { addMessages, useT } from "../i18n";
@@ -264,6 +265,8 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
   const editable = meta.fields.filter((f) => !f.read_only && !SYSTEM_FIELDS.has(f.name) && !hidden.has(f.name));
   const rest = editable.filter((f) => !grouped.has(f.name)).map((f) => f.name);
   const groups = [...config.groups, ...(rest.length ? [{ titleKey: "record.group.other", fields: rest }] : [])];
+  const computed = config.computedFields?.(current) ?? null;
+  const computedSet = new Set(computed?.fields ?? []);
 
   return (
     <div className="page record-page" data-entity={config.entity}>
@@ -416,6 +419,18 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                 <legend>{t(group.titleKey)}</legend>
                 <div className="field-grid">
                   {members.map((field) => {
+                    if (computedSet.has(field.name) && computed) {
+                      // computed by the server from elsewhere: shown, never typed over
+                      return (
+                        <div key={field.name} className="field computed" data-field={field.name} data-computed="true">
+                          <span className="field-label">{label(field)}</span>
+                          <output aria-label={label(field)}>
+                            {current[field.name] === null || current[field.name] === undefined || current[field.name] === "" ? "—" : <Value entity={config.entity} field={field} value={current[field.name]} record={current as EntityRecord} />}
+                          </output>
+                          <small className="muted">{t(computed.noteKey)}</small>
+                        </div>
+                      );
+                    }
                     const input = (
                       <FieldInput
                         key={field.name}

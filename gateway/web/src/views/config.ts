@@ -67,6 +67,9 @@ export interface EntityConfig {
   readOnly?: (record: EntityRecord) => boolean;
   /** Records that are never deleted (orders and invoices are cancelled instead). */
   noDelete?: boolean;
+  /** Fields the form shows computed and read-only for these values (an invoice's totals
+   * from its order's lines), with the key of the words saying where they come from. */
+  computedFields?: (values: Record<string, unknown>) => { fields: string[]; noteKey: string } | null;
   /** Fields never shown on the record page (another part shows them its own way). */
   hiddenFields?: string[];
   /** Shown under the header (e.g. "2 similar records"). */

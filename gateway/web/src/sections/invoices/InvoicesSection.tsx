@@ -103,6 +103,9 @@ export const INVOICES: EntityConfig = {
   StageBarPart: InvoiceStatusBar,
   TitlePart: InvoicePdf,
   readOnly: (invoice) => invoice.status !== "draft",
+  // an invoice of an order takes its money, currency and customer from the order's lines
+  computedFields: (values) =>
+    values.order_id ? { fields: ["currency", "total", "tax_total", "account_id"], noteKey: "invoices.computed" } : null,
   noDelete: true,
   groups: [
     { titleKey: "invoices.group.bill", fields: ["order_id", "account_id", "currency", "total", "tax_total", "due_date"] },
