@@ -24,6 +24,8 @@ class Settings:
     max_bytes: int
     #: rows per batch sent to the owning service
     batch_rows: int
+    #: rows per batch of a leads import (``leads.create_leads_in_bulk`` takes 5,000)
+    lead_batch_rows: int
     #: batches read and written at once (leads: their import calls made together)
     parallel: int
     #: seconds a runner works on a job per timer tick before it looks again
@@ -40,6 +42,7 @@ def read_settings(environ: Any = os.environ) -> Settings:
     return Settings(
         max_bytes=int(number("OSPREY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)),
         batch_rows=max(1, min(500, int(number("OSPREY_IMPORT_BATCH_ROWS", 500)))),
+        lead_batch_rows=max(1, min(5000, int(number("OSPREY_IMPORT_LEAD_BATCH_ROWS", 2000)))),
         # 1: concurrent lead batches with names in common deadlock on the leads
         # service's name keys (each such call is then made again alone)
         parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 1)))),

@@ -1,8 +1,10 @@
 """Writing a batch of converted rows through the owning service's RPC, and undoing it.
 
 Each row is created, updated or skipped where its records are owned: leads in batches
-through ``leads.import_leads`` (its duplicate check runs on each row), the others one
-row at a time through ``create_<entity>`` after ``check_<entity>_duplicates``. The
+through ``leads.create_leads_in_bulk`` (matched on email or phone set-based, a
+thousand rows at a time) or, when the user matches on names, ``leads.import_leads``
+(the look-alike search on each row); the others one row at a time through
+``create_<entity>`` after ``check_<entity>_duplicates``. The
 service's own validation is the last word: its ``ValidationFailed`` becomes the row's
 reasons. What a row became is returned as a ``job_rows`` entry; a rollback deletes what
 was created and writes back what an update changed.
@@ -10,6 +12,7 @@ was created and writes back what an update changed.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +29,12 @@ SINGULAR = {
     "products": "product",
 }
 
-#: the most values a list filter takes (services/platform/list_filters.py)
-LIST_FILTER_VALUES = 100
 #: the most rows ``leads.import_leads`` takes in one call
 LEADS_PER_CALL = 500
+#: the most rows ``leads.create_leads_in_bulk`` takes in one call
+LEADS_PER_BULK_CALL = 5000
+#: the match keys the bulk create checks itself, set-based
+BULK_MATCH_KEYS = ("email", "phone")
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -105,13 +110,11 @@ class Writer:
 
     def _write_leads(self, rows: list[Row], batch: Batch) -> None:
         match_on = self.options["match_on"]
-        checking = bool(match_on) and self.options["on_duplicate"] != "create"
-        if checking and match_on == ["email"]:
-            rows = self._lead_emails_matched(rows, batch)
-            checking = False  # the rest have no lead with their email: create them
-        if not checking:
-            self._create_leads(rows, batch)
+        on_duplicate = self.options["on_duplicate"]
+        if on_duplicate == "create" or set(match_on) <= set(BULK_MATCH_KEYS):
+            self._bulk_leads(rows, batch)
             return
+        # matching on names: the look-alike search of each row (import_leads)
         again: list[Row] = []
         for part in chunks(rows, LEADS_PER_CALL):
             payloads = [domain.payload("leads", row.values) for row in part]
@@ -130,6 +133,30 @@ class Writer:
                     else:
                         batch.entries.append(self._on_match(row, match["record"]["id"]))
         self._create_leads(again, batch)
+
+    def _bulk_leads(self, rows: list[Row], batch: Batch) -> None:
+        """The rows through ``leads.create_leads_in_bulk``, up to 5,000 a call: matched
+        on the chosen exact keys (email, phone) against the leads the caller may read
+        and the rows before, a matched row skipped or updating its match, the others
+        created, each with its reasons when the leads service refuses it."""
+        create_anyway = self.options["on_duplicate"] == "create"
+        match_on = [] if create_anyway else list(self.options["match_on"])
+        for part in chunks(rows, LEADS_PER_BULK_CALL):
+            answer = self.rpcs["leads"].create_leads_in_bulk(
+                [domain.payload("leads", row.values) for row in part],
+                self.actor,
+                match_on=match_on,
+                on_duplicate="create" if create_anyway else "skip",
+            )
+            for row, result in zip(part, answer["rows"], strict=True):
+                if result["status"] == "created":
+                    batch.entries.append(
+                        {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
+                    )
+                elif result["status"] == "matched":
+                    batch.entries.append(self._on_match(row, result["lead_id"]))
+                else:
+                    batch.entries.append(failed_entry(row, result["errors"]))
 
     def _create_leads(self, rows: list[Row], batch: Batch) -> None:
         """Create the rows through ``import_leads``, up to 500 a call, the calls made at
@@ -162,36 +189,6 @@ class Writer:
                     )
                 else:
                     batch.entries.append(failed_entry(row, result["errors"]))
-
-    def _lead_emails_matched(self, rows: list[Row], batch: Batch) -> list[Row]:
-        """Match the batch's emails in one look-up (the leads list filtered by them; the
-        batches before are committed, so it sees them) and in the batch itself. Rows
-        whose email matches are skipped or update the lead; the others are returned."""
-        emails = sorted({row.values["email"] for row in rows if row.values.get("email")})
-        existing: dict[str, str] = {}
-        replies = [
-            self.rpcs["leads"].list_leads.call_async(
-                {"filter": {"email": part}, "limit": 500, "sort": "created_at"}, self.actor
-            )
-            for part in chunks(emails, LIST_FILTER_VALUES)
-        ]
-        for reply in replies:
-            for lead in reply.result()["items"]:
-                existing.setdefault(str(lead.get("email") or "").lower(), lead["id"])
-        rest: list[Row] = []
-        seen: set[str] = set()
-        for row in rows:
-            email = row.values.get("email")
-            if email and email in existing:
-                batch.entries.append(self._on_match(row, existing[email]))
-            elif email and email in seen:
-                # an earlier row of this batch has it: that row's lead is the match
-                batch.entries.append({"row_no": row.row_no, "status": "skipped", "record_id": None})
-            else:
-                if email:
-                    seen.add(email)
-                rest.append(row)
-        return rest
 
     def _write_one(self, row: Row, batch: Batch) -> None:
         singular = SINGULAR[self.entity]
@@ -282,6 +279,27 @@ class Writer:
         return account_id
 
     # --- undoing ---------------------------------------------------------------------
+    def undo_all(self, entries: list[Any]) -> None:
+        """Undo the entries: the records they created deleted at once (the owning
+        service's workers take the calls side by side), then the rest one by one —
+        side records (accounts made for links) last, once the rows pointing at them are
+        undone."""
+        rows = [e for e in entries if e.row_no >= 0]
+        created = [e for e in rows if e.status == "created"]
+        replies = []
+        for entry in created:
+            entity = entry.entity or self.entity
+            service = self.rpcs[domain.OWNERS[entity]]
+            delete = getattr(service, f"delete_{SINGULAR[entity]}")
+            replies.append(delete.call_async(entry.record_id, self.actor))
+        for reply in replies:
+            with contextlib.suppress(NotFound, Conflict):
+                reply.result()
+        for entry in [e for e in rows if e.status != "created"]:
+            self.undo(entry)
+        for entry in [e for e in entries if e.row_no < 0]:
+            self.undo(entry)
+
     def undo(self, entry: Any) -> None:
         """Delete what a row created, or write back what it updated. A record deleted
         or changed since by someone else is left as it is."""

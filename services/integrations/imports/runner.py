@@ -31,7 +31,7 @@ from .exports import run_export
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.5
-UNDO_BATCH = 100
+UNDO_BATCH = 200
 
 
 def data_rows(path: str, info: reading.FileInfo) -> Iterator[list[Any]]:
@@ -107,10 +107,13 @@ class RunnerRpc(ImportsBase):
         position, done, failed_count = job.position, job.done, job.failed
         counts = dict(job.counts or {})
         finished = False
+        size = self.settings.batch_rows * self.settings.parallel
+        if job.entity == "leads":
+            size = self.settings.lead_batch_rows
         while time.monotonic() < deadline:
             batch: list[Row] = []
             read = 0
-            for cells in islice(rows, self.settings.batch_rows * self.settings.parallel):
+            for cells in islice(rows, size):
                 read += 1
                 if domain.is_blank_row(cells):
                     continue
@@ -164,9 +167,7 @@ class RunnerRpc(ImportsBase):
                 self.db.emit("import_rolled_back", store.dump_job(store.load_job(self.db, job.id)))
                 self.db.commit()
                 return
-            # side records (accounts made for links) go last: rows pointing at them first
-            for entry in sorted(entries, key=lambda e: e.row_no < 0):
-                writer.undo(entry)
+            writer.undo_all(entries)
             store.mark_rows(self.db, job.id, [e.row_no for e in entries], "rolled_back")
             counts["rolled_back"] = counts.get("rolled_back", 0) + len(entries)
             store.update_job(self.db, job.id, counts=counts, leased_until=utcnow() + store.LEASE)
