@@ -14,6 +14,8 @@ import { ExportButton } from "./ExportButton";
 import { FiltersPanel } from "./FiltersPanel";
 import { BulkBar, availableActions, type Selection } from "./BulkBar";
 import { Value } from "./Value";
+import { usePhone } from "./usePhone";
+import "./cards.css";
 import { Views } from "./Views";
 import { ChartSwitch, isChartShown } from "./charts/ChartSwitch";
 import { describeTotal, formatValue, type ListTotal } from "./format";
@@ -34,6 +36,9 @@ const ROW_HEIGHT = 40;
 const HEAD_HEIGHT = 40;
 /** The selection column's width (the row's checkbox). */
 const SELECT_WIDTH = 44;
+/** On a phone a row is a card of this height showing this many of the columns. */
+const CARD_HEIGHT = 112;
+const CARD_FIELDS = 4;
 
 interface Page {
   items: EntityRecord[];
@@ -190,13 +195,15 @@ export function EntityList({ config }: { config: EntityConfig }) {
 
   // -- the rows on screen
   const scroller = useRef<HTMLDivElement>(null);
+  const phone = usePhone();
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => (phone ? CARD_HEIGHT : ROW_HEIGHT),
     overscan: 12,
     scrollMargin: HEAD_HEIGHT,
   });
+  useEffect(() => virtualizer.measure(), [phone, virtualizer]);
   const virtualRows = virtualizer.getVirtualItems();
   const lastShown = virtualRows.length ? virtualRows[virtualRows.length - 1].index : -1;
   useEffect(() => {
@@ -349,7 +356,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
         </Suspense>
       )}
       <div
-        className="grid"
+        className={phone ? "grid cards" : "grid"}
         hidden={isChartShown(params)}
         ref={scroller}
         role="table"
@@ -426,7 +433,7 @@ export function EntityList({ config }: { config: EntityConfig }) {
                 className={classes.join(" ")}
                 role="row"
                 aria-rowindex={item.index + 2}
-                style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}
+                style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)`, height: phone ? CARD_HEIGHT : undefined }}
                 onClick={(e) => {
                   if (!(e.target as HTMLElement).closest("a, input, .select")) navigate(recordPath(row));
                 }}
@@ -451,7 +458,8 @@ export function EntityList({ config }: { config: EntityConfig }) {
                   // linked records show their own)
                   const whole = field?.type === "uuid" ? undefined : formatValue(t, config.entity, field, row[column.name], session.user.id, row) || undefined;
                   return (
-                    <div key={column.name} className="grid-cell" role="cell" style={{ width: widthOf(column) }} data-type={field?.type} title={whole}>
+                    <div key={column.name} className={index >= CARD_FIELDS ? "grid-cell extra" : "grid-cell"} role="cell" style={{ width: widthOf(column) }} data-type={field?.type} title={whole}>
+                      {index > 0 && phone && <span className="card-label">{t.field(config.entity, column.name, field?.label)}</span>}
                       {index === 0 ? (
                         <Link to={recordPath(row)} className="row-link">
                           {formatValue(t, config.entity, field, row[column.name], session.user.id, row) || config.title(row) || t("record.untitled")}
