@@ -45,6 +45,8 @@ LOOKUP_KINDS = {
     "lead-sources": "source",
     "lead-channels": "channel",
     "disqualification-reasons": "disqualification_reason",
+    "need-types": "need_type",
+    "loss-reasons": "loss_reason",
 }
 FORM_URLENCODED = "application/x-www-form-urlencoded"
 #: Most fields a submission may carry (lead fields, the honeypot, a few to spare).
@@ -164,9 +166,32 @@ Kind = Annotated[
 async def list_lookups(
     kind: Kind, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
 ) -> dict[str, Any]:
-    """Every entry of a list (`lead-sources`, `lead-channels`, `disqualification-reasons`),
-    active ones first, then by position."""
+    """Every entry of a list (`lead-sources`, `lead-channels`, `disqualification-reasons`,
+    `need-types`, `loss-reasons`), active ones first, then by position."""
     return await rpc.call("leads", "list_lookups", kind, actor=actor)
+
+
+def _collection(plural: str, stored: str) -> None:
+    """``GET /api/v1/<plural>``: one lookup list as a top-level collection (API.md)."""
+
+    async def list_one(
+        actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
+    ) -> dict[str, Any]:
+        return await rpc.call("leads", "list_lookups", stored, actor=actor)
+
+    router.add_api_route(
+        f"/{plural}",
+        list_one,
+        methods=["GET"],
+        tags=["lookups"],
+        response_model=LookupList,
+        name=f"list_{plural.replace('-', '_')}",
+        description=f"The `{plural}` list, as `GET /api/v1/lookups/{plural}` answers it.",
+    )
+
+
+for _plural, _stored in LOOKUP_KINDS.items():
+    _collection(_plural, _stored)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""The lookups: lead sources, channels, disqualification reasons — a part of the leads service.
+"""The lookups: lead sources, channels, disqualification reasons, need types and deals'
+loss reasons — a part of the leads service.
 
 **Lookups** are the configurable lists the web app offers as choices. A lead stores
 the chosen *code* as text (its ``source``, ``channel`` and ``disqualification_reason``
@@ -32,8 +33,9 @@ class LookupsRpc(LeadsBase):
     def list_lookups(self, kind: str, actor: dict[str, Any]) -> dict[str, Any]:
         """Every entry of one list, active ones first, then by position and name.
 
-        ``kind`` ∈ source, channel, disqualification_reason. A list with no entries at
-        all gets its defaults back first. Raises ``NotFound`` for another kind.
+        ``kind`` ∈ source, channel, disqualification_reason, need_type, loss_reason. A
+        list with no entries at all gets its defaults back first. Raises ``NotFound``
+        for another kind.
         """
         Actor.from_dict(actor)
         domain.check_kind(kind)

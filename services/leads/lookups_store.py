@@ -25,6 +25,7 @@ _LEAD_COLUMN = {
     "source": Lead.source,
     "channel": Lead.channel,
     "disqualification_reason": Lead.disqualification_reason,
+    "need_type": Lead.need_type,
 }
 
 
@@ -131,10 +132,22 @@ def delete_lookup(db: Any, lookup: Lookup, actor: dict[str, Any]) -> None:
 
 def lookup_uses(db: Any, kind: str, code: str) -> list[str]:
     """What carries this code, e.g. ``["3 leads", "1 web form"]``."""
-    counts = [("lead", "leads", sa.select(sa.func.count()).where(_LEAD_COLUMN[kind] == code))]
+    counts = []
+    # a loss reason is carried by deals, which the sales service keeps: deactivate it
+    if kind in _LEAD_COLUMN:
+        lead_column = _LEAD_COLUMN[kind]
+        counts.append(("lead", "leads", sa.select(sa.func.count()).where(lead_column == code)))
     if kind in ("source", "channel"):
         column = WebForm.source if kind == "source" else WebForm.channel
         counts.append(("web form", "web forms", sa.select(sa.func.count()).where(column == code)))
+    if kind == "need_type":
+        counts.append(
+            (
+                "distribution rule",
+                "distribution rules",
+                sa.select(sa.func.count()).where(DistributionRule.need_type == code),
+            )
+        )
     if kind == "source":
         counts.append(
             (

@@ -98,14 +98,14 @@ def test_dropping_on_lost_asks_the_reason(page: Page, site: Site) -> None:
     expect(card(page, deal["id"])).to_be_visible()
 
     card(page, deal["id"]).drag_to(column(page, lost["id"]))
-    dialog.get_by_label("Reason").fill("Chose a cheaper offer")
+    dialog.get_by_label("Reason").select_option(label="Price")
     dialog.get_by_role("button", name="Mark as lost").click()
     expect(card(page, deal["id"])).to_have_count(0)
     expect(page.get_by_role("status")).to_contain_text("lost")
     with site.api() as api:
         record = api.get(f"/api/v1/opportunities/{deal['id']}").json()
         assert record["status"] == "lost"
-        assert record["lost_reason"] == "Chose a cheaper offer"
+        assert record["lost_reason"] == "price"  # the loss reason's code
 
 
 def test_a_refused_move_puts_the_card_back_and_says_why(page: Page, site: Site) -> None:

@@ -1,4 +1,5 @@
-"""The lookups (lead sources, channels, disqualification reasons) as pure rules.
+"""The lookups (lead sources, channels, disqualification reasons, need types, deals'
+loss reasons) as pure rules.
 
 Lookups are the configurable lists the web app offers as choices. A lead stores the
 chosen *code* as text, so a code never changes once created; a kind with no rows at
@@ -15,7 +16,13 @@ from services.platform.errors import Conflict, NotFound
 from services.platform.fields import failed
 from services.platform.values import validation_failed
 
-LOOKUP_KINDS: tuple[str, ...] = ("source", "channel", "disqualification_reason")
+LOOKUP_KINDS: tuple[str, ...] = (
+    "source",
+    "channel",
+    "disqualification_reason",
+    "need_type",
+    "loss_reason",
+)
 #: The lists a new (or emptied) installation starts with; the one place in code that
 #: names them (migration leads_0003 seeds the same, written out there).
 DEFAULT_LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -45,6 +52,22 @@ DEFAULT_LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("no_response", "No response"),
         ("duplicate", "Duplicate"),
         ("spam", "Spam"),
+    ),
+    # what a lead or a deal is for (a lead's and an opportunity's need_type)
+    "need_type": (
+        ("licences", "Licences"),
+        ("implementation", "Implementation"),
+        ("support", "Support"),
+        ("training", "Training"),
+        ("consulting", "Consulting"),
+    ),
+    # why a deal was lost (an opportunity's lost_reason, given to lose)
+    "loss_reason": (
+        ("price", "Price"),
+        ("chose_competitor", "Chose a competitor"),
+        ("no_budget", "No budget"),
+        ("no_decision", "No decision"),
+        ("timing", "Timing"),
     ),
 }
 #: Positions of defaults and of new entries without one step by this much.

@@ -108,7 +108,9 @@ def test_defaults_match_what_the_migration_seeds(leads):
     from importlib import import_module
 
     migration = import_module("services.leads.migrations.versions.20261126_0003_lead_process")
-    assert migration.LOOKUPS == DEFAULT_LOOKUPS
+    versions = "services.leads.migrations.versions"
+    later = import_module(f"{versions}.20261208_0013_need_types_loss_reasons")
+    assert {**migration.LOOKUPS, **later.LOOKUPS} == DEFAULT_LOOKUPS
 
 
 def test_lookup_crud_and_rights(leads, db_engine):
@@ -136,7 +138,7 @@ def test_lookup_crud_and_rights(leads, db_engine):
         )
     assert fields(bad) == {"code", "name", "position", "colour"}
     with pytest.raises(NotFound):
-        call(leads, "list_lookups", "need_type", actor=REP)
+        call(leads, "list_lookups", "colour", actor=REP)
 
     moved = call(
         leads,

@@ -120,14 +120,18 @@ def test_one_deal_at_most():
 # --- lookups ---------------------------------------------------------------------------
 
 
-def test_the_three_lists_and_no_other():
-    for kind in ("source", "channel", "disqualification_reason"):
+def test_the_five_lists_and_no_other():
+    for kind in ("source", "channel", "disqualification_reason", "need_type", "loss_reason"):
         domain.check_kind(kind)
     with pytest.raises(NotFound) as exc:
         domain.check_kind("colour")
     assert exc.value.message == "No lookup list named 'colour'"
     assert exc.value.errors == [
-        {"field": "kind", "message": "must be one of source, channel, disqualification_reason"}
+        {
+            "field": "kind",
+            "message": "must be one of source, channel, disqualification_reason, need_type,"
+            " loss_reason",
+        }
     ]
 
 

@@ -1,10 +1,17 @@
-// The lookup lists (lead sources, channels, disqualification reasons), loaded once per
+// The lookup lists (lead sources, channels, disqualification reasons, need types, deals'
+// loss reasons), loaded once per
 // session and refreshed when an administrator changes one.
 import { useEffect, useState } from "react";
 import { get } from "./api";
 
-export type LookupKind = "lead-sources" | "lead-channels" | "disqualification-reasons";
-export const LOOKUP_KINDS: LookupKind[] = ["disqualification-reasons", "lead-sources", "lead-channels"];
+export type LookupKind = "lead-sources" | "lead-channels" | "disqualification-reasons" | "need-types" | "loss-reasons";
+export const LOOKUP_KINDS: LookupKind[] = ["disqualification-reasons", "lead-sources", "lead-channels", "need-types", "loss-reasons"];
+
+/** The list a form offers for a field: the one its entity names (`suggestions`), else
+ * the need types for any `need_type` (leads' and deals'). */
+export function fieldLookup(field: { name: string; suggestions?: LookupKind | null }): LookupKind | null {
+  return field.suggestions ?? (field.name === "need_type" ? "need-types" : null);
+}
 
 export interface LookupEntry {
   id: string;

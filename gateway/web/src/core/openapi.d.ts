@@ -904,8 +904,8 @@ export interface paths {
         };
         /**
          * List Lookups
-         * @description Every entry of a list (`lead-sources`, `lead-channels`, `disqualification-reasons`),
-         *     active ones first, then by position.
+         * @description Every entry of a list (`lead-sources`, `lead-channels`, `disqualification-reasons`,
+         *     `need-types`, `loss-reasons`), active ones first, then by position.
          */
         get: operations["list_lookups"];
         put?: never;
@@ -914,6 +914,106 @@ export interface paths {
          * @description Add an entry (managers and admins); its `code` is what leads store, and never changes.
          */
         post: operations["create_lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lead-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lead Sources
+         * @description The `lead-sources` list, as `GET /api/v1/lookups/lead-sources` answers it.
+         */
+        get: operations["list_lead_sources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lead-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lead Channels
+         * @description The `lead-channels` list, as `GET /api/v1/lookups/lead-channels` answers it.
+         */
+        get: operations["list_lead_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disqualification-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disqualification Reasons
+         * @description The `disqualification-reasons` list, as `GET /api/v1/lookups/disqualification-reasons` answers it.
+         */
+        get: operations["list_disqualification_reasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/need-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Need Types
+         * @description The `need-types` list, as `GET /api/v1/lookups/need-types` answers it.
+         */
+        get: operations["list_need_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loss-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Loss Reasons
+         * @description The `loss-reasons` list, as `GET /api/v1/lookups/loss-reasons` answers it.
+         */
+        get: operations["list_loss_reasons"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -17599,7 +17699,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Which list */
-                kind: "lead-sources" | "lead-channels" | "disqualification-reasons";
+                kind: "lead-sources" | "lead-channels" | "disqualification-reasons" | "need-types" | "loss-reasons";
             };
             cookie?: never;
         };
@@ -17696,7 +17796,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Which list */
-                kind: "lead-sources" | "lead-channels" | "disqualification-reasons";
+                kind: "lead-sources" | "lead-channels" | "disqualification-reasons" | "need-types" | "loss-reasons";
             };
             cookie?: never;
         };
@@ -17832,6 +17932,386 @@ export interface operations {
             };
         };
     };
+    list_lead_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_lead_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_disqualification_reasons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_need_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_loss_reasons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "kind": "Kind",
+                     *           "code": "Code",
+                     *           "name": "Northwind Ltd",
+                     *           "position": 1,
+                     *           "is_active": true,
+                     *           "version": 1,
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "updated_at": "2026-12-07T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     delete_lookup: {
         parameters: {
             query?: never;
@@ -17846,7 +18326,7 @@ export interface operations {
                 /** @description The entry's id */
                 lookup_id: string;
                 /** @description Which list */
-                kind: "lead-sources" | "lead-channels" | "disqualification-reasons";
+                kind: "lead-sources" | "lead-channels" | "disqualification-reasons" | "need-types" | "loss-reasons";
             };
             cookie?: never;
         };
@@ -17940,7 +18420,7 @@ export interface operations {
                 /** @description The entry's id */
                 lookup_id: string;
                 /** @description Which list */
-                kind: "lead-sources" | "lead-channels" | "disqualification-reasons";
+                kind: "lead-sources" | "lead-channels" | "disqualification-reasons" | "need-types" | "loss-reasons";
             };
             cookie?: never;
         };

@@ -1,7 +1,7 @@
 import { useId } from "react";
 import type { FieldError } from "../core/api";
 import { lookupOf } from "../core/lookup";
-import { type LookupKind, useLookup } from "../core/lookups";
+import { fieldLookup, type LookupKind, useLookup } from "../core/lookups";
 import type { FieldMeta } from "../core/meta";
 import { useT } from "../i18n";
 import { ListEditor } from "./ListEditor";
@@ -129,25 +129,16 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
       );
       break;
     case "currency":
+      // a select of the currencies Osprey offers (a record's other code stays listed)
       input = (
-        <>
-          <input
-            {...common}
-            type="text"
-            list={`${id}-currencies`}
-            maxLength={3}
-            autoComplete="off"
-            spellCheck={false}
-            className="currency-input"
-            value={text}
-            onChange={(e) => onChange(e.target.value.toUpperCase())}
-          />
-          <datalist id={`${id}-currencies`}>
-            {CURRENCIES.map((c) => (
-              <option key={c} value={c} />
-            ))}
-          </datalist>
-        </>
+        <select {...common} className="currency-input" value={text} onChange={(e) => onChange(e.target.value || null)}>
+          <option value="">—</option>
+          {(text && !CURRENCIES.includes(text) ? [text, ...CURRENCIES] : CURRENCIES).map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
       );
       break;
     case "date":
@@ -193,8 +184,8 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
         );
         break;
       }
-      if (field.suggestions) {
-        input = <SuggestedInput common={common} kind={field.suggestions} value={text} maxLength={field.max_length} onChange={onChange} />;
+      if (fieldLookup(field)) {
+        input = <LookupSelect common={common} kind={fieldLookup(field) as LookupKind} value={text} onChange={onChange} />;
         break;
       }
       input = (
@@ -224,37 +215,26 @@ export function FieldInput({ entity, field, label, value, errors, onChange, reco
   );
 }
 
-/** A text input offering a lookup list's entries as you type (their codes are stored;
- * their names are shown beside them); any other text is still accepted. */
-function SuggestedInput(props: {
-  common: React.InputHTMLAttributes<HTMLInputElement> & { id: string };
+/** A select of a lookup list's active entries (their codes are stored, their names shown);
+ * a record's code the list no longer offers stays listed, so saving keeps it. */
+function LookupSelect(props: {
+  common: React.SelectHTMLAttributes<HTMLSelectElement> & { id: string };
   kind: LookupKind;
   value: string;
-  maxLength?: number | null;
   onChange: (value: unknown) => void;
 }) {
   const entries = useLookup(props.kind);
-  const listId = `${props.common.id}-suggestions`;
+  const offered = (entries ?? []).filter((entry) => entry.is_active || entry.code === props.value);
+  const known = offered.some((entry) => entry.code === props.value);
   return (
-    <>
-      <input
-        {...props.common}
-        type="text"
-        list={listId}
-        value={props.value}
-        maxLength={props.maxLength ?? undefined}
-        autoComplete="off"
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-      <datalist id={listId}>
-        {(entries ?? [])
-          .filter((entry) => entry.is_active)
-          .map((entry) => (
-            <option key={entry.code} value={entry.code}>
-              {entry.name}
-            </option>
-          ))}
-      </datalist>
-    </>
+    <select {...props.common} data-lookup={props.kind} value={props.value} onChange={(e) => props.onChange(e.target.value || null)}>
+      <option value="">—</option>
+      {props.value && !known && <option value={props.value}>{props.value}</option>}
+      {offered.map((entry) => (
+        <option key={entry.code} value={entry.code}>
+          {entry.name}
+        </option>
+      ))}
+    </select>
   );
 }

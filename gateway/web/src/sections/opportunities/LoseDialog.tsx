@@ -1,11 +1,14 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useLookup } from "../../core/lookups";
 import { useT } from "../../i18n";
 
-/** Asks why the deal was lost; nothing happens until a reason is given. */
+/** Asks why the deal was lost, from the loss reasons administrators keep (the entry's
+ * code is the deal's `lost_reason`); nothing happens until one is picked. */
 export function LoseDialog({ onLose, onCancel }: { onLose: (reason: string) => void; onCancel: () => void }) {
   const t = useT();
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState("");
+  const reasons = useLookup("loss-reasons");
   const id = useId();
   useEffect(() => {
     const element = dialog.current;
@@ -25,7 +28,16 @@ export function LoseDialog({ onLose, onCancel }: { onLose: (reason: string) => v
           <label className="field-label" htmlFor={`${id}-reason`}>
             {t("lose.reason")}
           </label>
-          <textarea id={`${id}-reason`} rows={3} maxLength={500} required autoFocus value={reason} onChange={(e) => setReason(e.target.value)} />
+          <select id={`${id}-reason`} required autoFocus data-lookup="loss-reasons" value={reason} onChange={(e) => setReason(e.target.value)}>
+            <option value="">—</option>
+            {(reasons ?? [])
+              .filter((entry) => entry.is_active)
+              .map((entry) => (
+                <option key={entry.code} value={entry.code}>
+                  {entry.name}
+                </option>
+              ))}
+          </select>
         </div>
         <div className="dialog-actions">
           <button type="button" className="button ghost" onClick={onCancel}>

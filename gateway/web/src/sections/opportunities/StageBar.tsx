@@ -2,6 +2,7 @@
 // there), then Won and Lost. A closed deal's bar only shows where it ended.
 import { useState } from "react";
 import { ApiError, ifMatch, request } from "../../core/api";
+import { lookupName, useLookup } from "../../core/lookups";
 import type { EntityRecord } from "../../core/meta";
 import { stageLabel, useStages } from "../../core/stages";
 import { useT } from "../../i18n";
@@ -10,6 +11,7 @@ import { LoseDialog } from "./LoseDialog";
 
 export function OpportunityStageBar({ record, version, onRecord }: RecordPartProps) {
   const t = useT();
+  const lossReasons = useLookup("loss-reasons");
   const stages = useStages();
   const [busy, setBusy] = useState(false);
   const [losing, setLosing] = useState(false);
@@ -76,7 +78,7 @@ export function OpportunityStageBar({ record, version, onRecord }: RecordPartPro
         </div>
       ) : (
         <p className="muted small outcome-note">
-          {record.status === "won" ? t("stages.closedWon") : t("stages.closedLost", { reason: String(record.lost_reason ?? "—") })}
+          {record.status === "won" ? t("stages.closedWon") : t("stages.closedLost", { reason: lookupName(lossReasons, record.lost_reason) || "—" })}
         </p>
       )}
       {problem && (
