@@ -2,7 +2,10 @@
 
 Every query reads ``records`` (and ``stage_periods``) of one entity, skips tombstones
 and keeps to the rows the reader may read — the same rule as every list
-(:func:`services.platform.list_filters.readable_by`).
+(:func:`services.platform.list_filters.readable_by`), by the entity's read scope when
+the reader's roles set rights (docs/architecture.md, "Access rights"): a role without
+the entity's ``read`` right gets 403, a field hidden from it is refused (422) as a
+group, an aggregate or a filter.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.platform.access import Actor
+from services.platform.audience import ENTITY_OF_RECORD_TYPE
+from services.platform.errors import ValidationFailed
 from services.platform.list_filters import readable_by
 
 from . import domain
@@ -64,8 +69,13 @@ def scope(model: str, actor: Actor, filters: tuple[domain.Filter, ...]) -> list[
         records.c.entity == model,
         records.c.deleted.is_(False),
     ]
+    entity = ENTITY_OF_RECORD_TYPE.get(model)
+    if entity is not None:
+        actor.require(entity, "read")
+        check_visible(model, actor, [item.field for item in filters])
     if model not in domain.CATALOGUE:
-        where.append(readable_by(actor, records.c.owner_id, records.c.team_id))
+        read_scope = actor.read_scope(entity) if entity is not None else None
+        where.append(readable_by(actor, records.c.owner_id, records.c.team_id, read_scope))
     for item in filters:
         expr = field(item.field, fields.get(item.field, item.kind))
         if item.values:
@@ -76,6 +86,18 @@ def scope(model: str, actor: Actor, filters: tuple[domain.Filter, ...]) -> list[
             if item.high is not None:
                 where.append(expr <= item.high)
     return where
+
+
+def check_visible(model: str, actor: Actor, names: list[str]) -> None:
+    """Refuse (422, naming each) the fields of ``model`` hidden from ``actor``."""
+    entity = ENTITY_OF_RECORD_TYPE.get(model)
+    hidden = actor.hidden(entity) if entity is not None else frozenset()
+    refused = sorted({name for name in names if name in hidden})
+    if refused:
+        raise ValidationFailed(
+            "A report may not use a field hidden from your role",
+            [{"field": name, "message": "hidden from your role"} for name in refused],
+        )
 
 
 def run(db: Any, report: domain.Report, actor: Actor) -> dict[str, Any]:
@@ -90,6 +112,11 @@ def run(db: Any, report: domain.Report, actor: Actor) -> dict[str, Any]:
 def raw_rows(db: Any, report: domain.Report, actor: Actor) -> tuple[list[dict[str, Any]], bool]:
     """The report's rows as PostgreSQL answers them (decimals, dates), at most
     ``MAX_ROWS``, and whether there were more."""
+    check_visible(
+        report.model,
+        actor,
+        [g.field for g in report.groups] + [a.field for a in report.aggregates if a.field],
+    )
     groups = [_grouped(g).label(g.key) for g in report.groups]
     aggregates = [_aggregated(a).label(a.key) for a in report.aggregates]
     statement = sa.select(*groups, *aggregates).where(*scope(report.model, actor, report.filters))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.platform.access import Actor
+from services.platform.audience import reads_record
 from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
 from services.platform.records import check_version
 from services.platform.requests_once import claim_request, keep_answer
@@ -64,7 +65,7 @@ class PostsRpc(FeedBase):
                 raise bad("related", f"needs type ({', '.join(domain.RECORD_TYPES)}) and id")
             related_type, related_id = related["type"], related["id"]
             ref = store.record_ref(self.db, related_type, related_id)
-            if not caller.can_read(ref["owner_id"], ref["team_id"]):
+            if not reads_record(caller, related_type, ref["owner_id"], ref["team_id"]):
                 raise NotFound(
                     "No such record", [{"field": "related", "message": "no such record"}]
                 )
@@ -227,7 +228,7 @@ class PostsRpc(FeedBase):
         if not domain.is_uuid(related_id):
             raise bad("related_id", "must be a record id")
         ref = store.record_ref(self.db, related_type, related_id)
-        if not caller.can_read(ref["owner_id"], ref["team_id"]):
+        if not reads_record(caller, related_type, ref["owner_id"], ref["team_id"]):
             raise NotFound("No such record", [{"field": "related_id", "message": "no such record"}])
         stmt = posts_store.posts_on_record(related_type, related_id)
         page = posts_store.post_page(self.db, stmt, caller, query)

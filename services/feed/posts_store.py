@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
+from services.platform.audience import ENTITY_OF_RECORD_TYPE
 from services.platform.errors import NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
@@ -54,22 +55,41 @@ def visible(caller: Actor) -> sa.ColumnElement[bool]:
             sa.select(channel_members.c.channel_id).where(channel_members.c.user_id == caller.id)
         ),
     )
-    if caller.is_admin:
-        on_record = posts.c.related_id.is_not(None)
-    else:
-        denied = sa.exists().where(
-            record_refs.c.type == posts.c.related_type,
-            record_refs.c.id == posts.c.related_id,
-            sa.or_(record_refs.c.owner_id.is_not(None), record_refs.c.team_id.is_not(None)),
-            sa.func.coalesce(record_refs.c.owner_id != caller.id, True),
-            (
-                sa.func.coalesce(record_refs.c.team_id != caller.team_id, True)
-                if caller.team_id
-                else sa.true()
-            ),
-        )
-        on_record = sa.and_(posts.c.related_id.is_not(None), ~denied)
+    on_record = sa.and_(posts.c.related_id.is_not(None), _records_readable(caller))
     return sa.or_(sa.and_(posts.c.channel_id.is_not(None), in_channel), on_record)
+
+
+def _records_readable(caller: Actor) -> sa.ColumnElement[bool]:
+    """SQL: the caller reads the post's record. Without rights in the actor, the
+    defaults (admins every record; others their own, their team's and unowned ones);
+    with rights, per record type its entity's ``read`` right and read scope."""
+    if caller.rights is None:
+        return sa.true() if caller.is_admin else ~_denied(caller, "team")
+    readable = []
+    for record_type in domain.RECORD_TYPES:
+        entity = ENTITY_OF_RECORD_TYPE[record_type]
+        if not caller.may(entity, "read"):
+            continue
+        scope = caller.read_scope(entity)
+        of_type = posts.c.related_type == record_type
+        readable.append(of_type if scope == "all" else sa.and_(of_type, ~_denied(caller, scope)))
+    return sa.or_(*readable) if readable else sa.false()
+
+
+def _denied(caller: Actor, scope: str) -> sa.ColumnElement[bool]:
+    """SQL: the post's record, as the feed last heard of it, is outside ``scope`` (own
+    or team) for the caller — owned or teamed, not the caller's, not the caller's team."""
+    return sa.exists().where(
+        record_refs.c.type == posts.c.related_type,
+        record_refs.c.id == posts.c.related_id,
+        sa.or_(record_refs.c.owner_id.is_not(None), record_refs.c.team_id.is_not(None)),
+        sa.func.coalesce(record_refs.c.owner_id != caller.id, True),
+        (
+            sa.func.coalesce(record_refs.c.team_id != caller.team_id, True)
+            if scope == "team" and caller.team_id
+            else sa.true()
+        ),
+    )
 
 
 def post_row(db: Any, post_id: Any, caller: Actor, *, for_update: bool = False) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.platform.access import Actor
+from services.platform.audience import reads_record
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.rpc import rpc
 
@@ -40,7 +41,7 @@ class SubscriptionsRpc(FeedBase):
             store.channel_row(self.db, target_id, caller)
         else:
             ref = store.record_ref(self.db, kind, target_id)
-            if not caller.can_read(ref["owner_id"], ref["team_id"]):
+            if not reads_record(caller, kind, ref["owner_id"], ref["team_id"]):
                 raise NotFound("No such record", [{"field": "target", "message": "no such record"}])
         existed = store.is_following(self.db, caller.id, kind, target_id)
         out = store.follow(self.db, caller.id, kind, target_id)

@@ -1,0 +1,74 @@
+"""Who sees a live-stream item about a record: the default rule, and the rights a role
+sets per entity (object right ``read`` and the read scope) when the actor carries them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.platform.access import Actor
+from services.platform.audience import audience_includes, can_read_record, reads_record
+
+TEAM, OTHER_TEAM = "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b"
+ME, MATE, STRANGER = (
+    "0190a000-0000-7000-8000-000000000001",
+    "0190a000-0000-7000-8000-000000000002",
+    "0190a000-0000-7000-8000-000000000003",
+)
+
+
+def rep(rights: dict[str, Any] | None = None, roles: tuple[str, ...] = ("sales_rep",)) -> dict:
+    actor: dict[str, Any] = {"id": ME, "roles": list(roles), "team_id": TEAM}
+    if rights is not None:
+        actor["rights"] = rights
+    return actor
+
+
+def about(record_type: str, owner: str | None, team: str | None) -> dict[str, Any]:
+    return {
+        "kind": "record",
+        "record": {"type": record_type, "id": "x", "owner_id": owner, "team_id": team},
+    }
+
+
+def test_without_rights_the_default_rule_holds() -> None:
+    actor = rep()
+    assert audience_includes(about("lead", MATE, TEAM), actor)  # the team's
+    assert not audience_includes(about("lead", STRANGER, OTHER_TEAM), actor)
+    assert audience_includes(about("lead", None, None), actor)  # a shared queue
+    assert audience_includes(about("lead", STRANGER, OTHER_TEAM), rep(roles=("admin",)))
+
+
+def test_the_read_scope_of_the_records_entity_decides() -> None:
+    rights = {
+        "leads": {"ops": "r", "read": "own", "write": "own"},
+        "opportunities": {"ops": "r", "read": "all", "write": "own"},
+        "accounts": {"ops": "r", "read": "team", "write": "own"},
+    }
+    actor = rep(rights)
+    assert audience_includes(about("lead", ME, TEAM), actor)
+    assert not audience_includes(about("lead", MATE, TEAM), actor)  # own only
+    assert audience_includes(about("lead", None, None), actor)  # queues at every scope
+    assert audience_includes(about("opportunity", STRANGER, OTHER_TEAM), actor)  # all
+    assert audience_includes(about("account", MATE, TEAM), actor)
+    assert not audience_includes(about("account", STRANGER, OTHER_TEAM), actor)
+
+
+def test_no_read_right_hides_every_record_of_the_entity() -> None:
+    actor = rep({"leads": {"ops": "c", "read": "all", "write": "all"}})  # create only
+    assert not audience_includes(about("lead", ME, TEAM), actor)
+    assert not audience_includes(about("lead", None, None), actor)
+    # an entity the rights leave out is not readable either
+    assert not audience_includes(about("invoice", ME, TEAM), actor)
+    # an item that is not about a record keeps its own rule
+    assert audience_includes({"kind": "all"}, actor)
+    assert audience_includes({"kind": "users", "user_ids": [ME]}, actor)
+
+
+def test_the_dict_rule_and_the_actor_rule_agree() -> None:
+    rights = {"leads": {"ops": "r", "read": "team", "write": "own"}}
+    for actor in (rep(), rep(rights), rep(roles=("admin",))):
+        caller = Actor.from_dict(actor)
+        for owner, team in ((ME, TEAM), (MATE, TEAM), (STRANGER, OTHER_TEAM), (None, None)):
+            assert can_read_record(actor, owner, team, "lead") == reads_record(
+                caller, "lead", owner, team
+            ), (actor, owner, team)
