@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import eventlet
+
 from services.platform.access import Actor
 from services.platform.errors import EXPECTED, PermissionDenied, ValidationFailed
 from services.platform.events import utcnow
@@ -29,6 +31,9 @@ from .dependencies import LeadsBase
 
 #: At most this many rows per call.
 MAX_BULK_ROWS = 5000
+#: Rows checked between two chances for the service's other requests to run (a batch
+#: is CPU work for a green thread: without them it would hold the process).
+YIELD_EVERY = 100
 ON_DUPLICATE = ("skip", "create")
 
 
@@ -73,6 +78,8 @@ class BulkRpc(LeadsBase):
         now = utcnow()
         candidates: list[tuple[int, dict[str, Any]]] = []
         for number, row in enumerate(rows):
+            if number % YIELD_EVERY == 0:
+                eventlet.sleep(0)  # the service's other requests go on meanwhile
             try:
                 if not isinstance(row, dict):
                     raise failed("row", "must be an object of lead fields")
@@ -86,7 +93,9 @@ class BulkRpc(LeadsBase):
             candidates.append((number, values))
         new = self._unmatched(candidates, keys, caller, results)
         rules = scoring_store.active_rules(self.db)
-        for values in new:
+        for number, values in enumerate(new):
+            if rules and number % YIELD_EVERY == 0:
+                eventlet.sleep(0)
             score, reasons = domain.score_lead(
                 rules, domain.lead_values(values), values.get("score")
             )

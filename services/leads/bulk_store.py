@@ -142,28 +142,31 @@ def emit_imported(db: Any, leads: Sequence[dict[str, Any]], actor: dict[str, Any
     defaults, leads}``, each lead being ``defaults`` overlaid with its entry (the values
     every lead of the event shares are said once)."""
     for start in range(0, len(leads), LEADS_PER_EVENT):
-        records = [_record(lead) for lead in leads[start : start + LEADS_PER_EVENT]]
-        db.emit("leads_imported", imported_data(records), actor=actor)
+        db.emit(
+            "leads_imported", imported_data(leads[start : start + LEADS_PER_EVENT]), actor=actor
+        )
 
 
-def _record(values: dict[str, Any]) -> dict[str, Any]:
-    """The lead as ``lead_created`` carries it (``dump_lead``'s shape)."""
-    record = {name: values.get(name) for name in domain.FIELD_NAMES}
+def imported_data(leads: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{count, defaults, leads}`` of new leads' values: each lead as ``lead_created``
+    carries it (``dump_lead``'s fields, times in ISO 8601), the fields equal in every
+    lead said once in ``defaults``."""
+    columns = {name: [lead.get(name) for lead in leads] for name in domain.FIELD_NAMES}
+    defaults: dict[str, Any] = {}
+    for name, column in columns.items():
+        if name != "id" and column.count(column[0]) == len(column):
+            defaults[name] = column[0]
     for name in ("created_at", "updated_at"):
-        record[name] = isoformat(record[name])
-    return record
-
-
-def imported_data(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """``{count, defaults, leads}``: the fields equal in every record said once."""
-    first = records[0]
-    defaults = {
-        name: value
-        for name, value in first.items()
-        if name != "id" and all(r[name] == value for r in records)
-    }
-    leads = [{k: v for k, v in r.items() if k not in defaults} for r in records]
-    return {"count": len(records), "defaults": defaults, "leads": leads}
+        if name in defaults:
+            defaults[name] = isoformat(defaults[name])
+        else:
+            columns[name] = [isoformat(value) for value in columns[name]]
+    varying = [name for name in domain.FIELD_NAMES if name not in defaults]
+    entries = [
+        dict(zip(varying, values, strict=True))
+        for values in zip(*(columns[n] for n in varying), strict=True)
+    ]
+    return {"count": len(leads), "defaults": defaults, "leads": entries}
 
 
 def imported_leads(data: dict[str, Any]) -> list[dict[str, Any]]:

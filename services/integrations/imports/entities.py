@@ -13,6 +13,7 @@ was created and writes back what an update changed.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,13 @@ class Writer:
 
     # --- writing ---------------------------------------------------------------------
     def write(self, rows: list[Row]) -> Batch:
+        return self.send(rows)()
+
+    def send(self, rows: list[Row]) -> Callable[[], Batch]:
+        """Start writing the rows; what they became comes from the function returned.
+        A leads batch for the bulk create is sent and answered meanwhile (the caller
+        reads the next batch while the leads service writes this one); other batches
+        are written before this returns."""
         batch = Batch()
         good: list[Row] = []
         for row in rows:
@@ -100,19 +108,28 @@ class Writer:
             else:
                 good.append(row)
         if not good:
-            return batch
-        if self.entity == "leads":
-            self._write_leads(good, batch)
-        else:
+            return lambda: batch
+        if self.entity != "leads":
             for row in good:
                 self._write_one(row, batch)
-        return batch
+            return lambda: batch
+        if self._bulk() and len(good) <= LEADS_PER_BULK_CALL:
+            reply = self._bulk_call(good)
+            return lambda: self._bulk_answer(good, reply.result(), batch)
+        self._write_leads(good, batch)
+        return lambda: batch
+
+    def _bulk(self) -> bool:
+        """Whether the leads go through the bulk create: matched on its exact keys alone
+        (or not matched)."""
+        match_on = self.options["match_on"]
+        return self.options["on_duplicate"] == "create" or set(match_on) <= set(BULK_MATCH_KEYS)
 
     def _write_leads(self, rows: list[Row], batch: Batch) -> None:
         match_on = self.options["match_on"]
-        on_duplicate = self.options["on_duplicate"]
-        if on_duplicate == "create" or set(match_on) <= set(BULK_MATCH_KEYS):
-            self._bulk_leads(rows, batch)
+        if self._bulk():
+            for part in chunks(rows, LEADS_PER_BULK_CALL):
+                self._bulk_answer(part, self._bulk_call(part).result(), batch)
             return
         # matching on names: the look-alike search of each row (import_leads)
         again: list[Row] = []
@@ -134,29 +151,31 @@ class Writer:
                         batch.entries.append(self._on_match(row, match["record"]["id"]))
         self._create_leads(again, batch)
 
-    def _bulk_leads(self, rows: list[Row], batch: Batch) -> None:
-        """The rows through ``leads.create_leads_in_bulk``, up to 5,000 a call: matched
-        on the chosen exact keys (email, phone) against the leads the caller may read
-        and the rows before, a matched row skipped or updating its match, the others
-        created, each with its reasons when the leads service refuses it."""
+    def _bulk_call(self, rows: list[Row]) -> Any:
+        """``leads.create_leads_in_bulk`` of up to 5,000 rows, sent (its reply to wait
+        for): matched on the chosen exact keys (email, phone) against the leads the
+        caller may read and the rows before them."""
         create_anyway = self.options["on_duplicate"] == "create"
-        match_on = [] if create_anyway else list(self.options["match_on"])
-        for part in chunks(rows, LEADS_PER_BULK_CALL):
-            answer = self.rpcs["leads"].create_leads_in_bulk(
-                [domain.payload("leads", row.values) for row in part],
-                self.actor,
-                match_on=match_on,
-                on_duplicate="create" if create_anyway else "skip",
-            )
-            for row, result in zip(part, answer["rows"], strict=True):
-                if result["status"] == "created":
-                    batch.entries.append(
-                        {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
-                    )
-                elif result["status"] == "matched":
-                    batch.entries.append(self._on_match(row, result["lead_id"]))
-                else:
-                    batch.entries.append(failed_entry(row, result["errors"]))
+        return self.rpcs["leads"].create_leads_in_bulk.call_async(
+            [domain.payload("leads", row.values) for row in rows],
+            self.actor,
+            match_on=[] if create_anyway else list(self.options["match_on"]),
+            on_duplicate="create" if create_anyway else "skip",
+        )
+
+    def _bulk_answer(self, rows: list[Row], answer: dict[str, Any], batch: Batch) -> Batch:
+        """What each row became: created, its match skipped or updated, or refused with
+        the leads service's reasons."""
+        for row, result in zip(rows, answer["rows"], strict=True):
+            if result["status"] == "created":
+                batch.entries.append(
+                    {"row_no": row.row_no, "status": "created", "record_id": result["lead_id"]}
+                )
+            elif result["status"] == "matched":
+                batch.entries.append(self._on_match(row, result["lead_id"]))
+            else:
+                batch.entries.append(failed_entry(row, result["errors"]))
+        return batch
 
     def _create_leads(self, rows: list[Row], batch: Batch) -> None:
         """Create the rows through ``import_leads``, up to 500 a call, the calls made at

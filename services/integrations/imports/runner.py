@@ -26,7 +26,7 @@ from services.platform.events import utcnow
 
 from . import domain, reading, store
 from .dependencies import ImportsBase
-from .entities import Row, Writer
+from .entities import Batch, Row, Writer
 from .exports import run_export
 
 log = logging.getLogger(__name__)
@@ -110,36 +110,32 @@ class RunnerRpc(ImportsBase):
         size = self.settings.batch_rows * self.settings.parallel
         if job.entity == "leads":
             size = self.settings.lead_batch_rows
-        while time.monotonic() < deadline:
+        # One batch in the owning service's hands while the next is read and converted
+        # here: the two processes work side by side. Its answer is recorded before the
+        # next batch is sent, so each batch's duplicate check sees the ones before.
+        pending: tuple[list[Row], int, Any] | None = None
+        read_to = position
+        while True:
             batch: list[Row] = []
             read = 0
-            for cells in islice(rows, size):
-                read += 1
-                if domain.is_blank_row(cells):
-                    continue
-                values, errors = domain.convert_row(job.entity, mapping, cells)
-                batch.append(Row(position + read, cells, values, errors))
-            if read == 0:
-                finished = True
+            if time.monotonic() < deadline:
+                for cells in islice(rows, size):
+                    read += 1
+                    if domain.is_blank_row(cells):
+                        continue
+                    values, errors = domain.convert_row(job.entity, mapping, cells)
+                    batch.append(Row(read_to + read, cells, values, errors))
+                finished = read == 0
+            answered = pending[2]() if pending is not None else None
+            sent = (batch, read, writer.send(batch)) if read else None
+            if pending is not None and answered is not None:
+                position, done, failed_count = self._record(
+                    job.id, pending[0], pending[1], answered, counts,
+                    (position, done, failed_count),
+                )  # fmt: skip
+            pending, read_to = sent, read_to + read
+            if pending is None:
                 break
-            result = writer.write(batch)
-            store.add_rows(self.db, job.id, result.entries)
-            for number, side in enumerate(result.side_records, start=1):
-                store.add_rows(self.db, job.id, [{
-                    "row_no": -(counts.get("side", 0) + number), "status": "created", **side,
-                }])  # fmt: skip
-            counts["side"] = counts.get("side", 0) + len(result.side_records)
-            for entry in result.entries:
-                counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-            position += read
-            done += len(batch)
-            failed_count += sum(1 for e in result.entries if e["status"] == "failed")
-            store.update_job(
-                self.db, job.id, position=position, done=done, failed=failed_count,
-                counts=counts, leased_until=utcnow() + store.LEASE,
-            )  # fmt: skip
-            self.db.commit()
-            self.open_files[job.id]["position"] = position
         if finished:
             self._close(job.id)
             store.update_job(
@@ -151,6 +147,36 @@ class RunnerRpc(ImportsBase):
             # let the next tick (of this or another instance) take it up again
             store.update_job(self.db, job.id, leased_until=utcnow())
             self.db.commit()
+
+    def _record(
+        self,
+        job_id: str,
+        batch: list[Row],
+        read: int,
+        result: Batch,
+        counts: dict[str, int],
+        progress: tuple[int, int, int],
+    ) -> tuple[int, int, int]:
+        """What a batch's rows became and the progress, committed together."""
+        position, done, failed_count = progress
+        store.add_rows(self.db, job_id, result.entries)
+        for number, side in enumerate(result.side_records, start=1):
+            store.add_rows(self.db, job_id, [{
+                "row_no": -(counts.get("side", 0) + number), "status": "created", **side,
+            }])  # fmt: skip
+        counts["side"] = counts.get("side", 0) + len(result.side_records)
+        for entry in result.entries:
+            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+        position += read
+        done += len(batch)
+        failed_count += sum(1 for e in result.entries if e["status"] == "failed")
+        store.update_job(
+            self.db, job_id, position=position, done=done, failed=failed_count,
+            counts=counts, leased_until=utcnow() + store.LEASE,
+        )  # fmt: skip
+        self.db.commit()
+        self.open_files[job_id]["position"] = position
+        return position, done, failed_count
 
     # --- rolling back ----------------------------------------------------------------
     def _undo_slice(self, job: Any) -> None:
