@@ -9,46 +9,16 @@ it on). Lists, reads, the search box and look-alike searches honour shares
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from services.platform import records
 from services.platform.access import Actor
-from services.platform.errors import EXPECTED, ValidationFailed
+from services.platform.errors import EXPECTED
+from services.platform.record_shares import clean_share
 from services.platform.rpc import rpc
-from services.platform.values import is_uuid
 
 from . import access, shares_store, store
 from .dependencies import LeadsBase
-
-SHARE_ACCESS = ("read", "edit")
-_SHARE_FIELDS = ("user_id", "team_id", "access")
-
-
-def clean_share(data: Any) -> dict[str, Any]:
-    """``{user_id | team_id, access}`` checked: exactly one of the two ids, ``access``
-    read (the default) or edit. Raises one ``ValidationFailed`` naming every field."""
-    if not isinstance(data, Mapping):
-        raise ValidationFailed(
-            "data: must be an object", [{"field": "data", "message": "must be an object"}]
-        )
-    errors = [
-        {"field": str(name), "message": "unknown field"}
-        for name in data
-        if name not in _SHARE_FIELDS
-    ]
-    user_id, team_id = data.get("user_id"), data.get("team_id")
-    for name, value in (("user_id", user_id), ("team_id", team_id)):
-        if value is not None and not is_uuid(value):
-            errors.append({"field": name, "message": f"must be a {name[:-3]} id"})
-    if (user_id is None) == (team_id is None):
-        errors.append({"field": "user_id", "message": "give a user_id or a team_id, not both"})
-    share_access = data.get("access", "read")
-    if share_access not in SHARE_ACCESS:
-        errors.append({"field": "access", "message": "must be read or edit"})
-    if errors:
-        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
-    return {"user_id": user_id, "team_id": team_id, "access": share_access}
 
 
 class SharesRpc(LeadsBase):

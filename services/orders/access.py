@@ -13,11 +13,17 @@ from __future__ import annotations
 from services.platform.access import Actor
 from services.platform.entity_access import EntityAccess
 
-from . import domain
+from . import domain, models
 
 PRODUCTS = EntityAccess("products", "product", text_fields=("code", "name", "category"))
-ORDERS = EntityAccess("orders", "order", text_fields=("number",), amount_fields=("total",))
-INVOICES = EntityAccess("invoices", "invoice", text_fields=("number",), amount_fields=("total",))
+ORDERS = EntityAccess(
+    "orders", "order", models.order_shares, text_fields=("number",), amount_fields=("total",)
+)
+INVOICES = EntityAccess(
+    "invoices", "invoice", models.invoice_shares, text_fields=("number",), amount_fields=("total",)
+)
+#: the shared entities by the name a share's RPCs take (products have no owner to share)
+SHARED = {rights.entity: rights for rights in (ORDERS, INVOICES)}
 
 
 def require_catalogue(caller: Actor, op: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.platform.db import service_metadata
+from services.platform.record_shares import shares_table
 from services.platform.requests_once import applied_requests_table
 
 from .accounting_contract import ACCOUNTING_STATUSES
@@ -393,3 +394,9 @@ sa.Index(
     postgresql_using="gin",
     postgresql_ops={"number_lower": "gin_trgm_ops"},
 )
+
+
+# Record sharing (docs/architecture.md, "Access rights"): an order or an invoice shared
+# with a user or a team for reading or editing, beyond their roles' scope (orders_0008).
+order_shares = shares_table(metadata, "order_shares", "orders.orders")
+invoice_shares = shares_table(metadata, "invoice_shares", "orders.invoices")

@@ -15,6 +15,7 @@ from .orders import OrdersRpc
 from .pdf import InvoicePdfRpc
 from .proposals import ProposalsHandlers
 from .settings import SettingsRpc
+from .shares import SharesRpc
 
 
 class OrdersService(
@@ -26,6 +27,7 @@ class OrdersService(
     InvoicesRpc,
     InvoicePdfRpc,
     ExportsRpc,
+    SharesRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.platform.db import service_metadata
 from services.platform.listing import LOOKUP_INCLUDE, after_first_word, phone_key_sql
+from services.platform.record_shares import shares_table
 from services.platform.requests_once import applied_requests_table
 
 from .domain import (
@@ -611,3 +612,11 @@ class MergeRecord(Base):
         sa.Index("ix_merges_kept_id", "kept_id"),
         sa.Index("ix_merges_merged_id", "merged_id"),
     )
+
+
+# Record sharing (docs/architecture.md, "Access rights"): a record shared with a user or
+# a team for reading or editing, beyond the record scope of their roles (sales_0012).
+account_shares = shares_table(metadata, "account_shares", "sales.accounts")
+contact_shares = shares_table(metadata, "contact_shares", "sales.contacts")
+opportunity_shares = shares_table(metadata, "opportunity_shares", "sales.opportunities")
+activity_shares = shares_table(metadata, "activity_shares", "sales.activities")

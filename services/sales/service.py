@@ -21,6 +21,7 @@ from .lead_links import LeadLinksHandlers
 from .merges import MergesRpc
 from .opportunities import OpportunitiesRpc
 from .pipeline import PipelineRpc
+from .shares import SharesRpc
 from .stages import StagesRpc
 from .tactics import TacticsRpc
 
@@ -40,6 +41,7 @@ class SalesService(
     NameIndexStatusRpc,
     ExportsRpc,
     BatchRpc,
+    SharesRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""
 

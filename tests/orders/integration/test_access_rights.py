@@ -197,3 +197,38 @@ def test_hidden_and_read_only_columns_of_orders_invoices_and_products(orders):
     )
     # the admin sees it all
     assert call(orders, "get_order", placed["id"], actor=ADMIN)["total"] == "777.00"
+
+
+# --- record sharing ---------------------------------------------------------------------
+
+
+def test_an_order_and_an_invoice_shared_beyond_the_scope(orders):
+    owner = holder("owner@osprey.test", TEAM_A)
+    guest = holder("guest@osprey.test", TEAM_B)
+    placed = order(orders, owner, price="5150.00")
+    bill = call(orders, "create_invoice", {"currency": "EUR", "total": "51.00"}, actor=owner)
+    with pytest.raises(NotFound):
+        call(orders, "get_order", placed["id"], actor=guest)
+    share = call(
+        orders,
+        "share_record",
+        "orders",
+        placed["id"],
+        {"user_id": guest["id"], "access": "edit"},
+        actor=owner,
+    )
+    assert share["order_id"] == placed["id"]
+    assert call(orders, "get_order", placed["id"], actor=guest)["id"] == placed["id"]
+    assert placed["id"] in listed(orders, "list_orders", guest, q="5150")
+    assert call(orders, "confirm_order", placed["id"], actor=guest)["status"] == "confirmed"
+    with pytest.raises(PermissionDenied):  # an edit share does not share on
+        call(orders, "share_record", "orders", placed["id"], {"team_id": TEAM_B}, actor=guest)
+    call(orders, "share_record", "invoices", bill["id"], {"team_id": TEAM_B}, actor=owner)
+    assert call(orders, "get_invoice", bill["id"], actor=guest)["id"] == bill["id"]
+    with pytest.raises(PermissionDenied):  # read only
+        call(orders, "issue_invoice", bill["id"], actor=guest)
+    call(orders, "unshare_record", "orders", placed["id"], share["id"], actor=owner)
+    with pytest.raises(NotFound):
+        call(orders, "get_order", placed["id"], actor=guest)
+    with pytest.raises(ValidationFailed):
+        call(orders, "list_record_shares", "products", placed["id"], actor=owner)

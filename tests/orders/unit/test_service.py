@@ -29,7 +29,9 @@ PRODUCT = "00000000-0000-7000-8000-000000000001"
 
 @pytest.fixture
 def service():
-    return worker_factory(OrdersService)
+    worker = worker_factory(OrdersService)
+    worker.db.scalar.return_value = None  # no record is shared with anyone (record sharing)
+    return worker
 
 
 def an_order(**values: Any) -> SimpleNamespace:

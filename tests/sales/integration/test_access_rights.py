@@ -266,3 +266,81 @@ def test_read_only_fields_are_refused_on_create_and_update_naming_them(sales):
     rep = holder("rep@osprey.test", TEAM_A)
     made = call(sales, "create_contact", {"full_name": "Free", "job_title": "CEO"}, actor=rep)
     assert made["job_title"] == "CEO"
+
+
+# --- record sharing ---------------------------------------------------------------------
+
+
+def test_a_record_shared_with_a_user_or_a_team_is_read_and_changed_beyond_the_scope(sales):
+    owner = holder("owner@osprey.test", TEAM_A)
+    guest = holder("guest@osprey.test", TEAM_B)
+    guest_mate = holder("gmate@osprey.test", TEAM_B)
+    account = call(sales, "create_account", {"name": "Shared Co"}, actor=owner)
+    deal = call(sales, "create_opportunity", {"title": "Shared deal"}, actor=owner)
+    task = call(sales, "create_activity", {"type": "task", "title": "Shared task"}, actor=owner)
+    with pytest.raises(NotFound):
+        call(sales, "get_account", account["id"], actor=guest)
+
+    share = call(
+        sales, "share_record", "accounts", account["id"], {"user_id": guest["id"]}, actor=owner
+    )
+    assert (share["account_id"], share["user_id"], share["access"]) == (
+        account["id"],
+        guest["id"],
+        "read",
+    )
+    assert call(sales, "get_account", account["id"], actor=guest)["id"] == account["id"]
+    assert account["id"] in listed(sales, "list_accounts", guest, q="Shared")
+    found = call(sales, "check_account_duplicates", {"name": "Shared Co"}, actor=guest)
+    assert account["id"] in {c["record"]["id"] for c in found}
+    with pytest.raises(PermissionDenied):  # read, not edit
+        call(sales, "update_account", account["id"], {"name": "Guest"}, actor=guest)
+    with pytest.raises(NotFound):  # a user's share is theirs alone
+        call(sales, "get_account", account["id"], actor=guest_mate)
+
+    # shared with the guest's team for editing: changed, not deleted nor shared on
+    call(
+        sales,
+        "share_record",
+        "opportunities",
+        deal["id"],
+        {"team_id": TEAM_B, "access": "edit"},
+        actor=owner,
+    )
+    assert (
+        call(sales, "update_opportunity", deal["id"], {"title": "By B"}, actor=guest_mate)["title"]
+        == "By B"
+    )
+    assert deal["id"] in listed(sales, "list_opportunities", guest)
+    board = call(sales, "pipeline", None, actor=guest)
+    assert deal["id"] in {c["id"] for col in board["stages"] for c in col["items"]}
+    with pytest.raises(PermissionDenied):
+        call(sales, "delete_opportunity", deal["id"], actor=guest_mate)
+    with pytest.raises(PermissionDenied):
+        call(
+            sales,
+            "share_record",
+            "opportunities",
+            deal["id"],
+            {"user_id": guest["id"]},
+            actor=guest_mate,
+        )
+    call(sales, "share_record", "activities", task["id"], {"user_id": guest["id"]}, actor=owner)
+    assert call(sales, "get_activity", task["id"], actor=guest)["id"] == task["id"]
+    assert task["id"] in listed(sales, "list_activities", guest)
+
+    # the owner lists and takes the share back; then it is gone for the guest
+    shares = call(sales, "list_record_shares", "accounts", account["id"], actor=owner)["items"]
+    assert [(s["user_id"], s["access"]) for s in shares] == [(guest["id"], "read")]
+    call(sales, "unshare_record", "accounts", account["id"], share["id"], actor=owner)
+    with pytest.raises(NotFound):
+        call(sales, "get_account", account["id"], actor=guest)
+    with pytest.raises(NotFound):
+        call(sales, "unshare_record", "accounts", account["id"], share["id"], actor=owner)
+    # bad shares are named field by field
+    with pytest.raises(ValidationFailed) as exc:
+        call(sales, "share_record", "accounts", account["id"], {"access": "all"}, actor=owner)
+    assert set(fields_of(exc)) == {"user_id", "access"}
+    with pytest.raises(ValidationFailed) as exc:
+        call(sales, "list_record_shares", "planets", account["id"], actor=owner)
+    assert set(fields_of(exc)) == {"entity"}
