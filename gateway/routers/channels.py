@@ -9,10 +9,11 @@ the record). docs/api.md, "Feed".
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
+from . import feed_filters
 from .feed_schemas import (
     ChannelIn,
     ChannelOut,
@@ -33,15 +34,26 @@ Actor = dict[str, Any]
 # --- channels ----------------------------------------------------------------------------
 
 
-@router.get("/channels", response_model=ChannelPage, tags=["feed"])
+@router.get(
+    "/channels",
+    response_model=ChannelPage,
+    tags=["feed"],
+    openapi_extra=feed_filters.document(feed_filters.CHANNEL_FILTERS),
+)
 async def list_channels(
+    request: Request,
     limit: int | None = Limit,
     cursor: str | None = Cursor,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
-    """The channels the caller may see: public ones and private ones they belong to."""
-    return await rpc.call("feed", "list_channels", page_query(limit, cursor), actor=actor)
+    """The channels the caller may see: public ones and private ones they belong to;
+    `filter[is_private]`, `filter[member_ids]`."""
+    query = page_query(limit, cursor)
+    filters = feed_filters.parse(request, feed_filters.CHANNEL_FILTERS)
+    if filters:
+        query["filter"] = filters
+    return await rpc.call("feed", "list_channels", query, actor=actor)
 
 
 # Create (Location), get, change (If-Match) and delete, as for every record.

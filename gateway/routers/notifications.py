@@ -10,10 +10,11 @@ the record). docs/api.md, "Feed".
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import current_actor, rpc_client
 from ..rpc import RpcClient
+from . import feed_filters
 from .common import require_json
 from .feed_schemas import (
     Count,
@@ -94,16 +95,26 @@ async def unfollow(
     return Response(status_code=204)
 
 
-@router.get("/notifications", response_model=NotificationPage, tags=["feed"])
+@router.get(
+    "/notifications",
+    response_model=NotificationPage,
+    tags=["feed"],
+    openapi_extra=feed_filters.document(feed_filters.NOTIFICATION_FILTERS),
+)
 async def list_notifications(
+    request: Request,
     unread: bool | None = None,
     limit: int | None = Limit,
     cursor: str | None = Cursor,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:
-    """The caller's notifications, newest first (`?unread=true`: unread ones only)."""
+    """The caller's notifications, newest first (`?unread=true`: unread ones only), by
+    `filter[kind]`, `filter[read]`, `filter[related_type]` and `filter[related_id]`."""
+    filters = feed_filters.parse(request, feed_filters.NOTIFICATION_FILTERS)
     query = page_query(limit, cursor, unread=True if unread else None)
+    if filters:
+        query["filter"] = filters
     return await rpc.call("feed", "list_notifications", query, actor=actor)
 
 

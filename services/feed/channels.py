@@ -17,7 +17,7 @@ from services.platform.values import parse_expected_version
 
 from . import channels_store, domain, store
 from .base import FeedBase
-from .schemas import page_limit
+from .schemas import invalid, page_limit
 
 FIELDS = {"name", "description", "is_private", "member_ids"}
 
@@ -64,11 +64,18 @@ class ChannelsRpc(FeedBase):
     def list_channels(
         self, query: dict[str, Any] | None = None, *, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        """The channels the caller may see, by name: ``{items, next_cursor}`` (cursor: name)."""
+        """The channels the caller may see, by name: ``{items, next_cursor}`` (cursor: name);
+        ``filter`` ``{is_private: bool, member_ids: [..]}``."""
         caller = Actor.from_dict(actor)
         query = query or {}
         limit = page_limit(query.get("limit"), 100, 500)
-        rows = channels_store.visible_channels(self.db, caller, limit + 1, query.get("cursor"))
+        try:
+            filters = domain.list_filters(query.get("filter"), domain.CHANNEL_FILTERS)
+        except domain.Invalid as exc:
+            raise invalid(exc) from None
+        rows = channels_store.visible_channels(
+            self.db, caller, limit + 1, query.get("cursor"), filters
+        )
         items = [store.channel_out(self.db, r, caller) for r in rows[:limit]]
         next_cursor = rows[limit - 1].name if len(rows) > limit else None
         self.db.commit()

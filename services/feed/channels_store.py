@@ -15,9 +15,13 @@ from . import store
 from .models import channel_members, channels, subscriptions
 
 
-def visible_channels(db: Any, caller: Actor, limit: int, after_name: Any) -> list[Any]:
+def visible_channels(
+    db: Any, caller: Actor, limit: int, after_name: Any, filters: dict[str, Any] | None = None
+) -> list[Any]:
     """Up to ``limit`` channels the caller sees (public ones and their own private ones),
-    by name, after the name ``after_name`` when one is given."""
+    by name, after the name ``after_name`` when one is given, by ``filters`` (checked:
+    ``domain.list_filters``): whether private, and any of some users a member."""
+    filters = filters or {}
     mine = sa.select(channel_members.c.channel_id).where(channel_members.c.user_id == caller.id)
     stmt = (
         sa.select(channels)
@@ -25,6 +29,13 @@ def visible_channels(db: Any, caller: Actor, limit: int, after_name: Any) -> lis
         .order_by(sa.func.lower(channels.c.name), channels.c.id)
         .limit(limit)
     )
+    if "is_private" in filters:
+        stmt = stmt.where(channels.c.is_private.is_(filters["is_private"]))
+    if filters.get("member_ids"):
+        members = sa.select(channel_members.c.channel_id).where(
+            channel_members.c.user_id.in_(filters["member_ids"])
+        )
+        stmt = stmt.where(channels.c.id.in_(members))
     if after_name:
         stmt = stmt.where(sa.func.lower(channels.c.name) > str(after_name).lower())
     return list(db.execute(stmt).all())

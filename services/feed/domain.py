@@ -81,6 +81,51 @@ def is_uuid(value: Any) -> bool:
     return True
 
 
+# -- list filters -------------------------------------------------------------------------
+
+#: what each of the feed's own lists filters by: field → its values' options (None: ids;
+#: "bool": true or false)
+NOTIFICATION_FILTERS: dict[str, tuple[str, ...] | str | None] = {
+    "kind": NOTIFICATION_KINDS,
+    "read": "bool",
+    "related_type": RECORD_TYPES,
+    "related_id": None,
+}
+CHANNEL_FILTERS: dict[str, tuple[str, ...] | str | None] = {
+    "is_private": "bool",
+    "member_ids": None,
+}
+
+
+def list_filters(data: Any, allowed: Mapping[str, tuple[str, ...] | str | None]) -> dict[str, Any]:
+    """A list's ``filter`` as ``{field: [values]}`` (a boolean for true/false ones);
+    :class:`Invalid` naming ``filter[<field>]`` for another field or a wrong value."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise Invalid("filter: must be an object of fields")
+    clean: dict[str, Any] = {}
+    for name, values in data.items():
+        where = f"filter[{name}]"
+        if name not in allowed:
+            raise Invalid(f"{where}: cannot filter by this field")
+        options = allowed[name]
+        if options == "bool":
+            if not isinstance(values, bool):
+                raise Invalid(f"{where}: must be true or false")
+            clean[name] = values
+            continue
+        if not isinstance(values, list) or not values:
+            raise Invalid(f"{where}: give one value or more")
+        for value in values:
+            if options is None and not is_uuid(value):
+                raise Invalid(f"{where}: give ids (UUIDs)")
+            if isinstance(options, tuple) and value not in options:
+                raise Invalid(f"{where}: must be any of {', '.join(options)}")
+        clean[name] = list(values)
+    return clean
+
+
 # -- handles ------------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ class NotificationsRpc(FeedBase):
     def list_notifications(
         self, query: dict[str, Any] | None = None, *, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        """The caller's notifications, newest first; ``unread: true`` for unread ones only."""
+        """The caller's notifications, newest first; ``unread: true`` for unread ones only;
+        ``filter`` ``{kind: [..], read: bool, related_type: [..], related_id: [..]}``."""
         caller = Actor.from_dict(actor)
         query = query or {}
         limit = page_limit(query.get("limit"), 30, 500)
@@ -28,7 +29,11 @@ class NotificationsRpc(FeedBase):
         cursor = query.get("cursor")
         if cursor and not domain.is_uuid(cursor):
             raise invalid(domain.Invalid("cursor: not a cursor of this list"))
-        rows = store.notifications_of(self.db, caller.id, limit + 1, unread_only, cursor)
+        try:
+            filters = domain.list_filters(query.get("filter"), domain.NOTIFICATION_FILTERS)
+        except domain.Invalid as exc:
+            raise invalid(exc) from None
+        rows = store.notifications_of(self.db, caller.id, limit + 1, unread_only, cursor, filters)
         self.db.commit()
         return {
             "items": [dump_notification(r) for r in rows[:limit]],

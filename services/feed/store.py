@@ -420,12 +420,24 @@ def unread_count(db: Any, user_id: str) -> int:
 
 
 def notifications_of(
-    db: Any, user_id: str, limit: int, unread_only: bool, before_id: str | None
+    db: Any,
+    user_id: str,
+    limit: int,
+    unread_only: bool,
+    before_id: str | None,
+    filters: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Up to ``limit`` of the user's notifications, newest first, before ``before_id``."""
+    """Up to ``limit`` of the user's notifications, newest first, before ``before_id``,
+    by ``filters`` (checked: ``domain.notification_filters``)."""
+    filters = filters or {}
     stmt = sa.select(notifications).where(notifications.c.user_id == user_id)
-    if unread_only:
+    if unread_only or filters.get("read") is False:
         stmt = stmt.where(notifications.c.read_at.is_(None))
+    if filters.get("read") is True:
+        stmt = stmt.where(notifications.c.read_at.is_not(None))
+    for name in ("kind", "related_type", "related_id"):
+        if filters.get(name):
+            stmt = stmt.where(notifications.c[name].in_(filters[name]))
     if before_id:
         stmt = stmt.where(notifications.c.id < before_id)
     return list(db.execute(stmt.order_by(notifications.c.id.desc()).limit(limit)).all())

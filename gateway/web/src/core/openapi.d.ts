@@ -2529,7 +2529,8 @@ export interface paths {
         };
         /**
          * List Channels
-         * @description The channels the caller may see: public ones and private ones they belong to.
+         * @description The channels the caller may see: public ones and private ones they belong to;
+         *     `filter[is_private]`, `filter[member_ids]`.
          */
         get: operations["list_channels"];
         put?: never;
@@ -3500,7 +3501,8 @@ export interface paths {
         };
         /**
          * List Notifications
-         * @description The caller's notifications, newest first (`?unread=true`: unread ones only).
+         * @description The caller's notifications, newest first (`?unread=true`: unread ones only), by
+         *     `filter[kind]`, `filter[read]`, `filter[related_type]` and `filter[related_id]`.
          */
         get: operations["list_notifications"];
         put?: never;
@@ -5969,6 +5971,11 @@ export interface components {
              * @description A decimal as a string ("12.50") or a JSON number
              */
             price: string | number;
+            /**
+             * Discount
+             * @description A percentage off the line (0–100); A decimal as a string ("12.50") or a JSON number
+             */
+            discount?: string | number | null;
         };
         /** DealLineOut */
         DealLineOut: {
@@ -5981,6 +5988,11 @@ export interface components {
             quantity: string;
             /** Price */
             price: string;
+            /**
+             * Discount
+             * @description A percentage off the line (absent: none)
+             */
+            discount?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -8050,6 +8062,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -8371,6 +8389,11 @@ export interface components {
             budget?: string | null;
             /** Amount */
             amount?: string | null;
+            /**
+             * Amount From Lines
+             * @description The amount is the product lines' total and follows them; false: set by hand (kept when the lines change; send amount null to follow them again)
+             */
+            amount_from_lines?: boolean | null;
             /** Currency */
             currency?: string | null;
             /** Probability */
@@ -8713,6 +8736,12 @@ export interface components {
              * @description Left out (or null): Osprey makes a temporary password, answered once
              */
             password?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /** PaymentIn */
         PaymentIn: {
@@ -10402,6 +10431,12 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /** UserOut */
         UserOut: {
@@ -10440,6 +10475,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -10485,6 +10526,12 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /**
          * UserWithPassword
@@ -10526,6 +10573,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -11220,6 +11273,7 @@ export interface operations {
                      *         "locale": "en",
                      *         "theme": "Theme",
                      *         "accent_color": "Accent color",
+                     *         "password_change_required": false,
                      *         "created_at": "2026-12-07T09:30:00Z",
                      *         "updated_at": "2026-12-07T09:30:00Z"
                      *       }
@@ -11380,6 +11434,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -11466,6 +11521,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -12432,6 +12488,7 @@ export interface operations {
                      *           "locale": "en",
                      *           "theme": "Theme",
                      *           "accent_color": "Accent color",
+                     *           "password_change_required": false,
                      *           "created_at": "2026-12-07T09:30:00Z",
                      *           "updated_at": "2026-12-07T09:30:00Z"
                      *         }
@@ -12530,6 +12587,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -12661,6 +12719,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -12766,6 +12825,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -12880,7 +12940,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "password": "Password"
+                 *       "password": "Password",
+                 *       "password_change_required": false
                  *     }
                  */
                 "application/json": components["schemas"]["PasswordReset"] | null;
@@ -12905,6 +12966,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -22136,6 +22198,7 @@ export interface operations {
                      *           "need_type": "licences",
                      *           "budget": "1250.00",
                      *           "amount": "1250.00",
+                     *           "amount_from_lines": true,
                      *           "currency": "EUR",
                      *           "probability": 40,
                      *           "close_date": "2026-12-31",
@@ -22245,6 +22308,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -22387,6 +22451,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -22601,6 +22666,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -22758,6 +22824,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -22906,6 +22973,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -23045,6 +23113,7 @@ export interface operations {
                      *       "need_type": "licences",
                      *       "budget": "1250.00",
                      *       "amount": "1250.00",
+                     *       "amount_from_lines": true,
                      *       "currency": "EUR",
                      *       "probability": 40,
                      *       "close_date": "2026-12-31",
@@ -30684,6 +30753,10 @@ export interface operations {
                 limit?: number | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description true: private channels only; false: public ones only */
+                "filter[is_private]"?: boolean;
+                /** @description Channels any of these users is a member of */
+                "filter[member_ids]"?: string;
             };
             header?: never;
             path?: never;
@@ -38448,6 +38521,14 @@ export interface operations {
                 limit?: number | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description Notifications of any of these kinds */
+                "filter[kind]"?: string;
+                /** @description true: read ones only; false: unread ones only (as ?unread=true) */
+                "filter[read]"?: boolean;
+                /** @description About a record of any of these types */
+                "filter[related_type]"?: string;
+                /** @description About any of these records */
+                "filter[related_id]"?: string;
             };
             header?: never;
             path?: never;
