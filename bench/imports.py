@@ -21,6 +21,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import random
 import sys
 import tempfile
@@ -39,6 +40,7 @@ import sqlalchemy as sa  # noqa: E402
 import xlsxwriter  # noqa: E402
 
 from bench.api_leads import run_info  # noqa: E402
+from bench.imports_probe import Probe  # noqa: E402
 from bench.load import loadavg  # noqa: E402
 from bench.names import NameMix  # noqa: E402
 from bench.seed import fresh_database  # noqa: E402
@@ -47,6 +49,8 @@ from tests.support.stack import Stack, StackError, service_command, wait_until  
 
 DB = "postgresql://postgres@127.0.0.1:5432/osprey_bench_imports"
 SERVICES = ("identity", "leads", "sales", "imports")
+#: the consumers of the leads' events, which must see every imported lead
+CONSUMERS = ("audit", "analytics", "feed", "processes")
 RESULTS = ROOT / "bench" / "results" / "imports.json"
 HEADER = ["Name", "Company", "Email", "Phone", "Source"]
 
@@ -54,10 +58,10 @@ HEADER = ["Name", "Company", "Email", "Phone", "Source"]
 class ImportStack(Stack):
     """The gateway and :data:`SERVICES`; ready once a login works."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, services: tuple[str, ...] = SERVICES):
         super().__init__(
             url,
-            services={name: service_command(name) for name in SERVICES},
+            services={name: service_command(name) for name in services},
             env={"OSPREY_LOG_LEVEL": "WARNING", "OSPREY_IMPORT_MAX_BYTES": str(2**31)},
         )
 
@@ -140,6 +144,34 @@ def copy_floor(url: str, rows: list[list[str]], owner_id: str) -> dict[str, floa
     return {"seconds": round(seconds, 2), "rows_per_s": round(len(rows) / seconds, 1)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of one process, in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """The CPU of every PostgreSQL process on the machine (other engineers' too)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    shot = {name: cpu_seconds(p.pid) for name, p in stack.processes.items() if p.pid}
+    shot["postgres (all)"] = postgres_cpu()
+    return shot
+
+
 def peak_rss_mb(pid: int | None) -> float | None:
     if pid is None:
         return None
@@ -165,6 +197,8 @@ def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
     client.patch(f"/api/v1/imports/{job['id']}",
                  json={"options": {"match_on": ["email"], "on_duplicate": "skip"}}
                  ).raise_for_status()  # fmt: skip
+    probe = Probe(str(client.base_url), client.headers["Authorization"].split()[1])
+    probe.start()
     begun = time.perf_counter()
     client.post(f"/api/v1/imports/{job['id']}/start").raise_for_status()
     while True:
@@ -173,7 +207,9 @@ def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
             break
         time.sleep(1)
     seconds = time.perf_counter() - begun
+    probe.stop()
     return {
+        "during_import": probe.figures(),
         "status": job["status"],
         "error": job["error"],
         "progress": job["progress"],
@@ -185,13 +221,41 @@ def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    import os
+#: what each consumer keeps of an imported lead, counted until it has them all
+_KEPT = {
+    "audit": "SELECT count(*) FROM audit.entries WHERE entity = 'lead' AND action = 'created'",
+    "analytics": "SELECT count(*) FROM analytics.records WHERE entity = 'lead'",
+    "feed": "SELECT count(*) FROM feed.record_refs WHERE type = 'lead'",
+}
 
+
+def consumers_caught_up(url: str, created: int, timeout: float = 3600) -> dict[str, Any]:
+    """Seconds from the import's end until audit, analytics and the feed each keep every
+    created lead (the probe's own leads count too, so at least ``created``)."""
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    started = time.perf_counter()
+    out: dict[str, Any] = {}
+    try:
+        while len(out) < len(_KEPT) and time.perf_counter() - started < timeout:
+            with engine.connect() as conn:
+                for name, sql in _KEPT.items():
+                    if name not in out and conn.execute(sa.text(sql)).scalar_one() >= created:
+                        out[name] = round(time.perf_counter() - started, 1)
+            time.sleep(1)
+    finally:
+        engine.dispose()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--out", default=str(RESULTS), help="where the figures go")
+    parser.add_argument(
+        "--no-consumers", action="store_true",
+        help="without audit, analytics, feed and processes (the leads events' consumers)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     url = os.environ.get("OSPREY_BENCH_IMPORTS_DATABASE_URL", DB)
     out = Path(args.out)
@@ -203,7 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     files = {fmt: write_file(rows[fmt], folder / f"leads.{fmt}") for fmt in formats}
     fresh_database(url)
     results: dict[str, Any] = {}
-    with ImportStack(url) as stack:
+    services = SERVICES if args.no_consumers else SERVICES + CONSUMERS
+    info["services"] = list(services)
+    with ImportStack(url, services) as stack:
         login = httpx.post(f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials)
         token = login.json()["token"]
         owner = login.json()["user"]["id"]
@@ -212,7 +278,10 @@ def main(argv: list[str] | None = None) -> None:
         with httpx.Client(base_url=stack.base_url, timeout=60,
                           headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
             for fmt in formats:
+                before = cpu_snapshot(stack)
                 figure = run_import(client, files[fmt], args.rows)
+                after = cpu_snapshot(stack)
+                figure["cpu_s"] = {k: round(after[k] - before.get(k, 0), 1) for k in after}
                 figure["floor_share"] = round(
                     figure["rows_per_s"] / results["copy_floor"]["rows_per_s"], 4
                 )
@@ -220,6 +289,15 @@ def main(argv: list[str] | None = None) -> None:
                     name: peak_rss_mb(stack.processes[name].pid)
                     for name in ("imports", "leads", "gateway")
                 }
+                if not args.no_consumers:
+                    created = sum(
+                        r["counts"].get("created", 0) for r in (*results.values(), figure)
+                        if isinstance(r, dict) and "counts" in r
+                    )  # fmt: skip
+                    figure["consumers"] = consumers_caught_up(url, created)
+                    figure["consumers"]["peak_rss_mb"] = {
+                        name: peak_rss_mb(stack.processes[name].pid) for name in CONSUMERS
+                    }
                 figure["leads_before"] = sum(
                     results[f]["counts"].get("created", 0) for f in formats if f in results
                 )
