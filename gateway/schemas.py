@@ -120,12 +120,16 @@ class DealLineIn(Request):
     product_id: str = Field(json_schema_extra={"format": "uuid"})
     quantity: str | int | float = Field(description=_DECIMAL_IN)
     price: str | int | float = Field(description=_DECIMAL_IN)
+    discount: str | int | float | None = Field(
+        None, description="A percentage off the line (0–100); " + _DECIMAL_IN
+    )
 
 
 class DealLineOut(Response):
     product_id: str
     quantity: str
     price: str
+    discount: str | None = Field(None, description="A percentage off the line (absent: none)")
 
 
 class OrderLineIn(DealLineIn):

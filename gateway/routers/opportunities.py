@@ -61,6 +61,11 @@ class OpportunityOut(SentOut):
     need_type: str | None = None
     budget: str | None = None
     amount: str | None = None
+    amount_from_lines: bool | None = Field(
+        None,
+        description="The amount is the product lines' total and follows them; false: set "
+        "by hand (kept when the lines change; send amount null to follow them again)",
+    )
     currency: str | None = None
     probability: int | None = None
     close_date: str | None = None

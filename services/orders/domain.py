@@ -288,7 +288,7 @@ def priced_lines(lines: list[Line], currency: str | None) -> list[tuple[Line, Li
 
 
 def deal_lines(deal: Mapping[str, Any], tax_rates: Mapping[str, Any]) -> list[Line]:
-    """A won deal's product lines as order lines: its quantity and price, no discount,
+    """A won deal's product lines as order lines: its quantity, price and discount,
     the product's tax rate (``tax_rates``: product id → rate or None; a product missing
     from it is not in the catalogue). The deal must have a currency."""
     if not deal.get("currency"):
@@ -307,7 +307,7 @@ def deal_lines(deal: Mapping[str, Any], tax_rates: Mapping[str, Any]) -> list[Li
                 "product_id": line["product_id"],
                 "quantity": line["quantity"],
                 "price": line["price"],
-                "discount": "0",
+                "discount": line.get("discount") or "0",
                 "tax_rate": f"{tax_rates[line['product_id']] or ZERO:f}",
             }
             for line in lines

@@ -168,12 +168,17 @@ class OpportunitiesRpc(SalesBase):
         sent = set(changes)
         opportunity = store.lock(self.db, OPPORTUNITIES, opportunity_id, caller, expected_version)
         update = store.plan_update(OPPORTUNITIES, opportunity, changes, caller)
-        # Lines changed: the amount follows them, as if the caller had sent it.
+        # The amount follows the lines (unless it was set by hand), as if the caller had
+        # sent it; an amount sent empty follows them again.
         before = update.values.get("amount")
-        new_amount = domain.apply_money_rules(update.values, changed=sent).get("amount")
-        if new_amount is not None and "amount" not in changes and wire(new_amount) != before:
+        previous = (opportunity.lines, opportunity.amount)
+        new_amount = domain.apply_money_rules(update.values, changed=sent, previous=previous).get(
+            "amount"
+        )
+        if new_amount is not None and wire(new_amount) != before:
             changes["amount"] = new_amount
-            update.changed.append("amount")
+            if "amount" not in update.changed:
+                update.changed.append("amount")
         if {"account_id", "contact_id"} & set(update.changed):
             opportunities_store.check_links(self.db, update.values)
         result = store.apply_update(self.db, OPPORTUNITIES, opportunity, changes, update, actor)

@@ -16,6 +16,7 @@ from .domain import (
     OPPORTUNITY,
     ZERO,
     Entity,
+    follows_lines,
     period_end,
 )
 
@@ -93,8 +94,12 @@ def dump_merge(merge: Any) -> dict[str, Any]:
 
 
 def dump_opportunity(opportunity: Any) -> dict[str, Any]:
-    """An opportunity with money as decimal strings and times as ISO 8601 UTC."""
-    return dump_entity(OPPORTUNITY, opportunity)
+    """An opportunity with money as decimal strings and times as ISO 8601 UTC, and
+    ``amount_from_lines``: whether its amount is its product lines' total (else it was
+    set by hand, or there are no lines)."""
+    result = dump_entity(OPPORTUNITY, opportunity)
+    result["amount_from_lines"] = follows_lines(result.get("lines"), result.get("amount"))
+    return result
 
 
 def describe_opportunities() -> dict[str, Any]:

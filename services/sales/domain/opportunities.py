@@ -59,22 +59,38 @@ def lines_total(lines: Iterable[Mapping[str, Any]]) -> Decimal:
     return sum((line_total(line) for line in lines), Decimal("0.00"))
 
 
-def apply_money_rules(values: dict[str, Any], *, changed: set[str]) -> dict[str, Any]:
-    """With product lines the amount is their total; money needs a currency.
+def follows_lines(lines: Iterable[Mapping[str, Any]] | None, amount: Any) -> bool:
+    """Whether a deal's amount is its lines' total (else it was set by hand)."""
+    lines = list(lines or [])
+    return bool(lines) and amount is not None and Decimal(str(amount)) == lines_total(lines)
 
-    Sets ``values["amount"]`` from the lines and returns what it derived
-    (``{"amount": total}``, or nothing without lines). An ``amount`` the caller sent
-    (named in ``changed``) that is not the lines' total is refused.
+
+def apply_money_rules(
+    values: dict[str, Any],
+    *,
+    changed: set[str],
+    previous: tuple[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """With product lines the amount follows their total unless it was set by hand;
+    money needs a currency.
+
+    An ``amount`` the caller sends (named in ``changed``) is set by hand, and kept when
+    the lines change later; an amount sent empty follows the lines again. ``previous``
+    (the deal's lines and amount before this change) tells whether it followed them:
+    then, or on a new deal, the lines' total is put in ``values["amount"]`` and returned
+    (``{"amount": total}``; nothing when the amount stays as it is or without lines).
     """
     derived: dict[str, Any] = {}
     lines = values.get("lines") or []
     if lines:
         total = lines_total(lines)
-        explicit = values.get("amount") if "amount" in changed else None
-        if explicit is not None and Decimal(str(explicit)) != total:
-            raise failed("amount", f"is the total of the product lines ({total:.2f})")
-        values["amount"] = total
-        derived["amount"] = total
+        sent = "amount" in changed
+        by_hand = (values.get("amount") is not None) if sent else (
+            previous is not None and bool(previous[0]) and not follows_lines(*previous)
+        )  # fmt: skip
+        if not by_hand:
+            values["amount"] = total
+            derived["amount"] = total
     has_money = values.get("amount") is not None or values.get("budget") is not None
     if has_money and not values.get("currency"):
         raise failed("currency", "is required with an amount or a budget")

@@ -25,6 +25,7 @@ from services.platform.fields import (
     Invalid,
     check_record,
     parse_money,
+    parse_percent,
     parse_quantity,
 )
 from services.platform.values import is_uuid, normalize_email, normalize_phone
@@ -112,15 +113,21 @@ def clean_address(where: str, item: Mapping[str, Any], errors: list[dict[str, st
 
 
 def line_total(line: Mapping[str, Any]) -> Decimal:
-    """Quantity × price, rounded half-up to the cent."""
-    total = Decimal(line["quantity"]) * Decimal(line["price"])
-    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Quantity × price less the line's discount (a percentage of it), each rounded
+    half-up to the cent — as an order's line is, so an order made from the deal agrees."""
+    amount = (Decimal(line["quantity"]) * Decimal(line["price"])).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    discount = Decimal(line.get("discount") or 0)
+    off = (amount * discount / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount - off
 
 
 def clean_line(where: str, item: Mapping[str, Any], errors: list[dict[str, str]]) -> dict:
-    """One product line: ``{product_id, quantity, price}`` stored as strings (JSON)."""
+    """One product line: ``{product_id, quantity, price, discount?}`` stored as strings
+    (JSON); the discount is a percentage, kept only when it is not zero."""
     for key in item:
-        if key not in ("product_id", "quantity", "price"):
+        if key not in ("product_id", "quantity", "price", "discount"):
             errors.append({"field": f"{where}.{key}", "message": "unknown field"})
     clean: dict[str, Any] = {}
     product_id = item.get("product_id")
@@ -139,6 +146,14 @@ def clean_line(where: str, item: Mapping[str, Any], errors: list[dict[str, str]]
             clean[name] = fmt.format(parse(item[name]))
         except Invalid as exc:
             errors.append({"field": f"{where}.{name}", "message": str(exc)})
+    if item.get("discount") not in (None, ""):
+        try:
+            discount = parse_percent(item["discount"])
+        except Invalid as exc:
+            errors.append({"field": f"{where}.discount", "message": str(exc)})
+        else:
+            if discount:
+                clean["discount"] = f"{discount:.2f}"
     return clean
 
 

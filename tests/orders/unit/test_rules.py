@@ -182,13 +182,13 @@ def test_a_won_deals_lines_become_order_lines_with_the_products_tax() -> None:
         "currency": "EUR",
         "lines": [
             {"product_id": P1, "quantity": "3", "price": "9.99"},
-            {"product_id": P2, "quantity": 1, "price": "100"},
+            {"product_id": P2, "quantity": 1, "price": "100", "discount": "12.50"},
         ],
     }
     lines = domain.deal_lines(deal, {P1: D("20.00"), P2: None})
     assert lines == [
         Line(P1, D("3"), D("9.99"), D("0"), D("20.00")),
-        Line(P2, D("1"), D("100"), D("0"), D("0.00")),
+        Line(P2, D("1"), D("100"), D("12.50"), D("0.00")),
     ]
     assert lines[1].tax_rate == 0 and lines[0].discount == 0
     assert domain.deal_lines({"currency": "EUR"}, {}) == []

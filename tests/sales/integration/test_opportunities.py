@@ -293,10 +293,21 @@ def test_product_lines_make_the_amount(sales):
         {"lines": [{"product_id": product, "quantity": "2", "price": "100"}]},
         actor=REP_A,
     )
-    assert changed["amount"] == "200.00"
-    with pytest.raises(ValidationFailed) as exc:
-        call(sales, "update_opportunity", opportunity["id"], {"amount": "5"}, actor=REP_A)
-    assert error_fields(exc) == {"amount"}
+    assert changed["amount"] == "200.00" and changed["amount_from_lines"] is True
+
+    def update(changes: dict) -> dict:
+        return call(sales, "update_opportunity", opportunity["id"], changes, actor=REP_A)
+
+    # set by hand: kept while the lines change, until it is emptied
+    assert update({"amount": "150"})["amount_from_lines"] is False
+    discounted = [{"product_id": product, "quantity": "2", "price": "100", "discount": "10"}]
+    changed = update({"lines": discounted})
+    assert (changed["amount"], changed["amount_from_lines"]) == ("150.00", False)
+    assert changed["lines"][0]["discount"] == "10.00"
+    changed = update({"amount": None})
+    assert (changed["amount"], changed["amount_from_lines"]) == ("180.00", True)
+    changed = update({"lines": [{**discounted[0], "quantity": "3"}]})
+    assert changed["amount"] == "270.00"
     with pytest.raises(ValidationFailed) as exc:
         deal(sales, currency="USD", lines=[{"product_id": "x", "quantity": "0", "price": "-1"}])
     assert error_fields(exc) == {"lines[0].product_id", "lines[0].quantity", "lines[0].price"}

@@ -59,20 +59,41 @@ def test_with_lines_the_amount_is_their_total():
     assert domain.apply_money_rules(values, changed={"lines"}) == {"amount": Decimal("20.00")}
     assert values["amount"] == Decimal("20.00")
     same = {"lines": [line("2", "10.00")], "amount": "20.00", "currency": "EUR"}
-    assert domain.apply_money_rules(same, changed={"lines", "amount"}) == {
-        "amount": Decimal("20.00")
-    }
+    # sent equal to the lines' total: nothing to derive, and it reads as following them
+    assert domain.apply_money_rules(same, changed={"lines", "amount"}) == {}
+    assert domain.follows_lines(same["lines"], same["amount"])
     stale = {"lines": [line("2", "10.00")], "amount": "99.00", "currency": "EUR"}
     assert domain.apply_money_rules(stale, changed={"lines"}) == {"amount": Decimal("20.00")}
     assert stale["amount"] == Decimal("20.00")
-    with pytest.raises(ValidationFailed) as exc:
-        domain.apply_money_rules(
-            {"lines": [line("2", "10.00")], "amount": Decimal("19.99"), "currency": "EUR"},
-            changed={"amount"},
-        )
-    assert errors(exc) == [
-        {"field": "amount", "message": "is the total of the product lines (20.00)"}
-    ]
+
+
+def test_an_amount_set_by_hand_stays_until_it_is_emptied():
+    lines = [line("2", "10.00")]
+    # sent with the lines: set by hand, kept
+    by_hand = {"lines": lines, "amount": Decimal("19.99"), "currency": "EUR"}
+    assert domain.apply_money_rules(by_hand, changed={"amount"}) == {}
+    assert by_hand["amount"] == Decimal("19.99")
+    assert not domain.follows_lines(lines, "19.99") and domain.follows_lines(lines, "20.00")
+    # the lines change later: a hand-set amount stays, one that followed follows
+    more = [line("3", "10.00")]
+    kept = {"lines": more, "amount": "19.99", "currency": "EUR"}
+    assert domain.apply_money_rules(kept, changed={"lines"}, previous=(lines, "19.99")) == {}
+    assert kept["amount"] == "19.99"
+    followed = {"lines": more, "amount": "20.00", "currency": "EUR"}
+    assert domain.apply_money_rules(followed, changed={"lines"}, previous=(lines, "20.00")) == {
+        "amount": Decimal("30.00")
+    }
+    # emptied: it follows the lines again
+    emptied = {"lines": more, "amount": None, "currency": "EUR"}
+    assert domain.apply_money_rules(emptied, changed={"amount"}, previous=(more, "19.99")) == {
+        "amount": Decimal("30.00")
+    }
+
+
+def test_a_line_discount_is_taken_off_its_total():
+    assert domain.lines_total([{**line("2", "10.00"), "discount": "15"}]) == Decimal("17.00")
+    assert domain.lines_total([{**line("3", "0.35"), "discount": "12.5"}]) == Decimal("0.92")
+    assert not domain.follows_lines([], "0.00")
 
 
 def test_money_needs_a_currency():

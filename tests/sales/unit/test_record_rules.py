@@ -172,13 +172,23 @@ def test_a_product_line_is_stored_as_strings():
 
 
 def test_a_product_line_reports_each_problem():
-    _, errors = list_errors("lines", [{"product_id": "p1", "quantity": "0", "discount": 1}])
+    _, errors = list_errors("lines", [{"product_id": "p1", "quantity": "0", "tax": 1,
+                                       "discount": 101}])  # fmt: skip
     assert errors == [
-        {"field": "lines[0].discount", "message": "unknown field"},
+        {"field": "lines[0].tax", "message": "unknown field"},
         {"field": "lines[0].product_id", "message": "must be a UUID"},
         {"field": "lines[0].quantity", "message": "must be a positive number"},
         {"field": "lines[0].price", "message": "is required"},
+        {"field": "lines[0].discount", "message": "must be between 0 and 100"},
     ]
+    clean, _ = list_errors(
+        "lines", [{"product_id": PRODUCT, "quantity": 1, "price": 5, "discount": "7.5"}]
+    )
+    assert clean[0]["discount"] == "7.50"
+    clean, _ = list_errors(
+        "lines", [{"product_id": PRODUCT, "quantity": 1, "price": 5, "discount": "0"}]
+    )
+    assert "discount" not in clean[0]
     _, errors = list_errors("lines", [{"product_id": PRODUCT, "price": "-1"}])
     assert errors == [
         {"field": "lines[0].quantity", "message": "is required"},

@@ -189,6 +189,7 @@ const en: Record<string, string> = {
   "list.part.product_id": "Product ID",
   "list.part.quantity": "Quantity",
   "list.part.price": "Price",
+  "list.part.discount": "Discount, %",
   "list.part.email": "Email",
   "list.part.phone": "Phone",
   "list.part.kind": "Kind",

@@ -189,6 +189,7 @@ const ru: Record<string, string> = {
   "list.part.product_id": "ID продукта",
   "list.part.quantity": "Количество",
   "list.part.price": "Цена",
+  "list.part.discount": "Скидка, %",
   "list.part.email": "Email",
   "list.part.phone": "Телефон",
   "list.part.kind": "Тип",

@@ -11,7 +11,7 @@ const KINDS: Record<string, string[]> = {
   address: ["billing", "shipping", "office", "other"],
 };
 const ADDRESS_PARTS = ["street", "city", "region", "postcode", "country"];
-const LINE_PARTS = ["product_id", "quantity", "price"];
+const LINE_PARTS = ["product_id", "quantity", "price", "discount"];
 
 interface Props {
   name: string;
@@ -141,7 +141,7 @@ export function ListEditor({ name, kind, label, value, errors, onChange, currenc
                   <span className="visually-hidden">{`${partLabel(part)} ${index + 1}`}</span>
                   <input
                     type="text"
-                    inputMode={part === "quantity" || part === "price" ? "decimal" : undefined}
+                    inputMode={part === "quantity" || part === "price" || part === "discount" ? "decimal" : undefined}
                     placeholder={partLabel(part)}
                     value={String(item[part] ?? "")}
                     onChange={(e) => set(index, { [part]: e.target.value })}

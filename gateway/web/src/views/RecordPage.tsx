@@ -444,7 +444,16 @@ export function RecordPage({ config, id }: { config: EntityConfig; id: string })
                         onChange={(value) => change(field.name, value)}
                       />
                     );
+                    const note = config.FieldNote ? <config.FieldNote name={field.name} record={record} values={current} change={change} /> : null;
                     // read-only for the user's roles: shown, never sent
+                    if (note && !roleReadOnly.has(field.name)) {
+                      return (
+                        <div key={field.name} className="field-with-note">
+                          {input}
+                          {note}
+                        </div>
+                      );
+                    }
                     return roleReadOnly.has(field.name) ? (
                       <fieldset key={field.name} className="role-read-only" disabled title={t("rights.readOnlyField")}>
                         {input}

@@ -43,6 +43,14 @@ export interface RecordPartProps {
   reload: () => void;
 }
 
+/** What a field's note is given: the field, the record and the form's values now. */
+export interface FieldNoteProps {
+  name: string;
+  record: EntityRecord | null;
+  values: Record<string, unknown>;
+  change: (name: string, value: unknown) => void;
+}
+
 export interface EntityConfig {
   entity: string;
   /** Section id: the key of its saved columns and views. */
@@ -70,6 +78,8 @@ export interface EntityConfig {
   /** Fields the form shows computed and read-only for these values (an invoice's totals
    * from its order's lines), with the key of the words saying where they come from. */
   computedFields?: (values: Record<string, unknown>) => { fields: string[]; noteKey: string } | null;
+  /** Words (and a button) shown under a field of the form: where its value comes from. */
+  FieldNote?: ComponentType<FieldNoteProps>;
   /** Fields never shown on the record page (another part shows them its own way). */
   hiddenFields?: string[];
   /** Shown under the header (e.g. "2 similar records"). */

@@ -6,6 +6,7 @@ import { EntityList } from "../../views/EntityList";
 import { ChartLink, chartHref, isChartShown } from "../../views/charts/ChartSwitch";
 import { RecordPage } from "../../views/RecordPage";
 import type { EntityConfig } from "../../views/config";
+import { AmountNote } from "./AmountNote";
 import { OpportunityStageBar } from "./StageBar";
 
 const Board = lazy(() => import("./Board"));
@@ -57,6 +58,7 @@ export const OPPORTUNITIES: EntityConfig = {
   ],
   title: (deal) => String(deal.title ?? ""),
   headerFields: ["account_id", "amount", "close_date", "probability", "owner_id"],
+  FieldNote: AmountNote,
   StageBarPart: OpportunityStageBar,
   createOnly: ["stage_id"],
   ListSwitch: ListBoardSwitch,
