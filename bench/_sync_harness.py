@@ -163,6 +163,8 @@ def run(
 
             session = Session(client, rpc, actor, one_sync, stack)
             for size in (args.small, args.large):
+                if size <= 0:
+                    continue  # --small 0: the large size alone
                 results[str(size)] = measure(the_peer, session, size, args.runs)
                 print(size, json.dumps(results[str(size)]), flush=True)
             results["rpc_floor"] = rpc_floor(rpc, actor)

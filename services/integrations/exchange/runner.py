@@ -64,6 +64,7 @@ def run_sync(
     db.rollback()
     result = SyncResult()
     ews = None
+    kept = False
     try:
         secret = open_secret(secrets, connection["secret"])
         ews = adapter.connect(connection["settings"], secret)
@@ -102,6 +103,9 @@ def run_sync(
             counts=result.counts(),
         )
         db.commit()
+        # the next sync reuses this session's connections (exchangelib keeps one
+        # protocol per endpoint and credentials): no TLS handshake on every sync
+        kept = True
     except ExchangeError as exc:
         db.rollback()
         if exc.kind == "busy":
@@ -130,7 +134,7 @@ def run_sync(
             counts=result.counts(),
         )
     finally:
-        if ews is not None:
+        if ews is not None and not kept:
             ews.close()
     return result
 

@@ -19,7 +19,7 @@ from .conftest import ADDRESS, connect, connection_data, put_message, sync
 def test_test_connection_says_what_is_wrong_in_words(stack, ews):
     exchange, owner = stack["exchange"], stack["owner"]
     ok = call(exchange, "test_exchange_connection", connection_data(ews), actor=owner)
-    assert ok["ok"] and ok["ews_url"] == ews.url
+    assert ok["ok"] and ok["ews_url"] == ews.url, ok
     assert {"id": "contacts", "name": "Contacts"} in ok["contact_folders"]
 
     wrong = call(
