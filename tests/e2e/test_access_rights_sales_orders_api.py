@@ -261,3 +261,27 @@ def test_sales_and_orders_rights_an_admin_sets_take_effect_at_once(
     # the admin is untouched
     assert world.admin.get(f"/api/v1/accounts/{account['id']}").json()["email"] == email
     assert "total" in world.admin.get(f"/api/v1/orders/{order['id']}").json()
+
+
+def test_sales_and_orders_records_shared_over_the_api(world: World, login: Login) -> None:
+    owner = login(world.rep_a1.email, world.rep_a1.password)
+    guest = login(world.rep_b1.email, world.rep_b1.password)
+    account = ENTITIES["accounts"]["make"](owner, None)
+    order = ENTITIES["orders"]["make"](owner, product(world.admin))
+    for resource, record in (("accounts", account), ("orders", order)):
+        url = f"/api/v1/{resource}/{record['id']}"
+        problem(guest.get(url), 404)
+        share = owner.post(f"{url}/shares", json={"user_id": world.rep_b1.id, "access": "edit"})
+        assert share.status_code == 201, share.text
+        assert share.headers["location"] == f"{url}/shares/{share.json()['id']}"
+        assert guest.get(url).status_code == 200
+        change = ENTITIES[resource]["change"]
+        assert guest.patch(url, json=change).status_code == 200
+        problem(guest.post(f"{url}/shares", json={"team_id": world.team_b}), 403)
+        listed = owner.get(f"{url}/shares").json()["items"]
+        assert [(s["user_id"], s["access"]) for s in listed] == [(world.rep_b1.id, "edit")]
+        assert fields(problem(owner.post(f"{url}/shares", json={"access": "all"}), 422))
+        gone = owner.delete(f"{url}/shares/{share.json()['id']}")
+        assert gone.status_code == 204, gone.text
+        problem(guest.get(url), 404)
+    problem(guest.delete(f"/api/v1/accounts/{account['id']}"), 404)
