@@ -184,6 +184,16 @@ def peak_rss_mb(pid: int | None) -> float | None:
     return None
 
 
+def probe_alone(client: httpx.Client, seconds: float) -> dict[str, Any]:
+    """The same requests as during an import, with no import running: what the
+    machine's own load makes of them, minutes apart from the import's figures."""
+    probe = Probe(str(client.base_url), client.headers["Authorization"].split()[1])
+    probe.start()
+    time.sleep(seconds)
+    probe.stop()
+    return probe.figures()
+
+
 def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
     started = time.perf_counter()
     with path.open("rb") as handle:
@@ -253,6 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--out", default=str(RESULTS), help="where the figures go")
     parser.add_argument(
+        "--probe-seconds", type=float, default=30,
+        help="how long the requests are timed without an import, before it",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-consumers", action="store_true",
         help="without audit, analytics, feed and processes (the leads events' consumers)",
     )  # fmt: skip
@@ -277,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
         print("COPY floor:", results["copy_floor"], flush=True)
         with httpx.Client(base_url=stack.base_url, timeout=60,
                           headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+            results["requests_without_import"] = probe_alone(client, args.probe_seconds)
+            print("without an import:", results["requests_without_import"], flush=True)
             for fmt in formats:
                 before = cpu_snapshot(stack)
                 figure = run_import(client, files[fmt], args.rows)
@@ -301,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
                 figure["leads_before"] = sum(
                     results[f]["counts"].get("created", 0) for f in formats if f in results
                 )
+                figure["requests_after"] = probe_alone(client, args.probe_seconds)
                 results[fmt] = figure
                 print(fmt, figure, flush=True)
                 # kept after each file: a long run stopped half-way keeps what it measured
