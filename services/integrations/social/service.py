@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from .channels import ChannelsRpc
 from .hooks import HooksRpc
+from .inbound import InboundRpc
 from .webhooks import WebhooksRpc
 
 
-class SocialService(ChannelsRpc, HooksRpc, WebhooksRpc):
+class SocialService(ChannelsRpc, HooksRpc, WebhooksRpc, InboundRpc):
     """Every part's entrypoints, in one service."""
 
     name = "social"
