@@ -23,16 +23,25 @@ class _Reply(Exception):
         self.status, self.body, self.headers = status, body, headers or {}
 
 
-def _google_error(status: int, message: str, state: str, reason: str | None = None) -> _Reply:
+def _google_error(
+    status: int,
+    message: str,
+    state: str,
+    reason: str | None = None,
+    *,
+    domain: str = "global",
+    info_reason: str | None = None,
+) -> _Reply:
     """An error as Google's JSON APIs send it (``error.code/message/status`` and the
-    older ``errors[].reason``; an ``ErrorInfo`` detail when a reason is given)."""
+    older ``errors[{domain, reason, message}]``, as the Calendar errors guide shows; an
+    ``ErrorInfo`` detail with ``info_reason``, else ``reason``, when a reason is given)."""
     error: dict[str, Any] = {"code": status, "message": message, "status": state}
     if reason:
-        error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
+        error["errors"] = [{"message": message, "domain": domain, "reason": reason}]
         error["details"] = [
             {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": reason,
+                "reason": info_reason or reason,
                 "domain": "googleapis.com",
             }
         ]
@@ -89,20 +98,31 @@ def _handler(peer: Any) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[7:] not in peer.access_tokens:
                 raise _google_error(
-                    401, "Request had invalid authentication credentials.", "UNAUTHENTICATED"
+                    401,
+                    "Request had invalid authentication credentials.",
+                    "UNAUTHENTICATED",
+                    "authError",
+                    info_reason="ACCESS_TOKEN_TYPE_UNSUPPORTED",
                 )
             kind = peer.throttled.pop(0) if peer.throttled else "ok"
             if kind != "ok":
                 if kind == "403":
                     reply = _google_error(
-                        403, "Rate Limit Exceeded", "PERMISSION_DENIED", "rateLimitExceeded"
+                        403,
+                        "Rate Limit Exceeded",
+                        "PERMISSION_DENIED",
+                        "rateLimitExceeded",
+                        domain="usageLimits",
+                        info_reason="RATE_LIMIT_EXCEEDED",
                     )
                 else:
                     reply = _google_error(
                         429,
                         "Resource has been exhausted (e.g. check quota).",
                         "RESOURCE_EXHAUSTED",
-                        "RATE_LIMIT_EXCEEDED",
+                        "rateLimitExceeded",
+                        domain="usageLimits",
+                        info_reason="RATE_LIMIT_EXCEEDED",
                     )
                 reply.headers["Retry-After"] = "1"
                 raise reply
@@ -340,11 +360,17 @@ def _handler(peer: Any) -> type[BaseHTTPRequestHandler]:
             items, next_page = _page(
                 changed, query.get("pageToken"), int(query.get("maxResults") or PAGE)
             )
+            listed = [peer.event(calendar, e["id"]) for e in items]
             out: dict[str, Any] = {
                 "kind": "calendar#events",
+                "etag": f'"{next(peer.seq)}"',
                 "summary": peer.calendars[calendar]["summary"],
+                "updated": max((e.get("updated") or "" for e in listed), default="")
+                or "2026-01-01T00:00:00.000Z",
                 "timeZone": peer.calendars[calendar]["timeZone"],
-                "items": [peer.event(calendar, e["id"]) for e in items],
+                "accessRole": "owner",
+                "defaultReminders": [{"method": "popup", "minutes": 10}],
+                "items": listed,
             }
             if next_page:
                 out["nextPageToken"] = next_page
