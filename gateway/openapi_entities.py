@@ -68,6 +68,51 @@ BODY_OPTIONS: dict[tuple[str, str], str] = {
     # a follow's target or a post's record (a post names no channel this way)
     ("RecordRef", "type"): "subscription_targets",
 }
+#: (model, field) → what else its service checks of it, as keywords of its schema
+KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
+    # services/leads/domain/lookups: CODE_PATTERN, MAX_LOOKUP_POSITION
+    ("LookupCreate", "code"): {"pattern": r"^\s*[a-z0-9][a-z0-9_]{0,99}\s*$"},
+    ("LookupCreate", "position"): {"minimum": 0, "maximum": 1_000_000},
+    ("LookupUpdate", "position"): {"minimum": 0, "maximum": 1_000_000},
+    # a plan's period starts on the first day of a month (of a quarter, of a year)
+    ("ForecastCreate", "period_start"): {"pattern": r"^[0-9]{4}-[0-9]{2}-01$"},
+    ("LeadMergeIn", "lead_ids"): {"items": {"type": "string", "format": "uuid"}, "minItems": 1},
+}
+#: fields the services refuse null for (leave the field out to keep it as it is), by
+#: model: what a fuzzer found them answering 422 to, each checked in the service's code
+NO_NULL: dict[str, tuple[str, ...]] = {
+    "DistributionRuleFields": ("name", "position", "is_active"),
+    "ScoringRuleFields": ("name", "field", "operator", "points", "is_active"),
+    "LookupUpdate": ("name", "position", "is_active"),
+    "TemplateIn": ("name", "subject", "body"),
+    "ExchangeConnectionCreate": ("auth", "email", "contact_folders", "export_contact_ids"),
+    "ExchangeConnectionUpdate": ("auth", "email", "contact_folders", "export_contact_ids"),
+    "MailboxCreate": ("kind", "email", "login", "folders"),
+    "MailboxUpdate": ("kind", "email", "login", "folders"),
+    "MeUpdate": ("full_name", "password"),
+    "UserUpdate": ("email", "full_name", "password", "role_ids"),
+    "UserCreate": ("role_ids",),
+    "TeamUpdate": ("name",),
+    "CareerCreate": ("account_id", "is_primary"),
+    "DisqualifyIn": ("reason",),
+    "CompetitorIn": ("account_id",),
+    "TacticIn": ("kind", "text"),
+    "WebFormCreate": ("rate_limit_per_minute",),
+    "ForecastUpdate": ("amount",),
+    "OpportunityCreate": ("owner_id",),
+    "OrderCreate": ("owner_id",),
+    "OrdersSettingsIn": (
+        "company_name",
+        "company_address",
+        "company_email",
+        "company_phone",
+        "company_tax_id",
+        "company_bank",
+        "propose_order_on_win",
+    ),
+}
+#: fields an update takes only as they are (a deal's stage changes by ``move``)
+NOT_IN_UPDATE: dict[str, tuple[str, ...]] = {"OpportunityUpdate": ("stage_id",)}
 #: path parameters that take one of those lists: name → the list
 PATH_OPTIONS: dict[str, str] = {"entity": "audit_entities"}
 
@@ -88,8 +133,45 @@ def options(name: str) -> list[str]:
     return found
 
 
+def _drop_null(prop: dict[str, Any]) -> None:
+    if "anyOf" in prop:
+        prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "null"]
+        if len(prop["anyOf"]) == 1:
+            prop.update(prop.pop("anyOf")[0])
+
+
 def _state_options(doc: dict[str, Any]) -> None:
     schemas = doc["components"]["schemas"]
+    for (model, field), keywords in KEYWORDS.items():
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        branches = _branches(prop or {}, ("string", "integer", "array"))
+        for branch in branches:
+            branch.update(keywords)
+    reopen = schemas.get("ReopenIn", {}).get("properties", {}).get("stage")
+    closed = set(options("lead_closed_stages"))
+    for branch in _branches(reopen or {}, ("string",)):
+        branch["enum"] = [s for s in options("lead_stages") if s not in closed]
+    rights = (
+        doc["paths"]
+        .get("/api/v1/roles/{role_id}/rights", {})
+        .get("put", {})
+        .get("requestBody", {})
+        .get("content", {})
+        .get("application/json", {})
+    )
+    if "schema" in rights:
+        rights["schema"]["minProperties"] = 1
+        rights["schema"]["propertyNames"] = {"enum": options("rights_entities")}
+    for model, names in NO_NULL.items():
+        for name in names:
+            prop = schemas.get(model, {}).get("properties", {}).get(name)
+            if prop is not None:
+                _drop_null(prop)
+    for model, names in NOT_IN_UPDATE.items():
+        for name in names:
+            prop = schemas.get(model, {}).get("properties", {}).get(name)
+            if prop is not None:
+                prop["readOnly"] = True
     for (model, field), name in BODY_OPTIONS.items():
         prop = schemas.get(model, {}).get("properties", {}).get(field)
         for branch in _branches(prop or {}, ("string",)):
@@ -146,12 +228,9 @@ def _state_field(prop: dict[str, Any], field: dict[str, Any], required: bool) ->
             branch["minimum"], branch["maximum"] = 0, 100
         elif kind == "money":
             branch["minimum"], branch["maximum"] = 0, MAX_MONEY
-    if required and "anyOf" in prop:
+    if required:
         # a required field's value: null or empty is what "missing" means to the service
-        prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "null"]
-        if len(prop["anyOf"]) == 1:
-            only = prop.pop("anyOf")[0]
-            prop.update(only)
+        _drop_null(prop)
 
 
 def _state_model(model: dict[str, Any], entity: dict[str, Any], create: bool) -> None:
@@ -185,7 +264,6 @@ def _camel(name: str) -> str:
 def apply(doc: dict[str, Any]) -> None:
     """State each record body's fields; a create's body gets its own model if shared;
     the other bodies' and paths' lists of codes."""
-    _state_options(doc)
     schemas = doc["components"]["schemas"]
     uses: dict[str, int] = {}
     for item in doc["paths"].values():
@@ -217,3 +295,4 @@ def apply(doc: dict[str, Any]) -> None:
                 uses[name] -= 1
                 name = new_name
             _state_model(schemas[name], entity, create)
+    _state_options(doc)

@@ -45,7 +45,16 @@ NOT_UUID = frozenset(
 )
 EXAMPLE_UUID = "0190e2a4-7c1e-7000-8000-000000000001"
 #: texts tried, in order, on a string with a pattern
-PATTERN_EXAMPLES = ("EUR", "1250.00", "sku-100", "lead_source", "#2f6fed", "3", "2026-12-31")
+PATTERN_EXAMPLES = (
+    "EUR",
+    "1250.00",
+    "sku-100",
+    "lead_source",
+    "#2f6fed",
+    "3",
+    "2026-12-01",
+    "2026-12-31",
+)
 #: examples of the fields whose name says more than their schema (a phone, a currency)
 NAMED_EXAMPLES: dict[str, Any] = {
     "phone": "+1 555 0100",
@@ -218,25 +227,25 @@ def _example_value(
     if kind == "boolean":
         return True
     fmt = schema.get("format")
-    if fmt == "uuid":
-        return EXAMPLE_UUID
-    if fmt == "date-time":
-        return "2026-12-07T09:30:00Z"
-    if fmt == "date":
-        return "2026-12-31"
-    if fmt == "email":
-        return "ann.lee@example.com"
-    if name in MONEY_FIELDS or schema.get("pattern") == DECIMAL_PATTERN:
-        return "1250.00"
-    if fmt == "uri-reference" or fmt == "uri":
-        return "https://example.com/"
     text = name.replace("_", " ").capitalize() if name else "text"
-    text = text[: schema.get("maxLength", len(text))]
+    likely = {
+        "uuid": EXAMPLE_UUID,
+        "date-time": "2026-12-07T09:30:00Z",
+        "date": "2026-12-31",
+        "email": "ann.lee@example.com",
+        "uri-reference": "https://example.com/",
+        "uri": "https://example.com/",
+    }.get(fmt or "")
+    if likely is None and (name in MONEY_FIELDS or schema.get("pattern") == DECIMAL_PATTERN):
+        likely = "1250.00"
+    if likely is None:
+        likely = text[: schema.get("maxLength", len(text))]
     if "pattern" in schema:
         # the first of a few likely texts that matches, else none (left out of answers)
-        fits = [c for c in (text, *PATTERN_EXAMPLES) if re.search(schema["pattern"], c)]
+        candidates = (likely, *PATTERN_EXAMPLES)
+        fits = [c for c in candidates if re.search(schema["pattern"], c)]
         return fits[0] if fits else None
-    return text
+    return likely
 
 
 def _example_object(

@@ -46,6 +46,8 @@ OPTIONS: dict[str, str] = {
     "exchange_auths": "services.integrations.exchange.domain:AUTHS",
     "subscription_targets": "services.feed.subscriptions:TARGET_TYPES",
     "rights_entities": "services.platform.access:ENTITIES",
+    "lead_stages": "services.leads.domain.lead:STAGES",
+    "lead_closed_stages": "services.leads.domain.lead:CLOSED_STAGES",
 }
 #: what a new record needs besides its required fields: one of these groups in full
 #: (a lead names someone or something; an invoice is an order's or made by hand)

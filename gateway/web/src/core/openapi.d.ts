@@ -519,6 +519,270 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the account is shared with
+         * @description Whom the account is shared with, oldest first.
+         */
+        get: operations["list_account_shares"];
+        put?: never;
+        /**
+         * Share the account
+         * @description Share the account with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the account by their roles' scope shares it.
+         */
+        post: operations["share_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the account back.
+         */
+        delete: operations["unshare_account"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the contact is shared with
+         * @description Whom the contact is shared with, oldest first.
+         */
+        get: operations["list_contact_shares"];
+        put?: never;
+        /**
+         * Share the contact
+         * @description Share the contact with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the contact by their roles' scope shares it.
+         */
+        post: operations["share_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the contact back.
+         */
+        delete: operations["unshare_contact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the opportunity is shared with
+         * @description Whom the opportunity is shared with, oldest first.
+         */
+        get: operations["list_opportunity_shares"];
+        put?: never;
+        /**
+         * Share the opportunity
+         * @description Share the opportunity with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the opportunity by their roles' scope shares it.
+         */
+        post: operations["share_opportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the opportunity back.
+         */
+        delete: operations["unshare_opportunity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the activity is shared with
+         * @description Whom the activity is shared with, oldest first.
+         */
+        get: operations["list_activity_shares"];
+        put?: never;
+        /**
+         * Share the activity
+         * @description Share the activity with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the activity by their roles' scope shares it.
+         */
+        post: operations["share_activity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the activity back.
+         */
+        delete: operations["unshare_activity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the order is shared with
+         * @description Whom the order is shared with, oldest first.
+         */
+        get: operations["list_order_shares"];
+        put?: never;
+        /**
+         * Share the order
+         * @description Share the order with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the order by their roles' scope shares it.
+         */
+        post: operations["share_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the order back.
+         */
+        delete: operations["unshare_order"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{record_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom the invoice is shared with
+         * @description Whom the invoice is shared with, oldest first.
+         */
+        get: operations["list_invoice_shares"];
+        put?: never;
+        /**
+         * Share the invoice
+         * @description Share the invoice with a user or a team (`access`: read, or edit — change but not delete); sharing again with the same one changes its access. Whoever may change the invoice by their roles' scope shares it.
+         */
+        post: operations["share_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{record_id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a share back
+         * @description Take a share of the invoice back.
+         */
+        delete: operations["unshare_invoice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/{lead_id}/qualify": {
         parameters: {
             query?: never;
@@ -4898,6 +5162,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AccountShareList */
+        AccountShareList: {
+            /** Items */
+            items: components["schemas"]["AccountShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** AccountShareOut */
+        AccountShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** AccountUpdate */
         AccountUpdate: {
             /** Name */
@@ -5046,6 +5348,44 @@ export interface components {
             items: components["schemas"]["ActivityOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ActivityShareList */
+        ActivityShareList: {
+            /** Items */
+            items: components["schemas"]["ActivityShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** ActivityShareOut */
+        ActivityShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Activity Id
+             * Format: uuid
+             */
+            activity_id: string;
         } & {
             [key: string]: unknown;
         };
@@ -5519,12 +5859,15 @@ export interface components {
         };
         /** CareerCreate */
         CareerCreate: {
-            /** Account Id */
-            account_id?: string | null;
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id?: string;
             /** Job Title */
             job_title?: string | null;
             /** Is Primary */
-            is_primary?: boolean | null;
+            is_primary?: boolean;
             /** Start Date */
             start_date?: string | null;
             /** End Date */
@@ -5673,8 +6016,11 @@ export interface components {
         };
         /** CompetitorIn */
         CompetitorIn: {
-            /** Account Id */
-            account_id?: string | null;
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id?: string;
             /** Offer */
             offer?: string | null;
             /** Comparison */
@@ -5899,6 +6245,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** ContactShareList */
+        ContactShareList: {
+            /** Items */
+            items: components["schemas"]["ContactShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** ContactShareOut */
+        ContactShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** ContactUpdate */
         ContactUpdate: {
             /** Full Name */
@@ -6067,19 +6451,19 @@ export interface components {
         /** DisqualifyIn */
         DisqualifyIn: {
             /** Reason */
-            reason?: string | null;
+            reason?: string;
         };
         /** DistributionRuleFields */
         DistributionRuleFields: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Position
              * @description rules are tried in this order
              */
-            position?: number | null;
+            position?: number;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /**
              * Need Type
              * @description condition; null = any
@@ -6465,8 +6849,11 @@ export interface components {
         };
         /** ExchangeConnectionCreate */
         ExchangeConnectionCreate: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /**
              * Login
              * @description the user name; defaults to the email
@@ -6475,8 +6862,9 @@ export interface components {
             /**
              * Auth
              * @description basic (default) or oauth2
+             * @enum {string}
              */
-            auth?: ("basic" | "oauth2") | null;
+            auth?: "basic" | "oauth2";
             /** Password */
             password?: string | null;
             /**
@@ -6510,7 +6898,7 @@ export interface components {
              * Contact Folders
              * @description contact folder ids; 'contacts' is the Contacts folder
              */
-            contact_folders?: string[] | null;
+            contact_folders?: string[];
             /**
              * Export Contacts
              * @description none, all, mine or chosen
@@ -6520,7 +6908,7 @@ export interface components {
              * Export Contact Ids
              * @description the CRM contacts exported when export_contacts is chosen
              */
-            export_contact_ids?: string[] | null;
+            export_contact_ids?: string[];
             /** Sync Calendar */
             sync_calendar?: boolean | null;
             /** Sync Tasks */
@@ -6645,8 +7033,11 @@ export interface components {
         };
         /** ExchangeConnectionUpdate */
         ExchangeConnectionUpdate: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /**
              * Login
              * @description the user name; defaults to the email
@@ -6656,7 +7047,7 @@ export interface components {
              * Auth
              * @description basic (default) or oauth2
              */
-            auth?: string | null;
+            auth?: string;
             /** Password */
             password?: string | null;
             /**
@@ -6690,7 +7081,7 @@ export interface components {
              * Contact Folders
              * @description contact folder ids; 'contacts' is the Contacts folder
              */
-            contact_folders?: string[] | null;
+            contact_folders?: string[];
             /**
              * Export Contacts
              * @description none, all, mine or chosen
@@ -6700,7 +7091,7 @@ export interface components {
              * Export Contact Ids
              * @description the CRM contacts exported when export_contacts is chosen
              */
-            export_contact_ids?: string[] | null;
+            export_contact_ids?: string[];
             /** Sync Calendar */
             sync_calendar?: boolean | null;
             /** Sync Tasks */
@@ -6890,7 +7281,7 @@ export interface components {
         /** ForecastUpdate */
         ForecastUpdate: {
             /** Amount */
-            amount?: string | number | null;
+            amount?: string | number;
         };
         /** FromOpportunityIn */
         FromOpportunityIn: {
@@ -7338,6 +7729,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** InvoiceShareList */
+        InvoiceShareList: {
+            /** Items */
+            items: components["schemas"]["InvoiceShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvoiceShareOut */
+        InvoiceShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Invoice Id
+             * Format: uuid
+             */
+            invoice_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * LeadCreate
          * @description A new one needs contact_name or account_name or email or phone.
@@ -7771,11 +8200,11 @@ export interface components {
         /** LookupUpdate */
         LookupUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Position */
-            position?: number | null;
+            position?: number;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
         };
         /** LoseIn */
         LoseIn: {
@@ -7802,15 +8231,19 @@ export interface components {
             /**
              * Kind
              * @description imap (exchange and google later)
+             * @enum {string}
              */
-            kind?: "imap" | null;
-            /** Email */
-            email?: string | null;
+            kind?: "imap";
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /**
              * Login
              * @description defaults to the email
              */
-            login?: string | null;
+            login?: string;
             /** Password */
             password?: string | null;
             /** Imap Host */
@@ -7832,7 +8265,7 @@ export interface components {
              * Folders
              * @description synced besides INBOX and Sent
              */
-            folders?: string[] | null;
+            folders?: string[];
             /**
              * Sync Since
              * @description YYYY-MM-DD: how far back
@@ -7975,14 +8408,17 @@ export interface components {
              * Kind
              * @description imap (exchange and google later)
              */
-            kind?: string | null;
-            /** Email */
-            email?: string | null;
+            kind?: string;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /**
              * Login
              * @description defaults to the email
              */
-            login?: string | null;
+            login?: string;
             /** Password */
             password?: string | null;
             /** Imap Host */
@@ -8004,7 +8440,7 @@ export interface components {
              * Folders
              * @description synced besides INBOX and Sent
              */
-            folders?: string[] | null;
+            folders?: string[];
             /**
              * Sync Since
              * @description YYYY-MM-DD: how far back
@@ -8062,12 +8498,6 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
-            /**
-             * Password Change Required
-             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
-             * @default false
-             */
-            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -8086,9 +8516,9 @@ export interface components {
          */
         MeUpdate: {
             /** Full Name */
-            full_name?: string | null;
+            full_name?: string;
             /** Password */
-            password?: string | null;
+            password?: string;
             /**
              * Locale
              * @enum {unknown}
@@ -8354,8 +8784,11 @@ export interface components {
             lead_id?: string | null;
             /** Lines */
             lines?: components["schemas"]["DealLineIn"][] | null;
-            /** Owner Id */
-            owner_id?: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id?: string;
             /** Team Id */
             team_id?: string | null;
             /** Stage Id */
@@ -8443,6 +8876,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** OpportunityShareList */
+        OpportunityShareList: {
+            /** Items */
+            items: components["schemas"]["OpportunityShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** OpportunityShareOut */
+        OpportunityShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Opportunity Id
+             * Format: uuid
+             */
+            opportunity_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** OpportunityUpdate */
         OpportunityUpdate: {
             /** Title */
@@ -8472,7 +8943,7 @@ export interface components {
             /** Team Id */
             team_id?: string | null;
             /** Stage Id */
-            stage_id?: string | null;
+            readonly stage_id?: string | null;
         };
         /** OrderAccounting */
         OrderAccounting: {
@@ -8651,28 +9122,69 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** OrderShareList */
+        OrderShareList: {
+            /** Items */
+            items: components["schemas"]["OrderShareOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** OrderShareOut */
+        OrderShareOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "read" | "edit";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** OrdersSettingsIn */
         OrdersSettingsIn: {
             /** Propose Order On Win */
-            propose_order_on_win?: boolean | null;
+            propose_order_on_win?: boolean;
             /** Company Name */
-            company_name?: string | null;
+            company_name?: string;
             /**
              * Company Address
              * @description one line per line
              */
-            company_address?: string | null;
-            /** Company Tax Id */
-            company_tax_id?: string | null;
+            company_address?: string;
+            /**
+             * Company Tax Id
+             * Format: uuid
+             */
+            company_tax_id?: string;
             /** Company Email */
-            company_email?: string | null;
+            company_email?: string;
             /** Company Phone */
-            company_phone?: string | null;
+            company_phone?: string;
             /**
              * Company Bank
              * @description one line per line
              */
-            company_bank?: string | null;
+            company_bank?: string;
         };
         /** OrdersSettingsOut */
         OrdersSettingsOut: {
@@ -8736,12 +9248,6 @@ export interface components {
              * @description Left out (or null): Osprey makes a temporary password, answered once
              */
             password?: string | null;
-            /**
-             * Password Change Required
-             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
-             * @default false
-             */
-            password_change_required: boolean;
         };
         /** PaymentIn */
         PaymentIn: {
@@ -9079,6 +9585,22 @@ export interface components {
              */
             id: string;
         };
+        /**
+         * RecordShareIn
+         * @description Whom to share the record with — a user or a team — and for what.
+         */
+        RecordShareIn: {
+            /** User Id */
+            user_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /**
+             * Access
+             * @default read
+             * @enum {string}
+             */
+            access: "read" | "edit";
+        };
         /** RelatedOut */
         RelatedOut: {
             /** Type */
@@ -9094,7 +9616,7 @@ export interface components {
         /** ReopenIn */
         ReopenIn: {
             /** Stage */
-            stage?: string | null;
+            stage?: ("qualification" | "distribution" | "handoff" | "awaiting_sale" | "nurturing") | null;
         };
         /** ReportCreate */
         ReportCreate: {
@@ -9348,17 +9870,19 @@ export interface components {
         /** ScoringRuleFields */
         ScoringRuleFields: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Field
              * @description a lead field
+             * @enum {string}
              */
-            field?: ("contact_name" | "account_name" | "email" | "phone" | "source" | "channel" | "need_type" | "need_maturity" | "region" | "stage" | "owner_id" | "team_id" | "disqualification_reason" | "contact_id" | "account_id" | "opportunity_id" | "utm_source" | "utm_medium" | "utm_campaign" | "utm_term" | "utm_content" | "referrer" | "notes" | "created_at" | "updated_at") | null;
+            field?: "contact_name" | "account_name" | "email" | "phone" | "source" | "channel" | "need_type" | "need_maturity" | "region" | "stage" | "owner_id" | "team_id" | "disqualification_reason" | "contact_id" | "account_id" | "opportunity_id" | "utm_source" | "utm_medium" | "utm_campaign" | "utm_term" | "utm_content" | "referrer" | "notes" | "created_at" | "updated_at";
             /**
              * Operator
              * @description equals, not_equals, in, contains, is_set, is_empty, gte, lte
+             * @enum {string}
              */
-            operator?: ("equals" | "not_equals" | "in" | "contains" | "is_set" | "is_empty" | "gte" | "lte") | null;
+            operator?: "equals" | "not_equals" | "in" | "contains" | "is_set" | "is_empty" | "gte" | "lte";
             /**
              * Value
              * @description a value; a list for in; none for is_set/is_empty; a number or ISO date for gte/lte
@@ -9368,9 +9892,9 @@ export interface components {
              * Points
              * @description -100..100
              */
-            points?: number | null;
+            points?: number;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
         };
         /** ScoringRuleOut */
         ScoringRuleOut: {
@@ -10116,10 +10640,13 @@ export interface components {
         };
         /** TacticIn */
         TacticIn: {
-            /** Kind */
-            kind?: ("strength" | "weakness" | "opportunity" | "threat") | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind?: "strength" | "weakness" | "opportunity" | "threat";
             /** Text */
-            text?: string | null;
+            text?: string;
         };
         /** TacticList */
         TacticList: {
@@ -10248,18 +10775,18 @@ export interface components {
         /** TeamUpdate */
         TeamUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Manager Id */
             manager_id?: string | null;
         };
         /** TemplateIn */
         TemplateIn: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Subject */
-            subject?: string | null;
+            subject?: string;
             /** Body */
-            body?: string | null;
+            body?: string;
         };
         /** TemplateList */
         TemplateList: {
@@ -10411,7 +10938,7 @@ export interface components {
              */
             password?: string | null;
             /** Role Ids */
-            role_ids?: string[] | null;
+            role_ids?: string[];
             /** Team Id */
             team_id?: string | null;
             /** Is Active */
@@ -10431,12 +10958,6 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
-            /**
-             * Password Change Required
-             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
-             * @default false
-             */
-            password_change_required: boolean;
         };
         /** UserOut */
         UserOut: {
@@ -10475,12 +10996,6 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
-            /**
-             * Password Change Required
-             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
-             * @default false
-             */
-            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -10499,14 +11014,17 @@ export interface components {
         };
         /** UserUpdate */
         UserUpdate: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /** Full Name */
-            full_name?: string | null;
+            full_name?: string;
             /** Password */
-            password?: string | null;
+            password?: string;
             /** Role Ids */
-            role_ids?: string[] | null;
+            role_ids?: string[];
             /** Team Id */
             team_id?: string | null;
             /** Is Active */
@@ -10526,12 +11044,6 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
-            /**
-             * Password Change Required
-             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
-             * @default false
-             */
-            password_change_required: boolean;
         };
         /**
          * UserWithPassword
@@ -10573,12 +11085,6 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
-            /**
-             * Password Change Required
-             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
-             * @default false
-             */
-            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -10672,7 +11178,7 @@ export interface components {
             /** Honeypot Field */
             honeypot_field?: string | null;
             /** Rate Limit Per Minute */
-            rate_limit_per_minute?: number | null;
+            rate_limit_per_minute?: number;
             /** Redirect Url */
             redirect_url?: string | null;
         };
@@ -11123,8 +11629,11 @@ export interface components {
             lines?: components["schemas"]["OrderLineIn"][] | null;
             /** Notes */
             notes?: string | null;
-            /** Owner Id */
-            owner_id?: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id?: string;
             /** Team Id */
             team_id?: string | null;
         };
@@ -11273,7 +11782,6 @@ export interface operations {
                      *         "locale": "en",
                      *         "theme": "Theme",
                      *         "accent_color": "Accent color",
-                     *         "password_change_required": false,
                      *         "created_at": "2026-12-07T09:30:00Z",
                      *         "updated_at": "2026-12-07T09:30:00Z"
                      *       }
@@ -11434,7 +11942,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -11521,7 +12028,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -12488,7 +12994,6 @@ export interface operations {
                      *           "locale": "en",
                      *           "theme": "Theme",
                      *           "accent_color": "Accent color",
-                     *           "password_change_required": false,
                      *           "created_at": "2026-12-07T09:30:00Z",
                      *           "updated_at": "2026-12-07T09:30:00Z"
                      *         }
@@ -12587,7 +13092,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -12719,7 +13223,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -12825,7 +13328,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -12940,8 +13442,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "password": "Password",
-                 *       "password_change_required": false
+                 *       "password": "Password"
                  *     }
                  */
                 "application/json": components["schemas"]["PasswordReset"] | null;
@@ -12966,7 +13467,6 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
-                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -14852,6 +15352,1908 @@ export interface operations {
             };
         };
     };
+    list_account_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "account_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccountShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccountShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_contact_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "contact_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContactShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContactShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "opportunity_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_activity_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "activity_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "activity_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_order_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "order_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_invoice_shares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "access": "read",
+                     *           "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *           "created_at": "2026-12-07T09:30:00Z",
+                     *           "invoice_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InvoiceShareList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                 *       "access": "read"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "access": "read",
+                     *       "created_by": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "created_at": "2026-12-07T09:30:00Z",
+                     *       "invoice_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InvoiceShareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unshare_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     qualify_lead: {
         parameters: {
             query?: never;
@@ -15203,7 +17605,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "stage": "Stage"
+                 *       "stage": "qualification"
                  *     }
                  */
                 "application/json": components["schemas"]["ReopenIn"] | null;
@@ -16041,7 +18443,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "lead_ids": [
-                 *         "Lead ids"
+                 *         "0190e2a4-7c1e-7000-8000-000000000001"
                  *       ]
                  *     }
                  */
@@ -17866,7 +20268,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "code": "Code",
+                 *       "code": "lead_source",
                  *       "name": "Northwind Ltd"
                  *     }
                  */
@@ -25532,7 +27934,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "period_kind": "month",
-                 *       "period_start": "2026-12-31",
+                 *       "period_start": "2026-12-01",
                  *       "amount": "1250.00",
                  *       "currency": "EUR"
                  *     }
