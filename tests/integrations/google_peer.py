@@ -145,6 +145,7 @@ class GooglePeer:
         title: str | None = None,
         groups: list[str] = ("contactGroups/myContacts",),  # type: ignore[assignment]
         resource_name: str | None = None,
+        company: str | None = None,
     ) -> dict[str, Any]:
         """Create or change a contact as the user would in Google Contacts."""
         with self.lock:
@@ -161,7 +162,9 @@ class GooglePeer:
                 ],
                 "emailAddresses": [{"value": e, "type": "work"} for e in emails],
                 "phoneNumbers": [{"value": p, "type": "mobile"} for p in phones],
-                "organizations": [{"title": title}] if title else [],
+                "organizations": [{k: v for k, v in (("name", company), ("title", title)) if v}]
+                if (title or company)
+                else [],
                 "memberships": [
                     {
                         "contactGroupMembership": {

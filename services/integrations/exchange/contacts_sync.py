@@ -25,6 +25,7 @@ from typing import Any
 
 from exchangelib import Contact
 
+from services.integrations.sync.companies import Companies
 from services.platform.errors import NotFound
 
 from . import domain, items, store
@@ -40,6 +41,29 @@ def _when(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _companies(ctx: Context) -> Companies:
+    if ctx.companies is None:
+        sales = ctx.remote.sales
+        ctx.companies = Companies(
+            lambda method, *args, **kw: getattr(sales, method)(*args, actor=ctx.actor, **kw)
+        )
+    return ctx.companies
+
+
+def crm_fields(ctx: Context, contact: dict[str, Any]) -> dict[str, Any]:
+    """A CRM contact's synced fields, its account's name as ``company``."""
+    company = _companies(ctx).name_of(contact.get("account_id"))
+    return domain.contact_fields({**contact, "company": company})
+
+
+def crm_data(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
+    """What sales is given for synced fields: ``company`` as the account of that name."""
+    data = domain.contact_data(fields)
+    if "company" in fields:
+        data["account_id"] = _companies(ctx).id_for(fields["company"])
+    return data
 
 
 def sync_contacts(ctx: Context) -> None:
@@ -101,14 +125,14 @@ def _create(ctx: Context, item: Any, remote: dict[str, Any]) -> None:
             change_key=change_key,
             crm_version=created["version"],
             remote_modified_at=modified,
-            snapshot=domain.contact_fields(created),
+            snapshot=domain.contact_fields({**created, "company": remote.get("company")}),
         )
         ctx.result.contacts_in += 1
 
     operation = {
         "entity": "contact",
         "op": "create",
-        "data": {**domain.contact_data(remote), "owner_id": ctx.connection["owner_id"]},
+        "data": {**crm_data(ctx, remote), "owner_id": ctx.connection["owner_id"]},
         "allow_duplicates": True,
         # a page read again after a crash gets the same contact back, not another
         "idempotency_key": request_key(ctx, "contact", item.id, item.changekey or ""),
@@ -162,7 +186,7 @@ def _merge(
     merged = domain.merge(
         domain.CONTACT_FIELDS,
         snapshot,
-        domain.contact_fields(crm),
+        crm_fields(ctx, crm),
         remote,
         crm_modified_at=_when(crm.get("updated_at")),
         remote_modified_at=items.modified_at(item),
@@ -170,7 +194,7 @@ def _merge(
     version = crm["version"]
     if merged.to_crm:
         updated = ctx.remote.sales.update_contact(
-            crm["id"], domain.contact_data(merged.to_crm), actor=ctx.actor
+            crm["id"], crm_data(ctx, merged.to_crm), actor=ctx.actor
         )
         version = updated["version"]
         ctx.result.contacts_in += 1
@@ -257,7 +281,7 @@ def export_contact(ctx: Context, contact: dict[str, Any], target: str) -> None:
     if not domain.scope_includes(ctx.options, contact, ctx.connection["owner_id"]):
         return
     item = Contact(account=ctx.ews.account, folder=ctx.ews.folder(target))
-    fields = domain.contact_fields(contact)
+    fields = crm_fields(ctx, contact)
     items.apply_contact(item, {k: v for k, v in fields.items()})
     if not item.display_name:
         item.display_name = contact.get("full_name") or "(no name)"

@@ -204,7 +204,7 @@ def may_manage(actor: Any, connection: dict[str, Any]) -> bool:
 
 # -- records on both sides ----------------------------------------------------------
 
-CONTACT_FIELDS = ("full_name", "emails", "phones", "job_title")
+CONTACT_FIELDS = ("full_name", "emails", "phones", "job_title", "company")
 MEETING_FIELDS = ("title", "start_at", "due_at", "description")
 TASK_FIELDS = ("title", "start_at", "due_at", "status", "description")
 FIELDS = {"contact": CONTACT_FIELDS, "meeting": MEETING_FIELDS, "task": TASK_FIELDS}
@@ -232,6 +232,8 @@ def contact_fields(contact: dict[str, Any]) -> dict[str, Any]:
         "emails": sorted({e["email"].lower() for e in contact.get("emails") or []})[:3],
         "phones": sorted({p["phone"] for p in contact.get("phones") or []})[:3],
         "job_title": contact.get("job_title") or None,
+        # the name of the contact's account, put on the record by the sync
+        "company": contact.get("company") or None,
     }
 
 

@@ -60,6 +60,7 @@ def contact_fields(item: Contact) -> dict[str, Any]:
         "emails": emails[:3],
         "phones": sorted(set(phones))[:3],
         "job_title": item.job_title or None,
+        "company": (item.company_name or "").strip() or None,
     }
 
 
@@ -88,6 +89,9 @@ def apply_contact(item: Contact, fields: dict[str, Any]) -> list[str]:
     if "job_title" in fields:
         item.job_title = fields["job_title"]
         changed.append("job_title")
+    if "company" in fields:
+        item.company_name = fields["company"]
+        changed.append("company_name")
     return changed
 
 

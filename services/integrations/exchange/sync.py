@@ -80,6 +80,8 @@ class Context:
     #: email address → participant ({type, id}) or None, asked once per sync
     people: dict[str, dict[str, str] | None] = field(default_factory=dict)
     _batch: SalesBatch | None = None
+    #: account names and ids asked once per sync (a contact's company)
+    companies: Any = None
 
     @property
     def batch(self) -> SalesBatch:

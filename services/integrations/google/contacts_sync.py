@@ -19,6 +19,7 @@ from typing import Any
 from nameko.exceptions import RemoteError
 
 from services.integrations.sync import cursors as cursor_store
+from services.integrations.sync.companies import Companies
 from services.platform.errors import OspreyError
 
 from . import domain, store
@@ -28,6 +29,29 @@ from .models import cursors
 
 CURSOR = "people"
 EXPORT_CURSOR = "contacts_export"
+
+
+def _companies(ctx: SyncContext) -> Companies:
+    if ctx.companies is None:
+        sales = ctx.rpc["sales"]
+        ctx.companies = Companies(
+            lambda method, *args, **kw: getattr(sales, method)(*args, actor=ctx.owner, **kw)
+        )
+    return ctx.companies
+
+
+def crm_values(ctx: SyncContext, contact: dict[str, Any]) -> dict[str, Any]:
+    """An Osprey contact's synced values, its account's name as ``company``."""
+    company = _companies(ctx).name_of(contact.get("account_id"))
+    return domain.contact_values({**contact, "company": company})
+
+
+def crm_data(ctx: SyncContext, values: dict[str, Any]) -> dict[str, Any]:
+    """What sales is given for synced values: ``company`` as the account of that name."""
+    data = domain.contact_data(values)
+    if "company" in values:
+        data["account_id"] = _companies(ctx).id_for(values["company"])
+    return data
 
 
 def sync_contacts(ctx: SyncContext) -> None:
@@ -133,7 +157,7 @@ def apply_person(
     operation = {
         "entity": "contact",
         "op": "create",
-        "data": domain.contact_data(remote),
+        "data": crm_data(ctx, remote),
         "allow_duplicates": True,
     }
     ctx.batch.add(operation, created)
@@ -188,7 +212,7 @@ def _reconcile(
 ) -> None:
     """Both sides of a linked pair brought to the same values by the conflict rule."""
     remote = domain.person_values(person)
-    crm = domain.contact_values(contact)
+    crm = crm_values(ctx, contact)
     crm_modified = domain.parse_time(contact["updated_at"]) if contact.get("updated_at") else None
     remote_modified = domain.person_modified(person)
     to_crm, to_remote, found = domain.merge(
@@ -205,7 +229,7 @@ def _reconcile(
         to_crm.update({k: remote[k] for k in to_remote})
         to_remote = {}
     if to_crm:
-        contact = ctx.sales("update_contact", contact["id"], domain.contact_data(to_crm))
+        contact = ctx.sales("update_contact", contact["id"], crm_data(ctx, to_crm))
         ctx.count("contacts_updated")
     if to_remote:
         person = _write_person(
@@ -290,7 +314,7 @@ def export_contacts(ctx: SyncContext) -> None:
         link = store.link_by_crm(ctx.db, ctx.id, "contact", contact["id"])
         if link is not None and link.crm_version == contact["version"]:
             continue
-        values = domain.contact_values(contact)
+        values = crm_values(ctx, contact)
         if not values["full_name"]:
             continue
         if link is None:

@@ -42,6 +42,8 @@ class SyncContext:
     _users: dict[str, str] | None = None
     _renewed: float = field(default_factory=time.monotonic)
     _batch: SalesBatch | None = None
+    #: account names and ids asked once per sync (a contact's company)
+    companies: Any = None
 
     @property
     def batch(self) -> SalesBatch:

@@ -195,7 +195,7 @@ def exports(direction: str) -> bool:
 # --- contacts ------------------------------------------------------------------------------
 
 #: the contact fields synced both ways, and the People fields that hold them
-CONTACT_FIELDS = ("full_name", "emails", "phones", "job_title")
+CONTACT_FIELDS = ("full_name", "emails", "phones", "job_title", "company")
 PERSON_FIELDS = "names,emailAddresses,phoneNumbers,organizations,memberships,metadata"
 UPDATE_PERSON_FIELDS = "names,emailAddresses,phoneNumbers,organizations"
 
@@ -216,6 +216,9 @@ def person_values(person: Mapping[str, Any]) -> dict[str, Any]:
     title = next(
         (o.get("title") for o in person.get("organizations") or [] if o.get("title")), None
     )
+    company = next(
+        (o["name"].strip() for o in person.get("organizations") or [] if o.get("name")), None
+    )
     if not full:
         full = emails[0] if emails else (phones[0] if phones else "")
     return {
@@ -223,6 +226,7 @@ def person_values(person: Mapping[str, Any]) -> dict[str, Any]:
         "emails": list(dict.fromkeys(emails)),
         "phones": list(dict.fromkeys(phones)),
         "job_title": (title or None) and title[:200],
+        "company": (company or None) and company[:300],
     }
 
 
@@ -233,6 +237,8 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
         "emails": [e["email"].lower() for e in contact.get("emails") or [] if e.get("email")],
         "phones": [p["phone"] for p in contact.get("phones") or [] if p.get("phone")],
         "job_title": contact.get("job_title") or None,
+        # the name of the contact's account, put on the record by the sync
+        "company": contact.get("company") or None,
     }
 
 
@@ -263,8 +269,13 @@ def person_body(values: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "emailAddresses": [{"value": e, "type": "work"} for e in values.get("emails") or []],
         "phoneNumbers": [{"value": p} for p in values.get("phones") or []],
-        "organizations": [{"title": values["job_title"]}] if values.get("job_title") else [],
+        "organizations": [],
     }
+    organization = {
+        k: values[v] for k, v in (("name", "company"), ("title", "job_title")) if values.get(v)
+    }
+    if organization:
+        body["organizations"] = [organization]
     return body
 
 

@@ -173,3 +173,39 @@ def test_deletions_as_the_user_chose(stack, ews, db_engine, deletions):
         assert "Gone Here" not in {c["full_name"] for c in crm_contacts(stack, owner)}
     with pytest.raises(NotFound):
         call(sales, "get_contact", by_name["Gone Here"]["id"], actor=owner)
+
+
+def test_a_contacts_company_is_its_account_both_ways(stack, ews):
+    """Exchange's CompanyName is the CRM contact's account: an account of that name is
+    linked (any letter case) or made once; an account set in the CRM goes back as the
+    company name."""
+    sales, owner = stack["sales"], stack["owner"]
+    acme = call(sales, "create_account", {"name": "Acme Trading"}, actor=owner)
+    ews.mailbox.put(
+        "contacts", {**contact_props("Ann Lee", "ann@lee.test"), "CompanyName": "ACME trading"}
+    )
+    ews.mailbox.put(
+        "contacts", {**contact_props("Bo Chan", "bo@chan.test"), "CompanyName": "Northwind"}
+    )
+    ews.mailbox.put(
+        "contacts", {**contact_props("Cy Park", "cy@park.test"), "CompanyName": "Northwind"}
+    )
+    connection = connect(stack, ews, sync_mail=False, sync_calendar=False, sync_tasks=False)
+    sync(stack, connection["id"])
+    contacts = {c["full_name"]: c for c in crm_contacts(stack, owner)}
+    assert contacts["Ann Lee"]["account_id"] == acme["id"]
+    accounts = call(sales, "list_accounts", {"limit": 50}, actor=owner)["items"]
+    northwind = [a for a in accounts if a["name"] == "Northwind"]
+    assert len(northwind) == 1  # made once for both
+    assert contacts["Bo Chan"]["account_id"] == contacts["Cy Park"]["account_id"]
+    assert contacts["Bo Chan"]["account_id"] == northwind[0]["id"]
+
+    # the CRM moves Bo to Acme: Exchange's company follows; round trips change nothing
+    call(
+        sales, "update_contact", contacts["Bo Chan"]["id"], {"account_id": acme["id"]}, actor=owner
+    )
+    sync(stack, connection["id"])
+    assert text(remote_contacts(ews)["Bo Chan"], "CompanyName") == "Acme Trading"
+    again = sync(stack, connection["id"])["last_sync"]
+    assert again["contacts_in"] == again["contacts_out"] == 0
+    assert len(call(sales, "list_accounts", {"limit": 50}, actor=owner)["items"]) == 2

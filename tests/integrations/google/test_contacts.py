@@ -215,3 +215,37 @@ def test_export_chosen_contacts_then_all_the_owner_may_read(crm, peer):
     peer.put_person("Mia", "Changed", resource_name=resource["resourceName"])
     sync(crm, connection, OWNER)
     assert crm("sales", "get_contact", mine["id"], actor=OWNER)["full_name"] == "Mia Mine"
+
+
+def test_a_contacts_company_is_its_account_both_ways(crm, peer):
+    """A person's organization name is the contact's account: an account of that name is
+    linked (any letter case) or made once; an account set in Osprey goes back as the
+    organization's name."""
+    acme = crm("sales", "create_account", {"name": "Acme Trading"}, actor=OWNER)
+    peer.put_person("Ann", "Lee", emails=["ann@lee.test"], company="ACME trading", title="CFO")
+    peer.put_person("Bo", "Chan", emails=["bo@chan.test"], company="Northwind")
+    peer.put_person("Cy", "Park", emails=["cy@park.test"], company="Northwind")
+    connection = connect(crm, peer, OWNER)
+    configure(
+        crm,
+        connection,
+        OWNER,
+        contacts={"direction": "both", "export": "mine"},
+        calendar=OFF,
+        mail={"enabled": False},
+    )
+    sync(crm, connection, OWNER)
+    found = contacts(crm)
+    assert found["Ann Lee"]["account_id"] == acme["id"] and found["Ann Lee"]["job_title"] == "CFO"
+    accounts = crm("sales", "list_accounts", {"limit": 50}, actor=ADMIN)["items"]
+    northwind = [a for a in accounts if a["name"] == "Northwind"]
+    assert len(northwind) == 1  # made once for both
+    assert found["Bo Chan"]["account_id"] == found["Cy Park"]["account_id"] == northwind[0]["id"]
+
+    # Osprey moves Bo to Acme: Google's organization follows; round trips change nothing
+    crm("sales", "update_contact", found["Bo Chan"]["id"], {"account_id": acme["id"]}, actor=OWNER)
+    sync(crm, connection, OWNER)
+    bo = next(p for p in peer.live_people() if p["names"][0]["givenName"] == "Bo")
+    assert [o.get("name") for o in bo["organizations"]] == ["Acme Trading"]
+    assert not sync(crm, connection, OWNER)["last_sync"]
+    assert len(crm("sales", "list_accounts", {"limit": 50}, actor=ADMIN)["items"]) == 2

@@ -96,6 +96,7 @@ def test_people_become_contact_values_and_back():
         "emails": ["ann@lee.test"],
         "phones": ["+49 30 1234"],
         "job_title": "CTO",
+        "company": "Acme",  # the organization's name: the contact's account
     }
     assert domain.person_values(domain.person_body(values)) == values
     assert domain.person_in_groups(person, []) and domain.person_in_groups(

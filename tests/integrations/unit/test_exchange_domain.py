@@ -131,7 +131,9 @@ def test_contact_fields_compare_the_same_on_both_sides():
         "emails": ["dana@buyer.test"],
         "phones": ["+15550001"],
         "job_title": None,
+        "company": None,  # no account: the sync puts its name on the record
     }
+    assert domain.contact_fields({**crm, "company": "Acme"})["company"] == "Acme"
     data = domain.contact_data(fields)
     assert data["emails"] == [{"email": "dana@buyer.test", "is_primary": True}]
 
