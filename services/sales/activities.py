@@ -194,6 +194,8 @@ class ActivitiesRpc(SalesBase):
         if replay is not None:
             return replay.answer
         caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "update")
+        RIGHTS.check_writable(caller, data)  # the result, when read-only for the caller
         completion = domain.clean_completion(data)
         record = activities_store.lock(self.db, activity_id, caller, expected_version)
         if record.status in DONE_STATUSES:

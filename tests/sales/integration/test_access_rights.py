@@ -238,7 +238,7 @@ def test_read_only_fields_are_refused_on_create_and_update_naming_them(sales):
         "clerk@osprey.test",
         TEAM_A,
         contacts={"read_only": ["job_title"]},
-        activities={"read_only": ["priority", "due_at"]},
+        activities={"read_only": ["priority", "due_at", "result"]},
     )
     with pytest.raises(ValidationFailed) as exc:
         call(sales, "create_contact", {"full_name": "Ro Only", "job_title": "CEO"}, actor=clerk)
@@ -262,6 +262,11 @@ def test_read_only_fields_are_refused_on_create_and_update_naming_them(sales):
             actor=clerk,
         )
     assert set(fields_of(exc)) == {"priority", "due_at"}
+    task = call(sales, "create_activity", {"type": "task", "title": "T"}, actor=clerk)
+    with pytest.raises(ValidationFailed) as exc:
+        call(sales, "complete_activity", task["id"], {"result": "Done"}, actor=clerk)
+    assert set(fields_of(exc)) == {"result"}
+    assert call(sales, "complete_activity", task["id"], None, actor=clerk)["status"] == "completed"
     # the seeded rep (no column rights) writes it
     rep = holder("rep@osprey.test", TEAM_A)
     made = call(sales, "create_contact", {"full_name": "Free", "job_title": "CEO"}, actor=rep)
