@@ -14,15 +14,19 @@ import { MailTemplates } from "./MailTemplates";
 import { OrdersSettings } from "./OrdersSettings";
 import adminMessages from "./messages.admin";
 import peopleMessages from "./messages.users";
+import socialMessages from "./messages.social";
 import { Roles } from "./Roles";
 import { ScoringRules } from "./ScoringRules";
+import { SocialChannels } from "./SocialChannels";
 import { SubjectRules } from "./SubjectRules";
 import { Teams } from "./Teams";
 import { Users } from "./Users";
+import { Webhooks } from "./Webhooks";
 import { WebForms } from "./WebForms";
 
 addMessages(adminMessages);
 addMessages(peopleMessages);
+addMessages(socialMessages);
 
 const PAGES = [
   { id: "users", labelKey: "admin.users", adminOnly: true },
@@ -32,6 +36,8 @@ const PAGES = [
   { id: "scoring", labelKey: "admin.scoring", adminOnly: false },
   { id: "lookups", labelKey: "admin.lookups", adminOnly: false },
   { id: "web-forms", labelKey: "admin.webForms", adminOnly: true },
+  { id: "social-channels", labelKey: "admin.socialChannels", adminOnly: true },
+  { id: "webhooks", labelKey: "admin.webhooks", adminOnly: true },
   { id: "orders", labelKey: "admin.ordersSettings", adminOnly: true },
   { id: "email-templates", labelKey: "admin.mailTemplates", adminOnly: true },
   { id: "email-rules", labelKey: "admin.subjectRules", adminOnly: true },
@@ -58,6 +64,8 @@ export default function AdminSection({ subpath }: SectionProps) {
   else if (page?.id === "scoring") content = <ScoringRules />;
   else if (page?.id === "lookups") content = <LookupsEditor kind={subpath[1]} />;
   else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
+  else if (page?.id === "social-channels") content = <SocialChannels channelId={subpath[1]} />;
+  else if (page?.id === "webhooks") content = <Webhooks webhookId={subpath[1]} />;
   else if (page?.id === "orders") content = <OrdersSettings />;
   else if (page?.id === "email-templates") content = <MailTemplates />;
   else if (page?.id === "email-rules") content = <SubjectRules />;
