@@ -211,11 +211,20 @@ def run_import(client: httpx.Client, path: Path, rows: int) -> dict[str, Any]:
     probe.start()
     begun = time.perf_counter()
     client.post(f"/api/v1/imports/{job['id']}/start").raise_for_status()
+    job_id = job["id"]
     while True:
-        job = client.get(f"/api/v1/imports/{job['id']}").json()
+        time.sleep(1)
+        try:
+            answer = client.get(f"/api/v1/imports/{job_id}")
+        except httpx.HTTPError as error:  # a busy machine: asked again
+            print("progress not read:", error, flush=True)
+            continue
+        if answer.status_code != 200:
+            print("progress not read:", answer.status_code, answer.text[:200], flush=True)
+            continue
+        job = answer.json()
         if job["status"] in ("done", "failed"):
             break
-        time.sleep(1)
     seconds = time.perf_counter() - begun
     probe.stop()
     return {
