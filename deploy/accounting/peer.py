@@ -36,6 +36,7 @@ confirms them, so nothing is lost when the peer or the broker stops half-way.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -48,8 +49,7 @@ from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kombu import Connection, Exchange, Queue
-from kombu.messaging import Consumer, Producer
+import pika
 
 EXCHANGE = "osprey.accounting"
 TO_ERP = "accounting.to_erp"
@@ -359,54 +359,69 @@ class Books:
 
 
 class Peer:
-    """The broker side: consume ``accounting.to_erp``, publish the outbox, reconnect."""
+    """The broker side: consume ``accounting.to_erp``, publish the outbox, reconnect.
+
+    Plain AMQP with pika, the client a partner's system would use: nothing of Nameko or
+    kombu, which shows the accounting contract (docs/accounting.md) needs neither.
+    Everything on the connection happens in :meth:`run`'s thread (pika's blocking
+    connection is not shared between threads); the HTTP control only writes the books,
+    and its answers go out from the outbox on the next turn of the loop."""
 
     def __init__(self, amqp_uri: str, books: Books):
-        self.amqp_uri = amqp_uri
+        # kombu spells the same URI pyamqp://; pika knows amqp:// and amqps://
+        self.amqp_uri = (
+            "amqp://" + amqp_uri[len("pyamqp://") :]
+            if amqp_uri.startswith("pyamqp://")
+            else amqp_uri
+        )
         self.books = books
         self.stopped = threading.Event()
-        self.exchange = Exchange(EXCHANGE, type="direct", durable=True)
-        self.queues = [
-            Queue(TO_ERP, self.exchange, routing_key=TO_ERP, durable=True),
-            Queue(FROM_ERP, self.exchange, routing_key=FROM_ERP, durable=True),
-        ]
-        self.publish_lock = threading.Lock()
-        self.kick = threading.Event()
 
-    def flush(self, connection: Connection) -> None:
-        """Publish the outbox with confirms; mark what the broker took."""
-        with self.publish_lock:
-            rows = self.books.unsent()
-            if not rows:
-                return
-            channel = connection.channel()
-            try:
-                producer = Producer(channel)
-                sent = []
-                for row_id, routing_key, exchange, body, correlation_id in rows:
-                    message = json.loads(body)
-                    producer.publish(
-                        message,
-                        exchange=self.exchange if exchange else "",
-                        routing_key=routing_key,
-                        serializer="json",
+    def declare(self, channel: Any) -> None:
+        channel.exchange_declare(EXCHANGE, exchange_type="direct", durable=True)
+        for name in (TO_ERP, FROM_ERP):
+            channel.queue_declare(name, durable=True)
+            channel.queue_bind(name, EXCHANGE, routing_key=name)
+
+    def flush(self, channel: Any) -> None:
+        """Publish the outbox with confirms (each publish returns once the broker took
+        it); mark what the broker took."""
+        rows = self.books.unsent()
+        if not rows:
+            return
+        sent = []
+        try:
+            for row_id, routing_key, exchange, body, correlation_id in rows:
+                message = json.loads(body)
+                channel.basic_publish(
+                    EXCHANGE if exchange else "",
+                    routing_key,
+                    json.dumps(message).encode(),
+                    properties=pika.BasicProperties(
+                        content_type="application/json",
+                        content_encoding="utf-8",
                         delivery_mode=2,
                         message_id=message["message_id"],
                         type=message["type"],
                         correlation_id=correlation_id,
-                        retry=False,
-                    )
-                    sent.append(row_id)
-                self.books.mark_sent(sent)
-            finally:
-                channel.close()
+                    ),
+                )
+                sent.append(row_id)
+        finally:
+            self.books.mark_sent(sent)
 
-    def on_message(self, body: Any, message: Any) -> None:
+    def on_message(self, channel: Any, method: Any, properties: Any, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            log.warning("skipped a message that is not JSON: %s", exc)
+            channel.basic_ack(method.delivery_tag)
+            return
         if not isinstance(body, dict):
             log.warning("skipped a message that is not a JSON object")
-            message.ack()
+            channel.basic_ack(method.delivery_tag)
             return
-        outcome = self.books.receive(body, message.properties.get("reply_to"))
+        outcome = self.books.receive(body, properties.reply_to)
         log.info(
             "%s %s (order_seq %s): %s",
             body.get("type"),
@@ -414,52 +429,37 @@ class Peer:
             body.get("order_seq"),
             outcome,
         )
-        self.kick.set()
         # Acked once the state and its answer are stored; the answer goes out next.
-        message.ack()
+        channel.basic_ack(method.delivery_tag)
 
     def run(self) -> None:
         backoff = 0.5
         while not self.stopped.is_set():
+            connection = None
             try:
-                # confirm_publish: each answer's publish returns once the broker took it.
-                with Connection(
-                    self.amqp_uri, heartbeat=30, transport_options={"confirm_publish": True}
-                ) as connection:
-                    channel = connection.channel()
-                    for queue in self.queues:
-                        queue(channel).declare()
-                    channel.basic_qos(0, 10, False)
-                    consumer = Consumer(
-                        channel,
-                        [self.queues[0]],
-                        callbacks=[self.on_message],
-                        accept=["json"],
-                        on_decode_error=self.on_decode_error,
-                    )
-                    with consumer:
-                        log.info("accounting peer is consuming %s", TO_ERP)
-                        backoff = 0.5
-                        while not self.stopped.is_set():
-                            self.flush(connection)
-                            try:
-                                connection.drain_events(timeout=0.2)
-                            except TimeoutError:
-                                connection.heartbeat_check()
-                            except OSError as exc:
-                                if "timed out" not in str(exc):
-                                    raise
+                parameters = pika.URLParameters(self.amqp_uri)
+                parameters.heartbeat = 30
+                connection = pika.BlockingConnection(parameters)
+                channel = connection.channel()
+                channel.confirm_delivery()
+                self.declare(channel)
+                channel.basic_qos(prefetch_count=10)
+                channel.basic_consume(TO_ERP, self.on_message)
+                log.info("accounting peer is consuming %s", TO_ERP)
+                backoff = 0.5
+                while not self.stopped.is_set():
+                    self.flush(channel)
+                    connection.process_data_events(time_limit=0.2)
             except Exception:
                 if self.stopped.is_set():
                     return
                 log.exception("accounting peer lost the broker; reconnecting")
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
-
-    @staticmethod
-    def on_decode_error(message: Any, exc: Exception) -> None:
-        log.warning("skipped a message that is not JSON: %s", exc)
-        message.ack()
+            finally:
+                if connection is not None and connection.is_open:
+                    with contextlib.suppress(Exception):  # closing a broken connection
+                        connection.close()
 
 
 def control_server(books: Books, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
