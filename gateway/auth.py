@@ -24,6 +24,23 @@ SESSION_COOKIE = "osprey_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+#: what a user whose password must be changed (a temporary one) may do meanwhile: see
+#: themself, change the password, sign out
+WHILE_CHANGING_PASSWORD = frozenset(
+    {("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("POST", "/api/v1/auth/logout")}
+)
+
+
+def check_password_changing(request: Request) -> None:
+    """403 for any other request of a caller who must first change their password."""
+    path = request.url.path.rstrip("/") or "/"
+    if (request.method, path) not in WHILE_CHANGING_PASSWORD:
+        raise PermissionDenied(
+            "Choose a new password first: your password was set by an administrator",
+            [{"field": "password", "message": "must be changed (PATCH /api/v1/me)"}],
+        )
+
+
 class ActorCache:
     """Token → actor for a few seconds; bounded so a flood of tokens cannot grow it."""
 
@@ -137,6 +154,8 @@ async def current_actor(
         actor = await rpc.call("identity", "authenticate_token", token)
         cache.put(token, actor)
     check_scopes(request, actor)
+    if actor.get("password_change_required"):
+        check_password_changing(request)
     request.state.token = token
     # Where the change comes from, for the audit trail: the web app signs in with the
     # session cookie, other clients send a bearer token. A copy: the cached actor stays

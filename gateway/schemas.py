@@ -165,6 +165,11 @@ class UserOut(Response):
     locale: str | None = None
     theme: str | None = None
     accent_color: str | None = None
+    password_change_required: bool = Field(
+        default=False,
+        description="The user must choose a new password before anything else"
+        " (a temporary password, or an administrator asked for it)",
+    )
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -195,6 +200,11 @@ class UserCreate(Request):
     locale: str | None = Field(None, json_schema_extra=_LOCALE)
     theme: str | None = Field(None, json_schema_extra=_THEME)
     accent_color: str | None = Field(None, json_schema_extra=_ACCENT)
+    password_change_required: bool = Field(
+        default=False,
+        description="Ask the user to choose a new password at the next sign-in"
+        " (always so for a temporary password)",
+    )
 
 
 class UserUpdate(Request):
@@ -209,6 +219,11 @@ class UserUpdate(Request):
     locale: str | None = Field(None, json_schema_extra=_LOCALE)
     theme: str | None = Field(None, json_schema_extra=_THEME)
     accent_color: str | None = Field(None, json_schema_extra=_ACCENT)
+    password_change_required: bool = Field(
+        default=False,
+        description="Ask the user to choose a new password at the next sign-in"
+        " (always so for a temporary password)",
+    )
 
 
 TEMPORARY_PASSWORD_DESCRIPTION = (
@@ -230,6 +245,11 @@ class PasswordReset(Request):
         max_length=1024,
         json_schema_extra={"writeOnly": True},
         description="Left out (or null): Osprey makes a temporary password, answered once",
+    )
+    password_change_required: bool = Field(
+        default=False,
+        description="Ask the user to choose a new password at the next sign-in"
+        " (always so for a temporary password)",
     )
 
 

@@ -198,6 +198,7 @@ USER_FIELDS: tuple[str, ...] = (
     "locale",
     "theme",
     "accent_color",
+    "password_change_required",
 )
 READ_ONLY_USER_FIELDS: frozenset[str] = frozenset({"id", "roles", "created_at", "updated_at"})
 TEAM_FIELDS: tuple[str, ...] = ("name", "manager_id")
@@ -355,7 +356,7 @@ def _team_id(value: Any) -> str | None:
     return team_id
 
 
-def _is_active(value: Any) -> bool:
+def _true_or_false(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid("must be true or false")
     return value
@@ -388,10 +389,11 @@ _USER_CLEANERS = {
     "password": check_password,
     "role_ids": _role_ids,
     "team_id": _team_id,
-    "is_active": _is_active,
+    "is_active": _true_or_false,
     "locale": _choice(LOCALES),
     "theme": _choice(THEMES),
     "accent_color": _accent_color,
+    "password_change_required": _true_or_false,
 }
 
 
@@ -478,6 +480,9 @@ def actor_dict(
     }
     if rights is not None:
         actor["rights"] = dict(rights)
+    if user.get("password_change_required"):
+        # the gateway lets such a caller only change the password (gateway/auth.py)
+        actor["password_change_required"] = True
     return actor
 
 

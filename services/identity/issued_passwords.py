@@ -42,7 +42,8 @@ def with_password(data: Any) -> tuple[Any, str | None]:
     if not isinstance(data, Mapping) or data.get("password") is not None:
         return data, None
     temporary = new_temporary_password()
-    return {**data, "password": temporary}, temporary
+    # a password someone else has seen: the user replaces it at the first sign-in
+    return {**data, "password": temporary, "password_change_required": True}, temporary
 
 
 def clean_password_reset(data: Any) -> tuple[dict[str, Any], str | None]:
@@ -57,7 +58,9 @@ def clean_password_reset(data: Any) -> tuple[dict[str, Any], str | None]:
             "data: must be an object", [{"field": "data", "message": "must be an object"}]
         )
     unknown = [
-        {"field": str(name), "message": "unknown field"} for name in data if name != "password"
+        {"field": str(name), "message": "unknown field"}
+        for name in data
+        if name not in ("password", "password_change_required")
     ]
     if unknown:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in unknown), unknown)

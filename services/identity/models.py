@@ -54,6 +54,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(sa.String(8), server_default="en")
     theme: Mapped[str] = mapped_column(sa.String(8), server_default="light")
     accent_color: Mapped[str | None] = mapped_column(sa.String(7))
+    #: a password Osprey made (or one an administrator asked to be replaced): the user
+    #: changes it before doing anything else
+    password_change_required: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     search: Mapped[str | None] = mapped_column(

@@ -27,6 +27,7 @@ def dump_user(user: User, role_ids: Sequence[str], roles: Sequence[str]) -> dict
         "locale": user.locale,
         "theme": user.theme,
         "accent_color": user.accent_color,
+        "password_change_required": bool(user.password_change_required),
         "created_at": isoformat(user.created_at),
         "updated_at": isoformat(user.updated_at),
     }

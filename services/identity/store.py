@@ -250,6 +250,7 @@ def create_user(
             locale=changes.get("locale", domain.DEFAULT_LOCALE),
             theme=changes.get("theme", domain.DEFAULT_THEME),
             accent_color=changes.get("accent_color"),
+            password_change_required=changes.get("password_change_required", False),
             created_at=now,
             updated_at=now,
         )
@@ -305,11 +306,14 @@ def update_user(
         "locale",
         "theme",
         "accent_color",
+        "password_change_required",
     ):
         if name in changed:
             setattr(user, name, changes[name])
     if "password" in changed:
         user.password_hash = hash_password(changes["password"])
+        if actor.id == user.id:
+            user.password_change_required = False  # their own, chosen now
         # every other session of the user ends: the one that changed its own password
         # stays, an administrator's reset ends them all. Personal API tokens stay: they
         # were made on purpose for integrations, each with its own expiry and scopes, and

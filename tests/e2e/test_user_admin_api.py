@@ -187,3 +187,34 @@ def test_a_team_is_renamed_given_a_manager_and_deleted_when_empty(
     assert deleted.status_code == 204 and deleted.content == b""
     problem(admin.get(f"/api/v1/teams/{team['id']}"), 404)
     problem(admin.delete(f"/api/v1/teams/{team['id']}"), 404)
+
+
+def test_a_temporary_password_is_changed_before_anything_else(
+    admin: httpx.Client, login: Login
+) -> None:
+    user = invite(admin)
+    assert user["password_change_required"] is True
+    session = login(user["email"], user["temporary_password"])
+    me = session.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["password_change_required"] is True
+    # nothing else answers meanwhile, and the problem says what to do
+    for refused in (session.get("/api/v1/leads"), session.get("/api/v1/me/preferences")):
+        body = problem(refused, 403)
+        assert "new password" in body["detail"] and fields(body) == {"password"}
+    weak = session.patch("/api/v1/me", json={"password": "short"})
+    assert problem(weak, 422) and "password" in fields(weak.json())
+    chosen = f"Chosen-{word(12)}-8"
+    changed = session.patch("/api/v1/me", json={"password": chosen})
+    assert changed.status_code == 200 and changed.json()["password_change_required"] is False
+    # the same session carries on at once (the gateway forgot the cached caller)
+    assert session.get("/api/v1/leads").status_code == 200
+    assert login(user["email"], chosen).get("/api/v1/leads").status_code == 200
+
+    # an administrator asks for it on a typed password: the same holds
+    typed = f"Typed-{word(12)}-4"
+    reset = admin.post(
+        f"/api/v1/users/{user['id']}/reset-password",
+        json={"password": typed, "password_change_required": True},
+    )
+    assert reset.status_code == 200 and reset.json()["password_change_required"] is True
+    problem(login(user["email"], typed).get("/api/v1/leads"), 403)

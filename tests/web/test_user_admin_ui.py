@@ -104,7 +104,24 @@ def test_an_admin_invites_a_user_resets_their_password_and_deactivates_them(
     try:
         them = theirs.new_page()
         sign_in_as(them, site, email, temporary, "/leads")
+        # A password somebody else saw: they choose their own before anything else
+        expect(them.get_by_role("heading", name="Choose your own password")).to_be_visible()
         assert api_status(them, site) == 200
+        assert them.request.get(f"{site.base_url}/api/v1/leads").status == 403
+        them.get_by_label("New password", exact=True).fill("Osprey-wharf-1234")
+        them.get_by_label("New password again").fill("Osprey-wharf-4321")
+        them.get_by_role("button", name="Save the password").click()
+        expect(them.get_by_role("alert")).to_have_text("The two passwords are not the same.")
+        them.get_by_label("New password", exact=True).fill("short")
+        them.get_by_label("New password again").fill("short")
+        them.get_by_role("button", name="Save the password").click()
+        expect(them.get_by_role("alert")).to_contain_text("10")  # the server's rule, in words
+        chosen = f"Harbour-lights-{word}-7"
+        them.get_by_label("New password", exact=True).fill(chosen)
+        them.get_by_label("New password again").fill(chosen)
+        them.get_by_role("button", name="Save the password").click()
+        them.locator(".grid[aria-busy='false']").wait_for()  # the leads list, where they were going
+        assert them.request.get(f"{site.base_url}/api/v1/leads").status == 200
 
         # The admin resets it: their session ends, the old password stops working
         row.get_by_role("link", name=name).click()
@@ -119,7 +136,9 @@ def test_an_admin_invites_a_user_resets_their_password_and_deactivates_them(
         snapshot(page, "admin-users-reset")
         assert api_status(them, site) == 401
         assert login_status(site, email, temporary) == 401
+        assert login_status(site, email, chosen) == 401
         sign_in_as(them, site, email, reset, "/leads")
+        expect(them.get_by_role("heading", name="Choose your own password")).to_be_visible()
         assert api_status(them, site) == 200
 
         # Deactivated: signed out at once, and cannot sign in

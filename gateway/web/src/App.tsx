@@ -19,10 +19,13 @@ import {
 import { I18nProvider, guessLocale, isLocale, type Locale } from "./i18n";
 import { Shell } from "./shell/Shell";
 import { SignIn } from "./shell/SignIn";
+import { ChangePassword } from "./shell/password/ChangePassword";
 
 type State =
   | { phase: "loading" }
   | { phase: "anonymous"; expired: boolean }
+  // signed in with a password somebody else made: nothing else until they choose theirs
+  | { phase: "password"; user: User }
   | { phase: "ready"; user: User; prefs: Record<string, unknown> };
 
 const SIGN_IN = "/sign-in";
@@ -63,6 +66,10 @@ export function App() {
   const startSession = useCallback(async () => {
     try {
       const me = await request<User>("/me", { expect401: true });
+      if (me.data.password_change_required) {
+        setState({ phase: "password", user: me.data });
+        return;
+      }
       const prefs = await loadPreferences();
       setState({ phase: "ready", user: me.data, prefs });
     } catch (error) {
@@ -78,7 +85,9 @@ export function App() {
   // Any request answered 401 means the session ended: back to sign-in, then back here.
   useEffect(() => {
     setUnauthenticatedHandler(() => {
-      setState((previous) => (previous.phase === "ready" ? { phase: "anonymous", expired: true } : previous));
+      setState((previous) => (previous.phase === "ready" || previous.phase === "password"
+          ? { phase: "anonymous", expired: true }
+          : previous));
       forgetEntities();
       forgetNames();
       forgetStages();
@@ -103,7 +112,7 @@ export function App() {
       const here = location.pathname + location.search;
       navigate(here === "/" ? SIGN_IN : `${SIGN_IN}?next=${encodeURIComponent(here)}`, { replace: true });
     }
-    if (state.phase === "ready" && location.pathname === SIGN_IN) {
+    if ((state.phase === "ready" || state.phase === "password") && location.pathname === SIGN_IN) {
       navigate(nextPath(location.search), { replace: true });
     }
   }, [state.phase, location.pathname, location.search]);
@@ -162,9 +171,20 @@ export function App() {
     return { user: state.user, prefs: state.prefs, appearance, setPref, setAppearance, signOut };
   }, [state, appearance]);
 
+  const signOutFirst = async () => {
+    try {
+      await request("/auth/logout", { method: "POST", expect401: true });
+    } finally {
+      setState({ phase: "anonymous", expired: false });
+      navigate(SIGN_IN, { replace: true });
+    }
+  };
+
   let page: React.ReactNode;
   if (state.phase === "loading") {
     page = <div className="splash" aria-busy="true" />;
+  } else if (state.phase === "password") {
+    page = <ChangePassword email={state.user.email} onChanged={startSession} onSignOut={signOutFirst} />;
   } else if (state.phase === "anonymous" || !session) {
     page = (
       <SignIn

@@ -213,7 +213,8 @@ def test_a_reset_ends_every_session_and_only_the_temporary_password_works(
         sign_in(identity, "rep@osprey.test", REP_PASSWORD)
     sign_in(identity, "rep@osprey.test", temporary)
     data = updated.get()["data"]
-    assert data["changed_fields"] == ["password"]
+    assert data["changed_fields"] == ["password", "password_change_required"]
+    assert data["password_change_required"] is True
     assert temporary not in str(data)
 
 
@@ -415,3 +416,52 @@ def test_only_an_empty_team_is_deleted_and_the_refusal_names_who_is_in_it(
         call(identity, "get_team", team["id"], actor=admin)
     # its name is free again
     call(identity, "create_team", {"name": "Doomed"}, actor=admin)
+
+
+def test_a_temporary_password_must_be_changed_before_anything_else(identity, admin):
+    invited = call(
+        identity,
+        "invite_user",
+        {"email": "tess@osprey.test", "full_name": "Tess Temp"},
+        actor=admin,
+    )
+    assert invited["user"]["password_change_required"] is True
+    temporary = invited["temporary_password"]
+    signed = call(identity, "login", "tess@osprey.test", temporary)
+    assert signed["user"]["password_change_required"] is True
+    token, actor = sign_in(identity, "tess@osprey.test", temporary)
+    assert actor["password_change_required"] is True  # the gateway lets it change the password only
+
+    # an administrator's wish is not the user's to undo
+    with pytest.raises(PermissionDenied):
+        call(identity, "update_user", actor["id"], {"password_change_required": False}, actor=actor)
+    # choosing their own password clears it; this session stays, the others end
+    other, _ = sign_in(identity, "tess@osprey.test", temporary)
+    mine = call(
+        identity, "update_user", actor["id"], {"password": "Heron-valley-6612"}, actor=actor
+    )
+    assert mine["password_change_required"] is False
+    assert "password_change_required" not in call(identity, "authenticate_token", token)
+    with pytest.raises(Unauthenticated):
+        call(identity, "authenticate_token", other)
+
+    # a reset to a typed password asks nothing unless the administrator says so
+    typed = call(
+        identity, "reset_password", actor["id"], {"password": "Osprey-cliff-4410"}, actor=admin
+    )
+    assert typed["user"]["password_change_required"] is False
+    asked = call(
+        identity,
+        "reset_password",
+        actor["id"],
+        {"password": "Osprey-cliff-4411", "password_change_required": True},
+        actor=admin,
+    )
+    assert asked["user"]["password_change_required"] is True
+    # and an administrator may ask for it, or take it back, on the user's record
+    back = call(
+        identity, "update_user", actor["id"], {"password_change_required": False}, actor=admin
+    )
+    assert back["password_change_required"] is False
+    with pytest.raises(ValidationFailed):
+        call(identity, "update_user", actor["id"], {"password_change_required": "yes"}, actor=admin)

@@ -132,6 +132,7 @@ def user_row(**values):
         "locale": "en",
         "theme": "light",
         "accent_color": None,
+        "password_change_required": False,
         "created_at": WHEN,
         "updated_at": WHEN,
         "role_ids": [ROLE_ID],

@@ -41,7 +41,11 @@ def test_temporary_passwords_differ():
 @pytest.mark.parametrize("data", [{"email": "n@x.io"}, {"email": "n@x.io", "password": None}])
 def test_a_new_user_without_a_password_gets_a_temporary_one(data):
     with_password, temporary = issued_passwords.with_password(data)
-    assert temporary and with_password == {"email": "n@x.io", "password": temporary}
+    assert temporary and with_password == {
+        "email": "n@x.io",
+        "password": temporary,
+        "password_change_required": True,  # someone else saw it: changed at first sign-in
+    }
 
 
 def test_a_typed_password_is_kept_and_none_is_made():
@@ -54,7 +58,8 @@ def test_a_typed_password_is_kept_and_none_is_made():
 @pytest.mark.parametrize("data", [None, {}, {"password": None}])
 def test_a_reset_without_a_password_makes_one(data):
     changes, temporary = issued_passwords.clean_password_reset(data)
-    assert temporary is not None and changes == {"password": temporary}
+    assert temporary is not None
+    assert changes == {"password": temporary, "password_change_required": True}
 
 
 def test_a_reset_to_a_typed_password_checks_it_as_any_password():

@@ -68,7 +68,10 @@ def test_a_reset_hands_the_store_the_new_password_then_commits(monkeypatch, iden
     answer = identity.reset_password(USER_ID, {}, actor=ADMIN)
     temporary = answer["temporary_password"]
     assert answer == {"user": USER, "temporary_password": temporary}
-    assert update_user.call_args.args[1:] == (USER_ID, {"password": temporary})
+    assert update_user.call_args.args[1:] == (
+        USER_ID,
+        {"password": temporary, "password_change_required": True},
+    )
     assert steps == ["update_user", "commit"]
 
 

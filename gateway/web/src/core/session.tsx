@@ -12,6 +12,8 @@ export interface User {
   locale: string | null;
   theme: string | null;
   accent_color?: string | null;
+  /** A password somebody else made: the user chooses their own before anything else. */
+  password_change_required?: boolean;
 }
 
 export type Theme = "light" | "dark";

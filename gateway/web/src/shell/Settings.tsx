@@ -2,6 +2,7 @@ import { Link } from "../core/router";
 import { ACCENTS, isColour, useSession, type Theme } from "../core/session";
 import { addMessages, LOCALES, useT, type Locale } from "../i18n";
 import { ApiTokens } from "./ApiTokens";
+import { PasswordForm } from "./password/PasswordForm";
 import exchangeMessages from "./exchange/messages";
 import googleMessages from "./google/messages";
 
@@ -74,6 +75,11 @@ export function Settings() {
           </select>
         </label>
         <p className="hint">{t("settings.formatSample", { date: t.dateTime(new Date().toISOString()), number: t.number(1234567.89) })}</p>
+      </section>
+      <section className="card settings" aria-labelledby="settings-password">
+        <h2 id="settings-password">{t("password.change.title")}</h2>
+        <p className="hint">{t("password.change.intro")}</p>
+        <PasswordForm onSaved={() => undefined} />
       </section>
       <ApiTokens />
       <p className="settings-more">
