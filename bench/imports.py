@@ -272,6 +272,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--out", default=str(RESULTS), help="where the figures go")
     parser.add_argument(
+        "--floor-rows", type=int, default=0,
+        help="COPY only the first rows for the floor (0: all; a busy machine's million takes long)",
+    )  # fmt: skip
+    parser.add_argument(
         "--probe-seconds", type=float, default=30,
         help="how long the requests are timed without an import, before it",
     )  # fmt: skip
@@ -293,10 +297,13 @@ def main(argv: list[str] | None = None) -> None:
     services = SERVICES if args.no_consumers else SERVICES + CONSUMERS
     info["services"] = list(services)
     with ImportStack(url, services) as stack:
-        login = httpx.post(f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials)
+        login = httpx.post(
+            f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials, timeout=120
+        )
         token = login.json()["token"]
         owner = login.json()["user"]["id"]
-        results["copy_floor"] = copy_floor(url, rows[formats[0]], owner)
+        floor_rows = rows[formats[0]][: args.floor_rows or None]
+        results["copy_floor"] = {**copy_floor(url, floor_rows, owner), "rows": len(floor_rows)}
         print("COPY floor:", results["copy_floor"], flush=True)
         with httpx.Client(base_url=stack.base_url, timeout=60,
                           headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
