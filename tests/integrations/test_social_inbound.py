@@ -112,3 +112,22 @@ def test_malformed_messages_go_to_the_dead_letters_with_their_reason(sender, db_
     # a good message after the bad ones is applied: the consumer goes on
     sender.send("lead", {"contact_name": "After The Storm"})
     wait_for(lambda: rows(db_engine, "SELECT 1 FROM leads.leads"))
+
+
+def test_a_message_waits_while_the_leads_service_is_away(
+    container_factory, service_config, rabbit_config, db_engine
+):
+    # the social service alone: the leads service is not there to answer yet
+    social = container_factory(SocialService, {**service_config, "NAME_INDEX": False})
+    social.start()
+    uri = rabbit_config["AMQP_URI"].replace("pyamqp://", "amqp://", 1)
+    with InboundSender(uri, source="call-tracking") as partner:
+        partner.send("lead", {"contact_name": "Patient Caller", "phone": "+1 555 0199"})
+        # until the leads service is there, each try fails (no one serves rpc-leads)
+        # and the message goes back to the queue: neither dead nor lost
+        assert rows(db_engine, "SELECT 1 FROM social.processed_events") == []
+        leads = container_factory(LeadsService, {**service_config, "NAME_INDEX": False})
+        leads.start()
+        applied = wait_for(lambda: rows(db_engine, "SELECT contact_name FROM leads.leads"), 30)
+        assert [tuple(r) for r in applied] == [("Patient Caller",)]
+        assert partner.dead_letters(take=True) == []
