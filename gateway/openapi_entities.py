@@ -77,6 +77,16 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
     # a plan's period starts on the first day of a month (of a quarter, of a year)
     ("ForecastCreate", "period_start"): {"pattern": r"^[0-9]{4}-[0-9]{2}-01$"},
     ("LeadMergeIn", "lead_ids"): {"items": {"type": "string", "format": "uuid"}, "minItems": 1},
+    # identity's new passwords: at least 10 characters (and hard to guess, judged there)
+    ("PasswordReset", "password"): {"minLength": 10},
+    ("MailboxCreate", "password"): {"minLength": 1, "maxLength": 1024},
+}
+#: fields a body of no record's needs, by model (its service answers "is required")
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "TacticIn": ("kind", "text"),
+    "CompetitorIn": ("account_id",),
+    "CareerCreate": ("account_id",),
+    "MailboxCreate": ("email", "imap_host"),
 }
 #: fields the services refuse null for (leave the field out to keep it as it is), by
 #: model: what a fuzzer found them answering 422 to, each checked in the service's code
@@ -87,7 +97,7 @@ NO_NULL: dict[str, tuple[str, ...]] = {
     "TemplateIn": ("name", "subject", "body"),
     "ExchangeConnectionCreate": ("auth", "email", "contact_folders", "export_contact_ids"),
     "ExchangeConnectionUpdate": ("auth", "email", "contact_folders", "export_contact_ids"),
-    "MailboxCreate": ("kind", "email", "login", "folders"),
+    "MailboxCreate": ("kind", "email", "login", "folders", "password", "imap_host"),
     "MailboxUpdate": ("kind", "email", "login", "folders"),
     "MeUpdate": ("full_name", "password"),
     "UserUpdate": ("email", "full_name", "password", "role_ids"),
@@ -147,6 +157,17 @@ def _state_options(doc: dict[str, Any]) -> None:
         branches = _branches(prop or {}, ("string", "integer", "array"))
         for branch in branches:
             branch.update(keywords)
+    for model, names in REQUIRED.items():
+        found = schemas.get(model)
+        if found is None:
+            continue
+        found["required"] = sorted({*found.get("required", []), *names})
+        for name in names:
+            _drop_null(found.get("properties", {}).get(name, {}))
+    report = schemas.get("Widget", {}).get("properties", {}).get("report")
+    if report is not None:  # a widget's report: at least the entity it counts
+        report["required"] = ["entity"]
+        report["properties"] = {"entity": {"type": "string", "enum": options("report_entities")}}
     reopen = schemas.get("ReopenIn", {}).get("properties", {}).get("stage")
     closed = set(options("lead_closed_stages"))
     for branch in _branches(reopen or {}, ("string",)):

@@ -5863,7 +5863,7 @@ export interface components {
              * Account Id
              * Format: uuid
              */
-            account_id?: string;
+            account_id: string;
             /** Job Title */
             job_title?: string | null;
             /** Is Primary */
@@ -6020,7 +6020,7 @@ export interface components {
              * Account Id
              * Format: uuid
              */
-            account_id?: string;
+            account_id: string;
             /** Offer */
             offer?: string | null;
             /** Comparison */
@@ -8238,16 +8238,16 @@ export interface components {
              * Email
              * Format: email
              */
-            email?: string;
+            email: string;
             /**
              * Login
              * @description defaults to the email
              */
             login?: string;
             /** Password */
-            password?: string | null;
+            password?: string;
             /** Imap Host */
-            imap_host?: string | null;
+            imap_host: string;
             /** Imap Port */
             imap_port?: number | null;
             /** Smtp Host */
@@ -8498,6 +8498,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -9248,6 +9254,12 @@ export interface components {
              * @description Left out (or null): Osprey makes a temporary password, answered once
              */
             password?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /** PaymentIn */
         PaymentIn: {
@@ -10644,9 +10656,9 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind?: "strength" | "weakness" | "opportunity" | "threat";
+            kind: "strength" | "weakness" | "opportunity" | "threat";
             /** Text */
-            text?: string;
+            text: string;
         };
         /** TacticList */
         TacticList: {
@@ -10958,6 +10970,12 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /** UserOut */
         UserOut: {
@@ -10996,6 +11014,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -11044,6 +11068,12 @@ export interface components {
              * @example #2f6fed
              */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description Ask the user to choose a new password at the next sign-in (always so for a temporary password)
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /**
          * UserWithPassword
@@ -11085,6 +11115,12 @@ export interface components {
             theme?: string | null;
             /** Accent Color */
             accent_color?: string | null;
+            /**
+             * Password Change Required
+             * @description The user must choose a new password before anything else (a temporary password, or an administrator asked for it)
+             * @default false
+             */
+            password_change_required: boolean;
             /** Created At */
             created_at?: string | null;
             /** Updated At */
@@ -11429,6 +11465,9 @@ export interface components {
             title?: string | null;
             /** Report */
             report: {
+                /** @enum {string} */
+                entity: "leads" | "opportunities" | "orders" | "invoices" | "activities" | "accounts" | "contacts" | "products" | "emails" | "process_instances" | "process_tasks";
+            } & {
                 [key: string]: unknown;
             };
             /** X */
@@ -11782,6 +11821,7 @@ export interface operations {
                      *         "locale": "en",
                      *         "theme": "Theme",
                      *         "accent_color": "Accent color",
+                     *         "password_change_required": false,
                      *         "created_at": "2026-12-07T09:30:00Z",
                      *         "updated_at": "2026-12-07T09:30:00Z"
                      *       }
@@ -11942,6 +11982,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -12028,6 +12069,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "permissions": []
@@ -12994,6 +13036,7 @@ export interface operations {
                      *           "locale": "en",
                      *           "theme": "Theme",
                      *           "accent_color": "Accent color",
+                     *           "password_change_required": false,
                      *           "created_at": "2026-12-07T09:30:00Z",
                      *           "updated_at": "2026-12-07T09:30:00Z"
                      *         }
@@ -13092,6 +13135,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -13223,6 +13267,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -13328,6 +13373,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z"
                      *     }
@@ -13442,7 +13488,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "password": "Password"
+                 *       "password": "Password",
+                 *       "password_change_required": false
                  *     }
                  */
                 "application/json": components["schemas"]["PasswordReset"] | null;
@@ -13467,6 +13514,7 @@ export interface operations {
                      *       "locale": "en",
                      *       "theme": "Theme",
                      *       "accent_color": "Accent color",
+                     *       "password_change_required": false,
                      *       "created_at": "2026-12-07T09:30:00Z",
                      *       "updated_at": "2026-12-07T09:30:00Z",
                      *       "temporary_password": "Temporary password"
@@ -24069,9 +24117,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "job_title": "Job title",
-                 *       "is_primary": true
+                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["CareerCreate"];
@@ -26144,9 +26190,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "offer": "Offer",
-                 *       "comparison": "Comparison"
+                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["CompetitorIn"];
@@ -35680,9 +35724,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "imap",
                  *       "email": "ann.lee@example.com",
-                 *       "login": "Login"
+                 *       "imap_host": "Imap host"
                  *     }
                  */
                 "application/json": components["schemas"]["MailboxCreate"];
@@ -35928,9 +35971,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "imap",
                  *       "email": "ann.lee@example.com",
-                 *       "login": "Login"
+                 *       "imap_host": "Imap host"
                  *     }
                  */
                 "application/json": components["schemas"]["MailboxCreate"];
@@ -46936,7 +46978,9 @@ export interface operations {
                  *       "widgets": [
                  *         {
                  *           "kind": "number",
-                 *           "report": {}
+                 *           "report": {
+                 *             "entity": "leads"
+                 *           }
                  *         }
                  *       ]
                  *     }
@@ -47068,7 +47112,9 @@ export interface operations {
                  *       "widgets": [
                  *         {
                  *           "kind": "number",
-                 *           "report": {}
+                 *           "report": {
+                 *             "entity": "leads"
+                 *           }
                  *         }
                  *       ]
                  *     }

@@ -179,6 +179,7 @@ function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone: () =>
   const id = useId();
   const explain = useProblemText();
   const sources = useLookup("lead-sources");
+  const needs = useLookup("need-types");
   const teams = useWholeList("teams");
   const [name, setName] = useState(rule?.name ?? "");
   const [needType, setNeedType] = useState(rule?.need_type ?? "");
@@ -248,7 +249,17 @@ function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone: () =>
         <div className="field-grid compact">
           <label className="field">
             <span className="field-label">{t("entity.leads.field.need_type")}</span>
-            <input value={needType} maxLength={100} placeholder={t("rules.anyValue")} onChange={(e) => setNeedType(e.target.value)} />
+            <select value={needType} onChange={(e) => setNeedType(e.target.value)}>
+              <option value="">{t("rules.anyValue")}</option>
+              {needType && !(needs ?? []).some((n) => n.code === needType) && <option value={needType}>{needType}</option>}
+              {(needs ?? [])
+                .filter((n) => n.is_active || n.code === needType)
+                .map((n) => (
+                  <option key={n.id} value={n.code}>
+                    {n.name}
+                  </option>
+                ))}
+            </select>
           </label>
           <label className="field">
             <span className="field-label">{t("entity.leads.field.source")}</span>
