@@ -119,6 +119,7 @@ def test_a_webhook_made_on_the_page_delivers_signed_and_resends(page: Page, site
         row.get_by_role("button", name="Send again").click()
         expect(page.locator("[data-resent]")).to_have_text("Sent again: HTTP 200")
         expect(page.locator("li[data-attempt='2']")).to_contain_text("by hand")
+        expect(page.locator("[data-webhook='Partner ERP']")).to_contain_text("1 delivered")
         assert len(receiver.received) == 2
         snapshot(page, "admin-webhooks")
 

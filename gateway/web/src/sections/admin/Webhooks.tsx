@@ -228,7 +228,7 @@ function WebhookEditor({ webhookId, onSaved }: { webhookId: string; onSaved: () 
           </button>
         </div>
       </form>
-      {hook && <DeliveryLog webhookId={hook.id} />}
+      {hook && <DeliveryLog webhookId={hook.id} onChanged={onSaved} />}
     </section>
   );
 }
@@ -237,7 +237,7 @@ function answerOf(t: ReturnType<typeof useT>, a: { status_code: number | null; e
   return a.status_code != null ? `HTTP ${a.status_code}` : a.error || t("hooks.noAnswer");
 }
 
-function DeliveryLog({ webhookId }: { webhookId: string }) {
+function DeliveryLog({ webhookId, onChanged }: { webhookId: string; onChanged: () => void }) {
   const t = useT();
   const explain = useProblemText();
   const { items, failed, reload } = useItems<Delivery>(`/webhooks/${encodeURIComponent(webhookId)}/deliveries?limit=100`);
@@ -257,6 +257,7 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
       setNote(t("hooks.resent", { answer: last ? answerOf(t, last) : t("hooks.noAnswer") }));
       setOpen(delivery.id);
       reload();
+      onChanged();
     } catch (error) {
       setProblem(explain(error));
     }
@@ -266,7 +267,14 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
     <div className="webhook-log">
       <div className="page-head">
         <h3 className="subhead grow">{t("hooks.deliveries")}</h3>
-        <button type="button" className="button small ghost" onClick={reload}>
+        <button
+          type="button"
+          className="button small ghost"
+          onClick={() => {
+            reload();
+            onChanged();
+          }}
+        >
           {t("hooks.refresh")}
         </button>
       </div>
