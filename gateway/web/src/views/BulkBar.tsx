@@ -11,9 +11,12 @@ import { FieldInput } from "./FieldInput";
 import { LookupPicker } from "./LookupPicker";
 import messages from "./bulkMessages";
 import type { EntityConfig } from "./config";
+import { selectionBody, type Selection } from "./bulkSelection";
 import "./bulk.css";
 
 addMessages(messages);
+
+export { selectionBody, type Selection };
 
 export type BulkAction = "assign" | "update" | "post" | "delete";
 
@@ -37,31 +40,6 @@ interface BulkJob {
   refused: number;
   results: BulkResult[];
   error: string | null;
-}
-
-/** What the selection is: ids (with the versions the user saw), or all the filter matches. */
-export interface Selection {
-  ids: string[];
-  allMatching: boolean;
-  /** How many all the matching are, when the list said (null: ask the API). */
-  matchingCount: number | null;
-}
-
-/** The list's API query (`filter[x]`, `q`) as the bulk API's `filter` and `q`. */
-export function selectionBody(selection: Selection, rows: EntityRecord[], query: URLSearchParams): Record<string, unknown> {
-  if (!selection.allMatching) {
-    const versions: Record<string, number> = {};
-    const chosen = new Set(selection.ids);
-    for (const row of rows) if (chosen.has(row.id) && typeof row.version === "number") versions[row.id] = row.version;
-    return { ids: selection.ids, versions };
-  }
-  const filter: Record<string, string> = {};
-  query.forEach((value, key) => {
-    const name = /^filter\[(.+)\]$/.exec(key)?.[1];
-    if (name) filter[name] = value;
-  });
-  const q = query.get("q");
-  return { all_matching: true, filter, ...(q ? { q } : {}) };
 }
 
 export function availableActions(config: EntityConfig, meta: EntityMeta | null): BulkAction[] {

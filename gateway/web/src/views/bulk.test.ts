@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectionBody } from "./BulkBar";
+import { selectionBody } from "./bulkSelection";
 
 describe("bulk selection", () => {
   const rows = [
