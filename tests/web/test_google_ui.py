@@ -163,3 +163,62 @@ def test_declining_on_the_consent_page_connects_nothing(
         page.get_by_role("status").filter(has_text="Google did not grant access")
     ).to_be_visible()
     assert len(site.api().get("/api/v1/google-connections").json()["items"]) == before
+
+
+def test_chosen_contacts_are_picked_by_search_in_both_languages(
+    page: Page, site: Site, peer: GooglePeer
+) -> None:
+    """Export 'chosen ones': the contacts are found by name in a search box, shown as
+    chips, removed with their button and saved as the connection's export_ids."""
+    api = site.api()
+    sign_in(page, site, "/settings/google")
+    if not api.get("/api/v1/google-connections").json()["items"]:
+        page.get_by_role("button", name="Connect a Google account").click()
+        consent(page, peer)
+        page.wait_for_url(re.compile(r"/settings/google$"))
+    nina = api.post(
+        "/api/v1/contacts",
+        json={"full_name": "Nina Picked", "emails": [{"email": "nina@picked.test"}]},
+    ).json()
+    api.post("/api/v1/contacts", json={"full_name": "Nils Other"})
+    card = page.get_by_role("article").first
+    contacts = card.locator("[data-part='contacts']")
+    expect(contacts.locator("[data-part='chosen-contacts']")).to_have_count(0)
+    contacts.get_by_label("Contacts to send to Google").select_option("chosen")
+    picker = contacts.locator("[data-part='chosen-contacts']")
+    expect(picker.get_by_text("None chosen yet.")).to_be_visible()
+    picker.get_by_label("Find a contact to add").fill("Nina")
+    picker.get_by_role("option").get_by_role("button", name=re.compile("^Nina Picked")).click()
+    expect(picker.locator(f"[data-contact='{nina['id']}']")).to_contain_text("Nina Picked")
+    expect(picker.get_by_role("listbox")).to_have_count(0)
+    card.get_by_role("button", name="Save").click()
+    expect(card.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    (connection,) = api.get("/api/v1/google-connections").json()["items"]
+    assert connection["contacts"]["export"] == "chosen"
+    assert connection["contacts"]["export_ids"] == [nina["id"]]
+    snapshot(page, "google-settings-chosen-en")
+
+    # after a reload the chosen one is named again; removing it empties the choice
+    page.reload()
+    picker = card.locator("[data-part='chosen-contacts']")
+    expect(picker.locator(f"[data-contact='{nina['id']}']")).to_contain_text(
+        "Nina Picked <nina@picked.test>"
+    )
+    assert api.patch("/api/v1/me", json={"locale": "ru"}).status_code == 200
+    page.reload()
+    picker = card.locator("[data-part='chosen-contacts']")
+    expect(picker.get_by_text("Контакты для выгрузки")).to_be_visible()
+    picker.get_by_label("Найти контакт, чтобы добавить").fill("zzz-nobody")
+    expect(picker.get_by_text("Подходящих контактов нет.")).to_be_visible()
+    snapshot(page, "google-settings-chosen-ru")
+    picker.get_by_role("button", name="Убрать Nina Picked <nina@picked.test>").click()
+    expect(picker.get_by_text("Пока ни одного не выбрано.")).to_be_visible()
+    card.get_by_role("button", name="Сохранить").click()
+    assert api.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
+    wait_for(
+        lambda: (
+            api.get("/api/v1/google-connections").json()["items"][0]["contacts"]["export_ids"] == []
+        ),
+        timeout=10,
+        what="the emptied choice to be saved",
+    )

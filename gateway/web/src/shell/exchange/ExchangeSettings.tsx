@@ -23,14 +23,15 @@ import {
   type ExchangeFolder,
   type ExchangeTest,
 } from "./api";
+import ContactPicker from "../sync/ContactPicker";
 import "./exchange.css";
 import messages from "./messages";
 
 addMessages(messages);
 
 const VISIBILITY = ["all", "headers", "none"];
-// "chosen" (a list of contacts set through the API) is offered only where it is set
-const EXPORTS = ["none", "all", "mine"];
+// "chosen": the contacts picked below the choice
+const EXPORTS = ["none", "all", "mine", "chosen"];
 const DELETIONS = ["keep", "mirror"];
 const COUNTS = [
   "messages",
@@ -261,6 +262,7 @@ function ConnectionForm({
   const [contactFolders, setContactFolders] = useState<string[]>(connection?.contact_folders ?? ["contacts"]);
   const [serverFolders, setServerFolders] = useState<ExchangeFolder[] | null>(null);
   const [exportContacts, setExportContacts] = useState(connection?.export_contacts ?? "mine");
+  const [exportIds, setExportIds] = useState<string[]>(connection?.export_contact_ids ?? []);
   const [syncCalendar, setSyncCalendar] = useState(connection?.sync_calendar ?? true);
   const [syncTasks, setSyncTasks] = useState(connection?.sync_tasks ?? true);
   const [deletions, setDeletions] = useState(connection?.deletions ?? "keep");
@@ -293,6 +295,7 @@ function ConnectionForm({
       import_contacts: importContacts,
       contact_folders: contactFolders,
       export_contacts: exportContacts,
+      export_contact_ids: exportIds,
       sync_calendar: syncCalendar,
       sync_tasks: syncTasks,
       deletions,
@@ -479,9 +482,11 @@ function ConnectionForm({
           "exchange.export",
           exportContacts,
           setExportContacts,
-          exportContacts === "chosen" ? [...EXPORTS, "chosen"] : EXPORTS,
+          EXPORTS,
           "exchange.export",
         )}
+        {exportContacts === "chosen" && <ContactPicker value={exportIds} onChange={setExportIds} />}
+        {fieldError("export_contact_ids")}
       </fieldset>
       <fieldset className="dialog-group">
         <legend>{t("exchange.calendar")}</legend>

@@ -25,6 +25,7 @@ export interface ExchangeConnection {
   import_contacts: boolean | null;
   contact_folders: string[] | null;
   export_contacts: string | null;
+  export_contact_ids?: string[] | null;
   sync_calendar: boolean | null;
   sync_tasks: boolean | null;
   deletions: string | null;

@@ -20,6 +20,7 @@ import {
   type GoogleCalendar,
   type GoogleConnection,
 } from "./api";
+import ContactPicker from "../sync/ContactPicker";
 import "./google.css";
 import messages from "./messages";
 
@@ -285,6 +286,9 @@ function Choices({ connection, onSaved }: { connection: GoogleConnection; onSave
           <span className="hint">{t("google.groupsHint")}</span>
         </div>
         {select("contacts-export", t("google.export"), contacts.export, EXPORTS, "google.export", (v) => setContacts({ ...contacts, export: v }))}
+        {contacts.export === "chosen" && (
+          <ContactPicker value={contacts.export_ids ?? []} onChange={(ids) => setContacts({ ...contacts, export_ids: ids })} />
+        )}
         {select("contacts-deletions", t("google.deletions"), contacts.deletions, DELETIONS, "google.deletions", (v) => setContacts({ ...contacts, deletions: v }))}
       </fieldset>
       <fieldset className="field-group" data-part="calendar">
