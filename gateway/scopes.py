@@ -44,6 +44,10 @@ SEGMENTS: dict[str, str] = {
     "scoring-rules": "leads",
     "web-forms": "leads",
     "lookups": "leads",
+    "lead-sources": "leads",
+    "lead-channels": "leads",
+    "disqualification-reasons": "leads",
+    "need-types": "leads",
     # sales
     "accounts": "sales",
     "contacts": "sales",
@@ -52,6 +56,7 @@ SEGMENTS: dict[str, str] = {
     "activities": "sales",
     "pipeline": "sales",
     "forecasts": "sales",
+    "loss-reasons": "sales",
     # orders
     "orders": "orders",
     "invoices": "orders",
@@ -96,6 +101,11 @@ SEGMENTS: dict[str, str] = {
     "teams": DIRECTORY,
     "roles": DIRECTORY,
     "admin": ADMIN_SCOPE,
+    # social channels and outbound webhooks are set up by administrators
+    "social-channels": ADMIN_SCOPE,
+    "webhooks": ADMIN_SCOPE,
+    # the platforms' webhooks read no token at all: each platform signs its own
+    "hooks": FREE,
     # the audit trail spans every area: a token reads it with the admin scope
     "audit": ADMIN_SCOPE,
     "meta": FREE,
