@@ -55,6 +55,8 @@ def test_a_changed_record_asks_before_it_is_left_and_survives_a_reload(
     page.get_by_label("Email").fill("saved@example.com")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
+    # the answer is in (not only the request sent): nothing is left unsaved to ask about
+    expect(page.locator(".actions [role=status]")).to_have_text("Saved")
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Accounts").click()
     page.wait_for_url(re.compile(r"/accounts$"))
     with site.api() as api:
