@@ -158,7 +158,11 @@ def _branch(
     if lookup.rights is not None:
         if actor is None:
             raise ValueError("this list's search reads another table: pass the actor")
-        found = found.where(readable_by(actor, *lookup.rights))
+        entity = lookup.rights_entity
+        if entity is not None and not actor.may(entity, "read"):
+            found = found.where(sa.false())
+        scope = actor.read_scope(entity) if entity is not None else None
+        found = found.where(readable_by(actor, *lookup.rights, scope))
     on = lookup.on if lookup.on is not None else spec.id_column
     return on.in_(found.correlate(None))
 

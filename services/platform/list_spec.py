@@ -63,7 +63,9 @@ class Lookup:
     side table of terms marks each term's kind with ``prefix`` (``e:`` for emails,
     ``p:`` for phone keys), so one index serves both. ``rights`` — the side table's
     own owner and team columns — keeps to its rows the caller may read (a contact
-    found by its account's name only when the caller may read the account).
+    found by its account's name only when the caller may read the account), by
+    ``rights_entity``'s object right ``read`` and read scope when it is named (the
+    role's rights, docs/architecture.md "Access rights"), else by the default scope.
     """
 
     column: ColumnElement[Any]
@@ -71,6 +73,7 @@ class Lookup:
     prefix: str = ""
     on: ColumnElement[Any] | None = None
     rights: tuple[ColumnElement[Any], ColumnElement[Any]] | None = None
+    rights_entity: str | None = None
 
 
 @dataclass(frozen=True)

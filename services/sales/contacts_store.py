@@ -57,6 +57,7 @@ CONTACT_LIST_SPEC = ListSpec(
             record_id=Account.id,
             on=Contact.account_id,
             rights=(Account.owner_id, Account.team_id),
+            rights_entity="accounts",
         ),
     ),
     count_total=True,

@@ -349,3 +349,35 @@ def test_a_record_shared_with_a_user_or_a_team_is_read_and_changed_beyond_the_sc
     with pytest.raises(ValidationFailed) as exc:
         call(sales, "list_record_shares", "planets", account["id"], actor=owner)
     assert set(fields_of(exc)) == {"entity"}
+
+
+def test_contacts_found_by_their_account_s_name_follow_the_accounts_rights(sales):
+    stranger = holder("far@osprey.test", TEAM_B)
+    account = call(sales, "create_account", {"name": "Zephyr Holdings"}, actor=stranger)
+    contact = call(
+        sales,
+        "create_contact",
+        {"full_name": "Zoe Quill", "account_id": account["id"]},
+        actor=stranger,
+    )
+    both_all = holder(
+        "wide@osprey.test",
+        TEAM_A,
+        accounts={"ops": "r", "read": "all", "write": "own"},
+        contacts={"ops": "r", "read": "all", "write": "own"},
+    )
+    contacts_only = holder(
+        "narrow@osprey.test",
+        TEAM_A,
+        accounts={"ops": "", "read": "all", "write": "own"},
+        contacts={"ops": "r", "read": "all", "write": "own"},
+    )
+    # the accounts' read scope, not the default one, decides (another team's account)
+    assert contact["id"] in listed(sales, "list_contacts", both_all, q="Zephyr")
+    # without the accounts' read right its name finds nothing; the contact's own still does
+    assert contact["id"] not in listed(sales, "list_contacts", contacts_only, q="Zephyr")
+    assert contact["id"] in listed(sales, "list_contacts", contacts_only, q="Zoe")
+    # the seeded rep of the other team reads neither
+    assert contact["id"] not in listed(
+        sales, "list_contacts", holder("a@osprey.test", TEAM_A), q="Zephyr"
+    )
