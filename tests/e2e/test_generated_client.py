@@ -228,7 +228,7 @@ def test_the_sales_flow_through_the_generated_client(generated: str, stack: Stac
             client=client,
             body=model("PostIn")(
                 text=f"Order {order.number} confirmed",
-                related=model("RecordRef")(type_="opportunity", id=deal_id),
+                related=model("RecordRef")(type_=model("RecordRefType")("opportunity"), id=deal_id),
             ),
         ),
         201,
