@@ -94,26 +94,14 @@ office:
 	@deploy/local/install-office.sh
 
 # The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
-# they skip themselves; they run in a second pytest without the patching, at the same
-# time as the first (both spend much of their time waiting on the services, the broker
-# and the browser, so together they take little longer than the longer one), on a test
-# database of their own (WEB_TEST_DATABASE_URL; every stack and sibling database takes
-# its name from it) and with their output kept in test-artifacts/browser-tests.log,
-# printed when both are done. Both always run; the target fails if either failed.
-WEB_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/osprey_test_web
+# they skip themselves; they run in a second pytest without the patching, after the
+# first (run side by side on two cores, each slowed the other by more than it gained).
+# Both always run; the target fails if either failed.
 test: venv infra web browser fonts mailservers office
-	@status=0; web=; mkdir -p test-artifacts; \
-	if [ -d tests/web ]; then \
-		OSPREY_NO_MONKEY_PATCH=1 OSPREY_TEST_DATABASE_URL="$(WEB_TEST_DATABASE_URL)" \
-			$(BIN)/pytest tests/web $(PYTEST_ARGS) > test-artifacts/browser-tests.log 2>&1 & \
-		web=$$!; \
-		trap 'kill $$web 2>/dev/null' INT TERM; \
-	fi; \
+	@status=0; \
 	$(BIN)/pytest --durations=15 --ignore=tests/web $(PYTEST_ARGS) || status=$$?; \
-	if [ -n "$$web" ]; then \
-		wait $$web || status=$$?; \
-		echo "=== browser tests (tests/web, test-artifacts/browser-tests.log) ==="; \
-		cat test-artifacts/browser-tests.log; \
+	if [ -d tests/web ]; then \
+		OSPREY_NO_MONKEY_PATCH=1 $(BIN)/pytest tests/web $(PYTEST_ARGS) || status=$$?; \
 	fi; \
 	exit $$status
 
