@@ -12,7 +12,7 @@ from services.platform.access import Actor
 from services.platform.config import settings
 from services.platform.db import ServiceSession
 
-from . import domain, store, teams_store
+from . import domain, store, team_rules, teams_store
 
 #: who the events written outside a request name as their actor
 CLI_ACTOR = Actor.system("osprey-cli").to_dict()
@@ -81,7 +81,7 @@ def demo_people(db: ServiceSession) -> dict[str, Any]:
             made_any = True
         people.append(user)
     if team is None:
-        changes = domain.clean_team_data({"name": DEMO_TEAM, "manager_id": people[0]["id"]})
+        changes = team_rules.clean_team_data({"name": DEMO_TEAM, "manager_id": people[0]["id"]})
         team = teams_store.create_team(db, changes, actor=CLI_ACTOR)
     for user in people:
         if user["team_id"] is None:

@@ -8,7 +8,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED
 from services.platform.rpc import rpc
 
-from . import domain, teams_store
+from . import team_rules, teams_store
 from .dependencies import IdentityBase
 
 
@@ -36,8 +36,8 @@ class TeamsRpc(IdentityBase):
         ``ValidationFailed`` (no name, unknown fields, unknown or deactivated manager).
         """
         caller = Actor.from_dict(actor)
-        domain.check_may_manage_teams(caller)
-        changes = domain.clean_team_data(data)
+        team_rules.check_may_manage_teams(caller)
+        changes = team_rules.clean_team_data(data)
         team = teams_store.create_team(self.db, changes, actor=actor)
         self.db.commit()
         return team
@@ -55,8 +55,8 @@ class TeamsRpc(IdentityBase):
         deactivated manager).
         """
         caller = Actor.from_dict(actor)
-        domain.check_may_manage_teams(caller)
-        changes = domain.clean_team_data(data, creating=False)
+        team_rules.check_may_manage_teams(caller)
+        changes = team_rules.clean_team_data(data, creating=False)
         team = teams_store.update_team(self.db, team_id, changes, actor=actor)
         self.db.commit()
         return team
@@ -69,6 +69,6 @@ class TeamsRpc(IdentityBase):
         in the team (deactivated ones too), so they can be moved first.
         """
         caller = Actor.from_dict(actor)
-        domain.check_may_manage_teams(caller)
+        team_rules.check_may_manage_teams(caller)
         teams_store.delete_team(self.db, team_id, actor=actor)
         self.db.commit()

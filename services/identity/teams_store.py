@@ -21,7 +21,7 @@ from services.platform.events import utcnow
 from services.platform.ids import new_id
 from services.platform.records import not_found
 
-from . import domain
+from . import domain, team_rules
 from .models import Team, User
 from .schemas import dump_team
 
@@ -93,7 +93,7 @@ def update_team(
     ``ValidationFailed`` (unknown or deactivated manager)."""
     team = _locked(db, team_id)
     current = dump_team(team)
-    changed = domain.changed_team_fields(current, changes)
+    changed = team_rules.changed_team_fields(current, changes)
     if not changed:
         return get_team(db, team.id)
     if "name" in changed:
@@ -121,9 +121,9 @@ def delete_team(db: ServiceSession, team_id: Any, *, actor: dict[str, Any]) -> N
         sa.select(User.full_name)
         .where(User.team_id == team.id)
         .order_by(User.full_name, User.id)
-        .limit(domain.TEAM_MEMBERS_NAMED)
+        .limit(team_rules.TEAM_MEMBERS_NAMED)
     ).all()
-    domain.check_team_is_empty(team.name, list(names), total or 0)
+    team_rules.check_team_is_empty(team.name, list(names), total or 0)
     gone = dump_team(team)
     db.delete(team)
     db.flush()

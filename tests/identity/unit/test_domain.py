@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.identity import domain
+from services.identity import domain, team_rules
 from services.platform.access import Actor
 from services.platform.errors import Conflict, PermissionDenied, Unauthenticated, ValidationFailed
 
@@ -90,7 +90,7 @@ def test_changed_fields_ignore_equal_values_and_role_order():
 def test_admins_change_anything():
     domain.check_may_update_user(ADMIN, "someone", ["role_ids", "is_active", "email"])
     domain.check_may_create_user(ADMIN)
-    domain.check_may_manage_teams(ADMIN)
+    team_rules.check_may_manage_teams(ADMIN)
 
 
 def test_users_change_only_their_own_profile_fields():
@@ -107,7 +107,7 @@ def test_only_admins_create_users_and_teams():
         with pytest.raises(PermissionDenied):
             domain.check_may_create_user(actor)
         with pytest.raises(PermissionDenied):
-            domain.check_may_manage_teams(actor)
+            team_rules.check_may_manage_teams(actor)
 
 
 def test_the_last_active_admin_stays():
@@ -130,12 +130,12 @@ def test_unknown_role_ids_are_named():
 
 
 def test_a_team_needs_a_name_and_a_manager_id_if_any():
-    assert domain.clean_team_data({"name": " Key  Accounts "}) == {
+    assert team_rules.clean_team_data({"name": " Key  Accounts "}) == {
         "name": "Key Accounts",
         "manager_id": None,
     }
     with pytest.raises(ValidationFailed) as exc:
-        domain.clean_team_data({"name": " ", "manager_id": "boss", "size": 3})
+        team_rules.clean_team_data({"name": " ", "manager_id": "boss", "size": 3})
     assert sorted(fields(exc)) == ["manager_id", "name", "size"]
 
 

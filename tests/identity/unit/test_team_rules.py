@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.identity import domain
+from services.identity import team_rules
 from services.platform.errors import ValidationFailed
 
 MANAGER_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
@@ -12,12 +12,14 @@ MANAGER_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
 def refused(data: object) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as exc:
-        domain.clean_team_data(data)
+        team_rules.clean_team_data(data)
     return exc.value
 
 
 def test_a_team_with_a_manager_names_them_canonically():
-    assert domain.clean_team_data({"name": "North", "manager_id": f" {MANAGER_ID.upper()} "}) == {
+    assert team_rules.clean_team_data(
+        {"name": "North", "manager_id": f" {MANAGER_ID.upper()} "}
+    ) == {
         "name": "North",
         "manager_id": MANAGER_ID,
     }
@@ -25,17 +27,17 @@ def test_a_team_with_a_manager_names_them_canonically():
 
 def test_an_empty_manager_means_none():
     for empty in ("", None):
-        assert domain.clean_team_data({"name": "North", "manager_id": empty}) == {
+        assert team_rules.clean_team_data({"name": "North", "manager_id": empty}) == {
             "name": "North",
             "manager_id": None,
         }
 
 
 def test_a_name_of_exactly_the_maximum_length_is_accepted():
-    name = "t" * domain.TEAM_NAME_MAX_LENGTH
-    assert domain.clean_team_data({"name": name})["name"] == name
+    name = "t" * team_rules.TEAM_NAME_MAX_LENGTH
+    assert team_rules.clean_team_data({"name": name})["name"] == name
     # collapsed spaces do not count against it
-    assert domain.clean_team_data({"name": f"  {name}\t"})["name"] == name
+    assert team_rules.clean_team_data({"name": f"  {name}\t"})["name"] == name
 
 
 def test_a_name_one_character_too_long_is_refused():

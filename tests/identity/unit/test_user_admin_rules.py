@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.identity import domain, issued_passwords
+from services.identity import domain, issued_passwords, team_rules
 from services.platform.access import Actor
 from services.platform.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -111,13 +111,17 @@ def test_an_admin_cannot_deactivate_themself():
 
 
 def test_a_team_change_keeps_only_what_was_sent():
-    assert domain.clean_team_data({"name": "  Far  West "}, creating=False) == {"name": "Far West"}
-    assert domain.clean_team_data({"manager_id": MANAGER_ID.upper()}, creating=False) == {
+    assert team_rules.clean_team_data({"name": "  Far  West "}, creating=False) == {
+        "name": "Far West"
+    }
+    assert team_rules.clean_team_data({"manager_id": MANAGER_ID.upper()}, creating=False) == {
         "manager_id": MANAGER_ID
     }
     for empty in (None, ""):
-        assert domain.clean_team_data({"manager_id": empty}, creating=False) == {"manager_id": None}
-    assert domain.clean_team_data({}, creating=False) == {}
+        assert team_rules.clean_team_data({"manager_id": empty}, creating=False) == {
+            "manager_id": None
+        }
+    assert team_rules.clean_team_data({}, creating=False) == {}
 
 
 @pytest.mark.parametrize(
@@ -138,26 +142,26 @@ def test_a_team_change_keeps_only_what_was_sent():
 )
 def test_a_bad_team_change_names_its_field(data, errors):
     with pytest.raises(ValidationFailed) as exc:
-        domain.clean_team_data(data, creating=False)
+        team_rules.clean_team_data(data, creating=False)
     assert exc.value.errors == errors
 
 
 def test_only_what_really_changes_counts():
     current = {"id": "t", "name": "North", "manager_id": None}
-    assert domain.changed_team_fields(current, {"name": "North", "manager_id": None}) == []
-    assert domain.changed_team_fields(current, {"manager_id": MANAGER_ID, "name": "South"}) == [
+    assert team_rules.changed_team_fields(current, {"name": "North", "manager_id": None}) == []
+    assert team_rules.changed_team_fields(current, {"manager_id": MANAGER_ID, "name": "South"}) == [
         "name",
         "manager_id",
     ]
 
 
 def test_an_empty_team_may_be_deleted():
-    domain.check_team_is_empty("North", [], 0)
+    team_rules.check_team_is_empty("North", [], 0)
 
 
 def test_a_team_with_users_is_not_deleted_and_they_are_named():
     with pytest.raises(Conflict) as exc:
-        domain.check_team_is_empty("North", ["Ann Lee"], 1)
+        team_rules.check_team_is_empty("North", ["Ann Lee"], 1)
     assert exc.value.message == (
         "The team “North” still has 1 user: Ann Lee. Move them to another team first."
     )
@@ -165,14 +169,14 @@ def test_a_team_with_users_is_not_deleted_and_they_are_named():
 
 
 def test_a_big_team_names_its_first_users_and_counts_the_rest():
-    names = [f"User {i:02}" for i in range(domain.TEAM_MEMBERS_NAMED)]
+    names = [f"User {i:02}" for i in range(team_rules.TEAM_MEMBERS_NAMED)]
     with pytest.raises(Conflict) as exc:
-        domain.check_team_is_empty("Big", names, 25)
+        team_rules.check_team_is_empty("Big", names, 25)
     assert "still has 25 users: User 00, " in exc.value.message
     assert exc.value.message.endswith("User 09 and 15 more. Move them to another team first.")
 
 
 def test_only_an_admin_manages_teams():
-    domain.check_may_manage_teams(ADMIN)
+    team_rules.check_may_manage_teams(ADMIN)
     with pytest.raises(PermissionDenied):
-        domain.check_may_manage_teams(REP)
+        team_rules.check_may_manage_teams(REP)

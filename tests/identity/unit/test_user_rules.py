@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.identity import domain
+from services.identity import domain, team_rules
 from services.platform.access import Actor
 from services.platform.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -297,7 +297,7 @@ def test_only_an_admin_creates_users_or_teams_and_is_told_which():
         domain.check_may_create_user(REP)
     assert exc.value.message == "Only an administrator may create users"
     with pytest.raises(PermissionDenied) as exc:
-        domain.check_may_manage_teams(REP)
+        team_rules.check_may_manage_teams(REP)
     assert exc.value.message == "Only an administrator may create, change or delete teams"
 
 
