@@ -39,7 +39,10 @@ class OrderFields(RequestModel):
     team_id: str | None = None
 
 
-class OrderLineOut(ResponseModel):
+class OrderLineOut(SentOut):
+    """A line; its price, amount and tax rate are absent where products hide the caller
+    the price or the tax rate (docs/architecture.md, "Access rights")."""
+
     product_id: str
     quantity: str
     price: str

@@ -94,7 +94,10 @@ class PriceIn(RequestModel):
     price: Decimalish
 
 
-class PriceOut(ResponseModel):
+class PriceOut(SentOut):
+    """A price in a list; the product's code, name, the price and its currency are absent
+    where products hide the caller that field (docs/architecture.md, "Access rights")."""
+
     price_list_id: str
     product_id: str
     product_code: str | None = None

@@ -240,8 +240,9 @@ class CatalogRpc(OrdersBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_price_list(self, price_list_id: str, actor: dict[str, Any]) -> dict[str, Any]:
-        """The price list. Raises ``NotFound``."""
-        Actor.from_dict(actor)
+        """The price list. Raises ``NotFound``, ``PermissionDenied`` (the caller's roles
+        do not read products)."""
+        Actor.from_dict(actor).require(RIGHTS.entity, "read")
         result = dump_price_list(load_record(self.db, PriceList, price_list_id, "price list"))
         self.db.commit()
         return result
@@ -250,8 +251,10 @@ class CatalogRpc(OrdersBase):
     def list_price_lists(
         self, query: dict[str, Any] | None, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        """A page of price lists. Filters: name, currency, is_default. Sorts: name, created_at."""
-        Actor.from_dict(actor)
+        """A page of price lists. Filters: name, currency, is_default. Sorts: name, created_at.
+
+        Raises ``PermissionDenied`` (the caller's roles do not read products)."""
+        Actor.from_dict(actor).require(RIGHTS.entity, "read")
         page = catalog_store.price_list_page(self.db, query, dump_price_list)
         self.db.commit()
         return page
@@ -326,16 +329,19 @@ class CatalogRpc(OrdersBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_prices(self, price_list_id: str, actor: dict[str, Any]) -> list[dict[str, Any]]:
-        """The list's prices, by product code: ``[{product_id, product_code, price, …}]``.
+        """The list's prices, by product code: ``[{product_id, product_code, price, …}]``;
+        ``product_code``, ``product_name``, ``price`` and ``currency`` are left out where
+        products hide the caller their code, name, price or currency.
 
-        Raises ``NotFound``.
+        Raises ``NotFound``, ``PermissionDenied`` (the caller's roles do not read products).
         """
-        Actor.from_dict(actor)
+        caller = Actor.from_dict(actor)
+        caller.require(RIGHTS.entity, "read")
         price_list = load_record(self.db, PriceList, price_list_id, "price list")
         rows = catalog_store.prices_with_products(self.db, price_list.id)
         result = [dump_price(price, price_list.currency, product) for price, product in rows]
         self.db.commit()
-        return result
+        return [access.visible_price(caller, price) for price in result]
 
     @rpc(expected_exceptions=EXPECTED)
     def set_price(
@@ -360,7 +366,7 @@ class CatalogRpc(OrdersBase):
         result = dump_price(record, price_list.currency, product)
         self.db.emit("price_list_price_set", result, actor=actor)
         self.db.commit()
-        return result
+        return access.visible_price(caller, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_price(self, price_list_id: str, product_id: str, actor: dict[str, Any]) -> None:

@@ -35,7 +35,7 @@ from services.platform.access import Actor
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.rpc import rpc
 
-from . import access, domain, settings, store
+from . import access, domain, pdf_rights, settings, store
 from .base import OrdersBase
 from .models import Invoice
 from .pdf_text import Words
@@ -50,6 +50,8 @@ FONT_DIRS = (
 )
 FONT = "DejaVu"
 WATERMARKS = {"draft": "DRAFT", "cancelled": "CANCELLED"}
+#: what a cell prints for a value hidden from the reader
+DASH = "—"
 #: How long the PDF waits for sales to name the customer (well inside the gateway's
 #: OSPREY_RPC_TIMEOUT); past it the account's id is printed instead.
 CUSTOMER_TIMEOUT_SECONDS = 3.0
@@ -104,13 +106,16 @@ class Company:
 
 @dataclass(frozen=True)
 class PrintedLine:
-    code: str
-    name: str
+    """One printed line; a value hidden from the reader by their column rights is None
+    (printed as a dash, or left out of the description)."""
+
+    code: str | None
+    name: str | None
     unit: str | None
     quantity: Decimal
-    price: Decimal
+    price: Decimal | None
     discount: Decimal
-    tax_rate: Decimal
+    tax_rate: Decimal | None
     net: Decimal
     tax: Decimal
     total: Decimal
@@ -118,10 +123,12 @@ class PrintedLine:
 
 @dataclass(frozen=True)
 class InvoiceDocument:
-    """Everything printed on one invoice."""
+    """Everything printed on one invoice: ``invoice`` without the fields hidden from the
+    reader (each printed only when present), ``customer`` None when the reader may not
+    see the invoice's account."""
 
     invoice: Mapping[str, Any]  # dump_invoice: money as decimal strings
-    customer: str
+    customer: str | None
     customer_address: tuple[str, ...] = ()
     order_number: str | None = None
     lines: Sequence[PrintedLine] = ()
@@ -145,6 +152,8 @@ def tax_groups(lines: Sequence[PrintedLine]) -> list[tuple[Decimal, Decimal, Dec
     """``(rate, net, tax)`` per tax rate, lowest rate first (sums of the rounded lines)."""
     groups: dict[Decimal, tuple[Decimal, Decimal]] = {}
     for line in lines:
+        if line.tax_rate is None:
+            continue
         net, tax = groups.get(line.tax_rate, (domain.ZERO, domain.ZERO))
         groups[line.tax_rate] = (net + line.net, tax + line.tax)
     return [(rate, net, tax) for rate, (net, tax) in sorted(groups.items())]
@@ -205,15 +214,16 @@ class _Pdf(FPDF):
 def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     """The invoice as PDF bytes (A4, one or more pages)."""
     invoice = doc.invoice
-    currency = invoice["currency"]
-    status = invoice["status"]
+    currency = invoice.get("currency") or ""
+    status = invoice.get("status")
+    number = invoice.get("number") or ""
     words = Words(doc.locale)
     fonts = font_dir()
     if fonts is None:
         log.warning("No DejaVu Sans font found: the invoice PDF prints Latin-1 only")
     watermark = words(f"watermark.{status}") if status in WATERMARKS else None
     pdf = _Pdf(watermark, fonts)
-    pdf.set_title(pdf.text_of(words("title", number=invoice["number"])))
+    pdf.set_title(pdf.text_of(words("title", number=number)))
     pdf.set_author(pdf.text_of(doc.company.name))
     pdf.set_creator("Osprey")
     pdf.alias_nb_pages()
@@ -242,16 +252,19 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     pdf.cell(75, 8, pdf.text_of(words("invoice")), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "B", 11)
     pdf.set_x(120)
-    pdf.cell(75, 6, pdf.text_of(invoice["number"]), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(75, 6, pdf.text_of(number), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9)
-    meta = [
-        (words("status"), words.status(status)),
-        (words("issued"), words.day(invoice.get("issued_at")) or words("not_yet")),
-        (words("due"), words.day(invoice.get("due_date"))),
-    ]
+    meta = []
+    if status:
+        meta.append((words("status"), words.status(status)))
+    if "issued_at" in invoice:
+        meta.append((words("issued"), words.day(invoice["issued_at"]) or words("not_yet")))
+    if "due_date" in invoice:
+        meta.append((words("due"), words.day(invoice["due_date"])))
     if doc.order_number:
         meta.append((words("order"), doc.order_number))
-    meta.append((words("currency"), currency))
+    if currency:
+        meta.append((words("currency"), currency))
     for label, value in meta:
         pdf.set_x(120)
         pdf.cell(
@@ -265,11 +278,12 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_xy(pdf.l_margin, max(left_bottom, pdf.get_y()) + 6)
 
     # --- the customer -----------------------------------------------------------------
-    pdf.line_text(words("bill_to"), size=8, style="B")
-    pdf.line_text(doc.customer, size=11, style="B", height=5.5)
-    for text in doc.customer_address:
-        pdf.line_text(text)
-    pdf.ln(5)
+    if doc.customer is not None:
+        pdf.line_text(words("bill_to"), size=8, style="B")
+        pdf.line_text(doc.customer, size=11, style="B", height=5.5)
+        for text in doc.customer_address:
+            pdf.line_text(text)
+        pdf.ln(5)
 
     # --- the lines --------------------------------------------------------------------
     if doc.lines:
@@ -294,11 +308,11 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
                         pdf.text_of(cell)
                         for cell in (
                             index,
-                            f"{line.code} {line.name}",
+                            " ".join(p for p in (line.code, line.name) if p) or DASH,
                             quantity,
-                            words.plain_money(line.price, currency),
+                            DASH if line.price is None else words.plain_money(line.price, currency),
                             words.number(line.discount),
-                            words.number(line.tax_rate),
+                            DASH if line.tax_rate is None else words.number(line.tax_rate),
                             words.plain_money(line.net, currency),
                             words.plain_money(line.tax, currency),
                             words.plain_money(line.total, currency),
@@ -307,7 +321,8 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
                 )
         pdf.ln(4)
 
-        # --- tax per rate -------------------------------------------------------------
+    # --- tax per rate (not when a rate is hidden from the reader) -----------------------
+    if doc.lines and all(line.tax_rate is not None for line in doc.lines):
         pdf.set_font(pdf.family, "", 8)
         with pdf.table(
             col_widths=(20, 30, 30),
@@ -323,20 +338,23 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
                 table.row((f"{words.number(rate)} %", money(net), money(tax)))
         pdf.ln(4)
 
-    # --- totals -------------------------------------------------------------------------
-    total = Decimal(invoice["total"])
-    paid = Decimal(invoice["paid_amount"])
-    due = domain.outstanding(total, paid) if status != "cancelled" else domain.ZERO
+    # --- totals (each one the reader may see) -------------------------------------------
     rows = [
-        (words("subtotal"), money(invoice["subtotal"]), ""),
-        (words("discount"), money(invoice["discount_total"]), ""),
-        (words("tax"), money(invoice["tax_total"]), ""),
-        (words("total"), money(invoice["total"]), "B"),
-        (words("paid"), money(paid), ""),
-        (words("amount_due"), money(due), "B"),
+        (words(label), money(invoice[name]), style)
+        for label, name, style in (
+            ("subtotal", "subtotal", ""),
+            ("discount", "discount_total", ""),
+            ("tax", "tax_total", ""),
+            ("total", "total", "B"),
+            ("paid", "paid_amount", ""),
+        )
+        if invoice.get(name) is not None
+        and not (name == "discount_total" and Decimal(invoice[name]) == 0)
     ]
-    if Decimal(invoice["discount_total"]) == 0:
-        rows.pop(1)
+    if invoice.get("total") is not None and invoice.get("paid_amount") is not None:
+        total, paid = Decimal(invoice["total"]), Decimal(invoice["paid_amount"])
+        due = domain.outstanding(total, paid) if status != "cancelled" else domain.ZERO
+        rows.append((words("amount_due"), money(due), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10 if style else 9)
         pdf.set_x(110)
@@ -361,7 +379,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
         pdf.line_text(words("payment_details"), size=9, style="B")
         for text in doc.company.bank:
             pdf.line_text(text)
-        pdf.line_text(words("reference", number=invoice["number"]))
+        pdf.line_text(words("reference", number=number))
     return bytes(pdf.output())
 
 
@@ -414,36 +432,31 @@ class InvoicePdfRpc(OrdersBase):
 
         The lines are the order's (an invoice made by hand prints its totals only),
         with the payments so far, the paid and the due amounts; a draft or cancelled
-        invoice carries a watermark saying so. Raises ``NotFound`` (also when the
+        invoice carries a watermark saying so. What the caller's column rights hide
+        is not printed (:mod:`.pdf_rights`). Raises ``NotFound`` (also when the
         caller may not read the invoice).
         """
         caller = Actor.from_dict(actor)
         invoice = access.INVOICES.load(self.db, Invoice, invoice_id, caller)
+        data = pdf_rights.printed_invoice(caller, dump_invoice(invoice))
         order_number = None
         lines: list[PrintedLine] = []
-        if invoice.order_id:
-            order_number = store.order_number(self.db, invoice.order_id)
+        if invoice.order_id and pdf_rights.shows_order(caller, data):
+            order_number = pdf_rights.order_number(
+                caller, store.order_number(self.db, invoice.order_id)
+            )
             rows = store.lines_with_products(self.db, invoice.order_id)
-            lines = [
-                PrintedLine(
-                    code=code,
-                    name=name,
-                    unit=unit,
-                    quantity=line.quantity,
-                    price=line.price,
-                    discount=line.discount,
-                    tax_rate=line.tax_rate,
-                    net=line.net,
-                    tax=line.tax,
-                    total=line.total,
-                )
-                for line, code, name, unit in rows
-            ]
-        payments = [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]
-        data = dump_invoice(invoice)
+            lines = [PrintedLine(**line) for line in pdf_rights.printed_lines(caller, rows)]
+        payments = pdf_rights.printed_payments(
+            caller, [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]
+        )
         # The transaction ends before the call to sales, so no row stays locked meanwhile.
         self.db.commit()
-        customer, address = bill_to(self._customer(invoice.account_id), invoice.account_id)
+        customer: str | None = None
+        address: tuple[str, ...] = ()
+        if pdf_rights.shows_customer(data):
+            account = pdf_rights.printed_account(caller, self._customer(invoice.account_id))
+            customer, address = bill_to(account, invoice.account_id)
         # Rendering is CPU work (0.2–1.5 s): in a real thread, so the service's other
         # green threads (RPCs, handlers, the outbox relay) keep running meanwhile.
         content = tpool.execute(
@@ -460,7 +473,7 @@ class InvoicePdfRpc(OrdersBase):
             ),
         )
         return {
-            "filename": f"{invoice.number}.pdf",
+            "filename": f"{data.get('number') or invoice.id}.pdf",
             "content_type": "application/pdf",
             "content": base64.b64encode(content).decode("ascii"),
         }

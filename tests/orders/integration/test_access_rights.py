@@ -232,3 +232,48 @@ def test_an_order_and_an_invoice_shared_beyond_the_scope(orders):
         call(orders, "get_order", placed["id"], actor=guest)
     with pytest.raises(ValidationFailed):
         call(orders, "list_record_shares", "products", placed["id"], actor=owner)
+
+
+def test_price_lists_and_order_lines_hide_the_products_hidden_fields(orders):
+    rep = holder("rep@osprey.test", TEAM_A)
+    made = product(orders, tax_rate="19")
+    retail = call(orders, "create_price_list", {"name": "Retail", "currency": "EUR"}, MANAGER)
+    call(orders, "set_price", retail["id"], made["id"], "12.50", actor=MANAGER)
+    placed = order(orders, rep, price="12.50")
+    clerk = holder(
+        "clerk@osprey.test",
+        TEAM_A,
+        orders={"read": "team", "write": "team"},
+        products={"ops": "r", "read": "all", "hidden": ["code", "price", "tax_rate"]},
+    )
+    # the price list's prices: no code, no price (nor its currency's amount)
+    (price,) = call(orders, "list_prices", retail["id"], actor=clerk)
+    assert price["product_id"] == made["id"] and price["product_name"] == "Bolt"
+    assert "product_code" not in price and "price" not in price
+    # as the manager sees them
+    (full,) = call(orders, "list_prices", retail["id"], actor=MANAGER)
+    assert full["product_code"] == made["code"] and full["price"] == "12.50"
+    # an order's lines: no price, amount (quantity × price) nor tax rate, in a read,
+    # a list and an action's answer; the order's own totals go by the orders' rights
+    got = call(orders, "get_order", placed["id"], actor=clerk)
+    (line,) = got["lines"]
+    assert set(line) & {"price", "amount", "tax_rate"} == set()
+    assert line["quantity"] == "1.000" and got["total"] == "12.50"
+    listed_lines = [
+        item["lines"]
+        for item in call(orders, "list_orders", {}, actor=clerk)["items"]
+        if item["id"] == placed["id"]
+    ]
+    assert listed_lines and all("price" not in line for line in listed_lines[0])
+    confirmed = call(orders, "confirm_order", placed["id"], actor=clerk)
+    assert all("price" not in line for line in confirmed["lines"])
+    assert call(orders, "get_order", placed["id"], actor=rep)["lines"][0]["price"] == "12.50"
+    # a role that may not read products reads no price list either
+    blind = holder("blind@osprey.test", TEAM_A, products={"ops": ""})
+    for method, args in (
+        ("list_prices", (retail["id"],)),
+        ("get_price_list", (retail["id"],)),
+        ("list_price_lists", ({},)),
+    ):
+        with pytest.raises(PermissionDenied):
+            call(orders, method, *args, actor=blind)

@@ -17,8 +17,9 @@ from services.orders.pdf import Company, InvoiceDocument, PrintedLine, render_in
 from services.platform.errors import NotFound
 from services.platform.ids import new_id
 from services.sales.service import SalesService
+from tests.sales.integration.rights_people import holder
 
-from .conftest import ADMIN, REP_A, REP_B, call, make_product
+from .conftest import ADMIN, REP_A, REP_B, TEAM_A, call, make_product
 
 
 @pytest.fixture
@@ -336,3 +337,45 @@ def test_company_settings_are_checked(orders):
         "company_tax_id",
         "company_name",
     }
+
+
+def test_the_pdf_prints_only_what_the_readers_column_rights_show(orders, sales, monkeypatch):
+    account, order, invoice = paid_in_part(orders, sales, monkeypatch)
+    reader = holder(
+        "reader@osprey.test",
+        TEAM_A,
+        invoices={"ops": "r", "read": "team", "hidden": ["paid_amount"]},
+        orders={"ops": "r", "read": "team", "hidden": ["number"]},
+        products={"ops": "r", "read": "all", "hidden": ["code", "price", "tax_rate"]},
+        accounts={"ops": "r", "read": "team", "hidden": ["addresses"]},
+    )
+    text = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=reader))
+    # the line: name and quantity, the price and the rate as dashes, the net, tax, total
+    assert "Болт М8 3 pcs — 10 — 27.00 5.40 32.40" in text
+    assert "Hex nut 1.5 — 0 — 5.00 0.35 5.35" in text
+    for gone in (
+        "BOLT-8",  # a product's code
+        "10.00",  # a product's price (the line's)
+        "20 % 27.00",  # the tax per rate gives the rates away
+        f"Order: {order['number']}",
+        "Paid",
+        "Amount due",
+        "20.00 EUR",  # the payment
+        "ул. Ленина",  # the account's address
+    ):
+        assert gone not in text, gone
+    assert "ООО «Ромашка»" in text and "Total 37.75 EUR" in text
+    # whoever sees it all prints it all
+    full = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=REP_A))
+    assert "BOLT-8 Болт М8 3 pcs 10.00 10 20" in full and "Amount due 17.75 EUR" in full
+    assert f"Order: {order['number']}" in full
+    # an invoice whose customer and order are hidden prints neither
+    blind = holder(
+        "blind@osprey.test",
+        TEAM_A,
+        invoices={"ops": "r", "read": "team", "hidden": ["account_id", "order_id", "notes"]},
+    )
+    text = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=blind))
+    assert "Bill to" not in text and "ООО «Ромашка»" not in text and "No customer" not in text
+    assert "Болт" not in text and f"Order: {order['number']}" not in text
+    assert invoice["number"] in text and "Amount due 17.75 EUR" in text
