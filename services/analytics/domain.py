@@ -472,7 +472,7 @@ def check_report(spec: Any) -> Report:
     """A report spec checked and made canonical."""
     if not isinstance(spec, dict):
         raise _failed("report", "must be an object")
-    entity = spec.get("entity")
+    entity = _text(spec.get("entity"))
     if entity not in ENTITIES:
         raise _failed("entity", f"must be one of {', '.join(ENTITIES)}")
     model, fields = ENTITIES[entity]
@@ -497,6 +497,12 @@ def check_report(spec: Any) -> Report:
     return Report(entity, model, groups, aggregates, filters, chart)
 
 
+def _text(value: Any) -> str | None:
+    """A name the spec gives, or None when it is no text (an object or a list cannot be
+    looked up among the names, and is refused as an unknown one)."""
+    return value if isinstance(value, str) else None
+
+
 def _list(spec: dict[str, Any], name: str) -> list[Any]:
     value = spec.get(name) or []
     if isinstance(value, str):
@@ -513,7 +519,7 @@ def _group(item: Any, fields: dict[str, str], n: int) -> Group:
         item = {"field": name, "bucket": bucket or None}
     if not isinstance(item, dict):
         raise _failed(where, "must be a field name or {field, bucket}")
-    name, bucket = item.get("field"), item.get("bucket")
+    name, bucket = _text(item.get("field")), item.get("bucket")
     if name not in fields:
         raise _failed(where, f"unknown field {str(name)[:60]!r}")
     kind = fields[name]
@@ -532,7 +538,7 @@ def _aggregate(item: Any, fields: dict[str, str], n: int) -> Aggregate:
     where = f"aggregates[{n}]"
     if not isinstance(item, dict):
         raise _failed(where, "must be {fn, field}")
-    fn, name = item.get("fn"), item.get("field")
+    fn, name = item.get("fn"), _text(item.get("field"))
     if fn not in FUNCTIONS:
         raise _failed(where, f"fn must be one of {', '.join(FUNCTIONS)}")
     if fn == "count":

@@ -170,3 +170,36 @@ def test_an_exchange_connection_id_that_cannot_be_one_is_a_404(admin: httpx.Clie
     for path in ("null%2Cnull", "null%2Cnull/folders", "null%2Cnull/conflicts", "x"):
         problem(admin.get(f"/api/v1/exchange-connections/{path}"), 404)
     problem(admin.delete("/api/v1/exchange-connections/Sxr%3A%C2%9B"), 404)
+
+
+@pytest.mark.parametrize("page", ["results", "team-results"])
+def test_a_widget_report_naming_no_text_is_a_422(admin: httpx.Client, page: str) -> None:
+    """Found by bench/fuzz_api.py's coverage phase: a report's entity (or a grouping's,
+    an aggregate's field) sent as an object was looked up among the names and crashed."""
+    url = f"/api/v1/dashboards/{page}"
+    before = admin.get("/api/v1/dashboards/results")
+    assert before.status_code == 200, before.text
+    # the exact body schemathesis printed
+    exact = (
+        b'{"name": null, "widgets": [{"h": null, "id": "e3e70682-c209-1cac-a29f-6fbed82c07cd",'
+        b' "kind": "list", "report": {"entity": {}}, "title": null, "w": null, "x": null,'
+        b' "y": null}]}'
+    )
+    refused = admin.put(url, content=exact, headers=JSON)
+    assert fields(problem(refused, 422)) == {"widgets[0].report.entity"}
+    for report, field in (
+        ({"entity": ["leads"]}, "entity"),
+        ({"entity": "leads", "group_by": [{"field": {}}]}, "group_by[0]"),
+        ({"entity": "leads", "aggregates": [{"fn": "sum", "field": []}]}, "aggregates[0]"),
+    ):
+        widget = {"kind": "number", "report": report}
+        refused = admin.put(url, json={"widgets": [widget]})
+        assert fields(problem(refused, 422)) == {f"widgets[0].report.{field}"}, report
+    # nothing was written by the refused ones (a built-in page's widgets get new ids
+    # on each read)
+    after = admin.get("/api/v1/dashboards/results").json()
+    assert {k: v for k, v in after.items() if k != "widgets"} == {
+        k: v for k, v in before.json().items() if k != "widgets"
+    }
+    ran = admin.post("/api/v1/reports/run", json={"entity": {"x": 1}})
+    assert fields(problem(ran, 422)) == {"entity"}
