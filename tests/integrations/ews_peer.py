@@ -71,8 +71,8 @@ ORDER = {
     ),
     "CalendarItem": (
         "ItemId ParentFolderId ItemClass Subject Body DateTimeCreated LastModifiedTime "
-        "UID Start End IsAllDay LegacyFreeBusyStatus Location CalendarItemType Organizer "
-        "RequiredAttendees OptionalAttendees Recurrence FirstOccurrence LastOccurrence "
+        "UID Start End OriginalStart IsAllDay LegacyFreeBusyStatus Location CalendarItemType "
+        "Organizer RequiredAttendees OptionalAttendees Recurrence FirstOccurrence LastOccurrence "
         "ModifiedOccurrences DeletedOccurrences StartTimeZone EndTimeZone"
     ),
     "Task": (

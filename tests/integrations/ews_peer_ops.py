@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from . import ews_peer_occurrences as occurrences
 from .ews_peer import ORDER, A, E, Folder, Item, M, S, T, _element, now_text, q
 
 if TYPE_CHECKING:
@@ -191,6 +192,13 @@ def _item_element(item: Item, wanted: set[str] | None) -> etree._Element:
             continue
         if everything or name in wanted:
             element.append(_copy(item.props[name]))
+    body = item.props.get("Body")
+    if body is not None and "TextBody" not in item.props and (everything or "TextBody" in wanted):
+        # TextBody (Exchange 2013 on): the body as plain text, last in the schema's order
+        text = "".join(body.itertext())
+        if body.get("BodyType") == "HTML":
+            text = "".join(etree.fromstring(f"<div>{text}</div>", etree.HTMLParser()).itertext())
+        etree.SubElement(element, q(T, "TextBody"), BodyType="Text").text = text
     return element
 
 
@@ -273,6 +281,14 @@ def get_item(peer: EwsPeer, op: etree._Element) -> bytes:
     for ref in op.find(q(M, "ItemIds")):
         item = peer.mailbox.items.get(ref.get("Id")) or peer.occurrences.get(ref.get("Id"))
         if item is None:
+            try:
+                found = occurrences.resolve(peer, ref)
+            except occurrences.OccurrenceError as refused:
+                _message(messages, "GetItem", refused.code, refused.text)
+                continue
+            if found is not None:
+                item = occurrences.occurrence(peer, *found)
+        if item is None:
             _message(
                 messages,
                 "GetItem",
@@ -341,8 +357,17 @@ def create_item(peer: EwsPeer, op: etree._Element) -> bytes:
 def update_item(peer: EwsPeer, op: etree._Element) -> bytes:
     root, messages = _response("UpdateItem")
     for change in op.find(q(M, "ItemChanges")):
-        ref = change.find(q(T, "ItemId"))
-        item = peer.mailbox.items.get(ref.get("Id"))
+        ref = change[0]  # an ItemId, or an OccurrenceItemId naming one of a series
+        item = peer.mailbox.items.get(ref.get("Id") or "")
+        series = None
+        if item is None:
+            try:
+                series = occurrences.resolve(peer, ref)
+            except occurrences.OccurrenceError as refused:
+                _message(messages, "UpdateItem", refused.code, refused.text)
+                continue
+            if series is not None:
+                item = occurrences.make_exception(peer, *series)
         if item is None:
             _message(
                 messages,
@@ -403,14 +428,21 @@ def update_item(peer: EwsPeer, op: etree._Element) -> bytes:
         with peer.mailbox.lock:
             for name in removed:
                 item.props.pop(name, None)
-            if item.tag == "CalendarItem":
+            if series is not None:
+                # an occurrence: changed as the series' exception, the master changes
+                item.props.update(props)
+                item.change_key = f"CK{int(item.change_key[2:]) + 1}"
+                item.props["LastModifiedTime"] = _element("LastModifiedTime", now_text())
+                occurrences.record_exception(peer, series[0], item, series[2])
+            elif item.tag == "CalendarItem":
                 recurring = "Recurrence" in {**item.props, **props}
                 props["CalendarItemType"] = _element(
                     "CalendarItemType", "RecurringMaster" if recurring else "Single"
                 )
-            peer.mailbox.put(
-                item.folder_id and peer.mailbox.folders[item.folder_id], props, item_id=item.id
-            )
+            if series is None:
+                peer.mailbox.put(
+                    item.folder_id and peer.mailbox.folders[item.folder_id], props, item_id=item.id
+                )
         message = _message(messages, "UpdateItem")
         items = etree.SubElement(message, q(M, "Items"))
         updated = etree.SubElement(items, q(T, item.tag))
@@ -424,6 +456,15 @@ def delete_item(peer: EwsPeer, op: etree._Element) -> bytes:
     root, messages = _response("DeleteItem")
     for ref in op.find(q(M, "ItemIds")):
         if ref.get("Id") not in peer.mailbox.items:
+            try:
+                series = occurrences.resolve(peer, ref)
+            except occurrences.OccurrenceError as refused:
+                _message(messages, "DeleteItem", refused.code, refused.text)
+                continue
+            if series is not None:
+                occurrences.delete_occurrence(peer, series[0], series[2])
+                _message(messages, "DeleteItem")
+                continue
             _message(
                 messages,
                 "DeleteItem",

@@ -9,9 +9,14 @@ activities (``source`` ``exchange`` for what came from Exchange).
 - A recurring series becomes one activity per occurrence within the connection's
   window (``past_days`` back, ``future_days`` ahead), keyed by the series' item and the
   occurrence's original start: occurrences keep their wall-clock time in the series'
-  time zone, a moved occurrence comes at its new time (and subject), a deleted one has
-  no activity (one that had is deleted). Series are kept from Exchange only: a change
-  to an occurrence's activity is not written back.
+  time zone, a moved occurrence comes at its new time (subject and notes). An
+  occurrence's activity and the occurrence merge as a single meeting does (per field,
+  last modified wins): a change made in the CRM is written to that occurrence alone —
+  named by its ``OccurrenceItemId`` (the series and its instance index), or by its own
+  item id once it is an exception — so Exchange keeps it as the series' exception and
+  the round trip makes no second meeting. An occurrence cancelled on one side is
+  deleted on the other with deletions ``mirror``; with ``keep`` the other side keeps
+  it, unlinked. The series itself (its pattern, its other occurrences) is Exchange's.
 - An activity made in Osprey (a meeting with a start and an end, or a task) by the
   connection's owner goes to Exchange once and is linked, so the round trip never
   makes a second one.
@@ -40,6 +45,10 @@ from .sync import (
 )
 
 log = logging.getLogger(__name__)
+
+#: what is read of one occurrence of a series
+OCCURRENCE_FIELDS = ["subject", "text_body", "start", "end", "last_modified_time"]
+TIMES = ("start_at", "due_at")
 
 
 def _when(value: Any) -> datetime | None:
@@ -243,9 +252,7 @@ def import_series(ctx: Context, item: Any) -> None:
     if start is None or end is None:
         return
     deleted, moved, moved_ids = items.changed_occurrences(item)
-    moved_items = {
-        o.id: o for o in ctx.ews.fetch(list(moved_ids.values()), ["subject", "start", "end"])
-    }
+    moved_items = {o.id: o for o in ctx.ews.fetch(list(moved_ids.values()), OCCURRENCE_FIELDS)}
     people = _participants(ctx, item, "meeting")
     kept: set[str] = set()
     for key, begin, finish in domain.occurrences(
@@ -258,22 +265,29 @@ def import_series(ctx: Context, item: Any) -> None:
         modified=moved,
     ):
         kept.add(key)
-        subject = base["title"]
-        if key in moved_ids and moved_ids[key] in moved_items:
-            subject = moved_items[moved_ids[key]].subject or subject
         fields = {
-            "title": subject,
+            "title": base["title"],
             "start_at": domain.iso(begin),
             "due_at": domain.iso(finish),
             "description": base["description"],
         }
-        _import_occurrence(ctx, item, key, fields, people)
+        modified = items.modified_at(item)
+        exception = moved_items.get(moved_ids.get(key, ""))
+        if exception is not None:
+            # an exception keeps its own subject and notes
+            fields = {**items.meeting_fields(exception), **{k: fields[k] for k in TIMES}}
+            modified = items.modified_at(exception) or modified
+        _import_occurrence(ctx, item, key, fields, people, modified)
+    mirror = ctx.options.get("deletions") == "mirror"
     for link in store.links_of_series(ctx.db, ctx.id, item.id):
         if link.occurrence and link.occurrence not in kept:
-            # cancelled, or the series changed: that meeting will not take place; one
-            # that left the window into the past stays as history
+            # cancelled (deleted in the CRM as the user chose), or the series changed:
+            # that meeting will not take place; one that left the window into the past
+            # stays as history
             start_of = _when(link.occurrence)
-            if link.occurrence in deleted or (start_of and start_of >= window[0]):
+            if link.occurrence in deleted:
+                _forget(ctx, link, delete_crm=mirror)
+            elif start_of and start_of >= window[0]:
                 _forget(ctx, link, delete_crm=True)
         elif not link.occurrence:
             # it was a single meeting before it became a series
@@ -286,6 +300,7 @@ def _import_occurrence(
     key: str,
     fields: dict[str, Any],
     people: list[dict[str, str]] | None,
+    modified: datetime | None,
 ) -> None:
     link = store.link_of(ctx.db, ctx.id, "meeting", item.id, key)
     if link is not None and link.snapshot.get("tombstone"):
@@ -300,40 +315,124 @@ def _import_occurrence(
                 snapshot={"tombstone": True},
             )  # fmt: skip
             return
-    change_key, modified = item.changekey, items.modified_at(item)
-
-    def linked(activity: dict[str, Any]) -> None:
-        store.save_link(
-            ctx.db,
-            ctx.id,
-            "meeting",
-            item.id,
-            activity["id"],
-            occurrence=key,
-            change_key=change_key,
-            crm_version=activity["version"],
-            remote_modified_at=modified,
-            snapshot=fields,
-        )
-
     if crm is None:
+        change_key = item.changekey
 
         def created(activity: dict[str, Any]) -> None:
-            linked(activity)
+            store.save_link(
+                ctx.db,
+                ctx.id,
+                "meeting",
+                item.id,
+                activity["id"],
+                occurrence=key,
+                change_key=change_key,
+                crm_version=activity["version"],
+                remote_modified_at=modified,
+                snapshot=fields,
+            )
             ctx.result.meetings_in += 1
 
         request = f"{item.id}:{item.changekey}:{key}"
         _create_activity(ctx, "meeting", fields, people, request, created)
         return
-        snapshot = dict(link.snapshot)
-        # Exchange's change wins for the fields it changed; the CRM's own stay
-        update = {k: v for k, v in fields.items() if v != snapshot.get(k)}
-        if update:
-            crm = ctx.remote.sales.update_activity(
-                crm["id"], _activity_data(update, "meeting"), actor=ctx.actor
-            )
-            ctx.result.meetings_in += 1
-    linked(crm)
+    _merge_occurrence(ctx, item, link, crm, fields, modified)
+
+
+def _merge_occurrence(
+    ctx: Context,
+    master: Any,
+    link: Any,
+    crm: dict[str, Any],
+    remote: dict[str, Any],
+    modified: datetime | None,
+) -> None:
+    """An occurrence and its activity, merged as a single meeting is: the CRM's changes
+    go to that occurrence alone (it becomes the series' exception), Exchange's to the
+    activity."""
+    merged = domain.merge(
+        domain.MEETING_FIELDS,
+        dict(link.snapshot),
+        domain.activity_fields(crm, "meeting"),
+        remote,
+        crm_modified_at=_when(crm.get("updated_at")),
+        remote_modified_at=modified,
+    )
+    version = crm["version"]
+    update = _activity_data(merged.to_crm, "meeting")
+    if update:
+        if update.keys() & set(TIMES):  # times move together (due ≥ start is checked)
+            for name in TIMES:
+                update.setdefault(name, merged.snapshot.get(name))
+        version = ctx.remote.sales.update_activity(crm["id"], update, actor=ctx.actor)["version"]
+        ctx.result.meetings_in += 1
+    if merged.to_remote:
+        occurrence = _occurrence(ctx, master, link.occurrence)
+        if occurrence is None:
+            return  # cancelled meanwhile: the series' next sync says so
+        changed = items.apply_meeting(occurrence, merged.to_remote, items.zone_of(master), None)
+        ctx.ews.save(occurrence, changed)
+        ctx.result.meetings_out += 1
+    store.log_conflicts(
+        ctx.db, ctx.id, "meeting", crm["id"], f"{master.id}#{link.occurrence}", merged.conflicts
+    )
+    ctx.result.conflicts += len(merged.conflicts)
+    store.save_link(
+        ctx.db,
+        ctx.id,
+        "meeting",
+        master.id,
+        crm["id"],
+        occurrence=link.occurrence,
+        change_key=master.changekey,
+        crm_version=version,
+        remote_modified_at=modified,
+        snapshot=merged.snapshot,
+    )
+
+
+def _occurrence(ctx: Context, master: Any, key: str) -> Any | None:
+    """One occurrence of a series (the item Exchange answers for it), by its original
+    start: an exception by its own id, any other by its instance index."""
+    _deleted, _moved, moved_ids = items.changed_occurrences(master)
+    if key in moved_ids:
+        found = ctx.ews.fetch([moved_ids[key]], OCCURRENCE_FIELDS)
+        return found[0] if found else None
+    start = _when(items.meeting_fields(master)["start_at"])
+    pattern = items.recurrence(master)
+    if start is None or pattern is None:
+        return None
+    index = domain.instance_index(pattern, start, items.zone_of(master), key)
+    if index is None:
+        return None
+    return ctx.ews.fetch_occurrence(master.id, master.changekey, index, OCCURRENCE_FIELDS)
+
+
+def export_occurrence(ctx: Context, link: Any, activity: dict[str, Any]) -> None:
+    """An occurrence's activity changed in the CRM: the change goes to that occurrence."""
+    found = ctx.ews.fetch([link.remote_id], MEETING_FIELDS)
+    if not found or found[0].recurrence is None:
+        return  # the series is gone or no longer one: its next import says so
+    master = found[0]
+    occurrence = _occurrence(ctx, master, link.occurrence)
+    if occurrence is None:
+        return  # cancelled in Exchange: the series' next import says so
+    remote = {
+        **items.meeting_fields(occurrence),
+    }
+    _merge_occurrence(ctx, master, link, activity, remote, items.modified_at(occurrence))
+    ctx.db.commit()
+
+
+def delete_occurrence(ctx: Context, link: Any) -> None:
+    """An occurrence's activity was deleted in the CRM (deletions ``mirror``): the
+    occurrence is cancelled in Exchange, the rest of the series stays."""
+    found = ctx.ews.fetch([link.remote_id], MEETING_FIELDS)
+    if found and found[0].recurrence is not None:
+        occurrence = _occurrence(ctx, found[0], link.occurrence)
+        if occurrence is not None:
+            ctx.ews.delete(occurrence)
+            ctx.result.deleted += 1
 
 
 def _forget(ctx: Context, link: Any, *, delete_crm: bool) -> None:
@@ -386,10 +485,11 @@ def export_activities(ctx: Context, kind: str) -> None:
 def export_activity(ctx: Context, activity: dict[str, Any], kind: str) -> None:
     link = store.link_by_crm(ctx.db, ctx.id, activity["id"])
     if link is not None:
-        if link.occurrence or link.snapshot.get("tombstone"):
-            return  # an occurrence of a series: kept from Exchange only
-        if link.crm_version == activity["version"]:
+        if link.snapshot.get("tombstone") or link.crm_version == activity["version"]:
             return  # our own write coming back
+        if link.occurrence:
+            export_occurrence(ctx, link, activity)
+            return
         fields = MEETING_FIELDS if kind == "meeting" else TASK_FIELDS
         found = ctx.ews.fetch([link.remote_id], fields)
         if not found:

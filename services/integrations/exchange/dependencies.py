@@ -25,7 +25,7 @@ from exchangelib.autodiscover.protocol import AutodiscoverProtocol
 from exchangelib.credentials import OAuth2AuthorizationCodeCredentials
 from exchangelib.ewsdatetime import UTC as EWS_UTC
 from exchangelib.folders import Calendar, Contacts, Folder, Inbox, Root, SentItems, Tasks
-from exchangelib.properties import DistinguishedFolderId, ItemId, Mailbox
+from exchangelib.properties import DistinguishedFolderId, ItemId, Mailbox, OccurrenceItemId
 from exchangelib.protocol import BaseProtocol
 from exchangelib.services import SyncFolderItems
 from nameko.extensions import DependencyProvider
@@ -285,6 +285,17 @@ class EwsSession:
         refs = [ItemId(id=item_id) for item_id in item_ids]
         got = self._call(lambda: list(self.account.fetch(refs, only_fields=fields)))
         return [item for item in got if not isinstance(item, Exception)]
+
+    def fetch_occurrence(
+        self, master_id: str, master_changekey: str | None, index: int, fields: list[str]
+    ) -> Any | None:
+        """The ``index``-th occurrence (1-based) of a recurring series, by the
+        ``OccurrenceItemId`` EWS names it with; None when Exchange has no such
+        occurrence (cancelled, or past the series' end)."""
+        ref = OccurrenceItemId(id=master_id, changekey=master_changekey, instance_index=index)
+        got = self._call(lambda: list(self.account.fetch([ref], only_fields=fields)))
+        found = [item for item in got if not isinstance(item, Exception)]
+        return found[0] if found else None
 
     def fetch_mime(self, item_ids: list[str]) -> list[tuple[str, bytes]]:
         return [

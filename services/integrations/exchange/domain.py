@@ -406,6 +406,28 @@ def occurrences(
             return
 
 
+def instance_index(
+    recurrence: dict[str, Any], first_start: datetime, zone: str | None, original: str
+) -> int | None:
+    """The 1-based position of the occurrence that originally started at ``original``
+    (ISO, UTC) in its series, as EWS counts an ``OccurrenceItemId``'s ``InstanceIndex``:
+    over the pattern from its first occurrence, cancelled ones included. None when the
+    series has no occurrence then."""
+    tz = ZoneInfo(zone) if zone else UTC
+    local_first = first_start.astimezone(tz)
+    wanted = datetime.fromisoformat(original.replace("Z", "+00:00"))
+    limit = min(int(recurrence.get("count") or MAX_OCCURRENCES * 20), MAX_OCCURRENCES * 20)
+    for count, day in enumerate(_days(recurrence, local_first.date()), 1):
+        if count > limit:
+            return None
+        start = datetime.combine(day, local_first.timetz().replace(tzinfo=None)).replace(tzinfo=tz)
+        if start.astimezone(UTC) == wanted:
+            return count
+        if start > wanted:
+            return None
+    return None
+
+
 def _days(recurrence: dict[str, Any], first: date) -> Iterator[date]:
     pattern = recurrence.get("pattern")
     interval = max(1, int(recurrence.get("interval") or 1))

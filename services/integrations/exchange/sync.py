@@ -240,7 +240,12 @@ def apply_crm_deletions(ctx: Context, kinds: tuple[str, ...]) -> None:
 
     for link in store.crm_deleted_links(ctx.db, ctx.id, kinds):
         if link.occurrence:
-            # one meeting of a series: Exchange keeps the series; the CRM copy is gone
+            # one meeting of a series: with deletions mirror that occurrence is
+            # cancelled in Exchange; the rest of the series stays
+            if ctx.options.get("deletions") == "mirror":
+                from .calendar_sync import delete_occurrence
+
+                delete_occurrence(ctx, link)
             store.save_link(
                 ctx.db, ctx.id, link.kind, link.remote_id, link.crm_id,
                 occurrence=link.occurrence, snapshot={"tombstone": True},

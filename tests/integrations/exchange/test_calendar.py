@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 
-from ..conftest import call
+from ..conftest import call, wait_for
 from .conftest import connect, sync
 
 SYSTEM = Actor.system().to_dict()
@@ -241,3 +241,199 @@ def test_meetings_and_tasks_made_on_either_side_go_round_once(stack, ews):
     assert len(activities(stack, owner)) == 2 and len(activities(stack, owner, "task")) == 2
     assert sum(1 for i in ews.mailbox.items.values() if i.tag == "CalendarItem") == 2
     assert sum(1 for i in ews.mailbox.items.values() if i.tag == "Task") == 2
+
+
+def _master(ews):
+    (master,) = [i for i in ews.mailbox.items.values() if i.tag == "CalendarItem"]
+    return master
+
+
+def _exceptions(master) -> dict[str, tuple[str, str]]:
+    """The master's ModifiedOccurrences: original start → (item id, start)."""
+    listed = master.props.get("ModifiedOccurrences")
+    return {
+        o.findtext("{*}OriginalStart"): (o.find("{*}ItemId").get("Id"), o.findtext("{*}Start"))
+        for o in (listed if listed is not None else [])
+    }
+
+
+def test_a_change_to_one_occurrence_in_the_crm_becomes_its_exception_in_exchange(
+    stack, ews, db_engine
+):
+    import base64
+
+    from ..ews_peer_occurrences import edit_exception
+
+    sales, exchange, owner = stack["sales"], stack["exchange"], stack["owner"]
+    put_series(ews)
+    connection = connect(
+        stack,
+        ews,
+        sync_mail=False,
+        import_contacts=False,
+        export_contacts="none",
+        sync_tasks=False,
+        past_days=3660,
+        future_days=3660,
+    )
+    sync(stack, connection["id"])
+    by_start = {a["start_at"]: a for a in activities(stack, owner)}
+    assert len(by_start) == 6
+    master = _master(ews)
+    (moved_id, _) = _exceptions(master)["2027-03-22T08:00:00Z"]
+
+    # the CRM moves the second meeting (8 March, untouched in Exchange) by a day and
+    # renames it, and adds notes to the one Outlook had moved already
+    second = by_start["2027-03-08T08:00:00Z"]
+    call(
+        sales,
+        "update_activity",
+        second["id"],
+        {
+            "title": "Pipeline review with legal",
+            "start_at": "2027-03-09T08:00:00Z",
+            "due_at": "2027-03-09T09:00:00Z",
+        },
+        owner,
+    )
+    moved = by_start["2027-03-23T10:00:00Z"]
+    call(sales, "update_activity", moved["id"], {"description": "Bring the forecast"}, owner)
+    before = len(ews.requests)
+    written = sync(stack, connection["id"])["last_sync"]
+    assert written["meetings_out"] == 2 and written["meetings_in"] == 0
+    assert "UpdateItem" in ews.requests[before:] and "CreateItem" not in ews.requests[before:]
+
+    # Exchange holds one series still, with the 8 March meeting now its exception,
+    # named by the id EWS gave the series' second occurrence
+    master = _master(ews)
+    assert master.props["Subject"].text == "Weekly pipeline review"
+    exceptions = _exceptions(master)
+    assert set(exceptions) == {"2027-03-08T08:00:00Z", "2027-03-22T08:00:00Z"}
+    new_id, new_start = exceptions["2027-03-08T08:00:00Z"]
+    assert new_start == "2027-03-09T08:00:00Z"
+    assert base64.b64decode(new_id).decode() == f"O|{master.id}|2"
+    exception = ews.occurrences[new_id]
+    assert exception.props["Subject"].text == "Pipeline review with legal"
+    assert exception.props["CalendarItemType"].text == "Exception"
+    assert (exception.props["Start"].text, exception.props["End"].text) == (
+        "2027-03-09T08:00:00Z",
+        "2027-03-09T09:00:00Z",
+    )
+    assert "Bring the forecast" in etree_text(ews.occurrences[moved_id].props["Body"])
+
+    # the series comes back changed (its master was): nothing duplicated, nothing undone
+    for _ in range(2):
+        again = sync(stack, connection["id"])["last_sync"]
+        assert again["meetings_in"] == again["meetings_out"] == 0, again
+    found = activities(stack, owner)
+    assert len(found) == 6
+    assert [(a["title"], a["start_at"]) for a in found][:3] == [
+        ("Weekly pipeline review", "2027-03-01T08:00:00Z"),
+        ("Pipeline review with legal", "2027-03-09T08:00:00Z"),
+        ("Pipeline review (moved)", "2027-03-23T10:00:00Z"),
+    ]
+    assert call(sales, "get_activity", moved["id"], actor=owner)["description"] == (
+        "Bring the forecast"
+    )
+    assert len([i for i in ews.mailbox.items.values() if i.tag == "CalendarItem"]) == 1
+
+    # Outlook renames that exception: the activity follows
+    edit_exception(ews, new_id, {"Subject": "Legal review"})
+    changed = sync(stack, connection["id"])["last_sync"]
+    assert changed["meetings_in"] == 1 and changed["meetings_out"] == 0
+    assert call(sales, "get_activity", second["id"], actor=owner)["title"] == "Legal review"
+
+    # deletions mirror: an occurrence deleted in the CRM is cancelled in Exchange alone
+    call(exchange, "update_exchange_connection", connection["id"], {"deletions": "mirror"}, owner)
+    last = by_start["2027-04-12T07:00:00Z"]
+    call(sales, "delete_activity", last["id"], actor=owner)
+
+    def marked():
+        with db_engine.connect() as conn:
+            return conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM exchange.item_links"
+                    " WHERE crm_id = :id AND snapshot ? 'crm_deleted'"
+                ),
+                {"id": last["id"]},
+            ).scalar()
+
+    wait_for(marked, what="activity_deleted to reach the exchange service")
+    sync(stack, connection["id"])
+    cancelled = _master(ews).props["DeletedOccurrences"]
+    assert {d.findtext("{*}Start") for d in cancelled} == {
+        "2027-03-15T08:00:00Z",
+        "2027-04-12T07:00:00Z",
+    }
+    # … and one cancelled in Outlook leaves the CRM
+    ews.mailbox.put(
+        "calendar",
+        {"DeletedOccurrences": etree_with(cancelled, "2027-04-05T07:00:00Z")},
+        item_id=_master(ews).id,
+    )
+    sync(stack, connection["id"])
+    starts = [a["start_at"] for a in activities(stack, owner)]
+    assert starts == [
+        "2027-03-01T08:00:00Z",
+        "2027-03-09T08:00:00Z",
+        "2027-03-23T10:00:00Z",
+        "2027-03-29T07:00:00Z",
+    ]
+    for _ in range(2):
+        again = sync(stack, connection["id"])["last_sync"]
+        assert again["meetings_in"] + again["meetings_out"] + again["deleted"] == 0, again
+    assert len(activities(stack, owner)) == 4
+    assert len([i for i in ews.mailbox.items.values() if i.tag == "CalendarItem"]) == 1
+
+
+def test_an_occurrence_cancelled_in_outlook_stays_in_the_crm_with_deletions_kept(stack, ews):
+    owner = stack["owner"]
+    series = put_series(ews)
+    connection = connect(
+        stack,
+        ews,
+        sync_mail=False,
+        import_contacts=False,
+        export_contacts="none",
+        sync_tasks=False,
+        past_days=3660,
+        future_days=3660,
+    )
+    sync(stack, connection["id"])
+    ews.mailbox.put(
+        "calendar",
+        {
+            "DeletedOccurrences": etree_with(
+                series.props["DeletedOccurrences"], "2027-03-01T08:00:00Z"
+            )
+        },
+        item_id=series.id,
+    )
+    sync(stack, connection["id"])
+    found = activities(stack, owner)
+    assert len(found) == 6 and found[0]["start_at"] == "2027-03-01T08:00:00Z"
+    # unlinked: a change to it in the CRM goes nowhere, and nothing comes twice
+    call(stack["sales"], "update_activity", found[0]["id"], {"title": "Held anyway"}, owner)
+    for _ in range(2):
+        again = sync(stack, connection["id"])["last_sync"]
+        assert again["meetings_in"] + again["meetings_out"] == 0, again
+    assert len(activities(stack, owner)) == 6
+    assert series.props["Subject"].text == "Weekly pipeline review"
+    assert set(_exceptions(series)) == {"2027-03-22T08:00:00Z"}  # Outlook's own, only
+
+
+def etree_text(element) -> str:
+    return "".join(element.itertext())
+
+
+def etree_with(collection, start: str):
+    """A copy of a series' DeletedOccurrences with the occurrence of ``start`` added, as
+    Outlook cancels one."""
+    from lxml import etree
+
+    from ..ews_peer import T
+
+    copied = etree.fromstring(etree.tostring(collection))
+    entry = etree.SubElement(copied, f"{{{T}}}DeletedOccurrence")
+    etree.SubElement(entry, f"{{{T}}}Start").text = start
+    return copied

@@ -157,3 +157,73 @@ def test_server_busy_is_the_documented_soap_fault_with_its_back_off(peer):
     assert detail.findtext(f"{{{E}}}ResponseCode") == "ErrorServerBusy"
     values = detail.find(f"{{{T}}}MessageXml").findall(f"{{{T}}}Value")
     assert [(v.get("Name"), v.text) for v in values] == [("BackOffMilliseconds", "2500")]
+
+
+def test_an_occurrence_is_got_and_changed_by_its_occurrence_item_id(peer):
+    """OccurrenceItemId (RecurringMasterId, InstanceIndex 1-based): GetItem answers the
+    occurrence with an ItemId of its own and its OriginalStart; past the series' end is
+    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange, a deleted one
+    ErrorCalendarOccurrenceIsDeletedFromRecurrence; UpdateItem makes it an exception that
+    the master lists in ModifiedOccurrences."""
+    box = peer.mailbox
+    master = box.put(
+        "calendar",
+        {
+            "ItemClass": "IPM.Appointment",
+            "Subject": "Daily",
+            "Start": "2027-05-03T07:00:00Z",
+            "End": "2027-05-03T07:15:00Z",
+            "CalendarItemType": "RecurringMaster",
+            "Recurrence": "<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence>"
+            "<t:NumberedRecurrence><t:StartDate>2027-05-03</t:StartDate>"
+            "<t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence>",
+            "DeletedOccurrences": "<t:DeletedOccurrence><t:Start>2027-05-04T07:00:00Z"
+            "</t:Start></t:DeletedOccurrence>",
+        },
+    )
+
+    def get(index: int) -> etree._Element:
+        _, root = soap(
+            peer,
+            "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>"
+            f'<m:ItemIds><t:OccurrenceItemId RecurringMasterId="{master.id}"'
+            f' InstanceIndex="{index}"/></m:ItemIds></m:GetItem>',
+        )
+        return root.find(f".//{{{M}}}GetItemResponseMessage")
+
+    third = get(3)
+    assert third.findtext(f"{{{M}}}ResponseCode") == "NoError"
+    item = third.find(f"{{{M}}}Items")[0]
+    assert item.tag == f"{{{T}}}CalendarItem"
+    occurrence_id = item.find(f"{{{T}}}ItemId").get("Id")
+    assert occurrence_id and occurrence_id != master.id
+    assert item.findtext(f"{{{T}}}Start") == "2027-05-05T07:00:00Z"
+    assert item.findtext(f"{{{T}}}OriginalStart") == "2027-05-05T07:00:00Z"
+    assert item.findtext(f"{{{T}}}CalendarItemType") == "Occurrence"
+    assert item.find(f"{{{T}}}Recurrence") is None
+    for index, code in (
+        (4, "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange"),
+        (2, "ErrorCalendarOccurrenceIsDeletedFromRecurrence"),
+    ):
+        refused = get(index)
+        assert refused.get("ResponseClass") == "Error"
+        assert refused.findtext(f"{{{M}}}ResponseCode") == code
+
+    _, root = soap(
+        peer,
+        '<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"'
+        ' SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges><t:ItemChange>'
+        f'<t:ItemId Id="{occurrence_id}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="item:Subject"/><t:CalendarItem><t:Subject>Daily (late)'
+        "</t:Subject></t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange>"
+        "</m:ItemChanges></m:UpdateItem>",
+    )
+    answer = root.find(f".//{{{M}}}UpdateItemResponseMessage")
+    assert answer.findtext(f"{{{M}}}ResponseCode") == "NoError"
+    assert answer.find(f".//{{{T}}}ItemId").get("Id") == occurrence_id
+    assert box.items[master.id].props["Subject"].text == "Daily"
+    (listed,) = box.items[master.id].props["ModifiedOccurrences"]
+    assert listed.find(f"{{{T}}}ItemId").get("Id") == occurrence_id
+    assert listed.findtext(f"{{{T}}}OriginalStart") == "2027-05-05T07:00:00Z"
+    assert get(3).find(f".//{{{T}}}Subject").text == "Daily (late)"
+    assert get(3).findtext(f".//{{{T}}}CalendarItemType") == "Exception"

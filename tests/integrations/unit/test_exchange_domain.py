@@ -208,3 +208,14 @@ def test_a_pattern_not_expanded_keeps_the_first_meeting():
         )
     )
     assert len(found) == 1
+
+
+def test_an_occurrences_instance_index_counts_cancelled_ones_too():
+    weekly = {"pattern": "weekly", "interval": 1, "weekdays": ["Monday"], "count": 6}
+    first = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+    zone = "Europe/Berlin"
+    assert domain.instance_index(weekly, first, zone, "2027-03-01T08:00:00Z") == 1
+    # after the move to summer time the occurrence is still 09:00 in Berlin
+    assert domain.instance_index(weekly, first, zone, "2027-03-29T07:00:00Z") == 5
+    assert domain.instance_index(weekly, first, zone, "2027-03-29T08:00:00Z") is None
+    assert domain.instance_index(weekly, first, zone, "2027-04-12T07:00:00Z") is None  # 7th
