@@ -193,3 +193,79 @@ def test_the_series_keeps_its_recurrence_and_notes_cancelled_occurrences(crm, pe
     there = peer.event("primary", series["id"])
     assert there["summary"] == "Daily standup"
     assert there["recurrence"] == ["RRULE:FREQ=DAILY;COUNT=5"]
+
+
+def test_a_change_to_one_instance_in_osprey_patches_that_instance_alone(crm, peer, db_engine):
+    """A moved occurrence (an instance with ``recurringEventId``) is an activity of its
+    own: changed in Osprey, the instance is patched by its instance id — its series,
+    ``recurringEventId`` and ``originalStartTime`` untouched — and nothing is duplicated
+    when it comes back; deleted in Osprey (deletions propagated) the instance alone is
+    cancelled."""
+    from ..conftest import wait_for
+    from ..google_support import rows
+
+    series = peer.put_event(
+        summary="Weekly sync",
+        start={"dateTime": "2027-01-04T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2027-01-04T09:30:00+01:00", "timeZone": "Europe/Berlin"},
+        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10"],
+    )
+    instance_id = f"{series['id']}_20270111T080000Z"
+    original = {"dateTime": "2027-01-11T09:00:00+01:00", "timeZone": "Europe/Berlin"}
+    peer.put_event(
+        id=instance_id,
+        summary="Weekly sync (moved)",
+        recurringEventId=series["id"],
+        originalStartTime=original,
+        start={"dateTime": "2027-01-12T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2027-01-12T09:30:00+01:00", "timeZone": "Europe/Berlin"},
+    )
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    assert sync(crm, connection, OWNER)["last_sync"]["events_imported"] == 2
+    moved = activities(crm)["Weekly sync (moved)"]
+    assert moved["start_at"].startswith("2027-01-12T08:00:00")
+
+    crm(
+        "sales",
+        "update_activity",
+        moved["id"],
+        {
+            "title": "Weekly sync with finance",
+            "start_at": "2027-01-13T08:00:00Z",
+            "due_at": "2027-01-13T08:30:00Z",
+        },
+        actor=OWNER,
+    )
+    before = len(peer.requests)
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert counts["events_exported"] == 1 and "events_imported" not in counts
+    writes = [(m, p) for m, p in peer.requests[before:] if m != "GET"]
+    assert writes == [("PATCH", f"/calendar/v3/calendars/primary/events/{instance_id}")]
+    there = peer.event("primary", instance_id)
+    assert there["summary"] == "Weekly sync with finance"
+    assert there["start"] == {"dateTime": "2027-01-13T09:00:00+01:00", "timeZone": "Europe/Berlin"}
+    assert there["recurringEventId"] == series["id"]
+    assert there["originalStartTime"] == original
+    untouched = peer.event("primary", series["id"])
+    assert untouched["summary"] == "Weekly sync" and untouched["etag"] == series["etag"]
+    assert untouched["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10"]
+
+    for _ in range(2):
+        assert not sync(crm, connection, OWNER)["last_sync"]
+    assert sorted(activities(crm)) == ["Weekly sync", "Weekly sync with finance"]
+    assert len(peer.live_events()) == 2
+
+    # deleted in Osprey, deletions propagated: that instance alone is cancelled
+    configure(crm, connection, OWNER, calendar={"deletions": "propagate"})
+    crm("sales", "delete_activity", moved["id"], actor=OWNER)
+    wait_for(
+        lambda: rows(db_engine, "SELECT 1 FROM google.links WHERE crm_deleted"),
+        what="activity_deleted to reach the google service",
+    )
+    assert sync(crm, connection, OWNER)["last_sync"]["events_deleted_in_google"] == 1
+    assert peer.event("primary", instance_id)["status"] == "cancelled"
+    assert peer.event("primary", series["id"])["status"] == "confirmed"
+    assert sorted(activities(crm)) == ["Weekly sync"]
+    sync(crm, connection, OWNER)
+    assert sorted(activities(crm)) == ["Weekly sync"] and len(peer.live_events()) == 1
