@@ -16,7 +16,8 @@ activities (``source`` ``exchange`` for what came from Exchange).
   item id once it is an exception — so Exchange keeps it as the series' exception and
   the round trip makes no second meeting. An occurrence cancelled on one side is
   deleted on the other with deletions ``mirror``; with ``keep`` the other side keeps
-  it, unlinked. The series itself (its pattern, its other occurrences) is Exchange's.
+  it, unlinked (a tombstone link keeps a later change from putting it back on the
+  side that deleted it). The series itself (its pattern, its other occurrences) is Exchange's.
 - An activity made in Osprey (a meeting with a start and an end, or a task) by the
   connection's owner goes to Exchange once and is linked, so the round trip never
   makes a second one.
@@ -436,8 +437,18 @@ def delete_occurrence(ctx: Context, link: Any) -> None:
 
 
 def _forget(ctx: Context, link: Any, *, delete_crm: bool) -> None:
+    """The Exchange side is gone: the activity too (``delete_crm``), else the activity
+    stays with a tombstone link, so a later change in the CRM does not put it back into
+    Exchange."""
+    if not delete_crm:
+        if not link.snapshot.get("tombstone"):
+            store.save_link(
+                ctx.db, ctx.id, link.kind, link.remote_id, link.crm_id,
+                occurrence=link.occurrence, snapshot={"tombstone": True},
+            )  # fmt: skip
+        return
     store.drop_link(ctx.db, ctx.id, link.kind, link.remote_id, link.occurrence)
-    if delete_crm and not link.snapshot.get("tombstone"):
+    if not link.snapshot.get("tombstone"):
         try:
             ctx.remote.sales.delete_activity(link.crm_id, actor=ctx.actor)
             ctx.result.deleted += 1

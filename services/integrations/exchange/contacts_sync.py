@@ -9,8 +9,8 @@
   choice (all, mine, chosen) are created in the first chosen folder or merged into
   their linked item.
 - **Deletions**: with ``deletions`` ``mirror`` a contact deleted on one side is deleted
-  on the other; with ``keep`` the link is dropped and the other side keeps its copy (a
-  tombstone link keeps that copy from coming back as a new record).
+  on the other; with ``keep`` the other side keeps its copy, unlinked (a tombstone link
+  keeps that copy from coming back as a new record on the side that deleted it).
 
 A link's snapshot is what both sides last agreed on, and its ``crm_version`` the CRM
 version that was synced: the echo of our own write (the CRM's new version, Exchange's
@@ -234,8 +234,13 @@ def _remote_deleted(ctx: Context, remote_id: str) -> None:
     link = store.link_of(ctx.db, ctx.id, KIND, remote_id)
     if link is None:
         return
+    if ctx.options.get("deletions") != "mirror":
+        # kept in the CRM, unlinked: a tombstone keeps a later change in the CRM from
+        # making it again in Exchange, where the user deleted it
+        store.save_link(ctx.db, ctx.id, KIND, remote_id, link.crm_id, snapshot={"tombstone": True})
+        return
     store.drop_link(ctx.db, ctx.id, KIND, remote_id)
-    if ctx.options.get("deletions") == "mirror" and not link.snapshot.get("tombstone"):
+    if not link.snapshot.get("tombstone"):
         try:
             ctx.remote.sales.delete_contact(link.crm_id, actor=ctx.actor)
             ctx.result.deleted += 1

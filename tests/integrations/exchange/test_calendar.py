@@ -6,6 +6,7 @@ or task duplicated by round trips."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from services.platform.access import Actor
@@ -437,3 +438,92 @@ def etree_with(collection, start: str):
     entry = etree.SubElement(copied, f"{{{T}}}DeletedOccurrence")
     etree.SubElement(entry, f"{{{T}}}Start").text = start
     return copied
+
+
+@pytest.mark.parametrize("deletions", ["mirror", "keep"])
+def test_meetings_and_tasks_deleted_on_either_side_as_the_user_chose(
+    stack, ews, db_engine, deletions
+):
+    sales, owner = stack["sales"], stack["owner"]
+    for subject in ("Gone There", "Made There"):
+        ews.mailbox.put(
+            "calendar",
+            {
+                "ItemClass": "IPM.Appointment",
+                "Subject": subject,
+                "Start": "2027-02-01T10:00:00Z",
+                "End": "2027-02-01T11:00:00Z",
+                "CalendarItemType": "Single",
+            },
+        )
+    ews.mailbox.put("tasks", {"ItemClass": "IPM.Task", "Subject": "Task There"})
+    for title in ("Gone Here", "Made Here"):
+        call(
+            sales,
+            "create_activity",
+            {
+                "type": "meeting",
+                "title": title,
+                "start_at": "2027-02-02T10:00:00Z",
+                "due_at": "2027-02-02T11:00:00Z",
+            },
+            actor=owner,
+        )
+    call(sales, "create_activity", {"type": "task", "title": "Task Here"}, actor=owner)
+    connection = connect(
+        stack,
+        ews,
+        sync_mail=False,
+        import_contacts=False,
+        export_contacts="none",
+        deletions=deletions,
+    )
+    sync(stack, connection["id"])
+
+    def crm_titles() -> set[str]:
+        return {a["title"] for kind in ("meeting", "task") for a in activities(stack, owner, kind)}
+
+    def remote() -> dict[str, object]:
+        return {i.props["Subject"].text: i for i in ews.mailbox.items.values()}
+
+    assert crm_titles() == set(remote()) == {
+        "Gone There", "Made There", "Task There", "Gone Here", "Made Here", "Task Here"
+    }  # fmt: skip
+    crm = {a["title"]: a for k in ("meeting", "task") for a in activities(stack, owner, k)}
+    sync(stack, connection["id"])  # the next poll: Exchange reports what Osprey made
+    # Outlook deletes one of its meetings, its task and a meeting made in Osprey; Osprey
+    # deletes one of its meetings, its task and a meeting that came from Exchange
+    for subject in ("Gone There", "Task There", "Made Here"):
+        ews.mailbox.remove(remote()[subject].id)
+    for title in ("Gone Here", "Task Here", "Made There"):
+        call(sales, "delete_activity", crm[title]["id"], actor=owner)
+
+    def marked():
+        with db_engine.connect() as conn:
+            return (
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM exchange.item_links WHERE snapshot ? 'crm_deleted'"
+                    )
+                ).scalar()
+                == 3
+            )
+
+    wait_for(marked, what="activity_deleted to reach the exchange service")
+    sync(stack, connection["id"])
+    if deletions == "mirror":
+        assert crm_titles() == set(remote()) == set()
+    else:
+        assert crm_titles() == {"Gone There", "Task There", "Made Here"}
+        assert set(remote()) == {"Gone Here", "Task Here", "Made There"}
+        # edits on either side bring none of them back to the side that deleted it
+        call(sales, "update_activity", crm["Made Here"]["id"], {"title": "Made Here 2"}, owner)
+        call(sales, "update_activity", crm["Gone There"]["id"], {"title": "Gone There 2"}, owner)
+        ews.mailbox.put("calendar", {"Subject": "Gone Here 2"}, item_id=remote()["Gone Here"].id)
+        ews.mailbox.put("tasks", {"Subject": "Task Here 2"}, item_id=remote()["Task Here"].id)
+    for _ in range(2):
+        again = sync(stack, connection["id"])["last_sync"]
+        assert sum(again[k] for k in ("meetings_in", "meetings_out", "tasks_in", "tasks_out")) == 0
+    if deletions == "keep":
+        assert crm_titles() == {"Gone There 2", "Task There", "Made Here 2"}
+        assert set(remote()) == {"Gone Here 2", "Task Here 2", "Made There"}

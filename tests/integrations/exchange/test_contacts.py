@@ -167,10 +167,13 @@ def test_deletions_as_the_user_chose(stack, ews, db_engine, deletions):
     else:
         assert "Gone There" in names
         here = remote_contacts(ews)["Gone Here"]
-        # an edit in Outlook does not bring it back as a new CRM contact
+        # an edit in Outlook does not bring it back as a new CRM contact, nor an edit
+        # in the CRM the one deleted in Outlook (it is exported: it is the owner's)
         ews.mailbox.put("contacts", {"JobTitle": "Edited"}, item_id=here.id)
+        call(sales, "update_contact", by_name["Gone There"]["id"], {"job_title": "Kept"}, owner)
         sync(stack, connection["id"])
         assert "Gone Here" not in {c["full_name"] for c in crm_contacts(stack, owner)}
+        assert "Gone There" not in remote_contacts(ews)
     with pytest.raises(NotFound):
         call(sales, "get_contact", by_name["Gone Here"]["id"], actor=owner)
 
