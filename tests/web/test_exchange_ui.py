@@ -149,3 +149,94 @@ def test_connect_an_exchange_mailbox_and_watch_it_sync(page: Page, site: Site, p
     form.get_by_role("button", name="Отмена").click()
     page.goto(site.base_url + "/settings")
     page.locator("select[name='language']").select_option("en")
+
+
+def test_chosen_contacts_are_picked_by_search_and_only_they_go_to_exchange(
+    page: Page, site: Site, peer: EwsPeer
+) -> None:
+    """Export 'chosen ones' (Settings → Exchange): contacts found by name in a search
+    box, shown as chips, saved as the connection's export_contact_ids; a sync sends the
+    chosen contact to Exchange and not the others; named again after a reload, removed
+    with its button, in Russian."""
+    from tests.integrations.conftest import wait_for
+
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    api = site.api()
+    if not api.get("/api/v1/exchange-connections").json()["items"]:  # run on its own
+        made = api.post(
+            "/api/v1/exchange-connections",
+            json={
+                "email": ADDRESS,
+                "password": PASSWORD,
+                "ews_url": peer.url,
+                "export_contacts": "none",
+            },
+        )
+        assert made.status_code == 201, made.text
+    nina = api.post(
+        "/api/v1/contacts",
+        json={"full_name": "Nina Chosen", "emails": [{"email": "nina@chosen.test"}]},
+    ).json()
+    api.post(
+        "/api/v1/contacts",
+        json={"full_name": "Nils Unchosen", "emails": [{"email": "nils@unchosen.test"}]},
+    )
+
+    def in_exchange() -> set[str]:
+        return {
+            i.props["DisplayName"].text
+            for i in list(peer.mailbox.items.values())
+            if i.tag == "Contact" and "DisplayName" in i.props
+        }
+
+    sign_in(page, site, "/settings/exchange")
+    card = page.get_by_role("article", name=ADDRESS)
+    card.get_by_role("button", name="Change").click()
+    form = page.get_by_role("form", name=f"Change {ADDRESS}")
+    expect(form.locator("[data-part='chosen-contacts']")).to_have_count(0)
+    form.get_by_label("Contacts to send to Exchange").select_option("chosen")
+    picker = form.locator("[data-part='chosen-contacts']")
+    expect(picker.get_by_text("None chosen yet.")).to_be_visible()
+    picker.get_by_label("Find a contact to add").fill("Ni")
+    options = picker.get_by_role("option")
+    expect(options.filter(has_text="Nils Unchosen")).to_have_count(1)
+    options.get_by_role("button", name=re.compile("^Nina Chosen")).click()
+    expect(picker.locator(f"[data-contact='{nina['id']}']")).to_contain_text(
+        "Nina Chosen <nina@chosen.test>"
+    )
+    expect(picker.get_by_role("listbox")).to_have_count(0)
+    snapshot(page, "exchange-settings-chosen-en")
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_have_count(0)
+    (connection,) = api.get("/api/v1/exchange-connections").json()["items"]
+    assert connection["export_contacts"] == "chosen"
+    assert connection["export_contact_ids"] == [nina["id"]]
+
+    # the next sync sends the chosen contact to Exchange, and only that one
+    card.get_by_role("button", name="Sync now").click()
+    wait_for(lambda: "Nina Chosen" in in_exchange(), timeout=90, what="Nina in Exchange")
+    assert "Nils Unchosen" not in in_exchange()
+
+    # after a reload the chosen one is named again; in Russian it is removed
+    assert api.patch("/api/v1/me", json={"locale": "ru"}).status_code == 200
+    try:
+        page.reload()
+        card = page.get_by_role("article", name=ADDRESS)
+        card.get_by_role("button", name="Изменить").click()
+        form = page.get_by_role("form", name=f"Изменить {ADDRESS}")
+        picker = form.locator("[data-part='chosen-contacts']")
+        expect(picker.get_by_text("Контакты для выгрузки")).to_be_visible()
+        expect(picker.locator(f"[data-contact='{nina['id']}']")).to_contain_text(
+            "Nina Chosen <nina@chosen.test>"
+        )
+        picker.get_by_label("Найти контакт, чтобы добавить").fill("zzz-nobody")
+        expect(picker.get_by_text("Подходящих контактов нет.")).to_be_visible()
+        snapshot(page, "exchange-settings-chosen-ru")
+        picker.get_by_role("button", name="Убрать Nina Chosen <nina@chosen.test>").click()
+        expect(picker.get_by_text("Пока ни одного не выбрано.")).to_be_visible()
+        form.get_by_role("button", name="Сохранить").click()
+        expect(form).to_have_count(0)
+    finally:
+        api.patch("/api/v1/me", json={"locale": "en"})
+    (connection,) = api.get("/api/v1/exchange-connections").json()["items"]
+    assert connection["export_contacts"] == "chosen" and connection["export_contact_ids"] == []
