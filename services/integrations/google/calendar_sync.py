@@ -10,6 +10,11 @@ activity of its own; a cancelled occurrence never seen before is noted on the se
 link. Times are stored in UTC; the event's time zone and whether it is all-day stay on
 the link, so an export writes the event back in its own zone.
 
+Deletions: with ``propagate`` an event cancelled in Google deletes its activity and a
+meeting deleted in Osprey is deleted in Google; with ``keep`` the other side keeps its
+copy and the link stays as a tombstone, so a later change there does not bring it back
+to the side that deleted it.
+
 Export: the owner's meetings (and tasks and calls with a start) changed since the last
 export go to the first chosen calendar; linked ones are patched with the fields Osprey
 changed, new ones inserted. Every write records the event's new etag and the activity's
@@ -123,14 +128,20 @@ def apply_event(
     link = store.link_by_remote(ctx.db, ctx.id, "event", remote_id)
     deletions = ctx.settings["calendar"].get("deletions", "keep")
     if domain.is_cancelled(event):
-        if link is not None:
-            if deletions == "propagate":
-                ctx.sales("delete_activity", link.crm_id, missing_ok=True)
-                ctx.count("events_deleted")
+        if link is None:
+            if event.get("recurringEventId"):
+                _note_cancelled_occurrence(ctx, calendar_id, event, time_zone)
+        elif store.is_tombstone(link):
+            store.drop_link(ctx.db, ctx.id, "event", remote_id)  # gone on both sides
+        elif deletions == "propagate":
+            ctx.sales("delete_activity", link.crm_id, missing_ok=True)
+            ctx.count("events_deleted")
             store.drop_link(ctx.db, ctx.id, "event", remote_id)
-        elif event.get("recurringEventId"):
-            _note_cancelled_occurrence(ctx, calendar_id, event, time_zone)
+        else:
+            store.keep_apart(ctx.db, ctx.id, "event", link)
         return
+    if store.is_tombstone(link):
+        return  # deleted in Osprey, kept in Google apart
     if link is not None and link.remote_etag == event.get("etag"):
         return
     remote = domain.event_values(event, time_zone)
@@ -312,6 +323,8 @@ def export_activities(ctx: SyncContext, calendar_id: str, time_zone: str | None)
             if not activity.get("start_at") or activity.get("type") == "email":
                 continue
             link = store.link_by_crm(ctx.db, ctx.id, "event", activity["id"])
+            if store.is_tombstone(link):
+                continue  # cancelled in Google, kept in Osprey apart
             if link is not None and link.crm_version == activity["version"]:
                 continue
             values = _activity_values(activity)
@@ -381,7 +394,7 @@ def propagate_crm_deletions(ctx: SyncContext) -> None:
     propagate = ctx.settings["calendar"].get("deletions") == "propagate"
     events = ctx.api.client("calendar").events()
     for link in store.crm_deleted_links(ctx.db, ctx.id, "event"):
-        if propagate:
+        if propagate and not store.is_tombstone(link):
             calendar_id, _, event_id = link.remote_id.partition("/")
             try:
                 ctx.api.call(events.delete(calendarId=calendar_id, eventId=event_id))
@@ -389,5 +402,9 @@ def propagate_crm_deletions(ctx: SyncContext) -> None:
             except GoogleError as exc:
                 if exc.kind not in ("gone", "not_found"):
                     raise
-        store.drop_link(ctx.db, ctx.id, "event", link.remote_id)
+            store.drop_link(ctx.db, ctx.id, "event", link.remote_id)
+        elif store.is_tombstone(link):
+            store.drop_link(ctx.db, ctx.id, "event", link.remote_id)  # gone on both sides
+        else:
+            store.keep_apart(ctx.db, ctx.id, "event", link)
         ctx.commit()

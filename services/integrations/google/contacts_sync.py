@@ -113,12 +113,19 @@ def apply_person(
     remote_id = person["resourceName"]
     link = store.link_by_remote(ctx.db, ctx.id, "contact", remote_id)
     if domain.person_deleted(person):
-        if link is not None:
-            if cfg.get("deletions") == "propagate":
-                ctx.sales("delete_contact", link.crm_id, missing_ok=True)
-                ctx.count("contacts_deleted")
+        if link is None:
+            return
+        if store.is_tombstone(link):
+            store.drop_link(ctx.db, ctx.id, "contact", remote_id)  # gone on both sides
+        elif cfg.get("deletions") == "propagate":
+            ctx.sales("delete_contact", link.crm_id, missing_ok=True)
+            ctx.count("contacts_deleted")
             store.drop_link(ctx.db, ctx.id, "contact", remote_id)
+        else:
+            store.keep_apart(ctx.db, ctx.id, "contact", link)
         return
+    if store.is_tombstone(link):
+        return  # deleted in Osprey, kept in Google apart
     if link is None and not domain.person_in_groups(person, cfg.get("groups") or []):
         return
     remote = domain.person_values(person)
@@ -312,6 +319,8 @@ def export_contacts(ctx: SyncContext) -> None:
             break
         newest = max(newest or contact["updated_at"], contact["updated_at"])
         link = store.link_by_crm(ctx.db, ctx.id, "contact", contact["id"])
+        if store.is_tombstone(link):
+            continue  # deleted in Google, kept in Osprey apart
         if link is not None and link.crm_version == contact["version"]:
             continue
         values = crm_values(ctx, contact)
@@ -361,17 +370,22 @@ def export_contacts(ctx: SyncContext) -> None:
 
 
 def propagate_crm_deletions(ctx: SyncContext) -> None:
-    """Contacts deleted in Osprey: deleted in Google too when the owner chose so; the
-    link goes either way."""
+    """Contacts deleted in Osprey: deleted in Google too when the owner chose so, else
+    kept there apart (a tombstone link keeps a change in Google from bringing them
+    back)."""
     propagate = ctx.settings["contacts"].get("deletions") == "propagate"
     people = ctx.api.client("people").people()
     for link in store.crm_deleted_links(ctx.db, ctx.id, "contact"):
-        if propagate:
+        if propagate and not store.is_tombstone(link):
             try:
                 ctx.api.call(people.deleteContact(resourceName=link.remote_id))
                 ctx.count("contacts_deleted_in_google")
             except GoogleError as exc:
                 if exc.kind != "not_found":
                     raise
-        store.drop_link(ctx.db, ctx.id, "contact", link.remote_id)
+            store.drop_link(ctx.db, ctx.id, "contact", link.remote_id)
+        elif store.is_tombstone(link):
+            store.drop_link(ctx.db, ctx.id, "contact", link.remote_id)  # gone on both sides
+        else:
+            store.keep_apart(ctx.db, ctx.id, "contact", link)
         ctx.commit()

@@ -221,6 +221,31 @@ def save_link(
     )
 
 
+TOMBSTONE = {"tombstone": True}
+
+
+def is_tombstone(link: Any) -> bool:
+    """A link kept after a deletion with deletions ``keep``: the record lives on one
+    side only, and neither side brings it back to the other."""
+    return bool(link is not None and (link.snapshot or {}).get("tombstone"))
+
+
+def keep_apart(db: Any, connection_id: str, kind: str, link: Any) -> None:
+    """Deleted on one side, kept on the other (deletions ``keep``): the link stays as a
+    tombstone, so a later change on the keeping side does not make the record again on
+    the side that deleted it."""
+    save_link(
+        db,
+        connection_id,
+        kind,
+        link.remote_id,
+        link.crm_id,
+        remote_etag=None,
+        crm_version=None,
+        snapshot=TOMBSTONE,
+    )
+
+
 def drop_link(db: Any, connection_id: str, kind: str, remote_id: str) -> None:
     db.execute(
         links.delete().where(

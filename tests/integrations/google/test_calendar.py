@@ -269,3 +269,63 @@ def test_a_change_to_one_instance_in_osprey_patches_that_instance_alone(crm, pee
     assert sorted(activities(crm)) == ["Weekly sync"]
     sync(crm, connection, OWNER)
     assert sorted(activities(crm)) == ["Weekly sync"] and len(peer.live_events()) == 1
+
+
+def test_deletions_kept_apart_leave_each_side_its_copy_for_good(crm, peer, db_engine):
+    """Deletions ``keep``: an event cancelled in Google stays in Osprey (and one made in
+    Osprey too), a meeting deleted in Osprey stays in Google; later edits on the side
+    that kept it bring none of them back to the side that deleted it."""
+    from ..conftest import wait_for
+    from ..google_support import rows
+
+    def when(day: int, hour: int) -> dict[str, str]:
+        at = f"2027-02-{day:02d}T{hour:02d}:00:00+01:00"
+        return {"dateTime": at, "timeZone": "Europe/Berlin"}
+
+    there = peer.put_event(summary="Cancelled there", start=when(1, 10), end=when(1, 11))
+    peer.put_event(summary="Deleted here", start=when(2, 10), end=when(2, 11))
+    mine = crm(
+        "sales",
+        "create_activity",
+        {
+            "type": "meeting",
+            "title": "Made here, cancelled there",
+            "start_at": "2027-02-03T09:00:00Z",
+            "due_at": "2027-02-03T10:00:00Z",
+        },
+        actor=OWNER,
+    )
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    sync(crm, connection, OWNER)
+    found = activities(crm)
+    assert set(found) == {"Cancelled there", "Deleted here", "Made here, cancelled there"}
+    events = {e["summary"]: e for e in peer.live_events()}
+    assert set(events) == set(found)
+
+    peer.cancel_event("primary", there["id"])
+    peer.cancel_event("primary", events["Made here, cancelled there"]["id"])
+    crm("sales", "delete_activity", found["Deleted here"]["id"], actor=OWNER)
+    wait_for(
+        lambda: rows(db_engine, "SELECT 1 FROM google.links WHERE crm_deleted"),
+        what="activity_deleted to reach the google service",
+    )
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert "events_deleted" not in counts and "events_deleted_in_google" not in counts
+    assert set(activities(crm)) == {"Cancelled there", "Made here, cancelled there"}
+    assert [e["summary"] for e in peer.live_events()] == ["Deleted here"]
+
+    crm("sales", "update_activity", mine["id"], {"title": "Made here, edited"}, actor=OWNER)
+    crm(
+        "sales",
+        "update_activity",
+        found["Cancelled there"]["id"],
+        {"description": "Held anyway"},
+        actor=OWNER,
+    )
+    peer.put_event(id=events["Deleted here"]["id"], summary="Deleted here, edited there")
+    for _ in range(2):
+        counts = sync(crm, connection, OWNER)["last_sync"]
+        assert not {"events_imported", "events_exported", "events_updated"} & set(counts), counts
+    assert set(activities(crm)) == {"Cancelled there", "Made here, edited"}
+    assert [e["summary"] for e in peer.live_events()] == ["Deleted here, edited there"]

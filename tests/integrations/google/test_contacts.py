@@ -153,16 +153,39 @@ def test_deletions_are_kept_or_propagated_as_the_user_chose(crm, peer, db_engine
     peer.put_person("Gil", "Gray", emails=["gil@gray.test"])
     peer.put_person("Hal", "Hart", emails=["hal@hart.test"])
     peer.put_person("Ida", "Ives", emails=["ida@ives.test"])
+    peer.put_person("Jon", "Jones", emails=["jon@jones.test"])
     connection = connect(crm, peer, OWNER)
     configure(crm, connection, OWNER, calendar=OFF, mail={"enabled": False})
     sync(crm, connection, OWNER)
     by_given = {p["names"][0]["givenName"]: p["resourceName"] for p in peer.live_people()}
 
-    # keep (the default): deleted in Google, the contact stays in Osprey, unlinked
+    # keep (the default): deleted in Google, the contact stays in Osprey, unlinked for
+    # good — a change in Osprey does not make it in Google again
     peer.delete_person(by_given["Gil"])
     sync(crm, connection, OWNER)
     assert "Gil Gray" in contacts(crm)
-    assert not rows(db_engine, "SELECT 1 FROM google.links WHERE remote_id = :r", r=by_given["Gil"])
+    (link,) = rows(
+        db_engine, "SELECT snapshot FROM google.links WHERE remote_id = :r", r=by_given["Gil"]
+    )
+    assert link.snapshot == {"tombstone": True}
+    crm("sales", "update_contact", contacts(crm)["Gil Gray"]["id"], {"job_title": "Kept"}, OWNER)
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert "contacts_exported" not in counts
+    assert "Gil" not in [p["names"][0]["givenName"] for p in peer.live_people()]
+
+    # deleted in Osprey, kept in Google: a change in Google does not bring it back
+    jon = contacts(crm)["Jon Jones"]
+    crm("sales", "delete_contact", jon["id"], actor=OWNER)
+    wait_for(
+        lambda: rows(db_engine, "SELECT 1 FROM google.links WHERE crm_deleted"),
+        what="contact_deleted to reach the google service",
+    )
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert "contacts_deleted_in_google" not in counts
+    peer.put_person("Jon", "Jones-Edited", emails=["jon@jones.test"], resource_name=by_given["Jon"])
+    counts = sync(crm, connection, OWNER)["last_sync"]
+    assert "contacts_imported" not in counts and "Jon Jones-Edited" not in contacts(crm)
+    assert "Jon" in [p["names"][0]["givenName"] for p in peer.live_people()]
 
     configure(crm, connection, OWNER, contacts={"deletions": "propagate"})
     peer.delete_person(by_given["Hal"])
@@ -179,7 +202,10 @@ def test_deletions_are_kept_or_propagated_as_the_user_chose(crm, peer, db_engine
     counts = sync(crm, connection, OWNER)["last_sync"]
     assert counts["contacts_deleted_in_google"] == 1
     assert "Ida" not in [p["names"][0]["givenName"] for p in peer.live_people()]
-    assert not rows(db_engine, "SELECT 1 FROM google.links")
+    # what is left are the tombstones of the two kept apart
+    left = rows(db_engine, "SELECT remote_id, snapshot FROM google.links")
+    assert sorted(r.remote_id for r in left) == sorted([by_given["Gil"], by_given["Jon"]])
+    assert all(r.snapshot == {"tombstone": True} for r in left)
 
 
 def test_export_chosen_contacts_then_all_the_owner_may_read(crm, peer):
