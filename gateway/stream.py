@@ -19,7 +19,9 @@ relays, a reconnect), so the hub keeps ``next_seq``:
 
 Each connected client is a :class:`Subscriber` with a bounded queue. The hub offers
 an item only to subscribers whose actor the item's audience includes
-(``services.platform.audience.audience_includes``, the rule the feed stores items by).
+(``services.platform.audience.audience_includes``, the rule the feed stores items by),
+as that actor sees it (``as_seen_by``: a system post without the record's fields the
+actor's role hides).
 A client whose queue is full is cut off (it reconnects with ``Last-Event-ID`` and is replayed from
 the feed), so one slow browser never holds up the hub or the others.
 """
@@ -39,7 +41,7 @@ from typing import Any, Protocol
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
-from services.platform.audience import audience_includes
+from services.platform.audience import as_seen_by, audience_includes
 
 log = logging.getLogger(__name__)
 
@@ -384,7 +386,8 @@ class StreamHub:
                 log.exception("audience check failed for stream item %s", item.get("seq"))
                 included = False
             if included:
-                subscriber.offer(item)
+                # a system post's text without the record's fields the reader's role hides
+                subscriber.offer(as_seen_by(item, subscriber.actor))
 
     async def _fill_gaps(self) -> None:
         """Wait for held items' predecessors; fetch those that do not come from the feed."""

@@ -63,7 +63,9 @@ class CommentsRpc(FeedBase):
                 post_id=post.id,
                 actor_id=caller.id,
             )
-        posts_store.notify_mentions(self.db, mentions, caller.id, post, what="comment")
+        posts_store.notify_mentions(
+            self.db, mentions, caller.id, post, what="comment", identity=self.identity
+        )
         out = dump_comment(row)
         store.stream_item(
             self.db,
@@ -95,7 +97,13 @@ class CommentsRpc(FeedBase):
         html, mentions = directory.render(self.db, self.identity, text)
         new = posts_store.update_text(self.db, comments, row, text, html, mentions)
         posts_store.notify_mentions(
-            self.db, mentions, caller.id, post, what="comment", already=list(row.mentions)
+            self.db,
+            mentions,
+            caller.id,
+            post,
+            what="comment",
+            already=list(row.mentions),
+            identity=self.identity,
         )
         out = dump_comment(new)
         self.db.emit("comment_updated", out, actor=actor)

@@ -362,6 +362,56 @@ def system_post_text(event_type: str, data: Mapping[str, Any]) -> tuple[str, str
     return None
 
 
+#: the type of the record each system post's event is about
+SYSTEM_EVENT_RECORD_TYPE = {
+    "lead_assigned": "lead",
+    "opportunity_stage_changed": "opportunity",
+    "opportunity_won": "opportunity",
+    "order_status_changed": "order",
+    "invoice_overdue": "invoice",
+}
+#: a system post's text without its record's fields, by event type
+PLAIN_SYSTEM_TEXT = {
+    "lead_assigned": "A lead was assigned.",
+    "opportunity_stage_changed": "A deal moved to a new stage.",
+    "opportunity_won": "A deal was won.",
+    "order_status_changed": "An order was shipped.",
+    "invoice_overdue": "An invoice is overdue.",
+}
+
+
+def title_fields(record: Mapping[str, Any]) -> list[str]:
+    """The fields :func:`record_title` takes the record's title from."""
+    for key in ("name", "title", "number", "full_name", "contact_name", "account_name", "company"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return [key]
+    return [k for k in ("first_name", "last_name") if record.get(k)]
+
+
+def system_post_plain(event_type: str, data: Mapping[str, Any]) -> tuple[list[str], str] | None:
+    """For an event that makes a system post (:func:`system_post_text`): the record's
+    fields its text names and the text without them, for a reader whose role hides any
+    of those fields (docs/architecture.md, "Access rights"); None when it names none."""
+    built = system_post_text(event_type, data)
+    if built is None:
+        return None
+    _, _, record = built
+    fields = title_fields(record)
+    if event_type == "opportunity_stage_changed":
+        if record.get("stage_name") or data.get("to_stage_name"):
+            fields.append("stage_id")
+        if record.get("probability") not in (None, ""):
+            fields.append("probability")
+    elif event_type == "opportunity_won" and record.get("amount"):
+        fields += ["amount", "currency"]
+    elif event_type == "invoice_overdue" and record.get("due_date"):
+        fields.append("due_date")
+    if not fields:
+        return None
+    return fields, PLAIN_SYSTEM_TEXT[event_type]
+
+
 def record_link(record_type: str, record_id: str) -> str:
     """Where the web app shows a record."""
     plural = {"opportunity": "opportunities"}.get(record_type, f"{record_type}s")

@@ -161,7 +161,10 @@ class HandlersMixin(FeedBase):
             text, record_type, record = built
             owner = store.upsert_ref(self.db, record_type, record)
             if (setting is None or setting.enabled) and domain.is_uuid(record.get("id")):
-                self._post_system(event, setting, text, record_type, record, owner, notify_kind)
+                plain = domain.system_post_plain(event_type, data)
+                self._post_system(
+                    event, setting, text, record_type, record, owner, notify_kind, plain
+                )
         store.commit(self.db)
 
     def _post_system(
@@ -173,6 +176,7 @@ class HandlersMixin(FeedBase):
         record: dict[str, Any],
         owner: str | None,
         notify_kind: str,
+        plain: tuple[list[str], str] | None = None,
     ) -> None:
         if domain.is_uuid(event.get("id")) and posts_store.posted_for_event(self.db, event["id"]):
             return
@@ -188,6 +192,8 @@ class HandlersMixin(FeedBase):
             event_type=event.get("type"),
             source_event_id=event.get("id") if domain.is_uuid(event.get("id")) else None,
             attachment_ids=[],
+            shows_fields=plain[0] if plain else None,
+            plain_text=plain[1] if plain else None,
         )
         # Also announced in the configured channel, when it still exists.
         if (
@@ -206,9 +212,16 @@ class HandlersMixin(FeedBase):
                 kind="system",
                 event_type=event.get("type"),
                 attachment_ids=[],
+                shows_fields=plain[0] if plain else None,
+                plain_text=f"{plain[1]} ({domain.record_link(record_type, record['id'])})"
+                if plain
+                else None,
             )
         by = (event.get("actor") or {}).get("id")
         if owner:
+            # the owner reads the record's fields their role shows (identity says which)
+            if plain and posts_store.hides_from_user(self.identity, owner, record_type, plain[0]):
+                text = plain[1]
             store.notify(
                 self.db,
                 owner,

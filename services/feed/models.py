@@ -71,6 +71,11 @@ posts = sa.Table(
     _ts("created_at"),
     _ts("edited_at", nullable=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # a system post's text names its record's fields (a title, an amount): the fields,
+    # and the text without them for a reader whose role hides any (feed_0004)
+    sa.Column("shows_fields", JSONB, nullable=True),
+    sa.Column("plain_text", sa.Text, nullable=True),
+    sa.Column("plain_html", sa.Text, nullable=True),
     sa.CheckConstraint("(channel_id IS NULL) <> (related_id IS NULL)", name="channel_or_record"),
     sa.CheckConstraint("kind IN ('user', 'system')", name="kind"),
     sa.UniqueConstraint("source_event_id"),
@@ -179,6 +184,23 @@ record_refs = sa.Table(
     sa.Column("team_id", ID, nullable=True),
     sa.Column("title", sa.String(300), nullable=True),
     _ts("updated_at"),
+)
+
+# the owning services' record shares (``<singular>_shared`` / ``_unshared``): who reads
+# a record's posts beyond its owner and team (feed_0004)
+record_shares = sa.Table(
+    "record_shares",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("type", sa.String(30), nullable=False),
+    sa.Column("record_id", ID, nullable=False),
+    sa.Column("user_id", ID, nullable=True),
+    sa.Column("team_id", ID, nullable=True),
+    # taken back: kept, so a late ``_shared`` of the same share cannot bring it back
+    sa.Column("removed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_record_shares_record", "type", "record_id"),
+    sa.Index("ix_record_shares_user_id", "user_id"),
+    sa.Index("ix_record_shares_team_id", "team_id"),
 )
 
 directory_users = sa.Table(

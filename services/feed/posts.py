@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.platform.access import Actor
-from services.platform.audience import reads_record
 from services.platform.errors import EXPECTED, Conflict, NotFound, PermissionDenied
 from services.platform.records import check_version
 from services.platform.requests_once import claim_request, keep_answer
@@ -64,8 +63,7 @@ class PostsRpc(FeedBase):
             ):
                 raise bad("related", f"needs type ({', '.join(domain.RECORD_TYPES)}) and id")
             related_type, related_id = related["type"], related["id"]
-            ref = store.record_ref(self.db, related_type, related_id)
-            if not reads_record(caller, related_type, ref["owner_id"], ref["team_id"]):
+            if not posts_store.reads_related(self.db, caller, related_type, related_id):
                 raise NotFound(
                     "No such record", [{"field": "related", "message": "no such record"}]
                 )
@@ -83,8 +81,10 @@ class PostsRpc(FeedBase):
         )
         if related_id:
             store.subscribe(self.db, caller.id, related_type, related_id)
-        posts_store.notify_mentions(self.db, list(row.mentions), caller.id, row, what="post")
-        out = posts_store.post_out(self.db, row, caller.id)
+        posts_store.notify_mentions(
+            self.db, list(row.mentions), caller.id, row, what="post", identity=self.identity
+        )
+        out = posts_store.post_out(self.db, row, caller)
         self.db.emit("post_created", out, actor=actor)
         keep_answer(self.db, idempotency_key, out)
         store.commit(self.db)
@@ -93,9 +93,7 @@ class PostsRpc(FeedBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_post(self, post_id: str, *, actor: dict[str, Any]) -> dict[str, Any]:
         caller = Actor.from_dict(actor)
-        out = posts_store.post_out(
-            self.db, posts_store.post_row(self.db, post_id, caller), caller.id
-        )
+        out = posts_store.post_out(self.db, posts_store.post_row(self.db, post_id, caller), caller)
         self.db.commit()
         return out
 
@@ -120,7 +118,13 @@ class PostsRpc(FeedBase):
         html, mentions = directory.render(self.db, self.identity, text)
         new = posts_store.update_text(self.db, posts, row, text, html, mentions)
         posts_store.notify_mentions(
-            self.db, mentions, caller.id, new, what="post", already=list(row.mentions)
+            self.db,
+            mentions,
+            caller.id,
+            new,
+            what="post",
+            already=list(row.mentions),
+            identity=self.identity,
         )
         store.stream_item(
             self.db,
@@ -128,7 +132,7 @@ class PostsRpc(FeedBase):
             posts_store.post_audience(self.db, new),
             posts_store.post_out(self.db, new, None),
         )
-        out = posts_store.post_out(self.db, new, caller.id)
+        out = posts_store.post_out(self.db, new, caller)
         self.db.emit("post_updated", out, actor=actor)
         store.commit(self.db)
         return out
@@ -175,7 +179,7 @@ class PostsRpc(FeedBase):
                 posts_store.post_audience(self.db, new),
                 posts_store.post_out(self.db, new, None),
             )
-        out = posts_store.post_out(self.db, new, caller.id)
+        out = posts_store.post_out(self.db, new, caller)
         store.commit(self.db)
         return out
 
@@ -227,8 +231,7 @@ class PostsRpc(FeedBase):
             raise bad("related_type", f"one of {', '.join(domain.RECORD_TYPES)}")
         if not domain.is_uuid(related_id):
             raise bad("related_id", "must be a record id")
-        ref = store.record_ref(self.db, related_type, related_id)
-        if not reads_record(caller, related_type, ref["owner_id"], ref["team_id"]):
+        if not posts_store.reads_related(self.db, caller, related_type, related_id):
             raise NotFound("No such record", [{"field": "related_id", "message": "no such record"}])
         stmt = posts_store.posts_on_record(related_type, related_id)
         page = posts_store.post_page(self.db, stmt, caller, query)

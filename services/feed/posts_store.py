@@ -3,24 +3,33 @@ written: functions that take the session ``db`` first.
 
 A post is seen by whoever may see its place: a public channel by everybody signed in, a
 private one by its members, a record's post by whoever may read the record
-(``record_refs``; a record the feed never heard of counts as shared).
+(``record_refs``; a record the feed never heard of counts as shared) or whom the
+record is shared with (:mod:`.record_shares`). A system post's text names its
+record's fields; a reader whose role hides any of them reads it without them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
+import eventlet
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
-from services.platform.audience import ENTITY_OF_RECORD_TYPE
+from services.platform.audience import (
+    ENTITY_OF_RECORD_TYPE,
+    hides_any,
+    reads_record,
+    shared_with,
+)
 from services.platform.errors import NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 
-from . import directory, domain, store
+from . import directory, domain, record_shares, store
 from .models import (
     channel_members,
     channels,
@@ -34,17 +43,40 @@ from .models import (
 )
 from .schemas import bad, dump_post, page_limit
 
+log = logging.getLogger(__name__)
+
 #: The most files one post carries.
 MAX_ATTACHMENTS = 10
+#: How long a mention or a notification waits for identity to tell users' rights.
+IDENTITY_WAIT_SECONDS = 2.0
 
 
 def post_audience(db: Any, post: Any) -> dict[str, Any]:
+    """Who sees the post's stream items (``services.platform.audience``), with the
+    post's text without its record's fields (``plain``) when it names any."""
+    plain = None
+    if getattr(post, "shows_fields", None) and getattr(post, "plain_text", None) is not None:
+        plain = {
+            "type": plain_type(post),
+            "fields": list(post.shows_fields),
+            "text": post.plain_text,
+            "html": post.plain_html,
+        }
     if post.channel_id is not None:
         channel = db.execute(sa.select(channels).where(channels.c.id == post.channel_id)).one()
-        return store.channel_audience(db, channel)
+        audience = store.channel_audience(db, channel)
+        return {**audience, "plain": plain} if plain else audience
     ref = store.record_ref(db, post.related_type, post.related_id)
     ref.pop("title", None)
-    return {"kind": "record", "record": ref}
+    users, teams = record_shares.shared_ids(db, post.related_type, post.related_id)
+    if users:
+        ref["shared_user_ids"] = users
+    if teams:
+        ref["shared_team_ids"] = teams
+    audience: dict[str, Any] = {"kind": "record", "record": ref}
+    if plain:
+        audience["plain"] = plain
+    return audience
 
 
 def visible(caller: Actor) -> sa.ColumnElement[bool]:
@@ -64,8 +96,11 @@ def _records_readable(caller: Actor) -> sa.ColumnElement[bool]:
     defaults (admins every record; others their own, their team's and unowned ones);
     with rights, per record type its entity's ``read`` right and read scope."""
     if caller.rights is None:
-        return sa.true() if caller.is_admin else ~_denied(caller, "team")
+        if caller.is_admin:
+            return sa.true()
+        return sa.or_(~_denied(caller, "team"), record_shares.shared_with_caller(caller))
     readable = []
+    shared_types = []
     for record_type in domain.RECORD_TYPES:
         entity = ENTITY_OF_RECORD_TYPE[record_type]
         if not caller.may(entity, "read"):
@@ -73,7 +108,29 @@ def _records_readable(caller: Actor) -> sa.ColumnElement[bool]:
         scope = caller.read_scope(entity)
         of_type = posts.c.related_type == record_type
         readable.append(of_type if scope == "all" else sa.and_(of_type, ~_denied(caller, scope)))
+        if scope != "all":
+            shared_types.append(record_type)
+    if shared_types:
+        readable.append(
+            sa.and_(
+                posts.c.related_type.in_(shared_types), record_shares.shared_with_caller(caller)
+            )
+        )
     return sa.or_(*readable) if readable else sa.false()
+
+
+def reads_related(db: Any, caller: Actor, record_type: str, record_id: str) -> bool:
+    """Whether the caller reads the record (as the feed last heard of it): by its
+    entity's read right and scope, or shared with the caller or their team (the shares
+    looked up only when the scope says no)."""
+    ref = store.record_ref(db, record_type, record_id)
+    if reads_record(caller, record_type, ref["owner_id"], ref["team_id"]):
+        return True
+    users, teams = record_shares.shared_ids(db, record_type, record_id)
+    if not (users or teams):
+        return False
+    shared = shared_with(caller, users, teams)
+    return reads_record(caller, record_type, ref["owner_id"], ref["team_id"], shared)
 
 
 def _denied(caller: Actor, scope: str) -> sa.ColumnElement[bool]:
@@ -105,7 +162,10 @@ def post_row(db: Any, post_id: Any, caller: Actor, *, for_update: bool = False) 
     return row
 
 
-def posts_out(db: Any, rows: list[Any], viewer_id: str | None) -> list[dict[str, Any]]:
+def posts_out(db: Any, rows: list[Any], viewer: Actor | None) -> list[dict[str, Any]]:
+    """The posts as ``viewer`` reads them (None: as stored, for a stream item, which the
+    stream gives each reader by ``audience.as_seen_by``)."""
+    viewer_id = viewer.id if viewer is not None else None
     ids = [r.id for r in rows]
     liked: set[str] = set()
     if viewer_id and ids:
@@ -135,21 +195,33 @@ def posts_out(db: Any, rows: list[Any], viewer_id: str | None) -> list[dict[str,
             r,
             liked_by_me=r.id in liked,
             attachments=[found[f] for f in (r.attachment_ids or []) if f in found],
+            plain=viewer is not None
+            and bool(getattr(r, "shows_fields", None))
+            and getattr(r, "plain_text", None) is not None
+            and hides_any(viewer, plain_type(r), r.shows_fields),
         )
         for r in rows
     ]
 
 
-def post_out(db: Any, row: Any, viewer_id: str | None) -> dict[str, Any]:
-    return posts_out(db, [row], viewer_id)[0]
+def plain_type(row: Any) -> str | None:
+    """The type of the record a system post names (its own, or its event's)."""
+    return row.related_type or domain.SYSTEM_EVENT_RECORD_TYPE.get(row.event_type)
+
+
+def post_out(db: Any, row: Any, viewer: Actor | None) -> dict[str, Any]:
+    return posts_out(db, [row], viewer)[0]
 
 
 # -- notifications ----------------------------------------------------------------
 
 
 def insert_post(db: Any, identity: Any, **values: Any) -> Any:
-    """A new post (rendered, its mentions resolved) and its stream item."""
+    """A new post (rendered, its mentions resolved) and its stream item; a system post
+    may carry ``shows_fields`` and ``plain_text`` (its text without them)."""
     html, mentions = directory.render(db, identity, values["text"])
+    if values.get("plain_text") is not None:
+        values["plain_html"] = directory.render(db, identity, values["plain_text"])[0]
     row = db.execute(
         posts.insert()
         .values(id=new_id(), html=html, mentions=mentions, created_at=utcnow(), **values)
@@ -187,14 +259,23 @@ def notify_mentions(
     *,
     what: str,
     already: list[dict[str, Any]] | None = None,
+    identity: Any = None,
 ) -> None:
     """Notify the users newly mentioned (and the members of mentioned teams) who may see
-    the post; never its author."""
+    the post — by their roles' rights, which ``identity`` tells — never its author."""
     before = set(directory.mentioned_user_ids(db, already or []))
-    for user_id in directory.mentioned_user_ids(db, mentions):
-        if user_id in before or user_id == author_id:
-            continue
-        if not may_see(db, post, user_id):
+    wanted = [
+        user_id
+        for user_id in directory.mentioned_user_ids(db, mentions)
+        if user_id not in before and user_id != author_id
+    ]
+    if not wanted:
+        return
+    known = actors_of(identity, wanted) if identity is not None else {}
+    audience = post_audience(db, post)
+    for user_id in wanted:
+        viewer = known.get(user_id) or person(db, user_id)
+        if not domain.audience_includes(audience, viewer):
             continue  # never leak a private post by mentioning an outsider
         store.notify(
             db,
@@ -207,8 +288,26 @@ def notify_mentions(
         )
 
 
-def may_see(db: Any, post: Any, user_id: str) -> bool:
-    return domain.audience_includes(post_audience(db, post), person(db, user_id))
+def actors_of(identity: Any, user_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The users' actors with their roles' rights, from identity, by id. When identity
+    does not answer in ``IDENTITY_WAIT_SECONDS`` (or is not running) none: the caller
+    falls back to the default rule (:func:`person`)."""
+    try:
+        with eventlet.Timeout(IDENTITY_WAIT_SECONDS):
+            found = identity.actors_of_users(list(user_ids), actor=Actor.system("feed").to_dict())
+    except (Exception, eventlet.Timeout):  # noqa: BLE001 - identity away or slow
+        log.warning("identity did not tell the rights of %d users", len(user_ids))
+        return {}
+    return {str(a["id"]): a for a in found or () if isinstance(a, dict) and a.get("id")}
+
+
+def hides_from_user(identity: Any, user_id: str, record_type: str, fields: Any) -> bool:
+    """Whether the user's roles hide any of the record type's ``fields`` (true when
+    identity cannot tell: the text without them is the safe one)."""
+    viewer = actors_of(identity, [user_id]).get(str(user_id))
+    if viewer is None:
+        return True
+    return hides_any(viewer, record_type, fields)
 
 
 def person(db: Any, user_id: str) -> dict[str, Any]:
@@ -245,7 +344,7 @@ def post_page(
             stmt = stmt.where(posts.c.id < text)
     order = [posts.c.is_pinned.desc(), posts.c.id.desc()] if pinned_first else [posts.c.id.desc()]
     rows = db.execute(stmt.where(visible(caller)).order_by(*order).limit(limit + 1)).all()
-    items = posts_out(db, rows[:limit], caller.id)
+    items = posts_out(db, rows[:limit], caller)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -59,14 +59,20 @@ def stream_wire(row: Any) -> dict[str, Any]:
 
 
 def dump_post(
-    row: Any, *, liked_by_me: bool = False, attachments: list[dict[str, Any]] | None = None
+    row: Any,
+    *,
+    liked_by_me: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
+    plain: bool = False,
 ) -> dict[str, Any]:
+    """A post; ``plain``: its text without the record's fields it names (a reader whose
+    role hides one of them)."""
     return {
         "id": row.id,
         "channel_id": row.channel_id,
         "related": {"type": row.related_type, "id": row.related_id} if row.related_id else None,
-        "text": row.text,
-        "html": row.html,
+        "text": row.plain_text if plain else row.text,
+        "html": row.plain_html if plain else row.html,
         "author_id": row.author_id,
         "kind": row.kind,
         "event_type": row.event_type,

@@ -16,6 +16,7 @@ from .imports import ImportsHandlers
 from .likes import LikesRpc
 from .notifications import NotificationsRpc
 from .posts import PostsRpc
+from .record_shares import RecordSharesHandlers
 from .stream import StreamRpc
 from .subscriptions import SubscriptionsRpc
 
@@ -26,6 +27,7 @@ class FeedService(
     CommentsRpc,
     LikesRpc,
     HandlersMixin,
+    RecordSharesHandlers,
     ImportsHandlers,
     NotificationsRpc,
     SubscriptionsRpc,

@@ -16,11 +16,12 @@ from typing import Any
 from nameko.timer import timer
 
 from services.platform.access import Actor
+from services.platform.audience import as_seen_by
 from services.platform.errors import EXPECTED, ValidationFailed
 from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
-from . import domain, store
+from . import domain, record_shares, store
 from .base import FeedBase
 from .schemas import stream_wire
 
@@ -61,10 +62,12 @@ class StreamRpc(FeedBase):
         found: list[dict[str, Any]] = []
         while len(found) < wanted:
             rows = store.stream_rows_after(self.db, after, MAX_RANGE)
-            for row in rows:
+            # the records' shares as they are now, not as when each item was stored
+            audiences = record_shares.current_audiences(self.db, [r.audience for r in rows])
+            for row, audience in zip(rows, audiences, strict=True):
                 after = row.seq
-                if domain.audience_includes(row.audience, viewer):
-                    found.append(stream_wire(row))
+                if domain.audience_includes(audience, viewer):
+                    found.append(as_seen_by(stream_wire(row), viewer))
                     if len(found) >= wanted:
                         break
             if len(rows) < MAX_RANGE:

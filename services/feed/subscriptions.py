@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.platform.access import Actor
-from services.platform.audience import reads_record
 from services.platform.errors import EXPECTED, NotFound
 from services.platform.rpc import rpc
 
-from . import domain, store
+from . import domain, posts_store, store
 from .base import FeedBase
 from .schemas import dump_subscription, invalid
 
@@ -40,8 +39,7 @@ class SubscriptionsRpc(FeedBase):
         if kind == "channel":
             store.channel_row(self.db, target_id, caller)
         else:
-            ref = store.record_ref(self.db, kind, target_id)
-            if not reads_record(caller, kind, ref["owner_id"], ref["team_id"]):
+            if not posts_store.reads_related(self.db, caller, kind, target_id):
                 raise NotFound("No such record", [{"field": "target", "message": "no such record"}])
         existed = store.is_following(self.db, caller.id, kind, target_id)
         out = store.follow(self.db, caller.id, kind, target_id)

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.platform.access import Actor
-from services.platform.errors import EXPECTED
+from services.platform.access import SYSTEM, Actor
+from services.platform.errors import EXPECTED, NotFound, PermissionDenied, ValidationFailed
 from services.platform.rpc import rpc
+from services.platform.values import is_uuid
 
-from . import rights, rights_store, store
+from . import domain, rights, rights_store, store
 from .dependencies import IdentityBase
+
+#: the most users one call asks the rights of
+MAX_ACTORS = 500
 
 
 class RolesRpc(IdentityBase):
@@ -68,3 +72,34 @@ class RolesRpc(IdentityBase):
             )
         self.db.commit()
         return result
+
+    @rpc(expected_exceptions=EXPECTED)
+    def actors_of_users(self, user_ids: list[str], actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The actor dicts (roles, team, rights: what the user's token would carry) of
+        the active users among ``user_ids`` (at most 500), for a service that decides
+        what another user may see (the feed's mentions and notifications). The system
+        only. Raises ``PermissionDenied``, ``ValidationFailed``."""
+        caller = Actor.from_dict(actor)
+        if SYSTEM not in caller.roles:
+            raise PermissionDenied(
+                "Only Osprey's services ask for other users' rights",
+                [{"field": "actor", "message": "the system only"}],
+            )
+        if not isinstance(user_ids, list) or len(user_ids) > MAX_ACTORS:
+            raise ValidationFailed(
+                f"user_ids must be a list of at most {MAX_ACTORS} ids",
+                [{"field": "user_ids", "message": f"a list of at most {MAX_ACTORS} ids"}],
+            )
+        found = []
+        for user_id in dict.fromkeys(str(u) for u in user_ids):
+            if not is_uuid(user_id):
+                continue
+            try:
+                user = store.get_user(self.db, user_id)
+            except NotFound:
+                continue
+            if user.get("is_active"):
+                permissions, rights = rights_store.permissions_and_rights(self.db, user["id"])
+                found.append(domain.actor_dict(user, permissions, rights))
+        self.db.commit()
+        return found

@@ -4,12 +4,20 @@ lists items and the gateway applies to every item it relays. Pure; on plain acto
 
 An actor that carries its roles' ``rights`` (docs/architecture.md, "Access rights")
 reads a record's posts by the record's entity: the role's object right ``read`` and its
-read scope (own, team, all) for that entity. An actor without rights keeps the default
-rule (admins everything; others their own, their team's and unowned records)."""
+read scope (own, team, all) for that entity, or because the record is shared with them
+or their team (a record audience's ``shared_user_ids`` / ``shared_team_ids``, the
+owning service's shares as the feed last heard of them). An actor without rights keeps
+the default rule (admins everything; others their own, their team's, unowned and
+shared records).
+
+A system post's text names its record's fields (a deal's title and amount): its item's
+audience carries ``plain`` ``{type, fields, text, html}`` (the record's type), and
+:func:`as_seen_by` gives a reader whose role hides any of those fields the text
+without them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .access import Actor
@@ -27,16 +35,37 @@ ENTITY_OF_RECORD_TYPE: dict[str, str] = {
 }
 
 
+def shared_with(
+    actor: Mapping[str, Any] | Actor,
+    user_ids: Iterable[Any] | None,
+    team_ids: Iterable[Any] | None,
+) -> bool:
+    """Whether a record shared with ``user_ids`` and ``team_ids`` is shared with the
+    actor or the actor's team."""
+    me = actor.id if isinstance(actor, Actor) else actor.get("id")
+    team = actor.team_id if isinstance(actor, Actor) else actor.get("team_id")
+    if me and str(me) in {str(u) for u in user_ids or ()}:
+        return True
+    return bool(team) and str(team) in {str(t) for t in team_ids or ()}
+
+
 def reads_record(
-    caller: Actor, record_type: str | None, owner_id: str | None, team_id: str | None
+    caller: Actor,
+    record_type: str | None,
+    owner_id: str | None,
+    team_id: str | None,
+    shared: bool = False,
 ) -> bool:
     """Whether ``caller`` reads a record of this type, owner and team: the entity's
-    object right ``read`` and read scope (the defaults when the caller carries no rights;
-    a type with no entity, the default scope)."""
+    object right ``read`` and its read scope or ``shared`` (the record is shared with
+    the caller or their team); the defaults when the caller carries no rights; a type
+    with no entity, the default scope."""
     entity = ENTITY_OF_RECORD_TYPE.get(record_type or "")
     if entity is None:
         return caller.can_read(owner_id, team_id)
-    return caller.may(entity, "read") and caller.can_read(owner_id, team_id, entity)
+    if not caller.may(entity, "read"):
+        return False
+    return shared or caller.can_read(owner_id, team_id, entity)
 
 
 def can_read_record(
@@ -44,15 +73,17 @@ def can_read_record(
     owner_id: str | None,
     team_id: str | None,
     record_type: str | None = None,
+    shared: bool = False,
 ) -> bool:
     """``services.platform.access.Actor.can_read`` on a plain actor dict: by the
-    record type's entity rights when the actor carries rights, else the defaults."""
+    record type's entity rights when the actor carries rights, else the defaults;
+    ``shared``: the record is shared with the actor or their team."""
     entity = ENTITY_OF_RECORD_TYPE.get(record_type or "")
     rights = actor.get("rights")
     if entity is not None and isinstance(rights, Mapping) and actor.get("id"):
-        return reads_record(Actor.from_dict(dict(actor)), record_type, owner_id, team_id)
+        return reads_record(Actor.from_dict(dict(actor)), record_type, owner_id, team_id, shared)
     roles = actor.get("roles") or ()
-    if "admin" in roles or "system" in roles:
+    if "admin" in roles or "system" in roles or shared:
         return True
     if owner_id is None and team_id is None:
         return True
@@ -67,8 +98,9 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
     ``audience`` is ``{"kind": "all"}`` (a public channel: everybody signed in),
     ``{"kind": "users", "user_ids": [...]}`` (a private channel's members; a
     notification's one user) or ``{"kind": "record", "record": {type, id, owner_id,
-    team_id}}`` (a post about a record: whoever may read the record). Anything else,
-    or no actor, includes nobody.
+    team_id, shared_user_ids?, shared_team_ids?}}`` (a post about a record: whoever
+    may read the record, by its scope or a share). Anything else, or no actor,
+    includes nobody.
     """
     if not actor or not actor.get("id") or not isinstance(audience, Mapping):
         return False
@@ -81,7 +113,39 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
         record = audience.get("record")
         if not isinstance(record, Mapping):
             return False
+        shared = shared_with(actor, record.get("shared_user_ids"), record.get("shared_team_ids"))
         return can_read_record(
-            actor, record.get("owner_id"), record.get("team_id"), record.get("type")
+            actor, record.get("owner_id"), record.get("team_id"), record.get("type"), shared
         )
     return False
+
+
+#: the stream items whose data is the post itself (a comment's or a like's is not)
+PLAIN_ITEM_TYPES = frozenset({"post_created", "post_updated"})
+
+
+def hides_any(actor: Mapping[str, Any] | Actor, record_type: str | None, fields: Any) -> bool:
+    """Whether the actor's role hides any of ``fields`` of the record type's entity."""
+    entity = ENTITY_OF_RECORD_TYPE.get(record_type or "")
+    if entity is None or not fields:
+        return False
+    caller = actor if isinstance(actor, Actor) else Actor.from_dict(dict(actor))
+    return bool(caller.hidden(entity) & {str(f) for f in fields})
+
+
+def as_seen_by(item: dict[str, Any], actor: Mapping[str, Any]) -> dict[str, Any]:
+    """The stream item as ``actor`` sees it: a system post's text and html without its
+    record's fields (the audience's ``plain``) when the actor's role hides any of them;
+    otherwise the item itself."""
+    audience = item.get("audience")
+    if item.get("type") not in PLAIN_ITEM_TYPES or not isinstance(audience, Mapping):
+        return item
+    plain = audience.get("plain")
+    data = item.get("data")
+    if not isinstance(plain, Mapping) or not isinstance(data, Mapping):
+        return item
+    if not actor.get("rights") or not hides_any(actor, plain.get("type"), plain.get("fields")):
+        return item
+    seen = {k: v for k, v in item.items() if k != "_sse"}
+    seen["data"] = {**data, "text": plain.get("text"), "html": plain.get("html")}
+    return seen

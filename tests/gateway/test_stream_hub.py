@@ -374,6 +374,42 @@ async def the_feeds_own_rule_decides_who_sees_a_record_post() -> None:
 
 
 @scenario
+async def a_shared_record_and_a_hidden_title_reach_each_reader_as_their_role_says() -> None:
+    from services.feed.domain import audience_includes
+
+    hub = StreamHub(None, FakeFeed(), audience_rule=audience_includes)
+    hub.next_seq = 1
+    reads = {"ops": "r", "read": "team"}
+    mate = hub.subscribe({"id": "u-mate", "team_id": "t-a", "rights": {"leads": reads}})
+    blind = hub.subscribe(
+        {"id": "u-blind", "team_id": "t-a", "rights": {"leads": {**reads, "hidden": ["name"]}}}
+    )
+    guest = hub.subscribe({"id": "u-guest", "team_id": "t-b", "rights": {"leads": reads}})
+    other = hub.subscribe({"id": "u-other", "team_id": "t-c", "rights": {"leads": reads}})
+    record = {"type": "lead", "id": "l-1", "owner_id": "u-own", "team_id": "t-a"}
+    plain = {"type": "lead", "fields": ["name"], "text": "A lead was assigned.", "html": "<p>A"}
+    system = {**item(1), "data": {"id": "p-1", "text": "Lead **Acme** was assigned."}}
+    system["audience"] = {
+        "kind": "record",
+        "record": {**record, "shared_team_ids": ["t-b"]},
+        "plain": plain,
+    }
+    hub.receive(system)
+    comment = item(2, {"kind": "record", "record": record, "plain": plain}, kind="comment_added")
+    hub.receive(comment)
+    (seen_by_mate,) = [mate.queue.get_nowait()]
+    assert seen_by_mate["data"]["text"] == "Lead **Acme** was assigned."
+    seen_by_blind = blind.queue.get_nowait()
+    assert seen_by_blind["data"]["text"] == "A lead was assigned."
+    assert "Acme" not in stream.sse_message(seen_by_blind)
+    assert "Acme" in stream.sse_message(seen_by_mate)  # its own encoding, not the other's
+    assert guest.queue.get_nowait()["data"]["text"] == "Lead **Acme** was assigned."
+    assert drained(other) == []  # neither the team's nor shared with it
+    # a comment's data is the comment: never replaced
+    assert blind.queue.get_nowait()["data"]["text"] == "post 2"
+
+
+@scenario
 async def after_a_broker_outage_the_hub_reads_what_it_missed() -> None:
     import aio_pika
 

@@ -1,0 +1,205 @@
+"""The records' shares as the feed knows them: a read model of the owning services'
+``<singular>_shared`` / ``<singular>_unshared`` events (leads, accounts, contacts,
+opportunities, activities, orders, invoices), so a record's posts reach whoever the
+record is shared with (docs/architecture.md, "Access rights").
+
+A share taken back stays as a row marked ``removed``: events of one share may come
+twice or late, and a late ``_shared`` must not bring back a share already taken back
+(a share made again later is a new share, with a new id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.events import event_handler
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.platform.access import Actor
+from services.platform.idempotency import idempotent
+
+from . import domain
+from .base import FeedBase
+from .models import posts, record_shares
+
+
+def keep_share(db: Any, record_type: str, share: Any, *, removed: bool) -> None:
+    """Remember a share (``removed``: taken back) from its event's data."""
+    if not isinstance(share, dict) or not domain.is_uuid(share.get("id")):
+        return
+    record_id = share.get(f"{record_type}_id")
+    if not domain.is_uuid(record_id):
+        return
+    user_id, team_id = share.get("user_id"), share.get("team_id")
+    stmt = pg_insert(record_shares).values(
+        id=share["id"],
+        type=record_type,
+        record_id=record_id,
+        user_id=user_id if domain.is_uuid(user_id) else None,
+        team_id=team_id if domain.is_uuid(team_id) else None,
+        removed=removed,
+    )
+    if removed:
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"removed": True})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+    db.execute(stmt)
+
+
+def shared_ids(db: Any, record_type: str, record_id: str) -> tuple[list[str], list[str]]:
+    """The users and the teams the record is shared with (for reading or editing)."""
+    rows = db.execute(
+        sa.select(record_shares.c.user_id, record_shares.c.team_id).where(
+            record_shares.c.type == record_type,
+            record_shares.c.record_id == record_id,
+            ~record_shares.c.removed,
+        )
+    ).all()
+    users = sorted({str(r.user_id) for r in rows if r.user_id})
+    teams = sorted({str(r.team_id) for r in rows if r.team_id})
+    return users, teams
+
+
+def current_audiences(db: Any, audiences: list[Any]) -> list[Any]:
+    """The stream items' audiences with each record's shares as they are now (a share
+    made or taken back after an item was stored counts when it is replayed): one query
+    for all of them."""
+    records = {
+        (a["record"].get("type"), a["record"].get("id"))
+        for a in audiences
+        if isinstance(a, dict) and a.get("kind") == "record" and isinstance(a.get("record"), dict)
+    }
+    records = {(t, i) for t, i in records if t and domain.is_uuid(i)}
+    if not records:
+        return audiences
+    rows = db.execute(
+        sa.select(
+            record_shares.c.type,
+            record_shares.c.record_id,
+            record_shares.c.user_id,
+            record_shares.c.team_id,
+        ).where(
+            sa.tuple_(record_shares.c.type, record_shares.c.record_id).in_(sorted(records)),
+            ~record_shares.c.removed,
+        )
+    ).all()
+    users: dict[tuple[str, str], set[str]] = {}
+    teams: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        key = (row.type, str(row.record_id))
+        if row.user_id:
+            users.setdefault(key, set()).add(str(row.user_id))
+        if row.team_id:
+            teams.setdefault(key, set()).add(str(row.team_id))
+    fresh = []
+    for audience in audiences:
+        record = audience.get("record") if isinstance(audience, dict) else None
+        if audience.get("kind") != "record" or not isinstance(record, dict):
+            fresh.append(audience)
+            continue
+        key = (record.get("type"), str(record.get("id")))
+        record = {
+            k: v for k, v in record.items() if k not in ("shared_user_ids", "shared_team_ids")
+        }
+        if users.get(key):
+            record["shared_user_ids"] = sorted(users[key])
+        if teams.get(key):
+            record["shared_team_ids"] = sorted(teams[key])
+        fresh.append({**audience, "record": record})
+    return fresh
+
+
+def shared_with_caller(caller: Actor) -> sa.ColumnElement[bool]:
+    """SQL: the post's record is shared with the caller or the caller's team."""
+    who = []
+    if domain.is_uuid(caller.id):
+        who.append(record_shares.c.user_id == caller.id)
+    if domain.is_uuid(caller.team_id):
+        who.append(record_shares.c.team_id == caller.team_id)
+    if not who:
+        return sa.false()
+    return sa.exists().where(
+        record_shares.c.type == posts.c.related_type,
+        record_shares.c.record_id == posts.c.related_id,
+        ~record_shares.c.removed,
+        sa.or_(*who),
+    )
+
+
+class RecordSharesHandlers(FeedBase):
+    """Keep the shares' read model from the owning services' events."""
+
+    def _share(self, record_type: str, event: dict[str, Any], *, removed: bool) -> None:
+        keep_share(self.db, record_type, event.get("data"), removed=removed)
+        self.db.commit()
+
+    @event_handler("leads", "lead_shared")
+    @idempotent
+    def handle_lead_shared(self, event: dict[str, Any]) -> None:
+        self._share("lead", event, removed=False)
+
+    @event_handler("leads", "lead_unshared")
+    @idempotent
+    def handle_lead_unshared(self, event: dict[str, Any]) -> None:
+        self._share("lead", event, removed=True)
+
+    @event_handler("sales", "account_shared")
+    @idempotent
+    def handle_account_shared(self, event: dict[str, Any]) -> None:
+        self._share("account", event, removed=False)
+
+    @event_handler("sales", "account_unshared")
+    @idempotent
+    def handle_account_unshared(self, event: dict[str, Any]) -> None:
+        self._share("account", event, removed=True)
+
+    @event_handler("sales", "contact_shared")
+    @idempotent
+    def handle_contact_shared(self, event: dict[str, Any]) -> None:
+        self._share("contact", event, removed=False)
+
+    @event_handler("sales", "contact_unshared")
+    @idempotent
+    def handle_contact_unshared(self, event: dict[str, Any]) -> None:
+        self._share("contact", event, removed=True)
+
+    @event_handler("sales", "opportunity_shared")
+    @idempotent
+    def handle_opportunity_shared(self, event: dict[str, Any]) -> None:
+        self._share("opportunity", event, removed=False)
+
+    @event_handler("sales", "opportunity_unshared")
+    @idempotent
+    def handle_opportunity_unshared(self, event: dict[str, Any]) -> None:
+        self._share("opportunity", event, removed=True)
+
+    @event_handler("sales", "activity_shared")
+    @idempotent
+    def handle_activity_shared(self, event: dict[str, Any]) -> None:
+        self._share("activity", event, removed=False)
+
+    @event_handler("sales", "activity_unshared")
+    @idempotent
+    def handle_activity_unshared(self, event: dict[str, Any]) -> None:
+        self._share("activity", event, removed=True)
+
+    @event_handler("orders", "order_shared")
+    @idempotent
+    def handle_order_shared(self, event: dict[str, Any]) -> None:
+        self._share("order", event, removed=False)
+
+    @event_handler("orders", "order_unshared")
+    @idempotent
+    def handle_order_unshared(self, event: dict[str, Any]) -> None:
+        self._share("order", event, removed=True)
+
+    @event_handler("orders", "invoice_shared")
+    @idempotent
+    def handle_invoice_shared(self, event: dict[str, Any]) -> None:
+        self._share("invoice", event, removed=False)
+
+    @event_handler("orders", "invoice_unshared")
+    @idempotent
+    def handle_invoice_unshared(self, event: dict[str, Any]) -> None:
+        self._share("invoice", event, removed=True)
