@@ -527,3 +527,51 @@ def test_meetings_and_tasks_deleted_on_either_side_as_the_user_chose(
     if deletions == "keep":
         assert crm_titles() == {"Gone There 2", "Task There", "Made Here 2"}
         assert set(remote()) == {"Gone Here 2", "Task Here 2", "Made There"}
+
+
+def test_exchange_busy_while_meetings_are_written_resumes_without_duplicates(stack, ews):
+    """ErrorServerBusy on a CreateItem of the export: the sync stops with the server's
+    hint, what was written stays linked, and the next sync writes the rest once."""
+    sales, owner = stack["sales"], stack["owner"]
+    for n in range(4):
+        call(
+            sales,
+            "create_activity",
+            {
+                "type": "meeting",
+                "title": f"Visit {n}",
+                "start_at": f"2027-03-0{n + 1}T10:00:00Z",
+                "due_at": f"2027-03-0{n + 1}T11:00:00Z",
+            },
+            actor=owner,
+        )
+    connection = connect(
+        stack, ews, sync_mail=False, import_contacts=False, export_contacts="none", sync_tasks=False
+    )
+    original, fired = ews.take_busy, []
+
+    def busy_on_second_create():
+        second = ews.requests[-1] == "CreateItem" and ews.requests.count("CreateItem") == 2
+        if second and not fired:
+            fired.append(True)
+            return 4000
+        return original()
+
+    ews.take_busy = busy_on_second_create
+    throttled = sync(stack, connection["id"])
+    assert fired and throttled["last_sync"]["meetings_out"] == 1
+    assert "slow down" in throttled["last_error"] and "4 s" in throttled["last_error"]
+    assert throttled["state"] == "active" and throttled["health"]["failures"] == 0
+
+    def subjects() -> list[str]:
+        return sorted(
+            i.props["Subject"].text for i in ews.mailbox.items.values() if i.tag == "CalendarItem"
+        )
+
+    assert subjects() == ["Visit 0"]
+    resumed = sync(stack, connection["id"])
+    assert resumed["last_error"] is None and resumed["last_sync"]["meetings_out"] == 3
+    assert subjects() == [f"Visit {n}" for n in range(4)]
+    again = sync(stack, connection["id"])["last_sync"]
+    assert again["meetings_in"] + again["meetings_out"] == 0
+    assert subjects() == [f"Visit {n}" for n in range(4)] and len(activities(stack, owner)) == 4

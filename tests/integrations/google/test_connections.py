@@ -180,3 +180,40 @@ def test_a_sync_that_lost_its_lease_stops_and_writes_nothing_more(
     (row,) = rows(db_engine, "SELECT lease_owner, failures, last_error FROM google.connections")
     assert (row.lease_owner, row.failures, row.last_error) == ("other-host:1", 0, None)
     assert len(rows(db_engine, "SELECT crm_id FROM google.links")) == 3
+
+
+def test_throttled_while_meetings_are_written_the_next_sync_writes_the_rest_once(crm, peer):
+    """A 429 on an events.insert of the export: the sync stops, the events written stay
+    linked, and the next sync writes the rest, none twice."""
+    for n in range(4):
+        crm(
+            "sales",
+            "create_activity",
+            {
+                "type": "meeting",
+                "title": f"Visit {n}",
+                "start_at": f"2027-03-0{n + 1}T10:00:00Z",
+                "due_at": f"2027-03-0{n + 1}T11:00:00Z",
+            },
+            actor=OWNER,
+        )
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    inserts: list[str] = []
+
+    def second_insert_throttled(method: str, path: str) -> None:
+        if method == "POST" and path == "/calendar/v3/calendars/primary/events":
+            inserts.append(path)
+            if len(inserts) == 2:
+                peer.throttle(1, "429")
+
+    peer.on_request = second_insert_throttled
+    failed = sync(crm, connection, OWNER)
+    assert "slow down" in failed["last_error"] and failed["state"] == "active"
+    assert failed["health"]["counts"]["throttled"] == 1
+    assert [e["summary"] for e in peer.live_events()] == ["Visit 0"]
+    done = sync(crm, connection, OWNER)
+    assert done["last_error"] is None
+    assert sorted(e["summary"] for e in peer.live_events()) == [f"Visit {n}" for n in range(4)]
+    assert not sync(crm, connection, OWNER)["last_sync"]
+    assert len(peer.live_events()) == 4
