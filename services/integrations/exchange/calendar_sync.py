@@ -59,15 +59,27 @@ def _when(value: Any) -> datetime | None:
 
 
 def sync_calendar(ctx: Context) -> None:
-    apply_crm_deletions(ctx, ("meeting",))
-    folder_pages(ctx, "calendar", "calendar", lambda page: _import_page(ctx, page, "meeting"))
-    export_activities(ctx, "meeting")
+    _sync_folder(ctx, "calendar", "meeting")
 
 
 def sync_tasks(ctx: Context) -> None:
-    apply_crm_deletions(ctx, ("task",))
-    folder_pages(ctx, "tasks", "tasks", lambda page: _import_page(ctx, page, "task"))
-    export_activities(ctx, "task")
+    _sync_folder(ctx, "tasks", "task")
+
+
+def _sync_folder(ctx: Context, key: str, kind: str) -> None:
+    apply_crm_deletions(ctx, (kind,))
+
+    def read() -> None:
+        folder_pages(ctx, key, key, lambda page: _import_page(ctx, page, kind))
+
+    read()
+    written = ctx.result.meetings_out + ctx.result.tasks_out
+    export_activities(ctx, kind)
+    if ctx.result.meetings_out + ctx.result.tasks_out > written:
+        # the folder once more past Osprey's own writes: Exchange reports an item to a
+        # sync state taken before it was made, and one made and deleted in Outlook
+        # before the next read would never be reported at all (nor its deletion)
+        read()
 
 
 def _import_page(ctx: Context, page: Any, kind: str) -> None:

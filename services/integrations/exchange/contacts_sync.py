@@ -68,11 +68,22 @@ def crm_data(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
 
 def sync_contacts(ctx: Context) -> None:
     apply_crm_deletions(ctx, (KIND,))
-    if ctx.options.get("import_contacts", True):
-        for key in ctx.options.get("contact_folders") or ["contacts"]:
-            folder_pages(ctx, key, f"contacts:{key}", lambda page: _import_page(ctx, page))
+    folders = ctx.options.get("contact_folders") or ["contacts"]
+
+    def read(key: str) -> None:
+        folder_pages(ctx, key, f"contacts:{key}", lambda page: _import_page(ctx, page))
+
+    importing = ctx.options.get("import_contacts", True)
+    if importing:
+        for key in folders:
+            read(key)
     if ctx.options.get("export_contacts", "mine") != "none":
+        written = ctx.result.contacts_out
         export_contacts(ctx)
+        if importing and ctx.result.contacts_out > written:
+            # the folder written to once more, past Osprey's own writes (Exchange would
+            # not report a contact made and deleted in Outlook between two reads)
+            read(folders[0])
 
 
 def _import_page(ctx: Context, page: Any) -> None:

@@ -140,12 +140,20 @@ def test_deletions_as_the_user_chose(stack, ews, db_engine, deletions):
     sales, owner = stack["sales"], stack["owner"]
     gone_there = ews.mailbox.put("contacts", contact_props("Gone There", "g1@x.test"))
     ews.mailbox.put("contacts", contact_props("Gone Here", "g2@x.test"))
+    made_here = call(
+        sales,
+        "create_contact",
+        {"full_name": "Made Here", "emails": [{"email": "m1@x.test"}]},
+        actor=owner,
+    )
     connection = connect(
         stack, ews, sync_mail=False, sync_calendar=False, sync_tasks=False, deletions=deletions
     )
     sync(stack, connection["id"])
     by_name = {c["full_name"]: c for c in crm_contacts(stack, owner)}
     ews.mailbox.remove(gone_there.id)
+    # made in Osprey, sent to Exchange by that sync, deleted in Outlook before the next
+    ews.mailbox.remove(remote_contacts(ews)["Made Here"].id)
     call(sales, "delete_contact", by_name["Gone Here"]["id"], actor=owner)
 
     def marked():  # sales' contact_deleted reached the exchange service
@@ -162,7 +170,7 @@ def test_deletions_as_the_user_chose(stack, ews, db_engine, deletions):
     sync(stack, connection["id"])
     names = {c["full_name"] for c in crm_contacts(stack, owner)}
     if deletions == "mirror":
-        assert "Gone There" not in names
+        assert "Gone There" not in names and "Made Here" not in names
         assert "Gone Here" not in remote_contacts(ews)
     else:
         assert "Gone There" in names
@@ -171,9 +179,11 @@ def test_deletions_as_the_user_chose(stack, ews, db_engine, deletions):
         # in the CRM the one deleted in Outlook (it is exported: it is the owner's)
         ews.mailbox.put("contacts", {"JobTitle": "Edited"}, item_id=here.id)
         call(sales, "update_contact", by_name["Gone There"]["id"], {"job_title": "Kept"}, owner)
+        call(sales, "update_contact", made_here["id"], {"job_title": "Kept"}, owner)
         sync(stack, connection["id"])
         assert "Gone Here" not in {c["full_name"] for c in crm_contacts(stack, owner)}
-        assert "Gone There" not in remote_contacts(ews)
+        assert "Made Here" in {c["full_name"] for c in crm_contacts(stack, owner)}
+        assert not {"Gone There", "Made Here"} & set(remote_contacts(ews))
     with pytest.raises(NotFound):
         call(sales, "get_contact", by_name["Gone Here"]["id"], actor=owner)
 
