@@ -430,9 +430,7 @@ def export_occurrence(ctx: Context, link: Any, activity: dict[str, Any]) -> None
     occurrence = _occurrence(ctx, master, link.occurrence)
     if occurrence is None:
         return  # cancelled in Exchange: the series' next import says so
-    remote = {
-        **items.meeting_fields(occurrence),
-    }
+    remote = items.meeting_fields(occurrence)
     _merge_occurrence(ctx, master, link, activity, remote, items.modified_at(occurrence))
     ctx.db.commit()
 
