@@ -217,3 +217,37 @@ def test_throttled_while_meetings_are_written_the_next_sync_writes_the_rest_once
     assert sorted(e["summary"] for e in peer.live_events()) == [f"Visit {n}" for n in range(4)]
     assert not sync(crm, connection, OWNER)["last_sync"]
     assert len(peer.live_events()) == 4
+
+
+@pytest.mark.parametrize("kind", ["429", "403"])
+def test_throttled_while_events_are_read_the_next_sync_resumes_at_that_page(
+    crm, peer, db_engine, kind
+):
+    connection = connect(crm, peer, OWNER)
+    configure(crm, connection, OWNER, contacts=OFF, mail={"enabled": False})
+    for n in range(8):
+        peer.put_event(
+            summary=f"Call {n}",
+            start={"dateTime": f"2027-04-0{n + 1}T10:00:00+02:00", "timeZone": "Europe/Berlin"},
+            end={"dateTime": f"2027-04-0{n + 1}T10:30:00+02:00", "timeZone": "Europe/Berlin"},
+        )
+    peer.throttle(1, kind, after=1)  # the first page of events comes, the second is refused
+    before = len(peer.requests)
+    failed = sync(crm, connection, OWNER)
+    assert failed["state"] == "active" and "slow down" in failed["last_error"]
+    assert failed["health"]["counts"]["throttled"] == 1
+    (cursor,) = rows(db_engine, "SELECT state FROM google.cursors WHERE key = 'calendar:primary'")
+    assert cursor.state.get("page_token")  # where it stopped
+    assert len(rows(db_engine, "SELECT id FROM sales.activities")) == 3
+    done = sync(crm, connection, OWNER)
+    assert done["last_error"] is None and done["health"]["failures"] == 0
+    assert len(rows(db_engine, "SELECT id FROM sales.activities")) == 8
+    listed = [
+        path
+        for method, path in peer.requests[before:]
+        if path == "/calendar/v3/calendars/primary/events" and method == "GET"
+    ]
+    # page 1, the refused page 2, then page 2 again (not page 1), page 3
+    assert len(listed) == 4
+    assert not sync(crm, connection, OWNER)["last_sync"]
+    assert len(rows(db_engine, "SELECT id FROM sales.activities")) == 8
