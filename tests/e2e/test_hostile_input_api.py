@@ -203,3 +203,34 @@ def test_a_widget_report_naming_no_text_is_a_422(admin: httpx.Client, page: str)
     }
     ran = admin.post("/api/v1/reports/run", json={"entity": {"x": 1}})
     assert fields(problem(ran, 422)) == {"entity"}
+
+
+def test_an_exchange_sign_in_tried_with_both_secrets_is_no_500(admin: httpx.Client) -> None:
+    """Found by bench/fuzz_api.py's coverage phase: a password and an OAuth2 token sent
+    together for basic sign-in kept the token, and the sign-in then looked for the
+    password (KeyError, 500). The secret the sign-in needs is the one tried."""
+    body = {
+        "access_token": "a-token",
+        "auth": "basic",
+        "autodiscover_url": "http://",
+        "contact_folders": [],
+        "deletions": "keep",
+        "email": "0@0.com",
+        # a closed port on this machine: the sign-in is tried and fails at once
+        "ews_url": "http://127.0.0.1:9/EWS/Exchange.asmx",
+        "export_contact_ids": [],
+        "export_contacts": "all",
+        "future_days": 0,
+        "import_contacts": False,
+        "is_shared": False,
+        "login": "",
+        "password": "a-password",
+        "past_days": 0,
+        "sync_calendar": False,
+        "sync_mail": False,
+        "sync_tasks": False,
+        "visibility": "all",
+    }
+    tried = admin.post("/api/v1/exchange-connections/test-connection", json=body)
+    assert tried.status_code == 200, tried.text
+    assert tried.json()["ok"] is False

@@ -36,12 +36,16 @@ def _visible(caller: Actor, row: Any) -> bool:
     return caller.is_admin or row.is_shared or row.owner_id == caller.id
 
 
-def _secret_of(changes: dict[str, Any]) -> dict[str, Any] | None:
-    if "access_token" in changes:
-        return {"access_token": changes["access_token"]}
-    if "password" in changes:
-        return {"password": changes["password"]}
-    return None
+def _needed_secret(settings: dict[str, Any]) -> str:
+    """The secret the connection's sign-in needs: an OAuth2 token, else a password."""
+    return "access_token" if settings.get("auth") == "oauth2" else "password"
+
+
+def _secret_of(changes: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The secret sent for the sign-in the settings name (a password sent beside an
+    OAuth2 token, or a token beside a password, is not the one tried)."""
+    needed = _needed_secret(settings)
+    return {needed: changes[needed]} if needed in changes else None
 
 
 def _field_of(kind: str, settings: dict[str, Any]) -> str:
@@ -95,7 +99,7 @@ class ConnectionsRpc(ExchangeBase):
         Actor.from_dict(actor)
         changes = domain.clean_connection(data, creating=True)
         settings = domain.connection_settings(changes, None)
-        return self._try(settings, _secret_of(changes) or {})
+        return self._try(settings, _secret_of(changes, settings) or {})
 
     @rpc(expected_exceptions=EXPECTED)
     def create_exchange_connection(
@@ -113,7 +117,7 @@ class ConnectionsRpc(ExchangeBase):
         if (is_shared or owner_id != caller.id) and not caller.is_admin:
             raise PermissionDenied("Only an administrator may connect a mailbox for others")
         settings = domain.connection_settings(changes, None)
-        secret = _secret_of(changes) or {}
+        secret = _secret_of(changes, settings) or {}
         token = self.secrets.encrypt(json.dumps(secret))  # Unavailable before any I/O
         tried = self._try(settings, secret)
         if not tried["ok"]:
@@ -185,13 +189,19 @@ class ConnectionsRpc(ExchangeBase):
         check_version("exchange connection", row.version, parse_expected_version(expected_version))
         settings = domain.connection_settings(changes, dict(row.settings))
         values: dict[str, Any] = {"state": "active", "failures": 0}
-        secret = _secret_of(changes)
+        secret = _secret_of(changes, settings)
         server_changed = any(
             k in changes for k in ("email", "login", "auth", "ews_url", "autodiscover_url")
         )
         if secret is not None or server_changed:
             if secret is None:
                 secret = open_secret(self.secrets, row.secret)
+            needed = _needed_secret(settings)
+            if needed not in secret:  # another sign-in chosen without its secret
+                raise ValidationFailed(
+                    "The Exchange connection is not valid",
+                    [{"field": needed, "message": "is required"}],
+                )
             tried = self._try(settings, secret)
             if not tried["ok"]:
                 field = _field_of(tried["error_kind"], settings)
