@@ -250,7 +250,8 @@ def _document_if_match(operation: dict[str, Any]) -> None:
     for param in operation.get("parameters", []):
         if param.get("in") == "header" and param.get("name", "").lower() == "if-match":
             param["schema"] = {**param.get("schema", {}), "pattern": IF_MATCH_PATTERN}
-            param.setdefault("example", '"3"')
+            # a new record's version: what a client's first change of it sends
+            param.setdefault("example", '"1"')
 
 
 def build_document(app: FastAPI) -> dict[str, Any]:

@@ -47,6 +47,19 @@ PERCENT_PATTERN = r"^\s*(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)\s*$"
 #: a required text field: something other than spaces (an empty one is missing)
 NOT_BLANK = r"\S"
 _TEXT_TYPES = frozenset({"string", "text", "email", "phone"})
+#: a host name or address as the mail service takes it (services/integrations/mail/domain)
+HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+#: an http(s) address, or empty for none
+HTTP_URL_OR_EMPTY = r"^(https?://|$)"
+#: an outbound webhook's address: http(s) and a host
+WEBHOOK_URL = r"^https?://[^\s/]+"
+#: a browser's Origin: http(s), a host, perhaps a port and a lone trailing slash
+ORIGIN = r"^\s*https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?/?\s*$"
+#: a line's quantity: positive, at most a billion, at most three decimals (parse_quantity)
+QUANTITY_PATTERN = (
+    r"^\s*0*([1-9][0-9]{0,8}(\.[0-9]{1,3})?|0?\.(0{0,2}[1-9]|0?[1-9][0-9]|[1-9][0-9]{2}))\s*$"
+)
+_ID_LIST = {"maxItems": 1000, "items": {"type": "string", "minLength": 1, "maxLength": 1024}}
 
 
 #: bodies that are no record's, whose fields take one of a service's lists of codes:
@@ -60,11 +73,33 @@ BODY_OPTIONS: dict[tuple[str, str], str] = {
     ("DistributionRuleFields", "strategy"): "distribution_strategies",
     ("TacticIn", "kind"): "tactic_kinds",
     ("MailboxCreate", "kind"): "mailbox_kinds",
-    ("MailboxFields", "kind"): "mailbox_kinds",
     ("SubjectRuleIn", "record_type"): "email_rule_record_types",
     ("EmailLinkIn", "type"): "email_link_types",
     ("ExchangeConnectionCreate", "auth"): "exchange_auths",
-    ("ExchangeConnectionFields", "auth"): "exchange_auths",
+    ("ExchangeConnectionUpdate", "auth"): "exchange_auths",
+    **{
+        (model, field): name
+        for model in ("ExchangeConnectionCreate", "ExchangeConnectionUpdate")
+        for field, name in (
+            ("visibility", "exchange_visibilities"),
+            ("export_contacts", "exchange_exports"),
+            ("deletions", "exchange_deletions"),
+        )
+    },
+    **{
+        (model, field): name
+        for model in ("MailboxCreate", "MailboxUpdate")
+        for field, name in (
+            ("kind", "mailbox_kinds"),
+            ("security", "mail_securities"),
+            ("smtp_security", "mail_securities"),
+            ("visibility", "mail_visibilities"),
+        )
+    },
+    ("UserCreate", "locale"): "user_locales",
+    ("UserCreate", "theme"): "user_themes",
+    ("ReportUpdate", "entity"): "report_entities",
+    ("StartIn", "record_type"): "process_record_types",
     # a follow's target or a post's record (a post names no channel this way)
     ("RecordRef", "type"): "subscription_targets",
 }
@@ -80,14 +115,99 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
     # identity's new passwords: at least 10 characters (and hard to guess, judged there)
     ("PasswordReset", "password"): {"minLength": 10},
     ("MailboxCreate", "password"): {"minLength": 1, "maxLength": 1024},
+    ("MailboxUpdate", "password"): {"minLength": 1, "maxLength": 1024},
+    # services/integrations/mail/domain.clean_mailbox: a host name or address, a port,
+    # up to 50 folder names, a login of 1..320 characters
+    **{
+        (model, field): keywords
+        for model in ("MailboxCreate", "MailboxUpdate")
+        for field, keywords in (
+            ("imap_host", {"pattern": HOST_PATTERN}),
+            ("smtp_host", {"pattern": f"{HOST_PATTERN}|^$"}),
+            ("imap_port", {"minimum": 1, "maximum": 65535}),
+            ("smtp_port", {"minimum": 1, "maximum": 65535}),
+            ("login", {"pattern": NOT_BLANK, "maxLength": 320}),
+            (
+                "folders",
+                {"maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 500}},
+            ),
+            ("sync_since", {"format": "date"}),
+        )
+    },
+    # services/integrations/exchange/domain.clean_connection
+    **{
+        (model, field): keywords
+        for model in ("ExchangeConnectionCreate", "ExchangeConnectionUpdate")
+        for field, keywords in (
+            ("password", {"minLength": 1, "maxLength": 10000}),
+            ("access_token", {"minLength": 1, "maxLength": 10000}),
+            ("login", {"maxLength": 320}),
+            ("ews_url", {"pattern": HTTP_URL_OR_EMPTY, "maxLength": 2000}),
+            ("autodiscover_url", {"pattern": HTTP_URL_OR_EMPTY, "maxLength": 2000}),
+            ("past_days", {"minimum": 0, "maximum": 3660}),
+            ("future_days", {"minimum": 0, "maximum": 3660}),
+            ("contact_folders", _ID_LIST),
+            ("export_contact_ids", _ID_LIST),
+        )
+    },
+    # services/integrations/social/domain.check_subscription
+    **{
+        (model, field): keywords
+        for model in ("WebhookCreate", "WebhookUpdate")
+        for field, keywords in (
+            ("name", {"pattern": NOT_BLANK}),
+            ("url", {"pattern": WEBHOOK_URL}),
+            ("events", {"minItems": 1}),
+        )
+    },
+    # services/analytics/saved_store.check_widgets: a widget's place on the 12-column grid
+    ("Widget", "x"): {"minimum": 0, "maximum": 11},
+    ("Widget", "y"): {"minimum": 0, "maximum": 1000},
+    ("Widget", "w"): {"minimum": 1, "maximum": 12},
+    ("Widget", "h"): {"minimum": 1, "maximum": 12},
+    # services/feed/domain.clean_text: a post says something
+    ("PostIn", "text"): {"pattern": NOT_BLANK},
+    # services/leads/domain/webforms.normalize_origin: scheme, host and port only
+    ("WebFormCreate", "allowed_origins"): {"items": {"type": "string", "pattern": ORIGIN}},
+    ("WebFormUpdate", "allowed_origins"): {"items": {"type": "string", "pattern": ORIGIN}},
+    # identity: a new user's password as every new password (how hard it is to guess is
+    # judged there, and no schema can say it)
+    ("UserCreate", "password"): {"minLength": 10},
 }
 #: fields a body of no record's needs, by model (its service answers "is required")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "TacticIn": ("kind", "text"),
     "CompetitorIn": ("account_id",),
     "CareerCreate": ("account_id",),
-    "MailboxCreate": ("email", "imap_host"),
+    "MailboxCreate": ("email", "imap_host", "password"),
+    "ExchangeConnectionCreate": ("email",),
 }
+_EXCHANGE_NOT_NULL = (
+    "auth",
+    "email",
+    "password",
+    "access_token",
+    "sync_mail",
+    "visibility",
+    "import_contacts",
+    "contact_folders",
+    "export_contacts",
+    "export_contact_ids",
+    "sync_calendar",
+    "sync_tasks",
+    "deletions",
+    "past_days",
+    "future_days",
+    "is_shared",
+)
+_MAIL_FLAGS = (
+    "security",
+    "smtp_security",
+    "sync_since",
+    "visibility",
+    "is_shared",
+    "store_internal",
+)
 #: fields the services refuse null for (leave the field out to keep it as it is), by
 #: model: what a fuzzer found them answering 422 to, each checked in the service's code
 NO_NULL: dict[str, tuple[str, ...]] = {
@@ -95,13 +215,24 @@ NO_NULL: dict[str, tuple[str, ...]] = {
     "ScoringRuleFields": ("name", "field", "operator", "points", "is_active"),
     "LookupUpdate": ("name", "position", "is_active"),
     "TemplateIn": ("name", "subject", "body"),
-    "ExchangeConnectionCreate": ("auth", "email", "contact_folders", "export_contact_ids"),
-    "ExchangeConnectionUpdate": ("auth", "email", "contact_folders", "export_contact_ids"),
-    "MailboxCreate": ("kind", "email", "login", "folders", "password", "imap_host"),
-    "MailboxUpdate": ("kind", "email", "login", "folders"),
+    # exchange: null only for the login, the two URLs and the owner
+    "ExchangeConnectionCreate": _EXCHANGE_NOT_NULL,
+    "ExchangeConnectionUpdate": _EXCHANGE_NOT_NULL,
+    "MailboxCreate": ("kind", "email", "login", "folders", "password", "imap_host", *_MAIL_FLAGS),
+    "MailboxUpdate": ("kind", "email", "login", "folders", "password", "imap_host", *_MAIL_FLAGS),
+    "WebhookCreate": ("is_active",),
+    "WebhookUpdate": ("name", "url", "events", "is_active"),
+    "LookupCreate": ("is_active",),
+    "RecordShareIn": ("user_id", "team_id"),
+    "LeadShareIn": ("user_id", "team_id"),
+    "ForecastCreate": ("owner_id", "team_id"),
+    "PostIn": ("channel_id", "related"),
+    "QualifyIn": ("contact_id", "contact", "account_id", "account", "allow_duplicates"),
+    "StartIn": ("record_type", "record_id"),
+    "Widget": ("x", "y", "w", "h"),
     "MeUpdate": ("full_name", "password"),
     "UserUpdate": ("email", "full_name", "password", "role_ids"),
-    "UserCreate": ("role_ids",),
+    "UserCreate": ("role_ids", "is_active", "locale", "theme"),
     "TeamUpdate": ("name",),
     "CareerCreate": ("account_id", "is_primary"),
     "DisqualifyIn": ("reason",),
@@ -122,7 +253,39 @@ NO_NULL: dict[str, tuple[str, ...]] = {
     ),
 }
 #: fields an update takes only as they are (a deal's stage changes by ``move``)
-NOT_IN_UPDATE: dict[str, tuple[str, ...]] = {"OpportunityUpdate": ("stage_id",)}
+NOT_IN_UPDATE: dict[str, tuple[str, ...]] = {
+    "OpportunityUpdate": ("stage_id",),
+    # an invoice made by hand stays one: a new invoice is made from the order instead
+    "InvoiceUpdate": ("order_id",),
+}
+#: bodies whose fields exclude or need each other, as their services check them (null
+#: counts as left out there, so these fields take no null, :data:`NO_NULL`): model →
+#: keywords of the body's schema
+TOGETHER: dict[str, dict[str, Any]] = {
+    # services/platform/record_shares: a user or a team, not both
+    "RecordShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
+    "LeadShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
+    # services/sales/domain/forecasts: a user's plan or a team's
+    "ForecastCreate": {"oneOf": [{"required": ["owner_id"]}, {"required": ["team_id"]}]},
+    # services/feed/posts: on a channel or on a record
+    "PostIn": {"oneOf": [{"required": ["channel_id"]}, {"required": ["related"]}]},
+    # services/leads/domain/process: a contact picked or made; an account picked, made
+    # or neither
+    "QualifyIn": {
+        "oneOf": [{"required": ["contact_id"]}, {"required": ["contact"]}],
+        "not": {"required": ["account_id", "account"]},
+    },
+    # services/processes/domain.clean_start: the record a process runs for, or none
+    "StartIn": {"dependentRequired": {"record_type": ["record_id"], "record_id": ["record_type"]}},
+    # services/integrations/exchange/domain.clean_connection: the password basic
+    # sign-in needs, or the token OAuth2 needs
+    "ExchangeConnectionCreate": {
+        "oneOf": [
+            {"required": ["password"], "properties": {"auth": {"const": "basic"}}},
+            {"required": ["auth", "access_token"], "properties": {"auth": {"const": "oauth2"}}},
+        ]
+    },
+}
 #: path parameters that take one of those lists: name → the list
 PATH_OPTIONS: dict[str, str] = {"entity": "audit_entities"}
 
@@ -193,6 +356,10 @@ def _state_options(doc: dict[str, Any]) -> None:
             prop = schemas.get(model, {}).get("properties", {}).get(name)
             if prop is not None:
                 prop["readOnly"] = True
+    _state_lines(schemas)
+    for model, keywords in TOGETHER.items():
+        if model in schemas:
+            schemas[model].update(copy.deepcopy(keywords))
     for (model, field), name in BODY_OPTIONS.items():
         prop = schemas.get(model, {}).get("properties", {}).get(field)
         for branch in _branches(prop or {}, ("string",)):
@@ -207,6 +374,33 @@ def _state_options(doc: dict[str, Any]) -> None:
                     param["schema"] = {**param["schema"], "enum": options(name)}
                 if param["in"] == "query" and param["name"] == "limit":
                     param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
+
+
+#: a product line's decimals (services/platform/fields): field → (pattern of its string,
+#: bounds of its number)
+LINE_DECIMALS: dict[str, tuple[str, dict[str, Any]]] = {
+    "quantity": (QUANTITY_PATTERN, {"exclusiveMinimum": 0, "maximum": 1_000_000_000}),
+    "price": (MONEY_PATTERN, {"minimum": 0, "maximum": MAX_MONEY}),
+    "discount": (PERCENT_PATTERN, {"minimum": 0, "maximum": 100}),
+    "tax_rate": (PERCENT_PATTERN, {"minimum": 0, "maximum": 100}),
+}
+LINE_MODELS = ("DealLineIn", "OrderLineIn")
+
+
+def _state_lines(schemas: dict[str, Any]) -> None:
+    """A line's quantity, price, discount and tax rate: what parse_quantity, parse_money
+    and parse_percent take (a JSON number as a whole one, so no decimals are lost)."""
+    for model in LINE_MODELS:
+        for name, prop in schemas.get(model, {}).get("properties", {}).items():
+            if name not in LINE_DECIMALS:
+                continue
+            pattern, bounds = LINE_DECIMALS[name]
+            for branch in _branches(prop, ("string",)):
+                branch["pattern"] = pattern
+            for branch in _branches(prop, ("integer",)):
+                branch.update(bounds)
+            if "anyOf" in prop:  # a float's decimals are not a schema's to count
+                prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "number"]
 
 
 def _branches(prop: dict[str, Any], kinds: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -54,6 +54,8 @@ PATTERN_EXAMPLES = (
     "3",
     "2026-12-01",
     "2026-12-31",
+    "https://www.example.com",
+    "imap.example.com",
 )
 #: examples of the fields whose name says more than their schema (a phone, a currency)
 NAMED_EXAMPLES: dict[str, Any] = {

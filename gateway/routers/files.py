@@ -137,7 +137,14 @@ async def upload_file(
 @router.get(
     "/files/{file_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The bytes"}},
+    responses={
+        200: {
+            # a file is served under the type its bytes showed when it was kept
+            # (services/feed/file_types: image/png, application/pdf, text/plain...)
+            "content": {"application/octet-stream": {}, "*/*": {}},
+            "description": "The bytes, under the type they were kept as (read from them)",
+        }
+    },
     tags=["files"],
 )
 async def download_file(
