@@ -124,6 +124,13 @@ export function ApiTokens() {
           {t("tokens.loadFailed")}
         </p>
       )}
+      {/* A line while the list loads, the size of the "none" line, so that nothing below
+          (the mail, Google and Exchange links) moves under a pointer about to click it. */}
+      {tokens === null && !failed && (
+        <p className="muted" aria-busy="true">
+          {t("list.loading")}
+        </p>
+      )}
       {tokens && tokens.length === 0 && <p className="muted">{t("tokens.none")}</p>}
       {tokens && tokens.length > 0 && <TokenTable tokens={tokens} onRevoke={setRevoking} />}
       {revoking && (
