@@ -255,8 +255,11 @@ NO_NULL: dict[str, tuple[str, ...]] = {
 #: fields an update takes only as they are (a deal's stage changes by ``move``)
 NOT_IN_UPDATE: dict[str, tuple[str, ...]] = {
     "OpportunityUpdate": ("stage_id",),
+}
+#: fields an update refuses (422): not in its body at all
+NOT_TAKEN_BY_UPDATE: dict[str, tuple[str, ...]] = {
     # an invoice made by hand stays one: a new invoice is made from the order instead
-    "InvoiceUpdate": ("order_id",),
+    "InvoiceFields": ("order_id",),
 }
 #: bodies whose fields exclude or need each other, as their services check them (null
 #: counts as left out there, so these fields take no null, :data:`NO_NULL`): model →
@@ -356,6 +359,9 @@ def _state_options(doc: dict[str, Any]) -> None:
             prop = schemas.get(model, {}).get("properties", {}).get(name)
             if prop is not None:
                 prop["readOnly"] = True
+    for model, names in NOT_TAKEN_BY_UPDATE.items():
+        for name in names:
+            schemas.get(model, {}).get("properties", {}).pop(name, None)
     _state_lines(schemas)
     for model, keywords in TOGETHER.items():
         if model in schemas:

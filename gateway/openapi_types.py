@@ -41,7 +41,18 @@ MONEY_FIELDS = frozenset(
 )
 #: ids that are not UUIDs: a lookup's code, a key the client names
 NOT_UUID = frozenset(
-    {"message_id", "event_id", "key_id", "thread_id", "attachment_id", "tax_id", "external_id"}
+    {
+        "message_id",
+        "event_id",
+        "key_id",
+        "thread_id",
+        "attachment_id",
+        "tax_id",
+        "external_id",
+        # a Facebook page's and a VK group's own ids
+        "page_id",
+        "group_id",
+    }
 )
 EXAMPLE_UUID = "0190e2a4-7c1e-7000-8000-000000000001"
 #: texts tried, in order, on a string with a pattern

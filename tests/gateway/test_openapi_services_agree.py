@@ -155,3 +155,18 @@ def test_a_file_is_answered_under_a_type_its_download_declares(document: dict[st
             d.split("/")[0] in ("*", main) and d.split("/")[1] in ("*", sub) for d in declared
         ), f"{kind} is in no declared media range of GET /files/{{file_id}}"
     assert files.router is not None
+
+
+def test_what_an_update_refuses_or_an_id_that_is_no_uuid_is_not_stated_otherwise(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    # services/orders/domain: an invoice's order is never changed (422), so the update
+    # does not offer it, and names nothing else
+    update = schemas["InvoiceFields"]
+    assert "order_id" not in update["properties"] and update["additionalProperties"] is False
+    assert "order_id" in schemas["InvoiceCreate"]["properties"]
+    # a Facebook page's and a VK group's ids are theirs, not Osprey's UUIDs
+    for name in ("page_id", "group_id"):
+        prop = schemas["SocialChannelCreate"]["properties"][name]
+        assert "uuid" not in str(prop), prop
