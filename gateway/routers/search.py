@@ -1,12 +1,14 @@
 """The global search: one box in the shell finds leads, contacts, accounts, deals,
 orders and invoices by name, email, phone or number.
 
-``GET /api/v1/search?q=`` asks every section the caller may open at once, each through
-its owning service's own list with ``q`` (the same search, rights and indexes as that
+``GET /api/v1/search?q=`` asks every section the caller may open at once, each by its
+owning service's own list with ``q`` (the same search, rights and indexes as that
 list's search box: an exact email or phone is a point lookup, a name a prefix, a number
-a trigram match), and answers the first few of each, grouped by section. A section
-that cannot answer in time is left out and named in ``unavailable``; the others still
-answer.
+a trigram match), and answers the first few of each, grouped by section. One call per
+service, not per section: leads' list, sales' and orders' ``search_records`` (contacts,
+accounts and deals; orders and invoices, whose customers by name are found once), none
+counting a total. A service that cannot answer in time is left out and its sections
+named in ``unavailable``; the others still answer.
 """
 
 from __future__ import annotations
@@ -54,42 +56,37 @@ def _joined(*parts: str | None) -> str | None:
     return " · ".join(kept) if kept else None
 
 
-#: section → (service, list method, title, subtitle). Title and subtitle are plain text
-#: from the record as its service answered it (its column rights applied).
-SECTIONS: dict[str, tuple[str, str, Callable[[dict], str | None], Callable[[dict], str | None]]] = {
+#: section → (service, title, subtitle). Title and subtitle are plain text from the
+#: record as its service answered it (its column rights applied). Leads answer through
+#: their list; sales and orders answer all their sections in one ``search_records``.
+SECTIONS: dict[str, tuple[str, Callable[[dict], str | None], Callable[[dict], str | None]]] = {
     "leads": (
         "leads",
-        "list_leads",
         lambda r: _first(r, "contact_name", "account_name", "email", "phone"),
         lambda r: _joined(_first(r, "account_name"), _first(r, "email", "phone")),
     ),
     "contacts": (
         "sales",
-        "list_contacts",
         lambda r: _first(r, "full_name"),
         lambda r: _joined(_first(r, "job_title"), _first(r, "emails", "phones")),
     ),
     "accounts": (
         "sales",
-        "list_accounts",
         lambda r: _first(r, "name"),
         lambda r: _joined(_first(r, "email"), _first(r, "phone")),
     ),
     "opportunities": (
         "sales",
-        "list_opportunities",
         lambda r: _first(r, "title"),
         lambda r: _money(r, "amount"),
     ),
     "orders": (
         "orders",
-        "list_orders",
         lambda r: _first(r, "number"),
         lambda r: _money(r, "total"),
     ),
     "invoices": (
         "orders",
-        "list_invoices",
         lambda r: _first(r, "number"),
         lambda r: _money(r, "total"),
     ),
@@ -128,16 +125,37 @@ def may_open(actor: dict[str, Any], section: str) -> bool:
     return "*" in granted or f"{section}.read" in granted
 
 
-async def _section(
-    rpc: RpcClient, actor: dict[str, Any], section: str, q: str, limit: int
-) -> SearchSection | None:
-    service, method, title, subtitle = SECTIONS[section]
-    page = await rpc.call(
-        service, method, {"q": q, "limit": limit}, actor=actor, timeout=SECTION_TIMEOUT
+async def _ask(
+    rpc: RpcClient, actor: dict[str, Any], service: str, sections: list[str], q: str, limit: int
+) -> dict[str, dict[str, Any]]:
+    """One service's pages for its ``sections``: ``{section: page | {"refused": why}}``."""
+    if service == "leads":  # one section: its own list, without the total
+        try:
+            page = await rpc.call(
+                "leads",
+                "list_leads",
+                {"q": q, "limit": limit, "total": False},
+                actor=actor,
+                timeout=SECTION_TIMEOUT,
+            )
+        except (RpcFailure, Unavailable):
+            raise
+        except OspreyError as refused:  # the list's own rule, or this caller
+            return {"leads": {"refused": str(refused)}}
+        return {"leads": page}
+    return await rpc.call(
+        service, "search_records", sections, q, limit, actor=actor, timeout=SECTION_TIMEOUT
     )
+
+
+def _section(section: str, page: dict[str, Any], q: str) -> SearchSection | None:
+    if "refused" in page:
+        log.debug("search: %s refused %r: %s", section, q, page["refused"])
+        return None
     items = page.get("items") or []
     if not items:
         return None
+    _, title, subtitle = SECTIONS[section]
     return SearchSection(
         entity=section,
         items=[SearchHit(id=str(r["id"]), title=title(r), subtitle=subtitle(r)) for r in items],
@@ -155,20 +173,27 @@ async def search_everything(
     """Every section the caller may open, searched at once by its own search box."""
     text = " ".join(q.split())
     sections = [s for s in SECTIONS if may_open(actor, s)]
+    by_service: dict[str, list[str]] = {}
+    for section in sections:
+        by_service.setdefault(SECTIONS[section][0], []).append(section)
     answers = await asyncio.gather(
-        *(_section(rpc, actor, s, text, limit) for s in sections), return_exceptions=True
+        *(_ask(rpc, actor, service, asked, text, limit) for service, asked in by_service.items()),
+        return_exceptions=True,
     )
-    found: list[SearchSection] = []
+    pages: dict[str, dict[str, Any]] = {}
     unavailable: list[str] = []
-    for section, answer in zip(sections, answers, strict=True):
-        if isinstance(answer, SearchSection):
-            found.append(answer)
+    for (service, asked), answer in zip(by_service.items(), answers, strict=True):
+        if isinstance(answer, dict):
+            pages.update(answer)
         elif isinstance(answer, (RpcFailure, TimeoutError, Unavailable)):
-            unavailable.append(section)  # down, slow or failing: the others still answer
+            unavailable.extend(asked)  # down, slow or failing: the others still answer
         elif isinstance(answer, OspreyError):
-            # the section refused this text (a list's own rule) or this caller: nothing
-            # to show there
-            log.debug("search: %s refused %r: %s", section, text, answer)
+            log.debug("search: %s refused %r: %s", service, text, answer)
         elif isinstance(answer, BaseException):
             raise answer
+    found = [
+        hit
+        for section in sections
+        if section in pages and (hit := _section(section, pages[section], text)) is not None
+    ]
     return SearchOut(q=text, sections=found, unavailable=unavailable)

@@ -15,6 +15,7 @@ from .orders import OrdersRpc
 from .pdf import InvoicePdfRpc
 from .proposals import ProposalsHandlers
 from .settings import SettingsRpc
+from .search import SearchRpc
 from .shares import SharesRpc
 
 
@@ -28,6 +29,7 @@ class OrdersService(
     InvoicePdfRpc,
     ExportsRpc,
     SharesRpc,
+    SearchRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

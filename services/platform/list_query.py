@@ -22,7 +22,7 @@ MAX_FILTER_VALUES = 100
 MAX_TEXT_VALUE = 500
 MAX_Q = 200
 
-_QUERY_KEYS = frozenset({"filter", "sort", "q", "limit", "cursor"})
+_QUERY_KEYS = frozenset({"filter", "sort", "q", "limit", "cursor", "total"})
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -49,6 +49,9 @@ def parse_query(query: Mapping[str, Any] | None, spec: ListSpec) -> ListQuery:
     )
     q = _collect(errors, lambda: _parse_q(query.get("q"), spec))
     limit = _collect(errors, lambda: _parse_limit(query.get("limit")))
+    with_total = query.get("total", True)
+    if not isinstance(with_total, bool):
+        errors.append({"field": "total", "message": "must be true or false"})
     after = None
     if sort_field is not None:
         sort_text = ("-" if descending else "") + sort_field
@@ -63,6 +66,7 @@ def parse_query(query: Mapping[str, Any] | None, spec: ListSpec) -> ListQuery:
         q=q,
         limit=limit,
         after=after,
+        with_total=with_total,
     )
 
 

@@ -130,6 +130,8 @@ class ListQuery:
     q: str | None
     limit: int
     after: tuple[Any, Any] | None  # (sort value, id) of the previous page's last row
+    #: false: a list with totals answers its first page without one (``total: null``)
+    with_total: bool = True
 
     @property
     def sort(self) -> str:

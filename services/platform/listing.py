@@ -179,7 +179,7 @@ def read_page(
     total: int | None = None
     estimated: bool | None = None
     # The first page only: the next ones are read by a client that has the total.
-    if spec.count_total and parsed.after is None:
+    if spec.count_total and parsed.after is None and parsed.with_total:
         if not has_more:  # the whole result is on this page
             total, estimated = len(rows), False
         elif few:  # the page's statement counted them

@@ -21,6 +21,7 @@ from .lead_links import LeadLinksHandlers
 from .merges import MergesRpc
 from .opportunities import OpportunitiesRpc
 from .pipeline import PipelineRpc
+from .search import SearchRpc
 from .shares import SharesRpc
 from .stages import StagesRpc
 from .tactics import TacticsRpc
@@ -42,6 +43,7 @@ class SalesService(
     ExportsRpc,
     BatchRpc,
     SharesRpc,
+    SearchRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""
 

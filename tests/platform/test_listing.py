@@ -346,6 +346,8 @@ def fields_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> set[str]:
         ({"q": ["acme"]}, "q"),
         ({"q": "x" * 201}, "q"),
         ({"page": 2}, "page"),
+        ({"total": "no"}, "total"),
+        ({"total": 0}, "total"),
     ],
 )
 def test_bad_query_names_the_field(query, field):
@@ -634,6 +636,14 @@ def test_total_is_exact_up_to_the_limit_and_estimated_above(table, rows, monkeyp
         monkeypatch.setattr(listing, "COUNT_SKIP_ABOVE", 200)  # answered by EXPLAIN alone
         total, estimated = first_page({"filter": {"kind": ["alpha"]}})
         assert estimated is True and abs(total - alphas) < alphas * 0.2
+
+        # asked without it (the global search), the first page counts nothing
+        statements: list[str] = []
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        page = fetch_page(conn, sa.select(items), spec, {"limit": 10, "total": False}, dump)
+        assert (page["total"], page["total_is_estimate"]) == (None, None)
+        assert len(page["items"]) == 10 and page["next_cursor"]
+        assert len(statements) == 1 and "count" not in statements[0].lower()
 
         # a later page does not count again
         cursor = fetch_page(conn, sa.select(items), spec, {"limit": 10}, dump)["next_cursor"]

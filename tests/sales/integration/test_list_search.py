@@ -144,3 +144,34 @@ def test_accounts_by_email_and_phone_and_their_total(sales):
     page = call(sales, "list_accounts", {"limit": 1}, actor=REP_A)
     assert (page["total"], page["total_is_estimate"]) == (2, False)
     assert page["next_cursor"] is not None
+
+
+def test_the_global_search_asks_every_section_in_one_call_with_each_lists_rights(sales):
+    acme = call(sales, "create_account", {"name": "Quillon Works"}, actor=REP_A)
+    mine = contact(sales, REP_A, "Quillon Baker", account_id=acme["id"])
+    theirs = contact(sales, REP_B, "Quillon Other")
+    deal = call(
+        sales,
+        "create_opportunity",
+        {"title": "Quillon rollout", "account_id": acme["id"]},
+        actor=REP_A,
+    )
+    sections = ["contacts", "accounts", "opportunities"]
+    answer = call(sales, "search_records", sections, "quillon", 5, actor=REP_A)
+    assert set(answer) == set(sections)
+    assert {c["id"] for c in answer["contacts"]["items"]} == {mine["id"]}  # not B's
+    assert [a["id"] for a in answer["accounts"]["items"]] == [acme["id"]]
+    assert [d["id"] for d in answer["opportunities"]["items"]] == [deal["id"]]
+    assert "total" not in answer["contacts"]  # the box shows only whether there is more
+    # the same as each list's own search box
+    assert {c["id"] for c in answer["contacts"]["items"]} == found(
+        sales, "contacts", "quillon", actor=REP_A
+    )
+    assert theirs["id"] in found(sales, "contacts", "quillon", actor=REP_B)
+
+    one = call(sales, "search_records", ["contacts"], "quillon", 1, actor=ADMIN)
+    assert len(one["contacts"]["items"]) == 1 and one["contacts"]["next_cursor"]
+
+    with pytest.raises(Exception) as refused:
+        call(sales, "search_records", ["contacts", "leads"], "quillon", 5, actor=REP_A)
+    assert "unknown section" in str(refused.value)
