@@ -4,13 +4,16 @@ OpenAPI document, authenticated, until no request gets a 5xx.
 Starts every service and the gateway as their own processes
 (:class:`tests.support.stack.Stack`, mailboxes' encryption key set) on a database of its
 own (``OSPREY_BENCH_FUZZ_DATABASE_URL``, default ``.../osprey_bench_fuzz``, dropped and
-migrated afresh), signs the administrator in and makes a personal token with every
-scope, then runs ``st run`` on ``/api/v1/openapi.json`` twice:
+migrated afresh), signs the administrator in, makes a personal token with every scope
+and puts the administrator in a team, then runs ``st run`` on ``/api/v1/openapi.json``
+three times:
 
-1. what refuses a personal token (:data:`SESSION_ONLY`: one's own tokens, preferences
-   and password) as the administrator's session;
+1. what refuses a personal token (:data:`SESSION_ONLY`: one's own tokens, preferences,
+   password and bulk actions) as the administrator's session;
 2. every other operation (but :data:`EXCLUDED`) as the personal token, which the
-   password resets the fuzzer sends cannot end (they end every session).
+   password resets the fuzzer sends cannot end (they end every session);
+3. what could take the run's own rights away (:data:`LAST`, a role's rights replaced)
+   alone, after the others; every role's rights are then put back as they were.
 
 Each with the phases examples, coverage (each parameter's and field's boundaries and
 wrong types, from the schema), fuzzing (random valid and invalid requests) and stateful
@@ -94,7 +97,22 @@ SESSION_ONLY = [
     ("GET", "/api/v1/me/tokens/{token_id}"),
     ("GET", "/api/v1/users/{user_id}/tokens"),
     ("PATCH", "/api/v1/me"),
+    # bulk actions are a signed-in session's only (gateway/scopes.py)
+    ("POST", "/api/v1/bulk-actions"),
+    ("GET", "/api/v1/bulk-actions/{bulk_action_id}"),
 ]
+#: what could take the run's own rights away (a role's rights replaced, the
+#: administrator's included): fuzzed last, alone, and every role's rights put back after
+LAST = [("PUT", "/api/v1/roles/{role_id}/rights")]
+#: Google sign-in set up, so connecting answers (its endpoints a closed local port:
+#: nothing leaves the machine)
+GOOGLE_ENV = {
+    "OSPREY_GOOGLE_CLIENT_ID": "bench-fuzz.apps.googleusercontent.com",
+    "OSPREY_GOOGLE_CLIENT_SECRET": "bench-fuzz-secret",
+    "OSPREY_GOOGLE_AUTH_URI": "http://127.0.0.1:9/o/oauth2/auth",
+    "OSPREY_GOOGLE_TOKEN_URI": "http://127.0.0.1:9/token",
+    "OSPREY_GOOGLE_API_ROOT": "http://127.0.0.1:9/",
+}
 REQUEST_TIMEOUT_S = 30
 
 
@@ -121,6 +139,51 @@ def tokens(base: str, credentials: dict[str, str]) -> tuple[str, str]:
     )
     made.raise_for_status()
     return login.json()["token"], made.json()["token"]
+
+
+def role_rights(base: str, token: str) -> dict[str, dict[str, Any]]:
+    """Every role's rights, by role id, as ``PUT /roles/{id}/rights`` takes them."""
+    headers = {"Authorization": f"Bearer {token}"}
+    roles = httpx.get(f"{base}/api/v1/roles", headers=headers, timeout=15)
+    roles.raise_for_status()
+    out = {}
+    for role in roles.json()["items"]:
+        rights = httpx.get(f"{base}/api/v1/roles/{role['id']}/rights", headers=headers, timeout=15)
+        rights.raise_for_status()
+        out[role["id"]] = rights.json()["rights"]
+    return out
+
+
+def restore_rights(base: str, token: str, saved: dict[str, dict[str, Any]]) -> list[str]:
+    """Put each role's rights back as they were; the ids of the roles that had changed."""
+    changed = []
+    now = role_rights(base, token)
+    headers = {"Authorization": f"Bearer {token}"}
+    for role_id, rights in saved.items():
+        if now.get(role_id) != rights:
+            changed.append(role_id)
+            put = httpx.put(
+                f"{base}/api/v1/roles/{role_id}/rights", headers=headers, json=rights, timeout=15
+            )
+            put.raise_for_status()
+    return changed
+
+
+def join_a_team(base: str, session: str) -> None:
+    """The administrator in a team of their own, as users are: what a team shares (its
+    default Results page) is then theirs to try."""
+    headers = {"Authorization": f"Bearer {session}"}
+    team = httpx.post(f"{base}/api/v1/teams", headers=headers, json={"name": "Fuzzing"}, timeout=15)
+    team.raise_for_status()
+    me = httpx.get(f"{base}/api/v1/me", headers=headers, timeout=15)
+    me.raise_for_status()
+    joined = httpx.patch(
+        f"{base}/api/v1/users/{me.json()['id']}",
+        headers=headers,
+        json={"team_id": team.json()["id"]},
+        timeout=15,
+    )
+    joined.raise_for_status()
 
 
 def operation_ids(schema: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -323,12 +386,17 @@ def main() -> int:
     # mailboxes keep their passwords encrypted: without a key they are refused with 503
     stack = Stack(
         DB,
-        env={"OSPREY_LOG_LEVEL": "WARNING", "OSPREY_SECRET_KEYS": Fernet.generate_key().decode()},
+        env={
+            "OSPREY_LOG_LEVEL": "WARNING",
+            "OSPREY_SECRET_KEYS": Fernet.generate_key().decode(),
+            **GOOGLE_ENV,
+        },
     )
     try:
         stack.start()
         base = stack.base_url
         session, token = tokens(base, stack.admin_credentials)
+        join_a_team(base, session)
         schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=15).json()
         ids = operation_ids(schema)
         excluded = [ids[key] for key in EXCLUDED if key in ids]
@@ -348,10 +416,16 @@ def main() -> int:
             )
         }
         still_valid = {"session": alive(session)}
-        # 2. everything else, as the personal token with every scope
+        # 2. everything else, as the personal token with every scope, but what could
+        #    take its rights away
+        last = [ids[key] for key in LAST if key in ids]
+        saved_rights = role_rights(base, token)
         passes["token"] = fuzz(
-            "token", base, token, schema, seed, include=[], exclude=excluded + session_only
+            "token", base, token, schema, seed, include=[], exclude=excluded + session_only + last
         )
+        # 3. that, alone and last; then every role's rights as they were
+        passes["rights"] = fuzz("rights", base, token, schema, seed, include=last, exclude=[])
+        results["roles_restored"] = len(restore_rights(base, token, saved_rights))
         still_valid["token"] = alive(token)
         logs = unexpected_exceptions(stack.log_dir)
     except BaseException:
