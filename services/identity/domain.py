@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import secrets
 import uuid
@@ -487,8 +488,21 @@ def actor_dict(
 # --- passwords and tokens ----------------------------------------------------------------
 
 
+#: Set (to 1) by the test suite alone: argon2id at 1 MiB and one pass, some hundred
+#: times cheaper than the real profile, for the thousands of users and logins the tests
+#: make. Never in a deployment — identity warns at start when it is set — and a login
+#: with the real profile rehashes such a password (``needs_rehash``).
+FAST_HASHING_VARIABLE = "OSPREY_INSECURE_FAST_PASSWORD_HASHING"
+
+
+def fast_hashing() -> bool:
+    return os.environ.get(FAST_HASHING_VARIABLE, "") in ("1", "true", "yes")
+
+
 @lru_cache(maxsize=1)
 def password_hasher() -> PasswordHasher:
+    if fast_hashing():
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return PasswordHasher()  # argon2id with the RFC 9106 low-memory profile
 
 

@@ -204,3 +204,22 @@ def test_the_actor_dict_has_the_contracts_keys():
 def test_seeded_roles_are_the_three_the_api_names():
     assert [r.name for r in domain.SEEDED_ROLES] == ["admin", "sales_manager", "sales_rep"]
     assert len({r.id for r in domain.SEEDED_ROLES}) == 3
+
+
+def test_the_real_profile_unless_the_test_suites_cheap_one_is_asked_for(monkeypatch):
+    monkeypatch.delenv(domain.FAST_HASHING_VARIABLE, raising=False)
+    domain.password_hasher.cache_clear()
+    try:
+        real = domain.hash_password("correct horse")
+        assert real.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        monkeypatch.setenv(domain.FAST_HASHING_VARIABLE, "1")
+        domain.password_hasher.cache_clear()
+        cheap = domain.hash_password("correct horse")
+        assert cheap.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+        assert domain.verify_password(real, "correct horse")[0]
+        monkeypatch.delenv(domain.FAST_HASHING_VARIABLE)
+        domain.password_hasher.cache_clear()
+        # a cheap hash met by the real profile is rehashed at the next login
+        assert domain.verify_password(cheap, "correct horse") == (True, True)
+    finally:
+        domain.password_hasher.cache_clear()
