@@ -94,15 +94,17 @@ office:
 	@deploy/local/install-office.sh
 
 # The browser tests cannot run in the eventlet-patched pytest (tests/conftest.py), where
-# they skip themselves; they run in a second pytest without the patching, after the
-# first (run side by side on two cores, each slowed the other by more than it gained).
-# Both always run; the target fails if either failed.
+# they skip themselves; they run without the patching, after the others. Each part runs
+# as TEST_JOBS pytest processes side by side (tests/support/shards.py: the files split by
+# their time in tests/durations.json, a test database per process). Both parts always
+# run; the target fails if either failed. PYTEST_ARGS go to every pytest.
+TEST_JOBS ?= 2
 test: venv infra web browser fonts mailservers office
 	@status=0; \
-	$(BIN)/pytest --durations=15 --ignore=tests/web $(PYTEST_ARGS) || status=$$?; \
-	if [ -d tests/web ]; then \
-		OSPREY_NO_MONKEY_PATCH=1 $(BIN)/pytest tests/web $(PYTEST_ARGS) || status=$$?; \
-	fi; \
+	$(BIN)/python -m tests.support.shards --jobs $(TEST_JOBS) --ignore=tests/web \
+		--durations=10 $(PYTEST_ARGS) || status=$$?; \
+	OSPREY_NO_MONKEY_PATCH=1 $(BIN)/python -m tests.support.shards --jobs $(TEST_JOBS) \
+		--within=tests/web $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
 
 lint: venv
