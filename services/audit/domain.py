@@ -104,11 +104,12 @@ EVENTS: dict[tuple[str, str], EventRule] = {
     ),
     **_entity("identity", "user", ["user_created", "user_updated"], []),
     **_entity("identity", "team", ["team_created", "team_updated"], ["team_deleted"]),
+    **_entity("identity", "role", ["role_created", "role_updated"], ["role_deleted"]),
 }
 
-#: The entities kept, and those only administrators see (people and teams).
+#: The entities kept, and those only administrators see (people, teams and roles).
 ENTITIES: tuple[str, ...] = tuple(dict.fromkeys(rule.entity for rule in EVENTS.values()))
-ADMIN_ONLY: frozenset[str] = frozenset({"user", "team"})
+ADMIN_ONLY: frozenset[str] = frozenset({"user", "team", "role"})
 
 #: What an event adds to the record it carries, never a field of the record.
 EVENT_EXTRAS = frozenset(
@@ -122,6 +123,7 @@ EVENT_EXTRAS = frozenset(
         "strategy",
         "assigned_by",
         "proposed",
+        "based_on",
     }
 )
 #: Fields that change with every change: a diff says nothing by listing them.

@@ -244,3 +244,28 @@ def test_a_stage_change_and_its_action_make_one_entry_named_for_the_action(audit
         lambda: trail(audit, lead["id"])[0]["event"] == "lead_disqualified",
         what="the entry named for the action",
     )
+
+
+def test_a_role_made_renamed_and_deleted_is_kept_for_administrators(audit):
+    role_id = new_id()
+    role = {"id": role_id, "name": "Field sales", "permissions": ["leads.read"]}
+    for at, kind, data in (
+        ("2026-12-07T11:00:00Z", "role_created", {**role, "based_on": None}),
+        ("2026-12-07T11:00:01Z", "role_updated", {**role, "name": "Key accounts",
+                                                   "changed_fields": ["name"]}),
+        ("2026-12-07T11:00:02Z", "role_deleted", {**role, "name": "Key accounts"}),
+    ):  # fmt: skip
+        envelope = {
+            "id": new_id(),
+            "type": kind,
+            "occurred_at": at,
+            "actor": {"id": ADMIN["id"], "email": ADMIN["email"], "via": "web"},
+            "source": "identity",
+            "data": data,
+        }
+        call(audit, f"handle_identity_{kind}", envelope)
+    items = call(audit, "list_record_audit", "role", role_id, {}, actor=ADMIN)["items"]
+    assert [e["action"] for e in items] == ["deleted", "updated", "created"]
+    assert items[1]["changes"] == {"name": ["Field sales", "Key accounts"]}
+    assert items[2]["actor"]["email"] == ADMIN["email"] and items[2]["source"] == "web"
+    assert call(audit, "list_record_audit", "role", role_id, {}, actor=ANN)["items"] == []

@@ -68,6 +68,6 @@ def test_records_without_a_version_are_ordered_by_time():
 def test_every_event_names_a_known_entity_and_kind():
     assert set(domain.ENTITIES) == {
         "lead", "account", "contact", "opportunity", "activity",
-        "product", "order", "invoice", "user", "team",
+        "product", "order", "invoice", "user", "team", "role",
     }  # fmt: skip
     assert {rule.kind for rule in domain.EVENTS.values()} == {"state", "delete", "merge"}

@@ -6,7 +6,7 @@ import { useT } from "../../i18n";
 import { AuditEntries } from "./AuditEntries";
 import type { AuditEntry, AuditPage } from "./entities";
 
-const ENTITIES = ["lead", "account", "contact", "opportunity", "activity", "product", "order", "invoice", "user", "team"];
+const ENTITIES = ["lead", "account", "contact", "opportunity", "activity", "product", "order", "invoice", "user", "team", "role"];
 
 interface User {
   id: string;
