@@ -77,29 +77,6 @@ def fresh_database_url(database_url):
     admin.dispose()
 
 
-def test_migrate_creates_the_database_and_seeds_the_roles(fresh_database_url):
-    env = {**os.environ, "OSPREY_DATABASE_URL": fresh_database_url}
-    command = [sys.executable, "-m", "osprey", "migrate"]
-
-    first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert first.returncode == 0, first.stderr
-    assert "Created the database." in first.stdout
-    assert "identity" in first.stdout
-
-    engine = create_db_engine(fresh_database_url, poolclass=sa.pool.NullPool)
-    try:
-        head = ScriptDirectory.from_config(alembic_config(service("identity"))).get_current_head()
-        assert scalar(engine, "SELECT version_num FROM identity.alembic_version") == head
-        names = scalar(engine, "SELECT array_agg(name ORDER BY name) FROM identity.roles")
-        assert names == ["admin", "sales_manager", "sales_rep"]
-    finally:
-        engine.dispose()
-
-    again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
-    assert "Created the database." not in again.stdout
-
-
 # --- osprey users create ---------------------------------------------------------------
 
 
@@ -340,6 +317,18 @@ def test_python_m_osprey_migrates_creates_a_user_runs_the_services_and_loads_dem
     migrated = python_m_osprey(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert "Created the database." in migrated.stdout
+    assert "identity" in migrated.stdout
+    engine = create_db_engine(fresh_database_url, poolclass=sa.pool.NullPool)
+    try:  # every schema at its head, the roles seeded
+        head = ScriptDirectory.from_config(alembic_config(service("identity"))).get_current_head()
+        assert scalar(engine, "SELECT version_num FROM identity.alembic_version") == head
+        names = scalar(engine, "SELECT array_agg(name ORDER BY name) FROM identity.roles")
+        assert names == ["admin", "sales_manager", "sales_rep"]
+    finally:
+        engine.dispose()
+    again = python_m_osprey(env, "migrate")  # a second run finds nothing to do
+    assert again.returncode == 0, again.stderr
+    assert "Created the database." not in again.stdout
 
     made = python_m_osprey(
         env, "users", "create", "--email", "boss@osprey.test", "--password", "Lantern-quay-8812",
