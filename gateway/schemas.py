@@ -9,13 +9,53 @@ learns its name.
 
 from __future__ import annotations
 
+import types
+import typing
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
+#: the widest whole number a float stands for exactly, and the RPC wire carries
+_WHOLE_FLOAT_LIMIT = 2**53
+
+
+def _takes_int(annotation: Any) -> bool:
+    """Whether a field's type is a whole number (``int``, ``int | None``), not a bool."""
+    if annotation is int:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return int in typing.get_args(annotation) and float not in typing.get_args(annotation)
+    return False
+
+
+@cache
+def _integer_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if _takes_int(field.annotation)
+    )
+
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """A whole number written with a fraction of zero (``4192.0``) is that integer:
+        JSON Schema's ``integer``, which the document states, holds it. Any other
+        fraction, a bool or a text is still refused."""
+        keys = _integer_keys(cls) & data.keys() if isinstance(data, dict) else ()
+        found = {
+            key: int(data[key])
+            for key in keys
+            if isinstance(data[key], float)
+            and data[key].is_integer()
+            and abs(data[key]) <= _WHOLE_FLOAT_LIMIT
+        }
+        return {**data, **found} if found else data
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the client sent (PATCH semantics: absent = unchanged)."""

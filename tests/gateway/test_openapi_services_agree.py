@@ -11,9 +11,11 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from pydantic import ValidationError
 
 from gateway.app import create_app
 from gateway.routers import files
+from gateway.routers.opportunities import StageFields
 from services.analytics.saved_store import check_widgets
 from services.feed import file_types
 from services.integrations.exchange.domain import clean_connection
@@ -170,3 +172,14 @@ def test_what_an_update_refuses_or_an_id_that_is_no_uuid_is_not_stated_otherwise
     for name in ("page_id", "group_id"):
         prop = schemas["SocialChannelCreate"]["properties"][name]
         assert "uuid" not in str(prop), prop
+
+
+def test_a_whole_number_written_with_a_zero_fraction_is_an_integer() -> None:
+    """JSON Schema's integer holds 4192.0, so the document's ``integer`` fields take
+    it (the fuzzer sent it and the gateway answered 422); other fractions, bools and
+    texts stay refused, and what the service is given is the integer."""
+    assert StageFields.model_validate({"position": 4192.0}).changes() == {"position": 4192}
+    assert type(StageFields.model_validate({"position": 4192.0}).position) is int
+    for bad in (4192.5, True, "3", 1e300):
+        with pytest.raises(ValidationError):
+            StageFields.model_validate({"position": bad})
