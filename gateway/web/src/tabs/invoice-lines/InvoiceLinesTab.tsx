@@ -14,9 +14,10 @@ import "./invoice-lines.css";
 interface Line {
   product_id: string;
   quantity: string;
-  price: string;
+  /** absent where products hide the reader their price (and so the tax rate) */
+  price?: string;
   discount: string;
-  tax_rate: string;
+  tax_rate?: string;
   net: string;
   tax: string;
   total: string;
@@ -46,7 +47,8 @@ export default function InvoiceLinesTab({ record }: TabProps) {
 
   const currency = typeof record.currency === "string" ? record.currency : null;
   const money = (value: unknown) => formatMoney(t.locale, value == null ? null : String(value), currency);
-  const number = (value: string) => new Intl.NumberFormat(t.locale, { maximumFractionDigits: 4 }).format(Number(value));
+  const number = (value: string | undefined) =>
+    value === undefined || value === "" ? "—" : new Intl.NumberFormat(t.locale, { maximumFractionDigits: 4 }).format(Number(value));
   const totals = (
     <dl className="invoice-totals" data-part="invoice-totals">
       <dt>{t("invoiceLines.subtotal")}</dt>
@@ -96,7 +98,7 @@ export default function InvoiceLinesTab({ record }: TabProps) {
                 <ProductName id={line.product_id} />
               </td>
               <td className="number">{number(line.quantity)}</td>
-              <td className="number">{money(line.price)}</td>
+              <td className="number">{line.price === undefined ? "—" : money(line.price)}</td>
               <td className="number">{number(line.discount)}</td>
               <td className="number">{number(line.tax_rate)}</td>
               <td className="number">{money(line.net)}</td>
