@@ -27,7 +27,9 @@ def _name_taken(db: Session, name: str, but: str | None = None) -> bool:
 
 
 def _locked(db: Session, role_id: Any, field: str | None = None) -> Role:
-    """The role under a row lock until commit (a user given it meanwhile waits)."""
+    """The role under a row lock until commit: a user being given it meanwhile holds a
+    key-share lock on it (``store._check_roles_exist``), so one waits for the other —
+    the deletion then counts that holder, or the user's change finds no such role."""
     role = None
     if is_uuid(role_id):
         role = db.scalar(sa.select(Role).where(Role.id == role_id).with_for_update())

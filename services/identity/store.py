@@ -105,8 +105,8 @@ def role_ids_for_names(db: Session, names: Iterable[str]) -> list[str]:
 
 
 def _check_roles_exist(db: Session, role_ids: list[str]) -> None:
-    known = db.scalars(sa.select(Role.id).where(Role.id.in_(role_ids))).all() if role_ids else []
-    domain.check_role_ids_exist(role_ids, known)
+    held = sa.select(Role.id).where(Role.id.in_(role_ids)).with_for_update(key_share=True)
+    domain.check_role_ids_exist(role_ids, db.scalars(held).all() if role_ids else [])
 
 
 def _check_team_exists(db: Session, team_id: str | None) -> None:

@@ -6,7 +6,9 @@ Osprey's own, or when the name is taken, reserved or bad."""
 
 from __future__ import annotations
 
+import eventlet
 import pytest
+import sqlalchemy as sa
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_waiter
 
@@ -117,3 +119,27 @@ def test_refusals_name_the_field_and_change_nothing(identity, admin, db_engine):
     ):
         with pytest.raises(PermissionDenied):
             call(identity, method, *args, actor=rep_actor)
+
+
+def test_a_role_given_to_someone_while_it_is_deleted_is_not_lost(identity, admin, db_engine):
+    """A user's change that gives a role holds a key-share lock on it (as
+    ``store._check_roles_exist`` takes it): a deletion waits for it, then counts the
+    new holder and refuses, instead of the cascade silently taking the role away."""
+    role = call(identity, "create_role", {"name": "Racers"}, actor=admin)
+    user = make_user(identity, admin, "rae@osprey.test")
+    with db_engine.connect() as conn:
+        conn.execute(
+            sa.text("SELECT id FROM identity.roles WHERE id = :r FOR KEY SHARE"), {"r": role["id"]}
+        )
+        deleting = eventlet.spawn(call, identity, "delete_role", role["id"], actor=admin)
+        eventlet.sleep(0.5)
+        assert not deleting.dead  # waiting for the lock
+        conn.execute(
+            sa.text("INSERT INTO identity.user_roles (user_id, role_id) VALUES (:u, :r)"),
+            {"u": user["id"], "r": role["id"]},
+        )
+        conn.commit()
+    with pytest.raises(Conflict) as exc:
+        deleting.wait()
+    assert "is held by 1 user" in exc.value.message
+    assert "Racers" in {r["name"] for r in call(identity, "list_roles", actor=admin)}
