@@ -59,6 +59,8 @@ ORIGIN = r"^\s*https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5
 QUANTITY_PATTERN = (
     r"^\s*0*([1-9][0-9]{0,8}(\.[0-9]{1,3})?|0?\.(0{0,2}[1-9]|0?[1-9][0-9]|[1-9][0-9]{2}))\s*$"
 )
+#: a phone number: digits, spaces, ( ) - . and a leading +, with 5 to 15 digits
+PHONE_PATTERN = r"^\s*\+?[ ().-]*([0-9][ ().-]*){5,15}\s*$"
 _ID_LIST = {"maxItems": 1000, "items": {"type": "string", "minLength": 1, "maxLength": 1024}}
 
 
@@ -98,6 +100,8 @@ BODY_OPTIONS: dict[tuple[str, str], str] = {
     },
     ("UserCreate", "locale"): "user_locales",
     ("UserCreate", "theme"): "user_themes",
+    ("UserUpdate", "locale"): "user_locales",
+    ("UserUpdate", "theme"): "user_themes",
     ("ReportUpdate", "entity"): "report_entities",
     ("StartIn", "record_type"): "process_record_types",
     # a follow's target or a post's record (a post names no channel this way)
@@ -170,6 +174,17 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
     # services/leads/domain/webforms.normalize_origin: scheme, host and port only
     ("WebFormCreate", "allowed_origins"): {"items": {"type": "string", "pattern": ORIGIN}},
     ("WebFormUpdate", "allowed_origins"): {"items": {"type": "string", "pattern": ORIGIN}},
+    # services/leads/domain/distribution and scoring: a rule's name, place and points
+    ("DistributionRuleFields", "name"): {"pattern": NOT_BLANK, "maxLength": 200},
+    ("DistributionRuleFields", "position"): {"minimum": 0, "maximum": 1_000_000},
+    ("DistributionRuleFields", "owner_ids"): {"items": {"type": "string", "format": "uuid"}},
+    ("ScoringRuleFields", "name"): {"pattern": NOT_BLANK, "maxLength": 200},
+    ("ScoringRuleFields", "points"): {"minimum": -100, "maximum": 100},
+    # services/feed/channels: a channel's members are users
+    ("ChannelIn", "member_ids"): {"items": {"type": "string", "format": "uuid"}},
+    # services/platform/values.normalize_phone
+    ("ContactPhoneIn", "phone"): {"pattern": PHONE_PATTERN},
+    ("UserUpdate", "password"): {"minLength": 10},
     # identity: a new user's password as every new password (how hard it is to guess is
     # judged there, and no schema can say it)
     ("UserCreate", "password"): {"minLength": 10},
@@ -211,7 +226,7 @@ _MAIL_FLAGS = (
 #: fields the services refuse null for (leave the field out to keep it as it is), by
 #: model: what a fuzzer found them answering 422 to, each checked in the service's code
 NO_NULL: dict[str, tuple[str, ...]] = {
-    "DistributionRuleFields": ("name", "position", "is_active"),
+    "DistributionRuleFields": ("name", "position", "is_active", "strategy"),
     "ScoringRuleFields": ("name", "field", "operator", "points", "is_active"),
     "LookupUpdate": ("name", "position", "is_active"),
     "TemplateIn": ("name", "subject", "body"),
@@ -231,7 +246,11 @@ NO_NULL: dict[str, tuple[str, ...]] = {
     "StartIn": ("record_type", "record_id"),
     "Widget": ("x", "y", "w", "h"),
     "MeUpdate": ("full_name", "password"),
-    "UserUpdate": ("email", "full_name", "password", "role_ids"),
+    "UserUpdate": ("email", "full_name", "password", "role_ids", "is_active", "locale", "theme"),
+    "ChannelIn": ("is_private",),
+    "ContactPhoneIn": ("is_primary",),
+    "ContactEmailIn": ("is_primary",),
+    "InvoiceCreate": ("order_id", "currency", "total", "tax_total", "account_id"),
     "UserCreate": ("role_ids", "is_active", "locale", "theme"),
     "TeamUpdate": ("name",),
     "CareerCreate": ("account_id", "is_primary"),
@@ -261,6 +280,14 @@ NOT_TAKEN_BY_UPDATE: dict[str, tuple[str, ...]] = {
     # an invoice made by hand stays one: a new invoice is made from the order instead
     "InvoiceFields": ("order_id",),
 }
+#: what an invoice of an order takes from it (services/orders/domain.FROM_ORDER)
+FROM_ORDER = ("currency", "total", "tax_total", "account_id")
+#: bodies a create shares with an update, whose create needs these fields (their
+#: service answers "is required"): model → fields; the create gets a model of its own
+CREATE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "DistributionRuleFields": ("name", "strategy"),
+    "ScoringRuleFields": ("name", "field", "operator", "points"),
+}
 #: bodies whose fields exclude or need each other, as their services check them (null
 #: counts as left out there, so these fields take no null, :data:`NO_NULL`): model →
 #: keywords of the body's schema
@@ -268,6 +295,17 @@ TOGETHER: dict[str, dict[str, Any]] = {
     # services/platform/record_shares: a user or a team, not both
     "RecordShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
     "LeadShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
+    # services/orders/domain: an invoice of an order (its money and account come from
+    # it), or one made by hand with its currency and total
+    "InvoiceCreate": {
+        "oneOf": [
+            {
+                "required": ["order_id"],
+                "not": {"anyOf": [{"required": [name]} for name in FROM_ORDER]},
+            },
+            {"required": ["currency", "total"], "not": {"required": ["order_id"]}},
+        ]
+    },
     # services/sales/domain/forecasts: a user's plan or a team's
     "ForecastCreate": {"oneOf": [{"required": ["owner_id"]}, {"required": ["team_id"]}]},
     # services/feed/posts: on a channel or on a record
@@ -517,3 +555,19 @@ def apply(doc: dict[str, Any]) -> None:
                 name = new_name
             _state_model(schemas[name], entity, create)
     _state_options(doc)
+    _split_creates(doc)
+
+
+def _split_creates(doc: dict[str, Any]) -> None:
+    """A body a create shares with an update (:data:`CREATE_REQUIRED`): the create's
+    own copy, stated as the shared one is, with the fields a new one needs."""
+    schemas = doc["components"]["schemas"]
+    for path, item in doc["paths"].items():
+        body = _body(item.get("post", {})) if not path.endswith("}") else None
+        name = body["$ref"].rsplit("/", 1)[-1] if body else ""
+        if body is None or name not in CREATE_REQUIRED:
+            continue
+        new_name = name.removesuffix("Fields") + "Create"
+        schemas[new_name] = {**copy.deepcopy(schemas[name]), "title": new_name}
+        schemas[new_name]["required"] = list(CREATE_REQUIRED[name])
+        body["$ref"] = f"#/components/schemas/{new_name}"

@@ -89,6 +89,7 @@ NAMED_EXAMPLES: dict[str, Any] = {
     "quantity": "2",
     "probability": 40,
     "locale": "en",
+    "password": "plum-orbit-castle-72",
 }
 
 
@@ -224,9 +225,14 @@ def _example_value(
         return _example_object(schemas.get(ref, {}), schemas, depth + 1, full)
     if "enum" in schema:
         return next((v for v in schema["enum"] if v is not None), None)
+    outer = {k: v for k, v in schema.items() if k not in ("anyOf", "title", "description")}
     for branch in schema.get("anyOf", []):
         if branch.get("type") != "null":
-            return _example_value(branch, schemas, name, depth, full)
+            # what the schema says beside its branches (an array's items) holds in each
+            merged = {**outer, **branch}
+            if "items" in outer and "items" in branch:
+                merged["items"] = {**branch["items"], **outer["items"]}
+            return _example_value(merged, schemas, name, depth, full)
     kind = schema.get("type")
     if kind == "object":
         return _example_object(schema, schemas, depth + 1, full)
@@ -270,8 +276,16 @@ def _example_object(
         return schema["examples"][0]
     props = schema.get("properties", {})
     required = schema.get("required") or []
+    keys = schema.get("propertyNames", {}).get("enum")
+    values = schema.get("additionalProperties")
+    if not props and keys and isinstance(values, dict):
+        # a map keyed by a list of names (a role's rights by entity): its first key
+        return {keys[0]: _example_value(values, schemas, keys[0], depth + 1, full)}
     if depth >= 4:  # deep down, what is required alone (a record's id), and never endless
         names = required if depth < 8 else []
+    elif schema.get("oneOf") and not full:
+        # fields of which one is wanted: the first way, alone
+        names = [*required, *schema["oneOf"][0].get("required", [])]
     else:
         names = list(props) if full else (required or list(props)[:3])
     out: dict[str, Any] = {}
