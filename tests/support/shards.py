@@ -11,8 +11,9 @@ A module's tests stay together in one shard (their module-scoped stacks start on
 Much of a test's time is waiting (on a stack's start, a sync's poll, a browser's page),
 so two shards on two cores finish well before one pytest would.
 
-Each run writes every file's measured time to ``test-artifacts/durations.json`` (from
-pytest's JUnit XML); copy it over ``tests/durations.json`` when files have moved a lot.
+Each run writes every file's measured time into ``test-artifacts/durations.json`` (from
+pytest's JUnit XML, added to what an earlier run wrote there); copy it over
+``tests/durations.json`` when files have moved a lot.
 Arguments after the options go to every pytest: paths select the files to split (a
 directory or a file; ``--ignore=PATH`` leaves some out), the rest are pytest options.
 """
@@ -149,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     # 5 is pytest's "no tests collected": a shard whose files a -k or -m left empty.
     failed = [code for code in codes if code not in (0, 5)]
     status = failed[0] if failed else (5 if all(code == 5 for code in codes) else 0)
-    (ARTIFACTS / "durations.json").write_text(
-        json.dumps({k: round(v, 2) for k, v in sorted(measured.items())}, indent=1) + "\n"
-    )
+    # Added to what an earlier run wrote (make test's other part), this run's files anew.
+    kept = ARTIFACTS / "durations.json"
+    times = json.loads(kept.read_text()) if kept.is_file() else {}
+    times.update(measured)
+    kept.write_text(json.dumps({k: round(v, 2) for k, v in sorted(times.items())}, indent=1) + "\n")
     print(f"\nall shards done in {time.monotonic() - started:.0f} s, exit {status}")
     return status
 
