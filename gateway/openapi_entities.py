@@ -280,6 +280,18 @@ NOT_TAKEN_BY_UPDATE: dict[str, tuple[str, ...]] = {
     # an invoice made by hand stays one: a new invoice is made from the order instead
     "InvoiceFields": ("order_id",),
 }
+
+
+def _exactly_one(first: str, second: str) -> dict[str, Any]:
+    """One of two fields, not both (as if/then/else: a generated client still reads the
+    body as one model; oneOf would make it two)."""
+    return {
+        "if": {"required": [first]},
+        "then": {"not": {"required": [second]}},
+        "else": {"required": [second]},
+    }
+
+
 #: what an invoice of an order takes from it (services/orders/domain.FROM_ORDER)
 FROM_ORDER = ("currency", "total", "tax_total", "account_id")
 #: bodies a create shares with an update, whose create needs these fields (their
@@ -293,38 +305,34 @@ CREATE_REQUIRED: dict[str, tuple[str, ...]] = {
 #: keywords of the body's schema
 TOGETHER: dict[str, dict[str, Any]] = {
     # services/platform/record_shares: a user or a team, not both
-    "RecordShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
-    "LeadShareIn": {"oneOf": [{"required": ["user_id"]}, {"required": ["team_id"]}]},
-    # services/orders/domain: an invoice of an order (its money and account come from
-    # it), or one made by hand with its currency and total
-    "InvoiceCreate": {
-        "oneOf": [
-            {
-                "required": ["order_id"],
-                "not": {"anyOf": [{"required": [name]} for name in FROM_ORDER]},
-            },
-            {"required": ["currency", "total"], "not": {"required": ["order_id"]}},
-        ]
-    },
+    "RecordShareIn": _exactly_one("user_id", "team_id"),
+    "LeadShareIn": _exactly_one("user_id", "team_id"),
     # services/sales/domain/forecasts: a user's plan or a team's
-    "ForecastCreate": {"oneOf": [{"required": ["owner_id"]}, {"required": ["team_id"]}]},
+    "ForecastCreate": _exactly_one("owner_id", "team_id"),
     # services/feed/posts: on a channel or on a record
-    "PostIn": {"oneOf": [{"required": ["channel_id"]}, {"required": ["related"]}]},
+    "PostIn": _exactly_one("channel_id", "related"),
     # services/leads/domain/process: a contact picked or made; an account picked, made
     # or neither
     "QualifyIn": {
-        "oneOf": [{"required": ["contact_id"]}, {"required": ["contact"]}],
-        "not": {"required": ["account_id", "account"]},
+        **_exactly_one("contact_id", "contact"),
+        "dependentSchemas": {"account_id": {"not": {"required": ["account"]}}},
+    },
+    # services/orders/domain: an invoice of an order (its money and account come from
+    # it), or one made by hand with its currency and total
+    "InvoiceCreate": {
+        "if": {"required": ["order_id"]},
+        "then": {"not": {"anyOf": [{"required": [name]} for name in FROM_ORDER]}},
+        "else": {"required": ["currency", "total"]},
     },
     # services/processes/domain.clean_start: the record a process runs for, or none
     "StartIn": {"dependentRequired": {"record_type": ["record_id"], "record_id": ["record_type"]}},
     # services/integrations/exchange/domain.clean_connection: the password basic
     # sign-in needs, or the token OAuth2 needs
     "ExchangeConnectionCreate": {
-        "oneOf": [
-            {"required": ["password"], "properties": {"auth": {"const": "basic"}}},
-            {"required": ["auth", "access_token"], "properties": {"auth": {"const": "oauth2"}}},
-        ]
+        "if": {"required": ["auth"], "properties": {"auth": {"const": "oauth2"}}},
+        "then": {"required": ["access_token"]},
+        "else": {"required": ["password"]},
+        "examples": [{"email": "ann.lee@example.com", "password": "plum-orbit-castle-72"}],
     },
 }
 #: path parameters that take one of those lists: name → the list

@@ -283,9 +283,10 @@ def _example_object(
         return {keys[0]: _example_value(values, schemas, keys[0], depth + 1, full)}
     if depth >= 4:  # deep down, what is required alone (a record's id), and never endless
         names = required if depth < 8 else []
-    elif schema.get("oneOf") and not full:
-        # fields of which one is wanted: the first way, alone
-        names = [*required, *schema["oneOf"][0].get("required", [])]
+    elif "if" in schema and not full:
+        # fields of which one is wanted: the way the condition names, alone
+        wanted = schema["if"].get("required", []) or schema.get("else", {}).get("required", [])
+        names = [*required, *wanted]
     else:
         names = list(props) if full else (required or list(props)[:3])
     out: dict[str, Any] = {}

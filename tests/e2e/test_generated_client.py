@@ -208,7 +208,7 @@ def test_the_sales_flow_through_the_generated_client(generated: str, stack: Stac
     assert confirmed.status.value == "confirmed"
     invoice = ok(
         api("invoices.create_invoice").sync_detailed(
-            client=client, body=model("InvoiceFields")(order_id=order.id)
+            client=client, body=model("InvoiceCreate")(order_id=order.id)
         ),
         201,
     )
