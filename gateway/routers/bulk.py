@@ -11,17 +11,18 @@ a larger selection, or all the records a filter matches, is a job (202, ``Locati
 whose ``GET /bulk-actions/{id}`` tells its progress and the records' results.
 ``dry_run`` counts the selection and changes nothing (what the confirmation says).
 
-The jobs live in this gateway process (one replica, deploy/k8s/gateway.yaml) for an hour
-after they end; a restart forgets them, and the records done by then stay done.
+This router checks the request (the change as the record's PATCH checks its body) and
+hands the records to the imports service (services/integrations/imports/bulk.py), which
+does each one: ``run_bulk_action`` for the ids answered at once, ``create_bulk_action``
+for a job — a row in its database run by its runner, so the job outlives a restart of
+any gateway or of the imports service and ``get_bulk_action`` answers it from every
+gateway replica — and ``count_bulk_selection`` for a dry run. Ended jobs are kept an
+hour.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the routes' annotations.
 
-import asyncio
-import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
@@ -29,16 +30,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from services.platform.errors import NotFound, OspreyError, ValidationFailed
-
 from ..auth import current_actor, rpc_client
 from ..problems import PROBLEM_RESPONSES
-from ..rpc import RpcClient, RpcFailure
+from ..rpc import RpcClient
 from ..schemas import AccountUpdate, ContactUpdate, LeadUpdate
 from ..schemas import Response as ResponseModel
 from .activities import ActivityUpdate
 from .common import require_json
-from .exports import LISTS
 from .invoices import InvoiceFields
 from .opportunities import OpportunityUpdate
 from .orders import OrderFields
@@ -50,40 +48,37 @@ Actor = dict[str, Any]
 PATH = "/api/v1/bulk-actions"
 #: the most ids one request names
 MAX_IDS = 5000
-#: the most records all_matching takes
-MAX_MATCHING = 50_000
 #: up to this many ids the answer is the results themselves
 SYNC_MAX = 20
-#: records done at once
-PARALLEL = 4
-#: how long an ended job is kept
-KEEP_SECONDS = 3600
-PAGE = 500
+#: the imports service's answer to a dry run or the ids done at once: a selection of
+#: all that a filter matches is read a page at a time before it is counted
+LONG_CALL_SECONDS = 120.0
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 @dataclass(frozen=True)
 class Target:
-    service: str
-    singular: str
+    """What a request for the entity may ask (the imports service knows where each
+    record is done)."""
+
     update_model: type[BaseModel]
     deletable: bool = True
-    #: the feed's name for the record (None: no feed)
-    feed_type: str | None = None
+    #: whether the record has a feed to post on
+    has_feed: bool = True
     #: whether the record has an owner to assign
     owned: bool = True
 
 
 TARGETS: dict[str, Target] = {
-    "leads": Target("leads", "lead", LeadUpdate, feed_type="lead"),
-    "accounts": Target("sales", "account", AccountUpdate, feed_type="account"),
-    "contacts": Target("sales", "contact", ContactUpdate, feed_type="contact"),
-    "opportunities": Target("sales", "opportunity", OpportunityUpdate, feed_type="opportunity"),
-    "activities": Target("sales", "activity", ActivityUpdate),
-    "products": Target("orders", "product", ProductFields, owned=False),
-    "price-lists": Target("orders", "price_list", PriceListFields, owned=False),
-    "orders": Target("orders", "order", OrderFields, deletable=False, feed_type="order"),
-    "invoices": Target("orders", "invoice", InvoiceFields, deletable=False, feed_type="invoice"),
+    "leads": Target(LeadUpdate),
+    "accounts": Target(AccountUpdate),
+    "contacts": Target(ContactUpdate),
+    "opportunities": Target(OpportunityUpdate),
+    "activities": Target(ActivityUpdate, has_feed=False),
+    "products": Target(ProductFields, has_feed=False, owned=False),
+    "price-lists": Target(PriceListFields, has_feed=False, owned=False),
+    "orders": Target(OrderFields, deletable=False),
+    "invoices": Target(InvoiceFields, deletable=False),
 }
 Entity = Literal[
     "leads", "accounts", "contacts", "opportunities", "activities", "products",
@@ -138,7 +133,7 @@ class BulkActionIn(BaseModel):
             raise ValueError(f"{self.entity} are not deleted (cancel them instead)")
         if self.action == "post" and (not self.text or not self.text.strip()):
             raise ValueError("post needs text")
-        if self.action == "post" and target.feed_type is None:
+        if self.action == "post" and not target.has_feed:
             raise ValueError(f"{self.entity} have no feed")
         return self
 
@@ -162,47 +157,6 @@ class BulkActionOut(ResponseModel):
     error: str | None = None
     created_at: str
     finished_at: str | None = None
-
-
-@dataclass
-class Job:
-    id: str
-    owner: str
-    body: BulkActionIn
-    changes: dict[str, Any]
-    state: str = "running"
-    total: int | None = None
-    results: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-    finished_at: str | None = None
-    ended: float | None = None
-
-    def view(self) -> dict[str, Any]:
-        done = sum(1 for r in self.results if r["outcome"] == "done")
-        return {
-            "id": self.id,
-            "entity": self.body.entity,
-            "action": self.body.action,
-            "state": self.state,
-            "total": self.total,
-            "done": done,
-            "refused": len(self.results) - done,
-            "results": self.results,
-            "error": self.error,
-            "created_at": self.created_at,
-            "finished_at": self.finished_at,
-        }
-
-
-JOBS: dict[str, Job] = {}
-_RUNNING: set[asyncio.Task[None]] = set()
-
-
-def forget_old() -> None:
-    now = time.monotonic()
-    for job_id in [k for k, j in JOBS.items() if j.ended and now - j.ended > KEEP_SECONDS]:
-        del JOBS[job_id]
 
 
 def checked_changes(body: BulkActionIn) -> dict[str, Any]:
@@ -232,98 +186,13 @@ def list_query(body: BulkActionIn) -> dict[str, Any]:
     return query
 
 
-Picked = list[tuple[str, int | None]]
-
-
-async def selection(body: BulkActionIn, actor: Actor, rpc: RpcClient) -> Picked:
-    """``(id, version)`` of each selected record: the ids given with the versions the
-    caller saw, or every record the list matches as the caller reads it now."""
+def spec_of(body: BulkActionIn, changes: dict[str, Any]) -> dict[str, Any]:
+    """What the imports service is given to do (services/integrations/imports/bulk.py)."""
+    spec: dict[str, Any] = {"entity": body.entity, "action": body.action, "changes": changes,
+                            "text": body.text}  # fmt: skip
     if body.ids is not None:
-        unique = list(dict.fromkeys(i.lower() for i in body.ids))
-        return [(i, body.versions.get(i)) for i in unique]
-    service, method = LISTS[body.entity]
-    query = list_query(body)
-    found: Picked = []
-    cursor = None
-    while True:
-        page = await rpc.call(
-            service, method, {**query, "limit": PAGE, "cursor": cursor}, actor=actor
-        )
-        items = page["items"] if isinstance(page, dict) else page
-        found.extend((r["id"], r.get("version")) for r in items)
-        if len(found) > MAX_MATCHING:
-            raise ValidationFailed(
-                f"More than {MAX_MATCHING} records match; narrow the filter",
-                [{"field": "all_matching", "message": f"at most {MAX_MATCHING} records"}],
-            )
-        cursor = page.get("next_cursor") if isinstance(page, dict) else None
-        if not cursor:
-            return found
-
-
-def reason_of(exc: Exception) -> tuple[int, str]:
-    if isinstance(exc, OspreyError):
-        detail = "; ".join(
-            f"{e.get('field')}: {e.get('message')}" for e in exc.errors if e.get("message")
-        )
-        return exc.status, f"{exc.message} ({detail})" if detail else exc.message
-    if isinstance(exc, RpcFailure):
-        return exc.status, exc.title
-    return 500, "Internal server error"
-
-
-async def do_one(
-    body: BulkActionIn, changes: dict[str, Any], record_id: str, version: int | None,
-    actor: Actor, rpc: RpcClient,
-) -> dict[str, Any]:  # fmt: skip
-    target = TARGETS[body.entity]
-    try:
-        if body.action in ("assign", "update"):
-            await rpc.call(
-                target.service, f"update_{target.singular}", record_id, changes,
-                actor=actor, expected_version=version,
-            )  # fmt: skip
-        elif body.action == "delete":
-            await rpc.call(
-                target.service, f"delete_{target.singular}", record_id,
-                actor=actor, expected_version=version,
-            )  # fmt: skip
-        else:
-            # the record as the caller reads it (the feed knows owners, not every right)
-            await rpc.call(target.service, f"get_{target.singular}", record_id, actor=actor)
-            await rpc.call(
-                "feed", "create_post",
-                {"related": {"type": target.feed_type, "id": record_id}, "text": body.text},
-                actor=actor,
-            )  # fmt: skip
-    except (OspreyError, RpcFailure) as exc:
-        status, reason = reason_of(exc)
-        return {"id": record_id, "outcome": "refused", "status": status, "reason": reason}
-    return {"id": record_id, "outcome": "done", "status": None, "reason": None}
-
-
-async def run(job: Job, picked: Picked | None, actor: Actor,
-              rpc: RpcClient) -> None:  # fmt: skip
-    try:
-        if picked is None:
-            picked = await selection(job.body, actor, rpc)
-        job.total = len(picked)
-        gate = asyncio.Semaphore(PARALLEL)
-
-        async def one(record_id: str, version: int | None) -> None:
-            async with gate:
-                job.results.append(
-                    await do_one(job.body, job.changes, record_id, version, actor, rpc)
-                )
-
-        await asyncio.gather(*(one(i, v) for i, v in picked))
-        job.state = "done"
-    except Exception as exc:  # noqa: BLE001 - the job says why it stopped
-        job.state = "failed"
-        job.error = reason_of(exc)[1]
-    finally:
-        job.finished_at = datetime.now(UTC).isoformat()
-        job.ended = time.monotonic()
+        return {**spec, "ids": body.ids, "versions": body.versions}
+    return {**spec, "query": list_query(body)}
 
 
 @router.post(
@@ -345,21 +214,17 @@ async def create_bulk_action(
     answer at once (200); more, or `all_matching`, make a job (202 with `Location`).
     `dry_run` answers how many records the selection holds."""
     changes = {} if body.dry_run else checked_changes(body)
-    forget_old()
-    job = Job(id=str(uuid.uuid4()), owner=str(actor.get("id")), body=body, changes=changes)
+    spec = spec_of(body, changes)
     if body.dry_run:
-        picked = await selection(body, actor, rpc)
-        job.total, job.state, job.id = len(picked), "counted", None  # type: ignore[assignment]
-        job.finished_at = job.created_at
-        return job.view()
+        return await rpc.call(
+            "imports", "count_bulk_selection", spec, actor=actor, timeout=LONG_CALL_SECONDS
+        )
     if body.ids is not None and len(body.ids) <= SYNC_MAX:
-        await run(job, await selection(body, actor, rpc), actor, rpc)
-        return job.view()
-    JOBS[job.id] = job
-    task = asyncio.create_task(run(job, None, actor, rpc))
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
-    return JSONResponse(job.view(), status_code=202, headers={"Location": f"{PATH}/{job.id}"})
+        return await rpc.call(
+            "imports", "run_bulk_action", spec, actor=actor, timeout=LONG_CALL_SECONDS
+        )
+    job = await rpc.call("imports", "create_bulk_action", spec, actor=actor)
+    return JSONResponse(job, status_code=202, headers={"Location": f"{PATH}/{job['id']}"})
 
 
 @router.get("/bulk-actions/{bulk_action_id}", response_model=BulkActionOut,
@@ -367,10 +232,8 @@ async def create_bulk_action(
 async def get_bulk_action(
     bulk_action_id: Annotated[str, Path()],
     actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
 ) -> Any:
     """The job's state, its progress (`total`, `done`, `refused`) and each record's
     result so far; only its maker sees it."""
-    job = JOBS.get(bulk_action_id)
-    if job is None or job.owner != str(actor.get("id")):
-        raise NotFound("No such bulk action")
-    return job.view()
+    return await rpc.call("imports", "get_bulk_action", bulk_action_id, actor=actor)

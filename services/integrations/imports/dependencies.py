@@ -1,5 +1,6 @@
 """What the imports service's parts are given: its database, the owning services'
-RPC, its settings, and the files of the jobs this process is running."""
+RPC (and the feed's, for bulk actions' posts), its settings, and the files of the jobs
+this process is running."""
 
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ class ImportsBase:
     leads_rpc = RpcProxy("leads")
     sales_rpc = RpcProxy("sales")
     orders_rpc = RpcProxy("orders")
+    #: a bulk action's posts on each record's feed
+    feed_rpc = RpcProxy("feed")
 
     def owners(self) -> dict[str, Any]:
         return {"leads": self.leads_rpc, "sales": self.sales_rpc, "orders": self.orders_rpc}

@@ -1,0 +1,341 @@
+"""Bulk actions on a list's selection — a part of the imports service.
+
+The gateway (``gateway/routers/bulk.py``) checks the request and hands the records to
+this part: ``run_bulk_action`` does a few ids at once and answers their results,
+``create_bulk_action`` makes a job of a larger selection or of all that a list's filter
+and search match, ``get_bulk_action`` tells its progress from any gateway, and
+``count_bulk_selection`` counts a selection (the confirmation's number).
+
+Each record is done by :func:`do_one`, the one place that does it: the call a single
+change makes — ``update_<record>`` (an owner assigned, a field changed),
+``delete_<record>``, or ``get_<record>`` then the feed's ``create_post`` — as the
+caller (the actor the gateway passed) and with the version the caller saw, so the
+owning service checks rights, state and version per record and each is ``done`` or
+``refused`` with the service's status and reason. Four records are in flight at a time.
+
+A job is a row of ``bulk_actions`` and its selection rows of ``bulk_records`` (all that
+a filter matches is read once, at the job's start, with the versions read then). The
+timer claims a waiting job with a lease (``FOR UPDATE SKIP LOCKED``: instances share
+the jobs, and one whose runner died is taken over when its lease ends) and works on it
+for a second at a time; each record's result is committed with the job's counts
+before the next is begun, so a restarted service resumes after the last record done
+and does none twice (a post is also sent with an idempotency key of the job and record,
+so even a record in flight when the process was killed is posted once; an update or
+deletion in flight then is refused as stale rather than done twice). Ended jobs are
+answered for an hour, then pruned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.timer import timer
+
+from services.platform.errors import EXPECTED, OspreyError, ValidationFailed
+from services.platform.events import utcnow
+from services.platform.fields import failed
+from services.platform.ids import new_id
+from services.platform.rpc import rpc
+from services.platform.values import is_uuid
+
+from . import bulk_store, domain
+from .dependencies import ImportsBase
+
+log = logging.getLogger(__name__)
+
+#: the most ids one request names
+MAX_IDS = 5000
+#: the most records all_matching takes
+MAX_MATCHING = 50_000
+#: the most ids ``run_bulk_action`` does at once (the gateway's synchronous answer)
+NOW_MAX = 20
+#: records done at once
+PARALLEL = 4
+#: list rows read a page while the selection is read
+PAGE = 500
+TICK_SECONDS = 0.5
+#: how long the runner works on a job before it lets go (and a stopping service ends)
+SLICE_SECONDS = 1.0
+ACTIONS = ("assign", "update", "delete", "post")
+
+
+@dataclass(frozen=True)
+class Target:
+    service: str
+    singular: str
+    #: the feed's name for the record (None: no feed)
+    feed_type: str | None = None
+
+
+TARGETS: dict[str, Target] = {
+    "leads": Target("leads", "lead", "lead"),
+    "accounts": Target("sales", "account", "account"),
+    "contacts": Target("sales", "contact", "contact"),
+    "opportunities": Target("sales", "opportunity", "opportunity"),
+    "activities": Target("sales", "activity"),
+    "products": Target("orders", "product"),
+    "price-lists": Target("orders", "price_list"),
+    "orders": Target("orders", "order", "order"),
+    "invoices": Target("orders", "invoice", "invoice"),
+}
+
+Picked = list[tuple[str, int | None]]
+
+
+def check_bulk(data: Any, *, need_action: bool = True) -> dict[str, Any]:
+    """``{entity, action, changes, text, ids, versions | query}`` checked (the gateway has
+    checked the change itself). Raises ``ValidationFailed`` naming the field."""
+    data = data if isinstance(data, dict) else {}
+    entity, action = data.get("entity"), data.get("action")
+    if entity not in TARGETS:
+        raise failed("entity", "one of " + ", ".join(TARGETS))
+    if need_action and action not in ACTIONS:
+        raise failed("action", "one of " + ", ".join(ACTIONS))
+    if action == "post" and TARGETS[entity].feed_type is None:
+        raise failed("action", f"{entity} have no feed")
+    if action == "post" and (not isinstance(data.get("text"), str) or not data["text"].strip()):
+        raise failed("text", "post needs text")
+    changes = data.get("changes") or {}
+    if not isinstance(changes, dict):
+        raise failed("changes", "must be an object")
+    ids, query = data.get("ids"), data.get("query")
+    if (ids is None) == (query is None):
+        raise failed("ids", "give either ids or query")
+    if ids is not None and (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_IDS
+        or not all(isinstance(i, str) and is_uuid(i) for i in ids)
+    ):
+        raise failed("ids", f"1 to {MAX_IDS} record ids")
+    if query is not None and not isinstance(query, dict):
+        raise failed("query", "must be an object")
+    versions = data.get("versions") or {}
+    if not isinstance(versions, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in versions.values()
+    ):
+        raise failed("versions", "record id → version number")
+    return {
+        "entity": entity, "action": action, "changes": changes, "text": data.get("text"),
+        "ids": ids, "versions": {str(k).lower(): v for k, v in versions.items()},
+        "query": query,
+    }  # fmt: skip
+
+
+def selection(
+    rpcs: dict[str, Any], spec: dict[str, Any], actor: dict[str, Any],
+    on_page: Callable[[], None] | None = None,
+) -> Picked:  # fmt: skip
+    """``(id, version)`` of each selected record: the ids given (once each) with the
+    versions the caller saw, or every record the list matches as the caller reads it
+    now. Raises ``ValidationFailed`` past :data:`MAX_MATCHING`, and the list's own."""
+    if spec["ids"] is not None:
+        unique = list(dict.fromkeys(i.lower() for i in spec["ids"]))
+        return [(i, spec["versions"].get(i)) for i in unique]
+    service, method = domain.EXPORTABLE[spec["entity"]]
+    found: Picked = []
+    cursor = None
+    while True:
+        page = getattr(rpcs[service], method)(
+            {**spec["query"], "limit": PAGE, "cursor": cursor}, actor=actor
+        )
+        items = page["items"] if isinstance(page, dict) else page
+        found.extend((r["id"], r.get("version")) for r in items)
+        if len(found) > MAX_MATCHING:
+            raise ValidationFailed(
+                f"More than {MAX_MATCHING} records match; narrow the filter",
+                [{"field": "all_matching", "message": f"at most {MAX_MATCHING} records"}],
+            )
+        if on_page is not None:
+            on_page()
+        cursor = page.get("next_cursor") if isinstance(page, dict) else None
+        if not cursor:
+            return found
+
+
+def reason_of(exc: Exception) -> tuple[int, str]:
+    """The HTTP status and words a refusal (or a failed job) is told with."""
+    if isinstance(exc, OspreyError):
+        detail = "; ".join(
+            f"{e.get('field')}: {e.get('message')}" for e in exc.errors if e.get("message")
+        )
+        return exc.status, f"{exc.message} ({detail})" if detail else exc.message
+    if isinstance(exc, UnknownService):
+        return 503, "Service unavailable"
+    return 500, "Internal server error"
+
+
+def do_one(
+    rpcs: dict[str, Any], spec: dict[str, Any], record_id: str, version: int | None,
+    actor: dict[str, Any], key: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Do the action to one record as the caller: ``{id, outcome, status, reason}``.
+    ``key``: the post's idempotency key (a job's, so a post done again is not doubled)."""
+    target = TARGETS[spec["entity"]]
+    owner = rpcs[target.service]
+    try:
+        if spec["action"] in ("assign", "update"):
+            getattr(owner, f"update_{target.singular}")(
+                record_id, spec["changes"], actor=actor, expected_version=version
+            )
+        elif spec["action"] == "delete":
+            getattr(owner, f"delete_{target.singular}")(
+                record_id, actor=actor, expected_version=version
+            )
+        else:
+            # the record as the caller reads it (the feed knows owners, not every right)
+            getattr(owner, f"get_{target.singular}")(record_id, actor=actor)
+            post = {"related": {"type": target.feed_type, "id": record_id}, "text": spec["text"]}
+            rpcs["feed"].create_post(post, actor=actor, idempotency_key=key)
+    except (OspreyError, RemoteError, UnknownService) as exc:
+        status, reason = reason_of(exc)
+        return {"id": record_id, "outcome": "refused", "status": status, "reason": reason}
+    return {"id": record_id, "outcome": "done", "status": None, "reason": None}
+
+
+def do_records(
+    rpcs: dict[str, Any], spec: dict[str, Any], records: list[tuple[str, int | None]],
+    actor: dict[str, Any], job_id: str | None = None,
+) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Each record's result, in the records' order, :data:`PARALLEL` in flight."""
+    pool = eventlet.GreenPool(PARALLEL)
+
+    def one(record: tuple[str, int | None]) -> dict[str, Any]:
+        key = f"bulk-action:{job_id}:{record[0]}" if job_id else None
+        return do_one(rpcs, spec, record[0], record[1], actor, key)
+
+    yield from pool.imap(one, records)
+
+
+def answer(spec: dict[str, Any], state: str, created: datetime, total: int,
+           results: list[dict[str, Any]], job_id: str | None) -> dict[str, Any]:  # fmt: skip
+    """A bulk action answered at once, as the API shows it."""
+    done = sum(1 for r in results if r["outcome"] == "done")
+    return {
+        "id": job_id, "entity": spec["entity"], "action": spec["action"], "state": state,
+        "total": total, "done": done, "refused": len(results) - done, "results": results,
+        "error": None, "created_at": created.isoformat(), "finished_at": utcnow().isoformat(),
+    }  # fmt: skip
+
+
+class BulkActionsRpc(ImportsBase):
+    """Bulk actions: done at once, or as jobs run in the background."""
+
+    def rpcs(self) -> dict[str, Any]:
+        return {**self.owners(), "feed": self.feed_rpc}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def count_bulk_selection(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """How many records the selection holds (a dry run: nothing is changed), as a
+        bulk action in state ``counted``. Raises ``ValidationFailed`` (the selection,
+        over 50,000 matching, the list's own filter)."""
+        created = utcnow()
+        spec = check_bulk(data, need_action=False)
+        total = len(selection(self.rpcs(), spec, actor))
+        return {**answer(spec, "counted", created, total, [], None),
+                "finished_at": created.isoformat()}  # fmt: skip
+
+    @rpc(expected_exceptions=EXPECTED)
+    def run_bulk_action(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """Do the action to up to 20 ``ids`` now: the bulk action ``done``, with each
+        record's result. Raises ``ValidationFailed``."""
+        created = utcnow()
+        spec = check_bulk(data)
+        if spec["ids"] is None or len(spec["ids"]) > NOW_MAX:
+            raise failed("ids", f"at most {NOW_MAX} ids are done at once; more are a job")
+        picked = selection(self.rpcs(), spec, actor)
+        results = list(do_records(self.rpcs(), spec, picked, actor))
+        return answer(spec, "done", created, len(picked), results, new_id())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_bulk_action(self, data: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
+        """Queue the action as a job (the ids, or all that ``query`` matches, read when
+        it starts): the job ``running``. Raises ``ValidationFailed``."""
+        spec = check_bulk(data)
+        job_id, now = new_id(), utcnow()
+        bulk_store.insert_job(self.db, {
+            "id": job_id, "owner_id": str(actor.get("id")), "actor": actor,
+            "entity": spec["entity"], "action": spec["action"], "changes": spec["changes"],
+            "text": spec["text"], "query": spec["query"], "status": "queued",
+            "created_at": now,
+        })  # fmt: skip
+        if spec["ids"] is not None:
+            picked = selection(self.rpcs(), spec, actor)
+            bulk_store.add_records(self.db, job_id, picked)
+            bulk_store.update_job(self.db, job_id, total=len(picked))
+        row = bulk_store.load_job(self.db, job_id, None, now)
+        self.db.commit()
+        return bulk_store.view(row, [])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulk_action(self, job_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """The job's state, progress and each record's result so far; ``NotFound`` when
+        it is not the caller's own or ended over an hour ago."""
+        row = bulk_store.load_job(self.db, job_id, str(actor.get("id")), utcnow())
+        results = bulk_store.results(self.db, job_id)
+        self.db.commit()
+        return bulk_store.view(row, results)
+
+    @timer(interval=TICK_SECONDS)
+    def run_bulk_actions(self) -> None:
+        """Claim a waiting job and work on it for a slice."""
+        job = bulk_store.claim_job(self.db, utcnow())
+        self.db.commit()
+        if job is None:
+            return
+        try:
+            self._bulk_slice(job)
+        except Exception as exc:  # noqa: BLE001 - the job says why it stopped
+            if not isinstance(exc, OspreyError):
+                log.exception("bulk action %s failed", job.id)
+            self.db.rollback()
+            bulk_store.update_job(
+                self.db, job.id, status="failed", error=reason_of(exc)[1],
+                finished_at=utcnow(), leased_until=None,
+            )  # fmt: skip
+            self.db.commit()
+
+    @timer(interval=60)
+    def prune_bulk_actions(self) -> None:
+        """Forget the jobs that ended over an hour ago."""
+        bulk_store.prune(self.db, utcnow())
+        self.db.commit()
+
+    def _bulk_slice(self, job: Any) -> None:
+        spec = {"entity": job.entity, "action": job.action, "changes": job.changes,
+                "text": job.text, "ids": None, "versions": {}, "query": job.query}  # fmt: skip
+        rpcs = self.rpcs()
+        if job.total is None:
+
+            def renew() -> None:
+                bulk_store.update_job(self.db, job.id, leased_until=utcnow() + bulk_store.LEASE)
+                self.db.commit()
+
+            picked = selection(rpcs, spec, job.actor, renew)
+            bulk_store.add_records(self.db, job.id, picked)
+            bulk_store.update_job(self.db, job.id, total=len(picked))
+            self.db.commit()
+        deadline = time.monotonic() + SLICE_SECONDS
+        while time.monotonic() < deadline:
+            batch = bulk_store.pending(self.db, job.id, PARALLEL * 4)
+            self.db.commit()
+            if not batch:
+                bulk_store.update_job(
+                    self.db, job.id, status="done", finished_at=utcnow(), leased_until=None
+                )
+                self.db.commit()
+                return
+            records = [(r.record_id, r.version) for r in batch]
+            for row, result in zip(batch, do_records(rpcs, spec, records, job.actor, job.id),
+                                   strict=True):  # fmt: skip
+                bulk_store.record_result(self.db, job.id, row.seq, result, utcnow())
+                self.db.commit()
+        # let the next tick (of this or another instance) take it up again
+        bulk_store.update_job(self.db, job.id, leased_until=utcnow())
+        self.db.commit()
