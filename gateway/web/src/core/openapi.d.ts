@@ -388,11 +388,43 @@ export interface paths {
         /** List Roles */
         get: operations["list_roles"];
         put?: never;
-        post?: never;
+        /**
+         * Create Role
+         * @description Make a role (administrators only): `name` (1–50 characters, not one taken in any
+         *     letter case nor reserved), `based_on` (optional: a role whose permissions and rights
+         *     it starts with; otherwise it sees the sections and grants no rights until set).
+         */
+        post: operations["create_role"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles/{role_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Role
+         * @description Delete a role nobody holds (administrators only): 409 naming its holders
+         *     (deactivated ones too), or for Osprey's own roles.
+         */
+        delete: operations["delete_role"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Role
+         * @description Rename a role of one's own (administrators only); 409 for Osprey's own roles or
+         *     a name another role has. Its holders carry the new name from their next request.
+         */
+        patch: operations["update_role"];
         trace?: never;
     };
     "/api/v1/roles/{role_id}/rights": {
@@ -5913,7 +5945,7 @@ export interface components {
             /** Description */
             description?: string | null;
             /** Is Private */
-            is_private?: boolean | null;
+            is_private?: boolean;
             /** Member Ids */
             member_ids?: string[] | null;
         };
@@ -6126,7 +6158,7 @@ export interface components {
              */
             kind?: "work" | "personal" | "other" | null;
             /** Is Primary */
-            is_primary?: boolean | null;
+            is_primary?: boolean;
         };
         /** ContactEmailOut */
         ContactEmailOut: {
@@ -6229,7 +6261,7 @@ export interface components {
              */
             kind?: "work" | "mobile" | "home" | "other" | null;
             /** Is Primary */
-            is_primary?: boolean | null;
+            is_primary?: boolean;
         };
         /** ContactPhoneOut */
         ContactPhoneOut: {
@@ -6487,8 +6519,9 @@ export interface components {
             /**
              * Strategy
              * @description round_robin, least_open, fixed_owner
+             * @enum {string}
              */
-            strategy?: ("round_robin" | "least_open" | "fixed_owner") | null;
+            strategy?: "round_robin" | "least_open" | "fixed_owner";
             /**
              * Owner Ids
              * @description the candidates of round_robin and least_open, in order
@@ -6847,13 +6880,19 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** ExchangeConnectionCreate */
+        /**
+         * ExchangeConnectionCreate
+         * @example {
+         *       "email": "ann.lee@example.com",
+         *       "password": "plum-orbit-castle-72"
+         *     }
+         */
         ExchangeConnectionCreate: {
             /**
              * Email
              * Format: email
              */
-            email?: string;
+            email: string;
             /**
              * Login
              * @description the user name; defaults to the email
@@ -6866,12 +6905,12 @@ export interface components {
              */
             auth?: "basic" | "oauth2";
             /** Password */
-            password?: string | null;
+            password?: string;
             /**
              * Access Token
              * @description an OAuth2 bearer token
              */
-            access_token?: string | null;
+            access_token?: string;
             /**
              * Ews Url
              * @description https://server/EWS/Exchange.asmx; empty: autodiscover
@@ -6886,14 +6925,15 @@ export interface components {
              * Sync Mail
              * @description Inbox and Sent Items into Mail
              */
-            sync_mail?: boolean | null;
+            sync_mail?: boolean;
             /**
              * Visibility
              * @description all, headers or none: what colleagues see of the mail
+             * @enum {string}
              */
-            visibility?: string | null;
+            visibility?: "all" | "headers" | "none";
             /** Import Contacts */
-            import_contacts?: boolean | null;
+            import_contacts?: boolean;
             /**
              * Contact Folders
              * @description contact folder ids; 'contacts' is the Contacts folder
@@ -6902,34 +6942,36 @@ export interface components {
             /**
              * Export Contacts
              * @description none, all, mine or chosen
+             * @enum {string}
              */
-            export_contacts?: string | null;
+            export_contacts?: "none" | "all" | "mine" | "chosen";
             /**
              * Export Contact Ids
              * @description the CRM contacts exported when export_contacts is chosen
              */
             export_contact_ids?: string[];
             /** Sync Calendar */
-            sync_calendar?: boolean | null;
+            sync_calendar?: boolean;
             /** Sync Tasks */
-            sync_tasks?: boolean | null;
+            sync_tasks?: boolean;
             /**
              * Deletions
              * @description keep (a deletion on one side unlinks) or mirror (deleted on both)
+             * @enum {string}
              */
-            deletions?: string | null;
+            deletions?: "keep" | "mirror";
             /**
              * Past Days
              * @description recurring meetings kept back
              */
-            past_days?: number | null;
+            past_days?: number;
             /**
              * Future Days
              * @description recurring meetings kept ahead
              */
-            future_days?: number | null;
+            future_days?: number;
             /** Is Shared */
-            is_shared?: boolean | null;
+            is_shared?: boolean;
             /** Owner Id */
             owner_id?: string | null;
         };
@@ -7046,15 +7088,16 @@ export interface components {
             /**
              * Auth
              * @description basic (default) or oauth2
+             * @enum {string}
              */
-            auth?: string;
+            auth?: "basic" | "oauth2";
             /** Password */
-            password?: string | null;
+            password?: string;
             /**
              * Access Token
              * @description an OAuth2 bearer token
              */
-            access_token?: string | null;
+            access_token?: string;
             /**
              * Ews Url
              * @description https://server/EWS/Exchange.asmx; empty: autodiscover
@@ -7069,14 +7112,15 @@ export interface components {
              * Sync Mail
              * @description Inbox and Sent Items into Mail
              */
-            sync_mail?: boolean | null;
+            sync_mail?: boolean;
             /**
              * Visibility
              * @description all, headers or none: what colleagues see of the mail
+             * @enum {string}
              */
-            visibility?: string | null;
+            visibility?: "all" | "headers" | "none";
             /** Import Contacts */
-            import_contacts?: boolean | null;
+            import_contacts?: boolean;
             /**
              * Contact Folders
              * @description contact folder ids; 'contacts' is the Contacts folder
@@ -7085,34 +7129,36 @@ export interface components {
             /**
              * Export Contacts
              * @description none, all, mine or chosen
+             * @enum {string}
              */
-            export_contacts?: string | null;
+            export_contacts?: "none" | "all" | "mine" | "chosen";
             /**
              * Export Contact Ids
              * @description the CRM contacts exported when export_contacts is chosen
              */
             export_contact_ids?: string[];
             /** Sync Calendar */
-            sync_calendar?: boolean | null;
+            sync_calendar?: boolean;
             /** Sync Tasks */
-            sync_tasks?: boolean | null;
+            sync_tasks?: boolean;
             /**
              * Deletions
              * @description keep (a deletion on one side unlinks) or mirror (deleted on both)
+             * @enum {string}
              */
-            deletions?: string | null;
+            deletions?: "keep" | "mirror";
             /**
              * Past Days
              * @description recurring meetings kept back
              */
-            past_days?: number | null;
+            past_days?: number;
             /**
              * Future Days
              * @description recurring meetings kept ahead
              */
-            future_days?: number | null;
+            future_days?: number;
             /** Is Shared */
-            is_shared?: boolean | null;
+            is_shared?: boolean;
             /** Owner Id */
             owner_id?: string | null;
         };
@@ -7209,10 +7255,16 @@ export interface components {
         };
         /** ForecastCreate */
         ForecastCreate: {
-            /** Owner Id */
-            owner_id?: string | null;
-            /** Team Id */
-            team_id?: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id?: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id?: string;
             /**
              * Period Kind
              * @enum {string}
@@ -7640,8 +7692,6 @@ export interface components {
         };
         /** InvoiceFields */
         InvoiceFields: {
-            /** Order Id */
-            order_id?: string | null;
             /** Account Id */
             account_id?: string | null;
             /** Currency */
@@ -7983,10 +8033,16 @@ export interface components {
          * @description Whom to share the lead with — a user or a team — and for what.
          */
         LeadShareIn: {
-            /** User Id */
-            user_id?: string | null;
-            /** Team Id */
-            team_id?: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id?: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id?: string;
             /**
              * Access
              * @default read
@@ -8160,7 +8216,7 @@ export interface components {
             /** Position */
             position?: number | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
         };
         /** LookupList */
         LookupList: {
@@ -8245,7 +8301,7 @@ export interface components {
              */
             login?: string;
             /** Password */
-            password?: string;
+            password: string;
             /** Imap Host */
             imap_host: string;
             /** Imap Port */
@@ -8257,10 +8313,14 @@ export interface components {
             /**
              * Security
              * @description ssl, starttls or none
+             * @enum {string}
              */
-            security?: string | null;
-            /** Smtp Security */
-            smtp_security?: string | null;
+            security?: "ssl" | "starttls" | "none";
+            /**
+             * Smtp Security
+             * @enum {string}
+             */
+            smtp_security?: "ssl" | "starttls" | "none";
             /**
              * Folders
              * @description synced besides INBOX and Sent
@@ -8268,21 +8328,23 @@ export interface components {
             folders?: string[];
             /**
              * Sync Since
+             * Format: date
              * @description YYYY-MM-DD: how far back
              */
-            sync_since?: string | null;
+            sync_since?: string;
             /**
              * Visibility
              * @description all, headers or none: what colleagues see
+             * @enum {string}
              */
-            visibility?: string | null;
+            visibility?: "all" | "headers" | "none";
             /** Is Shared */
-            is_shared?: boolean | null;
+            is_shared?: boolean;
             /**
              * Store Internal
              * @description keep mail between CRM users
              */
-            store_internal?: boolean | null;
+            store_internal?: boolean;
             /** Owner Id */
             owner_id?: string | null;
         };
@@ -8407,8 +8469,9 @@ export interface components {
             /**
              * Kind
              * @description imap (exchange and google later)
+             * @enum {string}
              */
-            kind?: string;
+            kind?: "imap";
             /**
              * Email
              * Format: email
@@ -8420,9 +8483,9 @@ export interface components {
              */
             login?: string;
             /** Password */
-            password?: string | null;
+            password?: string;
             /** Imap Host */
-            imap_host?: string | null;
+            imap_host?: string;
             /** Imap Port */
             imap_port?: number | null;
             /** Smtp Host */
@@ -8432,10 +8495,14 @@ export interface components {
             /**
              * Security
              * @description ssl, starttls or none
+             * @enum {string}
              */
-            security?: string | null;
-            /** Smtp Security */
-            smtp_security?: string | null;
+            security?: "ssl" | "starttls" | "none";
+            /**
+             * Smtp Security
+             * @enum {string}
+             */
+            smtp_security?: "ssl" | "starttls" | "none";
             /**
              * Folders
              * @description synced besides INBOX and Sent
@@ -8443,21 +8510,23 @@ export interface components {
             folders?: string[];
             /**
              * Sync Since
+             * Format: date
              * @description YYYY-MM-DD: how far back
              */
-            sync_since?: string | null;
+            sync_since?: string;
             /**
              * Visibility
              * @description all, headers or none: what colleagues see
+             * @enum {string}
              */
-            visibility?: string | null;
+            visibility?: "all" | "headers" | "none";
             /** Is Shared */
-            is_shared?: boolean | null;
+            is_shared?: boolean;
             /**
              * Store Internal
              * @description keep mail between CRM users
              */
-            store_internal?: boolean | null;
+            store_internal?: boolean;
             /** Owner Id */
             owner_id?: string | null;
         };
@@ -9028,7 +9097,11 @@ export interface components {
              */
             tax_rate?: string | number | null;
         };
-        /** OrderLineOut */
+        /**
+         * OrderLineOut
+         * @description A line; its price, amount and tax rate are absent where products hide the caller
+         *     the price or the tax rate (docs/architecture.md, "Access rights").
+         */
         OrderLineOut: {
             /**
              * Product Id
@@ -9306,9 +9379,12 @@ export interface components {
         };
         /** PostIn */
         PostIn: {
-            /** Channel Id */
-            channel_id?: string | null;
-            related?: components["schemas"]["RecordRef"] | null;
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id?: string;
+            related?: components["schemas"]["RecordRef"];
             /** Text */
             text: string;
             /** Attachment Ids */
@@ -9424,7 +9500,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** PriceOut */
+        /**
+         * PriceOut
+         * @description A price in a list; the product's code, name, the price and its currency are absent
+         *     where products hide the caller that field (docs/architecture.md, "Access rights").
+         */
         PriceOut: {
             /**
              * Price List Id
@@ -9541,22 +9621,28 @@ export interface components {
         };
         /** QualifyIn */
         QualifyIn: {
-            /** Contact Id */
-            contact_id?: string | null;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id?: string;
             /** Contact */
             contact?: {
                 [key: string]: unknown;
-            } | null;
-            /** Account Id */
-            account_id?: string | null;
+            };
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id?: string;
             /** Account */
             account?: {
                 [key: string]: unknown;
-            } | null;
+            };
             /** Need Type */
             need_type?: string | null;
             /** Allow Duplicates */
-            allow_duplicates?: boolean | null;
+            allow_duplicates?: boolean;
         };
         /** Reconciliation */
         Reconciliation: {
@@ -9602,10 +9688,16 @@ export interface components {
          * @description Whom to share the record with — a user or a team — and for what.
          */
         RecordShareIn: {
-            /** User Id */
-            user_id?: string | null;
-            /** Team Id */
-            team_id?: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id?: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id?: string;
             /**
              * Access
              * @default read
@@ -9754,7 +9846,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Entity */
-            entity?: string | null;
+            entity?: ("leads" | "opportunities" | "orders" | "invoices" | "activities" | "accounts" | "contacts" | "products" | "emails" | "process_instances" | "process_tasks") | null;
             /** Group By */
             group_by?: (string | {
                 [key: string]: unknown;
@@ -9802,6 +9894,16 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** RoleIn */
+        RoleIn: {
+            /** Name */
+            name: string;
+            /**
+             * Based On
+             * @description a role whose permissions and access rights the new role starts with
+             */
+            based_on?: string | null;
+        };
         /** RoleList */
         RoleList: {
             /** Items */
@@ -9827,6 +9929,11 @@ export interface components {
             permissions: string[];
         } & {
             [key: string]: unknown;
+        };
+        /** RoleRename */
+        RoleRename: {
+            /** Name */
+            name: string;
         };
         /** RoleRightsOut */
         RoleRightsOut: {
@@ -10452,10 +10559,16 @@ export interface components {
              * Format: uuid
              */
             definition_id: string;
-            /** Record Type */
-            record_type?: string | null;
-            /** Record Id */
-            record_id?: string | null;
+            /**
+             * Record Type
+             * @enum {string}
+             */
+            record_type?: "lead" | "account" | "contact" | "opportunity" | "activity" | "order" | "invoice" | "email";
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id?: string;
             /** Data */
             data?: {
                 [key: string]: unknown;
@@ -10954,17 +11067,17 @@ export interface components {
             /** Team Id */
             team_id?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /**
              * Locale
-             * @enum {unknown}
+             * @enum {string}
              */
-            locale?: "en" | "ru" | null;
+            locale?: "en" | "ru";
             /**
              * Theme
-             * @enum {unknown}
+             * @enum {string}
              */
-            theme?: "light" | "dark" | null;
+            theme?: "light" | "dark";
             /**
              * Accent Color
              * @example #2f6fed
@@ -11052,17 +11165,17 @@ export interface components {
             /** Team Id */
             team_id?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /**
              * Locale
-             * @enum {unknown}
+             * @enum {string}
              */
-            locale?: "en" | "ru" | null;
+            locale?: "en" | "ru";
             /**
              * Theme
-             * @enum {unknown}
+             * @enum {string}
              */
-            theme?: "light" | "dark" | null;
+            theme?: "light" | "dark";
             /**
              * Accent Color
              * @example #2f6fed
@@ -11331,7 +11444,7 @@ export interface components {
             /** Events */
             events: ("lead_created" | "lead_qualified" | "lead_disqualified" | "lead_converted" | "account_created" | "contact_created" | "opportunity_created" | "opportunity_won" | "opportunity_lost" | "activity_created" | "order_placed")[];
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /**
              * Secret
              * @description Made for you when left out
@@ -11436,16 +11549,16 @@ export interface components {
         /** WebhookUpdate */
         WebhookUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Url
              * @description http(s) address the events are POSTed to
              */
-            url?: string | null;
+            url?: string;
             /** Events */
-            events?: ("lead_created" | "lead_qualified" | "lead_disqualified" | "lead_converted" | "account_created" | "contact_created" | "opportunity_created" | "opportunity_won" | "opportunity_lost" | "activity_created" | "order_placed")[] | null;
+            events?: ("lead_created" | "lead_qualified" | "lead_disqualified" | "lead_converted" | "account_created" | "contact_created" | "opportunity_created" | "opportunity_won" | "opportunity_lost" | "activity_created" | "order_placed")[];
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /**
              * Secret
              * @description Made for you when left out
@@ -11471,13 +11584,13 @@ export interface components {
                 [key: string]: unknown;
             };
             /** X */
-            x?: number | null;
+            x?: number;
             /** Y */
-            y?: number | null;
+            y?: number;
             /** W */
-            w?: number | null;
+            w?: number;
             /** H */
-            h?: number | null;
+            h?: number;
         };
         /**
          * FieldProblem
@@ -11681,16 +11794,22 @@ export interface components {
          * @description A new one needs order_id or currency, total.
          */
         InvoiceCreate: {
-            /** Order Id */
-            order_id?: string | null;
-            /** Account Id */
-            account_id?: string | null;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id?: string;
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id?: string;
             /** Currency */
-            currency?: string | null;
+            currency?: string;
             /** Tax Total */
-            tax_total?: string | number | null;
+            tax_total?: string | number;
             /** Total */
-            total?: string | number | null;
+            total?: string | number;
             /** Due Date */
             due_date?: string | null;
             /** Notes */
@@ -11699,6 +11818,83 @@ export interface components {
             owner_id?: string | null;
             /** Team Id */
             team_id?: string | null;
+        };
+        /** DistributionRuleCreate */
+        DistributionRuleCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @description rules are tried in this order
+             */
+            position?: number;
+            /** Is Active */
+            is_active?: boolean;
+            /**
+             * Need Type
+             * @description condition; null = any
+             */
+            need_type?: string | null;
+            /**
+             * Source
+             * @description condition; null = any
+             */
+            source?: string | null;
+            /**
+             * Region
+             * @description condition; null = any
+             */
+            region?: string | null;
+            /**
+             * Team Id
+             * @description condition on the lead's team (null = any); also its team
+             */
+            team_id?: string | null;
+            /**
+             * Strategy
+             * @description round_robin, least_open, fixed_owner
+             * @enum {string}
+             */
+            strategy: "round_robin" | "least_open" | "fixed_owner";
+            /**
+             * Owner Ids
+             * @description the candidates of round_robin and least_open, in order
+             */
+            owner_ids?: string[] | null;
+            /**
+             * Fixed Owner Id
+             * @description the owner of fixed_owner
+             */
+            fixed_owner_id?: string | null;
+        };
+        /** ScoringRuleCreate */
+        ScoringRuleCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Field
+             * @description a lead field
+             * @enum {string}
+             */
+            field: "contact_name" | "account_name" | "email" | "phone" | "source" | "channel" | "need_type" | "need_maturity" | "region" | "stage" | "owner_id" | "team_id" | "disqualification_reason" | "contact_id" | "account_id" | "opportunity_id" | "utm_source" | "utm_medium" | "utm_campaign" | "utm_term" | "utm_content" | "referrer" | "notes" | "created_at" | "updated_at";
+            /**
+             * Operator
+             * @description equals, not_equals, in, contains, is_set, is_empty, gte, lte
+             * @enum {string}
+             */
+            operator: "equals" | "not_equals" | "in" | "contains" | "is_set" | "is_empty" | "gte" | "lte";
+            /**
+             * Value
+             * @description a value; a list for in; none for is_set/is_empty; a number or ISO date for gte/lte
+             */
+            value?: unknown;
+            /**
+             * Points
+             * @description -100..100
+             */
+            points: number;
+            /** Is Active */
+            is_active?: boolean;
         };
     };
     responses: never;
@@ -11793,7 +11989,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "password": "Password"
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["LoginIn"];
@@ -12043,7 +12239,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "full_name": "Ann Lee",
-                 *       "password": "Password",
+                 *       "password": "plum-orbit-castle-72",
                  *       "locale": "en"
                  *     }
                  */
@@ -12506,7 +12702,7 @@ export interface operations {
                  * @example {
                  *       "name": "Northwind Ltd",
                  *       "scopes": [
-                 *         "Scopes"
+                 *         "leads:read"
                  *       ],
                  *       "expires_on": "2026-12-31"
                  *     }
@@ -13348,7 +13544,7 @@ export interface operations {
                  * @example {
                  *       "email": "ann.lee@example.com",
                  *       "full_name": "Ann Lee",
-                 *       "password": "Password"
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["UserUpdate"];
@@ -13488,7 +13684,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "password": "Password",
+                 *       "password": "plum-orbit-castle-72",
                  *       "password_change_required": false
                  *     }
                  */
@@ -14192,6 +14388,351 @@ export interface operations {
             };
         };
     };
+    create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Where the new record is read */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "permissions": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northwind Ltd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190e2a4-7c1e-7000-8000-000000000001",
+                     *       "name": "Northwind Ltd",
+                     *       "permissions": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_role_rights: {
         parameters: {
             query?: never;
@@ -14288,7 +14829,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "leads": {
+                 *         "create": false,
+                 *         "read": false,
+                 *         "update": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     [key: string]: components["schemas"]["EntityRightsIn"];
                 };
@@ -14831,7 +15380,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -14922,7 +15471,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -15189,9 +15738,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["LeadShareIn"];
@@ -15506,9 +16053,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -15823,9 +16368,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -16140,9 +16683,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -16457,9 +16998,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -16774,9 +17313,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -17091,9 +17628,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "team_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "access": "read"
+                 *       "user_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["RecordShareIn"];
@@ -17308,7 +17843,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -17321,9 +17856,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "contact": {},
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001"
+                 *       "contact_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["QualifyIn"];
@@ -17475,7 +18008,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -17640,7 +18173,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -17796,7 +18329,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -18827,11 +19360,10 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "Northwind Ltd",
-                 *       "position": 1,
-                 *       "is_active": true
+                 *       "strategy": "round_robin"
                  *     }
                  */
-                "application/json": components["schemas"]["DistributionRuleFields"];
+                "application/json": components["schemas"]["DistributionRuleCreate"];
             };
         };
         responses: {
@@ -19066,7 +19598,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -19157,7 +19689,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -19309,7 +19841,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -19654,10 +20186,11 @@ export interface operations {
                  * @example {
                  *       "name": "Northwind Ltd",
                  *       "field": "contact_name",
-                 *       "operator": "equals"
+                 *       "operator": "equals",
+                 *       "points": 1
                  *     }
                  */
-                "application/json": components["schemas"]["ScoringRuleFields"];
+                "application/json": components["schemas"]["ScoringRuleCreate"];
             };
         };
         responses: {
@@ -19882,7 +20415,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -19973,7 +20506,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -20830,7 +21363,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -20924,7 +21457,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -21414,7 +21947,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -21506,7 +22039,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -21523,7 +22056,7 @@ export interface operations {
                  *       "name": "Northwind Ltd",
                  *       "is_active": true,
                  *       "allowed_origins": [
-                 *         "Allowed origins"
+                 *         "https://www.example.com"
                  *       ]
                  *     }
                  */
@@ -21967,7 +22500,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                entity: "lead" | "account" | "contact" | "opportunity" | "activity" | "product" | "order" | "invoice" | "user" | "team";
+                entity: "lead" | "account" | "contact" | "opportunity" | "activity" | "product" | "order" | "invoice" | "user" | "team" | "role";
                 record_id: string;
             };
             cookie?: never;
@@ -22434,7 +22967,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -22525,7 +23058,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -23028,7 +23561,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -23623,7 +24156,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -23714,7 +24247,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -24349,7 +24882,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -24983,7 +25516,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -25074,7 +25607,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -25234,7 +25767,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -25392,7 +25925,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -25523,7 +26056,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -26618,7 +27151,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -26709,7 +27242,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -27453,7 +27986,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -27544,7 +28077,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -27700,7 +28233,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -27980,7 +28513,8 @@ export interface operations {
                  *       "period_kind": "month",
                  *       "period_start": "2026-12-01",
                  *       "amount": "1250.00",
-                 *       "currency": "EUR"
+                 *       "currency": "EUR",
+                 *       "owner_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["ForecastCreate"];
@@ -28218,7 +28752,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -28309,7 +28843,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -28812,7 +29346,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -28903,7 +29437,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -29381,7 +29915,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -29472,7 +30006,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -30320,7 +30854,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -30632,7 +31166,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -30763,7 +31297,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -30894,7 +31428,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -31025,7 +31559,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -31156,7 +31690,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -31287,7 +31821,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -31950,9 +32484,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "currency": "EUR"
+                 *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["InvoiceCreate"];
@@ -32204,7 +32736,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -32217,9 +32749,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "order_id": "0190e2a4-7c1e-7000-8000-000000000001",
                  *       "account_id": "0190e2a4-7c1e-7000-8000-000000000001",
-                 *       "currency": "EUR"
+                 *       "currency": "EUR",
+                 *       "tax_total": "1250.00"
                  *     }
                  */
                 "application/json": components["schemas"]["InvoiceFields"];
@@ -32363,7 +32895,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -32493,7 +33025,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -32650,7 +33182,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -33053,7 +33585,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -33541,7 +34073,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -33632,7 +34164,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -34161,7 +34693,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "text": "Text"
+                 *       "text": "Text",
+                 *       "channel_id": "0190e2a4-7c1e-7000-8000-000000000001"
                  *     }
                  */
                 "application/json": components["schemas"]["PostIn"];
@@ -35725,7 +36258,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "imap_host": "Imap host"
+                 *       "imap_host": "EUR",
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["MailboxCreate"];
@@ -35972,7 +36506,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "imap_host": "Imap host"
+                 *       "imap_host": "EUR",
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["MailboxCreate"];
@@ -36248,7 +36783,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -36339,7 +36874,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -36352,7 +36887,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "Kind",
+                 *       "kind": "imap",
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login"
                  *     }
@@ -36697,8 +37232,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "login": "Login",
-                 *       "auth": "basic"
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["ExchangeConnectionCreate"];
@@ -36951,8 +37485,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ann.lee@example.com",
-                 *       "login": "Login",
-                 *       "auth": "basic"
+                 *       "password": "plum-orbit-castle-72"
                  *     }
                  */
                 "application/json": components["schemas"]["ExchangeConnectionCreate"];
@@ -37242,7 +37775,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -37333,7 +37866,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -37348,7 +37881,7 @@ export interface operations {
                  * @example {
                  *       "email": "ann.lee@example.com",
                  *       "login": "Login",
-                 *       "auth": "Auth"
+                 *       "auth": "basic"
                  *     }
                  */
                 "application/json": components["schemas"]["ExchangeConnectionUpdate"];
@@ -41663,13 +42196,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes */
+            /** @description The bytes, under the type they were kept as (read from them) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description Unauthorized */
@@ -44010,7 +44544,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -44229,7 +44763,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -45590,7 +46124,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -46502,7 +47036,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -46593,7 +47127,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -46607,7 +47141,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "Northwind Ltd",
-                 *       "entity": "Entity",
+                 *       "entity": "leads",
                  *       "group_by": [
                  *         "Group by"
                  *       ]
@@ -48076,7 +48610,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -48168,7 +48702,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -48508,7 +49042,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "Northwind Ltd",
-                 *       "url": "Url",
+                 *       "url": "https://www.example.com",
                  *       "events": [
                  *         "lead_created"
                  *       ]
@@ -48744,7 +49278,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -48836,7 +49370,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The version you last read (the ETag); stale → 409, nothing changes
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: string;
             };
@@ -48851,7 +49385,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "Northwind Ltd",
-                 *       "url": "Url",
+                 *       "url": "https://www.example.com",
                  *       "events": [
                  *         "lead_created"
                  *       ]
