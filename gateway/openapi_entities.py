@@ -563,7 +563,45 @@ def apply(doc: dict[str, Any]) -> None:
                 name = new_name
             _state_model(schemas[name], entity, create)
     _state_options(doc)
+    _state_social_kinds(doc["components"]["schemas"])
     _split_creates(doc)
+
+
+def _state_social_kinds(schemas: dict[str, Any]) -> None:
+    """A new social channel takes its kind's own fields and needs its kind's secrets
+    (services/integrations/social: "not a field of a telegram channel"), as a chain of
+    if/then/else on ``kind``."""
+    model = schemas.get("SocialChannelCreate")
+    kinds: dict[str, Any] = described().get("social_channel_kinds", {})
+    if model is None or not kinds:
+        return
+    every = {f for kind in kinds.values() for f in kind["fields"]}
+    rule: dict[str, Any] = {}
+    for name, kind in reversed(list(kinds.items())):
+        others = sorted(every - set(kind["fields"]))
+        then: dict[str, Any] = {"required": kind["required"]}
+        if others:
+            then["not"] = {"anyOf": [{"required": [f]} for f in others]}
+        branch = {
+            "if": {"properties": {"kind": {"const": name}}},
+            "then": then,
+        }
+        if rule:
+            branch["else"] = rule
+        rule = branch
+    model.update(rule)
+    for name in ("app_secret", "verify_token", "page_access_token", "secret_token", "secret"):
+        _drop_null(model.get("properties", {}).get(name, {}))
+    token = model.get("properties", {}).get("secret_token")
+    if token is not None:
+        token["pattern"] = r"^[A-Za-z0-9_-]{1,256}$"
+    for name in ("graph_url",):
+        for branch in _branches(model.get("properties", {}).get(name, {}), ("string",)):
+            branch["pattern"] = HTTP_URL_OR_EMPTY
+    first = next(iter(kinds))
+    model["examples"] = [
+        {"kind": first, "name": "Lead ads", **{f: "s3cret-value" for f in kinds[first]["required"]}}
+    ]
 
 
 def _split_creates(doc: dict[str, Any]) -> None:

@@ -113,6 +113,24 @@ def describe() -> dict[str, Any]:
     return {
         "entities": out,
         "options": {name: list(_load(where)) for name, where in OPTIONS.items()},
+        "social_channel_kinds": social_channel_kinds(),
+    }
+
+
+def social_channel_kinds() -> dict[str, Any]:
+    """Each kind of social channel's own fields (settings and secrets) and what a new
+    one of that kind needs (services/integrations/social)."""
+    domain = importlib.import_module("services.integrations.social.domain")
+    return {
+        kind: {
+            "fields": [*domain.SETTINGS[kind], *domain.SECRETS[kind]],
+            "required": [
+                *domain.REQUIRED_SECRETS[kind],
+                # a VK channel answers VK's confirmation request with it
+                *(["confirmation"] if kind == "vk" else []),
+            ],
+        }
+        for kind in domain.KINDS
     }
 
 

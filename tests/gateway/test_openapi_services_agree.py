@@ -20,7 +20,8 @@ from services.analytics.saved_store import check_widgets
 from services.feed import file_types
 from services.integrations.exchange.domain import clean_connection
 from services.integrations.mail.domain import clean_mailbox
-from services.integrations.social.domain import check_subscription
+from services.integrations.social.channels import split
+from services.integrations.social.domain import check_channel, check_subscription
 from services.leads.domain.distribution import clean_rule
 from services.leads.domain.process import clean_qualify
 from services.platform.errors import ValidationFailed
@@ -41,6 +42,14 @@ def _line(item: dict[str, Any]) -> None:
     clean_line("lines[0]", item, errors)
     if errors:
         raise ValidationFailed("bad line", errors)
+
+
+def _channel(body: dict[str, Any]) -> None:
+    _, settings, secrets = split(body["kind"], body)
+    check_channel(body["kind"], settings, secrets, True)
+
+
+FACEBOOK = {"kind": "facebook", "name": "Lead ads", "app_secret": "a", "verify_token": "v"}
 
 
 def _phone(line: dict[str, Any]) -> None:
@@ -132,6 +141,21 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any], list[Any]]] = {
             {"name": " ", "strategy": "round_robin"},
             {"name": "North", "strategy": None},
             {"name": "North", "strategy": "round_robin", "position": 2_000_000},
+        ],
+    ),
+    "SocialChannelCreate": (
+        _channel,
+        [
+            {**FACEBOOK, "page_access_token": "p", "page_id": "1234567890"},
+            {"kind": "telegram", "name": "Bot", "secret_token": "t-1_x", "language": "ru"},
+            {"kind": "vk", "name": "Group", "secret": "s", "confirmation": "c0de"},
+        ],
+        [
+            FACEBOOK,
+            {**FACEBOOK, "page_access_token": "p", "bot_username": "osprey_bot"},
+            {"kind": "telegram", "name": "Bot", "secret_token": "t-1_x", "group_id": "1"},
+            {"kind": "telegram", "name": "Bot", "secret_token": "not one!"},
+            {"kind": "vk", "name": "Group", "secret": "s"},
         ],
     ),
     "ContactPhoneIn": (

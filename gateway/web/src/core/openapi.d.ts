@@ -10218,7 +10218,16 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
-        /** SocialChannelCreate */
+        /**
+         * SocialChannelCreate
+         * @example {
+         *       "kind": "facebook",
+         *       "name": "Lead ads",
+         *       "app_secret": "s3cret-value",
+         *       "verify_token": "s3cret-value",
+         *       "page_access_token": "s3cret-value"
+         *     }
+         */
         SocialChannelCreate: {
             /** Name */
             name: string;
@@ -10250,17 +10259,17 @@ export interface components {
              * App Secret
              * @description facebook; write-only
              */
-            app_secret?: string | null;
+            app_secret?: string;
             /**
              * Verify Token
              * @description facebook; write-only
              */
-            verify_token?: string | null;
+            verify_token?: string;
             /**
              * Page Access Token
              * @description facebook; write-only
              */
-            page_access_token?: string | null;
+            page_access_token?: string;
             /**
              * Bot Username
              * @description telegram
@@ -10275,7 +10284,7 @@ export interface components {
              * Secret Token
              * @description telegram; write-only
              */
-            secret_token?: string | null;
+            secret_token?: string;
             /**
              * Group Id
              * @description vk
@@ -10290,7 +10299,7 @@ export interface components {
              * Secret
              * @description vk; write-only
              */
-            secret?: string | null;
+            secret?: string;
             /**
              * Kind
              * @enum {string}
@@ -48372,8 +48381,11 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Northwind Ltd",
-                 *       "kind": "facebook"
+                 *       "kind": "facebook",
+                 *       "name": "Lead ads",
+                 *       "app_secret": "s3cret-value",
+                 *       "verify_token": "s3cret-value",
+                 *       "page_access_token": "s3cret-value"
                  *     }
                  */
                 "application/json": components["schemas"]["SocialChannelCreate"];
