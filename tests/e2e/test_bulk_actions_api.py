@@ -248,3 +248,23 @@ def test_an_imports_restart_mid_job_finishes_it_doing_each_record_once(
         assert got[lead["id"]] == ("done", None)
         now = rep.get(f"/api/v1/leads/{lead['id']}").json()
         assert (now["notes"], now["version"]) == ("done once", lead["version"] + 1)
+
+
+def test_a_post_job_posts_once_on_each_record_s_feed(world: World, login: Login) -> None:
+    rep = login(world.rep_a1.email, world.rep_a1.password)
+    company = word(9)
+    leads = [create_lead(rep, contact_name=f"Feed {i}", account_name=company) for i in range(21)]
+    response = rep.post(
+        "/api/v1/bulk-actions",
+        json={"entity": "leads", "action": "post", "ids": [lead["id"] for lead in leads],
+              "text": "Met them all at the fair"},
+    )  # fmt: skip
+    assert response.status_code == 202, response.text
+    job = follow(rep, response.headers["location"])
+    assert (job["state"], job["done"], job["refused"]) == ("done", 21, 0)
+    for lead in leads:
+        posts = rep.get(
+            "/api/v1/posts",
+            params={"filter[related_type]": "lead", "filter[related_id]": lead["id"]},
+        ).json()["items"]
+        assert [p["text"] for p in posts] == ["Met them all at the fair"]
