@@ -91,16 +91,18 @@ Picked = list[tuple[str, int | None]]
 
 def check_bulk(data: Any, *, need_action: bool = True) -> dict[str, Any]:
     """``{entity, action, changes, text, ids, versions | query}`` checked (the gateway has
-    checked the change itself). Raises ``ValidationFailed`` naming the field."""
+    checked the change itself); without ``need_action`` (a count) what the action needs
+    is not asked. Raises ``ValidationFailed`` naming the field."""
     data = data if isinstance(data, dict) else {}
     entity, action = data.get("entity"), data.get("action")
     if entity not in TARGETS:
         raise failed("entity", "one of " + ", ".join(TARGETS))
     if need_action and action not in ACTIONS:
         raise failed("action", "one of " + ", ".join(ACTIONS))
-    if action == "post" and TARGETS[entity].feed_type is None:
+    posts = need_action and action == "post"
+    if posts and TARGETS[entity].feed_type is None:
         raise failed("action", f"{entity} have no feed")
-    if action == "post" and (not isinstance(data.get("text"), str) or not data["text"].strip()):
+    if posts and (not isinstance(data.get("text"), str) or not data["text"].strip()):
         raise failed("text", "post needs text")
     changes = data.get("changes") or {}
     if not isinstance(changes, dict):
