@@ -185,6 +185,23 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
     # services/platform/values.normalize_phone
     ("ContactPhoneIn", "phone"): {"pattern": PHONE_PATTERN},
     ("UserUpdate", "password"): {"minLength": 10},
+    # services/sales/domain/activities: who takes part, each a contact or a user once
+    **{
+        (model, "participants"): {
+            "maxItems": 100,
+            "uniqueItems": True,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type", "id"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["contact", "user"]},
+                    "id": {"type": "string", "format": "uuid"},
+                },
+            },
+        }
+        for model in ("ActivityCreate", "ActivityUpdate", "ActivityFields")
+    },
     # identity: a new user's password as every new password (how hard it is to guess is
     # judged there, and no schema can say it)
     ("UserCreate", "password"): {"minLength": 10},
@@ -196,6 +213,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "CareerCreate": ("account_id",),
     "MailboxCreate": ("email", "imap_host", "password"),
     "ExchangeConnectionCreate": ("email",),
+    # identity: a token says what it is for, what it may do and when it ends
+    "TokenCreate": ("name", "scopes", "expires_on"),
 }
 _EXCHANGE_NOT_NULL = (
     "auth",
@@ -337,6 +356,11 @@ TOGETHER: dict[str, dict[str, Any]] = {
 }
 #: path parameters that take one of those lists: name → the list
 PATH_OPTIONS: dict[str, str] = {"entity": "audit_entities"}
+#: path parameters the services read by a pattern: (path, name) → pattern
+PATH_PATTERNS: dict[tuple[str, str], str] = {
+    # services/identity/domain.PREFERENCE_KEY
+    ("/api/v1/me/preferences/{key}", "key"): r"^[a-z][a-z0-9_.-]{0,99}$",
+}
 
 
 @cache
@@ -359,7 +383,12 @@ def _drop_null(prop: dict[str, Any]) -> None:
     if "anyOf" in prop:
         prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "null"]
         if len(prop["anyOf"]) == 1:
-            prop.update(prop.pop("anyOf")[0])
+            branch = prop.pop("anyOf")[0]
+            # what is said beside the branch (an array's items' options) stays said
+            items = {**branch.get("items", {}), **prop.get("items", {})}
+            prop.update(branch)
+            if items:
+                prop["items"] = items
 
 
 def _state_options(doc: dict[str, Any]) -> None:
@@ -419,6 +448,9 @@ def _state_options(doc: dict[str, Any]) -> None:
     for path, item in doc["paths"].items():
         for operation in item.values():
             for param in operation.get("parameters", []):
+                pattern = PATH_PATTERNS.get((path, param["name"]))
+                if pattern and param["in"] == "path":
+                    param["schema"] = {**param["schema"], "pattern": pattern}
                 name = PATH_OPTIONS.get(param["name"])
                 if not path.startswith("/api/v1/audit/"):
                     continue

@@ -6,6 +6,7 @@ is judged by the document's own schema and by the service's own check."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from gateway.routers import files
 from gateway.routers.opportunities import StageFields
 from services.analytics.saved_store import check_widgets
 from services.feed import file_types
+from services.identity.domain import clean_preference
 from services.integrations.exchange.domain import clean_connection
 from services.integrations.mail.domain import clean_mailbox
 from services.integrations.social.channels import split
@@ -28,6 +30,7 @@ from services.platform.errors import ValidationFailed
 from services.platform.record_shares import clean_share
 from services.platform.values import InvalidValue, normalize_phone
 from services.processes.domain import clean_start
+from services.sales.domain.activities import clean_participants
 from services.sales.domain.records import clean_line
 
 U = "0190e2a4-7c1e-7000-8000-000000000001"
@@ -173,7 +176,7 @@ def document() -> dict[str, Any]:
 
 def _valid(document: dict[str, Any], model: str, body: Any) -> bool:
     schema = {**document["components"]["schemas"][model], "components": document["components"]}
-    return bool(jsonschema_rs.validator_for(schema).is_valid(body))
+    return bool(jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(body))
 
 
 def _taken(check: Callable[[Any], Any], body: Any) -> bool:
@@ -206,6 +209,40 @@ def test_a_file_is_answered_under_a_type_its_download_declares(document: dict[st
             d.split("/")[0] in ("*", main) and d.split("/")[1] in ("*", sub) for d in declared
         ), f"{kind} is in no declared media range of GET /files/{{file_id}}"
     assert files.router is not None
+
+
+def test_an_activity_s_participants_are_stated_as_the_sales_service_reads_them(
+    document: dict[str, Any],
+) -> None:
+    prop = document["components"]["schemas"]["ActivityUpdate"]["properties"]["participants"]
+    schema = {**prop, "components": document["components"]}
+    good = [[{"type": "contact", "id": U}, {"type": "user", "id": U}], None, []]
+    bad = [[{"type": "lead", "id": U}], [{"type": "user", "id": "x"}], [{"type": "user"}]]
+    for value in good:
+        assert not clean_participants(value)[1], value
+        assert jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(value), value
+    for value in bad:
+        assert clean_participants(value)[1], value
+        assert not jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(value), value
+
+
+def test_a_preference_key_is_stated_as_identity_reads_it(document: dict[str, Any]) -> None:
+    (param,) = document["paths"]["/api/v1/me/preferences/{key}"]["put"]["parameters"]
+    for key in ("lists.leads.columns", "theme", "a-b_c.d"):
+        clean_preference(key, 1)
+        assert re.search(param["schema"]["pattern"], key), key
+    for key in ("Leads", "0lists", "lists leads", "x" * 101):
+        with pytest.raises(ValidationFailed):
+            clean_preference(key, 1)
+        assert not re.search(param["schema"]["pattern"], key) or len(key) > 100, key
+
+
+def test_a_token_s_create_names_what_identity_requires(document: dict[str, Any]) -> None:
+    token = document["components"]["schemas"]["TokenCreate"]
+    assert set(token["required"]) == {"name", "scopes", "expires_on"}
+    for name in token["required"]:
+        assert "null" not in str(token["properties"][name]), name
+    assert "admin" in token["properties"]["scopes"]["items"]["enum"]
 
 
 def test_what_an_update_refuses_or_an_id_that_is_no_uuid_is_not_stated_otherwise(
@@ -247,7 +284,10 @@ def test_every_request_example_is_valid_by_the_json_schema_of_its_body(
                 continue
             schema = {**media["schema"], "components": document["components"]}
             errors = [
-                str(e) for e in jsonschema_rs.validator_for(schema).iter_errors(media["example"])
+                str(e)
+                for e in jsonschema_rs.validator_for(schema, validate_formats=True).iter_errors(
+                    media["example"]
+                )
             ]
             assert not errors, f"{method} {path}: {media['example']} {errors}"
             checked += 1

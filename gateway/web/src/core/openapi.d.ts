@@ -5309,7 +5309,10 @@ export interface components {
              * @description [{type: contact|user, id}], the whole set: a change replaces it
              */
             participants?: {
-                [key: string]: unknown;
+                /** @enum {string} */
+                type: "contact" | "user";
+                /** Format: uuid */
+                id: string;
             }[] | null;
             /** Owner Id */
             owner_id?: string | null;
@@ -5448,7 +5451,10 @@ export interface components {
              * @description [{type: contact|user, id}], the whole set: a change replaces it
              */
             participants?: {
-                [key: string]: unknown;
+                /** @enum {string} */
+                type: "contact" | "user";
+                /** Format: uuid */
+                id: string;
             }[] | null;
             /** Owner Id */
             owner_id?: string | null;
@@ -10960,18 +10966,18 @@ export interface components {
              * Name
              * @description what the token is for
              */
-            name: string | null;
+            name: string;
             /**
              * Scopes
              * @description e.g. leads:read, orders:write, admin (GET /me/token-scopes lists yours)
              */
-            scopes: string[] | null;
+            scopes: ("leads:read" | "leads:write" | "sales:read" | "sales:write" | "orders:read" | "orders:write" | "feed:read" | "feed:write" | "processes:read" | "processes:write" | "mail:read" | "mail:write" | "analytics:read" | "analytics:write" | "data:read" | "data:write" | "admin")[];
             /**
              * Expires On
              * Format: date
              * @description YYYY-MM-DD, after today and at most a year away; the token works through that day (UTC)
              */
-            expires_on: string | null;
+            expires_on: string;
         };
         /** TokenCreated */
         TokenCreated: {
@@ -12709,11 +12715,11 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "expires_on": "2026-12-31",
                  *       "name": "Northwind Ltd",
                  *       "scopes": [
                  *         "leads:read"
-                 *       ],
-                 *       "expires_on": "2026-12-31"
+                 *       ]
                  *     }
                  */
                 "application/json": components["schemas"]["TokenCreate"];
