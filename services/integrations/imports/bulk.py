@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 import eventlet
+import eventlet.queue
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.timer import timer
 
@@ -202,17 +203,37 @@ def do_one(
 
 
 def do_records(
-    rpcs: dict[str, Any], spec: dict[str, Any], records: list[tuple[str, int | None]],
+    rpcs: dict[str, Any], spec: dict[str, Any], records: list[tuple[int, str, int | None]],
     actor: dict[str, Any], job_id: str | None = None,
-) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """Each record's result, in the records' order, :data:`PARALLEL` in flight."""
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:  # fmt: skip
+    """``(seq, result)`` of the records ``(seq, id, version)`` as they are done,
+    :data:`PARALLEL` in flight: each group is what ended while the caller dealt with
+    the one before (a job stores each group before it takes more)."""
     pool = eventlet.GreenPool(PARALLEL)
+    ended: eventlet.queue.LightQueue = eventlet.queue.LightQueue()
 
-    def one(record: tuple[str, int | None]) -> dict[str, Any]:
-        key = f"bulk-action:{job_id}:{record[0]}" if job_id else None
-        return do_one(rpcs, spec, record[0], record[1], actor, key)
+    def one(seq: int, record_id: str, version: int | None) -> None:
+        key = f"bulk-action:{job_id}:{record_id}" if job_id else None
+        try:
+            ended.put((seq, do_one(rpcs, spec, record_id, version, actor, key)))
+        except Exception as exc:  # noqa: BLE001 - raised where the results are read
+            ended.put((seq, exc))
 
-    yield from pool.imap(one, records)
+    def start_all() -> None:
+        for record in records:
+            pool.spawn_n(one, *record)  # waits while PARALLEL are in flight
+
+    eventlet.spawn_n(start_all)
+    left = len(records)
+    while left:
+        group = [ended.get()]
+        while not ended.empty():
+            group.append(ended.get_nowait())
+        left -= len(group)
+        for _, result in group:
+            if isinstance(result, Exception):
+                raise result
+        yield group
 
 
 def answer(spec: dict[str, Any], state: str, created: datetime, total: int,
@@ -252,7 +273,10 @@ class BulkActionsRpc(ImportsBase):
         if spec["ids"] is None or len(spec["ids"]) > NOW_MAX:
             raise failed("ids", f"at most {NOW_MAX} ids are done at once; more are a job")
         picked = selection(self.rpcs(), spec, actor)
-        results = list(do_records(self.rpcs(), spec, picked, actor))
+        records = [(n, record_id, version) for n, (record_id, version) in enumerate(picked)]
+        ended = sorted(r for group in do_records(self.rpcs(), spec, records, actor)
+                       for r in group)  # fmt: skip
+        results = [result for _, result in ended]
         return answer(spec, "done", created, len(picked), results, new_id())
 
     @rpc(expected_exceptions=EXPECTED)
@@ -325,7 +349,7 @@ class BulkActionsRpc(ImportsBase):
             self.db.commit()
         deadline = time.monotonic() + SLICE_SECONDS
         while time.monotonic() < deadline:
-            batch = bulk_store.pending(self.db, job.id, PARALLEL * 4)
+            batch = bulk_store.pending(self.db, job.id, PARALLEL * 8)
             self.db.commit()
             if not batch:
                 bulk_store.update_job(
@@ -333,10 +357,9 @@ class BulkActionsRpc(ImportsBase):
                 )
                 self.db.commit()
                 return
-            records = [(r.record_id, r.version) for r in batch]
-            for row, result in zip(batch, do_records(rpcs, spec, records, job.actor, job.id),
-                                   strict=True):  # fmt: skip
-                bulk_store.record_result(self.db, job.id, row.seq, result, utcnow())
+            records = [(r.seq, r.record_id, r.version) for r in batch]
+            for group in do_records(rpcs, spec, records, job.actor, job.id):
+                bulk_store.record_results(self.db, job.id, group, utcnow())
                 self.db.commit()
         # let the next tick (of this or another instance) take it up again
         bulk_store.update_job(self.db, job.id, leased_until=utcnow())

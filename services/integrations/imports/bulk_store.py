@@ -112,18 +112,36 @@ def pending(db: Any, job_id: str, limit: int) -> list[Any]:
     ).all()
 
 
-def record_result(db: Any, job_id: str, seq: int, result: dict[str, Any], now: datetime) -> None:
-    """One record's result and the job's counts (the caller commits them together)."""
+def record_results(
+    db: Any, job_id: str, ended: list[tuple[int, dict[str, Any]]], now: datetime
+) -> None:
+    """Records' results ``(seq, result)`` and the job's counts, in two statements (the
+    caller commits them together)."""
+    rows = sa.values(
+        sa.column("seq", sa.Integer),
+        sa.column("outcome", sa.String),
+        sa.column("status", sa.Integer),
+        sa.column("reason", sa.Text),
+        name="ended",
+    ).data([(seq, r["outcome"], r["status"], r["reason"]) for seq, r in ended])
     db.execute(
         bulk_records.update()
-        .where(bulk_records.c.job_id == job_id, bulk_records.c.seq == seq)
-        .values(outcome=result["outcome"], status=result["status"], reason=result["reason"])
+        .where(bulk_records.c.job_id == job_id, bulk_records.c.seq == rows.c.seq)
+        .values(
+            outcome=rows.c.outcome,
+            status=sa.cast(rows.c.status, sa.Integer),
+            reason=sa.cast(rows.c.reason, sa.Text),
+        )
     )
-    counter = bulk_actions.c.done if result["outcome"] == "done" else bulk_actions.c.refused
+    done = sum(1 for _, r in ended if r["outcome"] == "done")
     db.execute(
         bulk_actions.update()
         .where(bulk_actions.c.id == job_id)
-        .values({counter: counter + 1, "leased_until": now + LEASE})
+        .values(
+            done=bulk_actions.c.done + done,
+            refused=bulk_actions.c.refused + (len(ended) - done),
+            leased_until=now + LEASE,
+        )
     )
 
 
