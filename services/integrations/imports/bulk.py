@@ -17,12 +17,14 @@ A job is a row of ``bulk_actions`` and its selection rows of ``bulk_records`` (a
 a filter matches is read once, at the job's start, with the versions read then). The
 timer claims a waiting job with a lease (``FOR UPDATE SKIP LOCKED``: instances share
 the jobs, and one whose runner died is taken over when its lease ends) and works on it
-for a second at a time; each record's result is committed with the job's counts
-before the next is begun, so a restarted service resumes after the last record done
-and does none twice (a post is also sent with an idempotency key of the job and record,
-so even a record in flight when the process was killed is posted once; an update or
-deletion in flight then is refused as stale rather than done twice). Ended jobs are
-answered for an hour, then pruned.
+for a second at a time; the records' results are committed with the job's counts as
+they end (what ended while the ones before were being written, together), before
+more records are begun, so at most the four in flight have no stored result: a
+restarted service resumes after the records stored and does none twice (a post is
+also sent with an idempotency key of the job and record, so even a record in flight
+when the process was killed is posted once; an update or deletion in flight then is
+refused as stale rather than done twice). Ended jobs are answered for an hour, then
+pruned.
 """
 
 from __future__ import annotations
