@@ -22,8 +22,9 @@ they end (what ended while the ones before were being written, together), before
 more records are begun, so at most the four in flight have no stored result: a
 restarted service resumes after the records stored and does none twice (a post is
 also sent with an idempotency key of the job and record, so even a record in flight
-when the process was killed is posted once; an update or deletion in flight then is
-refused as stale rather than done twice). Ended jobs are answered for an hour, then
+when the process was killed is posted once; a deletion, or an update with the version
+the caller saw, in flight then is refused rather than done twice; an update without a
+version would be made again with the same values). Ended jobs are answered for an hour, then
 pruned.
 """
 
