@@ -14,8 +14,8 @@ from .invoices import InvoicesRpc
 from .orders import OrdersRpc
 from .pdf import InvoicePdfRpc
 from .proposals import ProposalsHandlers
-from .settings import SettingsRpc
 from .search import SearchRpc
+from .settings import SettingsRpc
 from .shares import SharesRpc
 
 
