@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from services.integrations.sync import cursors as cursor_store
 from services.integrations.sync import leases
 from services.platform.access import Actor
 from services.platform.errors import (
@@ -25,7 +26,7 @@ from services.platform.values import parse_expected_version
 
 from . import domain, store
 from .dependencies import ExchangeBase, ExchangeError
-from .models import connections
+from .models import connections, cursors
 from .runner import connection_dict, holder_name, open_secret, run_sync
 from .sync import SERVICE_ACTOR, Remote
 
@@ -216,6 +217,8 @@ class ConnectionsRpc(ExchangeBase):
                 values[key] = changes[key]
         values["settings"] = settings
         values["next_sync_at"] = datetime.now(UTC)
+        for key in domain.cursors_to_restart(dict(row.settings), settings):
+            cursor_store.drop_cursor(self.db, cursors, connection_id, key)
         row = store.update_connection(self.db, connection_id, values)
         self.db.commit()
         return store.dump_connection(row)

@@ -6,7 +6,7 @@ meeting has. Pure functions: no exchangelib, no database, no Nameko."""
 from __future__ import annotations
 
 import calendar as _calendar
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -478,3 +478,24 @@ def _date(value: Any) -> date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def cursors_to_restart(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The CRM-side cursors a change of settings makes stale, so the next sync walks
+    those records again (links keep anything from being made twice): another choice of
+    contacts to send (which, the chosen ones, the folder they go to) sends contacts
+    again — the export cursor only sees what changed since the last export, and a
+    contact chosen now may not have changed for months; the calendar or the tasks
+    turned on send the owner's meetings or tasks again."""
+    out: list[str] = []
+    if (
+        any(before.get(key) != after.get(key) for key in ("export_contacts", "export_contact_ids"))
+        or (before.get("contact_folders") or ["contacts"])[:1]
+        != (after.get("contact_folders") or ["contacts"])[:1]
+    ):
+        out.append("crm:contacts")
+    if after.get("sync_calendar") and not before.get("sync_calendar"):
+        out.append("crm:meetings")
+    if after.get("sync_tasks") and not before.get("sync_tasks"):
+        out.append("crm:tasks")
+    return out
