@@ -13,7 +13,7 @@ from nameko.extensions import DependencyProvider
 from services.platform.config import settings
 from services.platform.db import Database, create_db_engine, make_sessionmaker
 
-from . import domain, store
+from . import passwords, store
 from .models import metadata
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,11 @@ class Settings(DependencyProvider):
     ``OSPREY_TOKEN_TTL_HOURS``."""
 
     def setup(self) -> None:
-        if domain.fast_hashing():
+        if passwords.fast_hashing():
             log.warning(
                 "%s is set: passwords are hashed with a cheap test profile; "
                 "never set it outside the test suite",
-                domain.FAST_HASHING_VARIABLE,
+                passwords.FAST_HASHING_VARIABLE,
             )
         config = self.container.config
         self.value = IdentitySettings(
@@ -62,11 +62,11 @@ class Bootstrap(DependencyProvider):
     # in start() races the RPC consumer, and a login right after start-up could miss
     # the admin. Every setup() finishes before any start() begins.
     def setup(self) -> None:
-        if domain.fast_hashing():
+        if passwords.fast_hashing():
             log.warning(
                 "%s is set: passwords are hashed with a cheap test profile; "
                 "never set it outside the test suite",
-                domain.FAST_HASHING_VARIABLE,
+                passwords.FAST_HASHING_VARIABLE,
             )
         config = self.container.config
         email = _setting(config, "ADMIN_EMAIL", settings().admin_email)

@@ -27,7 +27,7 @@ from services.platform.ids import new_id
 from services.platform.listing import Filter, ListSpec, Sort, fetch_page
 from services.platform.records import not_found
 
-from . import domain, rights_store
+from . import domain, passwords, rights_store
 from .models import LoginFailure, Preference, Role, Team, Token, User, user_roles
 from .schemas import dump_role, dump_user
 
@@ -65,7 +65,7 @@ def _off_hub(fn: Callable[..., T], *args: Any) -> T:
 
 
 def hash_password(password: str) -> str:
-    return _off_hub(domain.hash_password, password)
+    return _off_hub(passwords.hash_password, password)
 
 
 # --- roles ------------------------------------------------------------------------------
@@ -440,7 +440,7 @@ def login(
     check_throttle(db, domain.throttle_keys(lookup, address))
     user = db.scalar(sa.select(User).where(User.email == lookup)) if lookup else None
     matches, needs_rehash = _off_hub(
-        domain.verify_password, user.password_hash if user else None, password
+        passwords.verify_password, user.password_hash if user else None, password
     )
     if user is None or not matches or not user.is_active:
         raise Unauthenticated(domain.LOGIN_FAILED)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.identity import domain, team_rules
+from services.identity import domain, passwords, team_rules
 from services.platform.access import Actor
 from services.platform.errors import Conflict, PermissionDenied, Unauthenticated, ValidationFailed
 
@@ -140,20 +140,20 @@ def test_a_team_needs_a_name_and_a_manager_id_if_any():
 
 
 def test_passwords_verify_and_wrong_ones_do_not():
-    hashed = domain.hash_password("correct horse")
+    hashed = passwords.hash_password("correct horse")
     assert hashed.startswith("$argon2id$")
-    assert domain.verify_password(hashed, "correct horse") == (True, False)
-    assert domain.verify_password(hashed, "wrong horse") == (False, False)
+    assert passwords.verify_password(hashed, "correct horse") == (True, False)
+    assert passwords.verify_password(hashed, "wrong horse") == (False, False)
     # no user: a dummy hash is verified, and it never matches
-    assert domain.verify_password(None, "correct horse") == (False, False)
-    assert domain.verify_password("not a hash", "correct horse") == (False, False)
+    assert passwords.verify_password(None, "correct horse") == (False, False)
+    assert passwords.verify_password("not a hash", "correct horse") == (False, False)
 
 
 def test_an_old_hash_asks_to_be_rehashed():
     from argon2 import PasswordHasher
 
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("correct horse")
-    assert domain.verify_password(weak, "correct horse") == (True, True)
+    assert passwords.verify_password(weak, "correct horse") == (True, True)
 
 
 def test_login_input_never_says_which_part_was_wrong():
@@ -207,19 +207,19 @@ def test_seeded_roles_are_the_three_the_api_names():
 
 
 def test_the_real_profile_unless_the_test_suites_cheap_one_is_asked_for(monkeypatch):
-    monkeypatch.delenv(domain.FAST_HASHING_VARIABLE, raising=False)
-    domain.password_hasher.cache_clear()
+    monkeypatch.delenv(passwords.FAST_HASHING_VARIABLE, raising=False)
+    passwords.password_hasher.cache_clear()
     try:
-        real = domain.hash_password("correct horse")
+        real = passwords.hash_password("correct horse")
         assert real.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-        monkeypatch.setenv(domain.FAST_HASHING_VARIABLE, "1")
-        domain.password_hasher.cache_clear()
-        cheap = domain.hash_password("correct horse")
+        monkeypatch.setenv(passwords.FAST_HASHING_VARIABLE, "1")
+        passwords.password_hasher.cache_clear()
+        cheap = passwords.hash_password("correct horse")
         assert cheap.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
-        assert domain.verify_password(real, "correct horse")[0]
-        monkeypatch.delenv(domain.FAST_HASHING_VARIABLE)
-        domain.password_hasher.cache_clear()
+        assert passwords.verify_password(real, "correct horse")[0]
+        monkeypatch.delenv(passwords.FAST_HASHING_VARIABLE)
+        passwords.password_hasher.cache_clear()
         # a cheap hash met by the real profile is rehashed at the next login
-        assert domain.verify_password(cheap, "correct horse") == (True, True)
+        assert passwords.verify_password(cheap, "correct horse") == (True, True)
     finally:
-        domain.password_hasher.cache_clear()
+        passwords.password_hasher.cache_clear()

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from services.identity import domain
+from services.identity import domain, passwords
 from services.platform.errors import Unauthenticated
 
 USER_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
@@ -15,10 +15,10 @@ USER_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 def test_no_user_never_logs_in_even_with_the_dummy_hashs_own_password(monkeypatch):
     # The dummy hash stands in for a user who does not exist; should its random
     # password ever be guessed, that must still not be a match.
-    dummy = domain.hash_password("the dummy's password")
-    monkeypatch.setattr(domain, "_dummy_hash", lambda: dummy)
-    assert domain.verify_password(None, "the dummy's password") == (False, False)
-    assert domain.verify_password(dummy, "the dummy's password") == (True, False)
+    dummy = passwords.hash_password("the dummy's password")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    assert passwords.verify_password(None, "the dummy's password") == (False, False)
+    assert passwords.verify_password(dummy, "the dummy's password") == (True, False)
 
 
 def test_a_password_of_exactly_the_maximum_length_is_looked_up_as_given():
