@@ -161,7 +161,7 @@ def create_plans(engine: sa.Engine, lead_id: str, actor: dict[str, Any]) -> dict
     """``EXPLAIN (ANALYZE, BUFFERS)`` of the statements a GET and a create run, with
     the values one of them would bind (the INSERT is rolled back)."""
     from services.leads.duplicates_store import _CANDIDATES
-    from services.leads.models import Lead, LeadNameKey
+    from services.leads.models import Lead, LeadNameKey, LeadShare
     from services.leads.store import _INSERT_LEAD, _LEAD_COLUMNS, _LEAD_ROW
     from services.platform.access import Actor
     from services.platform.events import utcnow
@@ -176,7 +176,14 @@ def create_plans(engine: sa.Engine, lead_id: str, actor: dict[str, Any]) -> dict
         return compiled.replace("%(lead_id)s::UUID", "CAST(:lead_id AS uuid)")
 
     name = "Bench Contact 1-17"
-    allowed = Allowed(Actor.from_dict(actor), Lead.id, Lead.owner_id, Lead.team_id)
+    allowed = Allowed(
+        Actor.from_dict(actor),
+        Lead.id,
+        Lead.owner_id,
+        Lead.team_id,
+        entity="leads",
+        shares=LeadShare.__table__,
+    )
     with engine.connect() as conn:
         seqs, similarities = conn.execute(
             sa.text(
@@ -187,7 +194,12 @@ def create_plans(engine: sa.Engine, lead_id: str, actor: dict[str, Any]) -> dict
             {"name": name},
         ).one()
     records = _nearest_records_statement(
-        LeadNameKey.key, Lead.name_key, Lead.id, Lead.owner_id, Lead.team_id
+        LeadNameKey.key,
+        Lead.name_key,
+        Lead.id,
+        Lead.owner_id,
+        Lead.team_id,
+        LeadShare.__table__.fullname,
     )
     now = utcnow()
     new_lead = {
