@@ -21,6 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from .listing import MAX_LIMIT
+from .openapi_rules import (
+    HTTP_URL_OR_EMPTY,
+    TOGETHER,
+    branches,
+    drop_null,
+    state_rules,
+    state_social_kinds,
+)
 
 ENTITY_FIELDS = Path(__file__).with_name("entity_fields.json")
 #: collections whose records an entity describes: path segment → entity
@@ -49,8 +57,6 @@ NOT_BLANK = r"\S"
 _TEXT_TYPES = frozenset({"string", "text", "email", "phone"})
 #: a host name or address as the mail service takes it (services/integrations/mail/domain)
 HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
-#: an http(s) address, or empty for none
-HTTP_URL_OR_EMPTY = r"^(https?://|$)"
 #: an outbound webhook's address: http(s) and a host
 WEBHOOK_URL = r"^https?://[^\s/]+"
 #: a browser's Origin: http(s), a host, perhaps a port and a lone trailing slash
@@ -115,7 +121,13 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
     ("LookupUpdate", "position"): {"minimum": 0, "maximum": 1_000_000},
     # a plan's period starts on the first day of a month (of a quarter, of a year)
     ("ForecastCreate", "period_start"): {"pattern": r"^[0-9]{4}-[0-9]{2}-01$"},
-    ("LeadMergeIn", "lead_ids"): {"items": {"type": "string", "format": "uuid"}, "minItems": 1},
+    # services/leads/domain/duplicates.clean_merge_ids: 1 to MAX_MERGE others, none twice
+    ("LeadMergeIn", "lead_ids"): {
+        "items": {"type": "string", "format": "uuid"},
+        "minItems": 1,
+        "maxItems": 20,
+        "uniqueItems": True,
+    },
     # identity's new passwords: at least 10 characters (and hard to guess, judged there)
     ("PasswordReset", "password"): {"minLength": 10},
     ("MailboxCreate", "password"): {"minLength": 1, "maxLength": 1024},
@@ -301,58 +313,11 @@ NOT_TAKEN_BY_UPDATE: dict[str, tuple[str, ...]] = {
 }
 
 
-def _exactly_one(first: str, second: str) -> dict[str, Any]:
-    """One of two fields, not both (as if/then/else: a generated client still reads the
-    body as one model; oneOf would make it two)."""
-    return {
-        "if": {"required": [first]},
-        "then": {"not": {"required": [second]}},
-        "else": {"required": [second]},
-    }
-
-
-#: what an invoice of an order takes from it (services/orders/domain.FROM_ORDER)
-FROM_ORDER = ("currency", "total", "tax_total", "account_id")
 #: bodies a create shares with an update, whose create needs these fields (their
 #: service answers "is required"): model → fields; the create gets a model of its own
 CREATE_REQUIRED: dict[str, tuple[str, ...]] = {
     "DistributionRuleFields": ("name", "strategy"),
     "ScoringRuleFields": ("name", "field", "operator", "points"),
-}
-#: bodies whose fields exclude or need each other, as their services check them (null
-#: counts as left out there, so these fields take no null, :data:`NO_NULL`): model →
-#: keywords of the body's schema
-TOGETHER: dict[str, dict[str, Any]] = {
-    # services/platform/record_shares: a user or a team, not both
-    "RecordShareIn": _exactly_one("user_id", "team_id"),
-    "LeadShareIn": _exactly_one("user_id", "team_id"),
-    # services/sales/domain/forecasts: a user's plan or a team's
-    "ForecastCreate": _exactly_one("owner_id", "team_id"),
-    # services/feed/posts: on a channel or on a record
-    "PostIn": _exactly_one("channel_id", "related"),
-    # services/leads/domain/process: a contact picked or made; an account picked, made
-    # or neither
-    "QualifyIn": {
-        **_exactly_one("contact_id", "contact"),
-        "dependentSchemas": {"account_id": {"not": {"required": ["account"]}}},
-    },
-    # services/orders/domain: an invoice of an order (its money and account come from
-    # it), or one made by hand with its currency and total
-    "InvoiceCreate": {
-        "if": {"required": ["order_id"]},
-        "then": {"not": {"anyOf": [{"required": [name]} for name in FROM_ORDER]}},
-        "else": {"required": ["currency", "total"]},
-    },
-    # services/processes/domain.clean_start: the record a process runs for, or none
-    "StartIn": {"dependentRequired": {"record_type": ["record_id"], "record_id": ["record_type"]}},
-    # services/integrations/exchange/domain.clean_connection: the password basic
-    # sign-in needs, or the token OAuth2 needs
-    "ExchangeConnectionCreate": {
-        "if": {"required": ["auth"], "properties": {"auth": {"const": "oauth2"}}},
-        "then": {"required": ["access_token"]},
-        "else": {"required": ["password"]},
-        "examples": [{"email": "ann.lee@example.com", "password": "plum-orbit-castle-72"}],
-    },
 }
 #: path parameters that take one of those lists: name → the list
 PATH_OPTIONS: dict[str, str] = {"entity": "audit_entities"}
@@ -379,24 +344,11 @@ def options(name: str) -> list[str]:
     return found
 
 
-def _drop_null(prop: dict[str, Any]) -> None:
-    if "anyOf" in prop:
-        prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "null"]
-        if len(prop["anyOf"]) == 1:
-            branch = prop.pop("anyOf")[0]
-            # what is said beside the branch (an array's items' options) stays said
-            items = {**branch.get("items", {}), **prop.get("items", {})}
-            prop.update(branch)
-            if items:
-                prop["items"] = items
-
-
 def _state_options(doc: dict[str, Any]) -> None:
     schemas = doc["components"]["schemas"]
     for (model, field), keywords in KEYWORDS.items():
         prop = schemas.get(model, {}).get("properties", {}).get(field)
-        branches = _branches(prop or {}, ("string", "integer", "array"))
-        for branch in branches:
+        for branch in branches(prop or {}, ("string", "integer", "array")):
             branch.update(keywords)
     for model, names in REQUIRED.items():
         found = schemas.get(model)
@@ -404,14 +356,14 @@ def _state_options(doc: dict[str, Any]) -> None:
             continue
         found["required"] = sorted({*found.get("required", []), *names})
         for name in names:
-            _drop_null(found.get("properties", {}).get(name, {}))
+            drop_null(found.get("properties", {}).get(name, {}))
     report = schemas.get("Widget", {}).get("properties", {}).get("report")
     if report is not None:  # a widget's report: at least the entity it counts
         report["required"] = ["entity"]
         report["properties"] = {"entity": {"type": "string", "enum": options("report_entities")}}
     reopen = schemas.get("ReopenIn", {}).get("properties", {}).get("stage")
     closed = set(options("lead_closed_stages"))
-    for branch in _branches(reopen or {}, ("string",)):
+    for branch in branches(reopen or {}, ("string",)):
         branch["enum"] = [s for s in options("lead_stages") if s not in closed]
     rights = (
         doc["paths"]
@@ -428,7 +380,7 @@ def _state_options(doc: dict[str, Any]) -> None:
         for name in names:
             prop = schemas.get(model, {}).get("properties", {}).get(name)
             if prop is not None:
-                _drop_null(prop)
+                drop_null(prop)
     for model, names in NOT_IN_UPDATE.items():
         for name in names:
             prop = schemas.get(model, {}).get("properties", {}).get(name)
@@ -443,7 +395,7 @@ def _state_options(doc: dict[str, Any]) -> None:
             schemas[model].update(copy.deepcopy(keywords))
     for (model, field), name in BODY_OPTIONS.items():
         prop = schemas.get(model, {}).get("properties", {}).get(field)
-        for branch in _branches(prop or {}, ("string",)):
+        for branch in branches(prop or {}, ("string",)):
             branch["enum"] = options(name)
     for path, item in doc["paths"].items():
         for operation in item.values():
@@ -479,24 +431,18 @@ def _state_lines(schemas: dict[str, Any]) -> None:
             if name not in LINE_DECIMALS:
                 continue
             pattern, bounds = LINE_DECIMALS[name]
-            for branch in _branches(prop, ("string",)):
+            for branch in branches(prop, ("string",)):
                 branch["pattern"] = pattern
-            for branch in _branches(prop, ("integer",)):
+            for branch in branches(prop, ("integer",)):
                 branch.update(bounds)
             if "anyOf" in prop:  # a float's decimals are not a schema's to count
                 prop["anyOf"] = [b for b in prop["anyOf"] if b.get("type") != "number"]
 
 
-def _branches(prop: dict[str, Any], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    if prop.get("type") in kinds:
-        return [prop]
-    return [b for b in prop.get("anyOf", []) if b.get("type") in kinds]
-
-
 def _state_field(prop: dict[str, Any], field: dict[str, Any], required: bool) -> None:
     """One property made to say what the field takes (never more than its JSON type)."""
     kind = field["type"]
-    strings = _branches(prop, ("string",))
+    strings = branches(prop, ("string",))
     for branch in strings:
         if kind in _TEXT_TYPES and "max_length" in field:
             branch["maxLength"] = field["max_length"]
@@ -517,7 +463,7 @@ def _state_field(prop: dict[str, Any], field: dict[str, Any], required: bool) ->
             branch["pattern"] = PERCENT_PATTERN
         if required and kind in _TEXT_TYPES:
             branch["pattern"] = NOT_BLANK
-    for branch in _branches(prop, ("integer", "number")):
+    for branch in branches(prop, ("integer", "number")):
         if kind == "integer":
             if "minimum" in field:
                 branch["minimum"] = field["minimum"]
@@ -529,7 +475,7 @@ def _state_field(prop: dict[str, Any], field: dict[str, Any], required: bool) ->
             branch["minimum"], branch["maximum"] = 0, MAX_MONEY
     if required:
         # a required field's value: null or empty is what "missing" means to the service
-        _drop_null(prop)
+        drop_null(prop)
 
 
 def _state_model(model: dict[str, Any], entity: dict[str, Any], create: bool) -> None:
@@ -595,45 +541,9 @@ def apply(doc: dict[str, Any]) -> None:
                 name = new_name
             _state_model(schemas[name], entity, create)
     _state_options(doc)
-    _state_social_kinds(doc["components"]["schemas"])
+    state_social_kinds(doc["components"]["schemas"], described().get("social_channel_kinds", {}))
     _split_creates(doc)
-
-
-def _state_social_kinds(schemas: dict[str, Any]) -> None:
-    """A new social channel takes its kind's own fields and needs its kind's secrets
-    (services/integrations/social: "not a field of a telegram channel"), as a chain of
-    if/then/else on ``kind``."""
-    model = schemas.get("SocialChannelCreate")
-    kinds: dict[str, Any] = described().get("social_channel_kinds", {})
-    if model is None or not kinds:
-        return
-    every = {f for kind in kinds.values() for f in kind["fields"]}
-    rule: dict[str, Any] = {}
-    for name, kind in reversed(list(kinds.items())):
-        others = sorted(every - set(kind["fields"]))
-        then: dict[str, Any] = {"required": kind["required"]}
-        if others:
-            then["not"] = {"anyOf": [{"required": [f]} for f in others]}
-        branch = {
-            "if": {"properties": {"kind": {"const": name}}},
-            "then": then,
-        }
-        if rule:
-            branch["else"] = rule
-        rule = branch
-    model.update(rule)
-    for name in ("app_secret", "verify_token", "page_access_token", "secret_token", "secret"):
-        _drop_null(model.get("properties", {}).get(name, {}))
-    token = model.get("properties", {}).get("secret_token")
-    if token is not None:
-        token["pattern"] = r"^[A-Za-z0-9_-]{1,256}$"
-    for name in ("graph_url",):
-        for branch in _branches(model.get("properties", {}).get(name, {}), ("string",)):
-            branch["pattern"] = HTTP_URL_OR_EMPTY
-    first = next(iter(kinds))
-    model["examples"] = [
-        {"kind": first, "name": "Lead ads", **{f: "s3cret-value" for f in kinds[first]["required"]}}
-    ]
+    state_rules(doc["components"]["schemas"], described())
 
 
 def _split_creates(doc: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ ports, folders, addresses) and answers 422 naming the field.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .schemas import Request, Response
 
@@ -190,9 +190,17 @@ class SubjectRuleList(Response):
 
 
 class TemplateIn(Request):
-    name: str | None = None
-    subject: str | None = None
-    body: str | None = None
+    """A template's changes (services/integrations/mail/domain.clean_template)."""
+
+    name: str = Field(None, max_length=200, pattern=r"\S", description="not blank")
+    subject: str = Field(None, max_length=998, description="with merge fields")
+    body: str = Field(None, max_length=200_000, description="with merge fields")
+
+
+class TemplateCreate(TemplateIn):
+    """A new template: its name, subject and body."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["name", "subject", "body"]})
 
 
 class TemplateOut(Response):

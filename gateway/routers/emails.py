@@ -25,6 +25,7 @@ from ..schemas_mail import (
     SubjectRuleIn,
     SubjectRuleList,
     SubjectRuleOut,
+    TemplateCreate,
     TemplateIn,
     TemplateList,
     TemplateOut,
@@ -217,7 +218,7 @@ async def list_mail_templates(
     operation_id="create_email_template",
 )
 async def create_mail_template(
-    body: TemplateIn,
+    body: TemplateCreate,
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> dict[str, Any]:

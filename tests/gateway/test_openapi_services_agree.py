@@ -21,10 +21,12 @@ from services.analytics.saved_store import check_widgets
 from services.feed import file_types
 from services.identity.domain import clean_preference
 from services.integrations.exchange.domain import clean_connection
-from services.integrations.mail.domain import clean_mailbox
+from services.integrations.mail.domain import clean_mailbox, clean_template
 from services.integrations.social.channels import split
 from services.integrations.social.domain import check_channel, check_subscription
-from services.leads.domain.distribution import clean_rule
+from gateway.routers.bulk import BulkActionIn
+from services.leads.domain.distribution import check_rule, clean_rule, new_rule
+from services.leads.domain.scoring import clean_scoring_rule
 from services.leads.domain.process import clean_qualify
 from services.platform.errors import ValidationFailed
 from services.platform.record_shares import clean_share
@@ -52,6 +54,20 @@ def _channel(body: dict[str, Any]) -> None:
     check_channel(body["kind"], settings, secrets, True)
 
 
+def _new_distribution_rule(body: dict[str, Any]) -> None:
+    # as the leads service makes one: the fields checked, then the rule as a whole
+    check_rule(new_rule(clean_rule(body, creating=True)))
+
+
+def _bulk_action(body: dict[str, Any]) -> None:
+    try:
+        BulkActionIn.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed("bad bulk action", [{"field": "body", "message": str(exc)}])
+
+
+RULE = {"name": "Hot", "field": "stage", "points": 10}
+BULK = {"entity": "leads", "ids": [U]}
 FACEBOOK = {"kind": "facebook", "name": "Lead ads", "app_secret": "a", "verify_token": "v"}
 
 
@@ -136,9 +152,16 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any], list[Any]]] = {
         ],
     ),
     "DistributionRuleCreate": (
-        lambda body: clean_rule(body, creating=True),
-        [{"name": "North", "strategy": "round_robin", "owner_ids": [U]}],
+        _new_distribution_rule,
         [
+            {"name": "North", "strategy": "round_robin", "owner_ids": [U]},
+            {"name": "North", "strategy": "fixed_owner", "fixed_owner_id": U},
+        ],
+        [
+            {"name": "North", "strategy": "round_robin"},
+            {"name": "North", "strategy": "least_open", "owner_ids": []},
+            {"name": "North", "strategy": "round_robin", "owner_ids": [U, U]},
+            {"name": "North", "strategy": "fixed_owner"},
             {"name": "North"},
             {"strategy": "round_robin"},
             {"name": " ", "strategy": "round_robin"},
@@ -159,6 +182,60 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any], list[Any]]] = {
             {"kind": "telegram", "name": "Bot", "secret_token": "t-1_x", "group_id": "1"},
             {"kind": "telegram", "name": "Bot", "secret_token": "not one!"},
             {"kind": "vk", "name": "Group", "secret": "s"},
+        ],
+    ),
+    "ScoringRuleCreate": (
+        clean_scoring_rule,
+        [
+            {**RULE, "operator": "equals", "value": "handoff"},
+            {**RULE, "operator": "in", "value": ["handoff", "nurturing"]},
+            {**RULE, "operator": "is_set"},
+            {**RULE, "field": "email", "operator": "contains", "value": "@example"},
+            {**RULE, "field": "created_at", "operator": "gte", "value": "2026-03-01"},
+            {**RULE, "field": "owner_id", "operator": "not_equals", "value": U},
+            {**RULE, "field": "region", "operator": "equals", "value": 7},
+        ],
+        [
+            {**RULE, "operator": "equals"},
+            {**RULE, "operator": "equals", "value": "planet"},
+            {**RULE, "operator": "in", "value": []},
+            {**RULE, "operator": "in", "value": ["handoff", "planet"]},
+            {**RULE, "operator": "is_empty", "value": "x"},
+            {**RULE, "field": "email", "operator": "contains", "value": " "},
+            {**RULE, "field": "created_at", "operator": "lte", "value": "soon"},
+            {**RULE, "field": "owner_id", "operator": "equals", "value": "someone"},
+            {**RULE, "field": "region", "operator": "equals", "value": [1]},
+        ],
+    ),
+    "BulkActionIn": (
+        _bulk_action,
+        [
+            {**BULK, "action": "assign", "owner_id": U},
+            {**BULK, "action": "update", "changes": {"region": "North"}},
+            {**BULK, "action": "delete"},
+            {**BULK, "action": "post", "text": "Call back"},
+            {"entity": "orders", "action": "post", "all_matching": True, "text": "Hi"},
+            {"entity": "products", "action": "assign", "all_matching": True, "dry_run": True},
+        ],
+        [
+            {"entity": "leads", "action": "delete"},
+            {**BULK, "action": "delete", "all_matching": True},
+            {**BULK, "action": "assign"},
+            {**BULK, "action": "update", "changes": {}},
+            {**BULK, "action": "post", "text": " "},
+            {"entity": "products", "action": "assign", "ids": [U], "owner_id": U},
+            {"entity": "orders", "action": "delete", "ids": [U]},
+            {"entity": "activities", "action": "post", "ids": [U], "text": "Hi"},
+        ],
+    ),
+    "TemplateCreate": (
+        lambda body: clean_template(body, creating=True),
+        [{"name": "Welcome", "subject": "Hello {{first_name}}", "body": ""}],
+        [
+            {"name": "Welcome", "subject": "Hello"},
+            {"name": " ", "subject": "Hello", "body": "Hi"},
+            {"name": "x" * 201, "subject": "Hello", "body": "Hi"},
+            {"name": "Welcome", "subject": None, "body": "Hi"},
         ],
     ),
     "ContactPhoneIn": (
