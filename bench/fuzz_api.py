@@ -80,6 +80,14 @@ CHECKS = os.environ.get(
 #: schemathesis' warnings that say the document and the API disagree (issue 20): every
 #: request the schema calls valid was refused with 400/422 ("schema validation mismatch")
 DOCUMENT_WARNINGS = ("validation_mismatch",)
+#: only these operations ("METHOD /path, METHOD /path"), each in the pass it belongs to;
+#: all when unset — to look at a few the document and a service disagree on
+ONLY = [
+    tuple(one.strip().split(" ", 1))
+    for one in os.environ.get("OSPREY_FUZZ_ONLY", "").split(",")
+    if one.strip()
+]
+PHASES = os.environ.get("OSPREY_FUZZ_PHASES", PHASES)
 #: operations the run leaves out, and why
 EXCLUDED = {
     ("POST", "/api/v1/auth/logout"): "revokes the token the run authenticates with",
@@ -327,9 +335,13 @@ def read_har(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
     matchers = template_matcher(schema)
     statuses: collections.Counter[int] = collections.Counter()
     failing: dict[str, dict[str, Any]] = {}
+    refusals: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for entry in entries:
         status = entry["response"]["status"]
         statuses[status] += 1
+        if status in (400, 422):
+            name = operation_of(entry["request"]["method"], entry["request"]["url"], matchers)
+            refusals[name][f"{status} {refusal_reason(entry)}"] += 1
         if status >= 500:
             name = operation_of(entry["request"]["method"], entry["request"]["url"], matchers)
             found = failing.setdefault(
@@ -349,7 +361,31 @@ def read_har(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "server_errors": sum(v for k, v in statuses.items() if k >= 500),
         "failing_operations": sorted(failing.values(), key=lambda f: f["operation"]),
+        "refusals": {
+            name: dict(counter.most_common(REFUSAL_REASONS)) for name, counter in refusals.items()
+        },
     }
+
+
+#: how many distinct reasons of 400/422 answers are kept per operation
+REFUSAL_REASONS = 8
+
+
+def refusal_reason(entry: dict[str, Any]) -> str:
+    """What a 400/422 problem said: its validation errors' fields and messages, else its
+    detail — so an operation the document and the service disagree on shows why."""
+    try:
+        problem = json.loads(entry["response"]["content"].get("text") or "{}")
+    except ValueError:
+        return "(not JSON)"
+    errors = problem.get("errors") if isinstance(problem, dict) else None
+    if isinstance(errors, list) and errors:
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg', '')}"[:120]
+            for e in errors[:3]
+            if isinstance(e, dict)
+        )
+    return str(problem.get("detail", ""))[:160] if isinstance(problem, dict) else ""
 
 
 #: the last line of a traceback: ``package.module.SomeError: message``
@@ -410,21 +446,30 @@ def main() -> int:
         # 1. what only a signed-in session may do, as the administrator's session: first,
         #    as the second pass may end every session of theirs (a password reset)
         session_only = [ids[key] for key in SESSION_ONLY if key in ids]
-        passes = {
-            "session": fuzz(
-                "session", base, session, schema, seed, include=session_only, exclude=excluded
-            )
-        }
-        still_valid = {"session": alive(session)}
-        # 2. everything else, as the personal token with every scope, but what could
-        #    take its rights away
         last = [ids[key] for key in LAST if key in ids]
+        only = [ids[key] for key in ONLY if key in ids]
+        others = [i for i in only if i not in session_only + last + excluded]
+        plan = {
+            "session": {"include": session_only, "exclude": excluded},
+            # 2. everything else, as the personal token with every scope, but what could
+            #    take its rights away
+            "token": {"include": others, "exclude": [] if only else excluded + session_only + last},
+            # 3. that, alone and last; then every role's rights as they were
+            "rights": {"include": last, "exclude": []},
+        }
+        if only:
+            plan["session"]["include"] = [i for i in session_only if i in only]
+            plan["rights"]["include"] = [i for i in last if i in only]
+        passes: dict[str, dict[str, Any]] = {}
+        still_valid = {}
         saved_rights = role_rights(base, token)
-        passes["token"] = fuzz(
-            "token", base, token, schema, seed, include=[], exclude=excluded + session_only + last
-        )
-        # 3. that, alone and last; then every role's rights as they were
-        passes["rights"] = fuzz("rights", base, token, schema, seed, include=last, exclude=[])
+        for kind, which in plan.items():
+            if only and not which["include"]:
+                continue
+            credential = session if kind == "session" else token
+            passes[kind] = fuzz(kind, base, credential, schema, seed, **which)
+            if kind == "session":
+                still_valid["session"] = alive(session)
         results["roles_restored"] = len(restore_rights(base, token, saved_rights))
         still_valid["token"] = alive(token)
         logs = unexpected_exceptions(stack.log_dir)
@@ -462,7 +507,7 @@ def main() -> int:
             **{
                 k: v
                 for k, v in one.items()
-                if k not in ("failing_operations", "warnings", "report_dir")
+                if k not in ("failing_operations", "warnings", "report_dir", "refusals")
             },
             "warnings": {k: len(v) for k, v in one["warnings"].items()},
         }
@@ -480,13 +525,23 @@ def main() -> int:
                 }
             ),
             **{w: sorted(one["warnings"].get(w, [])) for w in DOCUMENT_WARNINGS},
+            # why the service refused what the document allows: the 400/422 answers'
+            # reasons of each operation warned of
+            "refusals": {
+                op: one["refusals"].get(op, {})
+                for w in DOCUMENT_WARNINGS
+                for op in sorted(one["warnings"].get(w, []))
+            },
         }
         for kind, one in passes.items()
     }
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "fuzz_api.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    # a run of a few operations keeps the whole run's figures where they are
+    (out / ("fuzz_api-only.json" if ONLY else "fuzz_api.json")).write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    )
     print(json.dumps({k: v for k, v in results.items() if k != "failing_operations"}, indent=2))
     for failing in results["failing_operations"]:
         print(f"\n{failing['operation']}: {failing['count']} × {failing['statuses']}")
@@ -498,7 +553,7 @@ def main() -> int:
         f" {results['load_average_before'][0]} → {results['load_average_after'][0]};"
         f" reports kept in {', '.join(one['report_dir'] for one in passes.values())}"
     )
-    ok = results["server_errors"] == 0 and results["requests"] >= MIN_REQUESTS
+    ok = results["server_errors"] == 0 and (bool(ONLY) or results["requests"] >= MIN_REQUESTS)
     return 0 if ok and all(still_valid.values()) else 1
 
 
