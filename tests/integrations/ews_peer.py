@@ -318,6 +318,10 @@ def _handler(peer: EwsPeer) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # an answer's headers and body are two writes: with Nagle's algorithm the body
+        # waited for the client's delayed ACK of the headers (some 40 ms on Linux) on
+        # every request of a kept-alive connection, which no real server makes its clients wait
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: Any) -> None:  # quiet
             pass

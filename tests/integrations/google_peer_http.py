@@ -57,6 +57,10 @@ def _page(items: list[Any], token: str | None, size: int) -> tuple[list[Any], st
 def _handler(peer: Any) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # an answer's headers and body are two writes: with Nagle's algorithm the body
+        # waited for the client's delayed ACK of the headers (some 40 ms on Linux) on
+        # every request of a kept-alive connection, which no real server makes its clients wait
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: Any) -> None:  # quiet
             pass
