@@ -40,6 +40,7 @@ from .sync import (
     Context,
     addresses_of,
     apply_crm_deletions,
+    changed_items,
     folder_pages,
     participant_for,
     request_key,
@@ -83,9 +84,8 @@ def _sync_folder(ctx: Context, key: str, kind: str) -> None:
 
 
 def _import_page(ctx: Context, page: Any, kind: str) -> None:
-    changed = [c.item_id for c in page.changes if c.kind in ("create", "update")]
     fields = MEETING_FIELDS if kind == "meeting" else TASK_FIELDS
-    for item in ctx.ews.fetch(changed, fields):
+    for item in ctx.ews.fetch(changed_items(ctx, kind, page.changes), fields):
         if kind == "meeting" and item.recurrence is not None:
             import_series(ctx, item)
         else:
@@ -267,16 +267,29 @@ def import_series(ctx: Context, item: Any) -> None:
     deleted, moved, moved_ids = items.changed_occurrences(item)
     moved_items = {o.id: o for o in ctx.ews.fetch(list(moved_ids.values()), OCCURRENCE_FIELDS)}
     people = _participants(ctx, item, "meeting")
+    links = {link.occurrence: link for link in store.links_of_series(ctx.db, ctx.id, item.id)}
+    occurrences = list(
+        domain.occurrences(
+            items.recurrence(item) or {},
+            start,
+            end - start,
+            items.zone_of(item),
+            window=window,
+            deleted=deleted,
+            modified=moved,
+        )
+    )
+    # the linked occurrences' activities in one sales call, not one each
+    crm = activities_of(
+        ctx,
+        [
+            links[key].crm_id
+            for key, _, _ in occurrences
+            if key in links and not links[key].snapshot.get("tombstone")
+        ],
+    )
     kept: set[str] = set()
-    for key, begin, finish in domain.occurrences(
-        items.recurrence(item) or {},
-        start,
-        end - start,
-        items.zone_of(item),
-        window=window,
-        deleted=deleted,
-        modified=moved,
-    ):
+    for key, begin, finish in occurrences:
         kept.add(key)
         fields = {
             "title": base["title"],
@@ -290,9 +303,11 @@ def import_series(ctx: Context, item: Any) -> None:
             # an exception keeps its own subject and notes
             fields = {**items.meeting_fields(exception), **{k: fields[k] for k in TIMES}}
             modified = items.modified_at(exception) or modified
-        _import_occurrence(ctx, item, key, fields, people, modified)
+        link = links.get(key)
+        found = crm.get(link.crm_id) if link is not None else None
+        _import_occurrence(ctx, item, key, fields, people, modified, link, found)
     mirror = ctx.options.get("deletions") == "mirror"
-    for link in store.links_of_series(ctx.db, ctx.id, item.id):
+    for link in links.values():  # those made meanwhile are kept
         if link.occurrence and link.occurrence not in kept:
             # cancelled (deleted in the CRM as the user chose), or the series changed:
             # that meeting will not take place; one that left the window into the past
@@ -307,6 +322,30 @@ def import_series(ctx: Context, item: Any) -> None:
             _forget(ctx, link, delete_crm=True)
 
 
+def activities_of(ctx: Context, crm_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    """These activities by id, asked in one ``sales.batch`` (of at most its size); None
+    for one gone (or no longer the owner's to read)."""
+    found: dict[str, dict[str, Any] | None] = {}
+
+    def done(crm_id: str) -> Callable[[dict[str, Any]], None]:
+        return lambda activity: found.__setitem__(crm_id, activity)
+
+    def refused(crm_id: str) -> Callable[[Exception], bool]:
+        def gone(error: Exception) -> bool:
+            if isinstance(error, NotFound):
+                found[crm_id] = None
+                return True
+            return False
+
+        return gone
+
+    for crm_id in dict.fromkeys(crm_ids):
+        operation = {"entity": "activity", "op": "get", "id": crm_id}
+        ctx.batch.add(operation, done(crm_id), refused(crm_id))
+    ctx.batch.flush()
+    return found
+
+
 def _import_occurrence(
     ctx: Context,
     item: Any,
@@ -314,20 +353,19 @@ def _import_occurrence(
     fields: dict[str, Any],
     people: list[dict[str, str]] | None,
     modified: datetime | None,
+    link: Any,
+    crm: dict[str, Any] | None,
 ) -> None:
-    link = store.link_of(ctx.db, ctx.id, "meeting", item.id, key)
+    """One occurrence: created, or merged with its linked activity (``crm``, read for
+    the whole series at once; None when it is gone)."""
     if link is not None and link.snapshot.get("tombstone"):
         return
-    crm = None
-    if link is not None:
-        try:
-            crm = ctx.remote.sales.get_activity(link.crm_id, actor=ctx.actor)
-        except NotFound:
-            store.save_link(
-                ctx.db, ctx.id, "meeting", item.id, link.crm_id, occurrence=key,
-                snapshot={"tombstone": True},
-            )  # fmt: skip
-            return
+    if link is not None and crm is None:
+        store.save_link(
+            ctx.db, ctx.id, "meeting", item.id, link.crm_id, occurrence=key,
+            snapshot={"tombstone": True},
+        )  # fmt: skip
+        return
     if crm is None:
         change_key = item.changekey
 
@@ -497,7 +535,8 @@ def export_activities(ctx: Context, kind: str) -> None:
         for activity in rows:
             export_activity(ctx, activity, kind)
         newest = rows[-1]["updated_at"] if rows else since
-        ctx.save_cursor(cursor_key, {"since": newest})
+        if newest != since:  # nothing changed since: the cursor stays as it is
+            ctx.save_cursor(cursor_key, {"since": newest})
         ctx.db.commit()
         if len(rows) < query["limit"] or newest == since:
             return

@@ -30,7 +30,7 @@ from services.platform.errors import NotFound
 
 from . import domain, items, store
 from .dependencies import CONTACT_FIELDS as EWS_FIELDS
-from .sync import Context, apply_crm_deletions, folder_pages, request_key
+from .sync import Context, apply_crm_deletions, changed_items, folder_pages, request_key
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,7 @@ def sync_contacts(ctx: Context) -> None:
 
 
 def _import_page(ctx: Context, page: Any) -> None:
-    changed = [c.item_id for c in page.changes if c.kind in ("create", "update")]
-    fetched = ctx.ews.fetch(changed, EWS_FIELDS)
+    fetched = ctx.ews.fetch(changed_items(ctx, KIND, page.changes), EWS_FIELDS)
     unlinked = [item for item in fetched if store.link_of(ctx.db, ctx.id, KIND, item.id) is None]
     looked_up = _look_alikes(ctx, [items.contact_fields(item) for item in unlinked])
     for item in fetched:
@@ -276,7 +275,8 @@ def export_contacts(ctx: Context) -> None:
         for contact in rows:
             export_contact(ctx, contact, target)
         newest = rows[-1]["updated_at"] if rows else since
-        ctx.save_cursor(cursor_key, {"since": newest})
+        if newest != since:  # nothing changed since: the cursor stays as it is
+            ctx.save_cursor(cursor_key, {"since": newest})
         ctx.db.commit()
         # a full page whose last change time did not move would loop: go past it
         if len(rows) < query["limit"] or newest == since:

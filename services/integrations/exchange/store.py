@@ -152,6 +152,26 @@ def links_of_series(db: Any, connection_id: str, remote_id: str) -> list[Any]:
     )
 
 
+def change_keys(
+    db: Any, connection_id: str, kind: str, remote_ids: list[str]
+) -> dict[str, set[str | None]]:
+    """The change keys these items were last synced at, by item id (a series has a link
+    per occurrence, each with the series' change key): one query for a page."""
+    if not remote_ids:
+        return {}
+    rows = db.execute(
+        sa.select(item_links.c.remote_id, item_links.c.change_key).where(
+            item_links.c.connection_id == connection_id,
+            item_links.c.kind == kind,
+            item_links.c.remote_id.in_(remote_ids),
+        )
+    ).all()
+    found: dict[str, set[str | None]] = {}
+    for remote_id, change_key in rows:
+        found.setdefault(remote_id, set()).add(change_key)
+    return found
+
+
 def link_by_crm(db: Any, connection_id: str, crm_id: str) -> Any:
     return db.execute(
         sa.select(item_links).where(

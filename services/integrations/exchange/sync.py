@@ -117,10 +117,26 @@ def folder_pages(ctx: Context, key: str, cursor_key: str, handle: Callable[[Any]
         ctx.result.pages += 1
         handle(page)
         ctx.batch.flush()  # the page's records and links before its state
-        ctx.save_cursor(cursor_key, {"state": page.state})
+        if page.changes or page.state != state:
+            # a folder with nothing new keeps its state: nothing to write
+            ctx.save_cursor(cursor_key, {"state": page.state})
         ctx.db.commit()
         if page.done:
             return
+
+
+def changed_items(ctx: Context, kind: str, changes: list[Any]) -> list[str]:
+    """The ids of a page's created and updated items to read: not those whose change
+    key is the one their links were last synced at (Osprey's own write coming back
+    when a folder is read again past it, or a change already synced) — Exchange gives
+    an item a new change key whenever it changes."""
+    from . import store
+
+    wanted = [c for c in changes if c.kind in ("create", "update")]
+    synced = store.change_keys(ctx.db, ctx.id, kind, [c.item_id for c in wanted])
+    return [
+        c.item_id for c in wanted if c.change_key is None or synced.get(c.item_id) != {c.change_key}
+    ]
 
 
 def request_key(ctx: Context, *parts: str) -> str:
