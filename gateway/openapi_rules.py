@@ -256,6 +256,32 @@ def bulk_action_rule(
     }
 
 
+#: a column a role's rights name (services/identity/rights._FIELD; id and version never)
+COLUMN = {
+    "type": "string",
+    "pattern": r"^[a-z][a-z0-9_]{0,62}$",
+    "not": {"enum": ["id", "version"]},
+}
+#: services/identity/rights._clean_entity: every operation needs read; a role changes
+#: only records it reads (write_scope no wider than read_scope, both "own" when left out)
+ENTITY_RIGHTS: dict[str, Any] = {
+    "dependentSchemas": {
+        op: {
+            "if": {"properties": {op: {"const": True}}},
+            "then": {"required": ["read"], "properties": {"read": {"const": True}}},
+        }
+        for op in ("create", "update", "delete", "export")
+    },
+    **_chain(
+        [
+            _when("read_scope", "team", {"properties": {"write_scope": {"enum": ["own", "team"]}}}),
+            _when("read_scope", "all", {}),
+        ],
+        {"properties": {"write_scope": {"enum": ["own"]}}},
+    ),
+}
+
+
 def state_rules(schemas: dict[str, Any], described: dict[str, Any]) -> None:
     """The rules made from the services' own lists, on the models that take them."""
     lead_fields = described.get("entities", {}).get("lead", {}).get("fields", [])
@@ -273,6 +299,11 @@ def state_rules(schemas: dict[str, Any], described: dict[str, Any]) -> None:
             {"name": "Moscow leads", "region": "Moscow", "strategy": "least_open",
              "owner_ids": ["0190e2a4-7c1e-7000-8000-000000000001"]}
         ]  # fmt: skip
+    rights = schemas.get("EntityRightsIn")
+    if rights is not None:
+        rights.update(copy.deepcopy(ENTITY_RIGHTS))
+        for name in ("hidden", "read_only"):
+            rights["properties"][name]["items"] = dict(COLUMN)
     bulk = schemas.get("BulkActionIn")
     if bulk is not None:
         from .routers.bulk import TARGETS

@@ -16,18 +16,19 @@ from pydantic import ValidationError
 
 from gateway.app import create_app
 from gateway.routers import files
+from gateway.routers.bulk import BulkActionIn
 from gateway.routers.opportunities import StageFields
 from services.analytics.saved_store import check_widgets
 from services.feed import file_types
 from services.identity.domain import clean_preference
+from services.identity.rights import clean_rights
 from services.integrations.exchange.domain import clean_connection
 from services.integrations.mail.domain import clean_mailbox, clean_template
 from services.integrations.social.channels import split
 from services.integrations.social.domain import check_channel, check_subscription
-from gateway.routers.bulk import BulkActionIn
 from services.leads.domain.distribution import check_rule, clean_rule, new_rule
-from services.leads.domain.scoring import clean_scoring_rule
 from services.leads.domain.process import clean_qualify
+from services.leads.domain.scoring import clean_scoring_rule
 from services.platform.errors import ValidationFailed
 from services.platform.record_shares import clean_share
 from services.platform.values import InvalidValue, normalize_phone
@@ -63,7 +64,8 @@ def _bulk_action(body: dict[str, Any]) -> None:
     try:
         BulkActionIn.model_validate(body)
     except ValidationError as exc:
-        raise ValidationFailed("bad bulk action", [{"field": "body", "message": str(exc)}])
+        errors = [{"field": "body", "message": str(exc)}]
+        raise ValidationFailed("bad bulk action", errors) from None
 
 
 RULE = {"name": "Hot", "field": "stage", "points": 10}
@@ -236,6 +238,23 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any], list[Any]]] = {
             {"name": " ", "subject": "Hello", "body": "Hi"},
             {"name": "x" * 201, "subject": "Hello", "body": "Hi"},
             {"name": "Welcome", "subject": None, "body": "Hi"},
+        ],
+    ),
+    "EntityRightsIn": (
+        lambda rights: clean_rights({"leads": rights}),
+        [
+            {"read": True, "update": True, "read_scope": "team", "write_scope": "team"},
+            {"read": True, "read_scope": "all", "write_scope": "team", "hidden": ["budget"]},
+            {"create": False, "read": False},
+            {"read": True, "read_only": ["owner_id"]},
+        ],
+        [
+            {"update": True},
+            {"read": False, "export": True},
+            {"read": True, "write_scope": "team"},
+            {"read": True, "read_scope": "team", "write_scope": "all"},
+            {"read": True, "hidden": ["id"]},
+            {"read": True, "read_only": ["Budget"]},
         ],
     ),
     "ContactPhoneIn": (
