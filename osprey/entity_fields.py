@@ -56,6 +56,7 @@ OPTIONS: dict[str, str] = {
     "rights_entities": "services.platform.access:ENTITIES",
     "lead_stages": "services.leads.domain.lead:STAGES",
     "lead_closed_stages": "services.leads.domain.lead:CLOSED_STAGES",
+    "import_entities": "services.integrations.imports.domain:ENTITIES",
 }
 #: what a new record needs besides its required fields: one of these groups in full
 #: (a lead names someone or something; an invoice is an order's or made by hand)

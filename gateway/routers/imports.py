@@ -28,6 +28,7 @@ from services.platform.errors import ValidationFailed
 
 from ..auth import current_actor, rpc_client
 from ..multipart_stream import Parts, boundary_of
+from ..openapi_entities import options
 from ..problems import PROBLEM_RESPONSES, problem_response
 from ..rpc import RpcClient
 from .common import require_json
@@ -114,7 +115,7 @@ def bad_file_response(error: ValidationFailed) -> JSONResponse:
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "entity": {"type": "string"},
+                            "entity": {"type": "string", "enum": options("import_entities")},
                             "file": {"type": "string", "format": "binary"},
                         },
                         "required": ["entity", "file"],
