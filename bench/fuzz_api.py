@@ -381,7 +381,7 @@ def refusal_reason(entry: dict[str, Any]) -> str:
     errors = problem.get("errors") if isinstance(problem, dict) else None
     if isinstance(errors, list) and errors:
         return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg', '')}"[:120]
+            f"{e.get('field', '')}: {e.get('message', '')}"[:120]
             for e in errors[:3]
             if isinstance(e, dict)
         )
