@@ -175,8 +175,19 @@ class DealLineOut(Response):
 class OrderLineIn(DealLineIn):
     """A product on an order; ``discount`` and ``tax_rate`` are percentages."""
 
+    price: str | int | float | None = Field(
+        None,
+        description="Required, but from a role whose column rights hide products' price or "
+        "make it read-only: such a role sends none (a price is a 422) and the line takes "
+        "the price the order already had for the product, else the product's price in a "
+        "price list of the order's currency (docs/api.md, Orders). " + _DECIMAL_IN,
+    )
     discount: str | int | float | None = Field(None, description=_DECIMAL_IN)
-    tax_rate: str | int | float | None = Field(None, description=_DECIMAL_IN)
+    tax_rate: str | int | float | None = Field(
+        None,
+        description="Default 0; from a role that may not set products' tax rate, none "
+        "(the product's). " + _DECIMAL_IN,
+    )
 
 
 # -- identity -----------------------------------------------------------------------------

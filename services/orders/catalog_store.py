@@ -75,6 +75,23 @@ def default_prices(db: Any, product_ids: list[str]) -> dict[str, tuple[Any, str]
     return {row.product_id: (row.price, row.currency) for row in rows}
 
 
+def list_prices(db: Any, product_ids: list[str], currency: str) -> dict[str, Any]:
+    """product id → its price in a price list of ``currency``: the default list's when
+    the default is in that currency, else the first such list's by name that has it."""
+    if not product_ids:
+        return {}
+    rows = db.execute(
+        sa.select(Price.product_id, Price.price)
+        .join(PriceList, PriceList.id == Price.price_list_id)
+        .where(PriceList.currency == currency, Price.product_id.in_(product_ids))
+        .order_by(PriceList.is_default.desc(), PriceList.name, PriceList.id)
+    ).all()
+    found: dict[str, Any] = {}
+    for row in rows:
+        found.setdefault(row.product_id, row.price)
+    return found
+
+
 def flush_unique(db: Any, field: str, what: str) -> None:
     """Flush; a unique-constraint violation is the 409 of a taken ``field``."""
     try:

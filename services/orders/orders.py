@@ -22,7 +22,7 @@ from services.platform.requests_once import claim_request, keep_answer
 from services.platform.rpc import rpc
 from services.platform.values import validation_failed
 
-from . import access, accounting, domain, store
+from . import access, accounting, domain, line_prices, store
 from .base import OrdersBase
 from .domain import ORDER_ACTIONS, Line, failed
 from .models import Order
@@ -123,9 +123,10 @@ class OrdersRpc(OrdersBase):
 
         ``currency`` is required; the owner defaults to the caller (an explicit null is
         refused); ``lines`` are ``[{product_id, quantity, price, discount?, tax_rate?}]``
-        of active products. Raises ``ValidationFailed``, ``PermissionDenied`` (another
-        team). Called again with the same
-        ``idempotency_key`` it creates nothing and returns the first answer.
+        of active products — without ``price`` (``tax_rate``) from a role that may not
+        set products' price (tax rate), which the price list gives (:mod:`.line_prices`).
+        Raises ``ValidationFailed``, ``PermissionDenied`` (another team). Called again
+        with the same ``idempotency_key`` it creates nothing and returns the first answer.
         """
         replay = claim_request(self.db, idempotency_key, "create_order", actor)
         if replay is not None:
@@ -138,7 +139,9 @@ class OrdersRpc(OrdersBase):
         owner_id, team_id = domain.owner_and_team(changes, caller, "order")
         values = {**changes, "owner_id": owner_id, "team_id": team_id}
         domain.check_record(ORDER, values)
-        lines = domain.clean_lines(raw_lines, values["currency"])
+        currency = values["currency"]
+        raw_lines = line_prices.fill_lines(self.db, caller, raw_lines, currency)
+        lines = domain.clean_lines(raw_lines, currency)
         check_products(self.db, lines)
         result = RIGHTS.visible(caller, place_order(self.db, values, lines, caller, actor))
         keep_answer(self.db, idempotency_key, result)
@@ -206,8 +209,10 @@ class OrdersRpc(OrdersBase):
         """Change some fields; emit ``order_updated`` (the order plus ``changed_fields``).
 
         ``lines`` and ``currency`` change only in a draft (``Conflict`` after); a
-        completed or cancelled order does not change at all. The totals follow the
-        lines. Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (state, stale
+        completed or cancelled order does not change at all. A role that may not set
+        products' price sends lines without it: a product the order had keeps its
+        price, a new one takes the price list's (:mod:`.line_prices`). The totals
+        follow the lines. Raises ``NotFound``, ``PermissionDenied``, ``Conflict`` (state, stale
         version), ``ValidationFailed``.
         """
         caller = Actor.from_dict(actor)
@@ -221,6 +226,9 @@ class OrdersRpc(OrdersBase):
         currency = changes.get("currency", order.currency)
         domain.check_record(ORDER, {**current, **changes})
         if lines_sent:
+            # a role that may not set the price keeps the order's own (same currency)
+            kept = order.lines if currency == order.currency else ()
+            raw_lines = line_prices.fill_lines(self.db, caller, raw_lines, currency, kept)
             lines = domain.clean_lines(raw_lines, currency)
         else:
             lines = [

@@ -90,3 +90,78 @@ def test_a_reps_prices_lines_and_invoice_pdf_leave_out_the_hidden_product_fields
     assert admin.get(f"/api/v1/orders/{order['id']}").json()["lines"][0]["price"] == "4.20"
     full = admin.get(f"/api/v1/invoices/{invoice['id']}/pdf")
     assert code in " ".join(PdfReader(io.BytesIO(full.content)).pages[0].extract_text().split())
+
+
+def test_a_rep_who_may_not_see_prices_writes_order_lines_the_price_list_prices(
+    world: World, login: Login, rep_rights: str
+) -> None:
+    admin = world.admin
+    bolt, nut = (
+        made(admin.post("/api/v1/products", json={"code": f"PL-{word(6).upper()}",
+                                                  "name": name, "tax_rate": "19"}))
+        for name in ("Hex bolt", "Lock nut")
+    )  # fmt: skip
+    retail = made(
+        admin.post("/api/v1/price-lists", json={"name": f"Retail {word()}", "currency": "EUR"})
+    )
+    for product, price in ((bolt, "4.20"), (nut, "0.50")):
+        put = admin.put(
+            f"/api/v1/price-lists/{retail['id']}/prices/{product['id']}", json={"price": price}
+        )
+        assert put.status_code == 200, put.text
+    hidden = admin.put(
+        f"/api/v1/roles/{rep_rights}/rights",
+        json={"products": {"read": True, "export": True, "read_scope": "all",
+                           "write_scope": "own", "hidden": ["price"]}},
+    )  # fmt: skip
+    assert hidden.status_code == 200, hidden.text
+    rep = login(world.rep_a1.email, world.rep_a1.password)
+    meta = rep.get("/api/v1/meta/entities").json()["entities"]["products"]
+    assert meta["permissions"]["hidden"] == ["price"]
+
+    # a line without a price takes the list's; the rep reads neither price nor amount
+    order = made(
+        rep.post(
+            "/api/v1/orders",
+            json={
+                "currency": "EUR",
+                "lines": [{"product_id": bolt["id"], "quantity": "3", "tax_rate": "19"}],
+            },
+        )
+    )
+    (line,) = order["lines"]
+    assert not {"price", "amount"} & set(line) and line["tax_rate"] == "19.00"
+    assert (line["net"], order["total"]) == ("12.60", "14.99")
+    # a price sent is refused, naming it, and changes nothing
+    sent = rep.patch(
+        f"/api/v1/orders/{order['id']}",
+        json={"lines": [{"product_id": bolt["id"], "quantity": "3", "price": "0.01"}]},
+        headers={"If-Match": f'"{order["version"]}"'},
+    )
+    assert sent.status_code == 422, sent.text
+    assert sent.headers["content-type"].startswith("application/problem+json")
+    assert [(e["field"], e["message"]) for e in sent.json()["errors"]] == [
+        ("lines[0].price", "is read-only for your role")
+    ]
+    # the list's price changes; the rep changes the bolt's quantity and adds a nut: the
+    # bolt keeps the order's price, the nut takes the list's
+    put = admin.put(
+        f"/api/v1/price-lists/{retail['id']}/prices/{bolt['id']}", json={"price": "9.99"}
+    )
+    assert put.status_code == 200, put.text
+    changed = rep.patch(
+        f"/api/v1/orders/{order['id']}",
+        json={"lines": [{"product_id": bolt["id"], "quantity": "5", "tax_rate": "19"},
+                        {"product_id": nut["id"], "quantity": "10", "price": None,
+                         "tax_rate": "19"}]},
+        headers={"If-Match": f'"{order["version"]}"'},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert all("price" not in ln for ln in changed.json()["lines"])
+    # 5 × 4.20 = 21.00 + 19 % = 24.99; 10 × 0.50 = 5.00 + 19 % = 5.95
+    assert changed.json()["total"] == "30.94"
+    full = admin.get(f"/api/v1/orders/{order['id']}").json()["lines"]
+    assert [(ln["product_id"], ln["price"]) for ln in full] == [
+        (bolt["id"], "4.20"),
+        (nut["id"], "0.50"),
+    ]

@@ -9091,15 +9091,15 @@ export interface components {
              * Price
              * @description A decimal as a string ("12.50") or a JSON number
              */
-            price: string | number;
+            price?: string | number | null;
             /**
              * Discount
-             * @description A decimal as a string ("12.50") or a JSON number
+             * @description Default 0; from a role that may not set products' tax rate, none (the product's). A decimal as a string ("12.50") or a JSON number
              */
             discount?: string | number | null;
             /**
              * Tax Rate
-             * @description A decimal as a string ("12.50") or a JSON number
+             * @description Required, but from a role whose column rights hide products' price or make it read-only: such a role sends none (a price is a 422) and the line takes the price the order already had for the product, else the product's price in a price list of the order's currency (docs/api.md, Orders). A decimal as a string ("12.50") or a JSON number
              */
             tax_rate?: string | number | null;
         };

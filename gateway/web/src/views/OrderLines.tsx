@@ -1,11 +1,14 @@
 // An order's lines (`list` fields whose items are `order_line`): product, quantity,
 // price, discount %, tax %, with each line's total and the order's totals computed as
 // the orders service does (`lineTotals.ts`); read-only once the order left its draft.
+// A role whose column rights hide products' price (tax rate), or make it read-only,
+// gets no price (tax) input and never sends it: the orders service takes the price
+// list's (docs/architecture.md, "Access rights"); the lines as read show no hidden one.
 import { useEffect, useState } from "react";
 import type { FieldError } from "../core/api";
 import { get } from "../core/api";
 import { rememberNames } from "../core/lookup";
-import type { EntityRecord } from "../core/meta";
+import { loadEntities, type EntityRecord } from "../core/meta";
 import { useT } from "../i18n";
 import { ICONS, Icon } from "../shell/Icon";
 import { LookupValue } from "./Value";
@@ -14,10 +17,47 @@ import { lineAmounts, minorDigits, orderTotals, unitsText, type OrderTotals } fr
 
 type Line = Record<string, unknown>;
 const SENT = ["product_id", "quantity", "price", "discount", "tax_rate"] as const;
+/** The line's fields that repeat a product's field, whose column rights they follow. */
+const FROM_PRODUCT = ["price", "tax_rate"] as const;
 
-/** A line as the API takes it (the server's computed amounts left out). */
-function sendable(line: Line): Line {
-  return Object.fromEntries(SENT.map((key) => [key, line[key] ?? (key === "discount" || key === "tax_rate" ? "0" : "")]));
+/** What the signed-in user's role lets them do with a line's price and tax rate. */
+export interface LineRights {
+  /** not shown (products hide the field) */
+  hidden: ReadonlySet<string>;
+  /** not sent (hidden, or read-only for the role): the orders service sets it */
+  fixed: ReadonlySet<string>;
+}
+
+const ALL_RIGHTS: LineRights = { hidden: new Set(), fixed: new Set() };
+
+/** The line rights from products' permissions in `meta/entities`. */
+export function useLineRights(): LineRights {
+  const [rights, setRights] = useState<LineRights>(ALL_RIGHTS);
+  useEffect(() => {
+    let live = true;
+    loadEntities().then(
+      (entities) => {
+        const permissions = entities.products?.permissions;
+        if (!live || !permissions) return;
+        const hidden = new Set<string>(FROM_PRODUCT.filter((f) => permissions.hidden.includes(f)));
+        const fixed = new Set<string>(FROM_PRODUCT.filter((f) => hidden.has(f) || permissions.read_only.includes(f)));
+        if (fixed.size) setRights({ hidden, fixed });
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return rights;
+}
+
+/** A line as the API takes it (the server's computed amounts left out, and the fields
+ * the role may not set). */
+function sendable(line: Line, fixed: ReadonlySet<string>): Line {
+  return Object.fromEntries(
+    SENT.filter((key) => !fixed.has(key)).map((key) => [key, line[key] ?? (key === "discount" || key === "tax_rate" ? "0" : "")]),
+  );
 }
 
 let productsPromise: Promise<EntityRecord[]> | null = null;
@@ -55,19 +95,24 @@ interface EditorProps {
 export function OrderLinesEditor({ name, label, value, record, errors, onChange }: EditorProps) {
   const t = useT();
   const products = useProducts();
+  const { fixed } = useLineRights();
   const lines: Line[] = Array.isArray(value) ? (value as Line[]) : [];
   const currency = typeof record?.currency === "string" ? record.currency : null;
-  const emit = (next: Line[]) => onChange(next.map(sendable));
+  const emit = (next: Line[]) => onChange(next.map((line) => sendable(line, fixed)));
   const set = (index: number, patch: Line) => emit(lines.map((line, i) => (i === index ? { ...line, ...patch } : line)));
   const choose = (index: number, productId: string) => {
     const product = products.find((p) => p.id === productId);
     const patch: Line = { product_id: productId };
-    if (product) {
+    if (product && !fixed.has("price")) {
       if (product.price && (!currency || product.currency === currency)) patch.price = product.price;
+    }
+    if (product && !fixed.has("tax_rate")) {
       if (product.tax_rate !== null && product.tax_rate !== undefined) patch.tax_rate = product.tax_rate;
     }
     set(index, patch);
   };
+  // a field the role may not set has no input (a read-only price shows once saved)
+  const editable = (["quantity", "price", "discount", "tax_rate"] as const).filter((key) => !fixed.has(key));
   const rowErrors = (index: number) =>
     errors
       .filter((e) => e.field.startsWith(`${name}[${index}]`))
@@ -82,15 +127,15 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
     <fieldset className={`list-editor order-lines${errors.length ? " invalid" : ""}`} data-field={name} data-list="order_line">
       <legend className="field-label">{label}</legend>
       {lines.length === 0 && <p className="muted small">{t("lines.none")}</p>}
+      {fixed.has("price") && <p className="muted small" data-note="price-list">{t("lines.priceList")}</p>}
       {lines.length > 0 && (
         <table className="lines-table">
           <thead>
             <tr>
               <th>{t("lines.product_id")}</th>
-              <th>{t("lines.quantity")}</th>
-              <th>{t("lines.price")}</th>
-              <th>{t("lines.discount")}</th>
-              <th>{t("lines.tax_rate")}</th>
+              {editable.map((key) => (
+                <th key={key}>{t(`lines.${key}`)}</th>
+              ))}
               <th className="num">{t("lines.total")}</th>
               <th />
             </tr>
@@ -122,7 +167,7 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
                     </select>
                     {problems.length > 0 && <p className="field-error">{problems.join(" ")}</p>}
                   </td>
-                  {(["quantity", "price", "discount", "tax_rate"] as const).map((key) => (
+                  {editable.map((key) => (
                     <td key={key}>
                       <input
                         type="text"
@@ -138,7 +183,11 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
                     </td>
                   ))}
                   <td className="num" data-part="total">
-                    {amounts ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency) : "—"}
+                    {amounts && !fixed.size
+                      ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency)
+                      : typeof line.total === "string"
+                        ? formatMoney(t.locale, line.total, currency)
+                        : "—"}
                   </td>
                   <td>
                     <button type="button" className="icon-button" aria-label={t("lines.remove", { n: index + 1 })} onClick={() => emit(lines.filter((_, i) => i !== index))}>
@@ -155,7 +204,7 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
         <Icon path={ICONS.plus} size={14} />
         {t("lines.add")}
       </button>
-      {totals && lines.length > 0 && <TotalsView totals={totals} currency={currency} live />}
+      {totals && !fixed.size && lines.length > 0 && <TotalsView totals={totals} currency={currency} live />}
       {listErrors.length > 0 && <p className="field-error">{listErrors.join(" ")}</p>}
     </fieldset>
   );
@@ -179,6 +228,7 @@ export function TotalsView({ totals, currency, live = false }: { totals: { [key:
 /** The lines as read (an order past its draft), with the server's amounts. */
 export function OrderLinesView({ record }: { record: EntityRecord }) {
   const t = useT();
+  const { hidden } = useLineRights();
   const lines: Line[] = Array.isArray(record.lines) ? (record.lines as Line[]) : [];
   const currency = typeof record.currency === "string" ? record.currency : null;
   const money = (v: unknown) => formatMoney(t.locale, v === null || v === undefined ? "" : String(v), currency);
@@ -189,9 +239,9 @@ export function OrderLinesView({ record }: { record: EntityRecord }) {
         <tr>
           <th>{t("lines.product_id")}</th>
           <th className="num">{t("lines.quantity")}</th>
-          <th className="num">{t("lines.price")}</th>
+          {!hidden.has("price") && <th className="num">{t("lines.price")}</th>}
           <th className="num">{t("lines.discount")}</th>
-          <th className="num">{t("lines.tax_rate")}</th>
+          {!hidden.has("tax_rate") && <th className="num">{t("lines.tax_rate")}</th>}
           <th className="num">{t("lines.total")}</th>
         </tr>
       </thead>
@@ -200,9 +250,9 @@ export function OrderLinesView({ record }: { record: EntityRecord }) {
           <tr key={index} data-row={index}>
             <td>{typeof line.product_id === "string" ? <LookupValue lookup="products" id={line.product_id} /> : "—"}</td>
             <td className="num">{t.number(Number(line.quantity))}</td>
-            <td className="num">{money(line.price)}</td>
+            {!hidden.has("price") && <td className="num">{money(line.price)}</td>}
             <td className="num">{formatPercent(t.locale, line.discount)}</td>
-            <td className="num">{formatPercent(t.locale, line.tax_rate)}</td>
+            {!hidden.has("tax_rate") && <td className="num">{formatPercent(t.locale, line.tax_rate)}</td>}
             <td className="num" data-part="total">{money(line.total)}</td>
           </tr>
         ))}
