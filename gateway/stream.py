@@ -21,7 +21,12 @@ Each connected client is a :class:`Subscriber` with a bounded queue. The hub off
 an item only to subscribers whose actor the item's audience includes
 (``services.platform.audience.audience_includes``, the rule the feed stores items by),
 as that actor sees it (``as_seen_by``: a system post without the record's fields the
-actor's role hides).
+actor's role hides). A record's items go by its shares as the hub last heard of them:
+``record_access_changed`` (the feed writes one, in seq order, whenever a record's
+shares change) is remembered (the last ``ACCESS_KEPT`` records) and every later item
+about that record is handed on by those shares — also one whose transaction read the
+shares before the change — and is offered itself to whoever gained or lost the record,
+so their browser reads its lists again (the replay reads the shares as they are now).
 A client whose queue is full is cut off (it reconnects with ``Last-Event-ID`` and is replayed from
 the feed), so one slow browser never holds up the hub or the others.
 """
@@ -35,13 +40,14 @@ import logging
 import os
 import signal
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
-from services.platform.audience import as_seen_by, audience_includes
+from services.platform.audience import as_seen_by, audience_includes, with_shares
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +66,14 @@ ITEM_TYPES = frozenset(
         "post_unliked",
         "notification_created",
         "notifications_read",
+        "record_access_changed",
     }
 )
+#: the item that says a record's shares changed (docs/events.md)
+ACCESS_CHANGED = "record_access_changed"
+#: how many records' latest shares the hub remembers (an item stored after a change
+#: carries the new shares itself: only those racing the change need the hub's)
+ACCESS_KEPT = 10_000
 
 AudienceRule = Callable[[dict[str, Any], dict[str, Any]], bool]
 
@@ -177,6 +189,8 @@ class StreamHub:
         # The next seq to hand on; None until the first item tells the hub where "now" is.
         self.next_seq: int | None = None
         self.subscribers: set[Subscriber] = set()
+        # (record type, id) → its shares as the last record_access_changed said
+        self.access: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._pending: dict[int, dict[str, Any]] = {}
         self._gap_task: asyncio.Task[None] | None = None
         self._catch_up_task: asyncio.Task[None] | None = None
@@ -376,6 +390,10 @@ class StreamHub:
     def _fan_out(self, item: dict[str, Any]) -> None:
         self.delivered += 1
         audience = item.get("audience") or {}
+        if item.get("type") == ACCESS_CHANGED:
+            self._remember_access(audience)
+        else:
+            audience = self._current_access(audience)
         rule = self.audience_rule
         for subscriber in list(self.subscribers):
             if subscriber.is_closed:
@@ -388,6 +406,28 @@ class StreamHub:
             if included:
                 # a system post's text without the record's fields the reader's role hides
                 subscriber.offer(as_seen_by(item, subscriber.actor))
+
+    def _remember_access(self, audience: Any) -> None:
+        """Keep a record's shares from a ``record_access_changed`` item's audience."""
+        record = audience.get("record") if isinstance(audience, dict) else None
+        if not isinstance(record, dict) or audience.get("kind") != "record_access":
+            return
+        key = (str(record.get("type")), str(record.get("id")))
+        self.access[key] = {
+            "shared_user_ids": list(record.get("shared_user_ids") or ()),
+            "shared_team_ids": list(record.get("shared_team_ids") or ()),
+        }
+        self.access.move_to_end(key)
+        while len(self.access) > ACCESS_KEPT:
+            self.access.popitem(last=False)
+
+    def _current_access(self, audience: Any) -> Any:
+        """A record item's audience with the record's shares as the hub last heard."""
+        record = audience.get("record") if isinstance(audience, dict) else None
+        if not isinstance(record, dict):
+            return audience
+        shares = self.access.get((str(record.get("type")), str(record.get("id"))))
+        return with_shares(audience, shares)
 
     async def _fill_gaps(self) -> None:
         """Wait for held items' predecessors; fetch those that do not come from the feed."""

@@ -70,6 +70,7 @@ STREAM_TYPES = (
 class Invalid(ValueError):
     """A value that breaks a rule; the service reports it as ``ValidationFailed``."""
 
+    "record_access_changed",
 
 def is_uuid(value: Any) -> bool:
     if not isinstance(value, str):

@@ -6,6 +6,14 @@ record is shared with (docs/architecture.md, "Access rights").
 A share taken back stays as a row marked ``removed``: events of one share may come
 twice or late, and a late ``_shared`` must not bring back a share already taken back
 (a share made again later is a new share, with a new id).
+
+Who gets a record's stream items goes by its shares when an item is handed on, not as
+they were when it was stored: a share made or taken back writes a
+``record_access_changed`` stream item (in seq order with every other item) whose
+audience holds the record's shares before and after, so the gateway's hub hands on
+every later item by the new shares (even one whose transaction read the old ones),
+and whoever gained or lost the record is told — live and in the replay, which reads
+every item by the shares as they are now (:func:`current_audiences`).
 """
 
 from __future__ import annotations
@@ -19,9 +27,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.platform.access import Actor
 from services.platform.idempotency import idempotent
 
-from . import domain
+from . import domain, store
 from .base import FeedBase
 from .models import posts, record_shares
+
+#: the stream item that says a record's shares changed (docs/events.md)
+ACCESS_CHANGED = "record_access_changed"
 
 
 def keep_share(db: Any, record_type: str, share: Any, *, removed: bool) -> None:
@@ -59,6 +70,41 @@ def shared_ids(db: Any, record_type: str, record_id: str) -> tuple[list[str], li
     users = sorted({str(r.user_id) for r in rows if r.user_id})
     teams = sorted({str(r.team_id) for r in rows if r.team_id})
     return users, teams
+
+
+def lock(db: Any, record_id: str) -> None:
+    """One record's shares change one at a time (until commit), so what a change finds
+    before it is what the change before it left."""
+    db.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"feed.shares:{record_id}")))
+    )
+
+
+def access_changed_item(
+    db: Any, record_type: str, record_id: str, before: tuple[list[str], list[str]]
+) -> None:
+    """Queue ``record_access_changed`` when the record's shares are no longer
+    ``before`` (their users and teams): its audience ``{"kind": "record_access",
+    "record": {type, id, owner_id, team_id, shared_user_ids?, shared_team_ids?},
+    "before": {shared_user_ids, shared_team_ids}}`` includes whoever reads the record
+    now and did not, or the other way round; its data names the record."""
+    users, teams = shared_ids(db, record_type, record_id)
+    if (users, teams) == before:
+        return
+    ref = store.record_ref(db, record_type, record_id)
+    ref.pop("title", None)
+    if users:
+        ref["shared_user_ids"] = users
+    if teams:
+        ref["shared_team_ids"] = teams
+    audience = {
+        "kind": "record_access",
+        "record": ref,
+        "before": {"shared_user_ids": before[0], "shared_team_ids": before[1]},
+    }
+    store.stream_item(
+        db, ACCESS_CHANGED, audience, {"record": {"type": record_type, "id": record_id}}
+    )
 
 
 def current_audiences(db: Any, audiences: list[Any]) -> list[Any]:
@@ -131,8 +177,16 @@ class RecordSharesHandlers(FeedBase):
     """Keep the shares' read model from the owning services' events."""
 
     def _share(self, record_type: str, event: dict[str, Any], *, removed: bool) -> None:
-        keep_share(self.db, record_type, event.get("data"), removed=removed)
-        self.db.commit()
+        share = event.get("data")
+        record_id = share.get(f"{record_type}_id") if isinstance(share, dict) else None
+        if not domain.is_uuid(record_id):
+            self.db.commit()
+            return
+        lock(self.db, record_id)
+        before = shared_ids(self.db, record_type, record_id)
+        keep_share(self.db, record_type, share, removed=removed)
+        access_changed_item(self.db, record_type, record_id, before)
+        store.commit(self.db)
 
     @event_handler("leads", "lead_shared")
     @idempotent

@@ -3,8 +3,9 @@
 ``stream_items(actor, after_seq, limit)`` answers a reconnecting browser
 (``Last-Event-ID``): the items after ``after_seq`` the actor may see, ascending.
 ``stream_range(from_seq, to_seq)`` answers the gateway's hub when it misses items
-(all of them, whoever may see them: the hub filters per client). Items older than
-``STREAM_KEEP_DAYS`` are deleted by a timer.
+(all of them, whoever may see them: the hub filters per client). Both read a record's
+items by its shares as they are now, as the hub hands on live ones
+(:mod:`.record_shares`). Items older than ``STREAM_KEEP_DAYS`` are deleted by a timer.
 """
 
 from __future__ import annotations
@@ -79,13 +80,18 @@ class StreamRpc(FeedBase):
     def stream_range(self, from_seq: int, to_seq: int) -> list[dict[str, Any]]:
         """Every item with ``from_seq <= seq <= to_seq`` (at most ``MAX_RANGE``), ascending.
 
-        For the gateway's hub only (it applies ``audience_includes`` per client).
+        For the gateway's hub only (it applies ``audience_includes`` per client); a
+        record's items carry its shares as they are now.
         """
         low, high = _seq(from_seq, "from_seq"), _seq(to_seq, "to_seq")
         high = min(high, low + MAX_RANGE - 1)
         rows = store.stream_rows_between(self.db, low, high)
+        audiences = record_shares.current_audiences(self.db, [r.audience for r in rows])
         self.db.commit()
-        return [stream_wire(r) for r in rows]
+        return [
+            {**stream_wire(row), "audience": audience}
+            for row, audience in zip(rows, audiences, strict=True)
+        ]
 
     @rpc(expected_exceptions=EXPECTED)
     def last_stream_seq(self) -> int:

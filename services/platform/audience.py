@@ -99,8 +99,10 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
     ``{"kind": "users", "user_ids": [...]}`` (a private channel's members; a
     notification's one user) or ``{"kind": "record", "record": {type, id, owner_id,
     team_id, shared_user_ids?, shared_team_ids?}}`` (a post about a record: whoever
-    may read the record, by its scope or a share). Anything else, or no actor,
-    includes nobody.
+    may read the record, by its scope or a share) or ``{"kind": "record_access",
+    "record": {...as above, the shares after}, "before": {shared_user_ids,
+    shared_team_ids}}`` (a record's shares changed: whoever reads it now and did not
+    before, or the other way round). Anything else, or no actor, includes nobody.
     """
     if not actor or not actor.get("id") or not isinstance(audience, Mapping):
         return False
@@ -113,11 +115,37 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
         record = audience.get("record")
         if not isinstance(record, Mapping):
             return False
-        shared = shared_with(actor, record.get("shared_user_ids"), record.get("shared_team_ids"))
-        return can_read_record(
-            actor, record.get("owner_id"), record.get("team_id"), record.get("type"), shared
-        )
+        return _reads(actor, record, record)
+    if kind == "record_access":
+        record, before = audience.get("record"), audience.get("before")
+        if not isinstance(record, Mapping) or not isinstance(before, Mapping):
+            return False
+        return _reads(actor, record, record) != _reads(actor, record, before)
     return False
+
+
+def _reads(actor: Mapping[str, Any], record: Mapping[str, Any], shares: Mapping[str, Any]) -> bool:
+    """Whether the actor reads the record (its type, owner and team) shared as ``shares``
+    says (``shared_user_ids``, ``shared_team_ids``)."""
+    shared = shared_with(actor, shares.get("shared_user_ids"), shares.get("shared_team_ids"))
+    return can_read_record(
+        actor, record.get("owner_id"), record.get("team_id"), record.get("type"), shared
+    )
+
+
+def with_shares(audience: Any, shares: Mapping[str, Any] | None) -> Any:
+    """A record's audience with its shares replaced by ``shares`` (``shared_user_ids``,
+    ``shared_team_ids``; None: as it is)."""
+    if shares is None or not isinstance(audience, Mapping) or audience.get("kind") != "record":
+        return audience
+    record = audience.get("record")
+    if not isinstance(record, Mapping):
+        return audience
+    fresh = {k: v for k, v in record.items() if k not in ("shared_user_ids", "shared_team_ids")}
+    for key in ("shared_user_ids", "shared_team_ids"):
+        if shares.get(key):
+            fresh[key] = list(shares[key])
+    return {**audience, "record": fresh}
 
 
 #: the stream items whose data is the post itself (a comment's or a like's is not)

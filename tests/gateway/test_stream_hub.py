@@ -410,6 +410,45 @@ async def a_shared_record_and_a_hidden_title_reach_each_reader_as_their_role_say
 
 
 @scenario
+async def a_records_items_go_by_the_shares_the_hub_last_heard() -> None:
+    from services.platform.audience import audience_includes
+
+    hub = StreamHub(None, FakeFeed(), audience_rule=audience_includes)
+    hub.next_seq = 1
+    reads = {"leads": {"ops": "r", "read": "team"}}
+    owner = hub.subscribe({"id": "u-own", "team_id": "t-a", "rights": reads})
+    rita = hub.subscribe({"id": "u-rita", "team_id": "t-b", "rights": reads})
+    bob = hub.subscribe({"id": "u-bob", "team_id": "t-b", "rights": reads})
+    lead = {"type": "lead", "id": "l-1", "owner_id": "u-own", "team_id": "t-a"}
+
+    def on_lead(seq: int, **shares: list[str]) -> dict:
+        return item(seq, {"kind": "record", "record": {**lead, **shares}})
+
+    def changed(seq: int, after: dict, before: dict) -> dict:
+        audience = {"kind": "record_access", "record": {**lead, **after}, "before": before}
+        return item(seq, audience, kind="record_access_changed")
+
+    hub.receive(on_lead(1))  # before the share
+    hub.receive(changed(2, {"shared_user_ids": ["u-rita"]}, {}))
+    hub.receive(on_lead(3))  # its transaction read the shares before the change
+    hub.receive(on_lead(4, shared_user_ids=["u-rita"]))
+    assert drained(owner) == [1, 3, 4]
+    assert drained(rita) == [2, 3, 4]  # told of the share, then every later item
+    assert drained(bob) == []
+    # taken back: she is told, then gets nothing more, even an item stored with the share
+    hub.receive(changed(5, {}, {"shared_user_ids": ["u-rita"]}))
+    hub.receive(on_lead(6, shared_user_ids=["u-rita"]))
+    assert drained(rita) == [5] and drained(owner) == [6]
+    # shared with her team: both are told and get what follows; another lead is not touched
+    hub.receive(changed(7, {"shared_team_ids": ["t-b"]}, {}))
+    hub.receive(on_lead(8))
+    hub.receive(item(9, {"kind": "record", "record": {**lead, "id": "l-2"}}))
+    assert drained(rita) == [7, 8] and drained(bob) == [7, 8]
+    assert drained(owner) == [8, 9]
+    assert hub.access == {("lead", "l-1"): {"shared_user_ids": [], "shared_team_ids": ["t-b"]}}
+
+
+@scenario
 async def after_a_broker_outage_the_hub_reads_what_it_missed() -> None:
     import aio_pika
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from services.platform.access import Actor
-from services.platform.audience import audience_includes, can_read_record, reads_record
+from services.platform.audience import (
+    audience_includes,
+    can_read_record,
+    reads_record,
+    with_shares,
+)
 
 TEAM, OTHER_TEAM = "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b"
 ME, MATE, STRANGER = (
@@ -72,3 +77,41 @@ def test_the_dict_rule_and_the_actor_rule_agree() -> None:
             assert can_read_record(actor, owner, team, "lead") == reads_record(
                 caller, "lead", owner, team
             ), (actor, owner, team)
+
+
+def test_a_change_of_shares_includes_whoever_gained_or_lost_the_record() -> None:
+    record = {"type": "lead", "id": "x", "owner_id": STRANGER, "team_id": OTHER_TEAM}
+
+    def change(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": "record_access", "record": {**record, **after}, "before": before}
+
+    reads = {"leads": {"ops": "r", "read": "team", "write": "own"}}
+    for actor in (rep(), rep(reads)):
+        assert audience_includes(change({"shared_user_ids": [ME]}, {}), actor)  # gained
+        assert audience_includes(change({}, {"shared_team_ids": [TEAM]}), actor)  # lost
+        # still shared (by the team instead of by name): nothing changed for them
+        assert not audience_includes(
+            change({"shared_team_ids": [TEAM]}, {"shared_user_ids": [ME]}), actor
+        )
+        assert not audience_includes(
+            change({"shared_user_ids": [MATE]}, {}), {**actor, "team_id": None}
+        )
+    # an administrator reads it either way; a role without the read right neither way
+    assert not audience_includes(change({"shared_user_ids": [ME]}, {}), rep(roles=("admin",)))
+    blind = rep({"leads": {"ops": "c", "read": "all", "write": "all"}})
+    assert not audience_includes(change({"shared_user_ids": [ME]}, {}), blind)
+    assert not audience_includes({"kind": "record_access", "record": record}, rep())
+
+
+def test_with_shares_replaces_a_records_shares_only() -> None:
+    item = about("lead", STRANGER, OTHER_TEAM)
+    item["record"]["shared_user_ids"] = [MATE]
+    item["plain"] = {"type": "lead"}
+    fresh = with_shares(item, {"shared_user_ids": [], "shared_team_ids": [TEAM]})
+    assert fresh["record"] == {
+        **about("lead", STRANGER, OTHER_TEAM)["record"],
+        "shared_team_ids": [TEAM],
+    }
+    assert fresh["plain"] == {"type": "lead"} and item["record"]["shared_user_ids"] == [MATE]
+    assert with_shares(item, None) is item
+    assert with_shares({"kind": "all"}, {"shared_user_ids": [ME]}) == {"kind": "all"}

@@ -100,6 +100,20 @@ describe("LiveHub", () => {
     expect(back).toHaveBeenCalledOnce();
   });
 
+  it("tells screens to refetch when the user gained or lost a record", () => {
+    const live = hub();
+    const again = vi.fn();
+    live.subscribe("post_created", () => undefined);
+    live.onReconnect(again);
+    const source = FakeSource.made[0];
+    source.emit("post_created", 7, { id: "p1" });
+    expect(again).not.toHaveBeenCalled();
+    source.emit("record_access_changed", 8, { record: { type: "lead", id: "l1" } });
+    expect(again).toHaveBeenCalledOnce();
+    source.emit("record_access_changed", 8, { record: { type: "lead", id: "l1" } });
+    expect(again).toHaveBeenCalledOnce(); // the same seq again is a repeat
+  });
+
   it("starts from now again once nobody listened (e.g. after signing out)", () => {
     const live = hub();
     const off = live.subscribe("post_created", () => undefined);

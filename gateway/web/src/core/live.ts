@@ -3,6 +3,8 @@
 // and closes with the last. EventSource reconnects by itself and sends Last-Event-ID;
 // when the server ends it for good (e.g. a 401) we open it again after a pause, saying
 // where we were with ?last_event_id=. Items are handed out once each, by seq.
+// `record_access_changed` (a record was shared with the user or taken back) makes the
+// screens read their lists again, as after a reconnect: the record's posts come or go.
 
 export interface LiveEnvelope<T = Record<string, unknown>> {
   seq: number;
@@ -23,7 +25,11 @@ export const LIVE_TYPES = [
   "post_unliked",
   "notification_created",
   "notifications_read",
+  "record_access_changed",
 ] as const;
+
+/** The item that says the user gained or lost a record (docs/api.md, Live updates). */
+export const ACCESS_CHANGED = "record_access_changed";
 
 export const STREAM_URL = "/api/v1/events/stream";
 const REOPEN_MS = 5000;
@@ -69,7 +75,8 @@ export class LiveHub {
     };
   }
 
-  /** Called when the stream (re)connects after having been down: screens may refetch. */
+  /** Called when the stream (re)connects after having been down, or the user's access to
+   * a record changed: screens may refetch. */
   onReconnect(handler: () => void): () => void {
     this.openHandlers.add(handler);
     return () => {
@@ -104,6 +111,7 @@ export class LiveHub {
         console.warn("live handler failed", error);
       }
     });
+    if ((envelope.type ?? type) === ACCESS_CHANGED) this.openHandlers.forEach((handler) => handler());
   }
 
   /** Close the stream and forget everything (signing out). */
