@@ -159,12 +159,16 @@ class Contact(Base):
             "emails",
             postgresql_using="gin",
             postgresql_ops={"emails": "jsonb_path_ops"},
+            # the duplicate check's look-up: no pending list to read through (sales_0013)
+            postgresql_with={"fastupdate": "off"},
         ),
         sa.Index(
             "ix_contacts_phones",
             "phones",
             postgresql_using="gin",
             postgresql_ops={"phones": "jsonb_path_ops"},
+            # the duplicate check's look-up: no pending list to read through (sales_0013)
+            postgresql_with={"fastupdate": "off"},
         ),
     )
 
