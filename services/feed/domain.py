@@ -64,13 +64,13 @@ STREAM_TYPES = (
     "post_unliked",
     "notification_created",
     "notifications_read",
+    "record_access_changed",
 )
 
 
 class Invalid(ValueError):
     """A value that breaks a rule; the service reports it as ``ValidationFailed``."""
 
-    "record_access_changed",
 
 def is_uuid(value: Any) -> bool:
     if not isinstance(value, str):
