@@ -54,7 +54,7 @@ async def my_feed(
     return await rpc.call("feed", "list_feed", page_query(limit, cursor), actor=actor)
 
 
-POST_RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice")
+POST_RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice", "activity")
 POST_FILTERS = {
     "channel_id": filter_schema("uuid"),
     "related_type": filter_schema("enum", POST_RECORD_TYPES),

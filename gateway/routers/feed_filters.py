@@ -17,7 +17,7 @@ from ..list_params import filter_schema
 
 #: what a notification is about (services/feed/domain.NOTIFICATION_KINDS)
 NOTIFICATION_KINDS = ("mention", "comment", "like", "assignment", "system")
-RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice")
+RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice", "activity")
 
 #: each list's filters: name → (kind, options, description)
 NOTIFICATION_FILTERS: dict[str, tuple[str, tuple[str, ...], str]] = {

@@ -45,14 +45,20 @@ HANDLE_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 # Post kinds, notification kinds, the record types a post may be about.
 POST_KINDS = ("user", "system")
 NOTIFICATION_KINDS = ("mention", "comment", "like", "assignment", "system")
-RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice")
+RECORD_TYPES = ("lead", "opportunity", "account", "contact", "order", "invoice", "activity")
 SYSTEM_EVENT_TYPES = (
     "lead_assigned",
     "opportunity_stage_changed",
     "opportunity_won",
     "order_status_changed",
     "invoice_overdue",
+    "activity_created",
+    "activity_completed",
 )
+#: the records an activity may be for whose feeds show its posts (sales' RELATED_TYPES)
+ACTIVITY_PARENT_TYPES = ("lead", "contact", "account", "opportunity", "order")
+#: what each activity type is called in a system post (an ``email`` makes none)
+ACTIVITY_KINDS = {"task": "Task", "call": "Call", "meeting": "Meeting"}
 
 STREAM_TYPES = (
     "post_created",
@@ -360,6 +366,29 @@ def system_post_text(event_type: str, data: Mapping[str, Any]) -> tuple[str, str
         due = data.get("due_date")
         tail = f" (due {due})" if due else ""
         return f"Invoice **{title}** is overdue{tail}.", "invoice", dict(data)
+    if event_type in ("activity_created", "activity_completed") and posts_activity(data):
+        kind = ACTIVITY_KINDS[data["type"]]
+        title = record_title(data) or "(no title)"
+        done = "completed" if event_type == "activity_completed" else "added"
+        return f"{kind} **{title}** was {done}.", "activity", dict(data)
+    return None
+
+
+def posts_activity(activity: Mapping[str, Any]) -> bool:
+    """Whether an activity's events make system posts: one made in Osprey (not synced
+    from a calendar), for a record, of a type other than ``email`` (mail shows itself)."""
+    return (
+        activity.get("type") in ACTIVITY_KINDS
+        and activity.get("source") is None
+        and activity_parent(activity) is not None
+    )
+
+
+def activity_parent(activity: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The record an activity is for, whose feed shows its posts (None: none)."""
+    parent_type, parent_id = activity.get("related_type"), activity.get("related_id")
+    if parent_type in ACTIVITY_PARENT_TYPES and is_uuid(parent_id):
+        return str(parent_type), str(parent_id)
     return None
 
 
@@ -370,6 +399,8 @@ SYSTEM_EVENT_RECORD_TYPE = {
     "opportunity_won": "opportunity",
     "order_status_changed": "order",
     "invoice_overdue": "invoice",
+    "activity_created": "activity",
+    "activity_completed": "activity",
 }
 #: a system post's text without its record's fields, by event type
 PLAIN_SYSTEM_TEXT = {
@@ -378,6 +409,8 @@ PLAIN_SYSTEM_TEXT = {
     "opportunity_won": "A deal was won.",
     "order_status_changed": "An order was shipped.",
     "invoice_overdue": "An invoice is overdue.",
+    "activity_created": "An activity was added.",
+    "activity_completed": "An activity was completed.",
 }
 
 
@@ -415,5 +448,7 @@ def system_post_plain(event_type: str, data: Mapping[str, Any]) -> tuple[list[st
 
 def record_link(record_type: str, record_id: str) -> str:
     """Where the web app shows a record."""
-    plural = {"opportunity": "opportunities"}.get(record_type, f"{record_type}s")
+    plural = {"opportunity": "opportunities", "activity": "activities"}.get(
+        record_type, f"{record_type}s"
+    )
     return f"/{plural}/{record_id}"

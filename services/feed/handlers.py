@@ -8,7 +8,11 @@
 * ``lead_assigned``, ``opportunity_stage_changed``, ``opportunity_won``,
   ``order_status_changed`` (to ``shipped``) and ``invoice_overdue`` become system
   posts on the record (when enabled in ``system_post_settings``), built from the
-  event's data alone, and notify the record's owner.
+  event's data alone, and notify the record's owner;
+* the ``activity_*`` events keep the activity's ref, record and participants
+  (:mod:`.activity_refs`), and ``activity_created`` / ``activity_completed`` of an
+  activity made in Osprey for a record (not an email) post on the activity — seen by
+  whoever reads the activity, in its record's feed — and notify its owner.
 
 Every handler is idempotent: a redelivered event changes nothing twice. A record event's
 whole effect (its ref and the owner's subscription) is one statement with the event's
@@ -30,7 +34,7 @@ from services.platform.events import isoformat
 from services.platform.idempotency import idempotent, idempotent_alone
 from services.platform.rpc import rpc
 
-from . import directory, domain, posts_store, store
+from . import activity_refs, directory, domain, posts_store, store
 from .base import FeedBase
 from .schemas import invalid
 
@@ -259,6 +263,37 @@ class HandlersMixin(FeedBase):
     @idempotent
     def handle_invoice_overdue(self, event: dict[str, Any]) -> None:
         self._system_post(event)
+
+    # -- activities -------------------------------------------------------------------
+
+    def _activity(self, event: dict[str, Any], *, follow: bool = True) -> None:
+        """Keep the activity (:mod:`.activity_refs`); post when its event posts."""
+        activity = event.get("data")
+        if isinstance(activity, dict) and domain.is_uuid(activity.get("id")):
+            activity_refs.keep_activity(self.db, activity, follow=follow)
+        self._system_post(event)
+
+    @event_handler("sales", "activity_created")
+    @idempotent
+    def handle_activity_created(self, event: dict[str, Any]) -> None:
+        self._activity(event)
+
+    @event_handler("sales", "activity_updated")
+    @idempotent
+    def handle_activity_updated(self, event: dict[str, Any]) -> None:
+        self._activity(event)
+
+    @event_handler("sales", "activity_completed")
+    @idempotent
+    def handle_activity_completed(self, event: dict[str, Any]) -> None:
+        self._activity(event)
+
+    @event_handler("sales", "activity_deleted")
+    @idempotent
+    def handle_activity_deleted(self, event: dict[str, Any]) -> None:
+        """A deleted activity keeps its last owner, team and participants: its posts
+        stay as private as it was."""
+        self._activity(event, follow=False)
 
     # -- settings ---------------------------------------------------------------------
 

@@ -184,6 +184,15 @@ record_refs = sa.Table(
     sa.Column("team_id", ID, nullable=True),
     sa.Column("title", sa.String(300), nullable=True),
     _ts("updated_at"),
+    # an activity's record (its related_type / related_id): its posts show there (feed_0005)
+    sa.Column("parent_type", sa.String(30), nullable=True),
+    sa.Column("parent_id", ID, nullable=True),
+    sa.Index(
+        "ix_record_refs_parent",
+        "parent_type",
+        "parent_id",
+        postgresql_where=sa.text("parent_id IS NOT NULL"),
+    ),
 )
 
 # the owning services' record shares (``<singular>_shared`` / ``_unshared``): who reads

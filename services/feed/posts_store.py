@@ -29,7 +29,7 @@ from services.platform.errors import NotFound
 from services.platform.events import utcnow
 from services.platform.ids import new_id
 
-from . import directory, domain, record_shares, store
+from . import activity_refs, directory, domain, record_shares, store
 from .models import (
     channel_members,
     channels,
@@ -372,8 +372,8 @@ def comment_row(db: Any, post_id: str, comment_id: str, caller: Actor) -> tuple[
 
 
 def feed_of(caller: Actor) -> Any:
-    """The posts of the caller's feed: in channels and on records they follow, mentioning
-    them (or their team), and their own."""
+    """The posts of the caller's feed: in channels and on records they follow (and on
+    those records' activities), mentioning them (or their team), and their own."""
     followed_channels = sa.select(subscriptions.c.target_id).where(
         subscriptions.c.user_id == caller.id, subscriptions.c.target_type == "channel"
     )
@@ -389,6 +389,7 @@ def feed_of(caller: Actor) -> Any:
         sa.or_(
             posts.c.channel_id.in_(followed_channels),
             sa.and_(posts.c.related_id.is_not(None), followed_record),
+            activity_refs.on_followed_record(caller.id),
             posts.c.author_id == caller.id,
             *mention_me,
         )
@@ -400,9 +401,8 @@ def posts_in_channel(channel_id: str) -> Any:
 
 
 def posts_on_record(related_type: str, related_id: str) -> Any:
-    return sa.select(posts).where(
-        posts.c.related_type == related_type, posts.c.related_id == related_id
-    )
+    """A record's posts, and those about its activities (each seen by its own rule)."""
+    return sa.select(posts).where(activity_refs.on_record(related_type, related_id))
 
 
 # --- writing posts and comments --------------------------------------------------------------

@@ -37,6 +37,7 @@ RECORDS: dict[str, str] = {
     "opportunity": "opportunities",
     "order": "orders",
     "invoice": "invoices",
+    "activity": "activities",
 }
 ROLES = ("admin", "sales_manager", "sales_rep")
 #: whose record → whether each seeded role reads its posts (API.md: reps and managers
@@ -96,7 +97,7 @@ def rep_rights(world: World) -> Iterator[str]:
     assert restored.status_code == 200, restored.text
 
 
-# some 300 requests and three open streams: a busy machine needs minutes
+# some 350 requests and three open streams: a busy machine needs minutes
 @pytest.mark.timeout(480)
 def test_each_seeded_role_on_the_feed_and_the_stream_of_each_record_type(
     stack: Stack,

@@ -123,6 +123,8 @@ def test_system_posts_follow_their_settings(feed) -> None:
         "opportunity_won",
         "order_status_changed",
         "invoice_overdue",
+        "activity_created",
+        "activity_completed",
     }
     with pytest.raises(PermissionDenied):
         call(feed, "set_system_post_setting", "opportunity_won", {"enabled": False}, actor=ANN)

@@ -214,6 +214,39 @@ def test_where_the_web_app_shows_a_record() -> None:
     assert domain.record_link("opportunity", "x") == "/opportunities/x"
     assert domain.record_link("lead", "y") == "/leads/y"
     assert domain.record_link("invoice", "z") == "/invoices/z"
+    assert domain.record_link("activity", "a") == "/activities/a"
+
+
+def test_system_posts_of_an_activity_added_and_completed() -> None:
+    call = {
+        "id": "a",
+        "type": "call",
+        "title": "Call back",
+        "source": None,
+        "related_type": "opportunity",
+        "related_id": "0190a0d0-0000-7000-8000-000000000001",
+    }
+    assert domain.system_post_text("activity_created", call) == (
+        "Call **Call back** was added.",
+        "activity",
+        call,
+    )
+    done = domain.system_post_text("activity_completed", {**call, "type": "task", "title": ""})
+    assert done is not None and done[0] == "Task **(no title)** was completed."
+    assert domain.system_post_plain("activity_completed", call) == (
+        ["title"],
+        "An activity was completed.",
+    )
+    # an email, a synced meeting and an activity for no record (or an unknown one) post nothing
+    for quiet in (
+        {**call, "type": "email"},
+        {**call, "type": "meeting", "source": "google"},
+        {**call, "related_type": None, "related_id": None},
+        {**call, "related_type": "invoice"},
+        {**call, "related_id": "not-an-id"},
+    ):
+        assert domain.system_post_text("activity_created", quiet) is None
+    assert domain.activity_parent(call) == ("opportunity", call["related_id"])
 
 
 # --- what the first mutation run showed unpinned ------------------------------------------------

@@ -42,6 +42,7 @@ export const LOOKUPS: Record<string, LookupDef> = {
   },
   orders: { path: "/orders", name: (r) => text(r.number), route: "/orders", searchable: false, searchFilter: "number" },
   invoices: { path: "/invoices", name: (r) => text(r.number), route: "/invoices", searchable: false, searchFilter: "number" },
+  activities: { path: "/activities", name: (r) => text(r.title), route: "/activities", searchable: false },
   users: { path: "/users", name: (r) => text(r.full_name) || text(r.email), route: null, searchable: true },
   teams: { path: "/teams", name: (r) => text(r.name), route: null, whole: true, searchable: false },
   "opportunity-stages": {

@@ -9682,7 +9682,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "channel" | "lead" | "opportunity" | "account" | "contact" | "order" | "invoice";
+            type: "channel" | "lead" | "opportunity" | "account" | "contact" | "order" | "invoice" | "activity";
             /**
              * Id
              * Format: uuid

@@ -23,6 +23,7 @@ const RECORD_ROUTES: Record<string, string> = {
   opportunity: "/opportunities",
   order: "/orders",
   invoice: "/invoices",
+  activity: "/activities",
 };
 
 /** Where a notification leads: the post it is about, else its record's Feed tab. */

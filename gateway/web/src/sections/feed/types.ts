@@ -102,6 +102,7 @@ export const RECORD_ROUTES: Record<string, string> = {
   opportunity: "/opportunities",
   order: "/orders",
   invoice: "/invoices",
+  activity: "/activities",
 };
 
 /** The app's entity (a record page's) → the feed's record type. */
@@ -112,6 +113,7 @@ export const FEED_TYPE: Record<string, string> = {
   opportunities: "opportunity",
   orders: "order",
   invoices: "invoice",
+  activities: "activity",
 };
 
 /** Where a record lives in the app, opened on its Feed tab. */

@@ -2,7 +2,7 @@ import { lazy } from "react";
 import type { TabDef } from "../../core/registry";
 import messages from "./messages";
 
-const ENTITIES = ["leads", "accounts", "contacts", "opportunities", "orders", "invoices"];
+const ENTITIES = ["leads", "accounts", "contacts", "opportunities", "orders", "invoices", "activities"];
 
 const tab: TabDef = {
   id: "feed",
