@@ -130,10 +130,10 @@ REQUEST_TIMEOUT_S = 30
 def tokens(base: str, credentials: dict[str, str]) -> tuple[str, str]:
     """The administrator's session token, and a personal token of theirs with every
     scope, valid for a month."""
-    login = httpx.post(f"{base}/api/v1/auth/login", json=credentials, timeout=15)
+    login = httpx.post(f"{base}/api/v1/auth/login", json=credentials, timeout=60)
     login.raise_for_status()
     session = {"Authorization": f"Bearer {login.json()['token']}"}
-    scopes = httpx.get(f"{base}/api/v1/me/token-scopes", headers=session, timeout=15)
+    scopes = httpx.get(f"{base}/api/v1/me/token-scopes", headers=session, timeout=60)
     scopes.raise_for_status()
     made = httpx.post(
         f"{base}/api/v1/me/tokens",
@@ -143,7 +143,7 @@ def tokens(base: str, credentials: dict[str, str]) -> tuple[str, str]:
             "scopes": scopes.json()["items"],
             "expires_on": (date.today() + timedelta(days=30)).isoformat(),
         },
-        timeout=15,
+        timeout=60,
     )
     made.raise_for_status()
     return login.json()["token"], made.json()["token"]
@@ -152,11 +152,11 @@ def tokens(base: str, credentials: dict[str, str]) -> tuple[str, str]:
 def role_rights(base: str, token: str) -> dict[str, dict[str, Any]]:
     """Every role's rights, by role id, as ``PUT /roles/{id}/rights`` takes them."""
     headers = {"Authorization": f"Bearer {token}"}
-    roles = httpx.get(f"{base}/api/v1/roles", headers=headers, timeout=15)
+    roles = httpx.get(f"{base}/api/v1/roles", headers=headers, timeout=60)
     roles.raise_for_status()
     out = {}
     for role in roles.json()["items"]:
-        rights = httpx.get(f"{base}/api/v1/roles/{role['id']}/rights", headers=headers, timeout=15)
+        rights = httpx.get(f"{base}/api/v1/roles/{role['id']}/rights", headers=headers, timeout=60)
         rights.raise_for_status()
         out[role["id"]] = rights.json()["rights"]
     return out
@@ -181,15 +181,15 @@ def join_a_team(base: str, session: str) -> None:
     """The administrator in a team of their own, as users are: what a team shares (its
     default Results page) is then theirs to try."""
     headers = {"Authorization": f"Bearer {session}"}
-    team = httpx.post(f"{base}/api/v1/teams", headers=headers, json={"name": "Fuzzing"}, timeout=15)
+    team = httpx.post(f"{base}/api/v1/teams", headers=headers, json={"name": "Fuzzing"}, timeout=60)
     team.raise_for_status()
-    me = httpx.get(f"{base}/api/v1/me", headers=headers, timeout=15)
+    me = httpx.get(f"{base}/api/v1/me", headers=headers, timeout=60)
     me.raise_for_status()
     joined = httpx.patch(
         f"{base}/api/v1/users/{me.json()['id']}",
         headers=headers,
         json={"team_id": team.json()["id"]},
-        timeout=15,
+        timeout=60,
     )
     joined.raise_for_status()
 
@@ -433,7 +433,7 @@ def main() -> int:
         base = stack.base_url
         session, token = tokens(base, stack.admin_credentials)
         join_a_team(base, session)
-        schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=15).json()
+        schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=60).json()
         ids = operation_ids(schema)
         excluded = [ids[key] for key in EXCLUDED if key in ids]
 
