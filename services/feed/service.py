@@ -8,6 +8,8 @@ One Nameko service (``feed``) made of parts, a module each, side by side on
 
 from __future__ import annotations
 
+from services.platform.record_batch import RecordBatchRpc
+
 from .channels import ChannelsRpc
 from .comments import CommentsRpc
 from .files import FilesRpc
@@ -33,6 +35,7 @@ class FeedService(
     SubscriptionsRpc,
     FilesRpc,
     StreamRpc,
+    RecordBatchRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

@@ -12,6 +12,7 @@ composes them.
 from __future__ import annotations
 
 from services.platform.name_index import NameIndexStatusRpc
+from services.platform.record_batch import RecordBatchRpc
 
 from .bulk import BulkRpc
 from .distribution import DistributionRpc
@@ -41,6 +42,7 @@ class LeadsService(
     NameIndexStatusRpc,
     ExportsRpc,
     SharesRpc,
+    RecordBatchRpc,
 ):
     """Every part's entrypoints, in one service."""
 

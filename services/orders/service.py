@@ -7,6 +7,8 @@ One Nameko service (``orders``) made of parts, a module each, side by side on
 
 from __future__ import annotations
 
+from services.platform.record_batch import RecordBatchRpc
+
 from .accounting import AccountingRpc
 from .catalog import CatalogRpc
 from .exports import ExportsRpc
@@ -30,6 +32,7 @@ class OrdersService(
     ExportsRpc,
     SharesRpc,
     SearchRpc,
+    RecordBatchRpc,
 ):
     """Every ``@rpc`` method and event handler of the parts, on one service."""
 

@@ -9,6 +9,7 @@ owned record shares), the rules in :mod:`.domain` (docs/architecture.md).
 from __future__ import annotations
 
 from services.platform.name_index import NameIndexStatusRpc
+from services.platform.record_batch import RecordBatchRpc
 
 from .accounts import AccountsRpc
 from .activities import ActivitiesRpc
@@ -44,6 +45,7 @@ class SalesService(
     BatchRpc,
     SharesRpc,
     SearchRpc,
+    RecordBatchRpc,
 ):
     """Every ``@rpc`` method of the parts, on one service."""
 

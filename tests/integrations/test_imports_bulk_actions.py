@@ -1,7 +1,9 @@
 """Bulk actions' jobs in the imports service, with the real leads service: a job whose
 runner died (its lease run out) is taken over and finished without doing again the
-records whose results were stored; a job is its maker's alone; an ended job is answered
-for an hour and then pruned; bad data is refused."""
+records whose results were stored; a job larger than a batch has each record checked
+(a stale version, a record of someone else's refused, the others done once); a record
+batch runs only a record's own calls; a job is its maker's alone; an ended job is
+answered for an hour and then pruned; bad data is refused."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from services.integrations.imports import bulk
 from services.integrations.imports.models import bulk_actions, bulk_records
 from services.platform.errors import NotFound, ValidationFailed
 from services.platform.events import utcnow
@@ -115,3 +118,54 @@ def test_bad_data_is_refused_naming_the_field(services) -> None:  # noqa: F811
              {"entity": "leads", "action": "delete", "ids": [new_id() for _ in range(21)]},
              MANAGER)  # fmt: skip
     assert caught.value.errors[0]["field"] == "ids"
+
+
+def test_a_job_larger_than_a_chunk_checks_each_record_in_its_batch(services) -> None:  # noqa: F811
+    imports, leads = services["imports"], services["leads"]
+    stranger = {"id": new_id(), "email": "sam@osprey.test", "roles": ["sales_rep"],
+                "team_id": new_id()}  # fmt: skip
+    size = bulk.CHUNK * 2 + 3  # three batches, the last a short one
+    made = [call(leads, "create_lead", {"contact_name": f"Chunk {n}"}, MANAGER)
+            for n in range(size)]  # fmt: skip
+    theirs = call(leads, "create_lead", {"contact_name": "Not the manager's"}, stranger)
+    stale = made[bulk.CHUNK + 1]  # in the second batch, changed since it was seen
+    call(leads, "update_lead", stale["id"], {"notes": "meanwhile"}, MANAGER)
+    ids = [lead["id"] for lead in made] + [theirs["id"]]
+    versions = {lead["id"]: lead["version"] for lead in made}
+    job = call(imports, "create_bulk_action", {"entity": "leads", "action": "update",
+               "ids": ids, "versions": versions, "changes": {"notes": "in batches"}},
+               MANAGER)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while job["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = call(imports, "get_bulk_action", job["id"], MANAGER)
+    assert (job["state"], job["total"], job["done"], job["refused"]) == ("done", size + 1,
+                                                                         size - 1, 2)  # fmt: skip
+    assert [r["id"] for r in job["results"]] == ids  # each once, in the selection's order
+    refused = {r["id"]: r["status"] for r in job["results"] if r["outcome"] == "refused"}
+    assert refused == {stale["id"]: 409, theirs["id"]: 404}
+    for lead in made:
+        now = call(leads, "get_lead", lead["id"], MANAGER)
+        if lead is stale:
+            assert (now["notes"], now["version"]) == ("meanwhile", lead["version"] + 1)
+        else:
+            assert (now["notes"], now["version"]) == ("in batches", lead["version"] + 1)
+    assert call(leads, "get_lead", theirs["id"], stranger).get("notes") != "in batches"
+
+
+def test_a_record_batch_runs_only_a_records_own_calls(services) -> None:  # noqa: F811
+    leads = services["leads"]
+    lead = call(leads, "create_lead", {"contact_name": "Batch of one"}, MANAGER)
+    answers = call(leads, "run_record_batch", "update_lead",
+                   [{"args": [lead["id"], {"notes": "one"}]},
+                    {"args": [lead["id"], {"notes": "two"}], "kwargs": {"expected_version": 1}},
+                    {"args": [new_id(), {"notes": "none"}]}], MANAGER)  # fmt: skip
+    assert [a["ok"] for a in answers] == [True, False, False]
+    assert [a.get("status") for a in answers[1:]] == [409, 404]
+    assert call(leads, "get_lead", lead["id"], MANAGER)["notes"] == "one"
+    for method, calls in (("create_lead", [{"args": [{"contact_name": "x"}]}]),
+                          ("list_leads", [{"args": [{}]}]), ("nothing_such", []),
+                          ("get_lead", [{"args": [lead["id"]], "kwargs": {"actor": OTHER}}]),
+                          ("get_lead", "not a list")):  # fmt: skip
+        with pytest.raises(ValidationFailed):
+            call(leads, "run_record_batch", method, calls, MANAGER)

@@ -6,26 +6,31 @@ this part: ``run_bulk_action`` does a few ids at once and answers their results,
 and search match, ``get_bulk_action`` tells its progress from any gateway, and
 ``count_bulk_selection`` counts a selection (the confirmation's number).
 
-Each record is done by :func:`do_one`, the one place that does it: the call a single
+Records are done by :func:`do_chunk`, the one place that does them: the call a single
 change makes — ``update_<record>`` (an owner assigned, a field changed),
 ``delete_<record>``, or ``get_<record>`` then the feed's ``create_post`` — as the
 caller (the actor the gateway passed) and with the version the caller saw, so the
 owning service checks rights, state and version per record and each is ``done`` or
-``refused`` with the service's status and reason. Four records are in flight at a time.
+``refused`` with the service's status and reason. Those calls go a :data:`CHUNK` of
+records at a time in one ``run_record_batch`` RPC to the owning service
+(services/platform/record_batch.py), which runs the very entrypoint once a record,
+each in its own transaction; :data:`PARALLEL` such calls are in flight. (One RPC a
+record, four in flight, did 102 records a second where the gateway's in-memory jobs
+had done 225: bench/README.md, bench/bulk_actions.py.)
 
 A job is a row of ``bulk_actions`` and its selection rows of ``bulk_records`` (all that
 a filter matches is read once, at the job's start, with the versions read then). The
 timer claims a waiting job with a lease (``FOR UPDATE SKIP LOCKED``: instances share
 the jobs, and one whose runner died is taken over when its lease ends) and works on it
 for a second at a time; the records' results are committed with the job's counts as
-they end (what ended while the ones before were being written, together), before
-more records are begun, so at most the four in flight have no stored result: a
-restarted service resumes after the records stored and does none twice (a post is
-also sent with an idempotency key of the job and record, so even a record in flight
-when the process was killed is posted once; a deletion, or an update with the version
-the caller saw, in flight then is refused rather than done twice; an update without a
-version would be made again with the same values). Ended jobs are answered for an hour, then
-pruned.
+their calls end (what ended while the ones before were being written, together),
+before more records are begun, so at most the records of the calls in flight
+(``PARALLEL × CHUNK``) have no stored result: a restarted service resumes after the
+records stored and does none twice (a post is also sent with an idempotency key of the
+job and record, so even a record in flight when the process was killed is posted once;
+a deletion, or an update with the version the caller saw, in flight then is refused
+rather than done twice; an update without a version would be made again with the same
+values). Ended jobs are answered for an hour, then pruned.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from services.platform.errors import EXPECTED, OspreyError, ValidationFailed
 from services.platform.events import utcnow
 from services.platform.fields import failed
 from services.platform.ids import new_id
+from services.platform.record_batch import reason_of, refusal
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
@@ -60,7 +66,9 @@ MAX_IDS = 5000
 MAX_MATCHING = 50_000
 #: the most ids ``run_bulk_action`` does at once (the gateway's synchronous answer)
 NOW_MAX = 20
-#: records done at once
+#: records sent to their owning service in one call (each still its own call there)
+CHUNK = 25
+#: calls in flight at once
 PARALLEL = 4
 #: list rows read a page while the selection is read
 PAGE = 500
@@ -165,77 +173,108 @@ def selection(
             return found
 
 
-def reason_of(exc: Exception) -> tuple[int, str]:
-    """The HTTP status and words a refusal (or a failed job) is told with."""
-    if isinstance(exc, OspreyError):
-        detail = "; ".join(
-            f"{e.get('field')}: {e.get('message')}" for e in exc.errors if e.get("message")
-        )
-        return exc.status, f"{exc.message} ({detail})" if detail else exc.message
-    if isinstance(exc, UnknownService):
-        return 503, "Service unavailable"
-    return 500, "Internal server error"
-
-
-def do_one(
-    rpcs: dict[str, Any], spec: dict[str, Any], record_id: str, version: int | None,
-    actor: dict[str, Any], key: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """Do the action to one record as the caller: ``{id, outcome, status, reason}``.
-    ``key``: the post's idempotency key (a job's, so a post done again is not doubled)."""
+def calls_of(
+    spec: dict[str, Any], records: list[tuple[int, str, int | None]]
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """The owning service, its entrypoint and the calls that do the records (a post:
+    the read of each record as the caller, which the feed's post then follows)."""
     target = TARGETS[spec["entity"]]
-    owner = rpcs[target.service]
+    if spec["action"] in ("assign", "update"):
+        calls = [{"args": [record_id, spec["changes"]], "kwargs": {"expected_version": version}}
+                 for _, record_id, version in records]  # fmt: skip
+        return target.service, f"update_{target.singular}", calls
+    if spec["action"] == "delete":
+        calls = [{"args": [record_id], "kwargs": {"expected_version": version}}
+                 for _, record_id, version in records]  # fmt: skip
+        return target.service, f"delete_{target.singular}", calls
+    # the record as the caller reads it (the feed knows owners, not every right)
+    return target.service, f"get_{target.singular}", [{"args": [r[1]]} for r in records]
+
+
+def post_calls(
+    spec: dict[str, Any], records: list[tuple[int, str, int | None]], job_id: str | None
+) -> list[dict[str, Any]]:
+    """The feed's posts on the records, each with its idempotency key (a job's, so a
+    post done again is not doubled)."""
+    feed_type = TARGETS[spec["entity"]].feed_type
+    return [
+        {"args": [{"related": {"type": feed_type, "id": record_id}, "text": spec["text"]}],
+         "kwargs": {"idempotency_key": f"bulk-action:{job_id}:{record_id}" if job_id else None}}
+        for _, record_id, _ in records
+    ]  # fmt: skip
+
+
+def result_of(record_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+    if answer.get("ok"):
+        return {"id": record_id, "outcome": "done", "status": None, "reason": None}
+    return {"id": record_id, "outcome": "refused", "status": answer.get("status") or 500,
+            "reason": answer.get("reason") or "Internal server error"}  # fmt: skip
+
+
+def call_batch(rpcs: dict[str, Any], service: str, method: str, calls: list[dict[str, Any]],
+          actor: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    """The service's answers to the calls, each ``{ok}`` or ``{ok: false, status,
+    reason}``; a failed batch refuses each of its calls with its reason."""
     try:
-        if spec["action"] in ("assign", "update"):
-            getattr(owner, f"update_{target.singular}")(
-                record_id, spec["changes"], actor=actor, expected_version=version
-            )
-        elif spec["action"] == "delete":
-            getattr(owner, f"delete_{target.singular}")(
-                record_id, actor=actor, expected_version=version
-            )
-        else:
-            # the record as the caller reads it (the feed knows owners, not every right)
-            getattr(owner, f"get_{target.singular}")(record_id, actor=actor)
-            post = {"related": {"type": target.feed_type, "id": record_id}, "text": spec["text"]}
-            rpcs["feed"].create_post(post, actor=actor, idempotency_key=key)
+        answers = rpcs[service].run_record_batch(method, calls, actor=actor)
     except (OspreyError, RemoteError, UnknownService) as exc:
-        status, reason = reason_of(exc)
-        return {"id": record_id, "outcome": "refused", "status": status, "reason": reason}
-    return {"id": record_id, "outcome": "done", "status": None, "reason": None}
+        return [refusal(exc)] * len(calls)
+    if not isinstance(answers, list) or len(answers) != len(calls):
+        return [refusal(RuntimeError("a batch answered out of step"))] * len(calls)
+    return answers
+
+
+def do_chunk(
+    rpcs: dict[str, Any], spec: dict[str, Any], records: list[tuple[int, str, int | None]],
+    actor: dict[str, Any], job_id: str | None = None,
+) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
+    """Do the action to a few records as the caller, in one call to their owning
+    service (a post: one more to the feed): ``(seq, {id, outcome, status, reason})``
+    each, in their order."""
+    service, method, calls = calls_of(spec, records)
+    answers = call_batch(rpcs, service, method, calls, actor)
+    if spec["action"] == "post":
+        readable = [(r, n) for n, (r, a) in enumerate(zip(records, answers, strict=True))
+                    if a.get("ok")]  # fmt: skip
+        if readable:
+            calls = post_calls(spec, [r for r, _ in readable], job_id)
+            posted = call_batch(rpcs, "feed", "create_post", calls, actor)
+            for (_, n), answer in zip(readable, posted, strict=True):
+                answers[n] = answer
+    return [(seq, result_of(record_id, answer))
+            for (seq, record_id, _), answer in zip(records, answers, strict=True)]  # fmt: skip
 
 
 def do_records(
     rpcs: dict[str, Any], spec: dict[str, Any], records: list[tuple[int, str, int | None]],
     actor: dict[str, Any], job_id: str | None = None,
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:  # fmt: skip
-    """``(seq, result)`` of the records ``(seq, id, version)`` as they are done,
-    :data:`PARALLEL` in flight: each group is what ended while the caller dealt with
-    the one before (a job stores each group before it takes more)."""
+    """``(seq, result)`` of the records ``(seq, id, version)`` as they are done, a
+    :data:`CHUNK` of them a call and :data:`PARALLEL` calls in flight: each group is
+    what ended while the caller dealt with the one before (a job stores each group
+    before it takes more)."""
     pool = eventlet.GreenPool(PARALLEL)
     ended: eventlet.queue.LightQueue = eventlet.queue.LightQueue()
 
-    def one(seq: int, record_id: str, version: int | None) -> None:
-        key = f"bulk-action:{job_id}:{record_id}" if job_id else None
+    def one(chunk: list[tuple[int, str, int | None]]) -> None:
         try:
-            ended.put((seq, do_one(rpcs, spec, record_id, version, actor, key)))
+            ended.put(do_chunk(rpcs, spec, chunk, actor, job_id))
         except Exception as exc:  # noqa: BLE001 - raised where the results are read
-            ended.put((seq, exc))
+            ended.put(exc)
 
     def start_all() -> None:
-        for record in records:
-            pool.spawn_n(one, *record)  # waits while PARALLEL are in flight
+        for start in range(0, len(records), CHUNK):
+            pool.spawn_n(one, records[start : start + CHUNK])  # waits while PARALLEL run
 
     eventlet.spawn_n(start_all)
     left = len(records)
     while left:
-        group = [ended.get()]
-        while not ended.empty():
-            group.append(ended.get_nowait())
+        group: list[tuple[int, dict[str, Any]]] = []
+        for chunk in [ended.get(), *[ended.get_nowait() for _ in range(ended.qsize())]]:
+            if isinstance(chunk, Exception):
+                raise chunk
+            group.extend(chunk)
         left -= len(group)
-        for _, result in group:
-            if isinstance(result, Exception):
-                raise result
         yield group
 
 
@@ -352,7 +391,7 @@ class BulkActionsRpc(ImportsBase):
             self.db.commit()
         deadline = time.monotonic() + SLICE_SECONDS
         while time.monotonic() < deadline:
-            batch = bulk_store.pending(self.db, job.id, PARALLEL * 8)
+            batch = bulk_store.pending(self.db, job.id, PARALLEL * CHUNK * 2)
             self.db.commit()
             if not batch:
                 bulk_store.update_job(
