@@ -3,6 +3,11 @@ of the event kept and its first stay (in its stage since it was created) begun, 
 ``lead_created`` does for one — for the event's thousand leads in one statement, safe
 to repeat (the version guards each record, a stay is begun once, never for a record
 deleted meanwhile), so it runs alone in autocommit with no claim of the event.
+
+Its bulk deletes (``leads_deleted``, the rollback of an import) do what ``lead_deleted``
+does for one: each lead a tombstone (reports skip it from then on, whatever arrives
+later) and its stays in stages gone — one statement for the event's leads, as safe to
+repeat, run alone as well.
 """
 
 from __future__ import annotations
@@ -53,6 +58,29 @@ _UPSERT_MANY = sa.text(
 )
 
 
+#: The event's leads tombstoned (made so if not kept yet: a later ``leads_imported``
+#: cannot bring one back) and their stays forgotten.
+_TOMBSTONE_MANY = sa.text(
+    f"""
+    WITH r AS (
+        SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r(
+            id uuid, version integer, owner_id uuid, team_id uuid, created_at timestamptz,
+            updated_at timestamptz, data jsonb, stage text)
+    ), gone AS (
+        INSERT INTO {_R} AS k
+            (entity, id, version, owner_id, team_id, created_at, updated_at, deleted, data)
+        SELECT 'lead', r.id, r.version, r.owner_id, r.team_id, r.created_at, r.updated_at,
+               true, r.data
+        FROM r ORDER BY r.id
+        ON CONFLICT (entity, id) DO UPDATE SET
+            deleted = true, version = GREATEST(k.version, EXCLUDED.version)
+    )
+    DELETE FROM {stage_periods.fullname} AS p
+    USING r WHERE p.entity = 'lead' AND p.record_id = r.id
+    """
+)
+
+
 def imported_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The event's leads (``defaults`` overlaid with each entry) as rows of the read
     model: the kept fields, and the stage each begins in."""
@@ -79,7 +107,13 @@ def imported_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class ImportsHandlers(AnalyticsBase):
-    """``leads_imported``."""
+    """``leads_imported`` and ``leads_deleted``."""
+
+    @event_handler("leads", "leads_deleted")
+    def handle_leads_leads_deleted(self, event: dict[str, Any]) -> None:
+        rows = imported_rows(event.get("data") or {})
+        if rows:
+            self.db.run_alone(_TOMBSTONE_MANY, {"rows": json.dumps(rows, default=str)})
 
     @event_handler("leads", "leads_imported")
     def handle_leads_leads_imported(self, event: dict[str, Any]) -> None:

@@ -1,7 +1,9 @@
 """The leads service's bulk creates (``leads_imported``), kept as the audit trail: one
 entry per lead created, as ``lead_created`` would give it (action ``created``, the
 lead's state, the fields it set as its changes, the source ``import``), written for the
-event's thousand leads in one statement.
+event's thousand leads in one statement. Its bulk deletes (``leads_deleted``, the
+rollback of an import) likewise: one ``deleted`` entry per lead, as ``lead_deleted``
+gives it (the last state, no changes), a statement for the event's leads.
 
 The event is claimed with its entries (``@idempotent``); the leads' locks (as
 :func:`store.claim_and_lock` takes one) are taken in the order of their ids, so two
@@ -51,6 +53,21 @@ _INSERT_CREATED = sa.text(
     ON CONFLICT (entity, record_id, version, phase) DO NOTHING
     """
 )
+#: Each lead's deleted entry (the end of its trail), as ``lead_deleted`` gives it.
+_INSERT_DELETED = sa.text(
+    f"""
+    INSERT INTO {entries.fullname}
+        (id, entity, record_id, version, phase, action, event, event_id, actor_id,
+         actor_email, source, at, changes, old_known, state, owner_id, team_id, admin_only)
+    SELECT gen_random_uuid(), 'lead', CAST(s.value->>'id' AS uuid),
+           COALESCE(CAST(s.value->>'version' AS bigint), 1), {domain.END}, 'deleted',
+           :event, :event_id, :actor_id, :actor_email, :source,
+           COALESCE(CAST(:at AS timestamptz), now()), '{{}}'::jsonb, true, s.value,
+           CAST(s.value->>'owner_id' AS uuid), CAST(s.value->>'team_id' AS uuid), false
+    FROM jsonb_array_elements(CAST(:states AS jsonb)) AS s(value)
+    ON CONFLICT (entity, record_id, version, phase) DO NOTHING
+    """
+)
 #: The leads of the event that already have a later state, kept before this one.
 _ABOVE = sa.text(
     f"""
@@ -75,6 +92,19 @@ def imported_states(data: dict[str, Any]) -> list[dict[str, Any]]:
     return states
 
 
+def _params(event: dict[str, Any], states: list[dict[str, Any]]) -> dict[str, Any]:
+    actor = event.get("actor") or {}
+    return {
+        "states": orjson.dumps(states).decode(),
+        "event": event.get("type") or "",
+        "event_id": str(event.get("id") or ""),
+        "actor_id": actor.get("id"),
+        "actor_email": actor.get("email"),
+        "source": domain.source_of(event.get("actor")),
+        "at": domain.parse_time(event.get("occurred_at")),
+    }
+
+
 def record_imported(db: Any, event: dict[str, Any]) -> int:
     """The created entries of the event's leads (no commit); how many leads it carried."""
     states = imported_states(event.get("data") or {})
@@ -82,19 +112,7 @@ def record_imported(db: Any, event: dict[str, Any]) -> int:
         return 0
     ids = [str(state["id"]) for state in states]
     db.execute(_LOCK_ALL, {"ids": ids})
-    actor = event.get("actor") or {}
-    db.execute(
-        _INSERT_CREATED,
-        {
-            "states": orjson.dumps(states).decode(),
-            "event": event.get("type") or "",
-            "event_id": str(event.get("id") or ""),
-            "actor_id": actor.get("id"),
-            "actor_email": actor.get("email"),
-            "source": domain.source_of(event.get("actor")),
-            "at": domain.parse_time(event.get("occurred_at")),
-        },
-    )
+    db.execute(_INSERT_CREATED, _params(event, states))
     by_id = {str(state["id"]): state for state in states}
     for above in db.execute(_ABOVE, {"ids": ids}).all():
         if above.action != "created":
@@ -103,8 +121,24 @@ def record_imported(db: Any, event: dict[str, Any]) -> int:
     return len(states)
 
 
+def record_deleted(db: Any, event: dict[str, Any]) -> int:
+    """The deleted entries of a ``leads_deleted`` event's leads (no commit); how many."""
+    states = imported_states(event.get("data") or {})
+    if states:
+        db.execute(_LOCK_ALL, {"ids": [str(state["id"]) for state in states]})
+        db.execute(_INSERT_DELETED, _params(event, states))
+    return len(states)
+
+
 class ImportsHandlers(AuditBase):
-    """``leads_imported``: every lead of a bulk create in the trail."""
+    """``leads_imported`` and ``leads_deleted``: every lead of a bulk create or delete
+    in the trail."""
+
+    @event_handler("leads", "leads_deleted")
+    @idempotent
+    def handle_leads_leads_deleted(self, event: dict[str, Any]) -> None:
+        record_deleted(self.db, event)
+        self.db.commit()  # also records the event as processed (see idempotent)
 
     @event_handler("leads", "leads_imported")
     @idempotent

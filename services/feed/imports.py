@@ -1,7 +1,12 @@
 """The leads service's bulk creates (``leads_imported``) in the feed: every lead's ref
 (owner, team, title: who may read its posts) kept and its owner made to follow it, as
 ``lead_created`` does for one — for the event's thousand leads in one statement with
-the event's claim in it, run alone in autocommit (``@idempotent_alone``)."""
+the event's claim in it, run alone in autocommit (``@idempotent_alone``).
+
+Its bulk deletes (``leads_deleted``, the rollback of an import) leave nothing of those
+leads behind that nothing needs: nobody follows them any more, and the ref of a lead
+without a post is dropped; a lead with posts keeps its ref with its last owner and team,
+as ``lead_deleted`` keeps it (its posts stay as private as the lead was)."""
 
 from __future__ import annotations
 
@@ -13,11 +18,28 @@ import sqlalchemy as sa
 from nameko.events import event_handler
 
 from services.platform.events import utcnow
-from services.platform.idempotency import claimed_cte, idempotent_alone
+from services.platform.idempotency import claimed_cte, idempotent, idempotent_alone
 
 from . import domain
 from .base import FeedBase
-from .models import record_refs, subscriptions
+from .models import posts, record_refs, subscriptions
+
+_UNFOLLOW = sa.text(
+    f"DELETE FROM {subscriptions.fullname}"
+    " WHERE target_type = 'lead' AND target_id = ANY(CAST(:ids AS uuid[]))"
+)
+_DROP_REFS = sa.text(
+    f"DELETE FROM {record_refs.fullname} AS k"
+    " WHERE k.type = 'lead' AND k.id = ANY(CAST(:ids AS uuid[]))"
+    f" AND NOT EXISTS (SELECT 1 FROM {posts.fullname} AS p"
+    "                  WHERE p.related_type = 'lead' AND p.related_id = k.id)"
+)
+_KEEP_LAST = sa.text(
+    f"UPDATE {record_refs.fullname} AS k SET owner_id = r.owner_id, team_id = r.team_id,"
+    " updated_at = :updated_at"
+    " FROM json_to_recordset(CAST(:rows AS json)) AS r(id uuid, owner_id uuid, team_id uuid)"
+    " WHERE k.type = 'lead' AND k.id = r.id"
+)
 
 
 @functools.cache
@@ -68,7 +90,18 @@ def imported_refs(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class ImportsHandlers(FeedBase):
-    """``leads_imported``."""
+    """``leads_imported`` and ``leads_deleted``."""
+
+    @event_handler("leads", "leads_deleted")
+    @idempotent
+    def handle_leads_deleted(self, event: dict[str, Any]) -> None:
+        refs = imported_refs(event.get("data") or {})
+        if refs:
+            ids = [str(ref["id"]) for ref in refs]
+            self.db.execute(_UNFOLLOW, {"ids": ids})
+            self.db.execute(_DROP_REFS, {"ids": ids})
+            self.db.execute(_KEEP_LAST, {"rows": json.dumps(refs), "updated_at": utcnow()})
+        self.db.commit()  # also records the event as processed (see idempotent)
 
     @event_handler("leads", "leads_imported")
     @idempotent_alone

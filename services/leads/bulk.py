@@ -12,10 +12,16 @@ the consumers hear one ``leads_imported`` per thousand leads instead of one
 ``lead_created`` each (docs/events.md). The fuzzy look-alike search by name is not
 run: it is a search per row, which ``import_leads`` keeps doing for imports that match
 on names.
+
+``delete_leads_in_bulk`` is its counterpart, for the rollback of an import: up to
+:data:`MAX_BULK_ROWS` leads by id, each deleted only if the caller may delete it (as
+``delete_lead`` decides, record by record), in one statement, announced by one
+``leads_deleted`` per thousand leads instead of one ``lead_deleted`` each.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import eventlet
@@ -25,6 +31,7 @@ from services.platform.errors import EXPECTED, PermissionDenied, ValidationFaile
 from services.platform.events import utcnow
 from services.platform.fields import failed
 from services.platform.rpc import rpc
+from services.platform.values import is_uuid
 
 from . import access, bulk_store, domain, scoring_store
 from .dependencies import LeadsBase
@@ -38,7 +45,44 @@ ON_DUPLICATE = ("skip", "create")
 
 
 class BulkRpc(LeadsBase):
-    """``create_leads_in_bulk``."""
+    """``create_leads_in_bulk`` and ``delete_leads_in_bulk``."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_leads_in_bulk(self, lead_ids: Any, actor: dict[str, Any]) -> dict[str, Any]:
+        """Delete for good each of the leads the caller may delete, in one transaction.
+
+        Each lead is judged as ``delete_lead`` judges it: one the caller may not read
+        (or that does not exist, or is not an id) is ``missing``; one they read but
+        whose write scope does not let them delete it (a share never does) is
+        ``denied``; the others are deleted, with their stage history and shares, and
+        announced by ``leads_deleted`` (their last states, a thousand an event). Returns
+        ``{deleted, missing: [ids], denied: [ids]}``. Raises ``ValidationFailed`` when
+        ``lead_ids`` is not a list of 1 to 5,000 items, ``PermissionDenied`` when the
+        caller's roles may not delete leads.
+        """
+        caller = Actor.from_dict(actor)
+        caller.require(access.ENTITY, "delete")
+        if not isinstance(lead_ids, list) or not 1 <= len(lead_ids) <= MAX_BULK_ROWS:
+            raise failed("lead_ids", f"give a list of 1 to {MAX_BULK_ROWS} lead ids")
+        wanted = list(dict.fromkeys(str(uuid.UUID(i)) for i in lead_ids if is_uuid(i)))
+        found = {str(row.id): row for row in bulk_store.lock_leads(self.db, wanted)}
+        missing = [str(i) for i in lead_ids if not is_uuid(i)]
+        allowed, denied = [], []
+        for lead_id in wanted:
+            row = found.get(lead_id)
+            if row is None:
+                missing.append(lead_id)
+            elif caller.can_change(row.owner_id, row.team_id, access.ENTITY):
+                allowed.append(lead_id)
+            elif access.may_read(self.db, caller, row):
+                denied.append(lead_id)
+            else:
+                missing.append(lead_id)
+        states = bulk_store.delete_leads(self.db, allowed)
+        if states:
+            bulk_store.emit_deleted(self.db, states, actor)
+        self.db.commit()
+        return {"deleted": len(states), "missing": missing, "denied": denied}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_leads_in_bulk(

@@ -1,6 +1,7 @@
-"""The bulk create's reads and writes: the exact-key duplicate check of a whole batch in
-one statement, the leads and their first stage changes written in one statement per
-few hundred, and the batch's ``leads_imported`` events.
+"""The bulk create's and the bulk delete's reads and writes: the exact-key duplicate
+check of a whole batch in one statement, the leads and their first stage changes
+written in one statement per few hundred, and the batch's ``leads_imported`` events;
+a batch of leads locked, deleted in one statement and announced by ``leads_deleted``.
 
 Every function takes the session ``db`` first and none commits (the entrypoint does).
 The rows travel to PostgreSQL as one JSON document per statement
@@ -26,6 +27,7 @@ from services.platform.events import isoformat
 from . import domain
 from .duplicates_store import SHARES
 from .models import Lead, StageChange
+from .schemas import dump_lead
 
 #: Leads per INSERT statement: the name keys' trigger sends the seqs of the keys one
 #: statement adds to the in-memory name indexes while they are at most 500, and a
@@ -173,3 +175,52 @@ def imported_leads(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The leads of a ``leads_imported`` event's data, each whole."""
     defaults = data.get("defaults") or {}
     return [{**defaults, **lead} for lead in data.get("leads") or []]
+
+
+# --- deleting -----------------------------------------------------------------------------
+
+#: The leads of a batch that exist, under row locks taken in the order of their ids (two
+#: batches never wait on each other in a circle).
+_LOCK_MANY = sa.text(
+    f"SELECT id, owner_id, team_id FROM {_TABLE.fullname}"
+    " WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"
+).columns(_TABLE.c.id, _TABLE.c.owner_id, _TABLE.c.team_id)
+#: The leads deleted (their stage changes and shares go with them, ON DELETE CASCADE),
+#: each with its last state.
+_DELETE_MANY = sa.text(
+    f"DELETE FROM {_TABLE.fullname} WHERE id = ANY(CAST(:ids AS uuid[]))"
+    f" RETURNING {', '.join(domain.FIELD_NAMES)}"
+).columns(*(_TABLE.c[name] for name in domain.FIELD_NAMES))
+
+
+def lock_leads(db: Any, ids: Sequence[str]) -> list[Any]:
+    """``(id, owner_id, team_id)`` of those of the leads that exist, locked."""
+    return db.execute(_LOCK_MANY, {"ids": list(ids)}).all() if ids else []
+
+
+def delete_leads(db: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Delete the leads (one statement); their last states, as ``lead_deleted``
+    carries one."""
+    if not ids:
+        return []
+    return [dump_lead(row) for row in db.execute(_DELETE_MANY, {"ids": list(ids)})]
+
+
+def emit_deleted(db: Any, states: Sequence[dict[str, Any]], actor: dict[str, Any]) -> None:
+    """``leads_deleted`` for the deleted leads, :data:`LEADS_PER_EVENT` an event: ``{count,
+    defaults, leads}`` of their last states, as ``leads_imported`` carries new ones."""
+    for start in range(0, len(states), LEADS_PER_EVENT):
+        db.emit("leads_deleted", batch_data(states[start : start + LEADS_PER_EVENT]), actor=actor)
+
+
+def batch_data(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{count, defaults, leads}`` of leads' states (``dump_lead``'s): the fields equal
+    in every one said once in ``defaults``, each lead's entry the rest (its id always)."""
+    first = states[0]
+    defaults = {
+        name: value
+        for name, value in first.items()
+        if name != "id" and all(state.get(name) == value for state in states)
+    }
+    entries = [{k: v for k, v in state.items() if k not in defaults} for state in states]
+    return {"count": len(states), "defaults": defaults, "leads": entries}

@@ -113,3 +113,6 @@ def test_thousands_of_rows_in_batches_and_rolled_back(services, db_engine, tmp_p
     rolled = wait_for(imports, done["id"], ("rolled_back",), timeout=300)
     assert rolled["counts"]["rolled_back"] == 2100
     assert count(db_engine, "SELECT count(*) FROM leads.leads") == 0
+    # one bulk delete: a leads_deleted per thousand leads, no lead_deleted each
+    assert outbox(db_engine, "leads_deleted") == 3
+    assert outbox(db_engine, "lead_deleted") == 0

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.platform.errors import Conflict, NotFound, OspreyError
+from services.platform.errors import Conflict, NotFound, OspreyError, PermissionDenied
 
 from . import domain
 
@@ -299,15 +299,26 @@ class Writer:
 
     # --- undoing ---------------------------------------------------------------------
     def undo_all(self, entries: list[Any]) -> None:
-        """Undo the entries: the records they created deleted at once (the owning
-        service's workers take the calls side by side), then the rest one by one —
-        side records (accounts made for links) last, once the rows pointing at them are
-        undone."""
+        """Undo the entries: the leads they created deleted a batch a call
+        (``leads.delete_leads_in_bulk``), the other records they created at once (the
+        owning service's workers take the calls side by side), then the rest one by one
+        — side records (accounts made for links) last, once the rows pointing at them
+        are undone. A created lead the caller may no longer delete (its owner changed
+        since) stops the rollback with ``PermissionDenied``, as deleting it alone would."""
         rows = [e for e in entries if e.row_no >= 0]
         created = [e for e in rows if e.status == "created"]
+        leads = [str(e.record_id) for e in created if (e.entity or self.entity) == "leads"]
+        for part in chunks(leads, LEADS_PER_BULK_CALL):
+            answer = self.rpcs[domain.OWNERS["leads"]].delete_leads_in_bulk(part, self.actor)
+            if answer["denied"]:
+                raise PermissionDenied(
+                    f"You may not delete {len(answer['denied'])} of the leads it created"
+                )
         replies = []
         for entry in created:
             entity = entry.entity or self.entity
+            if entity == "leads":
+                continue
             service = self.rpcs[domain.OWNERS[entity]]
             delete = getattr(service, f"delete_{SINGULAR[entity]}")
             replies.append(delete.call_async(entry.record_id, self.actor))

@@ -103,3 +103,30 @@ def _lead_updates(engine: sa.Engine) -> list[dict[str, Any]]:
                 sa.text("SELECT envelope FROM leads.outbox WHERE type = 'lead_updated'")
             ).scalars()
         )
+
+
+def test_every_lead_of_a_bulk_delete_ends_its_trail(audit, leads, db_engine):
+    single = call(leads, "create_lead", {"contact_name": "Alone", "source": "fair"}, ANN)
+    rows = [{"contact_name": f"Doomed {n}", "source": "fair"} for n in range(1100)]
+    ids = [r["lead_id"] for r in call(leads, "create_leads_in_bulk", rows, ANN)["rows"]]
+    wait_for(lambda: entries_of(db_engine, "leads_imported") == 1100, what="1,100 entries")
+    call(leads, "delete_lead", single["id"], actor=ANN)
+
+    assert call(leads, "delete_leads_in_bulk", ids, ANN)["deleted"] == 1100
+    wait_for(lambda: entries_of(db_engine, "leads_deleted") == 1100, what="1,100 ends")
+    wait_for(lambda: len(trail(audit, single["id"])) == 2, what="the single delete's end")
+    (alone,) = [e for e in trail(audit, single["id"]) if e["action"] == "deleted"]
+    created, deleted = sorted(trail(audit, ids[7]), key=lambda e: e["action"])
+    # the same end a delete of one lead makes: its last state, no changes
+    assert {k: deleted[k] for k in KEEP} == {k: alone[k] for k in KEEP}
+    assert deleted["action"] == "deleted" and deleted["changes"] == {}
+    assert created["action"] == "created"
+
+    # the event again, or a copy, adds nothing
+    with db_engine.connect() as conn:
+        envelope = conn.execute(
+            sa.text("SELECT envelope FROM leads.outbox WHERE type = 'leads_deleted' LIMIT 1")
+        ).scalar_one()
+    call(audit, "handle_leads_leads_deleted", envelope)
+    call(audit, "handle_leads_leads_deleted", {**envelope, "id": new_id()})
+    assert entries_of(db_engine, "leads_deleted") == 1100

@@ -64,3 +64,37 @@ def test_owners_follow_their_imported_leads(feed, leads, db_engine) -> None:
     call(feed, "handle_leads_imported", envelope)
     assert ("lead", first) not in follows(feed, ANN)
     assert refs(db_engine) == 1100
+
+
+def test_bulk_deleted_leads_leave_no_follow_and_no_ref_without_posts(feed, leads, db_engine):
+    rows = [{"contact_name": f"Rolled back {n}"} for n in range(1050)]
+    ids = [
+        r["lead_id"] for r in call(leads, "create_leads_in_bulk", rows, ANN, match_on=[])["rows"]
+    ]
+    deadline = time.monotonic() + 30
+    while refs(db_engine) < 1050 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert refs(db_engine) == 1050
+    call(
+        feed,
+        "create_post",
+        {"text": "About this one", "related": {"type": "lead", "id": ids[3]}},
+        actor=ANN,
+    )
+
+    assert call(leads, "delete_leads_in_bulk", ids, ANN)["deleted"] == 1050
+    deadline = time.monotonic() + 30
+    while refs(db_engine) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # only the lead with a post keeps its ref (its post stays as private as the lead)
+    with db_engine.connect() as conn:
+        kept = conn.execute(
+            sa.text("SELECT id::text, owner_id::text FROM feed.record_refs WHERE type = 'lead'")
+        ).all()
+        following = conn.execute(
+            sa.text("SELECT count(*) FROM feed.subscriptions WHERE target_type = 'lead'")
+        ).scalar_one()
+    assert [tuple(row) for row in kept] == [(ids[3], ANN["id"])]
+    assert following == 0
+    with pytest.raises(NotFound):
+        call(feed, "list_record_posts", "lead", ids[3], actor=BOB)
