@@ -1,8 +1,11 @@
 """Reading an uploaded file: which kind it is, whether it can be read safely, and its
 rows one at a time.
 
-xlsx, xls and ods are read with python-calamine (formulas are never evaluated: a cell
-gives the value the program that saved it cached); CSV is read as a stream with its
+xls, ods and small xlsx files are read with python-calamine (formulas are never
+evaluated: a cell gives the value the program that saved it cached), an xlsx of
+:data:`STREAM_XLSX_BYTES` or more as a stream of its sheet's XML
+(:mod:`.xlsx_stream`: the same cells, in flat memory — calamine holds the whole sheet);
+CSV is read as a stream with its
 encoding (UTF-8 with or without BOM, Windows-1251, KOI8-R) and delimiter (comma,
 semicolon, tab) detected from its first 64 KiB. A file that is not one of these, is
 protected by a password, unpacks to far more than it weighs (a zip bomb) or is wider
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +24,12 @@ from typing import Any
 
 import python_calamine
 
+from . import xlsx_stream
 from .domain import MAX_COLUMNS
 
 SAMPLE_BYTES = 64 * 1024
+#: an xlsx file of at least this many bytes is read streamed, a smaller one by calamine
+STREAM_XLSX_BYTES = 1024 * 1024
 #: An archive member may unpack to at most this many times its packed size …
 MAX_RATIO = 100
 #: … and the whole archive to at most this many bytes.
@@ -157,13 +164,28 @@ def _binary_looking(text: str) -> bool:
     return controls > 8
 
 
-def rows(path: str, info: FileInfo) -> Iterator[list[Any]]:
+def rows(path: str, info: FileInfo, stream: bool | None = None) -> Iterator[list[Any]]:
     """Every row of the file's first sheet, the header first, as lists of cells
-    (str, int, float, bool, date, datetime or None). Raises :class:`BadFile`."""
+    (str, int, float, bool, date, datetime or None). ``stream``: read an xlsx streamed
+    (True) or by calamine (False) whatever its size. Raises :class:`BadFile`."""
     if info.format == "csv":
         yield from _csv_rows(path, info)
+        return
+    if stream is None:
+        stream = info.format == "xlsx" and os.path.getsize(path) >= STREAM_XLSX_BYTES
+    if stream and info.format == "xlsx":
+        yield from _streamed_rows(path)
     else:
         yield from _sheet_rows(path)
+
+
+def _streamed_rows(path: str) -> Iterator[list[Any]]:
+    try:
+        yield from xlsx_stream.sheet_rows(path, MAX_COLUMNS)
+    except xlsx_stream.TooWide as exc:
+        raise BadFile("too_wide", f"The file has more than {MAX_COLUMNS} columns") from exc
+    except (xlsx_stream.SheetError, zipfile.BadZipFile, KeyError) as exc:
+        raise BadFile("not_spreadsheet", "The file is damaged or not a spreadsheet") from exc
 
 
 def _csv_rows(path: str, info: FileInfo) -> Iterator[list[Any]]:
