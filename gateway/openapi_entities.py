@@ -128,6 +128,9 @@ KEYWORDS: dict[tuple[str, str], dict[str, Any]] = {
         "maxItems": 20,
         "uniqueItems": True,
     },
+    # services/identity/domain._role_ids: roles by their ids
+    ("UserCreate", "role_ids"): {"items": {"type": "string", "format": "uuid"}},
+    ("UserUpdate", "role_ids"): {"items": {"type": "string", "format": "uuid"}},
     # identity's new passwords: at least 10 characters (and hard to guess, judged there)
     ("PasswordReset", "password"): {"minLength": 10},
     ("MailboxCreate", "password"): {"minLength": 1, "maxLength": 1024},
@@ -344,6 +347,11 @@ def options(name: str) -> list[str]:
     return found
 
 
+def _column_names(entity: str) -> list[str]:
+    """The fields of an entity a role may hide or make read-only (never id, version)."""
+    return [f["name"] for f in entities()[entity]["fields"] if f["name"] not in ("id", "version")]
+
+
 def _state_options(doc: dict[str, Any]) -> None:
     schemas = doc["components"]["schemas"]
     for (model, field), keywords in KEYWORDS.items():
@@ -376,6 +384,20 @@ def _state_options(doc: dict[str, Any]) -> None:
     if "schema" in rights:
         rights["schema"]["minProperties"] = 1
         rights["schema"]["propertyNames"] = {"enum": options("rights_entities")}
+        # hidden and read-only columns are the entity's own fields (services/identity
+        # /rights.check_fields_known, with the fields its service describes)
+        ref = rights["schema"].get("additionalProperties", {}).get("$ref")
+        rights["schema"]["properties"] = {
+            plural: {
+                "$ref": ref,
+                "properties": {
+                    key: {"items": {"enum": _column_names(PLURALS[plural])}}
+                    for key in ("hidden", "read_only")
+                },
+            }
+            for plural in options("rights_entities")
+            if ref and PLURALS.get(plural) in entities()
+        }
     for model, names in NO_NULL.items():
         for name in names:
             prop = schemas.get(model, {}).get("properties", {}).get(name)

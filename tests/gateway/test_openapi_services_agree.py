@@ -14,6 +14,7 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
+from gateway import openapi_entities
 from gateway.app import create_app
 from gateway.routers import files
 from gateway.routers.bulk import BulkActionIn
@@ -21,7 +22,7 @@ from gateway.routers.opportunities import StageFields
 from services.analytics.saved_store import check_widgets
 from services.feed import file_types
 from services.identity.domain import clean_preference
-from services.identity.rights import clean_rights
+from services.identity.rights import check_fields_known, clean_rights
 from services.integrations.exchange.domain import clean_connection
 from services.integrations.mail.domain import clean_mailbox, clean_template
 from services.integrations.social.channels import split
@@ -388,3 +389,31 @@ def test_every_request_example_is_valid_by_the_json_schema_of_its_body(
             assert not errors, f"{method} {path}: {media['example']} {errors}"
             checked += 1
     assert checked > 100
+
+
+def test_a_role_s_hidden_columns_are_its_entity_s_fields(document: dict[str, Any]) -> None:
+    """identity refuses a hidden or read-only column its entity does not have (with the
+    fields each service describes); the document names those fields per entity."""
+    put = document["paths"]["/api/v1/roles/{role_id}/rights"]["put"]
+    schema = {
+        **put["requestBody"]["content"]["application/json"]["schema"],
+        "components": document["components"],
+    }
+    body_valid = jsonschema_rs.validator_for(schema).is_valid
+    known = {
+        plural: [f["name"] for f in openapi_entities.entities()[singular]["fields"]]
+        for plural, singular in (("leads", "lead"), ("orders", "order"))
+    }
+    for body in (
+        {"leads": {"read": True, "hidden": ["region"], "read_only": ["owner_id"]}},
+        {"orders": {"read": True, "hidden": ["total"]}},
+    ):
+        check_fields_known(clean_rights(body), known)
+        assert body_valid(body), body
+    for body in (
+        {"leads": {"read": True, "hidden": ["total"]}},
+        {"orders": {"read": True, "read_only": ["region"]}},
+    ):
+        with pytest.raises(ValidationFailed):
+            check_fields_known(clean_rights(body), known)
+        assert not body_valid(body), body
