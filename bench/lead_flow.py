@@ -29,6 +29,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench.api_leads import percentile, run_load  # noqa: E402
+from bench.load import percentile, run_load  # noqa: E402
 from bench.names import NameMix  # noqa: E402
 from bench.seed import fresh_database, wait_for_name_index  # noqa: E402
 from services.platform.db import create_db_engine  # noqa: E402
@@ -204,7 +205,7 @@ def main() -> None:
     }
     with Stack(DB, env={"OSPREY_LOG_LEVEL": "WARNING"}) as stack:
         base = stack.base_url
-        login = httpx.post(f"{base}/api/v1/auth/login", json=stack.admin_credentials)
+        login = httpx.post(f"{base}/api/v1/auth/login", json=stack.admin_credentials, timeout=30)
         login.raise_for_status()
         token = login.json()["token"]
         admin_id = login.json()["user"]["id"]
@@ -222,21 +223,19 @@ def main() -> None:
         rng = random.Random(5)
         mix = NameMix(random.Random(11))
 
-        def check(client: httpx.Client, n: int, i: int) -> httpx.Response:
+        def check(n: int, i: int) -> tuple[str, str, dict[str, Any]]:
             probe = dict(rng.choice(probes))
             if i % 2:  # half exact (email), half fuzzy (a name and company only)
                 probe = {
                     "contact_name": probe["contact_name"],
                     "account_name": probe["account_name"],
                 }
-            return client.post("/api/v1/leads/check-duplicates", json=probe)
+            return "POST", "/api/v1/leads/check-duplicates", probe
 
-        def create(client: httpx.Client, n: int, i: int) -> httpx.Response:
+        def create(n: int, i: int) -> tuple[str, str, dict[str, Any]]:
             (first,), (last,) = mix.draw(rng, 1)
-            return client.post(
-                "/api/v1/leads",
-                json={"contact_name": f"{first} {last}", "email": f"{uuid.uuid4().hex}@x.io"},
-            )
+            body = {"contact_name": f"{first} {last}", "email": f"{uuid.uuid4().hex}@x.io"}
+            return "POST", "/api/v1/leads", body
 
         run_load(base, token, 2, 40, check)  # warm-up
         results["check_duplicates_1_client"] = run_load(base, token, 1, 300, check)

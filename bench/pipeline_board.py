@@ -125,7 +125,7 @@ def main() -> None:
     }
     with Stack(DB, env={"OSPREY_LOG_LEVEL": "WARNING"}) as stack:
         base = stack.base_url
-        login = httpx.post(f"{base}/api/v1/auth/login", json=stack.admin_credentials)
+        login = httpx.post(f"{base}/api/v1/auth/login", json=stack.admin_credentials, timeout=30)
         login.raise_for_status()
         token = login.json()["token"]
         admin_id = login.json()["user"]["id"]
@@ -154,15 +154,16 @@ def main() -> None:
         rep_login = httpx.post(
             f"{base}/api/v1/auth/login",
             json={"email": "bench.rep@osprey.test", "password": password},
+            timeout=30,
         )
         rep_login.raise_for_status()
         rep_token = rep_login.json()["token"]
 
-        def board(client: httpx.Client, n: int, i: int) -> httpx.Response:
-            return client.get("/api/v1/pipeline")
+        def board(n: int, i: int) -> tuple[str, str, None]:
+            return "GET", "/api/v1/pipeline", None
 
-        def one_owner(client: httpx.Client, n: int, i: int) -> httpx.Response:
-            return client.get("/api/v1/pipeline", params={"owner_id": owners[i % 40][0]})
+        def one_owner(n: int, i: int) -> tuple[str, str, None]:
+            return "GET", f"/api/v1/pipeline?owner_id={owners[i % 40][0]}", None
 
         check = httpx.get(f"{base}/api/v1/pipeline", headers=auth, timeout=30).json()
         results["admin_board_deals_counted"] = sum(c["count"] for c in check["stages"])
