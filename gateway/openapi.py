@@ -74,6 +74,11 @@ TAGS: list[dict[str, str]] = [
         "webhooks, each proved by the channel's own signature or secret.",
     },
     {"name": "webhooks", "description": "Outbound webhooks: signed event deliveries, their log."},
+    {
+        "name": "inbound bus",
+        "description": "Partners' messages the inbound bus refused: listed with the reason, "
+        "sent again or discarded.",
+    },
     {"name": "processes", "description": "BPMN process definitions, instances and user tasks."},
     {"name": "analytics", "description": "Reports, charts and the Results page."},
     {"name": "search", "description": "One search box across records."},

@@ -101,9 +101,11 @@ SEGMENTS: dict[str, str] = {
     "teams": DIRECTORY,
     "roles": DIRECTORY,
     "admin": ADMIN_SCOPE,
-    # social channels and outbound webhooks are set up by administrators
+    # social channels, outbound webhooks and the inbound bus's refused messages are
+    # administrators' work
     "social-channels": ADMIN_SCOPE,
     "webhooks": ADMIN_SCOPE,
+    "inbound": ADMIN_SCOPE,
     # the platforms' webhooks read no token at all: each platform signs its own
     "hooks": FREE,
     # the audit trail spans every area: a token reads it with the admin scope

@@ -1,6 +1,7 @@
 """Administration of the social service: social channels (Facebook Lead Ads, Telegram,
-VK) with their request log, and outbound webhooks with their delivery log. Served by
-the social service; administrators only (403 for anyone else)."""
+VK) with their request log, outbound webhooks with their delivery log, and the inbound
+bus's refused messages (send again, discard). Served by the social service;
+administrators only (403 for anyone else)."""
 
 # No ``from __future__ import annotations``: FastAPI reads the annotations at run time.
 
@@ -22,6 +23,7 @@ Actor = dict[str, Any]
 ChannelId = Annotated[str, Path(description="The social channel's id")]
 WebhookId = Annotated[str, Path(description="The webhook's id")]
 DeliveryId = Annotated[str, Path(description="The delivery's id")]
+LetterId = Annotated[str, Path(description="The refused message's id")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page")]
 Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of a page")]
 
@@ -419,3 +421,86 @@ async def resend_webhook_delivery(
 ) -> dict[str, Any]:
     """Send a delivery again now, signed afresh; the answer carries this try's result."""
     return await rpc.call("social", "resend_webhook_delivery", webhook_id, delivery_id, actor=actor)
+
+
+# --- the inbound bus's refused messages ---------------------------------------------------
+
+
+class DeadLetter(ResponseModel):
+    id: str
+    message_id: str | None = Field(default=None, description="The id the message named, if any")
+    routing_key: str
+    content_type: str | None = None
+    reason: str = Field(description="Why the bus refused it (docs/inbound.md)")
+    received_at: str
+    size: int = Field(description="The body's size in bytes")
+    body: str = Field(description="The body as text (its first 64 KiB)")
+
+
+class DeadLetterPage(ResponseModel):
+    items: list[DeadLetter]
+    next_cursor: str | None = None
+
+
+class DeadLetterResent(ResponseModel):
+    id: str
+    resent_at: str
+
+
+@router.get(
+    "/inbound/dead-letters",
+    tags=["inbound bus"],
+    response_model=DeadLetterPage,
+    name="list_dead_letters",
+)
+async def list_dead_letters(
+    limit: Annotated[int, Query(ge=1, le=200, description="Rows per page")] = 50,
+    cursor: Cursor = None,
+    actor: Actor = Depends(current_actor),
+    rpc: RpcClient = Depends(rpc_client),
+) -> dict[str, Any]:
+    """The messages the inbound bus refused, newest first, each with its reason, routing
+    key and body as it came."""
+    return await rpc.call("social", "list_dead_letters", actor=actor, limit=limit, before=cursor)
+
+
+@router.get(
+    "/inbound/dead-letters/{letter_id}",
+    tags=["inbound bus"],
+    response_model=DeadLetter,
+    name="get_dead_letter",
+)
+async def get_dead_letter(
+    letter_id: LetterId, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
+) -> dict[str, Any]:
+    """One refused message."""
+    return await rpc.call("social", "get_dead_letter", letter_id, actor=actor)
+
+
+@router.post(
+    "/inbound/dead-letters/{letter_id}/resend",
+    tags=["inbound bus"],
+    response_model=DeadLetterResent,
+    name="resend_dead_letter",
+)
+async def resend_dead_letter(
+    letter_id: LetterId, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
+) -> dict[str, Any]:
+    """Publish the message again to the inbound exchange, as it came, and take it off the
+    list: the bus applies it, or refuses it again as a new entry."""
+    return await rpc.call("social", "resend_dead_letter", letter_id, actor=actor)
+
+
+@router.delete(
+    "/inbound/dead-letters/{letter_id}",
+    tags=["inbound bus"],
+    status_code=204,
+    response_class=Response,
+    name="discard_dead_letter",
+)
+async def discard_dead_letter(
+    letter_id: LetterId, actor: Actor = Depends(current_actor), rpc: RpcClient = Depends(rpc_client)
+) -> Response:
+    """Forget a refused message."""
+    await rpc.call("social", "discard_dead_letter", letter_id, actor=actor)
+    return Response(status_code=204)

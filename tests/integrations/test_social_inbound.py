@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy.orm import Session
 
 from deploy.inbound.sender import InboundSender
+from services.integrations.social.dead_letters import keep
 from services.integrations.social.service import SocialService
 from services.leads.service import LeadsService
+from services.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from services.platform.ids import new_id
 from services.sales.service import SalesService
 
 
@@ -131,3 +136,69 @@ def test_a_message_waits_while_the_leads_service_is_away(
         applied = wait_for(lambda: rows(db_engine, "SELECT contact_name FROM leads.leads"), 30)
         assert [tuple(r) for r in applied] == [("Patient Caller",)]
         assert partner.dead_letters(take=True) == []
+
+
+ADMIN = {"id": new_id(), "email": "ada@osprey.test", "roles": ["admin"], "team_id": None}
+REP = {"id": new_id(), "email": "rep@osprey.test", "roles": ["sales_rep"], "team_id": None}
+
+
+def call(container: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def test_refused_messages_listed_for_an_administrator_sent_again_or_discarded(
+    services, sender, db_engine
+):
+    social = services["social"]
+    sender.send_raw(b"{not json", "lead.create")
+    refused = sender.message("lead", {"email": "not-an-email"})
+    sender.send_raw(json.dumps(refused).encode(), "lead.create")
+    page = wait_for(
+        lambda: (p := call(social, "list_dead_letters", ADMIN)) and len(p["items"]) == 2 and p
+    )
+    newest, oldest = page["items"]
+    assert oldest["body"] == "{not json" and oldest["message_id"] is None
+    assert oldest["reason"].startswith("the body is not JSON")
+    assert newest["message_id"] == refused["message_id"]
+    assert newest["routing_key"] == "lead.create" and "data.email" in newest["reason"]
+    assert json.loads(newest["body"]) == refused and newest["size"] == len(newest["body"])
+    first = call(social, "list_dead_letters", ADMIN, limit=1)
+    assert [i["id"] for i in first["items"]] == [newest["id"]]
+    rest = call(social, "list_dead_letters", ADMIN, limit=1, before=first["next_cursor"])
+    assert [i["id"] for i in rest["items"]] == [oldest["id"]] and rest["next_cursor"] is None
+    assert call(social, "get_dead_letter", oldest["id"], ADMIN)["reason"] == oldest["reason"]
+    with pytest.raises(PermissionDenied):
+        call(social, "list_dead_letters", REP)
+    with pytest.raises(PermissionDenied):
+        call(social, "discard_dead_letter", oldest["id"], REP)
+    for bad in ({"limit": 0}, {"limit": 201}, {"before": "not-a-cursor"}):
+        with pytest.raises(ValidationFailed):
+            call(social, "list_dead_letters", ADMIN, **bad)
+
+    # discarded: gone, and a second time is a NotFound
+    call(social, "discard_dead_letter", oldest["id"], ADMIN)
+    with pytest.raises(NotFound):
+        call(social, "discard_dead_letter", oldest["id"], ADMIN)
+    with pytest.raises(NotFound):
+        call(social, "resend_dead_letter", "not-an-id", ADMIN)
+
+    # sent again as it came: refused again, it is a new dead letter with the same body
+    call(social, "resend_dead_letter", newest["id"], ADMIN)
+    again = wait_for(
+        lambda: [
+            i for i in call(social, "list_dead_letters", ADMIN)["items"] if i["id"] != newest["id"]
+        ]  # fmt: skip
+    )
+    assert [(i["body"], i["reason"]) for i in again] == [(newest["body"], newest["reason"])]
+    assert newest["id"] not in {i["id"] for i in call(social, "list_dead_letters", ADMIN)["items"]}
+
+    # a message refused before and right now (here: kept as if refused earlier) is applied
+    good = sender.message("lead", {"contact_name": "Second Chance"})
+    with Session(db_engine) as session, session.begin():
+        kept = keep(session, json.dumps(good).encode(), "application/json", "lead.create",
+                    "NotFound: the owner was missing")  # fmt: skip
+    call(social, "resend_dead_letter", kept, ADMIN)
+    wait_for(lambda: rows(db_engine, "SELECT 1 FROM leads.leads WHERE contact_name ="
+                                     " 'Second Chance'"))  # fmt: skip
+    assert kept not in {i["id"] for i in call(social, "list_dead_letters", ADMIN)["items"]}

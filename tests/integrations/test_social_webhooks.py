@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook
 
+from services.integrations.social.dependencies import read_settings
 from services.integrations.social.service import SocialService
 from services.leads.service import LeadsService
 from services.platform.ids import new_id
@@ -98,3 +99,59 @@ def test_chosen_events_only_once_each_and_failed_after_the_limit(
         # sent again by hand after the receiver recovered: delivered
         again = call(social, "resend_webhook_delivery", hook["id"], delivery["id"], ADMIN)
         assert again["status"] == "delivered" and again["log"][-1]["by_hand"] is True
+
+
+def test_the_delivery_log_is_pruned_after_its_days(services, db_engine):
+    assert read_settings({}, {}).log_days == 30
+    assert read_settings({}, {"OSPREY_WEBHOOK_LOG_DAYS": "7"}).log_days == 7
+    assert read_settings({"WEBHOOK_LOG_DAYS": 2}, {}).log_days == 2
+    social = services["social"]
+    hook = call(social, "create_webhook", {"name": "Log", "url": "https://erp.example/hook",
+                                           "events": ["lead_created"]}, ADMIN)  # fmt: skip
+    # (status, days since made, days since the last try or None): which must stay
+    cases = {
+        "delivered long ago": ("delivered", 40, 40, False),
+        "failed long ago": ("failed", 45, 44, False),
+        "pending long ago": ("pending", 40, None, True),  # still to be sent
+        "delivered lately": ("delivered", 10, 10, True),
+        "old, resent by hand lately": ("failed", 40, 1, True),
+        "failed, never tried, long ago": ("failed", 31, None, False),
+    }
+    ids = {}
+    with db_engine.begin() as conn:
+        for name, (status, made, tried, _stays) in cases.items():
+            ids[name] = new_id()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO social.deliveries (id, subscription_id, event_id, event_type,"
+                    " body, status, attempts, created_at, last_attempt_at) VALUES (:id, :s,"
+                    " :e, 'lead_created', '{}', :status, 1, now() - make_interval(days => :m),"
+                    " now() - make_interval(days => :t))"
+                ),
+                {"id": ids[name], "s": hook["id"], "e": new_id(), "status": status,
+                 "m": made, "t": tried},
+            )  # fmt: skip
+            if tried is not None:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO social.delivery_attempts (delivery_id, attempt, at,"
+                        " status_code) VALUES (:id, 1, now(), 200)"
+                    ),
+                    {"id": ids[name]},
+                )
+
+    def left() -> set[str]:
+        with db_engine.connect() as conn:
+            kept = {str(i) for i in conn.execute(sa.text("SELECT id FROM social.deliveries"))
+                    .scalars()}  # fmt: skip
+            tries = {str(i) for i in conn.execute(
+                sa.text("SELECT delivery_id FROM social.delivery_attempts")).scalars()}  # fmt: skip
+        assert tries <= kept  # a delivery's tries go with it
+        return {name for name, i in ids.items() if i in kept}
+
+    assert call(social, "prune_webhook_log") == 3
+    assert left() == {name for name, case in cases.items() if case[3]}
+    assert call(social, "prune_webhook_log") == 0
+    assert call(social, "prune_webhook_log", days=5) == 1  # the one delivered lately
+    assert left() == {"pending long ago", "old, resent by hand lately"}
+    assert call(social, "list_webhook_deliveries", hook["id"], ADMIN)["items"]

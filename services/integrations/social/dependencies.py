@@ -108,6 +108,8 @@ class Settings:
     max_attempts: int
     #: deliveries sent per look
     batch: int
+    #: days a settled delivery (delivered or failed) stays in the log after its last try
+    log_days: float = 30.0
 
 
 def read_settings(config: Any, environ: Any = os.environ) -> Settings:
@@ -124,6 +126,7 @@ def read_settings(config: Any, environ: Any = os.environ) -> Settings:
         retry_cap=number("WEBHOOK_RETRY_CAP_SECONDS", 6 * 3600.0),
         max_attempts=max(1, int(number("WEBHOOK_MAX_ATTEMPTS", 8))),
         batch=max(1, int(number("WEBHOOK_BATCH", 20))),
+        log_days=max(0.0, number("WEBHOOK_LOG_DAYS", 30.0)),
     )
 
 

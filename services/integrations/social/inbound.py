@@ -6,7 +6,8 @@ once and dead-letters a refused one with its reason.
 Nameko's ``@consume``: a partner's message is not Nameko's, and one that is not JSON
 must reach the handler as bytes (Nameko's shared consumer would decode it first and
 fail there, outside any handler). Each message runs as an ordinary worker; the consumer
-thread then acks it, or publishes it to ``osprey.inbound.dead`` with the reason in the
+thread then acks it, or (refused: kept in ``dead_letters`` for an administrator,
+:mod:`.dead_letters`) publishes it to ``osprey.inbound.dead`` with the reason in the
 ``x-osprey-reason`` header and acks it, or (the leads or sales service not answering)
 puts it back after a pause. Exactly once: the message id is claimed in
 ``processed_events`` in the transaction that commits the outcome, and the owning
@@ -31,7 +32,7 @@ from services.platform.access import Actor
 from services.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.platform.idempotency import claim_event
 
-from . import contract
+from . import contract, dead_letters
 from .dependencies import SocialBase
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ class InboundRpc(SocialBase):
                 )
         except contract.Malformed as exc:
             log.warning("inbound bus: dead-lettered a message (%s)", exc.reason)
-            return {"outcome": "dead", "reason": exc.reason}
+            return self._dead(body, content_type, routing_key, exc.reason)
         if not claim_event(self.db, message.message_id, HANDLER):
             self.db.rollback()
             log.info("inbound bus: %s applied before; skipped", message.message_id)
@@ -178,13 +179,23 @@ class InboundRpc(SocialBase):
             self.db.rollback()
             reason = contract.field_reasons(exc.message, exc.errors)
             log.warning("inbound bus: %s refused: %s", message.message_id, reason)
-            return {"outcome": "dead", "reason": reason}
+            return self._dead(body, content_type, routing_key, reason)
         except (PermissionDenied, NotFound, Conflict) as exc:
             self.db.rollback()
-            return {"outcome": "dead", "reason": f"{type(exc).__name__}: {exc.message}"}
+            reason = f"{type(exc).__name__}: {exc.message}"
+            return self._dead(body, content_type, routing_key, reason)
         self.db.commit()
         log.info(
             "inbound bus: %s %s from %s applied as %s",
             message.type, message.message_id, message.source, record["id"],
         )  # fmt: skip
         return {"outcome": "applied", "id": record["id"]}
+
+    def _dead(
+        self, body: bytes, content_type: str | None, routing_key: str, reason: str
+    ) -> dict[str, Any]:
+        """Keep the refused message for an administrator; the answer that dead-letters
+        it."""
+        letter_id = dead_letters.keep(self.db, body, content_type, routing_key, reason)
+        self.db.commit()
+        return {"outcome": "dead", "reason": reason, "dead_letter_id": letter_id}

@@ -12,6 +12,10 @@ dialogue that collects a name and a phone.
 ``subscriptions`` are the outbound webhooks (a URL and the events it wants, its signing
 secret encrypted); ``deliveries`` one event to one subscription with its state and
 back-off; ``delivery_attempts`` each try and the answer it got.
+
+``dead_letters`` keeps each message of the inbound bus that was refused (its body as
+it came, its routing key and the reason), for an administrator to send again or
+discard (Administration → Inbound bus).
 """
 
 from __future__ import annotations
@@ -113,6 +117,12 @@ deliveries = sa.Table(
     sa.Index(
         "ix_deliveries_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")
     ),  # fmt: skip
+    # the log's pruning (social_0002): settled deliveries by their last try
+    sa.Index(
+        "ix_deliveries_settled_at",
+        sa.text("COALESCE(last_attempt_at, created_at)"),
+        postgresql_where=sa.text("status <> 'pending'"),
+    ),
 )
 
 delivery_attempts = sa.Table(
@@ -129,4 +139,17 @@ delivery_attempts = sa.Table(
     sa.Column("response", sa.Text),
     sa.Column("error", sa.Text),
     sa.Column("duration_ms", sa.Integer),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    # the message_id the message named, when it named one (shown; not trusted)
+    sa.Column("message_id", sa.String(100)),
+    sa.Column("routing_key", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(255)),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
 )

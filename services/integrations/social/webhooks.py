@@ -2,8 +2,11 @@
 chosen events; each event becomes one delivery per subscription, POSTed with
 ``Osprey-Signature: t=<unix>,v1=<HMAC-SHA256 of "<t>.<body>">`` (the secret shown once,
 when the webhook is made), retried with back-off until a 2xx or ``max_attempts``, each
-try kept with the answer received; a delivery can be sent again by hand.
-A thin RPC part of SocialService plus its event handlers and the sender's timer."""
+try kept with the answer received; a delivery can be sent again by hand. The log is
+kept ``OSPREY_WEBHOOK_LOG_DAYS`` (30) after a delivery's last try: an hourly timer
+deletes the settled ones older than that, a thousand a statement.
+A thin RPC part of SocialService plus its event handlers and the sender's and the
+pruner's timers."""
 
 from __future__ import annotations
 
@@ -33,6 +36,9 @@ from .dependencies import SocialBase
 log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "delivered", "failed")
+#: how often the delivery log is pruned, and the deliveries deleted a statement
+PRUNE_SECONDS = 3600
+PRUNE_BATCH = 1000
 
 
 def wanted(self: Any, event: dict[str, Any]) -> bool:
@@ -263,3 +269,20 @@ class WebhooksRpc(SocialBase):
             )  # fmt: skip
             self.db.commit()
         return len(ids)
+
+    @timer(interval=PRUNE_SECONDS)
+    def prune_webhook_log(self, days: float | None = None) -> int:
+        """Delete the settled deliveries (delivered or failed) whose last try is older
+        than ``days`` (``OSPREY_WEBHOOK_LOG_DAYS``), with their tries, a batch a
+        transaction; how many went. Pending deliveries stay, however old."""
+        keep = self.settings.log_days if days is None else days
+        cutoff = utcnow() - timedelta(days=keep)
+        deleted = 0
+        while True:
+            count = store.prune_deliveries(self.db, cutoff, PRUNE_BATCH)
+            self.db.commit()
+            deleted += count
+            if count < PRUNE_BATCH:
+                if deleted:
+                    log.info("webhook log: %d deliveries older than %s days pruned", deleted, keep)
+                return deleted

@@ -245,3 +245,22 @@ def dump_delivery(row: Any, attempts: list[Any]) -> dict[str, Any]:
         "body": row.body,
         "log": [dump_attempt(a) for a in attempts],
     }
+
+
+#: The settled deliveries (delivered or failed: a pending one is still to be sent) whose
+#: last try (or making) is older than the cutoff, a batch at a time; their tries go with
+#: them (ON DELETE CASCADE). Instances pruning at once skip each other's rows.
+_PRUNE = sa.text(
+    f"""
+    DELETE FROM {deliveries.fullname} WHERE id IN (
+        SELECT id FROM {deliveries.fullname}
+        WHERE status <> 'pending' AND COALESCE(last_attempt_at, created_at) < :cutoff
+        LIMIT :batch FOR UPDATE SKIP LOCKED
+    )
+    """
+)
+
+
+def prune_deliveries(db: Any, cutoff: datetime, batch: int) -> int:
+    """Delete up to ``batch`` settled deliveries last tried before ``cutoff``; how many."""
+    return db.execute(_PRUNE, {"cutoff": cutoff, "batch": batch}).rowcount

@@ -1,6 +1,6 @@
 // Administration: users, teams and roles (administrators), the lead rules (distribution,
-// scoring), the lookup lists, the web forms, the orders settings, and mail templates and
-// subject rules.
+// scoring), the lookup lists, the web forms, social channels, webhooks and the inbound
+// bus's refused messages, the orders settings, and mail templates and subject rules.
 import { useEffect } from "react";
 import type { SectionProps } from "../../core/registry";
 import { Link, navigate } from "../../core/router";
@@ -8,11 +8,13 @@ import { useSession } from "../../core/session";
 import { addMessages, useT } from "../../i18n";
 import { isAdmin } from "../leads/process";
 import { AuditSearch } from "../../tabs/record-audit/AuditSearch";
+import { DeadLetters } from "./DeadLetters";
 import { DistributionRules } from "./DistributionRules";
 import { LookupsEditor } from "./LookupsEditor";
 import { MailTemplates } from "./MailTemplates";
 import { OrdersSettings } from "./OrdersSettings";
 import adminMessages from "./messages.admin";
+import inboundMessages from "./messages.inbound";
 import peopleMessages from "./messages.users";
 import socialMessages from "./messages.social";
 import { Roles } from "./Roles";
@@ -27,6 +29,7 @@ import { WebForms } from "./WebForms";
 addMessages(adminMessages);
 addMessages(peopleMessages);
 addMessages(socialMessages);
+addMessages(inboundMessages);
 
 const PAGES = [
   { id: "users", labelKey: "admin.users", adminOnly: true },
@@ -38,6 +41,7 @@ const PAGES = [
   { id: "web-forms", labelKey: "admin.webForms", adminOnly: true },
   { id: "social-channels", labelKey: "admin.socialChannels", adminOnly: true },
   { id: "webhooks", labelKey: "admin.webhooks", adminOnly: true },
+  { id: "inbound-bus", labelKey: "admin.inboundBus", adminOnly: true },
   { id: "orders", labelKey: "admin.ordersSettings", adminOnly: true },
   { id: "email-templates", labelKey: "admin.mailTemplates", adminOnly: true },
   { id: "email-rules", labelKey: "admin.subjectRules", adminOnly: true },
@@ -66,6 +70,7 @@ export default function AdminSection({ subpath }: SectionProps) {
   else if (page?.id === "web-forms") content = <WebForms formId={subpath[1]} />;
   else if (page?.id === "social-channels") content = <SocialChannels channelId={subpath[1]} />;
   else if (page?.id === "webhooks") content = <Webhooks webhookId={subpath[1]} />;
+  else if (page?.id === "inbound-bus") content = <DeadLetters />;
   else if (page?.id === "orders") content = <OrdersSettings />;
   else if (page?.id === "email-templates") content = <MailTemplates />;
   else if (page?.id === "email-rules") content = <SubjectRules />;
