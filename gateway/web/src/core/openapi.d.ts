@@ -5804,7 +5804,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** BulkActionIn */
+        /**
+         * BulkActionIn
+         * @example {
+         *       "entity": "leads",
+         *       "action": "assign",
+         *       "all_matching": true,
+         *       "dry_run": true
+         *     }
+         */
         BulkActionIn: {
             /**
              * Entity
@@ -9218,17 +9226,17 @@ export interface components {
             quantity: string | number;
             /**
              * Price
-             * @description A decimal as a string ("12.50") or a JSON number
+             * @description Required, but from a role whose column rights hide products' price or make it read-only: such a role sends none (a price is a 422) and the line takes the price the order already had for the product, else the product's price in a price list of the order's currency (docs/api.md, Orders). A decimal as a string ("12.50") or a JSON number
              */
             price?: string | number | null;
             /**
              * Discount
-             * @description Default 0; from a role that may not set products' tax rate, none (the product's). A decimal as a string ("12.50") or a JSON number
+             * @description A decimal as a string ("12.50") or a JSON number
              */
             discount?: string | number | null;
             /**
              * Tax Rate
-             * @description Required, but from a role whose column rights hide products' price or make it read-only: such a role sends none (a price is a 422) and the line takes the price the order already had for the product, else the product's price in a price list of the order's currency (docs/api.md, Orders). A decimal as a string ("12.50") or a JSON number
+             * @description Default 0; from a role that may not set products' tax rate, none (the product's). A decimal as a string ("12.50") or a JSON number
              */
             tax_rate?: string | number | null;
         };
@@ -11048,13 +11056,46 @@ export interface components {
             /** Manager Id */
             manager_id?: string | null;
         };
-        /** TemplateIn */
+        /**
+         * TemplateCreate
+         * @description A new template: its name, subject and body.
+         */
+        TemplateCreate: {
+            /**
+             * Name
+             * @description not blank
+             */
+            name: string;
+            /**
+             * Subject
+             * @description with merge fields
+             */
+            subject: string;
+            /**
+             * Body
+             * @description with merge fields
+             */
+            body: string;
+        };
+        /**
+         * TemplateIn
+         * @description A template's changes (services/integrations/mail/domain.clean_template).
+         */
         TemplateIn: {
-            /** Name */
+            /**
+             * Name
+             * @description not blank
+             */
             name?: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description with merge fields
+             */
             subject?: string;
-            /** Body */
+            /**
+             * Body
+             * @description with merge fields
+             */
             body?: string;
         };
         /** TemplateList */
@@ -11963,7 +12004,17 @@ export interface components {
             /** Team Id */
             team_id?: string | null;
         };
-        /** DistributionRuleCreate */
+        /**
+         * DistributionRuleCreate
+         * @example {
+         *       "name": "Moscow leads",
+         *       "region": "Moscow",
+         *       "strategy": "least_open",
+         *       "owner_ids": [
+         *         "0190e2a4-7c1e-7000-8000-000000000001"
+         *       ]
+         *     }
+         */
         DistributionRuleCreate: {
             /** Name */
             name: string;
@@ -12011,7 +12062,16 @@ export interface components {
              */
             fixed_owner_id?: string | null;
         };
-        /** ScoringRuleCreate */
+        /**
+         * ScoringRuleCreate
+         * @example {
+         *       "name": "Ready to buy",
+         *       "field": "need_maturity",
+         *       "operator": "equals",
+         *       "value": "ready",
+         *       "points": 30
+         *     }
+         */
         ScoringRuleCreate: {
             /** Name */
             name: string;
@@ -14976,13 +15036,26 @@ export interface operations {
                 /**
                  * @example {
                  *       "leads": {
-                 *         "create": false,
-                 *         "read": false,
-                 *         "update": false
+                 *         "read_scope": "own"
+                 *       },
+                 *       "accounts": {
+                 *         "read_scope": "own"
+                 *       },
+                 *       "contacts": {
+                 *         "read_scope": "own"
                  *       }
                  *     }
                  */
                 "application/json": {
+                    leads?: components["schemas"]["EntityRightsIn"];
+                    accounts?: components["schemas"]["EntityRightsIn"];
+                    contacts?: components["schemas"]["EntityRightsIn"];
+                    opportunities?: components["schemas"]["EntityRightsIn"];
+                    activities?: components["schemas"]["EntityRightsIn"];
+                    products?: components["schemas"]["EntityRightsIn"];
+                    orders?: components["schemas"]["EntityRightsIn"];
+                    invoices?: components["schemas"]["EntityRightsIn"];
+                } & {
                     [key: string]: components["schemas"]["EntityRightsIn"];
                 };
             };
@@ -19503,8 +19576,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Northwind Ltd",
-                 *       "strategy": "round_robin"
+                 *       "name": "Moscow leads",
+                 *       "region": "Moscow",
+                 *       "strategy": "least_open",
+                 *       "owner_ids": [
+                 *         "0190e2a4-7c1e-7000-8000-000000000001"
+                 *       ]
                  *     }
                  */
                 "application/json": components["schemas"]["DistributionRuleCreate"];
@@ -20328,10 +20405,11 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Northwind Ltd",
-                 *       "field": "contact_name",
+                 *       "name": "Ready to buy",
+                 *       "field": "need_maturity",
                  *       "operator": "equals",
-                 *       "points": 1
+                 *       "value": "ready",
+                 *       "points": 30
                  *     }
                  */
                 "application/json": components["schemas"]["ScoringRuleCreate"];
@@ -40899,7 +40977,7 @@ export interface operations {
                  *       "body": "Body"
                  *     }
                  */
-                "application/json": components["schemas"]["TemplateIn"];
+                "application/json": components["schemas"]["TemplateCreate"];
             };
         };
         responses: {
@@ -42513,7 +42591,8 @@ export interface operations {
         requestBody?: {
             content: {
                 "multipart/form-data": {
-                    entity: string;
+                    /** @enum {string} */
+                    entity: "leads" | "contacts" | "accounts" | "opportunities" | "activities" | "products";
                     /** Format: binary */
                     file: string;
                 };
@@ -50289,7 +50368,9 @@ export interface operations {
                 /**
                  * @example {
                  *       "entity": "leads",
-                 *       "action": "assign"
+                 *       "action": "assign",
+                 *       "all_matching": true,
+                 *       "dry_run": true
                  *     }
                  */
                 "application/json": components["schemas"]["BulkActionIn"];
