@@ -234,7 +234,9 @@ def test_compose_with_mention_autocomplete_like_and_comment(
                 "mimeType": "application/octet-stream",
                 "buffer": b"\0" * (10 * 1024 * 1024 + 1),
             }
-        ]
+        ],
+        # 10 MB through Playwright's driver took 22 s on a slow shared 2-core machine
+        timeout=60_000,
     )
     expect(page.locator(".composer [role=alert]")).to_contain_text("huge.bin is too large")
     page.locator(".composer input[type=file]").set_input_files(

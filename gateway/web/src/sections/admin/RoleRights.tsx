@@ -54,6 +54,9 @@ export function RoleRights({ roleId }: { roleId: string }) {
   const [status, setStatus] = useState<string | null>(null);
 
   useEffect(() => {
+    // an answer for a role no longer shown (the list moved on while it was asked) is
+    // dropped: it must never land in another role's form and be saved there
+    let current = true;
     setSaved(null);
     setDraft(null);
     setOpen(null);
@@ -62,12 +65,18 @@ export function RoleRights({ roleId }: { roleId: string }) {
     setFieldErrors([]);
     get<RoleRightsBody>(`/roles/${roleId}/rights`).then(
       (body) => {
+        if (!current) return;
         setSaved(body.rights);
         setDraft(body.rights);
         setFailed(false);
       },
-      () => setFailed(true),
+      () => {
+        if (current) setFailed(true);
+      },
     );
+    return () => {
+      current = false;
+    };
   }, [roleId]);
   useEffect(() => {
     loadEntities().then(setEntities, () => setEntities({}));

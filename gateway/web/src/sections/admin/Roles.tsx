@@ -24,7 +24,8 @@ export function Roles() {
   const [problem, setProblem] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const roles = items ? sortRoles(items) : [];
-  const role = roles.find((r) => r.id === chosen) ?? roles[0];
+  // a role just made is chosen before the list holds it: none is shown until it does
+  const role = roles.find((r) => r.id === chosen) ?? (chosen === null ? roles[0] : undefined);
   const own = role !== undefined && !SEEDED_ROLES.has(role.name);
 
   const remove = async (doomed: Role) => {
