@@ -57,7 +57,7 @@ def test_an_administrator_searches_the_trail(page: Page, site: Site) -> None:
     page.get_by_label("Field", exact=True).fill("phone")
     entries = page.locator(".audit-entry")
     for _ in range(20):
-        page.get_by_role("button", name="Search").click()
+        page.get_by_role("button", name="Search", exact=True).click()
         page.wait_for_timeout(500)
         if entries.count() == 1:
             break
@@ -66,6 +66,6 @@ def test_an_administrator_searches_the_trail(page: Page, site: Site) -> None:
     expect(entries.first.locator("tr[data-field=phone] .audit-new")).to_contain_text("903")
 
     page.get_by_label("Record id").fill("not-an-id")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("record_id: must be a UUID")
     snapshot(page, "admin-audit-search")
