@@ -11,7 +11,13 @@ administrators change the catalogue.
 Products' column rights reach past the products themselves: a price in a price list
 names its product's code and name and is the product's price, and an order line
 repeats its product's price and tax rate (taken from the catalogue when the line is
-made), so each of those is left out where products hide the field it repeats.
+made), so each of those is left out where products hide the field it repeats — and
+so is every amount of the line worked out from it, from which the hidden value could
+be worked back with the quantity and the discount: a hidden price takes the line's
+amount, discount amount, net, tax and total with it, a hidden tax rate the line's tax
+and total. A read-only price (or rate) hides nothing. The order's own totals
+(subtotal, discount, tax, total) are the order's fields: its own column rights
+govern them (an administrator hides them on orders for the role if wanted).
 """
 
 from __future__ import annotations
@@ -32,9 +38,16 @@ PRICE_FROM_PRODUCT = {
     "price": "price",
     "currency": "currency",
 }
-#: a product field → the fields of an order line that repeat it or give it away
-#: (a line's ``amount`` is its quantity × price)
-LINE_FROM_PRODUCT = {"price": ("price", "amount"), "tax_rate": ("tax_rate",)}
+#: a product field → the fields of an order line that repeat it or are worked out
+#: from it (``amount`` = quantity × price, the discount amount, net, tax and total
+#: follow from it; ``tax`` = net × tax rate, and the total holds the tax)
+LINE_FROM_PRODUCT = {
+    "price": ("price", "amount", "discount_amount", "net", "tax", "total"),
+    "tax_rate": ("tax_rate", "tax", "total"),
+}
+#: the products' fields without which an invoice is not printed (its lines' amounts
+#: come from them): a document sent to a customer is printed whole or not at all
+PRINTED_WHOLE = ("price", "tax_rate")
 
 
 def hidden_line_fields(caller: Actor) -> frozenset[str]:

@@ -434,7 +434,9 @@ class InvoicePdfRpc(OrdersBase):
         with the payments so far, the paid and the due amounts; a draft or cancelled
         invoice carries a watermark saying so. What the caller's column rights hide
         is not printed (:mod:`.pdf_rights`). Raises ``NotFound`` (also when the
-        caller may not read the invoice).
+        caller may not read the invoice), ``PermissionDenied`` when the invoice has
+        lines and the caller's role hides products' price or tax rate (it is printed
+        whole or not at all).
         """
         caller = Actor.from_dict(actor)
         invoice = access.INVOICES.load(self.db, Invoice, invoice_id, caller)
@@ -446,6 +448,8 @@ class InvoicePdfRpc(OrdersBase):
                 caller, store.order_number(self.db, invoice.order_id)
             )
             rows = store.lines_with_products(self.db, invoice.order_id)
+            if rows and "lines" not in caller.hidden("orders"):
+                pdf_rights.require_whole(caller)
             lines = [PrintedLine(**line) for line in pdf_rights.printed_lines(caller, rows)]
         payments = pdf_rights.printed_payments(
             caller, [dump_payment(p, invoice.currency) for p in store.payments(self.db, invoice.id)]

@@ -8,9 +8,14 @@ what the JSON answers hide.
   amount; the payments go with ``paid_amount``; no bill-to block without ``account_id``;
   no order number nor lines without ``order_id``);
 - the order's number and lines by the orders' rights (``number``, ``lines``);
-- each line's product code, name and unit, its price and tax rate by the products'
-  rights (a hidden price or rate prints as a dash, and a hidden rate drops the tax per
-  rate table, which would give it away);
+- each line's product code, name and unit by the products' rights (a hidden one
+  prints as a dash);
+- an invoice is a document sent to the customer, printed whole or not at all: where
+  products hide the price or the tax rate from the reader (and so the lines' amounts
+  worked out from them, as the JSON answers leave them out), an invoice with lines is
+  not printed for them — a 403 naming the column (``products.price``), as a mature CRM
+  lets only a role that may see prices send its customer a priced document; an invoice
+  made by hand (totals only) prints by the invoices' rights;
 - the customer's name and address by the accounts' rights (a hidden name prints as
   the account's id, hidden addresses print none).
 """
@@ -21,8 +26,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.platform.access import Actor
+from services.platform.errors import PermissionDenied
 
 from . import access
+
+
+def require_whole(caller: Actor) -> None:
+    """``PermissionDenied`` naming each product column the invoice's lines need and the
+    caller's role hides (``products.price``, ``products.tax_rate``)."""
+    hidden = caller.hidden("products")
+    missing = [name for name in access.PRINTED_WHOLE if name in hidden]
+    if missing:
+        raise PermissionDenied(
+            "An invoice is printed whole: your role may not see its lines' "
+            + " and ".join(f"product {name.replace('_', ' ')}" for name in missing),
+            [
+                {"field": f"products.{name}", "message": "is hidden for your role"}
+                for name in missing
+            ],
+        )
 
 
 def printed_invoice(caller: Actor, invoice: Mapping[str, Any]) -> dict[str, Any]:

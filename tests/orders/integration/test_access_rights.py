@@ -253,20 +253,32 @@ def test_price_lists_and_order_lines_hide_the_products_hidden_fields(orders):
     # as the manager sees them
     (full,) = call(orders, "list_prices", retail["id"], actor=MANAGER)
     assert full["product_code"] == made["code"] and full["price"] == "12.50"
-    # an order's lines: no price, amount (quantity × price) nor tax rate, in a read,
-    # a list and an action's answer; the order's own totals go by the orders' rights
+    # an order's lines: no price, tax rate nor any amount worked out from them (amount,
+    # discount amount, net, tax, total: net ÷ quantity would give the price away), in a
+    # read, a list and an action's answer; the order's own totals go by the orders' rights
+    amounts = {"price", "amount", "discount_amount", "net", "tax", "total", "tax_rate"}
     got = call(orders, "get_order", placed["id"], actor=clerk)
     (line,) = got["lines"]
-    assert set(line) & {"price", "amount", "tax_rate"} == set()
+    assert set(line) & amounts == set()
     assert line["quantity"] == "1.000" and got["total"] == "12.50"
     listed_lines = [
         item["lines"]
         for item in call(orders, "list_orders", {}, actor=clerk)["items"]
         if item["id"] == placed["id"]
     ]
-    assert listed_lines and all("price" not in line for line in listed_lines[0])
+    assert listed_lines and all(set(line) & amounts == set() for line in listed_lines[0])
     confirmed = call(orders, "confirm_order", placed["id"], actor=clerk)
-    assert all("price" not in line for line in confirmed["lines"])
+    assert all(set(line) & amounts == set() for line in confirmed["lines"])
+    # a role that hides only the tax rate reads the price and the net, not the tax
+    taxless = holder(
+        "taxless@osprey.test",
+        TEAM_A,
+        orders={"read": "team", "write": "team"},
+        products={"ops": "r", "read": "all", "hidden": ["tax_rate"]},
+    )
+    (line,) = call(orders, "get_order", placed["id"], actor=taxless)["lines"]
+    assert (line["price"], line["net"]) == ("12.50", "12.50")
+    assert set(line) & {"tax_rate", "tax", "total"} == set()
     assert call(orders, "get_order", placed["id"], actor=rep)["lines"][0]["price"] == "12.50"
     # a role that may not read products reads no price list either
     blind = holder("blind@osprey.test", TEAM_A, products={"ops": ""})

@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 from pypdf import PdfReader
 
 from services.orders.pdf import Company, InvoiceDocument, PrintedLine, render_invoice_pdf
-from services.platform.errors import NotFound
+from services.platform.errors import NotFound, PermissionDenied
 from services.platform.ids import new_id
 from services.sales.service import SalesService
 from tests.sales.integration.rights_people import holder
@@ -346,17 +346,14 @@ def test_the_pdf_prints_only_what_the_readers_column_rights_show(orders, sales, 
         TEAM_A,
         invoices={"ops": "r", "read": "team", "hidden": ["paid_amount"]},
         orders={"ops": "r", "read": "team", "hidden": ["number"]},
-        products={"ops": "r", "read": "all", "hidden": ["code", "price", "tax_rate"]},
+        products={"ops": "r", "read": "all", "hidden": ["code"]},
         accounts={"ops": "r", "read": "team", "hidden": ["addresses"]},
     )
     text = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=reader))
-    # the line: name and quantity, the price and the rate as dashes, the net, tax, total
-    assert "Болт М8 3 pcs — 10 — 27.00 5.40 32.40" in text
-    assert "Hex nut 1.5 — 0 — 5.00 0.35 5.35" in text
+    # the line: no code; its name, quantity, price, discount, rate, net, tax and total
+    assert "Болт М8 3 pcs 10.00 10 20 27.00 5.40 32.40" in text
     for gone in (
         "BOLT-8",  # a product's code
-        "10.00",  # a product's price (the line's)
-        "20 % 27.00",  # the tax per rate gives the rates away
         f"Order: {order['number']}",
         "Paid",
         "Amount due",
@@ -365,6 +362,31 @@ def test_the_pdf_prints_only_what_the_readers_column_rights_show(orders, sales, 
     ):
         assert gone not in text, gone
     assert "ООО «Ромашка»" in text and "Total 37.75 EUR" in text
+    # an invoice is sent to the customer whole: a role that may not see the products'
+    # price or tax rate (nor so the lines' amounts) is refused it, the columns named
+    for hidden in (["price"], ["tax_rate"], ["code", "price", "tax_rate"]):
+        priceless = holder(
+            "priceless@osprey.test",
+            TEAM_A,
+            invoices={"ops": "r", "read": "team"},
+            orders={"ops": "r", "read": "team"},
+            products={"ops": "r", "read": "all", "hidden": hidden},
+        )
+        with pytest.raises(PermissionDenied) as refused:
+            call(orders, "invoice_pdf", invoice["id"], actor=priceless)
+        assert [e["field"] for e in refused.value.errors] == [
+            f"products.{name}" for name in ("price", "tax_rate") if name in hidden
+        ]
+    # ... unless it prints no lines (orders hide them from the role): the totals only
+    lineless = holder(
+        "lineless@osprey.test",
+        TEAM_A,
+        invoices={"ops": "r", "read": "team"},
+        orders={"ops": "r", "read": "team", "hidden": ["lines"]},
+        products={"ops": "r", "read": "all", "hidden": ["price"]},
+    )
+    text = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=lineless))
+    assert "Болт" not in text and "Total 37.75 EUR" in text
     # whoever sees it all prints it all
     full = pdf_text(call(orders, "invoice_pdf", invoice["id"], actor=REP_A))
     assert "BOLT-8 Болт М8 3 pcs 10.00 10 20" in full and "Amount due 17.75 EUR" in full

@@ -14,13 +14,14 @@ import "./invoice-lines.css";
 interface Line {
   product_id: string;
   quantity: string;
-  /** absent where products hide the reader their price (and so the tax rate) */
+  /** absent where products hide the reader their price; so are the amounts worked out
+   * from it (net, tax, total), and the tax and total where they hide the tax rate */
   price?: string;
   discount: string;
   tax_rate?: string;
-  net: string;
-  tax: string;
-  total: string;
+  net?: string;
+  tax?: string;
+  total?: string;
 }
 
 interface Order extends EntityRecord {
@@ -47,6 +48,8 @@ export default function InvoiceLinesTab({ record }: TabProps) {
 
   const currency = typeof record.currency === "string" ? record.currency : null;
   const money = (value: unknown) => formatMoney(t.locale, value == null ? null : String(value), currency);
+  /** a line's amount, a dash where the reader's role hides what it is worked out from */
+  const lineMoney = (value: string | undefined) => (value === undefined ? "—" : money(value));
   const number = (value: string | undefined) =>
     value === undefined || value === "" ? "—" : new Intl.NumberFormat(t.locale, { maximumFractionDigits: 4 }).format(Number(value));
   const totals = (
@@ -98,12 +101,12 @@ export default function InvoiceLinesTab({ record }: TabProps) {
                 <ProductName id={line.product_id} />
               </td>
               <td className="number">{number(line.quantity)}</td>
-              <td className="number">{line.price === undefined ? "—" : money(line.price)}</td>
+              <td className="number">{lineMoney(line.price)}</td>
               <td className="number">{number(line.discount)}</td>
               <td className="number">{number(line.tax_rate)}</td>
-              <td className="number">{money(line.net)}</td>
-              <td className="number">{money(line.tax)}</td>
-              <td className="number">{money(line.total)}</td>
+              <td className="number">{lineMoney(line.net)}</td>
+              <td className="number">{lineMoney(line.tax)}</td>
+              <td className="number">{lineMoney(line.total)}</td>
             </tr>
           ))}
         </tbody>
