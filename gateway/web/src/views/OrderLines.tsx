@@ -4,6 +4,11 @@
 // A role whose column rights hide products' price (tax rate), or make it read-only,
 // gets no price (tax) input and never sends it: the orders service takes the price
 // list's (docs/architecture.md, "Access rights"); the lines as read show no hidden one.
+// A read-only price (tax rate) is shown, not sent: the editor keeps it beside the lines
+// it sends (the product's price in the order's currency for a new line, the order's
+// for a line it had) and shows each line's total and the order's totals live as the
+// user edits the quantity and the discount. A hidden one hides the line's amounts too
+// (they are worked out from it; the orders service leaves them out) and so any total.
 import { useEffect, useState } from "react";
 import type { FieldError } from "../core/api";
 import { get } from "../core/api";
@@ -95,24 +100,44 @@ interface EditorProps {
 export function OrderLinesEditor({ name, label, value, record, errors, onChange }: EditorProps) {
   const t = useT();
   const products = useProducts();
-  const { fixed } = useLineRights();
-  const lines: Line[] = Array.isArray(value) ? (value as Line[]) : [];
+  const { hidden, fixed } = useLineRights();
+  // the read-only (shown, not sent) price and tax rate of each line, by position
+  const [shown, setShown] = useState<Line[]>([]);
   const currency = typeof record?.currency === "string" ? record.currency : null;
-  const emit = (next: Line[]) => onChange(next.map((line) => sendable(line, fixed)));
+  const readOnly = FROM_PRODUCT.filter((key) => fixed.has(key) && !hidden.has(key));
+  // the lines as shown: as sent, with what the role reads but may not send (a saved
+  // order's lines carry it; a line edited since keeps it in `shown`)
+  const lines: Line[] = (Array.isArray(value) ? (value as Line[]) : []).map((line, i) => {
+    const kept = shown[i];
+    const missing = readOnly.filter((key) => (line[key] === undefined || line[key] === null || line[key] === "") && kept?.[key] !== undefined);
+    return missing.length ? { ...line, ...Object.fromEntries(missing.map((key) => [key, kept[key]])) } : line;
+  });
+  const emit = (next: Line[]) => {
+    if (readOnly.length) setShown(next.map((line) => Object.fromEntries(readOnly.map((key) => [key, line[key] ?? ""]))));
+    onChange(next.map((line) => sendable(line, fixed)));
+  };
   const set = (index: number, patch: Line) => emit(lines.map((line, i) => (i === index ? { ...line, ...patch } : line)));
   const choose = (index: number, productId: string) => {
     const product = products.find((p) => p.id === productId);
     const patch: Line = { product_id: productId };
-    if (product && !fixed.has("price")) {
-      if (product.price && (!currency || product.currency === currency)) patch.price = product.price;
+    // the product's price (in the order's currency) and tax rate, also where they are
+    // read-only (shown, as the orders service will take them, but not sent)
+    if (product && !hidden.has("price")) {
+      // a read-only price: the order's for a product it has (the service keeps it)
+      const kept = fixed.has("price") ? lines.find((line, i) => i !== index && line.product_id === productId && line.price)?.price : undefined;
+      const listed = product.price && (!currency || product.currency === currency) ? product.price : undefined;
+      patch.price = kept ?? listed ?? (fixed.has("price") ? "" : lines[index]?.price);
     }
-    if (product && !fixed.has("tax_rate")) {
+    if (product && !hidden.has("tax_rate")) {
       if (product.tax_rate !== null && product.tax_rate !== undefined) patch.tax_rate = product.tax_rate;
     }
     set(index, patch);
   };
-  // a field the role may not set has no input (a read-only price shows once saved)
+  // a field the role may not set has no input; a read-only one is shown as text
   const editable = (["quantity", "price", "discount", "tax_rate"] as const).filter((key) => !fixed.has(key));
+  const columns = (["quantity", "price", "discount", "tax_rate"] as const).filter((key) => !hidden.has(key));
+  // the amounts are worked out from the price and the rate: none while one is hidden
+  const live = hidden.size === 0;
   const rowErrors = (index: number) =>
     errors
       .filter((e) => e.field.startsWith(`${name}[${index}]`))
@@ -121,19 +146,23 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
         return `${t.has(`lines.${part}`) ? t(`lines.${part}`) : part}: ${e.message}`;
       });
   const listErrors = errors.filter((e) => e.field === name).map((e) => e.message);
-  const totals = orderTotals(lines, currency);
+  const totals = live ? orderTotals(lines, currency) : null;
 
   return (
     <fieldset className={`list-editor order-lines${errors.length ? " invalid" : ""}`} data-field={name} data-list="order_line">
       <legend className="field-label">{label}</legend>
       {lines.length === 0 && <p className="muted small">{t("lines.none")}</p>}
-      {fixed.has("price") && <p className="muted small" data-note="price-list">{t("lines.priceList")}</p>}
+      {fixed.has("price") && (
+        <p className="muted small" data-note="price-list">
+          {t(hidden.has("price") ? "lines.priceList" : "lines.priceReadOnly")}
+        </p>
+      )}
       {lines.length > 0 && (
         <table className="lines-table">
           <thead>
             <tr>
               <th>{t("lines.product_id")}</th>
-              {editable.map((key) => (
+              {columns.map((key) => (
                 <th key={key}>{t(`lines.${key}`)}</th>
               ))}
               <th className="num">{t("lines.total")}</th>
@@ -167,7 +196,12 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
                     </select>
                     {problems.length > 0 && <p className="field-error">{problems.join(" ")}</p>}
                   </td>
-                  {editable.map((key) => (
+                  {columns.map((key) =>
+                    !editable.includes(key) ? (
+                      <td key={key} className="num" data-part={key} data-read-only="true">
+                        {text(key) === "" ? "—" : key === "tax_rate" ? formatPercent(t.locale, text(key)) : formatMoney(t.locale, text(key), currency)}
+                      </td>
+                    ) : (
                     <td key={key}>
                       <input
                         type="text"
@@ -181,13 +215,12 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
                         onChange={(e) => decimal(key, e.target.value)}
                       />
                     </td>
-                  ))}
+                    ),
+                  )}
                   <td className="num" data-part="total">
-                    {amounts && !fixed.size
+                    {amounts && live
                       ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency)
-                      : typeof line.total === "string"
-                        ? formatMoney(t.locale, line.total, currency)
-                        : "—"}
+                      : "—"}
                   </td>
                   <td>
                     <button type="button" className="icon-button" aria-label={t("lines.remove", { n: index + 1 })} onClick={() => emit(lines.filter((_, i) => i !== index))}>
@@ -204,7 +237,7 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
         <Icon path={ICONS.plus} size={14} />
         {t("lines.add")}
       </button>
-      {totals && !fixed.size && lines.length > 0 && <TotalsView totals={totals} currency={currency} live />}
+      {totals && lines.length > 0 && <TotalsView totals={totals} currency={currency} live />}
       {listErrors.length > 0 && <p className="field-error">{listErrors.join(" ")}</p>}
     </fieldset>
   );
@@ -225,7 +258,8 @@ export function TotalsView({ totals, currency, live = false }: { totals: { [key:
   );
 }
 
-/** The lines as read (an order past its draft), with the server's amounts. */
+/** The lines as read (an order past its draft), with the server's amounts (no line
+ * total where the role hides the price or the tax rate it is worked out from). */
 export function OrderLinesView({ record }: { record: EntityRecord }) {
   const t = useT();
   const { hidden } = useLineRights();
@@ -242,7 +276,7 @@ export function OrderLinesView({ record }: { record: EntityRecord }) {
           {!hidden.has("price") && <th className="num">{t("lines.price")}</th>}
           <th className="num">{t("lines.discount")}</th>
           {!hidden.has("tax_rate") && <th className="num">{t("lines.tax_rate")}</th>}
-          <th className="num">{t("lines.total")}</th>
+          {!hidden.size && <th className="num">{t("lines.total")}</th>}
         </tr>
       </thead>
       <tbody>
@@ -253,7 +287,7 @@ export function OrderLinesView({ record }: { record: EntityRecord }) {
             {!hidden.has("price") && <td className="num">{money(line.price)}</td>}
             <td className="num">{formatPercent(t.locale, line.discount)}</td>
             {!hidden.has("tax_rate") && <td className="num">{formatPercent(t.locale, line.tax_rate)}</td>}
-            <td className="num" data-part="total">{money(line.total)}</td>
+            {!hidden.size && <td className="num" data-part="total">{money(line.total)}</td>}
           </tr>
         ))}
       </tbody>
