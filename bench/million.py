@@ -30,7 +30,10 @@ The records look like a CRM's: names drawn from the long-tailed mix of
 (contacts: a fifth have a second, personal one), phones of five countries stored as
 the services store them (``+`` and digits; contacts: a third have a second phone),
 40 owners in 8 teams. ``OSPREY_BENCH_MILLION_REUSE=1`` keeps a database an earlier
-run loaded (the same sizes). Run: ``.venv/bin/python bench/million.py``; writes
+run loaded (the same sizes); ``OSPREY_BENCH_MILLION_PARTS`` picks what to measure
+(comma-separated of ``lists``, ``search``, ``global``, ``rpc``, ``sql``; all by default;
+``global`` alone is the shell's global search) and ``OSPREY_BENCH_MILLION_RESULTS`` the
+results file's name under ``bench/results``. Run: ``.venv/bin/python bench/million.py``; writes
 ``bench/results/million.json``.
 """
 
@@ -90,6 +93,14 @@ LEADS = int(os.environ.get("OSPREY_BENCH_MILLION_LEADS", "1000000"))
 REUSE = os.environ.get("OSPREY_BENCH_MILLION_REUSE", "") in ("1", "true", "yes")
 CLIENTS = 8
 REQUESTS = int(os.environ.get("OSPREY_BENCH_MILLION_REQUESTS", "800"))
+# Which parts to measure (comma-separated): lists (the list pages with their totals),
+# search (the search box), global (the shell's global search), rpc, sql. All by default.
+ALL_PARTS = "lists,search,global,rpc,sql"
+PARTS = frozenset(
+    part.strip()
+    for part in os.environ.get("OSPREY_BENCH_MILLION_PARTS", ALL_PARTS).split(",")
+    if part.strip()
+)
 SQL_SAMPLE = 200
 PAGE = 80
 SEED = 20261207
@@ -631,9 +642,11 @@ def sql_figures(url: str, measured: dict, rep: Actor) -> dict:
         for label, (name, queries) in measured.items():
             measure(label, name, queries, admin)
         for name in LISTS:
-            measure(f"{name}_list_80_with_total_as_rep", name, [{"limit": PAGE}], rep)
-            name_prefixes = measured[f"{name}_search_name_prefix"][1]
-            measure(f"{name}_search_name_prefix_as_rep", name, name_prefixes, rep)
+            if "lists" in PARTS:
+                measure(f"{name}_list_80_with_total_as_rep", name, [{"limit": PAGE}], rep)
+            if "search" in PARTS:
+                name_prefixes = measured[f"{name}_search_name_prefix"][1]
+                measure(f"{name}_search_name_prefix_as_rep", name, name_prefixes, rep)
     finally:
         engine.dispose()
     return figures
@@ -705,7 +718,11 @@ def main() -> None:
     rng = random.Random(SEED + 1)
     owner_id, team_id = loaded["owners"][0]
     queries = {name: searches(loaded["probes"][name], rng) for name in LISTS}
-    measured = cases(queries, owner_id)
+    measured = {
+        label: case
+        for label, case in cases(queries, owner_id).items()
+        if ("search" if "_search_" in label else "lists") in PARTS
+    }
     rep = Actor(id=owner_id, roles=("sales_rep",), team_id=team_id)
 
     # An administrator of this run's own (a reused database keeps the earlier ones).
@@ -721,20 +738,28 @@ def main() -> None:
             results[f"{service}_name_index"] = wait_for_name_index(
                 DB, stack.base_url, token, service, table
             )
-        results["answers"] = check_answers(stack.base_url, token, measured)
-        results["load_average_before_api"] = loadavg()
-        results["api_8_clients"] = api_figures(stack.base_url, token, measured)
-        results["load_average_after_api"] = loadavg()
-        results["global_search_8_clients"] = global_search_figures(stack.base_url, token, queries)
-        results["load_average_after_global_search"] = loadavg()
-        results["rpc_8_clients"] = rpc_figures(stack.vhost.amqp_uri, token, measured)
-        results["load_average_after_rpc"] = loadavg()
-    results["sql_alone"] = sql_figures(DB, measured, rep)
+        if measured:
+            results["answers"] = check_answers(stack.base_url, token, measured)
+            results["load_average_before_api"] = loadavg()
+            results["api_8_clients"] = api_figures(stack.base_url, token, measured)
+            results["load_average_after_api"] = loadavg()
+        if "global" in PARTS:
+            results["global_search_8_clients"] = global_search_figures(
+                stack.base_url, token, queries
+            )
+            results["load_average_after_global_search"] = loadavg()
+        if "rpc" in PARTS and measured:
+            results["rpc_8_clients"] = rpc_figures(stack.vhost.amqp_uri, token, measured)
+            results["load_average_after_rpc"] = loadavg()
+    if "sql" in PARTS and measured:
+        results["sql_alone"] = sql_figures(DB, measured, rep)
     results["load_average_after"] = loadavg()
+    results["parts"] = sorted(PARTS)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "million.json").write_text(json.dumps(results, indent=2) + "\n")
+    name = os.environ.get("OSPREY_BENCH_MILLION_RESULTS", "million.json")
+    (out / name).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "sql_alone"}, indent=2))
 
 
