@@ -23,10 +23,13 @@ an item only to subscribers whose actor the item's audience includes
 as that actor sees it (``as_seen_by``: a system post without the record's fields the
 actor's role hides). A record's items go by its shares as the hub last heard of them:
 ``record_access_changed`` (the feed writes one, in seq order, whenever a record's
-shares change) is remembered (the last ``ACCESS_KEPT`` records) and every later item
-about that record is handed on by those shares — also one whose transaction read the
-shares before the change — and is offered itself to whoever gained or lost the record,
-so their browser reads its lists again (the replay reads the shares as they are now).
+shares change, and whenever the record is given to another owner or team — its
+``before`` then holds the owner and team it had) is remembered (the last
+``ACCESS_KEPT`` records: the shares, and the owner and team a reassignment gave) and
+every later item about that record is handed on by them — also one whose transaction
+read the record before the change — and is offered itself to whoever gained or lost
+the record, so their browser reads its lists again (the replay reads the shares, the
+owner and the team as they are now).
 A client whose queue is full is cut off (it reconnects with ``Last-Event-ID`` and is replayed from
 the feed), so one slow browser never holds up the hub or the others.
 """
@@ -47,7 +50,7 @@ from typing import Any, Protocol
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
-from services.platform.audience import as_seen_by, audience_includes, with_shares
+from services.platform.audience import OWNER_KEYS, as_seen_by, audience_includes, with_shares
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +192,8 @@ class StreamHub:
         # The next seq to hand on; None until the first item tells the hub where "now" is.
         self.next_seq: int | None = None
         self.subscribers: set[Subscriber] = set()
-        # (record type, id) → its shares as the last record_access_changed said
+        # (record type, id) → its shares (and owner and team, once reassigned) as the
+        # last record_access_changed said
         self.access: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._pending: dict[int, dict[str, Any]] = {}
         self._gap_task: asyncio.Task[None] | None = None
@@ -408,21 +412,34 @@ class StreamHub:
                 subscriber.offer(as_seen_by(item, subscriber.actor))
 
     def _remember_access(self, audience: Any) -> None:
-        """Keep a record's shares from a ``record_access_changed`` item's audience."""
+        """Keep a record's shares from a ``record_access_changed`` item's audience, and
+        its owner and team when the item says the record was reassigned (its
+        ``before`` names an owner or a team); a change of shares keeps the owner and
+        team an earlier reassignment gave."""
         record = audience.get("record") if isinstance(audience, dict) else None
         if not isinstance(record, dict) or audience.get("kind") != "record_access":
             return
         key = (str(record.get("type")), str(record.get("id")))
-        self.access[key] = {
+        before = audience.get("before")
+        reassigned = isinstance(before, dict) and any(k in before for k in OWNER_KEYS)
+        kept = self.access.get(key) or {}
+        access: dict[str, Any] = {
             "shared_user_ids": list(record.get("shared_user_ids") or ()),
             "shared_team_ids": list(record.get("shared_team_ids") or ()),
         }
+        for name in OWNER_KEYS:
+            if reassigned:
+                access[name] = record.get(name)
+            elif name in kept:
+                access[name] = kept[name]
+        self.access[key] = access
         self.access.move_to_end(key)
         while len(self.access) > ACCESS_KEPT:
             self.access.popitem(last=False)
 
     def _current_access(self, audience: Any) -> Any:
-        """A record item's audience with the record's shares as the hub last heard."""
+        """A record item's audience with the record's shares (owner, team) as the hub
+        last heard."""
         record = audience.get("record") if isinstance(audience, dict) else None
         if not isinstance(record, dict):
             return audience

@@ -34,7 +34,7 @@ from services.platform.events import isoformat
 from services.platform.idempotency import idempotent, idempotent_alone
 from services.platform.rpc import rpc
 
-from . import activity_refs, directory, domain, posts_store, store
+from . import activity_refs, directory, domain, posts_store, record_shares, store
 from .base import FeedBase
 from .schemas import invalid
 
@@ -94,7 +94,7 @@ class HandlersMixin(FeedBase):
         return store.ref_alone(self.db, "lead", event.get("data"))
 
     @event_handler("leads", "lead_updated")
-    @idempotent_alone
+    @record_shares.idempotent_ref
     def handle_lead_updated(self, event: dict[str, Any]) -> Any:
         return store.ref_alone(self.db, "lead", event.get("data"))
 
@@ -109,7 +109,7 @@ class HandlersMixin(FeedBase):
         return store.ref_alone(self.db, "opportunity", event.get("data"))
 
     @event_handler("sales", "opportunity_updated")
-    @idempotent_alone
+    @record_shares.idempotent_ref
     def handle_opportunity_updated(self, event: dict[str, Any]) -> Any:
         return store.ref_alone(self.db, "opportunity", event.get("data"))
 
@@ -124,7 +124,7 @@ class HandlersMixin(FeedBase):
         return store.ref_alone(self.db, "account", event.get("data"))
 
     @event_handler("sales", "account_updated")
-    @idempotent_alone
+    @record_shares.idempotent_ref
     def handle_account_updated(self, event: dict[str, Any]) -> Any:
         return store.ref_alone(self.db, "account", event.get("data"))
 
@@ -134,7 +134,7 @@ class HandlersMixin(FeedBase):
         return store.ref_alone(self.db, "contact", event.get("data"))
 
     @event_handler("sales", "contact_updated")
-    @idempotent_alone
+    @record_shares.idempotent_ref
     def handle_contact_updated(self, event: dict[str, Any]) -> Any:
         return store.ref_alone(self.db, "contact", event.get("data"))
 
@@ -144,13 +144,20 @@ class HandlersMixin(FeedBase):
         return store.ref_alone(self.db, "order", event.get("data"))
 
     @event_handler("orders", "order_updated")
-    @idempotent_alone
+    @record_shares.idempotent_ref
     def handle_order_updated(self, event: dict[str, Any]) -> Any:
         return store.ref_alone(self.db, "order", event.get("data"))
 
     @event_handler("orders", "invoice_created")
     @idempotent_alone
     def handle_invoice_created(self, event: dict[str, Any]) -> Any:
+        return store.ref_alone(self.db, "invoice", event.get("data"))
+
+    @event_handler("orders", "invoice_updated")
+    @record_shares.idempotent_ref
+    def handle_invoice_updated(self, event: dict[str, Any]) -> Any:
+        """An invoice given to another owner or team (its other changes leave the ref
+        as it was but for the title)."""
         return store.ref_alone(self.db, "invoice", event.get("data"))
 
     # -- system posts -----------------------------------------------------------------

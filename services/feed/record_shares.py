@@ -14,10 +14,19 @@ audience holds the record's shares before and after, so the gateway's hub hands 
 every later item by the new shares (even one whose transaction read the old ones),
 and whoever gained or lost the record is told — live and in the replay, which reads
 every item by the shares as they are now (:func:`current_audiences`).
+
+A record given to another owner or team counts the same way (:func:`reassigned_item`,
+queued by ``store.upsert_ref`` when an event brings another owner or team than the
+feed knew): a ``record_access_changed`` item whose ``before`` also holds the owner and
+team it had, so the hub hands later items on by the new ones and whoever lost or
+gained the record is told; the replay reads every item by the record's owner and team
+as the feed knows them now.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,11 +34,12 @@ from nameko.events import event_handler
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.platform.access import Actor
-from services.platform.idempotency import idempotent
+from services.platform.audience import OWNER_KEYS
+from services.platform.idempotency import claim_event, idempotent
 
 from . import domain, store
 from .base import FeedBase
-from .models import posts, record_shares
+from .models import posts, record_refs, record_shares
 
 #: the stream item that says a record's shares changed (docs/events.md)
 ACCESS_CHANGED = "record_access_changed"
@@ -107,10 +117,85 @@ def access_changed_item(
     )
 
 
+def reassigned_item(
+    db: Any, record_type: str, record_id: str, before: Mapping[str, str | None]
+) -> None:
+    """Queue ``record_access_changed`` for a record given to another owner or team
+    (its ref already holds the new ones): its audience ``{"kind": "record_access",
+    "record": {type, id, owner_id, team_id, shared_user_ids?, shared_team_ids?},
+    "before": {shared_user_ids, shared_team_ids, owner_id, team_id}}`` (the shares
+    unchanged, the owner and team it had) includes whoever reads the record now and
+    did not, or the other way round; its data names the record and says
+    ``reassigned``."""
+    users, teams = shared_ids(db, record_type, record_id)
+    ref = store.record_ref(db, record_type, record_id)
+    ref.pop("title", None)
+    for key in OWNER_KEYS:
+        ref[key] = None if ref[key] is None else str(ref[key])
+    if users:
+        ref["shared_user_ids"] = users
+    if teams:
+        ref["shared_team_ids"] = teams
+    audience = {
+        "kind": "record_access",
+        "record": ref,
+        "before": {
+            "shared_user_ids": users,
+            "shared_team_ids": teams,
+            **{key: before.get(key) for key in OWNER_KEYS},
+        },
+    }
+    data = {"record": {"type": record_type, "id": record_id}, "reassigned": True}
+    store.stream_item(db, ACCESS_CHANGED, audience, data)
+
+
+def idempotent_ref(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """As ``idempotent_alone``, for a record's ``<singular>_updated`` handler whose
+    ``fn`` returns ``store.ref_alone``'s statement: an event whose ``changed_fields``
+    name the owner or the team is kept in a transaction instead (the claim under the
+    same name, ``store.upsert_ref`` and ``store.commit``), so a reassignment writes
+    its ``record_access_changed``; every other event stays one statement."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, event: dict[str, Any]) -> None:
+        made = fn(self, event)
+        if made is None:
+            return
+        statement, params = made
+        record = event.get("data")
+        changed = record.get("changed_fields") if isinstance(record, dict) else None
+        if not isinstance(changed, list) or not set(OWNER_KEYS) & set(changed):
+            self.db.run_alone(
+                statement, {**params, "claim_event_id": event["id"], "claim_handler": name}
+            )
+            return
+        if not claim_event(self.db, event["id"], name):
+            self.db.rollback()
+            return
+        store.upsert_ref(self.db, params["type"], record, follow=params["follow"])
+        store.commit(self.db)
+
+    return wrapper
+
+
+def current_owners(db: Any, records: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The records' owners and teams as the feed knows them now (those it knows)."""
+    if not records:
+        return {}
+    rows = db.execute(
+        sa.select(
+            record_refs.c.type, record_refs.c.id, record_refs.c.owner_id, record_refs.c.team_id
+        ).where(sa.tuple_(record_refs.c.type, record_refs.c.id).in_(sorted(records)))
+    ).all()
+    return {(row.type, str(row.id)): row for row in rows}
+
+
 def current_audiences(db: Any, audiences: list[Any]) -> list[Any]:
-    """The stream items' audiences with each record's shares as they are now (a share
-    made or taken back after an item was stored counts when it is replayed): one query
-    for all of them."""
+    """The stream items' audiences with each record's shares, owner and team as they
+    are now (a share made or taken back, or the record given to another owner or team,
+    after an item was stored counts when it is replayed): two queries for all of
+    them."""
     records = {
         (a["record"].get("type"), a["record"].get("id"))
         for a in audiences
@@ -119,6 +204,7 @@ def current_audiences(db: Any, audiences: list[Any]) -> list[Any]:
     records = {(t, i) for t, i in records if t and domain.is_uuid(i)}
     if not records:
         return audiences
+    owners = current_owners(db, records)
     rows = db.execute(
         sa.select(
             record_shares.c.type,
@@ -148,6 +234,10 @@ def current_audiences(db: Any, audiences: list[Any]) -> list[Any]:
         record = {
             k: v for k, v in record.items() if k not in ("shared_user_ids", "shared_team_ids")
         }
+        ref = owners.get(key)
+        if ref is not None:
+            record["owner_id"] = None if ref.owner_id is None else str(ref.owner_id)
+            record["team_id"] = None if ref.team_id is None else str(ref.team_id)
         if users.get(key):
             record["shared_user_ids"] = sorted(users[key])
         if teams.get(key):

@@ -161,9 +161,17 @@ def upsert_ref(
     db: Any, record_type: str, record: dict[str, Any], *, follow: bool = True
 ) -> str | None:
     """Keep the record's owner/team/title; the owner follows it. Returns the owner
-    (the one the event carries, else the one the feed knew)."""
+    (the one the event carries, else the one the feed knew). A record the feed knew
+    that now has another owner or team queues ``record_access_changed``
+    (:func:`.record_shares.reassigned_item`; written by :func:`commit`)."""
     if not domain.is_uuid(record.get("id")):
         return None
+    # locked until commit: a reassignment's item is numbered after the one before it
+    before = db.execute(
+        sa.select(record_refs.c.owner_id, record_refs.c.team_id)
+        .where(record_refs.c.type == record_type, record_refs.c.id == record["id"])
+        .with_for_update()
+    ).first()
     owner = db.execute(
         _UPSERT_REF,
         {
@@ -180,7 +188,18 @@ def upsert_ref(
     ).scalar_one()
     if follow and domain.is_uuid(owner):
         subscribe(db, owner, record_type, record["id"])
+    if before is not None:
+        was = {"owner_id": _text(before.owner_id), "team_id": _text(before.team_id)}
+        now = {k: _text(record[k]) if k in record else was[k] for k in was}
+        if now != was:
+            from . import record_shares  # it builds on this module
+
+            record_shares.reassigned_item(db, record_type, str(record["id"]), was)
     return owner
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @functools.cache

@@ -100,9 +100,11 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
     notification's one user) or ``{"kind": "record", "record": {type, id, owner_id,
     team_id, shared_user_ids?, shared_team_ids?}}`` (a post about a record: whoever
     may read the record, by its scope or a share) or ``{"kind": "record_access",
-    "record": {...as above, the shares after}, "before": {shared_user_ids,
-    shared_team_ids}}`` (a record's shares changed: whoever reads it now and did not
-    before, or the other way round). Anything else, or no actor, includes nobody.
+    "record": {...as above, the owner, team and shares after}, "before":
+    {shared_user_ids, shared_team_ids, owner_id?, team_id?}}`` (a record's shares
+    changed, or it was given to another owner or team — ``before`` then says whose
+    it was: whoever reads it now and did not before, or the other way round).
+    Anything else, or no actor, includes nobody.
     """
     if not actor or not actor.get("id") or not isinstance(audience, Mapping):
         return False
@@ -120,8 +122,13 @@ def audience_includes(audience: Mapping[str, Any] | None, actor: Mapping[str, An
         record, before = audience.get("record"), audience.get("before")
         if not isinstance(record, Mapping) or not isinstance(before, Mapping):
             return False
-        return _reads(actor, record, record) != _reads(actor, record, before)
+        was = {**record, **{k: before[k] for k in OWNER_KEYS if k in before}}
+        return _reads(actor, record, record) != _reads(actor, was, before)
     return False
+
+
+#: a record's fields that say whose it is (its record scope's owner and team)
+OWNER_KEYS = ("owner_id", "team_id")
 
 
 def _reads(actor: Mapping[str, Any], record: Mapping[str, Any], shares: Mapping[str, Any]) -> bool:
@@ -135,7 +142,9 @@ def _reads(actor: Mapping[str, Any], record: Mapping[str, Any], shares: Mapping[
 
 def with_shares(audience: Any, shares: Mapping[str, Any] | None) -> Any:
     """A record's audience with its shares replaced by ``shares`` (``shared_user_ids``,
-    ``shared_team_ids``; None: as it is)."""
+    ``shared_team_ids``; None: as it is) — and its owner and team by ``shares``'
+    ``owner_id`` and ``team_id`` where it has them (a record given to another owner or
+    team since the item was stored)."""
     if shares is None or not isinstance(audience, Mapping) or audience.get("kind") != "record":
         return audience
     record = audience.get("record")
@@ -145,6 +154,9 @@ def with_shares(audience: Any, shares: Mapping[str, Any] | None) -> Any:
     for key in ("shared_user_ids", "shared_team_ids"):
         if shares.get(key):
             fresh[key] = list(shares[key])
+    for key in OWNER_KEYS:
+        if key in shares:
+            fresh[key] = shares[key]
     return {**audience, "record": fresh}
 
 

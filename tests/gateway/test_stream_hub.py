@@ -449,6 +449,54 @@ async def a_records_items_go_by_the_shares_the_hub_last_heard() -> None:
 
 
 @scenario
+async def a_records_items_go_by_the_owner_and_team_a_reassignment_gave() -> None:
+    from services.platform.audience import audience_includes
+
+    hub = StreamHub(None, FakeFeed(), audience_rule=audience_includes)
+    hub.next_seq = 1
+    reads = {"leads": {"ops": "r", "read": "team"}}
+    owner = hub.subscribe({"id": "u-own", "team_id": "t-a", "rights": reads})
+    mate = hub.subscribe({"id": "u-mate", "team_id": "t-a", "rights": reads})
+    rita = hub.subscribe({"id": "u-rita", "team_id": "t-b", "rights": reads})
+    everyone = hub.subscribe({"id": "u-boss", "rights": {"leads": {"ops": "r", "read": "all"}}})
+    lead = {"type": "lead", "id": "l-1", "owner_id": "u-own", "team_id": "t-a"}
+    none: dict[str, list[str]] = {"shared_user_ids": [], "shared_team_ids": []}
+
+    def on_lead(seq: int) -> dict:  # as stored: by the owner its transaction read
+        return item(seq, {"kind": "record", "record": lead})
+
+    def moved(seq: int, owner_id: str, team_id: str, before: dict, **shares: list) -> dict:
+        after = {**lead, "owner_id": owner_id, "team_id": team_id, **shares}
+        was = {**none, **shares, **before}
+        audience = {"kind": "record_access", "record": after, "before": was}
+        return item(seq, audience, kind="record_access_changed")
+
+    hub.receive(on_lead(1))
+    hub.receive(moved(2, "u-rita", "t-b", {"owner_id": "u-own", "team_id": "t-a"}))
+    hub.receive(on_lead(3))  # its transaction read the lead before it was given away
+    assert drained(owner) == [1, 2] and drained(mate) == [1, 2]  # told they lost it
+    assert drained(rita) == [2, 3]  # told she gained it, then every later item
+    assert drained(everyone) == [1, 3]  # reads every lead: nothing changed for her
+    assert hub.access[("lead", "l-1")] == {**none, "owner_id": "u-rita", "team_id": "t-b"}
+    # a share made later keeps the owner and team the reassignment gave
+    shared = {**lead, "owner_id": "u-rita", "team_id": "t-b", "shared_user_ids": ["u-mate"]}
+    hub.receive(
+        item(
+            4, {"kind": "record_access", "record": shared, "before": none}, "record_access_changed"
+        )
+    )
+    hub.receive(on_lead(5))
+    assert drained(mate) == [4, 5] and drained(rita) == [5] and drained(owner) == []
+    assert hub.access[("lead", "l-1")]["owner_id"] == "u-rita"
+    # put in its first owner's team (still shared with the mate, still Rita's): the
+    # first owner is told and reads it again; the mate and Rita read it either way
+    before = {"owner_id": "u-rita", "team_id": "t-b"}
+    hub.receive(moved(6, "u-rita", "t-a", before, shared_user_ids=["u-mate"]))
+    hub.receive(on_lead(7))
+    assert drained(owner) == [6, 7] and drained(rita) == [7] and drained(mate) == [7]
+
+
+@scenario
 async def after_a_broker_outage_the_hub_reads_what_it_missed() -> None:
     import aio_pika
 

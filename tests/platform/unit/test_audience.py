@@ -103,6 +103,47 @@ def test_a_change_of_shares_includes_whoever_gained_or_lost_the_record() -> None
     assert not audience_includes({"kind": "record_access", "record": record}, rep())
 
 
+def test_a_record_given_to_another_owner_or_team_includes_whoever_gained_or_lost_it() -> None:
+    record = {"type": "lead", "id": "x", "owner_id": STRANGER, "team_id": OTHER_TEAM}
+
+    def moved(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+        shares = {"shared_user_ids": [], "shared_team_ids": []}
+        return {
+            "kind": "record_access",
+            "record": {**record, **after},
+            "before": {**shares, **before},
+        }
+
+    reads = {"leads": {"ops": "r", "read": "team", "write": "own"}}
+    for actor in (rep(), rep(reads)):
+        # given to me, or to my team: gained; taken from me, or from my team: lost
+        assert audience_includes(moved({"owner_id": ME}, {"owner_id": STRANGER}), actor)
+        assert audience_includes(moved({"team_id": TEAM}, {"team_id": OTHER_TEAM}), actor)
+        assert audience_includes(moved({}, {"owner_id": ME, "team_id": TEAM}), actor)
+        # from a teammate to me: read before by the team, now as mine: nothing changed
+        assert not audience_includes(
+            moved({"owner_id": ME, "team_id": TEAM}, {"owner_id": MATE, "team_id": TEAM}), actor
+        )
+        # between two strangers: nothing for me
+        assert not audience_includes(moved({}, {"owner_id": MATE}), actor)
+    # a role that reads every lead is never told; one that reads its own only is, by owner
+    everything = rep({"leads": {"ops": "r", "read": "all", "write": "own"}})
+    assert not audience_includes(moved({"owner_id": ME}, {"owner_id": STRANGER}), everything)
+    own = rep({"leads": {"ops": "r", "read": "own", "write": "own"}})
+    assert not audience_includes(moved({"team_id": TEAM}, {"team_id": OTHER_TEAM}), own)
+    assert audience_includes(moved({"owner_id": ME}, {"owner_id": STRANGER}), own)
+    # a record shared with me that changes hands: I read it either way
+    shared = moved({"owner_id": MATE, "shared_user_ids": [ME]}, {"shared_user_ids": [ME]})
+    assert not audience_includes(shared, rep())
+
+
+def test_with_shares_gives_the_owner_and_team_it_has() -> None:
+    item = about("lead", STRANGER, OTHER_TEAM)
+    fresh = with_shares(item, {"shared_user_ids": [], "owner_id": ME, "team_id": None})
+    assert fresh["record"] == {**item["record"], "owner_id": ME, "team_id": None}
+    assert item["record"]["owner_id"] == STRANGER
+
+
 def test_with_shares_replaces_a_records_shares_only() -> None:
     item = about("lead", STRANGER, OTHER_TEAM)
     item["record"]["shared_user_ids"] = [MATE]
