@@ -7,8 +7,10 @@ list's search box: an exact email or phone is a point lookup, a name a prefix, a
 a trigram match), and answers the first few of each, grouped by section. One call per
 service, not per section: leads' list, sales' and orders' ``search_records`` (contacts,
 accounts and deals; orders and invoices, whose customers by name are found once), none
-counting a total. A service that cannot answer in time is left out and its sections
-named in ``unavailable``; the others still answer.
+counting a total: each section's first few found (``first_found``: each lookup's first
+few from its own index, a name's start in the name's order, however many match), not
+the newest of all that match. A service that cannot answer in time is left out and its
+sections named in ``unavailable``; the others still answer.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ async def _ask(
             page = await rpc.call(
                 "leads",
                 "list_leads",
-                {"q": q, "limit": limit, "total": False},
+                {"q": q, "limit": limit, "first_found": True},
                 actor=actor,
                 timeout=SECTION_TIMEOUT,
             )
@@ -159,7 +161,7 @@ def _section(section: str, page: dict[str, Any], q: str) -> SearchSection | None
     return SearchSection(
         entity=section,
         items=[SearchHit(id=str(r["id"]), title=title(r), subtitle=subtitle(r)) for r in items],
-        more=bool(page.get("next_cursor")),
+        more=bool(page.get("more") or page.get("next_cursor")),
     )
 
 

@@ -47,8 +47,9 @@ class OrdersBase:
             return []
         try:
             with eventlet.Timeout(CUSTOMER_SEARCH_SECONDS):
+                # the first found, no total: their ids are all that is asked
                 page = self.sales.list_accounts(
-                    {"q": text, "limit": CUSTOMER_SEARCH_LIMIT}, actor=actor
+                    {"q": text, "limit": CUSTOMER_SEARCH_LIMIT, "first_found": True}, actor=actor
                 )
         except (eventlet.Timeout, UnknownService):
             log.warning("sales did not find customers named %r for a list search", text)

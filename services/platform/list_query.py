@@ -22,7 +22,7 @@ MAX_FILTER_VALUES = 100
 MAX_TEXT_VALUE = 500
 MAX_Q = 200
 
-_QUERY_KEYS = frozenset({"filter", "sort", "q", "limit", "cursor", "total"})
+_QUERY_KEYS = frozenset({"filter", "sort", "q", "limit", "cursor", "total", "first_found"})
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -52,6 +52,11 @@ def parse_query(query: Mapping[str, Any] | None, spec: ListSpec) -> ListQuery:
     with_total = query.get("total", True)
     if not isinstance(with_total, bool):
         errors.append({"field": "total", "message": "must be true or false"})
+    first_found = query.get("first_found", False)
+    if not isinstance(first_found, bool):
+        errors.append({"field": "first_found", "message": "must be true or false"})
+    elif first_found and query.get("cursor") not in (None, ""):
+        errors.append({"field": "first_found", "message": "answers a first page only"})
     after = None
     if sort_field is not None:
         sort_text = ("-" if descending else "") + sort_field
@@ -66,7 +71,8 @@ def parse_query(query: Mapping[str, Any] | None, spec: ListSpec) -> ListQuery:
         q=q,
         limit=limit,
         after=after,
-        with_total=with_total,
+        with_total=with_total and not first_found,
+        first_found=first_found,
     )
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from .access import Actor
 from .list_filters import readable_by
@@ -175,6 +177,9 @@ class Search:
 
     branches: list[ColumnElement[bool]]
     on_row: list[bool]
+    #: for each branch, the key its index reads the matches in (a name's start: the
+    #: lower-cased name), or None when the order does not matter (a few matches)
+    keys: list[ColumnElement[Any] | None] = field(default_factory=list)
 
     def any_of(self) -> ColumnElement[bool]:
         """The branches as one condition on the row: the planner ORs their indexes'
@@ -212,6 +217,13 @@ class Search:
                 earlier.append(branch)
         return apart, True
 
+    def apart_keys(self) -> list[ColumnElement[Any] | None]:
+        """:attr:`keys` in the order of :meth:`apart`'s branches."""
+        keys = self.keys or [None] * len(self.branches)
+        if len(self.branches) == 1 or self.on_row.count(False) > 1:
+            return keys
+        return [k for k, _ in sorted(zip(keys, self.on_row, strict=True), key=lambda b: not b[1])]
+
 
 def found_rows(
     filtered: sa.Select[Any], found: Search, id_column: ColumnElement[Any], sort: ColumnElement[Any]
@@ -230,6 +242,48 @@ def found_rows(
     # OFFSET 0 keeps the planner from reading this in the page's order (walking the
     # sort order and testing every row): whatever is above needs all of it first.
     return rows.offset(0).subquery()
+
+
+class _InPatternOrder(ColumnElement[Any]):
+    """``<key> USING ~<~``: ordered as a ``text_pattern_ops`` index holds it, so the
+    index gives the rows in order and a ``LIMIT`` stops it early."""
+
+    inherit_cache = True
+    _traverse_internals = [("key", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, key: ColumnElement[Any]) -> None:
+        self.key = key
+
+
+@compiles(_InPatternOrder)
+def _compile_in_pattern_order(element: _InPatternOrder, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.key, **kw) + " USING ~<~"
+
+
+def first_rows(
+    filtered: sa.Select[Any],
+    found: Search,
+    id_column: ColumnElement[Any],
+    sort: ColumnElement[Any],
+    each: int,
+) -> sa.Subquery:
+    """``(id, sort)`` of the first ``each`` records each branch of ``found`` finds in
+    ``filtered`` — a branch with a key in its index's order, so its index stops after
+    ``each`` however many match — united as :func:`found_rows` unites them."""
+    branches, apart = found.apart()
+    selects = []
+    for branch, key in zip(branches, found.apart_keys(), strict=True):
+        select = (
+            filtered.where(branch)
+            .with_only_columns(id_column.label("id"), sort.label("sort"))
+            .order_by(None)
+        )
+        if key is not None:
+            select = select.order_by(_InPatternOrder(key))
+        selects.append(select.limit(each))
+    if len(selects) == 1:
+        return selects[0].subquery()
+    return (sa.union_all if apart else sa.union)(*selects).subquery()
 
 
 _AMOUNT_TEXT = re.compile(r"[0-9][0-9 \u00a0\u202f.,']*")
@@ -284,8 +338,14 @@ def search_branches(spec: ListSpec, text: str, actor: Actor | None = None) -> Se
         return Search([sa.false()], [True])
     branches = [_branch(spec, lookup, match, actor) for lookup in lookups]
     on_row = [lookup.record_id is None for lookup in lookups]
+    # a name's start may match thousands: its index gives them by the name
+    by_key = bool(lookups) and lookups is spec.search_prefixes
+    keys = [lookup.column if by_key and lookup.record_id is None else None for lookup in lookups]
     amount = parse_amount(text) if spec.search_amounts else None
     for lookup in spec.search_amounts if amount is not None else ():
         branches.append(_branch(spec, lookup, lambda found, a=amount: found.column == a, actor))
         on_row.append(lookup.record_id is None)
-    return Search(branches or [sa.false()], on_row or [True])
+        keys.append(None)
+    if not branches:
+        return Search([sa.false()], [True])
+    return Search(branches, on_row, keys)

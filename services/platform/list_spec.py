@@ -132,6 +132,10 @@ class ListQuery:
     after: tuple[Any, Any] | None  # (sort value, id) of the previous page's last row
     #: false: a list with totals answers its first page without one (``total: null``)
     with_total: bool = True
+    #: true: a search's first records as its indexes give them, without a total or a
+    #: cursor — each lookup's first limit + 1 (a name's by the name), those in the
+    #: list's order (:func:`~.listing.page_statement`): the shell's global search
+    first_found: bool = False
 
     @property
     def sort(self) -> str:

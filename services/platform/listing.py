@@ -54,6 +54,7 @@ from .list_search import (
     Search,
     SearchKind,
     after_first_word,
+    first_rows,
     found_rows,
     phone_digits,
     phone_key,
@@ -106,6 +107,11 @@ def page_statement(
     rows (the extra row says whether there is a next page). Two labelled columns,
     ``_sort_value`` and ``_sort_id``, are added at the end for the next cursor.
 
+    ``parsed.first_found`` (a search's first records, the global search's) reads each
+    lookup's first limit + 1 matches from its own index — a name's start in the
+    name's order, so however many match — and orders only those: every match when
+    there are at most the limit, and more than the limit (so "more") otherwise.
+
     ``few`` (a search expected to match few rows: :data:`SEARCH_FROM_INDEXES_UP_TO`)
     reads the page's ids first — every lookup's matches from its own index, which holds
     the sort column, owner and team (``LOOKUP_INCLUDE``), so without touching the
@@ -122,7 +128,16 @@ def page_statement(
         filtered = filtered.where(
             keyset_condition(sort, id_column, parsed.descending, *parsed.after)
         )
-    if found is not None and few:
+    if found is not None and parsed.first_found:
+        matches = first_rows(filtered, found, id_column, col, parsed.limit + 1)
+        first = (
+            sa.select(matches.c.id)
+            .order_by(*page_order(matches.c.sort, matches.c.id, sort, parsed.descending))
+            .limit(parsed.limit + 1)
+            .subquery()
+        )
+        stmt = stmt.join(first, id_column == first.c.id)
+    elif found is not None and few:
         # Every match, unordered: ordered, the planner could choose to walk the sort
         # order for each branch, testing every row — what ``few`` is to avoid.
         matches = found_rows(filtered, found, id_column, col)
@@ -170,7 +185,8 @@ def read_page(
     the first page of a list with totals, the total (:func:`count_total`) unless the
     page already told it."""
     estimate = None
-    if parsed.q and spec.has_lookups:
+    # the first found need no estimate: each lookup reads at most limit + 1
+    if parsed.q and spec.has_lookups and not parsed.first_found:
         estimate = planner_rows(session, matching_statement(stmt, spec, parsed, actor))
     few = estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO
     rows = session.execute(page_statement(stmt, spec, parsed, actor, few=few)).all()
@@ -206,6 +222,7 @@ def fetch_page(
     Returns ``{"items": [...], "next_cursor": str | None}``, plus ``total`` and
     ``total_is_estimate`` when ``spec.count_total`` (on the first page — no cursor —
     only; null on the next ones); raises :class:`ValidationFailed` for a bad query.
+    With ``first_found`` it is ``{"items", "next_cursor": None, "more": bool}``.
     """
     parsed = parse_query(query, spec)
     descriptions = stmt.column_descriptions
@@ -213,6 +230,8 @@ def fetch_page(
     page = read_page(session, stmt, spec, parsed, actor)
     items = [dump(row[0] if single_entity else row._mapping) for row in page.rows]
     next_cursor = None
+    if parsed.first_found:  # no next page: only whether more match
+        return {"items": items, "next_cursor": None, "more": page.has_more}
     if page.has_more and page.rows:
         last = page.rows[-1]._mapping
         next_cursor = encode_cursor(parsed.sort, last["_sort_value"], last["_sort_id"])

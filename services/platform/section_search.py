@@ -4,8 +4,10 @@ one call (``search_sections``), each by its own list's search box.
 The shell's search box asks leads, contacts, accounts, deals, orders and invoices at
 once; one call per service instead of one per section halves the round trips and the
 workers a keystroke takes. Each section is that list's own search — the same rights,
-hidden fields and indexes — for its first ``limit`` records, without the total (the
-box shows only whether there is more). A section that refuses the text or the caller
+hidden fields and indexes — for its first ``limit`` records found (``first_found``:
+each lookup's first few from its own index, a name's start in the name's order, so
+however many match; those in the list's order), without a total or a cursor (the box
+shows only whether there is more). A section that refuses the text or the caller
 is answered with ``{"refused": <why>}``; the others still answer.
 """
 
@@ -25,8 +27,8 @@ ListPage = Callable[[dict[str, Any]], dict[str, Any]]
 def search_sections(
     lists: Mapping[str, ListPage], sections: Sequence[str], q: str, limit: int
 ) -> dict[str, dict[str, Any]]:
-    """``{section: {"items", "next_cursor"} | {"refused": message}}`` for each asked
-    section, searched by ``lists[section]`` (the list's page for a query)."""
+    """``{section: {"items", "more"} | {"refused": message}}`` for each asked section,
+    searched by ``lists[section]`` (the list's page for a query)."""
     errors = [
         {"field": "sections", "message": f"unknown section {name!r}"}
         for name in sections
@@ -41,9 +43,10 @@ def search_sections(
     found: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(sections):
         try:
-            page = lists[name]({"q": q, "limit": limit, "total": False})
+            page = lists[name]({"q": q, "limit": limit, "first_found": True})
         except OspreyError as error:
             found[name] = {"refused": str(error)}
             continue
-        found[name] = {"items": page.get("items") or [], "next_cursor": page.get("next_cursor")}
+        more = bool(page.get("more") or page.get("next_cursor"))
+        found[name] = {"items": page.get("items") or [], "more": more}
     return found

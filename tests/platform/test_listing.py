@@ -692,3 +692,69 @@ def test_names_by_their_start_or_their_surname_each_once(table, few, monkeypatch
         "Ann Annson",
     ]
     assert {i["name"] for i in surname["items"]} == {"Ann Smith", "Bob Smith"}
+
+
+def test_the_first_found_each_once_without_an_estimate_or_a_total(table, directory) -> None:
+    # the global search's question: each lookup's first limit + 1 from its own index
+    # (a name's start in the name's order), those in the list's order; "more" when
+    # more match than the limit, and every match when they are fewer
+    base = datetime(2026, 2, 1, tzinfo=UTC)
+    names = ["Ann Annson", "Ann Smith", "Bob Annson", "Annabel", "Bob Smith", None, "Dan"]
+    with table.begin() as conn:
+        conn.execute(
+            people.insert(),
+            [
+                {"id": new_id(), "name": name, "created_at": base + timedelta(seconds=n)}
+                for n, name in enumerate(names)
+            ],
+        )
+
+    def first(q: str, limit: int, stmt: Any = None) -> dict[str, Any]:
+        stmt = stmt if stmt is not None else sa.select(people)
+        query = {"q": q, "limit": limit, "first_found": True}
+        return fetch_page(conn, stmt, PEOPLE, query, dump_person)
+
+    with table.connect() as conn:
+        statements: list[str] = []
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        everything = first("ANN", 10)
+        assert len(statements) == 1 and "EXPLAIN" not in statements[0]  # no estimate
+        assert "USING ~<~" in statements[0]  # the names read in their index's order
+        # "Ann Annson" matches by its name and its surname: found once; newest first
+        assert [i["name"] for i in everything["items"]] == [
+            "Annabel",
+            "Bob Annson",
+            "Ann Smith",
+            "Ann Annson",
+        ]
+        assert everything["more"] is False and everything["next_cursor"] is None
+        assert "total" not in everything
+        assert [i["name"] for i in first("ann", 4)["items"]] == [
+            i["name"] for i in everything["items"]
+        ]
+        assert first("ann", 4)["more"] is False
+        two = first("ann", 2)
+        assert len(two["items"]) == 2 and two["more"] is True
+        assert {i["name"] for i in two["items"]} < {i["name"] for i in everything["items"]}
+        assert {i["name"] for i in first("smi", 5)["items"]} == {"Ann Smith", "Bob Smith"}
+        # an email on the row and in the side table, a number: as the list finds them
+        for q in ("ben@initech.io", "b.side@globex", "+33 1 93 39 31 06", "020 7946 0018"):
+            assert {i["id"] for i in first(q, 5)["items"]} == found(conn, q), q
+        # the rights hold
+        rep = Actor(id=new_id(), roles=("sales_rep",), team_id=new_id())
+        readable = sa.select(people).where(readable_by(rep, people.c.owner_id, people.c.team_id))
+        conn.execute(people.update().where(people.c.name.like("Ann%")).values(owner_id=new_id()))
+        assert {i["name"] for i in first("ann", 5, readable)["items"]} == {"Bob Annson"}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"q": "ann", "first_found": "yes"}, "must be true or false"),
+        ({"q": "ann", "first_found": True, "cursor": "abc"}, "answers a first page only"),
+    ],
+)
+def test_first_found_is_a_first_page_only(query: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_query(query, PEOPLE)
+    assert {"field": "first_found", "message": message} in refused.value.errors

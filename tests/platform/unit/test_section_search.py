@@ -1,5 +1,5 @@
 """search_sections: the global search's one call to a service answers each asked section
-by its list's page for the text, without totals; a refused section does not stop the
+by its list's first records found for the text, without totals; a refused section does not stop the
 others; an unknown section or a limit out of range is refused before any list runs."""
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ def recording(asked: list[tuple[str, dict[str, Any]]], name: str, found: int):
     def page(query: dict[str, Any]) -> dict[str, Any]:
         asked.append((name, query))
         items = [{"id": f"{name}-{n}"} for n in range(min(found, query["limit"]))]
-        return {
-            "items": items,
-            "next_cursor": "more" if found > query["limit"] else None,
-            "total": None,
-        }
+        return {"items": items, "next_cursor": None, "more": found > query["limit"]}
 
     return page
 
@@ -33,12 +29,12 @@ def test_each_section_by_its_list_without_the_total() -> None:
     }
     found = search_sections(lists, ["accounts", "contacts", "accounts"], "acme", 5)
     assert asked == [
-        ("accounts", {"q": "acme", "limit": 5, "total": False}),
-        ("contacts", {"q": "acme", "limit": 5, "total": False}),
+        ("accounts", {"q": "acme", "limit": 5, "first_found": True}),
+        ("contacts", {"q": "acme", "limit": 5, "first_found": True}),
     ]
     assert found == {
-        "accounts": {"items": [{"id": "accounts-0"}], "next_cursor": None},
-        "contacts": {"items": [{"id": f"contacts-{n}"} for n in range(5)], "next_cursor": "more"},
+        "accounts": {"items": [{"id": "accounts-0"}], "more": False},
+        "contacts": {"items": [{"id": f"contacts-{n}"} for n in range(5)], "more": True},
     }
 
 
