@@ -40,8 +40,10 @@ class OrderFields(RequestModel):
 
 
 class OrderLineOut(SentOut):
-    """A line; its price, amount and tax rate are absent where products hide the caller
-    the price or the tax rate (docs/architecture.md, "Access rights")."""
+    """A line; where products hide the caller the price, its price and every amount
+    worked out from it (amount, discount_amount, net, tax, total) are absent, and
+    where they hide the tax rate, its tax_rate, tax and total (docs/architecture.md,
+    "Access rights")."""
 
     product_id: str
     quantity: str
