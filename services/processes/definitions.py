@@ -17,6 +17,7 @@ from services.platform.values import parse_expected_version
 from . import actions, calls, domain, steps, store
 from .definition_parsing import DefinitionRefused, ParsedDefinition, parse_bpmn
 from .dependencies import ProcessesBase
+from .gate import gate_for_deploy, refresh_gate
 from .schemas import dump_definition, dump_version
 
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams"
@@ -222,6 +223,7 @@ class DefinitionsRpc(ProcessesBase):
         check_version("process definition", row.version, expected)
         keys = self._deploy(row, store.version_row(self.db, definition_id, version), actor)
         self.db.commit()
+        refresh_gate(self)  # what the version deployed before started and this one does not
         calls.dispatch(self.db, self.engine, calls.outbound_of(self), keys)
         return dump_definition(store.definition(self.db, definition_id))
 
@@ -237,6 +239,7 @@ class DefinitionsRpc(ProcessesBase):
             },
         )
         store.mark_deployed(self.db, version.id, now)
+        gate_for_deploy(self, version.triggers)
         store.replace_triggers(self.db, row.id, version.id, version.triggers)
         keys: list[str] = []
         # A timer start is an instance waiting on its start timer: the old version's

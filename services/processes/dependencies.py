@@ -22,8 +22,10 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.platform.db import Database
+from services.platform.event_gate import EventGate
 
 from .engine import Engine
+from .gate import start_only
 from .models import metadata
 
 
@@ -139,6 +141,8 @@ class ProcessesBase:
 
     db = Database(metadata)
     engine: Engine = EngineProvider()
+    #: a record's created event arrives only while a deployed start is bound to it
+    event_gate = EventGate(start_only)
     settings = Settings()
     webhooks = Webhooks()
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.events import event_handler
+from nameko.timer import timer
 
 from services.platform.events import utcnow
 from services.platform.idempotency import idempotent, idempotent_if
 
 from . import calls, domain, steps, store
 from .dependencies import ProcessesBase
+from .gate import GATE_SECONDS, refresh_gate
 
 
 def _listened(self: ProcessesBase, event: dict[str, Any]) -> bool:
@@ -32,6 +34,11 @@ def _listened(self: ProcessesBase, event: dict[str, Any]) -> bool:
 
 
 class HandlersMixin(ProcessesBase):
+    @timer(interval=GATE_SECONDS)
+    def refresh_event_gate(self) -> None:
+        """After a start, a reconnection (which binds every queue again) or a change."""
+        refresh_gate(self)
+
     def _on_record_event(self, event: dict[str, Any]) -> list[str]:
         """Start what the event starts and wake what waits for it (not committed)."""
         event_type, data = event["type"], event.get("data") or {}

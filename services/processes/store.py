@@ -122,6 +122,14 @@ def replace_triggers(db: Any, definition_id: str, version_id: str, triggers: lis
         db.execute(start_triggers.insert(), rows)
 
 
+def start_signal_names(db: Any) -> set[str]:
+    """The record events a deployed start is bound to."""
+    rows = db.execute(
+        sa.select(start_triggers.c.name).where(start_triggers.c.kind == "signal").distinct()
+    )
+    return {row.name for row in rows}
+
+
 def triggers_for(db: Any, kind: str, names: list[str]) -> list[Any]:
     """The deployed starts bound to any of ``names``, with their definition and version."""
     return db.execute(

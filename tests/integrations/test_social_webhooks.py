@@ -155,3 +155,47 @@ def test_the_delivery_log_is_pruned_after_its_days(services, db_engine):
     assert call(social, "prune_webhook_log", days=5) == 1  # the one delivered lately
     assert left() == {"pending long ago", "old, resent by hand lately"}
     assert call(social, "list_webhook_deliveries", hook["id"], ADMIN)["items"]
+
+
+def test_an_event_no_webhook_chose_never_reaches_the_service(
+    services, rabbit_config, rabbit_manager
+):
+    """The gate (services/platform/event_gate.py): a handler's queue is bound to its
+    event only while an active webhook chose it — bound before the webhook's commit,
+    unbound once no webhook wants it (after a change, and on the gate's timer)."""
+    social = services["social"]
+    vhost = rabbit_config["vhost"]
+
+    def bound() -> set[str]:
+        out = set()
+        for queue in rabbit_manager.get_queues(vhost):
+            if "--social.handle_" in queue["name"]:
+                for binding in rabbit_manager.get_queue_bindings(vhost, queue["name"]):
+                    if binding["source"]:  # not the default exchange's
+                        out.add(binding["routing_key"])
+        return out
+
+    # started: nameko bound every handler; the timer's refresh unbinds them all
+    assert "lead_created" in bound()
+    call(social, "refresh_event_gate")
+    assert bound() == set()
+
+    chosen = {"name": "CRM", "url": "https://erp.example/hook",
+              "events": ["lead_created", "order_placed"]}  # fmt: skip
+    hook = call(social, "create_webhook", chosen, ADMIN)
+    assert bound() == {"lead_created", "order_placed"}
+    call(social, "refresh_event_gate")
+    assert bound() == {"lead_created", "order_placed"}
+    hook = call(social, "update_webhook", hook["id"], {"events": ["lead_qualified"]}, ADMIN)
+    assert bound() == {"lead_qualified"}
+    hook = call(social, "update_webhook", hook["id"], {"is_active": False}, ADMIN)
+    assert bound() == set()
+    hook = call(social, "update_webhook", hook["id"], {"is_active": True}, ADMIN)
+    chosen = {"name": "BI", "url": "https://bi.example/hook",
+              "events": ["lead_qualified", "lead_created"]}  # fmt: skip
+    other = call(social, "create_webhook", chosen, ADMIN)
+    assert bound() == {"lead_qualified", "lead_created"}
+    call(social, "delete_webhook", hook["id"], ADMIN)
+    assert bound() == {"lead_qualified", "lead_created"}  # still chosen by the other
+    call(social, "delete_webhook", other["id"], ADMIN)
+    assert bound() == set()

@@ -20,6 +20,7 @@ from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.integrations.sync.backoff import retry_delay
+from services.platform import event_gate
 from services.platform.errors import EXPECTED, ValidationFailed
 from services.platform.events import utcnow
 from services.platform.idempotency import idempotent_if
@@ -39,6 +40,9 @@ STATUSES = ("pending", "delivered", "failed")
 #: how often the delivery log is pruned, and the deliveries deleted a statement
 PRUNE_SECONDS = 3600
 PRUNE_BATCH = 1000
+#: the event gate's lock, and how often its bindings are made right again
+GATE = "social.webhook_events"
+GATE_SECONDS = 10
 
 
 def wanted(self: Any, event: dict[str, Any]) -> bool:
@@ -58,6 +62,10 @@ def _handler(event_type: str) -> Any:
 
 
 class WebhooksRpc(SocialBase):
+    # Each event handler's queue is bound only while an active webhook chose its event
+    # (services/platform/event_gate.py): an event nobody subscribed to never arrives.
+    event_gate = event_gate.EventGate()
+
     # one handler per event a subscriber may choose (docs/events.md)
     handle_lead_created = _handler("lead_created")
     handle_lead_qualified = _handler("lead_qualified")
@@ -98,6 +106,7 @@ class WebhooksRpc(SocialBase):
         caller = require_admin(actor)
         data = data if isinstance(data, dict) else {}
         domain.check_subscription(data, creating=True)
+        event_gate.lock(self.db, GATE)
         secret = data.get("secret") or "whsec_" + token_source.token_urlsafe(32)
         row = store.insert_subscription(
             self.db,
@@ -111,6 +120,8 @@ class WebhooksRpc(SocialBase):
                 "created_by": caller.id,
             },
         )
+        if row.is_active:
+            self.event_gate.bind(row.events)  # before the commit: no event after it missed
         self.db.commit()
         return {**store.dump_subscription(row), "secret": secret}
 
@@ -128,6 +139,7 @@ class WebhooksRpc(SocialBase):
         expected = parse_expected_version(expected_version)
         changes = changes if isinstance(changes, dict) else {}
         domain.check_subscription(changes, creating=False)
+        event_gate.lock(self.db, GATE)
         row = store.subscription_row(self.db, webhook_id, lock=True)
         check_version("webhook", row.version, expected)
         values: dict[str, Any] = {}
@@ -142,7 +154,10 @@ class WebhooksRpc(SocialBase):
             values["secret"] = self.secrets.encrypt(changes["secret"])
         if values:
             row = store.update_subscription(self.db, webhook_id, values)
+        if row.is_active:
+            self.event_gate.bind(row.events)
         self.db.commit()
+        self._refresh_event_gate()  # what it no longer chose
         return store.dump_subscription(row, store.counts_by_subscription(self.db).get(row.id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -156,6 +171,22 @@ class WebhooksRpc(SocialBase):
         check_version("webhook", row.version, expected)
         store.delete_subscription(self.db, webhook_id)
         self.db.commit()
+        self._refresh_event_gate()
+
+    @timer(interval=GATE_SECONDS)
+    def refresh_event_gate(self) -> None:
+        """The event queues bound to what active webhooks chose, again: after a start,
+        a reconnection (which binds every queue again) or a change elsewhere."""
+        self._refresh_event_gate()
+
+    def _refresh_event_gate(self) -> None:
+        try:
+            event_gate.lock(self.db, GATE)
+            self.event_gate.apply(store.wanted_events(self.db))
+            self.db.commit()
+        except Exception:  # the broker or the database away: the next tick tries again
+            self.db.rollback()
+            log.warning("social: the webhook events' bindings not refreshed", exc_info=True)
 
     # --- the delivery log -----------------------------------------------------------------
 

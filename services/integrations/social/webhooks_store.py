@@ -85,6 +85,17 @@ def dump_subscription(row: Any, counts: dict[str, int] | None = None) -> dict[st
 WANTS = "SELECT 1 FROM social.subscriptions WHERE is_active AND events ? :type LIMIT 1"
 
 
+WANTED = (
+    "SELECT DISTINCT jsonb_array_elements_text(events) AS type"
+    " FROM social.subscriptions WHERE is_active"
+)
+
+
+def wanted_events(db: Any) -> set[str]:
+    """The event types an active webhook chose."""
+    return {row.type for row in db.execute(sa.text(WANTED))}
+
+
 def anyone_wants(db: Any, event_type: str) -> bool:
     return bool(db.read(sa.text(WANTS), {"type": event_type}))
 
