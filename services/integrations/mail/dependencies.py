@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -24,6 +25,8 @@ import eventlet
 from eventlet.greenpool import GreenPool
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_errors
+from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
@@ -108,6 +111,12 @@ class ImapConnection:
 
     def __init__(self, client: IMAPClient):
         self.client = client
+        # imapclient sets imaplib's debug level to 5 so that imaplib logs to its
+        # logger, and imaplib then formats a repr of every response (each message's
+        # bytes, and a whole FETCH answer again) before the logger drops it: half of
+        # reading a FETCH. Only when that logger would write anything.
+        if not _IMAPLIB_LOG.isEnabledFor(logging.DEBUG):
+            client._imap.debug = 0
         self.capabilities = {c.decode().upper() for c in client.capabilities()}
         self.condstore = "CONDSTORE" in self.capabilities
         self.idle_supported = "IDLE" in self.capabilities
@@ -200,7 +209,7 @@ class ImapConnection:
         partial = f"BODY.PEEK[]<0.{max_bytes}>".encode()
         # No INTERNALDATE here: imapclient turns every one into a datetime, which costs
         # more than the rest of the answer; it is asked for the few without a Date.
-        got = self._call(self.client.fetch, uids, [b"RFC822.SIZE", partial])
+        got = self._call(self._fetch_bodies, uids, partial)
         for uid in uids:
             data = got.get(uid)
             if data is None:
@@ -217,6 +226,26 @@ class ImapConnection:
                 raw=raw,
                 headers_only=large,
             )
+
+    def _fetch_bodies(self, uids: list[int], partial: bytes) -> dict[int, dict[bytes, Any]]:
+        """``UID FETCH uids (RFC822.SIZE BODY.PEEK[]<0.n>)`` as imapclient's ``fetch``
+        sends it, its answer read by :func:`_read_bodies` when it has the usual shape
+        (imapclient's response parser tokenizes every answer, a tenth of a sync's
+        time), else by imapclient's parser."""
+        client = self.client
+        if not client.use_uid:
+            return client.fetch(uids, [b"RFC822.SIZE", partial])
+        imap = client._imap
+        tag = imap._command(
+            "UID", "FETCH", join_message_ids(uids), seq_to_parenstr_upper([b"RFC822.SIZE", partial])
+        )
+        typ, data = imap._command_complete("FETCH", tag)
+        client._checkok("fetch", typ, data)
+        typ, data = imap._untagged_response(typ, data, "FETCH")
+        got = _read_bodies(data)
+        if got is None:
+            got = parse_fetch_response(data, client.normalise_times, True)
+        return got
 
     def arrival_times(self, folder: str, uids: list[int]) -> dict[int, datetime]:
         """When the server received each message (INTERNALDATE), for mail without a
@@ -262,6 +291,41 @@ class ImapConnection:
         except Exception:  # noqa: BLE001 - the session is over either way
             with contextlib.suppress(Exception):
                 self.client.shutdown()
+
+
+_IMAPLIB_LOG = logging.getLogger("imapclient.imaplib")
+#: One message of a ``UID FETCH (RFC822.SIZE BODY.PEEK[]<0.n>)`` answer as servers send
+#: it: the sequence number, UID and size (either order), and the bytes as a literal.
+_BODY_ANSWER = re.compile(
+    rb"\d+ \((?:UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)) "
+    rb"BODY\[\]<0> \{(\d+)\}\Z"
+)
+
+
+def _read_bodies(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
+    """imaplib's items of a FETCH answer ``{uid: {RFC822.SIZE, BODY[]<0>}}`` when every
+    one is a message of the usual shape, each followed by its closing ``)``; None for
+    anything else (an unsolicited FETCH of flags, another order, a quoted string), which
+    imapclient's parser reads."""
+    if data == [None]:
+        return {}
+    if len(data) % 2:
+        return None
+    out: dict[int, dict[bytes, Any]] = {}
+    for at in range(0, len(data), 2):
+        item = data[at]
+        if type(item) is not tuple or len(item) != 2 or data[at + 1] != b")":
+            return None
+        match = _BODY_ANSWER.match(item[0])
+        if match is None:
+            return None
+        uid_a, size_a, size_b, uid_b, length = match.groups()
+        uid = int(uid_a or uid_b)
+        body = item[1]
+        if uid in out or len(body) != int(length):
+            return None
+        out[uid] = {b"RFC822.SIZE": int(size_a or size_b), b"BODY[]<0>": body}
+    return out
 
 
 class ImapAdapter:

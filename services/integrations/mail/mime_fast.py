@@ -20,11 +20,11 @@ import binascii
 import re
 from typing import Any
 
-#: A header line: a field name of printable ASCII but ":" and a colon (RFC 5322 2.2).
-_FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 #: Bytes str.splitlines breaks at besides CR and LF (8-bit bytes reach the ``email``
 #: package as surrogates, never as breaks): refused, whatever its version splits on.
-_ODD_BREAKS = re.compile(rb"[\x0b\x0c\x1c\x1d\x1e]")
+#: Looked for one at a time (``in`` is a memchr; a character class, a regular
+#: expression walking the whole message).
+_ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 #: A parameter value the fast path reads as the ``email`` package does.
 _PLAIN_VALUE = re.compile(r'^(?:"[^"\\;<>]*"|[^"\\;<>\s]*)$')
 _CLEAN_BASE64 = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
@@ -38,13 +38,18 @@ _MAX_PARTS = 100
 class Part:
     """One part (or the whole message) as the ``email`` package's Message answers."""
 
-    __slots__ = ("_headers", "_first", "_body", "_children", "defects")
+    __slots__ = ("_headers", "_by_name", "_body", "_children", "defects")
 
     def __init__(self, headers: list[tuple[str, str]], body: bytes) -> None:
         self._headers = headers
-        self._first: dict[str, str] = {}
+        by_name: dict[str, list[str]] = {}
         for name, value in headers:
-            self._first.setdefault(name.lower(), value)
+            key = name.lower()
+            if key in by_name:
+                by_name[key].append(value)
+            else:
+                by_name[key] = [value]
+        self._by_name = by_name
         self._body = body
         self._children: list[Part] | None = None
         self.defects: list[Any] = []
@@ -53,8 +58,13 @@ class Part:
     def raw_items(self) -> list[tuple[str, str]]:
         return self._headers
 
+    def by_name(self) -> dict[str, list[str]]:
+        """Each header's values in order, by its lower-cased name (not to be changed)."""
+        return self._by_name
+
     def get(self, name: str, failobj: Any = None) -> Any:
-        return self._first.get(name.lower(), failobj)
+        values = self._by_name.get(name.lower())
+        return values[0] if values else failobj
 
     def is_multipart(self) -> bool:
         return self._children is not None
@@ -65,7 +75,7 @@ class Part:
         if not decode:
             return self._body.decode("ascii", "surrogateescape")
         # as the email package compares it: lower-cased, not stripped
-        encoding = self._first.get("content-transfer-encoding", "").lower()
+        encoding = self.get("content-transfer-encoding", "").lower()
         if encoding == "quoted-printable":
             return binascii.a2b_qp(self._body)
         if encoding == "base64":
@@ -73,20 +83,20 @@ class Part:
         return self._body
 
     def get_content_charset(self) -> str | None:
-        charset = _params(self._first.get("content-type", "")).get("charset")
+        charset = _params(self.get("content-type", "")).get("charset")
         return charset.lower() if charset is not None else None
 
     def get_filename(self) -> str | None:
-        name = _params(self._first.get("content-disposition", "")).get("filename")
+        name = _params(self.get("content-disposition", "")).get("filename")
         if name is None:
-            name = _params(self._first.get("content-type", "")).get("name")
+            name = _params(self.get("content-type", "")).get("name")
         return name.strip() if name is not None else None
 
 
 def read(raw: bytes) -> Part | None:
     """The message as :class:`Part` objects, or None when the ``email`` package must
     read it."""
-    if raw.startswith(b"From ") or _ODD_BREAKS.search(raw):
+    if raw.startswith(b"From ") or any(odd in raw for odd in _ODD_BREAKS):
         return None
     message = _part(raw)
     if message is None:
@@ -113,35 +123,25 @@ def _part(raw: bytes) -> Part | None:
     """Header lines and body of one part; None for anything but clean header lines
     followed by an empty line."""
     head, separator, body = raw.partition(b"\r\n\r\n")
-    if not separator or b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
+    # no bare CR or LF in the header: as many of each as of CRLF (counted, not copied)
+    crlf = head.count(b"\r\n")
+    if not separator or head.count(b"\n") != crlf or head.count(b"\r") != crlf:
         return None
     if not head.isascii():
         return None
-    headers: list[tuple[str, str]] = []
-    name = ""
-    lines: list[str] = []
-    for line in head.split(b"\r\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not lines:
-                return None
-            lines.append(line.decode("ascii"))
-            continue
-        if _FIELD.match(line) is None:
-            return None
-        if lines:
-            headers.append(_header(name, lines))
-        name, _, first = line.decode("ascii").partition(":")
-        lines = [first]
-    if lines:
-        headers.append(_header(name, lines))
-    if not headers:
+    # Every line a header line or a fold of one, checked and split by two regular
+    # expressions (in C) rather than line by line.
+    text = head.decode("ascii") + "\r\n"
+    if _HEAD.fullmatch(text) is None:
         return None
-    return Part(headers, body)
+    return Part(_HEADER_LINE.findall(text), body)
 
 
-def _header(name: str, lines: list[str]) -> tuple[str, str]:
-    # compat32: the value after the colon, leading blanks dropped, folds kept as CRLF
-    return name, (lines[0].lstrip(" \t") + "".join("\r\n" + line for line in lines[1:]))
+#: A header field (RFC 5322 2.2: a name of printable ASCII but ":", a colon) with its
+#: folded lines; compat32's value: after the colon, leading blanks dropped, folds kept
+#: as CRLF.
+_HEADER_LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)\r\n")
+_HEAD = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*)+")
 
 
 def _leaf_is_plain(part: Part) -> bool:

@@ -13,7 +13,7 @@ import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -74,6 +74,12 @@ class Parsed:
         text = (self.body_text or html_to_text((self.body_html or "")[:20_000]))[:2_000]
         # str.split() splits where \s matches, in C: the same as collapsing with the
         # regular expression and stripping, at a fraction of its cost
+        words = text[: 2 * SNIPPET_CHARS].split()
+        # The first 400 characters mostly hold the snippet: every word but the last
+        # (which the cut may have shortened) is a word of the whole text.
+        head = " ".join(words[:-1])
+        if len(head) >= SNIPPET_CHARS:
+            return head[:SNIPPET_CHARS]
         return " ".join(text.split())[:SNIPPET_CHARS]
 
     def participants(self) -> list[str]:
@@ -107,9 +113,13 @@ def parse_message(
         problems.append(f"header: {type(defect).__name__}")
 
     # Read once into a dict: Message.get scans every header on each call.
-    headers: dict[str, list[str]] = {}
-    for key, value in msg.raw_items():
-        headers.setdefault(key.lower(), []).append(value)
+    headers: dict[str, list[str]]
+    if isinstance(msg, mime_fast.Part):
+        headers = msg.by_name()
+    else:
+        headers = {}
+        for key, value in msg.raw_items():
+            headers.setdefault(key.lower(), []).append(value)
     message_id = first_message_id(_header(headers, "Message-ID", problems))
     in_reply_to = first_message_id(_header(headers, "In-Reply-To", problems))
     references = message_ids(_header(headers, "References", problems))
@@ -333,9 +343,46 @@ def normalize_address(value: str | None) -> str | None:
     return value
 
 
+#: The Date most mail carries (RFC 5322 3.3: ``Tue, 8 Dec 2026 03:32:29 +0000``), read
+#: without the email package's general parser; anything else goes to it.
+_PLAIN_DATE = re.compile(
+    r"\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\s*"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def _plain_date(value: str) -> datetime | None:
+    match = _PLAIN_DATE.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    if sign == "-" and zone_h == "00" and zone_m == "00":
+        return None  # -0000: "no zone information", which the email package reads
+    try:
+        when = datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except ValueError:
+        return None  # out of range: the email package says how
+    offset = (int(zone_h) * 60 + int(zone_m)) * 60
+    if offset >= 24 * 60 * 60:
+        return None  # no such zone: the email package says how
+    return when - timedelta(seconds=offset if sign == "+" else -offset)
+
+
 def _date(value: str | None, problems: list[str]) -> datetime | None:
     if not value:
         return None
+    plain = _plain_date(value)
+    if plain is not None:
+        return plain
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
