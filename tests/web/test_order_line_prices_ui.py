@@ -1,8 +1,10 @@
 """An order written in a real browser by a role that may not see products' price (issue 19):
 the order form shows no price input for it (products' permissions in meta/entities), the
 lines are saved without a price and the orders service takes the price list's — on a new
-order and when the rep changes a line and adds one. The rep role's products' rights are
-put back afterwards (the stack is shared)."""
+order and when the rep changes a line and adds one; the saved lines show no line total
+(worked out from the price), the invoice's lines a dash for each amount, and its PDF is
+not offered. A read-only price shows the totals live. The rep role's products' rights
+are put back afterwards (the stack is shared)."""
 
 from __future__ import annotations
 
@@ -84,6 +86,32 @@ def test_a_rep_who_may_not_see_prices_orders_at_the_price_lists_prices(
             (nut["id"], "4.000", "2.50"),
         ]
         assert order["total"] == "48.00"
+        # nor any amount worked out from it: the saved lines show no line total
+        view = page.locator("table[data-list=order_line]")
+        with site.api() as api:
+            assert api.post(f"/api/v1/orders/{order_id}/confirm").status_code == 200
+            invoice = created(
+                api.post(
+                    "/api/v1/invoices",
+                    json={"order_id": order_id, "owner_id": rep["id"], "team_id": team["id"]},
+                )
+            )
+        page.reload()
+        expect(view.locator("[data-row='0']")).to_be_visible()
+        expect(view.locator("th", has_text="Total")).to_have_count(0)
+        expect(view.locator("[data-part=total]")).to_have_count(0)
+        # the invoice's lines: a dash for each amount; its PDF, sent to the customer with
+        # its prices, is not offered (the API refuses it, naming the column)
+        page.goto(f"{site.base_url}/invoices/{invoice['id']}?tab=lines")
+        row = page.locator("[data-part=invoice-lines] tbody tr").first
+        expect(row).to_contain_text("Bolt")
+        expect(row.locator("td").nth(5)).to_have_text("—")  # net
+        expect(row.locator("td").nth(7)).to_have_text("—")  # total
+        expect(page.locator("[data-part=invoice-pdf-refused]")).to_contain_text("may see them")
+        expect(page.locator("[data-part=invoice-pdf]")).to_have_count(0)
+        refused = page.request.get(f"{site.base_url}/api/v1/invoices/{invoice['id']}/pdf")
+        assert refused.status == 403
+        assert refused.json()["errors"][0]["field"] == "products.price"
     finally:
         with site.api() as api:
             back = api.put(f"/api/v1/roles/{rep_role}/rights", json={"products": before})

@@ -1,5 +1,6 @@
+import { useEffect, useState } from "react";
 import { BASE } from "../../core/api";
-import type { EntityRecord } from "../../core/meta";
+import { loadEntities, type EntityRecord } from "../../core/meta";
 import type { SectionProps } from "../../core/registry";
 import { useT } from "../../i18n";
 import { ActionBar, type Action } from "../../views/ActionBar";
@@ -59,10 +60,40 @@ function InvoiceStatusBar(props: RecordPartProps) {
   );
 }
 
+/** Whether the signed-in user's role may print an invoice of an order: it is sent to the
+ * customer whole, so not where products hide the price or the tax rate its lines'
+ * amounts come from (unless orders hide the lines, and so none are printed). */
+function usePrintsLines(): boolean {
+  const [prints, setPrints] = useState(true);
+  useEffect(() => {
+    let live = true;
+    loadEntities().then(
+      (entities) => {
+        const products = entities.products?.permissions?.hidden ?? [];
+        const orders = entities.orders?.permissions?.hidden ?? [];
+        if (live) setPrints(orders.includes("lines") || !["price", "tax_rate"].some((f) => products.includes(f)));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return prints;
+}
+
 /** The printable invoice: opens the PDF in a new tab, or saves it. */
 function InvoicePdf({ record }: RecordPartProps) {
   const t = useT();
+  const printsLines = usePrintsLines();
   if (!record.id) return null;
+  if (record.order_id && !printsLines) {
+    return (
+      <span className="invoice-pdf muted small" data-part="invoice-pdf-refused">
+        {t("invoices.pdf.refused")}
+      </span>
+    );
+  }
   const url = `${BASE}/invoices/${encodeURIComponent(record.id)}/pdf`;
   const name = `${String(record.number ?? "invoice")}.pdf`;
   return (
