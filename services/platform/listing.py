@@ -181,14 +181,17 @@ def read_page(
     actor: Actor | None = None,
 ) -> PageRows:
     """The statements of one page: for a search, the planner's estimate of how many
-    match (it decides how the page is read, :func:`page_statement`); the page; and on
+    match (it decides how the page is read, :func:`page_statement`; not for a phone
+    number, which matches a few, nor for the first found); the page; and on
     the first page of a list with totals, the total (:func:`count_total`) unless the
     page already told it."""
     estimate = None
-    # the first found need no estimate: each lookup reads at most limit + 1
-    if parsed.q and spec.has_lookups and not parsed.first_found:
+    # A phone number matches a handful (7 or more digits of its end), and the first
+    # found read at most limit + 1 a lookup: neither needs the planner's estimate.
+    phone = bool(parsed.q and spec.search_phones and search_kind(parsed.q) == "phone")
+    if parsed.q and spec.has_lookups and not parsed.first_found and not phone:
         estimate = planner_rows(session, matching_statement(stmt, spec, parsed, actor))
-    few = estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO
+    few = phone or (estimate is not None and estimate <= SEARCH_FROM_INDEXES_UP_TO)
     rows = session.execute(page_statement(stmt, spec, parsed, actor, few=few)).all()
     has_more = len(rows) > parsed.limit
     rows = rows[: parsed.limit]

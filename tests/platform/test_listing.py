@@ -758,3 +758,16 @@ def test_first_found_is_a_first_page_only(query: dict[str, Any], message: str) -
     with pytest.raises(ValidationFailed) as refused:
         parse_query(query, PEOPLE)
     assert {"field": "first_found", "message": message} in refused.value.errors
+
+
+def test_a_phone_number_is_read_from_its_index_without_an_estimate(table, directory) -> None:
+    with table.connect() as conn:
+        statements: list[str] = []
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        page = fetch_page(conn, sa.select(people), PEOPLE, {"q": "+44 20 7946 0018"}, dump_person)
+    assert {i["id"] for i in page["items"]} == {
+        directory["london"],
+        directory["london, saved national"],
+    }
+    assert (page["total"], page["total_is_estimate"]) == (2, False)
+    assert len(statements) == 1 and "EXPLAIN" not in statements[0]
