@@ -35,6 +35,7 @@ Run: ``.venv/bin/python bench/fuzz_api.py`` (about 14 minutes on two shared core
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import re
@@ -58,6 +59,8 @@ from cryptography.fernet import Fernet  # noqa: E402
 from bench.api_leads import run_info  # noqa: E402
 from bench.load import loadavg  # noqa: E402
 from bench.seed import fresh_database  # noqa: E402
+from osprey.mailserver import Dovecot, MailServerMissing  # noqa: E402
+from tests.integrations.ews_peer import EwsPeer  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 DB = os.environ.get(
@@ -194,6 +197,30 @@ def join_a_team(base: str, session: str) -> None:
     joined.raise_for_status()
 
 
+def start_peers(peers: contextlib.ExitStack) -> dict[str, dict[str, Any]]:
+    """The servers a mailbox and an Exchange connection are tried against before they
+    are kept (:mod:`bench.fuzz_data` points the fuzzer's valid requests at them): a
+    Dovecot of the run's own (any user name, its one password) and the tests' local
+    Exchange (EWS) peer. Without Dovecot installed (``make mailservers``) no IMAP peer."""
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        dovecot = peers.enter_context(Dovecot())
+        found["imap"] = {
+            "host": "127.0.0.1",
+            "port": dovecot.imap_port,
+            "password": dovecot.password,
+        }
+    except MailServerMissing as exc:
+        print(f"no IMAP peer: {exc}", file=sys.stderr)
+    ews = peers.enter_context(EwsPeer(EWS_ADDRESS, EWS_PASSWORD))
+    found["ews"] = {"url": ews.url, "email": EWS_ADDRESS, "password": EWS_PASSWORD}
+    return found
+
+
+#: the local Exchange peer's one mailbox
+EWS_ADDRESS, EWS_PASSWORD = "maria@contoso.test", "Secr3t!"
+
+
 def operation_ids(schema: dict[str, Any]) -> dict[tuple[str, str], str]:
     """``(METHOD, path template)`` → operationId, for every operation of the document."""
     return {
@@ -259,16 +286,27 @@ def st_arguments(
 
 
 def fuzz(
-    name: str, base: str, token: str, schema: dict[str, Any], seed: str, **which: list[str]
+    name: str,
+    base: str,
+    token: str,
+    schema: dict[str, Any],
+    seed: str,
+    data_env: dict[str, str] | None = None,
+    **which: list[str],
 ) -> dict[str, Any]:
-    """One ``st run``; what it sent and found, read back from its reports."""
+    """One ``st run``, with the test data hooks of :mod:`bench.fuzz_data` (``data_env``
+    their settings); what it sent and found, read back from its reports."""
     report_dir = Path(tempfile.mkdtemp(prefix=f"osprey-fuzz-{name}-"))
     arguments = st_arguments(base, token, report_dir, seed, **which)
     shown = " ".join(shlex.quote(a.replace(token, "$OSPREY_TOKEN")) for a in arguments)
     print(f"[{name}] st {shown}", flush=True)
     started = time.perf_counter()
     st = subprocess.run(
-        [sys.executable, "-c", ST, *arguments], cwd=report_dir, capture_output=True, text=True
+        [sys.executable, "-c", ST, *arguments],
+        cwd=report_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(data_env or {})},
     )
     seconds = time.perf_counter() - started
     (report_dir / "st-output.txt").write_text(st.stdout + st.stderr)
@@ -428,11 +466,19 @@ def main() -> int:
             **GOOGLE_ENV,
         },
     )
+    peers = contextlib.ExitStack()
     try:
         stack.start()
         base = stack.base_url
         session, token = tokens(base, stack.admin_credentials)
         join_a_team(base, session)
+        data_env = {
+            "SCHEMATHESIS_HOOKS": "bench.fuzz_data",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "OSPREY_FUZZ_BASE": base,
+            "OSPREY_FUZZ_DATA_TOKEN": token,
+            "OSPREY_FUZZ_PEERS": json.dumps(start_peers(peers)),
+        }
         schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=60).json()
         ids = operation_ids(schema)
         excluded = [ids[key] for key in EXCLUDED if key in ids]
@@ -467,7 +513,7 @@ def main() -> int:
             if only and not which["include"]:
                 continue
             credential = session if kind == "session" else token
-            passes[kind] = fuzz(kind, base, credential, schema, seed, **which)
+            passes[kind] = fuzz(kind, base, credential, schema, seed, data_env, **which)
             if kind == "session":
                 still_valid["session"] = alive(session)
         results["roles_restored"] = len(restore_rights(base, token, saved_rights))
@@ -478,6 +524,7 @@ def main() -> int:
         raise
     finally:
         stack.stop()
+        peers.close()
 
     statuses: collections.Counter[str] = collections.Counter()
     for one in passes.values():
