@@ -317,6 +317,76 @@ def state_rules(schemas: dict[str, Any], described: dict[str, Any]) -> None:
         )
 
 
+#: what a web form posts (services/leads/domain/webforms.PUBLIC_FIELDS; anything else is
+#: refused, naming the field) and the fields of which one must say something
+#: (services/leads/domain/lead.IDENTIFYING_FIELDS)
+SUBMISSION_FIELDS = (
+    "contact_name", "account_name", "email", "phone", "need_type", "region", "notes",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer",
+)  # fmt: skip
+IDENTIFYING_FIELDS = ("contact_name", "account_name", "email", "phone")
+#: cut to their length rather than refused (webforms.TRUNCATED_FIELDS)
+TRUNCATED_FIELDS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+)
+#: a new form's honeypot field (webforms: ``honeypot_field``'s default)
+HONEYPOT = "website"
+SUBMISSIONS = "/api/v1/web-forms/{form_id}/submissions"
+
+
+def state_web_form_submission(doc: dict[str, Any]) -> None:
+    """A web form's submission as the leads service reads it: the lead fields a form
+    posts, each as a new lead takes it (texts cut to their length are not refused for
+    it), the honeypot, nothing else; and at least one of the fields that say who wrote
+    (not blank) — as a chain of if/then/else, so a generated client still reads one model."""
+    post = doc["paths"].get(SUBMISSIONS, {}).get("post")
+    lead = doc["components"]["schemas"].get("LeadCreate")
+    if post is None or lead is None:
+        return
+    properties: dict[str, Any] = {}
+    for name in SUBMISSION_FIELDS:
+        prop = copy.deepcopy(lead["properties"].get(name, {"type": "string"}))
+        prop.pop("title", None)
+        if name in TRUNCATED_FIELDS:
+            for branch in branches(prop, ("string",)):
+                branch.pop("maxLength", None)
+        properties[name] = prop
+    properties[HONEYPOT] = {
+        "type": "string",
+        "description": "the form's honeypot field (website unless the form names another): "
+        "left empty by people, a filled one is taken and dropped",
+    }
+    said = {"type": "string", "pattern": r"\S"}
+    rule: dict[str, Any] = {
+        "required": [IDENTIFYING_FIELDS[-1]],
+        "properties": {IDENTIFYING_FIELDS[-1]: said},
+    }
+    for name in reversed(IDENTIFYING_FIELDS[:-1]):
+        rule = {
+            "if": {"required": [name], "properties": {name: said}},
+            "then": {},
+            "else": rule,
+        }
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        **rule,
+    }
+    for content in post["requestBody"]["content"].values():
+        content["schema"] = copy.deepcopy(schema)
+    post["requestBody"]["content"]["application/json"]["example"] = {
+        "contact_name": "Ann Lee",
+        "email": "ann.lee@example.com",
+        "notes": "Please call me back",
+    }
+
+
 def state_social_kinds(schemas: dict[str, Any], kinds: dict[str, Any]) -> None:
     """A new social channel takes its kind's own fields and needs its kind's secrets
     (services/integrations/social: "not a field of a telegram channel"), as a chain of

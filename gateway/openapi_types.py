@@ -18,7 +18,7 @@ import copy
 import re
 from typing import Any
 
-from . import openapi_entities
+from . import openapi_entities, openapi_rules
 from .list_params import LISTS
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -354,6 +354,8 @@ def apply(doc: dict[str, Any]) -> None:
     add_enums(doc)
     openapi_entities.apply(doc)
     add_formats(schemas, response_models)
+    # a web form's fields as a new lead's, formats included
+    openapi_rules.state_web_form_submission(doc)
     add_path_id_formats(doc)
     describe_binary(doc)
     add_request_examples(doc)
