@@ -59,6 +59,9 @@ def test_a_rep_who_may_not_see_prices_orders_at_the_price_lists_prices(
         # no price input, no price column; the tax rate comes with the product
         expect(page.get_by_label("Price 1")).to_have_count(0)
         expect(lines.locator("th", has_text="Price")).to_have_count(0)
+        # nor a line total: it would give the price away
+        expect(lines.locator("th", has_text="Total")).to_have_count(0)
+        expect(lines.locator("[data-part=total]")).to_have_count(0)
         expect(page.get_by_label("Tax, % 1")).to_have_value(re.compile(r"^20"))
         expect(page.locator("[data-note=price-list]")).to_be_visible()
         snapshot(page, "order-lines-price-list")

@@ -165,7 +165,7 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
               {columns.map((key) => (
                 <th key={key}>{t(`lines.${key}`)}</th>
               ))}
-              <th className="num">{t("lines.total")}</th>
+              {live && <th className="num">{t("lines.total")}</th>}
               <th />
             </tr>
           </thead>
@@ -217,11 +217,11 @@ export function OrderLinesEditor({ name, label, value, record, errors, onChange 
                     </td>
                     ),
                   )}
-                  <td className="num" data-part="total">
-                    {amounts && live
-                      ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency)
-                      : "—"}
-                  </td>
+                  {live && (
+                    <td className="num" data-part="total">
+                      {amounts ? formatMoney(t.locale, unitsText(amounts.total, minorDigits(currency)), currency) : "—"}
+                    </td>
+                  )}
                   <td>
                     <button type="button" className="icon-button" aria-label={t("lines.remove", { n: index + 1 })} onClick={() => emit(lines.filter((_, i) => i !== index))}>
                       <Icon path={ICONS.trash} size={16} />
