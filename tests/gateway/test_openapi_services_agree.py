@@ -14,7 +14,7 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
-from gateway import openapi_entities
+from gateway import openapi_entities, openapi_rules
 from gateway.app import create_app
 from gateway.routers import files
 from gateway.routers.bulk import BulkActionIn
@@ -27,7 +27,9 @@ from services.integrations.exchange.domain import clean_connection
 from services.integrations.mail.domain import clean_mailbox, clean_template
 from services.integrations.social.channels import split
 from services.integrations.social.domain import check_channel, check_subscription
+from services.leads.domain import webforms
 from services.leads.domain.distribution import check_rule, clean_rule, new_rule
+from services.leads.domain.lead import IDENTIFYING_FIELDS, check_new_lead
 from services.leads.domain.process import clean_qualify
 from services.leads.domain.scoring import clean_scoring_rule
 from services.platform.errors import ValidationFailed
@@ -417,3 +419,39 @@ def test_a_role_s_hidden_columns_are_its_entity_s_fields(document: dict[str, Any
         with pytest.raises(ValidationFailed):
             check_fields_known(clean_rights(body), known)
         assert not body_valid(body), body
+
+
+def _submission(body: dict[str, Any]) -> None:
+    # as the leads service takes a form's post: its lead fields, then the new lead's rule
+    honeypot = webforms.new_form({"name": "Contact us"})["honeypot_field"]
+    check_new_lead({**webforms.submitted_fields(body, honeypot), "stage": "new"})
+
+
+def test_a_web_form_submission_is_stated_as_the_leads_service_reads_it(
+    document: dict[str, Any],
+) -> None:
+    """A form posts the lead fields (any other is refused, naming it) and says who wrote
+    (one of contact_name, account_name, email, phone); the document says the same, for
+    JSON and for a plain HTML form's post."""
+    assert openapi_rules.SUBMISSION_FIELDS == webforms.PUBLIC_FIELDS
+    assert openapi_rules.TRUNCATED_FIELDS == webforms.TRUNCATED_FIELDS
+    assert openapi_rules.IDENTIFYING_FIELDS == IDENTIFYING_FIELDS
+    content = document["paths"][openapi_rules.SUBMISSIONS]["post"]["requestBody"]["content"]
+    for media in ("application/json", "application/x-www-form-urlencoded"):
+        valid = jsonschema_rs.validator_for(content[media]["schema"]).is_valid
+        for body in (
+            {"contact_name": "Ann Lee"},
+            {"email": "ann@example.com", openapi_rules.HONEYPOT: ""},
+            {"phone": "+1 555 0100", "utm_source": "x" * 400, "notes": "Call me"},
+            content["application/json"]["example"],
+        ):
+            assert _taken(_submission, body), body
+            assert valid(body), (media, body)
+        for body in (
+            {},
+            {"notes": "Call me"},
+            {"name": "Ann Lee"},
+            {"contact_name": "Ann Lee", "company": "Northwind"},
+        ):
+            assert not _taken(_submission, body), body
+            assert not valid(body), (media, body)
