@@ -16,6 +16,7 @@ import sys  # noqa: E402
 
 from nameko.cli.run import run as nameko_run  # noqa: E402
 
+from . import fast_json  # noqa: E402
 from .config import nameko_config  # noqa: E402
 from .registry import service  # noqa: E402
 
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("usage: python -m services.platform.run <service> [<service> ...]")
     config = nameko_config()
     logging.config.dictConfig(config["LOGGING"])
+    fast_json.install()
     nameko_run([service_class(name) for name in names], config)
 
 
