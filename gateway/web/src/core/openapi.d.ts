@@ -22430,12 +22430,46 @@ export interface operations {
         /** @description Lead fields: contact_name, account_name, email, phone, need_type, region, notes, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referrer; plus the form's (empty) honeypot field. At least one of contact_name, account_name, email, phone. */
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "contact_name": "Ann Lee",
+                 *       "email": "ann.lee@example.com",
+                 *       "notes": "Please call me back"
+                 *     }
+                 */
                 "application/json": {
-                    [key: string]: unknown;
+                    contact_name?: string | null;
+                    account_name?: string | null;
+                    email?: string | null;
+                    phone?: string | null;
+                    need_type?: string | null;
+                    region?: string | null;
+                    notes?: string | null;
+                    utm_source?: string | null;
+                    utm_medium?: string | null;
+                    utm_campaign?: string | null;
+                    utm_term?: string | null;
+                    utm_content?: string | null;
+                    referrer?: string | null;
+                    /** @description the form's honeypot field (website unless the form names another): left empty by people, a filled one is taken and dropped */
+                    website?: string;
                 };
                 "application/x-www-form-urlencoded": {
-                    [key: string]: unknown;
+                    contact_name?: string | null;
+                    account_name?: string | null;
+                    email?: string | null;
+                    phone?: string | null;
+                    need_type?: string | null;
+                    region?: string | null;
+                    notes?: string | null;
+                    utm_source?: string | null;
+                    utm_medium?: string | null;
+                    utm_campaign?: string | null;
+                    utm_term?: string | null;
+                    utm_content?: string | null;
+                    referrer?: string | null;
+                    /** @description the form's honeypot field (website unless the form names another): left empty by people, a filled one is taken and dropped */
+                    website?: string;
                 };
             };
         };
