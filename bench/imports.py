@@ -58,11 +58,17 @@ HEADER = ["Name", "Company", "Email", "Phone", "Source"]
 class ImportStack(Stack):
     """The gateway and :data:`SERVICES`; ready once a login works."""
 
-    def __init__(self, url: str, services: tuple[str, ...] = SERVICES):
+    def __init__(
+        self, url: str, services: tuple[str, ...] = SERVICES, env: dict[str, str] | None = None
+    ):
         super().__init__(
             url,
             services={name: service_command(name) for name in services},
-            env={"OSPREY_LOG_LEVEL": "WARNING", "OSPREY_IMPORT_MAX_BYTES": str(2**31)},
+            env={
+                "OSPREY_LOG_LEVEL": "WARNING",
+                "OSPREY_IMPORT_MAX_BYTES": str(2**31),
+                **(env or {}),
+            },
         )
 
     def wait_ready(self, timeout: float | None = None) -> None:
@@ -142,6 +148,45 @@ def copy_floor(url: str, rows: list[list[str]], owner_id: str) -> dict[str, floa
         raw.close()
         engine.dispose()
     return {"seconds": round(seconds, 2), "rows_per_s": round(len(rows) / seconds, 1)}
+
+
+def statements_reset(url: str) -> None:
+    """Forget this database's statement statistics (``pg_stat_statements``, when loaded)."""
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+                " WHERE datname = current_database()), 0)"
+            ))  # fmt: skip
+    except sa.exc.DBAPIError:
+        pass
+    finally:
+        engine.dispose()
+
+
+def top_statements(url: str, count: int = 12) -> list[dict[str, Any]]:
+    """This database's statements by their total time since :func:`statements_reset`:
+    where PostgreSQL's time went during an import."""
+    engine = create_db_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT calls, rows, round(total_exec_time::numeric, 1) AS ms,"
+                " round(mean_exec_time::numeric, 2) AS mean_ms, left(query, 160) AS query"
+                " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database()) ORDER BY total_exec_time DESC"
+                " LIMIT :n"
+            ), {"n": count}).all()  # fmt: skip
+    except sa.exc.DBAPIError:
+        return []
+    finally:
+        engine.dispose()
+    return [
+        {"calls": r.calls, "rows": r.rows, "ms": float(r.ms), "mean_ms": float(r.mean_ms),
+         "query": " ".join(r.query.split())}
+        for r in rows
+    ]  # fmt: skip
 
 
 def cpu_seconds(pid: int) -> float:
@@ -280,6 +325,14 @@ def main(argv: list[str] | None = None) -> None:
         help="how long the requests are timed without an import, before it",
     )  # fmt: skip
     parser.add_argument(
+        "--duty", type=float, default=None,
+        help="OSPREY_IMPORT_DUTY for the imports service (default: the service's own)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lead-batch-rows", type=int, default=None,
+        help="OSPREY_IMPORT_LEAD_BATCH_ROWS for the imports service (default: its own)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-consumers", action="store_true",
         help="without audit, analytics, feed and processes (the leads events' consumers)",
     )  # fmt: skip
@@ -296,7 +349,13 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {}
     services = SERVICES if args.no_consumers else SERVICES + CONSUMERS
     info["services"] = list(services)
-    with ImportStack(url, services) as stack:
+    env = {}
+    if args.duty is not None:
+        env["OSPREY_IMPORT_DUTY"] = str(args.duty)
+    if args.lead_batch_rows is not None:
+        env["OSPREY_IMPORT_LEAD_BATCH_ROWS"] = str(args.lead_batch_rows)
+    info["settings"] = env
+    with ImportStack(url, services, env) as stack:
         login = httpx.post(
             f"{stack.base_url}/api/v1/auth/login", json=stack.admin_credentials, timeout=120
         )
@@ -310,9 +369,11 @@ def main(argv: list[str] | None = None) -> None:
             results["requests_without_import"] = probe_alone(client, args.probe_seconds)
             print("without an import:", results["requests_without_import"], flush=True)
             for fmt in formats:
+                statements_reset(url)
                 before = cpu_snapshot(stack)
                 figure = run_import(client, files[fmt], args.rows)
                 after = cpu_snapshot(stack)
+                figure["statements"] = top_statements(url)
                 figure["cpu_s"] = {k: round(after[k] - before.get(k, 0), 1) for k in after}
                 figure["floor_share"] = round(
                     figure["rows_per_s"] / results["copy_floor"]["rows_per_s"], 4

@@ -17,6 +17,8 @@ from services.platform.db import Database
 from .models import metadata
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+#: an import is background work: it keeps the owning service busy half the time at most
+DEFAULT_DUTY = 0.5
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class Settings:
     parallel: int
     #: seconds a runner works on a job per timer tick before it looks again
     slice_seconds: float
+    #: the share of the time a leads import keeps the leads service and PostgreSQL busy
+    #: (``OSPREY_IMPORT_DUTY``, 0.05 to 1): after a batch that took t seconds the runner
+    #: pauses t × (1 − duty) / duty before the next, so people's requests come first
+    duty: float = 1.0
 
 
 def read_settings(environ: Any = os.environ) -> Settings:
@@ -48,6 +54,7 @@ def read_settings(environ: Any = os.environ) -> Settings:
         # service's name keys (each such call is then made again alone)
         parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 1)))),
         slice_seconds=number("OSPREY_IMPORT_SLICE_SECONDS", 5.0),
+        duty=max(0.05, min(1.0, number("OSPREY_IMPORT_DUTY", DEFAULT_DUTY))),
     )
 
 
@@ -62,7 +69,8 @@ class ImportSettings(DependencyProvider):
 
 
 class OpenFiles(DependencyProvider):
-    """The jobs this process is reading: ``{job_id: (path, row iterator, position)}``.
+    """The jobs this process is reading: ``{job_id: {path, rows, writer, position,
+    pace}}``.
 
     A job is read across timer ticks from the same open file, so a workbook is loaded
     once, not once per batch; another instance that takes the job over opens it again
@@ -75,9 +83,9 @@ class OpenFiles(DependencyProvider):
         return self.files
 
     def stop(self) -> None:
-        for path, *_ in list(self.files.values()):
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        for state in list(self.files.values()):
+            with contextlib.suppress(OSError, KeyError, TypeError):
+                os.unlink(state["path"])
         self.files.clear()
 
 

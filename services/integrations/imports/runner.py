@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
+import eventlet
 from nameko.timer import timer
 
 from services.platform.events import utcnow
@@ -35,6 +36,40 @@ TICK_SECONDS = 0.5
 #: call; other records are deleted one RPC each, side by side
 UNDO_BATCH = 200
 UNDO_LEAD_BATCH = 5000
+#: the longest pause between two batches (a stopping service waits for it)
+MAX_PAUSE_SECONDS = 10.0
+
+
+class Pace:
+    """A duty cycle: an import is background work and leaves the owning service and
+    PostgreSQL to people's requests most of the time. :meth:`step` is called before each
+    batch is sent; it pauses so that the work since the last step (t seconds) was at
+    most ``duty`` of the time: t × (1 − duty) / duty."""
+
+    def __init__(self, duty: float, sleep: Any = eventlet.sleep, clock: Any = time.monotonic):
+        self.duty = duty
+        self.sleep = sleep
+        self.clock = clock
+        self.since = clock()
+        self.paused = 0.0
+        self.carried = 0.0
+
+    def stop(self) -> None:
+        """The end of a slice: the work since the last step is carried to the next."""
+        self.carried = self.clock() - self.since
+
+    def resume(self) -> None:
+        """A new slice: the work carried from the last one counts."""
+        self.since = self.clock() - self.carried
+        self.carried = 0.0
+
+    def step(self) -> None:
+        busy = self.clock() - self.since
+        if self.duty < 1.0 and busy > 0:
+            pause = min(MAX_PAUSE_SECONDS, busy * (1.0 - self.duty) / self.duty)
+            self.sleep(pause)
+            self.paused += pause
+        self.since = self.clock()
 
 
 def data_rows(path: str, info: reading.FileInfo) -> Iterator[list[Any]]:
@@ -118,6 +153,8 @@ class RunnerRpc(ImportsBase):
         # next batch is sent, so each batch's duplicate check sees the ones before.
         pending: tuple[list[Row], int, Any] | None = None
         read_to = position
+        pace = self.open_files[job.id].setdefault("pace", Pace(self.settings.duty))
+        pace.resume()
         while True:
             batch: list[Row] = []
             read = 0
@@ -130,6 +167,8 @@ class RunnerRpc(ImportsBase):
                     batch.append(Row(read_to + read, cells, values, errors))
                 finished = read == 0
             answered = pending[2]() if pending is not None else None
+            if read:
+                pace.step()  # people's requests first: the import takes its share
             sent = (batch, read, writer.send(batch)) if read else None
             if pending is not None and answered is not None:
                 position, done, failed_count = self._record(
@@ -139,6 +178,7 @@ class RunnerRpc(ImportsBase):
             pending, read_to = sent, read_to + read
             if pending is None:
                 break
+        pace.stop()
         if finished:
             self._close(job.id)
             store.update_job(
@@ -187,7 +227,9 @@ class RunnerRpc(ImportsBase):
         deadline = time.monotonic() + self.settings.slice_seconds
         counts = dict(job.counts or {})
         size = UNDO_LEAD_BATCH if job.entity == "leads" else UNDO_BATCH
+        pace = Pace(self.settings.duty)
         while time.monotonic() < deadline:
+            pace.step()
             entries = store.rows_to_undo(self.db, job.id, size)
             if not entries:
                 store.update_job(
