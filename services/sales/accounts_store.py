@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from services.platform.access import Actor
 from services.platform.errors import Conflict
-from services.platform.listing import Filter, ListSpec, Lookup, Sort
+from services.platform.listing import Filter, ListSpec, Lookup, Sort, fetch_page
 
 from . import access, domain, store
 from .models import Account, Career, Contact
@@ -50,6 +50,20 @@ def list_accounts(db: Any, query: Any, caller: Actor) -> dict[str, Any]:
     """A page of the accounts the caller may read (by the read scope of their roles),
     without the fields hidden from them; ``purpose: "export"`` takes the export right."""
     return access.ACCOUNTS.list_page(db, caller, Account, ACCOUNT_LIST_SPEC, query, dump_account)
+
+
+def account_ids_found(db: Any, q: str, limit: int, caller: Actor) -> list[str]:
+    """The ids of the first ``limit`` accounts the accounts' search box finds for ``q``
+    (``first_found``) among those the caller may read — the same search, rights and
+    refusals as :func:`list_accounts`, without reading or sending the accounts."""
+    query = {"q": q, "limit": limit, "first_found": True}
+    rights = access.ACCOUNTS
+    query = rights.take_purpose(caller, query)
+    rights.check_query(caller, query)
+    readable = rights.readable(caller, Account.id, Account.owner_id, Account.team_id)
+    stmt = sa.select(Account.id).where(readable)
+    page = fetch_page(db, stmt, ACCOUNT_LIST_SPEC, query, str, caller)
+    return page["items"]
 
 
 def check_account_exists(db: Any, account_id: str | None, field: str) -> None:

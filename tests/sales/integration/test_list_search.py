@@ -175,3 +175,19 @@ def test_the_global_search_asks_every_section_in_one_call_with_each_lists_rights
     with pytest.raises(Exception) as refused:
         call(sales, "search_records", ["contacts", "leads"], "quillon", 5, actor=REP_A)
     assert "unknown section" in str(refused.value)
+
+
+def test_the_ids_of_the_accounts_a_text_finds_with_the_lists_rights(sales):
+    # what orders' searches by the customer's name ask: the ids alone
+    mine = call(sales, "create_account", {"name": "Vortigern Mills"}, actor=REP_A)
+    other = call(sales, "create_account", {"name": "Vortexa Analytics Group"}, actor=REP_A)
+    theirs = call(sales, "create_account", {"name": "Vorpal Forge"}, actor=REP_B)
+    ids = call(sales, "account_ids_found", "vor", 10, actor=REP_A)
+    assert set(ids) == found(sales, "accounts", "vor", actor=REP_A)
+    assert {mine["id"], other["id"]} <= set(ids) and theirs["id"] not in ids
+    assert theirs["id"] in call(sales, "account_ids_found", "Vorpal", 10, actor=REP_B)
+    assert len(call(sales, "account_ids_found", "vor", 1, actor=ADMIN)) == 1
+    for limit in (0, 501, "5", True):
+        with pytest.raises(Exception) as refused:
+            call(sales, "account_ids_found", "vor", limit, actor=REP_A)
+        assert "limit" in str(refused.value)
