@@ -15,6 +15,13 @@ three times:
 3. what could take the run's own rights away (:data:`LAST`, a role's rights replaced)
    alone, after the others; every role's rights are then put back as they were.
 
+Each pass's valid requests of the operations whose requests must name real things get
+them from :mod:`bench.fuzz_data` (schemathesis hooks): records made for the run, the
+administrators' lookups, strong passwords, a BPMN document, a CSV file, and the peers
+:func:`start_peers` starts — a Dovecot, the tests' local Exchange and Google — so a
+"schema validation mismatch" warning says the document and a service disagree, not that
+a random id named nothing.
+
 Each with the phases examples, coverage (each parameter's and field's boundaries and
 wrong types, from the schema), fuzzing (random valid and invalid requests) and stateful
 (chains of calls passing ids from one answer to the next request, by the links
@@ -61,6 +68,7 @@ from bench.load import loadavg  # noqa: E402
 from bench.seed import fresh_database  # noqa: E402
 from osprey.mailserver import Dovecot, MailServerMissing  # noqa: E402
 from tests.integrations.ews_peer import EwsPeer  # noqa: E402
+from tests.integrations.google_peer import GooglePeer  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 DB = os.environ.get(
@@ -115,15 +123,22 @@ SESSION_ONLY = [
 #: what could take the run's own rights away (a role's rights replaced, the
 #: administrator's included): fuzzed last, alone, and every role's rights put back after
 LAST = [("PUT", "/api/v1/roles/{role_id}/rights")]
-#: Google sign-in set up, so connecting answers (its endpoints a closed local port:
-#: nothing leaves the machine)
-GOOGLE_ENV = {
-    "OSPREY_GOOGLE_CLIENT_ID": "bench-fuzz.apps.googleusercontent.com",
-    "OSPREY_GOOGLE_CLIENT_SECRET": "bench-fuzz-secret",
-    "OSPREY_GOOGLE_AUTH_URI": "http://127.0.0.1:9/o/oauth2/auth",
-    "OSPREY_GOOGLE_TOKEN_URI": "http://127.0.0.1:9/token",
-    "OSPREY_GOOGLE_API_ROOT": "http://127.0.0.1:9/",
-}
+#: Google sign-in set up, towards a local Google (the tests' peer, started by
+#: :func:`start_peers`): connecting answers, and the fuzzer's valid callbacks come back
+#: from its consent screen with a code it takes (nothing leaves the machine)
+GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET = "bench-fuzz.apps.googleusercontent.com", "bench-fuzz"
+
+
+def google_env(peer_url: str) -> dict[str, str]:
+    return {
+        "OSPREY_GOOGLE_CLIENT_ID": GOOGLE_CLIENT_ID,
+        "OSPREY_GOOGLE_CLIENT_SECRET": GOOGLE_CLIENT_SECRET,
+        "OSPREY_GOOGLE_AUTH_URI": peer_url + "o/oauth2/auth",
+        "OSPREY_GOOGLE_TOKEN_URI": peer_url + "token",
+        "OSPREY_GOOGLE_API_ROOT": peer_url,
+    }
+
+
 REQUEST_TIMEOUT_S = 30
 
 
@@ -201,7 +216,8 @@ def start_peers(peers: contextlib.ExitStack) -> dict[str, dict[str, Any]]:
     """The servers a mailbox and an Exchange connection are tried against before they
     are kept (:mod:`bench.fuzz_data` points the fuzzer's valid requests at them): a
     Dovecot of the run's own (any user name, its one password) and the tests' local
-    Exchange (EWS) peer. Without Dovecot installed (``make mailservers``) no IMAP peer."""
+    Exchange (EWS) peer; and the tests' local Google, whose consent screen gives codes.
+    Without Dovecot installed (``make mailservers``) no IMAP peer."""
     found: dict[str, dict[str, Any]] = {}
     try:
         dovecot = peers.enter_context(Dovecot())
@@ -214,6 +230,9 @@ def start_peers(peers: contextlib.ExitStack) -> dict[str, dict[str, Any]]:
         print(f"no IMAP peer: {exc}", file=sys.stderr)
     ews = peers.enter_context(EwsPeer(EWS_ADDRESS, EWS_PASSWORD))
     found["ews"] = {"url": ews.url, "email": EWS_ADDRESS, "password": EWS_PASSWORD}
+    google = peers.enter_context(GooglePeer())
+    google.add_client(GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET)
+    found["google"] = {"url": google.url}
     return found
 
 
@@ -457,16 +476,17 @@ def main() -> int:
     seed = SEED or str(int.from_bytes(os.urandom(4), "big"))
     results: dict[str, Any] = {**run_info(), "load_average_before": loadavg()}
     fresh_database(DB)
+    peers = contextlib.ExitStack()
+    found = start_peers(peers)
     # mailboxes keep their passwords encrypted: without a key they are refused with 503
     stack = Stack(
         DB,
         env={
             "OSPREY_LOG_LEVEL": "WARNING",
             "OSPREY_SECRET_KEYS": Fernet.generate_key().decode(),
-            **GOOGLE_ENV,
+            **google_env(found["google"]["url"]),
         },
     )
-    peers = contextlib.ExitStack()
     try:
         stack.start()
         base = stack.base_url
@@ -477,7 +497,7 @@ def main() -> int:
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
             "OSPREY_FUZZ_BASE": base,
             "OSPREY_FUZZ_DATA_TOKEN": token,
-            "OSPREY_FUZZ_PEERS": json.dumps(start_peers(peers)),
+            "OSPREY_FUZZ_PEERS": json.dumps(found),
         }
         schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=60).json()
         ids = operation_ids(schema)

@@ -18,19 +18,22 @@ would make the case negative, not hide it). Nothing is filtered out.
 
 Read from the environment: ``OSPREY_FUZZ_BASE`` (the gateway), ``OSPREY_FUZZ_DATA_TOKEN``
 (a personal token with every scope, to make the records), ``OSPREY_FUZZ_PEERS`` (JSON:
-``imap`` host, port and password; ``ews`` url, email and password).
+``imap`` host, port and password; ``ews`` url, email and password; ``google`` url).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import secrets
 import string
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import schemathesis
@@ -60,6 +63,9 @@ def bpmn(key: str) -> str:
 #: a file an import reads: a CSV with a header and one row, which every entity's mapping
 #: step takes (the columns are matched afterwards)
 CSV = "name,email\nNorthwind Ltd,ann.lee@example.com\n"
+
+
+ALLOW_DUPLICATES = {"allow_duplicates": "true"}
 
 
 class Data:
@@ -155,11 +161,18 @@ class Data:
 
     # -- made afresh ----------------------------------------------------------------------
 
+    # names alike enough to be taken for duplicates of each other (409) are meant: many
+    # records of one run
+
     def account(self) -> str:
-        return self.post("/accounts", {"name": f"Fuzz {secrets.token_hex(4)}"})["id"]
+        return self.post(
+            "/accounts", {"name": f"Fuzz {secrets.token_hex(4)}"}, params=ALLOW_DUPLICATES
+        )["id"]
 
     def contact(self) -> str:
-        return self.post("/contacts", {"full_name": f"Ann Fuzz {secrets.token_hex(4)}"})["id"]
+        return self.post(
+            "/contacts", {"full_name": f"Ann Fuzz {secrets.token_hex(4)}"}, params=ALLOW_DUPLICATES
+        )["id"]
 
     def lead(self) -> str:
         return self.post(
@@ -307,6 +320,26 @@ def _exchange(body: Any) -> None:
     body.pop("autodiscover_url", None)
 
 
+#: the consent screen's Allow link: back to the redirect URI with the code and the state
+_ALLOWED = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
+
+
+def _google_callback(body: Any) -> None:
+    """What Google sends back when the user allows access to a sign-in this server
+    began: its state, and a code the (local) Google takes."""
+    if not isinstance(body, dict) or "google" not in PEERS:
+        return
+    started = data().post("/google-connections/authorize", {})
+    consent = httpx.get(started["authorization_url"], timeout=60)
+    found = _ALLOWED.search(consent.text)
+    if found is None:
+        return
+    back = dict(parse_qsl(urlsplit(html.unescape(found.group(1))).query))
+    body["state"] = back["state"]
+    _set(body, "code", lambda: back["code"])
+    _set(body, "scope", lambda: back["scope"])
+
+
 def _process_document(key: Callable[[], str]) -> Rule:
     """A BPMN document as the body, sent as it is: schemathesis writes a string body of
     an XML media type as the text of an XML element of its own (``<data>...</data>``,
@@ -356,6 +389,7 @@ RULES: dict[str, Rule] = {
     f"POST {API}/imports": _body(_import_file),
     f"POST {API}/mailboxes": _body(_mailbox),
     f"POST {API}/exchange-connections": _body(_exchange),
+    f"POST {API}/google-connections/callback": _body(_google_callback),
 }
 
 

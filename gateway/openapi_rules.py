@@ -380,6 +380,15 @@ def state_web_form_submission(doc: dict[str, Any]) -> None:
     }
     for content in post["requestBody"]["content"].values():
         content["schema"] = copy.deepcopy(schema)
+    # a plain HTML form's post of a form without a redirect_url: a thank-you page
+    post["responses"].setdefault(
+        "200",
+        {
+            "description": "A plain HTML form post, the form without a redirect_url: a "
+            "thank-you page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    )
     post["requestBody"]["content"]["application/json"]["example"] = {
         "contact_name": "Ann Lee",
         "email": "ann.lee@example.com",

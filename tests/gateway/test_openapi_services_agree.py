@@ -436,7 +436,10 @@ def test_a_web_form_submission_is_stated_as_the_leads_service_reads_it(
     assert openapi_rules.SUBMISSION_FIELDS == webforms.PUBLIC_FIELDS
     assert openapi_rules.TRUNCATED_FIELDS == webforms.TRUNCATED_FIELDS
     assert openapi_rules.IDENTIFYING_FIELDS == IDENTIFYING_FIELDS
-    content = document["paths"][openapi_rules.SUBMISSIONS]["post"]["requestBody"]["content"]
+    post = document["paths"][openapi_rules.SUBMISSIONS]["post"]
+    # a plain HTML form's post without a redirect_url is thanked with a page (200)
+    assert "text/html" in post["responses"]["200"]["content"]
+    content = post["requestBody"]["content"]
     for media in ("application/json", "application/x-www-form-urlencoded"):
         valid = jsonschema_rs.validator_for(content[media]["schema"]).is_valid
         for body in (

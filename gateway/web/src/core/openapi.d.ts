@@ -22474,6 +22474,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A plain HTML form post, the form without a redirect_url: a thank-you page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
