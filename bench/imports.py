@@ -155,6 +155,7 @@ def statements_reset(url: str) -> None:
     engine = create_db_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
             conn.execute(sa.text(
                 "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
                 " WHERE datname = current_database()), 0)"
