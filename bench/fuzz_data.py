@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import string
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -333,6 +334,7 @@ def _google_callback(body: Any) -> None:
     consent = httpx.get(started["authorization_url"], timeout=60)
     found = _ALLOWED.search(consent.text)
     if found is None:
+        print(f"Google's consent screen gave no code: {consent.status_code}", file=sys.stderr)
         return
     back = dict(parse_qsl(urlsplit(html.unescape(found.group(1))).query))
     body["state"] = back["state"]
