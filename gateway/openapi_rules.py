@@ -396,6 +396,26 @@ def state_web_form_submission(doc: dict[str, Any]) -> None:
     }
 
 
+def state_qualify_new_records(schemas: dict[str, Any]) -> None:
+    """Qualifying a lead makes its contact (and account) from ``contact`` (``account``):
+    the fields a new one takes (sales refuses any other, naming it), not a free object;
+    what a new one needs beside them may come from the lead (its contact_name)."""
+    qualify = schemas.get("QualifyIn")
+    if qualify is None:
+        return
+    for kind, model in (("contact", "ContactCreate"), ("account", "AccountCreate")):
+        made = schemas.get(model)
+        if made is None or kind not in qualify.get("properties", {}):
+            continue
+        qualify["properties"][kind] = {
+            "title": f"Qualify{kind.title()}",
+            "description": f"a new {kind}'s fields, as `POST /{kind}s` takes them",
+            "type": "object",
+            "properties": copy.deepcopy(made["properties"]),
+            "additionalProperties": False,
+        }
+
+
 def state_social_kinds(schemas: dict[str, Any], kinds: dict[str, Any]) -> None:
     """A new social channel takes its kind's own fields and needs its kind's secrets
     (services/integrations/social: "not a field of a telegram channel"), as a chain of

@@ -356,6 +356,7 @@ def apply(doc: dict[str, Any]) -> None:
     add_formats(schemas, response_models)
     # a web form's fields as a new lead's, formats included
     openapi_rules.state_web_form_submission(doc)
+    openapi_rules.state_qualify_new_records(schemas)
     add_path_id_formats(doc)
     describe_binary(doc)
     add_request_examples(doc)

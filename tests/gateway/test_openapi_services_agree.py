@@ -36,8 +36,9 @@ from services.platform.errors import ValidationFailed
 from services.platform.record_shares import clean_share
 from services.platform.values import InvalidValue, normalize_phone
 from services.processes.domain import clean_start
+from services.sales.domain.accounts import ACCOUNT, CONTACT
 from services.sales.domain.activities import clean_participants
-from services.sales.domain.records import clean_line
+from services.sales.domain.records import clean_changes, clean_line
 
 U = "0190e2a4-7c1e-7000-8000-000000000001"
 MAIL = {"email": "ann@example.com", "imap_host": "imap.example.com", "password": "secret"}
@@ -458,3 +459,24 @@ def test_a_web_form_submission_is_stated_as_the_leads_service_reads_it(
         ):
             assert not _taken(_submission, body), body
             assert not valid(body), (media, body)
+
+
+def test_qualify_s_new_contact_and_account_are_stated_as_sales_reads_them(
+    document: dict[str, Any],
+) -> None:
+    """Qualifying makes the contact (and account) from the fields sent: sales takes a
+    new one's fields and refuses any other, naming it; the document says the same
+    instead of a free object."""
+    valid = jsonschema_rs.validator_for(
+        {**document["components"]["schemas"]["QualifyIn"], "components": document["components"]},
+        validate_formats=True,
+    ).is_valid
+    for kind, entity in (("contact", CONTACT), ("account", ACCOUNT)):
+        name = "full_name" if kind == "contact" else "name"
+        taken = {name: "Ann Lee"}
+        refused = {"name" if kind == "contact" else "full_name": "Ann Lee"}
+        assert _taken(lambda fields, e=entity: clean_changes(e, fields), taken)
+        assert not _taken(lambda fields, e=entity: clean_changes(e, fields), refused)
+        others = {"contact_id": U} if kind == "account" else {}
+        assert valid({**others, kind: taken}), kind
+        assert not valid({**others, kind: refused}), kind

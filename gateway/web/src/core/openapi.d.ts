@@ -9771,18 +9771,56 @@ export interface components {
              * Format: uuid
              */
             contact_id?: string;
-            /** Contact */
+            /**
+             * QualifyContact
+             * @description a new contact's fields, as `POST /contacts` takes them
+             */
             contact?: {
-                [key: string]: unknown;
+                /** Full Name */
+                full_name?: string;
+                /** Emails */
+                emails?: components["schemas"]["ContactEmailIn"][] | null;
+                /** Phones */
+                phones?: components["schemas"]["ContactPhoneIn"][] | null;
+                /** Account Id */
+                account_id?: string | null;
+                /** Job Title */
+                job_title?: string | null;
+                /** Owner Id */
+                owner_id?: string | null;
+                /** Team Id */
+                team_id?: string | null;
             };
             /**
              * Account Id
              * Format: uuid
              */
             account_id?: string;
-            /** Account */
+            /**
+             * QualifyAccount
+             * @description a new account's fields, as `POST /accounts` takes them
+             */
             account?: {
-                [key: string]: unknown;
+                /** Name */
+                name?: string;
+                /** Type */
+                type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company" | "") | null;
+                /** Industry */
+                industry?: string | null;
+                /** Parent Id */
+                parent_id?: string | null;
+                /** Web */
+                web?: string | null;
+                /** Phone */
+                phone?: string | null;
+                /** Email */
+                email?: string | null;
+                /** Addresses */
+                addresses?: components["schemas"]["AddressIn"][] | null;
+                /** Owner Id */
+                owner_id?: string | null;
+                /** Team Id */
+                team_id?: string | null;
             };
             /** Need Type */
             need_type?: string | null;
