@@ -332,11 +332,11 @@ def _google_callback(body: Any) -> None:
         return
     started = data().post("/google-connections/authorize", {})
     consent = httpx.get(started["authorization_url"], timeout=60)
-    found = _ALLOWED.search(consent.text)
+    found = _ALLOWED.search(html.unescape(consent.text))
     if found is None:
         print(f"Google's consent screen gave no code: {consent.status_code}", file=sys.stderr)
         return
-    back = dict(parse_qsl(urlsplit(html.unescape(found.group(1))).query))
+    back = dict(parse_qsl(urlsplit(found.group(1)).query))
     body["state"] = back["state"]
     _set(body, "code", lambda: back["code"])
     _set(body, "scope", lambda: back["scope"])
