@@ -4,11 +4,13 @@ durable together or not at all."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
+import psycopg2
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
@@ -239,8 +241,11 @@ def store_messages(
     inserted: set[str] = set()
     if new_rows:
         # Another instance may store the same message from another mailbox meanwhile.
-        result = db.execute(_ADD_MESSAGES, {"rows": _as_json(list(new_rows.values()))})
-        inserted = {row.message_key for row in result}
+        if _copy_messages(db, list(new_rows.values())):
+            inserted = set(new_rows)
+        else:
+            result = db.execute(_ADD_MESSAGES, {"rows": _as_json(list(new_rows.values()))})
+            inserted = {row.message_key for row in result}
         lost = [key for key in new_rows if key not in inserted]
         if lost:
             existing.update(known_keys(db, lost))
@@ -325,6 +330,82 @@ _ADD_MESSAGES = sa.text(
 
 def _as_json(rows: list[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
+
+
+def _copy_messages(db: Any, rows: list[dict[str, Any]]) -> bool:
+    """COPY the batch's new messages into the table, in a savepoint: PostgreSQL reads
+    COPY's text in half the time of any INSERT's parameters. False, with nothing
+    written, when it could not (another instance stored one of these messages
+    meanwhile: the unique key refuses it), and the INSERT ... ON CONFLICT stores them."""
+    data = "".join(_copy_line(row) for row in rows).encode("utf-8", "surrogatepass")
+    cursor = db.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SAVEPOINT mail_copy")
+        try:
+            cursor.copy_expert(_COPY_MESSAGES, io.BytesIO(data))
+        except psycopg2.Error:
+            cursor.execute("ROLLBACK TO SAVEPOINT mail_copy")
+            return False
+        cursor.execute("RELEASE SAVEPOINT mail_copy")
+        return True
+    finally:
+        cursor.close()
+
+
+_COPY_MESSAGES = f"COPY {messages.fullname} ({_MESSAGE_COLUMNS}) FROM STDIN"
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format: backslash, tab, newline and CR escaped."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
+
+
+def _copy_line(row: dict[str, Any]) -> str:
+    text = _copy_text
+    return (
+        "\t".join(
+            [
+                row["id"],
+                text(row["message_key"]),
+                _nullable(row["message_id"]),
+                text(row["thread_key"]),
+                text(row["subject"]),
+                _nullable(row["from_address"]),
+                _nullable(row["from_name"]),
+                text(orjson.dumps(row["to_addresses"]).decode()),
+                text(orjson.dumps(row["cc_addresses"]).decode()),
+                _nullable(row["in_reply_to"]),
+                text(orjson.dumps(row["references"]).decode()),
+                row["sent_at"].isoformat() if row["sent_at"] is not None else "\\N",
+                text(row["snippet"]),
+                _nullable(row["body_text"]),
+                _nullable(row["body_html"]),
+                str(row["size"]),
+                "t" if row["has_attachments"] else "f",
+                text(orjson.dumps(row["problems"]).decode()),
+                text(row["direction"]),
+                "t" if row["needs_processing"] else "f",
+                text(row["link_state"]),
+                row["created_at"].isoformat(),
+                row["mailbox_id"] or "\\N",
+                row["user_id"] or "\\N",
+                row["team_id"] or "\\N",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _nullable(value: str | None) -> str:
+    return "\\N" if value is None else _copy_text(value)
 
 
 # Rows as arrays in one statement made once: an executemany with ON CONFLICT went row by
