@@ -100,14 +100,14 @@ def test_a_caller_s_read_only_column_fails_each_row_naming_it(services, db_engin
 
 def test_thousands_of_rows_in_batches_and_rolled_back(services, db_engine, tmp_path):  # noqa: F811
     imports = services["imports"]
-    assert read_settings({}).lead_batch_rows == 2000
+    assert read_settings({}).lead_batch_rows == 500
     rows = [HEAD] + [[f"Person {n}", f"p{n}@bulk.test", "", "fair"] for n in range(2100)]
     rows.append(["Person 0 again", "P0@bulk.test", "", "fair"])
     path = write_csv(tmp_path / "many.csv", rows, "utf-8", ",")
     done = run(imports, upload(imports, "leads", path, piece=1_000_000),
                {"match_on": ["email"], "on_duplicate": "skip"})  # fmt: skip
     assert done["counts"] == {"created": 2100, "skipped": 1, "side": 0}
-    assert outbox(db_engine, "leads_imported") == 3  # 2,000 (two events) + 100
+    assert outbox(db_engine, "leads_imported") == 5  # 4 batches of 500 (an event each) + 100
     assert count(db_engine, "SELECT count(*) FROM leads.leads") == 2100
     call(imports, "rollback_import", done["id"], MANAGER)
     rolled = wait_for(imports, done["id"], ("rolled_back",), timeout=300)

@@ -17,6 +17,10 @@ from services.platform.db import Database
 from .models import metadata
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+#: a leads import's batch: a transaction of the leads service, whose new name keys a
+#: person's look-alike search reads if the name index has not applied them yet (over
+#: 1,000 it marks the index stale and falls back to the table: bench/README.md)
+DEFAULT_LEAD_BATCH_ROWS = 500
 #: an import is background work: it keeps the owning service busy half the time at most
 DEFAULT_DUTY = 0.5
 
@@ -27,7 +31,9 @@ class Settings:
     max_bytes: int
     #: rows per batch sent to the owning service
     batch_rows: int
-    #: rows per batch of a leads import (``leads.create_leads_in_bulk`` takes 5,000)
+    #: rows per batch of a leads import (``leads.create_leads_in_bulk`` takes 5,000; at
+    #: most 1,000 new name keys a commit keep the leads processes' name indexes current:
+    #: platform.name_index.CATCH_UP_LIMIT)
     lead_batch_rows: int
     #: batches read and written at once (leads: their import calls made together)
     parallel: int
@@ -49,7 +55,9 @@ def read_settings(environ: Any = os.environ) -> Settings:
     return Settings(
         max_bytes=int(number("OSPREY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)),
         batch_rows=max(1, min(500, int(number("OSPREY_IMPORT_BATCH_ROWS", 500)))),
-        lead_batch_rows=max(1, min(5000, int(number("OSPREY_IMPORT_LEAD_BATCH_ROWS", 2000)))),
+        lead_batch_rows=max(
+            1, min(5000, int(number("OSPREY_IMPORT_LEAD_BATCH_ROWS", DEFAULT_LEAD_BATCH_ROWS)))
+        ),
         # 1: concurrent lead batches with names in common deadlock on the leads
         # service's name keys (each such call is then made again alone)
         parallel=max(1, min(8, int(number("OSPREY_IMPORT_PARALLEL", 1)))),
