@@ -143,6 +143,7 @@ def login(dovecot: Dovecot, user: str) -> IMAPClient:
 
 
 def floor(dovecot: Dovecot, user: str, batch: int) -> dict[str, Any]:
+    cpu = time.process_time()
     started = time.perf_counter()
     client = login(dovecot, user)
     client.select_folder("INBOX", readonly=True)
@@ -158,6 +159,8 @@ def floor(dovecot: Dovecot, user: str, batch: int) -> dict[str, Any]:
         "bytes": total,
         "seconds": round(seconds, 3),
         "per_second": round(len(uids) / seconds),
+        # this process's CPU (every thread): what the client side costs whatever the load
+        "cpu_seconds": round(time.process_time() - cpu, 3),
     }
 
 
@@ -311,9 +314,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 floor_result = floor(dovecot, user, bench.settings.batch_size)
                 mailbox = bench.add_mailbox(user)
                 first_batch: list[float] = []
+                cpu = time.process_time()
                 started = time.perf_counter()
                 result = bench.sync(mailbox, first_batch)
                 seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu
                 assert result.stored == count, result.counts()
                 first = {
                     "messages": result.stored,
@@ -323,6 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         (result.stored / seconds) / floor_result["per_second"], 3
                     ),
                     "first_batch_seconds": round(first_batch[0], 3) if first_batch else None,
+                    "cpu_seconds": round(cpu, 3),
                 }
                 results[label] = {
                     "floor": floor_result,
@@ -332,6 +338,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(json.dumps({label: results[label]}, indent=2), flush=True)
         finally:
             bench.engine.dispose()
+    results["load_average_after"] = os.getloadavg()[0]
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
     return results
