@@ -267,6 +267,10 @@ def _qualify(body: Any) -> None:
     _set(body, "contact_id", lambda: data().contact())
     _set(body, "account_id", lambda: data().account())
     _set(body, "need_type", lambda: data().lookup("need-types"))
+    # a new contact's account and a new account's parent are accounts too
+    if isinstance(body, dict):
+        _set(body.get("contact"), "account_id", lambda: data().account())
+        _set(body.get("account"), "parent_id", lambda: data().account())
 
 
 def _merge_leads(body: Any) -> None:

@@ -74,6 +74,14 @@ TOGETHER: dict[str, dict[str, Any]] = {
     },
     # services/processes/domain.clean_start: the record a process runs for, or none
     "StartIn": {"dependentRequired": {"record_type": ["record_id"], "record_id": ["record_type"]}},
+    # services/integrations/google/connections.complete_google_authorization: the code
+    # Google sent, unless it sent the user's refusal (error), which is answered 422
+    "AuthorizationCallback": {
+        "if": {"required": ["error"], "properties": {"error": {"type": "string", "minLength": 1}}},
+        "then": {},
+        "else": {"required": ["code"], "properties": {"code": {"type": "string", "minLength": 1}}},
+        "examples": [{"state": "k3VtQ8x2Rbn1oW5cZ7yLp0aE", "code": "4/0AeaYSHB7x2q"}],
+    },
     # services/integrations/exchange/domain.clean_connection: the password basic
     # sign-in needs, or the token OAuth2 needs
     "ExchangeConnectionCreate": {
@@ -414,6 +422,9 @@ def state_qualify_new_records(schemas: dict[str, Any]) -> None:
             "properties": copy.deepcopy(made["properties"]),
             "additionalProperties": False,
         }
+        if kind == "account" and made.get("required"):
+            # an account's name is its own; a contact's may be the lead's contact_name
+            qualify["properties"][kind]["required"] = list(made["required"])
 
 
 def state_social_kinds(schemas: dict[str, Any], kinds: dict[str, Any]) -> None:

@@ -93,7 +93,11 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any], list[Any]]] = {
     ),
     "QualifyIn": (
         clean_qualify,
-        [{"contact_id": U}, {"contact": {}, "account_id": U}, {"contact": {}, "account": {}}],
+        [
+            {"contact_id": U},
+            {"contact": {}, "account_id": U},
+            {"contact": {}, "account": {"name": "N"}},
+        ],
         [
             {},
             {"contact_id": U, "contact": {}},
@@ -480,3 +484,21 @@ def test_qualify_s_new_contact_and_account_are_stated_as_sales_reads_them(
         others = {"contact_id": U} if kind == "account" else {}
         assert valid({**others, kind: taken}), kind
         assert not valid({**others, kind: refused}), kind
+    # a new account needs its name (sales: "name: is required"); a contact's may be the lead's
+    assert not valid({"contact_id": U, "account": {}})
+    assert valid({"contact": {}})
+
+
+def test_google_s_callback_needs_the_code_unless_the_user_refused(
+    document: dict[str, Any],
+) -> None:
+    """google.complete_google_authorization: Google's refusal (a non-empty error) is
+    answered 422 whatever else came; otherwise the code must be a non-empty string."""
+    valid = jsonschema_rs.validator_for(
+        document["components"]["schemas"]["AuthorizationCallback"]
+    ).is_valid
+    assert valid({"state": "s", "code": "4/0A1"})
+    assert valid({"state": "s", "error": "access_denied"})
+    assert valid({"state": "s", "code": "4/0A1", "error": None})
+    for body in ({"state": "s"}, {"state": "s", "code": ""}, {"state": "s", "error": ""}):
+        assert not valid(body), body

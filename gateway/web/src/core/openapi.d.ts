@@ -5703,7 +5703,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** AuthorizationCallback */
+        /**
+         * AuthorizationCallback
+         * @example {
+         *       "state": "k3VtQ8x2Rbn1oW5cZ7yLp0aE",
+         *       "code": "4/0AeaYSHB7x2q"
+         *     }
+         */
         AuthorizationCallback: {
             /** State */
             state: string;
@@ -9802,7 +9808,7 @@ export interface components {
              */
             account?: {
                 /** Name */
-                name?: string;
+                name: string;
                 /** Type */
                 type?: ("customer" | "partner" | "competitor" | "supplier" | "our_company" | "") | null;
                 /** Industry */
@@ -38760,7 +38766,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "state": "State"
+                 *       "state": "k3VtQ8x2Rbn1oW5cZ7yLp0aE",
+                 *       "code": "4/0AeaYSHB7x2q"
                  *     }
                  */
                 "application/json": components["schemas"]["AuthorizationCallback"];
