@@ -310,6 +310,9 @@ def update_user(
     ):
         if name in changed:
             setattr(user, name, changes[name])
+    # Written now: a later statement (the tokens' revocation, the roles' rows) would
+    # otherwise flush it outside the check of what it may clash on.
+    _flush_user(db)
     if "password" in changed:
         user.password_hash = hash_password(changes["password"])
         if actor.id == user.id:
@@ -334,6 +337,14 @@ def update_user(
         # they come back
         revoke_tokens(db, user.id)
     user.updated_at = utcnow()
+    _flush_user(db)
+    result = get_user(db, user.id)
+    db.emit("user_updated", {**result, "changed_fields": changed}, actor=actor_data)
+    return result
+
+
+def _flush_user(db: Session) -> None:
+    """Write the user's pending changes; what they clash on as the caller's error."""
     try:
         db.flush()
     except IntegrityError as exc:
@@ -343,9 +354,6 @@ def update_user(
                 "team_id: no such team", [{"field": "team_id", "message": "no such team"}]
             ) from None
         raise _email_taken() from None  # the one unique value a user change can clash on
-    result = get_user(db, user.id)
-    db.emit("user_updated", {**result, "changed_fields": changed}, actor=actor_data)
-    return result
 
 
 def _constraint_of(exc: IntegrityError) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.platform.errors import ValidationFailed
+from services.platform.values import is_uuid
 
 # -- connections --------------------------------------------------------------------
 
@@ -134,7 +135,10 @@ def clean_connection(data: Any, *, creating: bool) -> dict[str, Any]:
             else:
                 out[key] = value
         elif key == "owner_id":
-            out[key] = value
+            if value is not None and not is_uuid(value):
+                bad("must be a user's id (a UUID)")
+            else:
+                out[key] = value
     auth = out.get("auth", "basic")
     if creating:
         if "email" not in out and not any(e["field"] == "email" for e in errors):

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.platform.access import Actor
 from services.platform.errors import PermissionDenied, ValidationFailed
+from services.platform.values import is_uuid
 
 from .parsing import normalize_address
 
@@ -184,7 +185,10 @@ def clean_mailbox(
         except (TypeError, ValueError):
             errors.append({"field": "sync_since", "message": "must be a date, YYYY-MM-DD"})
     if "owner_id" in data:
-        out["owner_id"] = data["owner_id"]
+        if data["owner_id"] is not None and not is_uuid(data["owner_id"]):
+            errors.append({"field": "owner_id", "message": "must be a user's id (a UUID)"})
+        else:
+            out["owner_id"] = data["owner_id"]
     if creating:
         for name in ("email", "imap_host", "password"):
             if name not in data:

@@ -465,3 +465,29 @@ def test_a_temporary_password_must_be_changed_before_anything_else(identity, adm
     assert back["password_change_required"] is False
     with pytest.raises(ValidationFailed):
         call(identity, "update_user", actor["id"], {"password_change_required": "yes"}, actor=admin)
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        {"password": "Quartz-harbour-5521"},
+        {"role_ids": []},
+        {"is_active": False},
+    ],
+)
+def test_an_email_taken_meanwhile_is_a_conflict_whatever_else_changes(
+    identity, admin, rep, monkeypatch, more
+):
+    """The email check passed, then another request took the email before this change
+    was written (the fuzzer's parallel workers did): the clash is still the caller's
+    Conflict, also when the change goes on to end sessions or rewrite roles (which
+    would otherwise write the user first, outside the check)."""
+    from services.identity import store
+
+    make_user(identity, admin, "taken@osprey.test")
+    monkeypatch.setattr(store, "_check_email_free", lambda db, email: None)  # the race
+    with pytest.raises(Conflict) as exc:
+        call(identity, "update_user", rep["id"], {"email": "taken@osprey.test", **more},
+             actor=admin)  # fmt: skip
+    assert exc.value.errors == [{"field": "email", "message": "is already taken"}]
+    assert call(identity, "get_user", rep["id"], actor=admin)["email"] == "rep@osprey.test"

@@ -219,3 +219,11 @@ def test_an_occurrences_instance_index_counts_cancelled_ones_too():
     assert domain.instance_index(weekly, first, zone, "2027-03-29T07:00:00Z") == 5
     assert domain.instance_index(weekly, first, zone, "2027-03-29T08:00:00Z") is None
     assert domain.instance_index(weekly, first, zone, "2027-04-12T07:00:00Z") is None  # 7th
+
+
+def test_an_owner_that_is_no_id_is_refused_by_name():
+    with pytest.raises(ValidationFailed) as exc:
+        domain.clean_connection({"owner_id": "AAA"}, creating=False)
+    assert {"field": "owner_id", "message": "must be a user's id (a UUID)"} in exc.value.errors
+    owner = "01a253dc-c61e-70d0-9631-4af82ec83d42"
+    assert domain.clean_connection({"owner_id": owner}, creating=False)["owner_id"] == owner

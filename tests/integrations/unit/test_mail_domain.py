@@ -158,3 +158,14 @@ def test_merge_fields_fill_in_and_never_leave_placeholders() -> None:
         text, {"contact": contact, "account": {"name": "Acme"}, "user": {"full_name": "Ann"}}
     )
     assert filled == "Hi Dana of Acme, Ann"
+
+
+def test_an_owner_that_is_no_id_is_refused_by_name():
+    """An owner_id that is not a UUID names no user: a 422 on the field (it reached the
+    database as a 500 in the fuzzer's run)."""
+    with pytest.raises(ValidationFailed) as exc:
+        domain.clean_mailbox({"owner_id": "AAA"}, creating=False)
+    assert exc.value.errors == [{"field": "owner_id", "message": "must be a user's id (a UUID)"}]
+    owner = "01a253dc-c61e-70d0-9631-4af82ec83d42"
+    assert domain.clean_mailbox({"owner_id": owner}, creating=False)["owner_id"] == owner
+    assert domain.clean_mailbox({"owner_id": None}, creating=False)["owner_id"] is None
