@@ -54,6 +54,29 @@ def test_a_wrong_password_is_refused_in_words_and_nothing_is_stored(
     assert good["ok"] is True and "INBOX" in good["folders"] and good["sent_folder"] == "Sent"
 
 
+def test_a_server_that_never_answers_is_told_before_the_gateway_gives_up(mail, dovecot, mail_user):
+    """A port that takes the connection and never greets: the try answers in words
+    within the mail service's cap (TRY_SECONDS), under the gateway's 10 s RPC timeout —
+    the fuzzer saw a 504 when the try waited 15 s."""
+    import socket
+    import time
+
+    from services.integrations.mail.mailboxes import TRY_SECONDS
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        tried = call(
+            mail,
+            "test_mailbox_connection",
+            mailbox_data(dovecot, mail_user, imap_port=port),
+            actor=person(mail_user),
+        )
+        took = time.monotonic() - started
+    assert tried["ok"] is False and tried["error"]
+    assert TRY_SECONDS < 10 and took < TRY_SECONDS + 2
+
+
 def test_the_password_is_encrypted_at_rest_and_never_returned(mail, dovecot, mail_user, db_engine):
     owner = person(mail_user)
     mailbox = call(mail, "create_mailbox", mailbox_data(dovecot, mail_user), actor=owner)

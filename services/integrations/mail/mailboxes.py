@@ -19,6 +19,11 @@ from .dependencies import MailBase, MailServerError
 from .models import connections
 from .runner import endpoint_of, holder_name, mailbox_dict, run_sync
 
+#: How long a login tried for the user (test connection, connect, a new password) may
+#: wait on the server: under the gateway's RPC timeout (OSPREY_RPC_TIMEOUT, 10 s), so a
+#: host that never answers is "unreachable" in words, not the gateway's 504.
+TRY_SECONDS = 7.0
+
 
 def _visible(caller: Actor, row: Any) -> bool:
     return caller.is_admin or row.is_shared or row.owner_id == caller.id
@@ -52,7 +57,7 @@ class MailboxesRpc(MailBase):
         mailbox = {"settings": settings}
         try:
             imap = self.servers.imap.connect(
-                endpoint_of(mailbox, password, min(self.mail_settings.timeout, 15))
+                endpoint_of(mailbox, password, min(self.mail_settings.timeout, TRY_SECONDS))
             )
         except MailServerError as exc:
             return {
