@@ -19,6 +19,8 @@ ADMIN = Actor(id="boss", roles=("admin",))
 TODAY = date(2026, 12, 7)
 NEW = {"email": "ann@example.com", "imap_host": "imap.example.com", "password": "pw"}
 
+ANN_ID = "01a253dc-c61e-70d0-9631-4af82ec83d42"
+
 
 def mailbox_errors(data: Any, *, creating: bool = False) -> list[dict[str, str]]:
     with pytest.raises(ValidationFailed) as caught:
@@ -86,7 +88,7 @@ def test_every_writable_mailbox_field_is_accepted_together() -> None:
         "visibility": "all",
         "is_shared": True,
         "store_internal": False,
-        "owner_id": "ann",
+        "owner_id": ANN_ID,
     }
     assert domain.clean_mailbox(data, creating=True) == {
         "kind": "imap",
@@ -104,7 +106,7 @@ def test_every_writable_mailbox_field_is_accepted_together() -> None:
         "visibility": "all",
         "is_shared": True,
         "store_internal": False,
-        "owner_id": "ann",
+        "owner_id": ANN_ID,
     }
 
 
@@ -253,7 +255,8 @@ def test_sync_since_is_an_iso_date() -> None:
 
 
 def test_owner_is_passed_through_to_the_permission_check() -> None:
-    assert domain.clean_mailbox({"owner_id": "bob"}, creating=False) == {"owner_id": "bob"}
+    bob = "01a253dc-c61e-70d0-9631-4af82ec83d43"
+    assert domain.clean_mailbox({"owner_id": bob}, creating=False) == {"owner_id": bob}
     assert domain.clean_mailbox({"owner_id": None}, creating=False) == {"owner_id": None}
 
 
