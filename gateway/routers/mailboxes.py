@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Response
 
 from ..auth import current_actor, rpc_client
+from ..problems import also
 from ..rpc import RpcClient
 from ..schemas_mail import (
     ConnectionTest,
@@ -72,11 +73,16 @@ async def sync_mailbox(
     return mailbox
 
 
-@router.get("/mailboxes/{mailbox_id}/folders", response_model=list[str])
+@router.get(
+    "/mailboxes/{mailbox_id}/folders",
+    response_model=list[str],
+    responses=also(409),  # a mailbox another integration syncs (Exchange, Google)
+)
 async def list_mailbox_folders(
     mailbox_id: str = Path(),
     actor: Actor = Depends(current_actor),
     rpc: RpcClient = Depends(rpc_client),
 ) -> list[str]:
-    """The folders on the mail server, to pick which to sync (503 when it fails)."""
+    """The folders on the mail server, to pick which to sync (503 when it fails; 409 for
+    a mailbox an Exchange or Google connection syncs: its folders are chosen there)."""
     return await rpc.call("mail", "list_mailbox_folders", mailbox_id, actor=actor)

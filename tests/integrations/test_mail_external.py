@@ -95,6 +95,10 @@ def test_external_mailboxes_are_changed_where_they_were_connected(crm):
         call(mail, "update_mailbox", connection_id, {"visibility": "all"}, actor=owner)
     with pytest.raises(Conflict):
         call(mail, "sync_mailbox", connection_id, actor=owner)
+    # its folders are chosen at its connection (it keeps no IMAP password): a 409, not
+    # the 500 the fuzzer found when the missing password was opened
+    with pytest.raises(Conflict, match="Exchange connection"):
+        call(mail, "list_mailbox_folders", connection_id, actor=owner)
     with pytest.raises(NotFound):
         call(mail, "store_external_messages", new_id(), "Inbox", "incoming", [], SYSTEM)
     call(mail, "remove_external_mailbox", connection_id, actor=SYSTEM)

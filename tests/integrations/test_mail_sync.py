@@ -84,6 +84,9 @@ def test_the_password_is_encrypted_at_rest_and_never_returned(mail, dovecot, mai
     stored = scalar(db_engine, "SELECT secret FROM mail.connections WHERE id = :i", i=mailbox["id"])
     assert PASSWORD.encode() not in bytes(stored)
     assert PASSWORD not in str(call(mail, "list_mailboxes", None, actor=owner))
+    # the stored password opens the server again: its folders to pick from
+    folders = call(mail, "list_mailbox_folders", mailbox["id"], actor=owner)
+    assert "INBOX" in folders and "Sent" in folders
 
 
 def test_first_sync_then_only_what_is_new(mail, dovecot, mail_user, db_engine):

@@ -232,11 +232,14 @@ class MailboxesRpc(MailBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_mailbox_folders(self, mailbox_id: str, actor: dict[str, Any]) -> list[str]:
-        """The folders on the server, to pick from. ``Unavailable`` when it fails."""
+        """The folders on the server, to pick from. ``Unavailable`` when it fails;
+        ``Conflict`` for a mailbox another integration syncs (Exchange, Google: its
+        folders are chosen at its connection, and it keeps no IMAP password)."""
         caller = Actor.from_dict(actor)
         row = store.mailbox_row(self.db, mailbox_id)
         if not _visible(caller, row) or not domain.may_manage(caller, store.dump_mailbox(row)):
             raise store._no_mailbox()
+        _check_imap(row)
         mailbox = mailbox_dict(row)
         password = self.secrets.decrypt(row.secret)
         self.db.rollback()

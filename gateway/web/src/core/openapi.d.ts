@@ -3159,7 +3159,8 @@ export interface paths {
         };
         /**
          * List Mailbox Folders
-         * @description The folders on the mail server, to pick which to sync (503 when it fails).
+         * @description The folders on the mail server, to pick which to sync (503 when it fails; 409 for
+         *     a mailbox an Exchange or Google connection syncs: its folders are chosen there).
          */
         get: operations["list_mailbox_folders"];
         put?: never;
@@ -37498,6 +37499,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
                 };
             };
             /** @description Validation Error */
