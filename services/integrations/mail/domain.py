@@ -346,7 +346,10 @@ def clean_rule(data: Any, *, creating: bool) -> dict[str, Any]:
         else:
             out["record_type"] = data["record_type"]
     if "record_id" in data:
-        out["record_id"] = data["record_id"] or None
+        if data["record_id"] and not is_uuid(data["record_id"]):
+            errors.append({"field": "record_id", "message": "must be a record's id (a UUID)"})
+        else:
+            out["record_id"] = data["record_id"] or None
     if "is_active" in data:
         if not isinstance(data["is_active"], bool):
             errors.append({"field": "is_active", "message": "must be true or false"})

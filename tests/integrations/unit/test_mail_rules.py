@@ -494,7 +494,7 @@ def test_a_subject_rule_is_stored_as_given() -> None:
         "name": " Invoices ",
         "pattern": r"INV-(\d+)",
         "record_type": "invoice",
-        "record_id": "r1",
+        "record_id": ANN_ID,
         "is_active": False,
     }
     assert domain.clean_rule(data, creating=True) == {**data, "name": "Invoices"}
@@ -555,7 +555,7 @@ def test_a_rule_cannot_link_to_other_kinds_of_record() -> None:
 def test_a_rule_record_id_is_optional_and_empty_means_none() -> None:
     assert domain.clean_rule({"record_id": ""}, creating=False) == {"record_id": None}
     assert domain.clean_rule({"record_id": None}, creating=False) == {"record_id": None}
-    assert domain.clean_rule({"record_id": "r1"}, creating=False) == {"record_id": "r1"}
+    assert domain.clean_rule({"record_id": ANN_ID}, creating=False) == {"record_id": ANN_ID}
 
 
 def test_a_rule_is_active_or_not() -> None:
@@ -688,3 +688,14 @@ def test_a_contact_without_name_primary_or_emails() -> None:
     assert (bare["first_name"], bare["last_name"], bare["email"]) == ("Ann", "", None)
     nameless = domain.contact_fields({"id": "c3", "full_name": None})
     assert (nameless["first_name"], nameless["last_name"], nameless["email"]) == ("", "", None)
+
+
+def test_a_subject_rules_record_that_is_no_id_is_refused_by_name() -> None:
+    """A record_id that is not a UUID names no record: a 422 on the field (it reached
+    the database as a 500 in the fuzzer's run)."""
+    rule = {"name": "Invoices", "pattern": "INV-", "record_type": "contact"}
+    with pytest.raises(ValidationFailed) as exc:
+        domain.clean_rule({**rule, "record_id": "\u0086\u00a8"}, creating=True)
+    assert exc.value.errors == [{"field": "record_id", "message": "must be a record's id (a UUID)"}]
+    assert domain.clean_rule({**rule, "record_id": ANN_ID}, creating=True)["record_id"] == ANN_ID
+    assert domain.clean_rule({**rule, "record_id": None}, creating=True)["record_id"] is None
