@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from services.integrations.mail import store
+from services.integrations.mail import storing as store
 from services.integrations.mail.models import connections, messages, metadata
 from services.integrations.mail.parsing import parse_message
 from services.platform.db import make_sessionmaker

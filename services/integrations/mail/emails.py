@@ -17,7 +17,7 @@ from services.platform.events import isoformat, utcnow
 from services.platform.rpc import rpc
 from services.platform.values import is_uuid
 
-from . import domain, linking, rules_store, sending, store
+from . import domain, linking, rules_store, sending, store, storing
 from .dependencies import MailBase, MailServerError
 from .models import attachments, links, locations, messages
 from .parsing import parse_message
@@ -535,11 +535,11 @@ class EmailsRpc(MailBase):
                     sent_folder,
                     exc.kind,
                 )
-        existing = store.known_keys(self.db, [parsed.key])
+        existing = storing.known_keys(self.db, [parsed.key])
         if parsed.key in existing:
             email_id = existing[parsed.key]
         else:
-            message = store.message_row(
+            message = storing.message_row(
                 parsed,
                 direction="outgoing",
                 now=utcnow(),
@@ -587,7 +587,7 @@ class EmailsRpc(MailBase):
         self.db.emit(
             "email_sent",
             {
-                **store.summary(row_now._asdict(), mailbox_id=row.id, folder=sent_folder),
+                **storing.summary(row_now._asdict(), mailbox_id=row.id, folder=sent_folder),
                 "links": [{"type": link["type"], "id": link["id"]} for link in send.links],
                 "saved_to_sent": appended,
                 "send_id": send_id,

@@ -25,7 +25,7 @@ from services.platform.errors import EXPECTED, NotFound, ValidationFailed
 from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
-from . import domain, store
+from . import domain, store, storing
 from .dependencies import MailBase
 from .models import connections
 from .parsing import parse_message
@@ -194,7 +194,7 @@ class ExternalMailRpc(MailBase):
             if parsed.problems:
                 counts["malformed"] += 1
             items.append((remote_uid(remote_id), parsed))
-        received = store.store_messages(
+        received = storing.store_messages(
             self.db,
             mailbox_id=mailbox_id,
             folder=folder,

@@ -28,7 +28,7 @@ from typing import Any
 
 from services.integrations.sync import cursors as cursor_store
 
-from . import domain, store
+from . import domain, storing
 from .dependencies import ImapConnection, MailServerError, MailSettings
 from .models import cursors
 from .parsing import Parsed, parse_message
@@ -143,7 +143,7 @@ def sync_folder(
             log.info(
                 "mailbox %s: %s has a new UIDVALIDITY; syncing it again", mailbox["id"], folder
             )
-            store.forget_folder(db, mailbox["id"], folder)
+            storing.forget_folder(db, mailbox["id"], folder)
             result.uidvalidity_resets += 1
         cursor = None
     if cursor is None:
@@ -310,7 +310,7 @@ def _write_batch(
     result: SyncResult,
 ) -> None:
     """Store a batch with the cursor that follows it, in one transaction."""
-    received = store.store_messages(
+    received = storing.store_messages(
         db,
         mailbox_id=mailbox["id"],
         folder=folder,

@@ -248,7 +248,7 @@ def test_a_rebuild_of_mail_figures_equals_the_ones_kept_from_events(
     from datetime import UTC, datetime
 
     from services.integrations.mail import models as mail_models
-    from services.integrations.mail import store as mail_store
+    from services.integrations.mail import storing as mail_store
     from services.integrations.mail.parsing import parse_message
 
     mailbox_id = new_id()
