@@ -30,7 +30,7 @@ from typing import Any
 from imapclient import IMAPClient
 
 from services.feed import demo as feed_demo
-from services.identity import store as identity_store
+from services.identity import sessions_store as identity_sessions
 from services.leads import demo as leads_demo
 from services.orders import demo as orders_demo
 from services.platform.config import settings
@@ -221,7 +221,7 @@ def load_demo_mail(root: Path, *, timeout: float = 90.0) -> DemoMailLoaded:
     with identity_session() as db:
         people = demo_people(db)
         maria = next(p for p in people["people"] if p["email"] == DEMO_MAILBOX)
-        maria_actor = identity_store.actor_for(db, maria["id"])
+        maria_actor = identity_sessions.actor_for(db, maria["id"])
     admin = people["admin_actor"]
     mailboxes = _through(
         "mail", lambda cluster: _connect_mailboxes(cluster.mail, servers, admin, maria_actor)

@@ -12,7 +12,7 @@ from services.platform.access import Actor
 from services.platform.config import settings
 from services.platform.db import ServiceSession
 
-from . import domain, store, team_rules, teams_store
+from . import domain, sessions_store, store, team_rules, teams_store
 
 #: who the events written outside a request name as their actor
 CLI_ACTOR = Actor.system("osprey-cli").to_dict()
@@ -95,7 +95,7 @@ def demo_people(db: ServiceSession) -> dict[str, Any]:
     return {
         "admin_email": admin["email"],
         "admin_password_note": note,
-        "admin_actor": store.actor_for(db, admin["id"]),
+        "admin_actor": sessions_store.actor_for(db, admin["id"]),
         "team_id": team["id"],
         "owner_ids": [user["id"] for user in people],
         "people": [{"id": user["id"], "email": user["email"]} for user in people],

@@ -10,7 +10,7 @@ from services.platform.errors import EXPECTED
 from services.platform.events import utcnow
 from services.platform.rpc import rpc
 
-from . import store, token_rules, tokens_store
+from . import sessions_store, store, token_rules, tokens_store
 from .dependencies import IdentityBase
 
 
@@ -31,7 +31,7 @@ class PersonalTokensRpc(IdentityBase):
         """
         caller = Actor.from_dict(actor)
         token_rules.check_signed_in(actor)
-        owner = store.actor_for(self.db, caller.id)  # rights as stored now, not as cached
+        owner = sessions_store.actor_for(self.db, caller.id)  # rights as stored now, not as cached
         clean = token_rules.clean_token_data(
             data,
             today=utcnow().date(),

@@ -7,7 +7,7 @@ from typing import Any
 from services.platform.errors import EXPECTED, Unauthenticated
 from services.platform.rpc import rpc
 
-from . import store
+from . import sessions_store
 from .dependencies import IdentityBase
 
 
@@ -26,22 +26,22 @@ class SessionsRpc(IdentityBase):
         password is checked (``domain.THROTTLES``).
         """
         try:
-            result = store.login(
+            result = sessions_store.login(
                 self.db, email, password, ttl_hours=self.settings.token_ttl_hours, address=address
             )
         except Unauthenticated:
             self.db.rollback()
-            if store.record_failure(self.db, email, address):
+            if sessions_store.record_failure(self.db, email, address):
                 self.db.commit()
             raise
-        store.clear_failures(self.db, email)
+        sessions_store.clear_failures(self.db, email)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EXPECTED)
     def logout(self, token: str) -> None:
         """Revoke the token. An unknown or already revoked token is fine (no error)."""
-        store.logout(self.db, token)
+        sessions_store.logout(self.db, token)
         self.db.commit()
 
     @rpc(expected_exceptions=EXPECTED)
@@ -52,6 +52,6 @@ class SessionsRpc(IdentityBase):
         Raises ``Unauthenticated`` if the token is unknown, expired, revoked, or its
         user is inactive.
         """
-        actor = store.authenticate(self.db, token)
+        actor = sessions_store.authenticate(self.db, token)
         self.db.commit()  # last_used_at
         return actor

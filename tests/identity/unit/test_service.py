@@ -10,7 +10,7 @@ from unittest.mock import MagicMock, create_autospec
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.identity import store, teams_store
+from services.identity import sessions_store, store, teams_store
 from services.identity.dependencies import IdentitySettings
 from services.identity.service import IdentityService
 from services.platform.access import Actor
@@ -99,12 +99,13 @@ SETTINGS = IdentitySettings(token_ttl_hours=12)
 
 
 def replace_store(monkeypatch, service, name: str, *, returns=None, raises=None):
-    """``store.<name>`` (or ``teams_store.<name>`` for a name so prefixed) replaced by a
+    """``store.<name>`` (or ``teams_store.<name>``, ``sessions_store.<name>`` for a name
+    so prefixed) replaced by a
     double that checks its arguments against the real signature; ``steps`` records it
     (without the prefix) and the commit in the order they happened."""
     steps: list[str] = []
     prefix, _, name = name.rpartition(".")
-    module = teams_store if prefix == "teams_store" else store
+    module = {"teams_store": teams_store, "sessions_store": sessions_store}.get(prefix, store)
 
     def run(*args, **kwargs):
         steps.append(name)
@@ -147,7 +148,7 @@ def user_row(**values):
 
 def test_login_passes_the_configured_token_lifetime_and_commits_the_session(monkeypatch, identity):
     session = {"token": "t", "expires_at": "2026-03-01T21:30:00Z", "user": {"id": USER_ID}}
-    login, steps = replace_store(monkeypatch, identity, "login", returns=session)
+    login, steps = replace_store(monkeypatch, identity, "sessions_store.login", returns=session)
     assert identity.login("ann@x.io", "password1") == session
     login.assert_called_once_with(identity.db, "ann@x.io", "password1", ttl_hours=12, address=None)
     assert steps == ["login", "commit"]
@@ -155,9 +156,12 @@ def test_login_passes_the_configured_token_lifetime_and_commits_the_session(monk
 
 def test_a_refused_login_commits_only_its_failure_count(monkeypatch, identity):
     _, steps = replace_store(
-        monkeypatch, identity, "login", raises=Unauthenticated("Wrong email or password")
+        monkeypatch,
+        identity,
+        "sessions_store.login",
+        raises=Unauthenticated("Wrong email or password"),
     )
-    count, _ = replace_store(monkeypatch, identity, "record_failure", returns=True)
+    count, _ = replace_store(monkeypatch, identity, "sessions_store.record_failure", returns=True)
     identity.db.commit.side_effect = lambda: steps.append("commit")
     with pytest.raises(Unauthenticated):
         identity.login("ann@x.io", "wrong password", address="10.1.2.3")
@@ -169,7 +173,7 @@ def test_a_refused_login_commits_only_its_failure_count(monkeypatch, identity):
 def test_an_unknown_email_fails_like_a_wrong_password_and_makes_no_token(monkeypatch, identity):
     identity.db.scalar.return_value = None  # nobody has this email
     identity.db.execute.return_value.all.return_value = []  # no lockout
-    count, _ = replace_store(monkeypatch, identity, "record_failure", returns=True)
+    count, _ = replace_store(monkeypatch, identity, "sessions_store.record_failure", returns=True)
     with pytest.raises(Unauthenticated) as exc:
         identity.login("nobody@x.io", "password1")
     assert exc.value.message == "Wrong email or password"
@@ -178,7 +182,7 @@ def test_an_unknown_email_fails_like_a_wrong_password_and_makes_no_token(monkeyp
 
 
 def test_logout_revokes_through_the_store_and_commits(monkeypatch, identity):
-    logout, steps = replace_store(monkeypatch, identity, "logout")
+    logout, steps = replace_store(monkeypatch, identity, "sessions_store.logout")
     assert identity.logout("the-token") is None
     logout.assert_called_once_with(identity.db, "the-token")
     assert steps == ["logout", "commit"]
@@ -186,7 +190,9 @@ def test_logout_revokes_through_the_store_and_commits(monkeypatch, identity):
 
 def test_authenticate_token_returns_the_actor_and_commits_its_last_use(monkeypatch, identity):
     actor = {"id": USER_ID, "roles": ["sales_rep"], "permissions": ["leads.read"]}
-    authenticate, steps = replace_store(monkeypatch, identity, "authenticate", returns=actor)
+    authenticate, steps = replace_store(
+        monkeypatch, identity, "sessions_store.authenticate", returns=actor
+    )
     assert identity.authenticate_token("the-token") == actor
     authenticate.assert_called_once_with(identity.db, "the-token")
     assert steps == ["authenticate", "commit"]
@@ -194,7 +200,10 @@ def test_authenticate_token_returns_the_actor_and_commits_its_last_use(monkeypat
 
 def test_a_rejected_token_commits_nothing(monkeypatch, identity):
     _, steps = replace_store(
-        monkeypatch, identity, "authenticate", raises=Unauthenticated("The token is unknown")
+        monkeypatch,
+        identity,
+        "sessions_store.authenticate",
+        raises=Unauthenticated("The token is unknown"),
     )
     with pytest.raises(Unauthenticated):
         identity.authenticate_token("revoked-token")
