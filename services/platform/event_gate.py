@@ -48,14 +48,10 @@ def lock(db: Any, name: str) -> None:
 
 
 class Gate:
-    """What a worker holds: ``bind``, ``apply`` and the gated handlers' event types."""
+    """What a worker holds: ``bind`` and ``apply``."""
 
     def __init__(self, provider: EventGate):
         self._provider = provider
-
-    @property
-    def event_types(self) -> set[str]:
-        return {handler.event_type for handler in self._provider.handlers()}
 
     def bind(self, event_types: Iterable[str]) -> None:
         """Bind the queues of the gated handlers of ``event_types`` (nothing unbound)."""
